@@ -1,0 +1,179 @@
+"""Reads for officers, clients and referrals, always scoped by the requesting user.
+
+An officer sees identities only on referrals they made (a supervisor: their unit's);
+a case manager only on referrals routed to their partner; command staff see none.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from difflib import SequenceMatcher
+
+from django.conf import settings
+from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Greatest
+from django.http import Http404
+
+from deflection.models import User
+from referrals.models import Client, Referral, normalize_name
+
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y")
+_DATE_TOKEN = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
+
+
+def parse_search_query(query: str) -> tuple[str, date | None]:
+    """Split what an officer typed into the name part and a date of birth, if any."""
+    dob = None
+    match = _DATE_TOKEN.search(query)
+    if match:
+        for fmt in _DATE_FORMATS:
+            try:
+                dob = datetime.strptime(match.group(0), fmt).date()  # noqa: DTZ007 (a calendar date)
+                break
+            except ValueError:
+                continue
+        query = query.replace(match.group(0), " ")
+    return normalize_name(query), dob
+
+
+def _referral_scope(user: User) -> Q | None:
+    """Which referrals a user may see with identities; None means none at all."""
+    if user.is_superuser or user.role == User.Role.PROGRAM_ADMIN:
+        return Q()
+    if user.role == User.Role.OFFICER:
+        return Q(officer__user=user)
+    if user.role == User.Role.SUPERVISOR:
+        if user.unit_id:
+            return Q(officer__user=user) | Q(agency_id=user.agency_id, officer__unit_id=user.unit_id)
+        return Q(officer__user=user)
+    if user.role == User.Role.CASE_MANAGER and user.partner_id:
+        return Q(partner_id=user.partner_id)
+    return None
+
+
+def referral_list_for_user(*, user: User) -> QuerySet[Referral]:
+    """Every referral the user may see with identities, newest first."""
+    scope = _referral_scope(user)
+    if scope is None:
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(scope)
+        .select_related("client", "partner", "officer", "agency")
+        .order_by("-occurred_at", "-id")
+    )
+
+
+def referral_list_made_by(*, user: User) -> QuerySet[Referral]:
+    """My deflections: the referrals this officer logged, newest first."""
+    return (
+        Referral.objects.filter(officer__user=user).select_related("client", "partner").order_by("-occurred_at", "-id")
+    )
+
+
+def referral_queue_for_partner(*, user: User) -> QuerySet[Referral]:
+    """The partner queue: referrals routed to the case manager's partner, newest first."""
+    if user.role != User.Role.CASE_MANAGER or not user.partner_id:
+        return Referral.objects.none()
+    return (
+        Referral.objects.filter(partner_id=user.partner_id)
+        .select_related("client", "officer", "agency")
+        .order_by("-created_at", "-id")
+    )
+
+
+def referral_get_for_user(*, user: User, referral_id: int) -> Referral:
+    """One referral the user may see, or 404 (never 403: that would confirm it exists)."""
+    referral = referral_list_for_user(user=user).select_related("officer__unit").filter(pk=referral_id).first()
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def client_get_for_user(*, user: User, client_id: int) -> Client:
+    """A client the user may see: one on a referral visible to them."""
+    scope = _referral_scope(user)
+    if scope is None:
+        raise Http404
+    visible = Referral.objects.filter(scope, client_id=client_id)
+    client = Client.objects.filter(pk=client_id).first() if visible.exists() else None
+    if client is None:
+        raise Http404
+    return client
+
+
+def client_search_for_officer(*, user: User, query: str, limit: int | None = None) -> list[Client]:
+    """Clients of the officer's agency that match what was typed, best first.
+
+    Tolerant of typos and swapped first and last names, so that the officer finds the
+    person instead of creating them twice. PostgreSQL uses trigram similarity (pg_trgm
+    and a GIN index); other databases a portable fallback scored in Python.
+    """
+    if not user.is_field_officer or not user.agency_id:
+        return []
+    limit = limit or settings.DEFLECTION["CLIENT_SEARCH_LIMIT"]
+    name, dob = parse_search_query(query)
+    if len(name) < 2 and dob is None:
+        return []
+    clients = Client.objects.filter(agency_id=user.agency_id)
+    if connection.vendor == "postgresql":
+        return _search_postgres(clients, name, dob, limit)
+    return _search_portable(clients, name, dob, limit)
+
+
+def _search_postgres(clients: QuerySet[Client], name: str, dob: date | None, limit: int) -> list[Client]:
+    if not name:
+        return list(clients.filter(date_of_birth=dob).order_by("last_name", "first_name")[:limit])
+    # `%>` (trigram_word_similar) finds the typed words inside the stored name and uses the
+    # GIN index; word order does not matter to trigrams, so "Smith John" finds John Smith.
+    matches = clients.filter(Q(search_name__trigram_word_similar=name) | Q(search_name__trigram_similar=name))
+    if dob is not None:
+        matches = matches | clients.filter(date_of_birth=dob)
+    ranked = matches.annotate(
+        score=Greatest(TrigramWordSimilarity(name, "search_name"), TrigramSimilarity("search_name", name))
+    )
+    results = list(ranked.order_by("-score", "last_name", "id")[: limit * 3])
+    return _rank(results, name, dob)[:limit]
+
+
+def _search_portable(clients: QuerySet[Client], name: str, dob: date | None, limit: int) -> list[Client]:
+    # Narrow with cheap prefix matches of each word's first letters, then score in Python.
+    words = [w for w in name.split() if len(w) >= 2]
+    narrow = Q()
+    for word in words:
+        narrow |= Q(search_name__contains=word[:2])
+    if dob is not None:
+        narrow |= Q(date_of_birth=dob)
+    candidates = list(clients.filter(narrow)[:2000]) if narrow else []
+    ranked = _rank(candidates, name, dob)
+    return [c for c in ranked if getattr(c, "match_score", 0) >= 0.5][:limit]
+
+
+def name_similarity(typed: str, stored: str) -> float:
+    """0..1: how well the typed words match the stored name, in any order, with typos."""
+    typed_words = typed.split()
+    stored_words = stored.split()
+    if not typed_words or not stored_words:
+        return 0.0
+    total = 0.0
+    for word in typed_words:
+        best = 0.0
+        for candidate in stored_words:
+            # A prefix of a word counts fully: the officer is still typing.
+            if candidate.startswith(word) and len(word) >= 2:
+                best = 1.0
+                break
+            best = max(best, SequenceMatcher(None, word, candidate).ratio())
+        total += best
+    return total / len(typed_words)
+
+
+def _rank(candidates: list[Client], name: str, dob: date | None) -> list[Client]:
+    for client in candidates:
+        score = name_similarity(name, client.search_name) if name else 0.0
+        if dob is not None and client.date_of_birth == dob:
+            score = score + 0.5 if name else 1.0
+        client.match_score = score  # type: ignore[attr-defined]
+    return sorted(candidates, key=lambda c: (-c.match_score, c.last_name, c.first_name))  # type: ignore[attr-defined]
