@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from celery import Celery
 
@@ -11,3 +12,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deflection.settings")
 app = Celery("deflection")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _make_broker_folders(sender: Celery, **kwargs) -> None:
+    # The embedded filesystem broker needs its folders before the first message.
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        if options.get(key):
+            Path(options[key]).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,56 @@
+# Every everyday command. `make run` and `make test` do their own set-up.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+# The embedded default: SQLite and a filesystem Celery broker, no servers to install.
+DEMO_ENV := DEBUG=true DEMO_MODE=true
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run web worker test test-fast lint format migrations seed shell clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the app with demo data, a Celery worker and beat, at http://localhost:8000
+run: install
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py seed_demo --if-empty
+	@echo "Deflection: http://localhost:$(PORT)/  (logins: officer, supervisor, casemanager, command, admin; password deflect-demo-2026)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(DEMO_ENV) $(VENV)/bin/celery -A deflection worker --beat --loglevel=info --concurrency=2 & \
+	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+## Run the whole test suite (browser tests need Chromium: apt-get install chromium)
+test: install
+	$(VENV)/bin/pytest
+
+test-fast: install
+	$(VENV)/bin/pytest -m "not browser"
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations: install
+	$(DEMO_ENV) $(PY) manage.py makemigrations
+
+seed: install
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+
+shell: install
+	$(DEMO_ENV) $(PY) manage.py shell
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

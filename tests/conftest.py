@@ -1,0 +1,80 @@
+"""The fixed cast every access test uses.
+
+Agency A has two officers (in the same unit) and a command user; agency B has one
+officer. Partner X serves agency A, partner Y serves agencies A and B; each has a
+case manager. A program admin sees everything.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client as HttpClient
+
+from deflection.models import Agency, Unit, User
+from partners.models import ServicePartner
+from tests.factories.core import PASSWORD, AgencyFactory, UnitFactory, UserFactory
+from tests.factories.partners import ServicePartnerFactory
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@dataclass
+class Cast:
+    agency_a: Agency
+    agency_b: Agency
+    unit_a: Unit
+    partner_x: ServicePartner
+    partner_y: ServicePartner
+    officer_a1: User
+    officer_a2: User
+    officer_b: User
+    supervisor_a: User
+    case_manager_x: User
+    case_manager_y: User
+    command_a: User
+    admin: User
+
+    def login(self, who: str | None) -> HttpClient:
+        """A test client signed in as a member of the cast (None: anonymous)."""
+        client = HttpClient()
+        if who is not None:
+            assert client.login(username=getattr(self, who).username, password=PASSWORD)
+        return client
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    agency_a = AgencyFactory(name="Agency A Police Department", default_deflection_minutes=25)
+    agency_b = AgencyFactory(name="Agency B Sheriff's Office", kind=Agency.Kind.SHERIFF)
+    unit_a = UnitFactory(agency=agency_a, name="MHST")
+    partner_x = ServicePartnerFactory(name="X Recovery Clinic", is_24_7=False, agencies=[agency_a])
+    partner_y = ServicePartnerFactory(name="Y 24/7 MAT Clinic", is_24_7=True, agencies=[agency_a, agency_b])
+    return Cast(
+        agency_a=agency_a,
+        agency_b=agency_b,
+        unit_a=unit_a,
+        partner_x=partner_x,
+        partner_y=partner_y,
+        officer_a1=UserFactory(username="officer_a1", agency=agency_a, unit=unit_a),
+        officer_a2=UserFactory(username="officer_a2", agency=agency_a, unit=unit_a),
+        officer_b=UserFactory(username="officer_b", agency=agency_b),
+        supervisor_a=UserFactory(username="supervisor_a", role=User.Role.SUPERVISOR, agency=agency_a, unit=unit_a),
+        case_manager_x=UserFactory(
+            username="cm_x", role=User.Role.CASE_MANAGER, agency=None, partner=partner_x, badge_number=""
+        ),
+        case_manager_y=UserFactory(
+            username="cm_y", role=User.Role.CASE_MANAGER, agency=None, partner=partner_y, badge_number=""
+        ),
+        command_a=UserFactory(username="command_a", role=User.Role.COMMAND, agency=agency_a, badge_number=""),
+        admin=UserFactory(
+            username="admin",
+            role=User.Role.PROGRAM_ADMIN,
+            agency=None,
+            badge_number="",
+            is_staff=True,
+            is_superuser=True,
+        ),
+    )

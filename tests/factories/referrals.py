@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import factory
+from django.utils import timezone
+
+from referrals.models import CaseEvent, Client, Officer, Pathway, Referral
+from tests.factories.core import AgencyFactory, UserFactory
+from tests.factories.partners import ServicePartnerFactory
+
+
+class OfficerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Officer
+        django_get_or_create = ["user"]
+
+    user = factory.SubFactory(UserFactory)
+    agency = factory.LazyAttribute(lambda o: o.user.agency)
+    unit = factory.LazyAttribute(lambda o: o.user.unit)
+    badge_number = factory.LazyAttribute(lambda o: o.user.badge_number)
+    display_name = factory.LazyAttribute(lambda o: o.user.get_full_name())
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Client
+
+    agency = factory.SubFactory(AgencyFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=18, maximum_age=80)
+    search_name = ""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        obj = model_class(*args, **kwargs)
+        obj.refresh_search_name()
+        obj.save()
+        return obj
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    """A referral as referral_create leaves it: status requested, with its CaseEvent."""
+
+    class Meta:
+        model = Referral
+        skip_postgeneration_save = True
+
+    officer = factory.SubFactory(OfficerFactory)
+    agency = factory.LazyAttribute(lambda r: r.officer.agency)
+    client = factory.SubFactory(ClientFactory, agency=factory.SelfAttribute("..agency"))
+    partner = factory.SubFactory(ServicePartnerFactory)
+    pathway = Pathway.OFFICER_PREVENTION
+    occurred_at = factory.LazyFunction(timezone.now)
+    officer_minutes = 30
+    created_by = factory.LazyAttribute(lambda r: r.officer.user)
+
+    @factory.post_generation
+    def event(obj, create, extracted, **kwargs):  # noqa: N805
+        if create:
+            CaseEvent.objects.create(
+                referral=obj, actor=obj.created_by, kind=CaseEvent.Kind.CREATED, to_status=obj.status
+            )

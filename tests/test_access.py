@@ -1,0 +1,165 @@
+"""Who may use which page, for the whole cast, and what each one sees.
+
+Every URL of the app is in EXPECTED: a page added without deciding who may use it
+fails test_every_url_is_in_the_access_table.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from referrals.models import Referral
+from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+CAST = [
+    None,
+    "officer_a1",
+    "officer_a2",
+    "officer_b",
+    "supervisor_a",
+    "case_manager_x",
+    "case_manager_y",
+    "command_a",
+    "admin",
+]
+OFFICERS = {"officer_a1", "officer_a2", "officer_b", "supervisor_a"}
+OK, NOT_FOUND, LOGIN = 200, 404, "login"
+
+
+def _expect(allowed: set[str]) -> dict:
+    return {who: (OK if who in allowed else LOGIN if who is None else NOT_FOUND) for who in CAST}
+
+
+# The referral under test: logged by officer_a1 (unit MHST of agency A), routed to partner Y.
+EXPECTED = {
+    "referrals:log": ("get", _expect(OFFICERS)),
+    "referrals:client_search": ("post", _expect(OFFICERS)),
+    "referrals:mine": ("get", _expect(OFFICERS)),
+    "referrals:queue": ("get", _expect({"case_manager_x", "case_manager_y"})),
+    "referrals:detail": ("get", _expect({"officer_a1", "supervisor_a", "case_manager_y", "admin"})),
+    "referrals:client": ("get", _expect({"officer_a1", "supervisor_a", "case_manager_y", "admin"})),
+    "reports:command_home": ("get", _expect({"command_a"})),
+}
+# Pages outside the app's own views, checked separately below.
+OTHER_URLS = {"home", "login", "logout"}
+
+
+@pytest.fixture
+def referral(cast) -> Referral:
+    return ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+
+
+def _url(name: str, referral: Referral) -> str:
+    from django.urls import reverse
+
+    if name == "referrals:detail":
+        return reverse(name, kwargs={"referral_id": referral.pk})
+    if name == "referrals:client":
+        return reverse(name, kwargs={"client_id": referral.client_id})
+    return reverse(name)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("who", CAST, ids=lambda w: w or "anonymous")
+def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, name, who):
+    method, expected = EXPECTED[name]
+    client = cast.login(who)
+    response = getattr(client, method)(_url(name, referral), {"search": "x"} if method == "post" else None)
+    want = expected[who]
+    if want == LOGIN:
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    else:
+        assert response.status_code == want
+
+
+def _names(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{p.namespace}:" if p.namespace else prefix
+            if p.namespace == "admin":
+                continue
+            yield from _names(p.url_patterns, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{prefix}{p.name}"
+
+
+def test_every_url_is_in_the_access_table():
+    names = set(_names(get_resolver().url_patterns))
+    assert names - set(EXPECTED) - OTHER_URLS == set()
+
+
+@pytest.mark.parametrize(
+    ("who", "lands_on"),
+    [
+        ("officer_a1", "/log/"),
+        ("supervisor_a", "/log/"),
+        ("case_manager_x", "/queue/"),
+        ("command_a", "/reports/command/"),
+        ("admin", "/admin/"),
+    ],
+)
+def test_each_role_lands_on_its_own_home(cast, who, lands_on):
+    response = cast.login(who).get("/")
+    assert response.status_code == 302 and response["Location"] == lands_on
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(cast):
+    response = cast.login(None).get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_only_the_admin_reaches_the_admin(cast):
+    for who in CAST:
+        response = cast.login(who).get("/admin/")
+        if who == "admin":
+            assert response.status_code == 200
+        else:
+            assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_my_deflections_lists_only_the_officers_own(cast, referral):
+    other = ReferralFactory(officer=OfficerFactory(user=cast.officer_a2), partner=cast.partner_y)
+    page = cast.login("officer_a1").get("/mine/").content.decode()
+    assert referral.client.last_name in page
+    assert other.client.last_name not in page
+
+
+def test_the_partner_queue_shows_only_referrals_routed_to_that_partner(cast, referral):
+    to_x = ReferralFactory(officer=OfficerFactory(user=cast.officer_a2), partner=cast.partner_x)
+    queue_y = cast.login("case_manager_y").get("/queue/").content.decode()
+    queue_x = cast.login("case_manager_x").get("/queue/").content.decode()
+    assert referral.client.last_name in queue_y and to_x.client.last_name not in queue_y
+    assert to_x.client.last_name in queue_x and referral.client.last_name not in queue_x
+
+
+def test_the_client_search_never_returns_another_agencys_clients(cast):
+    ClientFactory(agency=cast.agency_b, first_name="Rosalind", last_name="Quackenbush")
+    ClientFactory(agency=cast.agency_a, first_name="Rosalind", last_name="Quackenbosh")
+    page = cast.login("officer_a1").post("/log/clients/", {"search": "Rosalind Quackenbush"}).content.decode()
+    assert "Quackenbosh" in page and "Quackenbush" not in page
+    page_b = cast.login("officer_b").post("/log/clients/", {"search": "Rosalind Quackenbush"}).content.decode()
+    assert "Quackenbush" in page_b and "Quackenbosh" not in page_b
+
+
+def test_command_staff_see_counts_and_no_client_identities(cast):
+    referrals = [
+        ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y) for _ in range(12)
+    ]
+    page = cast.login("command_a").get("/reports/command/").content.decode()
+    assert 'id="count-deflections">12<' in page
+    for r in referrals:
+        assert r.client.last_name not in page
+        assert r.client.first_name not in page
+
+
+def test_command_staff_see_small_counts_as_under_eleven(cast, referral):
+    page = cast.login("command_a").get("/reports/command/").content.decode()
+    assert 'id="count-deflections">&lt;11<' in page
+
+
+def test_the_client_search_is_a_post_so_names_stay_out_of_urls(cast):
+    response = cast.login("officer_a1").get("/log/clients/", {"search": "Smith"})
+    assert response.status_code == 405

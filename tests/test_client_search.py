@@ -1,0 +1,108 @@
+"""Finding the client as the officer types, so the same person is not created twice."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from referrals import selectors
+from referrals.models import Client
+from referrals.selectors import name_similarity, parse_search_query
+from tests.factories.referrals import ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(cast):
+    return {
+        "john": ClientFactory(
+            agency=cast.agency_a, first_name="Jonathan", last_name="Smithers", date_of_birth=date(1984, 3, 9)
+        ),
+        "maria": ClientFactory(
+            agency=cast.agency_a,
+            first_name="María",
+            last_name="Gutiérrez",
+            aliases="Flaca",
+            date_of_birth=date(1979, 11, 30),
+        ),
+        "other_agency": ClientFactory(
+            agency=cast.agency_b, first_name="Jonathan", last_name="Smithers", date_of_birth=date(1984, 3, 9)
+        ),
+        "noise": [ClientFactory(agency=cast.agency_a) for _ in range(25)],
+    }
+
+
+def _names(results: list[Client]) -> list[str]:
+    return [c.full_name for c in results]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Jonathan Smithers", "smithers jonathan", "Jonathon Smithers", "jonathan smthers", "Smithers, Jon"],
+)
+def test_it_finds_the_client_despite_typos_and_swapped_names(cast, people, typed):
+    results = selectors.client_search_for_officer(user=cast.officer_a1, query=typed)
+    assert results and results[0] == people["john"]
+
+
+def test_it_finds_a_client_by_alias_and_without_accents(cast, people):
+    assert selectors.client_search_for_officer(user=cast.officer_a1, query="flaca")[0] == people["maria"]
+    assert selectors.client_search_for_officer(user=cast.officer_a1, query="maria gutierrez")[0] == people["maria"]
+
+
+def test_it_finds_a_client_by_date_of_birth(cast, people):
+    results = selectors.client_search_for_officer(user=cast.officer_a1, query="03/09/1984")
+    assert _names(results) == ["Jonathan Smithers"]
+    assert results[0] == people["john"]
+
+
+def test_it_never_shows_another_agencys_clients(cast, people):
+    for user in (cast.officer_a1, cast.officer_a2, cast.supervisor_a):
+        results = selectors.client_search_for_officer(user=user, query="Jonathan Smithers")
+        assert people["other_agency"] not in results
+    results_b = selectors.client_search_for_officer(user=cast.officer_b, query="Jonathan Smithers")
+    assert results_b == [people["other_agency"]]
+
+
+def test_only_officers_and_supervisors_search_clients(cast, people):
+    for who in ("case_manager_x", "command_a", "admin"):
+        assert selectors.client_search_for_officer(user=getattr(cast, who), query="Jonathan Smithers") == []
+
+
+def test_a_single_letter_searches_nothing(cast, people):
+    assert selectors.client_search_for_officer(user=cast.officer_a1, query="j") == []
+
+
+def test_an_unrelated_name_finds_nobody(cast, people):
+    results = selectors.client_search_for_officer(user=cast.officer_a1, query="Xavier Quimbly")
+    assert people["john"] not in results and people["maria"] not in results
+
+
+def test_the_portable_matcher_gives_the_same_best_match(cast, people):
+    # The SQLite fallback, exercised on any database.
+    clients = Client.objects.filter(agency=cast.agency_a)
+    name, dob = parse_search_query("smithers jonathon")
+    results = selectors._search_portable(clients, name, dob, limit=5)
+    assert results[0] == people["john"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram search runs on PostgreSQL")
+def test_postgres_uses_trigram_similarity(cast, people):
+    clients = Client.objects.filter(agency=cast.agency_a)
+    name, dob = parse_search_query("Jonathon Smthers")
+    results = selectors._search_postgres(clients, name, dob, limit=5)
+    assert results[0] == people["john"]
+
+
+def test_parse_search_query_splits_name_and_date():
+    assert parse_search_query("Ana López 1990-02-03") == ("ana lopez", date(1990, 2, 3))
+    assert parse_search_query("2/3/90") == ("", date(1990, 2, 3))
+
+
+def test_name_similarity_ignores_word_order_and_forgives_typos():
+    assert name_similarity("smith john", "john smith") == 1.0
+    assert name_similarity("jon smith", "john smith") > 0.8
+    assert name_similarity("alice", "john smith") < 0.5

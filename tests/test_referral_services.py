@@ -1,0 +1,101 @@
+"""Logging a deflection: the referral and its case event, in one transaction, exactly once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from referrals.models import CaseEvent, Client, Officer, Pathway, Referral
+from referrals.services import NewClient, referral_create
+from tests.factories.partners import ServicePartnerFactory
+from tests.factories.referrals import ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _log(cast, **overrides):
+    kwargs = {
+        "officer_user": cast.officer_a1,
+        "partner": cast.partner_y,
+        "pathway": Pathway.OFFICER_PREVENTION,
+        "officer_minutes": 20,
+        "new_client": NewClient(first_name="Dana", last_name="Whitfield", date_of_birth=date(1990, 4, 2)),
+    }
+    kwargs.update(overrides)
+    return referral_create(**kwargs)
+
+
+def test_it_saves_a_requested_referral_and_its_case_event(cast):
+    referral, created = _log(cast, naloxone_administered=True, presenting_needs=["substance_use", "housing"])
+    assert created
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.REQUESTED
+    assert referral.agency == cast.agency_a
+    assert referral.officer.user == cast.officer_a1
+    assert referral.presenting_needs == ["housing", "substance_use"]
+    event = referral.events.get()
+    assert (event.kind, event.to_status, event.actor) == (CaseEvent.Kind.CREATED, "requested", cast.officer_a1)
+
+
+def test_it_creates_the_officer_row_on_first_use(cast):
+    assert not Officer.objects.filter(user=cast.officer_a1).exists()
+    _log(cast)
+    officer = Officer.objects.get(user=cast.officer_a1)
+    assert (officer.agency, officer.unit, officer.badge_number) == (
+        cast.agency_a,
+        cast.unit_a,
+        cast.officer_a1.badge_number,
+    )
+
+
+def test_the_same_submission_token_creates_one_referral(cast):
+    token = uuid.uuid4()
+    first, created_first = _log(cast, submission_token=token)
+    again, created_again = _log(cast, submission_token=token)
+    assert created_first and not created_again
+    assert again.pk == first.pk
+    assert Referral.objects.count() == 1
+    assert Client.objects.count() == 1
+    assert CaseEvent.objects.count() == 1
+
+
+def test_a_partner_not_serving_the_agency_saves_nothing(cast):
+    elsewhere = ServicePartnerFactory(name="Far County Detox", agencies=[cast.agency_b])
+    with pytest.raises(ValidationError) as error:
+        _log(cast, partner=elsewhere)
+    assert "does not serve your agency" in str(error.value)
+    # Nothing half-saved: the new client went with the refused referral.
+    assert Client.objects.count() == 0
+    assert Referral.objects.count() == 0
+    assert CaseEvent.objects.count() == 0
+
+
+def test_a_client_of_another_agency_is_refused(cast):
+    stranger = ClientFactory(agency=cast.agency_b)
+    with pytest.raises(ValidationError):
+        _log(cast, new_client=None, client=stranger)
+    assert Referral.objects.count() == 0
+
+
+def test_an_existing_client_gets_a_second_referral_not_a_second_row(cast):
+    first, _ = _log(cast)
+    second, created = _log(cast, new_client=None, client=first.client, partner=cast.partner_x)
+    assert created
+    assert second.client_id == first.client_id
+    assert Client.objects.count() == 1
+
+
+def test_a_case_manager_cannot_log_a_deflection(cast):
+    with pytest.raises(ValidationError):
+        _log(cast, officer_user=cast.case_manager_y)
+    assert Referral.objects.count() == 0
+
+
+def test_negative_minutes_are_refused_before_saving(cast):
+    with pytest.raises(ValidationError):
+        _log(cast, officer_minutes=-1)
+    assert Referral.objects.count() == 0
+    assert Client.objects.count() == 0
