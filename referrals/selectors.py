@@ -7,6 +7,7 @@ a case manager only on referrals routed to their partner; command staff see none
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, datetime
 from difflib import SequenceMatcher
 
@@ -71,6 +72,15 @@ def referral_list_made_by(*, user: User) -> QuerySet[Referral]:
     return (
         Referral.objects.filter(officer__user=user).select_related("client", "partner").order_by("-occurred_at", "-id")
     )
+
+
+def referral_for_submission(*, user: User, token: str) -> Referral | None:
+    """The referral this officer already saved from the form carrying `token`, if any."""
+    try:
+        token_uuid = uuid.UUID(str(token))
+    except ValueError:
+        return None
+    return Referral.objects.filter(submission_token=token_uuid, created_by=user).first()
 
 
 def referral_queue_for_partner(*, user: User) -> QuerySet[Referral]:

@@ -56,6 +56,11 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
             form = LogDeflectionForm(initial=_initial_from(request.POST), user=user)
             search_results = selectors.client_search_for_officer(user=user, query=request.POST.get("search", ""))
             return render(request, "referrals/log.html", _log_context(form, search_results, searched=True))
+        already = selectors.referral_for_submission(user=user, token=request.POST.get("submission_token", ""))
+        if already is not None:
+            # A double tap or a resubmitted form: the first one was saved.
+            messages.info(request, _("This deflection was already saved; it was not logged twice."))
+            return redirect("referrals:detail", referral_id=already.pk)
         form = LogDeflectionForm(request.POST, user=user)
         if form.is_valid():
             data = form.cleaned_data

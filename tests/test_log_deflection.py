@@ -1,0 +1,187 @@
+"""The officer's one screen: what it offers, what it refuses, and that it saves once."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from referrals.models import CaseEvent, Client, Referral
+from tests.factories.partners import ServicePartnerFactory
+from tests.factories.referrals import ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _form(cast, **overrides) -> dict:
+    data = {
+        "submission_token": str(uuid.uuid4()),
+        "action": "save",
+        "first_name": "Lorenzo",
+        "last_name": "Abernathy",
+        "date_of_birth": "1988-06-14",
+        "preferred_language": "es",
+        "pathway": "officer_intervention",
+        "partner": str(cast.partner_y.pk),
+        "presenting_needs": ["substance_use", "housing"],
+        "naloxone_administered": "on",
+        "charge_deflected": "Possession of drug paraphernalia",
+        "warm_handoff": "on",
+        "officer_minutes": "35",
+        "note": "Agreed to go to the clinic tonight.",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_the_form_offers_24_7_partners_first_and_only_those_serving_the_agency(cast):
+    ServicePartnerFactory(name="Other County Detox", agencies=[cast.agency_b])
+    page = cast.login("officer_a1").get("/log/").content.decode()
+    assert page.index("Y 24/7 MAT Clinic") < page.index("X Recovery Clinic")
+    assert "Other County Detox" not in page
+
+
+def test_the_minutes_are_prefilled_with_the_agency_default(cast):
+    response = cast.login("officer_a1").get("/log/")
+    assert response.context["form"]["officer_minutes"].value() == 25
+
+
+def test_saving_logs_the_deflection_and_shows_it(cast):
+    client = cast.login("officer_a1")
+    response = client.post("/log/", _form(cast), follow=True)
+    referral = Referral.objects.get()
+    assert response.redirect_chain[-1][0] == f"/referrals/{referral.pk}/"
+    assert "Deflection logged" in response.content.decode()
+    assert referral.status == "requested"
+    assert referral.naloxone_administered and referral.warm_handoff
+    assert referral.officer_minutes == 35
+    assert referral.client.preferred_language == "es"
+    assert CaseEvent.objects.filter(referral=referral, kind="created").count() == 1
+    mine = client.get("/mine/").content.decode()
+    assert "Lorenzo Abernathy" in mine
+
+
+def test_a_resubmitted_form_creates_one_referral(cast):
+    client = cast.login("officer_a1")
+    data = _form(cast)
+    client.post("/log/", data)
+    response = client.post("/log/", data, follow=True)
+    assert Referral.objects.count() == 1
+    assert Client.objects.count() == 1
+    assert "already saved" in response.content.decode()
+
+
+def test_a_known_client_is_picked_by_id(cast):
+    known = ClientFactory(agency=cast.agency_a, first_name="Tobias", last_name="Fenwick")
+    cast.login("officer_a1").post("/log/", _form(cast, client=str(known.pk), first_name="", last_name=""))
+    assert Referral.objects.get().client == known
+    assert Client.objects.count() == 1
+
+
+def test_another_agencys_client_id_is_refused_and_nothing_saved(cast):
+    stranger = ClientFactory(agency=cast.agency_b)
+    response = cast.login("officer_a1").post("/log/", _form(cast, client=str(stranger.pk)))
+    assert response.status_code == 200
+    assert response.context["form"].errors["client"]
+    assert Referral.objects.count() == 0
+
+
+def test_a_likely_duplicate_asks_before_creating_a_second_client(cast):
+    ClientFactory(agency=cast.agency_a, first_name="Lorenzo", last_name="Abernathy")
+    client = cast.login("officer_a1")
+    response = client.post("/log/", _form(cast, first_name="Lorenso", last_name="Abernathy", date_of_birth=""))
+    assert response.status_code == 200
+    assert "may already be known" in response.content.decode()
+    assert Referral.objects.count() == 0
+    # The officer says it is someone else: their call.
+    client.post("/log/", _form(cast, first_name="Lorenso", last_name="Abernathy", date_of_birth="", confirm_new="on"))
+    assert Client.objects.count() == 2
+    assert Referral.objects.count() == 1
+
+
+def test_the_search_button_works_without_javascript_and_keeps_what_was_typed(cast):
+    ClientFactory(agency=cast.agency_a, first_name="Philippa", last_name="Oyelaran")
+    response = cast.login("officer_a1").post(
+        "/log/", _form(cast, action="search", search="philipa oyelaran", note="kept note")
+    )
+    page = response.content.decode()
+    assert "Oyelaran" in page and "kept note" in page
+    assert "is-invalid" not in page
+    assert Referral.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("pathway", None, "This field is required"),
+        ("partner", None, "This field is required"),
+        ("first_name", "", "first name"),
+        ("last_name", "", "last name"),
+        ("officer_minutes", "-5", "cannot be negative"),
+        ("officer_minutes", "", "This field is required"),
+        ("date_of_birth", (timezone.localdate() + timedelta(days=3)).isoformat(), "cannot be in the future"),
+        ("date_of_birth", "1890-01-01", "more than 120 years ago"),
+        ("date_of_birth", "31/31/2000", "Enter a valid date"),
+        ("note", "x" * 2001, "at most 2000 characters"),
+        ("charge_deflected", "x" * 201, "at most 200 characters"),
+        ("first_name", "x" * 101, "at most 100 characters"),
+    ],
+)
+def test_bad_input_is_explained_next_to_the_field_and_nothing_is_saved(cast, field, value, message):
+    response = cast.login("officer_a1").post("/log/", _form(cast, **{field: value}))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert message in " ".join(form.errors[field])
+    # The message sits next to its field, tied to it for screen readers.
+    page = response.content.decode()
+    assert f'id="id_{field}_error"' in page
+    assert re.search(rf'name="{field}"[^>]*aria-invalid="true"', page)
+    # What was typed is kept.
+    assert "Abernathy" in page or field == "last_name"
+    assert Referral.objects.count() == 0
+    assert Client.objects.count() == 0
+
+
+def test_a_partner_that_does_not_serve_the_agency_is_refused_by_name(cast):
+    elsewhere = ServicePartnerFactory(name="Far County Detox", agencies=[cast.agency_b])
+    response = cast.login("officer_a1").post("/log/", _form(cast, partner=str(elsewhere.pk)))
+    assert "Far County Detox does not serve your agency" in " ".join(response.context["form"].errors["partner"])
+    assert Referral.objects.count() == 0
+
+
+def test_a_time_in_the_future_is_refused(cast):
+    later = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = cast.login("officer_a1").post("/log/", _form(cast, occurred_at=later))
+    assert "cannot be in the future" in " ".join(response.context["form"].errors["occurred_at"])
+
+
+def test_my_deflections_is_newest_first_and_paginated(cast):
+    client = cast.login("officer_a1")
+    for i in range(27):
+        client.post(
+            "/log/",
+            _form(
+                cast,
+                first_name=f"Person{i}",
+                last_name=f"Testcase{i}",
+                confirm_new="on",
+                occurred_at=(timezone.localtime() - timedelta(hours=i)).strftime("%Y-%m-%dT%H:%M"),
+            ),
+        )
+    assert Referral.objects.count() == 27
+    first = client.get("/mine/").content.decode()
+    assert "Person0 Testcase0" in first and "Person26 Testcase26" not in first
+    assert first.index("Person0 ") < first.index("Person1 ")
+    second = client.get("/mine/?page=2").content.decode()
+    assert "Person26 Testcase26" in second
+
+
+def test_my_deflections_does_not_grow_in_queries_with_the_number_of_referrals(cast, django_assert_max_num_queries):
+    client = cast.login("officer_a1")
+    for i in range(5):
+        client.post("/log/", _form(cast, first_name=f"Q{i}", last_name="Count", confirm_new="on"))
+    with django_assert_max_num_queries(6):
+        client.get("/mine/")
