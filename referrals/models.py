@@ -7,10 +7,12 @@ transaction. The absolute rules are database constraints, not only form checks.
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime, time
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -140,6 +142,26 @@ class Referral(models.Model):
 
     OPEN_STATUSES = ("requested", "accepted", "in_progress", "on_hold")
 
+    class RejectReason(models.TextChoices):
+        NO_CAPACITY = "no_capacity", _("No capacity")
+        NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+        COULD_NOT_CONTACT = "could_not_contact", _("Could not contact")
+        CLIENT_DECLINED = "client_declined", _("Client declined")
+        OTHER = "other", _("Other")
+
+    class CancelReason(models.TextChoices):
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        ENTERED_IN_ERROR = "entered_in_error", _("Entered in error")
+
+    class FailReason(models.TextChoices):
+        DISENGAGED = "disengaged", _("Client stopped engaging")
+        COULD_NOT_CONTACT = "could_not_contact", _("Could not contact")
+        CLIENT_DECLINED = "client_declined", _("Client declined further services")
+        MOVED = "moved", _("Moved away")
+        INCARCERATED = "incarcerated", _("In custody")
+        DECEASED = "deceased", _("Deceased")
+        OTHER = "other", _("Other")
+
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="referrals")
     officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="referrals")
     agency = models.ForeignKey("deflection.Agency", on_delete=models.PROTECT, related_name="referrals")
@@ -162,6 +184,29 @@ class Referral(models.Model):
     status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.REQUESTED)
     status_reason = models.CharField(_("status reason"), max_length=200, blank=True)
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    status_note = models.TextField(_("status note"), max_length=2000, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="accepted_referrals",
+        verbose_name=_("accepted by"),
+    )
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    intake_at = models.DateTimeField(_("intake"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # A client's later referral while an earlier one is open: re-engagement, never a failure.
+    reengagement_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reengagements",
+        verbose_name=_("re-engagement of"),
+    )
+    # When the referring officer last opened this referral ("updated since you looked").
+    officer_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The officer's form carries a token made when the form was shown: a double tap
     # or a resubmitted form finds the referral it already created.
     submission_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
@@ -217,6 +262,12 @@ class Referral(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    def status_reason_label(self) -> str:
+        for choices in (self.RejectReason, self.CancelReason, self.FailReason):
+            if self.status_reason in choices.values:
+                return str(choices(self.status_reason).label)
+        return self.status_reason
 
     def presenting_needs_labels(self) -> list[str]:
         return [str(Need(n).label) for n in self.presenting_needs if n in Need.values]
@@ -298,6 +349,8 @@ class CaseEvent(models.Model):
         STATUS_CHANGED = "status_changed", _("Status changed")
         NOTE = "note", _("Note")
         FOLLOW_UP = "follow_up", _("Follow-up")
+        CONSENT = "consent", _("Consent")
+        CLIENT_MERGED = "client_merged", _("Client records merged")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -315,7 +368,8 @@ class CaseEvent(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["created", "status_changed", "note", "follow_up"]), name="case_event_kind_valid"
+                condition=Q(kind__in=["created", "status_changed", "note", "follow_up", "consent", "client_merged"]),
+                name="case_event_kind_valid",
             ),
         ]
 
@@ -327,3 +381,121 @@ class CaseEvent(models.Model):
 
     def to_status_label(self) -> str:
         return Referral.Status(self.to_status).label if self.to_status else ""
+
+
+class Consent(models.Model):
+    """A client's written consent to disclose (42 CFR Part 2, §2.31).
+
+    Revocation is recorded, never deleted: from the moment of revocation (or expiry)
+    nothing new flows to the recipients it named; what flowed before stays disclosed.
+    """
+
+    class Scope(models.TextChoices):
+        STATUS_ONLY = "status_only", _("Referral status only")
+        STATUS_OUTCOMES = "status_outcomes", _("Status and outcomes (intake, retention, closing outcome)")
+        FULL_RECORD = "full_record", _("Full record")
+
+    class ExpiryEvent(models.TextChoices):
+        NONE = "", _("No event: the date applies")
+        END_OF_TREATMENT = "end_of_treatment", _("End of treatment")
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="consents")
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="consents")
+    discloser = models.ForeignKey(
+        "partners.ServicePartner",
+        on_delete=models.PROTECT,
+        related_name="consents",
+        verbose_name=_("who may disclose"),
+    )
+    scope = models.CharField(_("what may be disclosed"), max_length=20, choices=Scope.choices)
+    recipient_agency = models.ForeignKey(
+        "deflection.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consents",
+        verbose_name=_("to the referring agency"),
+    )
+    recipient_partners = models.ManyToManyField(
+        "partners.ServicePartner", blank=True, related_name="consents_received", verbose_name=_("to these partners")
+    )
+    purpose = models.CharField(_("purpose of the disclosure"), max_length=300)
+    revocation_terms = models.TextField(_("right to revoke and how"))
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    expiry_event = models.CharField(
+        _("or expires at"), max_length=20, choices=ExpiryEvent.choices, blank=True, default=""
+    )
+    signature_name = models.CharField(_("signed (typed name)"), max_length=200)
+    # A drawn signature, as a PNG data URL, where a touch screen was used.
+    signature_drawing = models.TextField(_("drawn signature"), blank=True)
+    signed_on = models.DateField(_("date signed"))
+    language = models.CharField(_("language of the form"), max_length=5, default="en")
+    captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revocation_note = models.CharField(_("how the client revoked"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("consent")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scope__in=["status_only", "status_outcomes", "full_record"]), name="consent_scope_valid"
+            ),
+            models.CheckConstraint(condition=~Q(signature_name=""), name="consent_is_signed"),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=False) | Q(expiry_event="end_of_treatment"),
+                name="consent_has_expiry",
+            ),
+            models.CheckConstraint(
+                condition=Q(expiry_event__in=["", "end_of_treatment"]), name="consent_expiry_event_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent #{self.pk} · {self.get_scope_display()}"
+
+    def ends_at(self) -> datetime | None:
+        """The moment nothing new flows any more (revocation, expiry date or event), or None."""
+        ends = []
+        if self.revoked_at:
+            ends.append(self.revoked_at)
+        if self.expires_on:
+            ends.append(timezone.make_aware(datetime.combine(self.expires_on, time.max)))
+        if self.expiry_event == self.ExpiryEvent.END_OF_TREATMENT and self.referral and self.referral.closed_at:
+            ends.append(self.referral.closed_at)
+        return min(ends) if ends else None
+
+    def covers(self, moment: datetime) -> bool:
+        """Whether information recorded at `moment` may flow under this consent.
+
+        Information recorded before the consent was signed flows once it is given (the
+        consent is to disclose the referral's record); after it ends, nothing new flows.
+        """
+        ends = self.ends_at()
+        return ends is None or moment <= ends
+
+    def is_active(self, now: datetime | None = None) -> bool:
+        return self.covers(now or timezone.now())
+
+
+class ClientMerge(models.Model):
+    """A record that two client rows were one person, and which one survived."""
+
+    survivor = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="merges")
+    merged_client_id = models.BigIntegerField()
+    merged_snapshot = models.JSONField(help_text=_("The merged row as it was."))
+    referrals_moved = models.PositiveIntegerField(default=0)
+    consents_moved = models.PositiveIntegerField(default=0)
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("client merge")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.merged_client_id} → #{self.survivor_id}"

@@ -1,0 +1,192 @@
+"""The referral lifecycle: every transition, legal and illegal, and what each one schedules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from referrals import services
+from referrals.models import CaseEvent, FollowUp, Referral
+from referrals.services import TRANSITIONS, TransitionRefused
+from tests.factories.referrals import OfficerFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+S = Referral.Status
+ALL_STATUSES = [s for s, _ in S.choices]
+CALLS = {
+    "accept": lambda rid, who: services.referral_accept(referral_id=rid, actor=who),
+    "reject": lambda rid, who: services.referral_reject(referral_id=rid, actor=who, reason="no_capacity"),
+    "cancel": lambda rid, who: services.referral_cancel(referral_id=rid, actor=who, reason="entered_in_error"),
+    "record_intake": lambda rid, who: services.referral_record_intake(referral_id=rid, actor=who),
+    "hold": lambda rid, who: services.referral_hold(referral_id=rid, actor=who),
+    "resume": lambda rid, who: services.referral_resume(referral_id=rid, actor=who),
+    "complete": lambda rid, who: services.referral_complete(referral_id=rid, actor=who),
+    "fail": lambda rid, who: services.referral_fail(referral_id=rid, actor=who, reason="disengaged"),
+}
+# The whole table, written out: (action, from status) -> to status. Anything else is refused.
+LEGAL = {
+    ("accept", S.REQUESTED): S.ACCEPTED,
+    ("reject", S.REQUESTED): S.REJECTED,
+    ("cancel", S.REQUESTED): S.CANCELLED,
+    ("cancel", S.ACCEPTED): S.CANCELLED,
+    ("cancel", S.ON_HOLD): S.CANCELLED,
+    ("record_intake", S.ACCEPTED): S.IN_PROGRESS,
+    ("hold", S.ACCEPTED): S.ON_HOLD,
+    ("hold", S.IN_PROGRESS): S.ON_HOLD,
+    ("resume", S.ON_HOLD): S.ACCEPTED,  # held from accepted in this table's set-up
+    ("complete", S.IN_PROGRESS): S.COMPLETED,
+    ("fail", S.ACCEPTED): S.FAILED,
+    ("fail", S.IN_PROGRESS): S.FAILED,
+    ("fail", S.ON_HOLD): S.FAILED,
+}
+
+
+def test_the_table_in_the_code_is_the_table_in_the_tests():
+    in_code = {(a, s) for a, (sources, _t) in TRANSITIONS.items() for s in sources}
+    assert in_code == set(LEGAL)
+
+
+@pytest.fixture
+def referral_in(cast):
+    def make(status: str) -> Referral:
+        referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+        if status == S.ON_HOLD:
+            services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+            services.referral_hold(referral_id=referral.pk, actor=cast.case_manager_y)
+        else:
+            # Set-up only: put the referral straight into the status under test.
+            Referral.objects.filter(pk=referral.pk).update(
+                status=status, occurred_at=timezone.now() - timedelta(days=1)
+            )
+        referral.refresh_from_db()
+        return referral
+
+    return make
+
+
+@pytest.mark.parametrize("status", ALL_STATUSES)
+@pytest.mark.parametrize("action", sorted(CALLS))
+def test_each_transition_is_allowed_only_from_its_statuses(cast, referral_in, action, status):
+    referral = referral_in(status)
+    events_before = CaseEvent.objects.filter(referral=referral).count()
+    if (action, status) in LEGAL:
+        result = CALLS[action](referral.pk, cast.case_manager_y)
+        assert result.status == LEGAL[(action, status)]
+        event = CaseEvent.objects.filter(referral=referral).latest("id")
+        assert (event.from_status, event.to_status, event.actor) == (status, result.status, cast.case_manager_y)
+    else:
+        with pytest.raises(TransitionRefused):
+            CALLS[action](referral.pk, cast.case_manager_y)
+        referral.refresh_from_db()
+        assert referral.status == status
+        assert CaseEvent.objects.filter(referral=referral).count() == events_before
+
+
+def test_accepting_schedules_the_72_hour_check_for_the_case_manager(cast, referral_in):
+    referral = services.referral_accept(referral_id=referral_in(S.REQUESTED).pk, actor=cast.case_manager_y)
+    check = FollowUp.objects.get(referral=referral)
+    assert check.kind == FollowUp.Kind.CHECK_72H
+    assert check.assigned_to == cast.case_manager_y
+    assert check.due_at == referral.accepted_at + timedelta(hours=72)
+
+
+def test_intake_schedules_30_60_90_day_checks_for_the_accepting_case_manager(cast, referral_in, django_user_model):
+    referral = referral_in(S.REQUESTED)
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    colleague = django_user_model.objects.create_user(
+        username="cm_y2", password="x" * 12, role="case_manager", partner=cast.partner_y
+    )
+    referral = services.referral_record_intake(referral_id=referral.pk, actor=colleague)
+    checks = FollowUp.objects.filter(referral=referral, kind__startswith="retention").order_by("due_at")
+    assert [(c.kind, c.due_at - referral.intake_at) for c in checks] == [
+        ("retention_30", timedelta(days=30)),
+        ("retention_60", timedelta(days=60)),
+        ("retention_90", timedelta(days=90)),
+    ]
+    assert {c.assigned_to for c in checks} == {cast.case_manager_y}
+
+
+def test_resuming_returns_to_the_status_before_the_hold(cast, referral_in):
+    referral = referral_in(S.REQUESTED)
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.referral_hold(referral_id=referral.pk, actor=cast.case_manager_y)
+    assert services.referral_resume(referral_id=referral.pk, actor=cast.case_manager_y).status == S.IN_PROGRESS
+
+
+def test_a_second_accept_is_told_who_took_it(cast, referral_in, django_user_model):
+    referral = referral_in(S.REQUESTED)
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    colleague = django_user_model.objects.create_user(
+        username="cm_y3", password="x" * 12, role="case_manager", partner=cast.partner_y
+    )
+    with pytest.raises(TransitionRefused) as refused:
+        services.referral_accept(referral_id=referral.pk, actor=colleague)
+    assert cast.case_manager_y.get_full_name() in str(refused.value)
+
+
+def test_another_partners_case_manager_cannot_change_the_referral(cast, referral_in):
+    referral = referral_in(S.REQUESTED)
+    with pytest.raises(TransitionRefused):
+        services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_x)
+    referral.refresh_from_db()
+    assert referral.status == S.REQUESTED
+
+
+def test_the_referring_officer_may_withdraw_a_referral_not_yet_accepted(cast, referral_in):
+    referral = referral_in(S.REQUESTED)
+    with pytest.raises(TransitionRefused):
+        services.referral_cancel(referral_id=referral.pk, actor=cast.officer_a2, reason="withdrawn")
+    cancelled = services.referral_cancel(referral_id=referral.pk, actor=cast.officer_a1, reason="withdrawn")
+    assert cancelled.status == S.CANCELLED and cancelled.closed_at is not None
+
+
+def test_a_rejection_needs_a_reason(cast, referral_in):
+    referral = referral_in(S.REQUESTED)
+    with pytest.raises(TransitionRefused):
+        services.referral_reject(referral_id=referral.pk, actor=cast.case_manager_y, reason="")
+    referral.refresh_from_db()
+    assert referral.status == S.REQUESTED
+
+
+def test_completing_a_follow_up_records_its_outcome_once(cast, referral_in):
+    referral = services.referral_accept(referral_id=referral_in(S.REQUESTED).pk, actor=cast.case_manager_y)
+    check = referral.follow_ups.get()
+    done = services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="engaged", note="ok")
+    assert done.completed_at is not None and done.outcome == "engaged"
+    with pytest.raises(TransitionRefused):
+        services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="no_contact")
+    with pytest.raises(TransitionRefused):
+        services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_x, outcome="engaged")
+
+
+def test_a_follow_up_added_by_hand_lands_on_the_partner(cast, referral_in):
+    referral = services.referral_accept(referral_id=referral_in(S.REQUESTED).pk, actor=cast.case_manager_y)
+    due = timezone.now() + timedelta(days=2)
+    added = services.follow_up_create(
+        referral_id=referral.pk, actor=cast.case_manager_y, kind="contact_attempt", due_at=due, note="call back"
+    )
+    assert added.assigned_to == cast.case_manager_y
+    with pytest.raises(TransitionRefused):
+        services.follow_up_create(
+            referral_id=referral.pk,
+            actor=cast.case_manager_y,
+            kind="contact_attempt",
+            due_at=due,
+            assigned_to=cast.case_manager_x,
+        )
+
+
+def test_a_second_referral_of_the_same_client_is_a_reengagement(cast):
+    first = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    second, _ = services.referral_create(
+        officer_user=cast.officer_a2,
+        partner=cast.partner_x,
+        pathway="officer_prevention",
+        officer_minutes=10,
+        client=first.client,
+    )
+    assert second.reengagement_of == first
