@@ -361,7 +361,9 @@ class CaseEvent(models.Model):
     to_status = models.CharField(max_length=15, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The moment of the change itself (the service passes it), so that the event and the
+    # referral's own timestamps agree exactly.
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("case event")

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from difflib import SequenceMatcher
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Greatest
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from deflection.models import User
-from referrals.models import Client, Referral, normalize_name
+from referrals.models import CaseEvent, Client, Consent, FollowUp, Referral, normalize_name
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y")
 _DATE_TOKEN = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
@@ -187,3 +190,121 @@ def _rank(candidates: list[Client], name: str, dob: date | None) -> list[Client]
             score = score + 0.5 if name else 1.0
         client.match_score = score  # type: ignore[attr-defined]
     return sorted(candidates, key=lambda c: (-c.match_score, c.last_name, c.first_name))  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------------------
+# What the referring agency may see of a referral's outcome (42 CFR Part 2).
+# ---------------------------------------------------------------------------
+
+CONSENT_RANK = {
+    Consent.Scope.STATUS_ONLY: 1,
+    Consent.Scope.STATUS_OUTCOMES: 2,
+    Consent.Scope.FULL_RECORD: 3,
+}
+
+
+@dataclass
+class OutcomeItem:
+    when: datetime
+    text: str
+
+
+@dataclass
+class OfficerView:
+    """A referral as police see it: only what the client's consent lets flow to the agency."""
+
+    is_open: bool
+    label: str
+    scope: str  # "" without consent, else the consent's scope
+    consent_active: bool
+    items: list[OutcomeItem] = field(default_factory=list)
+    changed_at: datetime | None = None
+    updated: bool = False
+
+
+def _agency_consents(referral: Referral) -> list[Consent]:
+    return [c for c in referral.consents.all() if c.recipient_agency_id == referral.agency_id]
+
+
+def officer_view(referral: Referral, *, now: datetime | None = None) -> OfficerView:
+    """What the referring officer (and their supervisor) may see of this referral.
+
+    Without consent to share with the referring agency: only that the partner received
+    it and whether it is still open. With it: intake, retention checkpoints and the
+    closing outcome recorded while the consent covered them, within its scope.
+    Expects consents, events and follow_ups prefetched (see with_officer_view).
+    """
+    now = now or timezone.now()
+    consents = _agency_consents(referral)
+    closed = referral.status not in Referral.OPEN_STATUSES
+    base_label = _("Closed") if closed else _("Received by partner · open")
+    view = OfficerView(is_open=not closed, label=str(base_label), scope="", consent_active=False)
+    view.changed_at = referral.closed_at if closed else None
+    if consents:
+        best = max(consents, key=lambda c: CONSENT_RANK[c.scope])
+        view.scope = best.scope
+        view.consent_active = any(c.is_active(now) for c in consents)
+
+        def covered(moment: datetime, rank: int) -> bool:
+            return any(CONSENT_RANK[c.scope] >= rank and c.covers(moment) for c in consents)
+
+        status_events = [e for e in referral.events.all() if e.kind == CaseEvent.Kind.STATUS_CHANGED]
+        shown_status = [e for e in status_events if covered(e.created_at, 1)]
+        if shown_status:
+            last = shown_status[-1]
+            view.label = str(Referral.Status(last.to_status).label)
+            view.changed_at = last.created_at
+        for event in status_events:
+            if not covered(event.created_at, 2):
+                continue
+            if event.to_status == Referral.Status.IN_PROGRESS and event.from_status == Referral.Status.ACCEPTED:
+                view.items.append(OutcomeItem(event.created_at, str(_("Intake: the client attended"))))
+            elif event.to_status in (Referral.Status.COMPLETED, Referral.Status.FAILED, Referral.Status.REJECTED):
+                text = str(Referral.Status(event.to_status).label)
+                if event.reason:
+                    text += f" ({_reason_label(event.reason)})"
+                view.items.append(OutcomeItem(event.created_at, text))
+        for follow_up in referral.follow_ups.all():
+            if (
+                follow_up.kind.startswith("retention")
+                and follow_up.completed_at
+                and follow_up.outcome == FollowUp.Outcome.ENGAGED
+                and covered(follow_up.completed_at, 2)
+            ):
+                view.items.append(
+                    OutcomeItem(
+                        follow_up.completed_at,
+                        str(_("%(check)s: still engaged") % {"check": follow_up.get_kind_display()}),
+                    )
+                )
+        view.items.sort(key=lambda item: item.when)
+        if view.items:
+            view.changed_at = max(view.changed_at or view.items[-1].when, view.items[-1].when)
+    seen = referral.officer_seen_at
+    view.updated = view.changed_at is not None and (seen is None or view.changed_at > seen)
+    return view
+
+
+def _reason_label(reason: str) -> str:
+    for choices in (Referral.RejectReason, Referral.FailReason, Referral.CancelReason):
+        if reason in choices.values:
+            return str(choices(reason).label)
+    return reason
+
+
+def with_officer_view(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Prefetch what officer_view needs, so a page of referrals costs a fixed number of queries."""
+    return referrals.prefetch_related(
+        Prefetch("consents", queryset=Consent.objects.select_related("referral")),
+        Prefetch(
+            "events", queryset=CaseEvent.objects.filter(kind=CaseEvent.Kind.STATUS_CHANGED).order_by("created_at", "id")
+        ),
+        Prefetch(
+            "follow_ups", queryset=FollowUp.objects.filter(kind__startswith="retention", completed_at__isnull=False)
+        ),
+    )
+
+
+def is_police_viewer(user: User) -> bool:
+    """Officers and supervisors see outcomes only as consent allows."""
+    return user.is_field_officer

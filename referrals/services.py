@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from deflection.models import User
 from partners.models import ServicePartner
 from partners.selectors import partner_serves_agency
-from referrals.models import CaseEvent, Client, FollowUp, Officer, Referral
+from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Officer, Referral, normalize_name
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def client_create(*, agency_id: int, data: NewClient, created_by: User | None = 
     return client
 
 
-def _event(*, referral: Referral, actor: User | None, kind: str, **fields: str) -> CaseEvent:
+def _event(*, referral: Referral, actor: User | None, kind: str, **fields) -> CaseEvent:
     event = CaseEvent(referral=referral, actor=actor, kind=kind, **fields)
     event.save()
     return event
@@ -298,6 +298,7 @@ def _transition(
         to_status=target,
         reason=reason,
         note=note,
+        created_at=now,
     )
     return referral, from_status
 
@@ -465,3 +466,168 @@ def follow_up_complete(*, follow_up_id: int, actor: User, outcome: str, note: st
         note=str(follow_up.get_outcome_display()),
     )
     return follow_up
+
+
+# ---------------------------------------------------------------------------
+# Consent (42 CFR Part 2): captured, revoked, never deleted.
+# ---------------------------------------------------------------------------
+
+REVOCATION_TERMS = _(
+    "You may revoke this consent at any time, in writing or by telling your case manager, "
+    "except to the extent that action has already been taken in reliance on it."
+)
+
+
+@transaction.atomic
+def consent_capture(
+    *,
+    referral_id: int,
+    actor: User,
+    scope: str,
+    to_referring_agency: bool,
+    recipient_partner_ids: list[int] | None = None,
+    purpose: str,
+    signature_name: str,
+    signed_on: date,
+    expires_on: date | None = None,
+    expiry_event: str = "",
+    signature_drawing: str = "",
+    language: str = "en",
+    revocation_terms: str = "",
+) -> Consent:
+    """Record a client's consent for a referral, at intake or by the officer at the scene."""
+    referral = Referral.objects.select_related("officer", "client").filter(pk=referral_id).first()
+    if referral is None or not (
+        _may_act(user=actor, referral=referral, action="consent")
+        or (actor.is_field_officer and referral.officer.user_id == actor.pk)
+    ):
+        raise ValidationError(_("You cannot record consent for this referral."))
+    today = timezone.localdate()
+    errors: dict[str, str] = {}
+    if not signature_name.strip():
+        errors["signature_name"] = _("The client signs by typing their name.")
+    if expires_on is None and expiry_event != Consent.ExpiryEvent.END_OF_TREATMENT:
+        errors["expires_on"] = _("Give an expiry date or event.")
+    if expires_on is not None and expires_on < today:
+        errors["expires_on"] = _("The expiry date is in the past.")
+    if signed_on > today:
+        errors["signed_on"] = _("The date signed cannot be in the future.")
+    if not to_referring_agency and not recipient_partner_ids:
+        errors["to_referring_agency"] = _("Name at least one recipient.")
+    if signature_drawing and not signature_drawing.startswith("data:image/png;base64,"):
+        errors["signature_drawing"] = _("The drawn signature could not be read.")
+    if errors:
+        raise ValidationError(errors)
+    consent = Consent(
+        client=referral.client,
+        referral=referral,
+        discloser_id=referral.partner_id,
+        scope=scope,
+        recipient_agency_id=referral.agency_id if to_referring_agency else None,
+        purpose=purpose.strip(),
+        revocation_terms=revocation_terms or str(REVOCATION_TERMS),
+        expires_on=expires_on,
+        expiry_event=expiry_event,
+        signature_name=signature_name.strip(),
+        signature_drawing=signature_drawing,
+        signed_on=signed_on,
+        language=language,
+        captured_by=actor,
+    )
+    consent.full_clean()
+    consent.save()
+    if recipient_partner_ids:
+        consent.recipient_partners.set(recipient_partner_ids)
+    _event(
+        referral=referral,
+        actor=actor,
+        kind=CaseEvent.Kind.CONSENT,
+        note=_("Consent recorded: %(scope)s") % {"scope": consent.get_scope_display()},
+    )
+    return consent
+
+
+@transaction.atomic
+def consent_revoke(*, consent_id: int, actor: User, note: str = "", when: datetime | None = None) -> Consent:
+    """Revoke: recorded with its moment, never deleted. Nothing new flows from then on."""
+    consent = (
+        Consent.objects.select_for_update(of=("self",))
+        .select_related("referral__officer")
+        .filter(pk=consent_id)
+        .first()
+    )
+    if (
+        consent is None
+        or consent.referral is None
+        or not _may_act(user=actor, referral=consent.referral, action="consent")
+    ):
+        raise ValidationError(_("You cannot revoke this consent."))
+    if consent.revoked_at is not None:
+        raise ValidationError(_("This consent was already revoked."))
+    consent.revoked_at = when or timezone.now()
+    consent.revoked_by = actor
+    consent.revocation_note = note.strip()
+    consent.save(update_fields=["revoked_at", "revoked_by", "revocation_note"])
+    _event(referral=consent.referral, actor=actor, kind=CaseEvent.Kind.CONSENT, note=_("Consent revoked"))
+    return consent
+
+
+# ---------------------------------------------------------------------------
+# Duplicate clients
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def client_merge(*, survivor_id: int, merged_id: int, actor: User) -> ClientMerge:
+    """Two rows were one person: move referrals and consents to the survivor, and record it."""
+    if not (actor.is_superuser or actor.is_program_admin):
+        raise ValidationError(_("Only a program administrator merges clients."))
+    if survivor_id == merged_id:
+        raise ValidationError(_("Choose two different clients."))
+    clients = {c.pk: c for c in Client.objects.select_for_update().filter(pk__in=[survivor_id, merged_id])}
+    if len(clients) != 2:
+        raise ValidationError(_("Both clients must exist."))
+    survivor, merged = clients[survivor_id], clients[merged_id]
+    if survivor.agency_id != merged.agency_id:
+        raise ValidationError(_("Clients of different agencies cannot be merged."))
+    snapshot = {
+        field: str(getattr(merged, field) or "")
+        for field in ("first_name", "last_name", "aliases", "date_of_birth", "phone", "preferred_language")
+    }
+    moved = list(merged.referrals.all())
+    merged.referrals.update(client=survivor)
+    consents_moved = merged.consents.update(client=survivor)
+    # Keep what the merged row knew: its name and aliases become aliases of the survivor.
+    known = {normalize_name(a) for a in survivor.aliases.split(",")} | {normalize_name(survivor.full_name)}
+    additions: list[str] = []
+    for name in [merged.full_name, *merged.aliases.split(",")]:
+        if name.strip() and normalize_name(name) not in known:
+            known.add(normalize_name(name))
+            additions.append(name.strip())
+    survivor.aliases = ", ".join(filter(None, [survivor.aliases, *additions]))[:300]
+    survivor.date_of_birth = survivor.date_of_birth or merged.date_of_birth
+    survivor.phone = survivor.phone or merged.phone
+    survivor.refresh_search_name()
+    survivor.save()
+    record = ClientMerge.objects.create(
+        survivor=survivor,
+        merged_client_id=merged.pk,
+        merged_snapshot=snapshot,
+        referrals_moved=len(moved),
+        consents_moved=consents_moved,
+        merged_by=actor,
+    )
+    for referral in moved:
+        _event(
+            referral=referral,
+            actor=actor,
+            kind=CaseEvent.Kind.CLIENT_MERGED,
+            note=_("Client record #%(old)s merged into #%(new)s") % {"old": merged.pk, "new": survivor.pk},
+        )
+    merged.delete()
+    return record
+
+
+def referral_mark_seen(*, referral_id: int, user: User) -> None:
+    """The referring officer opened the referral: outcomes up to now are no longer news."""
+    Referral.objects.filter(pk=referral_id, officer__user=user).update(officer_seen_at=timezone.now())

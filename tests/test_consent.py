@@ -1,0 +1,149 @@
+"""Consent decides what flows back to police; revocation and expiry stop the flow."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from referrals import services
+from referrals.models import Consent, Referral
+from referrals.selectors import officer_view, with_officer_view
+from tests.factories.referrals import OfficerFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def referral(cast) -> Referral:
+    referral = ReferralFactory(
+        officer=OfficerFactory(user=cast.officer_a1),
+        partner=cast.partner_y,
+        occurred_at=timezone.now() - timedelta(hours=2),
+    )
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    return referral
+
+
+def _consent(cast, referral, **overrides) -> Consent:
+    kwargs = {
+        "referral_id": referral.pk,
+        "actor": cast.case_manager_y,
+        "scope": Consent.Scope.STATUS_OUTCOMES,
+        "to_referring_agency": True,
+        "purpose": "Let the referring officer know how the referral went",
+        "signature_name": "Dana Whitfield",
+        "signed_on": timezone.localdate(),
+        "expiry_event": Consent.ExpiryEvent.END_OF_TREATMENT,
+    }
+    kwargs.update(overrides)
+    return services.consent_capture(**kwargs)
+
+
+def _view(referral):
+    return officer_view(with_officer_view(Referral.objects.filter(pk=referral.pk)).get())
+
+
+def _complete_retention_30(cast, referral):
+    check = referral.follow_ups.get(kind="retention_30")
+    services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="engaged")
+
+
+def test_without_consent_the_officer_sees_only_received_and_open(cast, referral):
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    _complete_retention_30(cast, referral)
+    view = _view(referral)
+    assert view.label == "Received by partner · open"
+    assert view.items == []
+    assert "In treatment" not in view.label
+
+
+def test_without_consent_a_closed_referral_shows_only_closed(cast, referral):
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.referral_fail(referral_id=referral.pk, actor=cast.case_manager_y, reason="disengaged")
+    view = _view(referral)
+    assert view.label == "Closed" and view.items == [] and not view.is_open
+
+
+def test_with_consent_the_officer_sees_intake_retention_and_the_outcome(cast, referral):
+    _consent(cast, referral)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    _complete_retention_30(cast, referral)
+    services.referral_complete(referral_id=referral.pk, actor=cast.case_manager_y)
+    view = _view(referral)
+    texts = [item.text for item in view.items]
+    assert texts == ["Intake: the client attended", "30-day retention check: still engaged", "Completed"]
+    assert view.label == "Completed"
+
+
+def test_status_only_consent_shows_the_status_but_no_outcomes(cast, referral):
+    _consent(cast, referral, scope=Consent.Scope.STATUS_ONLY)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    view = _view(referral)
+    assert view.label == "In treatment"
+    assert view.items == []
+
+
+def test_consent_to_a_partner_only_sends_nothing_to_police(cast, referral):
+    _consent(cast, referral, to_referring_agency=False, recipient_partner_ids=[cast.partner_x.pk])
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    assert _view(referral).items == []
+
+
+def test_after_revocation_nothing_new_flows_and_nothing_is_deleted(cast, referral):
+    consent = _consent(cast, referral)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.consent_revoke(consent_id=consent.pk, actor=cast.case_manager_y, note="Client asked by phone")
+    _complete_retention_30(cast, referral)
+    services.referral_complete(referral_id=referral.pk, actor=cast.case_manager_y)
+    view = _view(referral)
+    assert [item.text for item in view.items] == ["Intake: the client attended"]
+    assert view.label == "In treatment"  # the last status that flowed before revocation
+    consent.refresh_from_db()
+    assert consent.revoked_at is not None and consent.revoked_by == cast.case_manager_y
+    assert Consent.objects.filter(pk=consent.pk).exists()
+    with pytest.raises(ValidationError):
+        services.consent_revoke(consent_id=consent.pk, actor=cast.case_manager_y)
+
+
+def test_an_expired_consent_stops_the_flow_the_same_way(cast, referral):
+    consent = _consent(cast, referral, expiry_event="", expires_on=timezone.localdate())
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    # The expiry date passes (set-up: move it into the past).
+    Consent.objects.filter(pk=consent.pk).update(expires_on=timezone.localdate() - timedelta(days=1))
+    services.referral_complete(referral_id=referral.pk, actor=cast.case_manager_y)
+    view = _view(referral)
+    assert "Completed" not in [item.text for item in view.items]
+    assert view.label != "Completed"
+    assert not view.consent_active
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"signature_name": "  "}, "signature_name"),
+        ({"expiry_event": "", "expires_on": None}, "expires_on"),
+        ({"expiry_event": "", "expires_on": timezone.localdate() - timedelta(days=1)}, "expires_on"),
+        ({"to_referring_agency": False, "recipient_partner_ids": []}, "to_referring_agency"),
+    ],
+)
+def test_an_incomplete_consent_is_refused(cast, referral, overrides, field):
+    with pytest.raises(ValidationError) as refused:
+        _consent(cast, referral, **overrides)
+    assert field in refused.value.message_dict
+    assert Consent.objects.count() == 0
+
+
+def test_another_partners_case_manager_cannot_record_consent(cast, referral):
+    with pytest.raises(ValidationError):
+        _consent(cast, referral, actor=cast.case_manager_x)
+
+
+def test_the_officer_is_shown_what_changed_since_they_last_looked(cast, referral):
+    _consent(cast, referral)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    assert _view(referral).updated
+    services.referral_mark_seen(referral_id=referral.pk, user=cast.officer_a1)
+    assert not _view(referral).updated
