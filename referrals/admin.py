@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
-from referrals.models import CaseEvent, Client, FollowUp, Officer, Referral
+from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Officer, Referral
+from referrals.services import client_merge
 
 
 @admin.register(Officer)
@@ -76,4 +81,103 @@ class CaseEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ClientMergeForm(forms.ModelForm):
+    merged = forms.ModelChoiceField(
+        queryset=Client.objects.all(),
+        label=_("Duplicate to merge away"),
+        help_text=_("Its referrals and consents move to the survivor; its name is kept as an alias."),
+        widget=admin.widgets.ForeignKeyRawIdWidget(ClientMerge._meta.get_field("survivor").remote_field, admin.site),
+    )
+
+    class Meta:
+        model = ClientMerge
+        fields = ["survivor"]
+        widgets = {
+            "survivor": admin.widgets.ForeignKeyRawIdWidget(
+                ClientMerge._meta.get_field("survivor").remote_field, admin.site
+            )
+        }
+
+    def __init__(self, *args, actor=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def clean(self) -> dict:
+        data = super().clean()
+        survivor, merged = data.get("survivor"), data.get("merged")
+        if survivor and merged:
+            try:
+                with transaction.atomic():
+                    self.instance = client_merge(survivor_id=survivor.pk, merged_id=merged.pk, actor=self.actor)
+            except ValidationError as error:
+                raise forms.ValidationError(error.messages) from error
+        return data
+
+    def save(self, commit: bool = True) -> ClientMerge:
+        # The service has saved the merge record already.
+        return self.instance
+
+    def save_m2m(self) -> None:
+        return None
+
+
+@admin.register(ClientMerge)
+class ClientMergeAdmin(admin.ModelAdmin):
+    """Merging is done here by a program administrator; the records cannot be edited."""
+
+    list_display = ["created_at", "survivor", "merged_client_id", "referrals_moved", "consents_moved", "merged_by"]
+    readonly_fields = [
+        "survivor",
+        "merged_client_id",
+        "merged_snapshot",
+        "referrals_moved",
+        "consents_moved",
+        "merged_by",
+        "created_at",
+    ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            return super().get_form(request, obj, change=change, **kwargs)
+        form = ClientMergeForm
+
+        class RequestForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, actor=request.user, **kw)
+
+        return RequestForm
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def get_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else ["survivor", "merged"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        # client_merge saved everything in the form's clean().
+        return None
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    list_display = ["id", "client", "discloser", "scope", "recipient_agency", "signed_on", "expires_on", "revoked_at"]
+    list_filter = ["scope", "discloser", "recipient_agency"]
+    raw_id_fields = ["client", "referral"]
+    readonly_fields = [f.name for f in Consent._meta.fields] + ["recipient_partners"]
+
+    def has_add_permission(self, request) -> bool:
+        # Consent is captured by the case manager or officer, with the client, in the app.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Never deleted: a revocation is recorded instead.
         return False
