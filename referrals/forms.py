@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from deflection.models import User
 from partners.models import ServicePartner
 from partners.selectors import partner_list_for_agency
-from referrals.models import Client, Need, Pathway, Substance
+from referrals.models import Client, Consent, FollowUp, Need, Pathway, Referral, Substance
 from referrals.selectors import client_search_for_officer
 
 MAX_AGE_YEARS = 120
@@ -181,3 +181,157 @@ class LogDeflectionForm(forms.Form):
         }
         kwargs["submission_token"] = data["submission_token"]
         return kwargs
+
+
+# ---------------------------------------------------------------------------
+# Casework: one small form per transition, follow-ups and consent.
+# ---------------------------------------------------------------------------
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RejectForm(NoteForm):
+    reason = forms.ChoiceField(label=_("Reason"), choices=Referral.RejectReason.choices, widget=forms.RadioSelect)
+
+
+class CancelForm(NoteForm):
+    reason = forms.ChoiceField(label=_("Reason"), choices=Referral.CancelReason.choices, widget=forms.RadioSelect)
+
+
+class FailForm(NoteForm):
+    reason = forms.ChoiceField(label=_("Reason"), choices=Referral.FailReason.choices)
+
+
+class IntakeForm(NoteForm):
+    intake_at = forms.DateTimeField(
+        label=_("Intake time"),
+        required=False,
+        help_text=_("Leave empty for now."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+# action -> (form, button label)
+ACTION_FORMS: dict[str, tuple[type[forms.Form], str]] = {
+    "accept": (NoteForm, _("Accept")),
+    "reject": (RejectForm, _("Decline")),
+    "cancel": (CancelForm, _("Cancel referral")),
+    "record_intake": (IntakeForm, _("Record intake")),
+    "hold": (NoteForm, _("Put on hold")),
+    "resume": (NoteForm, _("Resume")),
+    "complete": (NoteForm, _("Complete")),
+    "fail": (FailForm, _("Close as not completed")),
+}
+
+
+class FollowUpCompleteForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=FollowUp.Outcome.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("Note (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class FollowUpCreateForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (k, label)
+            for k, label in FollowUp.Kind.choices
+            if k in (FollowUp.Kind.CONTACT_ATTEMPT, FollowUp.Kind.INTAKE_CHECK, FollowUp.Kind.OFFICER_CHECK_IN)
+        ],
+    )
+    due_at = forms.DateTimeField(
+        label=_("Due"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    assigned_to = forms.ModelChoiceField(label=_("Assigned to"), queryset=User.objects.none(), required=False)
+    note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False)
+
+    def __init__(self, *args, partner_id: int | None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = User.objects.filter(
+            partner_id=partner_id, role=User.Role.CASE_MANAGER, is_active=True
+        )
+        self.fields["assigned_to"].empty_label = _("Me")
+
+    def clean_due_at(self):
+        due = self.cleaned_data["due_at"]
+        if due < timezone.now() - timedelta(minutes=5):
+            raise forms.ValidationError(_("The due time is in the past."))
+        return due
+
+
+class ConsentForm(forms.Form):
+    scope = forms.ChoiceField(
+        label=_("What may be disclosed"),
+        choices=Consent.Scope.choices,
+        initial=Consent.Scope.STATUS_OUTCOMES,
+        widget=forms.RadioSelect,
+    )
+    to_referring_agency = forms.BooleanField(label=_("To the referring agency"), required=False, initial=True)
+    recipient_partners = forms.ModelMultipleChoiceField(
+        label=_("To these partners"),
+        queryset=ServicePartner.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    purpose = forms.CharField(
+        label=_("Purpose of the disclosure"),
+        max_length=300,
+        initial=_("To let the referring officer know the outcome of the referral and to coordinate care."),
+    )
+    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    expiry_event = forms.ChoiceField(
+        label=_("Or expires at"),
+        choices=Consent.ExpiryEvent.choices,
+        required=False,
+        initial=Consent.ExpiryEvent.END_OF_TREATMENT,
+    )
+    signature_name = forms.CharField(label=_("Client's signature (typed full name)"), max_length=200)
+    signature_drawing = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200_000)
+    signed_on = forms.DateField(label=_("Date signed"), widget=forms.DateInput(attrs={"type": "date"}))
+    language = forms.ChoiceField(label=_("Language of the form"), choices=Client.Language.choices[:2])
+
+    def __init__(self, *args, referral: Referral, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["recipient_partners"].queryset = ServicePartner.objects.filter(
+            agencies=referral.agency_id, is_active=True
+        ).exclude(pk=referral.partner_id)
+        self.fields["to_referring_agency"].label = _("To the referring agency (%(agency)s)") % {
+            "agency": referral.agency.name
+        }
+        if not self.is_bound:
+            self.initial.setdefault("signed_on", timezone.localdate())
+            self.initial.setdefault(
+                "language",
+                referral.client.preferred_language if referral.client.preferred_language in ("en", "es") else "en",
+            )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        today = timezone.localdate()
+        expires_on = data.get("expires_on")
+        if expires_on and expires_on < today:
+            self.add_error("expires_on", _("The expiry date is in the past."))
+        if (
+            not expires_on
+            and data.get("expiry_event") != Consent.ExpiryEvent.END_OF_TREATMENT
+            and "expires_on" not in self.errors
+        ):
+            self.add_error("expires_on", _("Give an expiry date or event."))
+        if data.get("signed_on") and data["signed_on"] > today:
+            self.add_error("signed_on", _("The date signed cannot be in the future."))
+        if not data.get("to_referring_agency") and not data.get("recipient_partners"):
+            self.add_error("to_referring_agency", _("Name at least one recipient."))
+        return data
+
+
+class RevokeForm(forms.Form):
+    note = forms.CharField(
+        label=_("How the client revoked"),
+        max_length=300,
+        help_text=_("For example: by phone to the case manager, in writing."),
+    )

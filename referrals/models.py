@@ -264,10 +264,7 @@ class Referral(models.Model):
         return self.status in self.OPEN_STATUSES
 
     def status_reason_label(self) -> str:
-        for choices in (self.RejectReason, self.CancelReason, self.FailReason):
-            if self.status_reason in choices.values:
-                return str(choices(self.status_reason).label)
-        return self.status_reason
+        return reason_label(self.status_reason)
 
     def presenting_needs_labels(self) -> list[str]:
         return [str(Need(n).label) for n in self.presenting_needs if n in Need.values]
@@ -377,6 +374,9 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · referral #{self.referral_id}"
+
+    def reason_label(self) -> str:
+        return reason_label(self.reason)
 
     def from_status_label(self) -> str:
         return Referral.Status(self.from_status).label if self.from_status else ""
@@ -501,3 +501,11 @@ class ClientMerge(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.merged_client_id} → #{self.survivor_id}"
+
+
+def reason_label(code: str) -> str:
+    """The words for a rejection, cancellation or failure reason, or a follow-up kind."""
+    for choices in (Referral.RejectReason, Referral.CancelReason, Referral.FailReason, FollowUp.Kind):
+        if code in choices.values:
+            return str(choices(code).label)
+    return code

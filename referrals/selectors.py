@@ -15,14 +15,27 @@ from difflib import SequenceMatcher
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deflection.models import User
-from referrals.models import CaseEvent, Client, Consent, FollowUp, Referral, normalize_name
+from referrals.models import CaseEvent, Client, Consent, FollowUp, Referral, normalize_name, reason_label
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y")
 _DATE_TOKEN = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
@@ -262,7 +275,7 @@ def officer_view(referral: Referral, *, now: datetime | None = None) -> OfficerV
             elif event.to_status in (Referral.Status.COMPLETED, Referral.Status.FAILED, Referral.Status.REJECTED):
                 text = str(Referral.Status(event.to_status).label)
                 if event.reason:
-                    text += f" ({_reason_label(event.reason)})"
+                    text += f" ({reason_label(event.reason)})"
                 view.items.append(OutcomeItem(event.created_at, text))
         for follow_up in referral.follow_ups.all():
             if (
@@ -285,13 +298,6 @@ def officer_view(referral: Referral, *, now: datetime | None = None) -> OfficerV
     return view
 
 
-def _reason_label(reason: str) -> str:
-    for choices in (Referral.RejectReason, Referral.FailReason, Referral.CancelReason):
-        if reason in choices.values:
-            return str(choices(reason).label)
-    return reason
-
-
 def with_officer_view(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     """Prefetch what officer_view needs, so a page of referrals costs a fixed number of queries."""
     return referrals.prefetch_related(
@@ -308,3 +314,103 @@ def with_officer_view(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
 def is_police_viewer(user: User) -> bool:
     """Officers and supervisors see outcomes only as consent allows."""
     return user.is_field_officer
+
+
+# ---------------------------------------------------------------------------
+# The partner queue, with filters and counts, sorted by urgency.
+# ---------------------------------------------------------------------------
+
+QUEUE_FILTERS: dict[str, tuple[str, Q | None]] = {
+    "open": (_("Open"), Q(status__in=Referral.OPEN_STATUSES)),
+    "new": (_("New"), Q(status=Referral.Status.REQUESTED)),
+    "accepted": (_("Accepted"), Q(status=Referral.Status.ACCEPTED)),
+    "in_progress": (_("In intake"), Q(status=Referral.Status.IN_PROGRESS)),
+    "on_hold": (_("On hold"), Q(status=Referral.Status.ON_HOLD)),
+    "overdue": (_("Overdue follow-ups"), None),  # needs "now": see _filter_q
+    "closed": (_("Closed"), ~Q(status__in=Referral.OPEN_STATUSES)),
+}
+
+
+def _filter_q(name: str, now: datetime) -> Q:
+    if name == "overdue":
+        return Q(status__in=Referral.OPEN_STATUSES) & Q(
+            Exists(FollowUp.objects.filter(referral=OuterRef("pk"), completed_at__isnull=True, due_at__lt=now))
+        )
+    return QUEUE_FILTERS[name][1]  # type: ignore[return-value]
+
+
+def queue_counts(*, user: User, now: datetime | None = None) -> dict[str, int]:
+    """How many referrals each filter of the queue holds, in one query."""
+    now = now or timezone.now()
+    base = referral_queue_for_partner(user=user).order_by()
+    return base.aggregate(**{name: Count("pk", filter=_filter_q(name, now)) for name in QUEUE_FILTERS})
+
+
+def queue_for_partner(*, user: User, filter_name: str = "open", now: datetime | None = None) -> QuerySet[Referral]:
+    """The queue under one filter, most urgent first: the oldest new referrals, then those
+    with overdue follow-ups (longest overdue first), then the rest by their next due follow-up."""
+    now = now or timezone.now()
+    if filter_name not in QUEUE_FILTERS:
+        filter_name = "open"
+    open_follow_ups = FollowUp.objects.filter(referral=OuterRef("pk"), completed_at__isnull=True)
+    qs = (
+        referral_queue_for_partner(user=user)
+        .filter(_filter_q(filter_name, now))
+        .annotate(
+            next_due=Subquery(open_follow_ups.order_by("due_at").values("due_at")[:1]),
+            overdue=Exists(open_follow_ups.filter(due_at__lt=now)),
+        )
+        .annotate(
+            urgency=Case(
+                When(status=Referral.Status.REQUESTED, then=Value(0)),
+                When(overdue=True, then=Value(1)),
+                When(status__in=Referral.OPEN_STATUSES, then=Value(2)),
+                default=Value(3),
+                output_field=IntegerField(),
+            )
+        )
+    )
+    if filter_name == "closed":
+        return qs.order_by("-closed_at", "-id")
+    return qs.order_by("urgency", F("next_due").asc(nulls_last=True), "created_at", "id")
+
+
+def follow_up_get_for_user(*, user: User, follow_up_id: int) -> FollowUp:
+    follow_up = (
+        FollowUp.objects.filter(pk=follow_up_id, referral__in=referral_list_for_user(user=user).values("pk"))
+        .select_related("referral")
+        .first()
+    )
+    if follow_up is None:
+        raise Http404
+    return follow_up
+
+
+def consent_get_for_user(*, user: User, consent_id: int) -> Consent:
+    consent = (
+        Consent.objects.filter(pk=consent_id, referral__in=referral_list_for_user(user=user).values("pk"))
+        .select_related("referral")
+        .first()
+    )
+    if consent is None:
+        raise Http404
+    return consent
+
+
+def may_record_consent(*, user: User, referral: Referral) -> bool:
+    """Consent is captured at intake by the partner, or at the scene by the referring officer."""
+    if user.is_superuser or user.is_program_admin:
+        return True
+    if user.is_case_manager:
+        return user.partner_id == referral.partner_id
+    return user.is_field_officer and referral.officer.user_id == user.pk
+
+
+def open_referrals_of_client(*, user: User, client_id: int) -> list[tuple[Referral, OfficerView]]:
+    """A client's open referrals, each as this officer may see it (for the re-engagement notice)."""
+    referrals = with_officer_view(
+        Referral.objects.filter(
+            client_id=client_id, agency_id=user.agency_id, status__in=Referral.OPEN_STATUSES
+        ).select_related("partner")
+    ).order_by("-occurred_at")[:3]
+    return [(r, officer_view(r)) for r in referrals]

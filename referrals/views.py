@@ -12,12 +12,21 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from deflection.models import User
-from referrals import selectors, services
-from referrals.forms import LogDeflectionForm
+from referrals import consent_documents, selectors, services
+from referrals.forms import (
+    ACTION_FORMS,
+    CancelForm,
+    ConsentForm,
+    FollowUpCompleteForm,
+    FollowUpCreateForm,
+    LogDeflectionForm,
+    RevokeForm,
+)
 from referrals.models import Client
 
 
@@ -140,15 +149,9 @@ def client_search(request: HttpRequest) -> HttpResponse:
 
 @roles_required(*FIELD_ROLES)
 def my_deflections(request: HttpRequest) -> HttpResponse:
-    page = _page(request, selectors.referral_list_made_by(user=request.user))
-    return render(request, "referrals/mine.html", {"page": page})
-
-
-@login_required
-def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
-    referral = selectors.referral_get_for_user(user=request.user, referral_id=referral_id)
-    events = referral.events.select_related("actor").order_by("created_at", "id")
-    return render(request, "referrals/detail.html", {"referral": referral, "events": events})
+    page = _page(request, selectors.with_officer_view(selectors.referral_list_made_by(user=request.user)))
+    rows = [(referral, selectors.officer_view(referral)) for referral in page]
+    return render(request, "referrals/mine.html", {"page": page, "rows": rows})
 
 
 @login_required
@@ -160,5 +163,239 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @roles_required(User.Role.CASE_MANAGER)
 def partner_queue(request: HttpRequest) -> HttpResponse:
-    page = _page(request, selectors.referral_queue_for_partner(user=request.user))
-    return render(request, "referrals/queue.html", {"page": page, "partner": request.user.partner})
+    """The partner's queue. htmx refreshes the list in place, keeping the filter."""
+    user: User = request.user  # type: ignore[assignment]
+    filter_name = request.GET.get("filter", "open")
+    if filter_name not in selectors.QUEUE_FILTERS:
+        filter_name = "open"
+    now = timezone.now()
+    page = _page(request, selectors.queue_for_partner(user=user, filter_name=filter_name, now=now))
+    counts = selectors.queue_counts(user=user, now=now)
+    context = {
+        "page": page,
+        "partner": user.partner,
+        "filter_name": filter_name,
+        "filters": [(name, label, counts[name]) for name, (label, _q) in selectors.QUEUE_FILTERS.items()],
+        "now": now,
+    }
+    template = "referrals/_queue_list.html" if request.headers.get("HX-Request") else "referrals/queue.html"
+    return render(request, template, context)
+
+
+# ---------------------------------------------------------------------------
+# Casework
+# ---------------------------------------------------------------------------
+
+CASEWORK_ROLES = (User.Role.CASE_MANAGER, User.Role.PROGRAM_ADMIN)
+
+
+def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
+    user = request.user
+    actions = services.allowed_actions(referral=referral, user=user)
+    action_forms = {action: forms_given.get(action) or ACTION_FORMS[action][0](prefix=action) for action in actions}
+    follow_ups = referral.follow_ups.select_related("assigned_to").order_by("completed_at", "due_at")
+    return {
+        "referral": referral,
+        "events": referral.events.select_related("actor").order_by("created_at", "id"),
+        "actions": [(action, ACTION_FORMS[action][1], action_forms[action]) for action in actions],
+        "follow_ups": follow_ups,
+        "follow_up_form": forms_given.get("follow_up") or FollowUpCreateForm(partner_id=referral.partner_id),
+        "complete_form": FollowUpCompleteForm(),
+        "consents": referral.consents.select_related("recipient_agency").prefetch_related("recipient_partners"),
+        "now": timezone.now(),
+        "reengagements": referral.reengagements.all(),
+    }
+
+
+@login_required
+def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
+    if selectors.is_police_viewer(user):
+        referral = selectors.with_officer_view(selectors.referral_list_for_user(user=user)).get(pk=referral.pk)
+        view = selectors.officer_view(referral)
+        if referral.officer.user_id == user.pk:
+            services.referral_mark_seen(referral_id=referral.pk, user=user)
+        return render(
+            request,
+            "referrals/detail.html",
+            {
+                "referral": referral,
+                "view": view,
+                "can_cancel": "cancel" in services.allowed_actions(referral=referral, user=user),
+                "cancel_form": CancelForm(prefix="cancel"),
+            },
+        )
+    return render(request, "referrals/casework.html", _casework_context(request, referral))
+
+
+@login_required
+@require_POST
+def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
+    # Police may only withdraw their own referral; the rest of the casework is the partner's.
+    if action not in ACTION_FORMS or (user.role not in CASEWORK_ROLES and action != "cancel"):
+        raise Http404
+    form = ACTION_FORMS[action][0](request.POST, prefix=action)
+    if form.is_valid():
+        data = form.cleaned_data
+        call = {
+            "accept": lambda: services.referral_accept(referral_id=referral.pk, actor=user),
+            "reject": lambda: services.referral_reject(
+                referral_id=referral.pk, actor=user, reason=data["reason"], note=data["note"]
+            ),
+            "cancel": lambda: services.referral_cancel(
+                referral_id=referral.pk, actor=user, reason=data["reason"], note=data["note"]
+            ),
+            "record_intake": lambda: services.referral_record_intake(
+                referral_id=referral.pk, actor=user, intake_at=data.get("intake_at"), note=data["note"]
+            ),
+            "hold": lambda: services.referral_hold(referral_id=referral.pk, actor=user, note=data["note"]),
+            "resume": lambda: services.referral_resume(referral_id=referral.pk, actor=user, note=data["note"]),
+            "complete": lambda: services.referral_complete(referral_id=referral.pk, actor=user, note=data["note"]),
+            "fail": lambda: services.referral_fail(
+                referral_id=referral.pk, actor=user, reason=data["reason"], note=data["note"]
+            ),
+        }[action]
+        try:
+            updated = call()
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Referral %(action)s. Status: %(status)s.")
+                % {"action": services.ACTION_PAST[action], "status": updated.get_status_display()},
+            )
+            return redirect("referrals:detail", referral_id=referral.pk)
+    referral.refresh_from_db()
+    if selectors.is_police_viewer(user):
+        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+        return redirect("referrals:detail", referral_id=referral.pk)
+    return render(
+        request, "referrals/casework.html", _casework_context(request, referral, **{action: form}), status=422
+    )
+
+
+@roles_required(*CASEWORK_ROLES)
+@require_POST
+def follow_up_add(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
+    form = FollowUpCreateForm(request.POST, partner_id=referral.partner_id)
+    if form.is_valid():
+        try:
+            services.follow_up_create(
+                referral_id=referral.pk,
+                actor=user,
+                kind=form.cleaned_data["kind"],
+                due_at=form.cleaned_data["due_at"],
+                assigned_to=form.cleaned_data["assigned_to"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Follow-up scheduled."))
+            return redirect("referrals:detail", referral_id=referral.pk)
+    return render(request, "referrals/casework.html", _casework_context(request, referral, follow_up=form), status=422)
+
+
+@roles_required(*CASEWORK_ROLES)
+@require_POST
+def follow_up_done(request: HttpRequest, follow_up_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    follow_up = selectors.follow_up_get_for_user(user=user, follow_up_id=follow_up_id)
+    form = FollowUpCompleteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.follow_up_complete(
+                follow_up_id=follow_up.pk,
+                actor=user,
+                outcome=form.cleaned_data["outcome"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Follow-up completed."))
+    else:
+        messages.error(request, _("Choose the outcome of the follow-up."))
+    return redirect("referrals:detail", referral_id=follow_up.referral_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_new(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
+    if not selectors.may_record_consent(user=user, referral=referral):
+        raise Http404
+    form = ConsentForm(request.POST or None, referral=referral)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.consent_capture(
+                referral_id=referral.pk,
+                actor=user,
+                scope=data["scope"],
+                to_referring_agency=data["to_referring_agency"],
+                recipient_partner_ids=[p.pk for p in data["recipient_partners"]],
+                purpose=data["purpose"],
+                signature_name=data["signature_name"],
+                signature_drawing=data["signature_drawing"],
+                signed_on=data["signed_on"],
+                expires_on=data["expires_on"],
+                expiry_event=data["expiry_event"] or "",
+                language=data["language"],
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("referrals:detail", referral_id=referral.pk)
+    return render(request, "referrals/consent_form.html", {"referral": referral, "form": form})
+
+
+@roles_required(*CASEWORK_ROLES)
+@require_POST
+def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    consent = selectors.consent_get_for_user(user=user, consent_id=consent_id)
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.consent_revoke(consent_id=consent.pk, actor=user, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Consent revoked. Nothing new flows to its recipients from now on."))
+    else:
+        messages.error(request, _("Say how the client revoked the consent."))
+    return redirect("referrals:detail", referral_id=consent.referral_id)
+
+
+@login_required
+def consent_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """The printable consent form, in English or Spanish, with the redisclosure notice.
+
+    With ?consent=<id> it prints that recorded consent (signature included); without,
+    a form filled with the referral's parties, for the client to sign on paper.
+    """
+    user: User = request.user  # type: ignore[assignment]
+    referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
+    if not selectors.may_record_consent(user=user, referral=referral):
+        raise Http404
+    consent = None
+    if request.GET.get("consent", "").isdigit():
+        consent = selectors.consent_get_for_user(user=user, consent_id=int(request.GET["consent"]))
+        if consent.referral_id != referral.pk:
+            raise Http404
+    language = request.GET.get("lang") or (consent.language if consent else referral.client.preferred_language)
+    pdf = consent_documents.render_consent_pdf(referral=referral, consent=consent, language=language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    # A generic file name: the client's name never goes into headers or URLs.
+    response["Content-Disposition"] = f'inline; filename="consent-{referral.pk}-{language}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -7,8 +7,10 @@ fails test_every_url_is_in_the_access_table.
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from referrals import services
 from referrals.models import Referral
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory
 
@@ -26,22 +28,35 @@ CAST = [
     "admin",
 ]
 OFFICERS = {"officer_a1", "officer_a2", "officer_b", "supervisor_a"}
-OK, NOT_FOUND, LOGIN = 200, 404, "login"
+OK, DONE, NOT_FOUND, LOGIN = 200, 302, 404, "login"
 
 
-def _expect(allowed: set[str]) -> dict:
-    return {who: (OK if who in allowed else LOGIN if who is None else NOT_FOUND) for who in CAST}
+def _expect(allowed: set[str], code: int = OK) -> dict:
+    return {who: (code if who in allowed else LOGIN if who is None else NOT_FOUND) for who in CAST}
 
 
-# The referral under test: logged by officer_a1 (unit MHST of agency A), routed to partner Y.
+CASEWORK = {"case_manager_y", "admin"}
+# The referral under test: logged by officer_a1 (unit MHST of agency A), routed to partner Y,
+# accepted by partner Y's case manager, with a consent on file.
+# name: (method, data to send, expected answer for each member of the cast)
 EXPECTED = {
-    "referrals:log": ("get", _expect(OFFICERS)),
-    "referrals:client_search": ("post", _expect(OFFICERS)),
-    "referrals:mine": ("get", _expect(OFFICERS)),
-    "referrals:queue": ("get", _expect({"case_manager_x", "case_manager_y"})),
-    "referrals:detail": ("get", _expect({"officer_a1", "supervisor_a", "case_manager_y", "admin"})),
-    "referrals:client": ("get", _expect({"officer_a1", "supervisor_a", "case_manager_y", "admin"})),
-    "reports:command_home": ("get", _expect({"command_a"})),
+    "referrals:log": ("get", None, _expect(OFFICERS)),
+    "referrals:client_search": ("post", {"search": "x"}, _expect(OFFICERS)),
+    "referrals:mine": ("get", None, _expect(OFFICERS)),
+    "referrals:queue": ("get", None, _expect({"case_manager_x", "case_manager_y"})),
+    "referrals:detail": ("get", None, _expect({"officer_a1", "supervisor_a", "case_manager_y", "admin"})),
+    "referrals:client": ("get", None, _expect({"officer_a1", "supervisor_a", "case_manager_y", "admin"})),
+    "referrals:act": ("post", {"hold-note": ""}, _expect(CASEWORK, DONE)),
+    "referrals:follow_up_add": (
+        "post",
+        {"kind": "contact_attempt", "due_at": "2099-01-01T10:00"},
+        _expect(CASEWORK, DONE),
+    ),
+    "referrals:follow_up_done": ("post", {"outcome": "engaged"}, _expect(CASEWORK, DONE)),
+    "referrals:consent_new": ("get", None, _expect({"officer_a1", "case_manager_y", "admin"})),
+    "referrals:consent_pdf": ("get", None, _expect({"officer_a1", "case_manager_y", "admin"})),
+    "referrals:consent_revoke": ("post", {"note": "by phone"}, _expect(CASEWORK, DONE)),
+    "reports:command_home": ("get", None, _expect({"command_a"})),
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
@@ -49,28 +64,47 @@ OTHER_URLS = {"home", "login", "logout"}
 
 @pytest.fixture
 def referral(cast) -> Referral:
-    return ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.consent_capture(
+        referral_id=referral.pk,
+        actor=cast.case_manager_y,
+        scope="status_outcomes",
+        to_referring_agency=True,
+        purpose="Outcome to the officer",
+        signature_name="Client Signature",
+        signed_on=timezone.localdate(),
+        expiry_event="end_of_treatment",
+    )
+    return referral
 
 
 def _url(name: str, referral: Referral) -> str:
-    from django.urls import reverse
-
-    if name == "referrals:detail":
-        return reverse(name, kwargs={"referral_id": referral.pk})
-    if name == "referrals:client":
-        return reverse(name, kwargs={"client_id": referral.client_id})
-    return reverse(name)
+    kwargs = {
+        "referrals:detail": {"referral_id": referral.pk},
+        "referrals:client": {"client_id": referral.client_id},
+        "referrals:act": {"referral_id": referral.pk, "action": "hold"},
+        "referrals:follow_up_add": {"referral_id": referral.pk},
+        "referrals:follow_up_done": {"follow_up_id": referral.follow_ups.get().pk},
+        "referrals:consent_new": {"referral_id": referral.pk},
+        "referrals:consent_pdf": {"referral_id": referral.pk},
+        "referrals:consent_revoke": {"consent_id": referral.consents.get().pk},
+    }.get(name, {})
+    return reverse(name, kwargs=kwargs)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 @pytest.mark.parametrize("who", CAST, ids=lambda w: w or "anonymous")
 def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, name, who):
-    method, expected = EXPECTED[name]
+    method, data, expected = EXPECTED[name]
     client = cast.login(who)
-    response = getattr(client, method)(_url(name, referral), {"search": "x"} if method == "post" else None)
+    response = getattr(client, method)(_url(name, referral), data)
     want = expected[who]
     if want == LOGIN:
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    elif want == DONE:
+        # The change was made and the user sent back to the referral.
+        assert response.status_code == 302 and response["Location"] == f"/referrals/{referral.pk}/"
     else:
         assert response.status_code == want
 
@@ -78,10 +112,9 @@ def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, na
 def _names(patterns, prefix=""):
     for p in patterns:
         if isinstance(p, URLResolver):
-            ns = f"{p.namespace}:" if p.namespace else prefix
             if p.namespace == "admin":
                 continue
-            yield from _names(p.url_patterns, ns)
+            yield from _names(p.url_patterns, f"{p.namespace}:" if p.namespace else prefix)
         elif isinstance(p, URLPattern) and p.name:
             yield f"{prefix}{p.name}"
 
