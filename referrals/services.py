@@ -252,10 +252,9 @@ def _transition(
 ) -> tuple[Referral, str]:
     """Lock the referral, check the move, change the status and write its CaseEvent."""
     referral = (
-        Referral.objects.select_for_update(of=("self",))
-        .select_related("officer", "accepted_by")
-        .filter(pk=referral_id)
-        .first()
+        # accepted_by is read after the lock, not joined: a join would show the row as it
+        # was before a concurrent accept committed.
+        Referral.objects.select_for_update(of=("self",)).select_related("officer").filter(pk=referral_id).first()
     )
     if referral is None:
         raise TransitionRefused(_("This referral does not exist."))

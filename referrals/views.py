@@ -261,7 +261,11 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
         try:
             updated = call()
         except ValidationError as error:
-            _add_service_errors(form, error)
+            if hasattr(error, "error_dict"):
+                _add_service_errors(form, error)
+            else:
+                # A refusal of the step itself (taken already, not allowed now): say it on top.
+                messages.error(request, " ".join(error.messages))
         else:
             messages.success(
                 request,

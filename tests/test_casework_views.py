@@ -1,0 +1,243 @@
+"""The case manager works a referral from the page; every refusal is explained."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from referrals import services
+from referrals.consent_documents import consent_document_context
+from referrals.models import Consent, FollowUp, Referral
+from tests.factories.core import UserFactory
+from tests.factories.referrals import OfficerFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def referral(cast) -> Referral:
+    return ReferralFactory(
+        officer=OfficerFactory(user=cast.officer_a1),
+        partner=cast.partner_y,
+        occurred_at=timezone.now() - timedelta(hours=3),
+    )
+
+
+def _act(client, referral, action, **data):
+    return client.post(f"/referrals/{referral.pk}/act/{action}/", {f"{action}-{k}": v for k, v in data.items()})
+
+
+def test_the_case_manager_accepts_from_the_referral_page(cast, referral):
+    client = cast.login("case_manager_y")
+    page = client.get(f"/referrals/{referral.pk}/").content.decode()
+    assert 'data-action="accept"' in page and 'data-action="complete"' not in page
+    response = _act(client, referral, "accept")
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert referral.status == "accepted" and referral.accepted_by == cast.case_manager_y
+    page = client.get(f"/referrals/{referral.pk}/").content.decode()
+    assert "Referral accepted" in page
+    assert 'data-follow-up="check_72h"' in page
+
+
+def test_a_second_case_manager_is_told_who_took_the_referral(cast, referral):
+    colleague = UserFactory(role="case_manager", agency=None, partner=cast.partner_y, badge_number="")
+    _act(cast.login("case_manager_y"), referral, "accept")
+    client = cast.login(None)
+    client.force_login(colleague)
+    response = _act(client, referral, "accept")
+    assert response.status_code == 422
+    assert f"{cast.case_manager_y.get_full_name()} already accepted" in response.content.decode()
+
+
+def test_declining_without_a_reason_is_explained_and_changes_nothing(cast, referral):
+    response = _act(cast.login("case_manager_y"), referral, "reject", note="full tonight")
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "This field is required" in page and "full tonight" in page
+    referral.refresh_from_db()
+    assert referral.status == "requested"
+
+
+def test_an_illegal_step_is_refused_with_a_message(cast, referral):
+    response = _act(cast.login("case_manager_y"), referral, "complete")
+    assert response.status_code == 422
+    assert "cannot be completed" in response.content.decode()
+
+
+def test_the_case_manager_records_intake_and_completes_a_follow_up(cast, referral):
+    client = cast.login("case_manager_y")
+    _act(client, referral, "accept")
+    _act(client, referral, "record_intake", note="came in at 9")
+    referral.refresh_from_db()
+    assert referral.status == "in_progress" and referral.intake_at is not None
+    check = referral.follow_ups.get(kind="check_72h")
+    response = client.post(f"/follow-ups/{check.pk}/done/", {"outcome": "engaged", "note": "doing well"})
+    assert response.status_code == 302
+    check.refresh_from_db()
+    assert check.outcome == "engaged" and check.completed_at is not None
+
+
+def test_a_follow_up_added_by_hand_appears_on_the_page(cast, referral):
+    client = cast.login("case_manager_y")
+    _act(client, referral, "accept")
+    due = (timezone.localtime() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    client.post(f"/referrals/{referral.pk}/follow-ups/", {"kind": "contact_attempt", "due_at": due})
+    assert referral.follow_ups.filter(kind="contact_attempt", assigned_to=cast.case_manager_y).exists()
+    past = (timezone.localtime() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(f"/referrals/{referral.pk}/follow-ups/", {"kind": "contact_attempt", "due_at": past})
+    assert response.status_code == 422 and "in the past" in response.content.decode()
+
+
+def _consent_post(**overrides) -> dict:
+    data = {
+        "scope": "status_outcomes",
+        "to_referring_agency": "on",
+        "purpose": "Tell the officer how it went",
+        "expiry_event": "end_of_treatment",
+        "signature_name": "Dana Whitfield",
+        "signed_on": timezone.localdate().isoformat(),
+        "language": "en",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"signature_name": ""}, "This field is required"),
+        ({"expiry_event": "", "expires_on": (timezone.localdate() - timedelta(days=2)).isoformat()}, "in the past"),
+        ({"expiry_event": ""}, "Give an expiry date or event"),
+        ({"to_referring_agency": None}, "Name at least one recipient"),
+        ({"signed_on": (timezone.localdate() + timedelta(days=2)).isoformat()}, "cannot be in the future"),
+    ],
+)
+def test_an_incomplete_consent_form_is_refused_and_keeps_what_was_typed(cast, referral, overrides, message):
+    response = cast.login("case_manager_y").post(f"/referrals/{referral.pk}/consent/", _consent_post(**overrides))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page and "Tell the officer how it went" in page
+    assert Consent.objects.count() == 0
+
+
+def test_consent_is_recorded_and_revoked_from_the_page(cast, referral):
+    client = cast.login("case_manager_y")
+    response = client.post(f"/referrals/{referral.pk}/consent/", _consent_post())
+    assert response.status_code == 302
+    consent = Consent.objects.get()
+    assert consent.recipient_agency == cast.agency_a and consent.captured_by == cast.case_manager_y
+    client.post(f"/consents/{consent.pk}/revoke/", {"note": "Told me by phone"})
+    consent.refresh_from_db()
+    assert consent.revoked_at is not None and consent.revocation_note == "Told me by phone"
+    assert "Revoked" in client.get(f"/referrals/{referral.pk}/").content.decode()
+
+
+def test_the_officer_may_record_consent_at_the_scene(cast, referral):
+    response = cast.login("officer_a1").post(f"/referrals/{referral.pk}/consent/", _consent_post())
+    assert response.status_code == 302
+    assert Consent.objects.get().captured_by == cast.officer_a1
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_consent_form_prints_as_a_pdf_with_the_redisclosure_notice(cast, referral, language):
+    response = cast.login("case_manager_y").get(f"/referrals/{referral.pk}/consent-form.pdf?lang={language}")
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    assert referral.client.last_name not in response["Content-Disposition"]
+    html = render_to_string(
+        "referrals/consent_document.html",
+        consent_document_context(referral=referral, consent=None, language=language),
+    )
+    notice = {"en": "42 CFR part 2", "es": "42 CFR parte 2"}[language]
+    title = {"en": "Consent to disclose", "es": "Consentimiento para divulgar"}[language]
+    assert notice in html and title in html and referral.client.last_name in html
+
+
+def test_the_queue_filters_count_and_sort_by_urgency(cast):
+    officer = OfficerFactory(user=cast.officer_a1)
+    now = timezone.now()
+    older_new = ReferralFactory(officer=officer, partner=cast.partner_y)
+    newer_new = ReferralFactory(officer=officer, partner=cast.partner_y)
+    Referral.objects.filter(pk=older_new.pk).update(created_at=now - timedelta(hours=5))
+    overdue = ReferralFactory(officer=officer, partner=cast.partner_y)
+    services.referral_accept(referral_id=overdue.pk, actor=cast.case_manager_y)
+    FollowUp.objects.filter(referral=overdue).update(due_at=now - timedelta(hours=2))
+    calm = ReferralFactory(officer=officer, partner=cast.partner_y)
+    services.referral_accept(referral_id=calm.pk, actor=cast.case_manager_y)
+    closed = ReferralFactory(officer=officer, partner=cast.partner_y)
+    services.referral_reject(referral_id=closed.pk, actor=cast.case_manager_y, reason="no_capacity")
+    ReferralFactory(officer=officer, partner=cast.partner_x)  # another partner's
+
+    client = cast.login("case_manager_y")
+    response = client.get("/queue/")
+    order = [r.pk for r in response.context["page"]]
+    assert order == [older_new.pk, newer_new.pk, overdue.pk, calm.pk]
+    counts = {name: count for name, _label, count in response.context["filters"]}
+    assert counts == {"open": 4, "new": 2, "accepted": 2, "in_progress": 0, "on_hold": 0, "overdue": 1, "closed": 1}
+    assert [r.pk for r in client.get("/queue/?filter=overdue").context["page"]] == [overdue.pk]
+    assert [r.pk for r in client.get("/queue/?filter=closed").context["page"]] == [closed.pk]
+    assert "Follow-up overdue" in response.content.decode()
+
+
+def test_the_queue_refreshes_in_place_keeping_its_filter(cast, referral):
+    response = cast.login("case_manager_y").get("/queue/?filter=new", HTTP_HX_REQUEST="true")
+    page = response.content.decode()
+    assert "<html" not in page
+    assert 'hx-get="/queue/?filter=new"' in page
+    assert referral.client.last_name in page
+
+
+def test_the_queue_costs_the_same_queries_however_long_it_is(cast, django_assert_max_num_queries):
+    officer = OfficerFactory(user=cast.officer_a1)
+    for _ in range(30):
+        ReferralFactory(officer=officer, partner=cast.partner_y)
+    client = cast.login("case_manager_y")
+    with django_assert_max_num_queries(8):
+        client.get("/queue/")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_case_managers_accepting_at_once_one_wins_the_other_is_told(cast, referral):
+    colleague = UserFactory(role="case_manager", agency=None, partner=cast.partner_y, badge_number="")
+    first_holds_lock = threading.Event()
+    outcome: dict[str, str] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+                first_holds_lock.set()
+                # Hold the row lock while the second one tries.
+                threading.Event().wait(0.5)
+            outcome["first"] = "accepted"
+        finally:
+            first_holds_lock.set()
+            connection.close()
+
+    def second() -> None:
+        first_holds_lock.wait(5)
+        try:
+            services.referral_accept(referral_id=referral.pk, actor=colleague)
+            outcome["second"] = "accepted"
+        except services.TransitionRefused as refused:
+            outcome["second"] = " ".join(refused.messages)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert outcome["first"] == "accepted"
+    assert f"{cast.case_manager_y.get_full_name()} already accepted" in outcome["second"]
+    referral.refresh_from_db()
+    assert referral.accepted_by == cast.case_manager_y
+    assert referral.follow_ups.count() == 1
