@@ -16,6 +16,11 @@ RUN groupadd --system app \
     && useradd --system --gid app --home-dir /app --shell /usr/sbin/nologin app \
     && chown app:app /app
 
+# WeasyPrint (the printable consent form) needs Pango and a font.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first so this layer is cached across code changes.
 COPY requirements.txt .
 RUN pip install -r requirements.txt
