@@ -95,12 +95,33 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
                         request,
                         _("Deflection logged. %(partner)s has it in their queue.") % {"partner": referral.partner.name},
                     )
+                    _tell_about_open_referrals(request, referral)
                 else:
                     messages.info(request, _("This deflection was already saved; it was not logged twice."))
                 return redirect("referrals:detail", referral_id=referral.pk)
     else:
         form = LogDeflectionForm(initial=LogDeflectionForm.initial_for(user), user=user)
     return render(request, "referrals/log.html", _log_context(form, search_results))
+
+
+def _tell_about_open_referrals(request: HttpRequest, referral) -> None:
+    """Re-engagement: the client already has an open referral. Tell the officer; never block."""
+    for earlier, view in selectors.open_referrals_of_client(user=request.user, client_id=referral.client_id):
+        if earlier.pk == referral.pk:
+            continue
+        messages.info(
+            request,
+            _(
+                "This client already has an open referral to %(partner)s, logged %(date)s (%(status)s). "
+                "This one is linked to it as a re-engagement."
+            )
+            % {
+                "partner": earlier.partner.name,
+                "date": timezone.localtime(earlier.occurred_at).strftime("%b %d"),
+                "status": view.label,
+            },
+        )
+        return
 
 
 def _initial_from(data) -> dict:

@@ -196,3 +196,20 @@ def test_my_deflections_does_not_grow_in_queries_with_the_number_of_referrals(ca
         client.post("/log/", _form(cast, first_name=f"Q{i}", last_name="Count", confirm_new="on"))
     assert queries_for_mine() == few
     assert few <= 8
+
+
+def test_logging_for_a_client_with_an_open_referral_says_so_and_links_it(cast):
+    client = cast.login("officer_a1")
+    client.post("/log/", _form(cast))
+    first = Referral.objects.get()
+    response = client.post(
+        "/log/",
+        _form(cast, client=str(first.client_id), first_name="", last_name="", partner=str(cast.partner_x.pk)),
+        follow=True,
+    )
+    page = response.content.decode()
+    second = Referral.objects.exclude(pk=first.pk).get()
+    assert second.reengagement_of == first
+    assert "already has an open referral to Y 24/7 MAT Clinic" in page
+    # Within consent: no consent on file, so only "received · open" is said.
+    assert "Received by partner" in page
