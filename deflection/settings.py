@@ -131,7 +131,10 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Email: console in development unless EMAIL_URL says otherwise.
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# In the embedded demo, mail lands in var/mail where a new user can read it (and on the
+# demo's mail page); elsewhere the console, unless EMAIL_URL says otherwise.
+_email = env.email_url("EMAIL_URL", default="filemail://" if DEMO_MODE else "consolemail://")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email.get("EMAIL_HOST", "")
 EMAIL_PORT = _email.get("EMAIL_PORT", 25)
@@ -193,4 +196,8 @@ DEFLECTION = {
     # Clients matched by search: how many suggestions to show an officer at most.
     "CLIENT_SEARCH_LIMIT": 8,
     "PAGE_SIZE": 25,
+    # A follow-up due within this many hours is reminded ("due soon").
+    "REMIND_AHEAD_HOURS": env.int("REMIND_AHEAD_HOURS", default=12),
 }
+# Links in emails point here.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")

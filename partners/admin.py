@@ -18,4 +18,5 @@ class ServicePartnerAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_24_7", "capacity_status", "engagement_tier", "is_active", "agencies"]
     search_fields = ["name", "services", "address"]
     filter_horizontal = ["agencies"]
+    raw_id_fields = ["lead"]
     inlines = [RelationshipNoteInline]

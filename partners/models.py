@@ -44,6 +44,16 @@ class ServicePartner(models.Model):
         _("engagement tier"), max_length=15, choices=Tier.choices, default=Tier.COMMITTED
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # The partner's lead (clinical director, intake lead): told when follow-ups run late.
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="partners_led",
+        verbose_name=_("partner lead"),
+        help_text=_("Told when a follow-up is more than a day overdue."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

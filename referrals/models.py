@@ -295,7 +295,9 @@ class FollowUp(models.Model):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups"
     )
+    # Set only after the mail server accepted the reminder (see follow_up_reminders_send).
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    lead_reminded_at = models.DateTimeField(_("partner lead told"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices, blank=True)
     note = models.TextField(_("note"), max_length=2000, blank=True)

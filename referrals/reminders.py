@@ -1,0 +1,149 @@
+"""Follow-up reminders: a periodic sweep that never loses a reminder and never doubles one.
+
+The sweep claims due follow-ups with row locks (SELECT ... FOR UPDATE SKIP LOCKED), one
+assignee at a time, sends that person one email listing what is due, and marks the rows
+reminded in the same transaction, only after the mail server accepted the message. A
+worker killed mid-sweep rolls its transaction back: the rows are unclaimed and the next
+sweep sends them. Two sweeps at once skip each other's rows. The only window for a
+duplicate is a crash between the server's acceptance and the commit (milliseconds).
+
+Emails carry no client-identifying information: counts, kinds, due times, referral
+numbers and a link; the details are in the app after sign-in.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from deflection.models import User
+from referrals.models import FollowUp, Referral
+
+LEAD_AFTER = timedelta(days=1)
+
+
+def _due_soon(now: datetime) -> QuerySet[FollowUp]:
+    ahead = timedelta(hours=settings.DEFLECTION["REMIND_AHEAD_HOURS"])
+    return FollowUp.objects.filter(
+        completed_at__isnull=True,
+        due_at__lte=now + ahead,
+        referral__status__in=Referral.OPEN_STATUSES,
+    )
+
+
+def _line(follow_up: FollowUp, now: datetime) -> str:
+    due = timezone.localtime(follow_up.due_at).strftime("%a %b %d, %H:%M")
+    late = _(" (overdue)") if follow_up.due_at < now else ""
+    return f"- {_('Referral')} #{follow_up.referral_id} · {follow_up.get_kind_display()} · {_('due')} {due}{late}"
+
+
+def _link(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _send(*, to: str, subject: str, lines: list[str], link: str) -> None:
+    body = "\n".join(
+        [
+            _("Hello,"),
+            "",
+            *lines,
+            "",
+            _("Open the queue to see the details (sign-in required): %(link)s") % {"link": link},
+            "",
+            _("This message carries no client details on purpose."),
+        ]
+    )
+    # fail_silently=False: an SMTP error raises, the transaction rolls back, the task retries.
+    EmailMessage(subject=subject, body=body, to=[to]).send(fail_silently=False)
+
+
+def _remind_assignee(*, assignee: User, now: datetime) -> int:
+    with transaction.atomic():
+        claimed = list(
+            _due_soon(now)
+            .filter(assigned_to=assignee, reminded_at__isnull=True)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("due_at")
+        )
+        if not claimed:
+            return 0
+        overdue = sum(1 for f in claimed if f.due_at < now)
+        subject = _("Deflection: %(n)d follow-up(s) due, %(late)d overdue") % {"n": len(claimed), "late": overdue}
+        _send(
+            to=assignee.email,
+            subject=subject,
+            lines=[_line(f, now) for f in claimed],
+            link=_link(reverse("referrals:queue") + ("?filter=overdue" if overdue else "")),
+        )
+        FollowUp.objects.filter(pk__in=[f.pk for f in claimed]).update(reminded_at=now)
+        return len(claimed)
+
+
+def _tell_lead(*, lead: User, now: datetime) -> int:
+    with transaction.atomic():
+        claimed = list(
+            FollowUp.objects.filter(
+                completed_at__isnull=True,
+                due_at__lt=now - LEAD_AFTER,
+                lead_reminded_at__isnull=True,
+                referral__status__in=Referral.OPEN_STATUSES,
+                referral__partner__lead=lead,
+            )
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("assigned_to")
+            .order_by("due_at")
+        )
+        if not claimed:
+            return 0
+        by_person: dict[str, int] = defaultdict(int)
+        for f in claimed:
+            by_person[f.assigned_to.get_full_name() if f.assigned_to else _("nobody")] += 1
+        lines = [_line(f, now) for f in claimed]
+        lines += ["", _("Assigned to:")] + [f"- {name}: {n}" for name, n in sorted(by_person.items())]
+        _send(
+            to=lead.email,
+            subject=_("Deflection: %(n)d follow-up(s) more than a day overdue") % {"n": len(claimed)},
+            lines=lines,
+            link=_link(reverse("referrals:queue") + "?filter=overdue"),
+        )
+        FollowUp.objects.filter(pk__in=[f.pk for f in claimed]).update(lead_reminded_at=now)
+        return len(claimed)
+
+
+def follow_up_reminders_send(*, now: datetime | None = None) -> dict[str, int]:
+    """One sweep: remind each assignee of what is due soon or overdue; tell leads of what is
+    more than a day overdue. Returns how many follow-ups each kind of message covered."""
+    now = now or timezone.now()
+    assignee_ids = (
+        _due_soon(now)
+        .filter(reminded_at__isnull=True, assigned_to__isnull=False)
+        .exclude(assigned_to__email="")
+        .values_list("assigned_to_id", flat=True)
+        .distinct()
+    )
+    reminded = 0
+    for assignee in User.objects.filter(pk__in=list(assignee_ids), is_active=True).order_by("pk"):
+        reminded += _remind_assignee(assignee=assignee, now=now)
+    lead_ids = (
+        FollowUp.objects.filter(
+            completed_at__isnull=True,
+            due_at__lt=now - LEAD_AFTER,
+            lead_reminded_at__isnull=True,
+            referral__status__in=Referral.OPEN_STATUSES,
+            referral__partner__lead__isnull=False,
+        )
+        .values_list("referral__partner__lead_id", flat=True)
+        .distinct()
+    )
+    leads_told = 0
+    for lead in User.objects.filter(pk__in=list(lead_ids), is_active=True).exclude(email="").order_by("pk"):
+        leads_told += _tell_lead(lead=lead, now=now)
+    return {"reminded": reminded, "leads": leads_told}

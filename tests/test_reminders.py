@@ -1,0 +1,119 @@
+"""Follow-up reminders: each due follow-up reminded once, to its assignee, with no client details."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from smtplib import SMTPException
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.utils import timezone
+
+from deflection.celery import app
+from deflection.schedules import BEAT_SCHEDULE
+from referrals import services
+from referrals.models import FollowUp
+from referrals.reminders import follow_up_reminders_send
+from referrals.tasks import send_follow_up_reminders
+from tests.factories.core import UserFactory
+from tests.factories.referrals import OfficerFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class FailingBackend(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise SMTPException("451 try again later")
+
+
+@pytest.fixture
+def due(cast):
+    """Partner Y: two follow-ups of case manager Y (one overdue, one due soon), one not due yet."""
+    now = timezone.now()
+    officer = OfficerFactory(user=cast.officer_a1)
+    referrals = [ReferralFactory(officer=officer, partner=cast.partner_y) for _ in range(3)]
+    for r in referrals:
+        services.referral_accept(referral_id=r.pk, actor=cast.case_manager_y)
+    checks = [r.follow_ups.get() for r in referrals]
+    FollowUp.objects.filter(pk=checks[0].pk).update(due_at=now - timedelta(hours=3))
+    FollowUp.objects.filter(pk=checks[1].pk).update(due_at=now + timedelta(hours=2))
+    FollowUp.objects.filter(pk=checks[2].pk).update(due_at=now + timedelta(days=3))
+    return referrals, checks
+
+
+def test_each_assignee_gets_one_message_listing_what_is_due(cast, due):
+    referrals, checks = due
+    result = follow_up_reminders_send()
+    assert result == {"reminded": 2, "leads": 0}
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [cast.case_manager_y.email]
+    assert "2 follow-up(s) due, 1 overdue" in message.subject
+    assert f"#{referrals[0].pk}" in message.body and f"#{referrals[1].pk}" in message.body
+    assert f"#{referrals[2].pk}" not in message.body
+    assert "/queue/?filter=overdue" in message.body
+    reminded = set(FollowUp.objects.filter(reminded_at__isnull=False).values_list("pk", flat=True))
+    assert reminded == {checks[0].pk, checks[1].pk}
+
+
+def test_reminders_carry_no_client_details(cast, due):
+    referrals, _ = due
+    follow_up_reminders_send()
+    message = mail.outbox[0]
+    text = message.subject + message.body
+    for r in referrals:
+        for value in (r.client.first_name, r.client.last_name, str(r.client.date_of_birth)):
+            assert value not in text
+
+
+def test_a_second_sweep_sends_nothing_twice(cast, due):
+    follow_up_reminders_send()
+    follow_up_reminders_send()
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_send_marks_nothing_and_the_next_sweep_delivers(cast, due, settings):
+    settings.EMAIL_BACKEND = "tests.test_reminders.FailingBackend"
+    with pytest.raises(SMTPException):
+        follow_up_reminders_send()
+    assert not FollowUp.objects.filter(reminded_at__isnull=False).exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert follow_up_reminders_send()["reminded"] == 2
+    assert len(mail.outbox) == 1
+
+
+def test_the_task_retries_on_smtp_errors():
+    assert SMTPException in send_follow_up_reminders.autoretry_for
+    assert send_follow_up_reminders.retry_backoff
+
+
+def test_completed_follow_ups_and_closed_referrals_are_not_reminded(cast, due):
+    referrals, checks = due
+    services.follow_up_complete(follow_up_id=checks[0].pk, actor=cast.case_manager_y, outcome="engaged")
+    services.referral_fail(referral_id=referrals[1].pk, actor=cast.case_manager_y, reason="disengaged")
+    assert follow_up_reminders_send()["reminded"] == 0
+    assert mail.outbox == []
+
+
+def test_the_partner_lead_is_told_of_follow_ups_more_than_a_day_overdue(cast, due):
+    referrals, checks = due
+    lead = UserFactory(role="case_manager", agency=None, partner=cast.partner_y, badge_number="")
+    cast.partner_y.lead = lead
+    cast.partner_y.save()
+    FollowUp.objects.filter(pk=checks[0].pk).update(due_at=timezone.now() - timedelta(days=2))
+    result = follow_up_reminders_send()
+    assert result == {"reminded": 2, "leads": 1}
+    to_lead = [m for m in mail.outbox if m.to == [lead.email]]
+    assert len(to_lead) == 1 and f"#{referrals[0].pk}" in to_lead[0].body
+    assert cast.case_manager_y.get_full_name() in to_lead[0].body
+    follow_up_reminders_send()
+    assert len(mail.outbox) == 2
+
+
+def test_the_sweep_is_scheduled_and_runs_as_a_task(cast, due):
+    entry = BEAT_SCHEDULE["follow-up-reminders"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] == 15 * 60
+    send_follow_up_reminders.delay()  # eager in tests
+    assert len(mail.outbox) == 1
