@@ -213,7 +213,7 @@ class Referral(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("referral")
@@ -301,7 +301,7 @@ class FollowUp(models.Model):
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices, blank=True)
     note = models.TextField(_("note"), max_length=2000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("follow-up")
@@ -435,7 +435,7 @@ class Consent(models.Model):
     signed_on = models.DateField(_("date signed"))
     language = models.CharField(_("language of the form"), max_length=5, default="en")
     captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

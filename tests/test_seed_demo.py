@@ -1,0 +1,218 @@
+"""`manage.py seed_demo`: a believable demo program that never lands on real data."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client as HttpClient
+from django.utils import timezone
+
+from deflection.models import Agency, User
+from partners.models import ServicePartner
+from referrals.management.commands.seed_demo import DEMO_PASSWORD, delete_demo_data
+from referrals.models import CaseEvent, Client, Consent, FollowUp, Officer, Pathway, Referral
+from referrals.services import TRANSITIONS
+from tests.factories.core import AgencyFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """Seed once for the module (a few seconds); each test still runs in its own rollback."""
+    with django_db_blocker.unblock():
+        # --if-empty on the empty test database: what `make run` does on its first start.
+        out = io.StringIO()
+        call_command("seed_demo", if_empty=True, stdout=out)
+        yield out.getvalue()
+        # Committed outside the tests' transactions: leave the database as other modules expect.
+        delete_demo_data()
+
+
+def _allowed(from_status: str, to_status: str, held_from: str | None) -> bool:
+    """Whether the lifecycle of referrals.services has a move from one status to the other."""
+    for sources, target in TRANSITIONS.values():
+        if from_status in sources and (target or held_from) == to_status:
+            return True
+    return False
+
+
+def _seed(**options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_it_builds_the_promised_program(demo):
+    assert "Built the demo program" in demo and "casemanager" in demo
+    agency = Agency.objects.get(is_demo=True)
+    assert (agency.timezone, agency.booking_minutes, agency.default_deflection_minutes) == ("America/Phoenix", 180, 30)
+    assert set(agency.units.values_list("name", flat=True)) >= {"MHST"}
+    assert agency.units.count() == 3
+
+    partners = ServicePartner.objects.filter(agencies=agency)
+    assert partners.count() >= 3
+    assert partners.filter(kind=ServicePartner.Kind.MAT_CLINIC, is_24_7=True).count() == 1
+    assert partners.filter(engagement_tier=ServicePartner.Tier.WAIT_AND_SEE).exists()
+    assert all(p.services and p.address and p.phone for p in partners)
+
+    assert 18 <= Officer.objects.filter(agency=agency).count() <= 25
+    assert Client.objects.filter(agency=agency).count() == 200
+    assert not Client.objects.filter(agency=agency, search_name="").exists()
+    assert Client.objects.filter(agency=agency, preferred_language=Client.Language.SPANISH).exists()
+    assert Client.objects.filter(agency=agency).exclude(aliases="").exists()
+
+
+def test_it_spreads_six_months_of_referrals_over_every_pathway_and_many_statuses(demo):
+    referrals = Referral.objects.filter(agency__is_demo=True)
+    assert referrals.count() == 600
+    now = timezone.now()
+    oldest, newest = referrals.order_by("occurred_at").first(), referrals.order_by("occurred_at").last()
+    assert now - timedelta(days=186) <= oldest.occurred_at <= now - timedelta(days=160)
+    assert now - timedelta(days=2) <= newest.occurred_at <= now
+
+    assert set(referrals.values_list("pathway", flat=True)) == set(Pathway.values)
+    pathways = Counter(referrals.values_list("pathway", flat=True))
+    officer_led = pathways[Pathway.OFFICER_PREVENTION] + pathways[Pathway.OFFICER_INTERVENTION]
+    assert officer_led > 300 and pathways[Pathway.NALOXONE_PLUS] < 100
+    assert len(set(referrals.values_list("status", flat=True))) >= 6
+
+    n = referrals.count()
+    assert 0.05 <= referrals.filter(naloxone_administered=True).count() / n <= 0.15
+    assert 0.3 <= referrals.exclude(charge_deflected="").count() / n <= 0.5
+    assert 0.35 <= referrals.filter(warm_handoff=True).count() / n <= 0.65
+    assert all(15 <= m <= 90 for m in referrals.values_list("officer_minutes", flat=True))
+    # Re-engagement: some clients came back more than once.
+    per_client = Counter(referrals.values_list("client_id", flat=True))
+    assert sum(1 for k in per_client.values() if k >= 3) >= 10
+    assert referrals.filter(reengagement_of__isnull=False).count() >= 300
+
+
+def test_the_demo_logins_have_work_to_show(demo):
+    referrals = Referral.objects.filter(agency__is_demo=True)
+    assert 12 <= referrals.filter(officer__user__username="officer").count() <= 18
+    clinic = referrals.filter(partner__kind=ServicePartner.Kind.MAT_CLINIC, partner__is_24_7=True)
+    assert clinic.count() >= 150
+    assert clinic.filter(status=Referral.Status.REQUESTED).count() >= 3
+    assert User.objects.get(username="casemanager").partner.is_24_7
+
+
+@pytest.mark.parametrize(
+    ("username", "home", "text"),
+    [
+        ("officer", "/log/", b"Log a deflection"),
+        ("supervisor", "/log/", b"Log a deflection"),
+        ("casemanager", "/queue/", b"Sonoran Bridge 24/7 MAT Clinic"),
+        ("command", "/reports/command/", b"Pima Valley Police Department"),
+        ("admin", "/admin/", b"Site administration"),
+    ],
+)
+def test_each_demo_login_signs_in_and_lands_on_its_home(demo, username, home, text):
+    browser = HttpClient()
+    assert browser.login(username=username, password=DEMO_PASSWORD)
+    response = browser.get("/", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == home
+    assert text in response.content
+
+
+def test_the_case_events_tell_the_story_of_each_status(demo):
+    referrals = {r.pk: r for r in Referral.objects.filter(agency__is_demo=True)}
+    events: dict[int, list[CaseEvent]] = {}
+    for event in CaseEvent.objects.filter(referral_id__in=referrals).order_by("created_at", "id"):
+        events.setdefault(event.referral_id, []).append(event)
+    now = timezone.now()
+    for pk, referral in referrals.items():
+        history = events[pk]
+        assert history[0].kind == CaseEvent.Kind.CREATED and history[0].to_status == Referral.Status.REQUESTED
+        assert history[0].created_at >= referral.occurred_at
+        assert all(e.created_at <= now for e in history)
+        changes = [e for e in history if e.kind == CaseEvent.Kind.STATUS_CHANGED]
+        status, held_from = Referral.Status.REQUESTED, None
+        for change in changes:
+            assert change.from_status == status
+            assert _allowed(status, change.to_status, held_from), (pk, status, change.to_status)
+            held_from = status if change.to_status == Referral.Status.ON_HOLD else None
+            status = change.to_status
+        assert status == referral.status
+        if changes:
+            assert referral.status_changed_at == changes[-1].created_at
+        if referral.status in (Referral.Status.REJECTED, Referral.Status.CANCELLED, Referral.Status.FAILED):
+            assert referral.status_reason and changes[-1].reason == referral.status_reason
+            assert referral.closed_at == changes[-1].created_at
+        accepted = next((e for e in changes if e.to_status == Referral.Status.ACCEPTED), None)
+        assert referral.accepted_at == (accepted.created_at if accepted else None)
+    reasons = set(Referral.objects.filter(status=Referral.Status.REJECTED).values_list("status_reason", flat=True))
+    assert Referral.RejectReason.NO_CAPACITY in reasons and reasons <= set(Referral.RejectReason.values)
+
+
+def test_acceptance_and_intake_come_with_their_follow_ups(demo):
+    referrals = Referral.objects.filter(agency__is_demo=True)
+    accepted = referrals.filter(events__to_status=Referral.Status.ACCEPTED).distinct()
+    intake = referrals.filter(events__to_status=Referral.Status.IN_PROGRESS).distinct()
+    assert accepted.exists() and intake.exists()
+    for referral in accepted:
+        checks = referral.follow_ups.filter(kind=FollowUp.Kind.CHECK_72H).count()
+        # Closing a referral removes a 72-hour check still open then.
+        assert checks == 1 or (checks == 0 and referral.closed_at is not None)
+    retention = {FollowUp.Kind.RETENTION_30, FollowUp.Kind.RETENTION_60, FollowUp.Kind.RETENTION_90}
+    assert all(set(r.follow_ups.values_list("kind", flat=True)) >= retention for r in intake)
+
+    follow_ups = FollowUp.objects.filter(referral__agency__is_demo=True)
+    now = timezone.now()
+    # Past-due checks are mostly done, with an outcome; future ones are all still open.
+    assert not follow_ups.filter(due_at__gt=now, completed_at__isnull=False).exists()
+    past_due = follow_ups.filter(due_at__lte=now)
+    assert past_due.filter(completed_at__isnull=False).count() > 0.8 * past_due.count()
+    assert set(past_due.exclude(outcome="").values_list("outcome", flat=True)) >= {"engaged", "no_contact"}
+    # Closing a referral ends its open contact checks, as the services do.
+    closed = referrals.filter(status__in=["rejected", "cancelled", "completed", "failed"])
+    assert not follow_ups.filter(referral__in=closed, kind=FollowUp.Kind.CHECK_72H, completed_at__isnull=True).exists()
+
+
+def test_most_clients_in_treatment_consented_to_tell_the_referring_agency(demo):
+    intake = Referral.objects.filter(agency__is_demo=True, intake_at__isnull=False)
+    consents = Consent.objects.filter(referral__in=intake)
+    assert 0.5 * intake.count() <= consents.count() <= 0.9 * intake.count()
+    assert all(c.recipient_agency_id == c.referral.agency_id and c.signature_name for c in consents)
+
+
+def test_it_refuses_to_run_over_real_data(demo):
+    real = AgencyFactory(name="Real County Sheriff's Office")
+    with pytest.raises(CommandError, match="real program data"):
+        _seed()
+    assert Agency.objects.filter(pk=real.pk).exists()
+    assert Referral.objects.filter(agency__is_demo=True).count() == 600
+
+
+def test_with_force_it_replaces_the_demo_and_leaves_real_data_alone(demo):
+    real = AgencyFactory(name="Real County Sheriff's Office")
+    real_officer = UserFactory(username="real_officer", agency=real)
+    before = set(Referral.objects.filter(agency__is_demo=True).values_list("pk", flat=True))
+
+    output = _seed(force=True)
+
+    assert "Replaced the demo program" in output and "deflect-demo-2026" in output
+    assert Agency.objects.filter(is_demo=True).count() == 1
+    after = set(Referral.objects.filter(agency__is_demo=True).values_list("pk", flat=True))
+    assert len(after) == 600 and not before & after
+    assert User.objects.filter(pk=real_officer.pk).exists() and Agency.objects.filter(pk=real.pk).exists()
+
+
+def test_it_never_takes_over_a_real_users_login(demo):
+    delete_demo_data()  # rolled back after the test, like every write here
+    real = AgencyFactory(name="Real County Sheriff's Office")
+    UserFactory(username="admin", agency=real)
+    with pytest.raises(CommandError, match="admin"):
+        _seed(force=True)
+
+
+def test_if_empty_leaves_an_existing_database_alone(demo):
+    before = list(Referral.objects.filter(agency__is_demo=True).values_list("pk", flat=True))
+    output = _seed(if_empty=True)
+    assert "leaving it as it is" in output
+    assert list(Referral.objects.filter(agency__is_demo=True).values_list("pk", flat=True)) == before
