@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deflection.models import User
-from referrals.models import CaseEvent, Client, Consent, FollowUp, Referral, normalize_name, reason_label
+from referrals.models import CaseEvent, Client, Consent, FollowUp, Officer, Referral, normalize_name, reason_label
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y")
 _DATE_TOKEN = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
@@ -85,8 +85,13 @@ def referral_list_for_user(*, user: User) -> QuerySet[Referral]:
 
 def referral_list_made_by(*, user: User) -> QuerySet[Referral]:
     """My deflections: the referrals this officer logged, newest first."""
+    # By officer id, not through a join on the user, so the (officer, -occurred_at)
+    # index reads one page instead of sorting all of an officer's referrals.
+    officer_id = Officer.objects.filter(user=user).values_list("pk", flat=True).first()
     return (
-        Referral.objects.filter(officer__user=user).select_related("client", "partner").order_by("-occurred_at", "-id")
+        Referral.objects.filter(officer_id=officer_id)
+        .select_related("client", "partner")
+        .order_by("-occurred_at", "-id")
     )
 
 
@@ -154,14 +159,22 @@ def _search_postgres(clients: QuerySet[Client], name: str, dob: date | None, lim
         return list(clients.filter(date_of_birth=dob).order_by("last_name", "first_name")[:limit])
     # `%>` (trigram_word_similar) finds the typed words inside the stored name and uses the
     # GIN index; word order does not matter to trigrams, so "Smith John" finds John Smith.
-    matches = clients.filter(Q(search_name__trigram_word_similar=name) | Q(search_name__trigram_similar=name))
+    words = clients.filter(search_name__trigram_word_similar=name)
     if dob is not None:
-        matches = matches | clients.filter(date_of_birth=dob)
-    ranked = matches.annotate(
-        score=Greatest(TrigramWordSimilarity(name, "search_name"), TrigramSimilarity("search_name", name))
-    )
-    results = list(ranked.order_by("-score", "last_name", "id")[: limit * 3])
+        words = words | clients.filter(date_of_birth=dob)
+    results = list(_by_score(words, name)[: limit * 3])
+    if len(results) < limit:
+        # Few word matches: widen to whole-name similarity (`%`). Only then: with a common
+        # first name `%` matches so many rows that PostgreSQL scans the table.
+        seen = {c.pk for c in results}
+        wider = _by_score(clients.filter(search_name__trigram_similar=name).exclude(pk__in=seen), name)
+        results += list(wider[: limit * 3 - len(results)])
     return _rank(results, name, dob)[:limit]
+
+
+def _by_score(matches: QuerySet[Client], name: str) -> QuerySet[Client]:
+    score = Greatest(TrigramWordSimilarity(name, "search_name"), TrigramSimilarity("search_name", name))
+    return matches.annotate(score=score).order_by("-score", "last_name", "id")
 
 
 def _search_portable(clients: QuerySet[Client], name: str, dob: date | None, limit: int) -> list[Client]:

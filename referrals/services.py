@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -99,10 +100,8 @@ def referral_create(
     Returns (referral, created). A repeated submission_token (double tap, resubmitted
     form) returns the referral it already made and creates nothing.
     """
-    if submission_token is not None:
-        existing = Referral.objects.filter(submission_token=submission_token).first()
-        if existing is not None:
-            return existing, False
+    # A repeated token is caught by its unique constraint (views look it up first, to
+    # answer a resubmitted form before validating it again).
     try:
         with transaction.atomic():
             referral = _referral_create(
@@ -123,7 +122,7 @@ def referral_create(
                 submission_token=submission_token,
             )
     except IntegrityError:
-        # Two taps raced past the check above: the other one won; hand back its referral.
+        # The same form again (a double tap): the first one won; hand back its referral.
         if submission_token is None:
             raise
         existing = Referral.objects.filter(submission_token=submission_token).first()
@@ -131,6 +130,9 @@ def referral_create(
             raise
         return existing, False
     return referral, True
+
+
+_CHECKED_RELATIONS = ["client", "officer", "agency", "partner", "created_by", "reengagement_of"]
 
 
 def _referral_create(
@@ -175,7 +177,10 @@ def _referral_create(
         reengagement_of=previous,
         **fields,
     )
-    referral.full_clean(exclude=["submission_token"])
+    # The foreign keys were loaded or checked above and the database enforces the
+    # constraints on insert: validating them again here would cost a dozen round trips
+    # on the officer's hot path.
+    referral.full_clean(exclude=[*_CHECKED_RELATIONS, "submission_token"], validate_constraints=False)
     referral.save()
     _event(
         referral=referral,
@@ -406,8 +411,10 @@ def _follow_up_schedule(*, referral: Referral, kind: str, due_at: datetime, assi
 
 
 def _follow_ups_close(*, referral: Referral) -> None:
-    """A closed referral needs no more contact checks; retention checks that came due stay."""
-    referral.follow_ups.filter(completed_at__isnull=True, kind__in=_CONTACT_KINDS).delete()
+    """A closed referral needs no more contact checks, nor checkpoints that have not come
+    due; retention checks that came due stay open, to be completed for the record."""
+    open_checks = referral.follow_ups.filter(completed_at__isnull=True)
+    open_checks.filter(Q(kind__in=_CONTACT_KINDS) | Q(due_at__gt=timezone.now())).delete()
 
 
 _CONTACT_KINDS = (FollowUp.Kind.CONTACT_ATTEMPT, FollowUp.Kind.INTAKE_CHECK, FollowUp.Kind.CHECK_72H)

@@ -791,8 +791,9 @@ class DemoBuilder:
                 follow_up.outcome = self._outcome(plan, kind, follow_up.completed_at)
                 follow_up.note = self.rnd.choice(FOLLOW_UP_NOTES[follow_up.outcome])
         closed = plan.closed_at
-        if kind in CONTACT_CHECKS and closed and (follow_up.completed_at is None or follow_up.completed_at > closed):
-            return  # closing the referral removed it while it was still open
+        still_open_at_close = closed and (follow_up.completed_at is None or follow_up.completed_at > closed)
+        if still_open_at_close and (kind in CONTACT_CHECKS or due > closed):
+            return  # closing the referral removed it while it was still open (see _follow_ups_close)
         plan.follow_ups.append(follow_up)
 
     def _outcome(self, plan: Plan, kind: str, when: datetime) -> str:
