@@ -2,30 +2,131 @@
 (function () {
   "use strict";
 
-  // One tap saves once: disable the save button after the first submit.
-  // (The server also refuses a second referral from the same form.)
+  // At 2 a.m. a white screen glares and lights up the officer: follow the phone's dark
+  // setting with Bootstrap's colour modes. This file loads in <head>, before the page is
+  // drawn, so the page never flashes white first.
+  var darkQuery = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  function applyColourMode() {
+    document.documentElement.setAttribute("data-bs-theme", darkQuery && darkQuery.matches ? "dark" : "light");
+  }
+  applyColourMode();
+  if (darkQuery && darkQuery.addEventListener) darkQuery.addEventListener("change", applyColourMode);
+
+  // One tap saves once: ignore a second submit from the same button.
+  // (The server also refuses a second referral from the same form, by its submission token.)
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
     if (button && button.hasAttribute("data-once")) {
       if (button.dataset.sent) { event.preventDefault(); return; }
       button.dataset.sent = "1";
+      button.setAttribute("aria-disabled", "true");
+      // Disabled after this tick, so that the button's own name and value are still sent.
       setTimeout(function () { button.disabled = true; }, 0);
     }
   });
+
+  // Back from the confirmation (the page comes from the back/forward cache): the
+  // officer may correct and save again; the server knows whether it was saved.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("[data-once]").forEach(function (button) {
+      delete button.dataset.sent;
+      button.disabled = false;
+      button.removeAttribute("aria-disabled");
+    });
+  });
+
+  function newClientDetails() { return document.getElementById("new-client"); }
 
   // Picking a known client folds the new-client fields away; "a new client" opens them.
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (input.name !== "client" || input.type !== "radio") return;
-    var details = document.getElementById("new-client");
+    var details = newClientDetails();
     if (details) details.open = input.value === "";
   });
 
-  // Enter in the search box searches instead of saving the deflection.
+  // Enter in the search box searches instead of saving the deflection. Without htmx
+  // the browser's default applies: Enter presses the first button, which is Search.
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && event.target.name === "search") {
+    if (event.key === "Enter" && event.target.name === "search" && window.htmx) {
       event.preventDefault();
-      if (window.htmx) window.htmx.trigger(event.target, "search");
+      window.htmx.trigger(event.target, "search");
     }
+  });
+
+  // Signed out meanwhile (the session ends after 12 hours): htmx would follow the redirect
+  // and paste the sign-in page into the results. Reload instead, so the officer signs in
+  // before typing anything more.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var loginUrl = document.body.getAttribute("data-login-url");
+    var xhr = event.detail.xhr;
+    if (!loginUrl || !xhr || !xhr.responseURL) return;
+    if (new URL(xhr.responseURL, window.location.href).pathname === loginUrl) {
+      event.detail.shouldSwap = false;
+      event.stopImmediatePropagation();
+      window.location.reload();
+    }
+  });
+
+  // Search as you type replaces the results: keep the client already picked, so
+  // that refining the search never silently drops the officer's choice.
+  var kept = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    kept = null;
+    if (!target || target.id !== "client-results") return;
+    var checked = target.querySelector("input[name=client]:checked");
+    if (!checked || !checked.value) return;
+    var group = checked.closest("[role=radiogroup]");
+    var none = group && group.querySelector('input[name=client][value=""]');
+    kept = {
+      picked: checked.closest("label").cloneNode(true),
+      none: none ? none.closest("label").cloneNode(true) : null,
+      groupLabel: group ? group.getAttribute("aria-label") : null
+    };
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var results = event.detail.target;
+    if (!kept || !results || results.id !== "client-results") return;
+    var value = kept.picked.querySelector("input").value;
+    var same = results.querySelector('input[name=client][value="' + value + '"]');
+    if (same) {
+      same.checked = true;
+    } else {
+      var group = results.querySelector("[role=radiogroup]");
+      if (!group) {
+        group = document.createElement("div");
+        group.setAttribute("role", "radiogroup");
+        if (kept.groupLabel) group.setAttribute("aria-label", kept.groupLabel);
+        if (kept.none) group.appendChild(kept.none);
+        results.insertBefore(group, results.firstChild);
+      }
+      group.insertBefore(kept.picked, group.firstChild);
+      kept.picked.querySelector("input").checked = true;
+    }
+    kept = null;
+  });
+
+  // A line of the error summary takes the officer into the field itself, not just near it.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+    if (!link) return;
+    var target = document.getElementById(link.getAttribute("href").slice(1));
+    if (!target) return;
+    var field = target.matches("input, select, textarea") ? target
+      : target.querySelector("input:not([type=hidden]):checked, input:not([type=hidden]), select, textarea");
+    if (!field) return;
+    event.preventDefault();
+    var details = field.closest("details");
+    if (details) details.open = true;
+    target.scrollIntoView({ block: "start" });
+    field.focus({ preventScroll: true });
+  });
+
+  // After a failed save, take the officer (and a screen reader) to the list of what to fix.
+  document.addEventListener("DOMContentLoaded", function () {
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
   });
 })();

@@ -1,0 +1,191 @@
+"""The officer's journey on a phone, end to end: sign in, log two deflections for one
+client, see them in "My deflections" and in the right partner's queue, and only there."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from referrals.models import Client, Referral
+from tests.factories.core import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+FIRST, LAST = "Marisol", "Quintanilla"
+CLIENT_SEARCH = "/log/clients/"
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").tap()
+    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
+
+
+def open_menu(page) -> None:
+    """At phone width the navigation sits behind the menu button."""
+    toggler = page.get_by_role("button", name="Menu")
+    if toggler.get_attribute("aria-expanded") != "true":
+        toggler.tap()
+
+
+def sign_out(page) -> None:
+    open_menu(page)
+    page.get_by_role("button", name="Sign out").tap()
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+
+
+def search_client(page, text: str) -> None:
+    """Type as an officer does; htmx posts what was typed to the search endpoint."""
+    box = page.get_by_role("searchbox", name="Find the client")
+    with page.expect_response(lambda r: r.url.endswith(CLIENT_SEARCH) and r.request.method == "POST") as answer:
+        box.press_sequentially(text, delay=30)
+    assert answer.value.ok
+
+
+def pick_pathway_and_partner_y(page, cast, pathway: str) -> None:
+    page.get_by_role("radio", name=pathway).check()
+    partners = page.locator("input[name=partner]")
+    # 24/7 partners come first, with a marker an officer can see.
+    assert partners.first.get_attribute("value") == str(cast.partner_y.pk)
+    first_label = page.locator(f"label[for='{partners.first.get_attribute('id')}']")
+    assert "Open 24/7" in first_label.inner_text()
+    partners.first.check()
+
+
+def save_and_see_confirmation(page):
+    page.get_by_role("button", name="Save deflection").tap()
+    page.wait_for_url(re.compile(r"/referrals/\d+/$"))
+    confirmation = page.get_by_role("status").filter(has_text="Deflection logged")
+    confirmation.wait_for()
+    return confirmation
+
+
+def test_an_officer_logs_two_deflections_for_one_client_and_only_partner_y_sees_them(page, cast, live_server):
+    # Sign in on the phone: the officer lands on "Log a deflection".
+    sign_in(page, "officer_a1")
+    assert page.url.endswith("/log/")
+    page.get_by_role("heading", name="Log a deflection", level=1).wait_for()
+    started = time.perf_counter()
+
+    # A new client: the search finds no one, so the officer enters them.
+    search_client(page, f"{FIRST} {LAST}")
+    page.locator("#client-results").get_by_text("No client found").wait_for()
+    page.get_by_label("First name").fill(FIRST)
+    page.get_by_label("Last name").fill(LAST)
+    page.get_by_label("Date of birth").fill("1988-04-12")
+    pick_pathway_and_partner_y(page, cast, "Active outreach")
+    # Minutes come pre-filled with the agency's default, so the officer can leave them.
+    assert page.get_by_label("Minutes spent").input_value() == "25"
+    confirmation = save_and_see_confirmation(page)
+    elapsed = time.perf_counter() - started
+    print(f"\nFirst deflection, from the form to the confirmation: {elapsed:.1f} s")
+    assert cast.partner_y.name in confirmation.inner_text()
+
+    # A second deflection of the same person, found by search with the names swapped
+    # and a typo: one tap on the match, no new client.
+    open_menu(page)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Log a deflection").tap()
+    page.wait_for_url(re.compile(r"/log/$"))
+    client = Client.objects.get(first_name=FIRST, last_name=LAST)
+    search_client(page, "Quintanila Marisol")
+    match = page.locator(f"#client-results input[name=client][value='{client.pk}']")
+    match.wait_for()
+    match.check()
+    # Picking a known client folds the new-client fields away.
+    assert not page.get_by_label("First name").is_visible()
+    pick_pathway_and_partner_y(page, cast, "Naloxone plus")
+    save_and_see_confirmation(page)
+
+    assert Client.objects.filter(first_name__iexact=FIRST, last_name__iexact=LAST).count() == 1
+    referrals = Referral.objects.filter(client=client)
+    assert referrals.count() == 2
+    assert set(referrals.values_list("officer__user__username", flat=True)) == {"officer_a1"}
+    assert set(referrals.values_list("partner_id", flat=True)) == {cast.partner_y.pk}
+    assert sorted(referrals.values_list("officer_minutes", flat=True)) == [25, 25]
+
+    # "My deflections" lists both.
+    open_menu(page)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My deflections").tap()
+    page.wait_for_url(re.compile(r"/mine/$"))
+    mine = page.locator("#my-deflections > li")
+    assert mine.filter(has_text=f"{FIRST} {LAST}").count() == 2
+
+    # Partner Y's case manager sees both in the queue at once.
+    sign_out(page)
+    sign_in(page, "cm_y")
+    assert page.url.endswith("/queue/")
+    assert page.locator("#partner-queue > li").filter(has_text=f"{FIRST} {LAST}").count() == 2
+
+    # Partner X's case manager sees neither, not even by the referral's address.
+    sign_out(page)
+    sign_in(page, "cm_x")
+    assert page.url.endswith("/queue/")
+    assert page.get_by_text(LAST).count() == 0
+    response = page.goto(f"/referrals/{referrals.first().pk}/")
+    assert response.status == 404
+
+
+def fill_a_new_deflection(page, cast, first: str, last: str) -> None:
+    page.get_by_label("First name").fill(first)
+    page.get_by_label("Last name").fill(last)
+    page.get_by_role("radio", name="Self-referral").check()
+    page.locator(f"input[name=partner][value='{cast.partner_y.pk}']").check()
+
+
+def test_a_double_tap_on_save_logs_one_deflection(page, cast, live_server):
+    from playwright.sync_api import Error as PlaywrightError  # installed: the page fixture checked
+
+    sign_in(page, "officer_a1")
+    fill_a_new_deflection(page, cast, "Tobias", "Okonkwo")
+    # Hold the save on its way to the server, as a slow network at 2 a.m. would, so
+    # that the second tap lands while the first is still in flight.
+    held = []
+
+    def hold_saves(route) -> None:
+        if route.request.method == "POST":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/log/$"), hold_saves)
+    page.eval_on_selector("button[value=save]", "button => { button.click(); setTimeout(() => button.click(), 150); }")
+    page.wait_for_timeout(600)
+    saves_sent = len(held)
+    for route in held:
+        try:
+            route.continue_()
+        except PlaywrightError:  # a save the browser itself abandoned for the second one
+            pass
+    page.wait_for_url(re.compile(r"/referrals/\d+/$"))
+    page.get_by_role("status").filter(has_text="Deflection logged").wait_for()
+    assert saves_sent == 1
+    assert Referral.objects.count() == 1
+    assert Client.objects.filter(first_name="Tobias", last_name="Okonkwo").count() == 1
+
+
+def test_the_same_form_sent_twice_logs_one_deflection(page, cast, live_server):
+    """The server's guard, without the page's: both posts carry the one submission token."""
+    sign_in(page, "officer_a1")
+    fill_a_new_deflection(page, cast, "Ingrid", "Haugen")
+    bodies = page.evaluate(
+        """async () => {
+            const form = document.getElementById("log-form");
+            const send = () => {
+                const data = new FormData(form);
+                data.set("action", "save");
+                return fetch(form.getAttribute("action"), {method: "POST", body: data, credentials: "same-origin"})
+                    .then(r => r.text());
+            };
+            const first = await send();
+            const second = await send();
+            return [first, second];
+        }"""
+    )
+    assert "Deflection logged" in bodies[0]
+    assert "already saved" in bodies[1]
+    assert Referral.objects.count() == 1
+    assert Client.objects.filter(first_name="Ingrid", last_name="Haugen").count() == 1
