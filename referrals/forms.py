@@ -21,6 +21,9 @@ MAX_MINUTES = 24 * 60
 DUPLICATE_SCORE = 0.8
 
 
+NAME_ATTRS = {"autocomplete": "off", "autocapitalize": "words", "spellcheck": "false"}
+
+
 class PartnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: ServicePartner) -> str:
         return f"{obj.name} · 24/7" if obj.is_24_7 else obj.name
@@ -41,27 +44,48 @@ class LogDeflectionForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": _("That client is not known to your agency. Search again.")},
     )
-    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    # No autofill: the browser would offer the officer's own name and phone.
+    first_name = forms.CharField(
+        label=_("First name"), max_length=100, required=False, widget=forms.TextInput(NAME_ATTRS)
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=100, required=False, widget=forms.TextInput(NAME_ATTRS)
+    )
     date_of_birth = forms.DateField(
         label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    aliases = forms.CharField(label=_("Aliases / street names"), max_length=300, required=False)
+    aliases = forms.CharField(
+        label=_("Aliases / street names"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     phone = forms.CharField(
-        label=_("Phone"), max_length=30, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+        label=_("Phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
     preferred_language = forms.ChoiceField(
         label=_("Preferred language"), choices=Client.Language.choices, initial=Client.Language.ENGLISH
     )
     confirm_new = forms.BooleanField(label=_("None of these is the person: create a new client"), required=False)
 
-    pathway = forms.ChoiceField(label=_("Pathway"), choices=Pathway.choices, widget=forms.RadioSelect)
+    pathway = forms.ChoiceField(
+        label=_("Pathway"),
+        choices=Pathway.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a pathway.")},
+    )
     partner = PartnerChoiceField(
         label=_("Partner"),
         queryset=ServicePartner.objects.filter(is_active=True),
         empty_label=None,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": _("Choose one of the partners listed.")},
+        error_messages={
+            "invalid_choice": _("Choose one of the partners listed."),
+            "required": _("Choose the partner you are referring to."),
+        },
     )
     presenting_needs = forms.MultipleChoiceField(
         label=_("Presenting needs"), choices=Need.choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -79,7 +103,10 @@ class LogDeflectionForm(forms.Form):
         min_value=0,
         max_value=MAX_MINUTES,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-        error_messages={"min_value": _("Minutes cannot be negative.")},
+        error_messages={
+            "min_value": _("Minutes cannot be negative."),
+            "required": _("Enter the minutes you spent (0 is fine)."),
+        },
     )
     note = forms.CharField(
         label=_("Note for the partner"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -116,12 +116,12 @@ def test_the_search_button_works_without_javascript_and_keeps_what_was_typed(cas
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("pathway", None, "This field is required"),
-        ("partner", None, "This field is required"),
+        ("pathway", None, "Choose a pathway"),
+        ("partner", None, "Choose the partner you are referring to"),
         ("first_name", "", "first name"),
         ("last_name", "", "last name"),
         ("officer_minutes", "-5", "cannot be negative"),
-        ("officer_minutes", "", "This field is required"),
+        ("officer_minutes", "", "Enter the minutes you spent"),
         ("date_of_birth", (timezone.localdate() + timedelta(days=3)).isoformat(), "cannot be in the future"),
         ("date_of_birth", "1890-01-01", "more than 120 years ago"),
         ("date_of_birth", "31/31/2000", "Enter a valid date"),

@@ -129,4 +129,11 @@
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
   });
+  // Back to the queue's tab: refresh it at once. (An htmx trigger condition would need
+  // eval, which the Content-Security-Policy forbids.)
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && window.htmx && document.querySelector("[data-refresh-on-return]")) {
+      window.htmx.trigger(document.body, "queue-refresh");
+    }
+  });
 })();

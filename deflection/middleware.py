@@ -1,0 +1,36 @@
+"""Show times in the signed-in user's agency time zone."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+SESSION_KEY = "agency_tz"
+
+
+class AgencyTimezoneMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        name = self._zone_name(request)
+        if name:
+            timezone.activate(zoneinfo.ZoneInfo(name))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    def _zone_name(self, request: HttpRequest) -> str:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return ""
+        # Looked up once per session: the agency's zone rarely changes.
+        name = request.session.get(SESSION_KEY)
+        if name is None:
+            name = user.agency.timezone if user.agency_id else ""
+            request.session[SESSION_KEY] = name
+        return name
