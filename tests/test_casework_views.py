@@ -198,6 +198,7 @@ def test_the_queue_costs_the_same_queries_however_long_it_is(cast, django_assert
     for _ in range(30):
         ReferralFactory(officer=officer, partner=cast.partner_y)
     client = cast.login("case_manager_y")
+    client.get("/queue/")  # the first page of a session also notes the time zone in it
     with django_assert_max_num_queries(8):
         client.get("/queue/")
 
