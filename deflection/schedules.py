@@ -17,4 +17,17 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": REMINDER_SWEEP_MINUTES * 60.0,
         "options": {"expires": REMINDER_SWEEP_MINUTES * 60.0},
     },
+    # Quick wins are noticed within minutes of the casework that makes them.
+    "detect-milestones": {
+        "task": "reports.tasks.detect_milestones",
+        "schedule": 5 * 60.0,
+        "options": {"expires": 5 * 60.0},
+    },
+    # Each agency's digest goes out at the first check after Monday 07:00 in its own time
+    # zone (time zones differ, so the check is frequent; a sent digest is never resent).
+    "weekly-digests": {
+        "task": "reports.tasks.send_weekly_digests",
+        "schedule": 10 * 60.0,
+        "options": {"expires": 10 * 60.0},
+    },
 }

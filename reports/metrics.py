@@ -1,38 +1,245 @@
-"""The one place where program metrics are defined (dashboard, digest and exports use it).
+"""The one place where program metrics are defined; the dashboard, the digest and the
+exports all call these functions, so a number never means two things.
 
-Outside case-level views every count from 1 to 10 is shown as "<11" (small-cell
-suppression), so that a small number cannot point at a person.
+Definitions (DESIGN.md):
+- Deflections: referrals logged in the period, less cancelled ones.
+- Engagement rate: of those, the share that reached intake.
+- Time to intake: median hours from logged to intake.
+- Retention 30/60/90: of referrals with intake, the share still engaged at the checkpoint
+  (its retention check completed "reached and engaged"), counting only those whose
+  checkpoint has come due.
+- Officer participation: distinct officers with a deflection in the last 30 days over
+  the agency's active officers.
+- Overdose reversals: referrals with naloxone administered.
+- Time saved versus arrest: sum over referrals with a charge deflected of (the agency's
+  booking minutes minus the officer's minutes); cost avoided: their count times the
+  booking cost.
+- Re-engagements: referrals of clients who had an earlier referral.
+- Small cells: outside case-level views any count from 1 to 10 shows as "<11".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 
-from referrals.models import Pathway, Referral
+from deflection.models import Agency
+from partners.models import ServicePartner
+from referrals.models import FollowUp, Officer, Pathway, Referral
 
 SMALL_CELL_MAX = 10
+RETENTION_DAYS = (30, 60, 90)
+PARTICIPATION_WINDOW = timedelta(days=30)
 
 
-def small_cell(count: int) -> str:
+def small_cell(count: int | None) -> str:
     """A count as shown outside case-level views: 1..10 become "<11"."""
+    if count is None:
+        return "—"
     if 1 <= count <= SMALL_CELL_MAX:
         return "<11"
     return f"{count:,}"
 
 
-def deflections(*, agency_id: int, start: datetime | None = None, end: datetime | None = None) -> QuerySet[Referral]:
-    """Deflections: referrals logged in the period, less cancelled ones."""
-    qs = Referral.objects.filter(agency_id=agency_id).exclude(status=Referral.Status.CANCELLED)
-    if start is not None:
-        qs = qs.filter(occurred_at__gte=start)
-    if end is not None:
-        qs = qs.filter(occurred_at__lt=end)
+@dataclass(frozen=True)
+class Scope:
+    """Which referrals a figure is about: an agency, a period of logging, optional filters."""
+
+    agency_id: int
+    start: datetime | None = None
+    end: datetime | None = None
+    unit_id: int | None = None
+    pathway: str | None = None
+    partner_id: int | None = None
+
+    def previous(self) -> Scope:
+        """The period of the same length just before this one."""
+        if self.start is None or self.end is None:
+            raise ValueError("previous() needs a bounded period")
+        length = self.end - self.start
+        return Scope(self.agency_id, self.start - length, self.start, self.unit_id, self.pathway, self.partner_id)
+
+
+def logged(scope: Scope) -> QuerySet[Referral]:
+    """Referrals logged in the scope, cancelled ones included."""
+    qs = Referral.objects.filter(agency_id=scope.agency_id)
+    if scope.start is not None:
+        qs = qs.filter(occurred_at__gte=scope.start)
+    if scope.end is not None:
+        qs = qs.filter(occurred_at__lt=scope.end)
+    if scope.unit_id is not None:
+        qs = qs.filter(officer__unit_id=scope.unit_id)
+    if scope.pathway:
+        qs = qs.filter(pathway=scope.pathway)
+    if scope.partner_id is not None:
+        qs = qs.filter(partner_id=scope.partner_id)
     return qs
 
 
+def deflections_qs(scope: Scope) -> QuerySet[Referral]:
+    return logged(scope).exclude(status=Referral.Status.CANCELLED)
+
+
+def deflections(scope: Scope) -> int:
+    return deflections_qs(scope).count()
+
+
+def by_pathway(scope: Scope) -> list[tuple[str, str, int]]:
+    counts = dict(deflections_qs(scope).values_list("pathway").annotate(n=Count("id")).values_list("pathway", "n"))
+    return [(value, str(label), counts.get(value, 0)) for value, label in Pathway.choices]
+
+
+def engagement_rate(scope: Scope) -> float | None:
+    totals = deflections_qs(scope).aggregate(n=Count("id"), intake=Count("id", filter=Q(intake_at__isnull=False)))
+    return totals["intake"] / totals["n"] if totals["n"] else None
+
+
+def median_hours_to_intake(scope: Scope) -> float | None:
+    pairs = deflections_qs(scope).filter(intake_at__isnull=False).values_list("occurred_at", "intake_at")
+    hours = [(intake - occurred).total_seconds() / 3600 for occurred, intake in pairs]
+    return statistics.median(hours) if hours else None
+
+
+@dataclass(frozen=True)
+class Retention:
+    days: int
+    due: int
+    retained: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.retained / self.due if self.due else None
+
+
+def retention(scope: Scope, days: int, *, now: datetime | None = None) -> Retention:
+    now = now or timezone.now()
+    with_intake = deflections_qs(scope).filter(intake_at__isnull=False, intake_at__lte=now - timedelta(days=days))
+    kind = f"retention_{days}"
+    totals = with_intake.aggregate(
+        due=Count("id", distinct=True),
+        retained=Count(
+            "id",
+            distinct=True,
+            filter=Q(
+                follow_ups__kind=kind,
+                follow_ups__completed_at__isnull=False,
+                follow_ups__outcome=FollowUp.Outcome.ENGAGED,
+            ),
+        ),
+    )
+    return Retention(days=days, due=totals["due"], retained=totals["retained"])
+
+
+@dataclass(frozen=True)
+class Participation:
+    participating: int
+    active: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.participating / self.active if self.active else None
+
+
+def officer_participation(*, agency_id: int, at: datetime, unit_id: int | None = None) -> Participation:
+    """The buy-in index at a moment: officers with a deflection in the 30 days before it,
+    over the agency's active officers."""
+    officers = Officer.objects.filter(agency_id=agency_id, is_active=True)
+    if unit_id is not None:
+        officers = officers.filter(unit_id=unit_id)
+    window = Scope(agency_id, at - PARTICIPATION_WINDOW, at, unit_id)
+    participating = deflections_qs(window).values("officer_id").distinct().count()
+    return Participation(participating=participating, active=officers.count())
+
+
+def overdose_reversals(scope: Scope) -> int:
+    return deflections_qs(scope).filter(naloxone_administered=True).count()
+
+
+@dataclass(frozen=True)
+class Savings:
+    charges_deflected: int
+    minutes_saved: int
+    cost_avoided: Decimal
+
+    @property
+    def hours_saved(self) -> float:
+        return self.minutes_saved / 60
+
+
+def savings(scope: Scope) -> Savings:
+    agency = Agency.objects.get(pk=scope.agency_id)
+    charged = deflections_qs(scope).exclude(charge_deflected="")
+    totals = charged.aggregate(n=Count("id"), minutes=Sum("officer_minutes"))
+    n = totals["n"]
+    return Savings(
+        charges_deflected=n,
+        minutes_saved=n * agency.booking_minutes - (totals["minutes"] or 0),
+        cost_avoided=agency.booking_cost * n,
+    )
+
+
+def reengagements(scope: Scope) -> int:
+    return deflections_qs(scope).filter(reengagement_of__isnull=False).count()
+
+
+@dataclass(frozen=True)
+class Funnel:
+    logged: int
+    accepted: int
+    intake: int
+    retained: dict[int, Retention] = field(default_factory=dict)
+
+
+def funnel(scope: Scope, *, now: datetime | None = None) -> Funnel:
+    totals = deflections_qs(scope).aggregate(
+        n=Count("id"),
+        accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+        intake=Count("id", filter=Q(intake_at__isnull=False)),
+    )
+    return Funnel(
+        logged=totals["n"],
+        accepted=totals["accepted"],
+        intake=totals["intake"],
+        retained={days: retention(scope, days, now=now) for days in RETENTION_DAYS},
+    )
+
+
+def partner_intakes(*, agency_id: int, start: datetime, end: datetime) -> list[tuple[str, int]]:
+    """Intakes recorded in the period at each partner serving the agency."""
+    rows = (
+        ServicePartner.objects.filter(agencies__id=agency_id)
+        .annotate(
+            intakes=Count(
+                "referrals",
+                filter=Q(
+                    referrals__agency_id=agency_id,
+                    referrals__intake_at__gte=start,
+                    referrals__intake_at__lt=end,
+                ),
+            )
+        )
+        .order_by("-is_24_7", "name")
+    )
+    return [(p.name, p.intakes) for p in rows]
+
+
+def weekly_deflections(*, agency_id: int, weeks: int, last_week_start: date, tz) -> list[tuple[date, int]]:
+    """Deflections per week (Monday to Sunday, in the agency's time zone) for `weeks` weeks
+    ending with the one that starts on `last_week_start`."""
+    result = []
+    for i in range(weeks - 1, -1, -1):
+        monday = last_week_start - timedelta(weeks=i)
+        start = datetime.combine(monday, datetime.min.time(), tzinfo=tz)
+        result.append((monday, deflections(Scope(agency_id, start, start + timedelta(days=7)))))
+    return result
+
+
+# Kept for the command page: the counts it shows (aggregates only).
 @dataclass(frozen=True)
 class AgencyCounts:
     deflections: int
@@ -43,22 +250,17 @@ class AgencyCounts:
 
 
 def agency_counts(*, agency_id: int, start: datetime | None = None, end: datetime | None = None) -> AgencyCounts:
-    qs = deflections(agency_id=agency_id, start=start, end=end)
-    totals = qs.aggregate(
-        total=Count("id"),
-        naloxone=Count("id", filter=Q(naloxone_administered=True)),
-        officers=Count("officer_id", distinct=True),
-    )
-    pathway_counts = dict(qs.values_list("pathway").annotate(n=Count("id")).values_list("pathway", "n"))
+    scope = Scope(agency_id, start, end)
+    qs = deflections_qs(scope)
     status_counts = dict(qs.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     return AgencyCounts(
-        deflections=totals["total"],
-        by_pathway=[(label, pathway_counts.get(value, 0)) for value, label in Pathway.choices],
+        deflections=qs.count(),
+        by_pathway=[(label, n) for _value, label, n in by_pathway(scope)],
         by_status=[
             (label, status_counts.get(value, 0))
             for value, label in Referral.Status.choices
             if value != Referral.Status.CANCELLED
         ],
-        overdose_reversals=totals["naloxone"],
-        officers_participating=totals["officers"],
+        overdose_reversals=overdose_reversals(scope),
+        officers_participating=qs.values("officer_id").distinct().count(),
     )

@@ -1,14 +1,25 @@
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from deflection.models import User
+from deflection.models import Agency, User
+from referrals.selectors import referral_get_for_user
 from reports import metrics
+from reports.digest import digest_context, digest_send, reported_week, weekly_chart
+from reports.forms import SuccessStoryForm
+from reports.models import Digest, Milestone
+from reports.services import may_record_story, success_story_create
 
 PERIODS = {"30": 30, "90": 90, "365": 365}
 
@@ -26,6 +37,7 @@ def command_home(request: HttpRequest) -> HttpResponse:
     previous = metrics.agency_counts(
         agency_id=user.agency_id, start=now - timedelta(days=2 * days), end=now - timedelta(days=days)
     )
+    milestones = Milestone.objects.filter(agency_id=user.agency_id).select_related("officer", "unit", "partner")[:8]
     return render(
         request,
         "reports/command_home.html",
@@ -35,5 +47,80 @@ def command_home(request: HttpRequest) -> HttpResponse:
             "periods": PERIODS,
             "current": current,
             "previous": previous,
+            "milestones": milestones,
         },
     )
+
+
+def _digest_agency(request: HttpRequest) -> Agency:
+    """Command staff see their agency's digest; a program administrator picks one."""
+    user: User = request.user  # type: ignore[assignment]
+    if user.role == User.Role.COMMAND and user.agency_id:
+        return user.agency
+    if user.is_program_admin or user.is_superuser:
+        agency_id = request.POST.get("agency") or request.GET.get("agency")
+        agencies = Agency.objects.all()
+        agency = agencies.filter(pk=agency_id).first() if str(agency_id or "").isdigit() else agencies.first()
+        if agency is not None:
+            return agency
+    raise Http404
+
+
+@login_required
+def digest_preview(request: HttpRequest) -> HttpResponse:
+    """This week's digest as it will be (or was) sent, in the browser."""
+    agency = _digest_agency(request)
+    week_start, due = reported_week(agency, timezone.now())
+    context = digest_context(agency=agency, week_start=week_start)
+    png, alt = weekly_chart(context["weekly"])
+    context.update(
+        {
+            "chart_src": "data:image/png;base64," + base64.b64encode(png).decode(),
+            "chart_alt": alt,
+            "sent": Digest.objects.filter(agency=agency, week_start=week_start, sent_at__isnull=False).first(),
+            "due": due,
+            "agencies": Agency.objects.all() if request.user.is_program_admin or request.user.is_superuser else [],
+        }
+    )
+    return render(request, "reports/digest_preview.html", context)
+
+
+@login_required
+@require_POST
+def digest_send_now(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not (user.is_program_admin or user.is_superuser):
+        raise Http404
+    agency = _digest_agency(request)
+    week_start, _due = reported_week(agency, timezone.now())
+    digest = digest_send(agency_id=agency.pk, week_start=week_start)
+    if digest is None:
+        messages.info(request, _("This week's digest was already sent; it is not sent twice."))
+    else:
+        messages.success(request, _("Digest sent to %(n)d recipient(s).") % {"n": len(digest.recipients)})
+    return redirect(f"{reverse('reports:digest_preview')}?agency={agency.pk}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def story_new(request: HttpRequest, referral_id: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    referral = referral_get_for_user(user=user, referral_id=referral_id)
+    if not may_record_story(user=user, referral=referral):
+        raise Http404
+    form = SuccessStoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            success_story_create(
+                referral=referral,
+                actor=user,
+                source=form.cleaned_data["source"],
+                text=form.cleaned_data["text"],
+                consent_to_share=form.cleaned_data["consent_to_share"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Thank you: the story is saved with the referral."))
+            return redirect("referrals:detail", referral_id=referral.pk)
+    return render(request, "reports/story_form.html", {"form": form, "referral": referral})

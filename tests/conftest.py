@@ -78,3 +78,11 @@ def cast(db) -> Cast:
             is_superuser=True,
         ),
     )
+
+
+def has_word(text: str, word: str) -> bool:
+    """Whether `word` stands in `text` as a whole word (a client called West is not in
+    "Westside"): for tests that check a page or message names no client."""
+    import re
+
+    return re.search(rf"\b{re.escape(word)}\b", text) is not None

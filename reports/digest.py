@@ -1,0 +1,223 @@
+"""The weekly quick-win digest: Monday 07:00 in each agency's time zone, to its command
+staff and program administrators.
+
+Exactly once: the Digest row is unique per agency and week and is locked while it is
+sent; it is marked sent only after the mail server accepted the message, in the same
+transaction. A rerun, a retry or a second beat finds it sent and sends nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from email.mime.image import MIMEImage
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from deflection.models import Agency, User
+from reports import metrics
+from reports.milestones import milestones_detect
+from reports.models import Digest, Milestone, SuccessStory
+
+SEND_AT = time(7, 0)
+CHART_WEEKS = 8
+CHART_CID = "weekly-deflections"
+
+
+def agency_zone(agency: Agency) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(agency.timezone)
+
+
+def reported_week(agency: Agency, now: datetime) -> tuple[date, bool]:
+    """The week the digest reports (the last full Monday-to-Sunday week, in the agency's
+    zone) and whether it is due (from Monday 07:00 on)."""
+    local = now.astimezone(agency_zone(agency))
+    this_monday = local.date() - timedelta(days=local.weekday())
+    due = local >= datetime.combine(this_monday, SEND_AT, tzinfo=local.tzinfo)
+    return this_monday - timedelta(days=7), due
+
+
+def recipients(agency: Agency) -> list[str]:
+    users = User.objects.filter(is_active=True).exclude(email="")
+    users = users.filter(
+        Q(role=User.Role.COMMAND, agency=agency)
+        | Q(role=User.Role.PROGRAM_ADMIN, agency=agency)
+        | Q(role=User.Role.PROGRAM_ADMIN, agency__isnull=True)
+    )
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+@dataclass
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    chart_png: bytes
+    chart_alt: str
+
+
+def digest_context(*, agency: Agency, week_start: date, now: datetime | None = None) -> dict:
+    now = now or timezone.now()
+    zone = agency_zone(agency)
+    start = datetime.combine(week_start, time.min, tzinfo=zone)
+    end = start + timedelta(days=7)
+    week = metrics.Scope(agency.pk, start, end)
+    last_week = week.previous()
+    this_pathways = metrics.by_pathway(week)
+    last_pathways = dict((value, n) for value, _label, n in metrics.by_pathway(last_week))
+    milestones = list(
+        Milestone.objects.filter(agency=agency, achieved_at__gte=start, achieved_at__lt=end)
+        .select_related("officer", "unit", "partner")
+        .order_by("achieved_at")
+    )
+    recognised = sorted({m.officer.display_name for m in milestones if m.officer})
+    stories = list(
+        SuccessStory.objects.filter(agency=agency, consent_to_share=True, created_at__gte=start, created_at__lt=end)
+    )
+    funnel_scope = metrics.Scope(agency.pk, end - timedelta(days=90), end)
+    return {
+        "agency": agency,
+        "week_start": week_start,
+        "week_end": week_start + timedelta(days=6),
+        "this_week": metrics.deflections(week),
+        "last_week": metrics.deflections(last_week),
+        "pathways": [(label, n, last_pathways.get(value, 0)) for value, label, n in this_pathways],
+        "milestones": milestones,
+        "recognised": recognised,
+        "savings": metrics.savings(week),
+        "overdose_reversals": metrics.overdose_reversals(week),
+        "funnel": metrics.funnel(funnel_scope, now=now),
+        "partner_intakes": metrics.partner_intakes(agency_id=agency.pk, start=start, end=end),
+        "stories": stories,
+        "weekly": metrics.weekly_deflections(
+            agency_id=agency.pk, weeks=CHART_WEEKS, last_week_start=week_start, tz=zone
+        ),
+        "dashboard_url": settings.SITE_URL.rstrip("/") + reverse("reports:command_home"),
+        "chart_cid": CHART_CID,
+    }
+
+
+def weekly_chart(weekly: list[tuple[date, int]]) -> tuple[bytes, str]:
+    """A bar chart of deflections per week (PNG) and its alt text. Weeks with 1 to 10
+    deflections are drawn as hatched bars labelled "<11" (small cells)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    labels = [monday.strftime("%b %d") for monday, _n in weekly]
+    heights = [n if not (1 <= n <= metrics.SMALL_CELL_MAX) else metrics.SMALL_CELL_MAX for _m, n in weekly]
+    small = [1 <= n <= metrics.SMALL_CELL_MAX for _m, n in weekly]
+    fig, ax = plt.subplots(figsize=(6.4, 2.6), dpi=110)
+    positions = list(range(len(labels)))
+    bars = ax.bar(positions, heights, color=["#9ec5fe" if s else "#0d6efd" for s in small])
+    ax.set_xticks(positions, labels)
+    for bar, is_small, (_m, n) in zip(bars, small, weekly, strict=True):
+        if is_small:
+            bar.set_hatch("///")
+        ax.annotate(
+            metrics.small_cell(n) if n else "0",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    ax.set_title(_("Deflections per week"), fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.tick_params(axis="y", labelsize=7)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    alt = _("Deflections per week, the last %(n)d weeks: %(values)s.") % {
+        "n": len(weekly),
+        "values": "; ".join(
+            f"{label} {metrics.small_cell(n) if n else 0}" for label, (_m, n) in zip(labels, weekly, strict=True)
+        ),
+    }
+    return buffer.getvalue(), alt
+
+
+def digest_render(*, agency: Agency, week_start: date, now: datetime | None = None) -> Rendered:
+    context = digest_context(agency=agency, week_start=week_start, now=now)
+    png, alt = weekly_chart(context["weekly"])
+    context["chart_alt"] = alt
+    subject = _("Quick wins, week of %(date)s: %(n)s deflections") % {
+        "date": week_start.strftime("%b %d"),
+        "n": metrics.small_cell(context["this_week"]),
+    }
+    return Rendered(
+        subject=f"{agency.name}: {subject}",
+        text=render_to_string("reports/digest_email.txt", context),
+        html=render_to_string("reports/digest_email.html", context),
+        chart_png=png,
+        chart_alt=alt,
+    )
+
+
+def _message(rendered: Rendered, to: list[str]) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(subject=rendered.subject, body=rendered.text, to=to)
+    message.attach_alternative(rendered.html, "text/html")
+    # multipart/related: the chart is shown inline by its Content-ID.
+    message.mixed_subtype = "related"
+    image = MIMEImage(rendered.chart_png, "png")
+    image.add_header("Content-ID", f"<{CHART_CID}>")
+    image.add_header("Content-Disposition", "inline", filename="deflections-per-week.png")
+    message.attach(image)
+    return message
+
+
+def _claim(agency_id: int, week_start: date) -> Digest:
+    try:
+        with transaction.atomic():
+            Digest.objects.get_or_create(agency_id=agency_id, week_start=week_start)
+    except IntegrityError:
+        pass  # another worker made the row at the same moment: lock it below
+    return Digest.objects.select_for_update().get(agency_id=agency_id, week_start=week_start)
+
+
+def digest_send(*, agency_id: int, week_start: date, now: datetime | None = None) -> Digest | None:
+    """Send one agency's digest for one week, once. Returns it, or None if it was sent already."""
+    now = now or timezone.now()
+    agency = Agency.objects.get(pk=agency_id)
+    milestones_detect(agency_id=agency_id)
+    with transaction.atomic():
+        digest = _claim(agency_id, week_start)
+        if digest.sent_at is not None:
+            return None
+        rendered = digest_render(agency=agency, week_start=week_start, now=now)
+        to = recipients(agency)
+        if to:
+            # fail_silently=False: an SMTP error rolls back and the task retries.
+            _message(rendered, to).send(fail_silently=False)
+        digest.recipients = to
+        digest.subject = rendered.subject
+        digest.text = rendered.text
+        digest.html = rendered.html
+        digest.sent_at = timezone.now()
+        digest.save()
+        return digest
+
+
+def digests_send_due(*, now: datetime | None = None) -> int:
+    """For the beat: send every agency's digest that is due and not sent. Catches up after
+    an outage (a digest missed on Monday goes out at the next run that week)."""
+    now = now or timezone.now()
+    sent = 0
+    for agency in Agency.objects.all():
+        week_start, due = reported_week(agency, now)
+        if not due or Digest.objects.filter(agency=agency, week_start=week_start, sent_at__isnull=False).exists():
+            continue
+        if digest_send(agency_id=agency.pk, week_start=week_start, now=now):
+            sent += 1
+    return sent

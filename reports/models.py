@@ -1,0 +1,136 @@
+"""Quick wins: milestones, success stories, and the weekly digest for leadership."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Milestone(models.Model):
+    """A quick win, detected when it happens. Unique per scope: a "first" happens once."""
+
+    class Kind(models.TextChoices):
+        OFFICER_FIRST = "officer_first", _("Officer's first deflection")
+        UNIT_FIRST = "unit_first", _("Unit's first deflection")
+        AGENCY_FIRST = "agency_first", _("Agency's first deflection")
+        FIRST_NALOXONE = "first_naloxone", _("First overdose reversal deflection")
+        COUNT_10 = "count_10", _("10th deflection")
+        COUNT_100 = "count_100", _("100th deflection")
+        COUNT_1000 = "count_1000", _("1,000th deflection")
+        FIRST_RETAINED_90 = "first_retained_90", _("First client retained 90 days")
+        PARTNER_FIRST_INTAKE = "partner_first_intake", _("First intake at a wait-and-see partner")
+
+    agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="milestones")
+    kind = models.CharField(_("kind"), max_length=25, choices=Kind.choices)
+    # What the "first" is of: "agency:3", "officer:17", "unit:4", "partner:2".
+    scope = models.CharField(max_length=40)
+    achieved_at = models.DateTimeField(_("achieved"))
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    officer = models.ForeignKey(
+        "referrals.Officer", on_delete=models.SET_NULL, null=True, blank=True, related_name="milestones"
+    )
+    unit = models.ForeignKey("deflection.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    partner = models.ForeignKey(
+        "partners.ServicePartner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detected_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("milestone")
+        ordering = ["-achieved_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "scope"], name="milestone_once_per_scope"),
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "officer_first",
+                        "unit_first",
+                        "agency_first",
+                        "first_naloxone",
+                        "count_10",
+                        "count_100",
+                        "count_1000",
+                        "first_retained_90",
+                        "partner_first_intake",
+                    ]
+                ),
+                name="milestone_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.achieved_at:%Y-%m-%d}"
+
+    def headline(self) -> str:
+        """The quick win in words, with no client identity."""
+        if self.kind == self.Kind.OFFICER_FIRST and self.officer:
+            return str(_("%(officer)s logged their first deflection")) % {"officer": self.officer.display_name}
+        if self.kind == self.Kind.UNIT_FIRST and self.unit:
+            return str(_("%(unit)s logged its first deflection")) % {"unit": self.unit.name}
+        if self.kind == self.Kind.PARTNER_FIRST_INTAKE and self.partner:
+            return str(_("First intake at %(partner)s")) % {"partner": self.partner.name}
+        return str(self.get_kind_display())
+
+
+class SuccessStory(models.Model):
+    """A thank-you note or testimonial. Only those the client consented to share ever leave
+    the case record (the digest shows those only)."""
+
+    class Source(models.TextChoices):
+        CLIENT = "client", _("Client")
+        FAMILY = "family", _("Family member")
+        OFFICER = "officer", _("Officer")
+        PROVIDER = "provider", _("Service provider")
+        COMMUNITY = "community", _("Community member")
+
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="success_stories")
+    agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="success_stories")
+    source = models.CharField(_("from"), max_length=12, choices=Source.choices, default=Source.CLIENT)
+    text = models.TextField(_("the note, in their words"), max_length=3000)
+    consent_to_share = models.BooleanField(
+        _("the client agreed that this may be shared without their name"), default=False
+    )
+    consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("success story")
+        verbose_name_plural = _("success stories")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(consent_to_share=False) | Q(consent_recorded_at__isnull=False),
+                name="story_consent_has_a_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} · {self.created_at:%Y-%m-%d}"
+
+
+class Digest(models.Model):
+    """One weekly quick-win digest per agency and week: a rerun, a retry or a second beat
+    finds the row and sends nothing twice."""
+
+    agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="digests")
+    week_start = models.DateField(_("week starting"), help_text=_("The Monday of the week reported."))
+    recipients = models.JSONField(default=list)
+    subject = models.CharField(max_length=200, blank=True)
+    html = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("weekly digest")
+        ordering = ["-week_start"]
+        constraints = [models.UniqueConstraint(fields=["agency", "week_start"], name="digest_once_per_week")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} · {self.week_start}"

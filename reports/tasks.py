@@ -1,0 +1,36 @@
+"""Thin Celery tasks for quick wins: ids in, a service call."""
+
+from __future__ import annotations
+
+from datetime import date
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from reports.digest import digest_send, digests_send_due
+from reports.milestones import milestones_detect
+
+RETRY = {
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 900,
+    "retry_jitter": True,
+    "max_retries": 10,
+    "acks_late": True,
+}
+
+
+@shared_task(acks_late=True)
+def detect_milestones() -> int:
+    return milestones_detect()
+
+
+@shared_task(**RETRY)
+def send_weekly_digests() -> int:
+    """The beat's check: every agency whose Monday 07:00 has passed gets last week's digest once."""
+    return digests_send_due()
+
+
+@shared_task(**RETRY)
+def send_digest(agency_id: int, week_start: str) -> bool:
+    return digest_send(agency_id=agency_id, week_start=date.fromisoformat(week_start)) is not None

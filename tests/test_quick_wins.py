@@ -1,0 +1,266 @@
+"""Quick wins: milestones once per scope, and a weekly digest with real numbers, sent once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from smtplib import SMTPException
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+
+from partners.models import ServicePartner
+from referrals import services
+from referrals.models import FollowUp, Referral
+from reports.digest import digest_send, digests_send_due, reported_week
+from reports.milestones import milestones_detect
+from reports.models import Digest, Milestone, SuccessStory
+from tests.conftest import has_word
+from tests.factories.core import UnitFactory, UserFactory
+from tests.factories.referrals import OfficerFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+PHOENIX = ZoneInfo("America/Phoenix")  # UTC-7 all year
+MONDAY_0730 = datetime(2026, 11, 23, 7, 30, tzinfo=PHOENIX)
+WEEK_START = datetime(2026, 11, 16, 0, 0, tzinfo=PHOENIX)
+
+
+def _referral(officer, partner, when, **fields) -> Referral:
+    return ReferralFactory(officer=officer, partner=partner, occurred_at=when, created_at=when, **fields)
+
+
+# --- milestones ------------------------------------------------------------------
+
+
+def test_firsts_are_found_once_per_officer_unit_and_agency(cast):
+    a1 = OfficerFactory(user=cast.officer_a1)
+    a2 = OfficerFactory(user=cast.officer_a2)
+    t0 = datetime(2026, 10, 1, 9, tzinfo=PHOENIX)
+    first = _referral(a1, cast.partner_y, t0)
+    _referral(a1, cast.partner_y, t0 + timedelta(hours=1))
+    second_officer = _referral(a2, cast.partner_x, t0 + timedelta(hours=2))
+    assert milestones_detect() == 4  # agency first, unit (MHST) first, two officers' firsts
+    assert milestones_detect() == 0
+    got = {(m.kind, m.scope): m.referral_id for m in Milestone.objects.all()}
+    assert got == {
+        ("agency_first", f"agency:{cast.agency_a.pk}"): first.pk,
+        ("unit_first", f"unit:{cast.unit_a.pk}"): first.pk,
+        ("officer_first", f"officer:{a1.pk}"): first.pk,
+        ("officer_first", f"officer:{a2.pk}"): second_officer.pk,
+    }
+
+
+def test_a_cancelled_referral_is_not_a_first(cast):
+    officer = OfficerFactory(user=cast.officer_a1)
+    t0 = datetime(2026, 10, 1, 9, tzinfo=PHOENIX)
+    cancelled = _referral(officer, cast.partner_y, t0)
+    services.referral_cancel(referral_id=cancelled.pk, actor=cast.officer_a1, reason="entered_in_error")
+    real = _referral(officer, cast.partner_y, t0 + timedelta(hours=1))
+    milestones_detect()
+    assert Milestone.objects.get(kind="agency_first").referral_id == real.pk
+
+
+def test_the_10th_deflection_the_first_naloxone_and_the_first_90_day_retention(cast):
+    officer = OfficerFactory(user=cast.officer_a1)
+    t0 = datetime(2026, 6, 1, 9, tzinfo=PHOENIX)
+    referrals = [
+        _referral(officer, cast.partner_y, t0 + timedelta(days=i), naloxone_administered=(i == 4)) for i in range(10)
+    ]
+    services.referral_accept(referral_id=referrals[0].pk, actor=cast.case_manager_y)
+    services.referral_record_intake(referral_id=referrals[0].pk, actor=cast.case_manager_y)
+    check = FollowUp.objects.get(referral=referrals[0], kind="retention_90")
+    services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="engaged")
+    milestones_detect()
+    kinds = {m.kind: m.referral_id for m in Milestone.objects.filter(scope=f"agency:{cast.agency_a.pk}")}
+    assert kinds["count_10"] == referrals[9].pk
+    assert kinds["first_naloxone"] == referrals[4].pk
+    assert kinds["first_retained_90"] == referrals[0].pk
+    assert "count_100" not in kinds
+
+
+def test_the_first_intake_at_a_wait_and_see_partner(cast):
+    cast.partner_x.engagement_tier = ServicePartner.Tier.WAIT_AND_SEE
+    cast.partner_x.save()
+    referral = _referral(OfficerFactory(user=cast.officer_a1), cast.partner_x, datetime(2026, 10, 1, tzinfo=PHOENIX))
+    milestones_detect()
+    assert not Milestone.objects.filter(kind="partner_first_intake").exists()
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_x)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_x)
+    milestones_detect()
+    milestone = Milestone.objects.get(kind="partner_first_intake")
+    assert milestone.partner == cast.partner_x and milestone.headline() == "First intake at X Recovery Clinic"
+
+
+# --- the digest ------------------------------------------------------------------
+
+
+def _a_digests():
+    """Messages of agency A's digest (agency B, with no deflections, gets its own)."""
+    return [m for m in mail.outbox if m.subject.startswith("Agency A Police Department")]
+
+
+@pytest.fixture
+def week(cast):
+    """Agency A, week of Nov 16 2026 (Phoenix): 12 deflections (4 with a charge deflected,
+    30 minutes each; one naloxone), one cancelled; 5 the week before."""
+    cast.agency_a.timezone = "America/Phoenix"
+    cast.agency_a.save()
+    mhst_officer = OfficerFactory(user=cast.officer_a1)
+    other_unit = UnitFactory(agency=cast.agency_a, name="Westside Patrol")
+    cast.officer_a2.unit = other_unit
+    cast.officer_a2.save()
+    patrol_officer = OfficerFactory(user=cast.officer_a2)
+    this_week = [
+        _referral(
+            mhst_officer if i % 2 else patrol_officer,
+            cast.partner_y,
+            WEEK_START + timedelta(days=i % 7, hours=10),
+            charge_deflected="Trespass" if i < 4 else "",
+            officer_minutes=30,
+            naloxone_administered=(i == 5),
+            pathway="naloxone_plus" if i == 5 else "officer_intervention" if i < 4 else "officer_prevention",
+        )
+        for i in range(12)
+    ]
+    cancelled = _referral(mhst_officer, cast.partner_y, WEEK_START + timedelta(days=2), charge_deflected="Theft")
+    services.referral_cancel(referral_id=cancelled.pk, actor=cast.officer_a1, reason="entered_in_error")
+    for i in range(5):
+        _referral(mhst_officer, cast.partner_x, WEEK_START - timedelta(days=7 - i))
+    SuccessStory.objects.create(
+        referral=this_week[0],
+        agency=cast.agency_a,
+        text="He called to say thank you for not taking him to jail.",
+        consent_to_share=True,
+        consent_recorded_at=WEEK_START + timedelta(days=1),
+        created_at=WEEK_START + timedelta(days=1),
+    )
+    SuccessStory.objects.create(
+        referral=this_week[1],
+        agency=cast.agency_a,
+        text="A private note that must not leave the record.",
+        consent_to_share=False,
+        created_at=WEEK_START + timedelta(days=1),
+    )
+    return this_week
+
+
+def test_the_reported_week_is_due_from_monday_seven_in_the_agencys_zone(cast):
+    cast.agency_a.timezone = "America/Phoenix"
+    assert reported_week(cast.agency_a, MONDAY_0730) == (WEEK_START.date(), True)
+    # Monday 06:30: the week just ended is the one to report, but not yet.
+    assert reported_week(cast.agency_a, MONDAY_0730 - timedelta(hours=1)) == (WEEK_START.date(), False)
+    # Any later day that week: still due (a digest missed on Monday goes out the next run).
+    assert reported_week(cast.agency_a, MONDAY_0730 + timedelta(days=3)) == (WEEK_START.date(), True)
+
+
+def test_the_digest_reports_the_weeks_real_numbers(cast, week):
+    assert digests_send_due(now=MONDAY_0730) == 2  # agencies A and B
+    digest = Digest.objects.get(agency=cast.agency_a)
+    assert digest.week_start == WEEK_START.date()
+    text = digest.text
+    assert "Deflections this week: 12 (last week: <11)" in text
+    # 4 charges deflected: 4 x 180 booking minutes - 4 x 30 officer minutes = 600 min = 10 h; 4 x $1,500.
+    assert "Officer time saved versus arrest: 10 h, about $6,000 in booking costs avoided" in text
+    assert "Overdose reversals: <11" in text
+    assert "- Officer prevention referral: <11 / <11" in text
+    assert "He called to say thank you" in text
+    assert "must not leave the record" not in text
+    # This week's milestones: the agency's 10th deflection, Westside Patrol's and its
+    # officer's first, the first naloxone deflection (the agency's first was last week).
+    assert "- 10th deflection" in text
+    assert "- Westside Patrol logged its first deflection" in text
+    assert f"- {cast.officer_a2.get_full_name()} logged their first deflection" in text
+    assert "- First overdose reversal deflection" in text
+    assert "Agency's first deflection" not in text
+    assert sorted(digest.recipients) == sorted([cast.command_a.email, cast.admin.email])
+
+
+def test_the_digest_is_html_and_text_with_an_inline_chart_and_no_client_names(cast, week):
+    digests_send_due(now=MONDAY_0730)
+    assert len(_a_digests()) == 1
+    message = _a_digests()[0]
+    assert "12 deflections" in message.subject
+    html = message.alternatives[0][0]
+    assert 'src="cid:weekly-deflections"' in html and 'alt="Deflections per week' in html
+    images = [part for part in message.attachments if getattr(part, "get_content_type", lambda: "")() == "image/png"]
+    assert len(images) == 1 and images[0]["Content-ID"] == "<weekly-deflections>"
+    everything = message.subject + message.body + html
+    for referral in week:
+        assert not has_word(everything, referral.client.last_name)
+        assert not has_word(everything, referral.client.first_name)
+        assert str(referral.client.date_of_birth) not in everything
+
+
+def test_the_digest_is_sent_once_however_often_the_task_runs(cast, week):
+    assert digests_send_due(now=MONDAY_0730) == 2
+    assert digests_send_due(now=MONDAY_0730 + timedelta(minutes=10)) == 0
+    assert digest_send(agency_id=cast.agency_a.pk, week_start=WEEK_START.date()) is None
+    assert len(_a_digests()) == 1
+    assert Digest.objects.filter(agency=cast.agency_a).count() == 1
+
+
+def test_a_failed_send_is_retried_and_then_sent_once(cast, week, settings):
+    settings.EMAIL_BACKEND = "tests.test_reminders.FailingBackend"
+    with pytest.raises(SMTPException):
+        digests_send_due(now=MONDAY_0730)
+    assert not Digest.objects.filter(sent_at__isnull=False).exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert digests_send_due(now=MONDAY_0730) == 2
+    assert len(_a_digests()) == 1
+
+
+def test_nothing_is_sent_before_monday_seven(cast, week):
+    assert digests_send_due(now=MONDAY_0730 - timedelta(hours=1)) == 0
+    assert mail.outbox == [] and not Digest.objects.exists()
+
+
+def test_command_staff_preview_the_digest_and_the_admin_sends_it_now(cast, week):
+    page = cast.login("command_a").get("/reports/digest/").content.decode()
+    assert "this week&#x27;s quick wins" in page or "this week's quick wins" in page
+    assert 'src="data:image/png;base64,' in page
+    response = cast.login("admin").post("/reports/digest/send/", {"agency": cast.agency_a.pk}, follow=True)
+    assert "Digest sent to 2 recipient(s)" in response.content.decode()
+    again = cast.login("admin").post("/reports/digest/send/", {"agency": cast.agency_a.pk}, follow=True)
+    assert "already sent" in again.content.decode()
+    assert len(_a_digests()) == 1
+
+
+def test_an_officer_records_a_story_with_the_clients_consent(cast):
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    response = cast.login("officer_a1").post(
+        f"/reports/stories/new/{referral.pk}/",
+        {"source": "client", "text": "Thank you for believing in me.", "consent_to_share": "on"},
+    )
+    assert response.status_code == 302
+    story = SuccessStory.objects.get()
+    assert story.consent_to_share and story.consent_recorded_at is not None and story.recorded_by == cast.officer_a1
+    assert cast.login("officer_a2").get(f"/reports/stories/new/{referral.pk}/").status_code == 404
+
+
+def test_the_admin_can_see_and_change_the_schedules(cast):
+    from django_celery_beat.models import PeriodicTask
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    from deflection.celery import app
+
+    DatabaseScheduler(app=app)  # installs the schedules from deflection/schedules.py, as beat does
+    names = set(PeriodicTask.objects.values_list("name", flat=True))
+    assert {"follow-up-reminders", "detect-milestones", "weekly-digests"} <= names
+    response = cast.login("admin").get("/admin/django_celery_beat/periodictask/")
+    assert "weekly-digests" in response.content.decode()
+
+
+def test_officers_are_recognised_and_never_ranked(cast, week):
+    digests_send_due(now=MONDAY_0730)
+    text = Digest.objects.get(agency=cast.agency_a).text
+    assert "Officers to recognise" in text
+    recognised = text.split("Officers to recognise: ")[1].splitlines()[0]
+    assert cast.officer_a2.get_full_name() in recognised
+    assert not has_word(text.lower(), "rank") and not has_word(text.lower(), "ranking")
+
+
+def test_a_worker_user_without_email_is_skipped(cast, week):
+    UserFactory(role="command", agency=cast.agency_a, email="", badge_number="")
+    digests_send_due(now=MONDAY_0730)
+    assert "" not in Digest.objects.get(agency=cast.agency_a).recipients
