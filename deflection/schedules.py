@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 
-# Minutes between follow-up reminder sweeps (REMINDER_SWEEP_MINUTES, default 15).
-REMINDER_SWEEP_MINUTES = int(os.environ.get("REMINDER_SWEEP_MINUTES", "15"))
+# Minutes between follow-up reminder sweeps (REMINDER_SWEEP_MINUTES, default 15; the
+# demo and the integration tests use less, fractions allowed).
+REMINDER_SWEEP_MINUTES = float(os.environ.get("REMINDER_SWEEP_MINUTES", "15"))
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "follow-up-reminders": {
