@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("demo/mail/", views.demo_outbox, name="demo_outbox"),
     # The core names the apps by string only.
     path("", include("referrals.urls")),
     path("reports/", include("reports.urls")),
