@@ -238,6 +238,7 @@ def test_an_officer_records_a_story_with_the_clients_consent(cast):
     assert cast.login("officer_a2").get(f"/reports/stories/new/{referral.pk}/").status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)  # the scheduler closes old connections, as beat does
 def test_the_admin_can_see_and_change_the_schedules(cast):
     from django_celery_beat.models import PeriodicTask
     from django_celery_beat.schedulers import DatabaseScheduler
