@@ -25,8 +25,19 @@ NAME_ATTRS = {"autocomplete": "off", "autocapitalize": "words", "spellcheck": "f
 
 
 class PartnerChoiceField(forms.ModelChoiceField):
+    # The partners the form has already listed for the officer (set by the form): picking
+    # one of them needs no second query.
+    listed: dict[str, ServicePartner] | None = None
+
     def label_from_instance(self, obj: ServicePartner) -> str:
         return f"{obj.name} · 24/7" if obj.is_24_7 else obj.name
+
+    def to_python(self, value):
+        if self.listed and isinstance(value, str | int) and str(value) in self.listed:
+            return self.listed[str(value)]
+        # Any other active partner is still looked up, so that one not serving the agency
+        # gets its own message (see LogDeflectionForm.clean).
+        return super().to_python(value)
 
 
 class LogDeflectionForm(forms.Form):
@@ -133,6 +144,7 @@ class LogDeflectionForm(forms.Form):
         self.served_partners = list(partner_list_for_agency(agency_id=user.agency_id))
         partner_field = self.fields["partner"]
         partner_field.widget.choices = [(p.pk, partner_field.label_from_instance(p)) for p in self.served_partners]
+        partner_field.listed = {str(p.pk): p for p in self.served_partners}
 
     @classmethod
     def initial_for(cls, user: User) -> dict:

@@ -28,6 +28,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Greatest
 from django.http import Http404
@@ -311,17 +312,25 @@ def officer_view(referral: Referral, *, now: datetime | None = None) -> OfficerV
     return view
 
 
-def with_officer_view(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
-    """Prefetch what officer_view needs, so a page of referrals costs a fixed number of queries."""
-    return referrals.prefetch_related(
-        Prefetch("consents", queryset=Consent.objects.select_related("referral")),
+def _consents_prefetch() -> Prefetch:
+    return Prefetch("consents", queryset=Consent.objects.select_related("referral"))
+
+
+def _history_prefetches() -> list[Prefetch]:
+    """What officer_view reads of a referral's history (only when there is consent)."""
+    return [
         Prefetch(
             "events", queryset=CaseEvent.objects.filter(kind=CaseEvent.Kind.STATUS_CHANGED).order_by("created_at", "id")
         ),
         Prefetch(
             "follow_ups", queryset=FollowUp.objects.filter(kind__startswith="retention", completed_at__isnull=False)
         ),
-    )
+    ]
+
+
+def with_officer_view(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Prefetch what officer_view needs, so a page of referrals costs a fixed number of queries."""
+    return referrals.prefetch_related(_consents_prefetch(), *_history_prefetches())
 
 
 def is_police_viewer(user: User) -> bool:
@@ -419,11 +428,34 @@ def may_record_consent(*, user: User, referral: Referral) -> bool:
     return user.is_field_officer and referral.officer.user_id == user.pk
 
 
-def open_referrals_of_client(*, user: User, client_id: int) -> list[tuple[Referral, OfficerView]]:
-    """A client's open referrals, each as this officer may see it (for the re-engagement notice)."""
-    referrals = with_officer_view(
-        Referral.objects.filter(
-            client_id=client_id, agency_id=user.agency_id, status__in=Referral.OPEN_STATUSES
-        ).select_related("partner")
-    ).order_by("-occurred_at")[:3]
-    return [(r, officer_view(r)) for r in referrals]
+def earlier_open_referral(*, user: User, referral: Referral) -> tuple[Referral, OfficerView] | None:
+    """The client's latest other open referral, as this officer may see it, or None.
+
+    For the re-engagement notice right after `referral` was logged. It starts from what
+    referral_create already read (`reengagement_of`: the client's latest referral that was
+    not cancelled, with its partner), so that the common cases cost one query or none.
+    """
+    previous = referral.reengagement_of
+    if previous is None:
+        # No earlier referral that is not cancelled: none is open either.
+        return None
+    if previous.status in Referral.OPEN_STATUSES and previous.agency_id == user.agency_id:
+        earlier = previous
+    else:
+        # The latest one is closed (or another agency's): an older one may still be open.
+        earlier = (
+            Referral.objects.filter(
+                client_id=referral.client_id, agency_id=user.agency_id, status__in=Referral.OPEN_STATUSES
+            )
+            .exclude(pk=referral.pk)
+            .select_related("partner")
+            .order_by("-occurred_at", "-id")
+            .first()
+        )
+        if earlier is None:
+            return None
+    prefetch_related_objects([earlier], _consents_prefetch())
+    if _agency_consents(earlier):
+        # officer_view reads the history only under consent.
+        prefetch_related_objects([earlier], *_history_prefetches())
+    return earlier, officer_view(earlier)

@@ -32,13 +32,19 @@ class NewClient:
     preferred_language: str = Client.Language.ENGLISH
 
 
-@transaction.atomic
 def officer_for_user(*, user: User) -> Officer:
     """The officer row of a signed-in officer or supervisor, made on first use."""
+    # Read outside a transaction: the row almost always exists, and an atomic block here
+    # would cost a SAVEPOINT and a RELEASE on every deflection logged.
     try:
         return user.officer
     except Officer.DoesNotExist:
         pass
+    return _officer_create(user=user)
+
+
+@transaction.atomic
+def _officer_create(*, user: User) -> Officer:
     if not user.agency_id:
         raise ValidationError(_("Your account has no agency; ask the program administrator."))
     officer = Officer(
@@ -100,8 +106,8 @@ def referral_create(
     Returns (referral, created). A repeated submission_token (double tap, resubmitted
     form) returns the referral it already made and creates nothing.
     """
-    # A repeated token is caught by its unique constraint (views look it up first, to
-    # answer a resubmitted form before validating it again).
+    # A repeated token is caught by its unique constraint: that is what answers a double
+    # tap (views look the token up only when a resubmitted form no longer validates).
     try:
         with transaction.atomic():
             referral = _referral_create(
@@ -159,8 +165,14 @@ def _referral_create(
         client = client_create(agency_id=agency_id, data=new_client, created_by=officer_user)  # type: ignore[arg-type]
     elif client.agency_id != agency_id:
         raise ValidationError({"client": _("That client is not known to your agency.")})
-    # A client seen before: this referral is a re-engagement (never a failure).
-    previous = client.referrals.exclude(status=Referral.Status.CANCELLED).order_by("-occurred_at", "-id").first()
+    # A client seen before: this referral is a re-engagement (never a failure). With its
+    # partner: the view tells the officer about it when it is still open.
+    previous = (
+        client.referrals.exclude(status=Referral.Status.CANCELLED)
+        .select_related("partner")
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
     now = timezone.now()
     referral = Referral(
         client=client,

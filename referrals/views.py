@@ -65,11 +65,6 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
             form = LogDeflectionForm(initial=_initial_from(request.POST), user=user)
             search_results = selectors.client_search_for_officer(user=user, query=request.POST.get("search", ""))
             return render(request, "referrals/log.html", _log_context(form, search_results, searched=True))
-        already = selectors.referral_for_submission(user=user, token=request.POST.get("submission_token", ""))
-        if already is not None:
-            # A double tap or a resubmitted form: the first one was saved.
-            messages.info(request, _("This deflection was already saved; it was not logged twice."))
-            return redirect("referrals:detail", referral_id=already.pk)
         form = LogDeflectionForm(request.POST, user=user)
         if form.is_valid():
             data = form.cleaned_data
@@ -99,6 +94,14 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.info(request, _("This deflection was already saved; it was not logged twice."))
                 return redirect("referrals:detail", referral_id=referral.pk)
+        # A double tap or a resubmitted form. When it is valid, referral_create's unique
+        # submission token hands back the referral already made. When it no longer is (the
+        # new client it created now looks like a possible duplicate, say), look the token
+        # up before showing errors. Only here: the usual save does not pay for the lookup.
+        already = selectors.referral_for_submission(user=user, token=request.POST.get("submission_token", ""))
+        if already is not None:
+            messages.info(request, _("This deflection was already saved; it was not logged twice."))
+            return redirect("referrals:detail", referral_id=already.pk)
     else:
         form = LogDeflectionForm(initial=LogDeflectionForm.initial_for(user), user=user)
     return render(request, "referrals/log.html", _log_context(form, search_results))
@@ -106,22 +109,22 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
 
 def _tell_about_open_referrals(request: HttpRequest, referral) -> None:
     """Re-engagement: the client already has an open referral. Tell the officer; never block."""
-    for earlier, view in selectors.open_referrals_of_client(user=request.user, client_id=referral.client_id):
-        if earlier.pk == referral.pk:
-            continue
-        messages.info(
-            request,
-            _(
-                "This client already has an open referral to %(partner)s, logged %(date)s (%(status)s). "
-                "This one is linked to it as a re-engagement."
-            )
-            % {
-                "partner": earlier.partner.name,
-                "date": timezone.localtime(earlier.occurred_at).strftime("%b %d"),
-                "status": view.label,
-            },
-        )
+    found = selectors.earlier_open_referral(user=request.user, referral=referral)
+    if found is None:
         return
+    earlier, view = found
+    messages.info(
+        request,
+        _(
+            "This client already has an open referral to %(partner)s, logged %(date)s (%(status)s). "
+            "This one is linked to it as a re-engagement."
+        )
+        % {
+            "partner": earlier.partner.name,
+            "date": timezone.localtime(earlier.occurred_at).strftime("%b %d"),
+            "status": view.label,
+        },
+    )
 
 
 def _initial_from(data) -> dict:
