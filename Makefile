@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 # The embedded default: SQLite and a filesystem Celery broker, no servers to install.
-DEMO_ENV := DEBUG=true DEMO_MODE=true REMINDER_SWEEP_MINUTES=1
+DEMO_ENV = DEBUG=true DEMO_MODE=true REMINDER_SWEEP_MINUTES=1 DIGEST_CHECK_MINUTES=1 SITE_URL=http://localhost:$(PORT)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -24,7 +24,7 @@ run: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py seed_demo --if-empty
 	@echo "Deflection: http://localhost:$(PORT)/  (logins: officer, supervisor, casemanager, command, admin; password deflect-demo-2026)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	$(DEMO_ENV) $(VENV)/bin/celery -A deflection worker --beat --loglevel=info --concurrency=2 & \
 	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 

@@ -11,6 +11,8 @@ import os
 # Minutes between follow-up reminder sweeps (REMINDER_SWEEP_MINUTES, default 15; the
 # demo and the integration tests use less, fractions allowed).
 REMINDER_SWEEP_MINUTES = float(os.environ.get("REMINDER_SWEEP_MINUTES", "15"))
+# Minutes between checks for a due weekly digest (DIGEST_CHECK_MINUTES, default 10).
+DIGEST_CHECK_MINUTES = float(os.environ.get("DIGEST_CHECK_MINUTES", "10"))
 
 BEAT_SCHEDULE: dict[str, dict] = {
     "follow-up-reminders": {
@@ -28,7 +30,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # zone (time zones differ, so the check is frequent; a sent digest is never resent).
     "weekly-digests": {
         "task": "reports.tasks.send_weekly_digests",
-        "schedule": 10 * 60.0,
-        "options": {"expires": 10 * 60.0},
+        "schedule": DIGEST_CHECK_MINUTES * 60.0,
+        "options": {"expires": DIGEST_CHECK_MINUTES * 60.0},
     },
 }

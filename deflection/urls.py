@@ -3,8 +3,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from deflection import views
+
+admin.site.site_header = _("Deflection administration")
+admin.site.site_title = _("Deflection")
+admin.site.index_title = _("Program administration")
 
 urlpatterns = [
     path("", views.home, name="home"),

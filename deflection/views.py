@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import email
-import email.header
 import email.message
+import email.policy
 from pathlib import Path
 
 from django.conf import settings
@@ -37,20 +37,20 @@ def demo_outbox(request: HttpRequest) -> HttpResponse:
     if not settings.DEMO_MODE:
         raise Http404
     folder = Path(settings.EMAIL_FILE_PATH)
-    messages = []
+    sent = []
     for path in sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)[:30]:
-        for chunk in path.read_text(errors="replace").split("-" * 79):
+        for chunk in path.read_bytes().split(b"-" * 79):
             if chunk.strip():
-                messages.append(_readable(email.message_from_string(chunk.strip())))
-    return render(request, "demo_outbox.html", {"messages": messages[:50], "folder": folder})
+                sent.append(_readable(email.message_from_bytes(chunk.strip(), policy=email.policy.default)))
+    # Not "messages": that name is the flash messages' in every template.
+    return render(request, "demo_outbox.html", {"sent_mail": sent[:50], "folder": folder})
 
 
-def _readable(message: email.message.Message) -> dict:
-    text = ""
-    for part in message.walk():
-        if part.get_content_type() == "text/plain":
-            payload = part.get_payload(decode=True) or b""
-            text = payload.decode(part.get_content_charset() or "utf-8", errors="replace")
-            break
-    subject = str(email.header.make_header(email.header.decode_header(message.get("Subject", ""))))
-    return {"subject": subject, "to": message.get("To", ""), "date": message.get("Date", ""), "text": text}
+def _readable(message: email.message.EmailMessage) -> dict:
+    body = message.get_body(preferencelist=("plain",))
+    return {
+        "subject": str(message.get("Subject", "")),
+        "to": str(message.get("To", "")),
+        "date": str(message.get("Date", "")),
+        "text": body.get_content() if body is not None else "",
+    }

@@ -12,7 +12,7 @@ class ServicePartner(models.Model):
     class Kind(models.TextChoices):
         MAT_CLINIC = "mat_clinic", _("MAT clinic")
         DETOX = "detox", _("Detox / withdrawal management")
-        CRISIS_CENTRE = "crisis_centre", _("Crisis centre")
+        CRISIS_CENTRE = "crisis_centre", _("Crisis center")
         MENTAL_HEALTH = "mental_health", _("Mental health")
         HOUSING = "housing", _("Housing")
         PEER_SUPPORT = "peer_support", _("Peer support")

@@ -30,7 +30,7 @@ TEXT = {
         "typed": "Signed (typed name)",
         "signed_on": "Date signed",
         "not_conditioned": (
-            "My treatment, payment, enrolment or eligibility for benefits does not depend on whether I sign "
+            "My treatment, payment, enrollment or eligibility for benefits does not depend on whether I sign "
             "this consent. I may have a copy of it."
         ),
         "revoked": "This consent was revoked on %(date)s.",

@@ -108,7 +108,7 @@ def test_the_demo_logins_have_work_to_show(demo):
         ("supervisor", "/log/", b"Log a deflection"),
         ("casemanager", "/queue/", b"Sonoran Bridge 24/7 MAT Clinic"),
         ("command", "/reports/command/", b"Pima Valley Police Department"),
-        ("admin", "/admin/", b"Site administration"),
+        ("admin", "/admin/", b"Program administration"),
     ],
 )
 def test_each_demo_login_signs_in_and_lands_on_its_home(demo, username, home, text):

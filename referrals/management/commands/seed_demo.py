@@ -481,6 +481,10 @@ class DemoBuilder:
                     partner=partner,
                 )
                 self.case_managers.setdefault(partner.pk, []).append(user)
+            # The first of each partner's staff leads it: told of day-old overdue follow-ups.
+            if partner.pk in self.case_managers:
+                partner.lead = self.case_managers[partner.pk][0]
+                partner.save(update_fields=["lead"])
 
     def _person(self, *, spanish: bool | None = None, gender: str | None = None) -> tuple[str, str]:
         if spanish is None:
