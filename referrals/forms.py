@@ -233,16 +233,29 @@ class NoteForm(forms.Form):
     )
 
 
+def _reason_field(choices: list[tuple[str, str]]) -> forms.ChoiceField:
+    # Radios with nothing preselected: one tap must not record a reason nobody chose.
+    return forms.ChoiceField(
+        label=_("Reason"),
+        choices=choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a reason.")},
+    )
+
+
 class RejectForm(NoteForm):
-    reason = forms.ChoiceField(label=_("Reason"), choices=Referral.RejectReason.choices, widget=forms.RadioSelect)
+    reason = _reason_field(Referral.RejectReason.choices)
+    field_order = ["reason", "note"]
 
 
 class CancelForm(NoteForm):
-    reason = forms.ChoiceField(label=_("Reason"), choices=Referral.CancelReason.choices, widget=forms.RadioSelect)
+    reason = _reason_field(Referral.CancelReason.choices)
+    field_order = ["reason", "note"]
 
 
 class FailForm(NoteForm):
-    reason = forms.ChoiceField(label=_("Reason"), choices=Referral.FailReason.choices)
+    reason = _reason_field(Referral.FailReason.choices)
+    field_order = ["reason", "note"]
 
 
 class IntakeForm(NoteForm):
@@ -262,7 +275,7 @@ ACTION_FORMS: dict[str, tuple[type[forms.Form], str]] = {
     "record_intake": (IntakeForm, _("Record intake")),
     "hold": (NoteForm, _("Put on hold")),
     "resume": (NoteForm, _("Resume")),
-    "complete": (NoteForm, _("Complete")),
+    "complete": (NoteForm, _("Complete referral (treatment finished)")),
     "fail": (FailForm, _("Close as not completed")),
 }
 
@@ -287,6 +300,7 @@ class FollowUpCreateForm(forms.Form):
         label=_("Due"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
     assigned_to = forms.ModelChoiceField(label=_("Assigned to"), queryset=User.objects.none(), required=False)
+    assigned_to.label_from_instance = lambda user: user.get_full_name() or user.username
     note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False)
 
     def __init__(self, *args, partner_id: int | None, **kwargs) -> None:
@@ -320,16 +334,23 @@ class ConsentForm(forms.Form):
     purpose = forms.CharField(
         label=_("Purpose of the disclosure"),
         max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
         initial=_("To let the referring officer know the outcome of the referral and to coordinate care."),
     )
-    expires_on = forms.DateField(label=_("Expires on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(
+        label=_("Expires on a date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     expiry_event = forms.ChoiceField(
-        label=_("Or expires at"),
+        label=_("Or expires when"),
         choices=Consent.ExpiryEvent.choices,
         required=False,
         initial=Consent.ExpiryEvent.END_OF_TREATMENT,
     )
-    signature_name = forms.CharField(label=_("Client's signature (typed full name)"), max_length=200)
+    signature_name = forms.CharField(
+        label=_("Client's signature (typed full name)"),
+        max_length=200,
+        error_messages={"required": _("The client signs by typing their full name here.")},
+    )
     signature_drawing = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200_000)
     signed_on = forms.DateField(label=_("Date signed"), widget=forms.DateInput(attrs={"type": "date"}))
     language = forms.ChoiceField(label=_("Language of the form"), choices=Client.Language.choices[:2])

@@ -312,41 +312,49 @@ def officer_view(referral: Referral, *, now: datetime | None = None) -> OfficerV
         view.scope = best.scope
         view.consent_active = any(c.is_active(now) for c in consents)
 
-        def covered(moment: datetime, rank: int) -> bool:
-            return any(CONSENT_RANK[c.scope] >= rank and c.covers(moment) for c in consents)
+        def shown_from(moment: datetime, rank: int) -> datetime | None:
+            """When police could first see information recorded at `moment`: once a
+            consent of enough scope covering it existed; None if none covers it."""
+            times = [max(moment, c.created_at) for c in consents if CONSENT_RANK[c.scope] >= rank and c.covers(moment)]
+            return min(times) if times else None
 
+        changes: list[datetime] = [view.changed_at] if view.changed_at else []
         status_events = [e for e in referral.events.all() if e.kind == CaseEvent.Kind.STATUS_CHANGED]
-        shown_status = [e for e in status_events if covered(e.created_at, 1)]
+        shown_status = [(e, shown_from(e.created_at, 1)) for e in status_events]
+        shown_status = [(e, when) for e, when in shown_status if when is not None]
         if shown_status:
-            last = shown_status[-1]
-            view.label = str(Referral.Status(last.to_status).label)
-            view.changed_at = last.created_at
+            last, when = shown_status[-1]
+            # Closed is always known to police; a closing the consent did not cover stays "Closed".
+            if not (closed and last.to_status in Referral.OPEN_STATUSES):
+                view.label = str(Referral.Status(last.to_status).label)
+                changes.append(when)
         for event in status_events:
-            if not covered(event.created_at, 2):
+            when = shown_from(event.created_at, 2)
+            if when is None:
                 continue
             if event.to_status == Referral.Status.IN_PROGRESS and event.from_status == Referral.Status.ACCEPTED:
                 view.items.append(OutcomeItem(event.created_at, str(_("Intake: the client attended"))))
+                changes.append(when)
             elif event.to_status in (Referral.Status.COMPLETED, Referral.Status.FAILED, Referral.Status.REJECTED):
                 text = str(Referral.Status(event.to_status).label)
                 if event.reason:
                     text += f" ({reason_label(event.reason)})"
                 view.items.append(OutcomeItem(event.created_at, text))
+                changes.append(when)
         for follow_up in referral.follow_ups.all():
-            if (
+            if not (
                 follow_up.kind.startswith("retention")
                 and follow_up.completed_at
                 and follow_up.outcome == FollowUp.Outcome.ENGAGED
-                and covered(follow_up.completed_at, 2)
             ):
-                view.items.append(
-                    OutcomeItem(
-                        follow_up.completed_at,
-                        str(_("%(check)s: still engaged") % {"check": follow_up.get_kind_display()}),
-                    )
-                )
+                continue
+            when = shown_from(follow_up.completed_at, 2)
+            if when is not None:
+                text = _("%(check)s: still engaged") % {"check": follow_up.get_kind_display()}
+                view.items.append(OutcomeItem(follow_up.completed_at, str(text)))
+                changes.append(when)
         view.items.sort(key=lambda item: item.when)
-        if view.items:
-            view.changed_at = max(view.changed_at or view.items[-1].when, view.items[-1].when)
+        view.changed_at = max(changes) if changes else None
     seen = referral.officer_seen_at
     view.updated = view.changed_at is not None and (seen is None or view.changed_at > seen)
     return view

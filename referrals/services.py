@@ -248,9 +248,13 @@ def allowed_actions(*, referral: Referral, user: User) -> list[str]:
     """The transitions this user may make on this referral now (what the page offers)."""
     return [
         action
-        for action, (sources, _target) in TRANSITIONS.items()
-        if referral.status in sources and _may_act(user=user, referral=referral, action=action)
+        for action in ACTION_ORDER
+        if referral.status in TRANSITIONS[action][0] and _may_act(user=user, referral=referral, action=action)
     ]
+
+
+# The order the page offers them: the step forward first, closing and cancelling last.
+ACTION_ORDER = ("accept", "record_intake", "complete", "resume", "hold", "reject", "fail", "cancel")
 
 
 def _may_act(*, user: User, referral: Referral, action: str) -> bool:
@@ -572,7 +576,7 @@ def consent_capture(
         referral=referral,
         actor=actor,
         kind=CaseEvent.Kind.CONSENT,
-        note=_("Consent recorded: %(scope)s") % {"scope": consent.get_scope_display()},
+        note=_("recorded (%(scope)s)") % {"scope": consent.get_scope_display()},
     )
     return consent
 
@@ -598,7 +602,7 @@ def consent_revoke(*, consent_id: int, actor: User, note: str = "", when: dateti
     consent.revoked_by = actor
     consent.revocation_note = note.strip()
     consent.save(update_fields=["revoked_at", "revoked_by", "revocation_note"])
-    _event(referral=consent.referral, actor=actor, kind=CaseEvent.Kind.CONSENT, note=_("Consent revoked"))
+    _event(referral=consent.referral, actor=actor, kind=CaseEvent.Kind.CONSENT, note=_("revoked"))
     return consent
 
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -217,7 +218,10 @@ def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
     user = request.user
     actions = services.allowed_actions(referral=referral, user=user)
     action_forms = {action: forms_given.get(action) or ACTION_FORMS[action][0](prefix=action) for action in actions}
-    follow_ups = referral.follow_ups.select_related("assigned_to").order_by("completed_at", "due_at")
+    # Open follow-ups first, on every database (NULLs sort differently in SQLite and PostgreSQL).
+    follow_ups = referral.follow_ups.select_related("assigned_to").order_by(
+        F("completed_at").asc(nulls_first=True), "due_at"
+    )
     return {
         "referral": referral,
         "events": referral.events.select_related("actor").order_by("created_at", "id"),
@@ -291,6 +295,9 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
                 # A refusal of the step itself (taken already, not allowed now): say it on top.
                 messages.error(request, " ".join(error.messages))
         else:
+            if user.is_field_officer:
+                # The officer's own step is not news to them.
+                services.referral_mark_seen(referral_id=referral.pk, user=user)
             messages.success(
                 request,
                 _("Referral %(action)s. Status: %(status)s.")
@@ -421,6 +428,8 @@ def consent_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
         if consent.referral_id != referral.pk:
             raise Http404
     language = request.GET.get("lang") or (consent.language if consent else referral.client.preferred_language)
+    if language not in consent_documents.LANGUAGES:
+        language = "en"
     pdf = consent_documents.render_consent_pdf(referral=referral, consent=consent, language=language)
     response = HttpResponse(pdf, content_type="application/pdf")
     # A generic file name: the client's name never goes into headers or URLs.

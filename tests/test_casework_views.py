@@ -59,7 +59,7 @@ def test_declining_without_a_reason_is_explained_and_changes_nothing(cast, refer
     response = _act(cast.login("case_manager_y"), referral, "reject", note="full tonight")
     assert response.status_code == 422
     page = response.content.decode()
-    assert "This field is required" in page and "full tonight" in page
+    assert "Choose a reason." in page and "full tonight" in page
     referral.refresh_from_db()
     assert referral.status == "requested"
 
@@ -111,7 +111,7 @@ def _consent_post(**overrides) -> dict:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"signature_name": ""}, "This field is required"),
+        ({"signature_name": ""}, "The client signs by typing their full name"),
         ({"expiry_event": "", "expires_on": (timezone.localdate() - timedelta(days=2)).isoformat()}, "in the past"),
         ({"expiry_event": ""}, "Give an expiry date or event"),
         ({"to_referring_agency": None}, "Name at least one recipient"),

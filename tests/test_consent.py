@@ -100,7 +100,8 @@ def test_after_revocation_nothing_new_flows_and_nothing_is_deleted(cast, referra
     services.referral_complete(referral_id=referral.pk, actor=cast.case_manager_y)
     view = _view(referral)
     assert [item.text for item in view.items] == ["Intake: the client attended"]
-    assert view.label == "In treatment"  # the last status that flowed before revocation
+    # Closed is always known to police; how it closed came after revocation, so not why.
+    assert view.label == "Closed" and not view.is_open
     consent.refresh_from_db()
     assert consent.revoked_at is not None and consent.revoked_by == cast.case_manager_y
     assert Consent.objects.filter(pk=consent.pk).exists()
@@ -147,3 +148,22 @@ def test_the_officer_is_shown_what_changed_since_they_last_looked(cast, referral
     assert _view(referral).updated
     services.referral_mark_seen(referral_id=referral.pk, user=cast.officer_a1)
     assert not _view(referral).updated
+
+
+def test_consent_given_after_the_officer_looked_shows_as_an_update(cast, referral):
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.referral_mark_seen(referral_id=referral.pk, user=cast.officer_a1)
+    assert not _view(referral).updated
+    _consent(cast, referral)
+    view = _view(referral)
+    assert view.updated and view.label == "In treatment"
+
+
+def test_a_revoked_consent_before_closing_still_shows_closed(cast, referral):
+    consent = _consent(cast, referral)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.consent_revoke(consent_id=consent.pk, actor=cast.case_manager_y, note="by phone")
+    assert _view(referral).label == "In treatment"
+    services.referral_fail(referral_id=referral.pk, actor=cast.case_manager_y, reason="moved")
+    view = _view(referral)
+    assert view.label == "Closed" and "Closed, not completed" not in [i.text for i in view.items]

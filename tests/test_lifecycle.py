@@ -190,3 +190,7 @@ def test_a_second_referral_of_the_same_client_is_a_reengagement(cast):
         client=first.client,
     )
     assert second.reengagement_of == first
+
+
+def test_every_transition_has_a_place_on_the_page():
+    assert sorted(services.ACTION_ORDER) == sorted(TRANSITIONS)

@@ -97,7 +97,7 @@ def take_step(page, action: str, label: str, message: str) -> None:
 
 def complete_follow_up(page, kind: str, outcome: str) -> None:
     item = page.locator(f"#follow-ups li[data-follow-up='{kind}']")
-    item.locator("summary").filter(has_text="Complete").tap()
+    item.locator("summary").filter(has_text="Record outcome").tap()
     item.get_by_label(outcome, exact=True).check()
     submit(page, item.get_by_role("button", name="Save outcome"), "Follow-up completed.")
     assert "Done: " + outcome in item.inner_text()
@@ -187,7 +187,7 @@ def test_casework_flows_to_the_officer_only_as_the_clients_consent_allows(page, 
     # Partner X serves agency A too, but the client did not name it.
     assert not cm.get_by_label(cast.partner_x.name).is_checked()
     cm.get_by_label("Expires on").fill("")
-    cm.get_by_label("Or expires at").select_option(label="End of treatment")
+    cm.get_by_label("Or expires when").select_option(label="End of treatment")
     cm.get_by_label("Client's signature (typed full name)").fill(CLIENT)
     cm.get_by_label("Date signed").fill(timezone.localdate().isoformat())
     shot(cm, "06-consent-form")
@@ -235,7 +235,7 @@ def test_casework_flows_to_the_officer_only_as_the_clients_consent_allows(page, 
     cm.reload()
     assert "Overdue" in cm.locator("#follow-ups li[data-follow-up='retention_30']").inner_text()
     complete_follow_up(cm, "retention_30", "Reached and engaged")
-    take_step(cm, "complete", "Complete", "Referral completed. Status: Completed.")
+    take_step(cm, "complete", "Complete referral (treatment finished)", "Referral completed. Status: Completed.")
     shot(cm, "11-completed")
     referral.refresh_from_db()
     assert referral.status == Referral.Status.COMPLETED
@@ -267,11 +267,11 @@ def test_declining_without_a_reason_shows_the_error_at_the_reason_and_keeps_the_
     assert section.get_attribute("open") is not None
     reason = section.get_by_role("group", name="Reason")
     reason.wait_for()
-    error = reason.get_by_text("This field is required.")
+    error = reason.get_by_text("Choose a reason.")
     assert error.is_visible()
     # ...and tied to the reason for a screen reader.
     described_by = reason.get_attribute("aria-describedby")
-    assert described_by and "This field is required." in page.locator(f"#{described_by}").inner_text()
+    assert described_by and "Choose a reason." in page.locator(f"#{described_by}").inner_text()
     assert reason.get_by_role("radio").first.get_attribute("aria-invalid") == "true"
     shot(page, "20-decline-without-reason")
 
