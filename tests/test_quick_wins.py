@@ -265,3 +265,11 @@ def test_a_worker_user_without_email_is_skipped(cast, week):
     UserFactory(role="command", agency=cast.agency_a, email="", badge_number="")
     digests_send_due(now=MONDAY_0730)
     assert "" not in Digest.objects.get(agency=cast.agency_a).recipients
+
+
+def test_the_referral_pages_offer_to_add_a_story(cast):
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    link = f'href="/reports/stories/new/{referral.pk}/"'
+    assert link in cast.login("officer_a1").get(f"/referrals/{referral.pk}/").content.decode()
+    assert link in cast.login("case_manager_y").get(f"/referrals/{referral.pk}/").content.decode()
+    assert link not in cast.login("supervisor_a").get(f"/referrals/{referral.pk}/").content.decode()
