@@ -202,5 +202,9 @@ DEFLECTION = {
     # A follow-up due within this many hours is reminded ("due soon").
     "REMIND_AHEAD_HOURS": env.int("REMIND_AHEAD_HOURS", default=12),
 }
+# The key of the evaluation export's pseudonymous ids. Keep it stable (ids change with
+# it) and secret (with it and the database, ids could be matched to rows).
+EXPORT_PSEUDONYM_KEY = env.str("EXPORT_PSEUDONYM_KEY", default="") or f"export:{SECRET_KEY}"
+
 # Links in emails point here.
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000")

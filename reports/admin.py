@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from reports.models import Digest, Milestone, SuccessStory
+from reports.models import Digest, ExportRecord, Milestone, SuccessStory
 
 
 @admin.register(Milestone)
@@ -44,4 +44,20 @@ class DigestAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "agency", "user", "file_format", "rows", "remote_addr"]
+    list_filter = ["agency", "file_format"]
+    readonly_fields = ["created_at", "agency", "user", "filters", "file_format", "rows", "remote_addr"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -264,3 +264,28 @@ def agency_counts(*, agency_id: int, start: datetime | None = None, end: datetim
         overdose_reversals=overdose_reversals(scope),
         officers_participating=qs.values("officer_id").distinct().count(),
     )
+
+
+# The definitions in words, for the export's codebook and the dashboard's notes.
+DEFINITIONS: list[tuple[str, str]] = [
+    ("Deflections", "Referrals logged in the period, less cancelled ones."),
+    ("Engagement rate", "Of deflections logged in the period, the share that reached intake."),
+    ("Time to intake", "Median hours from the deflection to intake."),
+    (
+        "Retention at 30/60/90 days",
+        "Of deflections with intake, the share still engaged at the checkpoint (its retention check completed "
+        "'reached and engaged'), counting only those whose checkpoint has come due.",
+    ),
+    (
+        "Officer participation",
+        "Distinct officers with a deflection in the last 30 days, over the agency's active officers.",
+    ),
+    ("Overdose reversals", "Deflections with naloxone administered."),
+    (
+        "Time saved versus arrest",
+        "Over deflections with a charge deflected: the agency's booking minutes minus the officer's minutes.",
+    ),
+    ("Cost avoided", "Deflections with a charge deflected, times the agency's cost of an arrest and booking."),
+    ("Re-engagements", "Deflections of clients who had an earlier referral."),
+    ("Small cells", "Outside case-level views, any count from 1 to 10 shows as <11."),
+]

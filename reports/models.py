@@ -134,3 +134,26 @@ class Digest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} · {self.week_start}"
+
+
+class ExportRecord(models.Model):
+    """Each evaluation export: who took it, when, with which filters."""
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        XLSX = "xlsx", "Excel"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey("deflection.Agency", on_delete=models.PROTECT, related_name="+")
+    filters = models.JSONField(default=dict)
+    file_format = models.CharField(max_length=4, choices=Format.choices)
+    rows = models.PositiveIntegerField(default=0)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evaluation export")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.agency} · {self.created_at:%Y-%m-%d %H:%M} · {self.user}"

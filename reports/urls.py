@@ -11,4 +11,6 @@ urlpatterns = [
     path("digest/", views.digest_preview, name="digest_preview"),
     path("digest/send/", views.digest_send_now, name="digest_send"),
     path("stories/new/<int:referral_id>/", views.story_new, name="story_new"),
+    path("export/", views.evaluation_export, name="export"),
+    path("export/codebook/", views.codebook, name="codebook"),
 ]

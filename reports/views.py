@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,10 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from deflection.models import Agency, User
 from referrals.selectors import referral_get_for_user
-from reports import metrics
+from reports import export, metrics
 from reports.digest import digest_context, digest_send, reported_week, weekly_chart
-from reports.forms import SuccessStoryForm
-from reports.models import Digest, Milestone
+from reports.forms import ExportForm, SuccessStoryForm
+from reports.models import Digest, ExportRecord, Milestone
 from reports.services import may_record_story, success_story_create
 
 PERIODS = {"30": 30, "90": 90, "365": 365}
@@ -124,3 +125,63 @@ def story_new(request: HttpRequest, referral_id: int) -> HttpResponse:
             messages.success(request, _("Thank you: the story is saved with the referral."))
             return redirect("referrals:detail", referral_id=referral.pk)
     return render(request, "reports/story_form.html", {"form": form, "referral": referral})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evaluation_export(request: HttpRequest) -> HttpResponse:
+    """One click for the university evaluator's data set: de-identified CSV or Excel."""
+    user: User = request.user  # type: ignore[assignment]
+    if not (user.role == User.Role.COMMAND or user.is_program_admin or user.is_superuser):
+        raise Http404
+    agency = _digest_agency(request)
+    form = ExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        scope = form.scope(agency)
+        file_format = form.cleaned_data["file_format"]
+        content, count = export.as_xlsx(scope) if file_format == "xlsx" else export.as_csv(scope)
+        ExportRecord.objects.create(
+            user=user,
+            agency=agency,
+            filters=form.filters(),
+            file_format=file_format,
+            rows=count,
+            remote_addr=request.META.get("REMOTE_ADDR") or None,
+        )
+        content_type = (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            if file_format == "xlsx"
+            else "text/csv; charset=utf-8"
+        )
+        response = HttpResponse(content, content_type=content_type)
+        first, last = form.cleaned_data["start"], form.cleaned_data["end"]
+        name = f"deflection-evaluation-{first:%Y-%m}-to-{last:%Y-%m}.{file_format}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Cache-Control"] = "no-store"
+        return response
+    agencies = Agency.objects.all() if user.is_program_admin or user.is_superuser else []
+    return render(
+        request,
+        "reports/export.html",
+        {
+            "form": form,
+            "agency": agency,
+            "agencies": agencies,
+            "records": ExportRecord.objects.filter(agency=agency)[:10],
+        },
+    )
+
+
+@login_required
+def codebook(request: HttpRequest) -> HttpResponse:
+    """Every column of the export and every metric, defined; also as a text download."""
+    user: User = request.user  # type: ignore[assignment]
+    if not (user.role == User.Role.COMMAND or user.is_program_admin or user.is_superuser):
+        raise Http404
+    context = {"columns": export.COLUMNS, "definitions": metrics.DEFINITIONS, "notice": export.NOTICE}
+    if request.GET.get("download"):
+        text = render_to_string("reports/codebook.txt", context)
+        response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="deflection-evaluation-codebook.txt"'
+        return response
+    return render(request, "reports/codebook.html", context)

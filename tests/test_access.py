@@ -63,6 +63,8 @@ EXPECTED = {
     "reports:digest_preview": ("get", None, _expect({"command_a", "admin"})),
     "reports:digest_send": ("post", {}, _expect({"admin"}, DONE)),
     "reports:story_new": ("get", None, _expect({"officer_a1", "case_manager_y", "admin"})),
+    "reports:export": ("get", None, _expect({"command_a", "admin"})),
+    "reports:codebook": ("get", None, _expect({"command_a", "admin"})),
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}

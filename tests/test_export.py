@@ -1,0 +1,183 @@
+"""The evaluation export: one row per referral, and nothing that identifies a client."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from referrals import services
+from reports.export import COLUMNS, age_band
+from reports.models import ExportRecord
+from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+PHOENIX = ZoneInfo("America/Phoenix")
+
+
+@pytest.fixture
+def data(cast):
+    cast.agency_a.timezone = "America/Phoenix"
+    cast.agency_a.save()
+    officer = OfficerFactory(user=cast.officer_a1)
+    people = [
+        ClientFactory(
+            agency=cast.agency_a,
+            first_name="Marisol",
+            last_name="Quintanilla",
+            aliases="Sol",
+            phone="520-555-0142",
+            date_of_birth=date(1990, 5, 17),
+        ),
+        ClientFactory(
+            agency=cast.agency_a,
+            first_name="Old",
+            last_name="Timer",
+            phone="520-555-0199",
+            date_of_birth=date(1930, 1, 2),
+        ),
+    ]
+    first = ReferralFactory(
+        officer=officer,
+        client=people[0],
+        partner=cast.partner_y,
+        occurred_at=datetime(2026, 3, 31, 23, 30, tzinfo=PHOENIX),
+        note="Met her behind the pharmacy on 5th street",
+        location="5th and Main",
+        charge_deflected="Possession",
+    )
+    services.referral_accept(referral_id=first.pk, actor=cast.case_manager_y)
+    again = ReferralFactory(
+        officer=officer,
+        client=people[0],
+        partner=cast.partner_x,
+        occurred_at=datetime(2026, 4, 20, 10, tzinfo=PHOENIX),
+        reengagement_of=first,
+    )
+    old = ReferralFactory(
+        officer=officer, client=people[1], partner=cast.partner_y, occurred_at=datetime(2026, 4, 2, tzinfo=PHOENIX)
+    )
+    ReferralFactory(
+        officer=OfficerFactory(user=cast.officer_b),
+        partner=cast.partner_y,
+        occurred_at=datetime(2026, 4, 2, tzinfo=PHOENIX),
+    )
+    return people, [first, again, old]
+
+
+def _csv(cast, who="command_a", **extra) -> list[dict]:
+    response = cast.login(who).post(
+        "/reports/export/", {"start": "2026-03", "end": "2026-04", "file_format": "csv", **extra}
+    )
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith('"# This information has been disclosed to you from records protected')
+    return list(csv.DictReader(io.StringIO("\n".join(lines[1:]))))
+
+
+def test_one_row_per_referral_of_the_agency_with_months_bands_and_labels(cast, data):
+    people, (first, again, old) = data
+    rows = _csv(cast)
+    assert len(rows) == 3  # agency B's referral is not in agency A's export
+    by_month = sorted((r["month_logged"], r["pathway"], r["age_band"]) for r in rows)
+    assert by_month == [
+        ("2026-03", "Officer prevention referral", "35-39"),
+        ("2026-04", "Officer prevention referral", "35-39"),
+        ("2026-04", "Officer prevention referral", "90+"),
+    ]
+    first_row = next(r for r in rows if r["month_logged"] == "2026-03")
+    assert first_row["accepted"] == "yes" and first_row["charge_deflected"] == "yes"
+    assert first_row["status_code"] == "accepted" and first_row["status"] == "Accepted"
+
+
+def test_the_same_client_has_the_same_pseudonym_and_reengagement_is_marked(cast, data):
+    rows = _csv(cast)
+    marisol = [r for r in rows if r["age_band"] == "35-39"]
+    assert marisol[0]["client_id"] == marisol[1]["client_id"] != ""
+    assert sorted(r["reengagement"] for r in marisol) == ["no", "yes"]
+    assert _csv(cast)[0]["client_id"] == rows[0]["client_id"]  # stable across exports
+
+
+def test_the_export_holds_no_identifying_column_or_value(cast, data):
+    people, referrals = data
+    for rows in (_csv(cast), _xlsx_rows(cast)):
+        columns = set(rows[0])
+        for forbidden in (
+            "name",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "dob",
+            "phone",
+            "address",
+            "note",
+            "location",
+            "aliases",
+        ):
+            assert forbidden not in columns
+        values = {str(v) for row in rows for v in row.values()}
+        for person in people:
+            for identifying in (
+                person.first_name,
+                person.last_name,
+                person.full_name,
+                person.phone,
+                person.aliases,
+                person.date_of_birth.isoformat(),
+                person.date_of_birth.strftime("%m/%d/%Y"),
+            ):
+                if identifying:
+                    assert identifying not in values
+        assert not any("pharmacy" in v or "Main" in v for v in values)
+
+
+def _xlsx_rows(cast) -> list[dict]:
+    response = cast.login("admin").post(
+        "/reports/export/", {"start": "2026-03", "end": "2026-04", "file_format": "xlsx", "agency": cast.agency_a.pk}
+    )
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    sheet = list(book["referrals"].iter_rows(values_only=True))
+    assert "42 CFR part 2" in book["notice"].cell(2, 1).value
+    assert [c[0] for c in list(book["codebook"].iter_rows(values_only=True))[1:]] == [c.name for c in COLUMNS]
+    return [dict(zip(sheet[0], row, strict=True)) for row in sheet[1:]]
+
+
+def test_each_export_is_recorded(cast, data):
+    _csv(cast)
+    record = ExportRecord.objects.get()
+    assert (record.user, record.agency, record.file_format, record.rows) == (cast.command_a, cast.agency_a, "csv", 3)
+    assert record.filters == {"from": "2026-03", "to": "2026-04"}
+
+
+def test_the_codebook_defines_every_column(cast):
+    page = cast.login("command_a").get("/reports/export/codebook/").content.decode()
+    for column in COLUMNS:
+        assert f"<code>{column.name}</code>" in page
+    download = cast.login("command_a").get("/reports/export/codebook/?download=1")
+    assert "attachment" in download["Content-Disposition"] and b"retained_90" in download.content
+
+
+def test_a_reversed_month_range_is_refused(cast, data):
+    response = cast.login("command_a").post(
+        "/reports/export/", {"start": "2026-05", "end": "2026-03", "file_format": "csv"}
+    )
+    assert response.status_code == 200 and "comes before the first" in response.content.decode()
+    assert not ExportRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("born", "on", "band"),
+    [
+        (date(2000, 6, 1), date(2026, 5, 31), "25-29"),
+        (date(2000, 6, 1), date(2026, 6, 1), "25-29"),
+        (date(1936, 1, 1), date(2026, 1, 1), "90+"),
+        (None, date(2026, 1, 1), ""),
+    ],
+)
+def test_age_bands(born, on, band):
+    assert age_band(born, on) == band
