@@ -65,3 +65,60 @@ class ExportForm(forms.Form):
 
     def filters(self) -> dict:
         return {"from": f"{self.cleaned_data['start']:%Y-%m}", "to": f"{self.cleaned_data['end']:%Y-%m}"}
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters; they live in the URL so a view can be bookmarked."""
+
+    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To (included)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("All units"))
+    pathway = forms.ChoiceField(label=_("Pathway"), required=False)
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=None, required=False, empty_label=_("All partners"))
+
+    def __init__(self, data, *, agency, fixed_unit=None) -> None:
+        super().__init__(data)
+        from deflection.models import Unit
+        from partners.models import ServicePartner
+        from referrals.models import Pathway
+
+        self.agency = agency
+        self.fixed_unit = fixed_unit
+        self.fields["unit"].queryset = Unit.objects.filter(agency=agency)
+        self.fields["partner"].queryset = ServicePartner.objects.filter(agencies=agency).order_by("-is_24_7", "name")
+        self.fields["pathway"].choices = [("", _("All pathways")), *Pathway.choices]
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = (
+                "form-control form-control-sm" if name in ("start", "end") else "form-select form-select-sm"
+            )
+        if fixed_unit is not None:
+            # A supervisor sees their own unit.
+            self.fields["unit"].disabled = True
+            self.fields["unit"].initial = fixed_unit
+
+    def clean(self) -> dict:
+        data = super().clean()
+        today = timezone.localdate()
+        end = data.get("end") or today
+        start = data.get("start") or end - timedelta(days=89)
+        if start > end:
+            self.add_error("end", _("The end comes before the start."))
+            start = end - timedelta(days=89)
+        data["start"], data["end"] = start, end
+        return data
+
+    def scope(self) -> metrics.Scope:
+        zone = zoneinfo.ZoneInfo(self.agency.timezone)
+        data = getattr(self, "cleaned_data", {})
+        end = data.get("end") or timezone.localdate()
+        start = data.get("start") or end - timedelta(days=89)
+        unit = self.fixed_unit or data.get("unit")
+        partner = data.get("partner")
+        return metrics.Scope(
+            self.agency.pk,
+            datetime.combine(start, time.min, tzinfo=zone),
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
+            unit_id=unit.pk if unit else None,
+            pathway=data.get("pathway") or None,
+            partner_id=partner.pk if partner else None,
+        )

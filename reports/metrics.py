@@ -289,3 +289,170 @@ DEFINITIONS: list[tuple[str, str]] = [
     ("Re-engagements", "Deflections of clients who had an earlier referral."),
     ("Small cells", "Outside case-level views, any count from 1 to 10 shows as <11."),
 ]
+
+
+# ---------------------------------------------------------------------------
+# Series and scorecards for the dashboard.
+# ---------------------------------------------------------------------------
+
+
+def weekly_by_pathway(scope: Scope, *, tz) -> list[tuple[date, dict[str, int]]]:
+    """Deflections per week (weeks starting Monday, agency time) by pathway code."""
+    from django.db.models.functions import TruncWeek
+
+    rows = (
+        deflections_qs(scope)
+        .annotate(week=TruncWeek("occurred_at", tzinfo=tz))
+        .values_list("week", "pathway")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    weeks: dict[date, dict[str, int]] = {}
+    for week, pathway, n in rows:
+        weeks.setdefault(_as_date(week), {})[pathway] = n
+    return [(monday, weeks.get(monday, {})) for monday in _mondays(scope, tz)]
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _mondays(scope: Scope, tz) -> list[date]:
+    first = scope.start.astimezone(tz).date()
+    first -= timedelta(days=first.weekday())
+    last = (scope.end - timedelta(microseconds=1)).astimezone(tz).date()
+    mondays = []
+    while first <= last:
+        mondays.append(first)
+        first += timedelta(days=7)
+    return mondays
+
+
+def weekly_participation(*, scope: Scope, tz) -> list[tuple[date, Participation]]:
+    """The buy-in index at the end of each week of the period."""
+    officers = Officer.objects.filter(agency_id=scope.agency_id, is_active=True)
+    if scope.unit_id is not None:
+        officers = officers.filter(unit_id=scope.unit_id)
+    active = officers.count()
+    window_start = scope.start - PARTICIPATION_WINDOW
+    pairs = list(
+        deflections_qs(Scope(scope.agency_id, window_start, scope.end, scope.unit_id))
+        .values_list("officer_id", "occurred_at")
+        .order_by()
+    )
+    result = []
+    for monday in _mondays(scope, tz):
+        week_end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tzinfo=tz)
+        since = week_end - PARTICIPATION_WINDOW
+        participating = len({officer for officer, when in pairs if since <= when < week_end})
+        result.append((monday, Participation(participating=participating, active=active)))
+    return result
+
+
+def monthly_savings(scope: Scope, *, tz) -> list[tuple[date, float]]:
+    """Hours saved versus arrest per month of the period."""
+    from django.db.models.functions import TruncMonth
+
+    agency = Agency.objects.get(pk=scope.agency_id)
+    rows = (
+        deflections_qs(scope)
+        .exclude(charge_deflected="")
+        .annotate(month=TruncMonth("occurred_at", tzinfo=tz))
+        .values_list("month")
+        .annotate(n=Count("id"), minutes=Sum("officer_minutes"))
+        .order_by("month")
+    )
+    return [(_as_date(m), (n * agency.booking_minutes - (minutes or 0)) / 60) for m, n, minutes in rows]
+
+
+@dataclass(frozen=True)
+class PartnerScore:
+    name: str
+    tier: str
+    received: int
+    accepted: int
+    intake: int
+    median_hours_to_accept: float | None
+    rejections: list[tuple[str, int]]
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return self.accepted / self.received if self.received else None
+
+    @property
+    def intake_rate(self) -> float | None:
+        return self.intake / self.received if self.received else None
+
+
+def partner_scorecard(scope: Scope) -> list[PartnerScore]:
+    """Per partner: referrals received, acceptance, median hours to accept, rejection
+    reasons, intake rate and engagement tier, over referrals logged in the period."""
+    qs = deflections_qs(scope)
+    totals = {
+        row["partner_id"]: row
+        for row in qs.values("partner_id")
+        .annotate(
+            received=Count("id"),
+            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+            intake=Count("id", filter=Q(intake_at__isnull=False)),
+        )
+        .order_by()
+    }
+    hours: dict[int, list[float]] = {}
+    for partner_id, occurred, accepted in qs.filter(accepted_at__isnull=False).values_list(
+        "partner_id", "occurred_at", "accepted_at"
+    ):
+        hours.setdefault(partner_id, []).append((accepted - occurred).total_seconds() / 3600)
+    reasons: dict[int, list[tuple[str, int]]] = {}
+    for partner_id, reason, n in (
+        qs.filter(status=Referral.Status.REJECTED)
+        .values_list("partner_id", "status_reason")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    ):
+        reasons.setdefault(partner_id, []).append(
+            (str(Referral.RejectReason(reason).label) if reason in Referral.RejectReason.values else reason, n)
+        )
+    partners = ServicePartner.objects.filter(Q(agencies__id=scope.agency_id) | Q(pk__in=list(totals))).distinct()
+    scores = []
+    for partner in partners.order_by("-is_24_7", "name"):
+        row = totals.get(partner.pk, {"received": 0, "accepted": 0, "intake": 0})
+        partner_hours = hours.get(partner.pk)
+        scores.append(
+            PartnerScore(
+                name=partner.name,
+                tier=str(partner.get_engagement_tier_display()),
+                received=row["received"],
+                accepted=row["accepted"],
+                intake=row["intake"],
+                median_hours_to_accept=statistics.median(partner_hours) if partner_hours else None,
+                rejections=reasons.get(partner.pk, []),
+            )
+        )
+    return scores
+
+
+@dataclass(frozen=True)
+class Headlines:
+    deflections: int
+    engagement_rate: float | None
+    median_hours_to_intake: float | None
+    retention: dict[int, Retention]
+    participation: Participation
+    overdose_reversals: int
+    savings: Savings
+    reengagements: int
+
+
+def headlines(scope: Scope, *, now: datetime | None = None) -> Headlines:
+    now = now or timezone.now()
+    return Headlines(
+        deflections=deflections(scope),
+        engagement_rate=engagement_rate(scope),
+        median_hours_to_intake=median_hours_to_intake(scope),
+        retention={days: retention(scope, days, now=now) for days in RETENTION_DAYS},
+        participation=officer_participation(agency_id=scope.agency_id, at=min(scope.end, now), unit_id=scope.unit_id),
+        overdose_reversals=overdose_reversals(scope),
+        savings=savings(scope),
+        reengagements=reengagements(scope),
+    )

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from deflection.models import Agency, User
 from referrals.selectors import referral_get_for_user
+from reports import dashboard as dashboard_data
 from reports import export, metrics
 from reports.digest import digest_context, digest_send, reported_week, weekly_chart
-from reports.forms import ExportForm, SuccessStoryForm
+from reports.forms import DashboardFilterForm, ExportForm, SuccessStoryForm
 from reports.models import Digest, ExportRecord, Milestone
 from reports.services import may_record_story, success_story_create
 
@@ -185,3 +186,39 @@ def codebook(request: HttpRequest) -> HttpResponse:
         response["Content-Disposition"] = 'attachment; filename="deflection-evaluation-codebook.txt"'
         return response
     return render(request, "reports/codebook.html", context)
+
+
+def _dashboard_agency_and_unit(request: HttpRequest):
+    user: User = request.user  # type: ignore[assignment]
+    if user.role == User.Role.SUPERVISOR and user.agency_id:
+        if not user.unit_id:
+            raise Http404
+        return user.agency, user.unit
+    return _digest_agency(request), None
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The command dashboard (a supervisor's is limited to their unit). Aggregates only."""
+    agency, fixed_unit = _dashboard_agency_and_unit(request)
+    form = DashboardFilterForm(request.GET or None, agency=agency, fixed_unit=fixed_unit)
+    if form.is_bound:
+        form.is_valid()
+    scope = form.scope()
+    now = timezone.now()
+    current = metrics.headlines(scope, now=now)
+    previous = metrics.headlines(scope.previous(), now=now)
+    context = {
+        "agency": agency,
+        "form": form,
+        "scope": scope,
+        "period_end": scope.end - timedelta(days=1),
+        "figures": dashboard_data.figures(current, previous),
+        "charts": dashboard_data.charts(scope, agency=agency, now=now),
+        "scorecard": dashboard_data.scorecard_rows(metrics.partner_scorecard(scope)),
+        "roster": dashboard_data.unit_roster(agency_id=agency.pk, unit_id=fixed_unit.pk) if fixed_unit else None,
+        "fixed_unit": fixed_unit,
+        "agencies": Agency.objects.all() if request.user.is_program_admin or request.user.is_superuser else [],
+    }
+    template = "reports/_dashboard_body.html" if request.headers.get("HX-Request") else "reports/dashboard.html"
+    return render(request, template, context)

@@ -1,0 +1,229 @@
+"""What the command dashboard shows, built from the metrics module (no second definitions)."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from referrals.models import Officer, Pathway
+from reports import metrics
+
+PATHWAY_COLORS = ["#0d6efd", "#6f42c1", "#d63384", "#fd7e14", "#198754", "#20c997"]
+
+
+@dataclass
+class Figure:
+    key: str
+    label: str
+    value: str
+    previous: str
+    change: str
+
+
+def _count(n: int) -> str:
+    return metrics.small_cell(n)
+
+
+def _rate(numerator: int, denominator: int) -> str:
+    # A rate over fewer than 11 cases would point at people as surely as the count.
+    if denominator == 0:
+        return "—"
+    if denominator <= metrics.SMALL_CELL_MAX:
+        return _("n<11")
+    return f"{100 * numerator / denominator:.0f}%"
+
+
+def _change(now: float | None, before: float | None, *, small: bool = False) -> str:
+    if now is None or before is None or small:
+        return ""
+    if before == 0:
+        return "" if now == 0 else _("new")
+    delta = 100 * (now - before) / before
+    return f"{delta:+.0f}%"
+
+
+def _hours(h: float | None) -> str:
+    return "—" if h is None else f"{h:.1f} h"
+
+
+def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Figure]:
+    def small(n: int) -> bool:
+        return 1 <= n <= metrics.SMALL_CELL_MAX
+
+    rows = [
+        Figure(
+            "deflections",
+            _("Deflections"),
+            _count(current.deflections),
+            _count(previous.deflections),
+            _change(
+                current.deflections,
+                previous.deflections,
+                small=small(current.deflections) or small(previous.deflections),
+            ),
+        ),
+        Figure(
+            "engagement",
+            _("Engagement rate (reached intake)"),
+            _rate(round((current.engagement_rate or 0) * current.deflections), current.deflections),
+            _rate(round((previous.engagement_rate or 0) * previous.deflections), previous.deflections),
+            "",
+        ),
+        Figure(
+            "time_to_intake",
+            _("Median time to intake"),
+            _hours(current.median_hours_to_intake),
+            _hours(previous.median_hours_to_intake),
+            "",
+        ),
+    ]
+    for days, r in current.retention.items():
+        before = previous.retention[days]
+        rows.append(
+            Figure(
+                f"retention_{days}",
+                _("Retained at %(days)d days") % {"days": days},
+                _rate(r.retained, r.due),
+                _rate(before.retained, before.due),
+                "",
+            )
+        )
+    rows += [
+        Figure(
+            "participation",
+            _("Officer participation (last 30 days)"),
+            _rate(current.participation.participating, current.participation.active),
+            _rate(previous.participation.participating, previous.participation.active),
+            "",
+        ),
+        Figure(
+            "overdose_reversals",
+            _("Overdose reversals"),
+            _count(current.overdose_reversals),
+            _count(previous.overdose_reversals),
+            "",
+        ),
+        Figure(
+            "hours_saved",
+            _("Time saved versus arrest"),
+            f"{current.savings.hours_saved:,.0f} h",
+            f"{previous.savings.hours_saved:,.0f} h",
+            _change(current.savings.hours_saved, previous.savings.hours_saved),
+        ),
+        Figure(
+            "cost_avoided",
+            _("Cost avoided"),
+            f"${current.savings.cost_avoided:,.0f}",
+            f"${previous.savings.cost_avoided:,.0f}",
+            _change(float(current.savings.cost_avoided), float(previous.savings.cost_avoided)),
+        ),
+        Figure(
+            "reengagements",
+            _("Re-engagements"),
+            _count(current.reengagements),
+            _count(previous.reengagements),
+            "",
+        ),
+    ]
+    return rows
+
+
+def charts(scope: metrics.Scope, *, agency, now: datetime | None = None) -> dict:
+    """Chart data (for Chart.js) and the same numbers as table rows, small cells applied."""
+    now = now or timezone.now()
+    tz = zoneinfo.ZoneInfo(agency.timezone)
+    weekly = metrics.weekly_by_pathway(scope, tz=tz)
+    pathways = list(Pathway.choices)
+    weeks = [monday.strftime("%b %d") for monday, _counts in weekly]
+
+    def shown(n: int) -> int | None:
+        # Small cells are not drawn at their height: a hatched bar is still a number.
+        return None if 1 <= n <= metrics.SMALL_CELL_MAX else n
+
+    by_pathway = {
+        "labels": weeks,
+        "datasets": [
+            {
+                "label": str(label),
+                "data": [shown(counts.get(code, 0)) for _m, counts in weekly],
+                "backgroundColor": PATHWAY_COLORS[i % len(PATHWAY_COLORS)],
+            }
+            for i, (code, label) in enumerate(pathways)
+        ],
+    }
+    pathway_table = [
+        (
+            monday,
+            [metrics.small_cell(counts.get(code, 0)) for code, _l in pathways],
+            metrics.small_cell(sum(counts.values())),
+        )
+        for monday, counts in weekly
+    ]
+    funnel = metrics.funnel(scope, now=now)
+    funnel_rows = [
+        (_("Logged"), funnel.logged),
+        (_("Accepted"), funnel.accepted),
+        (_("Intake"), funnel.intake),
+        *[(_("Retained %(days)d days") % {"days": d}, r.retained) for d, r in funnel.retained.items()],
+    ]
+    participation = metrics.weekly_participation(scope=scope, tz=tz)
+    savings = metrics.monthly_savings(scope, tz=tz)
+    return {
+        "pathway_names": [str(label) for _c, label in pathways],
+        "pathway_table": pathway_table,
+        "funnel_rows": [(label, metrics.small_cell(n)) for label, n in funnel_rows],
+        "participation_rows": [(monday, _rate(p.participating, p.active)) for monday, p in participation],
+        "savings_rows": [(month, f"{hours:,.0f}") for month, hours in savings],
+        "data": {
+            "by_pathway": by_pathway,
+            "funnel": {
+                "labels": [str(label) for label, _n in funnel_rows],
+                "data": [shown(n) for _l, n in funnel_rows],
+            },
+            "participation": {
+                "labels": [m.strftime("%b %d") for m, _p in participation],
+                "data": [
+                    round(100 * p.participating / p.active) if p.active > metrics.SMALL_CELL_MAX else None
+                    for _m, p in participation
+                ],
+            },
+            "savings": {
+                "labels": [m.strftime("%b %Y") for m, _h in savings],
+                "data": [round(h) for _m, h in savings],
+            },
+        },
+    }
+
+
+def unit_roster(*, agency_id: int, unit_id: int, now: datetime | None = None) -> list[tuple[str, bool]]:
+    """A supervisor's officers and whether each has deflected in the last 30 days:
+    participation, alphabetical, never a ranking or a count."""
+    now = now or timezone.now()
+    since = now - timedelta(days=30)
+    recent = set(
+        metrics.deflections_qs(metrics.Scope(agency_id, since, now, unit_id)).values_list("officer_id", flat=True)
+    )
+    officers = Officer.objects.filter(agency_id=agency_id, unit_id=unit_id, is_active=True).order_by("display_name")
+    return [(o.display_name, o.pk in recent) for o in officers]
+
+
+def scorecard_rows(scores: list[metrics.PartnerScore]) -> list[dict]:
+    """The partner scorecard as shown: small cells and small-denominator rates hidden."""
+    return [
+        {
+            "name": s.name,
+            "tier": s.tier,
+            "received_shown": metrics.small_cell(s.received),
+            "acceptance_shown": _rate(s.accepted, s.received),
+            "intake_shown": _rate(s.intake, s.received),
+            "hours_shown": "—"
+            if s.median_hours_to_accept is None or s.accepted <= metrics.SMALL_CELL_MAX
+            else f"{s.median_hours_to_accept:.1f}",
+            "rejections_shown": [(reason, metrics.small_cell(n)) for reason, n in s.rejections],
+        }
+        for s in scores
+    ]

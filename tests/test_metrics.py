@@ -1,0 +1,150 @@
+"""Exact numbers for every metric on a small hand-built data set (DESIGN.md's definitions)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from referrals.models import FollowUp, Referral
+from reports import metrics
+from tests.factories.referrals import OfficerFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("America/Phoenix")
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=TZ)
+SEPTEMBER = (datetime(2026, 9, 1, tzinfo=TZ), datetime(2026, 10, 1, tzinfo=TZ))
+
+
+def at(month: int, day: int, hour: int = 10) -> datetime:
+    return datetime(2026, month, day, hour, tzinfo=TZ)
+
+
+def _ref(officer, partner, occurred, **fields) -> Referral:
+    return ReferralFactory(officer=officer, partner=partner, occurred_at=occurred, created_at=occurred, **fields)
+
+
+def _check(referral, kind, outcome):
+    due = referral.intake_at + timedelta(days=int(kind.split("_")[1]))
+    FollowUp.objects.create(referral=referral, kind=kind, due_at=due, completed_at=due, outcome=outcome)
+
+
+@pytest.fixture
+def september(cast):
+    a1 = OfficerFactory(user=cast.officer_a1)
+    a2 = OfficerFactory(user=cast.officer_a2)
+    y, x = cast.partner_y, cast.partner_x
+    r1 = _ref(
+        a1,
+        y,
+        at(9, 2),
+        status="in_progress",
+        accepted_at=at(9, 2, 12),
+        intake_at=at(9, 3),
+        charge_deflected="Trespass",
+        officer_minutes=30,
+        naloxone_administered=True,
+    )
+    _check(r1, "retention_30", "engaged")
+    _check(r1, "retention_60", "not_engaged")
+    r2 = _ref(a1, y, at(9, 5), status="in_progress", accepted_at=at(9, 5, 14), intake_at=at(9, 7), officer_minutes=20)
+    _check(r2, "retention_30", "engaged")
+    r3 = _ref(
+        a1, x, at(9, 10), status="rejected", status_reason="no_capacity", charge_deflected="Theft", officer_minutes=60
+    )
+    _ref(a1, y, at(9, 12), status="cancelled", charge_deflected="Theft", naloxone_administered=True)
+    r5 = _ref(a2, y, at(9, 20), client=r1.client, reengagement_of=r1)
+    r6 = _ref(a1, y, at(9, 28), status="in_progress", accepted_at=at(9, 28, 16), intake_at=at(11, 20))
+    _ref(a1, y, at(10, 3))  # outside the period
+    return {"r1": r1, "r2": r2, "r3": r3, "r5": r5, "r6": r6}
+
+
+def scope(cast) -> metrics.Scope:
+    return metrics.Scope(cast.agency_a.pk, *SEPTEMBER)
+
+
+def test_deflections_exclude_cancelled(cast, september):
+    assert metrics.deflections(scope(cast)) == 5
+
+
+def test_engagement_rate_and_median_time_to_intake(cast, september):
+    assert metrics.engagement_rate(scope(cast)) == pytest.approx(3 / 5)
+    # 24 h, 48 h and 53 days (1,272 h): the median is 48.
+    assert metrics.median_hours_to_intake(scope(cast)) == pytest.approx(48.0)
+
+
+def test_retention_counts_only_checkpoints_that_came_due(cast, september):
+    r30 = metrics.retention(scope(cast), 30, now=NOW)
+    r60 = metrics.retention(scope(cast), 60, now=NOW)
+    r90 = metrics.retention(scope(cast), 90, now=NOW)
+    # r6's intake (Nov 20) is too recent for any checkpoint.
+    assert (r30.due, r30.retained, r30.rate) == (2, 2, 1.0)
+    assert (r60.due, r60.retained, r60.rate) == (2, 0, 0.0)
+    assert (r90.due, r90.retained, r90.rate) == (0, 0, None)
+
+
+def test_overdose_reversals_savings_and_reengagements(cast, september):
+    assert metrics.overdose_reversals(scope(cast)) == 1  # the cancelled one does not count
+    saved = metrics.savings(scope(cast))
+    # Two charges deflected (30 and 60 officer minutes) at 180 booking minutes and $1,500 each.
+    assert (saved.charges_deflected, saved.minutes_saved, saved.hours_saved) == (2, 270, 4.5)
+    assert saved.cost_avoided == 3000
+    assert metrics.reengagements(scope(cast)) == 1
+
+
+def test_officer_participation_is_the_share_of_active_officers_who_deflected_in_30_days(cast, september):
+    p = metrics.officer_participation(agency_id=cast.agency_a.pk, at=SEPTEMBER[1])
+    assert (p.participating, p.active, p.rate) == (2, 2, 1.0)
+    later = metrics.officer_participation(agency_id=cast.agency_a.pk, at=at(10, 25))
+    assert (later.participating, later.active) == (1, 2)  # only a1's Oct 3 deflection is in the window
+
+
+def test_filters_narrow_every_figure(cast, september):
+    only_y = metrics.Scope(cast.agency_a.pk, *SEPTEMBER, partner_id=cast.partner_y.pk)
+    assert metrics.deflections(only_y) == 4
+    prevention = metrics.Scope(cast.agency_a.pk, *SEPTEMBER, pathway="officer_prevention")
+    assert metrics.deflections(prevention) == 5
+    assert metrics.deflections(metrics.Scope(cast.agency_a.pk, *SEPTEMBER, pathway="naloxone_plus")) == 0
+
+
+def test_the_partner_scorecard(cast, september):
+    cards = {c.name: c for c in metrics.partner_scorecard(scope(cast))}
+    y, x = cards["Y 24/7 MAT Clinic"], cards["X Recovery Clinic"]
+    assert (y.received, y.accepted, y.intake) == (4, 3, 3)
+    assert y.median_hours_to_accept == pytest.approx(4.0)  # 2 h, 4 h and 6 h
+    assert (x.received, x.accepted, x.rejections) == (1, 0, [("No capacity", 1)])
+    assert list(cards) == ["Y 24/7 MAT Clinic", "X Recovery Clinic"]  # 24/7 partners first
+
+
+@pytest.mark.parametrize(("n", "shown"), [(0, "0"), (1, "<11"), (10, "<11"), (11, "11"), (1234, "1,234")])
+def test_small_cells(n, shown):
+    assert metrics.small_cell(n) == shown
+
+
+def test_the_dashboard_shows_the_same_numbers_and_no_identities(cast, september):
+    client = cast.login("command_a")
+    response = client.get("/reports/dashboard/", {"start": "2026-09-01", "end": "2026-09-30"})
+    page = response.content.decode()
+    assert 'data-figure="deflections">&lt;11<' in page  # 5 deflections: a small cell
+    assert 'data-figure="hours_saved">4 h<' in page or 'data-figure="hours_saved">5 h<' in page
+    for r in september.values():
+        assert r.client.last_name not in page
+
+
+def test_the_dashboard_costs_the_same_queries_with_more_data(cast, september):
+    client = cast.login("command_a")
+    client.get("/reports/dashboard/")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/reports/dashboard/", {"start": "2026-09-01", "end": "2026-09-30"}).status_code == 200
+        return len(captured)
+
+    before = count()
+    officer = OfficerFactory(user=cast.officer_a2)
+    for day in range(1, 29):
+        _ref(officer, cast.partner_x, at(9, day), status="accepted", accepted_at=at(9, day, 18))
+    assert count() == before
