@@ -13,13 +13,15 @@ numbers and a link; the details are in the app after sign-in.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
+from smtplib import SMTPException, SMTPRecipientsRefused
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +30,11 @@ from deflection.models import User
 from referrals.models import FollowUp, Referral
 
 LEAD_AFTER = timedelta(days=1)
+# Open referrals' follow-ups, and the retention check-ins of referrals that completed.
+STILL_FOLLOWED = Q(referral__status__in=Referral.OPEN_STATUSES) | Q(
+    referral__status=Referral.Status.COMPLETED, kind__startswith="retention"
+)
+logger = logging.getLogger(__name__)
 
 
 def _due_soon(now: datetime) -> QuerySet[FollowUp]:
@@ -35,8 +42,7 @@ def _due_soon(now: datetime) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(
         completed_at__isnull=True,
         due_at__lte=now + ahead,
-        referral__status__in=Referral.OPEN_STATUSES,
-    )
+    ).filter(STILL_FOLLOWED)
 
 
 def _line(follow_up: FollowUp, now: datetime) -> str:
@@ -90,13 +96,8 @@ def _remind_assignee(*, assignee: User, now: datetime) -> int:
 def _tell_lead(*, lead: User, now: datetime) -> int:
     with transaction.atomic():
         claimed = list(
-            FollowUp.objects.filter(
-                completed_at__isnull=True,
-                due_at__lt=now - LEAD_AFTER,
-                lead_reminded_at__isnull=True,
-                referral__status__in=Referral.OPEN_STATUSES,
-                referral__partner__lead=lead,
-            )
+            _lead_overdue(now)
+            .filter(referral__partner__lead=lead)
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("assigned_to")
             .order_by("due_at")
@@ -118,9 +119,22 @@ def _tell_lead(*, lead: User, now: datetime) -> int:
         return len(claimed)
 
 
+def _lead_overdue(now: datetime) -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(
+        completed_at__isnull=True,
+        due_at__lt=now - LEAD_AFTER,
+        lead_reminded_at__isnull=True,
+    ).filter(STILL_FOLLOWED)
+
+
 def follow_up_reminders_send(*, now: datetime | None = None) -> dict[str, int]:
     """One sweep: remind each assignee of what is due soon or overdue; tell leads of what is
-    more than a day overdue. Returns how many follow-ups each kind of message covered."""
+    more than a day overdue. Returns how many follow-ups each kind of message covered.
+
+    One person's mail failing does not hold up the others: a refused address is logged
+    (by user id, never client data) and skipped; a temporary failure is raised after
+    everyone else was tried, so the task retries with backoff.
+    """
     now = now or timezone.now()
     assignee_ids = (
         _due_soon(now)
@@ -129,21 +143,31 @@ def follow_up_reminders_send(*, now: datetime | None = None) -> dict[str, int]:
         .values_list("assigned_to_id", flat=True)
         .distinct()
     )
+    temporary: list[Exception] = []
     reminded = 0
     for assignee in User.objects.filter(pk__in=list(assignee_ids), is_active=True).order_by("pk"):
-        reminded += _remind_assignee(assignee=assignee, now=now)
+        reminded += _each(_remind_assignee, temporary, assignee=assignee, now=now)
     lead_ids = (
-        FollowUp.objects.filter(
-            completed_at__isnull=True,
-            due_at__lt=now - LEAD_AFTER,
-            lead_reminded_at__isnull=True,
-            referral__status__in=Referral.OPEN_STATUSES,
-            referral__partner__lead__isnull=False,
-        )
+        _lead_overdue(now)
+        .filter(referral__partner__lead__isnull=False)
         .values_list("referral__partner__lead_id", flat=True)
         .distinct()
     )
     leads_told = 0
     for lead in User.objects.filter(pk__in=list(lead_ids), is_active=True).exclude(email="").order_by("pk"):
-        leads_told += _tell_lead(lead=lead, now=now)
+        leads_told += _each(_tell_lead, temporary, lead=lead, now=now)
+    if temporary:
+        raise temporary[0]
     return {"reminded": reminded, "leads": leads_told}
+
+
+def _each(send, temporary: list[Exception], **kwargs) -> int:
+    try:
+        return send(**kwargs)
+    except SMTPRecipientsRefused:
+        person = kwargs.get("assignee") or kwargs.get("lead")
+        logger.warning("Reminder refused by the mail server for user id %s; skipped.", person.pk)
+        return 0
+    except (SMTPException, OSError) as error:
+        temporary.append(error)
+        return 0

@@ -37,10 +37,25 @@ def officer_for_user(*, user: User) -> Officer:
     # Read outside a transaction: the row almost always exists, and an atomic block here
     # would cost a SAVEPOINT and a RELEASE on every deflection logged.
     try:
-        return user.officer
+        officer = user.officer
     except Officer.DoesNotExist:
-        pass
-    return _officer_create(user=user)
+        return _officer_create(user=user)
+    if (officer.agency_id, officer.unit_id) != (user.agency_id, user.unit_id):
+        # The officer moved (another agency or unit): deflections from now on belong to
+        # where they serve now. Past referrals keep their own agency.
+        _officer_move(officer=officer, user=user)
+    return officer
+
+
+@transaction.atomic
+def _officer_move(*, officer: Officer, user: User) -> None:
+    if not user.agency_id:
+        raise ValidationError(_("Your account has no agency; ask the program administrator."))
+    officer.agency_id = user.agency_id
+    officer.unit_id = user.unit_id
+    officer.badge_number = user.badge_number or f"u{user.pk}"
+    officer.full_clean()
+    officer.save(update_fields=["agency", "unit", "badge_number"])
 
 
 @transaction.atomic
@@ -224,7 +239,9 @@ S = Referral.Status
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "accept": (frozenset({S.REQUESTED}), S.ACCEPTED),
     "reject": (frozenset({S.REQUESTED}), S.REJECTED),
-    "cancel": (frozenset({S.REQUESTED, S.ACCEPTED, S.ON_HOLD}), S.CANCELLED),
+    # Withdrawn or entered in error: only before the partner took the client on. Once
+    # accepted, a referral ends as completed or failed, so no intake leaves the figures.
+    "cancel": (frozenset({S.REQUESTED}), S.CANCELLED),
     "record_intake": (frozenset({S.ACCEPTED}), S.IN_PROGRESS),
     "hold": (frozenset({S.ACCEPTED, S.IN_PROGRESS}), S.ON_HOLD),
     "resume": (frozenset({S.ON_HOLD}), None),
@@ -414,7 +431,8 @@ def referral_resume(*, referral_id: int, actor: User, note: str = "") -> Referra
 @transaction.atomic
 def referral_complete(*, referral_id: int, actor: User, note: str = "") -> Referral:
     referral, _from = _transition(referral_id=referral_id, actor=actor, action="complete", note=note)
-    _follow_ups_close(referral=referral)
+    # Treatment finished: the 30/60/90-day check-ins still come, and retention counts them.
+    referral.follow_ups.filter(completed_at__isnull=True, kind__in=_CONTACT_KINDS).delete()
     return referral
 
 
@@ -439,8 +457,8 @@ def _follow_up_schedule(*, referral: Referral, kind: str, due_at: datetime, assi
 
 
 def _follow_ups_close(*, referral: Referral) -> None:
-    """A closed referral needs no more contact checks, nor checkpoints that have not come
-    due; retention checks that came due stay open, to be completed for the record."""
+    """A referral closed without completing needs no more contact checks, nor checkpoints
+    that have not come due; retention checks that came due stay open, for the record."""
     open_checks = referral.follow_ups.filter(completed_at__isnull=True)
     open_checks.filter(Q(kind__in=_CONTACT_KINDS) | Q(due_at__gt=timezone.now())).delete()
 
@@ -643,6 +661,7 @@ def client_merge(*, survivor_id: int, merged_id: int, actor: User) -> ClientMerg
     survivor.phone = survivor.phone or merged.phone
     survivor.refresh_search_name()
     survivor.save()
+    _relink_reengagements(client=survivor)
     record = ClientMerge.objects.create(
         survivor=survivor,
         merged_client_id=merged.pk,
@@ -665,3 +684,15 @@ def client_merge(*, survivor_id: int, merged_id: int, actor: User) -> ClientMerg
 def referral_mark_seen(*, referral_id: int, user: User) -> None:
     """The referring officer opened the referral: outcomes up to now are no longer news."""
     Referral.objects.filter(pk=referral_id, officer__user=user).update(officer_seen_at=timezone.now())
+
+
+def _relink_reengagements(*, client: Client) -> None:
+    """Each referral of the client links to the one before it (not cancelled), so the
+    re-engagement figures stay right after two rows became one."""
+    previous = None
+    for referral in client.referrals.order_by("occurred_at", "id"):
+        if referral.reengagement_of_id != (previous.pk if previous else None):
+            referral.reengagement_of = previous
+            referral.save(update_fields=["reengagement_of"])
+        if referral.status != Referral.Status.CANCELLED:
+            previous = referral

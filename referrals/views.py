@@ -114,6 +114,14 @@ def _tell_about_open_referrals(request: HttpRequest, referral) -> None:
     if found is None:
         return
     earlier, view = found
+    if earlier.officer.user_id != request.user.pk and not view.scope:
+        # Another officer's referral without consent to share: which partner (a treatment
+        # program, say) is the very thing protected; say only that there is one.
+        messages.info(
+            request,
+            _("This client already has an open referral. This one is linked to it as a re-engagement."),
+        )
+        return
     messages.info(
         request,
         _(
@@ -181,9 +189,15 @@ def my_deflections(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
-    client = selectors.client_get_for_user(user=request.user, client_id=client_id)
-    referrals = selectors.referral_list_for_user(user=request.user).filter(client=client)
-    return render(request, "referrals/client.html", {"client": client, "referrals": referrals})
+    user: User = request.user  # type: ignore[assignment]
+    client = selectors.client_get_for_user(user=user, client_id=client_id)
+    referrals = selectors.referral_list_for_user(user=user).filter(client=client)
+    if selectors.is_police_viewer(user):
+        # Police see each referral's status only as the client's consent allows.
+        rows = [(r, selectors.officer_view(r)) for r in selectors.with_officer_view(referrals)]
+    else:
+        rows = [(r, None) for r in referrals]
+    return render(request, "referrals/client.html", {"client": client, "rows": rows})
 
 
 @roles_required(User.Role.CASE_MANAGER)

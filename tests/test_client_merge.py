@@ -81,3 +81,12 @@ def test_the_admin_merges_from_the_admin_site(cast, duplicates):
     # The record cannot be changed or deleted afterwards.
     record = ClientMerge.objects.get()
     assert client.post(f"/admin/referrals/clientmerge/{record.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_after_a_merge_the_later_referral_is_a_reengagement(cast, duplicates):
+    survivor, duplicate, kept, moved = duplicates
+    services.client_merge(survivor_id=survivor.pk, merged_id=duplicate.pk, actor=cast.admin)
+    first, second = sorted([kept, moved], key=lambda r: (r.occurred_at, r.pk))
+    second.refresh_from_db()
+    first.refresh_from_db()
+    assert second.reengagement_of_id == first.pk and first.reengagement_of_id is None

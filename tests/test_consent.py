@@ -167,3 +167,31 @@ def test_a_revoked_consent_before_closing_still_shows_closed(cast, referral):
     services.referral_fail(referral_id=referral.pk, actor=cast.case_manager_y, reason="moved")
     view = _view(referral)
     assert view.label == "Closed" and "Closed, not completed" not in [i.text for i in view.items]
+
+
+def test_the_client_page_shows_police_only_the_consent_filtered_status(cast, referral):
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    for who in ("officer_a1", "supervisor_a"):
+        page = cast.login(who).get(f"/clients/{referral.client_id}/").content.decode()
+        assert "In treatment" not in page and "Received by partner" in page
+    assert "In treatment" in cast.login("case_manager_y").get(f"/clients/{referral.client_id}/").content.decode()
+
+
+def test_another_officers_open_referral_is_mentioned_without_the_partner(cast, referral):
+    client = cast.login("officer_a2")
+    response = client.post(
+        "/log/",
+        {
+            "submission_token": "7f1d0a0e-1111-4c4c-9d9d-000000000001",
+            "action": "save",
+            "client": referral.client_id,
+            "pathway": "officer_prevention",
+            "partner": cast.partner_x.pk,
+            "officer_minutes": 10,
+            "preferred_language": "en",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "This client already has an open referral." in page
+    assert "Y 24/7 MAT Clinic" not in page

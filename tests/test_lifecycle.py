@@ -31,8 +31,6 @@ LEGAL = {
     ("accept", S.REQUESTED): S.ACCEPTED,
     ("reject", S.REQUESTED): S.REJECTED,
     ("cancel", S.REQUESTED): S.CANCELLED,
-    ("cancel", S.ACCEPTED): S.CANCELLED,
-    ("cancel", S.ON_HOLD): S.CANCELLED,
     ("record_intake", S.ACCEPTED): S.IN_PROGRESS,
     ("hold", S.ACCEPTED): S.ON_HOLD,
     ("hold", S.IN_PROGRESS): S.ON_HOLD,
@@ -194,3 +192,20 @@ def test_a_second_referral_of_the_same_client_is_a_reengagement(cast):
 
 def test_every_transition_has_a_place_on_the_page():
     assert sorted(services.ACTION_ORDER) == sorted(TRANSITIONS)
+
+
+def test_completing_keeps_the_retention_check_ins(cast, referral_in):
+    referral = referral_in(S.REQUESTED)
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.referral_complete(referral_id=referral.pk, actor=cast.case_manager_y)
+    kinds = set(referral.follow_ups.filter(completed_at__isnull=True).values_list("kind", flat=True))
+    assert kinds == {"retention_30", "retention_60", "retention_90"}
+
+
+def test_failing_drops_the_check_ins_not_yet_due(cast, referral_in):
+    referral = referral_in(S.REQUESTED)
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.referral_fail(referral_id=referral.pk, actor=cast.case_manager_y, reason="disengaged")
+    assert not referral.follow_ups.filter(completed_at__isnull=True).exists()

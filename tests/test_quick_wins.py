@@ -239,17 +239,21 @@ def test_an_officer_records_a_story_with_the_clients_consent(cast):
 
 
 @pytest.mark.django_db(transaction=True)  # the scheduler closes old connections, as beat does
-def test_the_admin_can_see_and_change_the_schedules(cast):
-    from django_celery_beat.models import PeriodicTask
-    from django_celery_beat.schedulers import DatabaseScheduler
+def test_the_admin_can_see_and_change_the_schedules_and_a_restart_keeps_the_change(cast):
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
+    from deflection.beat import Scheduler
     from deflection.celery import app
 
-    DatabaseScheduler(app=app)  # installs the schedules from deflection/schedules.py, as beat does
+    Scheduler(app=app)  # beat starting: installs the schedules from deflection/schedules.py
     names = set(PeriodicTask.objects.values_list("name", flat=True))
     assert {"follow-up-reminders", "detect-milestones", "weekly-digests"} <= names
-    response = cast.login("admin").get("/admin/django_celery_beat/periodictask/")
-    assert "weekly-digests" in response.content.decode()
+    assert "weekly-digests" in cast.login("admin").get("/admin/django_celery_beat/periodictask/").content.decode()
+    # The administrator makes the sweep hourly; beat restarts; the change stays.
+    hourly, _ = IntervalSchedule.objects.get_or_create(every=60, period=IntervalSchedule.MINUTES)
+    PeriodicTask.objects.filter(name="follow-up-reminders").update(interval=hourly)
+    Scheduler(app=app)
+    assert PeriodicTask.objects.get(name="follow-up-reminders").interval == hourly
 
 
 def test_officers_are_recognised_and_never_ranked(cast, week):

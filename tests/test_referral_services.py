@@ -99,3 +99,15 @@ def test_negative_minutes_are_refused_before_saving(cast):
         _log(cast, officer_minutes=-1)
     assert Referral.objects.count() == 0
     assert Client.objects.count() == 0
+
+
+def test_an_officer_who_moved_agency_logs_into_the_new_one(cast):
+    first, _ = _log(cast)
+    cast.officer_a1.agency = cast.agency_b
+    cast.officer_a1.unit = None
+    cast.officer_a1.save()
+    second, _ = _log(cast, partner=cast.partner_y, new_client=NewClient(first_name="Ana", last_name="Berg"))
+    assert (first.agency, second.agency) == (cast.agency_a, cast.agency_b)
+    assert second.client.agency == cast.agency_b
+    first.refresh_from_db()
+    assert first.agency == cast.agency_a  # the past stays where it happened

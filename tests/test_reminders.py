@@ -24,7 +24,10 @@ pytestmark = pytest.mark.django_db
 
 
 class FailingBackend(BaseEmailBackend):
+    attempts = 0
+
     def send_messages(self, messages):
+        FailingBackend.attempts += 1
         raise SMTPException("451 try again later")
 
 
@@ -84,9 +87,15 @@ def test_a_failed_send_marks_nothing_and_the_next_sweep_delivers(cast, due, sett
     assert len(mail.outbox) == 1
 
 
-def test_the_task_retries_on_smtp_errors():
-    assert SMTPException in send_follow_up_reminders.autoretry_for
-    assert send_follow_up_reminders.retry_backoff
+def test_the_task_asks_to_be_retried_when_the_mail_server_fails(cast, due, settings):
+    settings.EMAIL_BACKEND = "tests.test_reminders.FailingBackend"
+    FailingBackend.attempts = 0
+    result = send_follow_up_reminders.apply()
+    # Run eagerly, the retries happen at once: the task tried again and again, then gave up
+    # (a real worker waits with backoff between tries), and nothing was marked sent.
+    assert FailingBackend.attempts > 1
+    assert isinstance(result.result, SMTPException)
+    assert not FollowUp.objects.filter(reminded_at__isnull=False).exists()
 
 
 def test_completed_follow_ups_and_closed_referrals_are_not_reminded(cast, due):
@@ -118,3 +127,34 @@ def test_the_sweep_is_scheduled_and_runs_as_a_task(cast, due):
     assert entry["schedule"] == 15 * 60
     send_follow_up_reminders.delay()  # eager in tests
     assert len(mail.outbox) == 1
+
+
+class RefusingOneAddressBackend(BaseEmailBackend):
+    """A mail server that refuses one address for good and accepts the rest."""
+
+    refused = "nobody@invalid.example"
+    sent: list = []
+
+    def send_messages(self, messages):
+        from smtplib import SMTPRecipientsRefused
+
+        for message in messages:
+            if self.refused in message.to:
+                raise SMTPRecipientsRefused({self.refused: (550, b"no such user")})
+            RefusingOneAddressBackend.sent.append(message)
+        return len(messages)
+
+
+def test_one_refused_address_does_not_stop_the_others(cast, due, settings):
+    referrals, checks = due
+    settings.EMAIL_BACKEND = "tests.test_reminders.RefusingOneAddressBackend"
+    RefusingOneAddressBackend.sent = []
+    # The first assignee in the sweep (lowest id) has an address the server refuses.
+    cast.case_manager_y.email = RefusingOneAddressBackend.refused
+    cast.case_manager_y.save()
+    colleague = UserFactory(role="case_manager", agency=None, partner=cast.partner_y, badge_number="")
+    FollowUp.objects.filter(pk=checks[1].pk).update(assigned_to=colleague)
+    result = follow_up_reminders_send()
+    assert result["reminded"] == 1
+    assert [m.to for m in RefusingOneAddressBackend.sent] == [[colleague.email]]
+    assert FollowUp.objects.get(pk=checks[0].pk).reminded_at is None

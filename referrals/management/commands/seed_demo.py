@@ -796,7 +796,8 @@ class DemoBuilder:
                 follow_up.note = self.rnd.choice(FOLLOW_UP_NOTES[follow_up.outcome])
         closed = plan.closed_at
         still_open_at_close = closed and (follow_up.completed_at is None or follow_up.completed_at > closed)
-        if still_open_at_close and (kind in CONTACT_CHECKS or due > closed):
+        completed = bool(plan.transitions) and plan.transitions[-1].to_status == Status.COMPLETED
+        if still_open_at_close and (kind in CONTACT_CHECKS or (due > closed and not completed)):
             return  # closing the referral removed it while it was still open (see _follow_ups_close)
         plan.follow_ups.append(follow_up)
 
