@@ -35,6 +35,7 @@ from django.db.models.lookups import Exact
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from deflection.models import User
 from referrals.models import CaseEvent, Client, Consent, FollowUp, Officer, Referral, normalize_name, reason_label
@@ -391,13 +392,13 @@ def is_police_viewer(user: User) -> bool:
 # ---------------------------------------------------------------------------
 
 QUEUE_FILTERS: dict[str, tuple[str, Q | None]] = {
-    "open": (_("Open"), Q(status__in=Referral.OPEN_STATUSES)),
-    "new": (_("New"), Q(status=Referral.Status.REQUESTED)),
-    "accepted": (_("Accepted"), Q(status=Referral.Status.ACCEPTED)),
-    "in_progress": (_("In intake"), Q(status=Referral.Status.IN_PROGRESS)),
-    "on_hold": (_("On hold"), Q(status=Referral.Status.ON_HOLD)),
-    "overdue": (_("Overdue follow-ups"), None),  # needs "now": see _filter_q
-    "closed": (_("Closed"), ~Q(status__in=Referral.OPEN_STATUSES)),
+    "open": (gettext_lazy("Open"), Q(status__in=Referral.OPEN_STATUSES)),
+    "new": (gettext_lazy("New"), Q(status=Referral.Status.REQUESTED)),
+    "accepted": (gettext_lazy("Accepted"), Q(status=Referral.Status.ACCEPTED)),
+    "in_progress": (gettext_lazy("In intake"), Q(status=Referral.Status.IN_PROGRESS)),
+    "on_hold": (gettext_lazy("On hold"), Q(status=Referral.Status.ON_HOLD)),
+    "overdue": (gettext_lazy("Overdue follow-ups"), None),  # needs "now": see _filter_q
+    "closed": (gettext_lazy("Closed"), ~Q(status__in=Referral.OPEN_STATUSES)),
 }
 
 
@@ -467,8 +468,9 @@ def consent_get_for_user(*, user: User, consent_id: int) -> Consent:
     return consent
 
 
-def may_record_consent(*, user: User, referral: Referral) -> bool:
-    """Consent is captured at intake by the partner, or at the scene by the referring officer."""
+def may_add_to_referral(*, user: User, referral: Referral) -> bool:
+    """Who may add consent or a success story to a referral: the partner's case managers
+    (at intake), the referring officer (at the scene) and program administrators."""
     if user.is_superuser or user.is_program_admin:
         return True
     if user.is_case_manager:

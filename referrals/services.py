@@ -15,11 +15,13 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from deflection.models import User
 from partners.models import ServicePartner
 from partners.selectors import partner_serves_agency
 from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Officer, Referral, normalize_name
+from referrals.selectors import may_add_to_referral
 
 
 @dataclass(frozen=True)
@@ -352,15 +354,15 @@ def _transition(
     return referral, from_status
 
 
-ACTION_PAST = {
-    "accept": _("accepted"),
-    "reject": _("declined"),
-    "cancel": _("cancelled"),
-    "record_intake": _("moved to intake"),
-    "hold": _("put on hold"),
-    "resume": _("resumed"),
-    "complete": _("completed"),
-    "fail": _("closed as not completed"),
+ACTION_PAST = {  # lazy: defined at import, translated when shown
+    "accept": gettext_lazy("accepted"),
+    "reject": gettext_lazy("declined"),
+    "cancel": gettext_lazy("cancelled"),
+    "record_intake": gettext_lazy("moved to intake"),
+    "hold": gettext_lazy("put on hold"),
+    "resume": gettext_lazy("resumed"),
+    "complete": gettext_lazy("completed"),
+    "fail": gettext_lazy("closed as not completed"),
 }
 
 
@@ -524,7 +526,7 @@ def follow_up_complete(*, follow_up_id: int, actor: User, outcome: str, note: st
 # Consent (42 CFR Part 2): captured, revoked, never deleted.
 # ---------------------------------------------------------------------------
 
-REVOCATION_TERMS = _(
+REVOCATION_TERMS = gettext_lazy(
     "You may revoke this consent at any time, in writing or by telling your case manager, "
     "except to the extent that action has already been taken in reliance on it."
 )
@@ -549,10 +551,7 @@ def consent_capture(
 ) -> Consent:
     """Record a client's consent for a referral, at intake or by the officer at the scene."""
     referral = Referral.objects.select_related("officer", "client").filter(pk=referral_id).first()
-    if referral is None or not (
-        _may_act(user=actor, referral=referral, action="consent")
-        or (actor.is_field_officer and referral.officer.user_id == actor.pk)
-    ):
+    if referral is None or not (may_add_to_referral(user=actor, referral=referral)):
         raise ValidationError(_("You cannot record consent for this referral."))
     today = timezone.localdate()
     errors: dict[str, str] = {}

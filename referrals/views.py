@@ -379,7 +379,7 @@ def follow_up_done(request: HttpRequest, follow_up_id: int) -> HttpResponse:
 def consent_new(request: HttpRequest, referral_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
-    if not selectors.may_record_consent(user=user, referral=referral):
+    if not selectors.may_add_to_referral(user=user, referral=referral):
         raise Http404
     form = ConsentForm(request.POST or None, referral=referral)
     if request.method == "POST" and form.is_valid():
@@ -434,7 +434,7 @@ def consent_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
     """
     user: User = request.user  # type: ignore[assignment]
     referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
-    if not selectors.may_record_consent(user=user, referral=referral):
+    if not selectors.may_add_to_referral(user=user, referral=referral):
         raise Http404
     consent = None
     if request.GET.get("consent", "").isdigit():

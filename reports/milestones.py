@@ -13,17 +13,15 @@ from django.db.models import Min, QuerySet
 from deflection.models import Agency, Unit
 from partners.models import ServicePartner
 from referrals.models import FollowUp, Officer, Referral
+from reports import metrics
 from reports.models import Milestone
 
 COUNTS = ((10, Milestone.Kind.COUNT_10), (100, Milestone.Kind.COUNT_100), (1000, Milestone.Kind.COUNT_1000))
 
 
 def _deflections(agency_id: int) -> QuerySet[Referral]:
-    return (
-        Referral.objects.filter(agency_id=agency_id)
-        .exclude(status=Referral.Status.CANCELLED)
-        .order_by("created_at", "id")
-    )
+    """The agency's deflections (the metrics module's definition), in the order logged."""
+    return metrics.deflections_qs(metrics.Scope(agency_id)).order_by("created_at", "id")
 
 
 def _have(kind: str, scopes: list[str]) -> set[str]:

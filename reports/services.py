@@ -9,23 +9,15 @@ from django.utils.translation import gettext as _
 
 from deflection.models import User
 from referrals.models import Referral
+from referrals.selectors import may_add_to_referral
 from reports.models import SuccessStory
-
-
-def may_record_story(*, user: User, referral: Referral) -> bool:
-    """The referring officer, the partner's case managers, or a program administrator."""
-    if user.is_superuser or user.is_program_admin:
-        return True
-    if user.is_case_manager:
-        return user.partner_id == referral.partner_id
-    return user.is_field_officer and referral.officer.user_id == user.pk
 
 
 @transaction.atomic
 def success_story_create(
     *, referral: Referral, actor: User, source: str, text: str, consent_to_share: bool
 ) -> SuccessStory:
-    if not may_record_story(user=actor, referral=referral):
+    if not may_add_to_referral(user=actor, referral=referral):
         raise ValidationError(_("You cannot add a story to this referral."))
     story = SuccessStory(
         referral=referral,

@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from deflection.models import Agency, User
-from referrals.selectors import referral_get_for_user
+from referrals.selectors import may_add_to_referral, referral_get_for_user
 from reports import dashboard as dashboard_data
 from reports import export, metrics
 from reports.digest import digest_context, digest_send, reported_week, weekly_chart
 from reports.forms import DashboardFilterForm, ExportForm, SuccessStoryForm
 from reports.models import Digest, ExportRecord, Milestone
-from reports.services import may_record_story, success_story_create
+from reports.services import success_story_create
 
 PERIODS = {"30": 30, "90": 90, "365": 365}
 
@@ -108,7 +108,7 @@ def digest_send_now(request: HttpRequest) -> HttpResponse:
 def story_new(request: HttpRequest, referral_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     referral = referral_get_for_user(user=user, referral_id=referral_id)
-    if not may_record_story(user=user, referral=referral):
+    if not may_add_to_referral(user=user, referral=referral):
         raise Http404
     form = SuccessStoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
