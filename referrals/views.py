@@ -114,7 +114,9 @@ def _tell_about_open_referrals(request: HttpRequest, referral) -> None:
     if found is None:
         return
     earlier, view = found
-    if earlier.officer.user_id != request.user.pk and not view.scope:
+    # The new referral's officer is this user's own officer row (one per user): comparing
+    # the ids needs no query for the earlier referral's officer.
+    if earlier.officer_id != referral.officer_id and not view.scope:
         # Another officer's referral without consent to share: which partner (a treatment
         # program, say) is the very thing protected; say only that there is one.
         messages.info(
