@@ -58,19 +58,51 @@ def cast(db) -> Cast:
         unit_a=unit_a,
         partner_x=partner_x,
         partner_y=partner_y,
-        officer_a1=UserFactory(username="officer_a1", agency=agency_a, unit=unit_a),
-        officer_a2=UserFactory(username="officer_a2", agency=agency_a, unit=unit_a),
-        officer_b=UserFactory(username="officer_b", agency=agency_b),
-        supervisor_a=UserFactory(username="supervisor_a", role=User.Role.SUPERVISOR, agency=agency_a, unit=unit_a),
+        officer_a1=UserFactory(
+            username="officer_a1", first_name="Avery", last_name="Oakhurst", agency=agency_a, unit=unit_a
+        ),
+        officer_a2=UserFactory(
+            username="officer_a2", first_name="Blake", last_name="Pinecrest", agency=agency_a, unit=unit_a
+        ),
+        officer_b=UserFactory(username="officer_b", first_name="Casey", last_name="Rivermoor", agency=agency_b),
+        supervisor_a=UserFactory(
+            username="supervisor_a",
+            first_name="Dana",
+            last_name="Stonebridge",
+            role=User.Role.SUPERVISOR,
+            agency=agency_a,
+            unit=unit_a,
+        ),
         case_manager_x=UserFactory(
-            username="cm_x", role=User.Role.CASE_MANAGER, agency=None, partner=partner_x, badge_number=""
+            username="cm_x",
+            first_name="Emery",
+            last_name="Thornfield",
+            role=User.Role.CASE_MANAGER,
+            agency=None,
+            partner=partner_x,
+            badge_number="",
         ),
         case_manager_y=UserFactory(
-            username="cm_y", role=User.Role.CASE_MANAGER, agency=None, partner=partner_y, badge_number=""
+            username="cm_y",
+            first_name="Finley",
+            last_name="Umberwood",
+            role=User.Role.CASE_MANAGER,
+            agency=None,
+            partner=partner_y,
+            badge_number="",
         ),
-        command_a=UserFactory(username="command_a", role=User.Role.COMMAND, agency=agency_a, badge_number=""),
+        command_a=UserFactory(
+            username="command_a",
+            first_name="Gale",
+            last_name="Vinewick",
+            role=User.Role.COMMAND,
+            agency=agency_a,
+            badge_number="",
+        ),
         admin=UserFactory(
             username="admin",
+            first_name="Harper",
+            last_name="Westmarch",
             role=User.Role.PROGRAM_ADMIN,
             agency=None,
             badge_number="",

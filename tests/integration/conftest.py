@@ -265,12 +265,16 @@ def database_url() -> str:
     return f"postgres://{auth}{host}:{port}/{quote(s['NAME'], safe='')}"
 
 
+WORKER_APP_NAME = "deflection-it-worker"
+
+
 def other_sessions() -> list[tuple]:
-    """Client sessions on the test database other than this test's own: the workers'."""
+    """The workers' sessions on the test database (by their application name)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid, state, wait_event_type, left(query, 100) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = %s",
+            [WORKER_APP_NAME],
         )
         return cursor.fetchall()
 
@@ -361,6 +365,9 @@ def workers(request, transactional_db, redis_url, smtp) -> Iterator[Callable[...
         environment.update(
             {
                 "DJANGO_SETTINGS_MODULE": "deflection.settings",
+                # Marks the workers' database sessions (libpq), so that waiting for a killed
+                # worker's sessions ignores everyone else's (a live server's, say).
+                "PGAPPNAME": WORKER_APP_NAME,
                 "SECRET_KEY": "integration-test-only-secret-key",
                 "DEBUG": "false",
                 "DEMO_MODE": "false",
