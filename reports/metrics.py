@@ -56,13 +56,22 @@ class Scope:
     unit_id: int | None = None
     pathway: str | None = None
     partner_id: int | None = None
+    officer_id: int | None = None
 
     def previous(self) -> Scope:
         """The period of the same length just before this one."""
         if self.start is None or self.end is None:
             raise ValueError("previous() needs a bounded period")
         length = self.end - self.start
-        return Scope(self.agency_id, self.start - length, self.start, self.unit_id, self.pathway, self.partner_id)
+        return Scope(
+            self.agency_id,
+            self.start - length,
+            self.start,
+            self.unit_id,
+            self.pathway,
+            self.partner_id,
+            self.officer_id,
+        )
 
 
 def logged(scope: Scope) -> QuerySet[Referral]:
@@ -78,6 +87,8 @@ def logged(scope: Scope) -> QuerySet[Referral]:
         qs = qs.filter(pathway=scope.pathway)
     if scope.partner_id is not None:
         qs = qs.filter(partner_id=scope.partner_id)
+    if scope.officer_id is not None:
+        qs = qs.filter(officer_id=scope.officer_id)
     return qs
 
 

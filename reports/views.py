@@ -222,3 +222,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     template = "reports/_dashboard_body.html" if request.headers.get("HX-Request") else "reports/dashboard.html"
     return render(request, template, context)
+
+
+@login_required
+def my_record(request: HttpRequest) -> HttpResponse:
+    """An officer's own record: their deflections and the time they saved versus arrest."""
+    user: User = request.user  # type: ignore[assignment]
+    if not user.is_field_officer or not user.agency_id:
+        raise Http404
+    officer = getattr(user, "officer", None)
+    mine = metrics.Scope(user.agency_id, officer_id=officer.pk if officer else -1)
+    now = timezone.now()
+    year = metrics.Scope(user.agency_id, now - timedelta(days=365), now, officer_id=mine.officer_id)
+    return render(
+        request,
+        "reports/my_record.html",
+        {
+            "all_time": metrics.deflections(mine),
+            "this_year": metrics.deflections(year),
+            "savings": metrics.savings(mine),
+            "savings_year": metrics.savings(year),
+            "reversals": metrics.overdose_reversals(mine),
+        },
+    )

@@ -148,3 +148,11 @@ def test_the_dashboard_costs_the_same_queries_with_more_data(cast, september):
     for day in range(1, 29):
         _ref(officer, cast.partner_x, at(9, day), status="accepted", accepted_at=at(9, day, 18))
     assert count() == before
+
+
+def test_an_officer_sees_their_own_time_saved(cast, september):
+    page = cast.login("officer_a1").get("/reports/my-record/").content.decode()
+    # a1's deflections with a charge: r1 (30 min) and r3 (60 min): 2 x 180 - 90 = 270 min = 4.5 h.
+    assert "My record" in page and "in all" in page
+    assert "4 h in all" in page or "5 h in all" in page
+    assert cast.login("command_a").get("/reports/my-record/").status_code == 404
