@@ -23,6 +23,7 @@ install: $(STAMP)
 run: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py seed_demo --if-empty
+	$(DEMO_ENV) $(PY) manage.py rollups_rebuild
 	@echo "Deflection: http://localhost:$(PORT)/  (logins: officer, supervisor, casemanager, command, admin; password deflect-demo-2026)"
 	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	$(DEMO_ENV) $(VENV)/bin/celery -A deflection worker --beat --loglevel=info --concurrency=2 & \

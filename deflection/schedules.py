@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from celery.schedules import crontab
+
 # Minutes between follow-up reminder sweeps (REMINDER_SWEEP_MINUTES, default 15; the
 # demo and the integration tests use less, fractions allowed).
 REMINDER_SWEEP_MINUTES = float(os.environ.get("REMINDER_SWEEP_MINUTES", "15"))
@@ -32,5 +34,16 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "reports.tasks.send_weekly_digests",
         "schedule": DIGEST_CHECK_MINUTES * 60.0,
         "options": {"expires": DIGEST_CHECK_MINUTES * 60.0},
+    },
+    # The dashboards' per-day rollups take in casework's changes every two minutes (and
+    # dashboards refresh before they read); a nightly rebuild also takes in admin edits.
+    "refresh-rollups": {
+        "task": "reports.tasks.refresh_rollups",
+        "schedule": 2 * 60.0,
+        "options": {"expires": 2 * 60.0},
+    },
+    "rebuild-rollups": {
+        "task": "reports.tasks.rebuild_rollups",
+        "schedule": crontab(hour=3, minute=30),
     },
 }

@@ -132,11 +132,13 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
     return rows
 
 
-def charts(scope: metrics.Scope, *, agency, now: datetime | None = None) -> dict:
-    """Chart data (for Chart.js) and the same numbers as table rows, small cells applied."""
+def charts(scope: metrics.Scope, *, agency, counts: metrics.Totals, now: datetime | None = None) -> dict:
+    """Chart data (for Chart.js) and the same numbers as table rows, small cells applied.
+    Counts come from the rollups where they cover the scope (whole days)."""
     now = now or timezone.now()
     tz = zoneinfo.ZoneInfo(agency.timezone)
-    weekly = metrics.weekly_by_pathway(scope, tz=tz)
+    covered = metrics.rollups_cover(scope)
+    weekly = metrics.weekly_by_pathway_from_rollups(scope, tz) if covered else metrics.weekly_by_pathway(scope, tz=tz)
     pathways = list(Pathway.choices)
     weeks = [monday.strftime("%b %d") for monday, _counts in weekly]
 
@@ -163,15 +165,15 @@ def charts(scope: metrics.Scope, *, agency, now: datetime | None = None) -> dict
         )
         for monday, counts in weekly
     ]
-    funnel = metrics.funnel(scope, now=now)
+    retained = {days: metrics.retention(scope, days, now=now) for days in metrics.RETENTION_DAYS}
     funnel_rows = [
-        (_("Logged"), funnel.logged),
-        (_("Accepted"), funnel.accepted),
-        (_("Intake"), funnel.intake),
-        *[(_("Retained %(days)d days") % {"days": d}, r.retained) for d, r in funnel.retained.items()],
+        (_("Logged"), counts.deflections),
+        (_("Accepted"), counts.accepted),
+        (_("Intake"), counts.intake),
+        *[(_("Retained %(days)d days") % {"days": d}, r.retained) for d, r in retained.items()],
     ]
     participation = metrics.weekly_participation(scope=scope, tz=tz)
-    savings = metrics.monthly_savings(scope, tz=tz)
+    savings = metrics.monthly_savings_from_rollups(scope, tz) if covered else metrics.monthly_savings(scope, tz=tz)
     return {
         "pathway_names": [str(label) for _c, label in pathways],
         "pathway_table": pathway_table,

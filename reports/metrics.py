@@ -21,6 +21,7 @@ Definitions (DESIGN.md):
 from __future__ import annotations
 
 import statistics
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -395,20 +396,24 @@ class PartnerScore:
         return self.intake / self.received if self.received else None
 
 
-def partner_scorecard(scope: Scope) -> list[PartnerScore]:
+def partner_scorecard(scope: Scope, *, rollups: bool = False) -> list[PartnerScore]:
     """Per partner: referrals received, acceptance, median hours to accept, rejection
     reasons, intake rate and engagement tier, over referrals logged in the period."""
     qs = deflections_qs(scope)
-    totals = {
-        row["partner_id"]: row
-        for row in qs.values("partner_id")
-        .annotate(
-            received=Count("id"),
-            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
-            intake=Count("id", filter=Q(intake_at__isnull=False)),
-        )
-        .order_by()
-    }
+    if rollups and rollups_cover(scope):
+        zone = zoneinfo.ZoneInfo(Agency.objects.only("timezone").get(pk=scope.agency_id).timezone)
+        totals = partner_counts_from_rollups(scope, zone)
+    else:
+        totals = {
+            row["partner_id"]: row
+            for row in qs.values("partner_id")
+            .annotate(
+                received=Count("id"),
+                accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+                intake=Count("id", filter=Q(intake_at__isnull=False)),
+            )
+            .order_by()
+        }
     hours: dict[int, list[float]] = {}
     for partner_id, occurred, accepted in qs.filter(accepted_at__isnull=False).values_list(
         "partner_id", "occurred_at", "accepted_at"
@@ -455,15 +460,136 @@ class Headlines:
     reengagements: int
 
 
-def headlines(scope: Scope, *, now: datetime | None = None) -> Headlines:
+def totals(scope: Scope, *, rollups: bool = False) -> Totals:
+    """The counts of a scope, from the rollups when asked and they cover it (whole agency
+    days), else from the referrals; the two agree (tests/test_rollups.py)."""
+    if rollups and rollups_cover(scope):
+        zone = zoneinfo.ZoneInfo(Agency.objects.only("timezone").get(pk=scope.agency_id).timezone)
+        return totals_from_rollups(scope, zone)
+    return totals_from_referrals(scope)
+
+
+def headlines(scope: Scope, *, now: datetime | None = None, rollups: bool = False) -> Headlines:
     now = now or timezone.now()
+    counts = totals(scope, rollups=rollups)
+    agency = Agency.objects.get(pk=scope.agency_id)
     return Headlines(
-        deflections=deflections(scope),
-        engagement_rate=engagement_rate(scope),
+        deflections=counts.deflections,
+        engagement_rate=counts.intake / counts.deflections if counts.deflections else None,
         median_hours_to_intake=median_hours_to_intake(scope),
         retention={days: retention(scope, days, now=now) for days in RETENTION_DAYS},
         participation=officer_participation(agency_id=scope.agency_id, at=min(scope.end, now), unit_id=scope.unit_id),
-        overdose_reversals=overdose_reversals(scope),
-        savings=savings(scope),
-        reengagements=reengagements(scope),
+        overdose_reversals=counts.naloxone,
+        savings=savings_from(counts, agency),
+        reengagements=counts.reengagements,
     )
+
+
+# ---------------------------------------------------------------------------
+# The same counts from the per-day rollups (reports/rollups.py), for dashboards at scale.
+# tests/test_rollups.py proves they equal the definitions above on the same data.
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Totals:
+    logged: int
+    deflections: int
+    accepted: int
+    intake: int
+    naloxone: int
+    charged: int
+    charged_minutes: int
+    reengagements: int
+
+
+ROLLUP_SUMS = ("logged", "deflections", "accepted", "intake", "naloxone", "charged", "charged_minutes", "reengagements")
+
+
+def rollups_cover(scope: Scope) -> bool:
+    """Rollups answer whole agency days, without an officer filter."""
+    if scope.officer_id is not None or scope.start is None or scope.end is None:
+        return False
+    zone = zoneinfo.ZoneInfo(Agency.objects.only("timezone").get(pk=scope.agency_id).timezone)
+    return all(moment.astimezone(zone).time() == datetime.min.time() for moment in (scope.start, scope.end))
+
+
+def rollup_cells(scope: Scope, zone):
+    from reports.models import DailyRollup
+
+    cells = DailyRollup.objects.filter(
+        agency_id=scope.agency_id,
+        day__gte=scope.start.astimezone(zone).date(),
+        day__lt=scope.end.astimezone(zone).date(),
+    )
+    if scope.unit_id is not None:
+        cells = cells.filter(unit_key=scope.unit_id)
+    if scope.pathway:
+        cells = cells.filter(pathway=scope.pathway)
+    if scope.partner_id is not None:
+        cells = cells.filter(partner_id=scope.partner_id)
+    return cells
+
+
+def totals_from_rollups(scope: Scope, zone) -> Totals:
+    sums = rollup_cells(scope, zone).aggregate(**{name: Sum(name) for name in ROLLUP_SUMS})
+    return Totals(**{name: sums[name] or 0 for name in ROLLUP_SUMS})
+
+
+def totals_from_referrals(scope: Scope) -> Totals:
+    qs = logged(scope)
+    not_cancelled = ~Q(status=Referral.Status.CANCELLED)
+    charged = not_cancelled & ~Q(charge_deflected="")
+    sums = qs.aggregate(
+        logged=Count("id"),
+        deflections=Count("id", filter=not_cancelled),
+        accepted=Count("id", filter=not_cancelled & Q(accepted_at__isnull=False)),
+        intake=Count("id", filter=not_cancelled & Q(intake_at__isnull=False)),
+        naloxone=Count("id", filter=not_cancelled & Q(naloxone_administered=True)),
+        charged=Count("id", filter=charged),
+        charged_minutes=Sum("officer_minutes", filter=charged),
+        reengagements=Count("id", filter=not_cancelled & Q(reengagement_of__isnull=False)),
+    )
+    return Totals(**{name: sums[name] or 0 for name in ROLLUP_SUMS})
+
+
+def savings_from(totals: Totals, agency: Agency) -> Savings:
+    return Savings(
+        charges_deflected=totals.charged,
+        minutes_saved=totals.charged * agency.booking_minutes - totals.charged_minutes,
+        cost_avoided=agency.booking_cost * totals.charged,
+    )
+
+
+def weekly_by_pathway_from_rollups(scope: Scope, zone) -> list[tuple[date, dict[str, int]]]:
+    weeks: dict[date, dict[str, int]] = {}
+    for day, pathway, n in (
+        rollup_cells(scope, zone).values_list("day", "pathway").annotate(n=Sum("deflections")).order_by()
+    ):
+        if not n:
+            continue  # a cell of cancelled referrals only
+        monday = day - timedelta(days=day.weekday())
+        weeks.setdefault(monday, {})
+        weeks[monday][pathway] = weeks[monday].get(pathway, 0) + n
+    return [(monday, weeks.get(monday, {})) for monday in _mondays(scope, zone)]
+
+
+def partner_counts_from_rollups(scope: Scope, zone) -> dict[int, dict[str, int]]:
+    rows = (
+        rollup_cells(scope, zone)
+        .values("partner_id")
+        .annotate(received=Sum("deflections"), accepted=Sum("accepted"), intake=Sum("intake"))
+    )
+    return {row["partner_id"]: row for row in rows.order_by()}
+
+
+def monthly_savings_from_rollups(scope: Scope, zone) -> list[tuple[date, float]]:
+    agency = Agency.objects.get(pk=scope.agency_id)
+    months: dict[date, list[int]] = {}
+    for day, charged, minutes in (
+        rollup_cells(scope, zone).values_list("day").annotate(c=Sum("charged"), m=Sum("charged_minutes")).order_by()
+    ):
+        cell = months.setdefault(day.replace(day=1), [0, 0])
+        cell[0] += charged
+        cell[1] += minutes
+    return [(month, (c * agency.booking_minutes - m) / 60) for month, (c, m) in sorted(months.items()) if c]

@@ -157,3 +157,43 @@ class ExportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} · {self.created_at:%Y-%m-%d %H:%M} · {self.user}"
+
+
+class DailyRollup(models.Model):
+    """Counts of referrals per agency, day (agency time, by when the deflection happened),
+    unit, pathway and partner: what dashboards read, so their cost stays flat as the
+    referrals grow. Kept up to date from the case events casework writes (see
+    reports/rollups.py); `manage.py rollups_rebuild` rebuilds them from the referrals."""
+
+    agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    unit_key = models.IntegerField(default=0, help_text="The officer's unit id; 0 for none.")
+    pathway = models.CharField(max_length=25)
+    partner = models.ForeignKey("partners.ServicePartner", on_delete=models.CASCADE, related_name="+")
+    logged = models.PositiveIntegerField(default=0)
+    deflections = models.PositiveIntegerField(default=0)  # logged less cancelled
+    accepted = models.PositiveIntegerField(default=0)
+    intake = models.PositiveIntegerField(default=0)
+    naloxone = models.PositiveIntegerField(default=0)
+    charged = models.PositiveIntegerField(default=0)
+    charged_minutes = models.PositiveIntegerField(default=0)
+    reengagements = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day", "unit_key", "pathway", "partner"], name="rollup_cell_once")
+        ]
+        indexes = [models.Index(fields=["agency", "day"], name="rollup_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} · {self.day} · {self.pathway}"
+
+
+class RollupState(models.Model):
+    """Up to when an agency's rollups have taken in the case events."""
+
+    agency = models.OneToOneField("deflection.Agency", on_delete=models.CASCADE, related_name="+")
+    refreshed_until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} · {self.refreshed_until:%Y-%m-%d %H:%M}"

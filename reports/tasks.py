@@ -7,8 +7,10 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
+from deflection.models import Agency
 from reports.digest import digest_send, digests_send_due
 from reports.milestones import milestones_detect
+from reports.rollups import rollups_rebuild, rollups_refresh_all
 
 RETRY = {
     "autoretry_for": (SMTPException, OSError),
@@ -34,3 +36,14 @@ def send_weekly_digests() -> int:
 @shared_task(**RETRY)
 def send_digest(agency_id: int, week_start: str) -> bool:
     return digest_send(agency_id=agency_id, week_start=date.fromisoformat(week_start)) is not None
+
+
+@shared_task(acks_late=True)
+def refresh_rollups() -> int:
+    return rollups_refresh_all()
+
+
+@shared_task(acks_late=True)
+def rebuild_rollups() -> None:
+    for agency in Agency.objects.all():
+        rollups_rebuild(agency=agency)

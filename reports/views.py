@@ -21,6 +21,7 @@ from reports import export, metrics
 from reports.digest import digest_context, digest_send, reported_week, weekly_chart
 from reports.forms import DashboardFilterForm, ExportForm, SuccessStoryForm
 from reports.models import Digest, ExportRecord, Milestone
+from reports.rollups import rollups_refresh
 from reports.services import success_story_create
 
 PERIODS = {"30": 30, "90": 90, "365": 365}
@@ -206,16 +207,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         form.is_valid()
     scope = form.scope()
     now = timezone.now()
-    current = metrics.headlines(scope, now=now)
-    previous = metrics.headlines(scope.previous(), now=now)
+    # Take in what casework changed since the periodic refresh, then read the rollups.
+    rollups_refresh(agency=agency, now=now)
+    current = metrics.headlines(scope, now=now, rollups=True)
+    previous = metrics.headlines(scope.previous(), now=now, rollups=True)
     context = {
         "agency": agency,
         "form": form,
         "scope": scope,
         "period_end": scope.end - timedelta(days=1),
         "figures": dashboard_data.figures(current, previous),
-        "charts": dashboard_data.charts(scope, agency=agency, now=now),
-        "scorecard": dashboard_data.scorecard_rows(metrics.partner_scorecard(scope)),
+        "charts": dashboard_data.charts(scope, agency=agency, counts=metrics.totals(scope, rollups=True), now=now),
+        "scorecard": dashboard_data.scorecard_rows(metrics.partner_scorecard(scope, rollups=True)),
         "roster": dashboard_data.unit_roster(agency_id=agency.pk, unit_id=fixed_unit.pk) if fixed_unit else None,
         "fixed_unit": fixed_unit,
         "agencies": Agency.objects.all() if request.user.is_program_admin or request.user.is_superuser else [],
