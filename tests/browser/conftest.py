@@ -61,5 +61,17 @@ def page(browser, live_server) -> Iterator:
     context = browser.new_context(base_url=live_server.url, **PHONE)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
+    blocked = watch_csp(page)
     yield page
     context.close()
+    assert not blocked, f"the Content-Security-Policy blocked something: {blocked}"
+
+
+def watch_csp(page) -> list[str]:
+    """Collect what the Content-Security-Policy blocked on this page (console reports)."""
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    return blocked

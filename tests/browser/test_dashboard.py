@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.browser.conftest import watch_csp
 from tests.factories.core import PASSWORD
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
@@ -25,6 +26,7 @@ def test_changing_a_filter_updates_the_figures_and_the_url(cast, browser, live_s
         )
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    blocked = watch_csp(page)
     try:
         page.goto("/accounts/login/")
         page.get_by_label("Username").fill("command_a")
@@ -41,5 +43,6 @@ def test_changing_a_filter_updates_the_figures_and_the_url(cast, browser, live_s
         page.goto(page.url)
         assert page.locator("[data-figure='deflections']").inner_text() == "12"
         assert page.get_by_label("Pathway", exact=True).input_value() == "naloxone_plus"
+        assert not blocked, f"the Content-Security-Policy blocked something: {blocked}"
     finally:
         context.close()
