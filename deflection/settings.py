@@ -7,11 +7,11 @@ and it works. DATABASE_URL switches to PostgreSQL, REDIS_URL to Redis.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -25,11 +25,15 @@ DEBUG = env.bool("DEBUG", default=False)
 DEMO_MODE = env.bool("DEMO_MODE", default=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
+# The web app refuses to serve without a real key unless DEBUG or DEMO_MODE (see wsgi.py);
+# management commands (migrate, makemigrations --check) may run with a throwaway one.
+SECRET_KEY_IS_SET = bool(SECRET_KEY)
 if not SECRET_KEY:
-    if not (DEBUG or DEMO_MODE):
-        raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for development).")
-    # Development only: never used when DEBUG and DEMO_MODE are off.
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+    SECRET_KEY = (
+        "insecure-development-key-do-not-use-in-production"  # noqa: S105
+        if (DEBUG or DEMO_MODE)
+        else secrets.token_urlsafe(50)
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
