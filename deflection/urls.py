@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -13,11 +12,10 @@ admin.site.index_title = _("Program administration")
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("demo/mail/", views.demo_outbox, name="demo_outbox"),
     # The core names the apps by string only.
+    path("accounts/", include("accounts.urls")),
     path("", include("referrals.urls")),
     path("reports/", include("reports.urls")),
 ]

@@ -29,6 +29,7 @@ CAST = [
     "admin",
 ]
 OFFICERS = {"officer_a1", "officer_a2", "officer_b", "supervisor_a"}
+EVERYONE = {who for who in CAST if who is not None}
 OK, DONE, NOT_FOUND, LOGIN = 200, 302, 404, "login"
 
 
@@ -67,6 +68,8 @@ EXPECTED = {
     "reports:story_new": ("get", None, _expect({"officer_a1", "case_manager_y", "admin"})),
     "reports:export": ("get", None, _expect({"command_a", "admin"})),
     "reports:codebook": ("get", None, _expect({"command_a", "admin"})),
+    # Each signed-in user's own sign-in settings.
+    "password_change": ("get", None, _expect(EVERYONE)),
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}

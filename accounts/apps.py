@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    """Signing in and out: passwords, lockout, idle sessions, two-factor sign-in.
+
+    No models of its own: lockouts are django-axes' rows, phones django-otp's TOTP devices.
+    """
+
+    name = "accounts"
+    verbose_name = _("Sign-in")
