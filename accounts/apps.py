@@ -12,3 +12,10 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = _("Sign-in")
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from accounts.signals import on_user_logged_in
+
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="accounts.on_user_logged_in")

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "deflection.middleware.AgencyTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.sessions.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -163,8 +164,13 @@ EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Deflection <deflection@localhost>")
 
-# Sessions and cookies.
-SESSION_COOKIE_AGE = 60 * 60 * 12
+# Sessions and cookies. A session ends after this long without activity (CJIS: 30 minutes at
+# most); the partner queue's automatic refresh is not activity (accounts/sessions.py).
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_MINUTES", default=30) * 60
+# The cookie and the session row outlive the limit by a little, so that the middleware, not
+# the cookie's expiry, ends the session and can tell the user why; both are pushed ahead
+# whenever the middleware records activity.
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS + 5 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and not DEMO_MODE
 CSRF_COOKIE_SECURE = not DEBUG and not DEMO_MODE

@@ -55,7 +55,14 @@
     }
   });
 
-  // Signed out meanwhile (the session ends after 12 hours): htmx would follow the redirect
+  // A request htmx makes on its own (the queue's refresh every 30 seconds) has no triggering
+  // event: say so, so that it does not count as activity and an unattended screen still
+  // signs out after 30 minutes idle.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (!event.detail.triggeringEvent) event.detail.headers["X-Background-Refresh"] = "1";
+  });
+
+  // Signed out meanwhile (after 30 minutes idle): htmx would follow the redirect
   // and paste the sign-in page into the results. Reload instead, so the officer signs in
   // before typing anything more.
   document.addEventListener("htmx:beforeSwap", function (event) {

@@ -1,0 +1,54 @@
+"""Idle sessions: a session ends after SESSION_IDLE_SECONDS without the user doing anything.
+
+What counts as doing something: any request except the refreshes htmx makes on its own
+(the partner queue reloads itself every 30 seconds). static/js/app.js marks those with the
+BACKGROUND_HEADER, so a queue left open on an unattended screen still signs out, and the page
+goes back to the sign-in form instead of showing client names all night.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+LAST_ACTIVE = "last_active"
+BACKGROUND_HEADER = "X-Background-Refresh"
+# Recording every request would write the session row on every request; once a minute is
+# precise enough for a 30-minute limit.
+RECORD_EVERY_SECONDS = 60
+
+
+def _now() -> int:
+    return int(timezone.now().timestamp())
+
+
+def mark_active(request: HttpRequest) -> None:
+    """Record activity now (at sign-in, and by the middleware)."""
+    request.session[LAST_ACTIVE] = _now()
+
+
+class IdleSessionMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            idle = _now() - request.session.get(LAST_ACTIVE, 0)
+            if idle >= settings.SESSION_IDLE_SECONDS:
+                logout(request)
+                minutes = settings.SESSION_IDLE_SECONDS // 60
+                messages.info(
+                    request, _("You were signed out after %(minutes)d minutes without activity.") % {"minutes": minutes}
+                )
+                return redirect_to_login(request.get_full_path())
+            # Saving the session also pushes its expiry (cookie and database) SESSION_COOKIE_AGE ahead.
+            if idle >= RECORD_EVERY_SECONDS and not request.headers.get(BACKGROUND_HEADER):
+                mark_active(request)
+        return self.get_response(request)
