@@ -294,16 +294,20 @@ def _agency_consents(referral: Referral) -> list[Consent]:
     return [c for c in referral.consents.all() if c.recipient_agency_id == referral.agency_id]
 
 
-def officer_view(referral: Referral, *, now: datetime | None = None) -> OfficerView:
+def officer_view(
+    referral: Referral, *, now: datetime | None = None, consents: list[Consent] | None = None
+) -> OfficerView:
     """What the referring officer (and their supervisor) may see of this referral.
 
     Without consent to share with the referring agency: only that the partner received
     it and whether it is still open. With it: intake, retention checkpoints and the
     closing outcome recorded while the consent covered them, within its scope.
-    Expects consents, events and follow_ups prefetched (see with_officer_view).
+    Expects consents, events and follow_ups prefetched (see with_officer_view), or
+    `consents` given: the referral's consents to its agency, known to be none, say.
     """
     now = now or timezone.now()
-    consents = _agency_consents(referral)
+    if consents is None:
+        consents = _agency_consents(referral)
     closed = referral.status not in Referral.OPEN_STATUSES
     base_label = _("Closed") if closed else _("Received by partner · open")
     view = OfficerView(is_open=not closed, label=str(base_label), scope="", consent_active=False)
@@ -478,32 +482,62 @@ def may_add_to_referral(*, user: User, referral: Referral) -> bool:
     return user.is_field_officer and referral.officer.user_id == user.pk
 
 
+# A client's latest referral that was not cancelled (0) and latest open one in the agency
+# (1), the latter with whether a consent to share with the agency was ever recorded; the
+# statuses are parameters (see earlier_referrals).
+_EARLIER_REFERRALS_SQL = """
+SELECT id, 0, 0 FROM (
+    SELECT id FROM referrals_referral WHERE client_id = %s AND status <> %s
+    ORDER BY occurred_at DESC, id DESC LIMIT 1
+) latest
+UNION ALL
+SELECT id, 1, CASE WHEN EXISTS (
+    SELECT 1 FROM referrals_consent c WHERE c.referral_id = latest_open.id AND c.recipient_agency_id = %s
+) THEN 1 ELSE 0 END FROM (
+    SELECT id FROM referrals_referral WHERE client_id = %s AND agency_id = %s AND status IN (%s, %s, %s, %s)
+    ORDER BY occurred_at DESC, id DESC LIMIT 1
+) latest_open
+"""
+
+
+def earlier_referrals(*, client: Client, agency_id: int) -> tuple[int | None, Referral | None]:
+    """What logging a new referral for a known client needs to know about the client's past.
+
+    Returns (previous_id, open_earlier): the id of the client's latest referral that was not
+    cancelled (the new one is a re-engagement of it) and the client's latest open referral
+    in the agency, with its partner (the officer is told about it), or None. open_earlier
+    carries `agency_consented`: whether a consent to share with its agency was ever
+    recorded, so that the usual case (none) needs no further query.
+
+    This runs on every deflection logged for a known client, the officer's hot path: one
+    plain query finds both ids (the ORM spent more time building the equivalent query than
+    the database spent answering it), and a second one loads the open referral, if any.
+    """
+    params = [client.pk, Referral.Status.CANCELLED, agency_id, client.pk, agency_id, *Referral.OPEN_STATUSES]
+    with connection.cursor() as cursor:
+        cursor.execute(_EARLIER_REFERRALS_SQL, params)
+        found = {which: (pk, consented) for pk, which, consented in cursor.fetchall()}
+    previous_id = found[0][0] if 0 in found else None
+    if 1 not in found:
+        return previous_id, None
+    open_id, consented = found[1]
+    open_earlier = Referral.objects.select_related("partner").get(pk=open_id)
+    open_earlier.agency_consented = bool(consented)
+    return previous_id, open_earlier
+
+
 def earlier_open_referral(*, user: User, referral: Referral) -> tuple[Referral, OfficerView] | None:
     """The client's latest other open referral, as this officer may see it, or None.
 
-    For the re-engagement notice right after `referral` was logged. It starts from what
-    referral_create already read (`reengagement_of`: the client's latest referral that was
-    not cancelled, with its partner), so that the common cases cost one query or none.
+    For the re-engagement notice right after `referral` was logged: referral_create has
+    already read it (`open_earlier`, see earlier_referrals), so that the usual case costs
+    no query; with consent to share, its history is read to show what police may see.
     """
-    previous = referral.reengagement_of
-    if previous is None:
-        # No earlier referral that is not cancelled: none is open either.
+    earlier = getattr(referral, "open_earlier", None)
+    if earlier is None or earlier.agency_id != user.agency_id:
         return None
-    if previous.status in Referral.OPEN_STATUSES and previous.agency_id == user.agency_id:
-        earlier = previous
-    else:
-        # The latest one is closed (or another agency's): an older one may still be open.
-        earlier = (
-            Referral.objects.filter(
-                client_id=referral.client_id, agency_id=user.agency_id, status__in=Referral.OPEN_STATUSES
-            )
-            .exclude(pk=referral.pk)
-            .select_related("partner")
-            .order_by("-occurred_at", "-id")
-            .first()
-        )
-        if earlier is None:
-            return None
+    if not earlier.agency_consented:
+        return earlier, officer_view(earlier, consents=[])
     prefetch_related_objects([earlier], _consents_prefetch())
     if _agency_consents(earlier):
         # officer_view reads the history only under consent.

@@ -21,7 +21,7 @@ from deflection.models import User
 from partners.models import ServicePartner
 from partners.selectors import partner_serves_agency
 from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Officer, Referral, normalize_name
-from referrals.selectors import may_add_to_referral
+from referrals.selectors import earlier_referrals, may_add_to_referral
 
 
 @dataclass(frozen=True)
@@ -188,20 +188,15 @@ def _referral_create(
         raise ValidationError({"partner": _("%(partner)s does not serve your agency.") % {"partner": partner}})
     if (client is None) == (new_client is None):
         raise ValidationError(_("Choose a known client or enter a new one, not both."))
-    previous = None
+    previous_id = open_earlier = None
     if client is None:
         client = _client_create(agency_id=agency_id, data=new_client, created_by=officer_user)  # type: ignore[arg-type]
     elif client.agency_id != agency_id:
         raise ValidationError({"client": _("That client is not known to your agency.")})
     else:
-        # A client seen before: this referral is a re-engagement (never a failure). With
-        # its partner: the view tells the officer about it when it is still open.
-        previous = (
-            client.referrals.exclude(status=Referral.Status.CANCELLED)
-            .select_related("partner")
-            .order_by("-occurred_at", "-id")
-            .first()
-        )
+        # A client seen before: this referral is a re-engagement (never a failure). The
+        # client's open referral, if any, is kept for the officer's notice (see the view).
+        previous_id, open_earlier = earlier_referrals(client=client, agency_id=agency_id)
     now = timezone.now()
     referral = Referral(
         client=client,
@@ -215,7 +210,7 @@ def _referral_create(
         status_changed_at=now,
         submission_token=submission_token,
         created_by=officer_user,
-        reengagement_of=previous,
+        reengagement_of_id=previous_id,
         **fields,
     )
     # The foreign keys were loaded or checked above and the database enforces the
@@ -223,6 +218,8 @@ def _referral_create(
     # on the officer's hot path.
     referral.full_clean(exclude=[*_CHECKED_RELATIONS, "submission_token"], validate_constraints=False)
     referral.save()
+    # Not a field: what the re-engagement notice needs, read with `previous` above.
+    referral.open_earlier = open_earlier
     _event(
         referral=referral,
         actor=officer_user,

@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from referrals.models import CaseEvent, Client, Referral
+from referrals import services
+from referrals.models import CaseEvent, Client, Consent, Referral
 from tests.factories.partners import ServicePartnerFactory
 from tests.factories.referrals import ClientFactory
 
@@ -213,3 +214,50 @@ def test_logging_for_a_client_with_an_open_referral_says_so_and_links_it(cast):
     assert "already has an open referral to Y 24/7 MAT Clinic" in page
     # Within consent: no consent on file, so only "received · open" is said.
     assert "Received by partner" in page
+
+
+
+def test_an_open_referral_behind_a_closed_later_one_is_still_mentioned(cast):
+    client = cast.login("officer_a1")
+    client.post("/log/", _form(cast))
+    first = Referral.objects.get()
+    client.post("/log/", _form(cast, client=str(first.client_id), first_name="", last_name=""))
+    later = Referral.objects.exclude(pk=first.pk).get()
+    services.referral_reject(referral_id=later.pk, actor=cast.case_manager_y, reason="no_capacity")
+    page = client.post(
+        "/log/",
+        _form(cast, client=str(first.client_id), first_name="", last_name="", partner=str(cast.partner_x.pk)),
+        follow=True,
+    ).content.decode()
+    third = Referral.objects.exclude(pk__in=[first.pk, later.pk]).get()
+    # A re-engagement of the latest referral (closed), while the older open one is named.
+    assert third.reengagement_of == later
+    assert "already has an open referral to Y 24/7 MAT Clinic" in page
+
+
+def test_the_open_referral_notice_shows_what_consent_lets_police_see(cast):
+    client = cast.login("officer_a1")
+    client.post("/log/", _form(cast))
+    first = Referral.objects.get()
+    services.referral_accept(referral_id=first.pk, actor=cast.case_manager_y)
+    services.referral_record_intake(referral_id=first.pk, actor=cast.case_manager_y)
+    page = client.post(
+        "/log/", _form(cast, client=str(first.client_id), first_name="", last_name=""), follow=True
+    ).content.decode()
+    assert "(Received by partner · open)" in page and "In treatment" not in page
+    second = Referral.objects.exclude(pk=first.pk).get()
+    services.referral_cancel(referral_id=second.pk, actor=cast.officer_a1, reason="entered_in_error")
+    services.consent_capture(
+        referral_id=first.pk,
+        actor=cast.case_manager_y,
+        scope=Consent.Scope.STATUS_OUTCOMES,
+        to_referring_agency=True,
+        purpose="Let the referring officer know how the referral went",
+        signature_name="Dana Whitfield",
+        signed_on=timezone.localdate(),
+        expiry_event=Consent.ExpiryEvent.END_OF_TREATMENT,
+    )
+    page = client.post(
+        "/log/", _form(cast, client=str(first.client_id), first_name="", last_name=""), follow=True
+    ).content.decode()
+    assert "(In treatment)" in page
