@@ -132,9 +132,17 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
     return rows
 
 
-def charts(scope: metrics.Scope, *, agency, counts: metrics.Totals, now: datetime | None = None) -> dict:
+def charts(
+    scope: metrics.Scope,
+    *,
+    agency,
+    counts: metrics.Totals,
+    now: datetime | None = None,
+    retained: dict[int, metrics.Retention] | None = None,
+) -> dict:
     """Chart data (for Chart.js) and the same numbers as table rows, small cells applied.
-    Counts come from the rollups where they cover the scope (whole days)."""
+    Figures come from the rollups where they cover the scope (whole days); `retained` is
+    the headline retention when the caller has it already."""
     now = now or timezone.now()
     tz = zoneinfo.ZoneInfo(agency.timezone)
     covered = metrics.rollups_cover(scope)
@@ -165,14 +173,23 @@ def charts(scope: metrics.Scope, *, agency, counts: metrics.Totals, now: datetim
         )
         for monday, counts in weekly
     ]
-    retained = {days: metrics.retention(scope, days, now=now) for days in metrics.RETENTION_DAYS}
+    if retained is None:
+        retained = (
+            metrics.retention_from_rollups(scope, tz, now=now)
+            if covered
+            else {days: metrics.retention(scope, days, now=now) for days in metrics.RETENTION_DAYS}
+        )
     funnel_rows = [
         (_("Logged"), counts.deflections),
         (_("Accepted"), counts.accepted),
         (_("Intake"), counts.intake),
         *[(_("Retained %(days)d days") % {"days": d}, r.retained) for d, r in retained.items()],
     ]
-    participation = metrics.weekly_participation(scope=scope, tz=tz)
+    participation = (
+        metrics.weekly_participation_from_rollups(scope=scope, tz=tz)
+        if covered
+        else metrics.weekly_participation(scope=scope, tz=tz)
+    )
     savings = metrics.monthly_savings_from_rollups(scope, tz) if covered else metrics.monthly_savings(scope, tz=tz)
     return {
         "pathway_names": [str(label) for _c, label in pathways],

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Sum
 from django.utils import timezone
 
 from deflection.models import Agency
@@ -401,8 +401,10 @@ def partner_scorecard(scope: Scope, *, rollups: bool = False) -> list[PartnerSco
     reasons, intake rate and engagement tier, over referrals logged in the period."""
     qs = deflections_qs(scope)
     if rollups and rollups_cover(scope):
-        zone = zoneinfo.ZoneInfo(Agency.objects.only("timezone").get(pk=scope.agency_id).timezone)
+        zone = _zone(scope.agency_id)
         totals = partner_counts_from_rollups(scope, zone)
+        medians = partner_medians_from_rollups(scope, zone)
+        rejected = partner_rejections_from_rollups(scope, zone)
     else:
         totals = {
             row["partner_id"]: row
@@ -414,18 +416,20 @@ def partner_scorecard(scope: Scope, *, rollups: bool = False) -> list[PartnerSco
             )
             .order_by()
         }
-    hours: dict[int, list[float]] = {}
-    for partner_id, occurred, accepted in qs.filter(accepted_at__isnull=False).values_list(
-        "partner_id", "occurred_at", "accepted_at"
-    ):
-        hours.setdefault(partner_id, []).append((accepted - occurred).total_seconds() / 3600)
+        hours: dict[int, list[float]] = {}
+        for partner_id, occurred, accepted in (
+            qs.filter(accepted_at__isnull=False).values_list("partner_id", "occurred_at", "accepted_at").order_by()
+        ):
+            hours.setdefault(partner_id, []).append((accepted - occurred).total_seconds() / 3600)
+        medians = {partner_id: statistics.median(values) for partner_id, values in hours.items()}
+        rejected = list(
+            qs.filter(status=Referral.Status.REJECTED)
+            .values_list("partner_id", "status_reason")
+            .annotate(n=Count("id"))
+            .order_by("-n", "status_reason")
+        )
     reasons: dict[int, list[tuple[str, int]]] = {}
-    for partner_id, reason, n in (
-        qs.filter(status=Referral.Status.REJECTED)
-        .values_list("partner_id", "status_reason")
-        .annotate(n=Count("id"))
-        .order_by("-n")
-    ):
+    for partner_id, reason, n in rejected:
         reasons.setdefault(partner_id, []).append(
             (str(Referral.RejectReason(reason).label) if reason in Referral.RejectReason.values else reason, n)
         )
@@ -433,7 +437,6 @@ def partner_scorecard(scope: Scope, *, rollups: bool = False) -> list[PartnerSco
     scores = []
     for partner in partners.order_by("-is_24_7", "name"):
         row = totals.get(partner.pk, {"received": 0, "accepted": 0, "intake": 0})
-        partner_hours = hours.get(partner.pk)
         scores.append(
             PartnerScore(
                 name=partner.name,
@@ -441,7 +444,7 @@ def partner_scorecard(scope: Scope, *, rollups: bool = False) -> list[PartnerSco
                 received=row["received"],
                 accepted=row["accepted"],
                 intake=row["intake"],
-                median_hours_to_accept=statistics.median(partner_hours) if partner_hours else None,
+                median_hours_to_accept=medians.get(partner.pk),
                 rejections=reasons.get(partner.pk, []),
             )
         )
@@ -458,6 +461,7 @@ class Headlines:
     overdose_reversals: int
     savings: Savings
     reengagements: int
+    counts: Totals | None = None  # what the figures were made from, for the charts
 
 
 def totals(scope: Scope, *, rollups: bool = False) -> Totals:
@@ -470,18 +474,32 @@ def totals(scope: Scope, *, rollups: bool = False) -> Totals:
 
 
 def headlines(scope: Scope, *, now: datetime | None = None, rollups: bool = False) -> Headlines:
+    """The dashboard's headline figures; from the rollups when asked and they cover the
+    scope (the figures are the same either way: tests/test_rollups.py)."""
     now = now or timezone.now()
-    counts = totals(scope, rollups=rollups)
     agency = Agency.objects.get(pk=scope.agency_id)
+    at = min(scope.end, now)
+    if rollups and rollups_cover(scope):
+        zone = zoneinfo.ZoneInfo(agency.timezone)
+        counts = totals_from_rollups(scope, zone)
+        median = median_hours_to_intake_from_rollups(scope, zone)
+        retained = retention_from_rollups(scope, zone, now=now)
+        participation = participation_from_rollups(agency_id=scope.agency_id, at=at, unit_id=scope.unit_id)
+    else:
+        counts = totals_from_referrals(scope)
+        median = median_hours_to_intake(scope)
+        retained = {days: retention(scope, days, now=now) for days in RETENTION_DAYS}
+        participation = officer_participation(agency_id=scope.agency_id, at=at, unit_id=scope.unit_id)
     return Headlines(
         deflections=counts.deflections,
         engagement_rate=counts.intake / counts.deflections if counts.deflections else None,
-        median_hours_to_intake=median_hours_to_intake(scope),
-        retention={days: retention(scope, days, now=now) for days in RETENTION_DAYS},
-        participation=officer_participation(agency_id=scope.agency_id, at=min(scope.end, now), unit_id=scope.unit_id),
+        median_hours_to_intake=median,
+        retention=retained,
+        participation=participation,
         overdose_reversals=counts.naloxone,
         savings=savings_from(counts, agency),
         reengagements=counts.reengagements,
+        counts=counts,
     )
 
 
@@ -593,3 +611,193 @@ def monthly_savings_from_rollups(scope: Scope, zone) -> list[tuple[date, float]]
         cell[0] += charged
         cell[1] += minutes
     return [(month, (c * agency.booking_minutes - m) / 60) for month, (c, m) in sorted(months.items()) if c]
+
+
+# ---------------------------------------------------------------------------
+# Participation, retention, medians and rejection reasons from the rollups: who deflected
+# on which day (OfficerDay) and the narrow per-referral facts (ReferralFact). Each equals
+# its definition above on the same data (tests/test_rollups.py).
+# ---------------------------------------------------------------------------
+
+
+def _zone(agency_id: int):
+    return zoneinfo.ZoneInfo(Agency.objects.only("timezone").get(pk=agency_id).timezone)
+
+
+def _midnight(day: date, zone) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=zone)
+
+
+def _whole_days(start: datetime, end: datetime, zone) -> tuple[date, date, list[tuple[datetime, datetime]]]:
+    """Split [start, end) into the whole agency days inside it, [first, last), and the
+    pieces of days at either end that the rollups cannot answer."""
+    first = start.astimezone(zone).date()
+    if _midnight(first, zone) < start:
+        first += timedelta(days=1)
+    last = end.astimezone(zone).date()  # the day `end` falls in: not whole unless end is its midnight
+    if last < first:  # a window shorter than a day
+        return first, first, [(start, end)]
+    pieces = []
+    if start < _midnight(first, zone):
+        pieces.append((start, _midnight(first, zone)))
+    if _midnight(last, zone) < end:
+        pieces.append((_midnight(last, zone), end))
+    return first, last, pieces
+
+
+def _officer_days(agency_id: int, unit_id: int | None):
+    from reports.models import OfficerDay
+
+    rows = OfficerDay.objects.filter(agency_id=agency_id)
+    return rows.filter(officer__unit_id=unit_id) if unit_id is not None else rows
+
+
+def participation_from_rollups(*, agency_id: int, at: datetime, unit_id: int | None = None) -> Participation:
+    """officer_participation() from who deflected on each whole day of the 30, plus the
+    referrals of the two part days at its ends (a few hundred rows at most)."""
+    zone = _zone(agency_id)
+    first, last, pieces = _whole_days(at - PARTICIPATION_WINDOW, at, zone)
+    officers = set(
+        _officer_days(agency_id, unit_id)
+        .filter(day__gte=first, day__lt=last)
+        .values_list("officer_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    if pieces:
+        edges = Q()
+        for since, until in pieces:
+            edges |= Q(occurred_at__gte=since, occurred_at__lt=until)
+        qs = deflections_qs(Scope(agency_id, unit_id=unit_id)).filter(edges)
+        officers.update(qs.values_list("officer_id", flat=True).distinct().order_by())
+    active = Officer.objects.filter(agency_id=agency_id, is_active=True)
+    if unit_id is not None:
+        active = active.filter(unit_id=unit_id)
+    return Participation(participating=len(officers), active=active.count())
+
+
+def weekly_participation_from_rollups(*, scope: Scope, tz) -> list[tuple[date, Participation]]:
+    """weekly_participation() from the officer-days: each officer's last day of deflecting
+    in each week (at most officers x weeks rows), then the 30-day window of each week."""
+    from django.db.models import Max
+    from django.db.models.functions import TruncWeek
+
+    active = Officer.objects.filter(agency_id=scope.agency_id, is_active=True)
+    if scope.unit_id is not None:
+        active = active.filter(unit_id=scope.unit_id)
+    n_active = active.count()
+    since = (scope.start - PARTICIPATION_WINDOW).astimezone(tz).date()
+    until = scope.end.astimezone(tz).date()
+    last_day: dict[tuple[int, date], date] = {}
+    for officer, week, day in (
+        _officer_days(scope.agency_id, scope.unit_id)
+        .filter(day__gte=since, day__lt=until)
+        .annotate(week=TruncWeek("day"))
+        .values_list("officer_id", "week")
+        .annotate(last=Max("day"))
+        .order_by()
+    ):
+        last_day[(officer, _as_date(week))] = day
+    result = []
+    for monday in _mondays(scope, tz):
+        week_end = _midnight(monday + timedelta(days=7), tz)
+        # Wall-clock arithmetic, as the definition's: the window starts at a midnight.
+        window_start = (week_end - PARTICIPATION_WINDOW).date()
+        end = week_end.date()
+        officers = {
+            officer
+            for (officer, week), day in last_day.items()
+            if week < end and day >= window_start and week + timedelta(days=6) >= window_start
+        }
+        result.append((monday, Participation(participating=len(officers), active=n_active)))
+    return result
+
+
+def facts(scope: Scope, zone):
+    """The narrow per-referral facts of a scope of whole agency days (cancelled ones never
+    have facts)."""
+    from reports.models import ReferralFact
+
+    rows = ReferralFact.objects.filter(
+        agency_id=scope.agency_id,
+        day__gte=scope.start.astimezone(zone).date(),
+        day__lt=scope.end.astimezone(zone).date(),
+    )
+    if scope.unit_id is not None:
+        rows = rows.filter(unit_key=scope.unit_id)
+    if scope.pathway:
+        rows = rows.filter(pathway=scope.pathway)
+    if scope.partner_id is not None:
+        rows = rows.filter(partner_id=scope.partner_id)
+    return rows.order_by()
+
+
+def retention_from_rollups(scope: Scope, zone, *, now: datetime) -> dict[int, Retention]:
+    """retention() for 30, 60 and 90 days in one query over the scope's facts."""
+    sums = {}
+    for days in RETENTION_DAYS:
+        come_due = Q(intake_at__isnull=False, intake_at__lte=now - timedelta(days=days))
+        sums[f"due_{days}"] = Count("id", filter=come_due)
+        sums[f"retained_{days}"] = Count("id", filter=come_due & Q(**{f"retained_{days}": True}))
+    totals = facts(scope, zone).aggregate(**sums)
+    return {
+        days: Retention(days=days, due=totals[f"due_{days}"], retained=totals[f"retained_{days}"])
+        for days in RETENTION_DAYS
+    }
+
+
+class _PercentileDisc(Aggregate):
+    """PostgreSQL's percentile_disc: the first value at or past a fraction of the rows."""
+
+    template = "percentile_disc(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression, fraction: float) -> None:
+        super().__init__(expression)
+        self.extra["fraction"] = repr(float(fraction))
+
+
+# Just past one half: for an even count, the upper of the two middle values.
+_UPPER_MIDDLE = 0.5 + 1e-9
+
+
+def _median(rows, field: str, *, by: str | None = None) -> dict:
+    """The median of a column, per group (the group is None without `by`).
+
+    On PostgreSQL the database picks the two middle values (percentile_disc) and Python
+    averages them, exactly as statistics.median does: the figure equals the definition's
+    to the last bit. Elsewhere (SQLite, the development default) the values come to Python.
+    """
+    from django.db import connection
+
+    rows = rows.filter(**{f"{field}__isnull": False})
+    if connection.vendor == "postgresql":
+        middle = {"low": _PercentileDisc(field, 0.5), "high": _PercentileDisc(field, _UPPER_MIDDLE)}
+        if by is None:
+            found = [(None, *rows.aggregate(**middle).values())]
+        else:
+            found = rows.values_list(by).annotate(**middle).values_list(by, "low", "high")
+        return {group: (low + high) / 2 if low is not None else None for group, low, high in found}
+    values: dict = {}
+    for group, value in rows.values_list(by or "pk", field):
+        values.setdefault(group if by else None, []).append(value)
+    return {group: statistics.median(v) for group, v in values.items()}
+
+
+def median_hours_to_intake_from_rollups(scope: Scope, zone) -> float | None:
+    return _median(facts(scope, zone), "hours_to_intake").get(None)
+
+
+def partner_medians_from_rollups(scope: Scope, zone) -> dict[int, float]:
+    """Median hours to accept per partner."""
+    return _median(facts(scope, zone), "hours_to_accept", by="partner_id")
+
+
+def partner_rejections_from_rollups(scope: Scope, zone) -> list[tuple[int, str, int]]:
+    return list(
+        facts(scope, zone)
+        .filter(reject_reason__isnull=False)
+        .values_list("partner_id", "reject_reason")
+        .annotate(n=Count("id"))
+        .order_by("-n", "reject_reason")
+    )

@@ -197,3 +197,49 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.refreshed_until:%Y-%m-%d %H:%M}"
+
+
+class OfficerDay(models.Model):
+    """An officer deflected on this day (agency time): the buy-in index counts distinct
+    officers over 30 days, and distinct counts do not add across days, so the rollup keeps
+    who, not how many. The officer's unit is read at query time, as the metric does."""
+
+    agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    officer = models.ForeignKey("referrals.Officer", on_delete=models.CASCADE, related_name="+")
+    deflections = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "day", "officer"], name="officer_day_once")]
+        indexes = [models.Index(fields=["agency", "day"], name="officer_day_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} · {self.day} · officer {self.officer_id}"
+
+
+class ReferralFact(models.Model):
+    """A narrow copy of what medians, retention and rejection reasons need from each
+    deflection that was accepted, rejected or reached intake (cancelled ones are left out),
+    kept by day like DailyRollup. Medians and "checkpoint come due by now" cannot be
+    summed from per-day counts, so they read these rows: a tenth of the width of a
+    referral, found by (agency, day)."""
+
+    agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    unit_key = models.IntegerField(default=0, help_text="The officer's unit id; 0 for none.")
+    pathway = models.CharField(max_length=25)
+    partner = models.ForeignKey("partners.ServicePartner", on_delete=models.CASCADE, related_name="+")
+    hours_to_accept = models.FloatField(null=True)
+    hours_to_intake = models.FloatField(null=True)
+    intake_at = models.DateTimeField(null=True)
+    retained_30 = models.BooleanField(default=False)
+    retained_60 = models.BooleanField(default=False)
+    retained_90 = models.BooleanField(default=False)
+    # The status reason of a rejected referral ("" if none was given); None if not rejected.
+    reject_reason = models.CharField(max_length=200, null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["agency", "day"], name="fact_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} · {self.day} · {self.pathway}"

@@ -1,6 +1,9 @@
 """Per-day rollups of referrals, so that dashboards cost the same at a million referrals.
 
-A referral counts on the day its deflection happened (agency time). When casework changes
+Three tables, all kept by the day a deflection happened (agency time): DailyRollup (counts
+per unit, pathway and partner), OfficerDay (who deflected: distinct officers do not add
+across days) and ReferralFact (a narrow row per accepted, rejected or intake referral, for
+medians and for retention checkpoints that come due by the minute). When casework changes
 a referral it writes a CaseEvent (always: it is the house rule), so the days to recount
 are found from the events since the last refresh; recounting a day from the referrals is
 idempotent, so a refresh can overlap the last one (a margin covers transactions that
@@ -15,36 +18,61 @@ import zoneinfo
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from deflection.models import Agency
-from referrals.models import CaseEvent, Referral
-from reports.models import DailyRollup, RollupState
+from referrals.models import CaseEvent, FollowUp, Referral
+from reports.models import DailyRollup, OfficerDay, ReferralFact, RollupState
 
 MARGIN = timedelta(minutes=10)
 NOT_CANCELLED = ~Q(status=Referral.Status.CANCELLED)
 
 
-def _bounds(agency: Agency, first: date, last: date) -> tuple[datetime, datetime]:
-    zone = zoneinfo.ZoneInfo(agency.timezone)
-    return (
-        datetime.combine(first, time.min, tzinfo=zone),
-        datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+def _day_ranges(days: set[date], zone) -> Q:
+    """The moments of the given days (agency time), consecutive days merged into one range:
+    recounting a Monday and a Friday reads two days, not five."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if ranges and ranges[-1][1] + timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    q = Q()
+    for first, last in ranges:
+        q |= Q(
+            occurred_at__gte=datetime.combine(first, time.min, tzinfo=zone),
+            occurred_at__lt=datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+        )
+    return q
+
+
+def _engaged(days: int) -> Exists:
+    return Exists(
+        FollowUp.objects.filter(
+            referral=OuterRef("pk"),
+            kind=f"retention_{days}",
+            completed_at__isnull=False,
+            outcome=FollowUp.Outcome.ENGAGED,
+        )
     )
 
 
+def _hours(start: datetime, end: datetime | None) -> float | None:
+    # The same arithmetic as the definitions in reports/metrics.py, so medians agree exactly.
+    return None if end is None else (end - start).total_seconds() / 3600
+
+
 def _recount(agency: Agency, days: set[date]) -> None:
-    """Recount the given days of one agency from its referrals."""
+    """Recount the given days of one agency from its referrals: the per-day counts, who
+    deflected, and the narrow per-referral facts."""
     if not days:
         return
     zone = zoneinfo.ZoneInfo(agency.timezone)
-    start, end = _bounds(agency, min(days), max(days))
+    referrals = Referral.objects.filter(_day_ranges(days, zone), agency=agency).order_by()
     rows = (
-        Referral.objects.filter(agency=agency, occurred_at__gte=start, occurred_at__lt=end)
-        .annotate(day=TruncDate("occurred_at", tzinfo=zone))
-        .filter(day__in=days)
+        referrals.annotate(day=TruncDate("occurred_at", tzinfo=zone))
         .values("day", "officer__unit_id", "pathway", "partner_id")
         .annotate(
             logged=Count("id"),
@@ -56,7 +84,6 @@ def _recount(agency: Agency, days: set[date]) -> None:
             charged_minutes=Sum("officer_minutes", filter=NOT_CANCELLED & ~Q(charge_deflected="")),
             reengagements=Count("id", filter=NOT_CANCELLED & Q(reengagement_of__isnull=False)),
         )
-        .order_by()
     )
     cells = [
         DailyRollup(
@@ -76,9 +103,55 @@ def _recount(agency: Agency, days: set[date]) -> None:
         )
         for row in rows
     ]
+    deflections = referrals.filter(NOT_CANCELLED)
+    officer_days = [
+        OfficerDay(agency=agency, day=row["day"], officer_id=row["officer_id"], deflections=row["n"])
+        for row in deflections.annotate(day=TruncDate("occurred_at", tzinfo=zone))
+        .values("day", "officer_id")
+        .annotate(n=Count("id"))
+    ]
+    fact_rows = (
+        deflections.filter(
+            Q(accepted_at__isnull=False) | Q(intake_at__isnull=False) | Q(status=Referral.Status.REJECTED)
+        )
+        .annotate(r30=_engaged(30), r60=_engaged(60), r90=_engaged(90))
+        .values_list(
+            "occurred_at",
+            "officer__unit_id",
+            "pathway",
+            "partner_id",
+            "accepted_at",
+            "intake_at",
+            "status",
+            "status_reason",
+            "r30",
+            "r60",
+            "r90",
+        )
+    )
+    facts = [
+        ReferralFact(
+            agency=agency,
+            day=occurred.astimezone(zone).date(),
+            unit_key=unit_id or 0,
+            pathway=pathway,
+            partner_id=partner_id,
+            hours_to_accept=_hours(occurred, accepted),
+            hours_to_intake=_hours(occurred, intake),
+            intake_at=intake,
+            retained_30=r30,
+            retained_60=r60,
+            retained_90=r90,
+            reject_reason=reason if status == Referral.Status.REJECTED else None,
+        )
+        for occurred, unit_id, pathway, partner_id, accepted, intake, status, reason, r30, r60, r90 in fact_rows
+    ]
     with transaction.atomic():
-        DailyRollup.objects.filter(agency=agency, day__in=days).delete()
+        for model in (DailyRollup, OfficerDay, ReferralFact):
+            model.objects.filter(agency=agency, day__in=days).delete()
         DailyRollup.objects.bulk_create(cells, batch_size=2000)
+        OfficerDay.objects.bulk_create(officer_days, batch_size=2000)
+        ReferralFact.objects.bulk_create(facts, batch_size=2000)
 
 
 def rollups_refresh(*, agency: Agency, now: datetime | None = None) -> int:
@@ -106,7 +179,8 @@ def rollups_rebuild(*, agency: Agency, now: datetime | None = None) -> None:
     zone = zoneinfo.ZoneInfo(agency.timezone)
     first = Referral.objects.filter(agency=agency).order_by("occurred_at").values_list("occurred_at", flat=True).first()
     with transaction.atomic():
-        DailyRollup.objects.filter(agency=agency).delete()
+        for model in (DailyRollup, OfficerDay, ReferralFact):
+            model.objects.filter(agency=agency).delete()
         if first is not None:
             day, last = first.astimezone(zone).date(), now.astimezone(zone).date() + timedelta(days=1)
             while day <= last:

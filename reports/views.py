@@ -224,7 +224,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "scope": scope,
         "period_end": scope.end - timedelta(days=1),
         "figures": dashboard_data.figures(current, previous),
-        "charts": dashboard_data.charts(scope, agency=agency, counts=metrics.totals(scope, rollups=True), now=now),
+        "charts": dashboard_data.charts(
+            scope, agency=agency, counts=current.counts, now=now, retained=current.retention
+        ),
         "scorecard": dashboard_data.scorecard_rows(metrics.partner_scorecard(scope, rollups=True)),
         "roster": dashboard_data.unit_roster(agency_id=agency.pk, unit_id=fixed_unit.pk) if fixed_unit else None,
         "fixed_unit": fixed_unit,

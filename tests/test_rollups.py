@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from referrals import services
-from referrals.models import Pathway, Referral
+from referrals.models import FollowUp, Pathway, Referral
 from reports import metrics
 from reports.models import DailyRollup
 from reports.rollups import rollups_rebuild, rollups_refresh
@@ -32,6 +32,8 @@ def history(cast):
         OfficerFactory(user=cast.officer_a1),
         OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=patrol)),
         OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=None)),
+        # Gone from the force: their deflections count, they are not among the active.
+        OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=patrol), is_active=False),
     ]
     start = datetime(2026, 8, 1, tzinfo=TZ)
     referrals = []
@@ -41,7 +43,7 @@ def history(cast):
         status = rnd.choice(["requested", "accepted", "in_progress", "completed", "rejected", "cancelled"])
         accepted = when + timedelta(hours=3) if status in ("accepted", "in_progress", "completed") else None
         referral = ReferralFactory(
-            officer=rnd.choice(officers),
+            officer=rnd.choice(officers[:3]) if rnd.random() < 0.95 else officers[3],
             partner=rnd.choice([cast.partner_x, cast.partner_y]),
             pathway=rnd.choice(Pathway.values),
             occurred_at=when,
@@ -51,7 +53,23 @@ def history(cast):
             naloxone_administered=rnd.random() < 0.2,
             charge_deflected=rnd.choice(["", "", "Trespass"]),
             officer_minutes=rnd.randrange(0, 90),
+            status_reason=rnd.choice(Referral.RejectReason.values) if status == "rejected" else "",
         )
+        if referral.intake_at is not None:
+            for days in metrics.RETENTION_DAYS:
+                # Done and engaged, done and not, still open, or never scheduled.
+                outcome = rnd.choice(["engaged", "engaged", "not_engaged", "open", None])
+                if outcome is None:
+                    continue
+                due = referral.intake_at + timedelta(days=days)
+                done = outcome != "open"
+                FollowUp.objects.create(
+                    referral=referral,
+                    kind=f"retention_{days}",
+                    due_at=due,
+                    completed_at=due if done else None,
+                    outcome=outcome if done else "",
+                )
         if referrals and rnd.random() < 0.3:
             referral.reengagement_of = referrals[-1]
             referral.save(update_fields=["reengagement_of"])
@@ -84,6 +102,36 @@ def test_rollup_figures_equal_those_from_the_referrals(cast, history):
         assert raw == rolled
         assert metrics.weekly_by_pathway_from_rollups(scope, TZ) == metrics.weekly_by_pathway(scope, tz=TZ)
         assert metrics.monthly_savings_from_rollups(scope, TZ) == metrics.monthly_savings(scope, tz=TZ)
+
+
+# Moments the figures are asked for: whole days, and moments in the middle of a day, where
+# retention checkpoints come due and the 30-day participation window starts part-way.
+MOMENTS = [
+    datetime(2026, 12, 1, tzinfo=TZ),
+    datetime(2026, 9, 14, 13, 37, tzinfo=TZ),
+    datetime(2026, 10, 3, 0, 30, tzinfo=TZ),
+    datetime(2026, 11, 12, 23, 59, tzinfo=TZ),
+]
+
+
+def test_headlines_from_the_rollups_equal_those_from_the_referrals(cast, history):
+    for scope in _scopes(cast, history["patrol"]):
+        for now in MOMENTS:
+            rolled = metrics.headlines(scope, now=now, rollups=True)
+            assert rolled == metrics.headlines(scope, now=now), (scope, now)
+        assert metrics.retention_from_rollups(scope, TZ, now=MOMENTS[1])[30].due > 0 or scope.pathway
+        assert metrics.weekly_participation_from_rollups(scope=scope, tz=TZ) == metrics.weekly_participation(
+            scope=scope, tz=TZ
+        )
+        assert metrics.partner_scorecard(scope, rollups=True) == metrics.partner_scorecard(scope)
+
+
+def test_participation_from_the_rollups_at_any_moment(cast, history):
+    for unit_id in (None, history["patrol"].pk):
+        for day in range(0, 110, 3):
+            at = datetime(2026, 8, 1, tzinfo=TZ) + timedelta(days=day, hours=day % 24, minutes=7 * day % 60)
+            expected = metrics.officer_participation(agency_id=cast.agency_a.pk, at=at, unit_id=unit_id)
+            assert metrics.participation_from_rollups(agency_id=cast.agency_a.pk, at=at, unit_id=unit_id) == expected
 
 
 def test_the_rollups_follow_casework_as_it_happens(cast, history):
