@@ -14,8 +14,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Sign-in")
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
 
-        from accounts.signals import on_user_logged_in
+        from accounts.signals import on_user_locked_out, on_user_logged_in
 
         user_logged_in.connect(on_user_logged_in, dispatch_uid="accounts.on_user_logged_in")
+        user_locked_out.connect(on_user_locked_out, dispatch_uid="accounts.on_user_locked_out")

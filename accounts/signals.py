@@ -1,7 +1,8 @@
-"""Session set-up at sign-in (connected in AccountsConfig.ready)."""
+"""Sign-in bookkeeping (connected in AccountsConfig.ready)."""
 
 from __future__ import annotations
 
+from axes.models import AccessFailureLog
 from django.http import HttpRequest
 
 from accounts.sessions import mark_active
@@ -10,3 +11,21 @@ from accounts.sessions import mark_active
 def on_user_logged_in(sender, request: HttpRequest | None, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         mark_active(request)
+
+
+def on_user_locked_out(sender, request: HttpRequest, username: str | None, ip_address: str | None, **kwargs) -> None:
+    """A sign-in refused during a lockout is a failed sign-in too: put it on record.
+
+    django-axes records the failures that lead to a lockout, but not those it refuses while
+    the lockout lasts (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT off); those are the
+    ones for which it has not counted the failures (axes_failures_since_start)."""
+    if getattr(request, "axes_failures_since_start", None) is not None:
+        return
+    AccessFailureLog.objects.create(
+        username=username,
+        ip_address=ip_address,
+        user_agent=getattr(request, "axes_user_agent", "")[:255],
+        http_accept=getattr(request, "axes_http_accept", "")[:1025],
+        path_info=getattr(request, "axes_path_info", "")[:255],
+        locked_out=True,
+    )

@@ -8,6 +8,7 @@ and it works. DATABASE_URL switches to PostgreSQL, REDIS_URL to Redis.
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -49,6 +50,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "axes",
     "deflection",
     "accounts",
     "partners",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "accounts.sessions.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "deflection.urls"
@@ -107,6 +111,11 @@ AUTH_USER_MODEL = "deflection.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 # Argon2 for new and changed passwords; the others only so that older hashes still verify
 # (each is rehashed with Argon2 at its owner's next sign-in).
@@ -117,6 +126,24 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+
+# Lockout: 5 failed sign-ins for one username from one address stop that pair for 15 minutes
+# (a fixed 15: trying again meanwhile does not restart the clock). Another user at the same
+# address, or the same user elsewhere, can still sign in. Every failure is kept in
+# AccessFailureLog; the admin shows them read-only and may delete an attempt to unlock early.
+# The address is REMOTE_ADDR, as for the audit trail: behind a proxy, have it pass the client's.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+# accounts/admin.py registers axes' rows read-only.
+AXES_ENABLE_ADMIN = False
+# Whom a locked-out or lost user should call, on the lockout and two-factor pages.
+SIGN_IN_HELP = env.str("SIGN_IN_HELP", default="")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

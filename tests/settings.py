@@ -16,3 +16,6 @@ CELERY_TASK_ALWAYS_EAGER = True
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Lockouts need the request at authentication, which the test client's login() does not
+# pass; the lockout tests (tests/test_signin_lockout.py) turn django-axes back on.
+AXES_ENABLED = False

@@ -1,0 +1,142 @@
+"""Lockout: 5 wrong passwords for one username from one address pause that pair for 15
+minutes, with a page that says until when and whom to call, and a record of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from axes.models import AccessAttempt, AccessFailureLog
+from django.test import Client as HttpClient
+from django.test import override_settings
+
+from tests.factories.core import PASSWORD
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("axes_on")]
+
+START = dt.datetime(2026, 3, 2, 16, 0, 30, tzinfo=dt.UTC)  # 9:00:30 in Phoenix
+HOME = "10.1.2.3"
+ELSEWHERE = "10.9.9.9"
+
+
+@pytest.fixture
+def axes_on():
+    with override_settings(AXES_ENABLED=True):
+        yield
+
+
+def _sign_in(username: str, password: str, address: str = HOME):
+    return HttpClient(REMOTE_ADDR=address).post("/accounts/login/", {"username": username, "password": password})
+
+
+def _signed_in(response) -> bool:
+    return response.status_code == 302 and "/accounts/login/" not in response["Location"]
+
+
+def _admin(cast) -> HttpClient:
+    client = HttpClient()
+    client.force_login(cast.admin)
+    return client
+
+
+def _fail(username: str, times: int, address: str = HOME):
+    return [_sign_in(username, "not-the-password", address) for _ in range(times)][-1]
+
+
+def test_four_wrong_passwords_still_leave_the_right_one_working(cast):
+    assert _fail("officer_a1", 4).status_code == 200
+    assert _signed_in(_sign_in("officer_a1", PASSWORD))
+
+
+def test_five_wrong_passwords_lock_out_and_the_right_one_is_then_refused(cast):
+    with time_machine.travel(START, tick=False):
+        fifth = _fail("officer_a1", 5)
+        assert fifth.status_code == 429
+        refused = _sign_in("officer_a1", PASSWORD)
+    assert refused.status_code == 429
+    assert not _signed_in(refused)
+
+
+def test_the_lockout_page_says_when_to_try_again_and_whom_to_call(cast, settings):
+    settings.SIGN_IN_HELP = "the program manager at 520-555-0142"
+    with time_machine.travel(START, tick=False):
+        page = _fail("officer_a1", 5).content.decode()
+    assert "<nav" in page  # the site's own page, not a bare error
+    assert "You can try again at 9:16 AM (in 15\xa0minutes)." in page
+    assert "Call the program manager at 520-555-0142" in page
+    assert "officer_a1" in page
+
+
+def test_another_user_at_the_same_address_can_still_sign_in(cast):
+    _fail("officer_a1", 5)
+    assert _signed_in(_sign_in("officer_a2", PASSWORD))
+
+
+def test_the_same_user_from_another_address_can_still_sign_in(cast):
+    _fail("officer_a1", 5)
+    assert _signed_in(_sign_in("officer_a1", PASSWORD, address=ELSEWHERE))
+
+
+def test_after_15_minutes_the_right_password_works_again(cast):
+    with time_machine.travel(START, tick=False) as traveller:
+        _fail("officer_a1", 5)
+        traveller.shift(dt.timedelta(minutes=14, seconds=59))
+        assert _sign_in("officer_a1", PASSWORD).status_code == 429
+        traveller.shift(dt.timedelta(seconds=2))
+        assert _signed_in(_sign_in("officer_a1", PASSWORD))
+
+
+def test_trying_again_during_the_lockout_does_not_extend_it(cast):
+    with time_machine.travel(START, tick=False) as traveller:
+        _fail("officer_a1", 5)
+        traveller.shift(dt.timedelta(minutes=10))
+        assert _fail("officer_a1", 3).status_code == 429
+        traveller.shift(dt.timedelta(minutes=5, seconds=1))
+        assert _signed_in(_sign_in("officer_a1", PASSWORD))
+
+
+def test_the_admin_sign_in_is_locked_too(cast):
+    for _ in range(5):
+        HttpClient(REMOTE_ADDR=HOME).post("/admin/login/", {"username": "admin", "password": "wrong-wrong-wrong"})
+    assert _sign_in("admin", PASSWORD).status_code == 429
+
+
+def test_every_failure_and_the_lockout_are_on_record(cast):
+    _fail("officer_a1", 5)
+    _sign_in("officer_a1", PASSWORD)
+    failures = AccessFailureLog.objects.filter(username="officer_a1", ip_address=HOME).order_by("attempt_time")
+    assert [f.locked_out for f in failures] == [False, False, False, False, True, True]
+    attempt = AccessAttempt.objects.get(username="officer_a1", ip_address=HOME)
+    assert attempt.failures_since_start == 5
+    assert "not-the-password" not in attempt.post_data
+
+
+def test_the_program_admin_reads_the_records_and_cannot_change_them(cast):
+    _fail("officer_a1", 5)
+    failure = AccessFailureLog.objects.filter(username="officer_a1").first()
+    admin = _admin(cast)
+    page = admin.get("/admin/axes/accessfailurelog/").content.decode()
+    assert "officer_a1" in page
+    assert admin.get(f"/admin/axes/accessfailurelog/{failure.pk}/change/").status_code == 200
+    assert admin.get(f"/admin/axes/accessfailurelog/{failure.pk}/delete/").status_code == 403
+    admin.post(f"/admin/axes/accessfailurelog/{failure.pk}/change/", {"username": "someone_else"})
+    failure.refresh_from_db()
+    assert failure.username == "officer_a1"
+    assert admin.get("/admin/axes/accesslog/add/").status_code == 403
+    assert "officer_a1" in admin.get("/admin/axes/accessattempt/").content.decode()
+
+
+def test_the_program_admin_can_lift_a_lockout_early(cast):
+    _fail("officer_a1", 5)
+    attempt = AccessAttempt.objects.get(username="officer_a1")
+    response = _admin(cast).post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert _signed_in(_sign_in("officer_a1", PASSWORD))
+    assert AccessFailureLog.objects.filter(username="officer_a1").count() == 5
+
+
+def test_the_record_names_no_password(cast):
+    _fail("officer_a1", 6)
+    for row in AccessFailureLog.objects.all():
+        assert "not-the-password" not in str(vars(row))
