@@ -4,7 +4,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from deflection.models import Agency, Unit, User
+from deflection import audit
+from deflection.models import AccessEvent, Agency, Unit, User
 
 
 class UnitInline(admin.TabularInline):
@@ -51,3 +52,76 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.add_fieldsets,
         (_("Program"), {"fields": ["role", "agency", "unit", "badge_number", "partner"]}),
     ]
+
+
+def may_review_access(user) -> bool:
+    """The program administrator (and superusers) review who saw what; nobody edits it."""
+    return user.is_active and user.is_staff and (user.is_superuser or user.is_program_admin)
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin):
+    """Read only, for the program administrator: filter by user, client id and date."""
+
+    list_display = ["at", "user", "role", "action", "what", "client_id", "referral_id", "address"]
+    list_filter = ["action", "role", ("user", admin.RelatedOnlyFieldListFilter), "agency", "partner", "at"]
+    search_fields = ["=client_id", "=referral_id", "user__username", "user__last_name", "what"]
+    date_hierarchy = "at"
+    list_select_related = ["user"]
+    show_full_result_count = False
+    readonly_fields = [f.name for f in AccessEvent._meta.fields]
+
+    def has_module_permission(self, request) -> bool:
+        return may_review_access(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return may_review_access(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request):
+        return {}  # no bulk delete
+
+
+class AuditedAdminMixin:
+    """Records the clients an admin page shows (see deflection.audit).
+
+    `audit_subject(obj)` gives (client id, referral id or None) for one row. A model whose
+    list shows no client sets `audit_lists = False`.
+    """
+
+    audit_lists = True
+
+    def audit_subject(self, obj) -> tuple[int, int | None]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None and self.audit_lists:
+            audit.record(
+                request,
+                action=audit.Action.LISTED,
+                what=f"admin: {self.model._meta.verbose_name_plural}",
+                subjects=[self.audit_subject(obj) for obj in changelist.result_list],
+            )
+        return response
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        response = super().changeform_view(request, object_id, form_url, extra_context)
+        original = getattr(response, "context_data", {}).get("original")
+        if object_id and original is not None:
+            audit.record(
+                request,
+                action=audit.Action.VIEWED,
+                what=f"admin: {self.model._meta.verbose_name}",
+                subjects=[self.audit_subject(original)],
+            )
+        return response

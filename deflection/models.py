@@ -1,4 +1,4 @@
-"""The core: agencies, their units, and users with roles."""
+"""The core: agencies, their units, users with roles, and the audit of who saw which client."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -156,3 +157,79 @@ class User(AbstractUser):
     @property
     def is_program_admin(self) -> bool:
         return self.role == self.Role.PROGRAM_ADMIN
+
+
+class AuditRowsAreFinal(Exception):
+    """Raised on any attempt to change or delete an audit row."""
+
+
+class AccessEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditRowsAreFinal("Access events cannot be changed.")
+
+    def delete(self):
+        raise AuditRowsAreFinal("Access events cannot be deleted.")
+
+
+class AccessEvent(models.Model):
+    """One client's identifying data shown to one user: who, which client, what, when, from where.
+
+    Written by deflection.audit for every page, search result, PDF or notice that shows a
+    client's identity (a list writes one row per client shown). Rows are final: the app,
+    the admin and (on PostgreSQL) a trigger refuse to change or delete them. Client and
+    referral are plain ids, not foreign keys, so that a merge or a purge of the client's
+    identity leaves the record of who saw it intact.
+    """
+
+    class Action(models.TextChoices):
+        VIEWED = "viewed", _("Viewed")
+        LISTED = "listed", _("Listed")
+        SEARCH_RESULT = "search_result", _("Search result")
+        PRINTED = "printed", _("Printed or downloaded")
+        NOTIFIED = "notified", _("Told in a notice")
+
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_events", verbose_name=_("user"))
+    # What the user was when they looked: roles, agencies and partners change.
+    role = models.CharField(_("role"), max_length=20, choices=User.Role.choices)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("agency")
+    )
+    partner = models.ForeignKey(
+        "partners.ServicePartner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service partner"),
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    what = models.CharField(_("what"), max_length=100, help_text=_("The page, list, file or notice."))
+    client_id = models.BigIntegerField(_("client id"))
+    referral_id = models.BigIntegerField(_("referral id"), null=True, blank=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    # For lists: a digest of the clients shown, so that a list shown again unchanged (the
+    # queue refreshing itself) is recorded once (see deflection.audit.LIST_REPEAT).
+    list_digest = models.CharField(max_length=40, blank=True, editable=False)
+
+    objects = AccessEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access event")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["client_id", "at"], name="access_client_at"),
+            models.Index(fields=["user", "at"], name="access_user_at"),
+            models.Index(fields=["at"], name="access_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} client {self.client_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AuditRowsAreFinal("Access events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditRowsAreFinal("Access events cannot be deleted.")

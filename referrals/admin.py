@@ -1,11 +1,20 @@
 from __future__ import annotations
 
+import csv
+
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deflection import audit
+from deflection.admin import AuditedAdminMixin, may_review_access
+from referrals.disclosures import accounting_for_client
 from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Officer, Referral
 from referrals.services import client_merge
 
@@ -20,12 +29,72 @@ class OfficerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["last_name", "first_name", "date_of_birth", "agency", "preferred_language", "created_at"]
     list_filter = ["agency", "preferred_language"]
     search_fields = ["first_name", "last_name", "aliases"]
     readonly_fields = ["search_name", "created_by", "created_at"]
     list_select_related = ["agency"]
+
+    def audit_subject(self, obj: Client) -> tuple[int, int | None]:
+        return obj.pk, None
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.disclosures_view)
+        return [
+            path("<int:client_id>/disclosures/", view, name="referrals_client_disclosures"),
+            *super().get_urls(),
+        ]
+
+    def disclosures_view(self, request, client_id: int):
+        """The client's accounting of disclosures (42 CFR §2.25), on screen or as CSV."""
+        if not may_review_access(request.user):
+            raise PermissionDenied
+        client = self.get_object(request, str(client_id))
+        if client is None:
+            raise PermissionDenied
+        rows = accounting_for_client(client)
+        audit.record(
+            request,
+            action=audit.Action.PRINTED if request.GET.get("format") == "csv" else audit.Action.VIEWED,
+            what="admin: accounting of disclosures",
+            subjects=[(client.pk, None)],
+        )
+        if request.GET.get("format") == "csv":
+            return _disclosures_csv(client, rows)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": client,
+            "title": _("Accounting of disclosures"),
+            "rows": rows,
+            "generated_at": timezone.now(),
+        }
+        return TemplateResponse(request, "admin/referrals/client/disclosures.html", context)
+
+
+def _disclosures_csv(client: Client, rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    # The file name carries the record number, never the client's name.
+    response["Content-Disposition"] = f'attachment; filename="disclosures-client-{client.pk}.csv"'
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    writer.writerow([f"Accounting of disclosures for {client.full_name}, generated {timezone.now():%Y-%m-%d %H:%M %Z}"])
+    writer.writerow(["When", "Recipient", "Role", "Organization", "What", "Referral", "Record of", "Basis"])
+    for row in rows:
+        writer.writerow(
+            [
+                timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M"),
+                row.recipient,
+                row.role,
+                row.organization,
+                f"{row.action}: {row.what}",
+                row.referral_id,
+                row.partner,
+                row.basis,
+            ]
+        )
+    return response
 
 
 class FollowUpInline(admin.TabularInline):
@@ -48,7 +117,12 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_lists = False  # the list shows no client; a referral's page does
+
+    def audit_subject(self, obj: Referral) -> tuple[int, int | None]:
+        return obj.client_id, obj.pk
+
     list_display = ["id", "occurred_at", "agency", "officer", "partner", "pathway", "status"]
     list_filter = ["status", "pathway", "agency", "partner", "naloxone_administered", "warm_handoff"]
     date_hierarchy = "occurred_at"
@@ -125,8 +199,11 @@ class ClientMergeForm(forms.ModelForm):
 
 
 @admin.register(ClientMerge)
-class ClientMergeAdmin(admin.ModelAdmin):
+class ClientMergeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Merging is done here by a program administrator; the records cannot be edited."""
+
+    def audit_subject(self, obj: ClientMerge) -> tuple[int, int | None]:
+        return obj.survivor_id, None
 
     list_display = ["created_at", "survivor", "merged_client_id", "referrals_moved", "consents_moved", "merged_by"]
     readonly_fields = [
@@ -168,7 +245,10 @@ class ClientMergeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
+class ConsentAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    def audit_subject(self, obj: Consent) -> tuple[int, int | None]:
+        return obj.client_id, obj.referral_id
+
     list_display = ["id", "client", "discloser", "scope", "recipient_agency", "signed_on", "expires_on", "revoked_at"]
     list_filter = ["scope", "discloser", "recipient_agency"]
     raw_id_fields = ["client", "referral"]

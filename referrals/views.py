@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from deflection import audit
 from deflection.models import User
 from referrals import consent_documents, selectors, services
 from referrals.forms import (
@@ -65,7 +66,7 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
             # was typed, but show no errors for fields the officer has not reached yet.
             form = LogDeflectionForm(initial=_initial_from(request.POST), user=user)
             search_results = selectors.client_search_for_officer(user=user, query=request.POST.get("search", ""))
-            return render(request, "referrals/log.html", _log_context(form, search_results, searched=True))
+            return _render_log(request, _log_context(form, search_results, searched=True))
         form = LogDeflectionForm(request.POST, user=user)
         if form.is_valid():
             data = form.cleaned_data
@@ -105,7 +106,17 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
             return redirect("referrals:detail", referral_id=already.pk)
     else:
         form = LogDeflectionForm(initial=LogDeflectionForm.initial_for(user), user=user)
-    return render(request, "referrals/log.html", _log_context(form, search_results))
+    return _render_log(request, _log_context(form, search_results))
+
+
+def _render_log(request: HttpRequest, context: dict) -> HttpResponse:
+    """The log form, with every client it shows (picked, found or possibly the same) on record."""
+    shown = [context["selected_client"]] if context["selected_client"] else []
+    shown += [*context["search_results"], *context["possible_matches"]]
+    audit.record(
+        request, action=audit.Action.SEARCH_RESULT, what="log a deflection", subjects=audit.client_subjects(shown)
+    )
+    return render(request, "referrals/log.html", context)
 
 
 def _tell_about_open_referrals(request: HttpRequest, referral) -> None:
@@ -114,6 +125,12 @@ def _tell_about_open_referrals(request: HttpRequest, referral) -> None:
     if found is None:
         return
     earlier, view = found
+    audit.record(
+        request,
+        action=audit.Action.NOTIFIED,
+        what="open referral notice",
+        subjects=[(earlier.client_id, earlier.pk)],
+    )
     # The new referral's officer is this user's own officer row (one per user): comparing
     # the ids needs no query for the earlier referral's officer.
     if earlier.officer_id != referral.officer_id and not view.scope:
@@ -175,6 +192,9 @@ def _add_service_errors(form: LogDeflectionForm, error: ValidationError) -> None
 def client_search(request: HttpRequest) -> HttpResponse:
     """Search as you type. A POST, so that names never land in URLs or access logs."""
     results = selectors.client_search_for_officer(user=request.user, query=request.POST.get("search", ""))
+    audit.record(
+        request, action=audit.Action.SEARCH_RESULT, what="client search", subjects=audit.client_subjects(results)
+    )
     return render(
         request,
         "referrals/_client_results.html",
@@ -186,6 +206,7 @@ def client_search(request: HttpRequest) -> HttpResponse:
 def my_deflections(request: HttpRequest) -> HttpResponse:
     page = _page(request, selectors.with_officer_view(selectors.referral_list_made_by(user=request.user)))
     rows = [(referral, selectors.officer_view(referral)) for referral in page]
+    audit.record(request, action=audit.Action.LISTED, what="my deflections", subjects=audit.referral_subjects(page))
     return render(request, "referrals/mine.html", {"page": page, "rows": rows})
 
 
@@ -199,6 +220,8 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
         rows = [(r, selectors.officer_view(r)) for r in selectors.with_officer_view(referrals)]
     else:
         rows = [(r, None) for r in referrals]
+    subjects = audit.referral_subjects(r for r, _view in rows) or [(client.pk, None)]
+    audit.record(request, action=audit.Action.VIEWED, what="client page", subjects=subjects)
     return render(request, "referrals/client.html", {"client": client, "rows": rows})
 
 
@@ -220,6 +243,7 @@ def partner_queue(request: HttpRequest) -> HttpResponse:
         "now": now,
     }
     template = "referrals/_queue_list.html" if request.headers.get("HX-Request") else "referrals/queue.html"
+    audit.record(request, action=audit.Action.LISTED, what="partner queue", subjects=audit.referral_subjects(page))
     return render(request, template, context)
 
 
@@ -260,6 +284,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
         view = selectors.officer_view(referral)
         if referral.officer.user_id == user.pk:
             services.referral_mark_seen(referral_id=referral.pk, user=user)
+        _record_referral_shown(request, referral)
         return render(
             request,
             "referrals/detail.html",
@@ -270,7 +295,12 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
                 "cancel_form": CancelForm(prefix="cancel"),
             },
         )
+    _record_referral_shown(request, referral)
     return render(request, "referrals/casework.html", _casework_context(request, referral))
+
+
+def _record_referral_shown(request: HttpRequest, referral, what: str = "referral page") -> None:
+    audit.record(request, action=audit.Action.VIEWED, what=what, subjects=[(referral.client_id, referral.pk)])
 
 
 @login_required
@@ -324,6 +354,7 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
     if selectors.is_police_viewer(user):
         messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
         return redirect("referrals:detail", referral_id=referral.pk)
+    _record_referral_shown(request, referral)
     return render(
         request, "referrals/casework.html", _casework_context(request, referral, **{action: form}), status=422
     )
@@ -350,6 +381,7 @@ def follow_up_add(request: HttpRequest, referral_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Follow-up scheduled."))
             return redirect("referrals:detail", referral_id=referral.pk)
+    _record_referral_shown(request, referral)
     return render(request, "referrals/casework.html", _casework_context(request, referral, follow_up=form), status=422)
 
 
@@ -406,6 +438,7 @@ def consent_new(request: HttpRequest, referral_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Consent recorded."))
             return redirect("referrals:detail", referral_id=referral.pk)
+    _record_referral_shown(request, referral, what="consent form")
     return render(request, "referrals/consent_form.html", {"referral": referral, "form": form})
 
 
@@ -447,6 +480,9 @@ def consent_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
     if language not in consent_documents.LANGUAGES:
         language = "en"
     pdf = consent_documents.render_consent_pdf(referral=referral, consent=consent, language=language)
+    audit.record(
+        request, action=audit.Action.PRINTED, what="consent form PDF", subjects=[(referral.client_id, referral.pk)]
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     # A generic file name: the client's name never goes into headers or URLs.
     response["Content-Disposition"] = f'inline; filename="consent-{referral.pk}-{language}.pdf"'

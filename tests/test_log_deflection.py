@@ -196,7 +196,7 @@ def test_my_deflections_does_not_grow_in_queries_with_the_number_of_referrals(ca
     for i in range(1, 12):
         client.post("/log/", _form(cast, first_name=f"Q{i}", last_name="Count", confirm_new="on"))
     assert queries_for_mine() == few
-    assert few <= 8
+    assert few <= 10  # 8, and the access record: the last list shown, and the rows of this one
 
 
 def test_logging_for_a_client_with_an_open_referral_says_so_and_links_it(cast):
@@ -214,7 +214,6 @@ def test_logging_for_a_client_with_an_open_referral_says_so_and_links_it(cast):
     assert "already has an open referral to Y 24/7 MAT Clinic" in page
     # Within consent: no consent on file, so only "received · open" is said.
     assert "Received by partner" in page
-
 
 
 def test_an_open_referral_behind_a_closed_later_one_is_still_mentioned(cast):
