@@ -1,0 +1,152 @@
+"""The whole officer-to-case-manager journey leaves no client data in logs, URLs or emails.
+
+Logging is captured at DEBUG from every logger, as configured for production; every URL
+requested or redirected to is kept; every email sent is read, headers and attachments
+included. None may hold the client's name, alias, phone or date of birth.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client as HttpClient
+from django.utils import timezone
+
+from referrals import services
+from referrals.models import FollowUp, Referral
+from referrals.reminders import follow_up_reminders_send
+from reports.digest import digest_send, reported_week
+
+pytestmark = pytest.mark.django_db
+
+FIRST, LAST = "Zebulon", "Quackenbush"
+ALIAS = "Zeb the Quack"
+PHONE = "520-555-0187"
+DOB = "1979-03-14"
+SECRETS = [FIRST, LAST, ALIAS, PHONE, "5205550187", "555-0187", DOB, "03/14/1979", "3/14/1979", "14/03/1979"]
+
+
+class Journey:
+    """Requests as each user, keeping every URL asked for or redirected to."""
+
+    def __init__(self, cast) -> None:
+        self.cast = cast
+        self.urls: list[str] = []
+        self.clients: dict[str, HttpClient] = {}
+
+    def as_(self, who: str) -> HttpClient:
+        if who not in self.clients:
+            self.clients[who] = self.cast.login(who)
+        return self.clients[who]
+
+    def get(self, who: str, path: str, **extra):
+        return self._keep(self.as_(who).get(path, follow=True, **extra), path)
+
+    def post(self, who: str, path: str, data: dict, **extra):
+        return self._keep(self.as_(who).post(path, data, follow=True, **extra), path)
+
+    def _keep(self, response, path: str):
+        self.urls.append(path)
+        self.urls += [url for url, _status in getattr(response, "redirect_chain", [])]
+        return response
+
+
+def _email_text(message) -> str:
+    parts = [message.subject, message.body, str(message.message())]
+    for alternative in getattr(message, "alternatives", []):
+        parts.append(str(alternative[0]))
+    for attachment in message.attachments:
+        parts.append(repr(attachment[0] if isinstance(attachment, tuple) else attachment.get_filename()))
+    return "\n".join(parts)
+
+
+def test_the_journey_writes_no_client_data_to_logs_urls_or_emails(cast, caplog, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    caplog.set_level(logging.DEBUG)
+    journey = Journey(cast)
+    new_client = {
+        "first_name": FIRST,
+        "last_name": LAST,
+        "aliases": ALIAS,
+        "phone": PHONE,
+        "date_of_birth": DOB,
+        "preferred_language": "en",
+    }
+    log_form = {
+        "action": "save",
+        "pathway": "officer_intervention",
+        "partner": str(cast.partner_y.pk),
+        "presenting_needs": ["substance_use"],
+        "officer_minutes": "30",
+        "note": f"Met {FIRST} behind the library.",
+    }
+
+    # The officer: searches, makes a mistake, logs the deflection, looks at it.
+    journey.get("officer_a1", "/log/")
+    journey.post("officer_a1", "/log/clients/", {"search": f"{FIRST} {LAST}"})
+    journey.post("officer_a1", "/log/clients/", {"search": DOB})
+    bad = {**log_form, **new_client, "date_of_birth": "2999-01-01", "submission_token": str(uuid.uuid4())}
+    assert journey.post("officer_a1", "/log/", bad).status_code == 200
+    token = str(uuid.uuid4())
+    journey.post("officer_a1", "/log/", {**log_form, **new_client, "submission_token": token})
+    journey.post("officer_a1", "/log/", {**log_form, **new_client, "submission_token": token})  # double tap
+    referral = Referral.objects.get()
+    journey.get("officer_a1", "/mine/")
+    journey.get("officer_a1", f"/referrals/{referral.pk}/")
+    journey.get("officer_a1", f"/clients/{referral.client_id}/")
+    # Someone else's door: a 404 is logged, with the path only.
+    journey.get("officer_b", f"/referrals/{referral.pk}/")
+
+    # The case manager: queue, referral, accept, intake, consent, follow-up, the PDF.
+    journey.get("case_manager_y", "/queue/")
+    journey.get("case_manager_y", "/queue/?filter=new", HTTP_HX_REQUEST="true")
+    journey.get("case_manager_y", f"/referrals/{referral.pk}/")
+    journey.post("case_manager_y", f"/referrals/{referral.pk}/act/accept/", {})
+    journey.post("case_manager_y", f"/referrals/{referral.pk}/act/record_intake/", {"record_intake-note": "Came in"})
+    services.consent_capture(
+        referral_id=referral.pk,
+        actor=cast.case_manager_y,
+        scope="status_outcomes",
+        to_referring_agency=True,
+        purpose="Tell the officer how it went",
+        signature_name=f"{FIRST} {LAST}",
+        signed_on=timezone.localdate(),
+        expiry_event="end_of_treatment",
+    )
+    journey.get("case_manager_y", f"/referrals/{referral.pk}/consent-form.pdf")
+    journey.get("case_manager_y", f"/referrals/{referral.pk}/consent-form.pdf?lang=es")
+    check = referral.follow_ups.filter(completed_at__isnull=True).order_by("due_at").first()
+    assert check is not None
+    FollowUp.objects.filter(pk=check.pk).update(due_at=timezone.now() + timedelta(hours=1))
+    assert follow_up_reminders_send()["reminded"] >= 1
+    # The partner's lead is told about what is more than a day overdue.
+    cast.partner_y.lead = cast.case_manager_y
+    cast.partner_y.save(update_fields=["lead"])
+    FollowUp.objects.filter(pk=check.pk).update(due_at=timezone.now() - timedelta(days=3), reminded_at=None)
+    assert follow_up_reminders_send(now=timezone.now())["leads"] >= 1
+    journey.post(
+        "case_manager_y", f"/follow-ups/{check.pk}/done/", {"outcome": FollowUp.Outcome.ENGAGED, "note": "Doing well"}
+    )
+
+    # The officer sees the update; command staff read the dashboard and the digest.
+    journey.get("officer_a1", f"/referrals/{referral.pk}/")
+    journey.get("command_a", "/reports/dashboard/")
+    journey.get("command_a", "/reports/digest/")
+    week, _complete = reported_week(cast.agency_a, timezone.now() + timedelta(days=7))
+    digest_send(agency_id=cast.agency_a.pk, week_start=week)
+
+    assert referral.client.last_name == LAST and len(mail.outbox) >= 2 and caplog.records
+    logged = "\n".join(
+        [caplog.text]
+        + [record.getMessage() for record in caplog.records]
+        + [repr(record.args) for record in caplog.records]
+    )
+    emails = "\n".join(_email_text(message) for message in mail.outbox)
+    for secret in SECRETS:
+        assert secret not in logged, f"{secret!r} was logged"
+        assert all(secret not in url for url in journey.urls), f"{secret!r} was in a URL"
+        assert secret not in emails, f"{secret!r} was in an email"
