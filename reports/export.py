@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from referrals.consent_documents import TEXT as CONSENT_TEXT
-from referrals.models import FollowUp, Need, Pathway, Referral, Substance, reason_label
+from referrals.models import Client, FollowUp, Need, Pathway, Referral, Substance, reason_label
 from reports import metrics
 
 NOTICE = CONSENT_TEXT["en"]["notice"]
@@ -46,36 +46,152 @@ def age_band(born: date | None, on: date) -> str:
     return f"{low}-{low + 4}"
 
 
-def month(moment: datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m") if moment else ""
+class _Row:
+    """One referral as the export reads it: plain values from one query, labels from maps
+    made once per export (no lookups per row)."""
 
-
-def _retained(referral: Referral, days: int, now: datetime) -> str:
-    """yes / no / not due (the checkpoint has not come), blank without intake."""
-    if referral.intake_at is None:
-        return ""
-    if referral.intake_at + timedelta(days=days) > now:
-        return "not due"
-    kind = f"retention_{days}"
-    engaged = any(
-        f.kind == kind and f.completed_at and f.outcome == FollowUp.Outcome.ENGAGED for f in referral.follow_ups.all()
+    __slots__ = (
+        "pk",
+        "client_id",
+        "officer_id",
+        "agency",
+        "unit",
+        "occurred_at",
+        "pathway",
+        "partner",
+        "partner_kind",
+        "presenting_needs",
+        "substances",
+        "naloxone_administered",
+        "charge_deflected",
+        "warm_handoff",
+        "officer_minutes",
+        "status",
+        "status_reason",
+        "accepted_at",
+        "intake_at",
+        "reengagement_of_id",
+        "date_of_birth",
+        "gender",
+        "race_ethnicity",
+        "preferred_language",
+        "engaged",
+        "labels",
+        "local",
     )
-    return "yes" if engaged else "no"
+
+    def __init__(self, values: tuple, labels: _Labels) -> None:
+        (
+            self.pk,
+            self.client_id,
+            self.officer_id,
+            self.agency,
+            self.unit,
+            self.occurred_at,
+            self.pathway,
+            self.partner,
+            self.partner_kind,
+            self.presenting_needs,
+            self.substances,
+            self.naloxone_administered,
+            self.charge_deflected,
+            self.warm_handoff,
+            self.officer_minutes,
+            self.status,
+            self.status_reason,
+            self.accepted_at,
+            self.intake_at,
+            self.reengagement_of_id,
+            self.date_of_birth,
+            self.gender,
+            self.race_ethnicity,
+            self.preferred_language,
+            *engaged,
+        ) = values
+        self.engaged = dict(zip(metrics.RETENTION_DAYS, engaged, strict=True))
+        self.labels = labels
+        # When it happened, in the time zone of the export (as timezone.localtime()).
+        self.local = self.occurred_at.astimezone(labels.zone)
+
+
+ROW_FIELDS = (
+    "pk",
+    "client_id",
+    "officer_id",
+    "agency__name",
+    "officer__unit__name",
+    "occurred_at",
+    "pathway",
+    "partner__name",
+    "partner__kind",
+    "presenting_needs",
+    "substances",
+    "naloxone_administered",
+    "charge_deflected",
+    "warm_handoff",
+    "officer_minutes",
+    "status",
+    "status_reason",
+    "accepted_at",
+    "intake_at",
+    "reengagement_of_id",
+    "client__date_of_birth",
+    "client__gender",
+    "client__race_ethnicity",
+    "client__preferred_language",
+)
+
+
+class _Labels:
+    """Every code's label, as plain text in the language of the export, made once."""
+
+    def __init__(self) -> None:
+        from partners.models import ServicePartner
+
+        self.pathway = {value: str(label) for value, label in Pathway.choices}
+        self.need = {value: str(label) for value, label in Need.choices}
+        self.substance = {value: str(label) for value, label in Substance.choices}
+        self.status = {value: str(label) for value, label in Referral.Status.choices}
+        self.partner_kind = {value: str(label) for value, label in ServicePartner.Kind.choices}
+        self.language = {value: str(label) for value, label in Client.Language.choices}
+        self.reasons: dict[str, str] = {}
+        self.zone = timezone.get_current_timezone()
+        self.pseudonyms: dict[tuple[str, int | None], str] = {}
+
+    def pseudonym(self, kind: str, pk: int | None) -> str:
+        # A client or officer appears in many rows: hash each once per export.
+        key = (kind, pk)
+        if key not in self.pseudonyms:
+            self.pseudonyms[key] = pseudonym(kind, pk)
+        return self.pseudonyms[key]
+
+    def reason(self, code: str) -> str:
+        if code not in self.reasons:
+            self.reasons[code] = reason_label(code)
+        return self.reasons[code]
+
+    def many(self, codes: list[str], labels: dict[str, str]) -> str:
+        return "; ".join(labels[c] for c in codes if c in labels)
+
+
+def _retained(r: _Row, days: int, now: datetime) -> str:
+    """yes / no / not due (the checkpoint has not come), blank without intake."""
+    if r.intake_at is None:
+        return ""
+    if r.intake_at + timedelta(days=days) > now:
+        return "not due"
+    return "yes" if r.engaged[days] else "no"
 
 
 def _hours(start: datetime | None, end: datetime | None) -> str:
     return f"{(end - start).total_seconds() / 3600:.1f}" if start and end else ""
 
 
-def _labels(codes: list[str], choices) -> str:
-    return "; ".join(str(choices(c).label) for c in codes if c in choices.values)
-
-
 @dataclass(frozen=True)
 class Column:
     name: str
     meaning: str
-    value: Callable[[Referral, datetime], object]
+    value: Callable[[_Row, datetime], object]
 
 
 YES_NO = {True: "yes", False: "no"}
@@ -90,23 +206,37 @@ COLUMNS: list[Column] = [
         "client_id",
         "Pseudonymous id of the client: the same person has the same id in every row, so re-engagements can be "
         "followed. Not reversible without the program's key.",
-        lambda r, n: pseudonym("client", r.client_id),
+        lambda r, n: r.labels.pseudonym("client", r.client_id),
     ),
-    Column("officer_id", "Pseudonymous id of the referring officer.", lambda r, n: pseudonym("officer", r.officer_id)),
-    Column("agency", "The referring agency.", lambda r, n: r.agency.name),
     Column(
-        "unit", "The officer's unit at the time of export.", lambda r, n: r.officer.unit.name if r.officer.unit else ""
+        "officer_id",
+        "Pseudonymous id of the referring officer.",
+        lambda r, n: r.labels.pseudonym("officer", r.officer_id),
     ),
-    Column("month_logged", "Month the deflection happened (YYYY-MM, agency time).", lambda r, n: month(r.occurred_at)),
+    Column("agency", "The referring agency.", lambda r, n: r.agency),
+    Column("unit", "The officer's unit at the time of export.", lambda r, n: r.unit or ""),
+    Column(
+        "month_logged",
+        "Month the deflection happened (YYYY-MM, agency time).",
+        lambda r, n: r.local.strftime("%Y-%m"),
+    ),
     Column("pathway_code", "Deflection pathway, code.", lambda r, n: r.pathway),
-    Column("pathway", "Deflection pathway, label.", lambda r, n: Pathway(r.pathway).label),
-    Column("partner", "Service partner the referral went to.", lambda r, n: r.partner.name),
-    Column("partner_kind", "Kind of service partner.", lambda r, n: r.partner.get_kind_display()),
+    Column("pathway", "Deflection pathway, label.", lambda r, n: r.labels.pathway[r.pathway]),
+    Column("partner", "Service partner the referral went to.", lambda r, n: r.partner),
     Column(
-        "presenting_needs", "Presenting needs, labels separated by ';'.", lambda r, n: _labels(r.presenting_needs, Need)
+        "partner_kind",
+        "Kind of service partner.",
+        lambda r, n: r.labels.partner_kind.get(r.partner_kind, r.partner_kind),
     ),
     Column(
-        "substances", "Substances reported, labels separated by ';'.", lambda r, n: _labels(r.substances, Substance)
+        "presenting_needs",
+        "Presenting needs, labels separated by ';'.",
+        lambda r, n: r.labels.many(r.presenting_needs, r.labels.need),
+    ),
+    Column(
+        "substances",
+        "Substances reported, labels separated by ';'.",
+        lambda r, n: r.labels.many(r.substances, r.labels.substance),
     ),
     Column(
         "naloxone_administered",
@@ -121,11 +251,11 @@ COLUMNS: list[Column] = [
     Column("warm_handoff", "Warm handoff or transport to the partner: yes/no.", lambda r, n: YES_NO[r.warm_handoff]),
     Column("officer_minutes", "Minutes the officer spent on the deflection.", lambda r, n: r.officer_minutes),
     Column("status_code", "Referral status now, code (FHIR Task-like lifecycle).", lambda r, n: r.status),
-    Column("status", "Referral status now, label.", lambda r, n: r.get_status_display()),
+    Column("status", "Referral status now, label.", lambda r, n: r.labels.status.get(r.status, r.status)),
     Column(
         "status_reason",
         "Reason for declining, cancelling or closing, label.",
-        lambda r, n: reason_label(r.status_reason) if r.status_reason else "",
+        lambda r, n: r.labels.reason(r.status_reason) if r.status_reason else "",
     ),
     Column("accepted", "The partner accepted the referral: yes/no.", lambda r, n: YES_NO[r.accepted_at is not None]),
     Column(
@@ -156,28 +286,41 @@ COLUMNS: list[Column] = [
     Column(
         "age_band",
         "Client's age at the deflection in five-year bands; 90 and over as 90+.",
-        lambda r, n: age_band(r.client.date_of_birth, timezone.localtime(r.occurred_at).date()),
+        lambda r, n: age_band(r.date_of_birth, r.local.date()),
     ),
-    Column("gender", "Client's gender as recorded.", lambda r, n: r.client.gender),
-    Column("race_ethnicity", "Client's race/ethnicity as recorded.", lambda r, n: r.client.race_ethnicity),
+    Column("gender", "Client's gender as recorded.", lambda r, n: r.gender),
+    Column("race_ethnicity", "Client's race/ethnicity as recorded.", lambda r, n: r.race_ethnicity),
     Column(
-        "preferred_language", "Client's preferred language.", lambda r, n: r.client.get_preferred_language_display()
+        "preferred_language",
+        "Client's preferred language.",
+        lambda r, n: r.labels.language.get(r.preferred_language, r.preferred_language),
     ),
 ]
 
 
-def export_queryset(scope: metrics.Scope) -> QuerySet[Referral]:
-    return (
-        metrics.logged(scope)
-        .select_related("agency", "partner", "client", "officer__unit")
-        .prefetch_related(Prefetch("follow_ups", queryset=FollowUp.objects.filter(kind__startswith="retention")))
-        .order_by("occurred_at", "id")
+def _engaged(days: int) -> Exists:
+    return Exists(
+        FollowUp.objects.filter(
+            referral=OuterRef("pk"),
+            kind=f"retention_{days}",
+            completed_at__isnull=False,
+            outcome=FollowUp.Outcome.ENGAGED,
+        )
     )
+
+
+def export_queryset(scope: metrics.Scope):
+    """The referrals of the export as plain tuples, in one query whatever their number:
+    the retention checks come as yes/no columns of the same query, not as a prefetch."""
+    engaged = {f"engaged_{days}": _engaged(days) for days in metrics.RETENTION_DAYS}
+    return metrics.logged(scope).annotate(**engaged).values_list(*ROW_FIELDS, *engaged).order_by("occurred_at", "id")
 
 
 def rows(scope: metrics.Scope, *, now: datetime | None = None) -> Iterator[list[object]]:
     now = now or timezone.now()
-    for referral in export_queryset(scope).iterator(chunk_size=2000):
+    labels = _Labels()
+    for values in export_queryset(scope).iterator(chunk_size=2000):
+        referral = _Row(values, labels)
         # Plain str and int: labels are lazy translations, which spreadsheets cannot take.
         yield [_plain(column.value(referral, now)) for column in COLUMNS]
 

@@ -8,11 +8,16 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from referrals import services
-from reports.export import COLUMNS, age_band
+from referrals.models import FollowUp, Referral
+from reports.export import COLUMNS, age_band, pseudonym
 from reports.models import ExportRecord
+from tests.factories.core import UnitFactory
+from tests.factories.partners import ServicePartnerFactory
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +157,75 @@ def test_each_export_is_recorded(cast, data):
     record = ExportRecord.objects.get()
     assert (record.user, record.agency, record.file_format, record.rows) == (cast.command_a, cast.agency_a, "csv", 3)
     assert record.filters == {"from": "2026-03", "to": "2026-04"}
+
+
+def test_the_export_honours_the_dashboards_filters_and_records_them(cast, data):
+    people, (first, again, old) = data
+    only_x = _csv(cast, partner=cast.partner_x.pk)
+    assert [r["referral_id"] for r in only_x] == [pseudonym("referral", again.pk)]
+    assert len(_csv(cast, partner=cast.partner_y.pk, unit=cast.unit_a.pk, pathway="officer_prevention")) == 2
+    assert _csv(cast, pathway="naloxone_plus") == []
+    patrol = UnitFactory(agency=cast.agency_a, name="Patrol")
+    assert _csv(cast, unit=patrol.pk) == []
+    records = list(ExportRecord.objects.order_by("pk").values_list("filters", "rows"))
+    assert records[0] == (
+        {"from": "2026-03", "to": "2026-04", "partner": {"id": cast.partner_x.pk, "name": "X Recovery Clinic"}},
+        1,
+    )
+    assert records[1] == (
+        {
+            "from": "2026-03",
+            "to": "2026-04",
+            "unit": {"id": cast.unit_a.pk, "name": "MHST"},
+            "pathway": "officer_prevention",
+            "partner": {"id": cast.partner_y.pk, "name": "Y 24/7 MAT Clinic"},
+        },
+        2,
+    )
+    assert records[2] == ({"from": "2026-03", "to": "2026-04", "pathway": "naloxone_plus"}, 0)
+
+
+def test_a_filter_from_another_agency_is_refused(cast, data):
+    elsewhere = ServicePartnerFactory(name="Z Detox", agencies=[cast.agency_b])
+    other_unit = UnitFactory(agency=cast.agency_b, name="Traffic")
+    for bad in ({"partner": elsewhere.pk}, {"unit": other_unit.pk}, {"pathway": "arrest"}):
+        response = cast.login("command_a").post(
+            "/reports/export/", {"start": "2026-03", "end": "2026-04", "file_format": "csv", **bad}
+        )
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert not ExportRecord.objects.exists()
+
+
+def test_the_export_costs_the_same_queries_for_more_rows(cast, data):
+    people, (first, again, old) = data
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert len(_csv(cast)) > 0
+        return len(captured)
+
+    before = count()
+    officer = first.officer
+    for day in range(1, 29):
+        referral = ReferralFactory(
+            officer=officer, partner=cast.partner_y, occurred_at=datetime(2026, 4, day, 9, tzinfo=PHOENIX)
+        )
+        services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    assert count() == before
+
+
+def test_retention_columns_say_yes_no_or_not_due(cast, data):
+    people, (first, again, old) = data
+    intake = datetime(2026, 4, 1, 9, tzinfo=PHOENIX)
+    Referral.objects.filter(pk=first.pk).update(status="in_progress", intake_at=intake)
+    FollowUp.objects.create(referral=first, kind="retention_30", due_at=intake, completed_at=intake, outcome="engaged")
+    FollowUp.objects.create(
+        referral=first, kind="retention_60", due_at=intake, completed_at=intake, outcome="not_engaged"
+    )
+    row = next(r for r in _csv(cast) if r["referral_id"] == pseudonym("referral", first.pk))
+    assert (row["retained_30"], row["retained_60"], row["hours_to_intake"]) == ("yes", "no", "9.5")
+    assert row["retained_90"] in ("no", "not due")
+    assert next(r for r in _csv(cast) if r["referral_id"] == pseudonym("referral", old.pk))["retained_30"] == ""
 
 
 def test_the_codebook_defines_every_column(cast):
