@@ -46,4 +46,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "reports.tasks.rebuild_rollups",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Client identities go after CLIENT_RETENTION_DAYS without activity (referrals/purge.py).
+    "purge-expired-identities": {
+        "task": "referrals.tasks.purge_expired_identities",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }

@@ -105,6 +105,8 @@ class Client(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set by `manage.py purge_expired`: the identity was removed after the retention period.
+    identity_removed_at = models.DateTimeField(_("identity removed"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("client")

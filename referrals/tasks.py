@@ -6,6 +6,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
+from referrals.purge import purge_expired
 from referrals.reminders import follow_up_reminders_send
 
 
@@ -20,3 +21,10 @@ from referrals.reminders import follow_up_reminders_send
 def send_follow_up_reminders() -> dict[str, int]:
     """The periodic sweep (deflection/schedules.py). Safe to run twice at once or to retry."""
     return follow_up_reminders_send()
+
+
+@shared_task(acks_late=True)
+def purge_expired_identities() -> dict[str, int]:
+    """Nightly: remove the identities of clients inactive beyond the retention period."""
+    result = purge_expired()
+    return {"clients": result.clients, "referrals": result.referrals}

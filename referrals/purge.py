@@ -1,0 +1,109 @@
+"""Remove the identities of clients inactive for longer than the retention period.
+
+What goes: name, aliases, phone, date of birth, the search key, and every free-text note
+written about the client's referrals (officer's note and location, status and case notes,
+follow-up notes, consent signatures and revocation notes, success stories not shared with
+the client's agreement, merge snapshots): free text may name anyone. What stays: every
+referral with its dates, pathway, partner, officer, status, reasons and minutes, the case
+events and follow-ups as facts, consents as facts (scope, dates, recipients), and the
+access record, which holds ids only. So the dashboard, digest and rollups count exactly
+what they counted before; the evaluation export shows the age band as unknown (no date of
+birth is left to band).
+
+Inactive means: no open referral, and nothing happened on any of the client's referrals
+(logged, status changed, case event, follow-up completed) and the client was not created,
+within the retention period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Referral
+
+BATCH = 500
+REMOVED = "(removed)"
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    clients: int
+    referrals: int
+
+
+def retention_days() -> int:
+    return int(settings.DEFLECTION.get("CLIENT_RETENTION_DAYS", 7 * 365))
+
+
+def expired_clients(*, now: datetime | None = None, days: int | None = None) -> QuerySet[Client]:
+    cutoff = (now or timezone.now()) - timedelta(days=retention_days() if days is None else days)
+    client = OuterRef("pk")
+    recent_referral = Referral.objects.filter(client=client).filter(
+        Q(status__in=Referral.OPEN_STATUSES) | Q(occurred_at__gte=cutoff) | Q(status_changed_at__gte=cutoff)
+    )
+    recent_event = CaseEvent.objects.filter(referral__client=client, created_at__gte=cutoff)
+    recent_follow_up = FollowUp.objects.filter(referral__client=client, completed_at__gte=cutoff)
+    return (
+        Client.objects.filter(identity_removed_at__isnull=True, created_at__lt=cutoff)
+        .exclude(Exists(recent_referral))
+        .exclude(Exists(recent_event))
+        .exclude(Exists(recent_follow_up))
+        .order_by("pk")
+    )
+
+
+def purge_expired(*, now: datetime | None = None, days: int | None = None, dry_run: bool = False) -> PurgeResult:
+    now = now or timezone.now()
+    ids = list(expired_clients(now=now, days=days).values_list("pk", flat=True))
+    referrals = Referral.objects.filter(client_id__in=ids).count()
+    if dry_run:
+        return PurgeResult(clients=len(ids), referrals=referrals)
+    for start in range(0, len(ids), BATCH):
+        _purge(ids[start : start + BATCH], now=now)
+    return PurgeResult(clients=len(ids), referrals=referrals)
+
+
+@transaction.atomic
+def _purge(client_ids: list[int], *, now: datetime) -> None:
+    # Checked again under lock: a client logged again since the list was made keeps their name.
+    locked = list(Client.objects.select_for_update().filter(pk__in=client_ids).values_list("pk", flat=True))
+    still = set(expired_clients(now=now).filter(pk__in=locked).values_list("pk", flat=True))
+    for client in Client.objects.filter(pk__in=still):
+        client.first_name = "Removed"
+        client.last_name = f"#{client.pk}"
+        client.aliases = ""
+        client.phone = ""
+        client.date_of_birth = None
+        client.search_name = ""
+        client.identity_removed_at = now
+        client.save(
+            update_fields=[
+                "first_name",
+                "last_name",
+                "aliases",
+                "phone",
+                "date_of_birth",
+                "search_name",
+                "identity_removed_at",
+            ]
+        )
+    referrals = Referral.objects.filter(client_id__in=still)
+    referrals.update(note="", location="", status_note="")
+    CaseEvent.objects.filter(referral__in=referrals).update(note="")
+    FollowUp.objects.filter(referral__in=referrals).update(note="")
+    Consent.objects.filter(client_id__in=still).update(signature_name=REMOVED, signature_drawing="", revocation_note="")
+    ClientMerge.objects.filter(survivor_id__in=still).update(merged_snapshot={})
+    _purge_stories(referrals)
+
+
+def _purge_stories(referrals: QuerySet[Referral]) -> None:
+    from reports.models import SuccessStory  # reports builds on referrals, not the other way
+
+    # A story the client agreed to share without their name stays, as agreed.
+    SuccessStory.objects.filter(referral__in=referrals, consent_to_share=False).update(text=REMOVED)
