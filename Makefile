@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 # The embedded default: SQLite and a filesystem Celery broker, no servers to install.
-DEMO_ENV = DEBUG=true DEMO_MODE=true REMINDER_SWEEP_MINUTES=1 DIGEST_CHECK_MINUTES=1 SITE_URL=http://localhost:$(PORT)
+DEMO_ENV = DEBUG=true DEMO_MODE=true REQUIRE_TWO_FACTOR=false REMINDER_SWEEP_MINUTES=1 DIGEST_CHECK_MINUTES=1 SITE_URL=http://localhost:$(PORT)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

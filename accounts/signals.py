@@ -5,12 +5,14 @@ from __future__ import annotations
 from axes.models import AccessFailureLog
 from django.http import HttpRequest
 
+from accounts import twofactor
 from accounts.sessions import mark_active
 
 
 def on_user_logged_in(sender, request: HttpRequest | None, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
         mark_active(request)
+        twofactor.decide_at_sign_in(request, user)
 
 
 def on_user_locked_out(sender, request: HttpRequest, username: str | None, ip_address: str | None, **kwargs) -> None:

@@ -11,4 +11,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChange.as_view(), name="password_change"),
+    path("two-factor/", views.two_factor, name="two_factor"),
+    path("two-factor/code/", views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/off/", views.two_factor_remove, name="two_factor_remove"),
 ]

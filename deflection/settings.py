@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "deflection",
     "accounts",
     "partners",
@@ -68,9 +70,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "deflection.middleware.AgencyTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.sessions.IdleSessionMiddleware",
+    "accounts.twofactor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
@@ -144,6 +148,14 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_ENABLE_ADMIN = False
 # Whom a locked-out or lost user should call, on the lockout and two-factor pages.
 SIGN_IN_HELP = env.str("SIGN_IN_HELP", default="")
+
+# Two-factor sign-in (accounts/twofactor.py): required of command staff and program
+# administrators whenever DEBUG is off; with DEBUG on (development, the demo that `make run`
+# starts) only if REQUIRE_TWO_FACTOR says so. Offered to everyone either way.
+REQUIRE_TWO_FACTOR = env.bool("REQUIRE_TWO_FACTOR", default=False) if DEBUG else True
+OTP_TOTP_ISSUER = "Deflection"
+# The admin may delete a lost phone's device, never read its key.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -19,3 +19,5 @@ WHITENOISE_AUTOREFRESH = True
 # Lockouts need the request at authentication, which the test client's login() does not
 # pass; the lockout tests (tests/test_signin_lockout.py) turn django-axes back on.
 AXES_ENABLED = False
+# The cast signs in with a password only; tests/test_signin_two_factor.py turns it on.
+REQUIRE_TWO_FACTOR = False

@@ -70,6 +70,10 @@ EXPECTED = {
     "reports:codebook": ("get", None, _expect({"command_a", "admin"})),
     # Each signed-in user's own sign-in settings.
     "password_change": ("get", None, _expect(EVERYONE)),
+    "two_factor": ("get", None, _expect(EVERYONE)),
+    # Nothing to verify for a session that owes no code: on to the user's home.
+    "two_factor_verify": ("get", None, _expect(EVERYONE, DONE)),
+    "two_factor_remove": ("post", {}, _expect(EVERYONE, DONE)),
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
