@@ -216,6 +216,10 @@ CSRF_COOKIE_SECURE = not DEBUG and not DEMO_MODE
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if (DEBUG or DEMO_MODE) else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+# Allows submitting the domain to browsers' preload list (only the owner of a whole domain can).
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=SECURE_HSTS_SECONDS > 0)
+# No script reads the CSRF cookie: forms and htmx send the token from the page.
+CSRF_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy: no inline script or style anywhere in the app (JavaScript lives in
