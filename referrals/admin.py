@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -52,7 +52,7 @@ class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
             raise PermissionDenied
         client = self.get_object(request, str(client_id))
         if client is None:
-            raise PermissionDenied
+            raise Http404
         rows = accounting_for_client(client)
         audit.record(
             request,

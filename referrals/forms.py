@@ -40,6 +40,25 @@ class PartnerChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """Several records picked by id; an id no database column can hold is an invalid choice.
+
+    (Django checks each id's type but hands ids beyond 64 bits to the database's IN (...),
+    where SQLite fails with an OverflowError: a server error for a tampered form.)
+    """
+
+    LARGEST = 2**63 - 1
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else []:
+            text = str(pk).strip()
+            if text.lstrip("-").isdigit() and abs(int(text)) > self.LARGEST:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": text[:20]}
+                )
+        return super()._check_values(value)
+
+
 class LogDeflectionForm(forms.Form):
     submission_token = forms.UUIDField(widget=forms.HiddenInput)
     search = forms.CharField(
@@ -325,7 +344,7 @@ class ConsentForm(forms.Form):
         widget=forms.RadioSelect,
     )
     to_referring_agency = forms.BooleanField(label=_("To the referring agency"), required=False, initial=True)
-    recipient_partners = forms.ModelMultipleChoiceField(
+    recipient_partners = IdsChoiceField(
         label=_("To these partners"),
         queryset=ServicePartner.objects.none(),
         required=False,

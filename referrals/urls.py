@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+import deflection.converters  # noqa: F401 (registers <id:...>)
 from referrals import views
 
 app_name = "referrals"
@@ -10,13 +11,13 @@ urlpatterns = [
     path("log/", views.log_deflection, name="log"),
     path("log/clients/", views.client_search, name="client_search"),
     path("mine/", views.my_deflections, name="mine"),
-    path("referrals/<int:referral_id>/", views.referral_detail, name="detail"),
-    path("referrals/<int:referral_id>/act/<slug:action>/", views.referral_act, name="act"),
-    path("referrals/<int:referral_id>/follow-ups/", views.follow_up_add, name="follow_up_add"),
-    path("referrals/<int:referral_id>/consent/", views.consent_new, name="consent_new"),
-    path("referrals/<int:referral_id>/consent-form.pdf", views.consent_pdf, name="consent_pdf"),
-    path("follow-ups/<int:follow_up_id>/done/", views.follow_up_done, name="follow_up_done"),
-    path("consents/<int:consent_id>/revoke/", views.consent_revoke, name="consent_revoke"),
-    path("clients/<int:client_id>/", views.client_detail, name="client"),
+    path("referrals/<id:referral_id>/", views.referral_detail, name="detail"),
+    path("referrals/<id:referral_id>/act/<slug:action>/", views.referral_act, name="act"),
+    path("referrals/<id:referral_id>/follow-ups/", views.follow_up_add, name="follow_up_add"),
+    path("referrals/<id:referral_id>/consent/", views.consent_new, name="consent_new"),
+    path("referrals/<id:referral_id>/consent-form.pdf", views.consent_pdf, name="consent_pdf"),
+    path("follow-ups/<id:follow_up_id>/done/", views.follow_up_done, name="follow_up_done"),
+    path("consents/<id:consent_id>/revoke/", views.consent_revoke, name="consent_revoke"),
+    path("clients/<id:client_id>/", views.client_detail, name="client"),
     path("queue/", views.partner_queue, name="queue"),
 ]

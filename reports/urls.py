@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+import deflection.converters  # noqa: F401 (registers <id:...>)
 from reports import views
 
 app_name = "reports"
@@ -12,7 +13,7 @@ urlpatterns = [
     path("my-record/", views.my_record, name="my_record"),
     path("digest/", views.digest_preview, name="digest_preview"),
     path("digest/send/", views.digest_send_now, name="digest_send"),
-    path("stories/new/<int:referral_id>/", views.story_new, name="story_new"),
+    path("stories/new/<id:referral_id>/", views.story_new, name="story_new"),
     path("export/", views.evaluation_export, name="export"),
     path("export/codebook/", views.codebook, name="codebook"),
 ]
