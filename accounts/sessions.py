@@ -9,6 +9,7 @@ goes back to the sign-in form instead of showing client names all night.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -34,6 +35,18 @@ def mark_active(request: HttpRequest) -> None:
     request.session[LAST_ACTIVE] = _now()
 
 
+def _to_sign_in(request: HttpRequest) -> HttpResponse:
+    if not request.headers.get("HX-Request"):
+        return redirect_to_login(request.get_full_path())
+    # htmx would follow a redirect inside the page (and use up the message there): have it
+    # load the sign-in page instead, to come back to the page the user was on.
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    here = urlunsplit(("", "", current.path or "/", current.query, ""))
+    response = HttpResponse(status=204)
+    response["HX-Redirect"] = redirect_to_login(here)["Location"]
+    return response
+
+
 class IdleSessionMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -47,7 +60,7 @@ class IdleSessionMiddleware:
                 messages.info(
                     request, _("You were signed out after %(minutes)d minutes without activity.") % {"minutes": minutes}
                 )
-                return redirect_to_login(request.get_full_path())
+                return _to_sign_in(request)
             # Saving the session also pushes its expiry (cookie and database) SESSION_COOKIE_AGE ahead.
             if idle >= RECORD_EVERY_SECONDS and not request.headers.get(BACKGROUND_HEADER):
                 mark_active(request)
