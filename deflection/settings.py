@@ -118,7 +118,7 @@ LOGOUT_REDIRECT_URL = "login"
 # django-axes first: it refuses a locked-out sign-in before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "deflection.backends.UserBackend",
 ]
 
 # Argon2 for new and changed passwords; the others only so that older hashes still verify
