@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import statistics
 import zoneinfo
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -532,21 +533,46 @@ def rollups_cover(scope: Scope) -> bool:
     return all(moment.astimezone(zone).time() == datetime.min.time() for moment in (scope.start, scope.end))
 
 
-def rollup_cells(scope: Scope, zone):
+def _wanted(scope: Scope, by: str | None = None) -> dict[str, bool]:
+    """Which of unit, pathway and partner a scope (and a grouping `by`) needs a row level
+    to keep apart; more than one: the cells themselves."""
+    wanted = {
+        "unit": scope.unit_id is not None or by == "unit",
+        "pathway": bool(scope.pathway) or by == "pathway",
+        "partner": scope.partner_id is not None or by == "partner",
+    }
+    return dict.fromkeys(wanted, True) if sum(wanted.values()) > 1 else wanted
+
+
+def _at_level(rows, scope: Scope, wanted: dict[str, bool]):
+    """The rows of one level (see DailyRollup), narrowed by the scope's filters."""
     from reports.models import DailyRollup
 
-    cells = DailyRollup.objects.filter(
-        agency_id=scope.agency_id,
-        day__gte=scope.start.astimezone(zone).date(),
-        day__lt=scope.end.astimezone(zone).date(),
-    )
+    every_unit = Q(unit_key=DailyRollup.ALL_UNITS)
+    rows = rows.exclude(every_unit) if wanted["unit"] else rows.filter(every_unit)
+    rows = rows.exclude(pathway="") if wanted["pathway"] else rows.filter(pathway="")
+    rows = rows.filter(partner__isnull=not wanted["partner"])
     if scope.unit_id is not None:
-        cells = cells.filter(unit_key=scope.unit_id)
+        rows = rows.filter(unit_key=scope.unit_id)
     if scope.pathway:
-        cells = cells.filter(pathway=scope.pathway)
+        rows = rows.filter(pathway=scope.pathway)
     if scope.partner_id is not None:
-        cells = cells.filter(partner_id=scope.partner_id)
-    return cells
+        rows = rows.filter(partner_id=scope.partner_id)
+    return rows
+
+
+def _days(scope: Scope, zone) -> dict[str, date]:
+    return {"day__gte": scope.start.astimezone(zone).date(), "day__lt": scope.end.astimezone(zone).date()}
+
+
+def rollup_cells(scope: Scope, zone, *, by: str | None = None):
+    """The DailyRollup rows of a scope, one level of them: the coarsest that holds the
+    scope's filters and `by` (the dimension the caller groups by), so that summing them
+    counts every referral once."""
+    from reports.models import DailyRollup
+
+    cells = DailyRollup.objects.filter(agency_id=scope.agency_id, **_days(scope, zone))
+    return _at_level(cells, scope, _wanted(scope, by))
 
 
 def totals_from_rollups(scope: Scope, zone) -> Totals:
@@ -582,7 +608,7 @@ def savings_from(totals: Totals, agency: Agency) -> Savings:
 def weekly_by_pathway_from_rollups(scope: Scope, zone) -> list[tuple[date, dict[str, int]]]:
     weeks: dict[date, dict[str, int]] = {}
     for day, pathway, n in (
-        rollup_cells(scope, zone).values_list("day", "pathway").annotate(n=Sum("deflections")).order_by()
+        rollup_cells(scope, zone, by="pathway").values_list("day", "pathway").annotate(n=Sum("deflections")).order_by()
     ):
         if not n:
             continue  # a cell of cancelled referrals only
@@ -594,7 +620,7 @@ def weekly_by_pathway_from_rollups(scope: Scope, zone) -> list[tuple[date, dict[
 
 def partner_counts_from_rollups(scope: Scope, zone) -> dict[int, dict[str, int]]:
     rows = (
-        rollup_cells(scope, zone)
+        rollup_cells(scope, zone, by="partner")
         .values("partner_id")
         .annotate(received=Sum("deflections"), accepted=Sum("accepted"), intake=Sum("intake"))
     )
@@ -688,7 +714,10 @@ def weekly_participation_from_rollups(*, scope: Scope, tz) -> list[tuple[date, P
     n_active = active.count()
     since = (scope.start - PARTICIPATION_WINDOW).astimezone(tz).date()
     until = scope.end.astimezone(tz).date()
-    last_day: dict[tuple[int, date], date] = {}
+    # Per week: the officers who deflected in it, and those who did on its Saturday or
+    # Sunday (a 30-day window ending on a Monday starts on the Saturday five weeks before).
+    in_week: dict[date, set[int]] = {}
+    weekend: dict[date, set[int]] = {}
     for officer, week, day in (
         _officer_days(scope.agency_id, scope.unit_id)
         .filter(day__gte=since, day__lt=until)
@@ -697,18 +726,18 @@ def weekly_participation_from_rollups(*, scope: Scope, tz) -> list[tuple[date, P
         .annotate(last=Max("day"))
         .order_by()
     ):
-        last_day[(officer, _as_date(week))] = day
+        monday = _as_date(week)
+        in_week.setdefault(monday, set()).add(officer)
+        if day.weekday() >= 5:
+            weekend.setdefault(monday, set()).add(officer)
+    if PARTICIPATION_WINDOW != timedelta(days=30):
+        raise NotImplementedError("the week arithmetic below is for a 30-day window")
     result = []
     for monday in _mondays(scope, tz):
-        week_end = _midnight(monday + timedelta(days=7), tz)
-        # Wall-clock arithmetic, as the definition's: the window starts at a midnight.
-        window_start = (week_end - PARTICIPATION_WINDOW).date()
-        end = week_end.date()
-        officers = {
-            officer
-            for (officer, week), day in last_day.items()
-            if week < end and day >= window_start and week + timedelta(days=6) >= window_start
-        }
+        week_end = monday + timedelta(days=7)
+        officers = set(weekend.get(week_end - timedelta(days=35), ()))
+        for weeks_back in range(1, 5):
+            officers |= in_week.get(week_end - timedelta(weeks=weeks_back), set())
         result.append((monday, Participation(participating=len(officers), active=n_active)))
     return result
 
@@ -733,15 +762,35 @@ def facts(scope: Scope, zone):
 
 
 def retention_from_rollups(scope: Scope, zone, *, now: datetime) -> dict[int, Retention]:
-    """retention() for 30, 60 and 90 days in one query over the scope's facts."""
-    sums = {}
-    for days in RETENTION_DAYS:
-        come_due = Q(intake_at__isnull=False, intake_at__lte=now - timedelta(days=days))
-        sums[f"due_{days}"] = Count("id", filter=come_due)
-        sums[f"retained_{days}"] = Count("id", filter=come_due & Q(**{f"retained_{days}": True}))
-    totals = facts(scope, zone).aggregate(**sums)
+    """retention() for 30, 60 and 90 days: intakes of the days before the day each
+    checkpoint's cut-off falls in from RetentionRollup, that day's to the minute from
+    ReferralFact. A scope with two or more filters has no RetentionRollup level: it counts
+    its facts."""
+    from reports.models import RetentionRollup
+
+    cuts = {days: now - timedelta(days=days) for days in RETENTION_DAYS}
+    wanted = _wanted(scope)
+    if all(wanted.values()):
+        found = Counter()
+    else:
+        sums = {}
+        for days, cut in cuts.items():
+            whole_days = Q(intake_day__lt=cut.astimezone(zone).date())
+            sums[f"due_{days}"] = Sum("intake", filter=whole_days)
+            sums[f"retained_{days}"] = Sum(f"retained_{days}", filter=whole_days)
+        rows = _at_level(RetentionRollup.objects.filter(agency_id=scope.agency_id, **_days(scope, zone)), scope, wanted)
+        found = Counter({name: n or 0 for name, n in rows.aggregate(**sums).items()})
+    edges, counts = Q(), {}
+    for days, cut in cuts.items():
+        # The facts still to count: all of them, or the cut-off's own day up to the minute.
+        since = _midnight(cut.astimezone(zone).date(), zone) if not all(wanted.values()) else None
+        come_due = Q(intake_at__lte=cut) if since is None else Q(intake_at__gte=since, intake_at__lte=cut)
+        edges |= come_due
+        counts[f"due_{days}"] = Count("id", filter=come_due)
+        counts[f"retained_{days}"] = Count("id", filter=come_due & Q(**{f"retained_{days}": True}))
+    found.update(facts(scope, zone).filter(edges).aggregate(**counts))
     return {
-        days: Retention(days=days, due=totals[f"due_{days}"], retained=totals[f"retained_{days}"])
+        days: Retention(days=days, due=found[f"due_{days}"], retained=found[f"retained_{days}"])
         for days in RETENTION_DAYS
     }
 

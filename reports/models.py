@@ -163,13 +163,27 @@ class DailyRollup(models.Model):
     """Counts of referrals per agency, day (agency time, by when the deflection happened),
     unit, pathway and partner: what dashboards read, so their cost stays flat as the
     referrals grow. Kept up to date from the case events casework writes (see
-    reports/rollups.py); `manage.py rollups_rebuild` rebuilds them from the referrals."""
+    reports/rollups.py); `manage.py rollups_rebuild` rebuilds them from the referrals.
+
+    Besides the cells of one unit, pathway and partner, each day has the same counts summed
+    over all of them (unit ALL_UNITS, pathway "", no partner), per unit alone, per pathway
+    alone and per partner alone: at a million referrals a day has hundreds of cells, and the
+    dashboard without filters reads one row per day (or per pathway or partner) instead."""
+
+    ALL_UNITS = -1
 
     agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
-    unit_key = models.IntegerField(default=0, help_text="The officer's unit id; 0 for none.")
-    pathway = models.CharField(max_length=25)
-    partner = models.ForeignKey("partners.ServicePartner", on_delete=models.CASCADE, related_name="+")
+    unit_key = models.IntegerField(default=0, help_text="The officer's unit id; 0 for none; -1 for all units.")
+    pathway = models.CharField(max_length=25, blank=True, help_text="Empty for all pathways.")
+    partner = models.ForeignKey(
+        "partners.ServicePartner",
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="Empty for all partners.",
+    )
     logged = models.PositiveIntegerField(default=0)
     deflections = models.PositiveIntegerField(default=0)  # logged less cancelled
     accepted = models.PositiveIntegerField(default=0)
@@ -194,6 +208,9 @@ class RollupState(models.Model):
 
     agency = models.OneToOneField("deflection.Agency", on_delete=models.CASCADE, related_name="+")
     refreshed_until = models.DateTimeField()
+    # Ids of the case events of the last refresh that the next one sees again (its margin):
+    # their days are counted already.
+    taken_in = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.refreshed_until:%Y-%m-%d %H:%M}"
@@ -239,7 +256,39 @@ class ReferralFact(models.Model):
     reject_reason = models.CharField(max_length=200, null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["agency", "day"], name="fact_agency_day")]
+        indexes = [
+            models.Index(fields=["agency", "day"], name="fact_agency_day"),
+            # Retention: the intakes whose checkpoint comes due on the day being asked about.
+            models.Index(fields=["agency", "intake_at"], name="fact_agency_intake"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.day} · {self.pathway}"
+
+
+class RetentionRollup(models.Model):
+    """Intakes per agency, day of the deflection and day of the intake, with how many were
+    still engaged at each retention check, summed over every unit, pathway and partner,
+    and per unit alone, pathway alone and partner alone (the levels of DailyRollup; a
+    scope with two or more filters reads ReferralFact). A checkpoint has come due for the
+    intake days before the day `now - 30/60/90 days` falls in; that one day is counted
+    from ReferralFact to the minute."""
+
+    agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    unit_key = models.IntegerField(default=DailyRollup.ALL_UNITS)
+    pathway = models.CharField(max_length=25, blank=True)
+    partner = models.ForeignKey(
+        "partners.ServicePartner", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    intake_day = models.DateField()
+    intake = models.PositiveIntegerField(default=0)
+    retained_30 = models.PositiveIntegerField(default=0)
+    retained_60 = models.PositiveIntegerField(default=0)
+    retained_90 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["agency", "day"], name="retention_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} · {self.day} · intake {self.intake_day}"

@@ -24,10 +24,12 @@ from django.utils import timezone
 
 from deflection.models import Agency
 from referrals.models import CaseEvent, FollowUp, Referral
-from reports.models import DailyRollup, OfficerDay, ReferralFact, RollupState
+from reports.models import DailyRollup, OfficerDay, ReferralFact, RetentionRollup, RollupState
 
 MARGIN = timedelta(minutes=10)
 NOT_CANCELLED = ~Q(status=Referral.Status.CANCELLED)
+ROLLUPS = (DailyRollup, OfficerDay, ReferralFact, RetentionRollup)
+COUNTS = ("logged", "deflections", "accepted", "intake", "naloxone", "charged", "charged_minutes", "reengagements")
 
 
 def _day_ranges(days: set[date], zone) -> Q:
@@ -62,6 +64,58 @@ def _engaged(days: int) -> Exists:
 def _hours(start: datetime, end: datetime | None) -> float | None:
     # The same arithmetic as the definitions in reports/metrics.py, so medians agree exactly.
     return None if end is None else (end - start).total_seconds() / 3600
+
+
+def _summed_over_dimensions(cells: list[DailyRollup]) -> list[DailyRollup]:
+    """Each day's cells summed over every unit, pathway and partner, and per each alone."""
+    sums: dict[tuple, DailyRollup] = {}
+    for cell in cells:
+        for unit_key, pathway, partner_id in (
+            (DailyRollup.ALL_UNITS, "", None),
+            (cell.unit_key, "", None),
+            (DailyRollup.ALL_UNITS, cell.pathway, None),
+            (DailyRollup.ALL_UNITS, "", cell.partner_id),
+        ):
+            key = (cell.day, unit_key, pathway, partner_id)
+            total = sums.get(key)
+            if total is None:
+                total = sums[key] = DailyRollup(
+                    agency_id=cell.agency_id, day=cell.day, unit_key=unit_key, pathway=pathway, partner_id=partner_id
+                )
+            for name in COUNTS:
+                setattr(total, name, getattr(total, name) + getattr(cell, name))
+    return list(sums.values())
+
+
+def _retention_sums(facts: list[ReferralFact], zone) -> list[RetentionRollup]:
+    """Intakes and retention by day and intake day, at the levels of DailyRollup."""
+    sums: dict[tuple, RetentionRollup] = {}
+    for fact in facts:
+        if fact.intake_at is None:
+            continue
+        intake_day = fact.intake_at.astimezone(zone).date()
+        for unit_key, pathway, partner_id in (
+            (DailyRollup.ALL_UNITS, "", None),
+            (fact.unit_key, "", None),
+            (DailyRollup.ALL_UNITS, fact.pathway, None),
+            (DailyRollup.ALL_UNITS, "", fact.partner_id),
+        ):
+            key = (fact.day, intake_day, unit_key, pathway, partner_id)
+            row = sums.get(key)
+            if row is None:
+                row = sums[key] = RetentionRollup(
+                    agency_id=fact.agency_id,
+                    day=fact.day,
+                    intake_day=intake_day,
+                    unit_key=unit_key,
+                    pathway=pathway,
+                    partner_id=partner_id,
+                )
+            row.intake += 1
+            row.retained_30 += fact.retained_30
+            row.retained_60 += fact.retained_60
+            row.retained_90 += fact.retained_90
+    return list(sums.values())
 
 
 def _recount(agency: Agency, days: set[date]) -> None:
@@ -103,6 +157,7 @@ def _recount(agency: Agency, days: set[date]) -> None:
         )
         for row in rows
     ]
+    cells += _summed_over_dimensions(cells)
     deflections = referrals.filter(NOT_CANCELLED)
     officer_days = [
         OfficerDay(agency=agency, day=row["day"], officer_id=row["officer_id"], deflections=row["n"])
@@ -146,30 +201,48 @@ def _recount(agency: Agency, days: set[date]) -> None:
         )
         for occurred, unit_id, pathway, partner_id, accepted, intake, status, reason, r30, r60, r90 in fact_rows
     ]
+    retention = _retention_sums(facts, zone)
     with transaction.atomic():
-        for model in (DailyRollup, OfficerDay, ReferralFact):
+        for model in ROLLUPS:
             model.objects.filter(agency=agency, day__in=days).delete()
         DailyRollup.objects.bulk_create(cells, batch_size=2000)
         OfficerDay.objects.bulk_create(officer_days, batch_size=2000)
         ReferralFact.objects.bulk_create(facts, batch_size=2000)
+        RetentionRollup.objects.bulk_create(retention, batch_size=2000)
 
 
 def rollups_refresh(*, agency: Agency, now: datetime | None = None) -> int:
     """Take in the case events since the last refresh; returns how many days were recounted."""
     now = now or timezone.now()
-    state = RollupState.objects.filter(agency=agency).first()
-    if state is None:
-        rollups_rebuild(agency=agency, now=now)
-        return -1
+    with transaction.atomic():
+        # One refresh at a time per agency: a second dashboard load waits, then finds the
+        # events taken in, instead of recounting the same days beside the first.
+        state = RollupState.objects.select_for_update().filter(agency=agency).first()
+        if state is None:
+            rollups_rebuild(agency=agency, now=now)
+            return -1
+        return _take_in_events(agency, state, now)
+
+
+def _take_in_events(agency: Agency, state: RollupState, now: datetime) -> int:
     zone = zoneinfo.ZoneInfo(agency.timezone)
-    changed = (
+    events = (
         CaseEvent.objects.filter(referral__agency=agency, created_at__gt=state.refreshed_until - MARGIN)
-        .values_list("referral__occurred_at", flat=True)
-        .distinct()
+        .values_list("pk", "created_at", "referral__occurred_at")
+        .order_by()
     )
-    days = {moment.astimezone(zone).date() for moment in changed}
+    # The margin brings back events an earlier refresh took in already: their days were
+    # recounted after they committed, so only events not seen before call for a recount.
+    # (Without this, every dashboard load for ten minutes after casework recounted its days.)
+    seen = set(state.taken_in)
+    days, taken_in = set(), []
+    for pk, created_at, occurred_at in events:
+        if pk not in seen:
+            days.add(occurred_at.astimezone(zone).date())
+        if created_at > now - MARGIN:
+            taken_in.append(pk)  # the next refresh's window still holds it
     _recount(agency, days)
-    RollupState.objects.filter(pk=state.pk).update(refreshed_until=now)
+    RollupState.objects.filter(pk=state.pk).update(refreshed_until=now, taken_in=taken_in)
     return len(days)
 
 
@@ -178,8 +251,13 @@ def rollups_rebuild(*, agency: Agency, now: datetime | None = None) -> None:
     now = now or timezone.now()
     zone = zoneinfo.ZoneInfo(agency.timezone)
     first = Referral.objects.filter(agency=agency).order_by("occurred_at").values_list("occurred_at", flat=True).first()
+    # Events already committed are counted by the rebuild: the next refresh need not
+    # recount their days again (see _take_in_events).
+    taken_in = list(
+        CaseEvent.objects.filter(referral__agency=agency, created_at__gt=now - MARGIN).values_list("pk", flat=True)
+    )
     with transaction.atomic():
-        for model in (DailyRollup, OfficerDay, ReferralFact):
+        for model in ROLLUPS:
             model.objects.filter(agency=agency).delete()
         if first is not None:
             day, last = first.astimezone(zone).date(), now.astimezone(zone).date() + timedelta(days=1)
@@ -187,7 +265,7 @@ def rollups_rebuild(*, agency: Agency, now: datetime | None = None) -> None:
                 month_end = min(last, day + timedelta(days=31))
                 _recount(agency, {day + timedelta(days=i) for i in range((month_end - day).days + 1)})
                 day = month_end + timedelta(days=1)
-        RollupState.objects.update_or_create(agency=agency, defaults={"refreshed_until": now})
+        RollupState.objects.update_or_create(agency=agency, defaults={"refreshed_until": now, "taken_in": taken_in})
 
 
 def rollups_refresh_all() -> int:
