@@ -645,6 +645,9 @@ def rebuild_rollups() -> float | None:
     call_command("rollups_rebuild")
     elapsed = time.perf_counter() - started
     print(f"rollups_rebuild: {elapsed:.1f} s", flush=True)
+    # The rollup tables were just rewritten: without autovacuum (see vacuum_analyze) the
+    # planner would have no statistics for them, unlike on a server where it runs.
+    vacuum_analyze()
     return elapsed
 
 
