@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 def _production_env(tmp_path: Path) -> dict[str, str]:
     """The environment .env.example documents for production, with a real secret key and a
     database that needs no server (the checks do not query it)."""
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    # Not the test run's own: its settings module, nor the browser tests' async switch.
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     for line in (ROOT / ".env.example").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             name, _, value = line.partition("=")
