@@ -90,6 +90,10 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     device = twofactor.confirmed_device(user)
     if request.session.get(twofactor.PENDING) != twofactor.VERIFY or device is None:
+        # Nothing to verify, or the phone was removed meanwhile (a lost phone reset by the
+        # program manager): what is owed now is decided afresh.
+        if device is None:
+            twofactor.decide_at_sign_in(request, user)
         return redirect(_next_or(request, "home"))
     form = CodeForm(request.POST or None)
     if form.is_valid():

@@ -212,6 +212,24 @@ def test_the_test_casts_password_sign_in_still_reaches_every_home(cast):
     assert cast.login("admin").get("/admin/").status_code == 200
 
 
+def test_a_lost_phone_reset_by_the_program_manager_means_setting_up_a_new_one(cast, required):
+    give_phone(cast.command_a)
+    client = sign_in("command_a")
+    assert _location(client.get("/reports/command/")).startswith("/accounts/two-factor/code/")
+
+    admin_key = give_phone(cast.admin)
+    admin = sign_in("admin")
+    admin.post("/accounts/two-factor/code/", {"code": code_for(admin_key)})
+    device = TOTPDevice.objects.get(user=cast.command_a)
+    page = admin.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    assert "command_a" in page and device.key not in page
+    admin.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert not TOTPDevice.objects.filter(user=cast.command_a).exists()
+
+    assert _location(client.get("/accounts/two-factor/code/?next=/reports/command/")) == "/reports/command/"
+    assert _location(client.get("/reports/command/")).startswith("/accounts/two-factor/?next=")
+
+
 # --- Offered to everyone ------------------------------------------------------------------
 
 
