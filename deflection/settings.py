@@ -31,7 +31,7 @@ SECRET_KEY = env.str("SECRET_KEY", default="")
 SECRET_KEY_IS_SET = bool(SECRET_KEY)
 if not SECRET_KEY:
     SECRET_KEY = (
-        "insecure-development-key-do-not-use-in-production"  # noqa: S105
+        "insecure-development-key-do-not-use-in-production"  # noqa: S105 (development and demo only)
         if (DEBUG or DEMO_MODE)
         else secrets.token_urlsafe(50)
     )
@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the client's address behind trusted proxies, for the audit trail and the lockout.
+    "deflection.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -240,7 +242,11 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of the app (each appends to X-Forwarded-For). 0: reached
+# directly, and forwarded headers, which anyone can send, are ignored (deflection/proxy.py).
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+if PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Celery. REDIS_URL switches the broker to Redis; without it a filesystem broker
 # needs no server, so `make run` works on a bare machine.
@@ -285,6 +291,9 @@ DEFLECTION = {
     "PAGE_SIZE": 25,
     # A follow-up due within this many hours is reminded ("due soon").
     "REMIND_AHEAD_HOURS": env.int("REMIND_AHEAD_HOURS", default=12),
+    # `manage.py purge_expired` (nightly) removes the identity of a client with no activity
+    # for this many days; their referrals stay, de-identified, in every figure.
+    "CLIENT_RETENTION_DAYS": env.int("CLIENT_RETENTION_DAYS", default=7 * 365),
 }
 # The key of the evaluation export's pseudonymous ids. Keep it stable (ids change with
 # it) and secret (with it and the database, ids could be matched to rows).

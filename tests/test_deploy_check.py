@@ -34,7 +34,7 @@ def test_the_production_environment_passes_the_deployment_checks_without_a_warni
     env = _production_env(tmp_path)
     assert env["DEBUG"] == "false" and env["DEMO_MODE"] == "false"
     # Our own interpreter and fixed arguments: nothing untrusted is executed.
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(  # noqa: S603 (our own interpreter, fixed arguments)
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=env,

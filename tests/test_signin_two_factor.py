@@ -285,7 +285,7 @@ def _require_two_factor(env: dict[str, str]) -> str:
     }
     code = "from deflection import settings; print(settings.REQUIRE_TWO_FACTOR)"
     # Our own interpreter and fixed arguments: nothing untrusted is executed.
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(  # noqa: S603 (our own interpreter, fixed arguments)
         [sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
