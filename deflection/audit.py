@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -56,20 +57,51 @@ def record(request: HttpRequest, *, action: str, what: str, subjects: Iterable[S
         )
         if last == digest:
             return
-    common = {
-        "at": now,
-        "user": user,
-        "role": user.role,
-        "agency_id": user.agency_id,
-        "partner_id": user.partner_id,
-        "action": action,
-        "what": what[:100],
-        "address": client_address(request),
-        "list_digest": digest,
-    }
-    AccessEvent.objects.bulk_create(
-        [AccessEvent(client_id=client_id, referral_id=referral_id, **common) for client_id, referral_id in unique]
+    row = (
+        now,
+        user.pk,
+        user.role,
+        user.agency_id,
+        user.partner_id,
+        action,
+        what[:100],
+        client_address(request),
+        digest,
     )
+    _insert([(*row, client_id, referral_id) for client_id, referral_id in unique])
+
+
+# The columns record() writes, in order; the rest of the row is the database's default (id).
+_COLUMNS = [
+    "at",
+    "user_id",
+    "role",
+    "agency_id",
+    "partner_id",
+    "action",
+    "what",
+    "address",
+    "list_digest",
+    "client_id",
+    "referral_id",
+]
+
+
+def _insert(rows: list[tuple]) -> None:
+    """One multi-row INSERT. Search as you type records up to eight clients a keystroke:
+    building the rows as model instances cost more than writing them."""
+    fields = {f.attname: f for f in AccessEvent._meta.concrete_fields}
+    prepared = [fields[name] for name in _COLUMNS]
+    params: list[object] = []
+    for row in rows:
+        params += [field.get_db_prep_save(value, connection) for field, value in zip(prepared, row, strict=True)]
+    table = connection.ops.quote_name(AccessEvent._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(fields[name].column) for name in _COLUMNS)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"] * len(rows))
+    # Names from the model's own metadata and placeholders only: no value is in the text.
+    sql = f"INSERT INTO {table} ({columns}) VALUES {values}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _order(subject: Subject) -> tuple[int, int]:
