@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -222,9 +222,8 @@ def unit_roster(*, agency_id: int, unit_id: int, now: datetime | None = None) ->
     """A supervisor's officers and whether each has deflected in the last 30 days:
     participation, alphabetical, never a ranking or a count."""
     now = now or timezone.now()
-    since = now - timedelta(days=30)
-    recent = set(
-        metrics.deflections_qs(metrics.Scope(agency_id, since, now, unit_id)).values_list("officer_id", flat=True)
+    recent = metrics.officers_deflecting_from_rollups(
+        agency_id=agency_id, since=now - metrics.PARTICIPATION_WINDOW, until=now, unit_id=unit_id
     )
     officers = Officer.objects.filter(agency_id=agency_id, unit_id=unit_id, is_active=True).order_by("display_name")
     return [(o.display_name, o.pk in recent) for o in officers]

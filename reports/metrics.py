@@ -678,11 +678,11 @@ def _officer_days(agency_id: int, unit_id: int | None):
     return rows.filter(officer__unit_id=unit_id) if unit_id is not None else rows
 
 
-def participation_from_rollups(*, agency_id: int, at: datetime, unit_id: int | None = None) -> Participation:
-    """officer_participation() from who deflected on each whole day of the 30, plus the
-    referrals of the two part days at its ends (a few hundred rows at most)."""
+def officers_deflecting_from_rollups(*, agency_id: int, since: datetime, until: datetime, unit_id: int | None = None):
+    """The officers with a deflection in [since, until): the whole days from the
+    officer-days, the part days at either end from their referrals (a day's at most)."""
     zone = _zone(agency_id)
-    first, last, pieces = _whole_days(at - PARTICIPATION_WINDOW, at, zone)
+    first, last, pieces = _whole_days(since, until, zone)
     officers = set(
         _officer_days(agency_id, unit_id)
         .filter(day__gte=first, day__lt=last)
@@ -692,10 +692,18 @@ def participation_from_rollups(*, agency_id: int, at: datetime, unit_id: int | N
     )
     if pieces:
         edges = Q()
-        for since, until in pieces:
-            edges |= Q(occurred_at__gte=since, occurred_at__lt=until)
+        for start, end in pieces:
+            edges |= Q(occurred_at__gte=start, occurred_at__lt=end)
         qs = deflections_qs(Scope(agency_id, unit_id=unit_id)).filter(edges)
         officers.update(qs.values_list("officer_id", flat=True).distinct().order_by())
+    return officers
+
+
+def participation_from_rollups(*, agency_id: int, at: datetime, unit_id: int | None = None) -> Participation:
+    """officer_participation() from the officer-days."""
+    officers = officers_deflecting_from_rollups(
+        agency_id=agency_id, since=at - PARTICIPATION_WINDOW, until=at, unit_id=unit_id
+    )
     active = Officer.objects.filter(agency_id=agency_id, is_active=True)
     if unit_id is not None:
         active = active.filter(unit_id=unit_id)

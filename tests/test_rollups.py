@@ -13,6 +13,7 @@ from django.core.management import call_command
 from referrals import services
 from referrals.models import FollowUp, Pathway, Referral
 from reports import metrics
+from reports.dashboard import unit_roster
 from reports.models import DailyRollup, RetentionRollup
 from reports.rollups import rollups_rebuild, rollups_refresh
 from tests.factories.core import UnitFactory, UserFactory
@@ -136,6 +137,21 @@ def test_participation_from_the_rollups_at_any_moment(cast, history):
             at = datetime(2026, 8, 1, tzinfo=TZ) + timedelta(days=day, hours=day % 24, minutes=7 * day % 60)
             expected = metrics.officer_participation(agency_id=cast.agency_a.pk, at=at, unit_id=unit_id)
             assert metrics.participation_from_rollups(agency_id=cast.agency_a.pk, at=at, unit_id=unit_id) == expected
+
+
+def test_the_supervisors_roster_reads_the_officer_days(cast, history):
+    unit = history["patrol"]
+    seen = set()
+    for now in MOMENTS:
+        recent = set(
+            metrics.deflections_qs(metrics.Scope(cast.agency_a.pk, now - timedelta(days=30), now, unit.pk)).values_list(
+                "officer__display_name", flat=True
+            )
+        )
+        roster = unit_roster(agency_id=cast.agency_a.pk, unit_id=unit.pk, now=now)
+        assert roster == [(name, name in recent) for name, _deflected in roster]
+        seen |= {deflected for _name, deflected in roster}
+    assert seen == {True, False}  # both answers occur at these moments
 
 
 def test_the_rollups_follow_casework_as_it_happens(cast, history):
