@@ -841,20 +841,77 @@ def _median(rows, field: str, *, by: str | None = None) -> dict:
     return {group: statistics.median(v) for group, v in values.items()}
 
 
+def _middle_positions(n: int) -> tuple[int, int]:
+    """The 0-based positions of the middle value(s) of n sorted values (equal when n is odd)."""
+    return (n - 1) // 2, n // 2
+
+
+def _median_from_histogram(scope: Scope, zone, measure: str, *, by: str | None = None) -> dict:
+    """The exact median of hours to intake or to accept (per partner with by="partner"), from
+    HoursHistogram: sum the bins over the days to find the bin(s) of the middle value(s) and
+    their place in them, then read the exact hours of only those bins from ReferralFact.
+    Equal to statistics.median over every value (bins are ordered as their values are).
+    Two queries whatever the data; a scope with more filters than a histogram level holds
+    reads its facts."""
+    from reports.models import HoursHistogram
+
+    field, bin_field = f"hours_to_{measure}", f"{measure}_bin"
+    wanted = _wanted(scope, by)
+    if all(wanted.values()) or (measure == HoursHistogram.Measure.ACCEPT and by != "partner"):
+        return _median(facts(scope, zone), field, by="partner_id" if by else None)
+    group = "partner_id" if by == "partner" else None
+    levels = _at_level(
+        HoursHistogram.objects.filter(agency_id=scope.agency_id, measure=measure, **_days(scope, zone)), scope, wanted
+    )
+    counts: dict = {}
+    for *key, bin_, n in levels.values_list(*([group] if group else []), "bin").annotate(total=Sum("n")).order_by():
+        counts.setdefault(key[0] if group else None, {})[bin_] = n
+    # Per group: where each middle value is, as (bin, index within the bin).
+    places: dict = {}
+    for key, bins in counts.items():
+        wanted_positions = _middle_positions(sum(bins.values()))
+        found, seen = [], 0
+        for bin_ in sorted(bins):
+            for position in wanted_positions:
+                if seen <= position < seen + bins[bin_]:
+                    found.append((bin_, position - seen))
+            seen += bins[bin_]
+        places[key] = found
+    if not places:
+        return {}
+    read = Q()
+    for key, found in places.items():
+        for bin_ in {bin_ for bin_, _i in found}:
+            read |= Q(**{bin_field: bin_}, **({group: key} if group else {}))
+    values: dict = {}
+    for *key, bin_, value in facts(scope, zone).filter(read).values_list(*([group] if group else []), bin_field, field):
+        values.setdefault((key[0] if group else None, bin_), []).append(value)
+    for held in values.values():
+        held.sort()
+    medians = {}
+    for key, ((low_bin, low), (high_bin, high)) in places.items():
+        a, b = values[(key, low_bin)][low], values[(key, high_bin)][high]
+        medians[key] = a if (low_bin, low) == (high_bin, high) else (a + b) / 2
+    return medians
+
+
 def median_hours_to_intake_from_rollups(scope: Scope, zone) -> float | None:
-    return _median(facts(scope, zone), "hours_to_intake").get(None)
+    return _median_from_histogram(scope, zone, "intake").get(None)
 
 
 def partner_medians_from_rollups(scope: Scope, zone) -> dict[int, float]:
     """Median hours to accept per partner."""
-    return _median(facts(scope, zone), "hours_to_accept", by="partner_id")
+    return _median_from_histogram(scope, zone, "accept", by="partner")
 
 
 def partner_rejections_from_rollups(scope: Scope, zone) -> list[tuple[int, str, int]]:
-    return list(
-        facts(scope, zone)
-        .filter(reject_reason__isnull=False)
-        .values_list("partner_id", "reject_reason")
-        .annotate(n=Count("id"))
-        .order_by("-n", "reject_reason")
-    )
+    """Rejections per partner and reason, most first: from RejectionRollup (kept per partner
+    alone), or the facts for a scope with a unit or pathway filter."""
+    from reports.models import RejectionRollup
+
+    wanted = _wanted(scope, "partner")
+    if all(wanted.values()):
+        rows = facts(scope, zone).filter(reject_reason__isnull=False).values_list("partner_id", "reject_reason")
+        return list(rows.annotate(n=Count("id")).order_by("-n", "reject_reason"))
+    rows = _at_level(RejectionRollup.objects.filter(agency_id=scope.agency_id, **_days(scope, zone)), scope, wanted)
+    return list(rows.values_list("partner_id", "reason").annotate(n=Sum("n")).order_by("-n", "reason"))

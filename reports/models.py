@@ -254,12 +254,19 @@ class ReferralFact(models.Model):
     retained_90 = models.BooleanField(default=False)
     # The status reason of a rejected referral ("" if none was given); None if not rejected.
     reject_reason = models.CharField(max_length=200, null=True, blank=True)
+    # The HoursHistogram bins of the two hours (reports.rollups.hours_bin): a median reads
+    # the exact hours of one bin only, found by these.
+    accept_bin = models.SmallIntegerField(null=True)
+    intake_bin = models.SmallIntegerField(null=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["agency", "day"], name="fact_agency_day"),
             # Retention: the intakes whose checkpoint comes due on the day being asked about.
             models.Index(fields=["agency", "intake_at"], name="fact_agency_intake"),
+            # Medians: the hours inside the bin that holds the middle value, over the days.
+            models.Index(fields=["agency", "intake_bin", "day"], name="fact_agency_intake_bin"),
+            models.Index(fields=["agency", "accept_bin", "day"], name="fact_agency_accept_bin"),
         ]
 
     def __str__(self) -> str:
@@ -292,3 +299,63 @@ class RetentionRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.day} · intake {self.intake_day}"
+
+
+class HoursHistogram(models.Model):
+    """How many deflections of a day took how long, in bins of hours (reports.rollups.hours_bin:
+    an hour wide up to 12 hours, then about 8% of the hours): a median sums the bins of its
+    days to find the bin holding the middle value(s), then reads only that bin's exact hours
+    from ReferralFact, so it costs days x bins plus one bin's rows, not every referral.
+
+    Hours to intake are kept summed over every unit, pathway and partner, and per unit alone,
+    pathway alone and partner alone (the levels of DailyRollup); hours to accept per partner
+    alone, the only level the partner scorecard reads. A scope with two or more filters
+    reads ReferralFact (the cells would hold about one value per bin: no saving)."""
+
+    class Measure(models.TextChoices):
+        ACCEPT = "accept", "hours to accept"
+        INTAKE = "intake", "hours to intake"
+
+    agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    measure = models.CharField(max_length=6, choices=Measure.choices)
+    unit_key = models.IntegerField(default=DailyRollup.ALL_UNITS)
+    pathway = models.CharField(max_length=25, blank=True)
+    partner = models.ForeignKey(
+        "partners.ServicePartner", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    bin = models.SmallIntegerField()
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # A level's days are found by equality on the level's columns, then the day range.
+        indexes = [
+            models.Index(
+                fields=["agency", "measure", "unit_key", "pathway", "partner", "day"], name="histogram_level_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} · {self.day} · {self.measure} bin {self.bin}"
+
+
+class RejectionRollup(models.Model):
+    """Rejected deflections per agency, day, partner and reason ("" if none was given): the
+    partner scorecard's rejection reasons. Per partner alone (the level it reads); a scope
+    with a unit or pathway filter counts ReferralFact."""
+
+    agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    unit_key = models.IntegerField(default=DailyRollup.ALL_UNITS)
+    pathway = models.CharField(max_length=25, blank=True)
+    partner = models.ForeignKey(
+        "partners.ServicePartner", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["agency", "day"], name="rejection_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} · {self.day} · {self.reason}"

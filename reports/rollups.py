@@ -15,6 +15,7 @@ which write no events).
 from __future__ import annotations
 
 import zoneinfo
+from bisect import bisect_right
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -24,12 +25,38 @@ from django.utils import timezone
 
 from deflection.models import Agency
 from referrals.models import CaseEvent, FollowUp, Referral
-from reports.models import DailyRollup, OfficerDay, ReferralFact, RetentionRollup, RollupState
+from reports.models import (
+    DailyRollup,
+    HoursHistogram,
+    OfficerDay,
+    ReferralFact,
+    RejectionRollup,
+    RetentionRollup,
+    RollupState,
+)
 
 MARGIN = timedelta(minutes=10)
 NOT_CANCELLED = ~Q(status=Referral.Status.CANCELLED)
-ROLLUPS = (DailyRollup, OfficerDay, ReferralFact, RetentionRollup)
+ROLLUPS = (DailyRollup, OfficerDay, ReferralFact, RetentionRollup, HoursHistogram, RejectionRollup)
 COUNTS = ("logged", "deflections", "accepted", "intake", "naloxone", "charged", "charged_minutes", "reengagements")
+
+
+def _bin_edges() -> tuple[int, ...]:
+    # Whole hours: one hour wide up to 12 hours, then about 8% of the hours, up to two years.
+    edges = list(range(0, 13))
+    while edges[-1] < 2 * 365 * 24:
+        edges.append(max(edges[-1] + 1, round(edges[-1] * 1.08)))
+    return tuple(edges)
+
+
+BIN_EDGES = _bin_edges()
+
+
+def hours_bin(hours: float) -> int:
+    """The HoursHistogram bin of a number of hours. Bins are ordered as the hours are (every
+    value of a bin is below every value of the next), which is all a median needs of them:
+    a comparison with fixed edges, so no rounding can put a value out of order."""
+    return bisect_right(BIN_EDGES, hours)
 
 
 def _day_ranges(days: set[date], zone) -> Q:
@@ -118,6 +145,55 @@ def _retention_sums(facts: list[ReferralFact], zone) -> list[RetentionRollup]:
     return list(sums.values())
 
 
+def _histograms(facts: list[ReferralFact]) -> list[HoursHistogram]:
+    """Hours to intake at the levels of DailyRollup but the cells; hours to accept per partner."""
+    sums: dict[tuple, HoursHistogram] = {}
+
+    def add(fact: ReferralFact, measure: str, bin_: int, unit_key: int, pathway: str, partner_id: int | None):
+        key = (fact.day, measure, unit_key, pathway, partner_id, bin_)
+        row = sums.get(key)
+        if row is None:
+            row = sums[key] = HoursHistogram(
+                agency_id=fact.agency_id,
+                day=fact.day,
+                measure=measure,
+                unit_key=unit_key,
+                pathway=pathway,
+                partner_id=partner_id,
+                bin=bin_,
+            )
+        row.n += 1
+
+    for fact in facts:
+        if fact.intake_bin is not None:
+            for unit_key, pathway, partner_id in (
+                (DailyRollup.ALL_UNITS, "", None),
+                (fact.unit_key, "", None),
+                (DailyRollup.ALL_UNITS, fact.pathway, None),
+                (DailyRollup.ALL_UNITS, "", fact.partner_id),
+            ):
+                add(fact, HoursHistogram.Measure.INTAKE, fact.intake_bin, unit_key, pathway, partner_id)
+        if fact.accept_bin is not None:
+            add(fact, HoursHistogram.Measure.ACCEPT, fact.accept_bin, DailyRollup.ALL_UNITS, "", fact.partner_id)
+    return list(sums.values())
+
+
+def _rejections(facts: list[ReferralFact]) -> list[RejectionRollup]:
+    """Rejections by day, partner and reason."""
+    sums: dict[tuple, RejectionRollup] = {}
+    for fact in facts:
+        if fact.reject_reason is None:
+            continue
+        key = (fact.day, fact.partner_id, fact.reject_reason)
+        row = sums.get(key)
+        if row is None:
+            row = sums[key] = RejectionRollup(
+                agency_id=fact.agency_id, day=fact.day, partner_id=fact.partner_id, reason=fact.reject_reason
+            )
+        row.n += 1
+    return list(sums.values())
+
+
 def _recount(agency: Agency, days: set[date]) -> None:
     """Recount the given days of one agency from its referrals: the per-day counts, who
     deflected, and the narrow per-referral facts."""
@@ -201,7 +277,12 @@ def _recount(agency: Agency, days: set[date]) -> None:
         )
         for occurred, unit_id, pathway, partner_id, accepted, intake, status, reason, r30, r60, r90 in fact_rows
     ]
+    for fact in facts:
+        fact.accept_bin = None if fact.hours_to_accept is None else hours_bin(fact.hours_to_accept)
+        fact.intake_bin = None if fact.hours_to_intake is None else hours_bin(fact.hours_to_intake)
     retention = _retention_sums(facts, zone)
+    histograms = _histograms(facts)
+    rejections = _rejections(facts)
     with transaction.atomic():
         for model in ROLLUPS:
             model.objects.filter(agency=agency, day__in=days).delete()
@@ -209,6 +290,8 @@ def _recount(agency: Agency, days: set[date]) -> None:
         OfficerDay.objects.bulk_create(officer_days, batch_size=2000)
         ReferralFact.objects.bulk_create(facts, batch_size=2000)
         RetentionRollup.objects.bulk_create(retention, batch_size=2000)
+        HoursHistogram.objects.bulk_create(histograms, batch_size=2000)
+        RejectionRollup.objects.bulk_create(rejections, batch_size=2000)
 
 
 def rollups_refresh(*, agency: Agency, now: datetime | None = None) -> int:

@@ -4,6 +4,8 @@ casework changes them."""
 from __future__ import annotations
 
 import random
+import statistics
+from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,8 +16,8 @@ from referrals import services
 from referrals.models import FollowUp, Pathway, Referral
 from reports import metrics
 from reports.dashboard import unit_roster
-from reports.models import DailyRollup, RetentionRollup
-from reports.rollups import rollups_rebuild, rollups_refresh
+from reports.models import DailyRollup, HoursHistogram, RejectionRollup, RetentionRollup
+from reports.rollups import hours_bin, rollups_rebuild, rollups_refresh
 from tests.factories.core import UnitFactory, UserFactory
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
@@ -42,7 +44,13 @@ def history(cast):
         # Around midnight too: the day is the agency's, not UTC's.
         when = start + timedelta(days=rnd.randrange(75), hours=rnd.choice([0, 1, 9, 16, 23]), minutes=rnd.randrange(60))
         status = rnd.choice(["requested", "accepted", "in_progress", "completed", "rejected", "cancelled"])
-        accepted = when + timedelta(hours=3) if status in ("accepted", "in_progress", "completed") else None
+        # Hours of every kind for the medians: on a bin's edge, a minute either side of
+        # one, and anything up to weeks (HoursHistogram's bins are an hour, then wider).
+        to_accept = rnd.choice(
+            [timedelta(hours=rnd.choice([0, 1, 3, 12, 13])), timedelta(minutes=rnd.randrange(1, 3000))]
+        )
+        to_intake = rnd.choice([timedelta(hours=rnd.choice([12, 24, 42])), timedelta(minutes=rnd.randrange(1, 30000))])
+        accepted = when + to_accept if status in ("accepted", "in_progress", "completed") else None
         referral = ReferralFactory(
             officer=rnd.choice(officers[:3]) if rnd.random() < 0.95 else officers[3],
             partner=rnd.choice([cast.partner_x, cast.partner_y]),
@@ -50,7 +58,7 @@ def history(cast):
             occurred_at=when,
             status=status,
             accepted_at=accepted,
-            intake_at=when + timedelta(days=1) if status in ("in_progress", "completed") else None,
+            intake_at=accepted + to_intake if status in ("in_progress", "completed") else None,
             naloxone_administered=rnd.random() < 0.2,
             charge_deflected=rnd.choice(["", "", "Trespass"]),
             officer_minutes=rnd.randrange(0, 90),
@@ -194,3 +202,79 @@ def test_the_dashboard_reads_the_rollups(cast, history):
     )
     expected = metrics.totals_from_referrals(_scopes(cast, history["patrol"])[0]).deflections
     assert f'data-figure="deflections">{metrics.small_cell(expected)}<' in page
+
+
+def _histograms_from_the_referrals(agency) -> tuple[Counter, Counter, Counter]:
+    """What HoursHistogram (over everything; per partner for accepting) and RejectionRollup
+    should hold, counted from the referrals without the rollups code."""
+    intake, accept, rejected = Counter(), Counter(), Counter()
+    for r in Referral.objects.filter(agency=agency).exclude(status="cancelled"):
+        day = r.occurred_at.astimezone(TZ).date()
+        if r.intake_at is not None:
+            intake[day, hours_bin((r.intake_at - r.occurred_at).total_seconds() / 3600)] += 1
+        if r.accepted_at is not None:
+            accept[day, r.partner_id, hours_bin((r.accepted_at - r.occurred_at).total_seconds() / 3600)] += 1
+        if r.status == "rejected":
+            rejected[day, r.partner_id, r.status_reason] += 1
+    return intake, accept, rejected
+
+
+def _histograms_from_the_rollups(agency) -> tuple[Counter, Counter, Counter]:
+    rows = HoursHistogram.objects.filter(agency=agency)
+    everything = rows.filter(measure="intake", unit_key=DailyRollup.ALL_UNITS, pathway="", partner=None)
+    return (
+        Counter({(day, b): n for day, b, n in everything.values_list("day", "bin", "n")}),
+        Counter(
+            {(d, p, b): n for d, p, b, n in rows.filter(measure="accept").values_list("day", "partner", "bin", "n")}
+        ),
+        Counter({(d, p, r): n for d, p, r, n in RejectionRollup.objects.values_list("day", "partner", "reason", "n")}),
+    )
+
+
+def test_the_hour_bins_and_rejections_equal_those_counted_from_the_referrals(cast, history):
+    expected = _histograms_from_the_referrals(cast.agency_a)
+    assert all(expected)  # there are intakes, acceptances and rejections
+    assert _histograms_from_the_rollups(cast.agency_a) == expected
+    # Every level holds the same values: per unit, pathway and partner they add up to all.
+    intake = HoursHistogram.objects.filter(agency=cast.agency_a, measure="intake")
+    total = sum(expected[0].values())
+    assert sum(intake.exclude(unit_key=DailyRollup.ALL_UNITS).values_list("n", flat=True)) == total
+    assert sum(intake.exclude(pathway="").values_list("n", flat=True)) == total
+    assert sum(intake.filter(partner__isnull=False).values_list("n", flat=True)) == total
+    # And after casework: an intake, an acceptance and a rejection, taken in by a refresh.
+    requested = [r for r in history["referrals"] if r.status == "requested"]
+    manager = {cast.partner_x.pk: cast.case_manager_x, cast.partner_y.pk: cast.case_manager_y}
+    services.referral_accept(referral_id=requested[0].pk, actor=manager[requested[0].partner_id])
+    services.referral_reject(referral_id=requested[1].pk, actor=manager[requested[1].partner_id], reason="no_capacity")
+    assert rollups_refresh(agency=cast.agency_a) >= 1
+    assert _histograms_from_the_rollups(cast.agency_a) == _histograms_from_the_referrals(cast.agency_a)
+
+
+def test_medians_from_the_hour_bins_are_exact(cast, history):
+    """The median of every week and month, all of them and per unit, pathway and partner:
+    equal to statistics.median over the referrals' own hours to the last bit, whether the
+    count is odd or even and the two middle values share a bin or not."""
+    a = cast.agency_a.pk
+    odd_even, split = set(), 0
+    for first in range(0, 80, 4):
+        for length in (7, 30):
+            start = datetime(2026, 8, 1, tzinfo=TZ) + timedelta(days=first)
+            for filters in ({}, {"unit_id": history["patrol"].pk}, {"pathway": "naloxone_plus"}):
+                scope = metrics.Scope(a, start, start + timedelta(days=length), **filters)
+                pairs = (
+                    metrics.deflections_qs(scope)
+                    .filter(intake_at__isnull=False)
+                    .values_list("occurred_at", "intake_at")
+                )
+                hours = sorted((intake - occurred).total_seconds() / 3600 for occurred, intake in pairs)
+                expected = statistics.median(hours) if hours else None
+                assert metrics.median_hours_to_intake_from_rollups(scope, TZ) == expected, scope
+                assert metrics.median_hours_to_intake(scope) == expected
+                if hours:
+                    odd_even.add(len(hours) % 2)
+                    low, high = metrics._middle_positions(len(hours))
+                    split += hours_bin(hours[low]) != hours_bin(hours[high])
+            scope = metrics.Scope(a, start, start + timedelta(days=length))
+            raw = {p.name: p.median_hours_to_accept for p in metrics.partner_scorecard(scope)}
+            assert {p.name: p.median_hours_to_accept for p in metrics.partner_scorecard(scope, rollups=True)} == raw
+    assert odd_even == {0, 1} and split > 0  # both kinds of count, and middles in two bins, occurred
