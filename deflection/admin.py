@@ -91,10 +91,12 @@ class AccessEventAdmin(admin.ModelAdmin):
 
 
 class AuditedAdminMixin:
-    """Records the clients an admin page shows (see deflection.audit).
+    """Records the clients an admin page shows (see deflection.audit): lists, change pages,
+    history pages and delete confirmations.
 
-    `audit_subject(obj)` gives (client id, referral id or None) for one row. A model whose
-    list shows no client sets `audit_lists = False`.
+    `audit_subject(obj)` gives (client id, referral id or None) for one row, or
+    `audit_subjects(obj)` several. A model whose list shows no client sets
+    `audit_lists = False`.
     """
 
     audit_lists = True
@@ -102,26 +104,35 @@ class AuditedAdminMixin:
     def audit_subject(self, obj) -> tuple[int, int | None]:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def audit_subjects(self, obj) -> list[tuple[int, int | None]]:
+        return [self.audit_subject(obj)]
+
+    def _audit(self, request, action: str, what: str, objs) -> None:
+        subjects = [subject for obj in objs for subject in self.audit_subjects(obj)]
+        audit.record(request, action=action, what=f"admin: {what}", subjects=subjects)
+
+    def history_view(self, request, object_id, extra_context=None):
+        response = super().history_view(request, object_id, extra_context)
+        obj = getattr(response, "context_data", {}).get("object")
+        if obj is not None:
+            self._audit(request, audit.Action.VIEWED, f"{self.model._meta.verbose_name} history", [obj])
+        return response
+
+    def get_deleted_objects(self, objs, request):
+        # Both the delete page and the "delete selected" confirmation list what would go.
+        self._audit(request, audit.Action.LISTED, f"delete {self.model._meta.verbose_name_plural}", list(objs))
+        return super().get_deleted_objects(objs, request)
+
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None and self.audit_lists:
-            audit.record(
-                request,
-                action=audit.Action.LISTED,
-                what=f"admin: {self.model._meta.verbose_name_plural}",
-                subjects=[self.audit_subject(obj) for obj in changelist.result_list],
-            )
+            self._audit(request, audit.Action.LISTED, self.model._meta.verbose_name_plural, changelist.result_list)
         return response
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         response = super().changeform_view(request, object_id, form_url, extra_context)
         original = getattr(response, "context_data", {}).get("original")
         if object_id and original is not None:
-            audit.record(
-                request,
-                action=audit.Action.VIEWED,
-                what=f"admin: {self.model._meta.verbose_name}",
-                subjects=[self.audit_subject(original)],
-            )
+            self._audit(request, audit.Action.VIEWED, self.model._meta.verbose_name, [original])
         return response

@@ -30,11 +30,11 @@ Subject = tuple[int, int | None]
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """The address the request came from, as the web server saw it.
+    """The address the request came from.
 
-    Behind a reverse proxy, the proxy must set REMOTE_ADDR from the connection it accepted
-    (gunicorn's --forwarded-allow-ips, say); a client-supplied X-Forwarded-For is never
-    trusted here, as anyone can write it.
+    REMOTE_ADDR: the connection's peer, or behind PROXY_COUNT trusted proxies the client's
+    address as they forwarded it (deflection/proxy.py runs first). A client-supplied
+    X-Forwarded-For is never read here.
     """
     return request.META.get("REMOTE_ADDR") or None
 

@@ -39,6 +39,11 @@ class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def audit_subject(self, obj: Client) -> tuple[int, int | None]:
         return obj.pk, None
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Duplicates are merged (Client merges), identities purged after the retention
+        # period (purge_expired): a client row is never simply deleted.
+        return False
+
     def get_urls(self):
         view = self.admin_site.admin_view(self.disclosures_view)
         return [
@@ -73,17 +78,26 @@ class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/referrals/client/disclosures.html", context)
 
 
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet will not run: text starting with =, +, - or @ gets a quote."""
+    text = str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _disclosures_csv(client: Client, rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     # The file name carries the record number, never the client's name.
     response["Content-Disposition"] = f'attachment; filename="disclosures-client-{client.pk}.csv"'
     response["Cache-Control"] = "no-store"
     writer = csv.writer(response)
-    writer.writerow([f"Accounting of disclosures for {client.full_name}, generated {timezone.now():%Y-%m-%d %H:%M %Z}"])
+    writer.writerow(
+        [_cell(f"Accounting of disclosures for {client.full_name}, generated {timezone.now():%Y-%m-%d %H:%M %Z}")]
+    )
     writer.writerow(["When", "Recipient", "Role", "Organization", "What", "Referral", "Record of", "Basis"])
     for row in rows:
         writer.writerow(
-            [
+            _cell(value)
+            for value in [
                 timezone.localtime(row.at).strftime("%Y-%m-%d %H:%M"),
                 row.recipient,
                 row.role,
@@ -126,7 +140,9 @@ class ReferralAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["id", "occurred_at", "agency", "officer", "partner", "pathway", "status"]
     list_filter = ["status", "pathway", "agency", "partner", "naloxone_administered", "warm_handoff"]
     date_hierarchy = "occurred_at"
-    search_fields = ["id", "client__last_name", "client__first_name", "officer__badge_number"]
+    # Not by client name: the list would tell which partner a named person was referred to,
+    # and the name would travel in the URL. Find the client first, then their referrals.
+    search_fields = ["=id", "=client__id", "officer__badge_number"]
     list_select_related = ["agency", "officer", "partner"]
     raw_id_fields = ["client", "officer", "created_by"]
     # Status changes go through the services, which write the case history.
@@ -135,7 +151,12 @@ class ReferralAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_lists = False  # notes show on a follow-up's own page
+
+    def audit_subject(self, obj: FollowUp) -> tuple[int, int | None]:
+        return obj.referral.client_id, obj.referral_id
+
     list_display = ["referral", "kind", "due_at", "assigned_to", "reminded_at", "completed_at", "outcome"]
     list_filter = ["kind", "outcome"]
     raw_id_fields = ["referral", "assigned_to"]
@@ -143,7 +164,12 @@ class FollowUpAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_lists = False  # notes show on an event's own page
+
+    def audit_subject(self, obj: CaseEvent) -> tuple[int, int | None]:
+        return obj.referral.client_id, obj.referral_id
+
     list_display = ["created_at", "referral", "kind", "from_status", "to_status", "actor"]
     list_filter = ["kind", "to_status"]
     raw_id_fields = ["referral", "actor"]
@@ -204,6 +230,10 @@ class ClientMergeAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
     def audit_subject(self, obj: ClientMerge) -> tuple[int, int | None]:
         return obj.survivor_id, None
+
+    def audit_subjects(self, obj: ClientMerge) -> list[tuple[int, int | None]]:
+        # The page shows the merged row's snapshot too: on record under its own id as well.
+        return [(obj.survivor_id, None), (obj.merged_client_id, None)]
 
     list_display = ["created_at", "survivor", "merged_client_id", "referrals_moved", "consents_moved", "merged_by"]
     readonly_fields = [

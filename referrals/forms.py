@@ -156,7 +156,8 @@ class LogDeflectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.possible_matches: list[Client] = []
-        self.fields["client"].queryset = Client.objects.filter(agency_id=user.agency_id)
+        # A client whose identity was removed (purge_expired) is no longer someone to pick.
+        self.fields["client"].queryset = Client.objects.filter(agency_id=user.agency_id, identity_removed_at=None)
         # Validation accepts any active partner, so that one not serving the agency gets a
         # message that says so (see clean); the officer is offered only those serving it,
         # 24/7 partners first.

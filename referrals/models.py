@@ -119,7 +119,9 @@ class Client(models.Model):
         indexes = [models.Index(fields=["agency", "date_of_birth"], name="client_agency_dob")]
 
     def __str__(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        # Not the name: str() ends up in the admin's log, raw-id widgets and error pages.
+        # Pages about the client show full_name, and each such page is on record.
+        return f"Client #{self.pk}"
 
     @property
     def full_name(self) -> str:

@@ -2,13 +2,13 @@
 
 What goes: name, aliases, phone, date of birth, the search key, and every free-text note
 written about the client's referrals (officer's note and location, status and case notes,
-follow-up notes, consent signatures and revocation notes, success stories not shared with
-the client's agreement, merge snapshots): free text may name anyone. What stays: every
-referral with its dates, pathway, partner, officer, status, reasons and minutes, the case
-events and follow-ups as facts, consents as facts (scope, dates, recipients), and the
-access record, which holds ids only. So the dashboard, digest and rollups count exactly
-what they counted before; the evaluation export shows the age band as unknown (no date of
-birth is left to band).
+follow-up notes, consent signatures, purposes and revocation notes, success stories not
+shared with the client's agreement, merge snapshots, the admin's history of the client):
+free text may name anyone. What stays: every referral with its dates, pathway, partner,
+officer, status, reasons and minutes, the case events and follow-ups as facts, consents as
+facts (scope, dates, recipients), and the access record, which holds ids only. So the
+dashboard, digest and rollups count exactly what they counted before; the evaluation
+export shows the age band as unknown (no date of birth is left to band).
 
 Inactive means: no open referral, and nothing happened on any of the client's referrals
 (logged, status changed, case event, follow-up completed) and the client was not created,
@@ -61,19 +61,22 @@ def expired_clients(*, now: datetime | None = None, days: int | None = None) -> 
 def purge_expired(*, now: datetime | None = None, days: int | None = None, dry_run: bool = False) -> PurgeResult:
     now = now or timezone.now()
     ids = list(expired_clients(now=now, days=days).values_list("pk", flat=True))
-    referrals = Referral.objects.filter(client_id__in=ids).count()
     if dry_run:
-        return PurgeResult(clients=len(ids), referrals=referrals)
+        return PurgeResult(clients=len(ids), referrals=Referral.objects.filter(client_id__in=ids).count())
+    clients = referrals = 0
     for start in range(0, len(ids), BATCH):
-        _purge(ids[start : start + BATCH], now=now)
-    return PurgeResult(clients=len(ids), referrals=referrals)
+        done = _purge(ids[start : start + BATCH], now=now, days=days)
+        clients += len(done)
+        referrals += Referral.objects.filter(client_id__in=done).count()
+    return PurgeResult(clients=clients, referrals=referrals)
 
 
 @transaction.atomic
-def _purge(client_ids: list[int], *, now: datetime) -> None:
+def _purge(client_ids: list[int], *, now: datetime, days: int | None) -> set[int]:
+    """Purge these clients, those still inactive under lock; returns the ids purged."""
     # Checked again under lock: a client logged again since the list was made keeps their name.
     locked = list(Client.objects.select_for_update().filter(pk__in=client_ids).values_list("pk", flat=True))
-    still = set(expired_clients(now=now).filter(pk__in=locked).values_list("pk", flat=True))
+    still = set(expired_clients(now=now, days=days).filter(pk__in=locked).values_list("pk", flat=True))
     for client in Client.objects.filter(pk__in=still):
         client.first_name = "Removed"
         client.last_name = f"#{client.pk}"
@@ -97,9 +100,24 @@ def _purge(client_ids: list[int], *, now: datetime) -> None:
     referrals.update(note="", location="", status_note="")
     CaseEvent.objects.filter(referral__in=referrals).update(note="")
     FollowUp.objects.filter(referral__in=referrals).update(note="")
-    Consent.objects.filter(client_id__in=still).update(signature_name=REMOVED, signature_drawing="", revocation_note="")
+    Consent.objects.filter(client_id__in=still).update(
+        signature_name=REMOVED, signature_drawing="", revocation_note="", purpose=REMOVED
+    )
     ClientMerge.objects.filter(survivor_id__in=still).update(merged_snapshot={})
     _purge_stories(referrals)
+    _purge_admin_log(still)
+    return still
+
+
+def _purge_admin_log(client_ids: set[int]) -> None:
+    """The admin's history of these clients: older entries may hold a name (Client's str()
+    was the name until it became "Client #id") and change messages may quote fields."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Client))
+    for pk in client_ids:
+        entries.filter(object_id=str(pk)).update(object_repr=f"Client #{pk}", change_message="")
 
 
 def _purge_stories(referrals: QuerySet[Referral]) -> None:

@@ -494,10 +494,10 @@ UNION ALL
 SELECT id, 1, CASE WHEN EXISTS (
     SELECT 1 FROM referrals_consent c WHERE c.referral_id = latest_open.id AND c.recipient_agency_id = %s
 ) THEN 1 ELSE 0 END FROM (
-    SELECT id FROM referrals_referral WHERE client_id = %s AND agency_id = %s AND status IN (%s, %s, %s, %s)
+    SELECT id FROM referrals_referral WHERE client_id = %s AND agency_id = %s AND status IN ({open_statuses})
     ORDER BY occurred_at DESC, id DESC LIMIT 1
 ) latest_open
-"""
+""".format(open_statuses=", ".join(["%s"] * len(Referral.OPEN_STATUSES)))  # noqa: S608 (placeholders only)
 
 
 def earlier_referrals(*, client: Client, agency_id: int) -> tuple[int | None, Referral | None]:

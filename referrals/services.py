@@ -645,6 +645,9 @@ def client_merge(*, survivor_id: int, merged_id: int, actor: User) -> ClientMerg
     moved = list(merged.referrals.all())
     merged.referrals.update(client=survivor)
     consents_moved = merged.consents.update(client=survivor)
+    # The merged row may itself have absorbed others: their records now point at the survivor,
+    # so a client's merges are always one level deep (see referrals.disclosures).
+    ClientMerge.objects.filter(survivor=merged).update(survivor=survivor)
     # Keep what the merged row knew: its name and aliases become aliases of the survivor.
     known = {normalize_name(a) for a in survivor.aliases.split(",")} | {normalize_name(survivor.full_name)}
     additions: list[str] = []

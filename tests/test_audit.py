@@ -300,3 +300,72 @@ def test_only_the_program_admin_produces_the_accounting(cast, referral, who):
     response = cast.login(who).get(_disclosures_url(referral.client))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert not AccessEvent.objects.filter(what="admin: accounting of disclosures").exists()
+
+
+# -- admin pages beyond lists and change forms ----------------------------------------
+
+
+def _client_form(client: Client, **changes) -> dict:
+    data = {
+        "agency": client.agency_id,
+        "first_name": client.first_name,
+        "last_name": client.last_name,
+        "aliases": "",
+        "date_of_birth": "",
+        "phone": "",
+        "preferred_language": "en",
+        "gender": "",
+        "race_ethnicity": "",
+    }
+    return {**data, **changes}
+
+
+def test_the_admins_history_page_is_recorded_and_its_log_holds_no_name(cast, referral):
+    admin = cast.login("admin")
+    url = f"/admin/referrals/client/{referral.client_id}"
+    assert admin.post(f"{url}/change/", _client_form(referral.client, phone="5205550199")).status_code == 302
+    assert "Quintero" not in admin.get("/admin/").content.decode()  # recent actions
+    page = admin.get(f"{url}/history/")
+    assert page.status_code == 200
+    assert _events(what="admin: client history")[0].client_id == referral.client_id
+
+
+def test_clients_are_never_deleted_in_the_admin(cast, referral):
+    admin = cast.login("admin")
+    assert admin.get(f"/admin/referrals/client/{referral.client_id}/delete/").status_code == 403
+    listing = admin.get("/admin/referrals/client/").content.decode()
+    assert "delete_selected" not in listing
+    admin.post("/admin/referrals/client/", {"action": "delete_selected", "_selected_action": [referral.client_id]})
+    assert Client.objects.filter(pk=referral.client_id).exists()
+
+
+def test_the_referral_list_is_not_searched_by_client_name(cast, referral):
+    page = cast.login("admin").get("/admin/referrals/referral/", {"q": "Quintero"})
+    assert page.status_code == 200 and page.context["cl"].result_count == 0
+    by_client = cast.login("admin").get("/admin/referrals/referral/", {"q": str(referral.client_id)})
+    assert list(by_client.context["cl"].result_list) == [referral]
+
+
+def test_a_merge_record_shows_the_merged_snapshot_on_record_under_both_ids(cast, referral):
+    duplicate = ClientFactory(agency=cast.agency_a, first_name="Marisol", last_name="Quinteros")
+    merge = services.client_merge(survivor_id=referral.client_id, merged_id=duplicate.pk, actor=cast.admin)
+    page = cast.login("admin").get(f"/admin/referrals/clientmerge/{merge.pk}/change/")
+    assert "Quinteros" in page.content.decode()
+    assert {e.client_id for e in _events(what="admin: client merge")} == {referral.client_id, duplicate.pk}
+
+
+def test_the_merge_form_names_no_client_when_it_comes_back(cast):
+    one = ClientFactory(agency=cast.agency_a, first_name="Ignatius", last_name="Farnsworth")
+    other = ClientFactory(agency=cast.agency_b, first_name="Philippa", last_name="Grantham")
+    page = cast.login("admin").post("/admin/referrals/clientmerge/add/", {"survivor": one.pk, "merged": other.pk})
+    body = page.content.decode()
+    assert page.status_code == 200 and "Farnsworth" not in body and "Grantham" not in body
+    assert f"Client #{one.pk}" in body
+
+
+def test_the_accounting_csv_cannot_smuggle_a_formula(cast, referral):
+    User.objects.filter(pk=cast.officer_a1.pk).update(first_name="=HYPERLINK(1)", last_name="")
+    cast.login("officer_a1").get(f"/referrals/{referral.pk}/")
+    response = cast.login("admin").get(_disclosures_url(referral.client), {"format": "csv"})
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[2][1] == "'=HYPERLINK(1)"

@@ -90,3 +90,18 @@ def test_after_a_merge_the_later_referral_is_a_reengagement(cast, duplicates):
     second.refresh_from_db()
     first.refresh_from_db()
     assert second.reengagement_of_id == first.pk and first.reengagement_of_id is None
+
+
+def test_a_client_who_absorbed_another_can_be_merged_again(cast):
+    first, second, third = (ClientFactory(agency=cast.agency_a) for _ in range(3))
+    services.client_merge(survivor_id=second.pk, merged_id=first.pk, actor=cast.admin)
+    response = cast.login("admin").post(
+        "/admin/referrals/clientmerge/add/", {"survivor": third.pk, "merged": second.pk}
+    )
+    assert response.status_code == 302
+    # Every earlier merge now names the last survivor: the record stays one level deep.
+    assert set(ClientMerge.objects.values_list("survivor_id", "merged_client_id")) == {
+        (third.pk, first.pk),
+        (third.pk, second.pk),
+    }
+    assert not Client.objects.filter(pk__in=[first.pk, second.pk]).exists()

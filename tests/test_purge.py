@@ -182,3 +182,52 @@ def test_the_retention_period_comes_from_the_settings_and_a_short_one_is_refused
 
 def test_the_purge_runs_nightly():
     assert BEAT_SCHEDULE["purge-expired-identities"]["task"] == "referrals.tasks.purge_expired_identities"
+
+
+def test_the_days_option_is_the_period_used(cast):
+    referral = _closed_referral(cast)
+    _age(referral, timedelta(days=3 * 365))
+    out = StringIO()
+    call_command("purge_expired", "--days", "730", stdout=out)
+    assert "Removed the identities of 1 client(s)" in out.getvalue()
+    assert Client.objects.get(pk=referral.client_id).last_name == f"#{referral.client_id}"
+
+
+def test_the_admins_history_of_the_client_loses_the_name(cast):
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    referral = _closed_referral(cast)
+    # An entry from before client names left str(): it holds the name.
+    LogEntry.objects.create(
+        user=cast.admin,
+        content_type=ContentType.objects.get_for_model(Client),
+        object_id=str(referral.client_id),
+        object_repr="Wilhelmina Fairweather",
+        action_flag=CHANGE,
+        change_message="Changed phone (520-555-0123).",
+    )
+    _age(referral, YEARS_AGO_8)
+    purge_expired()
+    entry = LogEntry.objects.get(object_id=str(referral.client_id))
+    assert (entry.object_repr, entry.change_message) == (f"Client #{referral.client_id}", "")
+
+
+def test_a_purged_client_cannot_be_picked_for_a_new_deflection(cast):
+    referral = _closed_referral(cast)
+    _age(referral, YEARS_AGO_8)
+    purge_expired()
+    response = cast.login("officer_a1").post(
+        "/log/",
+        {
+            "submission_token": "7f1d0a0e-2222-4c4c-9d9d-000000000001",
+            "action": "save",
+            "client": str(referral.client_id),
+            "pathway": "officer_prevention",
+            "partner": str(cast.partner_y.pk),
+            "officer_minutes": "10",
+            "preferred_language": "en",
+        },
+    )
+    assert response.status_code == 200 and "not known to your agency" in response.content.decode()
+    assert Referral.objects.filter(client_id=referral.client_id).count() == 1

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# On PostgreSQL the database itself refuses to change or delete an audit row, whatever
-# code (or person with a SQL prompt and the app's role) asks.
+# On PostgreSQL the database itself refuses UPDATE and DELETE of an audit row, whatever code
+# asks. (It cannot stop the table's owner from dropping the trigger or truncating the table:
+# run the app under a role that does not own its tables where that matters.)
 FINAL_ROWS = """
 CREATE OR REPLACE FUNCTION deflection_accessevent_final() RETURNS trigger AS $$
 BEGIN
