@@ -3,8 +3,8 @@
 After the password, a user with a phone set up enters a code from it; command staff and
 program administrators (and anyone who can reach the admin) without one must set one up
 before anything else, unless REQUIRE_TWO_FACTOR is off (the embedded demo). What this
-session still owes is decided once, at sign-in, and kept in the session: the middleware
-then needs no query per request.
+session still owes is decided at sign-in and kept in the session, so the middleware needs
+no query per request; a user who comes to require it later (a new role) owes it at once.
 """
 
 from __future__ import annotations
@@ -92,6 +92,11 @@ class TwoFactorMiddleware:
         if not request.user.is_authenticated:
             return None
         pending = request.session.get(PENDING)
+        if pending not in STEP_URL and is_required(request.user) and not request.user.is_verified():
+            # Made command staff, an administrator or staff since signing in: the second
+            # factor is owed now, not from the next sign-in. (No query for anyone else.)
+            decide_at_sign_in(request, request.user)
+            pending = request.session.get(PENDING)
         if pending not in STEP_URL:
             return None
         step = STEP_URL[pending]

@@ -138,6 +138,13 @@ def test_command_staff_without_a_phone_set_one_up_before_anything_else(cast, req
     assert TOTPDevice.objects.get(user=cast.command_a).confirmed
 
 
+def test_an_officer_made_command_staff_owes_the_second_factor_at_once(cast, required):
+    client = sign_in("officer_a1")
+    assert client.get("/log/").status_code == 200
+    type(cast.officer_a1).objects.filter(pk=cast.officer_a1.pk).update(role="command")
+    assert _location(client.get("/reports/command/")) == "/accounts/two-factor/?next=/reports/command/"
+
+
 def test_command_staff_with_a_phone_enter_its_code(cast, required):
     key = give_phone(cast.command_a)
     client = sign_in("command_a")
