@@ -25,6 +25,9 @@ class SuccessStoryForm(forms.ModelForm):
 
 
 class ExportForm(forms.Form):
+    """The evaluation export: a range of months, the format, and the dashboard's filters
+    (unit, pathway, partner of the agency), all shown on the export page."""
+
     start = forms.DateField(
         label=_("From the month of"),
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
@@ -35,12 +38,27 @@ class ExportForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
         input_formats=["%Y-%m", "%Y-%m-%d"],
     )
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("All units"))
+    pathway = forms.ChoiceField(label=_("Pathway"), required=False)
+    partner = forms.ModelChoiceField(label=_("Partner"), queryset=None, required=False, empty_label=_("All partners"))
     file_format = forms.ChoiceField(
         label=_("Format"), choices=[("xlsx", "Excel"), ("csv", "CSV")], initial="xlsx", widget=forms.RadioSelect
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, agency=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        from deflection.models import Unit
+        from partners.models import ServicePartner
+        from referrals.models import Pathway
+
+        # Without an agency no unit or partner is offered: the export is of everything.
+        self.fields["unit"].queryset = Unit.objects.filter(agency=agency) if agency else Unit.objects.none()
+        self.fields["partner"].queryset = (
+            ServicePartner.objects.filter(agencies=agency).order_by("-is_24_7", "name")
+            if agency
+            else ServicePartner.objects.none()
+        )
+        self.fields["pathway"].choices = [("", _("All pathways")), *Pathway.choices]
         if not self.is_bound:
             today = timezone.localdate()
             self.initial.setdefault("end", today.replace(day=1))
@@ -57,14 +75,27 @@ class ExportForm(forms.Form):
         first = self.cleaned_data["start"].replace(day=1)
         last = self.cleaned_data["end"].replace(day=1)
         after = (last + timedelta(days=32)).replace(day=1)
+        unit, partner = self.cleaned_data.get("unit"), self.cleaned_data.get("partner")
         return metrics.Scope(
             agency.pk,
             datetime.combine(first, time.min, tzinfo=zone),
             datetime.combine(after, time.min, tzinfo=zone),
+            unit_id=unit.pk if unit else None,
+            pathway=self.cleaned_data.get("pathway") or None,
+            partner_id=partner.pk if partner else None,
         )
 
     def filters(self) -> dict:
-        return {"from": f"{self.cleaned_data['start']:%Y-%m}", "to": f"{self.cleaned_data['end']:%Y-%m}"}
+        """The filters as the export's record keeps them."""
+        filters = {"from": f"{self.cleaned_data['start']:%Y-%m}", "to": f"{self.cleaned_data['end']:%Y-%m}"}
+        unit, partner = self.cleaned_data.get("unit"), self.cleaned_data.get("partner")
+        if unit:
+            filters["unit"] = {"id": unit.pk, "name": unit.name}
+        if self.cleaned_data.get("pathway"):
+            filters["pathway"] = self.cleaned_data["pathway"]
+        if partner:
+            filters["partner"] = {"id": partner.pk, "name": partner.name}
+        return filters
 
 
 class DashboardFilterForm(forms.Form):

@@ -2,10 +2,8 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import replace
 from datetime import timedelta
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,12 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from deflection.models import Agency, Unit, User
-from partners.models import ServicePartner
-from referrals.models import Pathway
+from deflection.models import Agency, User
 from referrals.selectors import may_add_to_referral, referral_get_for_user
 from reports import dashboard as dashboard_data
 from reports import export, metrics
@@ -141,45 +136,6 @@ def story_new(request: HttpRequest, referral_id: int) -> HttpResponse:
     return render(request, "reports/story_form.html", {"form": form, "referral": referral})
 
 
-class EvaluationExportForm(ExportForm):
-    """The export's month range plus the dashboard's filters (unit, pathway, partner).
-
-    Kept beside its view until the export page renders the three fields (its template and
-    reports/forms.py belong to another change): a bookmarked or scripted POST already
-    narrows the export, and the record says how."""
-
-    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=Unit.objects.none(), required=False)
-    pathway = forms.ChoiceField(label=gettext_lazy("Pathway"), choices=[("", "—"), *Pathway.choices], required=False)
-    partner = forms.ModelChoiceField(
-        label=gettext_lazy("Partner"), queryset=ServicePartner.objects.none(), required=False
-    )
-
-    def __init__(self, data, *, agency: Agency) -> None:
-        super().__init__(data)
-        self.fields["unit"].queryset = Unit.objects.filter(agency=agency)
-        self.fields["partner"].queryset = ServicePartner.objects.filter(agencies=agency)
-
-    def scope(self, agency: Agency) -> metrics.Scope:
-        unit, partner = self.cleaned_data.get("unit"), self.cleaned_data.get("partner")
-        return replace(
-            super().scope(agency),
-            unit_id=unit.pk if unit else None,
-            pathway=self.cleaned_data.get("pathway") or None,
-            partner_id=partner.pk if partner else None,
-        )
-
-    def filters(self) -> dict:
-        filters = super().filters()
-        unit, partner = self.cleaned_data.get("unit"), self.cleaned_data.get("partner")
-        if unit:
-            filters["unit"] = {"id": unit.pk, "name": unit.name}
-        if self.cleaned_data.get("pathway"):
-            filters["pathway"] = self.cleaned_data["pathway"]
-        if partner:
-            filters["partner"] = {"id": partner.pk, "name": partner.name}
-        return filters
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def evaluation_export(request: HttpRequest) -> HttpResponse:
@@ -188,7 +144,7 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
     if not (user.role == User.Role.COMMAND or user.is_program_admin or user.is_superuser):
         raise Http404
     agency = _digest_agency(request)
-    form = EvaluationExportForm(request.POST or None, agency=agency)
+    form = ExportForm(request.POST or None, agency=agency)
     if request.method == "POST" and form.is_valid():
         scope = form.scope(agency)
         file_format = form.cleaned_data["file_format"]

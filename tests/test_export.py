@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -183,6 +184,34 @@ def test_the_export_honours_the_dashboards_filters_and_records_them(cast, data):
         2,
     )
     assert records[2] == ({"from": "2026-03", "to": "2026-04", "pathway": "naloxone_plus"}, 0)
+
+
+def _options(page: str, name: str) -> dict[str, str]:
+    """The choices of a select on the page, label by value."""
+    select = re.search(rf'<select name="{name}"[^>]*id="id_{name}"[^>]*>(.*?)</select>', page, re.S)
+    assert select, f"no {name} select"
+    return {label.strip(): value for value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)<', select[1])}
+
+
+def test_the_export_page_offers_the_dashboards_filters_and_they_narrow_the_file(cast, data):
+    people, (first, again, old) = data
+    patrol = UnitFactory(agency=cast.agency_a, name="Patrol")
+    UnitFactory(agency=cast.agency_b, name="Traffic")
+    ServicePartnerFactory(name="Z Detox", agencies=[cast.agency_b])
+    page = cast.login("command_a").get("/reports/export/").content.decode()
+    for name, label in (("unit", "Unit"), ("pathway", "Pathway"), ("partner", "Partner")):
+        assert re.search(rf"<label\s[^>]*for=\"id_{name}\"[^>]*>\s*{label}\s*<", page), name  # every filter labelled
+    units, partners = _options(page, "unit"), _options(page, "partner")
+    # The agency's own units and partners, none of another agency's, and "all" first.
+    assert list(units) == ["All units", "MHST", "Patrol"]
+    assert list(partners) == ["All partners", "Y 24/7 MAT Clinic", "X Recovery Clinic"]
+    assert _options(page, "pathway")["Naloxone plus"] == "naloxone_plus"
+    # What the page offers is what the export takes: one partner, then a unit with none.
+    only_x = _csv(cast, partner=partners["X Recovery Clinic"])
+    assert [r["referral_id"] for r in only_x] == [pseudonym("referral", again.pk)]
+    assert _csv(cast, unit=units["Patrol"]) == []
+    assert len(_csv(cast, unit=units["All units"], partner=partners["All partners"])) == 3
+    assert units["Patrol"] == str(patrol.pk)
 
 
 def test_a_filter_from_another_agency_is_refused(cast, data):
