@@ -224,7 +224,10 @@ class AccessEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} client {self.client_id}"
+        return (
+            f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} · {self.user.username} · "
+            f"{self.get_action_display()} · client #{self.client_id}"
+        )
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:

@@ -3,12 +3,14 @@ from __future__ import annotations
 import email
 import email.message
 import email.policy
+import email.utils
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from deflection.models import User
 
@@ -46,11 +48,20 @@ def demo_outbox(request: HttpRequest) -> HttpResponse:
     return render(request, "demo_outbox.html", {"sent_mail": sent[:50], "folder": folder})
 
 
+def _local(header) -> str:
+    """The message's Date header in the signed-in user's time zone, like every time shown."""
+    try:
+        sent = email.utils.parsedate_to_datetime(str(header))
+    except (TypeError, ValueError):
+        return str(header or "")
+    return timezone.localtime(sent).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(sent) else str(header)
+
+
 def _readable(message: email.message.EmailMessage) -> dict:
     body = message.get_body(preferencelist=("plain",))
     return {
         "subject": str(message.get("Subject", "")),
         "to": str(message.get("To", "")),
-        "date": str(message.get("Date", "")),
+        "date": _local(message.get("Date")),
         "text": body.get_content() if body is not None else "",
     }

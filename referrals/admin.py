@@ -91,7 +91,12 @@ def _disclosures_csv(client: Client, rows) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     writer = csv.writer(response)
     writer.writerow(
-        [_cell(f"Accounting of disclosures for {client.full_name}, generated {timezone.now():%Y-%m-%d %H:%M %Z}")]
+        [
+            _cell(
+                f"Accounting of disclosures for {client.full_name}, generated "
+                f"{timezone.localtime():%Y-%m-%d %H:%M %Z}; times are {timezone.localtime():%Z}"
+            )
+        ]
     )
     writer.writerow(["When", "Recipient", "Role", "Organization", "What", "Referral", "Record of", "Basis"])
     for row in rows:

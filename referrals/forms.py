@@ -144,7 +144,7 @@ class LogDeflectionForm(forms.Form):
     occurred_at = forms.DateTimeField(
         label=_("When it happened"),
         required=False,
-        help_text=_("Leave empty for now."),
+        help_text=_("Leave empty to use the time now."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     location = forms.CharField(label=_("Location or beat"), max_length=200, required=False)
@@ -282,7 +282,7 @@ class IntakeForm(NoteForm):
     intake_at = forms.DateTimeField(
         label=_("Intake time"),
         required=False,
-        help_text=_("Leave empty for now."),
+        help_text=_("Leave empty to use the time now."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
@@ -323,11 +323,12 @@ class FollowUpCreateForm(forms.Form):
     assigned_to.label_from_instance = lambda user: user.get_full_name() or user.username
     note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False)
 
-    def __init__(self, *args, partner_id: int | None, **kwargs) -> None:
+    def __init__(self, *args, partner_id: int | None, me: User | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # "Me" is the empty choice (the service assigns the one who adds it): not listed twice.
         self.fields["assigned_to"].queryset = User.objects.filter(
             partner_id=partner_id, role=User.Role.CASE_MANAGER, is_active=True
-        )
+        ).exclude(pk=me.pk if me else None)
         self.fields["assigned_to"].empty_label = _("Me")
 
     def clean_due_at(self):

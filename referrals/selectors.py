@@ -399,7 +399,7 @@ QUEUE_FILTERS: dict[str, tuple[str, Q | None]] = {
     "open": (gettext_lazy("Open"), Q(status__in=Referral.OPEN_STATUSES)),
     "new": (gettext_lazy("New"), Q(status=Referral.Status.REQUESTED)),
     "accepted": (gettext_lazy("Accepted"), Q(status=Referral.Status.ACCEPTED)),
-    "in_progress": (gettext_lazy("In intake"), Q(status=Referral.Status.IN_PROGRESS)),
+    "in_progress": (gettext_lazy("In treatment"), Q(status=Referral.Status.IN_PROGRESS)),
     "on_hold": (gettext_lazy("On hold"), Q(status=Referral.Status.ON_HOLD)),
     "overdue": (gettext_lazy("Overdue follow-ups"), None),  # needs "now": see _filter_q
     "closed": (gettext_lazy("Closed"), ~Q(status__in=Referral.OPEN_STATUSES)),
@@ -408,9 +408,9 @@ QUEUE_FILTERS: dict[str, tuple[str, Q | None]] = {
 
 def _filter_q(name: str, now: datetime) -> Q:
     if name == "overdue":
-        return Q(status__in=Referral.OPEN_STATUSES) & Q(
-            Exists(FollowUp.objects.filter(referral=OuterRef("pk"), completed_at__isnull=True, due_at__lt=now))
-        )
+        # Whatever the referral's status: retention checks outlive a completed referral, and
+        # the reminder emails (referrals/reminders.py) count them, linking to this filter.
+        return Q(Exists(FollowUp.objects.filter(referral=OuterRef("pk"), completed_at__isnull=True, due_at__lt=now)))
     return QUEUE_FILTERS[name][1]  # type: ignore[return-value]
 
 

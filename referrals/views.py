@@ -267,7 +267,7 @@ def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
         "events": referral.events.select_related("actor").order_by("created_at", "id"),
         "actions": [(action, ACTION_FORMS[action][1], action_forms[action]) for action in actions],
         "follow_ups": follow_ups,
-        "follow_up_form": forms_given.get("follow_up") or FollowUpCreateForm(partner_id=referral.partner_id),
+        "follow_up_form": forms_given.get("follow_up") or FollowUpCreateForm(partner_id=referral.partner_id, me=user),
         "complete_form": FollowUpCompleteForm(),
         "consents": referral.consents.select_related("recipient_agency").prefetch_related("recipient_partners"),
         "now": timezone.now(),
@@ -365,7 +365,7 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
 def follow_up_add(request: HttpRequest, referral_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
-    form = FollowUpCreateForm(request.POST, partner_id=referral.partner_id)
+    form = FollowUpCreateForm(request.POST, partner_id=referral.partner_id, me=user)
     if form.is_valid():
         try:
             services.follow_up_create(

@@ -242,3 +242,24 @@ def test_two_case_managers_accepting_at_once_one_wins_the_other_is_told(cast, re
     referral.refresh_from_db()
     assert referral.accepted_by == cast.case_manager_y
     assert referral.follow_ups.count() == 1
+
+
+def test_a_retention_check_overdue_after_completion_is_in_the_overdue_filter(cast):
+    """The reminder email counts it and links to this filter: the filter must show it."""
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.referral_complete(referral_id=referral.pk, actor=cast.case_manager_y)
+    check = referral.follow_ups.get(kind="retention_30")
+    FollowUp.objects.filter(pk=check.pk).update(due_at=timezone.now() - timedelta(days=1))
+    page = cast.login("case_manager_y").get("/queue/?filter=overdue")
+    assert page.context["page"].object_list[0] == referral
+    assert dict((name, count) for name, _label, count in page.context["filters"])["overdue"] == 1
+
+
+def test_the_follow_up_form_lists_me_once(cast):
+    colleague = UserFactory(username="cm_y2", role="case_manager", agency=None, partner=cast.partner_y, badge_number="")
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    form = cast.login("case_manager_y").get(f"/referrals/{referral.pk}/").context["follow_up_form"]
+    choices = [label for _value, label in form.fields["assigned_to"].choices]
+    assert choices == ["Me", colleague.get_full_name()]

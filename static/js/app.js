@@ -38,12 +38,50 @@
 
   function newClientDetails() { return document.getElementById("new-client"); }
 
+  // A new client's name, from what was typed in the search, so the officer need not type
+  // it twice: "First Last" or "Last, First"; a date of birth typed as 1988-06-14 or
+  // 6/14/1988 fills that field. Only fields still empty and not typed into are filled.
+  function fillNewClientFromSearch() {
+    var search = document.querySelector("input[name=search]");
+    var first = document.getElementById("id_first_name");
+    var last = document.getElementById("id_last_name");
+    var born = document.getElementById("id_date_of_birth");
+    if (!search || !first || !last) return;
+    var text = search.value.trim();
+    var iso = null;
+    var dateMatch = text.match(/(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})\/(\d{1,2})\/(\d{4})/);
+    if (dateMatch) {
+      var y = dateMatch[1] || dateMatch[6], m = dateMatch[2] || dateMatch[4], d = dateMatch[3] || dateMatch[5];
+      iso = y + "-" + ("0" + m).slice(-2) + "-" + ("0" + d).slice(-2);
+      text = text.replace(dateMatch[0], " ").trim();
+    }
+    var firstName = "", lastName = "";
+    if (text.indexOf(",") >= 0) {
+      lastName = text.split(",")[0].trim();
+      firstName = text.split(",").slice(1).join(" ").trim();
+    } else {
+      var words = text.split(/\s+/).filter(Boolean);
+      if (words.length >= 2) { firstName = words[0]; lastName = words.slice(1).join(" "); }
+    }
+    function fill(field, value) {
+      if (field && value && !field.value && !field.dataset.typed) field.value = value;
+    }
+    fill(first, firstName);
+    fill(last, lastName);
+    fill(born, iso);
+  }
+  document.addEventListener("input", function (event) {
+    var id = event.target.id;
+    if (id === "id_first_name" || id === "id_last_name" || id === "id_date_of_birth") event.target.dataset.typed = "1";
+  });
+
   // Picking a known client folds the new-client fields away; "a new client" opens them.
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (input.name !== "client" || input.type !== "radio") return;
     var details = newClientDetails();
     if (details) details.open = input.value === "";
+    if (input.value === "") fillNewClientFromSearch();
   });
 
   // Enter in the search box searches instead of saving the deflection. Without htmx
@@ -92,6 +130,13 @@
       none: none ? none.closest("label").cloneNode(true) : null,
       groupLabel: group ? group.getAttribute("aria-label") : null
     };
+  });
+  // Nobody found: the new-client fields take the name searched for.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var results = event.detail.target;
+    if (results && results.id === "client-results" && results.querySelector("#no-client-found")) {
+      fillNewClientFromSearch();
+    }
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     var results = event.detail.target;

@@ -74,8 +74,9 @@ def test_an_officer_logs_two_deflections_for_one_client_and_only_partner_y_sees_
     # A new client: the search finds no one, so the officer enters them.
     search_client(page, f"{FIRST} {LAST}")
     page.locator("#client-results").get_by_text("No client found").wait_for()
-    page.get_by_label("First name").fill(FIRST)
-    page.get_by_label("Last name").fill(LAST)
+    # The name searched for is already in the new client's fields: not typed twice.
+    assert page.get_by_label("First name").input_value() == FIRST
+    assert page.get_by_label("Last name").input_value() == LAST
     page.get_by_label("Date of birth").fill("1988-04-12")
     pick_pathway_and_partner_y(page, cast, "Active outreach")
     # Minutes come pre-filled with the agency's default, so the officer can leave them.
@@ -189,3 +190,13 @@ def test_the_same_form_sent_twice_logs_one_deflection(page, cast, live_server):
     assert "already saved" in bodies[1]
     assert Referral.objects.count() == 1
     assert Client.objects.filter(first_name="Ingrid", last_name="Haugen").count() == 1
+
+
+def test_a_search_as_last_first_and_birth_date_fills_the_new_client_but_never_what_was_typed(page, cast, live_server):
+    sign_in(page, "officer_a1")
+    page.get_by_label("Last name").fill("Typed-by-hand")
+    search_client(page, "Quintanilla, Marisol 6/14/1988")
+    page.locator("#client-results").get_by_text("No client found").wait_for()
+    assert page.get_by_label("First name").input_value() == "Marisol"
+    assert page.get_by_label("Last name").input_value() == "Typed-by-hand"
+    assert page.get_by_label("Date of birth").input_value() == "1988-06-14"
