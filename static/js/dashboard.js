@@ -4,6 +4,46 @@
   "use strict";
   var charts = [];
 
+  // Small cells (1 to 10) arrive as null: drawn as a hatched bar of a fixed height, which
+  // says "some, fewer than 11" without telling the number, as the tables say "<11".
+  var SMALL_HEIGHT = 5;
+
+  function hatch(colour) {
+    var tile = document.createElement("canvas");
+    tile.width = tile.height = 8;
+    var ctx = tile.getContext("2d");
+    ctx.strokeStyle = colour || "#6c757d";
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.moveTo(0, 8); ctx.lineTo(8, 0);
+    ctx.moveTo(-2, 2); ctx.lineTo(2, -2);
+    ctx.moveTo(6, 10); ctx.lineTo(10, 6);
+    ctx.stroke();
+    return ctx.createPattern(tile, "repeat");
+  }
+
+  function withSmallCells(dataset, colour) {
+    var small = dataset.data.map(function (v) { return v === null; });
+    if (!small.some(Boolean)) return dataset;
+    var base = dataset.backgroundColor || colour;
+    var pattern = hatch(typeof base === "string" ? base : colour);
+    return Object.assign({}, dataset, {
+      data: dataset.data.map(function (v) { return v === null ? SMALL_HEIGHT : v; }),
+      backgroundColor: small.map(function (s) { return s ? pattern : base; }),
+      smallCells: small
+    });
+  }
+
+  var smallCellTooltip = {
+    callbacks: {
+      label: function (item) {
+        var small = item.dataset.smallCells && item.dataset.smallCells[item.dataIndex];
+        var value = small ? "<11" : item.formattedValue;
+        return (item.dataset.label ? item.dataset.label + ": " : "") + value;
+      }
+    }
+  };
+
   function draw() {
     if (!window.Chart) return;
     var source = document.getElementById("chart-data");
@@ -15,13 +55,16 @@
       var key = canvas.dataset.chart;
       var config;
       if (key === "by_pathway") {
-        config = { type: "bar", data: data.by_pathway, options: { responsive: true, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } };
+        var byPathway = Object.assign({}, data.by_pathway, {
+          datasets: data.by_pathway.datasets.map(function (d) { return withSmallCells(d, "#6c757d"); })
+        });
+        config = { type: "bar", data: byPathway, options: { responsive: true, plugins: { tooltip: smallCellTooltip }, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } };
       } else if (key === "funnel") {
-        config = { type: "bar", data: { labels: data.funnel.labels, datasets: [{ label: "", data: data.funnel.data, backgroundColor: "#0d6efd" }] }, options: { indexAxis: "y", plugins: { legend: { display: false } } } };
+        config = { type: "bar", data: { labels: data.funnel.labels, datasets: [withSmallCells({ label: "", data: data.funnel.data, backgroundColor: "#0d6efd" }, "#0d6efd")] }, options: { indexAxis: "y", plugins: { legend: { display: false }, tooltip: smallCellTooltip } } };
       } else if (key === "participation") {
         config = { type: "line", data: { labels: data.participation.labels, datasets: [{ label: "%", data: data.participation.data, borderColor: "#198754", spanGaps: true }] }, options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, max: 100 } } } };
       } else if (key === "savings") {
-        config = { type: "bar", data: { labels: data.savings.labels, datasets: [{ label: "h", data: data.savings.data, backgroundColor: "#fd7e14" }] }, options: { plugins: { legend: { display: false } } } };
+        config = { type: "bar", data: { labels: data.savings.labels, datasets: [withSmallCells({ label: "h", data: data.savings.data, backgroundColor: "#fd7e14" }, "#fd7e14")] }, options: { plugins: { legend: { display: false }, tooltip: smallCellTooltip } } };
       }
       if (config) {
         config.options.animation = false;

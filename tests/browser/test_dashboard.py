@@ -43,6 +43,14 @@ def test_changing_a_filter_updates_the_figures_and_the_url(cast, browser, live_s
         page.goto(page.url)
         assert page.locator("[data-figure='deflections']").inner_text() == "12"
         assert page.get_by_label("Pathway", exact=True).input_value() == "naloxone_plus"
+        # Weeks of 1 to 10 deflections are drawn, hatched, not left empty.
+        small = page.evaluate(
+            """() => {
+                const chart = Chart.getChart(document.querySelector("canvas[data-chart=by_pathway]"));
+                return chart.data.datasets.flatMap((d) => d.smallCells || []).filter(Boolean).length;
+            }"""
+        )
+        assert small >= 1
         assert not blocked, f"the Content-Security-Policy blocked something: {blocked}"
     finally:
         context.close()
