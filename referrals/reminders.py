@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from deflection.models import User
 from referrals.models import FollowUp, Referral
@@ -82,7 +83,11 @@ def _remind_assignee(*, assignee: User, now: datetime) -> int:
         if not claimed:
             return 0
         overdue = sum(1 for f in claimed if f.due_at < now)
-        subject = _("Deflection: %(n)d follow-up(s) due, %(late)d overdue") % {"n": len(claimed), "late": overdue}
+        subject = ngettext(
+            "Deflection: %(n)d follow-up due, %(late)d overdue",
+            "Deflection: %(n)d follow-ups due, %(late)d overdue",
+            len(claimed),
+        ) % {"n": len(claimed), "late": overdue}
         _send(
             to=assignee.email,
             subject=subject,
@@ -111,7 +116,12 @@ def _tell_lead(*, lead: User, now: datetime) -> int:
         lines += ["", _("Assigned to:")] + [f"- {name}: {n}" for name, n in sorted(by_person.items())]
         _send(
             to=lead.email,
-            subject=_("Deflection: %(n)d follow-up(s) more than a day overdue") % {"n": len(claimed)},
+            subject=ngettext(
+                "Deflection: %(n)d follow-up more than a day overdue",
+                "Deflection: %(n)d follow-ups more than a day overdue",
+                len(claimed),
+            )
+            % {"n": len(claimed)},
             lines=lines,
             link=_link(reverse("referrals:queue") + "?filter=overdue"),
         )

@@ -53,7 +53,7 @@ def test_each_assignee_gets_one_message_listing_what_is_due(cast, due):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [cast.case_manager_y.email]
-    assert "2 follow-up(s) due, 1 overdue" in message.subject
+    assert "2 follow-ups due, 1 overdue" in message.subject
     assert f"#{referrals[0].pk}" in message.body and f"#{referrals[1].pk}" in message.body
     assert f"#{referrals[2].pk}" not in message.body
     assert "/queue/?filter=overdue" in message.body

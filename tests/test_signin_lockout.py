@@ -63,7 +63,7 @@ def test_the_lockout_page_says_when_to_try_again_and_whom_to_call(cast, settings
     with time_machine.travel(START, tick=False):
         page = _fail("officer_a1", 5).content.decode()
     assert "<nav" in page  # the site's own page, not a bare error
-    assert "You can try again at 9:16 AM (in 15\xa0minutes)." in page
+    assert "You can try again at 09:16 (in 15\xa0minutes)." in page
     assert "Call the program manager at 520-555-0142" in page
     assert "officer_a1" in page
 
