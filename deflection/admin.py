@@ -41,6 +41,22 @@ class UnitAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "agency", "unit", "partner", "is_active"]
+    actions = ["lift_sign_in_pause"]
+
+    @admin.action(description=_("Lift the sign-in pause after wrong passwords"))
+    def lift_sign_in_pause(self, request, queryset) -> None:
+        """What the lockout page tells users to ask for: their pause ends now, from every
+        address. The failures stay on record (Axes: access failures)."""
+        from axes.models import AccessAttempt
+
+        lifted, _by_model = AccessAttempt.objects.filter(username__in=[u.username for u in queryset]).delete()
+        self.message_user(
+            request,
+            _("Sign-in pause lifted for %(n)d record(s).") % {"n": lifted}
+            if lifted
+            else _("None of these users was paused."),
+        )
+
     list_filter = ["role", "agency", "partner", "is_active"]
     search_fields = ["username", "first_name", "last_name", "email", "badge_number"]
     list_select_related = ["agency", "unit", "partner"]

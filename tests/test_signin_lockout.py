@@ -136,6 +136,18 @@ def test_the_program_admin_can_lift_a_lockout_early(cast):
     assert AccessFailureLog.objects.filter(username="officer_a1").count() == 5
 
 
+def test_the_program_admin_lifts_the_pause_from_the_users_page(cast):
+    _fail("officer_a1", 5)
+    assert not _signed_in(_sign_in("officer_a1", PASSWORD))
+    response = _admin(cast).post(
+        "/admin/deflection/user/", {"action": "lift_sign_in_pause", "_selected_action": [cast.officer_a1.pk]}
+    )
+    assert response.status_code == 302
+    assert _signed_in(_sign_in("officer_a1", PASSWORD))
+    # The five failures and the refused try during the pause stay on record.
+    assert AccessFailureLog.objects.filter(username="officer_a1").count() == 6
+
+
 def test_the_record_names_no_password(cast):
     _fail("officer_a1", 6)
     for row in AccessFailureLog.objects.all():
