@@ -272,6 +272,9 @@ def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
         "consents": referral.consents.select_related("recipient_agency").prefetch_related("recipient_partners"),
         "now": timezone.now(),
         "reengagements": referral.reengagements.all(),
+        # The same client logged again to this partner: the case manager sees both (a
+        # referral to another partner is that partner's record).
+        "reengagements_here": referral.reengagements.filter(partner_id=referral.partner_id).order_by("occurred_at"),
     }
 
 

@@ -263,3 +263,17 @@ def test_the_follow_up_form_lists_me_once(cast):
     form = cast.login("case_manager_y").get(f"/referrals/{referral.pk}/").context["follow_up_form"]
     choices = [label for _value, label in form.fields["assigned_to"].choices]
     assert choices == ["Me", colleague.get_full_name()]
+
+
+def test_the_case_manager_sees_the_same_clients_earlier_and_later_referrals_here_only(cast):
+    officer = OfficerFactory(user=cast.officer_a1)
+    first = ReferralFactory(officer=officer, partner=cast.partner_y)
+    elsewhere = ReferralFactory(officer=officer, partner=cast.partner_x, client=first.client, reengagement_of=first)
+    again = ReferralFactory(officer=officer, partner=cast.partner_y, client=first.client, reengagement_of=elsewhere)
+    also = ReferralFactory(officer=officer, partner=cast.partner_y, client=first.client, reengagement_of=first)
+    client = cast.login("case_manager_y")
+    linked = client.get(f"/referrals/{first.pk}/").content.decode().split('id="linked-referrals"')[1].split("</p>")[0]
+    assert f"#{also.pk}" in linked and f"#{elsewhere.pk}" not in linked
+    page = client.get(f"/referrals/{also.pk}/").content.decode()
+    assert "Earlier referral here:" in page and f'href="/referrals/{first.pk}/"' in page
+    assert 'id="linked-referrals"' not in client.get(f"/referrals/{again.pk}/").content.decode()
