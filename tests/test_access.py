@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
 
 from referrals import services
 from referrals.models import Referral
 from tests.conftest import has_word
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory
+from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
 
 pytestmark = pytest.mark.django_db
 
@@ -83,16 +82,7 @@ OTHER_URLS = {"home", "login", "logout"}
 def referral(cast) -> Referral:
     referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
     services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
-    services.consent_capture(
-        referral_id=referral.pk,
-        actor=cast.case_manager_y,
-        scope="status_outcomes",
-        to_referring_agency=True,
-        purpose="Outcome to the officer",
-        signature_name="Client Signature",
-        signed_on=timezone.localdate(),
-        expiry_event="end_of_treatment",
-    )
+    consent_given(referral, cast.case_manager_y, purpose="Outcome to the officer", signature_name="Client Signature")
     return referral
 
 

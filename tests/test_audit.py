@@ -16,7 +16,7 @@ from deflection.models import AccessEvent, AuditRowsAreFinal, User
 from referrals import services
 from referrals.models import Client, Referral
 from tests.factories.core import UserFactory
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory
+from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
 
 pytestmark = pytest.mark.django_db
 
@@ -35,15 +35,11 @@ def referral(cast) -> Referral:
 
 
 def _consent(cast, referral):
-    return services.consent_capture(
-        referral_id=referral.pk,
-        actor=cast.case_manager_y,
-        scope="status_outcomes",
-        to_referring_agency=True,
+    return consent_given(
+        referral,
+        cast.case_manager_y,
         purpose="Let the referring officer know how it went",
         signature_name="Marisol Quintero",
-        signed_on=timezone.localdate(),
-        expiry_event="end_of_treatment",
     )
 
 

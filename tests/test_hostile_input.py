@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from referrals import services
 from referrals.models import Referral
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory
+from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
 
 pytestmark = pytest.mark.django_db
 
@@ -69,15 +69,12 @@ def world(cast) -> World:
     referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
     services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
     requested = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
-    consent = services.consent_capture(
-        referral_id=referral.pk,
-        actor=cast.case_manager_y,
+    consent = consent_given(
+        referral,
+        cast.case_manager_y,
         scope="status_only",
-        to_referring_agency=True,
         purpose="Status to the officer",
         signature_name="Client Signature",
-        signed_on=timezone.localdate(),
-        expiry_event="end_of_treatment",
     )
     ClientFactory(agency=cast.agency_a, first_name="Rosalind", last_name="Ives")
     return World(cast, referral, requested, referral.follow_ups.order_by("due_at").first().pk, consent.pk)

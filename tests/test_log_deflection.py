@@ -12,7 +12,7 @@ from django.utils import timezone
 from referrals import services
 from referrals.models import CaseEvent, Client, Consent, Referral
 from tests.factories.partners import ServicePartnerFactory
-from tests.factories.referrals import ClientFactory
+from tests.factories.referrals import ClientFactory, consent_given
 
 pytestmark = pytest.mark.django_db
 
@@ -246,14 +246,12 @@ def test_the_open_referral_notice_shows_what_consent_lets_police_see(cast):
     assert "(Received by partner · open)" in page and "In treatment" not in page
     second = Referral.objects.exclude(pk=first.pk).get()
     services.referral_cancel(referral_id=second.pk, actor=cast.officer_a1, reason="entered_in_error")
-    services.consent_capture(
-        referral_id=first.pk,
-        actor=cast.case_manager_y,
+    consent_given(
+        first,
+        cast.case_manager_y,
         scope=Consent.Scope.STATUS_OUTCOMES,
-        to_referring_agency=True,
         purpose="Let the referring officer know how the referral went",
         signature_name="Dana Whitfield",
-        signed_on=timezone.localdate(),
         expiry_event=Consent.ExpiryEvent.END_OF_TREATMENT,
     )
     page = client.post(

@@ -16,10 +16,10 @@ from django.core import mail
 from django.test import Client as HttpClient
 from django.utils import timezone
 
-from referrals import services
 from referrals.models import FollowUp, Referral
 from referrals.reminders import follow_up_reminders_send
 from reports.digest import digest_send, reported_week
+from tests.factories.referrals import consent_given
 
 pytestmark = pytest.mark.django_db
 
@@ -107,15 +107,8 @@ def test_the_journey_writes_no_client_data_to_logs_urls_or_emails(cast, caplog, 
     journey.get("case_manager_y", f"/referrals/{referral.pk}/")
     journey.post("case_manager_y", f"/referrals/{referral.pk}/act/accept/", {})
     journey.post("case_manager_y", f"/referrals/{referral.pk}/act/record_intake/", {"record_intake-note": "Came in"})
-    services.consent_capture(
-        referral_id=referral.pk,
-        actor=cast.case_manager_y,
-        scope="status_outcomes",
-        to_referring_agency=True,
-        purpose="Tell the officer how it went",
-        signature_name=f"{FIRST} {LAST}",
-        signed_on=timezone.localdate(),
-        expiry_event="end_of_treatment",
+    consent_given(
+        referral, cast.case_manager_y, purpose="Tell the officer how it went", signature_name=f"{FIRST} {LAST}"
     )
     journey.get("case_manager_y", f"/referrals/{referral.pk}/consent-form.pdf")
     journey.get("case_manager_y", f"/referrals/{referral.pk}/consent-form.pdf?lang=es")

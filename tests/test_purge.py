@@ -16,7 +16,7 @@ from referrals.models import CaseEvent, Client, FollowUp, Referral
 from referrals.purge import purge_expired
 from reports import metrics
 from reports.models import SuccessStory
-from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.factories.referrals import OfficerFactory, ReferralFactory, consent_given
 
 pytestmark = pytest.mark.django_db
 
@@ -46,15 +46,8 @@ def _closed_referral(cast, **client) -> Referral:
     )
     services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
     services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y, note="Wilhelmina came in")
-    services.consent_capture(
-        referral_id=referral.pk,
-        actor=cast.case_manager_y,
-        scope="status_outcomes",
-        to_referring_agency=True,
-        purpose="Outcome to the officer",
-        signature_name="Wilhelmina Fairweather",
-        signed_on=timezone.localdate(),
-        expiry_event="end_of_treatment",
+    consent_given(
+        referral, cast.case_manager_y, purpose="Outcome to the officer", signature_name="Wilhelmina Fairweather"
     )
     SuccessStory.objects.create(referral=referral, agency=referral.agency, text="Wilhelmina says thank you")
     services.referral_complete(referral_id=referral.pk, actor=cast.case_manager_y, note="Done, Wilhelmina")

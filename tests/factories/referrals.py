@@ -60,3 +60,20 @@ class ReferralFactory(factory.django.DjangoModelFactory):
             CaseEvent.objects.create(
                 referral=obj, actor=obj.created_by, kind=CaseEvent.Kind.CREATED, to_status=obj.status
             )
+
+
+def consent_given(referral: Referral, actor, **overrides):
+    """The client's consent, captured through the service as a case manager does: to the
+    referring agency, status and outcomes, until the end of treatment (override any field)."""
+    from referrals import services
+
+    fields = {
+        "scope": "status_outcomes",
+        "to_referring_agency": True,
+        "purpose": "Let the referring officer know how the referral went",
+        "signature_name": "Client Signature",
+        "signed_on": timezone.localdate(),
+        "expiry_event": "end_of_treatment",
+        **overrides,
+    }
+    return services.consent_capture(referral_id=referral.pk, actor=actor, **fields)
