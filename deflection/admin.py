@@ -70,13 +70,26 @@ class UserAdmin(BaseUserAdmin):
     ]
 
 
+class RecordAdminMixin:
+    """A record kept as it was written: readable in the admin, never added, changed or deleted there."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 def may_review_access(user) -> bool:
     """The program administrator (and superusers) review who saw what; nobody edits it."""
     return user.is_active and user.is_staff and (user.is_superuser or user.is_program_admin)
 
 
 @admin.register(AccessEvent)
-class AccessEventAdmin(admin.ModelAdmin):
+class AccessEventAdmin(RecordAdminMixin, admin.ModelAdmin):
     """Read only, for the program administrator: filter by user, client id and date."""
 
     list_display = ["at", "user", "role", "action", "what", "client_id", "referral_id", "address"]
@@ -92,15 +105,6 @@ class AccessEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return may_review_access(request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_actions(self, request):
         return {}  # no bulk delete

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deflection import audit
-from deflection.admin import AuditedAdminMixin, may_review_access
+from deflection.admin import AuditedAdminMixin, RecordAdminMixin, may_review_access
 from referrals.disclosures import accounting_for_client
 from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Officer, Referral
 from referrals.services import client_merge
@@ -169,7 +169,7 @@ class FollowUpAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class CaseEventAdmin(AuditedAdminMixin, RecordAdminMixin, admin.ModelAdmin):
     audit_lists = False  # notes show on an event's own page
 
     def audit_subject(self, obj: CaseEvent) -> tuple[int, int | None]:
@@ -178,15 +178,6 @@ class CaseEventAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "referral", "kind", "from_status", "to_status", "actor"]
     list_filter = ["kind", "to_status"]
     raw_id_fields = ["referral", "actor"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ClientMergeForm(forms.ModelForm):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from deflection.admin import RecordAdminMixin
 from reports.models import Digest, ExportRecord, Milestone, SuccessStory
 
 
@@ -48,16 +49,7 @@ class DigestAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExportRecord)
-class ExportRecordAdmin(admin.ModelAdmin):
+class ExportRecordAdmin(RecordAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "agency", "user", "file_format", "rows", "remote_addr"]
     list_filter = ["agency", "file_format"]
     readonly_fields = ["created_at", "agency", "user", "filters", "file_format", "rows", "remote_addr"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
