@@ -711,10 +711,10 @@ def participation_from_rollups(*, agency_id: int, at: datetime, unit_id: int | N
 
 
 def weekly_participation_from_rollups(*, scope: Scope, tz) -> list[tuple[date, Participation]]:
-    """weekly_participation() from the officer-days: each officer's last day of deflecting
-    in each week (at most officers x weeks rows), then the 30-day window of each week."""
-    from django.db.models import Max
-    from django.db.models.functions import TruncWeek
+    """weekly_participation() from the officer-weeks (a row per officer and week, with their
+    last day of deflecting in it); the week the period's end falls in, if it does not end on
+    a Monday, from its officer-days up to the end. Then the 30-day window of each week."""
+    from reports.models import OfficerWeek
 
     active = Officer.objects.filter(agency_id=scope.agency_id, is_active=True)
     if scope.unit_id is not None:
@@ -722,19 +722,26 @@ def weekly_participation_from_rollups(*, scope: Scope, tz) -> list[tuple[date, P
     n_active = active.count()
     since = (scope.start - PARTICIPATION_WINDOW).astimezone(tz).date()
     until = scope.end.astimezone(tz).date()
+    last_monday = until - timedelta(days=until.weekday())
+    weeks = OfficerWeek.objects.filter(
+        agency_id=scope.agency_id, week__gte=since - timedelta(days=since.weekday()), week__lt=last_monday
+    )
+    if scope.unit_id is not None:
+        weeks = weeks.filter(officer__unit_id=scope.unit_id)
+    rows = list(weeks.values_list("officer_id", "week", "last_day").order_by())
+    rows += [
+        (officer, last_monday, day)
+        for officer, day in _officer_days(scope.agency_id, scope.unit_id)
+        .filter(day__gte=last_monday, day__lt=until)
+        .values_list("officer_id", "day")
+        .order_by()
+    ]
     # Per week: the officers who deflected in it, and those who did on its Saturday or
     # Sunday (a 30-day window ending on a Monday starts on the Saturday five weeks before).
+    # A week begun before `since` is only ever asked for its weekend, which `since` precedes.
     in_week: dict[date, set[int]] = {}
     weekend: dict[date, set[int]] = {}
-    for officer, week, day in (
-        _officer_days(scope.agency_id, scope.unit_id)
-        .filter(day__gte=since, day__lt=until)
-        .annotate(week=TruncWeek("day"))
-        .values_list("officer_id", "week")
-        .annotate(last=Max("day"))
-        .order_by()
-    ):
-        monday = _as_date(week)
+    for officer, monday, day in rows:
         in_week.setdefault(monday, set()).add(officer)
         if day.weekday() >= 5:
             weekend.setdefault(monday, set()).add(officer)
@@ -879,12 +886,17 @@ def _median_from_histogram(scope: Scope, zone, measure: str, *, by: str | None =
         places[key] = found
     if not places:
         return {}
-    read = Q()
-    for key, found in places.items():
-        for bin_ in {bin_ for bin_, _i in found}:
-            read |= Q(**{bin_field: bin_}, **({group: key} if group else {}))
+    # One SELECT per (group, bin), put together by UNION ALL: each an index range of its own
+    # (an OR of them reads the whole period's facts, as the planner prefers at 1M).
+    parts = [
+        facts(scope, zone)
+        .filter(**{bin_field: bin_}, **({group: key} if group else {}))
+        .values_list(*([group] if group else []), bin_field, field)
+        for key, found in places.items()
+        for bin_ in sorted({bin_ for bin_, _i in found})
+    ]
     values: dict = {}
-    for *key, bin_, value in facts(scope, zone).filter(read).values_list(*([group] if group else []), bin_field, field):
+    for *key, bin_, value in parts[0].union(*parts[1:], all=True):
         values.setdefault((key[0] if group else None, bin_), []).append(value)
     for held in values.values():
         held.sort()

@@ -234,6 +234,24 @@ class OfficerDay(models.Model):
         return f"{self.agency_id} · {self.day} · officer {self.officer_id}"
 
 
+class OfficerWeek(models.Model):
+    """An officer deflected in this week (Monday to Sunday, agency time), and the last day
+    they did: the weekly participation chart reads a row per officer and week (the
+    officer-days of its four weeks and a weekend each), not one per officer and day. Made
+    from OfficerDay whenever a day of the week is recounted."""
+
+    agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="The Monday.")
+    officer = models.ForeignKey("referrals.Officer", on_delete=models.CASCADE, related_name="+")
+    last_day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "week", "officer"], name="officer_week_once")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} · week of {self.week} · officer {self.officer_id}"
+
+
 class ReferralFact(models.Model):
     """A narrow copy of what medians, retention and rejection reasons need from each
     deflection that was accepted, rejected or reached intake (cancelled ones are left out),
@@ -266,7 +284,8 @@ class ReferralFact(models.Model):
             models.Index(fields=["agency", "intake_at"], name="fact_agency_intake"),
             # Medians: the hours inside the bin that holds the middle value, over the days.
             models.Index(fields=["agency", "intake_bin", "day"], name="fact_agency_intake_bin"),
-            models.Index(fields=["agency", "accept_bin", "day"], name="fact_agency_accept_bin"),
+            # Per partner: the scorecard reads one or two bins of each partner.
+            models.Index(fields=["agency", "partner", "accept_bin", "day"], name="fact_partner_accept_bin"),
         ]
 
     def __str__(self) -> str:

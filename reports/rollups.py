@@ -1,9 +1,11 @@
 """Per-day rollups of referrals, so that dashboards cost the same at a million referrals.
 
-Three tables, all kept by the day a deflection happened (agency time): DailyRollup (counts
-per unit, pathway and partner), OfficerDay (who deflected: distinct officers do not add
-across days) and ReferralFact (a narrow row per accepted, rejected or intake referral, for
-medians and for retention checkpoints that come due by the minute). When casework changes
+Tables kept by the day a deflection happened (agency time): DailyRollup (counts per unit,
+pathway and partner), OfficerDay (who deflected: distinct officers do not add across days;
+OfficerWeek, made from it, by week), ReferralFact (a narrow row per accepted, rejected or
+intake referral, for retention checkpoints that come due by the minute and the exact hours
+inside one bin), RetentionRollup, HoursHistogram (hours to intake and to accept in bins, for
+medians) and RejectionRollup. When casework changes
 a referral it writes a CaseEvent (always: it is the house rule), so the days to recount
 are found from the events since the last refresh; recounting a day from the referrals is
 idempotent, so a refresh can overlap the last one (a margin covers transactions that
@@ -19,8 +21,8 @@ from bisect import bisect_right
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate, TruncWeek
 from django.utils import timezone
 
 from deflection.models import Agency
@@ -29,6 +31,7 @@ from reports.models import (
     DailyRollup,
     HoursHistogram,
     OfficerDay,
+    OfficerWeek,
     ReferralFact,
     RejectionRollup,
     RetentionRollup,
@@ -194,6 +197,35 @@ def _rejections(facts: list[ReferralFact]) -> list[RejectionRollup]:
     return list(sums.values())
 
 
+def _officer_weeks(agency: Agency, days: set[date]) -> None:
+    """Make the OfficerWeek rows of the weeks of these days again from their officer-days
+    (the days not recounted included), inside the recount's transaction."""
+    mondays = {day - timedelta(days=day.weekday()) for day in days}
+    weeks = Q()
+    for monday in mondays:
+        weeks |= Q(day__gte=monday, day__lt=monday + timedelta(days=7))
+    OfficerWeek.objects.filter(agency=agency, week__in=mondays).delete()
+    rows = (
+        OfficerDay.objects.filter(weeks, agency=agency)
+        .annotate(week=TruncWeek("day"))
+        .values_list("week", "officer_id")
+        .annotate(last=Max("day"))
+        .order_by()
+    )
+    OfficerWeek.objects.bulk_create(
+        [
+            OfficerWeek(
+                agency=agency,
+                week=week.date() if isinstance(week, datetime) else week,
+                officer_id=officer_id,
+                last_day=last,
+            )
+            for week, officer_id, last in rows
+        ],
+        batch_size=2000,
+    )
+
+
 def _recount(agency: Agency, days: set[date]) -> None:
     """Recount the given days of one agency from its referrals: the per-day counts, who
     deflected, and the narrow per-referral facts."""
@@ -292,6 +324,7 @@ def _recount(agency: Agency, days: set[date]) -> None:
         RetentionRollup.objects.bulk_create(retention, batch_size=2000)
         HoursHistogram.objects.bulk_create(histograms, batch_size=2000)
         RejectionRollup.objects.bulk_create(rejections, batch_size=2000)
+        _officer_weeks(agency, days)
 
 
 def rollups_refresh(*, agency: Agency, now: datetime | None = None) -> int:
@@ -340,7 +373,7 @@ def rollups_rebuild(*, agency: Agency, now: datetime | None = None) -> None:
         CaseEvent.objects.filter(referral__agency=agency, created_at__gt=now - MARGIN).values_list("pk", flat=True)
     )
     with transaction.atomic():
-        for model in ROLLUPS:
+        for model in (*ROLLUPS, OfficerWeek):
             model.objects.filter(agency=agency).delete()
         if first is not None:
             day, last = first.astimezone(zone).date(), now.astimezone(zone).date() + timedelta(days=1)

@@ -16,7 +16,7 @@ from referrals import services
 from referrals.models import FollowUp, Pathway, Referral
 from reports import metrics
 from reports.dashboard import unit_roster
-from reports.models import DailyRollup, HoursHistogram, RejectionRollup, RetentionRollup
+from reports.models import DailyRollup, HoursHistogram, OfficerWeek, RejectionRollup, RetentionRollup
 from reports.rollups import hours_bin, rollups_rebuild, rollups_refresh
 from tests.factories.core import UnitFactory, UserFactory
 from tests.factories.referrals import OfficerFactory, ReferralFactory
@@ -278,3 +278,46 @@ def test_medians_from_the_hour_bins_are_exact(cast, history):
             raw = {p.name: p.median_hours_to_accept for p in metrics.partner_scorecard(scope)}
             assert {p.name: p.median_hours_to_accept for p in metrics.partner_scorecard(scope, rollups=True)} == raw
     assert odd_even == {0, 1} and split > 0  # both kinds of count, and middles in two bins, occurred
+
+
+def _officer_weeks_from_the_referrals(agency) -> dict:
+    """Who deflected in which week (Monday, agency time) and their last day in it."""
+    weeks: dict = {}
+    for officer_id, occurred in (
+        Referral.objects.filter(agency=agency).exclude(status="cancelled").values_list("officer_id", "occurred_at")
+    ):
+        day = occurred.astimezone(TZ).date()
+        key = (day - timedelta(days=day.weekday()), officer_id)
+        weeks[key] = max(weeks.get(key, day), day)
+    return weeks
+
+
+def _officer_weeks_from_the_rollups(agency) -> dict:
+    rows = OfficerWeek.objects.filter(agency=agency).values_list("week", "officer_id", "last_day")
+    return {(week, officer): last for week, officer, last in rows}
+
+
+def test_the_officer_weeks_equal_those_counted_from_the_referrals(cast, history):
+    expected = _officer_weeks_from_the_referrals(cast.agency_a)
+    assert len(expected) > 20 and any(day.weekday() >= 5 for day in expected.values())
+    assert _officer_weeks_from_the_rollups(cast.agency_a) == expected
+    # Casework on a Sunday late in a week: its week is made again from the other days too.
+    sunday = next(
+        r for r in history["referrals"] if r.status == "requested" and r.occurred_at.astimezone(TZ).weekday() == 6
+    )
+    services.referral_cancel(referral_id=sunday.pk, actor=sunday.officer.user or cast.admin, reason="entered_in_error")
+    assert rollups_refresh(agency=cast.agency_a) >= 1
+    assert _officer_weeks_from_the_rollups(cast.agency_a) == _officer_weeks_from_the_referrals(cast.agency_a)
+
+
+def test_weekly_participation_from_the_officer_weeks_for_periods_ending_on_any_weekday(cast, history):
+    """The chart's period may end on any day: the last week is read from its officer-days."""
+    a = cast.agency_a.pk
+    for first in range(0, 60, 5):
+        for length in (14, 30, 61):
+            start = datetime(2026, 8, 10, tzinfo=TZ) + timedelta(days=first)
+            for unit_id in (None, history["patrol"].pk):
+                scope = metrics.Scope(a, start, start + timedelta(days=length), unit_id=unit_id)
+                assert metrics.weekly_participation_from_rollups(scope=scope, tz=TZ) == metrics.weekly_participation(
+                    scope=scope, tz=TZ
+                ), scope
