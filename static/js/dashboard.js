@@ -30,9 +30,24 @@
     return Object.assign({}, dataset, {
       data: dataset.data.map(function (v) { return v === null ? SMALL_HEIGHT : v; }),
       backgroundColor: small.map(function (s) { return s ? pattern : base; }),
+      baseColor: base,
       smallCells: small
     });
   }
+
+  // The legend shows each series in its own colour, not the hatching of its first bar.
+  var legendInBaseColours = {
+    labels: {
+      generateLabels: function (chart) {
+        var items = window.Chart.defaults.plugins.legend.labels.generateLabels(chart);
+        items.forEach(function (item) {
+          var base = chart.data.datasets[item.datasetIndex].baseColor;
+          if (base) { item.fillStyle = base; item.strokeStyle = base; }
+        });
+        return items;
+      }
+    }
+  };
 
   var smallCellTooltip = {
     callbacks: {
@@ -58,7 +73,7 @@
         var byPathway = Object.assign({}, data.by_pathway, {
           datasets: data.by_pathway.datasets.map(function (d) { return withSmallCells(d, "#6c757d"); })
         });
-        config = { type: "bar", data: byPathway, options: { responsive: true, plugins: { tooltip: smallCellTooltip }, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } };
+        config = { type: "bar", data: byPathway, options: { responsive: true, plugins: { tooltip: smallCellTooltip, legend: legendInBaseColours }, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } };
       } else if (key === "funnel") {
         config = { type: "bar", data: { labels: data.funnel.labels, datasets: [withSmallCells({ label: "", data: data.funnel.data, backgroundColor: "#0d6efd" }, "#0d6efd")] }, options: { indexAxis: "y", plugins: { legend: { display: false }, tooltip: smallCellTooltip } } };
       } else if (key === "participation") {
