@@ -404,7 +404,7 @@ def partner_scorecard(scope: Scope, *, rollups: bool = False) -> list[PartnerSco
     if rollups and rollups_cover(scope):
         zone = _zone(scope.agency_id)
         totals = partner_counts_from_rollups(scope, zone)
-        medians = partner_medians_from_rollups(scope, zone)
+        medians = partner_medians_from_rollups(scope, zone, partners=list(totals))
         rejected = partner_rejections_from_rollups(scope, zone)
     else:
         totals = {
@@ -853,13 +853,17 @@ def _middle_positions(n: int) -> tuple[int, int]:
     return (n - 1) // 2, n // 2
 
 
-def _median_from_histogram(scope: Scope, zone, measure: str, *, by: str | None = None) -> dict:
+def _median_from_histogram(
+    scope: Scope, zone, measure: str, *, by: str | None = None, partners: list[int] | None = None
+) -> dict:
     """The exact median of hours to intake or to accept (per partner with by="partner"), from
     HoursHistogram: sum the bins over the days to find the bin(s) of the middle value(s) and
     their place in them, then read the exact hours of only those bins from ReferralFact.
     Equal to statistics.median over every value (bins are ordered as their values are).
     Two queries whatever the data; a scope with more filters than a histogram level holds
-    reads its facts."""
+    reads its facts. `partners`, with by="partner": every partner that had a deflection in
+    the scope (the scorecard knows them), read as a list of equalities: `partner IS NOT NULL`
+    would walk each partner's bins of every day on record, not the period's."""
     from reports.models import HoursHistogram
 
     field, bin_field = f"hours_to_{measure}", f"{measure}_bin"
@@ -870,6 +874,8 @@ def _median_from_histogram(scope: Scope, zone, measure: str, *, by: str | None =
     levels = _at_level(
         HoursHistogram.objects.filter(agency_id=scope.agency_id, measure=measure, **_days(scope, zone)), scope, wanted
     )
+    if by == "partner" and scope.partner_id is None and partners is not None:
+        levels = levels.filter(partner_id__in=partners)
     counts: dict = {}
     for *key, bin_, n in levels.values_list(*([group] if group else []), "bin").annotate(total=Sum("n")).order_by():
         counts.setdefault(key[0] if group else None, {})[bin_] = n
@@ -911,9 +917,9 @@ def median_hours_to_intake_from_rollups(scope: Scope, zone) -> float | None:
     return _median_from_histogram(scope, zone, "intake").get(None)
 
 
-def partner_medians_from_rollups(scope: Scope, zone) -> dict[int, float]:
-    """Median hours to accept per partner."""
-    return _median_from_histogram(scope, zone, "accept", by="partner")
+def partner_medians_from_rollups(scope: Scope, zone, *, partners: list[int] | None = None) -> dict[int, float]:
+    """Median hours to accept per partner (`partners`: all that had a deflection in the scope)."""
+    return _median_from_histogram(scope, zone, "accept", by="partner", partners=partners)
 
 
 def partner_rejections_from_rollups(scope: Scope, zone) -> list[tuple[int, str, int]]:
