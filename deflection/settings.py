@@ -150,6 +150,9 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 AXES_ENABLE_ADMIN = False
 # Whom a locked-out or lost user should call, on the lockout and two-factor pages.
 SIGN_IN_HELP = env.str("SIGN_IN_HELP", default="")
+# Failed sign-ins from one address, whatever the usernames, within AXES_COOLOFF_TIME after
+# which sign-in from that address pauses (one password tried on many accounts).
+SIGN_IN_ADDRESS_LIMIT = env.int("SIGN_IN_ADDRESS_LIMIT", default=30)
 
 # Two-factor sign-in (accounts/twofactor.py): required of command staff and program
 # administrators whenever DEBUG is off; with DEBUG on (development, the demo that `make run`

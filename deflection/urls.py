@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import AdminSignInForm
 from deflection import views
 
 admin.site.site_header = _("Deflection administration")
 admin.site.site_title = _("Deflection")
 admin.site.index_title = _("Program administration")
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -152,3 +152,22 @@ def test_the_record_names_no_password(cast):
     _fail("officer_a1", 6)
     for row in AccessFailureLog.objects.all():
         assert "not-the-password" not in str(vars(row))
+
+
+def test_one_address_failing_on_many_usernames_is_paused_for_everyone_there(cast, settings):
+    settings.SIGN_IN_ADDRESS_LIMIT = 12
+    for i in range(12):
+        _sign_in(f"someone{i % 4}-{i}", "guess-one-password")  # never 5 on one username
+    refused = _sign_in("officer_a2", PASSWORD)
+    assert not _signed_in(refused)
+    assert "Too many failed sign-ins from this network" in refused.content.decode()
+    assert AccessFailureLog.objects.filter(username="officer_a2", locked_out=True).exists()
+    assert _signed_in(_sign_in("officer_a2", PASSWORD, address=ELSEWHERE))
+
+
+def test_the_admins_own_sign_in_form_pauses_the_address_too(cast, settings):
+    settings.SIGN_IN_ADDRESS_LIMIT = 3
+    for i in range(3):
+        _sign_in(f"nobody{i}", "guess")
+    page = HttpClient(REMOTE_ADDR=HOME).post("/admin/login/?next=/admin/", {"username": "admin", "password": PASSWORD})
+    assert page.status_code == 200 and "Too many failed sign-ins from this network" in page.content.decode()
