@@ -322,7 +322,7 @@ class RetentionRollup(models.Model):
 
 class HoursHistogram(models.Model):
     """How many deflections of a day took how long, in bins of hours (reports.rollups.hours_bin:
-    an hour wide up to 12 hours, then about 8% of the hours): a median sums the bins of its
+    each about 15% of its hours): a median sums the bins of its
     days to find the bin holding the middle value(s), then reads only that bin's exact hours
     from ReferralFact, so it costs days x bins plus one bin's rows, not every referral.
 

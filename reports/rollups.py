@@ -44,11 +44,13 @@ ROLLUPS = (DailyRollup, OfficerDay, ReferralFact, RetentionRollup, HoursHistogra
 COUNTS = ("logged", "deflections", "accepted", "intake", "naloxone", "charged", "charged_minutes", "reengagements")
 
 
-def _bin_edges() -> tuple[int, ...]:
-    # Whole hours: one hour wide up to 12 hours, then about 8% of the hours, up to two years.
-    edges = list(range(0, 13))
+def _bin_edges() -> tuple[float, ...]:
+    # Each bin about 15% of its hours, from six minutes up to two years (87 bins): partners
+    # accept in one to forty hours, intakes take days, and a bin an hour wide at two hours
+    # held a quarter of a partner's acceptances (the rows a median then reads).
+    edges = [0.0, 0.1]
     while edges[-1] < 2 * 365 * 24:
-        edges.append(max(edges[-1] + 1, round(edges[-1] * 1.08)))
+        edges.append(edges[-1] * 1.15)
     return tuple(edges)
 
 

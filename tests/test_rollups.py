@@ -44,8 +44,8 @@ def history(cast):
         # Around midnight too: the day is the agency's, not UTC's.
         when = start + timedelta(days=rnd.randrange(75), hours=rnd.choice([0, 1, 9, 16, 23]), minutes=rnd.randrange(60))
         status = rnd.choice(["requested", "accepted", "in_progress", "completed", "rejected", "cancelled"])
-        # Hours of every kind for the medians: on a bin's edge, a minute either side of
-        # one, and anything up to weeks (HoursHistogram's bins are an hour, then wider).
+        # Hours of every kind for the medians: whole hours many referrals share, any
+        # minute, anything up to weeks (HoursHistogram's bins widen with the hours).
         to_accept = rnd.choice(
             [timedelta(hours=rnd.choice([0, 1, 3, 12, 13])), timedelta(minutes=rnd.randrange(1, 3000))]
         )
