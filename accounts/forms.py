@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from axes.models import AccessFailureLog
+import ipaddress
+
+from axes.models import AccessAttempt, AccessFailureLog
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +29,28 @@ class CodeForm(forms.Form):
         return code
 
 
+def _network(address: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """The address, or for IPv6 its /64: one household or phone holds a whole /64."""
+    ip = ipaddress.ip_address(address)
+    return ipaddress.ip_network(f"{address}/{64 if ip.version == 6 else 32}", strict=False)
+
+
+def recent_failures_from(address: str) -> int:
+    """Failed sign-ins from this address (IPv6: its /64) still counting towards a lockout.
+
+    Read from django-axes' live counters, not its failure log: a refused try during a pause
+    does not add to them (so it cannot prolong the pause), and deleting them in the admin
+    ("Lift the sign-in pause") ends it.
+    """
+    since = timezone.now() - settings.AXES_COOLOFF_TIME
+    attempts = AccessAttempt.objects.filter(attempt_time__gte=since)
+    network = _network(address)
+    if network.version == 4:
+        return attempts.filter(ip_address=address).aggregate(n=Sum("failures_since_start"))["n"] or 0
+    rows = attempts.filter(ip_address__contains=":").values_list("ip_address", "failures_since_start")
+    return sum(n for ip, n in rows if ip and ipaddress.ip_address(ip) in network)
+
+
 def address_paused(request) -> bool:
     """Too many failed sign-ins from this address, whatever the usernames, in the lockout
     period: someone trying one password on many accounts (the per-username lockout would
@@ -33,13 +58,12 @@ def address_paused(request) -> bool:
     if request is None or not settings.AXES_ENABLED:
         return False
     address = request.META.get("REMOTE_ADDR")
-    if not address:
+    try:
+        if not address or recent_failures_from(address) < settings.SIGN_IN_ADDRESS_LIMIT:
+            return False
+    except ValueError:  # not an address
         return False
-    since = timezone.now() - settings.AXES_COOLOFF_TIME
-    failures = AccessFailureLog.objects.filter(ip_address=address, attempt_time__gte=since).count()
-    if failures < settings.SIGN_IN_ADDRESS_LIMIT:
-        return False
-    # The refusal is on record too, under the username tried.
+    # The refusal is on record too, under the username tried (it does not count as a failure).
     AccessFailureLog.objects.create(
         username=(request.POST.get("username") or "")[:255],
         ip_address=address,
@@ -52,7 +76,7 @@ def address_paused(request) -> bool:
 
 
 ADDRESS_PAUSED = _(
-    "Too many failed sign-ins from this network. Sign-in from here is paused for 15 minutes; "
+    "Too many failed sign-ins from this network. Sign-in from here is paused for %(minutes)d minutes; "
     "if you need in now, call %(help)s."
 )
 
@@ -61,7 +85,11 @@ class _AddressPauseMixin:
     def clean(self):
         if address_paused(self.request):
             raise forms.ValidationError(
-                ADDRESS_PAUSED % {"help": settings.SIGN_IN_HELP or _("your deflection program manager")},
+                ADDRESS_PAUSED
+                % {
+                    "minutes": settings.AXES_COOLOFF_TIME.total_seconds() // 60,
+                    "help": settings.SIGN_IN_HELP or _("your deflection program manager"),
+                },
                 code="address_paused",
             )
         return super().clean()

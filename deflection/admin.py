@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from deflection import audit
@@ -43,23 +44,32 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "agency", "unit", "partner", "is_active"]
     actions = ["lift_sign_in_pause"]
 
-    @admin.action(description=_("Lift the sign-in pause after wrong passwords"))
+    @admin.action(description=_("Lift the sign-in pause after wrong passwords"), permissions=["change"])
     def lift_sign_in_pause(self, request, queryset) -> None:
         """What the lockout page tells users to ask for: their pause ends now, from every
-        address. The failures stay on record (Axes: access failures)."""
-        from axes.models import AccessAttempt
+        address, and so does the pause of any address they were refused at (too many
+        failures there on any usernames). The failures stay on record (Axes: access
+        failures); the lifting is in each user's history."""
+        from axes.models import AccessAttempt, AccessFailureLog
 
-        lifted, _by_model = AccessAttempt.objects.filter(username__in=[u.username for u in queryset]).delete()
+        usernames = [u.username for u in queryset]
+        refused_at = set(
+            AccessFailureLog.objects.filter(username__in=usernames, locked_out=True).values_list(
+                "ip_address", flat=True
+            )
+        )
+        lifted, _by_model = AccessAttempt.objects.filter(
+            Q(username__in=usernames) | Q(ip_address__in=refused_at - {None})
+        ).delete()
+        for user in queryset:
+            self.log_change(request, user, [{"changed": {"fields": [str(_("sign-in pause lifted"))]}}])
         self.message_user(
             request,
-            _("Sign-in pause lifted for %(n)d record(s).") % {"n": lifted}
+            _("Sign-in pause lifted (%(n)d record(s)).") % {"n": lifted}
             if lifted
             else _("None of these users was paused."),
         )
 
-    list_filter = ["role", "agency", "partner", "is_active"]
-    search_fields = ["username", "first_name", "last_name", "email", "badge_number"]
-    list_select_related = ["agency", "unit", "partner"]
     fieldsets = [
         *BaseUserAdmin.fieldsets,
         (_("Program"), {"fields": ["role", "agency", "unit", "badge_number", "partner"]}),

@@ -509,6 +509,14 @@ class ClientMerge(models.Model):
         return f"#{self.merged_client_id} → #{self.survivor_id}"
 
 
+# The follow-ups still worked on (reminded, counted as overdue in the queue): those of open
+# referrals, and the retention checks of completed ones. Rejected, cancelled and failed
+# referrals keep their history but nobody is chased for it.
+FOLLOW_UPS_STILL_FOLLOWED = Q(referral__status__in=Referral.OPEN_STATUSES) | Q(
+    referral__status=Referral.Status.COMPLETED, kind__startswith="retention"
+)
+
+
 def reason_label(code: str) -> str:
     """The words for a rejection, cancellation or failure reason, or a follow-up kind."""
     for choices in (Referral.RejectReason, Referral.CancelReason, Referral.FailReason, FollowUp.Kind):

@@ -21,20 +21,16 @@ from smtplib import SMTPException, SMTPRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from deflection.models import User
-from referrals.models import FollowUp, Referral
+from referrals.models import FOLLOW_UPS_STILL_FOLLOWED, FollowUp
 
 LEAD_AFTER = timedelta(days=1)
-# Open referrals' follow-ups, and the retention check-ins of referrals that completed.
-STILL_FOLLOWED = Q(referral__status__in=Referral.OPEN_STATUSES) | Q(
-    referral__status=Referral.Status.COMPLETED, kind__startswith="retention"
-)
 logger = logging.getLogger(__name__)
 
 
@@ -43,7 +39,7 @@ def _due_soon(now: datetime) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(
         completed_at__isnull=True,
         due_at__lte=now + ahead,
-    ).filter(STILL_FOLLOWED)
+    ).filter(FOLLOW_UPS_STILL_FOLLOWED)
 
 
 def _line(follow_up: FollowUp, now: datetime) -> str:
@@ -134,7 +130,7 @@ def _lead_overdue(now: datetime) -> QuerySet[FollowUp]:
         completed_at__isnull=True,
         due_at__lt=now - LEAD_AFTER,
         lead_reminded_at__isnull=True,
-    ).filter(STILL_FOLLOWED)
+    ).filter(FOLLOW_UPS_STILL_FOLLOWED)
 
 
 def follow_up_reminders_send(*, now: datetime | None = None) -> dict[str, int]:

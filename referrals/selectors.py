@@ -38,7 +38,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from deflection.models import User
-from referrals.models import CaseEvent, Client, Consent, FollowUp, Officer, Referral, normalize_name, reason_label
+from referrals.models import (
+    FOLLOW_UPS_STILL_FOLLOWED,
+    CaseEvent,
+    Client,
+    Consent,
+    FollowUp,
+    Officer,
+    Referral,
+    normalize_name,
+    reason_label,
+)
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y")
 _DATE_TOKEN = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
@@ -408,9 +418,10 @@ QUEUE_FILTERS: dict[str, tuple[str, Q | None]] = {
 
 def _filter_q(name: str, now: datetime) -> Q:
     if name == "overdue":
-        # Whatever the referral's status: retention checks outlive a completed referral, and
-        # the reminder emails (referrals/reminders.py) count them, linking to this filter.
-        return Q(Exists(FollowUp.objects.filter(referral=OuterRef("pk"), completed_at__isnull=True, due_at__lt=now)))
+        # The follow-ups the reminder emails (which link to this filter) chase: those of open
+        # referrals and the retention checks that outlive a completed one.
+        overdue = FollowUp.objects.filter(referral=OuterRef("pk"), completed_at__isnull=True, due_at__lt=now)
+        return Q(Exists(overdue.filter(FOLLOW_UPS_STILL_FOLLOWED)))
     return QUEUE_FILTERS[name][1]  # type: ignore[return-value]
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from deflection.admin import RecordAdminMixin
+from deflection.admin import AuditedAdminMixin, RecordAdminMixin
 from reports.models import Digest, ExportRecord, Milestone, SuccessStory
 
 
@@ -28,7 +28,12 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(SuccessStory)
-class SuccessStoryAdmin(admin.ModelAdmin):
+class SuccessStoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_lists = False  # the list shows no text; a story's page does (it may name the client)
+
+    def audit_subject(self, obj: SuccessStory) -> tuple[int, int | None]:
+        return obj.referral.client_id, obj.referral_id
+
     list_display = ["created_at", "agency", "source", "consent_to_share", "recorded_by"]
     list_filter = ["agency", "source", "consent_to_share"]
     raw_id_fields = ["referral", "recorded_by"]

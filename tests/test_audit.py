@@ -365,3 +365,34 @@ def test_the_accounting_csv_cannot_smuggle_a_formula(cast, referral):
     response = cast.login("admin").get(_disclosures_url(referral.client), {"format": "csv"})
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[2][1] == "'=HYPERLINK(1)"
+
+
+def test_admin_pages_of_stories_follow_ups_and_case_events_are_recorded(cast, referral):
+    from reports.models import SuccessStory
+
+    story = SuccessStory.objects.create(referral=referral, agency=referral.agency, text="Marisol says thanks")
+    follow_up = referral.follow_ups.first()
+    event = referral.events.first()
+    admin = cast.login("admin")
+    for path in (
+        f"/admin/reports/successstory/{story.pk}/change/",
+        f"/admin/referrals/followup/{follow_up.pk}/change/",
+        f"/admin/referrals/caseevent/{event.pk}/change/",
+        f"/admin/referrals/followup/{follow_up.pk}/delete/",
+    ):
+        assert admin.get(path).status_code == 200, path
+    assert [e.what for e in _events(client_id=referral.client_id)] == [
+        "admin: success story",
+        "admin: follow-up",
+        "admin: case event",
+        "admin: delete follow-ups",
+    ]
+
+
+def test_case_events_cannot_be_changed_in_the_admin(cast, referral):
+    event = referral.events.first()
+    admin = cast.login("admin")
+    page = admin.get(f"/admin/referrals/caseevent/{event.pk}/change/").content.decode()
+    assert 'name="_save"' not in page
+    assert admin.get(f"/admin/referrals/caseevent/{event.pk}/delete/").status_code == 403
+    assert admin.get("/admin/referrals/caseevent/add/").status_code == 403

@@ -277,3 +277,15 @@ def test_the_case_manager_sees_the_same_clients_earlier_and_later_referrals_here
     page = client.get(f"/referrals/{also.pk}/").content.decode()
     assert "Earlier referral here:" in page and f'href="/referrals/{first.pk}/"' in page
     assert 'id="linked-referrals"' not in client.get(f"/referrals/{again.pk}/").content.decode()
+
+
+def test_a_failed_referrals_came_due_check_is_not_overdue_work(cast):
+    """Its history stays open for the record, but nobody is reminded of it: not in the tab."""
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    FollowUp.objects.filter(referral=referral, kind="retention_30").update(due_at=timezone.now() - timedelta(days=2))
+    services.referral_fail(referral_id=referral.pk, actor=cast.case_manager_y, reason=Referral.FailReason.values[0])
+    assert FollowUp.objects.filter(referral=referral, completed_at__isnull=True).exists()
+    page = cast.login("case_manager_y").get("/queue/?filter=overdue")
+    assert dict((name, count) for name, _label, count in page.context["filters"])["overdue"] == 0

@@ -86,7 +86,7 @@ def test_an_inactive_client_loses_their_identity_and_every_figure_stays(cast):
     assert not CaseEvent.objects.filter(referral=referral).exclude(note="").exists()
     assert CaseEvent.objects.filter(referral=referral).count() >= 4  # the facts stay
     consent = referral.consents.get()
-    assert (consent.signature_name, consent.signature_drawing) == ("(removed)", "")
+    assert (consent.signature_name, consent.signature_drawing, consent.purpose) == ("(removed)", "", "(removed)")
     assert SuccessStory.objects.get(referral=referral).text == "(removed)"
     assert _figures(cast) == before
     assert list(AccessEvent.objects.values_list("pk", "client_id", "referral_id")) == audit_before

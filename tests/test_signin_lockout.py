@@ -8,10 +8,12 @@ import datetime as dt
 import pytest
 import time_machine
 from axes.models import AccessAttempt, AccessFailureLog
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
 from django.test import Client as HttpClient
 from django.test import override_settings
 
-from tests.factories.core import PASSWORD
+from tests.factories.core import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("axes_on")]
 
@@ -171,3 +173,46 @@ def test_the_admins_own_sign_in_form_pauses_the_address_too(cast, settings):
         _sign_in(f"nobody{i}", "guess")
     page = HttpClient(REMOTE_ADDR=HOME).post("/admin/login/?next=/admin/", {"username": "admin", "password": PASSWORD})
     assert page.status_code == 200 and "Too many failed sign-ins from this network" in page.content.decode()
+
+
+def test_refused_tries_during_an_address_pause_do_not_prolong_it(cast, settings):
+    settings.SIGN_IN_ADDRESS_LIMIT = 3
+    with time_machine.travel(START, tick=False):
+        for i in range(3):
+            _sign_in(f"nobody{i}", "guess")
+    with time_machine.travel(START + dt.timedelta(minutes=10), tick=False):
+        for _ in range(3):  # officers at the station keep trying, with the right password
+            assert not _signed_in(_sign_in("officer_a1", PASSWORD))
+    with time_machine.travel(START + dt.timedelta(minutes=16), tick=False):
+        assert _signed_in(_sign_in("officer_a1", PASSWORD))
+
+
+def test_an_ipv6_network_counts_as_one_address(cast, settings):
+    settings.SIGN_IN_ADDRESS_LIMIT = 3
+    for i in range(3):
+        _sign_in(f"nobody{i}", "guess", address=f"2001:db8:1:2::{i + 1}")
+    assert not _signed_in(_sign_in("officer_a1", PASSWORD, address="2001:db8:1:2::99"))
+    assert _signed_in(_sign_in("officer_a1", PASSWORD, address="2001:db8:1:3::1"))
+
+
+def test_lifting_a_users_pause_also_lifts_the_address_pause_they_met(cast, settings):
+    settings.SIGN_IN_ADDRESS_LIMIT = 3
+    for i in range(3):
+        _sign_in(f"nobody{i}", "guess")
+    assert not _signed_in(_sign_in("officer_a1", PASSWORD))
+    _admin(cast).post(
+        "/admin/deflection/user/", {"action": "lift_sign_in_pause", "_selected_action": [cast.officer_a1.pk]}
+    )
+    assert _signed_in(_sign_in("officer_a1", PASSWORD))
+    assert LogEntry.objects.filter(object_id=str(cast.officer_a1.pk), change_message__contains="pause").exists()
+
+
+def test_staff_who_may_only_view_users_cannot_lift_a_pause(cast):
+    _fail("officer_a1", 5)
+    viewer = UserFactory(username="viewer", role="command", agency=cast.agency_a, is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_user"))
+    client = HttpClient()
+    client.force_login(viewer)
+    assert "lift_sign_in_pause" not in client.get("/admin/deflection/user/").content.decode()
+    client.post("/admin/deflection/user/", {"action": "lift_sign_in_pause", "_selected_action": [cast.officer_a1.pk]})
+    assert AccessAttempt.objects.filter(username="officer_a1").exists()

@@ -39,8 +39,11 @@
   function newClientDetails() { return document.getElementById("new-client"); }
 
   // A new client's name, from what was typed in the search, so the officer need not type
-  // it twice: "First Last" or "Last, First"; a date of birth typed as 1988-06-14 or
-  // 6/14/1988 fills that field. Only fields still empty and not typed into are filled.
+  // it twice: "First Last" or "Last, First"; a whole date of birth (1988-06-14 or
+  // 6/14/1988) fills that field. Each search that finds nobody fills them again (the
+  // officer may have paused mid-name), but never a field the officer typed into.
+  var WHOLE_DATE = /(?:^|\s)(?:(\d{4})-(\d{2})-(\d{2})|(\d{1,2})\/(\d{1,2})\/(\d{4}))(?=\s|$)/;
+
   function fillNewClientFromSearch() {
     var search = document.querySelector("input[name=search]");
     var first = document.getElementById("id_first_name");
@@ -48,13 +51,15 @@
     var born = document.getElementById("id_date_of_birth");
     if (!search || !first || !last) return;
     var text = search.value.trim();
-    var iso = null;
-    var dateMatch = text.match(/(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})\/(\d{1,2})\/(\d{4})/);
-    if (dateMatch) {
-      var y = dateMatch[1] || dateMatch[6], m = dateMatch[2] || dateMatch[4], d = dateMatch[3] || dateMatch[5];
+    var iso = "";
+    var date = text.match(WHOLE_DATE);
+    if (date) {
+      var y = date[1] || date[6], m = date[2] || date[4], d = date[3] || date[5];
       iso = y + "-" + ("0" + m).slice(-2) + "-" + ("0" + d).slice(-2);
-      text = text.replace(dateMatch[0], " ").trim();
+      text = text.replace(date[0], " ").trim();
     }
+    // Anything else with a digit in it is a date still being typed: not a name.
+    text = text.split(/\s+/).filter(function (word) { return !/\d/.test(word); }).join(" ");
     var firstName = "", lastName = "";
     if (text.indexOf(",") >= 0) {
       lastName = text.split(",")[0].trim();
@@ -64,7 +69,10 @@
       if (words.length >= 2) { firstName = words[0]; lastName = words.slice(1).join(" "); }
     }
     function fill(field, value) {
-      if (field && value && !field.value && !field.dataset.typed) field.value = value;
+      if (!field || field.dataset.typed) return;
+      if (field.value && !field.dataset.autofilled) return;  // there before: not ours to change
+      field.value = value;
+      if (value) { field.dataset.autofilled = "1"; } else { delete field.dataset.autofilled; }
     }
     fill(first, firstName);
     fill(last, lastName);

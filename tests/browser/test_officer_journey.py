@@ -200,3 +200,18 @@ def test_a_search_as_last_first_and_birth_date_fills_the_new_client_but_never_wh
     assert page.get_by_label("First name").input_value() == "Marisol"
     assert page.get_by_label("Last name").input_value() == "Typed-by-hand"
     assert page.get_by_label("Date of birth").input_value() == "1988-06-14"
+
+
+def test_a_name_typed_with_pauses_fills_the_new_client_with_the_whole_name_and_date(page, cast, live_server):
+    sign_in(page, "officer_a1")
+    results = page.locator("#client-results")
+    search_client(page, "Marisol Qu")  # a pause mid-name: nobody found yet
+    results.get_by_text("No client found").wait_for()
+    assert page.get_by_label("Last name").input_value() == "Qu"
+    search_client(page, "intanilla 1988-06-1")  # and mid-date
+    assert page.get_by_label("Last name").input_value() == "Quintanilla"
+    assert page.get_by_label("Date of birth").input_value() == ""
+    search_client(page, "4")
+    assert page.get_by_label("First name").input_value() == "Marisol"
+    assert page.get_by_label("Last name").input_value() == "Quintanilla"
+    assert page.get_by_label("Date of birth").input_value() == "1988-06-14"
