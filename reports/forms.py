@@ -126,6 +126,10 @@ class DashboardFilterForm(forms.Form):
             # A supervisor sees their own unit.
             self.fields["unit"].disabled = True
             self.fields["unit"].initial = fixed_unit
+        if not self.is_bound:
+            # The default period, shown in the date fields as well as in the summary line.
+            end = timezone.localdate()
+            self.initial.update(start=end - timedelta(days=89), end=end)
 
     def clean(self) -> dict:
         data = super().clean()
