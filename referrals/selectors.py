@@ -148,6 +148,10 @@ def client_get_for_user(*, user: User, client_id: int) -> Client:
     return client
 
 
+# What a search result shows and ranks by: reading only these keeps every keystroke's rows narrow.
+_SHOWN_IN_RESULTS = ("agency_id", "first_name", "last_name", "aliases", "date_of_birth", "search_name")
+
+
 def client_search_for_officer(*, user: User, query: str, limit: int | None = None) -> list[Client]:
     """Clients of the officer's agency that match what was typed, best first.
 
@@ -161,7 +165,7 @@ def client_search_for_officer(*, user: User, query: str, limit: int | None = Non
     name, dob = parse_search_query(query)
     if len(name) < 2 and dob is None:
         return []
-    clients = Client.objects.filter(agency_id=user.agency_id)
+    clients = Client.objects.filter(agency_id=user.agency_id).only(*_SHOWN_IN_RESULTS)
     if connection.vendor == "postgresql":
         return _search_postgres(clients, name, dob, limit, by_name=_by_name_scope(user.agency_id))
     return _search_portable(clients, name, dob, limit)
@@ -175,7 +179,7 @@ def _by_name_scope(agency_id: int) -> QuerySet[Client]:
     it reads a smaller agency's clients through the agency's btree index and runs the
     similarity on each of them, 20 to 30 ms for 5,000 clients instead of 1 or 2.
     """
-    return Client.objects.filter(Exact(Cast("agency_id", IntegerField()), agency_id))
+    return Client.objects.filter(Exact(Cast("agency_id", IntegerField()), agency_id)).only(*_SHOWN_IN_RESULTS)
 
 
 def _search_postgres(

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -195,11 +196,9 @@ def client_search(request: HttpRequest) -> HttpResponse:
     audit.record(
         request, action=audit.Action.SEARCH_RESULT, what="client search", subjects=audit.client_subjects(results)
     )
-    return render(
-        request,
-        "referrals/_client_results.html",
-        {"search_results": results, "searched": True, "query_given": bool(request.POST.get("search", "").strip())},
-    )
+    # A fragment with no form, link or message: it needs none of the context processors.
+    context = {"search_results": results, "searched": True, "query_given": bool(request.POST.get("search", "").strip())}
+    return HttpResponse(render_to_string("referrals/_client_results.html", context))
 
 
 @roles_required(*FIELD_ROLES)
