@@ -46,6 +46,16 @@ def _change(now: float | None, before: float | None, *, small: bool = False) -> 
     return f"{delta:+.0f}%"
 
 
+def _row_total(cells: list[int]) -> str:
+    """A row's total, unless it would give away its one small cell by subtraction: with
+    exactly one count from 1 to 10 in the row, the others and the total would tell it."""
+    small = sum(1 for n in cells if 1 <= n <= metrics.SMALL_CELL_MAX)
+    total = sum(cells)
+    if small == 1 and total > metrics.SMALL_CELL_MAX:
+        return "—"
+    return metrics.small_cell(total)
+
+
 def _hours(h: float | None) -> str:
     return "—" if h is None else f"{h:.1f} h"
 
@@ -169,7 +179,7 @@ def charts(
         (
             monday,
             [metrics.small_cell(counts.get(code, 0)) for code, _l in pathways],
-            metrics.small_cell(sum(counts.values())),
+            _row_total([counts.get(code, 0) for code, _l in pathways]),
         )
         for monday, counts in weekly
     ]

@@ -170,3 +170,37 @@ def test_the_default_period_is_shown_in_the_date_fields(cast):
     today = timezone.localdate()
     assert form["end"].value() == today and form["start"].value() == today - timedelta(days=89)
     assert f'value="{today:%Y-%m-%d}"' in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("cells", "total"),
+    [
+        ([15, 3, 0], "—"),  # 15 + ? = 18 would tell the 3
+        ([15, 3, 4], "22"),  # two small cells: neither can be worked out
+        ([3, 0, 0], "<11"),
+        ([15, 12, 0], "27"),
+        ([0, 0, 0], "0"),
+    ],
+)
+def test_a_weeks_total_never_gives_away_its_one_small_cell(cells, total):
+    from reports.dashboard import _row_total
+
+    assert _row_total(cells) == total
+
+
+def test_the_weekly_table_withholds_a_total_that_would_tell_a_small_cell(cast):
+    officer = OfficerFactory(user=cast.officer_a1)
+    monday = timezone.localtime().replace(hour=12) - timedelta(days=timezone.localdate().weekday() + 7)
+    for _ in range(15):
+        ReferralFactory(officer=officer, partner=cast.partner_y, pathway="self_referral", occurred_at=monday)
+    for _ in range(3):
+        ReferralFactory(officer=officer, partner=cast.partner_y, pathway="naloxone_plus", occurred_at=monday)
+    page = cast.login("command_a").get("/reports/dashboard/")
+    busy = [
+        (cells, total)
+        for _monday, cells, total in page.context["charts"]["pathway_table"]
+        if any(cell != "0" for cell in cells)
+    ]
+    assert len(busy) == 1
+    cells, total = busy[0]
+    assert "15" in cells and "<11" in cells and total == "—"
