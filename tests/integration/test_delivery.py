@@ -93,7 +93,7 @@ def test_due_reminders_are_delivered_exactly_once(cast, smtp, workers, broker):
     assert mailbox.to(cast.case_manager_x.email) == []
     assert len(mailbox.messages) == 4, mailbox.summary()
     first = mailbox.to(managers[0].email)[0]
-    assert "2 follow-up(s) due, 1 overdue" in first.subject
+    assert "2 follow-ups due, 1 overdue" in first.subject
     assert f"#{overdue.referral_id}" in first.body and f"#{soon.referral_id}" in first.body
     assert "http://deflection.test/" in first.body
     to_lead = mailbox.to(lead.email)[0]
@@ -242,7 +242,7 @@ def test_a_deflection_logged_while_the_broker_is_down_is_reminded_after_it_retur
     address = cast.case_manager_y.email
     wait_for(lambda: mailbox.to(address), timeout=60, what=f"the reminder to {address}", detail=worker.tail)
     message = mailbox.to(address)[0]
-    assert "1 follow-up(s) due, 1 overdue" in message.subject
+    assert "1 follow-up due, 1 overdue" in message.subject
     assert f"#{referral.pk}" in message.body
     assert "Lorenzo" not in message.body and "Abernathy" not in message.body
     # One more sweep after the delivery sends nothing twice.
