@@ -13,9 +13,7 @@ def test_the_demo_mail_page_shows_what_was_sent(cast, settings, tmp_path):
     settings.DEMO_MODE = True
     settings.EMAIL_FILE_PATH = str(tmp_path)
     backend = EmailBackend(file_path=str(tmp_path))
-    backend.send_messages(
-        [EmailMessage("Deflection: 2 follow-ups due, 1 overdue", "Referral #4 due", to=["cm@x.org"])]
-    )
+    backend.send_messages([EmailMessage("Deflection: 2 follow-ups due, 1 overdue", "Referral #4 due", to=["cm@x.org"])])
     page = cast.login("case_manager_y").get("/demo/mail/").content.decode()
     assert "Deflection: 2 follow-ups due, 1 overdue" in page and "Referral #4 due" in page
 
