@@ -166,9 +166,26 @@ def client_search_for_officer(*, user: User, query: str, limit: int | None = Non
     if len(name) < 2 and dob is None:
         return []
     clients = Client.objects.filter(agency_id=user.agency_id).only(*_SHOWN_IN_RESULTS)
+    if dob is None and len(name.split()) >= 2:
+        found = _whole_name(clients, name, limit)
+        if found:
+            return found
     if connection.vendor == "postgresql":
         return _search_postgres(clients, name, dob, limit, by_name=_by_name_scope(user.agency_id))
     return _search_portable(clients, name, dob, limit)
+
+
+def _whole_name(clients: QuerySet[Client], name: str, limit: int) -> list[Client]:
+    """Everyone whose stored name is the whole name typed, in either order ("john smith",
+    "smith john"; aliases may follow). The search_name index answers this in well under a
+    millisecond, where a trigram scan costs 2 to 15 ms for a common name: the officer sees
+    everyone of that exact name (dates of birth tell them apart), and near spellings only
+    when nobody has it."""
+    words = name.split()
+    exact = Q()
+    for order in {name, " ".join([words[-1], *words[:-1]])}:
+        exact |= Q(search_name=order) | Q(search_name__startswith=f"{order} ")
+    return _rank(list(clients.filter(exact).order_by("last_name", "first_name", "id")[:limit]), name, None)
 
 
 def _by_name_scope(agency_id: int) -> QuerySet[Client]:

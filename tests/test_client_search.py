@@ -106,3 +106,18 @@ def test_name_similarity_ignores_word_order_and_forgives_typos():
     assert name_similarity("smith john", "john smith") == 1.0
     assert name_similarity("jon smith", "john smith") > 0.8
     assert name_similarity("alice", "john smith") < 0.5
+
+
+@pytest.mark.parametrize("typed", ["Jonathan Smithers", "smithers jonathan"])
+def test_a_whole_name_finds_everyone_of_that_name_first_and_only_them(cast, people, typed):
+    namesake = ClientFactory(
+        agency=cast.agency_a, first_name="Jonathan", last_name="Smithers", date_of_birth=date(1991, 7, 2)
+    )
+    ClientFactory(agency=cast.agency_a, first_name="Jonathon", last_name="Smithers")  # a near spelling
+    results = selectors.client_search_for_officer(user=cast.officer_a1, query=typed)
+    assert set(results) == {people["john"], namesake}
+
+
+def test_a_near_spelling_is_found_when_nobody_has_the_name_typed(cast, people):
+    results = selectors.client_search_for_officer(user=cast.officer_a1, query="Jonathan Smither")
+    assert results and results[0] == people["john"]
