@@ -32,9 +32,7 @@ import bisect
 import inspect
 import io
 import json
-import math
 import os
-import platform
 import random
 import sys
 import time
@@ -43,7 +41,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -55,6 +53,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 os.environ["ALLOWED_HOSTS"] = "testserver"
 
 import django  # noqa: E402
+from bench_common import ensure_database, machine, percentile  # noqa: E402
 
 django.setup()
 
@@ -101,28 +100,6 @@ CREATE TABLE IF NOT EXISTS bench_dashboard_result (
 
 
 # -- database ----------------------------------------------------------------------------
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database if it is missing (trust auth, as on a developer box)."""
-    import psycopg2
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    conn = psycopg2.connect(
-        dbname="postgres",
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            print(f"Creating database {name}")
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def sql(query: str, params: list | tuple | None = None) -> list[tuple]:
@@ -734,12 +711,6 @@ def query_counts(b: Bench, request: Callable[[Bench], None], n: int = 3) -> tupl
     return min(counts), max(counts)
 
 
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
 def casework_begins(b: Bench) -> int:
     """Casework in the last minutes, as on a working day: one case event each on referrals
     of the days in CASEWORK_DAYS. For ten minutes (the refresh's margin) every dashboard
@@ -921,20 +892,6 @@ def targets(results: dict[int, dict]) -> bool:
         ok &= good
         print(f"  {'PASS' if good else 'FAIL'} {name}: queries {tuple(a)} at 100k, {tuple(z)} at 1M")
     return ok
-
-
-def machine() -> str:
-    cpu = ""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        cpu = next(
-            (line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if "model name" in line), ""
-        )
-    pg = sql("SHOW server_version")[0][0]
-    return (
-        f"{os.cpu_count()} cores ({cpu or platform.processor()}), Python {platform.python_version()}, "
-        f"Django {django.get_version()}, PostgreSQL {pg}"
-    )
 
 
 def main() -> None:

@@ -18,9 +18,7 @@ the size of the data.
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import platform
 import random
 import string
 import sys
@@ -30,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,6 +38,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 os.environ["ALLOWED_HOSTS"] = "testserver"
 
 import django  # noqa: E402
+from bench_common import ensure_database, machine, percentile  # noqa: E402
 
 django.setup()
 
@@ -78,28 +77,6 @@ SMALL = Scale("small", "Bench Town Police Department", 5_000, 10_000, 40, 200)
 
 
 # -- database and data -------------------------------------------------------------------
-
-
-def ensure_database(url: str) -> None:
-    """Create the benchmark database if it is missing (trust auth, as on a developer box)."""
-    import psycopg2
-
-    parts = urlparse(url)
-    name = parts.path.lstrip("/")
-    conn = psycopg2.connect(
-        dbname="postgres",
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-    )
-    conn.autocommit = True
-    with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            print(f"Creating database {name}")
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
 
 
 def seeded(scale: Scale) -> bool:
@@ -455,12 +432,6 @@ def query_counts(ctx: Context, request: Callable[[Context], object], n: int = 40
     return min(counts), max(counts)
 
 
-def percentile(values: list[float], p: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
-
-
 def explain_searches(ctx: Context) -> None:
     """EXPLAIN ANALYZE the search SQL for one query of each kind (--explain)."""
     for kind in QUERY_KINDS:
@@ -514,22 +485,6 @@ def compare_search_variants(contexts: dict[str, Context], n: int = 140) -> None:
 
 
 # -- report ------------------------------------------------------------------------------
-
-
-def machine() -> str:
-    cpu = ""
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        cpu = next(
-            (line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if "model name" in line), ""
-        )
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
-    return (
-        f"{os.cpu_count()} cores ({cpu or platform.processor()}), Python {platform.python_version()}, "
-        f"Django {django.get_version()}, PostgreSQL {pg}"
-    )
 
 
 def main() -> None:
