@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import cache
 
 from django.db import connection
 from django.http import HttpRequest
@@ -87,21 +88,26 @@ _COLUMNS = [
 ]
 
 
+@cache
+def _fields() -> tuple[list, str]:
+    """The fields record() writes, and the INSERT's head: read from the model once."""
+    fields = {f.attname: f for f in AccessEvent._meta.concrete_fields}
+    table = connection.ops.quote_name(AccessEvent._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(fields[name].column) for name in _COLUMNS)
+    # Names from the model's own metadata; the values go in as placeholders (see _insert).
+    return [fields[name] for name in _COLUMNS], f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
+
+
 def _insert(rows: list[tuple]) -> None:
     """One multi-row INSERT. Search as you type records up to eight clients a keystroke:
     building the rows as model instances cost more than writing them."""
-    fields = {f.attname: f for f in AccessEvent._meta.concrete_fields}
-    prepared = [fields[name] for name in _COLUMNS]
+    prepared, head = _fields()
     params: list[object] = []
     for row in rows:
         params += [field.get_db_prep_save(value, connection) for field, value in zip(prepared, row, strict=True)]
-    table = connection.ops.quote_name(AccessEvent._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(fields[name].column) for name in _COLUMNS)
-    values = ", ".join(["(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"] * len(rows))
-    # Names from the model's own metadata and placeholders only: no value is in the text.
-    sql = f"INSERT INTO {table} ({columns}) VALUES {values}"  # noqa: S608
+    row_marks = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(head + ", ".join([row_marks] * len(rows)), params)
 
 
 def _order(subject: Subject) -> tuple[int, int]:

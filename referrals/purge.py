@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Referral
@@ -115,9 +116,9 @@ def _purge_admin_log(client_ids: set[int]) -> None:
     from django.contrib.admin.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
 
-    entries = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(Client))
-    for pk in client_ids:
-        entries.filter(object_id=str(pk)).update(object_repr=f"Client #{pk}", change_message="")
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Client), object_id__in=[str(pk) for pk in client_ids]
+    ).update(object_repr=Concat(Value("Client #"), F("object_id")), change_message="")
 
 
 def _purge_stories(referrals: QuerySet[Referral]) -> None:

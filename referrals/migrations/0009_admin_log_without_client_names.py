@@ -1,6 +1,8 @@
 """The admin's history named clients (a client's str() was their name): it now says "Client #id"."""
 
 from django.db import migrations
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 
 
 def forget_names(apps, schema_editor):
@@ -9,8 +11,7 @@ def forget_names(apps, schema_editor):
     content_type = ContentType.objects.filter(app_label="referrals", model="client").first()
     if content_type is None:
         return
-    for entry in LogEntry.objects.filter(content_type=content_type).only("pk", "object_id"):
-        LogEntry.objects.filter(pk=entry.pk).update(object_repr=f"Client #{entry.object_id}")
+    LogEntry.objects.filter(content_type=content_type).update(object_repr=Concat(Value("Client #"), F("object_id")))
 
 
 class Migration(migrations.Migration):
