@@ -165,6 +165,8 @@ def client_search_for_officer(*, user: User, query: str, limit: int | None = Non
     name, dob = parse_search_query(query)
     if len(name) < 2 and dob is None:
         return []
+    if dob is None and len(name.split()) >= 2 and connection.vendor == "postgresql":
+        return _names_postgres(user.agency_id, name, limit)
     clients = Client.objects.filter(agency_id=user.agency_id).only(*_SHOWN_IN_RESULTS)
     if dob is None and len(name.split()) >= 2:
         found = _whole_name(clients, name, limit)
@@ -186,6 +188,68 @@ def _whole_name(clients: QuerySet[Client], name: str, limit: int) -> list[Client
     for order in {name, " ".join([words[-1], *words[:-1]])}:
         exact |= Q(search_name=order) | Q(search_name__startswith=f"{order} ")
     return _rank(list(clients.filter(exact).order_by("last_name", "first_name", "id")[:limit]), name, None)
+
+
+# The columns a result shows, in the model's field order (Client.from_db needs that order).
+_RESULT_COLUMNS = tuple(f.attname for f in Client._meta.concrete_fields if f.attname in {"id", *_SHOWN_IN_RESULTS})
+_SCORE_SQL = "greatest(word_similarity(%(typed)s, search_name), similarity(search_name, %(typed)s))::float8"
+
+# A name of two words or more, in one statement: everyone whose stored name is the whole
+# name typed, in either order (see _whole_name); when nobody is, the names that hold the
+# typed words (`%>`, word similarity), best first; when fewer than `limit` do, the names
+# most like the whole name typed (`%`) besides. The same three steps _whole_name and
+# _search_postgres take, without the two round trips and the ORM building three queries,
+# which cost as much as PostgreSQL's answers (1 to 2 ms a search). A step that is not
+# needed is not run: its condition on the step before is a one-time filter.
+_NAMES_SQL = """
+WITH whole AS (
+    SELECT {columns}, 1.0::float8 AS score FROM referrals_client
+    WHERE agency_id = %(agency)s
+      AND (search_name = %(typed)s OR search_name LIKE %(typed_words)s
+           OR search_name = %(swapped)s OR search_name LIKE %(swapped_words)s)
+    ORDER BY last_name, first_name, id LIMIT %(limit)s
+), near AS (
+    SELECT {columns}, {score} AS score FROM referrals_client
+    WHERE agency_id::integer = %(agency)s AND search_name %%> %(typed)s AND NOT EXISTS (SELECT FROM whole)
+    ORDER BY score DESC, last_name, id LIMIT %(wide)s
+)
+SELECT 0, * FROM whole
+UNION ALL SELECT 1, * FROM near
+UNION ALL (
+    SELECT 2, {columns}, {score} AS score FROM referrals_client
+    WHERE agency_id::integer = %(agency)s AND search_name %% %(typed)s
+      AND NOT EXISTS (SELECT FROM whole) AND (SELECT count(*) FROM near) < %(limit)s
+      AND id NOT IN (SELECT id FROM near)
+    ORDER BY score DESC, last_name, id LIMIT %(wide)s
+)
+""".format(columns=", ".join(_RESULT_COLUMNS), score=_SCORE_SQL)  # noqa: S608 (the model's column names; values are parameters)
+
+
+def _like_prefix(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _names_postgres(agency_id: int, name: str, limit: int) -> list[Client]:
+    words = name.split()
+    swapped = " ".join([words[-1], *words[:-1]])
+    params = {
+        "agency": agency_id,
+        "typed": name,
+        "typed_words": _like_prefix(f"{name} "),
+        "swapped": swapped,
+        "swapped_words": _like_prefix(f"{swapped} "),
+        "limit": limit,
+        "wide": limit * 3,
+    }
+    found: dict[int, list[Client]] = {0: [], 1: [], 2: []}
+    with connection.cursor() as cursor:
+        cursor.execute(_NAMES_SQL, params)
+        for part, *values, _score in cursor.fetchall():
+            found[part].append(Client.from_db(connection.alias, _RESULT_COLUMNS, values))
+    if found[0]:
+        return _rank(found[0], name, None)
+    results = found[1] + found[2][: limit * 3 - len(found[1])]
+    return _rank(results, name, None)[:limit]
 
 
 def _by_name_scope(agency_id: int) -> QuerySet[Client]:

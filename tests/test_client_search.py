@@ -121,3 +121,27 @@ def test_a_whole_name_finds_everyone_of_that_name_first_and_only_them(cast, peop
 def test_a_near_spelling_is_found_when_nobody_has_the_name_typed(cast, people):
     results = selectors.client_search_for_officer(user=cast.officer_a1, query="Jonathan Smither")
     assert results and results[0] == people["john"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram search runs on PostgreSQL")
+def test_a_name_of_two_words_is_one_query_showing_what_the_steps_would(cast, people):
+    """On PostgreSQL a name of two words or more is searched in one statement; it shows the
+    same clients, in the same order, as the whole-name lookup and then the trigram search."""
+    from django.test.utils import CaptureQueriesContext
+
+    for first, last in [("Jonathan", "Smithers"), ("Jonathon", "Smithers"), ("Jon", "Smithson")]:
+        ClientFactory(agency=cast.agency_a, first_name=first, last_name=last)
+    typed = ["Jonathan Smithers", "smithers jonathan", "Jonathon Smthers", "jonatan smith", "Jon Sm", "Maria Gutierez"]
+    for noise in people["noise"][:8]:
+        typed += [f"{noise.first_name} {noise.last_name[:-1]}x", f"{noise.last_name} {noise.first_name[:2]}"]
+    clients = Client.objects.filter(agency=cast.agency_a).only(*selectors._SHOWN_IN_RESULTS)
+    for query in typed:
+        name, _dob = parse_search_query(query)
+        stepwise = selectors._whole_name(clients, name, 8) or selectors._search_postgres(
+            clients, name, None, 8, by_name=selectors._by_name_scope(cast.agency_a.pk)
+        )
+        with CaptureQueriesContext(connection) as captured:
+            results = selectors.client_search_for_officer(user=cast.officer_a1, query=query)
+        assert len(captured) == 1, query
+        assert [c.pk for c in results] == [c.pk for c in stepwise], query
+        assert all(c.agency_id == cast.agency_a.pk for c in results)
