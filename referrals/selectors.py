@@ -165,7 +165,7 @@ def client_search_for_officer(*, user: User, query: str, limit: int | None = Non
     name, dob = parse_search_query(query)
     if len(name) < 2 and dob is None:
         return []
-    if dob is None and len(name.split()) >= 2 and connection.vendor == "postgresql":
+    if dob is None and connection.vendor == "postgresql":
         return _names_postgres(user.agency_id, name, limit)
     clients = Client.objects.filter(agency_id=user.agency_id).only(*_SHOWN_IN_RESULTS)
     if dob is None and len(name.split()) >= 2:
@@ -194,59 +194,90 @@ def _whole_name(clients: QuerySet[Client], name: str, limit: int) -> list[Client
 _RESULT_COLUMNS = tuple(f.attname for f in Client._meta.concrete_fields if f.attname in {"id", *_SHOWN_IN_RESULTS})
 _SCORE_SQL = "greatest(word_similarity(%(typed)s, search_name), similarity(search_name, %(typed)s))::float8"
 
-# A name of two words or more, in one statement: everyone whose stored name is the whole
-# name typed, in either order (see _whole_name); when nobody is, the names that hold the
-# typed words (`%>`, word similarity), best first; when fewer than `limit` do, the names
-# most like the whole name typed (`%`) besides. The same three steps _whole_name and
-# _search_postgres take, without the two round trips and the ORM building three queries,
-# which cost as much as PostgreSQL's answers (1 to 2 ms a search). A step that is not
-# needed is not run: its condition on the step before is a one-time filter.
-_NAMES_SQL = """
-WITH whole AS (
-    SELECT {columns}, 1.0::float8 AS score FROM referrals_client
+# What was typed as a name (no date of birth), in one statement. A first pass: for two words
+# or more, everyone whose stored name is the whole name typed, in either order (see
+# _whole_name); for one word, the names with a word starting with it, whole words first
+# (see _search_postgres). When it finds too few (nobody; fewer than `limit`), the names that
+# hold the typed words (`%>`, word similarity), best first; when fewer than `limit` do, the
+# names most like the whole name typed (`%`) besides. The same steps _whole_name and
+# _search_postgres take, without their round trips and the ORM building up to four queries,
+# which cost as much as PostgreSQL's answers (1 to 2 ms a search). A step that is not needed
+# is not run: its condition on the step before is a one-time filter.
+_WHOLE_NAME_SQL = """
+    SELECT {columns} FROM referrals_client
     WHERE agency_id = %(agency)s
       AND (search_name = %(typed)s OR search_name LIKE %(typed_words)s
            OR search_name = %(swapped)s OR search_name LIKE %(swapped_words)s)
     ORDER BY last_name, first_name, id LIMIT %(limit)s
-), near AS (
+"""
+_WORD_START_SQL = """
+    SELECT {columns} FROM referrals_client
+    WHERE agency_id::integer = %(agency)s AND search_name LIKE %(inside)s
+      AND (search_name LIKE %(typed_start)s OR search_name LIKE %(word_start)s)
+    ORDER BY CASE WHEN search_name = %(typed)s OR search_name LIKE %(typed_words)s OR search_name LIKE %(last_word)s
+                       OR search_name LIKE %(inner_word)s THEN 0 ELSE 1 END,
+             last_name, first_name, id
+    LIMIT %(limit)s
+"""
+_NAMES_SQL = """
+WITH first_pass AS ({first_pass}), near AS (
     SELECT {columns}, {score} AS score FROM referrals_client
-    WHERE agency_id::integer = %(agency)s AND search_name %%> %(typed)s AND NOT EXISTS (SELECT FROM whole)
+    WHERE agency_id::integer = %(agency)s AND search_name %%> %(typed)s
+      AND (SELECT count(*) FROM first_pass) < %(enough)s
     ORDER BY score DESC, last_name, id LIMIT %(wide)s
 )
-SELECT 0, * FROM whole
+SELECT 0, *, 1.0::float8 FROM first_pass
 UNION ALL SELECT 1, * FROM near
 UNION ALL (
     SELECT 2, {columns}, {score} AS score FROM referrals_client
     WHERE agency_id::integer = %(agency)s AND search_name %% %(typed)s
-      AND NOT EXISTS (SELECT FROM whole) AND (SELECT count(*) FROM near) < %(limit)s
+      AND (SELECT count(*) FROM first_pass) < %(enough)s AND (SELECT count(*) FROM near) < %(limit)s
       AND id NOT IN (SELECT id FROM near)
     ORDER BY score DESC, last_name, id LIMIT %(wide)s
 )
-""".format(columns=", ".join(_RESULT_COLUMNS), score=_SCORE_SQL)  # noqa: S608 (the model's column names; values are parameters)
+"""
+_NAMES_SQL_BY_WORDS = {
+    several: _NAMES_SQL.format(  # noqa: S608 (the model's column names; values are parameters)
+        first_pass=(_WHOLE_NAME_SQL if several else _WORD_START_SQL).format(columns=", ".join(_RESULT_COLUMNS)),
+        columns=", ".join(_RESULT_COLUMNS),
+        score=_SCORE_SQL,
+    )
+    for several in (True, False)
+}
 
 
-def _like_prefix(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _like(value: str, *, before: str = "", after: str = "%") -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{before}{escaped}{after}"
 
 
 def _names_postgres(agency_id: int, name: str, limit: int) -> list[Client]:
     words = name.split()
     swapped = " ".join([words[-1], *words[:-1]])
+    several = len(words) > 1
     params = {
         "agency": agency_id,
         "typed": name,
-        "typed_words": _like_prefix(f"{name} "),
+        "typed_words": _like(f"{name} "),
         "swapped": swapped,
-        "swapped_words": _like_prefix(f"{swapped} "),
+        "swapped_words": _like(f"{swapped} "),
+        "inside": _like(name, before="%"),
+        "typed_start": _like(name),
+        "word_start": _like(f" {name}", before="%"),
+        "last_word": _like(f" {name}", before="%", after=""),
+        "inner_word": _like(f" {name} ", before="%"),
         "limit": limit,
         "wide": limit * 3,
+        # The first pass is the answer when it finds anyone of the whole name, or, for one
+        # word, `limit` names that all have it: they all score 1.0 in name_similarity.
+        "enough": 1 if several else limit,
     }
     found: dict[int, list[Client]] = {0: [], 1: [], 2: []}
     with connection.cursor() as cursor:
-        cursor.execute(_NAMES_SQL, params)
+        cursor.execute(_NAMES_SQL_BY_WORDS[several], params)
         for part, *values, _score in cursor.fetchall():
             found[part].append(Client.from_db(connection.alias, _RESULT_COLUMNS, values))
-    if found[0]:
+    if len(found[0]) >= params["enough"]:
         return _rank(found[0], name, None)
     results = found[1] + found[2][: limit * 3 - len(found[1])]
     return _rank(results, name, None)[:limit]

@@ -124,20 +124,26 @@ def test_a_near_spelling_is_found_when_nobody_has_the_name_typed(cast, people):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram search runs on PostgreSQL")
-def test_a_name_of_two_words_is_one_query_showing_what_the_steps_would(cast, people):
-    """On PostgreSQL a name of two words or more is searched in one statement; it shows the
-    same clients, in the same order, as the whole-name lookup and then the trigram search."""
+def test_a_name_is_one_query_showing_what_the_steps_would(cast, people):
+    """On PostgreSQL a name (without a date of birth) is searched in one statement; it shows
+    the same clients, in the same order, as the steps it stands for: the whole-name lookup
+    or the word-start lookup, then the trigram search."""
     from django.test.utils import CaptureQueriesContext
 
     for first, last in [("Jonathan", "Smithers"), ("Jonathon", "Smithers"), ("Jon", "Smithson")]:
         ClientFactory(agency=cast.agency_a, first_name=first, last_name=last)
+    for n in range(9):  # one word that more than a page of names start with
+        ClientFactory(agency=cast.agency_a, first_name=f"Smi{'abcdefghi'[n]}", last_name="Doe")
     typed = ["Jonathan Smithers", "smithers jonathan", "Jonathon Smthers", "jonatan smith", "Jon Sm", "Maria Gutierez"]
+    typed += ["smithers", "smi", "jon", "flaca", "gutierrez", "smithrs", "zz"]
     for noise in people["noise"][:8]:
         typed += [f"{noise.first_name} {noise.last_name[:-1]}x", f"{noise.last_name} {noise.first_name[:2]}"]
+        typed += [noise.last_name, noise.first_name[:3]]
     clients = Client.objects.filter(agency=cast.agency_a).only(*selectors._SHOWN_IN_RESULTS)
     for query in typed:
         name, _dob = parse_search_query(query)
-        stepwise = selectors._whole_name(clients, name, 8) or selectors._search_postgres(
+        whole = selectors._whole_name(clients, name, 8) if len(name.split()) > 1 else []
+        stepwise = whole or selectors._search_postgres(
             clients, name, None, 8, by_name=selectors._by_name_scope(cast.agency_a.pk)
         )
         with CaptureQueriesContext(connection) as captured:
@@ -145,3 +151,4 @@ def test_a_name_of_two_words_is_one_query_showing_what_the_steps_would(cast, peo
         assert len(captured) == 1, query
         assert [c.pk for c in results] == [c.pk for c in stepwise], query
         assert all(c.agency_id == cast.agency_a.pk for c in results)
+    assert len(selectors.client_search_for_officer(user=cast.officer_a1, query="smi")) == 8
