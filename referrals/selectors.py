@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
@@ -354,6 +355,14 @@ def _search_portable(clients: QuerySet[Client], name: str, dob: date | None, lim
     return [c for c in ranked if getattr(c, "match_score", 0) >= 0.5][:limit]
 
 
+@lru_cache(maxsize=8192)
+def _word_ratio(typed: str, stored: str) -> float:
+    """SequenceMatcher's ratio of two words, remembered: an agency's names share their words
+    (many Marias, many Garcias), and ranking a search's 24 candidates compares each typed
+    word with each of theirs."""
+    return SequenceMatcher(None, typed, stored).ratio()
+
+
 def name_similarity(typed: str, stored: str) -> float:
     """0..1: how well the typed words match the stored name, in any order, with typos."""
     typed_words = typed.split()
@@ -372,7 +381,7 @@ def name_similarity(typed: str, stored: str) -> float:
             # cannot beat the best so far (SequenceMatcher is the costly part of ranking).
             if 2 * min(len(word), len(candidate)) <= best * (len(word) + len(candidate)):
                 continue
-            best = max(best, SequenceMatcher(None, word, candidate).ratio())
+            best = max(best, _word_ratio(word, candidate))
         total += best
     return total / len(typed_words)
 
