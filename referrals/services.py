@@ -7,6 +7,7 @@ same transaction. Nothing here waits on the Celery broker.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -127,11 +128,15 @@ def referral_create(
     warm_handoff: bool = False,
     note: str = "",
     submission_token: uuid.UUID | None = None,
+    then: Callable[[Referral], None] | None = None,
 ) -> tuple[Referral, bool]:
     """Log a deflection: the referral in status `requested` and its CaseEvent, or nothing.
 
     Returns (referral, created). A repeated submission_token (double tap, resubmitted
-    form) returns the referral it already made and creates nothing.
+    form) returns the referral it already made and creates nothing. `then` runs on a
+    referral just created, in the same transaction: what the view writes about it (the
+    access record of the open-referral notice) commits with it, one durable commit instead
+    of two, and a failure there saves nothing.
     """
     # A repeated token is caught by its unique constraint: that is what answers a double
     # tap (views look the token up only when a resubmitted form no longer validates).
@@ -154,6 +159,8 @@ def referral_create(
                 note=note,
                 submission_token=submission_token,
             )
+            if then is not None:
+                then(referral)
     except IntegrityError:
         # The same form again (a double tap): the first one won; hand back its referral.
         if submission_token is None:

@@ -81,9 +81,14 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
                     phone=data["phone"],
                     preferred_language=data["preferred_language"],
                 )
+            notices: list[str | None] = []
             try:
                 referral, created = services.referral_create(
-                    officer_user=user, client=data["client"], new_client=new_client, **form.service_kwargs()
+                    officer_user=user,
+                    client=data["client"],
+                    new_client=new_client,
+                    then=lambda referral: notices.append(_open_referral_notice(request, referral)),
+                    **form.service_kwargs(),
                 )
             except ValidationError as error:
                 _add_service_errors(form, error)
@@ -93,7 +98,8 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
                         request,
                         _("Deflection logged. %(partner)s has it in their queue.") % {"partner": referral.partner.name},
                     )
-                    _tell_about_open_referrals(request, referral)
+                    for notice in filter(None, notices):
+                        messages.info(request, notice)
                 else:
                     messages.info(request, _("This deflection was already saved; it was not logged twice."))
                 return redirect("referrals:detail", referral_id=referral.pk)
@@ -120,11 +126,12 @@ def _render_log(request: HttpRequest, context: dict) -> HttpResponse:
     return render(request, "referrals/log.html", context)
 
 
-def _tell_about_open_referrals(request: HttpRequest, referral) -> None:
-    """Re-engagement: the client already has an open referral. Tell the officer; never block."""
+def _open_referral_notice(request: HttpRequest, referral) -> str | None:
+    """Re-engagement: the client already has an open referral. Tell the officer; never block.
+    Runs in referral_create's transaction: the access record commits with the referral."""
     found = selectors.earlier_open_referral(user=request.user, referral=referral)
     if found is None:
-        return
+        return None
     earlier, view = found
     audit.record(
         request,
@@ -137,23 +144,15 @@ def _tell_about_open_referrals(request: HttpRequest, referral) -> None:
     if earlier.officer_id != referral.officer_id and not view.scope:
         # Another officer's referral without consent to share: which partner (a treatment
         # program, say) is the very thing protected; say only that there is one.
-        messages.info(
-            request,
-            _("This client already has an open referral. This one is linked to it as a re-engagement."),
-        )
-        return
-    messages.info(
-        request,
-        _(
-            "This client already has an open referral to %(partner)s, logged %(date)s (%(status)s). "
-            "This one is linked to it as a re-engagement."
-        )
-        % {
-            "partner": earlier.partner.name,
-            "date": timezone.localtime(earlier.occurred_at).strftime("%b %d"),
-            "status": view.label,
-        },
-    )
+        return _("This client already has an open referral. This one is linked to it as a re-engagement.")
+    return _(
+        "This client already has an open referral to %(partner)s, logged %(date)s (%(status)s). "
+        "This one is linked to it as a re-engagement."
+    ) % {
+        "partner": earlier.partner.name,
+        "date": timezone.localtime(earlier.occurred_at).strftime("%b %d"),
+        "status": view.label,
+    }
 
 
 def _initial_from(data) -> dict:

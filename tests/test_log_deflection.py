@@ -216,6 +216,28 @@ def test_logging_for_a_client_with_an_open_referral_says_so_and_links_it(cast):
     assert "Received by partner" in page
 
 
+def test_the_notice_comes_after_the_confirmation_and_is_on_record_with_the_referral(cast, monkeypatch):
+    from deflection import audit
+    from deflection.models import AccessEvent
+
+    client = cast.login("officer_a1")
+    client.post("/log/", _form(cast))
+    first = Referral.objects.get()
+    again = _form(cast, client=str(first.client_id), first_name="", last_name="", partner=str(cast.partner_x.pk))
+    page = client.post("/log/", again, follow=True).content.decode()
+    assert page.index("Deflection logged.") < page.index("already has an open referral")
+    assert AccessEvent.objects.filter(what="open referral notice", client_id=first.client_id).count() == 1
+
+    # The notice's access record and the referral are written together, or neither is.
+    def refused(*args, **kwargs):
+        raise RuntimeError("the access record could not be written")
+
+    monkeypatch.setattr(audit, "record", refused)
+    with pytest.raises(RuntimeError):
+        client.post("/log/", _form(cast, client=str(first.client_id), first_name="", last_name=""))
+    assert Referral.objects.count() == 2
+
+
 def test_an_open_referral_behind_a_closed_later_one_is_still_mentioned(cast):
     client = cast.login("officer_a1")
     client.post("/log/", _form(cast))
