@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from deflection.models import User
+from partners.models import ServicePartner
 from referrals.models import (
     FOLLOW_UPS_STILL_FOLLOWED,
     CaseEvent,
@@ -622,17 +623,21 @@ def may_add_to_referral(*, user: User, referral: Referral) -> bool:
 # (1), the latter with whether a consent to share with the agency was ever recorded; the
 # statuses are parameters (see earlier_referrals).
 _EARLIER_REFERRALS_SQL = """
-SELECT id, 0, 0 FROM (
-    SELECT id FROM referrals_referral WHERE client_id = %s AND status <> %s
-    ORDER BY occurred_at DESC, id DESC LIMIT 1
-) latest
-UNION ALL
-SELECT id, 1, CASE WHEN EXISTS (
-    SELECT 1 FROM referrals_consent c WHERE c.referral_id = latest_open.id AND c.recipient_agency_id = %s
-) THEN 1 ELSE 0 END FROM (
-    SELECT id FROM referrals_referral WHERE client_id = %s AND agency_id = %s AND status IN ({open_statuses})
-    ORDER BY occurred_at DESC, id DESC LIMIT 1
-) latest_open
+SELECT r.*, p.name AS partner_name, earlier.which, earlier.consented FROM (
+    SELECT id, 0 AS which, 0 AS consented FROM (
+        SELECT id FROM referrals_referral WHERE client_id = %s AND status <> %s
+        ORDER BY occurred_at DESC, id DESC LIMIT 1
+    ) latest
+    UNION ALL
+    SELECT id, 1, CASE WHEN EXISTS (
+        SELECT 1 FROM referrals_consent c WHERE c.referral_id = latest_open.id AND c.recipient_agency_id = %s
+    ) THEN 1 ELSE 0 END FROM (
+        SELECT id FROM referrals_referral WHERE client_id = %s AND agency_id = %s AND status IN ({open_statuses})
+        ORDER BY occurred_at DESC, id DESC LIMIT 1
+    ) latest_open
+) earlier
+JOIN referrals_referral r ON r.id = earlier.id
+JOIN partners_servicepartner p ON p.id = r.partner_id
 """.format(open_statuses=", ".join(["%s"] * len(Referral.OPEN_STATUSES)))  # noqa: S608 (placeholders only)
 
 
@@ -641,24 +646,25 @@ def earlier_referrals(*, client: Client, agency_id: int) -> tuple[int | None, Re
 
     Returns (previous_id, open_earlier): the id of the client's latest referral that was not
     cancelled (the new one is a re-engagement of it) and the client's latest open referral
-    in the agency, with its partner (the officer is told about it), or None. open_earlier
-    carries `agency_consented`: whether a consent to share with its agency was ever
-    recorded, so that the usual case (none) needs no further query.
+    in the agency, with its partner's name (the officer is told about it), or None.
+    open_earlier carries `agency_consented`: whether a consent to share with its agency was
+    ever recorded, so that the usual case (none) needs no further query.
 
     This runs on every deflection logged for a known client, the officer's hot path: one
-    plain query finds both ids (the ORM spent more time building the equivalent query than
-    the database spent answering it), and a second one loads the open referral, if any.
+    plain query finds both, the open referral whole (the ORM spent more time building the
+    equivalent queries than the database spent answering them).
     """
     params = [client.pk, Referral.Status.CANCELLED, agency_id, client.pk, agency_id, *Referral.OPEN_STATUSES]
-    with connection.cursor() as cursor:
-        cursor.execute(_EARLIER_REFERRALS_SQL, params)
-        found = {which: (pk, consented) for pk, which, consented in cursor.fetchall()}
-    previous_id = found[0][0] if 0 in found else None
-    if 1 not in found:
-        return previous_id, None
-    open_id, consented = found[1]
-    open_earlier = Referral.objects.select_related("partner").get(pk=open_id)
-    open_earlier.agency_consented = bool(consented)
+    previous_id = open_earlier = None
+    for row in Referral.objects.raw(_EARLIER_REFERRALS_SQL, params):
+        if row.which == 0:
+            previous_id = row.pk
+            continue
+        open_earlier = row
+        open_earlier.agency_consented = bool(row.consented)
+        # The partner as far as the notice names it; any other field loads when read.
+        partner = ServicePartner.from_db(connection.alias, ["id", "name"], [row.partner_id, row.partner_name])
+        Referral.partner.field.set_cached_value(open_earlier, partner)
     return previous_id, open_earlier
 
 
