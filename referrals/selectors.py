@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from difflib import SequenceMatcher
-from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
@@ -150,6 +149,8 @@ def client_get_for_user(*, user: User, client_id: int) -> Client:
     return client
 
 
+MAX_SEARCH_LENGTH = 200
+
 # What a search result shows and ranks by: reading only these keeps every keystroke's rows narrow.
 _SHOWN_IN_RESULTS = ("agency_id", "first_name", "last_name", "aliases", "date_of_birth", "search_name")
 
@@ -164,12 +165,15 @@ def client_search_for_officer(*, user: User, query: str, limit: int | None = Non
     if not user.is_field_officer or not user.agency_id:
         return []
     limit = limit or settings.DEFLECTION["CLIENT_SEARCH_LIMIT"]
-    name, dob = parse_search_query(query)
+    # No name is this long; the search field's own limit is 100, the view reads the POST.
+    name, dob = parse_search_query(query[:MAX_SEARCH_LENGTH])
     if len(name) < 2 and dob is None:
         return []
     if dob is None and connection.vendor == "postgresql":
         return _names_postgres(user.agency_id, name, limit)
-    clients = Client.objects.filter(agency_id=user.agency_id).only(*_SHOWN_IN_RESULTS)
+    # A client whose identity was removed (purge_expired) has no name to match, and is
+    # left out besides: whatever the thresholds, nobody is offered a "Removed" client.
+    clients = Client.objects.filter(agency_id=user.agency_id, identity_removed_at=None).only(*_SHOWN_IN_RESULTS)
     if dob is None and len(name.split()) >= 2:
         found = _whole_name(clients, name, limit)
         if found:
@@ -206,37 +210,40 @@ _SCORE_SQL = "greatest(word_similarity(%(typed)s, search_name), similarity(searc
 # which cost as much as PostgreSQL's answers (1 to 2 ms a search). A step that is not needed
 # is not run: its condition on the step before is a one-time filter.
 _WHOLE_NAME_SQL = """
-    SELECT {columns} FROM referrals_client
-    WHERE agency_id = %(agency)s
+    SELECT {columns}, 0.0::float8 AS first_key FROM referrals_client
+    WHERE agency_id = %(agency)s AND identity_removed_at IS NULL
       AND (search_name = %(typed)s OR search_name LIKE %(typed_words)s
            OR search_name = %(swapped)s OR search_name LIKE %(swapped_words)s)
     ORDER BY last_name, first_name, id LIMIT %(limit)s
 """
 _WORD_START_SQL = """
-    SELECT {columns} FROM referrals_client
-    WHERE agency_id::integer = %(agency)s AND search_name LIKE %(inside)s
+    SELECT {columns}, CASE WHEN search_name = %(typed)s OR search_name LIKE %(typed_words)s
+                            OR search_name LIKE %(last_word)s OR search_name LIKE %(inner_word)s
+                       THEN 0.0 ELSE 1.0 END::float8 AS first_key
+    FROM referrals_client
+    WHERE agency_id::integer = %(agency)s AND identity_removed_at IS NULL AND search_name LIKE %(inside)s
       AND (search_name LIKE %(typed_start)s OR search_name LIKE %(word_start)s)
-    ORDER BY CASE WHEN search_name = %(typed)s OR search_name LIKE %(typed_words)s OR search_name LIKE %(last_word)s
-                       OR search_name LIKE %(inner_word)s THEN 0 ELSE 1 END,
-             last_name, first_name, id
+    ORDER BY first_key, last_name, first_name, id
     LIMIT %(limit)s
 """
 _NAMES_SQL = """
 WITH first_pass AS ({first_pass}), near AS (
     SELECT {columns}, {score} AS score FROM referrals_client
-    WHERE agency_id::integer = %(agency)s AND search_name %%> %(typed)s
+    WHERE agency_id::integer = %(agency)s AND identity_removed_at IS NULL AND search_name %%> %(typed)s
       AND (SELECT count(*) FROM first_pass) < %(enough)s
     ORDER BY score DESC, last_name, id LIMIT %(wide)s
-)
-SELECT 0, *, 1.0::float8 FROM first_pass
-UNION ALL SELECT 1, * FROM near
-UNION ALL (
-    SELECT 2, {columns}, {score} AS score FROM referrals_client
-    WHERE agency_id::integer = %(agency)s AND search_name %% %(typed)s
+), wider AS (
+    SELECT {columns}, {score} AS score FROM referrals_client
+    WHERE agency_id::integer = %(agency)s AND identity_removed_at IS NULL AND search_name %% %(typed)s
       AND (SELECT count(*) FROM first_pass) < %(enough)s AND (SELECT count(*) FROM near) < %(limit)s
       AND id NOT IN (SELECT id FROM near)
     ORDER BY score DESC, last_name, id LIMIT %(wide)s
 )
+-- Each step's rows in its own order: (step, its key, last name, first name or "", id).
+SELECT 0 AS step, {columns}, first_key AS step_key, first_name AS then_by FROM first_pass
+UNION ALL SELECT 1, {columns}, -score, '' FROM near
+UNION ALL SELECT 2, {columns}, -score, '' FROM wider
+ORDER BY step, step_key, last_name, then_by, id
 """
 _NAMES_SQL_BY_WORDS = {
     several: _NAMES_SQL.format(  # noqa: S608 (the model's column names; values are parameters)
@@ -277,8 +284,8 @@ def _names_postgres(agency_id: int, name: str, limit: int) -> list[Client]:
     found: dict[int, list[Client]] = {0: [], 1: [], 2: []}
     with connection.cursor() as cursor:
         cursor.execute(_NAMES_SQL_BY_WORDS[several], params)
-        for part, *values, _score in cursor.fetchall():
-            found[part].append(Client.from_db(connection.alias, _RESULT_COLUMNS, values))
+        for step, *values, _key, _then_by in cursor.fetchall():
+            found[step].append(Client.from_db(connection.alias, _RESULT_COLUMNS, values))
     if len(found[0]) >= params["enough"]:
         return _rank(found[0], name, None)
     results = found[1] + found[2][: limit * 3 - len(found[1])]
@@ -293,7 +300,9 @@ def _by_name_scope(agency_id: int) -> QuerySet[Client]:
     it reads a smaller agency's clients through the agency's btree index and runs the
     similarity on each of them, 20 to 30 ms for 5,000 clients instead of 1 or 2.
     """
-    return Client.objects.filter(Exact(Cast("agency_id", IntegerField()), agency_id)).only(*_SHOWN_IN_RESULTS)
+    return Client.objects.filter(Exact(Cast("agency_id", IntegerField()), agency_id), identity_removed_at=None).only(
+        *_SHOWN_IN_RESULTS
+    )
 
 
 def _search_postgres(
@@ -356,20 +365,17 @@ def _search_portable(clients: QuerySet[Client], name: str, dob: date | None, lim
     return [c for c in ranked if getattr(c, "match_score", 0) >= 0.5][:limit]
 
 
-@lru_cache(maxsize=8192)
-def _word_ratio(typed: str, stored: str) -> float:
-    """SequenceMatcher's ratio of two words, remembered: an agency's names share their words
-    (many Marias, many Garcias), and ranking a search's 24 candidates compares each typed
-    word with each of theirs."""
-    return SequenceMatcher(None, typed, stored).ratio()
+def name_similarity(typed: str, stored: str, ratios: dict[tuple[str, str], float] | None = None) -> float:
+    """0..1: how well the typed words match the stored name, in any order, with typos.
 
-
-def name_similarity(typed: str, stored: str) -> float:
-    """0..1: how well the typed words match the stored name, in any order, with typos."""
+    `ratios`: word comparisons already made, to reuse (a search's candidates share their
+    words: many Marias, many Garcias). Kept per search, not per process: a worker holding
+    clients' names after their identity was removed is what purge_expired is there to end."""
     typed_words = typed.split()
     stored_words = stored.split()
     if not typed_words or not stored_words:
         return 0.0
+    ratios = {} if ratios is None else ratios
     total = 0.0
     for word in typed_words:
         # A prefix of a word counts fully: the officer is still typing.
@@ -382,14 +388,18 @@ def name_similarity(typed: str, stored: str) -> float:
             # cannot beat the best so far (SequenceMatcher is the costly part of ranking).
             if 2 * min(len(word), len(candidate)) <= best * (len(word) + len(candidate)):
                 continue
-            best = max(best, _word_ratio(word, candidate))
+            ratio = ratios.get((word, candidate))
+            if ratio is None:
+                ratio = ratios[(word, candidate)] = SequenceMatcher(None, word, candidate).ratio()
+            best = max(best, ratio)
         total += best
     return total / len(typed_words)
 
 
 def _rank(candidates: list[Client], name: str, dob: date | None) -> list[Client]:
+    ratios: dict[tuple[str, str], float] = {}
     for client in candidates:
-        score = name_similarity(name, client.search_name) if name else 0.0
+        score = name_similarity(name, client.search_name, ratios) if name else 0.0
         if dob is not None and client.date_of_birth == dob:
             score = score + 0.5 if name else 1.0
         client.match_score = score  # type: ignore[attr-defined]
@@ -668,6 +678,13 @@ def earlier_referrals(*, client: Client, agency_id: int) -> tuple[int | None, Re
     return previous_id, open_earlier
 
 
+def open_earlier_referral(*, user: User, referral: Referral) -> Referral | None:
+    """The client's latest other open referral in this officer's agency, which
+    referral_create read for the re-engagement notice, or None: no query."""
+    earlier = getattr(referral, "open_earlier", None)
+    return None if earlier is None or earlier.agency_id != user.agency_id else earlier
+
+
 def earlier_open_referral(*, user: User, referral: Referral) -> tuple[Referral, OfficerView] | None:
     """The client's latest other open referral, as this officer may see it, or None.
 
@@ -675,8 +692,8 @@ def earlier_open_referral(*, user: User, referral: Referral) -> tuple[Referral, 
     already read it (`open_earlier`, see earlier_referrals), so that the usual case costs
     no query; with consent to share, its history is read to show what police may see.
     """
-    earlier = getattr(referral, "open_earlier", None)
-    if earlier is None or earlier.agency_id != user.agency_id:
+    earlier = open_earlier_referral(user=user, referral=referral)
+    if earlier is None:
         return None
     if not earlier.agency_consented:
         return earlier, officer_view(earlier, consents=[])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
 from django import forms
@@ -16,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from deflection import audit
@@ -31,6 +33,8 @@ from referrals.forms import (
     RevokeForm,
 )
 from referrals.models import Client
+
+logger = logging.getLogger(__name__)
 
 
 def roles_required(*roles: str):
@@ -81,13 +85,12 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
                     phone=data["phone"],
                     preferred_language=data["preferred_language"],
                 )
-            notices: list[str | None] = []
             try:
                 referral, created = services.referral_create(
                     officer_user=user,
                     client=data["client"],
                     new_client=new_client,
-                    then=lambda referral: notices.append(_open_referral_notice(request, referral)),
+                    then=lambda referral: _record_open_referral_notice(request, referral),
                     **form.service_kwargs(),
                 )
             except ValidationError as error:
@@ -98,7 +101,8 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
                         request,
                         _("Deflection logged. %(partner)s has it in their queue.") % {"partner": referral.partner.name},
                     )
-                    for notice in filter(None, notices):
+                    notice = _open_referral_notice(request, referral)
+                    if notice:
                         messages.info(request, notice)
                 else:
                     messages.info(request, _("This deflection was already saved; it was not logged twice."))
@@ -126,33 +130,51 @@ def _render_log(request: HttpRequest, context: dict) -> HttpResponse:
     return render(request, "referrals/log.html", context)
 
 
+def _record_open_referral_notice(request: HttpRequest, referral) -> None:
+    """In referral_create's transaction: the access record of the open-referral notice the
+    officer is about to see commits with the referral (one durable commit, not two)."""
+    earlier = selectors.open_earlier_referral(user=request.user, referral=referral)
+    if earlier is not None:
+        audit.record(
+            request,
+            action=audit.Action.NOTIFIED,
+            what="open referral notice",
+            subjects=[(earlier.client_id, earlier.pk)],
+        )
+
+
+# Says only that there is one: what the notice says when it may say no more.
+_OPEN_REFERRAL_EXISTS = gettext_lazy(
+    "This client already has an open referral. This one is linked to it as a re-engagement."
+)
+
+
 def _open_referral_notice(request: HttpRequest, referral) -> str | None:
-    """Re-engagement: the client already has an open referral. Tell the officer; never block.
-    Runs in referral_create's transaction: the access record commits with the referral."""
-    found = selectors.earlier_open_referral(user=request.user, referral=referral)
-    if found is None:
-        return None
-    earlier, view = found
-    audit.record(
-        request,
-        action=audit.Action.NOTIFIED,
-        what="open referral notice",
-        subjects=[(earlier.client_id, earlier.pk)],
-    )
-    # The new referral's officer is this user's own officer row (one per user): comparing
-    # the ids needs no query for the earlier referral's officer.
-    if earlier.officer_id != referral.officer_id and not view.scope:
-        # Another officer's referral without consent to share: which partner (a treatment
-        # program, say) is the very thing protected; say only that there is one.
-        return _("This client already has an open referral. This one is linked to it as a re-engagement.")
-    return _(
-        "This client already has an open referral to %(partner)s, logged %(date)s (%(status)s). "
-        "This one is linked to it as a re-engagement."
-    ) % {
-        "partner": earlier.partner.name,
-        "date": timezone.localtime(earlier.occurred_at).strftime("%b %d"),
-        "status": view.label,
-    }
+    """Re-engagement: the client already has an open referral. Tell the officer; never block:
+    the referral is saved by now, and if the details cannot be put together the officer
+    is still told that there is one (the log names the error's kind, nothing about anyone)."""
+    try:
+        found = selectors.earlier_open_referral(user=request.user, referral=referral)
+        if found is None:
+            return None
+        earlier, view = found
+        # The new referral's officer is this user's own officer row (one per user): comparing
+        # the ids needs no query for the earlier referral's officer.
+        if earlier.officer_id != referral.officer_id and not view.scope:
+            # Another officer's referral without consent to share: which partner (a treatment
+            # program, say) is the very thing protected; say only that there is one.
+            return str(_OPEN_REFERRAL_EXISTS)
+        return _(
+            "This client already has an open referral to %(partner)s, logged %(date)s (%(status)s). "
+            "This one is linked to it as a re-engagement."
+        ) % {
+            "partner": earlier.partner.name,
+            "date": timezone.localtime(earlier.occurred_at).strftime("%b %d"),
+            "status": view.label,
+        }
+    except Exception as error:  # the deflection is saved; the notice must not turn it into an error page
+        logger.error("The open-referral notice failed (%s); the short notice was shown.", type(error).__name__)
+        return str(_OPEN_REFERRAL_EXISTS)
 
 
 def _initial_from(data) -> dict:

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from referrals import selectors
 from referrals.models import Client
@@ -139,7 +140,7 @@ def test_a_name_is_one_query_showing_what_the_steps_would(cast, people):
     for noise in people["noise"][:8]:
         typed += [f"{noise.first_name} {noise.last_name[:-1]}x", f"{noise.last_name} {noise.first_name[:2]}"]
         typed += [noise.last_name, noise.first_name[:3]]
-    clients = Client.objects.filter(agency=cast.agency_a).only(*selectors._SHOWN_IN_RESULTS)
+    clients = Client.objects.filter(agency=cast.agency_a, identity_removed_at=None).only(*selectors._SHOWN_IN_RESULTS)
     for query in typed:
         name, _dob = parse_search_query(query)
         whole = selectors._whole_name(clients, name, 8) if len(name.split()) > 1 else []
@@ -152,3 +153,15 @@ def test_a_name_is_one_query_showing_what_the_steps_would(cast, people):
         assert [c.pk for c in results] == [c.pk for c in stepwise], query
         assert all(c.agency_id == cast.agency_a.pk for c in results)
     assert len(selectors.client_search_for_officer(user=cast.officer_a1, query="smi")) == 8
+
+
+@pytest.mark.parametrize("typed", ["Jonathan Smithers", "smithers", "smithers jonathan", "Jonathon Smithers 3/9/1984"])
+def test_a_client_whose_identity_was_removed_is_never_offered(cast, people, typed):
+    # As if a purge had left the name behind: the search leaves the client out all the same.
+    Client.objects.filter(pk=people["john"].pk).update(identity_removed_at=timezone.now())
+    assert people["john"] not in selectors.client_search_for_officer(user=cast.officer_a1, query=typed)
+
+
+def test_a_search_longer_than_any_name_is_cut_short(cast, people):
+    results = selectors.client_search_for_officer(user=cast.officer_a1, query="Jonathan Smithers " + "x" * 5000)
+    assert results and results[0] == people["john"]

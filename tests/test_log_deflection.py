@@ -238,6 +238,25 @@ def test_the_notice_comes_after_the_confirmation_and_is_on_record_with_the_refer
     assert Referral.objects.count() == 2
 
 
+def test_a_notice_that_cannot_be_put_together_still_saves_the_deflection(cast, monkeypatch, caplog):
+    from referrals import selectors
+
+    client = cast.login("officer_a1")
+    client.post("/log/", _form(cast))
+    first = Referral.objects.get()
+
+    def broken(*args, **kwargs):
+        raise KeyError("Lorenzo Abernathy")
+
+    monkeypatch.setattr(selectors, "earlier_open_referral", broken)
+    again = _form(cast, client=str(first.client_id), first_name="", last_name="")
+    page = client.post("/log/", again, follow=True).content.decode()
+    assert Referral.objects.count() == 2
+    assert "Deflection logged." in page
+    assert "This client already has an open referral. This one is linked to it as a re-engagement." in page
+    assert "KeyError" in caplog.text and "Lorenzo" not in caplog.text and "Abernathy" not in caplog.text
+
+
 def test_an_open_referral_behind_a_closed_later_one_is_still_mentioned(cast):
     client = cast.login("officer_a1")
     client.post("/log/", _form(cast))
