@@ -238,3 +238,26 @@ def test_if_empty_leaves_an_existing_database_alone(demo):
     output = _seed(if_empty=True)
     assert "leaving it as it is" in output
     assert list(Referral.objects.filter(agency__is_demo=True).values_list("pk", flat=True)) == before
+
+
+@pytest.mark.parametrize("hour", range(24))
+def test_no_demo_deflection_predates_the_first_officers_on_duty_at_any_hour(hour):
+    """Whenever the demo is seeded, every deflection of its history falls after the MHST
+    officers came on duty: one in the early hours of the history's first day once found
+    nobody on duty, and seeding failed at 16:20 UTC."""
+    from referrals.management.commands.seed_demo import FIRST_ON_DUTY_DAYS, DemoBuilder
+
+    now = timezone.now().replace(hour=hour, minute=20)
+    builder = DemoBuilder(seed=2026, now=now)
+    moments = [builder._when() for _ in range(3000)]
+    assert max(now - m for m in moments) <= timedelta(days=FIRST_ON_DUTY_DAYS)
+
+
+def test_the_demo_seeds_at_the_hour_it_once_failed():
+    from datetime import UTC, datetime
+
+    from referrals.management.commands.seed_demo import DemoBuilder
+
+    delete_demo_data()  # the module's demo, back after this test's rollback
+    DemoBuilder(seed=2026, now=datetime(2026, 11, 27, 16, 20, tzinfo=UTC)).build()
+    assert Referral.objects.filter(agency__name="Pima Valley Police Department").count() == 600

@@ -51,6 +51,9 @@ AGENCY_TZ = "America/Phoenix"
 EMAIL_DOMAIN = "pimavalley.example"  # .example never resolves: no demo email reaches anyone
 
 DAYS = 182  # six months of history
+# When the MHST officers came on duty, in days back: before the first demo deflection, which
+# _when puts on a day up to DAYS back at any hour of it, so up to DAYS + 1 days back.
+FIRST_ON_DUTY_DAYS = DAYS + 1
 CLIENTS = 200
 REFERRALS = 600
 OWN_REFERRALS = 15  # what the `officer` login sees in My deflections
@@ -546,7 +549,7 @@ class DemoBuilder:
             )
             officer = officer_for_user(user=user)
             if unit == "MHST":
-                start, keen = DAYS, self.rnd.uniform(2.5, 4.0)
+                start, keen = FIRST_ON_DUTY_DAYS, self.rnd.uniform(2.5, 4.0)
             else:
                 start, keen = self.rnd.uniform(20, DAYS), self.rnd.lognormvariate(0, 0.8)
             if role == User.Role.SUPERVISOR:
