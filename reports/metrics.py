@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, FloatField, IntegerField, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from deflection.models import Agency
@@ -561,18 +561,37 @@ def _at_level(rows, scope: Scope, wanted: dict[str, bool]):
     return rows
 
 
-def _days(scope: Scope, zone) -> dict[str, date]:
-    return {"day__gte": scope.start.astimezone(zone).date(), "day__lt": scope.end.astimezone(zone).date()}
+def _days(scope: Scope, zone, *, weekly: bool = True) -> Q:
+    """The rollup rows of the scope's days: its whole weeks (Monday to Sunday) from the
+    week rows (span 7) and the days before the first and after the last from the day rows,
+    so that a quarter reads 12 or 13 weeks and a few days, not 90 days. `weekly=False`, or
+    the cells (which have no week rows): every day from the day rows."""
+    first, last = scope.start.astimezone(zone).date(), scope.end.astimezone(zone).date()
+    days = Q(span=1, day__gte=first, day__lt=last)
+    if not weekly:
+        return days
+    monday = first + timedelta(days=-first.weekday() % 7)  # the first whole week's
+    end_monday = last - timedelta(days=last.weekday())  # the Monday after the last whole week
+    if monday >= end_monday:
+        return days
+    rows = Q(span=7, day__gte=monday, day__lt=end_monday)
+    if first < monday:
+        rows |= Q(span=1, day__gte=first, day__lt=monday)
+    if end_monday < last:
+        rows |= Q(span=1, day__gte=end_monday, day__lt=last)
+    return rows
 
 
-def rollup_cells(scope: Scope, zone, *, by: str | None = None):
+def rollup_cells(scope: Scope, zone, *, by: str | None = None, weekly: bool = True):
     """The DailyRollup rows of a scope, one level of them: the coarsest that holds the
     scope's filters and `by` (the dimension the caller groups by), so that summing them
-    counts every referral once."""
+    counts every referral once. A level's whole weeks are week rows (their `day` the
+    Monday) unless `weekly=False`; the cells are day rows."""
     from reports.models import DailyRollup
 
-    cells = DailyRollup.objects.filter(agency_id=scope.agency_id, **_days(scope, zone))
-    return _at_level(cells, scope, _wanted(scope, by))
+    wanted = _wanted(scope, by)
+    days = _days(scope, zone, weekly=weekly and not all(wanted.values()))
+    return _at_level(DailyRollup.objects.filter(days, agency_id=scope.agency_id), scope, wanted)
 
 
 def totals_from_rollups(scope: Scope, zone) -> Totals:
@@ -631,7 +650,10 @@ def monthly_savings_from_rollups(scope: Scope, zone) -> list[tuple[date, float]]
     agency = Agency.objects.get(pk=scope.agency_id)
     months: dict[date, list[int]] = {}
     for day, charged, minutes in (
-        rollup_cells(scope, zone).values_list("day").annotate(c=Sum("charged"), m=Sum("charged_minutes")).order_by()
+        rollup_cells(scope, zone, weekly=False)
+        .values_list("day")
+        .annotate(c=Sum("charged"), m=Sum("charged_minutes"))
+        .order_by()
     ):
         cell = months.setdefault(day.replace(day=1), [0, 0])
         cell[0] += charged
@@ -793,7 +815,7 @@ def retention_from_rollups(scope: Scope, zone, *, now: datetime) -> dict[int, Re
             whole_days = Q(intake_day__lt=cut.astimezone(zone).date())
             sums[f"due_{days}"] = Sum("intake", filter=whole_days)
             sums[f"retained_{days}"] = Sum(f"retained_{days}", filter=whole_days)
-        rows = _at_level(RetentionRollup.objects.filter(agency_id=scope.agency_id, **_days(scope, zone)), scope, wanted)
+        rows = _at_level(RetentionRollup.objects.filter(_days(scope, zone), agency_id=scope.agency_id), scope, wanted)
         found = Counter({name: n or 0 for name, n in rows.aggregate(**sums).items()})
     edges, counts = Q(), {}
     for days, cut in cuts.items():
@@ -872,7 +894,7 @@ def _median_from_histogram(
         return _median(facts(scope, zone), field, by="partner_id" if by else None)
     group = "partner_id" if by == "partner" else None
     levels = _at_level(
-        HoursHistogram.objects.filter(agency_id=scope.agency_id, measure=measure, **_days(scope, zone)), scope, wanted
+        HoursHistogram.objects.filter(_days(scope, zone), agency_id=scope.agency_id, measure=measure), scope, wanted
     )
     if by == "partner" and scope.partner_id is None and partners is not None:
         levels = levels.filter(partner_id__in=partners)
@@ -892,25 +914,49 @@ def _median_from_histogram(
         places[key] = found
     if not places:
         return {}
-    # One SELECT per (group, bin), put together by UNION ALL: each an index range of its own
-    # (an OR of them reads the whole period's facts, as the planner prefers at 1M).
-    parts = [
-        facts(scope, zone)
-        .filter(**{bin_field: bin_}, **({group: key} if group else {}))
-        .values_list(*([group] if group else []), bin_field, field)
-        for key, found in places.items()
-        for bin_ in sorted({bin_ for bin_, _i in found})
-    ]
-    values: dict = {}
-    for *key, bin_, value in parts[0].union(*parts[1:], all=True):
-        values.setdefault((key[0] if group else None, bin_), []).append(value)
-    for held in values.values():
-        held.sort()
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # One SELECT per middle value, put together by UNION ALL: its bin's hours (an index
+        # range of their own) sorted in the database, the one at its place in them kept
+        # (OFFSET): a row per middle value comes back, however full the bin.
+        parts = [
+            facts(scope, zone)
+            .filter(**{bin_field: bin_, f"{field}__isnull": False}, **({group: key} if group else {}))
+            .annotate(place=Value(index, output_field=IntegerField()))
+            .values_list(*([group] if group else []), bin_field, "place", field)
+            .order_by(field)[index : index + 1]
+            for key, found in places.items()
+            for bin_, index in sorted(set(found))
+        ]
+        values = {(key[0] if group else None, bin_, index): value for *key, bin_, index, value in _union(parts)}
+    else:
+        # Elsewhere (SQLite: no ORDER BY or LIMIT in a compound's parts) the bins' hours.
+        parts = [
+            facts(scope, zone)
+            .filter(**{bin_field: bin_}, **({group: key} if group else {}))
+            .values_list(*([group] if group else []), bin_field, field)
+            for key, found in places.items()
+            for bin_ in sorted({bin_ for bin_, _i in found})
+        ]
+        held: dict = {}
+        for *key, bin_, value in _union(parts):
+            held.setdefault((key[0] if group else None, bin_), []).append(value)
+        values = {}
+        for (key, bin_), hours in held.items():
+            hours.sort()
+            values.update({(key, bin_, index): value for index, value in enumerate(hours)})
     medians = {}
     for key, ((low_bin, low), (high_bin, high)) in places.items():
-        a, b = values[(key, low_bin)][low], values[(key, high_bin)][high]
+        a, b = values[(key, low_bin, low)], values[(key, high_bin, high)]
         medians[key] = a if (low_bin, low) == (high_bin, high) else (a + b) / 2
     return medians
+
+
+def _union(parts: list):
+    # UNION ALL, each part an index range of its own (an OR of them reads the whole
+    # period's facts, as the planner prefers at 1M).
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
 def median_hours_to_intake_from_rollups(scope: Scope, zone) -> float | None:
@@ -931,5 +977,5 @@ def partner_rejections_from_rollups(scope: Scope, zone) -> list[tuple[int, str, 
     if all(wanted.values()):
         rows = facts(scope, zone).filter(reject_reason__isnull=False).values_list("partner_id", "reject_reason")
         return list(rows.annotate(n=Count("id")).order_by("-n", "reject_reason"))
-    rows = _at_level(RejectionRollup.objects.filter(agency_id=scope.agency_id, **_days(scope, zone)), scope, wanted)
+    rows = _at_level(RejectionRollup.objects.filter(_days(scope, zone), agency_id=scope.agency_id), scope, wanted)
     return list(rows.values_list("partner_id", "reason").annotate(n=Sum("n")).order_by("-n", "reason"))

@@ -192,12 +192,22 @@ class DailyRollup(models.Model):
     charged = models.PositiveIntegerField(default=0)
     charged_minutes = models.PositiveIntegerField(default=0)
     reengagements = models.PositiveIntegerField(default=0)
+    # 1: the row counts one day; 7: a whole week (Monday to Sunday, `day` its Monday), the
+    # level rows of its seven days summed (see reports.rollups.WEEKLY): a long period reads
+    # its whole weeks and only the days at its ends.
+    span = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["agency", "day", "unit_key", "pathway", "partner"], name="rollup_cell_once")
+            models.UniqueConstraint(
+                fields=["agency", "span", "day", "unit_key", "pathway", "partner"], name="rollup_cell_once"
+            )
         ]
-        indexes = [models.Index(fields=["agency", "day"], name="rollup_agency_day")]
+        indexes = [
+            models.Index(fields=["agency", "day"], name="rollup_agency_day"),
+            # A level's rows (one a day without filters) without walking the cells' hundreds.
+            models.Index(fields=["agency", "unit_key", "pathway", "partner", "span", "day"], name="rollup_level_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.day} · {self.pathway}"
@@ -281,7 +291,12 @@ class ReferralFact(models.Model):
         indexes = [
             models.Index(fields=["agency", "day"], name="fact_agency_day"),
             # Retention: the intakes whose checkpoint comes due on the day being asked about.
-            models.Index(fields=["agency", "intake_at"], name="fact_agency_intake"),
+            # Covering (PostgreSQL): a day's intakes lie on as many pages as rows.
+            models.Index(
+                fields=["agency", "intake_at"],
+                include=["day", "retained_30", "retained_60", "retained_90", "unit_key", "pathway", "partner"],
+                name="fact_agency_intake_covering",
+            ),
             # Medians: the hours inside the bin that holds the middle value, over the days;
             # covering (PostgreSQL), since a bin's rows lie on as many pages as rows.
             models.Index(
@@ -321,9 +336,18 @@ class RetentionRollup(models.Model):
     retained_30 = models.PositiveIntegerField(default=0)
     retained_60 = models.PositiveIntegerField(default=0)
     retained_90 = models.PositiveIntegerField(default=0)
+    # 1: the row counts one day; 7: a whole week (Monday to Sunday, `day` its Monday), the
+    # level rows of its seven days summed (see reports.rollups.WEEKLY): a long period reads
+    # its whole weeks and only the days at its ends.
+    span = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
-        indexes = [models.Index(fields=["agency", "day"], name="retention_agency_day")]
+        indexes = [
+            models.Index(fields=["agency", "day"], name="retention_agency_day"),
+            models.Index(
+                fields=["agency", "unit_key", "pathway", "partner", "span", "day"], name="retention_level_day"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.day} · intake {self.intake_day}"
@@ -354,12 +378,18 @@ class HoursHistogram(models.Model):
     )
     bin = models.SmallIntegerField()
     n = models.PositiveIntegerField(default=0)
+    # 1: the row counts one day; 7: a whole week (Monday to Sunday, `day` its Monday), the
+    # level rows of its seven days summed (see reports.rollups.WEEKLY): a long period reads
+    # its whole weeks and only the days at its ends.
+    span = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
-        # A level's days are found by equality on the level's columns, then the day range.
+        # A level's days (or weeks) are found by equality on the level's columns, then the
+        # day range.
         indexes = [
             models.Index(
-                fields=["agency", "measure", "unit_key", "pathway", "partner", "day"], name="histogram_level_day"
+                fields=["agency", "measure", "unit_key", "pathway", "partner", "span", "day"],
+                name="histogram_level_span_day",
             )
         ]
 
@@ -381,6 +411,10 @@ class RejectionRollup(models.Model):
     )
     reason = models.CharField(max_length=200, blank=True)
     n = models.PositiveIntegerField(default=0)
+    # 1: the row counts one day; 7: a whole week (Monday to Sunday, `day` its Monday), the
+    # level rows of its seven days summed (see reports.rollups.WEEKLY): a long period reads
+    # its whole weeks and only the days at its ends.
+    span = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         indexes = [models.Index(fields=["agency", "day"], name="rejection_agency_day")]

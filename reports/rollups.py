@@ -5,7 +5,7 @@ pathway and partner), OfficerDay (who deflected: distinct officers do not add ac
 OfficerWeek, made from it, by week), ReferralFact (a narrow row per accepted, rejected or
 intake referral, for retention checkpoints that come due by the minute and the exact hours
 inside one bin), RetentionRollup, HoursHistogram (hours to intake and to accept in bins, for
-medians) and RejectionRollup. When casework changes
+medians) and RejectionRollup, the levels of the last four also by whole weeks. When casework changes
 a referral it writes a CaseEvent (always: it is the house rule), so the days to recount
 are found from the events since the last refresh; recounting a day from the referrals is
 idempotent, so a refresh can overlap the last one (a margin covers transactions that
@@ -228,6 +228,52 @@ def _officer_weeks(agency: Agency, days: set[date]) -> None:
     )
 
 
+# The tables with whole-week rows (span 7, `day` the Monday): per table, what a row is
+# counted by besides the day, and what it counts. Only the levels (every unit, pathway and
+# partner, or one of them alone) have weeks; the cells of DailyRollup are read by day.
+WEEKLY = {
+    DailyRollup: (("unit_key", "pathway", "partner_id"), COUNTS),
+    RetentionRollup: (
+        ("unit_key", "pathway", "partner_id", "intake_day"),
+        ("intake", "retained_30", "retained_60", "retained_90"),
+    ),
+    HoursHistogram: (("measure", "unit_key", "pathway", "partner_id", "bin"), ("n",)),
+    RejectionRollup: (("unit_key", "pathway", "partner_id", "reason"), ("n",)),
+}
+LEVELS = Q(partner__isnull=True) | Q(unit_key=DailyRollup.ALL_UNITS, pathway="")
+
+
+def _weeks(agency: Agency, days: set[date]) -> None:
+    """Make the whole-week rows of the weeks of these days again from their day rows (the
+    days not recounted included), inside the recount's transaction."""
+    mondays = {day - timedelta(days=day.weekday()) for day in days}
+    weeks = Q()
+    for monday in mondays:
+        weeks |= Q(day__gte=monday, day__lt=monday + timedelta(days=7))
+    for model, (keys, counts) in WEEKLY.items():
+        model.objects.filter(agency=agency, span=7, day__in=mondays).delete()
+        rows = (
+            model.objects.filter(weeks, LEVELS, agency=agency, span=1)
+            .annotate(week=TruncWeek("day"))
+            .values_list("week", *keys)
+            .annotate(*(Sum(name) for name in counts))
+            .order_by()
+        )
+        model.objects.bulk_create(
+            [
+                model(
+                    agency=agency,
+                    span=7,
+                    day=row[0].date() if isinstance(row[0], datetime) else row[0],
+                    **dict(zip(keys, row[1 : 1 + len(keys)], strict=True)),
+                    **dict(zip(counts, row[1 + len(keys) :], strict=True)),
+                )
+                for row in rows
+            ],
+            batch_size=2000,
+        )
+
+
 def _recount(agency: Agency, days: set[date]) -> None:
     """Recount the given days of one agency from its referrals: the per-day counts, who
     deflected, and the narrow per-referral facts."""
@@ -319,7 +365,8 @@ def _recount(agency: Agency, days: set[date]) -> None:
     rejections = _rejections(facts)
     with transaction.atomic():
         for model in ROLLUPS:
-            model.objects.filter(agency=agency, day__in=days).delete()
+            rows = model.objects.filter(agency=agency, day__in=days)
+            (rows.filter(span=1) if model in WEEKLY else rows).delete()
         DailyRollup.objects.bulk_create(cells, batch_size=2000)
         OfficerDay.objects.bulk_create(officer_days, batch_size=2000)
         ReferralFact.objects.bulk_create(facts, batch_size=2000)
@@ -327,6 +374,7 @@ def _recount(agency: Agency, days: set[date]) -> None:
         HoursHistogram.objects.bulk_create(histograms, batch_size=2000)
         RejectionRollup.objects.bulk_create(rejections, batch_size=2000)
         _officer_weeks(agency, days)
+        _weeks(agency, days)
 
 
 def rollups_refresh(*, agency: Agency, now: datetime | None = None) -> int:

@@ -17,7 +17,7 @@ from referrals.models import FollowUp, Pathway, Referral
 from reports import metrics
 from reports.dashboard import unit_roster
 from reports.models import DailyRollup, HoursHistogram, OfficerWeek, RejectionRollup, RetentionRollup
-from reports.rollups import hours_bin, rollups_rebuild, rollups_refresh
+from reports.rollups import LEVELS, WEEKLY, hours_bin, rollups_rebuild, rollups_refresh
 from tests.factories.core import UnitFactory, UserFactory
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
@@ -220,14 +220,19 @@ def _histograms_from_the_referrals(agency) -> tuple[Counter, Counter, Counter]:
 
 
 def _histograms_from_the_rollups(agency) -> tuple[Counter, Counter, Counter]:
-    rows = HoursHistogram.objects.filter(agency=agency)
+    rows = HoursHistogram.objects.filter(agency=agency, span=1)
     everything = rows.filter(measure="intake", unit_key=DailyRollup.ALL_UNITS, pathway="", partner=None)
     return (
         Counter({(day, b): n for day, b, n in everything.values_list("day", "bin", "n")}),
         Counter(
             {(d, p, b): n for d, p, b, n in rows.filter(measure="accept").values_list("day", "partner", "bin", "n")}
         ),
-        Counter({(d, p, r): n for d, p, r, n in RejectionRollup.objects.values_list("day", "partner", "reason", "n")}),
+        Counter(
+            {
+                (d, p, r): n
+                for d, p, r, n in RejectionRollup.objects.filter(span=1).values_list("day", "partner", "reason", "n")
+            }
+        ),
     )
 
 
@@ -236,7 +241,7 @@ def test_the_hour_bins_and_rejections_equal_those_counted_from_the_referrals(cas
     assert all(expected)  # there are intakes, acceptances and rejections
     assert _histograms_from_the_rollups(cast.agency_a) == expected
     # Every level holds the same values: per unit, pathway and partner they add up to all.
-    intake = HoursHistogram.objects.filter(agency=cast.agency_a, measure="intake")
+    intake = HoursHistogram.objects.filter(agency=cast.agency_a, measure="intake", span=1)
     total = sum(expected[0].values())
     assert sum(intake.exclude(unit_key=DailyRollup.ALL_UNITS).values_list("n", flat=True)) == total
     assert sum(intake.exclude(pathway="").values_list("n", flat=True)) == total
@@ -321,3 +326,66 @@ def test_weekly_participation_from_the_officer_weeks_for_periods_ending_on_any_w
                 assert metrics.weekly_participation_from_rollups(scope=scope, tz=TZ) == metrics.weekly_participation(
                     scope=scope, tz=TZ
                 ), scope
+
+
+def _week_rows_from_the_day_rows(model, agency) -> Counter:
+    """What the whole-week rows of a table should hold: its level day rows summed by week."""
+    keys, counts = WEEKLY[model]
+    expected = Counter()
+    for row in model.objects.filter(LEVELS, agency=agency, span=1).values("day", *keys, *counts):
+        monday = row["day"] - timedelta(days=row["day"].weekday())
+        for name in counts:
+            if row[name]:
+                expected[(monday, *(row[key] for key in keys), name)] += row[name]
+    return expected
+
+
+def _week_rows(model, agency) -> Counter:
+    keys, counts = WEEKLY[model]
+    found = Counter()
+    for row in model.objects.filter(agency=agency, span=7).values("day", *keys, *counts):
+        assert row["day"].weekday() == 0
+        for name in counts:
+            if row[name]:
+                found[(row["day"], *(row[key] for key in keys), name)] += row[name]
+    return found
+
+
+def test_the_week_rows_are_the_sums_of_their_days(cast, history):
+    for model in WEEKLY:
+        assert model.objects.filter(agency=cast.agency_a, span=7).exists(), model
+        assert _week_rows(model, cast.agency_a) == _week_rows_from_the_day_rows(model, cast.agency_a), model
+    # Casework on a referral of a Wednesday: its week is made again from its other days too,
+    # and the figures of periods that hold the whole week follow.
+    wednesday = next(
+        r for r in history["referrals"] if r.status == "requested" and r.occurred_at.astimezone(TZ).weekday() == 2
+    )
+    manager = {cast.partner_x.pk: cast.case_manager_x, cast.partner_y.pk: cast.case_manager_y}
+    services.referral_reject(referral_id=wednesday.pk, actor=manager[wednesday.partner_id], reason="no_capacity")
+    assert rollups_refresh(agency=cast.agency_a) == 1
+    for model in WEEKLY:
+        assert _week_rows(model, cast.agency_a) == _week_rows_from_the_day_rows(model, cast.agency_a), model
+    now = datetime(2026, 12, 1, tzinfo=TZ)
+    for scope in _scopes(cast, history["patrol"]):
+        assert metrics.totals_from_rollups(scope, TZ) == metrics.totals_from_referrals(scope)
+        assert metrics.headlines(scope, now=now, rollups=True) == metrics.headlines(scope, now=now)
+        assert metrics.partner_scorecard(scope, rollups=True) == metrics.partner_scorecard(scope)
+
+
+def test_periods_starting_and_ending_on_any_weekday_read_weeks_and_days(cast, history):
+    """Whole weeks from the week rows, the days at either end from the day rows: the same
+    figures as the referrals give, for periods shorter than a week, of one whole week,
+    and of several weeks starting and ending on every weekday."""
+    a = cast.agency_a.pk
+    now = datetime(2026, 11, 20, 15, 30, tzinfo=TZ)
+    for first in range(7):
+        for length in (3, 7, 8, 13, 14, 29, 45, 70):
+            start = datetime(2026, 8, 3, tzinfo=TZ) + timedelta(days=first)  # a Monday, then each weekday
+            for filters in ({}, {"unit_id": history["patrol"].pk}, {"partner_id": cast.partner_x.pk}):
+                scope = metrics.Scope(a, start, start + timedelta(days=length), **filters)
+                assert metrics.totals_from_rollups(scope, TZ) == metrics.totals_from_referrals(scope), scope
+                assert metrics.headlines(scope, now=now, rollups=True) == metrics.headlines(scope, now=now), scope
+                assert metrics.weekly_by_pathway_from_rollups(scope, TZ) == metrics.weekly_by_pathway(scope, tz=TZ)
+                assert metrics.monthly_savings_from_rollups(scope, TZ) == metrics.monthly_savings(scope, tz=TZ)
+            scope = metrics.Scope(a, start, start + timedelta(days=length))
+            assert metrics.partner_scorecard(scope, rollups=True) == metrics.partner_scorecard(scope), scope
