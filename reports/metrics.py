@@ -693,36 +693,58 @@ def _whole_days(start: datetime, end: datetime, zone) -> tuple[date, date, list[
     return first, last, pieces
 
 
-def _officer_days(agency_id: int, unit_id: int | None):
-    from reports.models import OfficerDay
+def _officer_masks(agency_id: int, unit_id: int | None, first: date, last: date) -> dict[int, int]:
+    """Per officer, the days in [first, last) they deflected on, as bits (bit 0: `first`),
+    from OfficerMonth: a row per officer and month, however many officer-days."""
+    from reports.models import OfficerMonth
 
-    rows = OfficerDay.objects.filter(agency_id=agency_id)
-    return rows.filter(officer__unit_id=unit_id) if unit_id is not None else rows
+    rows = OfficerMonth.objects.filter(agency_id=agency_id, month__gte=first.replace(day=1), month__lt=last)
+    if unit_id is not None:
+        rows = rows.filter(officer__unit_id=unit_id)
+    wanted = (1 << max(0, (last - first).days)) - 1
+    masks: dict[int, int] = {}
+    for officer, month, days in rows.values_list("officer_id", "month", "days").order_by():
+        offset = (month - first).days
+        bits = (days << offset if offset >= 0 else days >> -offset) & wanted
+        if bits:
+            masks[officer] = masks.get(officer, 0) | bits
+    return masks
+
+
+def _day_bits(first: date, since: date, until: date) -> int:
+    """The bits of the days [since, until) in a mask whose bit 0 is `first`."""
+    lo, hi = max(0, (since - first).days), max(0, (until - first).days)
+    return ((1 << hi) - 1) & ~((1 << lo) - 1)
 
 
 def officers_deflecting_from_rollups(*, agency_id: int, since: datetime, until: datetime, unit_id: int | None = None):
     """The officers with a deflection in [since, until): the whole days from the
-    officer-days, the part days at either end from their referrals (a day's at most)."""
+    officer-months' day bits; the part days at either end from the referrals of the
+    officers who deflected on those days and not on the whole ones (few, or none)."""
     zone = _zone(agency_id)
     first, last, pieces = _whole_days(since, until, zone)
-    officers = set(
-        _officer_days(agency_id, unit_id)
-        .filter(day__gte=first, day__lt=last)
-        .values_list("officer_id", flat=True)
-        .distinct()
-        .order_by()
-    )
+    piece_days = {start.astimezone(zone).date() for start, _end in pieces}
+    low = min([first, *piece_days])
+    masks = _officer_masks(agency_id, unit_id, low, max([last, *(d + timedelta(days=1) for d in piece_days)]))
+    whole = _day_bits(low, first, last)
+    officers = {officer for officer, bits in masks.items() if bits & whole}
     if pieces:
+        on_piece_days = 0
+        for day in piece_days:
+            on_piece_days |= _day_bits(low, day, day + timedelta(days=1))
+        candidates = sorted(o for o, bits in masks.items() if o not in officers and bits & on_piece_days)
         edges = Q()
         for start, end in pieces:
             edges |= Q(occurred_at__gte=start, occurred_at__lt=end)
-        qs = deflections_qs(Scope(agency_id, unit_id=unit_id)).filter(edges)
+        # One query whether or not there are candidates (an empty IN would be no query at
+        # all), so that the page's queries do not vary with the data; officer 0 is none.
+        qs = deflections_qs(Scope(agency_id, unit_id=unit_id)).filter(edges, officer_id__in=candidates or [0])
         officers.update(qs.values_list("officer_id", flat=True).distinct().order_by())
     return officers
 
 
 def participation_from_rollups(*, agency_id: int, at: datetime, unit_id: int | None = None) -> Participation:
-    """officer_participation() from the officer-days."""
+    """officer_participation() from the officer-months."""
     officers = officers_deflecting_from_rollups(
         agency_id=agency_id, since=at - PARTICIPATION_WINDOW, until=at, unit_id=unit_id
     )
@@ -733,49 +755,21 @@ def participation_from_rollups(*, agency_id: int, at: datetime, unit_id: int | N
 
 
 def weekly_participation_from_rollups(*, scope: Scope, tz) -> list[tuple[date, Participation]]:
-    """weekly_participation() from the officer-weeks (a row per officer and week, with their
-    last day of deflecting in it); the week the period's end falls in, if it does not end on
-    a Monday, from its officer-days up to the end. Then the 30-day window of each week."""
-    from reports.models import OfficerWeek
-
+    """weekly_participation() from the officer-months' day bits: the 30 days before the end
+    of each week (up to the period's end), for each officer who deflected in them."""
     active = Officer.objects.filter(agency_id=scope.agency_id, is_active=True)
     if scope.unit_id is not None:
         active = active.filter(unit_id=scope.unit_id)
     n_active = active.count()
     since = (scope.start - PARTICIPATION_WINDOW).astimezone(tz).date()
     until = scope.end.astimezone(tz).date()
-    last_monday = until - timedelta(days=until.weekday())
-    weeks = OfficerWeek.objects.filter(
-        agency_id=scope.agency_id, week__gte=since - timedelta(days=since.weekday()), week__lt=last_monday
-    )
-    if scope.unit_id is not None:
-        weeks = weeks.filter(officer__unit_id=scope.unit_id)
-    rows = list(weeks.values_list("officer_id", "week", "last_day").order_by())
-    rows += [
-        (officer, last_monday, day)
-        for officer, day in _officer_days(scope.agency_id, scope.unit_id)
-        .filter(day__gte=last_monday, day__lt=until)
-        .values_list("officer_id", "day")
-        .order_by()
-    ]
-    # Per week: the officers who deflected in it, and those who did on its Saturday or
-    # Sunday (a 30-day window ending on a Monday starts on the Saturday five weeks before).
-    # A week begun before `since` is only ever asked for its weekend, which `since` precedes.
-    in_week: dict[date, set[int]] = {}
-    weekend: dict[date, set[int]] = {}
-    for officer, monday, day in rows:
-        in_week.setdefault(monday, set()).add(officer)
-        if day.weekday() >= 5:
-            weekend.setdefault(monday, set()).add(officer)
-    if PARTICIPATION_WINDOW != timedelta(days=30):
-        raise NotImplementedError("the week arithmetic below is for a 30-day window")
+    masks = list(_officer_masks(scope.agency_id, scope.unit_id, since, until).values())
     result = []
     for monday in _mondays(scope, tz):
         week_end = monday + timedelta(days=7)
-        officers = set(weekend.get(week_end - timedelta(days=35), ()))
-        for weeks_back in range(1, 5):
-            officers |= in_week.get(week_end - timedelta(weeks=weeks_back), set())
-        result.append((monday, Participation(participating=len(officers), active=n_active)))
+        window = _day_bits(since, week_end - PARTICIPATION_WINDOW, min(week_end, until))
+        participating = sum(1 for bits in masks if bits & window)
+        result.append((monday, Participation(participating=participating, active=n_active)))
     return result
 
 

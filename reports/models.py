@@ -244,22 +244,22 @@ class OfficerDay(models.Model):
         return f"{self.agency_id} · {self.day} · officer {self.officer_id}"
 
 
-class OfficerWeek(models.Model):
-    """An officer deflected in this week (Monday to Sunday, agency time), and the last day
-    they did: the weekly participation chart reads a row per officer and week (the
-    officer-days of its four weeks and a weekend each), not one per officer and day. Made
-    from OfficerDay whenever a day of the week is recounted."""
+class OfficerMonth(models.Model):
+    """The days of a month (agency time) an officer deflected on, as bits (bit 0 the 1st):
+    participation over any run of whole days reads a row per officer and month, however
+    many officer-days those are (a 30-day window reads at most two months' rows; the
+    weekly chart's 17 weeks five). Kept from OfficerDay as days are recounted."""
 
     agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="+")
-    week = models.DateField(help_text="The Monday.")
+    month = models.DateField(help_text="The first of the month.")
     officer = models.ForeignKey("referrals.Officer", on_delete=models.CASCADE, related_name="+")
-    last_day = models.DateField()
+    days = models.IntegerField(help_text="Bit n set: the officer deflected on day n + 1 of the month.")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["agency", "week", "officer"], name="officer_week_once")]
+        constraints = [models.UniqueConstraint(fields=["agency", "month", "officer"], name="officer_month_once")]
 
     def __str__(self) -> str:
-        return f"{self.agency_id} · week of {self.week} · officer {self.officer_id}"
+        return f"{self.agency_id} · {self.month:%Y-%m} · officer {self.officer_id}"
 
 
 class ReferralFact(models.Model):
