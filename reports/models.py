@@ -385,12 +385,13 @@ class HoursHistogram(models.Model):
 
     class Meta:
         # A level's days (or weeks) are found by equality on the level's columns, then the
-        # day range.
+        # day range; a recount deletes the rows of its days.
         indexes = [
             models.Index(
                 fields=["agency", "measure", "unit_key", "pathway", "partner", "span", "day"],
                 name="histogram_level_span_day",
-            )
+            ),
+            models.Index(fields=["agency", "day"], name="histogram_agency_day"),
         ]
 
     def __str__(self) -> str:

@@ -21,9 +21,9 @@ import zoneinfo
 from bisect import bisect_right
 from datetime import date, datetime, time, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from deflection.models import Agency
@@ -239,38 +239,33 @@ WEEKLY = {
     HoursHistogram: (("measure", "unit_key", "pathway", "partner_id", "bin"), ("n",)),
     RejectionRollup: (("unit_key", "pathway", "partner_id", "reason"), ("n",)),
 }
+# The level rows (as _weeks's SQL selects them).
 LEVELS = Q(partner__isnull=True) | Q(unit_key=DailyRollup.ALL_UNITS, pathway="")
 
 
 def _weeks(agency: Agency, days: set[date]) -> None:
     """Make the whole-week rows of the weeks of these days again from their day rows (the
-    days not recounted included), inside the recount's transaction."""
-    mondays = {day - timedelta(days=day.weekday()) for day in days}
-    weeks = Q()
-    for monday in mondays:
-        weeks |= Q(day__gte=monday, day__lt=monday + timedelta(days=7))
-    for model, (keys, counts) in WEEKLY.items():
-        model.objects.filter(agency=agency, span=7, day__in=mondays).delete()
-        rows = (
-            model.objects.filter(weeks, LEVELS, agency=agency, span=1)
-            .annotate(week=TruncWeek("day"))
-            .values_list("week", *keys)
-            .annotate(*(Sum(name) for name in counts))
-            .order_by()
-        )
-        model.objects.bulk_create(
-            [
-                model(
-                    agency=agency,
-                    span=7,
-                    day=row[0].date() if isinstance(row[0], datetime) else row[0],
-                    **dict(zip(keys, row[1 : 1 + len(keys)], strict=True)),
-                    **dict(zip(counts, row[1 + len(keys) :], strict=True)),
-                )
-                for row in rows
-            ],
-            batch_size=2000,
-        )
+    days not recounted included), inside the recount's transaction: one INSERT ... SELECT
+    per table and week, summed in the database."""
+    mondays = sorted({day - timedelta(days=day.weekday()) for day in days})
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model, (keys, counts) in WEEKLY.items():
+            model.objects.filter(agency=agency, span=7, day__in=mondays).delete()
+            table = quote(model._meta.db_table)
+            key_columns = ", ".join(quote(model._meta.get_field(key.removesuffix("_id")).column) for key in keys)
+            count_columns = ", ".join(quote(name) for name in counts)
+            sums = ", ".join(f"SUM({quote(name)})" for name in counts)
+            # Names from the models' own metadata, quoted; every value a parameter.
+            insert = (
+                f"INSERT INTO {table} (agency_id, span, day, {key_columns}, {count_columns}) "  # noqa: S608
+                f"SELECT agency_id, 7, %s, {key_columns}, {sums} FROM {table} "
+                "WHERE agency_id = %s AND span = 1 AND day >= %s AND day < %s "
+                "AND (partner_id IS NULL OR (unit_key = %s AND pathway = '')) "
+                f"GROUP BY agency_id, {key_columns}"
+            )
+            for monday in mondays:
+                cursor.execute(insert, [monday, agency.pk, monday, monday + timedelta(days=7), DailyRollup.ALL_UNITS])
 
 
 def _recount(agency: Agency, days: set[date]) -> None:
