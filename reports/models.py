@@ -205,8 +205,13 @@ class DailyRollup(models.Model):
         ]
         indexes = [
             models.Index(fields=["agency", "day"], name="rollup_agency_day"),
-            # A level's rows (one a day without filters) without walking the cells' hundreds.
-            models.Index(fields=["agency", "unit_key", "pathway", "partner", "span", "day"], name="rollup_level_day"),
+            # The levels' rows (a few dozen a day, and the weeks) without walking the cells'
+            # hundreds: every level read implies the condition.
+            models.Index(
+                fields=["agency", "span", "day"],
+                condition=Q(partner__isnull=True) | Q(unit_key=-1, pathway=""),
+                name="rollup_levels_span_day",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -418,7 +423,7 @@ class RejectionRollup(models.Model):
     span = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
-        indexes = [models.Index(fields=["agency", "day"], name="rejection_agency_day")]
+        indexes = [models.Index(fields=["agency", "span", "day"], name="rejection_agency_span_day")]
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.day} · {self.reason}"
