@@ -911,19 +911,30 @@ def _median_from_histogram(
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        # One SELECT per middle value, put together by UNION ALL: its bin's hours (an index
-        # range of their own) sorted in the database, the one at its place in them kept
-        # (OFFSET): a row per middle value comes back, however full the bin.
+        # One SELECT per bin holding middle values, put together by UNION ALL: the bin's
+        # hours (an index range of their own) sorted in the database, the one or two at
+        # the middle places kept (OFFSET, LIMIT): a row per middle value comes back, however
+        # full the bin.
+        wanted_places: dict = {}
+        for key, found in places.items():
+            for bin_, index in found:
+                wanted_places.setdefault((key, bin_), set()).add(index)
         parts = [
             facts(scope, zone)
             .filter(**{bin_field: bin_, f"{field}__isnull": False}, **({group: key} if group else {}))
-            .annotate(place=Value(index, output_field=IntegerField()))
+            .annotate(place=Value(min(indexes), output_field=IntegerField()))
             .values_list(*([group] if group else []), bin_field, "place", field)
-            .order_by(field)[index : index + 1]
-            for key, found in places.items()
-            for bin_, index in sorted(set(found))
+            .order_by(field)[min(indexes) : max(indexes) + 1]
+            for (key, bin_), indexes in wanted_places.items()
         ]
-        values = {(key[0] if group else None, bin_, index): value for *key, bin_, index, value in _union(parts)}
+        found_values: dict = {}
+        for *key, bin_, first, value in _union(parts):
+            found_values.setdefault((key[0] if group else None, bin_, first), []).append(value)
+        values = {}
+        for (key, bin_, first), held in found_values.items():
+            # Two adjacent places of one bin (the order of a UNION's rows is not promised):
+            # the smaller value is at the first place.
+            values.update({(key, bin_, first + i): value for i, value in enumerate(sorted(held))})
     else:
         # Elsewhere (SQLite: no ORDER BY or LIMIT in a compound's parts) the bins' hours.
         parts = [
