@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Aggregate, Count, FloatField, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, FloatField, IntegerField, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from deflection.models import Agency
@@ -561,18 +561,37 @@ def _at_level(rows, scope: Scope, wanted: dict[str, bool]):
     return rows
 
 
-def _days(scope: Scope, zone) -> dict[str, date]:
-    return {"day__gte": scope.start.astimezone(zone).date(), "day__lt": scope.end.astimezone(zone).date()}
+def _days(scope: Scope, zone, *, weekly: bool = True) -> Q:
+    """The rollup rows of the scope's days: its whole weeks (Monday to Sunday) from the
+    week rows (span 7) and the days before the first and after the last from the day rows,
+    so that a quarter reads 12 or 13 weeks and a few days, not 90 days. `weekly=False`, or
+    the cells (which have no week rows): every day from the day rows."""
+    first, last = scope.start.astimezone(zone).date(), scope.end.astimezone(zone).date()
+    days = Q(span=1, day__gte=first, day__lt=last)
+    if not weekly:
+        return days
+    monday = first + timedelta(days=-first.weekday() % 7)  # the first whole week's
+    end_monday = last - timedelta(days=last.weekday())  # the Monday after the last whole week
+    if monday >= end_monday:
+        return days
+    rows = Q(span=7, day__gte=monday, day__lt=end_monday)
+    if first < monday:
+        rows |= Q(span=1, day__gte=first, day__lt=monday)
+    if end_monday < last:
+        rows |= Q(span=1, day__gte=end_monday, day__lt=last)
+    return rows
 
 
-def rollup_cells(scope: Scope, zone, *, by: str | None = None):
+def rollup_cells(scope: Scope, zone, *, by: str | None = None, weekly: bool = True):
     """The DailyRollup rows of a scope, one level of them: the coarsest that holds the
     scope's filters and `by` (the dimension the caller groups by), so that summing them
-    counts every referral once."""
+    counts every referral once. A level's whole weeks are week rows (their `day` the
+    Monday) unless `weekly=False`; the cells are day rows."""
     from reports.models import DailyRollup
 
-    cells = DailyRollup.objects.filter(agency_id=scope.agency_id, **_days(scope, zone))
-    return _at_level(cells, scope, _wanted(scope, by))
+    wanted = _wanted(scope, by)
+    days = _days(scope, zone, weekly=weekly and not all(wanted.values()))
+    return _at_level(DailyRollup.objects.filter(days, agency_id=scope.agency_id), scope, wanted)
 
 
 def totals_from_rollups(scope: Scope, zone) -> Totals:
@@ -631,7 +650,10 @@ def monthly_savings_from_rollups(scope: Scope, zone) -> list[tuple[date, float]]
     agency = Agency.objects.get(pk=scope.agency_id)
     months: dict[date, list[int]] = {}
     for day, charged, minutes in (
-        rollup_cells(scope, zone).values_list("day").annotate(c=Sum("charged"), m=Sum("charged_minutes")).order_by()
+        rollup_cells(scope, zone, weekly=False)
+        .values_list("day")
+        .annotate(c=Sum("charged"), m=Sum("charged_minutes"))
+        .order_by()
     ):
         cell = months.setdefault(day.replace(day=1), [0, 0])
         cell[0] += charged
@@ -671,36 +693,58 @@ def _whole_days(start: datetime, end: datetime, zone) -> tuple[date, date, list[
     return first, last, pieces
 
 
-def _officer_days(agency_id: int, unit_id: int | None):
-    from reports.models import OfficerDay
+def _officer_masks(agency_id: int, unit_id: int | None, first: date, last: date) -> dict[int, int]:
+    """Per officer, the days in [first, last) they deflected on, as bits (bit 0: `first`),
+    from OfficerMonth: a row per officer and month, however many officer-days."""
+    from reports.models import OfficerMonth
 
-    rows = OfficerDay.objects.filter(agency_id=agency_id)
-    return rows.filter(officer__unit_id=unit_id) if unit_id is not None else rows
+    rows = OfficerMonth.objects.filter(agency_id=agency_id, month__gte=first.replace(day=1), month__lt=last)
+    if unit_id is not None:
+        rows = rows.filter(officer__unit_id=unit_id)
+    wanted = (1 << max(0, (last - first).days)) - 1
+    masks: dict[int, int] = {}
+    for officer, month, days in rows.values_list("officer_id", "month", "days").order_by():
+        offset = (month - first).days
+        bits = (days << offset if offset >= 0 else days >> -offset) & wanted
+        if bits:
+            masks[officer] = masks.get(officer, 0) | bits
+    return masks
+
+
+def _day_bits(first: date, since: date, until: date) -> int:
+    """The bits of the days [since, until) in a mask whose bit 0 is `first`."""
+    lo, hi = max(0, (since - first).days), max(0, (until - first).days)
+    return ((1 << hi) - 1) & ~((1 << lo) - 1)
 
 
 def officers_deflecting_from_rollups(*, agency_id: int, since: datetime, until: datetime, unit_id: int | None = None):
     """The officers with a deflection in [since, until): the whole days from the
-    officer-days, the part days at either end from their referrals (a day's at most)."""
+    officer-months' day bits; the part days at either end from the referrals of the
+    officers who deflected on those days and not on the whole ones (few, or none)."""
     zone = _zone(agency_id)
     first, last, pieces = _whole_days(since, until, zone)
-    officers = set(
-        _officer_days(agency_id, unit_id)
-        .filter(day__gte=first, day__lt=last)
-        .values_list("officer_id", flat=True)
-        .distinct()
-        .order_by()
-    )
+    piece_days = {start.astimezone(zone).date() for start, _end in pieces}
+    low = min([first, *piece_days])
+    masks = _officer_masks(agency_id, unit_id, low, max([last, *(d + timedelta(days=1) for d in piece_days)]))
+    whole = _day_bits(low, first, last)
+    officers = {officer for officer, bits in masks.items() if bits & whole}
     if pieces:
+        on_piece_days = 0
+        for day in piece_days:
+            on_piece_days |= _day_bits(low, day, day + timedelta(days=1))
+        candidates = sorted(o for o, bits in masks.items() if o not in officers and bits & on_piece_days)
         edges = Q()
         for start, end in pieces:
             edges |= Q(occurred_at__gte=start, occurred_at__lt=end)
-        qs = deflections_qs(Scope(agency_id, unit_id=unit_id)).filter(edges)
+        # One query whether or not there are candidates (an empty IN would be no query at
+        # all), so that the page's queries do not vary with the data; officer 0 is none.
+        qs = deflections_qs(Scope(agency_id, unit_id=unit_id)).filter(edges, officer_id__in=candidates or [0])
         officers.update(qs.values_list("officer_id", flat=True).distinct().order_by())
     return officers
 
 
 def participation_from_rollups(*, agency_id: int, at: datetime, unit_id: int | None = None) -> Participation:
-    """officer_participation() from the officer-days."""
+    """officer_participation() from the officer-months."""
     officers = officers_deflecting_from_rollups(
         agency_id=agency_id, since=at - PARTICIPATION_WINDOW, until=at, unit_id=unit_id
     )
@@ -711,49 +755,21 @@ def participation_from_rollups(*, agency_id: int, at: datetime, unit_id: int | N
 
 
 def weekly_participation_from_rollups(*, scope: Scope, tz) -> list[tuple[date, Participation]]:
-    """weekly_participation() from the officer-weeks (a row per officer and week, with their
-    last day of deflecting in it); the week the period's end falls in, if it does not end on
-    a Monday, from its officer-days up to the end. Then the 30-day window of each week."""
-    from reports.models import OfficerWeek
-
+    """weekly_participation() from the officer-months' day bits: the 30 days before the end
+    of each week (up to the period's end), for each officer who deflected in them."""
     active = Officer.objects.filter(agency_id=scope.agency_id, is_active=True)
     if scope.unit_id is not None:
         active = active.filter(unit_id=scope.unit_id)
     n_active = active.count()
     since = (scope.start - PARTICIPATION_WINDOW).astimezone(tz).date()
     until = scope.end.astimezone(tz).date()
-    last_monday = until - timedelta(days=until.weekday())
-    weeks = OfficerWeek.objects.filter(
-        agency_id=scope.agency_id, week__gte=since - timedelta(days=since.weekday()), week__lt=last_monday
-    )
-    if scope.unit_id is not None:
-        weeks = weeks.filter(officer__unit_id=scope.unit_id)
-    rows = list(weeks.values_list("officer_id", "week", "last_day").order_by())
-    rows += [
-        (officer, last_monday, day)
-        for officer, day in _officer_days(scope.agency_id, scope.unit_id)
-        .filter(day__gte=last_monday, day__lt=until)
-        .values_list("officer_id", "day")
-        .order_by()
-    ]
-    # Per week: the officers who deflected in it, and those who did on its Saturday or
-    # Sunday (a 30-day window ending on a Monday starts on the Saturday five weeks before).
-    # A week begun before `since` is only ever asked for its weekend, which `since` precedes.
-    in_week: dict[date, set[int]] = {}
-    weekend: dict[date, set[int]] = {}
-    for officer, monday, day in rows:
-        in_week.setdefault(monday, set()).add(officer)
-        if day.weekday() >= 5:
-            weekend.setdefault(monday, set()).add(officer)
-    if PARTICIPATION_WINDOW != timedelta(days=30):
-        raise NotImplementedError("the week arithmetic below is for a 30-day window")
+    masks = list(_officer_masks(scope.agency_id, scope.unit_id, since, until).values())
     result = []
     for monday in _mondays(scope, tz):
         week_end = monday + timedelta(days=7)
-        officers = set(weekend.get(week_end - timedelta(days=35), ()))
-        for weeks_back in range(1, 5):
-            officers |= in_week.get(week_end - timedelta(weeks=weeks_back), set())
-        result.append((monday, Participation(participating=len(officers), active=n_active)))
+        window = _day_bits(since, week_end - PARTICIPATION_WINDOW, min(week_end, until))
+        participating = sum(1 for bits in masks if bits & window)
+        result.append((monday, Participation(participating=participating, active=n_active)))
     return result
 
 
@@ -793,7 +809,7 @@ def retention_from_rollups(scope: Scope, zone, *, now: datetime) -> dict[int, Re
             whole_days = Q(intake_day__lt=cut.astimezone(zone).date())
             sums[f"due_{days}"] = Sum("intake", filter=whole_days)
             sums[f"retained_{days}"] = Sum(f"retained_{days}", filter=whole_days)
-        rows = _at_level(RetentionRollup.objects.filter(agency_id=scope.agency_id, **_days(scope, zone)), scope, wanted)
+        rows = _at_level(RetentionRollup.objects.filter(_days(scope, zone), agency_id=scope.agency_id), scope, wanted)
         found = Counter({name: n or 0 for name, n in rows.aggregate(**sums).items()})
     edges, counts = Q(), {}
     for days, cut in cuts.items():
@@ -872,7 +888,7 @@ def _median_from_histogram(
         return _median(facts(scope, zone), field, by="partner_id" if by else None)
     group = "partner_id" if by == "partner" else None
     levels = _at_level(
-        HoursHistogram.objects.filter(agency_id=scope.agency_id, measure=measure, **_days(scope, zone)), scope, wanted
+        HoursHistogram.objects.filter(_days(scope, zone), agency_id=scope.agency_id, measure=measure), scope, wanted
     )
     if by == "partner" and scope.partner_id is None and partners is not None:
         levels = levels.filter(partner_id__in=partners)
@@ -892,25 +908,60 @@ def _median_from_histogram(
         places[key] = found
     if not places:
         return {}
-    # One SELECT per (group, bin), put together by UNION ALL: each an index range of its own
-    # (an OR of them reads the whole period's facts, as the planner prefers at 1M).
-    parts = [
-        facts(scope, zone)
-        .filter(**{bin_field: bin_}, **({group: key} if group else {}))
-        .values_list(*([group] if group else []), bin_field, field)
-        for key, found in places.items()
-        for bin_ in sorted({bin_ for bin_, _i in found})
-    ]
-    values: dict = {}
-    for *key, bin_, value in parts[0].union(*parts[1:], all=True):
-        values.setdefault((key[0] if group else None, bin_), []).append(value)
-    for held in values.values():
-        held.sort()
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # One SELECT per bin holding middle values, put together by UNION ALL: the bin's
+        # hours (an index range of their own) sorted in the database, the one or two at
+        # the middle places kept (OFFSET, LIMIT): a row per middle value comes back, however
+        # full the bin.
+        wanted_places: dict = {}
+        for key, found in places.items():
+            for bin_, index in found:
+                wanted_places.setdefault((key, bin_), set()).add(index)
+        parts = [
+            facts(scope, zone)
+            .filter(**{bin_field: bin_, f"{field}__isnull": False}, **({group: key} if group else {}))
+            .annotate(place=Value(min(indexes), output_field=IntegerField()))
+            .values_list(*([group] if group else []), bin_field, "place", field)
+            .order_by(field)[min(indexes) : max(indexes) + 1]
+            for (key, bin_), indexes in wanted_places.items()
+        ]
+        found_values: dict = {}
+        for *key, bin_, first, value in _union(parts):
+            found_values.setdefault((key[0] if group else None, bin_, first), []).append(value)
+        values = {}
+        for (key, bin_, first), held in found_values.items():
+            # Two adjacent places of one bin (the order of a UNION's rows is not promised):
+            # the smaller value is at the first place.
+            values.update({(key, bin_, first + i): value for i, value in enumerate(sorted(held))})
+    else:
+        # Elsewhere (SQLite: no ORDER BY or LIMIT in a compound's parts) the bins' hours.
+        parts = [
+            facts(scope, zone)
+            .filter(**{bin_field: bin_}, **({group: key} if group else {}))
+            .values_list(*([group] if group else []), bin_field, field)
+            for key, found in places.items()
+            for bin_ in sorted({bin_ for bin_, _i in found})
+        ]
+        held: dict = {}
+        for *key, bin_, value in _union(parts):
+            held.setdefault((key[0] if group else None, bin_), []).append(value)
+        values = {}
+        for (key, bin_), hours in held.items():
+            hours.sort()
+            values.update({(key, bin_, index): value for index, value in enumerate(hours)})
     medians = {}
     for key, ((low_bin, low), (high_bin, high)) in places.items():
-        a, b = values[(key, low_bin)][low], values[(key, high_bin)][high]
+        a, b = values[(key, low_bin, low)], values[(key, high_bin, high)]
         medians[key] = a if (low_bin, low) == (high_bin, high) else (a + b) / 2
     return medians
+
+
+def _union(parts: list):
+    # UNION ALL, each part an index range of its own (an OR of them reads the whole
+    # period's facts, as the planner prefers at 1M).
+    return parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
 
 
 def median_hours_to_intake_from_rollups(scope: Scope, zone) -> float | None:
@@ -931,5 +982,5 @@ def partner_rejections_from_rollups(scope: Scope, zone) -> list[tuple[int, str, 
     if all(wanted.values()):
         rows = facts(scope, zone).filter(reject_reason__isnull=False).values_list("partner_id", "reject_reason")
         return list(rows.annotate(n=Count("id")).order_by("-n", "reject_reason"))
-    rows = _at_level(RejectionRollup.objects.filter(agency_id=scope.agency_id, **_days(scope, zone)), scope, wanted)
+    rows = _at_level(RejectionRollup.objects.filter(_days(scope, zone), agency_id=scope.agency_id), scope, wanted)
     return list(rows.values_list("partner_id", "reason").annotate(n=Sum("n")).order_by("-n", "reason"))

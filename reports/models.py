@@ -192,12 +192,27 @@ class DailyRollup(models.Model):
     charged = models.PositiveIntegerField(default=0)
     charged_minutes = models.PositiveIntegerField(default=0)
     reengagements = models.PositiveIntegerField(default=0)
+    # 1: the row counts one day; 7: a whole week (Monday to Sunday, `day` its Monday), the
+    # level rows of its seven days summed (see reports.rollups.WEEKLY): a long period reads
+    # its whole weeks and only the days at its ends.
+    span = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["agency", "day", "unit_key", "pathway", "partner"], name="rollup_cell_once")
+            models.UniqueConstraint(
+                fields=["agency", "span", "day", "unit_key", "pathway", "partner"], name="rollup_cell_once"
+            )
         ]
-        indexes = [models.Index(fields=["agency", "day"], name="rollup_agency_day")]
+        indexes = [
+            models.Index(fields=["agency", "day"], name="rollup_agency_day"),
+            # The levels' rows (a few dozen a day, and the weeks) without walking the cells'
+            # hundreds: every level read implies the condition.
+            models.Index(
+                fields=["agency", "span", "day"],
+                condition=Q(partner__isnull=True) | Q(unit_key=-1, pathway=""),
+                name="rollup_levels_span_day",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.day} · {self.pathway}"
@@ -234,22 +249,22 @@ class OfficerDay(models.Model):
         return f"{self.agency_id} · {self.day} · officer {self.officer_id}"
 
 
-class OfficerWeek(models.Model):
-    """An officer deflected in this week (Monday to Sunday, agency time), and the last day
-    they did: the weekly participation chart reads a row per officer and week (the
-    officer-days of its four weeks and a weekend each), not one per officer and day. Made
-    from OfficerDay whenever a day of the week is recounted."""
+class OfficerMonth(models.Model):
+    """The days of a month (agency time) an officer deflected on, as bits (bit 0 the 1st):
+    participation over any run of whole days reads a row per officer and month, however
+    many officer-days those are (a 30-day window reads at most two months' rows; the
+    weekly chart's 17 weeks five). Kept from OfficerDay as days are recounted."""
 
     agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="+")
-    week = models.DateField(help_text="The Monday.")
+    month = models.DateField(help_text="The first of the month.")
     officer = models.ForeignKey("referrals.Officer", on_delete=models.CASCADE, related_name="+")
-    last_day = models.DateField()
+    days = models.IntegerField(help_text="Bit n set: the officer deflected on day n + 1 of the month.")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["agency", "week", "officer"], name="officer_week_once")]
+        constraints = [models.UniqueConstraint(fields=["agency", "month", "officer"], name="officer_month_once")]
 
     def __str__(self) -> str:
-        return f"{self.agency_id} · week of {self.week} · officer {self.officer_id}"
+        return f"{self.agency_id} · {self.month:%Y-%m} · officer {self.officer_id}"
 
 
 class ReferralFact(models.Model):
@@ -281,7 +296,12 @@ class ReferralFact(models.Model):
         indexes = [
             models.Index(fields=["agency", "day"], name="fact_agency_day"),
             # Retention: the intakes whose checkpoint comes due on the day being asked about.
-            models.Index(fields=["agency", "intake_at"], name="fact_agency_intake"),
+            # Covering (PostgreSQL): a day's intakes lie on as many pages as rows.
+            models.Index(
+                fields=["agency", "intake_at"],
+                include=["day", "retained_30", "retained_60", "retained_90", "unit_key", "pathway", "partner"],
+                name="fact_agency_intake_covering",
+            ),
             # Medians: the hours inside the bin that holds the middle value, over the days;
             # covering (PostgreSQL), since a bin's rows lie on as many pages as rows.
             models.Index(
@@ -321,9 +341,18 @@ class RetentionRollup(models.Model):
     retained_30 = models.PositiveIntegerField(default=0)
     retained_60 = models.PositiveIntegerField(default=0)
     retained_90 = models.PositiveIntegerField(default=0)
+    # 1: the row counts one day; 7: a whole week (Monday to Sunday, `day` its Monday), the
+    # level rows of its seven days summed (see reports.rollups.WEEKLY): a long period reads
+    # its whole weeks and only the days at its ends.
+    span = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
-        indexes = [models.Index(fields=["agency", "day"], name="retention_agency_day")]
+        indexes = [
+            models.Index(fields=["agency", "day"], name="retention_agency_day"),
+            models.Index(
+                fields=["agency", "unit_key", "pathway", "partner", "span", "day"], name="retention_level_day"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.day} · intake {self.intake_day}"
@@ -354,13 +383,20 @@ class HoursHistogram(models.Model):
     )
     bin = models.SmallIntegerField()
     n = models.PositiveIntegerField(default=0)
+    # 1: the row counts one day; 7: a whole week (Monday to Sunday, `day` its Monday), the
+    # level rows of its seven days summed (see reports.rollups.WEEKLY): a long period reads
+    # its whole weeks and only the days at its ends.
+    span = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
-        # A level's days are found by equality on the level's columns, then the day range.
+        # A level's days (or weeks) are found by equality on the level's columns, then the
+        # day range; a recount deletes the rows of its days.
         indexes = [
             models.Index(
-                fields=["agency", "measure", "unit_key", "pathway", "partner", "day"], name="histogram_level_day"
-            )
+                fields=["agency", "measure", "unit_key", "pathway", "partner", "span", "day"],
+                name="histogram_level_span_day",
+            ),
+            models.Index(fields=["agency", "day"], name="histogram_agency_day"),
         ]
 
     def __str__(self) -> str:
@@ -381,9 +417,13 @@ class RejectionRollup(models.Model):
     )
     reason = models.CharField(max_length=200, blank=True)
     n = models.PositiveIntegerField(default=0)
+    # 1: the row counts one day; 7: a whole week (Monday to Sunday, `day` its Monday), the
+    # level rows of its seven days summed (see reports.rollups.WEEKLY): a long period reads
+    # its whole weeks and only the days at its ends.
+    span = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
-        indexes = [models.Index(fields=["agency", "day"], name="rejection_agency_day")]
+        indexes = [models.Index(fields=["agency", "span", "day"], name="rejection_agency_span_day")]
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.day} · {self.reason}"

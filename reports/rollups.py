@@ -2,10 +2,11 @@
 
 Tables kept by the day a deflection happened (agency time): DailyRollup (counts per unit,
 pathway and partner), OfficerDay (who deflected: distinct officers do not add across days;
-OfficerWeek, made from it, by week), ReferralFact (a narrow row per accepted, rejected or
-intake referral, for retention checkpoints that come due by the minute and the exact hours
-inside one bin), RetentionRollup, HoursHistogram (hours to intake and to accept in bins, for
-medians) and RejectionRollup. When casework changes
+OfficerMonth, made from it, holds the same as day bits per officer and month), ReferralFact
+(a narrow row per accepted, rejected or intake referral, for retention checkpoints that come
+due by the minute and the exact hours inside one bin), RetentionRollup, HoursHistogram
+(hours to intake and to accept in bins, for medians) and RejectionRollup; the levels of the
+last four and of DailyRollup also by whole weeks. When casework changes
 a referral it writes a CaseEvent (always: it is the house rule), so the days to recount
 are found from the events since the last refresh; recounting a day from the referrals is
 idempotent, so a refresh can overlap the last one (a margin covers transactions that
@@ -20,9 +21,9 @@ import zoneinfo
 from bisect import bisect_right
 from datetime import date, datetime, time, timedelta
 
-from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
-from django.db.models.functions import TruncDate, TruncWeek
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from deflection.models import Agency
@@ -31,7 +32,7 @@ from reports.models import (
     DailyRollup,
     HoursHistogram,
     OfficerDay,
-    OfficerWeek,
+    OfficerMonth,
     ReferralFact,
     RejectionRollup,
     RetentionRollup,
@@ -199,33 +200,72 @@ def _rejections(facts: list[ReferralFact]) -> list[RejectionRollup]:
     return list(sums.values())
 
 
-def _officer_weeks(agency: Agency, days: set[date]) -> None:
-    """Make the OfficerWeek rows of the weeks of these days again from their officer-days
-    (the days not recounted included), inside the recount's transaction."""
-    mondays = {day - timedelta(days=day.weekday()) for day in days}
-    weeks = Q()
-    for monday in mondays:
-        weeks |= Q(day__gte=monday, day__lt=monday + timedelta(days=7))
-    OfficerWeek.objects.filter(agency=agency, week__in=mondays).delete()
-    rows = (
-        OfficerDay.objects.filter(weeks, agency=agency)
-        .annotate(week=TruncWeek("day"))
-        .values_list("week", "officer_id")
-        .annotate(last=Max("day"))
-        .order_by()
-    )
-    OfficerWeek.objects.bulk_create(
+def _officer_months(agency: Agency, days: set[date], officer_days: list[OfficerDay]) -> None:
+    """Make the OfficerMonth rows of the months of these days again: the bits of the other
+    days as they were, those of these days from their officer-days (inside the recount's
+    transaction)."""
+    recounted: dict[date, int] = {}
+    for day in days:
+        month = day.replace(day=1)
+        recounted[month] = recounted.get(month, 0) | 1 << (day.day - 1)
+    masks: dict[tuple[date, int], int] = {}
+    for month, officer_id, bits in OfficerMonth.objects.filter(agency=agency, month__in=recounted).values_list(
+        "month", "officer_id", "days"
+    ):
+        masks[month, officer_id] = bits & ~recounted[month]
+    for officer_day in officer_days:
+        key = (officer_day.day.replace(day=1), officer_day.officer_id)
+        masks[key] = masks.get(key, 0) | 1 << (officer_day.day.day - 1)
+    OfficerMonth.objects.filter(agency=agency, month__in=recounted).delete()
+    OfficerMonth.objects.bulk_create(
         [
-            OfficerWeek(
-                agency=agency,
-                week=week.date() if isinstance(week, datetime) else week,
-                officer_id=officer_id,
-                last_day=last,
-            )
-            for week, officer_id, last in rows
+            OfficerMonth(agency=agency, month=month, officer_id=officer_id, days=bits)
+            for (month, officer_id), bits in masks.items()
+            if bits
         ],
         batch_size=2000,
     )
+
+
+# The tables with whole-week rows (span 7, `day` the Monday): per table, what a row is
+# counted by besides the day, and what it counts. Only the levels (every unit, pathway and
+# partner, or one of them alone) have weeks; the cells of DailyRollup are read by day.
+WEEKLY = {
+    DailyRollup: (("unit_key", "pathway", "partner_id"), COUNTS),
+    RetentionRollup: (
+        ("unit_key", "pathway", "partner_id", "intake_day"),
+        ("intake", "retained_30", "retained_60", "retained_90"),
+    ),
+    HoursHistogram: (("measure", "unit_key", "pathway", "partner_id", "bin"), ("n",)),
+    RejectionRollup: (("unit_key", "pathway", "partner_id", "reason"), ("n",)),
+}
+# The level rows (as _weeks's SQL selects them).
+LEVELS = Q(partner__isnull=True) | Q(unit_key=DailyRollup.ALL_UNITS, pathway="")
+
+
+def _weeks(agency: Agency, days: set[date]) -> None:
+    """Make the whole-week rows of the weeks of these days again from their day rows (the
+    days not recounted included), inside the recount's transaction: one INSERT ... SELECT
+    per table and week, summed in the database."""
+    mondays = sorted({day - timedelta(days=day.weekday()) for day in days})
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for model, (keys, counts) in WEEKLY.items():
+            model.objects.filter(agency=agency, span=7, day__in=mondays).delete()
+            table = quote(model._meta.db_table)
+            key_columns = ", ".join(quote(model._meta.get_field(key.removesuffix("_id")).column) for key in keys)
+            count_columns = ", ".join(quote(name) for name in counts)
+            sums = ", ".join(f"SUM({quote(name)})" for name in counts)
+            # Names from the models' own metadata, quoted; every value a parameter.
+            insert = (
+                f"INSERT INTO {table} (agency_id, span, day, {key_columns}, {count_columns}) "  # noqa: S608
+                f"SELECT agency_id, 7, %s, {key_columns}, {sums} FROM {table} "
+                "WHERE agency_id = %s AND span = 1 AND day >= %s AND day < %s "
+                "AND (partner_id IS NULL OR (unit_key = %s AND pathway = '')) "
+                f"GROUP BY agency_id, {key_columns}"
+            )
+            for monday in mondays:
+                cursor.execute(insert, [monday, agency.pk, monday, monday + timedelta(days=7), DailyRollup.ALL_UNITS])
 
 
 def _recount(agency: Agency, days: set[date]) -> None:
@@ -319,14 +359,16 @@ def _recount(agency: Agency, days: set[date]) -> None:
     rejections = _rejections(facts)
     with transaction.atomic():
         for model in ROLLUPS:
-            model.objects.filter(agency=agency, day__in=days).delete()
+            rows = model.objects.filter(agency=agency, day__in=days)
+            (rows.filter(span=1) if model in WEEKLY else rows).delete()
         DailyRollup.objects.bulk_create(cells, batch_size=2000)
         OfficerDay.objects.bulk_create(officer_days, batch_size=2000)
         ReferralFact.objects.bulk_create(facts, batch_size=2000)
         RetentionRollup.objects.bulk_create(retention, batch_size=2000)
         HoursHistogram.objects.bulk_create(histograms, batch_size=2000)
         RejectionRollup.objects.bulk_create(rejections, batch_size=2000)
-        _officer_weeks(agency, days)
+        _officer_months(agency, days, officer_days)
+        _weeks(agency, days)
 
 
 def rollups_refresh(*, agency: Agency, now: datetime | None = None) -> int:
@@ -375,7 +417,7 @@ def rollups_rebuild(*, agency: Agency, now: datetime | None = None) -> None:
         CaseEvent.objects.filter(referral__agency=agency, created_at__gt=now - MARGIN).values_list("pk", flat=True)
     )
     with transaction.atomic():
-        for model in (*ROLLUPS, OfficerWeek):
+        for model in (*ROLLUPS, OfficerMonth):
             model.objects.filter(agency=agency).delete()
         if first is not None:
             day, last = first.astimezone(zone).date(), now.astimezone(zone).date() + timedelta(days=1)

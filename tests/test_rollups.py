@@ -16,8 +16,8 @@ from referrals import services
 from referrals.models import FollowUp, Pathway, Referral
 from reports import metrics
 from reports.dashboard import unit_roster
-from reports.models import DailyRollup, HoursHistogram, OfficerWeek, RejectionRollup, RetentionRollup
-from reports.rollups import hours_bin, rollups_rebuild, rollups_refresh
+from reports.models import DailyRollup, HoursHistogram, OfficerMonth, RejectionRollup, RetentionRollup
+from reports.rollups import LEVELS, WEEKLY, hours_bin, rollups_rebuild, rollups_refresh
 from tests.factories.core import UnitFactory, UserFactory
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
@@ -147,7 +147,29 @@ def test_participation_from_the_rollups_at_any_moment(cast, history):
             assert metrics.participation_from_rollups(agency_id=cast.agency_a.pk, at=at, unit_id=unit_id) == expected
 
 
-def test_the_supervisors_roster_reads_the_officer_days(cast, history):
+def test_participation_of_an_officer_seen_only_on_the_part_days_at_the_window_ends(cast, history):
+    """An officer whose one deflection falls on the part day at either end of the 30-day
+    window: counted when it is inside the window to the minute, not when it is outside."""
+    rare = OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=history["patrol"]))
+    when = datetime(2026, 9, 20, 14, 0, tzinfo=TZ)
+    ReferralFactory(officer=rare, partner=cast.partner_x, occurred_at=when, status="requested")
+    rollups_rebuild(agency=cast.agency_a)
+    a = cast.agency_a.pk
+    for at in (
+        when + timedelta(minutes=1),  # today's part: in
+        when - timedelta(minutes=1),  # not yet
+        when + timedelta(days=30) - timedelta(minutes=1),  # the first day's part: still in
+        when + timedelta(days=30) + timedelta(minutes=1),  # out by a minute
+        when + timedelta(days=15),  # a whole day of the window
+    ):
+        for unit_id in (None, history["patrol"].pk):
+            expected = metrics.officer_participation(agency_id=a, at=at, unit_id=unit_id)
+            assert metrics.participation_from_rollups(agency_id=a, at=at, unit_id=unit_id) == expected, at
+        recent = metrics.officers_deflecting_from_rollups(agency_id=a, since=at - timedelta(days=30), until=at)
+        assert (rare.pk in recent) == (at - timedelta(days=30) <= when < at), at
+
+
+def test_the_supervisors_roster_reads_the_officer_months(cast, history):
     unit = history["patrol"]
     seen = set()
     for now in MOMENTS:
@@ -220,14 +242,19 @@ def _histograms_from_the_referrals(agency) -> tuple[Counter, Counter, Counter]:
 
 
 def _histograms_from_the_rollups(agency) -> tuple[Counter, Counter, Counter]:
-    rows = HoursHistogram.objects.filter(agency=agency)
+    rows = HoursHistogram.objects.filter(agency=agency, span=1)
     everything = rows.filter(measure="intake", unit_key=DailyRollup.ALL_UNITS, pathway="", partner=None)
     return (
         Counter({(day, b): n for day, b, n in everything.values_list("day", "bin", "n")}),
         Counter(
             {(d, p, b): n for d, p, b, n in rows.filter(measure="accept").values_list("day", "partner", "bin", "n")}
         ),
-        Counter({(d, p, r): n for d, p, r, n in RejectionRollup.objects.values_list("day", "partner", "reason", "n")}),
+        Counter(
+            {
+                (d, p, r): n
+                for d, p, r, n in RejectionRollup.objects.filter(span=1).values_list("day", "partner", "reason", "n")
+            }
+        ),
     )
 
 
@@ -236,7 +263,7 @@ def test_the_hour_bins_and_rejections_equal_those_counted_from_the_referrals(cas
     assert all(expected)  # there are intakes, acceptances and rejections
     assert _histograms_from_the_rollups(cast.agency_a) == expected
     # Every level holds the same values: per unit, pathway and partner they add up to all.
-    intake = HoursHistogram.objects.filter(agency=cast.agency_a, measure="intake")
+    intake = HoursHistogram.objects.filter(agency=cast.agency_a, measure="intake", span=1)
     total = sum(expected[0].values())
     assert sum(intake.exclude(unit_key=DailyRollup.ALL_UNITS).values_list("n", flat=True)) == total
     assert sum(intake.exclude(pathway="").values_list("n", flat=True)) == total
@@ -280,38 +307,40 @@ def test_medians_from_the_hour_bins_are_exact(cast, history):
     assert odd_even == {0, 1} and split > 0  # both kinds of count, and middles in two bins, occurred
 
 
-def _officer_weeks_from_the_referrals(agency) -> dict:
-    """Who deflected in which week (Monday, agency time) and their last day in it."""
-    weeks: dict = {}
+def _officer_months_from_the_referrals(agency) -> dict:
+    """Who deflected in which month (agency time), and on which of its days, as bits."""
+    months: dict = {}
     for officer_id, occurred in (
         Referral.objects.filter(agency=agency).exclude(status="cancelled").values_list("officer_id", "occurred_at")
     ):
         day = occurred.astimezone(TZ).date()
-        key = (day - timedelta(days=day.weekday()), officer_id)
-        weeks[key] = max(weeks.get(key, day), day)
-    return weeks
+        key = (day.replace(day=1), officer_id)
+        months[key] = months.get(key, 0) | 1 << (day.day - 1)
+    return months
 
 
-def _officer_weeks_from_the_rollups(agency) -> dict:
-    rows = OfficerWeek.objects.filter(agency=agency).values_list("week", "officer_id", "last_day")
-    return {(week, officer): last for week, officer, last in rows}
+def _officer_months_from_the_rollups(agency) -> dict:
+    rows = OfficerMonth.objects.filter(agency=agency).values_list("month", "officer_id", "days")
+    return {(month, officer): days for month, officer, days in rows}
 
 
-def test_the_officer_weeks_equal_those_counted_from_the_referrals(cast, history):
-    expected = _officer_weeks_from_the_referrals(cast.agency_a)
-    assert len(expected) > 20 and any(day.weekday() >= 5 for day in expected.values())
-    assert _officer_weeks_from_the_rollups(cast.agency_a) == expected
-    # Casework on a Sunday late in a week: its week is made again from the other days too.
+def test_the_officer_months_equal_those_counted_from_the_referrals(cast, history):
+    expected = _officer_months_from_the_referrals(cast.agency_a)
+    # Officers on the 31st (the highest bit) and on several days of a month occur.
+    assert len(expected) > 5 and any(bits >= 1 << 30 for bits in expected.values())
+    assert any(bin(bits).count("1") > 5 for bits in expected.values())
+    assert _officer_months_from_the_rollups(cast.agency_a) == expected
+    # Casework on a Sunday: the other days of its month keep their bits.
     sunday = next(
         r for r in history["referrals"] if r.status == "requested" and r.occurred_at.astimezone(TZ).weekday() == 6
     )
     services.referral_cancel(referral_id=sunday.pk, actor=sunday.officer.user or cast.admin, reason="entered_in_error")
     assert rollups_refresh(agency=cast.agency_a) >= 1
-    assert _officer_weeks_from_the_rollups(cast.agency_a) == _officer_weeks_from_the_referrals(cast.agency_a)
+    assert _officer_months_from_the_rollups(cast.agency_a) == _officer_months_from_the_referrals(cast.agency_a)
 
 
-def test_weekly_participation_from_the_officer_weeks_for_periods_ending_on_any_weekday(cast, history):
-    """The chart's period may end on any day: the last week is read from its officer-days."""
+def test_weekly_participation_from_the_officer_months_for_periods_ending_on_any_weekday(cast, history):
+    """The chart's period may start and end on any day, in any month."""
     a = cast.agency_a.pk
     for first in range(0, 60, 5):
         for length in (14, 30, 61):
@@ -321,3 +350,66 @@ def test_weekly_participation_from_the_officer_weeks_for_periods_ending_on_any_w
                 assert metrics.weekly_participation_from_rollups(scope=scope, tz=TZ) == metrics.weekly_participation(
                     scope=scope, tz=TZ
                 ), scope
+
+
+def _week_rows_from_the_day_rows(model, agency) -> Counter:
+    """What the whole-week rows of a table should hold: its level day rows summed by week."""
+    keys, counts = WEEKLY[model]
+    expected = Counter()
+    for row in model.objects.filter(LEVELS, agency=agency, span=1).values("day", *keys, *counts):
+        monday = row["day"] - timedelta(days=row["day"].weekday())
+        for name in counts:
+            if row[name]:
+                expected[(monday, *(row[key] for key in keys), name)] += row[name]
+    return expected
+
+
+def _week_rows(model, agency) -> Counter:
+    keys, counts = WEEKLY[model]
+    found = Counter()
+    for row in model.objects.filter(agency=agency, span=7).values("day", *keys, *counts):
+        assert row["day"].weekday() == 0
+        for name in counts:
+            if row[name]:
+                found[(row["day"], *(row[key] for key in keys), name)] += row[name]
+    return found
+
+
+def test_the_week_rows_are_the_sums_of_their_days(cast, history):
+    for model in WEEKLY:
+        assert model.objects.filter(agency=cast.agency_a, span=7).exists(), model
+        assert _week_rows(model, cast.agency_a) == _week_rows_from_the_day_rows(model, cast.agency_a), model
+    # Casework on a referral of a Wednesday: its week is made again from its other days too,
+    # and the figures of periods that hold the whole week follow.
+    wednesday = next(
+        r for r in history["referrals"] if r.status == "requested" and r.occurred_at.astimezone(TZ).weekday() == 2
+    )
+    manager = {cast.partner_x.pk: cast.case_manager_x, cast.partner_y.pk: cast.case_manager_y}
+    services.referral_reject(referral_id=wednesday.pk, actor=manager[wednesday.partner_id], reason="no_capacity")
+    assert rollups_refresh(agency=cast.agency_a) == 1
+    for model in WEEKLY:
+        assert _week_rows(model, cast.agency_a) == _week_rows_from_the_day_rows(model, cast.agency_a), model
+    now = datetime(2026, 12, 1, tzinfo=TZ)
+    for scope in _scopes(cast, history["patrol"]):
+        assert metrics.totals_from_rollups(scope, TZ) == metrics.totals_from_referrals(scope)
+        assert metrics.headlines(scope, now=now, rollups=True) == metrics.headlines(scope, now=now)
+        assert metrics.partner_scorecard(scope, rollups=True) == metrics.partner_scorecard(scope)
+
+
+def test_periods_starting_and_ending_on_any_weekday_read_weeks_and_days(cast, history):
+    """Whole weeks from the week rows, the days at either end from the day rows: the same
+    figures as the referrals give, for periods shorter than a week, of one whole week,
+    and of several weeks starting and ending on every weekday."""
+    a = cast.agency_a.pk
+    now = datetime(2026, 11, 20, 15, 30, tzinfo=TZ)
+    for first in range(7):
+        for length in (3, 7, 8, 13, 14, 29, 45, 70):
+            start = datetime(2026, 8, 3, tzinfo=TZ) + timedelta(days=first)  # a Monday, then each weekday
+            for filters in ({}, {"unit_id": history["patrol"].pk}, {"partner_id": cast.partner_x.pk}):
+                scope = metrics.Scope(a, start, start + timedelta(days=length), **filters)
+                assert metrics.totals_from_rollups(scope, TZ) == metrics.totals_from_referrals(scope), scope
+                assert metrics.headlines(scope, now=now, rollups=True) == metrics.headlines(scope, now=now), scope
+                assert metrics.weekly_by_pathway_from_rollups(scope, TZ) == metrics.weekly_by_pathway(scope, tz=TZ)
+                assert metrics.monthly_savings_from_rollups(scope, TZ) == metrics.monthly_savings(scope, tz=TZ)
+            scope = metrics.Scope(a, start, start + timedelta(days=length))
+            assert metrics.partner_scorecard(scope, rollups=True) == metrics.partner_scorecard(scope), scope
