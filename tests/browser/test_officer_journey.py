@@ -30,6 +30,10 @@ def open_menu(page) -> None:
     toggler = page.get_by_role("button", name="Menu")
     if toggler.get_attribute("aria-expanded") != "true":
         toggler.tap()
+    # Bootstrap slides the menu open; a tap while it slides can land on whatever passes
+    # under the finger (once the two-factor link instead of Sign out). Tap when it is open.
+    page.locator(".navbar-collapse.show").wait_for()
+    page.wait_for_function("() => !document.querySelector('.navbar-collapse.collapsing')")
 
 
 def sign_out(page) -> None:
