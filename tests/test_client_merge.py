@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from referrals import services
 from referrals.models import CaseEvent, Client, ClientMerge, Consent
@@ -29,7 +30,7 @@ def duplicates(cast):
         to_referring_agency=True,
         purpose="Follow-up",
         signature_name="Rafa Montoya",
-        signed_on=moved.occurred_at.date(),
+        signed_on=timezone.localdate(moved.occurred_at),
         expiry_event="end_of_treatment",
     )
     return survivor, duplicate, kept, moved
