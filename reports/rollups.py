@@ -99,16 +99,22 @@ def _hours(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else (end - start).total_seconds() / 3600
 
 
+def _levels(row) -> tuple[tuple[int, str, int | None], ...]:
+    """The (unit, pathway, partner) keys of the levels a cell or fact is summed into: every
+    unit, pathway and partner; its unit alone; its pathway alone; its partner alone."""
+    return (
+        (DailyRollup.ALL_UNITS, "", None),
+        (row.unit_key, "", None),
+        (DailyRollup.ALL_UNITS, row.pathway, None),
+        (DailyRollup.ALL_UNITS, "", row.partner_id),
+    )
+
+
 def _summed_over_dimensions(cells: list[DailyRollup]) -> list[DailyRollup]:
     """Each day's cells summed over every unit, pathway and partner, and per each alone."""
     sums: dict[tuple, DailyRollup] = {}
     for cell in cells:
-        for unit_key, pathway, partner_id in (
-            (DailyRollup.ALL_UNITS, "", None),
-            (cell.unit_key, "", None),
-            (DailyRollup.ALL_UNITS, cell.pathway, None),
-            (DailyRollup.ALL_UNITS, "", cell.partner_id),
-        ):
+        for unit_key, pathway, partner_id in _levels(cell):
             key = (cell.day, unit_key, pathway, partner_id)
             total = sums.get(key)
             if total is None:
@@ -127,12 +133,7 @@ def _retention_sums(facts: list[ReferralFact], zone) -> list[RetentionRollup]:
         if fact.intake_at is None:
             continue
         intake_day = fact.intake_at.astimezone(zone).date()
-        for unit_key, pathway, partner_id in (
-            (DailyRollup.ALL_UNITS, "", None),
-            (fact.unit_key, "", None),
-            (DailyRollup.ALL_UNITS, fact.pathway, None),
-            (DailyRollup.ALL_UNITS, "", fact.partner_id),
-        ):
+        for unit_key, pathway, partner_id in _levels(fact):
             key = (fact.day, intake_day, unit_key, pathway, partner_id)
             row = sums.get(key)
             if row is None:
@@ -172,12 +173,7 @@ def _histograms(facts: list[ReferralFact]) -> list[HoursHistogram]:
 
     for fact in facts:
         if fact.intake_bin is not None:
-            for unit_key, pathway, partner_id in (
-                (DailyRollup.ALL_UNITS, "", None),
-                (fact.unit_key, "", None),
-                (DailyRollup.ALL_UNITS, fact.pathway, None),
-                (DailyRollup.ALL_UNITS, "", fact.partner_id),
-            ):
+            for unit_key, pathway, partner_id in _levels(fact):
                 add(fact, HoursHistogram.Measure.INTAKE, fact.intake_bin, unit_key, pathway, partner_id)
         if fact.accept_bin is not None:
             add(fact, HoursHistogram.Measure.ACCEPT, fact.accept_bin, DailyRollup.ALL_UNITS, "", fact.partner_id)
