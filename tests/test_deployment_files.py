@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -315,6 +316,29 @@ def test_the_dockerfile_collects_static_files_and_runs_as_a_non_root_user():
     assert users and users[-1] not in ("root", "0"), "image runs as root"
     exposed = " ".join(args for instr, args in instructions if instr == "EXPOSE")
     assert "8000" in exposed.split()
+
+
+# --------------------------------------------------------------------------
+# Makefile
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_run_on_another_port_serves_links_and_says_so_on_that_port():
+    result = subprocess.run(
+        ["make", "--dry-run", "run", "PORT=8001"],  # noqa: S607 (make from PATH)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = result.stdout.splitlines()
+    server = next(line for line in lines if "manage.py runserver" in line)
+    assert server.rstrip().endswith(":8001") and "SITE_URL=http://localhost:8001 " in server
+    worker = next(line for line in lines if "celery -A deflection worker" in line)
+    assert "SITE_URL=http://localhost:8001 " in worker
+    said = next(line for line in lines if line.startswith("echo ") and "Deflection:" in line)
+    assert "http://localhost:8001/" in said
+    assert "8000" not in result.stdout
 
 
 # --------------------------------------------------------------------------
