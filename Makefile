@@ -19,7 +19,7 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
-## Start the app with demo data, a Celery worker and beat, at http://localhost:8000
+## Start the app with demo data, a Celery worker and beat, at http://localhost:8000 (another port: make run PORT=8001)
 run: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py seed_demo --if-empty

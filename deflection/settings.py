@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -103,9 +104,22 @@ TEMPLATES = [
     },
 ]
 
+# Two PostgreSQL roles (see deflection/database_roles.py): DATABASE_URL is the app's, which
+# owns nothing and cannot empty or alter the access record; MIGRATE_DATABASE_URL is the
+# tables' owner, given only to the process that runs `migrate`. With it set, this process
+# connects as the owner and, after migrating, grants the app's role (DATABASE_URL's user)
+# what the app needs. Never give it to the web app or the workers.
+_APP_DATABASE = env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+MIGRATE_DATABASE_URL = env.str("MIGRATE_DATABASE_URL", default="")
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url_config(MIGRATE_DATABASE_URL) if MIGRATE_DATABASE_URL else _APP_DATABASE,
 }
+DATABASE_APP_ROLE = _APP_DATABASE.get("USER", "") if MIGRATE_DATABASE_URL else ""
+if MIGRATE_DATABASE_URL and any(
+    DATABASES["default"].get(key) != _APP_DATABASE.get(key) for key in ("ENGINE", "NAME", "HOST", "PORT")
+):
+    # Granting in one database and serving from another would leave the app without access.
+    raise ImproperlyConfigured("MIGRATE_DATABASE_URL and DATABASE_URL must name the same database.")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

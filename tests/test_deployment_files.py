@@ -11,8 +11,14 @@ pytest-django has configured settings.
 
 import importlib
 import json
+import os
+import re
 import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -204,53 +210,87 @@ def test_every_app_service_gets_database_redis_email_and_secret_key(name):
     assert not missing, f"{name} lacks {missing} in its environment"
 
 
-def test_every_app_service_shares_one_environment():
+def test_every_app_service_shares_one_environment_and_only_migrate_has_the_owners_url():
     envs = {name: environment_of(service(name)) for name in APP_SERVICES}
+    migrate = dict(envs.pop("migrate"))
+    assert migrate.pop("MIGRATE_DATABASE_URL")
     assert all(env == envs["web"] for env in envs.values()), envs
+    assert migrate == envs["web"]
 
 
-def test_the_secret_key_must_come_from_the_deployer_and_debug_is_off():
-    env = environment_of(service("web"))
-    assert env["SECRET_KEY"].startswith("${SECRET_KEY:?"), env["SECRET_KEY"]
-    assert str(env["DEBUG"]).lower() == "false"
+def database_user(url):
+    """(user, host, path) of a database URL whose password is a ${...} compose variable."""
+    parts = urlsplit(re.sub(r"\$\{[^}]*\}", "password", url))
+    assert parts.scheme.startswith("postgres"), url
+    return parts.username, parts.hostname, parts.path
 
 
-@pytest.mark.parametrize("name", APP_SERVICES)
-def test_every_app_service_command_points_at_code_that_exists(name):
-    argv = command_argv(service(name))
-    checker_for(argv)(argv)
+def test_web_and_the_workers_connect_as_the_app_role_and_migrate_as_the_owner():
+    db_env = environment_of(service("db"))
+    owner, app, superuser = db_env["DB_OWNER_ROLE"], db_env["DB_APP_ROLE"], db_env["POSTGRES_USER"]
+    assert len({owner, app, superuser}) == 3, db_env
+    for name in ("web", "worker", "beat"):
+        env = environment_of(service(name))
+        assert database_user(env["DATABASE_URL"])[0] == app, name
+        assert "MIGRATE_DATABASE_URL" not in env, f"{name} must not hold the owner's password"
+    migrate = environment_of(service("migrate"))
+    # migrate connects as the owner and grants the app role (DATABASE_URL's user) afterwards.
+    assert database_user(migrate["MIGRATE_DATABASE_URL"])[0] == owner
+    assert database_user(migrate["DATABASE_URL"])[0] == app
+    # Same server and database for both.
+    assert database_user(migrate["MIGRATE_DATABASE_URL"])[1:] == database_user(migrate["DATABASE_URL"])[1:]
+    assert database_user(migrate["DATABASE_URL"])[2] == "/" + db_env["POSTGRES_DB"]
+    # Passwords come from the deployer, not the file.
+    for url in (migrate["DATABASE_URL"], migrate["MIGRATE_DATABASE_URL"]):
+        assert ":${DB_" in url and ":?" in url, url
+    assert db_env["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
 
 
-@pytest.mark.parametrize("name", ("web", "worker", "beat"))
-def test_long_running_services_start_only_after_migrate_succeeds(name):
-    depends_on = service(name).get("depends_on") or {}
-    assert isinstance(depends_on, dict), "depends_on needs conditions"
-    assert depends_on.get("migrate", {}).get("condition") == ("service_completed_successfully")
+def test_the_database_creates_both_roles_from_its_init_script():
+    db = service("db")
+    mounts = [str(v) for v in db["volumes"] if ":/docker-entrypoint-initdb.d" in str(v)]
+    assert len(mounts) == 1, db["volumes"]
+    folder = ROOT / mounts[0].split(":")[0]
+    scripts = sorted(folder.glob("*.sh"))
+    assert scripts, f"no init script in {folder}"
+    text = "\n".join(p.read_text(encoding="utf-8") for p in scripts)
+    for variable in ("DB_OWNER_ROLE", "DB_OWNER_PASSWORD", "DB_APP_ROLE", "DB_APP_PASSWORD"):
+        assert f"${variable}" in text and variable in environment_of(db), variable
+    assert 'OWNER TO :"owner"' in text and "SUPERUSER" not in text.replace("NOSUPERUSER", "")
 
 
-def test_migrate_runs_the_migrate_command_once_the_database_is_healthy():
-    migrate = service("migrate")
-    argv = command_argv(migrate)
-    assert argv[1:3] == ["manage.py", "migrate"] and "--noinput" in argv, argv
-    assert migrate["depends_on"]["db"]["condition"] == "service_healthy"
-    assert str(migrate.get("restart", "no")) in ("no", "False", "false")
+def _settings_with(env):
+    """DATABASES["default"]["USER"] and DATABASE_APP_ROLE as a process given `env` sees them."""
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['USER'], s.DATABASE_APP_ROLE or '-')"
+    )
+    base = {k: v for k, v in os.environ.items() if "DATABASE_URL" not in k}
+    base.update(DJANGO_SETTINGS_MODULE="deflection.settings", SECRET_KEY="x", **env)
+    result = subprocess.run(  # noqa: S603 (this interpreter, a fixed script)
+        [sys.executable, "-c", script], cwd=ROOT, env=base, capture_output=True, text=True, check=False
+    )
+    return result.returncode, result.stdout.split(), result.stderr
 
 
-def test_the_database_and_redis_have_healthchecks_and_data_persists():
-    compose = load_compose()
-    db, redis = compose["services"]["db"], compose["services"]["redis"]
-    assert "pg_isready" in " ".join(map(str, db["healthcheck"]["test"]))
-    assert "ping" in " ".join(map(str, redis["healthcheck"]["test"]))
-    volume = db["volumes"][0].split(":")[0]
-    assert volume in (compose.get("volumes") or {}), "db volume is not named"
+def test_the_migrate_service_connects_as_the_owner_and_grants_the_app_role():
+    passwords = {"${DB_APP_PASSWORD:?set DB_APP_PASSWORD}": "a", "${DB_OWNER_PASSWORD:?set DB_OWNER_PASSWORD}": "o"}
 
+    def resolved(url):
+        for variable, value in passwords.items():
+            url = url.replace(variable, value)
+        return url
 
-def test_the_mail_catcher_exposes_smtp_and_its_web_ui():
-    mail = service("mail")
-    assert mail["image"].startswith("axllent/mailpit")
-    ports = " ".join(map(str, mail.get("ports", [])))
-    assert "1025" in ports and "8025" in ports
-    assert environment_of(service("web"))["EMAIL_URL"] == "smtp://mail:1025"
+    migrate = environment_of(service("migrate"))
+    db_env = environment_of(service("db"))
+    urls = {key: resolved(migrate[key]) for key in ("DATABASE_URL", "MIGRATE_DATABASE_URL")}
+    assert _settings_with(urls)[:2] == (0, [db_env["DB_OWNER_ROLE"], db_env["DB_APP_ROLE"]])
+    # Web and the workers: the app role, and nothing to grant.
+    assert _settings_with({"DATABASE_URL": urls["DATABASE_URL"]})[:2] == (0, [db_env["DB_APP_ROLE"], "-"])
+    # Two URLs naming different databases are refused rather than granted in the wrong one.
+    elsewhere = urls["MIGRATE_DATABASE_URL"].replace("/deflection", "/other")
+    code, _out, stderr = _settings_with({**urls, "MIGRATE_DATABASE_URL": elsewhere})
+    assert code != 0 and "must name the same database" in stderr
 
 
 # --------------------------------------------------------------------------
@@ -276,6 +316,29 @@ def test_the_dockerfile_collects_static_files_and_runs_as_a_non_root_user():
     assert users and users[-1] not in ("root", "0"), "image runs as root"
     exposed = " ".join(args for instr, args in instructions if instr == "EXPOSE")
     assert "8000" in exposed.split()
+
+
+# --------------------------------------------------------------------------
+# Makefile
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_run_on_another_port_serves_links_and_says_so_on_that_port():
+    result = subprocess.run(
+        ["make", "--dry-run", "run", "PORT=8001"],  # noqa: S607 (make from PATH)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = result.stdout.splitlines()
+    server = next(line for line in lines if "manage.py runserver" in line)
+    assert server.rstrip().endswith(":8001") and "SITE_URL=http://localhost:8001 " in server
+    worker = next(line for line in lines if "celery -A deflection worker" in line)
+    assert "SITE_URL=http://localhost:8001 " in worker
+    said = next(line for line in lines if line.startswith("echo ") and "Deflection:" in line)
+    assert "http://localhost:8001/" in said
+    assert "8000" not in result.stdout
 
 
 # --------------------------------------------------------------------------

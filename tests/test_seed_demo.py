@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import io
+import zoneinfo
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client as HttpClient
 from django.utils import timezone
+from django.utils.html import escape
 
 from deflection.models import Agency, User
 from partners.models import ServicePartner
 from referrals.management.commands.seed_demo import DEMO_PASSWORD, delete_demo_data
 from referrals.models import CaseEvent, Client, Consent, FollowUp, Officer, Pathway, Referral
 from referrals.services import TRANSITIONS
+from reports.digest import reported_week
+from reports.models import Milestone, SuccessStory
 from tests.factories.core import AgencyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -201,6 +205,57 @@ def test_most_clients_in_treatment_consented_to_tell_the_referring_agency(demo):
     consents = Consent.objects.filter(referral__in=intake)
     assert 0.5 * intake.count() <= consents.count() <= 0.9 * intake.count()
     assert all(c.recipient_agency_id == c.referral.agency_id and c.signature_name for c in consents)
+
+
+def test_the_quick_wins_are_the_milestones_the_history_reached_on_the_days_it_reached_them(demo):
+    agency = Agency.objects.get(is_demo=True)
+    milestones = Milestone.objects.filter(agency=agency)
+    deflections = Referral.objects.filter(agency=agency).exclude(status=Referral.Status.CANCELLED)
+    ordered = deflections.order_by("created_at", "id")
+    now = timezone.now()
+    # The first deflection, the 10th and the 100th: when they were logged, months ago, not now.
+    assert milestones.get(kind=Milestone.Kind.AGENCY_FIRST).achieved_at == ordered.first().created_at
+    assert milestones.get(kind=Milestone.Kind.COUNT_100).achieved_at == ordered[99].created_at
+    assert milestones.get(kind=Milestone.Kind.AGENCY_FIRST).achieved_at < now - timedelta(days=150)
+    assert (
+        milestones.filter(kind=Milestone.Kind.OFFICER_FIRST).count() == deflections.values("officer").distinct().count()
+    )
+    assert milestones.filter(kind=Milestone.Kind.UNIT_FIRST).count() == agency.units.count()
+    months = {m.achieved_at.strftime("%Y-%m") for m in milestones}
+    assert len(months) >= 4 and all(m.achieved_at < now for m in milestones)
+
+    browser = HttpClient()
+    assert browser.login(username="command", password=DEMO_PASSWORD)
+    page = browser.get("/reports/command/").content.decode()
+    assert "The first milestones appear here" not in page
+    latest = milestones.order_by("-achieved_at").first()
+    assert escape(latest.headline()) in page
+
+
+def test_the_demo_digest_has_milestones_and_stories_of_its_week(demo):
+    agency = Agency.objects.get(is_demo=True)
+    week_start, _due = reported_week(agency, timezone.now())
+    start = datetime.combine(week_start, time.min, tzinfo=zoneinfo.ZoneInfo(agency.timezone))
+    in_week = {"agency": agency, "achieved_at__gte": start, "achieved_at__lt": start + timedelta(days=7)}
+    milestones = list(Milestone.objects.filter(**in_week))
+    stories = list(
+        SuccessStory.objects.filter(
+            agency=agency, consent_to_share=True, created_at__gte=start, created_at__lt=start + timedelta(days=7)
+        )
+    )
+    assert milestones and len(stories) >= 2
+    # A patrol officer new to the program: their first deflection is in the week.
+    newcomer = next(m.officer for m in milestones if m.kind == Milestone.Kind.OFFICER_FIRST)
+    assert Referral.objects.filter(officer=newcomer).count() == 1
+
+    browser = HttpClient()
+    assert browser.login(username="command", password=DEMO_PASSWORD)
+    page = browser.get("/reports/digest/").content.decode()
+    for milestone in milestones:
+        assert escape(milestone.headline()) in page
+    assert f"For their milestones this week: {escape(newcomer.display_name)}" in page
+    for story in stories:
+        assert escape(story.text) in page
 
 
 def test_it_refuses_to_run_over_real_data(demo):

@@ -67,6 +67,18 @@ CLOSED = (Status.REJECTED, Status.CANCELLED, Status.COMPLETED, Status.FAILED)
 CONTACT_CHECKS = (FollowUp.Kind.CONTACT_ATTEMPT, FollowUp.Kind.INTAKE_CHECK, FollowUp.Kind.CHECK_72H)
 
 UNITS = ("MHST", "Westside Patrol Division", "Eastside Patrol Division")
+# Thank-you notes, shared with the client's consent (the digest shows those of its week).
+STORIES = (
+    (
+        "client",
+        "Ninety days clean today. The officer could have taken me in and didn't. I have my kids back on weekends.",
+    ),
+    (
+        "family",
+        "My brother is living indoors for the first time in two years. Thank you for getting him "
+        "to the clinic that night instead of jail.",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -411,6 +423,7 @@ class DemoBuilder:
         plans = self._plan_referrals()
         clients = self._clients(plans)
         self._write(plans, clients)
+        self._quick_wins()
         return self._counts()
 
     def _check_names_are_free(self) -> None:
@@ -976,6 +989,77 @@ class DemoBuilder:
                     break
             earlier.setdefault(plan.client_index, []).append((plan, referral))
         Referral.objects.bulk_update(linked, ["reengagement_of"], batch_size=BATCH)
+
+    # -- quick wins --------------------------------------------------------------------
+
+    def _quick_wins(self) -> None:
+        """The milestones the history reached, on the days it reached them, and news for the
+        week the digest reports: a patrol officer new to the program makes a first deflection,
+        and two clients' thank-you notes are shared. Without these the quick wins page said
+        none had happened yet, and the demo's digest had no milestone or story to show."""
+        # The periodic task and the digest detect milestones in a running app; history
+        # written at once must be caught up here. Reports read casework, so the import is
+        # local to the seeding, not the other way round.
+        from reports.digest import reported_week
+        from reports.milestones import milestones_detect
+
+        week_start, _due = reported_week(self.agency, self.now)
+        start = datetime.combine(week_start, datetime.min.time(), tzinfo=self.tz)
+        end = start + timedelta(days=7)
+        self._newcomer(start, end)
+        self._stories(start, end)
+        milestones_detect(agency_id=self.agency.pk)
+
+    def _newcomer(self, start: datetime, end: datetime) -> None:
+        """The last deflection of the reported week becomes a new patrol officer's first."""
+        referral = (
+            Referral.objects.filter(agency=self.agency, created_at__gte=start, created_at__lt=end)
+            .exclude(status=Status.CANCELLED)
+            .exclude(officer__in=[self.officer, self.supervisor])
+            .select_related("officer")
+            .order_by("created_at", "id")
+            .last()
+        )
+        if referral is None:
+            return
+        first, last = self._person()
+        user = self._user(
+            username=self._username(first, last),
+            first_name=first,
+            last_name=last,
+            role=User.Role.OFFICER,
+            agency=self.agency,
+            unit=referral.officer.unit,
+            # Above the roster's badges (1200 to 4999): a recruit's number is the newest.
+            badge_number=f"PV-{self.rnd.randrange(5000, 6000)}",
+        )
+        newcomer = officer_for_user(user=user)
+        Referral.objects.filter(pk=referral.pk).update(officer=newcomer, created_by=user)
+        CaseEvent.objects.filter(referral=referral, kind=CaseEvent.Kind.CREATED).update(actor=user)
+
+    def _stories(self, start: datetime, end: datetime) -> None:
+        """Thank-you notes recorded in the reported week, for referrals in treatment since before it."""
+        from reports.models import SuccessStory
+        from reports.services import success_story_create
+
+        referrals = list(
+            Referral.objects.filter(
+                agency=self.agency,
+                status__in=[Status.IN_PROGRESS, Status.COMPLETED],
+                intake_at__lt=start - timedelta(days=14),
+                accepted_by__isnull=False,
+            )
+            .select_related("accepted_by")
+            .order_by("-intake_at", "id")[: 4 * len(STORIES)]
+        )
+        for (source, text), referral in zip(
+            STORIES, self.rnd.sample(referrals, min(len(STORIES), len(referrals))), strict=False
+        ):
+            story = success_story_create(
+                referral=referral, actor=referral.accepted_by, source=source, text=text, consent_to_share=True
+            )
+            when = start + timedelta(days=self.rnd.uniform(0.5, 6.5))
+            SuccessStory.objects.filter(pk=story.pk).update(created_at=when, consent_recorded_at=when)
 
     def _counts(self) -> dict[str, int]:
         referrals = Referral.objects.filter(agency=self.agency)
