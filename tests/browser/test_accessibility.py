@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals import services
 from referrals.models import FollowUp, Pathway, Referral
-from tests.browser.conftest import ACTION_TIMEOUT_MS, PHONE, watch_csp
+from tests.browser.conftest import ACTION_TIMEOUT_MS, PHONE
 from tests.factories.core import PASSWORD
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
 
@@ -33,9 +33,7 @@ def axe_violations(page) -> list[str]:
     """axe-core's WCAG 2.1 A/AA violations on the page as it is now, one line per element."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(
-        page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]}
-    )
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
     return [
         f"{v['id']} ({v['impact']}): {', '.join(map(str, node['target']))}"
         for v in results.response["violations"]
