@@ -8,9 +8,11 @@ Content-Security-Policy, which would otherwise refuse the injected script.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -27,6 +29,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 SCHEMES = ("light", "dark")
 SEARCHED = ("Rosalind", "Achterberg")
+# Set DEFLECTION_SHOTS=/some/dir to keep a full-page screenshot of each page checked.
+SHOTS = os.environ.get("DEFLECTION_SHOTS", "")
 
 
 def axe_violations(page) -> list[str]:
@@ -35,10 +39,15 @@ def axe_violations(page) -> list[str]:
 
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_21_AA}, "resultTypes": ["violations"]})
     return [
-        f"{v['id']} ({v['impact']}): {', '.join(map(str, node['target']))}"
+        f"{v['id']} ({v['impact']}): {', '.join(map(str, node['target']))}: {why(node)}"
         for v in results.response["violations"]
         for node in v["nodes"]
     ]
+
+
+def why(node: dict) -> str:
+    checks = node.get("any") or node.get("all") or node.get("none") or [{}]
+    return str(checks[0].get("message", ""))[:160]
 
 
 def unfold(page) -> None:
@@ -81,6 +90,10 @@ class Checker:
     def check(self, name: str) -> None:
         self.page.wait_for_load_state("networkidle")
         unfold(self.page)
+        if SHOTS:
+            Path(SHOTS).mkdir(parents=True, exist_ok=True)
+            slug = re.sub(r"\W+", "-", f"{name}-{self.scheme}").strip("-")
+            self.page.screenshot(path=str(Path(SHOTS) / f"axe-{slug}.png"), full_page=True)
         self.found[f"{name} [{self.scheme}]"] = axe_violations(self.page)
 
     def visit(self, path: str, name: str | None = None) -> None:
@@ -216,3 +229,83 @@ def test_the_sign_in_pages_pass_wcag_aa(cast, axe_pages, scheme):
     v.page.wait_for_url(re.compile(r"/accounts/two-factor/code/"))
     v.check("two-factor code")
     assert_clean([c, v])
+
+
+# Every control's tap target: a link's or button's own box; a radio's or checkbox's, the
+# box around it that a tap anywhere in picks it (the choice-box pattern), checked by asking
+# the page what a tap at the box's corners would hit.
+TAP_TARGETS = """() => {
+  const out = [];
+  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 &&
+    getComputedStyle(el).visibility !== "hidden"; };
+  const name = (el) => (el.innerText || el.value || el.getAttribute("aria-label") || el.id || "")
+    .trim().slice(0, 40);
+  const controls = "main a[href], main button, main summary, main select, nav a[href], nav button, nav summary," +
+    " main input[type=radio], main input[type=checkbox]";
+  document.querySelectorAll(controls).forEach((el) => {
+    if (!visible(el) || el.closest(".visually-hidden-focusable")) return;
+    let box = el;
+    if (el.matches("input")) {
+      const container = el.closest(".form-check, .client-result") || el;
+      container.scrollIntoView({block: "center", behavior: "instant"});
+      const r = container.getBoundingClientRect();
+      const hits = [[r.left + 3, r.top + 3], [r.right - 3, r.bottom - 3], [r.right - 3, r.top + 3]].every(([x, y]) => {
+        const hit = document.elementFromPoint(x, y);
+        const label = hit && hit.closest("label");
+        return hit === el || (label && (label.htmlFor === el.id || label.contains(el)));
+      });
+      box = hits ? container : el;
+    }
+    const r = box.getBoundingClientRect();
+    out.push({tag: el.tagName.toLowerCase() + (el.type && el.matches("input") ? ":" + el.type : ""), name: name(el),
+              width: Math.round(r.width), height: Math.round(r.height)});
+  });
+  return out;
+}"""
+
+
+def small_targets(page, where: str, sizes: dict) -> list[str]:
+    unfold(page)
+    found = page.evaluate(TAP_TARGETS)
+    for t in found:
+        key = f"{where}: {t['tag']} {t['name']!r}"
+        sizes[key] = (t["width"], t["height"])
+    return [
+        f"{where}: {t['tag']} {t['name']!r} is {t['width']}x{t['height']}"
+        for t in found
+        if min(t["width"], t["height"]) < 44
+    ]
+
+
+def test_every_control_an_officer_or_case_manager_taps_is_at_least_44_px_square(cast, program, axe_pages):
+    page = axe_pages("light")
+    sizes: dict = {}
+    small: list[str] = []
+    sign_in(page, "officer_a1")
+    for path in [
+        "/log/",
+        "/mine/",
+        f"/referrals/{program['working'].pk}/",
+        f"/clients/{program['client'].pk}/",
+        "/reports/my-record/",
+        f"/referrals/{program['requested'].pk}/consent/",
+    ]:
+        page.goto(path)
+        small += small_targets(page, path, sizes)
+    cm = axe_pages("light")
+    sign_in(cm, "cm_y")
+    for state in ("requested", "accepted", "working", "closed"):
+        cm.goto(f"/referrals/{program[state].pk}/")
+        small += small_targets(cm, f"casework ({state})", sizes)
+    for path in ["/queue/", f"/referrals/{program['accepted'].pk}/consent/"]:
+        cm.goto(path)
+        small += small_targets(cm, path, sizes)
+    command = axe_pages("light")
+    sign_in(command, "command_a")
+    for path in ["/reports/command/", "/reports/dashboard/", "/reports/export/"]:
+        command.goto(path)
+        small += small_targets(command, path, sizes)
+    print("\nTap targets (width x height, px):")
+    for key, (w, h) in sizes.items():
+        print(f"  {w:4d} x {h:3d}  {key}")
+    assert not small, "Tap targets under 44x44 px:\n" + "\n".join(small)
