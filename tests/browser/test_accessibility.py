@@ -309,3 +309,78 @@ def test_every_control_an_officer_or_case_manager_taps_is_at_least_44_px_square(
     for key, (w, h) in sizes.items():
         print(f"  {w:4d} x {h:3d}  {key}")
     assert not small, "Tap targets under 44x44 px:\n" + "\n".join(small)
+
+
+# What shows focus on an element: its own outline and shadow, and those of the box a choice
+# sits in (a choice box outlines itself when its radio has the focus).
+FOCUS_LOOK = """(el) => {
+  const look = (e) => { if (!e) return ""; const s = getComputedStyle(e);
+    return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.borderColor, s.backgroundColor].join("|"); };
+  return look(el) + " / " + look(el.closest(".form-check, .client-result"));
+}"""
+
+
+def test_an_officer_logs_a_deflection_with_the_keyboard_alone_and_always_sees_the_focus(cast, program, axe_pages):
+    page = axe_pages("light")
+    sign_in(page, "officer_a1")
+    page.goto("/log/")
+    page.wait_for_load_state("networkidle")
+    # How every control looks unfocused, to compare with how it looks with the focus on it.
+    unfocused = page.evaluate(
+        "(controls) => [...document.querySelectorAll(controls)].map((el, i) => { el.dataset.kb = i; return ("
+        + FOCUS_LOOK
+        + ")(el); })",
+        "#log-form a, #log-form input, #log-form select, #log-form textarea, #log-form button, #log-form summary",
+    )
+    client = program["client"]
+
+    def tab_to(selector: str, limit: int = 60) -> None:
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+                return
+            seen()
+        raise AssertionError(f"Tab never reached {selector}")
+
+    unseen: list[str] = []
+
+    def seen() -> None:
+        el = page.evaluate_handle("() => document.activeElement")
+        index = el.evaluate("(e) => e.dataset.kb")
+        if index is None:
+            return  # outside the form (the menu, the skip link) or drawn since (the search results)
+        if el.evaluate(FOCUS_LOOK) == unfocused[int(index)]:
+            unseen.append(el.evaluate("(e) => e.outerHTML.slice(0, 100)"))
+
+    tab_to("input[name=search]")
+    seen()
+    page.keyboard.type(" ".join(SEARCHED))
+    with page.expect_response(lambda r: r.url.endswith("/log/clients/") and r.request.method == "POST"):
+        page.keyboard.press("Enter")
+    page.locator(f"#client-results input[name=client][value='{client.pk}']").wait_for()
+    tab_to("input[name=client]")
+    for _ in range(5):
+        if page.evaluate("() => document.activeElement.value") == str(client.pk):
+            break
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Space")
+    assert page.locator(f"input[name=client][value='{client.pk}']").is_checked()
+    tab_to("input[name=pathway]")
+    seen()
+    page.keyboard.press("ArrowDown")  # the second pathway, picked by the arrow
+    seen()
+    assert page.locator("input[name=pathway]:checked").get_attribute("value") == Pathway.values[1]
+    tab_to("input[name=partner]")
+    seen()
+    page.keyboard.press("Space")
+    assert page.locator("input[name=partner]:checked").get_attribute("value") == str(cast.partner_y.pk)
+    tab_to("button[value=save]")
+    seen()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/referrals/\d+/$"))
+    page.get_by_role("status").filter(has_text="Deflection logged").wait_for()
+    logged = Referral.objects.latest("pk")
+    assert (logged.client, logged.pathway, logged.partner) == (client, Pathway.values[1], cast.partner_y)
+    assert page.url.endswith(f"/referrals/{logged.pk}/")
+    assert not unseen, "Focus not visible on:\n" + "\n".join(unseen)
