@@ -12,6 +12,16 @@
   applyColourMode();
   if (darkQuery && darkQuery.addEventListener) darkQuery.addEventListener("change", applyColourMode);
 
+  // The phone menu is a <details> and works without this; Escape closes it, as it would
+  // close any menu, and leaves the focus on its button.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var menu = document.querySelector("details.nav-menu[open]");
+    if (!menu || !menu.contains(document.activeElement)) return;
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+
   // One tap saves once: ignore a second submit from the same button.
   // (The server also refuses a second referral from the same form, by its submission token.)
   document.addEventListener("submit", function (event) {

@@ -49,6 +49,12 @@
     }
   };
 
+  // Six pathways' names fill a phone-wide canvas: below the bars, in small boxes, the legend
+  // leaves the plot its height (the box around each canvas, in app.css, sets that height).
+  var legendAtBottom = Object.assign({ position: "bottom" }, legendInBaseColours, {
+    labels: Object.assign({ boxWidth: 12, padding: 8 }, legendInBaseColours.labels)
+  });
+
   var smallCellTooltip = {
     callbacks: {
       label: function (item) {
@@ -64,6 +70,10 @@
     var source = document.getElementById("chart-data");
     if (!source) return;
     var data = JSON.parse(source.textContent);
+    // Axis labels and grid lines in the page's own colours, readable in the dark scheme too.
+    var page = window.getComputedStyle(document.body);
+    window.Chart.defaults.color = page.color;
+    window.Chart.defaults.borderColor = page.getPropertyValue("--bs-border-color-translucent") || "rgba(0, 0, 0, .175)";
     charts.forEach(function (c) { c.destroy(); });
     charts = [];
     document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
@@ -73,7 +83,7 @@
         var byPathway = Object.assign({}, data.by_pathway, {
           datasets: data.by_pathway.datasets.map(function (d) { return withSmallCells(d, "#6c757d"); })
         });
-        config = { type: "bar", data: byPathway, options: { responsive: true, plugins: { tooltip: smallCellTooltip, legend: legendInBaseColours }, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } };
+        config = { type: "bar", data: byPathway, options: { plugins: { tooltip: smallCellTooltip, legend: legendAtBottom }, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } } };
       } else if (key === "funnel") {
         config = { type: "bar", data: { labels: data.funnel.labels, datasets: [withSmallCells({ label: "", data: data.funnel.data, backgroundColor: "#0d6efd" }, "#0d6efd")] }, options: { indexAxis: "y", plugins: { legend: { display: false }, tooltip: smallCellTooltip } } };
       } else if (key === "participation") {
@@ -83,6 +93,10 @@
       }
       if (config) {
         config.options.animation = false;
+        // The chart fills its box (app.css gives it a height) rather than keeping the canvas's
+        // proportions, which on a phone left a strip a few pixels tall.
+        config.options.responsive = true;
+        config.options.maintainAspectRatio = false;
         charts.push(new window.Chart(canvas, config));
       }
     });

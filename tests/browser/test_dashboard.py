@@ -54,3 +54,50 @@ def test_changing_a_filter_updates_the_figures_and_the_url(cast, browser, live_s
         assert not blocked, f"the Content-Security-Policy blocked something: {blocked}"
     finally:
         context.close()
+
+
+def test_on_a_phone_every_chart_keeps_a_readable_plot_and_wide_tables_scroll_in_a_focusable_region(
+    cast, browser, live_server
+):
+    from referrals.models import Pathway
+    from tests.browser.conftest import PHONE
+
+    officer = OfficerFactory(user=cast.officer_a1)
+    now = timezone.now()
+    for i, pathway in enumerate(list(Pathway.values) * 4):
+        ReferralFactory(
+            officer=officer,
+            partner=cast.partner_y,
+            pathway=pathway,
+            charge_deflected="Trespass" if i % 3 == 0 else "",
+            occurred_at=now - timedelta(days=i * 2 + 1),
+        )
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    page = context.new_page()
+    try:
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill("command_a")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").tap()
+        page.wait_for_url(re.compile(r"/reports/command/"))
+        page.goto("/reports/dashboard/")
+        page.wait_for_function("() => document.querySelectorAll('canvas[data-chart]').length === 4 && window.Chart")
+        heights = page.evaluate(
+            """() => Object.fromEntries([...document.querySelectorAll("canvas[data-chart]")].map(
+                (canvas) => [canvas.dataset.chart, Math.round(Chart.getChart(canvas).chartArea.height)]))"""
+        )
+        print(f"\nPlot heights at 390 px: {heights}")
+        assert set(heights) == {"by_pathway", "funnel", "participation", "savings"}
+        assert all(h >= 150 for h in heights.values()), heights
+        # A table wider than the phone scrolls in a region the keyboard can reach and scroll.
+        for name in ("Deflections per week, by pathway: table", "Partner scorecard"):
+            region = page.get_by_role("region", name=name)
+            assert region.get_attribute("tabindex") == "0"
+        # The week, the row's key, stays in view while the figures scroll under it.
+        region = page.get_by_role("region", name="Deflections per week, by pathway: table")
+        first_week = region.locator("tbody th").first
+        before = first_week.bounding_box()["x"]
+        region.evaluate("(element) => { element.scrollLeft = 400; }")
+        assert abs(first_week.bounding_box()["x"] - before) < 1
+    finally:
+        context.close()

@@ -26,14 +26,11 @@ def sign_in(page, username: str) -> None:
 
 
 def open_menu(page) -> None:
-    """At phone width the navigation sits behind the menu button."""
-    toggler = page.get_by_role("button", name="Menu")
-    if toggler.get_attribute("aria-expanded") != "true":
-        toggler.tap()
-    # Bootstrap slides the menu open; a tap while it slides can land on whatever passes
-    # under the finger (once the two-factor link instead of Sign out). Tap when it is open.
-    page.locator(".navbar-collapse.show").wait_for()
-    page.wait_for_function("() => !document.querySelector('.navbar-collapse.collapsing')")
+    """At phone width the navigation sits behind the menu button (a <details> summary)."""
+    menu = page.locator("details.nav-menu")
+    if menu.get_attribute("open") is None:
+        page.get_by_role("navigation", name="Main").locator("summary", has_text="Menu").tap()
+    page.locator("details.nav-menu[open]").wait_for()
 
 
 def sign_out(page) -> None:
