@@ -46,6 +46,7 @@ from referrals.models import (
     Consent,
     FollowUp,
     Officer,
+    OfficerContact,
     Referral,
     normalize_name,
     reason_label,
@@ -110,12 +111,22 @@ def referral_list_made_by(*, user: User) -> QuerySet[Referral]:
 
 
 def referral_for_submission(*, user: User, token: str) -> Referral | None:
-    """The referral this officer already saved from the form carrying `token`, if any."""
+    """The referral this officer already saved from the form carrying `token` (or added
+    a contact to, the client's referral then being open at that partner), if any."""
     try:
         token_uuid = uuid.UUID(str(token))
     except ValueError:
         return None
-    return Referral.objects.filter(submission_token=token_uuid, created_by=user).first()
+    made = Referral.objects.filter(submission_token=token_uuid, created_by=user).first()
+    if made is not None:
+        return made
+    contact = OfficerContact.objects.filter(submission_token=token_uuid, created_by=user).select_related("referral")
+    return next((c.referral for c in contact[:1]), None)
+
+
+def referral_visible_to(*, user: User, referral: Referral) -> bool:
+    """Whether the user may open the referral (its page would 404 otherwise)."""
+    return referral_list_for_user(user=user).filter(pk=referral.pk).exists()
 
 
 def referral_queue_for_partner(*, user: User) -> QuerySet[Referral]:
@@ -629,76 +640,125 @@ def may_add_to_referral(*, user: User, referral: Referral) -> bool:
     return user.is_field_officer and referral.officer.user_id == user.pk
 
 
-# A client's latest referral that was not cancelled (0) and latest open one in the agency
-# (1), the latter with whether a consent to share with the agency was ever recorded; the
-# statuses are parameters (see earlier_referrals).
+# What logging a deflection for a known client needs, in one statement (see earlier_referrals):
+# the client's latest referral that was not cancelled (0), latest open one in the agency (1)
+# and latest open one at the partner chosen (2), the last two with whether a consent to share
+# with the agency was ever recorded, and the referral already made from this form, if any (3).
+_CONSENTED_SQL = """CASE WHEN EXISTS (
+    SELECT 1 FROM referrals_consent c WHERE c.referral_id = {table}.id AND c.recipient_agency_id = %(agency)s
+) THEN 1 ELSE 0 END"""
 _EARLIER_REFERRALS_SQL = """
 SELECT r.*, p.name AS partner_name, earlier.which, earlier.consented FROM (
     SELECT id, 0 AS which, 0 AS consented FROM (
-        SELECT id FROM referrals_referral WHERE client_id = %s AND status <> %s
+        SELECT id FROM referrals_referral WHERE client_id = %(client)s AND status <> %(cancelled)s
         ORDER BY occurred_at DESC, id DESC LIMIT 1
     ) latest
     UNION ALL
-    SELECT id, 1, CASE WHEN EXISTS (
-        SELECT 1 FROM referrals_consent c WHERE c.referral_id = latest_open.id AND c.recipient_agency_id = %s
-    ) THEN 1 ELSE 0 END FROM (
-        SELECT id FROM referrals_referral WHERE client_id = %s AND agency_id = %s AND status IN ({open_statuses})
+    SELECT id, 1, {open_consented} FROM (
+        SELECT id FROM referrals_referral
+        WHERE client_id = %(client)s AND agency_id = %(agency)s AND status IN ({open_statuses})
         ORDER BY occurred_at DESC, id DESC LIMIT 1
     ) latest_open
+    UNION ALL
+    SELECT id, 2, {here_consented} FROM (
+        SELECT id FROM referrals_referral
+        WHERE client_id = %(client)s AND agency_id = %(agency)s AND partner_id = %(partner)s
+          AND status IN ({open_statuses})
+        ORDER BY occurred_at DESC, id DESC LIMIT 1
+    ) open_here
+    UNION ALL
+    SELECT id, 3, 0 FROM referrals_referral WHERE submission_token = %(token)s
 ) earlier
 JOIN referrals_referral r ON r.id = earlier.id
 JOIN partners_servicepartner p ON p.id = r.partner_id
-""".format(open_statuses=", ".join(["%s"] * len(Referral.OPEN_STATUSES)))  # noqa: S608 (placeholders only)
+""".format(  # noqa: S608 (table names and placeholders only)
+    open_statuses=", ".join(f"%(open_{i})s" for i in range(len(Referral.OPEN_STATUSES))),
+    open_consented=_CONSENTED_SQL.format(table="latest_open"),
+    here_consented=_CONSENTED_SQL.format(table="open_here"),
+)
 
 
-def earlier_referrals(*, client: Client, agency_id: int) -> tuple[int | None, Referral | None]:
+@dataclass
+class EarlierReferrals:
+    """What logging a deflection for a known client found out about the client's past."""
+
+    previous_id: int | None = None  # the latest referral not cancelled: the new one links to it
+    open_earlier: Referral | None = None  # the latest open one in the agency (the officer's notice)
+    open_here: Referral | None = None  # the latest open one at the partner chosen: a contact on it
+    already: Referral | None = None  # the referral this very form already made (a double tap)
+    consented: set[int] = field(default_factory=set)  # of those, the ids with a consent to the agency
+
+
+def earlier_referrals(
+    *, client: Client, agency_id: int, partner_id: int | None = None, submission_token: uuid.UUID | None = None
+) -> EarlierReferrals:
     """What logging a new referral for a known client needs to know about the client's past.
 
-    Returns (previous_id, open_earlier): the id of the client's latest referral that was not
-    cancelled (the new one is a re-engagement of it) and the client's latest open referral
-    in the agency, with its partner's name (the officer is told about it), or None.
-    open_earlier carries `agency_consented`: whether a consent to share with its agency was
-    ever recorded, so that the usual case (none) needs no further query.
+    The client's latest referral that was not cancelled (the new one links to it), the
+    client's latest open referral in the agency with its partner's name (the officer is told
+    about it), the latest open one at the partner chosen (the encounter becomes a contact
+    on it) and the referral already made from this form. `consented` holds which of the open
+    ones ever had a consent to share with the agency, so the usual case (none) needs no
+    further query.
 
     This runs on every deflection logged for a known client, the officer's hot path: one
-    plain query finds both, the open referral whole (the ORM spent more time building the
-    equivalent queries than the database spent answering them).
+    plain query finds them all, the open referrals whole (the ORM spent more time building
+    the equivalent queries than the database spent answering them).
     """
-    params = [client.pk, Referral.Status.CANCELLED, agency_id, client.pk, agency_id, *Referral.OPEN_STATUSES]
-    previous_id = open_earlier = None
+    params = {
+        "client": client.pk,
+        "cancelled": Referral.Status.CANCELLED,
+        "agency": agency_id,
+        "partner": partner_id,
+        # As the database stores it (a uuid column, or text where there is none).
+        "token": Referral._meta.get_field("submission_token").get_db_prep_value(submission_token, connection),
+        **{f"open_{i}": status for i, status in enumerate(Referral.OPEN_STATUSES)},
+    }
+    found = EarlierReferrals()
     for row in Referral.objects.raw(_EARLIER_REFERRALS_SQL, params):
         if row.which == 0:
-            previous_id = row.pk
+            found.previous_id = row.pk
             continue
-        open_earlier = row
-        open_earlier.agency_consented = bool(row.consented)
+        if row.consented:
+            found.consented.add(row.pk)
         # The partner as far as the notice names it; any other field loads when read.
         partner = ServicePartner.from_db(connection.alias, ["id", "name"], [row.partner_id, row.partner_name])
-        Referral.partner.field.set_cached_value(open_earlier, partner)
-    return previous_id, open_earlier
+        Referral.partner.field.set_cached_value(row, partner)
+        if row.which == 1:
+            found.open_earlier = row
+        elif row.which == 2:
+            found.open_here = row
+        else:
+            found.already = row
+    return found
 
 
-def open_earlier_referral(*, user: User, referral: Referral) -> Referral | None:
+def open_earlier_referral(*, user: User, earlier: EarlierReferrals | None) -> Referral | None:
     """The client's latest other open referral in this officer's agency, which
     referral_create read for the re-engagement notice, or None: no query."""
-    earlier = getattr(referral, "open_earlier", None)
-    return None if earlier is None or earlier.agency_id != user.agency_id else earlier
+    found = earlier.open_earlier if earlier is not None else None
+    return None if found is None or found.agency_id != user.agency_id else found
 
 
-def earlier_open_referral(*, user: User, referral: Referral) -> tuple[Referral, OfficerView] | None:
+def earlier_open_referral(*, user: User, earlier: EarlierReferrals | None) -> tuple[Referral, OfficerView] | None:
     """The client's latest other open referral, as this officer may see it, or None.
 
-    For the re-engagement notice right after `referral` was logged: referral_create has
-    already read it (`open_earlier`, see earlier_referrals), so that the usual case costs
-    no query; with consent to share, its history is read to show what police may see.
+    For the re-engagement notice right after a referral was logged: referral_create has
+    already read it (see earlier_referrals), so that the usual case costs no query; with
+    consent to share, its history is read to show what police may see.
     """
-    earlier = open_earlier_referral(user=user, referral=referral)
-    if earlier is None:
+    found = open_earlier_referral(user=user, earlier=earlier)
+    if found is None:
         return None
-    if not earlier.agency_consented:
-        return earlier, officer_view(earlier, consents=[])
+    return found, _view_as_read(found, consented=found.pk in earlier.consented)  # type: ignore[union-attr]
+
+
+def _view_as_read(earlier: Referral, *, consented: bool) -> OfficerView:
+    """officer_view of a referral earlier_referrals read: no query without consent."""
+    if not consented:
+        return officer_view(earlier, consents=[])
     prefetch_related_objects([earlier], _consents_prefetch())
     if _agency_consents(earlier):
         # officer_view reads the history only under consent.
         prefetch_related_objects([earlier], *_history_prefetches())
-    return earlier, officer_view(earlier)
+    return officer_view(earlier)
