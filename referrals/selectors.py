@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
 
 from django.conf import settings
@@ -445,6 +445,8 @@ class OfficerView:
     items: list[OutcomeItem] = field(default_factory=list)
     changed_at: datetime | None = None
     updated: bool = False
+    # The 72-hour check in a few words ("Reached within 72 hours"), under status and outcomes.
+    check_72h: str = ""
 
 
 def _agency_consents(referral: Referral) -> list[Consent]:
@@ -457,8 +459,9 @@ def officer_view(
     """What the referring officer (and their supervisor) may see of this referral.
 
     Without consent to share with the referring agency: only that the partner received
-    it and whether it is still open. With it: intake, retention checkpoints and the
-    closing outcome recorded while the consent covered them, within its scope.
+    it and whether it is still open. With it: the status (any scope); intake, the 72-hour
+    check (reached within 72 hours of acceptance or not), retention checkpoints and the
+    closing outcome (status and outcomes, full record) recorded while a consent covered them.
     Expects consents, events and follow_ups prefetched (see with_officer_view), or
     `consents` given: the referral's consents to its agency, known to be none, say.
     """
@@ -504,6 +507,14 @@ def officer_view(
                 view.items.append(OutcomeItem(event.created_at, text))
                 changes.append(when)
         for follow_up in referral.follow_ups.all():
+            if follow_up.kind == FollowUp.Kind.CHECK_72H and follow_up.completed_at:
+                # Whether the partner reached the client soon after accepting: an outcome.
+                when = shown_from(follow_up.completed_at, 2)
+                if when is not None:
+                    view.check_72h = _check_72h_short(referral, follow_up)
+                    view.items.append(OutcomeItem(follow_up.completed_at, _check_72h_text(referral, follow_up)))
+                    changes.append(when)
+                continue
             if not (
                 follow_up.kind.startswith("retention")
                 and follow_up.completed_at
@@ -522,6 +533,31 @@ def officer_view(
     return view
 
 
+CHECK_72H_WINDOW = timedelta(hours=72)
+
+
+def _within_72h(referral: Referral, follow_up: FollowUp) -> bool:
+    accepted = referral.accepted_at or follow_up.due_at - CHECK_72H_WINDOW
+    return follow_up.completed_at <= accepted + CHECK_72H_WINDOW  # type: ignore[operator]
+
+
+def _check_72h_short(referral: Referral, follow_up: FollowUp) -> str:
+    """The 72-hour check in a few words, for lists (My deflections)."""
+    if follow_up.outcome not in (FollowUp.Outcome.ENGAGED, FollowUp.Outcome.NOT_ENGAGED):
+        return str(_("Not reached at the 72-hour check"))
+    if _within_72h(referral, follow_up):
+        return str(_("Reached within 72 hours"))
+    return str(_("Reached after 72 hours"))
+
+
+def _check_72h_text(referral: Referral, follow_up: FollowUp) -> str:
+    if _within_72h(referral, follow_up):
+        text = _("72-hour check: %(outcome)s, within 72 hours of acceptance")
+    else:
+        text = _("72-hour check: %(outcome)s, more than 72 hours after acceptance")
+    return text % {"outcome": str(follow_up.get_outcome_display()).lower()}
+
+
 def _consents_prefetch() -> Prefetch:
     return Prefetch("consents", queryset=Consent.objects.select_related("referral"))
 
@@ -533,7 +569,10 @@ def _history_prefetches() -> list[Prefetch]:
             "events", queryset=CaseEvent.objects.filter(kind=CaseEvent.Kind.STATUS_CHANGED).order_by("created_at", "id")
         ),
         Prefetch(
-            "follow_ups", queryset=FollowUp.objects.filter(kind__startswith="retention", completed_at__isnull=False)
+            "follow_ups",
+            queryset=FollowUp.objects.filter(
+                Q(kind__startswith="retention") | Q(kind=FollowUp.Kind.CHECK_72H), completed_at__isnull=False
+            ),
         ),
     ]
 
@@ -586,12 +625,16 @@ def queue_for_partner(*, user: User, filter_name: str = "open", now: datetime | 
     if filter_name not in QUEUE_FILTERS:
         filter_name = "open"
     open_follow_ups = FollowUp.objects.filter(referral=OuterRef("pk"), completed_at__isnull=True)
+    # The client seen again by an officer while the referral is open: one item, not two.
+    last_contact = OfficerContact.objects.filter(referral=OuterRef("pk")).order_by("-occurred_at", "-id")
     qs = (
         referral_queue_for_partner(user=user)
         .filter(_filter_q(filter_name, now))
         .annotate(
             next_due=Subquery(open_follow_ups.order_by("due_at").values("due_at")[:1]),
             overdue=Exists(open_follow_ups.filter(due_at__lt=now)),
+            seen_again_at=Subquery(last_contact.values("occurred_at")[:1]),
+            seen_again_by=Subquery(last_contact.values("officer__display_name")[:1]),
         )
         .annotate(
             urgency=Case(

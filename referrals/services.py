@@ -32,7 +32,7 @@ from referrals.models import (
     Referral,
     normalize_name,
 )
-from referrals.selectors import EarlierReferrals, earlier_referrals, may_add_to_referral
+from referrals.selectors import CHECK_72H_WINDOW, EarlierReferrals, earlier_referrals, may_add_to_referral
 
 
 @dataclass(frozen=True)
@@ -346,7 +346,7 @@ RETENTION_CHECKS = (
     (FollowUp.Kind.RETENTION_60, 60),
     (FollowUp.Kind.RETENTION_90, 90),
 )
-CHECK_72H = timedelta(hours=72)
+CHECK_72H = CHECK_72H_WINDOW  # what police are told is measured against the same window
 
 
 class TransitionRefused(ValidationError):

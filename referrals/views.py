@@ -332,6 +332,8 @@ def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
         "consents": referral.consents.select_related("recipient_agency").prefetch_related("recipient_partners"),
         "now": timezone.now(),
         "reengagements": referral.reengagements.all(),
+        # Seen again by officers while this referral was open (not new referrals).
+        "contacts": referral.contacts.select_related("officer"),
         # The same client logged again to this partner: the case manager sees both (a
         # referral to another partner is that partner's record).
         "reengagements_here": referral.reengagements.filter(partner_id=referral.partner_id).order_by("occurred_at"),
@@ -354,6 +356,8 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
             {
                 "referral": referral,
                 "view": view,
+                # Police work on the referral (no treatment information): shown as it is.
+                "contacts": referral.contacts.select_related("officer"),
                 "can_cancel": "cancel" in services.allowed_actions(referral=referral, user=user),
                 "cancel_form": CancelForm(prefix="cancel"),
             },
