@@ -110,6 +110,16 @@ def referral_list_made_by(*, user: User) -> QuerySet[Referral]:
     )
 
 
+def contacts_made_by(*, user: User, limit: int = 10) -> list[OfficerContact]:
+    """The officer's latest contacts: clients they saw again while a referral was open
+    (another officer's, too: the client and the partner are what this officer entered)."""
+    return list(
+        OfficerContact.objects.filter(officer__user=user)
+        .select_related("referral__client", "referral__partner")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
 def referral_for_submission(*, user: User, token: str) -> Referral | None:
     """The referral this officer already saved from the form carrying `token` (or added
     a contact to, the client's referral then being open at that partner), if any."""

@@ -266,8 +266,10 @@ def client_search(request: HttpRequest) -> HttpResponse:
 def my_deflections(request: HttpRequest) -> HttpResponse:
     page = _page(request, selectors.with_officer_view(selectors.referral_list_made_by(user=request.user)))
     rows = [(referral, selectors.officer_view(referral)) for referral in page]
-    audit.record(request, action=audit.Action.LISTED, what="my deflections", subjects=audit.referral_subjects(page))
-    return render(request, "referrals/mine.html", {"page": page, "rows": rows})
+    contacts = selectors.contacts_made_by(user=request.user) if page.number == 1 else []
+    subjects = audit.referral_subjects([*page, *(c.referral for c in contacts)])
+    audit.record(request, action=audit.Action.LISTED, what="my deflections", subjects=subjects)
+    return render(request, "referrals/mine.html", {"page": page, "rows": rows, "contacts": contacts})
 
 
 @login_required

@@ -119,6 +119,9 @@ def test_another_officers_open_referral_is_named_only_by_the_partner_chosen(cast
     assert response.redirect_chain[-1][0] == "/mine/"
     assert "open referral at the partner you chose (Y 24/7 MAT Clinic)" in page
     assert timezone.localtime(first.occurred_at).strftime("%b %d") not in page
+    # Their list shows the client they saw again, without the other officer's referral's status.
+    assert 'id="my-contacts"' in page and "Lorenzo Abernathy" in page
+    assert "Received by partner" not in page
 
 
 def test_another_partner_makes_a_new_referral_linked_as_a_reengagement(cast, first):
