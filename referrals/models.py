@@ -200,7 +200,9 @@ class Referral(models.Model):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     intake_at = models.DateTimeField(_("intake"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    # A client's later referral while an earlier one is open: re-engagement, never a failure.
+    # The client's referral before this one (not cancelled), when there was one. A
+    # re-engagement (never a failure) when that one had closed or was to another partner:
+    # see REENGAGEMENT. Seen again while it is open at the same partner is an OfficerContact.
     reengagement_of = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -275,6 +277,47 @@ class Referral(models.Model):
 
     def substances_labels(self) -> list[str]:
         return [str(Substance(s).label) for s in self.substances if s in Substance.values]
+
+
+class OfficerContact(models.Model):
+    """A client seen again by an officer while their referral to the same partner is open.
+
+    Added to that referral (its history, the officer's record), not a second referral: the
+    partner's queue holds one item per person, and the consent on the referral covers it.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="contacts")
+    officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="contacts")
+    pathway = models.CharField(_("pathway"), max_length=25, choices=Pathway.choices)
+    occurred_at = models.DateTimeField(_("encounter at"))
+    location = models.CharField(_("location or beat"), max_length=200, blank=True)
+    presenting_needs = models.JSONField(_("presenting needs"), default=list, blank=True)
+    substances = models.JSONField(_("substances"), default=list, blank=True)
+    naloxone_administered = models.BooleanField(_("naloxone administered"), default=False)
+    charge_deflected = models.CharField(_("charge deflected"), max_length=200, blank=True)
+    warm_handoff = models.BooleanField(_("warm handoff or transport"), default=False)
+    officer_minutes = models.PositiveIntegerField(_("minutes spent"))
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    # The same double-tap guarantee as a referral's (see Referral.submission_token).
+    submission_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("logged at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("officer contact")
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(officer_minutes__gte=0), name="officer_contact_minutes_not_negative"),
+        ]
+        indexes = [models.Index(fields=["officer", "-occurred_at"], name="officer_contact_recent")]
+
+    def __str__(self) -> str:
+        return f"Officer contact · referral #{self.referral_id}"
+
+    def presenting_needs_labels(self) -> list[str]:
+        return [str(Need(n).label) for n in self.presenting_needs if n in Need.values]
 
 
 class FollowUp(models.Model):
@@ -354,6 +397,7 @@ class CaseEvent(models.Model):
         FOLLOW_UP = "follow_up", _("Follow-up")
         CONSENT = "consent", _("Consent")
         CLIENT_MERGED = "client_merged", _("Client records merged")
+        OFFICER_CONTACT = "officer_contact", _("Seen again by an officer")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -373,7 +417,17 @@ class CaseEvent(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["created", "status_changed", "note", "follow_up", "consent", "client_merged"]),
+                condition=Q(
+                    kind__in=[
+                        "created",
+                        "status_changed",
+                        "note",
+                        "follow_up",
+                        "consent",
+                        "client_merged",
+                        "officer_contact",
+                    ]
+                ),
                 name="case_event_kind_valid",
             ),
         ]
@@ -514,6 +568,15 @@ class ClientMerge(models.Model):
 # referrals keep their history but nobody is chased for it.
 FOLLOW_UPS_STILL_FOLLOWED = Q(referral__status__in=Referral.OPEN_STATUSES) | Q(
     referral__status=Referral.Status.COMPLETED, kind__startswith="retention"
+)
+
+
+# A re-engagement (DESIGN.md, the metrics' one definition): a referral of a client whose
+# previous referral (not cancelled) had closed before this one was logged, or was to another
+# partner. Seen again while it was open at the same partner is an OfficerContact instead;
+# referrals linked that way before contacts existed are not counted either.
+REENGAGEMENT = Q(reengagement_of__isnull=False) & (
+    ~Q(reengagement_of__partner_id=models.F("partner_id")) | Q(reengagement_of__closed_at__lte=models.F("created_at"))
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
 
 from django.conf import settings
@@ -46,6 +46,7 @@ from referrals.models import (
     Consent,
     FollowUp,
     Officer,
+    OfficerContact,
     Referral,
     normalize_name,
     reason_label,
@@ -109,13 +110,33 @@ def referral_list_made_by(*, user: User) -> QuerySet[Referral]:
     )
 
 
+def contacts_made_by(*, user: User, limit: int = 10) -> list[OfficerContact]:
+    """The officer's latest contacts: clients they saw again while a referral was open
+    (another officer's, too: the client and the partner are what this officer entered)."""
+    return list(
+        OfficerContact.objects.filter(officer__user=user)
+        .select_related("referral__client", "referral__partner")
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
 def referral_for_submission(*, user: User, token: str) -> Referral | None:
-    """The referral this officer already saved from the form carrying `token`, if any."""
+    """The referral this officer already saved from the form carrying `token` (or added
+    a contact to, the client's referral then being open at that partner), if any."""
     try:
         token_uuid = uuid.UUID(str(token))
     except ValueError:
         return None
-    return Referral.objects.filter(submission_token=token_uuid, created_by=user).first()
+    made = Referral.objects.filter(submission_token=token_uuid, created_by=user).first()
+    if made is not None:
+        return made
+    contact = OfficerContact.objects.filter(submission_token=token_uuid, created_by=user).select_related("referral")
+    return next((c.referral for c in contact[:1]), None)
+
+
+def referral_visible_to(*, user: User, referral: Referral) -> bool:
+    """Whether the user may open the referral (its page would 404 otherwise)."""
+    return referral_list_for_user(user=user).filter(pk=referral.pk).exists()
 
 
 def referral_queue_for_partner(*, user: User) -> QuerySet[Referral]:
@@ -434,6 +455,8 @@ class OfficerView:
     items: list[OutcomeItem] = field(default_factory=list)
     changed_at: datetime | None = None
     updated: bool = False
+    # The 72-hour check in a few words ("Reached within 72 hours"), under status and outcomes.
+    check_72h: str = ""
 
 
 def _agency_consents(referral: Referral) -> list[Consent]:
@@ -446,8 +469,9 @@ def officer_view(
     """What the referring officer (and their supervisor) may see of this referral.
 
     Without consent to share with the referring agency: only that the partner received
-    it and whether it is still open. With it: intake, retention checkpoints and the
-    closing outcome recorded while the consent covered them, within its scope.
+    it and whether it is still open. With it: the status (any scope); intake, the 72-hour
+    check (reached within 72 hours of acceptance or not), retention checkpoints and the
+    closing outcome (status and outcomes, full record) recorded while a consent covered them.
     Expects consents, events and follow_ups prefetched (see with_officer_view), or
     `consents` given: the referral's consents to its agency, known to be none, say.
     """
@@ -493,6 +517,14 @@ def officer_view(
                 view.items.append(OutcomeItem(event.created_at, text))
                 changes.append(when)
         for follow_up in referral.follow_ups.all():
+            if follow_up.kind == FollowUp.Kind.CHECK_72H and follow_up.completed_at:
+                # Whether the partner reached the client soon after accepting: an outcome.
+                when = shown_from(follow_up.completed_at, 2)
+                if when is not None:
+                    view.check_72h = _check_72h_short(referral, follow_up)
+                    view.items.append(OutcomeItem(follow_up.completed_at, _check_72h_text(referral, follow_up)))
+                    changes.append(when)
+                continue
             if not (
                 follow_up.kind.startswith("retention")
                 and follow_up.completed_at
@@ -511,6 +543,31 @@ def officer_view(
     return view
 
 
+CHECK_72H_WINDOW = timedelta(hours=72)
+
+
+def _within_72h(referral: Referral, follow_up: FollowUp) -> bool:
+    accepted = referral.accepted_at or follow_up.due_at - CHECK_72H_WINDOW
+    return follow_up.completed_at <= accepted + CHECK_72H_WINDOW  # type: ignore[operator]
+
+
+def _check_72h_short(referral: Referral, follow_up: FollowUp) -> str:
+    """The 72-hour check in a few words, for lists (My deflections)."""
+    if follow_up.outcome not in (FollowUp.Outcome.ENGAGED, FollowUp.Outcome.NOT_ENGAGED):
+        return str(_("Not reached at the 72-hour check"))
+    if _within_72h(referral, follow_up):
+        return str(_("Reached within 72 hours"))
+    return str(_("Reached after 72 hours"))
+
+
+def _check_72h_text(referral: Referral, follow_up: FollowUp) -> str:
+    if _within_72h(referral, follow_up):
+        text = _("72-hour check: %(outcome)s, within 72 hours of acceptance")
+    else:
+        text = _("72-hour check: %(outcome)s, more than 72 hours after acceptance")
+    return text % {"outcome": str(follow_up.get_outcome_display()).lower()}
+
+
 def _consents_prefetch() -> Prefetch:
     return Prefetch("consents", queryset=Consent.objects.select_related("referral"))
 
@@ -522,7 +579,10 @@ def _history_prefetches() -> list[Prefetch]:
             "events", queryset=CaseEvent.objects.filter(kind=CaseEvent.Kind.STATUS_CHANGED).order_by("created_at", "id")
         ),
         Prefetch(
-            "follow_ups", queryset=FollowUp.objects.filter(kind__startswith="retention", completed_at__isnull=False)
+            "follow_ups",
+            queryset=FollowUp.objects.filter(
+                Q(kind__startswith="retention") | Q(kind=FollowUp.Kind.CHECK_72H), completed_at__isnull=False
+            ),
         ),
     ]
 
@@ -575,12 +635,16 @@ def queue_for_partner(*, user: User, filter_name: str = "open", now: datetime | 
     if filter_name not in QUEUE_FILTERS:
         filter_name = "open"
     open_follow_ups = FollowUp.objects.filter(referral=OuterRef("pk"), completed_at__isnull=True)
+    # The client seen again by an officer while the referral is open: one item, not two.
+    last_contact = OfficerContact.objects.filter(referral=OuterRef("pk")).order_by("-occurred_at", "-id")
     qs = (
         referral_queue_for_partner(user=user)
         .filter(_filter_q(filter_name, now))
         .annotate(
             next_due=Subquery(open_follow_ups.order_by("due_at").values("due_at")[:1]),
             overdue=Exists(open_follow_ups.filter(due_at__lt=now)),
+            seen_again_at=Subquery(last_contact.values("occurred_at")[:1]),
+            seen_again_by=Subquery(last_contact.values("officer__display_name")[:1]),
         )
         .annotate(
             urgency=Case(
@@ -629,76 +693,125 @@ def may_add_to_referral(*, user: User, referral: Referral) -> bool:
     return user.is_field_officer and referral.officer.user_id == user.pk
 
 
-# A client's latest referral that was not cancelled (0) and latest open one in the agency
-# (1), the latter with whether a consent to share with the agency was ever recorded; the
-# statuses are parameters (see earlier_referrals).
+# What logging a deflection for a known client needs, in one statement (see earlier_referrals):
+# the client's latest referral that was not cancelled (0), latest open one in the agency (1)
+# and latest open one at the partner chosen (2), the last two with whether a consent to share
+# with the agency was ever recorded, and the referral already made from this form, if any (3).
+_CONSENTED_SQL = """CASE WHEN EXISTS (
+    SELECT 1 FROM referrals_consent c WHERE c.referral_id = {table}.id AND c.recipient_agency_id = %(agency)s
+) THEN 1 ELSE 0 END"""
 _EARLIER_REFERRALS_SQL = """
 SELECT r.*, p.name AS partner_name, earlier.which, earlier.consented FROM (
     SELECT id, 0 AS which, 0 AS consented FROM (
-        SELECT id FROM referrals_referral WHERE client_id = %s AND status <> %s
+        SELECT id FROM referrals_referral WHERE client_id = %(client)s AND status <> %(cancelled)s
         ORDER BY occurred_at DESC, id DESC LIMIT 1
     ) latest
     UNION ALL
-    SELECT id, 1, CASE WHEN EXISTS (
-        SELECT 1 FROM referrals_consent c WHERE c.referral_id = latest_open.id AND c.recipient_agency_id = %s
-    ) THEN 1 ELSE 0 END FROM (
-        SELECT id FROM referrals_referral WHERE client_id = %s AND agency_id = %s AND status IN ({open_statuses})
+    SELECT id, 1, {open_consented} FROM (
+        SELECT id FROM referrals_referral
+        WHERE client_id = %(client)s AND agency_id = %(agency)s AND status IN ({open_statuses})
         ORDER BY occurred_at DESC, id DESC LIMIT 1
     ) latest_open
+    UNION ALL
+    SELECT id, 2, {here_consented} FROM (
+        SELECT id FROM referrals_referral
+        WHERE client_id = %(client)s AND agency_id = %(agency)s AND partner_id = %(partner)s
+          AND status IN ({open_statuses})
+        ORDER BY occurred_at DESC, id DESC LIMIT 1
+    ) open_here
+    UNION ALL
+    SELECT id, 3, 0 FROM referrals_referral WHERE submission_token = %(token)s
 ) earlier
 JOIN referrals_referral r ON r.id = earlier.id
 JOIN partners_servicepartner p ON p.id = r.partner_id
-""".format(open_statuses=", ".join(["%s"] * len(Referral.OPEN_STATUSES)))  # noqa: S608 (placeholders only)
+""".format(  # noqa: S608 (table names and placeholders only)
+    open_statuses=", ".join(f"%(open_{i})s" for i in range(len(Referral.OPEN_STATUSES))),
+    open_consented=_CONSENTED_SQL.format(table="latest_open"),
+    here_consented=_CONSENTED_SQL.format(table="open_here"),
+)
 
 
-def earlier_referrals(*, client: Client, agency_id: int) -> tuple[int | None, Referral | None]:
+@dataclass
+class EarlierReferrals:
+    """What logging a deflection for a known client found out about the client's past."""
+
+    previous_id: int | None = None  # the latest referral not cancelled: the new one links to it
+    open_earlier: Referral | None = None  # the latest open one in the agency (the officer's notice)
+    open_here: Referral | None = None  # the latest open one at the partner chosen: a contact on it
+    already: Referral | None = None  # the referral this very form already made (a double tap)
+    consented: set[int] = field(default_factory=set)  # of those, the ids with a consent to the agency
+
+
+def earlier_referrals(
+    *, client: Client, agency_id: int, partner_id: int | None = None, submission_token: uuid.UUID | None = None
+) -> EarlierReferrals:
     """What logging a new referral for a known client needs to know about the client's past.
 
-    Returns (previous_id, open_earlier): the id of the client's latest referral that was not
-    cancelled (the new one is a re-engagement of it) and the client's latest open referral
-    in the agency, with its partner's name (the officer is told about it), or None.
-    open_earlier carries `agency_consented`: whether a consent to share with its agency was
-    ever recorded, so that the usual case (none) needs no further query.
+    The client's latest referral that was not cancelled (the new one links to it), the
+    client's latest open referral in the agency with its partner's name (the officer is told
+    about it), the latest open one at the partner chosen (the encounter becomes a contact
+    on it) and the referral already made from this form. `consented` holds which of the open
+    ones ever had a consent to share with the agency, so the usual case (none) needs no
+    further query.
 
     This runs on every deflection logged for a known client, the officer's hot path: one
-    plain query finds both, the open referral whole (the ORM spent more time building the
-    equivalent queries than the database spent answering them).
+    plain query finds them all, the open referrals whole (the ORM spent more time building
+    the equivalent queries than the database spent answering them).
     """
-    params = [client.pk, Referral.Status.CANCELLED, agency_id, client.pk, agency_id, *Referral.OPEN_STATUSES]
-    previous_id = open_earlier = None
+    params = {
+        "client": client.pk,
+        "cancelled": Referral.Status.CANCELLED,
+        "agency": agency_id,
+        "partner": partner_id,
+        # As the database stores it (a uuid column, or text where there is none).
+        "token": Referral._meta.get_field("submission_token").get_db_prep_value(submission_token, connection),
+        **{f"open_{i}": status for i, status in enumerate(Referral.OPEN_STATUSES)},
+    }
+    found = EarlierReferrals()
     for row in Referral.objects.raw(_EARLIER_REFERRALS_SQL, params):
         if row.which == 0:
-            previous_id = row.pk
+            found.previous_id = row.pk
             continue
-        open_earlier = row
-        open_earlier.agency_consented = bool(row.consented)
+        if row.consented:
+            found.consented.add(row.pk)
         # The partner as far as the notice names it; any other field loads when read.
         partner = ServicePartner.from_db(connection.alias, ["id", "name"], [row.partner_id, row.partner_name])
-        Referral.partner.field.set_cached_value(open_earlier, partner)
-    return previous_id, open_earlier
+        Referral.partner.field.set_cached_value(row, partner)
+        if row.which == 1:
+            found.open_earlier = row
+        elif row.which == 2:
+            found.open_here = row
+        else:
+            found.already = row
+    return found
 
 
-def open_earlier_referral(*, user: User, referral: Referral) -> Referral | None:
+def open_earlier_referral(*, user: User, earlier: EarlierReferrals | None) -> Referral | None:
     """The client's latest other open referral in this officer's agency, which
     referral_create read for the re-engagement notice, or None: no query."""
-    earlier = getattr(referral, "open_earlier", None)
-    return None if earlier is None or earlier.agency_id != user.agency_id else earlier
+    found = earlier.open_earlier if earlier is not None else None
+    return None if found is None or found.agency_id != user.agency_id else found
 
 
-def earlier_open_referral(*, user: User, referral: Referral) -> tuple[Referral, OfficerView] | None:
+def earlier_open_referral(*, user: User, earlier: EarlierReferrals | None) -> tuple[Referral, OfficerView] | None:
     """The client's latest other open referral, as this officer may see it, or None.
 
-    For the re-engagement notice right after `referral` was logged: referral_create has
-    already read it (`open_earlier`, see earlier_referrals), so that the usual case costs
-    no query; with consent to share, its history is read to show what police may see.
+    For the re-engagement notice right after a referral was logged: referral_create has
+    already read it (see earlier_referrals), so that the usual case costs no query; with
+    consent to share, its history is read to show what police may see.
     """
-    earlier = open_earlier_referral(user=user, referral=referral)
-    if earlier is None:
+    found = open_earlier_referral(user=user, earlier=earlier)
+    if found is None:
         return None
-    if not earlier.agency_consented:
-        return earlier, officer_view(earlier, consents=[])
+    return found, _view_as_read(found, consented=found.pk in earlier.consented)  # type: ignore[union-attr]
+
+
+def _view_as_read(earlier: Referral, *, consented: bool) -> OfficerView:
+    """officer_view of a referral earlier_referrals read: no query without consent."""
+    if not consented:
+        return officer_view(earlier, consents=[])
     prefetch_related_objects([earlier], _consents_prefetch())
     if _agency_consents(earlier):
         # officer_view reads the history only under consent.
         prefetch_related_objects([earlier], *_history_prefetches())
-    return earlier, officer_view(earlier)
+    return officer_view(earlier)

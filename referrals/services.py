@@ -21,8 +21,18 @@ from django.utils.translation import gettext_lazy
 from deflection.models import User
 from partners.models import ServicePartner
 from partners.selectors import partner_serves_agency
-from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Officer, Referral, normalize_name
-from referrals.selectors import earlier_referrals, may_add_to_referral
+from referrals.models import (
+    CaseEvent,
+    Client,
+    ClientMerge,
+    Consent,
+    FollowUp,
+    Officer,
+    OfficerContact,
+    Referral,
+    normalize_name,
+)
+from referrals.selectors import CHECK_72H_WINDOW, EarlierReferrals, earlier_referrals, may_add_to_referral
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,22 @@ def _event(*, referral: Referral, actor: User | None, kind: str, **fields) -> Ca
     return event
 
 
+@dataclass(frozen=True)
+class Logged:
+    """What logging a deflection did: a new referral, or an officer contact added to the
+    client's referral that is still open at the partner chosen."""
+
+    referral: Referral  # the new referral, or the open one the contact was added to
+    created: bool  # False: this form was saved before (a double tap) and nothing new was made
+    contact: OfficerContact | None = None
+    # What was read of the client's past on the way (for the officer's notice), if anything.
+    earlier: EarlierReferrals | None = None
+
+    @property
+    def is_contact(self) -> bool:
+        return self.contact is not None
+
+
 def referral_create(
     *,
     officer_user: User,
@@ -128,21 +154,24 @@ def referral_create(
     warm_handoff: bool = False,
     note: str = "",
     submission_token: uuid.UUID | None = None,
-    then: Callable[[Referral], None] | None = None,
-) -> tuple[Referral, bool]:
+    then: Callable[[Logged], None] | None = None,
+) -> Logged:
     """Log a deflection: the referral in status `requested` and its CaseEvent, or nothing.
 
-    Returns (referral, created). A repeated submission_token (double tap, resubmitted
-    form) returns the referral it already made and creates nothing. `then` runs on a
-    referral just created, in the same transaction: what the view writes about it (the
-    access record of the open-referral notice) commits with it, one durable commit instead
-    of two, and a failure there saves nothing.
+    A client whose referral to this partner is still open is not referred twice: the
+    encounter becomes an OfficerContact on that referral (with its CaseEvent), so the partner
+    has one item for one person and the consent on it still covers what follows.
+
+    A repeated submission_token (double tap, resubmitted form) returns what it already made
+    (referral or contact) and creates nothing. `then` runs on what was just made, in the same
+    transaction: what the view writes about it (the access record of the notice the officer
+    sees) commits with it, one durable commit instead of two, and a failure there saves nothing.
     """
     # A repeated token is caught by its unique constraint: that is what answers a double
     # tap (views look the token up only when a resubmitted form no longer validates).
     try:
         with transaction.atomic():
-            referral = _referral_create(
+            logged = _referral_create(
                 officer_user=officer_user,
                 partner=partner,
                 pathway=pathway,
@@ -159,17 +188,20 @@ def referral_create(
                 note=note,
                 submission_token=submission_token,
             )
-            if then is not None:
-                then(referral)
+            if then is not None and logged.created:
+                then(logged)
     except IntegrityError:
-        # The same form again (a double tap): the first one won; hand back its referral.
+        # The same form again (a double tap): the first one won; hand back what it made.
         if submission_token is None:
             raise
         existing = Referral.objects.filter(submission_token=submission_token).first()
-        if existing is None:
+        if existing is not None:
+            return Logged(referral=existing, created=False)
+        contact = OfficerContact.objects.select_related("referral").filter(submission_token=submission_token).first()
+        if contact is None:
             raise
-        return existing, False
-    return referral, True
+        return Logged(referral=contact.referral, created=False, contact=contact)
+    return logged
 
 
 _CHECKED_RELATIONS = ["client", "officer", "agency", "partner", "created_by", "reengagement_of"]
@@ -186,7 +218,7 @@ def _referral_create(
     substances: list[str],
     submission_token: uuid.UUID | None,
     **fields,
-) -> Referral:
+) -> Logged:
     if not officer_user.is_field_officer:
         raise ValidationError(_("Only officers and supervisors log deflections."))
     officer = officer_for_user(user=officer_user)
@@ -195,15 +227,33 @@ def _referral_create(
         raise ValidationError({"partner": _("%(partner)s does not serve your agency.") % {"partner": partner}})
     if (client is None) == (new_client is None):
         raise ValidationError(_("Choose a known client or enter a new one, not both."))
-    previous_id = open_earlier = None
+    earlier = None
     if client is None:
         client = _client_create(agency_id=agency_id, data=new_client, created_by=officer_user)  # type: ignore[arg-type]
     elif client.agency_id != agency_id:
         raise ValidationError({"client": _("That client is not known to your agency.")})
     else:
-        # A client seen before: this referral is a re-engagement (never a failure). The
-        # client's open referral, if any, is kept for the officer's notice (see the view).
-        previous_id, open_earlier = earlier_referrals(client=client, agency_id=agency_id)
+        # A client seen before: one query tells the referral to link to, the open ones, and
+        # whether this very form was saved already.
+        earlier = earlier_referrals(
+            client=client, agency_id=agency_id, partner_id=partner.pk, submission_token=submission_token
+        )
+        if earlier.already is not None:
+            # A double tap that came after the first one committed: the referral it made is
+            # now the client's open one here, and must not be taken for a second encounter.
+            return Logged(referral=earlier.already, created=False, earlier=earlier)
+        if earlier.open_here is not None:
+            contact = _contact_create(
+                referral=earlier.open_here,
+                officer=officer,
+                officer_user=officer_user,
+                occurred_at=occurred_at,
+                presenting_needs=presenting_needs,
+                substances=substances,
+                submission_token=submission_token,
+                **fields,
+            )
+            return Logged(referral=earlier.open_here, created=True, contact=contact, earlier=earlier)
     now = timezone.now()
     referral = Referral(
         client=client,
@@ -217,7 +267,7 @@ def _referral_create(
         status_changed_at=now,
         submission_token=submission_token,
         created_by=officer_user,
-        reengagement_of_id=previous_id,
+        reengagement_of_id=earlier.previous_id if earlier else None,
         **fields,
     )
     # The foreign keys were loaded or checked above and the database enforces the
@@ -225,15 +275,51 @@ def _referral_create(
     # on the officer's hot path.
     referral.full_clean(exclude=[*_CHECKED_RELATIONS, "submission_token"], validate_constraints=False)
     referral.save()
-    # Not a field: what the re-engagement notice needs, read with `previous` above.
-    referral.open_earlier = open_earlier
     _event(
         referral=referral,
         actor=officer_user,
         kind=CaseEvent.Kind.CREATED,
         to_status=Referral.Status.REQUESTED,
     )
-    return referral
+    return Logged(referral=referral, created=True, earlier=earlier)
+
+
+def _contact_create(
+    *,
+    referral: Referral,
+    officer: Officer,
+    officer_user: User,
+    occurred_at: datetime | None,
+    presenting_needs: list[str],
+    substances: list[str],
+    submission_token: uuid.UUID | None,
+    **fields,
+) -> OfficerContact:
+    """The client seen again while their referral here is open: on that referral's record."""
+    now = timezone.now()
+    contact = OfficerContact(
+        referral=referral,
+        officer=officer,
+        occurred_at=occurred_at or now,
+        presenting_needs=sorted(set(presenting_needs)),
+        substances=sorted(set(substances)),
+        submission_token=submission_token,
+        created_by=officer_user,
+        created_at=now,
+        **fields,
+    )
+    # As for a referral: the relations were read above and the database checks the rest.
+    contact.full_clean(exclude=["referral", "officer", "created_by", "submission_token"], validate_constraints=False)
+    contact.save()
+    _event(
+        referral=referral,
+        actor=officer_user,
+        kind=CaseEvent.Kind.OFFICER_CONTACT,
+        note=_("Seen again by %(officer)s on %(date)s")
+        % {"officer": officer.display_name, "date": timezone.localtime(contact.occurred_at).strftime("%b %d")},
+        created_at=now,
+    )
+    return contact
 
 
 # ---------------------------------------------------------------------------
@@ -260,7 +346,7 @@ RETENTION_CHECKS = (
     (FollowUp.Kind.RETENTION_60, 60),
     (FollowUp.Kind.RETENTION_90, 90),
 )
-CHECK_72H = timedelta(hours=72)
+CHECK_72H = CHECK_72H_WINDOW  # what police are told is measured against the same window
 
 
 class TransitionRefused(ValidationError):

@@ -86,35 +86,24 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
                     preferred_language=data["preferred_language"],
                 )
             try:
-                referral, created = services.referral_create(
+                logged = services.referral_create(
                     officer_user=user,
                     client=data["client"],
                     new_client=new_client,
-                    then=lambda referral: _record_open_referral_notice(request, referral),
+                    then=lambda logged: _record_notice(request, logged),
                     **form.service_kwargs(),
                 )
             except ValidationError as error:
                 _add_service_errors(form, error)
             else:
-                if created:
-                    messages.success(
-                        request,
-                        _("Deflection logged. %(partner)s has it in their queue.") % {"partner": referral.partner.name},
-                    )
-                    notice = _open_referral_notice(request, referral)
-                    if notice:
-                        messages.info(request, notice)
-                else:
-                    messages.info(request, _("This deflection was already saved; it was not logged twice."))
-                return redirect("referrals:detail", referral_id=referral.pk)
+                return _after_logging(request, logged)
         # A double tap or a resubmitted form. When it is valid, referral_create's unique
         # submission token hands back the referral already made. When it no longer is (the
         # new client it created now looks like a possible duplicate, say), look the token
         # up before showing errors. Only here: the usual save does not pay for the lookup.
         already = selectors.referral_for_submission(user=user, token=request.POST.get("submission_token", ""))
         if already is not None:
-            messages.info(request, _("This deflection was already saved; it was not logged twice."))
-            return redirect("referrals:detail", referral_id=already.pk)
+            return _after_logging(request, services.Logged(referral=already, created=False))
     else:
         form = LogDeflectionForm(initial=LogDeflectionForm.initial_for(user), user=user)
     return _render_log(request, _log_context(form, search_results))
@@ -130,10 +119,61 @@ def _render_log(request: HttpRequest, context: dict) -> HttpResponse:
     return render(request, "referrals/log.html", context)
 
 
-def _record_open_referral_notice(request: HttpRequest, referral) -> None:
-    """In referral_create's transaction: the access record of the open-referral notice the
-    officer is about to see commits with the referral (one durable commit, not two)."""
-    earlier = selectors.open_earlier_referral(user=request.user, referral=referral)
+def _after_logging(request: HttpRequest, logged: services.Logged) -> HttpResponse:
+    """Tell the officer what was saved, and show it."""
+    if not logged.created:
+        messages.info(request, _("This deflection was already saved; it was not logged twice."))
+    elif logged.is_contact:
+        messages.success(request, _seen_again_notice(request, logged))
+    else:
+        messages.success(
+            request,
+            _("Deflection logged. %(partner)s has it in their queue.") % {"partner": logged.referral.partner.name},
+        )
+        notice = _open_referral_notice(request, logged)
+        if notice:
+            messages.info(request, notice)
+    # A referral the officer made is theirs to open; one they added a contact to may not be.
+    mine = logged.referral.created_by_id == request.user.pk
+    if not mine and not selectors.referral_visible_to(user=request.user, referral=logged.referral):
+        # Another officer's referral the encounter was added to: their own list shows it.
+        return redirect("referrals:mine")
+    return redirect("referrals:detail", referral_id=logged.referral.pk)
+
+
+def _seen_again_notice(request: HttpRequest, logged: services.Logged) -> str:
+    """The encounter was added to the client's open referral at the partner the officer chose.
+
+    The partner is the one the officer chose, so naming it gives nothing away; when and how
+    the referral stands do, for another officer's referral that no consent lets police see.
+    """
+    referral = logged.referral
+    consented = logged.earlier is not None and referral.pk in logged.earlier.consented
+    if referral.officer_id != logged.contact.officer_id and not consented:  # type: ignore[union-attr]
+        return _(
+            "Seen again: added to the client's open referral at the partner you chose (%(partner)s), "
+            "not logged as a new referral."
+        ) % {"partner": referral.partner.name}
+    return _(
+        "Seen again: added to the open referral to %(partner)s (logged %(date)s), not logged as a new referral."
+    ) % {
+        "partner": referral.partner.name,
+        "date": timezone.localtime(referral.occurred_at).strftime("%b %d"),
+    }
+
+
+def _record_notice(request: HttpRequest, logged: services.Logged) -> None:
+    """In referral_create's transaction: the access record of the notice the officer is
+    about to see commits with what was logged (one durable commit, not two)."""
+    if logged.is_contact:
+        audit.record(
+            request,
+            action=audit.Action.NOTIFIED,
+            what="seen again notice",
+            subjects=[(logged.referral.client_id, logged.referral.pk)],
+        )
+        return
+    earlier = selectors.open_earlier_referral(user=request.user, earlier=logged.earlier)
     if earlier is not None:
         audit.record(
             request,
@@ -149,18 +189,18 @@ _OPEN_REFERRAL_EXISTS = gettext_lazy(
 )
 
 
-def _open_referral_notice(request: HttpRequest, referral) -> str | None:
+def _open_referral_notice(request: HttpRequest, logged: services.Logged) -> str | None:
     """Re-engagement: the client already has an open referral. Tell the officer; never block:
     the referral is saved by now, and if the details cannot be put together the officer
     is still told that there is one (the log names the error's kind, nothing about anyone)."""
     try:
-        found = selectors.earlier_open_referral(user=request.user, referral=referral)
+        found = selectors.earlier_open_referral(user=request.user, earlier=logged.earlier)
         if found is None:
             return None
         earlier, view = found
         # The new referral's officer is this user's own officer row (one per user): comparing
         # the ids needs no query for the earlier referral's officer.
-        if earlier.officer_id != referral.officer_id and not view.scope:
+        if earlier.officer_id != logged.referral.officer_id and not view.scope:
             # Another officer's referral without consent to share: which partner (a treatment
             # program, say) is the very thing protected; say only that there is one.
             return str(_OPEN_REFERRAL_EXISTS)
@@ -226,8 +266,10 @@ def client_search(request: HttpRequest) -> HttpResponse:
 def my_deflections(request: HttpRequest) -> HttpResponse:
     page = _page(request, selectors.with_officer_view(selectors.referral_list_made_by(user=request.user)))
     rows = [(referral, selectors.officer_view(referral)) for referral in page]
-    audit.record(request, action=audit.Action.LISTED, what="my deflections", subjects=audit.referral_subjects(page))
-    return render(request, "referrals/mine.html", {"page": page, "rows": rows})
+    contacts = selectors.contacts_made_by(user=request.user) if page.number == 1 else []
+    subjects = audit.referral_subjects([*page, *(c.referral for c in contacts)])
+    audit.record(request, action=audit.Action.LISTED, what="my deflections", subjects=subjects)
+    return render(request, "referrals/mine.html", {"page": page, "rows": rows, "contacts": contacts})
 
 
 @login_required
@@ -292,6 +334,8 @@ def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
         "consents": referral.consents.select_related("recipient_agency").prefetch_related("recipient_partners"),
         "now": timezone.now(),
         "reengagements": referral.reengagements.all(),
+        # Seen again by officers while this referral was open (not new referrals).
+        "contacts": referral.contacts.select_related("officer"),
         # The same client logged again to this partner: the case manager sees both (a
         # referral to another partner is that partner's record).
         "reengagements_here": referral.reengagements.filter(partner_id=referral.partner_id).order_by("occurred_at"),
@@ -314,6 +358,8 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
             {
                 "referral": referral,
                 "view": view,
+                # Police work on the referral (no treatment information): shown as it is.
+                "contacts": referral.contacts.select_related("officer"),
                 "can_cancel": "cancel" in services.allowed_actions(referral=referral, user=user),
                 "cancel_form": CancelForm(prefix="cancel"),
             },

@@ -22,6 +22,8 @@ class Figure:
     value: str
     previous: str
     change: str
+    # What the figure counts, in a sentence, where its name alone could mislead.
+    explanation: str = ""
 
 
 def _count(n: int) -> str:
@@ -137,6 +139,10 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
             _count(current.reengagements),
             _count(previous.reengagements),
             "",
+            _(
+                "Deflections of clients whose previous referral had closed, or was to another partner. A client seen "
+                "again while a referral is open at the same partner is an officer contact on it, not counted here."
+            ),
         ),
     ]
     return rows

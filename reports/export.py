@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, Case, Exists, OuterRef, Value, When
 from django.utils import timezone
 
 from referrals.consent_documents import TEXT as CONSENT_TEXT
-from referrals.models import Client, FollowUp, Need, Pathway, Referral, Substance, reason_label
+from referrals.models import REENGAGEMENT, Client, FollowUp, Need, Pathway, Referral, Substance, reason_label
 from reports import metrics
 
 NOTICE = CONSENT_TEXT["en"]["notice"]
@@ -70,7 +70,7 @@ class _Row:
         "status_reason",
         "accepted_at",
         "intake_at",
-        "reengagement_of_id",
+        "reengaged",
         "date_of_birth",
         "gender",
         "race_ethnicity",
@@ -101,7 +101,7 @@ class _Row:
             self.status_reason,
             self.accepted_at,
             self.intake_at,
-            self.reengagement_of_id,
+            self.reengaged,
             self.date_of_birth,
             self.gender,
             self.race_ethnicity,
@@ -134,7 +134,7 @@ ROW_FIELDS = (
     "status_reason",
     "accepted_at",
     "intake_at",
-    "reengagement_of_id",
+    "reengaged",
     "client__date_of_birth",
     "client__gender",
     "client__race_ethnicity",
@@ -280,8 +280,10 @@ COLUMNS: list[Column] = [
     ),
     Column(
         "reengagement",
-        "The client had an earlier referral: yes/no.",
-        lambda r, n: YES_NO[r.reengagement_of_id is not None],
+        "A re-engagement: the client's previous referral (not cancelled) had closed before this one was logged, "
+        "or was to another partner: yes/no. (Seen again while a referral was open at the same partner is an officer "
+        "contact on that referral, not a row of this file.)",
+        lambda r, n: YES_NO[bool(r.reengaged)],
     ),
     Column(
         "age_band",
@@ -313,7 +315,14 @@ def export_queryset(scope: metrics.Scope):
     """The referrals of the export as plain tuples, in one query whatever their number:
     the retention checks come as yes/no columns of the same query, not as a prefetch."""
     engaged = {f"engaged_{days}": _engaged(days) for days in metrics.RETENTION_DAYS}
-    return metrics.logged(scope).annotate(**engaged).values_list(*ROW_FIELDS, *engaged).order_by("occurred_at", "id")
+    # The metrics' definition of a re-engagement, as a column of the same query.
+    reengaged = Case(When(REENGAGEMENT, then=Value(True)), default=Value(False), output_field=BooleanField())
+    return (
+        metrics.logged(scope)
+        .annotate(reengaged=reengaged, **engaged)
+        .values_list(*ROW_FIELDS, *engaged)
+        .order_by("occurred_at", "id")
+    )
 
 
 def rows(scope: metrics.Scope, *, now: datetime | None = None) -> Iterator[list[object]]:

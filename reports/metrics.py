@@ -14,7 +14,12 @@ Definitions (DESIGN.md):
 - Time saved versus arrest: sum over referrals with a charge deflected of (the agency's
   booking minutes minus the officer's minutes); cost avoided: their count times the
   booking cost.
-- Re-engagements: referrals of clients who had an earlier referral.
+- Re-engagements: referrals of clients whose previous referral (not cancelled) had closed
+  before this one was logged, or was to another partner (referrals.models.REENGAGEMENT).
+  Seen again while a referral is open at the same partner is an officer contact on it:
+  not a deflection, not a re-engagement.
+- Officer contacts: those encounters, counted on their own (the officer's record); the
+  figures above count referrals only.
 - Small cells: outside case-level views any count from 1 to 10 shows as "<11".
 """
 
@@ -32,7 +37,7 @@ from django.utils import timezone
 
 from deflection.models import Agency
 from partners.models import ServicePartner
-from referrals.models import FollowUp, Officer, Pathway, Referral
+from referrals.models import REENGAGEMENT, FollowUp, Officer, OfficerContact, Pathway, Referral
 
 SMALL_CELL_MAX = 10
 RETENTION_DAYS = (30, 60, 90)
@@ -197,7 +202,38 @@ def savings(scope: Scope) -> Savings:
 
 
 def reengagements(scope: Scope) -> int:
-    return deflections_qs(scope).filter(reengagement_of__isnull=False).count()
+    return deflections_qs(scope).filter(REENGAGEMENT).count()
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """Officer contacts: clients seen again while their referral was open at the same partner."""
+
+    contacts: int
+    naloxone: int
+    minutes: int
+
+
+def officer_contacts(scope: Scope) -> Contacts:
+    """Officer contacts in the scope, by when the encounter happened and who made it (the
+    agency, unit and officer of the encounter; the pathway given at it; the referral's partner)."""
+    qs = OfficerContact.objects.filter(officer__agency_id=scope.agency_id)
+    if scope.start is not None:
+        qs = qs.filter(occurred_at__gte=scope.start)
+    if scope.end is not None:
+        qs = qs.filter(occurred_at__lt=scope.end)
+    if scope.unit_id is not None:
+        qs = qs.filter(officer__unit_id=scope.unit_id)
+    if scope.pathway:
+        qs = qs.filter(pathway=scope.pathway)
+    if scope.partner_id is not None:
+        qs = qs.filter(referral__partner_id=scope.partner_id)
+    if scope.officer_id is not None:
+        qs = qs.filter(officer_id=scope.officer_id)
+    totals = qs.aggregate(
+        n=Count("id"), naloxone=Count("id", filter=Q(naloxone_administered=True)), minutes=Sum("officer_minutes")
+    )
+    return Contacts(contacts=totals["n"], naloxone=totals["naloxone"], minutes=totals["minutes"] or 0)
 
 
 @dataclass(frozen=True)
@@ -293,13 +329,26 @@ DEFINITIONS: list[tuple[str, str]] = [
         "Officer participation",
         "Distinct officers with a deflection in the last 30 days, over the agency's active officers.",
     ),
-    ("Overdose reversals", "Deflections with naloxone administered."),
+    (
+        "Overdose reversals",
+        "Deflections with naloxone administered. Naloxone given at an officer contact (below) is not in this "
+        "figure: the officer's own record counts it with their contacts.",
+    ),
     (
         "Time saved versus arrest",
         "Over deflections with a charge deflected: the agency's booking minutes minus the officer's minutes.",
     ),
     ("Cost avoided", "Deflections with a charge deflected, times the agency's cost of an arrest and booking."),
-    ("Re-engagements", "Deflections of clients who had an earlier referral."),
+    (
+        "Re-engagements",
+        "Deflections of clients whose previous referral (not cancelled) had closed before this one was logged, "
+        "or was to another partner.",
+    ),
+    (
+        "Officer contacts",
+        "A client seen again by an officer while their referral to the same partner is still open: added to that "
+        "referral, not a new referral. Not counted in deflections, re-engagements, overdose reversals or time saved.",
+    ),
     ("Small cells", "Outside case-level views, any count from 1 to 10 shows as <11."),
 ]
 
@@ -611,7 +660,7 @@ def totals_from_referrals(scope: Scope) -> Totals:
         naloxone=Count("id", filter=not_cancelled & Q(naloxone_administered=True)),
         charged=Count("id", filter=charged),
         charged_minutes=Sum("officer_minutes", filter=charged),
-        reengagements=Count("id", filter=not_cancelled & Q(reengagement_of__isnull=False)),
+        reengagements=Count("id", filter=not_cancelled & REENGAGEMENT),
     )
     return Totals(**{name: sums[name] or 0 for name in ROLLUP_SUMS})
 

@@ -27,7 +27,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from deflection.models import Agency
-from referrals.models import CaseEvent, FollowUp, Referral
+from referrals.models import REENGAGEMENT, CaseEvent, FollowUp, Referral
 from reports.models import (
     DailyRollup,
     HoursHistogram,
@@ -282,7 +282,7 @@ def _recount(agency: Agency, days: set[date]) -> None:
             naloxone=Count("id", filter=NOT_CANCELLED & Q(naloxone_administered=True)),
             charged=Count("id", filter=NOT_CANCELLED & ~Q(charge_deflected="")),
             charged_minutes=Sum("officer_minutes", filter=NOT_CANCELLED & ~Q(charge_deflected="")),
-            reengagements=Count("id", filter=NOT_CANCELLED & Q(reengagement_of__isnull=False)),
+            reengagements=Count("id", filter=NOT_CANCELLED & REENGAGEMENT),
         )
     )
     cells = [

@@ -255,5 +255,7 @@ def my_record(request: HttpRequest) -> HttpResponse:
             "savings": metrics.savings(mine),
             "savings_year": metrics.savings(year),
             "reversals": metrics.overdose_reversals(mine),
+            # Clients seen again while their referral was open: the officer's time, not new referrals.
+            "contacts": metrics.officer_contacts(mine),
         },
     )

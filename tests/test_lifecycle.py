@@ -180,13 +180,13 @@ def test_a_follow_up_added_by_hand_lands_on_the_partner(cast, referral_in):
 
 def test_a_second_referral_of_the_same_client_is_a_reengagement(cast):
     first = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
-    second, _ = services.referral_create(
+    second = services.referral_create(
         officer_user=cast.officer_a2,
         partner=cast.partner_x,
         pathway="officer_prevention",
         officer_minutes=10,
         client=first.client,
-    )
+    ).referral
     assert second.reengagement_of == first
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from referrals import services
-from referrals.models import CaseEvent, Client, Consent, Referral
+from referrals.models import CaseEvent, Client, Consent, OfficerContact, Referral
 from tests.factories.partners import ServicePartnerFactory
 from tests.factories.referrals import ClientFactory, consent_given
 
@@ -196,7 +196,9 @@ def test_my_deflections_does_not_grow_in_queries_with_the_number_of_referrals(ca
     for i in range(1, 12):
         client.post("/log/", _form(cast, first_name=f"Q{i}", last_name="Count", confirm_new="on"))
     assert queries_for_mine() == few
-    assert few <= 10  # 8, and the access record: the last list shown, and the rows of this one
+    # 8, the officer's latest contacts (clients seen again), and the access record: the last
+    # list shown, and the rows of this one.
+    assert few <= 11
 
 
 def test_logging_for_a_client_with_an_open_referral_says_so_and_links_it(cast):
@@ -235,7 +237,8 @@ def test_the_notice_comes_after_the_confirmation_and_is_on_record_with_the_refer
     monkeypatch.setattr(audit, "record", refused)
     with pytest.raises(RuntimeError):
         client.post("/log/", _form(cast, client=str(first.client_id), first_name="", last_name=""))
-    assert Referral.objects.count() == 2
+    # Nor the contact on the open referral, whose notice's access record could not be written.
+    assert Referral.objects.count() == 2 and not OfficerContact.objects.exists()
 
 
 def test_a_notice_that_cannot_be_put_together_still_saves_the_deflection(cast, monkeypatch, caplog):
@@ -249,7 +252,7 @@ def test_a_notice_that_cannot_be_put_together_still_saves_the_deflection(cast, m
         raise KeyError("Lorenzo Abernathy")
 
     monkeypatch.setattr(selectors, "earlier_open_referral", broken)
-    again = _form(cast, client=str(first.client_id), first_name="", last_name="")
+    again = _form(cast, client=str(first.client_id), first_name="", last_name="", partner=str(cast.partner_x.pk))
     page = client.post("/log/", again, follow=True).content.decode()
     assert Referral.objects.count() == 2
     assert "Deflection logged." in page
@@ -261,9 +264,11 @@ def test_an_open_referral_behind_a_closed_later_one_is_still_mentioned(cast):
     client = cast.login("officer_a1")
     client.post("/log/", _form(cast))
     first = Referral.objects.get()
-    client.post("/log/", _form(cast, client=str(first.client_id), first_name="", last_name=""))
+    client.post(
+        "/log/", _form(cast, client=str(first.client_id), first_name="", last_name="", partner=str(cast.partner_x.pk))
+    )
     later = Referral.objects.exclude(pk=first.pk).get()
-    services.referral_reject(referral_id=later.pk, actor=cast.case_manager_y, reason="no_capacity")
+    services.referral_reject(referral_id=later.pk, actor=cast.case_manager_x, reason="no_capacity")
     page = client.post(
         "/log/",
         _form(cast, client=str(first.client_id), first_name="", last_name="", partner=str(cast.partner_x.pk)),
@@ -281,9 +286,8 @@ def test_the_open_referral_notice_shows_what_consent_lets_police_see(cast):
     first = Referral.objects.get()
     services.referral_accept(referral_id=first.pk, actor=cast.case_manager_y)
     services.referral_record_intake(referral_id=first.pk, actor=cast.case_manager_y)
-    page = client.post(
-        "/log/", _form(cast, client=str(first.client_id), first_name="", last_name=""), follow=True
-    ).content.decode()
+    again = _form(cast, client=str(first.client_id), first_name="", last_name="", partner=str(cast.partner_x.pk))
+    page = client.post("/log/", again, follow=True).content.decode()
     assert "(Received by partner · open)" in page and "In treatment" not in page
     second = Referral.objects.exclude(pk=first.pk).get()
     services.referral_cancel(referral_id=second.pk, actor=cast.officer_a1, reason="entered_in_error")
@@ -295,7 +299,6 @@ def test_the_open_referral_notice_shows_what_consent_lets_police_see(cast):
         signature_name="Dana Whitfield",
         expiry_event=Consent.ExpiryEvent.END_OF_TREATMENT,
     )
-    page = client.post(
-        "/log/", _form(cast, client=str(first.client_id), first_name="", last_name=""), follow=True
-    ).content.decode()
+    again = _form(cast, client=str(first.client_id), first_name="", last_name="", partner=str(cast.partner_x.pk))
+    page = client.post("/log/", again, follow=True).content.decode()
     assert "(In treatment)" in page

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from referrals.models import FollowUp, Referral
 from reports import metrics
-from reports.rollups import rollups_refresh
+from reports.rollups import rollups_rebuild, rollups_refresh
 from tests.conftest import has_word
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
@@ -95,7 +95,28 @@ def test_overdose_reversals_savings_and_reengagements(cast, september):
     # Two charges deflected (30 and 60 officer minutes) at 180 booking minutes and $1,500 each.
     assert (saved.charges_deflected, saved.minutes_saved, saved.hours_saved) == (2, 270, 4.5)
     assert saved.cost_avoided == 3000
-    assert metrics.reengagements(scope(cast)) == 1
+    # r5 was logged to the same partner while r1 was still open: the case of an officer
+    # contact, linked before contacts existed; not a re-engagement.
+    assert metrics.reengagements(scope(cast)) == 0
+
+
+def test_a_reengagement_follows_a_close_or_goes_to_another_partner(cast):
+    officer = OfficerFactory(user=cast.officer_a1)
+    y, x = cast.partner_y, cast.partner_x
+    first = _ref(officer, y, at(9, 1), status="completed", closed_at=at(9, 4))
+    closed_before = _ref(officer, y, at(9, 6), client=first.client, reengagement_of=first)
+    elsewhere = _ref(officer, x, at(9, 8), client=first.client, reengagement_of=closed_before)
+    # Logged while `elsewhere` was open at the same partner, which closed only later.
+    _ref(officer, x, at(9, 9), client=first.client, reengagement_of=elsewhere)
+    Referral.objects.filter(pk=elsewhere.pk).update(status="failed", closed_at=at(9, 15))
+    # Cancelled: not a deflection, so not a re-engagement either.
+    _ref(officer, y, at(9, 20), client=first.client, reengagement_of=first, status="cancelled")
+    assert metrics.reengagements(scope(cast)) == 2
+    assert metrics.totals_from_referrals(scope(cast)).reengagements == 2
+    cast.agency_a.timezone = "America/Phoenix"
+    cast.agency_a.save()
+    rollups_rebuild(agency=cast.agency_a)
+    assert metrics.totals_from_rollups(scope(cast), TZ).reengagements == 2
 
 
 def test_officer_participation_is_the_share_of_active_officers_who_deflected_in_30_days(cast, september):

@@ -25,7 +25,8 @@ def _log(cast, **overrides):
         "new_client": NewClient(first_name="Dana", last_name="Whitfield", date_of_birth=date(1990, 4, 2)),
     }
     kwargs.update(overrides)
-    return referral_create(**kwargs)
+    logged = referral_create(**kwargs)
+    return logged.referral, logged.created
 
 
 def test_it_saves_a_requested_referral_and_its_case_event(cast):

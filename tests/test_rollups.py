@@ -56,6 +56,10 @@ def history(cast):
             partner=rnd.choice([cast.partner_x, cast.partner_y]),
             pathway=rnd.choice(Pathway.values),
             occurred_at=when,
+            # Logged when it happened; closed within days: a later referral of the client may
+            # come before or after the close (the re-engagement definition tells them apart).
+            created_at=when,
+            closed_at=when + timedelta(days=len(referrals) % 7) if status in ("completed", "rejected") else None,
             status=status,
             accepted_at=accepted,
             intake_at=accepted + to_intake if status in ("in_progress", "completed") else None,

@@ -60,7 +60,7 @@ def sign_in(page, username: str) -> None:
 
 
 def a_deflection_routed_to_partner_y(cast) -> Referral:
-    referral, created = referral_create(
+    logged = referral_create(
         officer_user=cast.officer_a1,
         partner=cast.partner_y,
         pathway=Pathway.ACTIVE_OUTREACH,
@@ -70,8 +70,8 @@ def a_deflection_routed_to_partner_y(cast) -> Referral:
         warm_handoff=True,
         note="Agreed to go to the clinic after a welfare check.",
     )
-    assert created
-    return referral
+    assert logged.created and not logged.is_contact
+    return logged.referral
 
 
 def submit(page, button, message: str) -> None:

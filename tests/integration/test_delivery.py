@@ -45,7 +45,7 @@ def _follow_up(cast, assignee: User, *, due_in: timedelta, partner=None) -> Foll
     """A deflection logged and accepted through the services (accepting schedules the
     72-hour check for the acceptor), its check then moved to `now + due_in`."""
     person = ClientFactory.build()
-    referral, _created = services.referral_create(
+    referral = services.referral_create(
         officer_user=cast.officer_a1,
         partner=partner or cast.partner_y,
         pathway=Pathway.OFFICER_PREVENTION,
@@ -53,7 +53,7 @@ def _follow_up(cast, assignee: User, *, due_in: timedelta, partner=None) -> Foll
         new_client=services.NewClient(
             first_name=person.first_name, last_name=person.last_name, date_of_birth=person.date_of_birth
         ),
-    )
+    ).referral
     services.referral_accept(referral_id=referral.pk, actor=assignee)
     follow_up = referral.follow_ups.get()
     FollowUp.objects.filter(pk=follow_up.pk).update(due_at=timezone.now() + due_in)

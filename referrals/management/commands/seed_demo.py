@@ -37,6 +37,7 @@ from referrals.models import (
     FollowUp,
     Need,
     Officer,
+    OfficerContact,
     Pathway,
     Referral,
     Substance,
@@ -54,7 +55,9 @@ DAYS = 182  # six months of history
 # When the MHST officers came on duty, in days back: before the first demo deflection, which
 # _when puts on a day up to DAYS back at any hour of it, so up to DAYS + 1 days back.
 FIRST_ON_DUTY_DAYS = DAYS + 1
-CLIENTS = 200
+# Most people are referred once: real programs see 10 to 25% of referrals for someone
+# referred before. 600 referrals of 480 people: 120 repeats, some of them officer contacts.
+CLIENTS = 480
 REFERRALS = 600
 OWN_REFERRALS = 15  # what the `officer` login sees in My deflections
 SUPERVISOR_REFERRALS = 6
@@ -375,6 +378,7 @@ def delete_demo_data() -> None:
         Consent.objects.filter(client__agency__in=agencies).delete()
         ClientMerge.objects.filter(survivor__agency__in=agencies).delete()
         Referral.objects.filter(agency__in=agencies).delete()
+        OfficerContact.objects.filter(officer__agency__in=agencies).delete()  # and with them (CASCADE), but PROTECT
         Client.objects.filter(agency__in=agencies).delete()
         Officer.objects.filter(agency__in=agencies).delete()
         User.objects.filter(Q(agency__in=agencies) | Q(partner__in=partners)).delete()
@@ -596,8 +600,8 @@ class DemoBuilder:
         rest = [i for i in indices if i not in own]
         supervised = set(self.rnd.sample(rest, SUPERVISOR_REFERRALS))
         # Every client has at least one referral; a few come back again and again
-        # (re-engagement, never failure). Weights fall off by rank: most clients once or twice.
-        weights = [1 / (rank + 15) for rank in range(CLIENTS)]
+        # (re-engagement, never failure). Weights fall off steeply by rank: most clients once.
+        weights = [1 / (rank + 4) ** 1.2 for rank in range(CLIENTS)]
         slots = list(range(CLIENTS)) + self.rnd.choices(range(CLIENTS), weights=weights, k=REFERRALS - CLIENTS)
         self.rnd.shuffle(slots)
         plans = []
@@ -795,7 +799,8 @@ class DemoBuilder:
             expiry_event=Consent.ExpiryEvent.END_OF_TREATMENT if until_treatment_ends else "",
             signed_on=signed_on,
             captured_by=plan.case_manager,
-            created_at=intake + timedelta(minutes=self.rnd.uniform(5, 40)),
+            # Recorded just after the intake, which may have been minutes ago: never in the future.
+            created_at=max(intake, min(intake + timedelta(minutes=self.rnd.uniform(5, 40)), self.now)),
         )
 
     def _follow_up(self, plan: Plan, kind: str, scheduled: datetime, due: datetime) -> None:
@@ -878,9 +883,11 @@ class DemoBuilder:
         return clients
 
     def _write(self, plans: list[Plan], clients: list[Client]) -> None:
+        plans, contacts = self._seen_again(plans)
         referrals = [self._referral(plan, clients[plan.client_index]) for plan in plans]
         Referral.objects.bulk_create(referrals, batch_size=BATCH)
         self._link_reengagements(plans, referrals)
+        self._write_contacts(contacts, dict(zip(map(id, plans), referrals, strict=True)))
         events, follow_ups, consents = [], [], []
         for plan, referral in zip(plans, referrals, strict=True):
             history = [
@@ -976,6 +983,59 @@ class DemoBuilder:
             created_at=plan.created_at,
         )
 
+    def _seen_again(self, plans: list[Plan]) -> tuple[list[Plan], list[tuple[Plan, Plan]]]:
+        """As referral_create decides: an encounter while the client's referral to the same
+        partner is still open is an officer contact on it (the encounter's own planned
+        history is dropped), not a new referral. Returns the referral plans and the
+        (encounter, open referral's plan) pairs."""
+        kept: list[Plan] = []
+        contacts: list[tuple[Plan, Plan]] = []
+        latest: dict[tuple[int, int], Plan] = {}
+        for plan in plans:  # chronological
+            key = (plan.client_index, plan.partner.pk)
+            before = latest.get(key)
+            if before is not None and (before.closed_at is None or before.closed_at > plan.created_at):
+                contacts.append((plan, before))
+                continue
+            latest[key] = plan
+            kept.append(plan)
+        return kept, contacts
+
+    def _write_contacts(self, contacts: list[tuple[Plan, Plan]], referral_of: dict[int, Referral]) -> None:
+        rows, events = [], []
+        for plan, open_plan in contacts:
+            referral = referral_of[id(open_plan)]
+            rows.append(
+                OfficerContact(
+                    referral=referral,
+                    officer=plan.officer,
+                    pathway=plan.pathway,
+                    occurred_at=plan.occurred_at,
+                    location=plan.location,
+                    presenting_needs=plan.needs,
+                    substances=plan.substances,
+                    naloxone_administered=plan.naloxone,
+                    charge_deflected=plan.charge,
+                    warm_handoff=plan.warm_handoff,
+                    officer_minutes=plan.minutes,
+                    note=plan.note,
+                    created_by=plan.officer.user,
+                    created_at=plan.created_at,
+                )
+            )
+            local = plan.occurred_at.astimezone(self.tz)
+            events.append(
+                CaseEvent(
+                    referral=referral,
+                    actor=plan.officer.user,
+                    kind=CaseEvent.Kind.OFFICER_CONTACT,
+                    note=f"Seen again by {plan.officer.display_name} on {local:%b %d}",
+                    created_at=plan.created_at,
+                )
+            )
+        OfficerContact.objects.bulk_create(rows, batch_size=BATCH)
+        CaseEvent.objects.bulk_create(events, batch_size=BATCH)
+
     def _link_reengagements(self, plans: list[Plan], referrals: list[Referral]) -> None:
         """A client's later referral points at the one before it, as referral_create does."""
         earlier: dict[int, list[tuple[Plan, Referral]]] = {}
@@ -1069,6 +1129,7 @@ class DemoBuilder:
             "officers": Officer.objects.filter(agency=self.agency).count(),
             "clients": Client.objects.filter(agency=self.agency).count(),
             "referrals": referrals.count(),
+            "officer contacts": OfficerContact.objects.filter(referral__agency=self.agency).count(),
             "follow-ups": FollowUp.objects.filter(referral__agency=self.agency).count(),
             "case events": CaseEvent.objects.filter(referral__agency=self.agency).count(),
         }
