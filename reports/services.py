@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from deflection.models import User
 from referrals.models import Referral
-from referrals.selectors import may_add_to_referral
+from referrals.selectors import may_add_story
 from reports.models import SuccessStory
 
 
@@ -17,7 +17,7 @@ from reports.models import SuccessStory
 def success_story_create(
     *, referral: Referral, actor: User, source: str, text: str, consent_to_share: bool
 ) -> SuccessStory:
-    if not may_add_to_referral(user=actor, referral=referral):
+    if not may_add_story(user=actor, referral=referral):
         raise ValidationError(_("You cannot add a story to this referral."))
     story = SuccessStory(
         referral=referral,
