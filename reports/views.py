@@ -118,7 +118,8 @@ def story_new(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = referral_get_for_user(user=user, referral_id=referral_id)
     if not may_add_story(user=user, referral=referral):
         raise Http404
-    form = SuccessStoryForm(request.POST or None)
+    # The client, so that the form can refuse a shareable story that names them.
+    form = SuccessStoryForm(request.POST or None, client=referral.client)
     if request.method == "POST" and form.is_valid():
         try:
             success_story_create(
@@ -131,7 +132,15 @@ def story_new(request: HttpRequest, referral_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Thank you: the story is saved with the referral."))
+            messages.success(
+                request,
+                _(
+                    "Thank you: the story is saved with the referral. "
+                    "A program administrator reviews it before it is shared."
+                )
+                if form.cleaned_data["consent_to_share"]
+                else _("Thank you: the story is saved with the referral."),
+            )
             return redirect("referrals:detail", referral_id=referral.pk)
     return render(request, "reports/story_form.html", {"form": form, "referral": referral})
 
