@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from deflection.admin import AuditedAdminMixin, RecordAdminMixin
 from reports.models import Digest, ExportRecord, Milestone, SuccessStory
@@ -100,7 +101,11 @@ class SuccessStoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            message = _("%(n)d story(ies) approved for the digest.") if approve else _("%(n)d story(ies) declined.")
+            message = (
+                ngettext("%(n)d story approved for the digest.", "%(n)d stories approved for the digest.", done)
+                if approve
+                else ngettext("%(n)d story declined.", "%(n)d stories declined.", done)
+            )
             self.message_user(request, message % {"n": done}, messages.SUCCESS)
         for line in refused:
             self.message_user(request, line, messages.ERROR)

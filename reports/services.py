@@ -43,7 +43,7 @@ _MONTHS = {
     **dict.fromkeys(["december", "dec", "diciembre", "dic"], 12),
 }
 _MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
-_DAY = r"(\d{1,2})(?:st|nd|rd|th|o)?"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(\d{4}|\d{2})"
 # On text run through normalize_name: lower case, no accents, punctuation turned to single
 # spaces, so "04/17/91", "1991-04-17" and "Apr. 17, 1991" are all words and digits between

@@ -176,7 +176,7 @@ def test_the_admin_queue_shows_the_text_and_approves_from_the_list(cast, referra
     response = admin.post(
         "/admin/reports/successstory/", {"action": "approve", "_selected_action": [story.pk]}, follow=True
     )
-    assert "1 story(ies) approved" in response.content.decode()
+    assert "1 story approved for the digest" in response.content.decode()
     story.refresh_from_db()
     assert story.review_state == SuccessStory.Review.APPROVED and story.reviewed_by == cast.admin
 
