@@ -34,3 +34,26 @@ class AgencyTimezoneMiddleware:
             name = user.agency.timezone if user.agency_id else ""
             request.session[SESSION_KEY] = name
         return name
+
+
+class NoStoreForSignedInMiddleware:
+    """Every response to a signed-in user: `Cache-Control: no-store, private`.
+
+    Pages, htmx fragments and PDFs name clients; neither a shared proxy nor the browser's
+    disk cache or back button may keep them after sign-out, on a shared station computer
+    least of all. Static files never reach this far (WhiteNoise answers them first), so
+    they stay cacheable; anonymous pages (sign-in) keep Django's own headers.
+    """
+
+    VALUE = "no-store, private"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            # Set, not patched: nothing a view says about caching outranks this.
+            response["Cache-Control"] = self.VALUE
+        return response

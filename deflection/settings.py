@@ -73,6 +73,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after the user is known, so that it marks every answer given to them, the
+    # redirects and refusals of the middleware below included.
+    "deflection.middleware.NoStoreForSignedInMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "deflection.middleware.AgencyTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

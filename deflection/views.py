@@ -38,14 +38,28 @@ def demo_outbox(request: HttpRequest) -> HttpResponse:
     browser. Only in demo mode (made-up data); a real deployment sends real mail."""
     if not settings.DEMO_MODE:
         raise Http404
+    user: User = request.user  # type: ignore[assignment]
+    # Each user reads the mail sent to them, as in a real mailbox (another agency's digest
+    # is not theirs to read); the program administrator, who runs the demo, reads it all.
+    sees_all = user.is_superuser or user.is_program_admin
     folder = Path(settings.EMAIL_FILE_PATH)
     sent = []
     for path in sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)[:30]:
         for chunk in path.read_bytes().split(b"-" * 79):
             if chunk.strip():
-                sent.append(_readable(email.message_from_bytes(chunk.strip(), policy=email.policy.default)))
+                message = email.message_from_bytes(chunk.strip(), policy=email.policy.default)
+                if sees_all or _addressed_to(message, user.email):
+                    sent.append(_readable(message))
     # Not "messages": that name is the flash messages' in every template.
-    return render(request, "demo_outbox.html", {"sent_mail": sent[:50], "folder": folder})
+    return render(request, "demo_outbox.html", {"sent_mail": sent[:50], "folder": folder, "sees_all": sees_all})
+
+
+def _addressed_to(message: email.message.EmailMessage, address: str) -> bool:
+    """Whether the message's To or Cc names this address (case ignored, as mail servers do)."""
+    if not address.strip():
+        return False
+    headers = [str(value) for field in ("To", "Cc") for value in message.get_all(field, [])]
+    return address.strip().lower() in {found.lower() for _name, found in email.utils.getaddresses(headers)}
 
 
 def _local(header) -> str:

@@ -88,7 +88,6 @@ def _disclosures_csv(client: Client, rows) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     # The file name carries the record number, never the client's name.
     response["Content-Disposition"] = f'attachment; filename="disclosures-client-{client.pk}.csv"'
-    response["Cache-Control"] = "no-store"
     writer = csv.writer(response)
     writer.writerow(
         [

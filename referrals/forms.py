@@ -13,7 +13,7 @@ from deflection.models import User
 from partners.models import ServicePartner
 from partners.selectors import partner_list_for_agency
 from referrals.models import Client, Consent, FollowUp, Need, Pathway, Referral, Substance
-from referrals.selectors import client_search_for_officer
+from referrals.selectors import client_search_for_officer, consent_signing_window
 
 MAX_AGE_YEARS = 120
 MAX_MINUTES = 24 * 60
@@ -384,8 +384,12 @@ class ConsentForm(forms.Form):
         self.fields["to_referring_agency"].label = _("To the referring agency (%(agency)s)") % {
             "agency": referral.agency.name
         }
+        # The dates a signature may carry, from the encounter to today in the agency's zone:
+        # the service's rule (consent_signing_window), offered by the date picker too.
+        self.first_day, self.today = consent_signing_window(referral=referral)
+        self.fields["signed_on"].widget.attrs.update(min=self.first_day.isoformat(), max=self.today.isoformat())
         if not self.is_bound:
-            self.initial.setdefault("signed_on", timezone.localdate())
+            self.initial.setdefault("signed_on", self.today)
             self.initial.setdefault(
                 "language",
                 referral.client.preferred_language if referral.client.preferred_language in ("en", "es") else "en",
@@ -393,7 +397,7 @@ class ConsentForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        today = timezone.localdate()
+        today = self.today
         expires_on = data.get("expires_on")
         if expires_on and expires_on < today:
             self.add_error("expires_on", _("The expiry date is in the past."))
@@ -405,6 +409,11 @@ class ConsentForm(forms.Form):
             self.add_error("expires_on", _("Give an expiry date or event."))
         if data.get("signed_on") and data["signed_on"] > today:
             self.add_error("signed_on", _("The date signed cannot be in the future."))
+        elif data.get("signed_on") and data["signed_on"] < self.first_day:
+            self.add_error(
+                "signed_on",
+                _("The date signed cannot be before the encounter (%(date)s).") % {"date": self.first_day.isoformat()},
+            )
         if not data.get("to_referring_agency") and not data.get("recipient_partners"):
             self.add_error("to_referring_agency", _("Name at least one recipient."))
         return data

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
@@ -683,14 +684,49 @@ def consent_get_for_user(*, user: User, consent_id: int) -> Consent:
     return consent
 
 
-def may_add_to_referral(*, user: User, referral: Referral) -> bool:
-    """Who may add consent or a success story to a referral: the partner's case managers
-    (at intake), the referring officer (at the scene) and program administrators."""
+def may_add_story(*, user: User, referral: Referral) -> bool:
+    """Who may add a thank-you note or testimonial to a referral, whatever its status (thanks
+    often come after treatment ended): the partner's case managers, the referring officer and
+    program administrators. What leaves the case record is decided later (reports.services)."""
     if user.is_superuser or user.is_program_admin:
         return True
     if user.is_case_manager:
         return user.partner_id == referral.partner_id
     return user.is_field_officer and referral.officer.user_id == user.pk
+
+
+def may_record_consent(*, user: User, referral: Referral) -> bool:
+    """Who may record a client's consent on this referral now (and print the blank form).
+
+    The referring officer only at the scene, while the referral is still `requested`: later,
+    a consent typed in by the officer would show them outcomes the client never agreed to
+    share at the time. The partner's case managers and program administrators while the
+    referral is open. A closed referral takes no new consent from anyone: nothing more
+    happens on it for a consent to cover.
+    """
+    if referral.status not in Referral.OPEN_STATUSES:
+        return False
+    if user.is_superuser or user.is_program_admin:
+        return True
+    if user.is_case_manager:
+        return user.partner_id == referral.partner_id
+    at_the_scene = referral.status == Referral.Status.REQUESTED
+    return at_the_scene and user.is_field_officer and referral.officer.user_id == user.pk
+
+
+def may_see_consents(*, user: User, referral: Referral) -> bool:
+    """Who sees (and prints) the consents recorded on a referral: those who do its casework."""
+    if user.is_superuser or user.is_program_admin:
+        return True
+    return user.is_case_manager and user.partner_id == referral.partner_id
+
+
+def consent_signing_window(*, referral: Referral, now: datetime | None = None) -> tuple[date, date]:
+    """The first and last date a consent on this referral may say it was signed: from the day
+    of the encounter to today, both in the agency's time zone (a case manager's browser or the
+    server may be elsewhere, and at 06:40 UTC it is still yesterday in Phoenix)."""
+    zone = zoneinfo.ZoneInfo(referral.agency.timezone)
+    return timezone.localdate(referral.occurred_at, zone), timezone.localdate(now or timezone.now(), zone)
 
 
 # What logging a deflection for a known client needs, in one statement (see earlier_referrals):

@@ -32,7 +32,13 @@ from referrals.models import (
     Referral,
     normalize_name,
 )
-from referrals.selectors import CHECK_72H_WINDOW, EarlierReferrals, earlier_referrals, may_add_to_referral
+from referrals.selectors import (
+    CHECK_72H_WINDOW,
+    EarlierReferrals,
+    consent_signing_window,
+    earlier_referrals,
+    may_record_consent,
+)
 
 
 @dataclass(frozen=True)
@@ -362,6 +368,16 @@ def allowed_actions(*, referral: Referral, user: User) -> list[str]:
     ]
 
 
+def may_add_follow_up(*, referral: Referral, user: User) -> bool:
+    """Follow-ups are the partner's casework, from acceptance (which schedules the first
+    check) until the referral closes: what the casework page offers, and all the service takes."""
+    return (
+        referral.status in Referral.OPEN_STATUSES
+        and referral.status != S.REQUESTED
+        and _may_act(user=user, referral=referral, action="follow_up")
+    )
+
+
 # The order the page offers them: the step forward first, closing and cancelling last.
 ACTION_ORDER = ("accept", "record_intake", "complete", "resume", "hold", "reject", "fail", "cancel")
 
@@ -567,6 +583,8 @@ def follow_up_create(
         raise TransitionRefused(_("You cannot add follow-ups to this referral."))
     if referral.status in CLOSED_STATUSES:
         raise TransitionRefused(_("This referral is closed."))
+    if not may_add_follow_up(referral=referral, user=actor):
+        raise TransitionRefused(_("Accept the referral first: accepting schedules its first check."))
     if assigned_to is not None and assigned_to.partner_id != referral.partner_id and not assigned_to.is_program_admin:
         raise TransitionRefused({"assigned_to": _("Assign the follow-up to someone at this partner.")})
     follow_up = FollowUp(referral=referral, kind=kind, due_at=due_at, assigned_to=assigned_to or actor, note=note)
@@ -640,10 +658,16 @@ def consent_capture(
     revocation_terms: str = "",
 ) -> Consent:
     """Record a client's consent for a referral, at intake or by the officer at the scene."""
-    referral = Referral.objects.select_related("officer", "client").filter(pk=referral_id).first()
-    if referral is None or not (may_add_to_referral(user=actor, referral=referral)):
+    # Locked: a consent must not slip in beside a concurrent closing of the referral.
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("officer", "client", "agency")
+        .filter(pk=referral_id)
+        .first()
+    )
+    if referral is None or not may_record_consent(user=actor, referral=referral):
         raise ValidationError(_("You cannot record consent for this referral."))
-    today = timezone.localdate()
+    first_day, today = consent_signing_window(referral=referral)
     errors: dict[str, str] = {}
     if not signature_name.strip():
         errors["signature_name"] = _("The client signs by typing their name.")
@@ -653,6 +677,10 @@ def consent_capture(
         errors["expires_on"] = _("The expiry date is in the past.")
     if signed_on > today:
         errors["signed_on"] = _("The date signed cannot be in the future.")
+    elif signed_on < first_day:
+        errors["signed_on"] = _("The date signed cannot be before the encounter (%(date)s).") % {
+            "date": first_day.isoformat()
+        }
     if not to_referring_agency and not recipient_partner_ids:
         errors["to_referring_agency"] = _("Name at least one recipient.")
     if signature_drawing and not signature_drawing.startswith("data:image/png;base64,"):

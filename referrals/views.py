@@ -333,6 +333,10 @@ def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
         "complete_form": FollowUpCompleteForm(),
         "consents": referral.consents.select_related("recipient_agency").prefetch_related("recipient_partners"),
         "now": timezone.now(),
+        # What the page offers is what the services accept: the same rules decide both.
+        "can_add_follow_up": services.may_add_follow_up(referral=referral, user=user),
+        "can_record_consent": selectors.may_record_consent(user=user, referral=referral),
+        "can_add_story": selectors.may_add_story(user=user, referral=referral),
         "reengagements": referral.reengagements.all(),
         # Seen again by officers while this referral was open (not new referrals).
         "contacts": referral.contacts.select_related("officer"),
@@ -361,6 +365,8 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
                 # Police work on the referral (no treatment information): shown as it is.
                 "contacts": referral.contacts.select_related("officer"),
                 "can_cancel": "cancel" in services.allowed_actions(referral=referral, user=user),
+                "can_record_consent": selectors.may_record_consent(user=user, referral=referral),
+                "can_add_story": selectors.may_add_story(user=user, referral=referral),
                 "cancel_form": CancelForm(prefix="cancel"),
             },
         )
@@ -482,7 +488,7 @@ def follow_up_done(request: HttpRequest, follow_up_id: int) -> HttpResponse:
 def consent_new(request: HttpRequest, referral_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
-    if not selectors.may_add_to_referral(user=user, referral=referral):
+    if not selectors.may_record_consent(user=user, referral=referral):
         raise Http404
     form = ConsentForm(request.POST or None, referral=referral)
     if request.method == "POST" and form.is_valid():
@@ -538,13 +544,17 @@ def consent_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
     """
     user: User = request.user  # type: ignore[assignment]
     referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
-    if not selectors.may_add_to_referral(user=user, referral=referral):
-        raise Http404
     consent = None
     if request.GET.get("consent", "").isdigit():
+        # A recorded consent: for those who see it on the casework page, whatever the status.
+        if not selectors.may_see_consents(user=user, referral=referral):
+            raise Http404
         consent = selectors.consent_get_for_user(user=user, consent_id=int(request.GET["consent"]))
         if consent.referral_id != referral.pk:
             raise Http404
+    elif not selectors.may_record_consent(user=user, referral=referral):
+        # The blank form is for a consent about to be recorded: the same rule as recording it.
+        raise Http404
     language = request.GET.get("lang") or (consent.language if consent else referral.client.preferred_language)
     if language not in consent_documents.LANGUAGES:
         language = "en"
@@ -555,5 +565,4 @@ def consent_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     # A generic file name: the client's name never goes into headers or URLs.
     response["Content-Disposition"] = f'inline; filename="consent-{referral.pk}-{language}.pdf"'
-    response["Cache-Control"] = "no-store"
     return response

@@ -1,9 +1,14 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from deflection.admin import AuditedAdminMixin, RecordAdminMixin
 from reports.models import Digest, ExportRecord, Milestone, SuccessStory
+from reports.services import success_story_review
 
 
 @admin.register(Milestone)
@@ -27,17 +32,91 @@ class MilestoneAdmin(admin.ModelAdmin):
         return False
 
 
+class StoryReviewFilter(admin.SimpleListFilter):
+    """The program administrator's queue: shareable stories awaiting review first."""
+
+    title = _("review")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("pending", _("Awaiting review")),
+            ("approved", _("Approved for the digest")),
+            ("declined", _("Declined")),
+            ("not_shared", _("Not for sharing")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "not_shared":
+            return queryset.filter(consent_to_share=False)
+        if self.value() in SuccessStory.Review.values:
+            return queryset.filter(consent_to_share=True, review_state=self.value())
+        return queryset
+
+
 @admin.register(SuccessStory)
 class SuccessStoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    audit_lists = False  # the list shows no text; a story's page does (it may name the client)
+    """Where the program administrator reads each shareable story and approves or declines
+    it for the digest. Stories are written from the referral's page (their checks live in
+    the service); here nothing is typed in, so that nothing skips them."""
 
     def audit_subject(self, obj: SuccessStory) -> tuple[int, int | None]:
         return obj.referral.client_id, obj.referral_id
 
-    list_display = ["created_at", "agency", "source", "consent_to_share", "recorded_by"]
-    list_filter = ["agency", "source", "consent_to_share"]
-    raw_id_fields = ["referral", "recorded_by"]
-    readonly_fields = ["consent_recorded_at", "created_at"]
+    list_display = ["created_at", "agency", "source", "excerpt", "consent_to_share", "review_state", "reviewed_by"]
+    list_filter = [StoryReviewFilter, "agency", "source"]
+    list_select_related = ["referral", "agency", "reviewed_by"]
+    actions = ["approve", "decline"]
+    fields = [
+        "text",
+        "source",
+        "referral",
+        "agency",
+        "consent_to_share",
+        "consent_recorded_at",
+        "recorded_by",
+        "created_at",
+        "review_state",
+        "reviewed_by",
+        "reviewed_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("story"))
+    def excerpt(self, obj: SuccessStory) -> str:
+        # The list shows the text (it may name the client): the mixin records the list as viewed.
+        return Truncator(obj.text).chars(120)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def _review(self, request, queryset, *, approve: bool) -> None:
+        done, refused = 0, []
+        for story in queryset:
+            try:
+                success_story_review(story_id=story.pk, actor=request.user, approve=approve)
+            except ValidationError as error:
+                # The reason names the kind of identifier found, never the text itself.
+                refused.append(f"#{story.pk}: {' '.join(error.messages)}")
+            else:
+                done += 1
+        if done:
+            message = (
+                ngettext("%(n)d story approved for the digest.", "%(n)d stories approved for the digest.", done)
+                if approve
+                else ngettext("%(n)d story declined.", "%(n)d stories declined.", done)
+            )
+            self.message_user(request, message % {"n": done}, messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description=_("Approve the selected stories for the digest"))
+    def approve(self, request, queryset) -> None:
+        self._review(request, queryset, approve=True)
+
+    @admin.action(description=_("Decline the selected stories"))
+    def decline(self, request, queryset) -> None:
+        self._review(request, queryset, approve=False)
 
 
 @admin.register(Digest)

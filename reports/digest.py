@@ -80,8 +80,16 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
         .order_by("achieved_at")
     )
     recognised = sorted({m.officer.display_name for m in milestones if m.officer})
+    # Only stories a program administrator approved, in the week they were approved: a story
+    # written on Sunday and approved on Tuesday is news in the week of the Tuesday.
     stories = list(
-        SuccessStory.objects.filter(agency=agency, consent_to_share=True, created_at__gte=start, created_at__lt=end)
+        SuccessStory.objects.filter(
+            agency=agency,
+            consent_to_share=True,
+            review_state=SuccessStory.Review.APPROVED,
+            reviewed_at__gte=start,
+            reviewed_at__lt=end,
+        ).order_by("reviewed_at", "pk")
     )
     funnel_scope = metrics.Scope(agency.pk, end - timedelta(days=90), end)
     return {

@@ -4,11 +4,13 @@ import zoneinfo
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from reports import metrics
 from reports.models import SuccessStory
+from reports.services import story_check_shareable
 
 
 class SuccessStoryForm(forms.ModelForm):
@@ -19,9 +21,22 @@ class SuccessStoryForm(forms.ModelForm):
         help_texts = {
             "consent_to_share": _(
                 "Only stories the client agreed to share leave the case record (the weekly digest), "
-                "always without their name."
+                "always without their name. A program administrator approves each one first."
             )
         }
+
+    def __init__(self, *args, client=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.client = client
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.client is not None and data.get("consent_to_share") and data.get("text"):
+            try:
+                story_check_shareable(text=data["text"], client=self.client)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return data
 
 
 class ExportForm(forms.Form):

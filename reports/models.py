@@ -78,8 +78,14 @@ class Milestone(models.Model):
 
 
 class SuccessStory(models.Model):
-    """A thank-you note or testimonial. Only those the client consented to share ever leave
-    the case record (the digest shows those only)."""
+    """A thank-you note or testimonial. Only those the client consented to share, and that a
+    program administrator then approved, ever leave the case record (the digest shows those
+    only): the text is free, and nobody but a person can tell it names no one."""
+
+    class Review(models.TextChoices):
+        PENDING = "pending", _("Awaiting review")
+        APPROVED = "approved", _("Approved for the digest")
+        DECLINED = "declined", _("Declined")
 
     class Source(models.TextChoices):
         CLIENT = "client", _("Client")
@@ -98,6 +104,13 @@ class SuccessStory(models.Model):
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # Decided by a program administrator (reports.services.success_story_review). A story
+    # the client did not agree to share stays pending: nobody reviews what never leaves.
+    review_state = models.CharField(_("review"), max_length=10, choices=Review.choices, default=Review.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("success story")
@@ -107,6 +120,18 @@ class SuccessStory(models.Model):
             models.CheckConstraint(
                 condition=Q(consent_to_share=False) | Q(consent_recorded_at__isnull=False),
                 name="story_consent_has_a_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_state__in=["pending", "approved", "declined"]), name="story_review_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(review_state="pending") & Q(reviewed_at__isnull=True))
+                | (~Q(review_state="pending") & Q(reviewed_at__isnull=False)),
+                name="story_review_has_a_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(review_state="approved") | Q(consent_to_share=True),
+                name="story_approved_only_if_shareable",
             ),
         ]
 

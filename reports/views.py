@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from deflection.models import Agency, User
-from referrals.selectors import may_add_to_referral, referral_get_for_user
+from referrals.selectors import may_add_story, referral_get_for_user
 from reports import dashboard as dashboard_data
 from reports import export, metrics
 from reports.digest import digest_context, digest_send, reported_week, weekly_chart
@@ -116,9 +116,10 @@ def digest_send_now(request: HttpRequest) -> HttpResponse:
 def story_new(request: HttpRequest, referral_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     referral = referral_get_for_user(user=user, referral_id=referral_id)
-    if not may_add_to_referral(user=user, referral=referral):
+    if not may_add_story(user=user, referral=referral):
         raise Http404
-    form = SuccessStoryForm(request.POST or None)
+    # The client, so that the form can refuse a shareable story that names them.
+    form = SuccessStoryForm(request.POST or None, client=referral.client)
     if request.method == "POST" and form.is_valid():
         try:
             success_story_create(
@@ -131,7 +132,15 @@ def story_new(request: HttpRequest, referral_id: int) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, _("Thank you: the story is saved with the referral."))
+            messages.success(
+                request,
+                _(
+                    "Thank you: the story is saved with the referral. "
+                    "A program administrator reviews it before it is shared."
+                )
+                if form.cleaned_data["consent_to_share"]
+                else _("Thank you: the story is saved with the referral."),
+            )
             return redirect("referrals:detail", referral_id=referral.pk)
     return render(request, "reports/story_form.html", {"form": form, "referral": referral})
 
@@ -166,7 +175,6 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
         first, last = form.cleaned_data["start"], form.cleaned_data["end"]
         name = f"deflection-evaluation-{first:%Y-%m}-to-{last:%Y-%m}.{file_format}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
-        response["Cache-Control"] = "no-store"
         return response
     agencies = Agency.objects.all() if user.is_program_admin or user.is_superuser else []
     return render(

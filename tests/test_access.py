@@ -54,8 +54,9 @@ EXPECTED = {
         _expect(CASEWORK, DONE),
     ),
     "referrals:follow_up_done": ("post", {"outcome": "engaged"}, _expect(CASEWORK, DONE)),
-    "referrals:consent_new": ("get", None, _expect({"officer_a1", "case_manager_y", "admin"})),
-    "referrals:consent_pdf": ("get", None, _expect({"officer_a1", "case_manager_y", "admin"})),
+    # The referring officer records consent only at the scene (while requested); this one is accepted.
+    "referrals:consent_new": ("get", None, _expect(CASEWORK)),
+    "referrals:consent_pdf": ("get", None, _expect(CASEWORK)),
     "referrals:consent_revoke": ("post", {"note": "by phone"}, _expect(CASEWORK, DONE)),
     "reports:command_home": ("get", None, _expect({"command_a"})),
     "reports:dashboard": ("get", None, _expect({"command_a", "supervisor_a", "admin"})),

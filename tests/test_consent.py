@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from referrals import services
 from referrals.models import Consent, Referral
-from referrals.selectors import officer_view, with_officer_view
+from referrals.selectors import consent_signing_window, officer_view, with_officer_view
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +195,73 @@ def test_another_officers_open_referral_is_mentioned_without_the_partner(cast, r
     page = response.content.decode()
     assert "This client already has an open referral." in page
     assert "Y 24/7 MAT Clinic" not in page
+
+
+# ---------------------------------------------------------------------------
+# When consent may be recorded, and with which date (the service decides).
+# ---------------------------------------------------------------------------
+
+
+def test_the_referring_officer_records_consent_at_the_scene_only(cast):
+    fresh = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    assert _consent(cast, fresh, actor=cast.officer_a1).captured_by == cast.officer_a1
+    services.referral_accept(referral_id=fresh.pk, actor=cast.case_manager_y)
+    with pytest.raises(ValidationError, match="cannot record consent"):
+        _consent(cast, fresh, actor=cast.officer_a1)
+    assert fresh.consents.count() == 1
+
+
+@pytest.mark.parametrize("who", ["officer_a1", "case_manager_y", "admin"])
+def test_a_closed_referral_takes_no_new_consent_from_anyone(cast, referral, who):
+    services.referral_fail(referral_id=referral.pk, actor=cast.case_manager_y, reason=Referral.FailReason.values[0])
+    with pytest.raises(ValidationError, match="cannot record consent"):
+        _consent(cast, referral, actor=getattr(cast, who))
+    assert not referral.consents.exists()
+    # Nor does its page let the officer in to try, nor print a blank form for it.
+    client = cast.login("officer_a1")
+    assert client.get(f"/referrals/{referral.pk}/consent/").status_code == 404
+    assert client.post(f"/referrals/{referral.pk}/consent/", {"signature_name": "X"}).status_code == 404
+
+
+def test_a_consent_cannot_be_signed_before_the_encounter_nor_after_today(cast):
+    occurred = timezone.now() - timedelta(days=3)
+    referral = ReferralFactory(
+        officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y, occurred_at=occurred
+    )
+    first_day, today = consent_signing_window(referral=referral)
+    with pytest.raises(ValidationError) as refused:
+        _consent(cast, referral, signed_on=first_day - timedelta(days=1))
+    assert "before the encounter" in str(refused.value.message_dict["signed_on"])
+    with pytest.raises(ValidationError) as refused:
+        _consent(cast, referral, signed_on=today + timedelta(days=1))
+    assert "future" in str(refused.value.message_dict["signed_on"])
+    assert not referral.consents.exists()
+    assert _consent(cast, referral, signed_on=first_day).signed_on == first_day
+
+
+def test_the_signing_dates_are_the_agencys_dates_not_utcs(cast):
+    # 06:40 UTC on March 10 is 23:40 on March 9 in Phoenix: the encounter at 23:00 there was
+    # on the 9th, and the 9th is still today.
+    now = datetime(2026, 3, 10, 6, 40, tzinfo=UTC)
+    referral = ReferralFactory(
+        officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y, occurred_at=now - timedelta(minutes=40)
+    )
+    assert consent_signing_window(referral=referral, now=now) == (date(2026, 3, 9), date(2026, 3, 9))
+
+
+def test_the_consent_form_refuses_a_date_before_the_encounter(cast, referral):
+    day_before = consent_signing_window(referral=referral)[0] - timedelta(days=1)
+    page = cast.login("case_manager_y").post(
+        f"/referrals/{referral.pk}/consent/",
+        {
+            "scope": "status_only",
+            "to_referring_agency": "on",
+            "purpose": "Status to the officer",
+            "signature_name": "Client Signature",
+            "signed_on": day_before.isoformat(),
+            "expiry_event": "end_of_treatment",
+            "language": "en",
+        },
+    )
+    assert page.status_code == 200 and "cannot be before the encounter" in page.content.decode()
+    assert not referral.consents.exists()

@@ -134,6 +134,8 @@ def week(cast):
         consent_to_share=True,
         consent_recorded_at=WEEK_START + timedelta(days=1),
         created_at=WEEK_START + timedelta(days=1),
+        review_state=SuccessStory.Review.APPROVED,
+        reviewed_at=WEEK_START + timedelta(days=2),
     )
     SuccessStory.objects.create(
         referral=this_week[1],
