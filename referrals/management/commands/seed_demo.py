@@ -1098,9 +1098,11 @@ class DemoBuilder:
         CaseEvent.objects.filter(referral=referral, kind=CaseEvent.Kind.CREATED).update(actor=user)
 
     def _stories(self, start: datetime, end: datetime) -> None:
-        """Thank-you notes recorded in the reported week, for referrals in treatment since before it."""
+        """Thank-you notes recorded in the reported week, for referrals in treatment since before
+        it, each approved by the program administrator a day later (the digest shows a story
+        only once approved, in the week of its approval)."""
         from reports.models import SuccessStory
-        from reports.services import success_story_create
+        from reports.services import success_story_create, success_story_review
 
         referrals = list(
             Referral.objects.filter(
@@ -1118,8 +1120,11 @@ class DemoBuilder:
             story = success_story_create(
                 referral=referral, actor=referral.accepted_by, source=source, text=text, consent_to_share=True
             )
-            when = start + timedelta(days=self.rnd.uniform(0.5, 6.5))
-            SuccessStory.objects.filter(pk=story.pk).update(created_at=when, consent_recorded_at=when)
+            success_story_review(story_id=story.pk, actor=self.logins["admin"], approve=True)
+            when = start + timedelta(days=self.rnd.uniform(0.5, 5.5))
+            SuccessStory.objects.filter(pk=story.pk).update(
+                created_at=when, consent_recorded_at=when, reviewed_at=when + timedelta(days=1)
+            )
 
     def _counts(self) -> dict[str, int]:
         referrals = Referral.objects.filter(agency=self.agency)
