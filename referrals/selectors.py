@@ -70,6 +70,36 @@ def parse_search_query(query: str) -> tuple[str, date | None]:
     return normalize_name(query), dob
 
 
+def birth_dates_like(dob: date) -> set[date]:
+    """The dates of birth an officer who typed `dob` may have meant: the date itself, the
+    day and month swapped (6/4 for 4/6), and every date one digit away in the written date
+    (1991-04-17: 1981-04-17, 1991-04-11, 1991-09-17...). A slip of the thumb or of memory
+    finds the person; someone born on another day is someone else."""
+    written = f"{dob.year:04d}{dob.month:02d}{dob.day:02d}"
+    dates = {dob}
+    try:
+        dates.add(dob.replace(month=dob.day, day=dob.month))
+    except ValueError:  # the 13th and later cannot be a month
+        pass
+    for position, digit in enumerate(written):
+        for other in "0123456789":
+            if other == digit:
+                continue
+            slipped = f"{written[:position]}{other}{written[position + 1 :]}"
+            try:
+                dates.add(date(int(slipped[:4]), int(slipped[4:6]), int(slipped[6:])))
+            except ValueError:  # month 13, 31 April, year 0...
+                continue
+    return dates
+
+
+def _born_like(dob: date) -> Q:
+    # Clients with no date of birth on file stay in: a name-only client (the officer did not
+    # know the date the first time) is exactly the one a second officer must find rather
+    # than create again; the result shows "date of birth unknown" for the officer to judge.
+    return Q(date_of_birth=None) | Q(date_of_birth__in=sorted(birth_dates_like(dob)))
+
+
 def _referral_scope(user: User) -> Q | None:
     """Which referrals a user may see with identities; None means none at all."""
     if user.is_superuser or user.role == User.Role.PROGRAM_ADMIN:
@@ -332,6 +362,9 @@ def _search_postgres(
         )
         if len(starts) == limit:
             return _rank(starts, name, dob)
+    if dob is not None:
+        # A date of birth typed with the name rules out everyone born on another day.
+        by_name = by_name.filter(_born_like(dob))
     # `%>` (trigram_word_similar) finds the typed words inside the stored name and uses the
     # GIN index; word order does not matter to trigrams, so "Smith John" finds John Smith.
     matches = by_name.filter(search_name__trigram_word_similar=name)
@@ -360,6 +393,9 @@ def _search_portable(clients: QuerySet[Client], name: str, dob: date | None, lim
         narrow |= Q(search_name__contains=word[:2])
     if dob is not None:
         narrow |= Q(date_of_birth=dob)
+    if dob is not None and name:
+        # As on PostgreSQL: with a name, a date of birth typed rules out everyone born on another day.
+        clients = clients.filter(_born_like(dob))
     candidates = list(clients.filter(narrow)[:2000]) if narrow else []
     ranked = _rank(candidates, name, dob)
     return [c for c in ranked if getattr(c, "match_score", 0) >= 0.5][:limit]
