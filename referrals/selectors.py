@@ -55,8 +55,8 @@ _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%m
 _DATE_TOKEN = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 
 
-def parse_search_query(query: str) -> tuple[str, date | None]:
-    """Split what an officer typed into the name part and a date of birth, if any."""
+def _split_date(query: str) -> tuple[str, date | None]:
+    """What was typed, less its date (if any), and the date of birth it gave, if a whole one."""
     dob = None
     match = _DATE_TOKEN.search(query)
     if match:
@@ -67,7 +67,37 @@ def parse_search_query(query: str) -> tuple[str, date | None]:
             except ValueError:
                 continue
         query = query.replace(match.group(0), " ")
-    return normalize_name(query), dob
+    return query, dob
+
+
+def parse_search_query(query: str) -> tuple[str, date | None]:
+    """Split what an officer typed into the name part and a date of birth, if any."""
+    rest, dob = _split_date(query)
+    return normalize_name(rest), dob
+
+
+@dataclass(frozen=True)
+class TypedPerson:
+    first_name: str
+    last_name: str
+    date_of_birth: date | None
+
+
+def person_from_search(query: str) -> TypedPerson:
+    """A new client's name and date of birth as the officer typed them in the search, so
+    they need not be typed twice: "First Last" or "Last, First", and a whole date. As
+    written, not as compared (parse_search_query folds case and accents): this is what
+    the client's record will say. The same reading as app.js's fillNewClientFromSearch."""
+    rest, dob = _split_date(query[:MAX_SEARCH_LENGTH])
+    # Anything else with a digit in it is a date still being typed: not a name.
+    rest = " ".join(word for word in rest.split() if not any(c.isdigit() for c in word))
+    first = last = ""
+    if "," in rest:
+        last, _comma, first = (part.strip() for part in rest.partition(","))
+        first = " ".join(first.replace(",", " ").split())
+    elif len(rest.split()) >= 2:
+        first, last = rest.split(maxsplit=1)
+    return TypedPerson(first_name=first[:100], last_name=last[:100], date_of_birth=dob)
 
 
 def birth_dates_like(dob: date) -> set[date]:

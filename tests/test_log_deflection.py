@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -299,3 +299,42 @@ def test_the_open_referral_notice_shows_what_consent_lets_police_see(cast):
         "/log/", _form(cast, client=str(first.client_id), first_name="", last_name=""), follow=True
     ).content.decode()
     assert "(In treatment)" in page
+
+
+def test_none_of_these_without_javascript_opens_the_new_client_with_the_name_and_date_searched_for(cast):
+    known = ClientFactory(
+        agency=cast.agency_a, first_name="Marisol", last_name="Quintana", date_of_birth=date(1988, 6, 14)
+    )
+    officer = cast.login("officer_a1")
+    search = {"submission_token": str(uuid.uuid4()), "search": "Quintanilla, Marisol 6/14/1988", "note": "kept note"}
+    found = officer.post("/log/", {**search, "action": "search"}).content.decode()
+    assert f'name="client" value="{known.pk}"' in found
+    assert re.search(r'<button[^>]*name="action"[^>]*value="new_client"', found)
+    # The officer had picked the near namesake, then taps "None of these: a new client" (a submit button).
+    page = officer.post("/log/", {**search, "client": str(known.pk), "action": "new_client"}).content.decode()
+    assert re.search(r'<details[^>]*id="new-client"[^>]*\bopen\b', page)
+    assert re.search(r'name="first_name"[^>]*value="Marisol"', page)
+    assert re.search(r'name="last_name"[^>]*value="Quintanilla"', page)
+    assert re.search(r'name="date_of_birth"[^>]*value="1988-06-14"', page)
+    assert f'name="client" value="{known.pk}" checked' not in page
+    assert "kept note" in page and "is-invalid" not in page
+    assert Referral.objects.count() == 0
+
+
+def test_none_of_these_never_overwrites_what_the_officer_typed_in_the_new_client_fields(cast):
+    page = (
+        cast.login("officer_a1")
+        .post(
+            "/log/",
+            {
+                "submission_token": str(uuid.uuid4()),
+                "search": "Marisol Quintanilla 1988-06-14",
+                "last_name": "Quintanilla-Reyes",
+                "action": "new_client",
+            },
+        )
+        .content.decode()
+    )
+    assert re.search(r'name="first_name"[^>]*value="Marisol"', page)
+    assert re.search(r'name="last_name"[^>]*value="Quintanilla-Reyes"', page)
+    assert re.search(r'name="date_of_birth"[^>]*value="1988-06-14"', page)
