@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -167,6 +168,25 @@ def referral_list_made_by(*, user: User) -> QuerySet[Referral]:
         .select_related("client", "partner")
         .order_by("-occurred_at", "-id")
     )
+
+
+# How far back the log form looks for the partners an officer refers to most.
+RECENT_PARTNER_DAYS = 90
+
+
+def partner_ids_used_recently(*, user: User, limit: int = 3) -> list[int]:
+    """The partners this officer referred to in the last 90 days, most often first (then
+    most recently): the likeliest picks on the log form. One small query: the officer's
+    own referrals of three months, read through the (officer, occurred_at) index."""
+    since = timezone.now() - timedelta(days=RECENT_PARTNER_DAYS)
+    rows = (
+        Referral.objects.filter(officer__user=user, occurred_at__gte=since)
+        .exclude(status=Referral.Status.CANCELLED)  # entered in error, withdrawn: not a pick to repeat
+        .values("partner_id")
+        .annotate(times=Count("id"), last=Max("occurred_at"))
+        .order_by("-times", "-last", "partner_id")[:limit]
+    )
+    return [row["partner_id"] for row in rows]
 
 
 def referral_for_submission(*, user: User, token: str) -> Referral | None:

@@ -338,3 +338,87 @@ def test_none_of_these_never_overwrites_what_the_officer_typed_in_the_new_client
     assert re.search(r'name="first_name"[^>]*value="Marisol"', page)
     assert re.search(r'name="last_name"[^>]*value="Quintanilla-Reyes"', page)
     assert re.search(r'name="date_of_birth"[^>]*value="1988-06-14"', page)
+
+
+def _agency_with_seven_partners(cast) -> dict[str, object]:
+    """An agency's usual partners: X and Y of the cast, and five more, two of them open 24/7."""
+    more = {
+        "crisis": ServicePartnerFactory(name="Pima Valley Crisis Response Center", is_24_7=True),
+        "detox": ServicePartnerFactory(name="Northside Detox Unit", is_24_7=True),
+        "peer": ServicePartnerFactory(name="Second Chance Peer Team"),
+        "housing": ServicePartnerFactory(name="Casa Esperanza Housing"),
+        "behavioural": ServicePartnerFactory(name="Desert Willow Behavioral Health"),
+    }
+    for partner in more.values():
+        partner.agencies.add(cast.agency_a)
+    return more
+
+
+def _shown_at_once_and_behind_more(page: str) -> tuple[str, str]:
+    at_once, _summary, behind = page.partition('id="more-partners"')
+    return at_once[at_once.index('id="div_id_partner"') :], behind[: behind.index("</details>")]
+
+
+def test_the_form_shows_three_partners_24_7_first_and_the_rest_behind_more_partners(cast):
+    more = _agency_with_seven_partners(cast)
+    page = cast.login("officer_a1").get("/log/").content.decode()
+    at_once, behind = _shown_at_once_and_behind_more(page)
+    # With no deflections lately: the agency's order, 24/7 first, by name.
+    assert [n for n in ("Northside", "Pima Valley", "Y 24/7") if n in at_once] == ["Northside", "Pima Valley", "Y 24/7"]
+    assert at_once.index("Northside") < at_once.index("Pima Valley") < at_once.index("Y 24/7")
+    for name in ("Casa Esperanza", "Desert Willow", "Second Chance", "X Recovery"):
+        assert name not in at_once and name in behind
+    assert re.search(r'<details[^>]*id="more-partners"[^>]*>', page).group(0).count(" open") == 0
+    assert more["peer"].name in behind
+
+
+def test_the_partners_an_officer_refers_to_most_come_first(cast):
+    more = _agency_with_seven_partners(cast)
+    client = cast.login("officer_a1")
+    for partner, times in ((more["housing"], 3), (cast.partner_x, 2)):
+        for _ in range(times):
+            client.post("/log/", _form(cast, partner=str(partner.pk), confirm_new="on"))
+    # Another officer's habits are theirs: they do not reorder this officer's form.
+    other = cast.login("officer_a2")
+    for _ in range(4):
+        other.post("/log/", _form(cast, partner=str(more["peer"].pk), confirm_new="on"))
+    at_once, behind = _shown_at_once_and_behind_more(client.get("/log/").content.decode())
+    # Housing (3 times) and X (twice), then the first 24/7 partner; the 24/7 one shown first.
+    assert "Casa Esperanza" in at_once and "X Recovery" in at_once and "Northside" in at_once
+    assert at_once.index("Northside") < at_once.index("Casa Esperanza") < at_once.index("X Recovery")
+    assert "Second Chance" in behind and "Pima Valley" in behind and "Y 24/7" in behind
+
+
+@pytest.mark.parametrize("problem", ["picked", "error"])
+def test_more_partners_opens_when_the_partner_picked_or_an_error_is_inside(cast, problem):
+    more = _agency_with_seven_partners(cast)
+    data = _form(cast, partner=str(more["peer"].pk), officer_minutes="-5")
+    if problem == "error":
+        data = _form(cast, partner=None)
+    page = cast.login("officer_a1").post("/log/", data).content.decode()
+    assert re.search(r'<details[^>]*id="more-partners"[^>]*\bopen\b', page)
+    if problem == "picked":
+        assert re.search(rf'value="{more["peer"].pk}" checked', page)
+
+
+def test_the_form_costs_one_query_more_to_show_and_none_more_to_save(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    known = ClientFactory(agency=cast.agency_a)
+    client = cast.login("officer_a1")
+    client.get("/log/")
+
+    def queries(call) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            call()
+        return len(captured)
+
+    two_partners = queries(lambda: client.get("/log/"))
+    _agency_with_seven_partners(cast)
+    seven_partners = queries(lambda: client.get("/log/"))
+    assert seven_partners == two_partners + 1  # the officer's partners of the last 90 days
+    save = _form(cast, client=str(known.pk), first_name="", last_name="")
+    client.post("/log/", save)  # the first deflection of the agency: milestones and all
+    again = queries(lambda: client.post("/log/", {**save, "submission_token": str(uuid.uuid4())}))
+    assert again <= 10

@@ -88,7 +88,7 @@
     var input = event.target;
     if (input.name !== "client" || input.type !== "radio" || !input.checked) return;
     var details = newClientDetails();
-    if (details) details.open = false;
+    if (details) { details.open = false; details.hidden = true; }
   });
 
   // "None of these: a new client" opens the new-client fields with the name searched for,
@@ -99,6 +99,7 @@
     if (!button || !details) return;
     event.preventDefault();
     document.querySelectorAll("input[name=client]:checked").forEach(function (radio) { radio.checked = false; });
+    details.hidden = false;
     details.open = true;
     fillNewClientFromSearch();
     var first = document.getElementById("id_first_name");

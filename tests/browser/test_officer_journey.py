@@ -252,6 +252,17 @@ def test_logging_a_known_client_takes_at_most_two_phone_screens(page, cast, live
     height = page.evaluate("() => document.scrollingElement.scrollHeight")
     print(f"\nLog a deflection for a known client, at 390x844: {height} px high")
     assert height <= 2 * PHONE_SCREEN_PX
+    # Compact, yet every choice is still a box a thumb can hit: at least 44 by 44 px.
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('#log-form .form-check, #log-form summary, #log-form .btn')]
+            .filter(el => el.offsetParent !== null)
+            .map(el => [el.textContent.trim().slice(0, 30), el.getBoundingClientRect()])
+            .filter(([, box]) => box.height < 44 || box.width < 44)
+            .map(([text, box]) => `${text}: ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+    )
+    assert small == []
+    # The partner beyond the likeliest three is one tap away, behind "More partners".
+    assert not page.get_by_label("Casa Esperanza Housing Navigation").is_visible()
     # Save is in reach wherever the officer is on the page: on screen without scrolling.
     save = page.get_by_role("button", name="Save deflection")
     box = save.bounding_box()
