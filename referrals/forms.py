@@ -180,6 +180,13 @@ class LogDeflectionForm(forms.Form):
         partner_field.widget.choices = [(p.pk, partner_field.label_from_instance(p)) for p in self.served_partners]
         partner_field.listed = {str(p.pk): p for p in self.served_partners}
 
+    NEW_CLIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "preferred_language", "aliases", "phone")
+
+    @property
+    def new_client_errors(self) -> bool:
+        """Whether a new-client field has an error: then its fields stay in sight, client picked or not."""
+        return self.is_bound and any(name in self.errors for name in self.NEW_CLIENT_FIELDS)
+
     @cached_property
     def partner_groups(self) -> PartnerGroups:
         """The three likeliest partners, 24/7 ones first, and the rest. Likeliest: those this

@@ -422,3 +422,43 @@ def test_the_form_costs_one_query_more_to_show_and_none_more_to_save(cast):
     client.post("/log/", save)  # the first deflection of the agency: milestones and all
     again = queries(lambda: client.post("/log/", {**save, "submission_token": str(uuid.uuid4())}))
     assert again <= 10
+
+
+def test_a_namesake_born_on_another_day_is_not_taken_for_the_same_person(cast):
+    ClientFactory(agency=cast.agency_a, first_name="Lorenzo", last_name="Abernathy", date_of_birth=date(1997, 3, 12))
+    client = cast.login("officer_a1")
+    client.post("/log/", _form(cast, date_of_birth="1991-04-17"))
+    assert Referral.objects.count() == 1
+    # Born 1991-04-17 and typed with day and month swapped (17/4 cannot be; 4/1 for 1/4 can).
+    ClientFactory(agency=cast.agency_a, first_name="Ines", last_name="Valderrama", date_of_birth=date(1985, 1, 4))
+    page = client.post("/log/", _form(cast, first_name="Ines", last_name="Valderrama", date_of_birth="1985-04-01"))
+    assert "may already be known" in page.content.decode()
+    assert Referral.objects.count() == 1
+
+
+def test_a_search_without_javascript_that_finds_nobody_fills_the_new_client(cast):
+    page = (
+        cast.login("officer_a1")
+        .post(
+            "/log/",
+            _form(
+                cast, action="search", search="Tobias Okonkwo 3/4/1990", first_name="", last_name="", date_of_birth=""
+            ),
+        )
+        .content.decode()
+    )
+    assert "No client found" in page
+    assert re.search(r'name="first_name"[^>]*value="Tobias"', page)
+    assert re.search(r'name="last_name"[^>]*value="Okonkwo"', page)
+    assert re.search(r'name="date_of_birth"[^>]*value="1990-03-04"', page)
+
+
+def test_a_picked_client_puts_the_new_client_fields_aside_unless_one_of_them_has_an_error(cast):
+    known = ClientFactory(agency=cast.agency_a, first_name="Tobias", last_name="Fenwick")
+    client = cast.login("officer_a1")
+    picked = _form(cast, client=str(known.pk), first_name="", last_name="", date_of_birth="", pathway=None)
+    page = client.post("/log/", picked).content.decode()
+    assert re.search(r'<details[^>]*id="new-client"[^>]*\bhidden\b', page)
+    page = client.post("/log/", {**picked, "date_of_birth": "1890-01-01"}).content.decode()
+    assert re.search(r'<details[^>]*id="new-client"[^>]*\bopen\b', page)
+    assert not re.search(r'<details[^>]*id="new-client"[^>]*\bhidden\b', page)

@@ -193,7 +193,7 @@
     if (!field) return;
     event.preventDefault();
     var details = field.closest("details");
-    if (details) details.open = true;
+    if (details) { details.hidden = false; details.open = true; }
     target.scrollIntoView({ block: "start" });
     field.focus({ preventScroll: true });
   });
