@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 from django import forms
 from django.utils import timezone
@@ -13,12 +15,24 @@ from deflection.models import User
 from partners.models import ServicePartner
 from partners.selectors import partner_list_for_agency
 from referrals.models import Client, Consent, FollowUp, Need, Pathway, Referral, Substance
-from referrals.selectors import client_search_for_officer, consent_signing_window
+from referrals.selectors import client_search_for_officer, consent_signing_window, partner_ids_used_recently
 
 MAX_AGE_YEARS = 120
 MAX_MINUTES = 24 * 60
 # A possible duplicate scores at least this (see selectors.name_similarity).
 DUPLICATE_SCORE = 0.8
+
+
+# The partners the log form shows at once; the rest wait behind "More partners". With one
+# more than this, all are shown: a summary line to tap would take the room of the partner.
+LIKELY_PARTNERS = 3
+
+
+@dataclass(frozen=True)
+class PartnerGroups:
+    likely: list[ServicePartner]  # shown at once
+    more: list[ServicePartner]  # behind "More partners"
+    more_open: bool  # the partner picked, or an error, is among the more
 
 
 NAME_ATTRS = {"autocomplete": "off", "autocapitalize": "words", "spellcheck": "false"}
@@ -65,7 +79,7 @@ class LogDeflectionForm(forms.Form):
         label=_("Find the client"),
         required=False,
         max_length=100,
-        help_text=_("Name, alias or date of birth. Pick them below, or enter a new client."),
+        help_text=_("Name, alias or date of birth; then pick them."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search", "enterkeyhint": "search"}),
     )
     client = forms.ModelChoiceField(
@@ -123,10 +137,10 @@ class LogDeflectionForm(forms.Form):
     naloxone_administered = forms.BooleanField(label=_("Naloxone administered"), required=False)
     warm_handoff = forms.BooleanField(label=_("Warm handoff or transport to the partner"), required=False)
     charge_deflected = forms.CharField(
-        label=_("Charge deflected (optional)"),
+        # Optional, like every field without a star: no help line needed to say so.
+        label=_("Charge deflected"),
         max_length=200,
         required=False,
-        help_text=_("The charge you would otherwise have booked, if any."),
     )
     officer_minutes = forms.IntegerField(
         label=_("Minutes spent"),
@@ -139,7 +153,7 @@ class LogDeflectionForm(forms.Form):
         },
     )
     note = forms.CharField(
-        label=_("Note for the partner"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Note for the partner"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     occurred_at = forms.DateTimeField(
         label=_("When it happened"),
@@ -165,6 +179,31 @@ class LogDeflectionForm(forms.Form):
         partner_field = self.fields["partner"]
         partner_field.widget.choices = [(p.pk, partner_field.label_from_instance(p)) for p in self.served_partners]
         partner_field.listed = {str(p.pk): p for p in self.served_partners}
+
+    NEW_CLIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "preferred_language", "aliases", "phone")
+
+    @property
+    def new_client_errors(self) -> bool:
+        """Whether a new-client field has an error: then its fields stay in sight, client picked or not."""
+        return self.is_bound and any(name in self.errors for name in self.NEW_CLIENT_FIELDS)
+
+    @cached_property
+    def partner_groups(self) -> PartnerGroups:
+        """The three likeliest partners, 24/7 ones first, and the rest. Likeliest: those this
+        officer referred to most in the last 90 days, then the agency's order (24/7 first, by
+        name). Read only when the form is shown: a save that succeeds does not pay for it."""
+        served = self.served_partners
+        if len(served) <= LIKELY_PARTNERS + 1:
+            return PartnerGroups(likely=served, more=[], more_open=False)
+        rank = {pk: n for n, pk in enumerate(partner_ids_used_recently(user=self.user, limit=LIKELY_PARTNERS))}
+        # sorted() is stable: partners not used lately keep the agency's order after the used ones.
+        chosen = sorted(served, key=lambda p: rank.get(p.pk, len(rank)))[:LIKELY_PARTNERS]
+        likely = sorted(chosen, key=lambda p: (not p.is_24_7, rank.get(p.pk, len(rank)), served.index(p)))
+        more = [p for p in served if p not in chosen]
+        picked = str(self["partner"].value() or "")
+        more_open = bool(self.errors.get("partner")) if self.is_bound else False
+        more_open = more_open or any(str(p.pk) == picked for p in more)
+        return PartnerGroups(likely=likely, more=more, more_open=more_open)
 
     @classmethod
     def initial_for(cls, user: User) -> dict:

@@ -22,6 +22,7 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -57,8 +58,8 @@ _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%m
 _DATE_TOKEN = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
 
 
-def parse_search_query(query: str) -> tuple[str, date | None]:
-    """Split what an officer typed into the name part and a date of birth, if any."""
+def _split_date(query: str) -> tuple[str, date | None]:
+    """What was typed, less its date (if any), and the date of birth it gave, if a whole one."""
     dob = None
     match = _DATE_TOKEN.search(query)
     if match:
@@ -69,7 +70,67 @@ def parse_search_query(query: str) -> tuple[str, date | None]:
             except ValueError:
                 continue
         query = query.replace(match.group(0), " ")
-    return normalize_name(query), dob
+    return query, dob
+
+
+def parse_search_query(query: str) -> tuple[str, date | None]:
+    """Split what an officer typed into the name part and a date of birth, if any."""
+    rest, dob = _split_date(query)
+    return normalize_name(rest), dob
+
+
+@dataclass(frozen=True)
+class TypedPerson:
+    first_name: str
+    last_name: str
+    date_of_birth: date | None
+
+
+def person_from_search(query: str) -> TypedPerson:
+    """A new client's name and date of birth as the officer typed them in the search, so
+    they need not be typed twice: "First Last" or "Last, First", and a whole date. As
+    written, not as compared (parse_search_query folds case and accents): this is what
+    the client's record will say. The same reading as app.js's fillNewClientFromSearch."""
+    rest, dob = _split_date(query[:MAX_SEARCH_LENGTH])
+    # Anything else with a digit in it is a date still being typed: not a name.
+    rest = " ".join(word for word in rest.split() if not any(c.isdigit() for c in word))
+    first = last = ""
+    if "," in rest:
+        last, _comma, first = (part.strip() for part in rest.partition(","))
+        first = " ".join(first.replace(",", " ").split())
+    elif len(rest.split()) >= 2:
+        first, last = rest.split(maxsplit=1)
+    return TypedPerson(first_name=first[:100], last_name=last[:100], date_of_birth=dob)
+
+
+def birth_dates_like(dob: date) -> set[date]:
+    """The dates of birth an officer who typed `dob` may have meant: the date itself, the
+    day and month swapped (6/4 for 4/6), and every date one digit away in the written date
+    (1991-04-17: 1981-04-17, 1991-04-11, 1991-09-17...). A slip of the thumb or of memory
+    finds the person; someone born on another day is someone else."""
+    written = f"{dob.year:04d}{dob.month:02d}{dob.day:02d}"
+    dates = {dob}
+    try:
+        dates.add(dob.replace(month=dob.day, day=dob.month))
+    except ValueError:  # the 13th and later cannot be a month
+        pass
+    for position, digit in enumerate(written):
+        for other in "0123456789":
+            if other == digit:
+                continue
+            slipped = f"{written[:position]}{other}{written[position + 1 :]}"
+            try:
+                dates.add(date(int(slipped[:4]), int(slipped[4:6]), int(slipped[6:])))
+            except ValueError:  # month 13, 31 April, year 0...
+                continue
+    return dates
+
+
+def _born_like(dob: date) -> Q:
+    # Clients with no date of birth on file stay in: a name-only client (the officer did not
+    # know the date the first time) is exactly the one a second officer must find rather
+    # than create again; the result shows "date of birth unknown" for the officer to judge.
+    return Q(date_of_birth=None) | Q(date_of_birth__in=sorted(birth_dates_like(dob)))
 
 
 def _referral_scope(user: User) -> Q | None:
@@ -119,6 +180,25 @@ def contacts_made_by(*, user: User, limit: int = 10) -> list[OfficerContact]:
         .select_related("referral__client", "referral__partner")
         .order_by("-occurred_at", "-id")[:limit]
     )
+
+
+# How far back the log form looks for the partners an officer refers to most.
+RECENT_PARTNER_DAYS = 90
+
+
+def partner_ids_used_recently(*, user: User, limit: int = 3) -> list[int]:
+    """The partners this officer referred to in the last 90 days, most often first (then
+    most recently): the likeliest picks on the log form. One small query: the officer's
+    own referrals of three months, read through the (officer, occurred_at) index."""
+    since = timezone.now() - timedelta(days=RECENT_PARTNER_DAYS)
+    rows = (
+        Referral.objects.filter(officer__user=user, occurred_at__gte=since)
+        .exclude(status=Referral.Status.CANCELLED)  # entered in error, withdrawn: not a pick to repeat
+        .values("partner_id")
+        .annotate(times=Count("id"), last=Max("occurred_at"))
+        .order_by("-times", "-last", "partner_id")[:limit]
+    )
+    return [row["partner_id"] for row in rows]
 
 
 def referral_for_submission(*, user: User, token: str) -> Referral | None:
@@ -354,6 +434,9 @@ def _search_postgres(
         )
         if len(starts) == limit:
             return _rank(starts, name, dob)
+    if dob is not None:
+        # A date of birth typed with the name rules out everyone born on another day.
+        by_name = by_name.filter(_born_like(dob))
     # `%>` (trigram_word_similar) finds the typed words inside the stored name and uses the
     # GIN index; word order does not matter to trigrams, so "Smith John" finds John Smith.
     matches = by_name.filter(search_name__trigram_word_similar=name)
@@ -382,6 +465,9 @@ def _search_portable(clients: QuerySet[Client], name: str, dob: date | None, lim
         narrow |= Q(search_name__contains=word[:2])
     if dob is not None:
         narrow |= Q(date_of_birth=dob)
+    if dob is not None and name:
+        # As on PostgreSQL: with a name, a date of birth typed rules out everyone born on another day.
+        clients = clients.filter(_born_like(dob))
     candidates = list(clients.filter(narrow)[:2000]) if narrow else []
     ranked = _rank(candidates, name, dob)
     return [c for c in ranked if getattr(c, "match_score", 0) >= 0.5][:limit]

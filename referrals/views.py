@@ -66,12 +66,21 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     search_results: list[Client] = []
     if request.method == "POST":
-        if request.POST.get("action") == "search":
-            # Without JavaScript the search button posts the whole form back: keep what
-            # was typed, but show no errors for fields the officer has not reached yet.
-            form = LogDeflectionForm(initial=_initial_from(request.POST), user=user)
-            search_results = selectors.client_search_for_officer(user=user, query=request.POST.get("search", ""))
-            return _render_log(request, _log_context(form, search_results, searched=True))
+        action = request.POST.get("action")
+        if action in ("search", "new_client"):
+            # Without JavaScript the search button and "None of these: a new client" post the
+            # whole form back: keep what was typed, but show no errors for fields the officer
+            # has not reached yet.
+            initial = _initial_from(request.POST)
+            if action == "new_client":
+                initial.pop("client", None)
+            else:
+                search_results = selectors.client_search_for_officer(user=user, query=request.POST.get("search", ""))
+            if action == "new_client" or not search_results:
+                # As app.js does: the new client's fields take the name searched for.
+                _fill_new_client(initial, request.POST.get("search", ""))
+            form = LogDeflectionForm(initial=initial, user=user)
+            return _render_log(request, _log_context(form, search_results, searched=action == "search"))
         form = LogDeflectionForm(request.POST, user=user)
         if form.is_valid():
             data = form.cleaned_data
@@ -224,6 +233,19 @@ def _initial_from(data) -> dict:
             multiple = isinstance(field, forms.MultipleChoiceField)
             initial[name] = data.getlist(name) if multiple else data.get(name)
     return initial
+
+
+def _fill_new_client(initial: dict, search: str) -> None:
+    """The name and date of birth typed in the search, into the new client's fields that the
+    officer left empty (never over what they typed there)."""
+    typed = selectors.person_from_search(search)
+    for name, value in (
+        ("first_name", typed.first_name),
+        ("last_name", typed.last_name),
+        ("date_of_birth", typed.date_of_birth),
+    ):
+        if value and not initial.get(name):
+            initial[name] = value
 
 
 def _log_context(form: LogDeflectionForm, search_results: list[Client], searched: bool = False) -> dict:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -165,3 +165,55 @@ def test_a_client_whose_identity_was_removed_is_never_offered(cast, people, type
 def test_a_search_longer_than_any_name_is_cut_short(cast, people):
     results = selectors.client_search_for_officer(user=cast.officer_a1, query="Jonathan Smithers " + "x" * 5000)
     assert results and results[0] == people["john"]
+
+
+def _one_slip_from(typed: date, stored: date) -> bool:
+    """The rule in plain words, to check birth_dates_like against: the same date, day and
+    month swapped, or exactly one digit different in the written date (YYYY-MM-DD)."""
+    a, b = (f"{d.year:04d}{d.month:02d}{d.day:02d}" for d in (typed, stored))
+    swapped = (stored.month, stored.day) == (typed.day, typed.month) and stored.year == typed.year
+    return a == b or swapped or sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
+@pytest.mark.parametrize("typed", [date(1991, 4, 17), date(1984, 3, 9), date(2000, 12, 31), date(1960, 1, 1)])
+def test_the_dates_of_birth_a_typed_date_may_mean_are_its_slips_and_nothing_else(typed):
+    every_day = [date(1900, 1, 1) + timedelta(days=n) for n in range((date(2100, 1, 1) - date(1900, 1, 1)).days)]
+    meant = selectors.birth_dates_like(typed)
+    assert all(_one_slip_from(typed, d) for d in meant)
+    assert {d for d in every_day if _one_slip_from(typed, d)} <= meant
+
+
+def _portable(cast, query: str) -> list[Client]:
+    clients = Client.objects.filter(agency=cast.agency_a, identity_removed_at=None)
+    name, dob = parse_search_query(query)
+    return selectors._search_portable(clients, name, dob, limit=8)
+
+
+# The search the officer gets on this database, and the portable one (SQLite's) on any database.
+SEARCHES = {"this database": lambda cast, query: selectors.client_search_for_officer(user=cast.officer_a1, query=query)}
+SEARCHES["portable"] = _portable
+
+
+@pytest.mark.parametrize("search", SEARCHES.values(), ids=SEARCHES.keys())
+def test_a_date_of_birth_typed_offers_only_people_born_that_day_or_a_slip_of_it(cast, people, search):
+    def delphine(born: date | None) -> Client:
+        return ClientFactory(agency=cast.agency_a, first_name="Delphine", last_name="Marchetti", date_of_birth=born)
+
+    born_else = delphine(date(1997, 3, 12))
+    exact = delphine(date(1991, 4, 17))
+    year_slip = delphine(date(1981, 4, 17))
+    day_slip = delphine(date(1991, 4, 18))
+    unknown = delphine(None)
+    found = search(cast, "Delphine Marchetti 4/17/1991")
+    assert exact in found and year_slip in found and day_slip in found
+    assert found[0] == exact
+    # No date on file: the name alone may be the person; the officer sees "date of birth unknown".
+    assert unknown in found
+    assert born_else not in found
+    assert born_else not in search(cast, "marchetti 1991-04-17")
+
+    swapped = delphine(date(1991, 7, 4))
+    two_digits_off = delphine(date(1991, 8, 4))  # swapped, then a slip besides: two changes
+    found = search(cast, "Marchetti Delphine 4/7/1991")
+    assert swapped in found
+    assert two_digits_off not in found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -302,3 +302,166 @@ def test_the_open_referral_notice_shows_what_consent_lets_police_see(cast):
     again = _form(cast, client=str(first.client_id), first_name="", last_name="", partner=str(cast.partner_x.pk))
     page = client.post("/log/", again, follow=True).content.decode()
     assert "(In treatment)" in page
+
+
+def test_none_of_these_without_javascript_opens_the_new_client_with_the_name_and_date_searched_for(cast):
+    known = ClientFactory(
+        agency=cast.agency_a, first_name="Marisol", last_name="Quintana", date_of_birth=date(1988, 6, 14)
+    )
+    officer = cast.login("officer_a1")
+    search = {"submission_token": str(uuid.uuid4()), "search": "Quintanilla, Marisol 6/14/1988", "note": "kept note"}
+    found = officer.post("/log/", {**search, "action": "search"}).content.decode()
+    assert f'name="client" value="{known.pk}"' in found
+    assert re.search(r'<button[^>]*name="action"[^>]*value="new_client"', found)
+    # The officer had picked the near namesake, then taps "None of these: a new client" (a submit button).
+    page = officer.post("/log/", {**search, "client": str(known.pk), "action": "new_client"}).content.decode()
+    assert re.search(r'<details[^>]*id="new-client"[^>]*\bopen\b', page)
+    assert re.search(r'name="first_name"[^>]*value="Marisol"', page)
+    assert re.search(r'name="last_name"[^>]*value="Quintanilla"', page)
+    assert re.search(r'name="date_of_birth"[^>]*value="1988-06-14"', page)
+    assert f'name="client" value="{known.pk}" checked' not in page
+    assert "kept note" in page and "is-invalid" not in page
+    assert Referral.objects.count() == 0
+
+
+def test_none_of_these_never_overwrites_what_the_officer_typed_in_the_new_client_fields(cast):
+    page = (
+        cast.login("officer_a1")
+        .post(
+            "/log/",
+            {
+                "submission_token": str(uuid.uuid4()),
+                "search": "Marisol Quintanilla 1988-06-14",
+                "last_name": "Quintanilla-Reyes",
+                "action": "new_client",
+            },
+        )
+        .content.decode()
+    )
+    assert re.search(r'name="first_name"[^>]*value="Marisol"', page)
+    assert re.search(r'name="last_name"[^>]*value="Quintanilla-Reyes"', page)
+    assert re.search(r'name="date_of_birth"[^>]*value="1988-06-14"', page)
+
+
+def _agency_with_seven_partners(cast) -> dict[str, object]:
+    """An agency's usual partners: X and Y of the cast, and five more, two of them open 24/7."""
+    more = {
+        "crisis": ServicePartnerFactory(name="Pima Valley Crisis Response Center", is_24_7=True),
+        "detox": ServicePartnerFactory(name="Northside Detox Unit", is_24_7=True),
+        "peer": ServicePartnerFactory(name="Second Chance Peer Team"),
+        "housing": ServicePartnerFactory(name="Casa Esperanza Housing"),
+        "behavioural": ServicePartnerFactory(name="Desert Willow Behavioral Health"),
+    }
+    for partner in more.values():
+        partner.agencies.add(cast.agency_a)
+    return more
+
+
+def _shown_at_once_and_behind_more(page: str) -> tuple[str, str]:
+    at_once, _summary, behind = page.partition('id="more-partners"')
+    return at_once[at_once.index('id="div_id_partner"') :], behind[: behind.index("</details>")]
+
+
+def test_the_form_shows_three_partners_24_7_first_and_the_rest_behind_more_partners(cast):
+    more = _agency_with_seven_partners(cast)
+    page = cast.login("officer_a1").get("/log/").content.decode()
+    at_once, behind = _shown_at_once_and_behind_more(page)
+    # With no deflections lately: the agency's order, 24/7 first, by name.
+    assert [n for n in ("Northside", "Pima Valley", "Y 24/7") if n in at_once] == ["Northside", "Pima Valley", "Y 24/7"]
+    assert at_once.index("Northside") < at_once.index("Pima Valley") < at_once.index("Y 24/7")
+    for name in ("Casa Esperanza", "Desert Willow", "Second Chance", "X Recovery"):
+        assert name not in at_once and name in behind
+    assert re.search(r'<details[^>]*id="more-partners"[^>]*>', page).group(0).count(" open") == 0
+    assert more["peer"].name in behind
+
+
+def test_the_partners_an_officer_refers_to_most_come_first(cast):
+    more = _agency_with_seven_partners(cast)
+    client = cast.login("officer_a1")
+    for partner, times in ((more["housing"], 3), (cast.partner_x, 2)):
+        for _ in range(times):
+            client.post("/log/", _form(cast, partner=str(partner.pk), confirm_new="on"))
+    # Another officer's habits are theirs: they do not reorder this officer's form.
+    other = cast.login("officer_a2")
+    for _ in range(4):
+        other.post("/log/", _form(cast, partner=str(more["peer"].pk), confirm_new="on"))
+    at_once, behind = _shown_at_once_and_behind_more(client.get("/log/").content.decode())
+    # Housing (3 times) and X (twice), then the first 24/7 partner; the 24/7 one shown first.
+    assert "Casa Esperanza" in at_once and "X Recovery" in at_once and "Northside" in at_once
+    assert at_once.index("Northside") < at_once.index("Casa Esperanza") < at_once.index("X Recovery")
+    assert "Second Chance" in behind and "Pima Valley" in behind and "Y 24/7" in behind
+
+
+@pytest.mark.parametrize("problem", ["picked", "error"])
+def test_more_partners_opens_when_the_partner_picked_or_an_error_is_inside(cast, problem):
+    more = _agency_with_seven_partners(cast)
+    data = _form(cast, partner=str(more["peer"].pk), officer_minutes="-5")
+    if problem == "error":
+        data = _form(cast, partner=None)
+    page = cast.login("officer_a1").post("/log/", data).content.decode()
+    assert re.search(r'<details[^>]*id="more-partners"[^>]*\bopen\b', page)
+    if problem == "picked":
+        assert re.search(rf'value="{more["peer"].pk}" checked', page)
+
+
+def test_the_form_costs_one_query_more_to_show_and_none_more_to_save(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    known = ClientFactory(agency=cast.agency_a)
+    client = cast.login("officer_a1")
+    client.get("/log/")
+
+    def queries(call) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            call()
+        return len(captured)
+
+    two_partners = queries(lambda: client.get("/log/"))
+    _agency_with_seven_partners(cast)
+    seven_partners = queries(lambda: client.get("/log/"))
+    assert seven_partners == two_partners + 1  # the officer's partners of the last 90 days
+    save = _form(cast, client=str(known.pk), first_name="", last_name="")
+    client.post("/log/", save)  # the first deflection of the agency: milestones and all
+    again = queries(lambda: client.post("/log/", {**save, "submission_token": str(uuid.uuid4())}))
+    assert again <= 10
+
+
+def test_a_namesake_born_on_another_day_is_not_taken_for_the_same_person(cast):
+    ClientFactory(agency=cast.agency_a, first_name="Lorenzo", last_name="Abernathy", date_of_birth=date(1997, 3, 12))
+    client = cast.login("officer_a1")
+    client.post("/log/", _form(cast, date_of_birth="1991-04-17"))
+    assert Referral.objects.count() == 1
+    # Born 1991-04-17 and typed with day and month swapped (17/4 cannot be; 4/1 for 1/4 can).
+    ClientFactory(agency=cast.agency_a, first_name="Ines", last_name="Valderrama", date_of_birth=date(1985, 1, 4))
+    page = client.post("/log/", _form(cast, first_name="Ines", last_name="Valderrama", date_of_birth="1985-04-01"))
+    assert "may already be known" in page.content.decode()
+    assert Referral.objects.count() == 1
+
+
+def test_a_search_without_javascript_that_finds_nobody_fills_the_new_client(cast):
+    page = (
+        cast.login("officer_a1")
+        .post(
+            "/log/",
+            _form(
+                cast, action="search", search="Tobias Okonkwo 3/4/1990", first_name="", last_name="", date_of_birth=""
+            ),
+        )
+        .content.decode()
+    )
+    assert "No client found" in page
+    assert re.search(r'name="first_name"[^>]*value="Tobias"', page)
+    assert re.search(r'name="last_name"[^>]*value="Okonkwo"', page)
+    assert re.search(r'name="date_of_birth"[^>]*value="1990-03-04"', page)
+
+
+def test_a_picked_client_puts_the_new_client_fields_aside_unless_one_of_them_has_an_error(cast):
+    known = ClientFactory(agency=cast.agency_a, first_name="Tobias", last_name="Fenwick")
+    client = cast.login("officer_a1")
+    picked = _form(cast, client=str(known.pk), first_name="", last_name="", date_of_birth="", pathway=None)
+    page = client.post("/log/", picked).content.decode()
+    assert re.search(r'<details[^>]*id="new-client"[^>]*\bhidden\b', page)
+    page = client.post("/log/", {**picked, "date_of_birth": "1890-01-01"}).content.decode()
+    assert re.search(r'<details[^>]*id="new-client"[^>]*\bopen\b', page)
+    assert not re.search(r'<details[^>]*id="new-client"[^>]*\bhidden\b', page)

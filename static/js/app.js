@@ -93,13 +93,27 @@
     if (id === "id_first_name" || id === "id_last_name" || id === "id_date_of_birth") event.target.dataset.typed = "1";
   });
 
-  // Picking a known client folds the new-client fields away; "a new client" opens them.
+  // Picking a known client folds the new-client fields away.
   document.addEventListener("change", function (event) {
     var input = event.target;
-    if (input.name !== "client" || input.type !== "radio") return;
+    if (input.name !== "client" || input.type !== "radio" || !input.checked) return;
     var details = newClientDetails();
-    if (details) details.open = input.value === "";
-    if (input.value === "") fillNewClientFromSearch();
+    if (details) { details.open = false; details.hidden = true; }
+  });
+
+  // "None of these: a new client" opens the new-client fields with the name searched for,
+  // here and now. (Without JavaScript the button posts the form and the server does it.)
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button.client-new");
+    var details = newClientDetails();
+    if (!button || !details) return;
+    event.preventDefault();
+    document.querySelectorAll("input[name=client]:checked").forEach(function (radio) { radio.checked = false; });
+    details.hidden = false;
+    details.open = true;
+    fillNewClientFromSearch();
+    var first = document.getElementById("id_first_name");
+    if (first) first.focus();
   });
 
   // Enter in the search box searches instead of saving the deflection. Without htmx
@@ -142,10 +156,10 @@
     var checked = target.querySelector("input[name=client]:checked");
     if (!checked || !checked.value) return;
     var group = checked.closest("[role=radiogroup]");
-    var none = group && group.querySelector('input[name=client][value=""]');
+    var none = target.querySelector("button.client-new");
     kept = {
       picked: checked.closest("label").cloneNode(true),
-      none: none ? none.closest("label").cloneNode(true) : null,
+      none: none ? none.cloneNode(true) : null,
       groupLabel: group ? group.getAttribute("aria-label") : null
     };
   });
@@ -169,8 +183,8 @@
         group = document.createElement("div");
         group.setAttribute("role", "radiogroup");
         if (kept.groupLabel) group.setAttribute("aria-label", kept.groupLabel);
-        if (kept.none) group.appendChild(kept.none);
         results.insertBefore(group, results.firstChild);
+        if (kept.none) group.after(kept.none);
       }
       group.insertBefore(kept.picked, group.firstChild);
       kept.picked.querySelector("input").checked = true;
@@ -189,7 +203,7 @@
     if (!field) return;
     event.preventDefault();
     var details = field.closest("details");
-    if (details) details.open = true;
+    if (details) { details.hidden = false; details.open = true; }
     target.scrollIntoView({ block: "start" });
     field.focus({ preventScroll: true });
   });

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date
 
 import pytest
 
+from partners.models import ServicePartner
 from referrals.models import Client, Referral
 from tests.factories.core import PASSWORD
+from tests.factories.partners import ServicePartnerFactory
+from tests.factories.referrals import ClientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -216,3 +220,87 @@ def test_a_name_typed_with_pauses_fills_the_new_client_with_the_whole_name_and_d
     assert page.get_by_label("First name").input_value() == "Marisol"
     assert page.get_by_label("Last name").input_value() == "Quintanilla"
     assert page.get_by_label("Date of birth").input_value() == "1988-06-14"
+
+
+# An agency's usual set of partners, as in the demo: several, three of them open 24/7.
+MORE_PARTNERS = [
+    ("Pima Valley Crisis Response Center", ServicePartner.Kind.CRISIS_CENTRE, True),
+    ("Northside Detox and Withdrawal Unit", ServicePartner.Kind.DETOX, True),
+    ("Second Chance Peer Deflection Team", ServicePartner.Kind.DEFLECTION_TEAM, False),
+    ("Casa Esperanza Housing Navigation", ServicePartner.Kind.HOUSING, False),
+    ("Desert Willow Behavioral Health", ServicePartner.Kind.MENTAL_HEALTH, False),
+]
+PHONE_SCREEN_PX = 844
+
+
+def test_logging_a_known_client_takes_at_most_two_phone_screens(page, cast, live_server):
+    for name, kind, all_hours in MORE_PARTNERS:
+        ServicePartnerFactory(name=name, kind=kind, is_24_7=all_hours, agencies=[cast.agency_a])
+    known = ClientFactory(
+        agency=cast.agency_a, first_name="Rosalind", last_name="Achterberg", date_of_birth=date(1979, 5, 2)
+    )
+    sign_in(page, "officer_a1")
+    search_client(page, "Achterberg Rosalind")
+    match = page.locator(f"#client-results input[name=client][value='{known.pk}']")
+    match.wait_for()
+    match.check()
+    page.get_by_role("radio", name="Self-referral").check()
+    page.locator(f"input[name=partner][value='{cast.partner_y.pk}']").check()
+    height = page.evaluate("() => document.scrollingElement.scrollHeight")
+    print(f"\nLog a deflection for a known client, at 390x844: {height} px high")
+    assert height <= 2 * PHONE_SCREEN_PX
+    # Compact, yet every choice is still a box a thumb can hit: at least 44 by 44 px.
+    small = page.evaluate(
+        """() => [...document.querySelectorAll('#log-form .form-check, #log-form summary, #log-form .btn')]
+            .filter(el => el.offsetParent !== null)
+            .map(el => [el.textContent.trim().slice(0, 30), el.getBoundingClientRect()])
+            .filter(([, box]) => box.height < 44 || box.width < 44)
+            .map(([text, box]) => `${text}: ${Math.round(box.width)}x${Math.round(box.height)}`)"""
+    )
+    assert small == []
+    # The partner beyond the likeliest three is one tap away, behind "More partners".
+    assert not page.get_by_label("Casa Esperanza Housing Navigation").is_visible()
+    # Save is in reach wherever the officer is on the page: on screen without scrolling.
+    save = page.get_by_role("button", name="Save deflection")
+    box = save.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= PHONE_SCREEN_PX
+    save.tap()
+    page.wait_for_url(re.compile(r"/referrals/\d+/$"))
+    assert Referral.objects.get().client == known
+
+
+def test_without_javascript_none_of_these_carries_the_name_and_date_searched_for(browser, cast, live_server):
+    from tests.browser.conftest import ACTION_TIMEOUT_MS, PHONE
+
+    ClientFactory(agency=cast.agency_a, first_name="Marisol", last_name="Quintana", date_of_birth=date(1988, 6, 14))
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False, **PHONE)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        sign_in(page, "officer_a1")
+        page.get_by_role("searchbox", name="Find the client").fill("Quintanilla, Marisol 6/14/1988")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Search", exact=True).tap()
+        with page.expect_navigation():
+            page.get_by_role("button", name="None of these: a new client").tap()
+        assert page.get_by_label("First name").is_visible()
+        assert page.get_by_label("First name").input_value() == "Marisol"
+        assert page.get_by_label("Last name").input_value() == "Quintanilla"
+        assert page.get_by_label("Date of birth").input_value() == "1988-06-14"
+    finally:
+        context.close()
+
+
+def test_none_of_these_drops_the_picked_client_and_opens_the_new_client_in_place(page, cast, live_server):
+    near = ClientFactory(agency=cast.agency_a, first_name="Marisol", last_name="Quintana", date_of_birth=None)
+    sign_in(page, "officer_a1")
+    search_client(page, "Marisol Quintanilla")
+    match = page.locator(f"#client-results input[name=client][value='{near.pk}']")
+    match.check()
+    assert not page.get_by_label("First name").is_visible()
+    page.get_by_role("button", name="None of these: a new client").tap()
+    assert page.get_by_label("First name").is_visible()
+    assert page.get_by_label("First name").input_value() == "Marisol"
+    assert page.get_by_label("Last name").input_value() == "Quintanilla"
+    assert not match.is_checked()
+    assert page.url.endswith("/log/")  # done in place: nothing was posted
