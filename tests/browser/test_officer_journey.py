@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from partners.models import ServicePartner
-from referrals.models import Client, Referral
+from referrals.models import Client, OfficerContact, Referral
 from tests.factories.core import PASSWORD
 from tests.factories.partners import ServicePartnerFactory
 from tests.factories.referrals import ClientFactory
@@ -69,7 +69,7 @@ def save_and_see_confirmation(page):
     return confirmation
 
 
-def test_an_officer_logs_two_deflections_for_one_client_and_only_partner_y_sees_them(page, cast, live_server):
+def test_an_officer_logs_a_client_then_sees_them_again_and_only_partner_y_sees_it(page, cast, live_server):
     # Sign in on the phone: the officer lands on "Log a deflection".
     sign_in(page, "officer_a1")
     assert page.url.endswith("/log/")
@@ -104,34 +104,46 @@ def test_an_officer_logs_two_deflections_for_one_client_and_only_partner_y_sees_
     # Picking a known client folds the new-client fields away.
     assert not page.get_by_label("First name").is_visible()
     pick_pathway_and_partner_y(page, cast, "Naloxone plus")
-    save_and_see_confirmation(page)
+    # Partner Y still has the first referral open: the encounter is added to it as the
+    # officer seeing the client again, not a second item in the partner's queue.
+    page.get_by_role("button", name="Save deflection").tap()
+    page.wait_for_url(re.compile(r"/referrals/\d+/$"))
+    page.get_by_role("status").filter(has_text="Seen again").wait_for()
 
     assert Client.objects.filter(first_name__iexact=FIRST, last_name__iexact=LAST).count() == 1
     referrals = Referral.objects.filter(client=client)
-    assert referrals.count() == 2
-    assert set(referrals.values_list("officer__user__username", flat=True)) == {"officer_a1"}
-    assert set(referrals.values_list("partner_id", flat=True)) == {cast.partner_y.pk}
-    assert sorted(referrals.values_list("officer_minutes", flat=True)) == [25, 25]
+    assert referrals.count() == 1
+    referral = referrals.get()
+    assert page.url.endswith(f"/referrals/{referral.pk}/")
+    assert (referral.officer.user.username, referral.partner_id) == ("officer_a1", cast.partner_y.pk)
+    contact = OfficerContact.objects.get(referral=referral)
+    assert (contact.pathway, contact.officer_minutes, contact.officer_id) == (
+        "naloxone_plus",
+        25,
+        referral.officer_id,
+    )
 
-    # "My deflections" lists both.
+    # "My deflections" lists the referral once.
     open_menu(page)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My deflections").tap()
     page.wait_for_url(re.compile(r"/mine/$"))
     mine = page.locator("#my-deflections > li")
-    assert mine.filter(has_text=f"{FIRST} {LAST}").count() == 2
+    assert mine.filter(has_text=f"{FIRST} {LAST}").count() == 1
 
-    # Partner Y's case manager sees both in the queue at once.
+    # Partner Y's case manager has one item, which says the officer saw the client again.
     sign_out(page)
     sign_in(page, "cm_y")
     assert page.url.endswith("/queue/")
-    assert page.locator("#partner-queue > li").filter(has_text=f"{FIRST} {LAST}").count() == 2
+    item = page.locator("#partner-queue > li").filter(has_text=f"{FIRST} {LAST}")
+    assert item.count() == 1
+    assert "Seen again" in item.inner_text()
 
     # Partner X's case manager sees neither, not even by the referral's address.
     sign_out(page)
     sign_in(page, "cm_x")
     assert page.url.endswith("/queue/")
     assert page.get_by_text(LAST).count() == 0
-    response = page.goto(f"/referrals/{referrals.first().pk}/")
+    response = page.goto(f"/referrals/{referral.pk}/")
     assert response.status == 404
 
 
