@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from deflection import audit
 from deflection.admin import AuditedAdminMixin, RecordAdminMixin, may_review_access
 from referrals.disclosures import accounting_for_client
-from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Officer, Referral
+from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Officer, OfficerContact, Referral
 from referrals.services import client_merge
 
 
@@ -122,16 +122,27 @@ class FollowUpInline(admin.TabularInline):
     raw_id_fields = ["assigned_to"]
 
 
-class CaseEventInline(admin.TabularInline):
-    model = CaseEvent
+class _WrittenByServicesInline(admin.TabularInline):
+    """Rows only the services write (the history, the officers' contacts): shown, never
+    added, changed or deleted here."""
+
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CaseEventInline(_WrittenByServicesInline):
+    model = CaseEvent
     fields = ["created_at", "kind", "from_status", "to_status", "reason", "actor"]
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        # History is written by the services only.
-        return False
+
+class OfficerContactInline(_WrittenByServicesInline):
+    model = OfficerContact
+    fields = ["occurred_at", "created_at", "officer", "pathway", "officer_minutes", "naloxone_administered"]
+    readonly_fields = fields
 
 
 @admin.register(Referral)
@@ -151,7 +162,7 @@ class ReferralAdmin(AuditedAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["client", "officer", "created_by"]
     # Status changes go through the services, which write the case history.
     readonly_fields = ["status", "status_reason", "status_changed_at", "created_at", "created_by"]
-    inlines = [FollowUpInline, CaseEventInline]
+    inlines = [FollowUpInline, OfficerContactInline, CaseEventInline]
 
 
 @admin.register(FollowUp)

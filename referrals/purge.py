@@ -2,13 +2,14 @@
 
 What goes: name, aliases, phone, date of birth, the search key, and every free-text note
 written about the client's referrals (officer's note and location, status and case notes,
-follow-up notes, consent signatures, purposes and revocation notes, success stories not
-shared with the client's agreement, merge snapshots, the admin's history of the client):
-free text may name anyone. What stays: every referral with its dates, pathway, partner,
-officer, status, reasons and minutes, the case events and follow-ups as facts, consents as
-facts (scope, dates, recipients), and the access record, which holds ids only. So the
-dashboard, digest and rollups count exactly what they counted before; the evaluation
-export shows the age band as unknown (no date of birth is left to band).
+follow-up notes, officers' contact notes and locations, consent signatures, purposes and
+revocation notes, success stories not shared with the client's agreement, merge snapshots,
+the admin's history of the client): free text may name anyone. What stays: every referral
+with its dates, pathway, partner, officer, status, reasons and minutes, the case events and
+follow-ups as facts, consents as facts (scope, dates, recipients), and the access record,
+which holds ids only. So the dashboard, digest and rollups count exactly what they counted
+before; the evaluation export shows the age band as unknown (no date of birth is left to
+band).
 
 Inactive means: no open referral, and nothing happened on any of the client's referrals
 (logged, status changed, case event, follow-up completed) and the client was not created,
@@ -26,7 +27,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Referral
+from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, OfficerContact, Referral
 
 BATCH = 500
 REMOVED = "(removed)"
@@ -101,6 +102,7 @@ def _purge(client_ids: list[int], *, now: datetime, days: int | None) -> set[int
     referrals.update(note="", location="", status_note="")
     CaseEvent.objects.filter(referral__in=referrals).update(note="")
     FollowUp.objects.filter(referral__in=referrals).update(note="")
+    OfficerContact.objects.filter(referral__in=referrals).update(note="", location="")
     Consent.objects.filter(client_id__in=still).update(
         signature_name=REMOVED, signature_drawing="", revocation_note="", purpose=REMOVED
     )

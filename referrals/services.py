@@ -248,7 +248,7 @@ def _referral_create(
             # A double tap that came after the first one committed: the referral it made is
             # now the client's open one here, and must not be taken for a second encounter.
             return Logged(referral=earlier.already, created=False, earlier=earlier)
-        if earlier.open_here is not None:
+        if earlier.open_here is not None and _lock_if_still_open(earlier.open_here):
             contact = _contact_create(
                 referral=earlier.open_here,
                 officer=officer,
@@ -288,6 +288,15 @@ def _referral_create(
         to_status=Referral.Status.REQUESTED,
     )
     return Logged(referral=referral, created=True, earlier=earlier)
+
+
+def _lock_if_still_open(referral: Referral) -> bool:
+    """Lock the open referral a contact is added to, so that a close committing at the same
+    moment waits for the contact; if it closed in between, the encounter is a new referral."""
+    still_open = Referral.objects.select_for_update(of=("self",)).filter(
+        pk=referral.pk, status__in=Referral.OPEN_STATUSES
+    )
+    return still_open.values_list("pk", flat=True).first() is not None
 
 
 def _contact_create(

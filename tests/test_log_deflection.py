@@ -424,7 +424,8 @@ def test_the_form_costs_one_query_more_to_show_and_none_more_to_save(cast):
     save = _form(cast, client=str(known.pk), first_name="", last_name="")
     client.post("/log/", save)  # the first deflection of the agency: milestones and all
     again = queries(lambda: client.post("/log/", {**save, "submission_token": str(uuid.uuid4())}))
-    assert again <= 10
+    # The same partner again while the first is open: a contact, which locks the referral it joins.
+    assert again <= 11
 
 
 def test_a_namesake_born_on_another_day_is_not_taken_for_the_same_person(cast):

@@ -203,3 +203,18 @@ def test_a_late_or_failed_72_hour_contact_says_so(cast, first):
     officer = cast.login("officer_a1")
     assert "more than 72 hours after acceptance" in officer.get(f"/referrals/{first.pk}/").content.decode()
     assert "Reached after 72 hours" in officer.get("/mine/").content.decode()
+
+
+def test_a_referral_closed_while_the_officer_was_saving_gets_a_new_referral_not_a_contact(cast, first, monkeypatch):
+    # What the officer's save read a moment ago: the referral open at this partner. The case
+    # manager closes it before the contact is written; the save sees that under its lock.
+    stale = services.earlier_referrals(client=first.client, agency_id=first.agency_id, partner_id=first.partner_id)
+    assert stale.open_here == first
+    services.referral_reject(referral_id=first.pk, actor=cast.case_manager_y, reason="no_capacity")
+    monkeypatch.setattr(services, "earlier_referrals", lambda **kwargs: stale)
+
+    cast.login("officer_a1").post("/log/", _again(cast, first))
+
+    assert not OfficerContact.objects.exists()
+    later = Referral.objects.exclude(pk=first.pk).get()
+    assert (later.status, later.reengagement_of) == (Referral.Status.REQUESTED, first)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from deflection.models import AccessEvent
 from deflection.schedules import BEAT_SCHEDULE
 from referrals import selectors, services
-from referrals.models import CaseEvent, Client, FollowUp, Referral
+from referrals.models import CaseEvent, Client, FollowUp, OfficerContact, Referral
 from referrals.purge import purge_expired
 from reports import metrics
 from reports.models import SuccessStory
@@ -50,6 +50,15 @@ def _closed_referral(cast, **client) -> Referral:
         referral, cast.case_manager_y, purpose="Outcome to the officer", signature_name="Wilhelmina Fairweather"
     )
     SuccessStory.objects.create(referral=referral, agency=referral.agency, text="Wilhelmina says thank you")
+    OfficerContact.objects.create(
+        referral=referral,
+        officer=referral.officer,
+        pathway=referral.pathway,
+        occurred_at=referral.occurred_at,
+        officer_minutes=10,
+        note="Wilhelmina again, by the bridge",
+        location="Bridge St",
+    )
     services.referral_complete(referral_id=referral.pk, actor=cast.case_manager_y, note="Done, Wilhelmina")
     return referral
 
@@ -88,6 +97,8 @@ def test_an_inactive_client_loses_their_identity_and_every_figure_stays(cast):
     consent = referral.consents.get()
     assert (consent.signature_name, consent.signature_drawing, consent.purpose) == ("(removed)", "", "(removed)")
     assert SuccessStory.objects.get(referral=referral).text == "(removed)"
+    contact = OfficerContact.objects.get(referral=referral)
+    assert (contact.note, contact.location, contact.officer_minutes) == ("", "", 10)
     assert _figures(cast) == before
     assert list(AccessEvent.objects.values_list("pk", "client_id", "referral_id")) == audit_before
 
