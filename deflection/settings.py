@@ -127,7 +127,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite: wait for a writer instead of failing at once (web and worker share the file).
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Transactions take the write lock when they begin: a transaction that read first and
+    # then wrote while another wrote would fail at once with "database is locked", whatever
+    # the timeout (the demo worker's reminder sweep and digest did, at start-up).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
     # The reports' covering indexes (INCLUDE columns) are for PostgreSQL at scale; SQLite
     # makes them plain indexes, which is all the embedded default needs: no warning for it.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
