@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from deflection.models import User
+from deflection.permissions import may_add_story
 from referrals.models import Client, Referral, normalize_name
-from referrals.selectors import may_add_story
 from reports.models import SuccessStory
 
 # ---------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def success_story_review(*, story_id: int, actor: User, approve: bool) -> Succes
 
     Approval runs the identity check again: the client may have gained an alias, or the
     story may predate the check."""
-    if not (actor.is_superuser or actor.is_program_admin):
+    if not actor.sees_everything:
         raise ValidationError(_("Only a program administrator reviews success stories."))
     story = (
         SuccessStory.objects.select_for_update(of=("self",))
