@@ -175,7 +175,8 @@ def test_the_digest_reports_the_weeks_real_numbers(cast, week):
     assert f"- {cast.officer_a2.get_full_name()} logged their first deflection" in text
     assert "- First overdose reversal deflection" in text
     assert "Agency's first deflection" not in text
-    assert sorted(digest.recipients) == sorted([cast.command_a.email, cast.admin.email])
+    # Command staff and every program administrator of the program (agency left blank).
+    assert sorted(digest.recipients) == sorted([cast.command_a.email, cast.admin.email, cast.program_admin.email])
 
 
 def test_the_digest_is_html_and_text_with_an_inline_chart_and_no_client_names(cast, week):
