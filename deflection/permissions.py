@@ -52,6 +52,18 @@ def is_police_viewer(user: User) -> bool:
     return user.is_field_officer
 
 
+def menu(user: User) -> dict[str, bool]:
+    """Which of the app's pages the main menu links to: those the user's role opens."""
+    return {
+        "can_log_deflection": user.role in FIELD_ROLES,
+        "can_see_unit_dashboard": user.role == User.Role.SUPERVISOR,
+        "can_work_queue": user.is_case_manager,
+        "can_see_command_home": user.is_command,
+        # Not for a superuser of another role: the menu is the role's; the admin has the rest.
+        "can_see_dashboard": user.is_command or user.is_program_admin,
+    }
+
+
 def may_read_reports(user: User) -> bool:
     """The evaluation export and the codebook: command staff and program administration."""
     return user.is_command or user.sees_everything

@@ -366,7 +366,6 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
                 # Police work on the referral (no treatment information): shown as it is.
                 "contacts": referral.contacts.select_related("officer"),
                 "can_cancel": "cancel" in services.allowed_actions(referral=referral, user=user),
-                "can_log_deflection": user.role in FIELD_ROLES,
                 **_referral_flags(user, referral),
                 "cancel_form": CancelForm(prefix="cancel"),
             },

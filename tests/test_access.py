@@ -6,6 +6,8 @@ fails test_every_url_is_in_the_access_table.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -275,3 +277,16 @@ def test_a_program_admin_who_is_not_a_superuser_opens_a_clients_accounting_of_di
     path = f"/admin/referrals/client/{referral.client_id}/disclosures/"
     assert cast.login("program_admin").get(path).status_code == 200
     assert cast.login("command_a").get(path).status_code == 302  # not staff: to the admin's sign-in
+
+
+@pytest.mark.parametrize("who", sorted(EVERYONE))
+def test_the_menu_links_only_to_pages_the_user_may_open(cast, who):
+    client = cast.login(who)
+    page = client.get(reverse("two_factor")).content.decode()
+    menu = page[page.index("<nav") : page.index("</nav>")]
+    links = {href for href in re.findall(r'href="(/[^"]*)"', menu) if href != reverse("logout")}
+    assert reverse("password_change") in links  # the menu was read
+    for href in links:
+        # Followed: the brand's link is the home page, which sends each role to its own.
+        response = client.get(href, follow=True)
+        assert response.status_code == 200 and "/login/" not in response.request["PATH_INFO"], (who, href)
