@@ -49,6 +49,13 @@ class Cast:
         return client
 
 
+def _member(username: str, name: str, **fields) -> User:
+    """A member of the cast without a badge (badges are the police's) and, unless given, an agency."""
+    first_name, last_name = name.split()
+    fields = {"agency": None, "badge_number": "", **fields}
+    return UserFactory(username=username, first_name=first_name, last_name=last_name, **fields)
+
+
 @pytest.fixture
 def cast(db) -> Cast:
     agency_a = AgencyFactory(name="Agency A Police Department", default_deflection_minutes=25)
@@ -77,52 +84,11 @@ def cast(db) -> Cast:
             agency=agency_a,
             unit=unit_a,
         ),
-        case_manager_x=UserFactory(
-            username="cm_x",
-            first_name="Emery",
-            last_name="Thornfield",
-            role=User.Role.CASE_MANAGER,
-            agency=None,
-            partner=partner_x,
-            badge_number="",
-        ),
-        case_manager_y=UserFactory(
-            username="cm_y",
-            first_name="Finley",
-            last_name="Umberwood",
-            role=User.Role.CASE_MANAGER,
-            agency=None,
-            partner=partner_y,
-            badge_number="",
-        ),
-        command_a=UserFactory(
-            username="command_a",
-            first_name="Gale",
-            last_name="Vinewick",
-            role=User.Role.COMMAND,
-            agency=agency_a,
-            badge_number="",
-        ),
-        admin=UserFactory(
-            username="admin",
-            first_name="Harper",
-            last_name="Westmarch",
-            role=User.Role.PROGRAM_ADMIN,
-            agency=None,
-            badge_number="",
-            is_staff=True,
-            is_superuser=True,
-        ),
-        program_admin=UserFactory(
-            username="program_admin",
-            first_name="Indigo",
-            last_name="Yarrowby",
-            role=User.Role.PROGRAM_ADMIN,
-            agency=None,
-            badge_number="",
-            is_staff=True,
-            is_superuser=False,
-        ),
+        case_manager_x=_member("cm_x", "Emery Thornfield", role=User.Role.CASE_MANAGER, partner=partner_x),
+        case_manager_y=_member("cm_y", "Finley Umberwood", role=User.Role.CASE_MANAGER, partner=partner_y),
+        command_a=_member("command_a", "Gale Vinewick", role=User.Role.COMMAND, agency=agency_a),
+        admin=_member("admin", "Harper Westmarch", role=User.Role.PROGRAM_ADMIN, is_staff=True, is_superuser=True),
+        program_admin=_member("program_admin", "Indigo Yarrowby", role=User.Role.PROGRAM_ADMIN, is_staff=True),
     )
 
 
