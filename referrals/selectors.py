@@ -745,6 +745,7 @@ def queue_for_partner(*, user: User, filter_name: str = "open", now: datetime | 
 
 
 def follow_up_get_for_user(*, user: User, follow_up_id: int) -> FollowUp:
+    """One follow-up of a referral the user may see, or 404."""
     follow_up = (
         FollowUp.objects.filter(pk=follow_up_id, referral__in=referral_list_for_user(user=user).values("pk"))
         .select_related("referral")
@@ -773,6 +774,7 @@ def follow_ups_for_casework(*, referral: Referral, now: datetime) -> QuerySet[Fo
 
 
 def consent_get_for_user(*, user: User, consent_id: int) -> Consent:
+    """One consent on a referral the user may see, or 404."""
     consent = (
         Consent.objects.filter(pk=consent_id, referral__in=referral_list_for_user(user=user).values("pk"))
         .select_related("referral")

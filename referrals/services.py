@@ -566,6 +566,7 @@ _CONTACT_KINDS = (FollowUp.Kind.CONTACT_ATTEMPT, FollowUp.Kind.INTAKE_CHECK, Fol
 def follow_up_create(
     *, referral_id: int, actor: User, kind: str, due_at: datetime, assigned_to: User | None = None, note: str = ""
 ) -> FollowUp:
+    """Schedule a follow-up on an accepted, open referral (assigned to the actor unless given)."""
     referral = Referral.objects.select_for_update(of=("self",)).get(pk=referral_id)
     if not does_casework(user=actor, referral=referral):
         raise TransitionRefused(_("You cannot add follow-ups to this referral."))
@@ -589,6 +590,7 @@ def follow_up_create(
 
 @transaction.atomic
 def follow_up_complete(*, follow_up_id: int, actor: User, outcome: str, note: str = "") -> FollowUp:
+    """Record a follow-up's outcome, once: a second completion is refused."""
     follow_up = (
         FollowUp.objects.select_for_update(of=("self",))
         .select_related("referral__officer")

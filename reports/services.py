@@ -149,6 +149,7 @@ def story_check_shareable(*, text: str, client: Client) -> None:
 def success_story_create(
     *, referral: Referral, actor: User, source: str, text: str, consent_to_share: bool
 ) -> SuccessStory:
+    """Save a thank-you note or testimonial with the referral (shared only once approved)."""
     if not may_add_story(user=actor, referral=referral):
         raise ValidationError(_("You cannot add a story to this referral."))
     if consent_to_share:
