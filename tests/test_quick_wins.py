@@ -223,7 +223,8 @@ def test_command_staff_preview_the_digest_and_the_admin_sends_it_now(cast, week)
     assert "this week&#x27;s quick wins" in page or "this week's quick wins" in page
     assert 'src="data:image/png;base64,' in page
     response = cast.login("admin").post("/reports/digest/send/", {"agency": cast.agency_a.pk}, follow=True)
-    assert "Digest sent to 2 recipient(s)" in response.content.decode()
+    # Command staff and both program administrators of the cast.
+    assert "Digest sent to 3 recipient(s)" in response.content.decode()
     again = cast.login("admin").post("/reports/digest/send/", {"agency": cast.agency_a.pk}, follow=True)
     assert "already sent" in again.content.decode()
     assert len(_a_digests()) == 1
