@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from deflection import audit
 from deflection.models import AccessEvent, Agency, Unit, User
+from deflection.permissions import may_review_access
 
 
 class UnitInline(admin.TabularInline):
@@ -91,11 +92,6 @@ class RecordAdminMixin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-def may_review_access(user) -> bool:
-    """The program administrator (and superusers) review who saw what; nobody edits it."""
-    return user.is_active and user.is_staff and (user.is_superuser or user.is_program_admin)
 
 
 @admin.register(AccessEvent)

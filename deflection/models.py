@@ -148,15 +148,24 @@ class User(AbstractUser):
 
     @property
     def is_case_manager(self) -> bool:
+        """Case managers work the referrals routed to their partner."""
         return self.role == self.Role.CASE_MANAGER
 
     @property
     def is_command(self) -> bool:
+        """Command staff read aggregates of their agency, never identities."""
         return self.role == self.Role.COMMAND
 
     @property
     def is_program_admin(self) -> bool:
+        """The program administrator role (see sees_everything for what it may see)."""
         return self.role == self.Role.PROGRAM_ADMIN
+
+    @property
+    def sees_everything(self) -> bool:
+        """Program administration: the program administrator role, or a superuser whatever
+        their role. What else a user may do is decided in deflection.permissions."""
+        return self.is_superuser or self.role == self.Role.PROGRAM_ADMIN
 
 
 class AuditRowsAreFinal(Exception):

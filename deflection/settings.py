@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "deflection.context_processors.deployment",
+                "deflection.context_processors.navigation",
             ],
         },
     },

@@ -13,7 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deflection import audit
-from deflection.admin import AuditedAdminMixin, RecordAdminMixin, may_review_access
+from deflection.admin import AuditedAdminMixin, RecordAdminMixin
+from deflection.permissions import may_review_access
 from referrals.disclosures import accounting_for_client
 from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Officer, OfficerContact, Referral
 from referrals.services import client_merge

@@ -267,7 +267,13 @@ class Referral(models.Model):
 
     @property
     def is_open(self) -> bool:
+        """Not yet rejected, cancelled, completed or failed."""
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def awaits_acceptance(self) -> bool:
+        """Logged and not yet taken on by the partner (the queue's "new")."""
+        return self.status == self.Status.REQUESTED
 
     def status_reason_label(self) -> str:
         return reason_label(self.status_reason)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.postgres.search import TrigramSimilarity, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -135,7 +136,7 @@ def _born_like(dob: date) -> Q:
 
 def _referral_scope(user: User) -> Q | None:
     """Which referrals a user may see with identities; None means none at all."""
-    if user.is_superuser or user.role == User.Role.PROGRAM_ADMIN:
+    if user.sees_everything:
         return Q()
     if user.role == User.Role.OFFICER:
         return Q(officer__user=user)
@@ -679,11 +680,6 @@ def with_officer_view(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     return referrals.prefetch_related(_consents_prefetch(), *_history_prefetches())
 
 
-def is_police_viewer(user: User) -> bool:
-    """Officers and supervisors see outcomes only as consent allows."""
-    return user.is_field_officer
-
-
 # ---------------------------------------------------------------------------
 # The partner queue, with filters and counts, sorted by urgency.
 # ---------------------------------------------------------------------------
@@ -749,6 +745,7 @@ def queue_for_partner(*, user: User, filter_name: str = "open", now: datetime | 
 
 
 def follow_up_get_for_user(*, user: User, follow_up_id: int) -> FollowUp:
+    """One follow-up of a referral the user may see, or 404."""
     follow_up = (
         FollowUp.objects.filter(pk=follow_up_id, referral__in=referral_list_for_user(user=user).values("pk"))
         .select_related("referral")
@@ -759,7 +756,25 @@ def follow_up_get_for_user(*, user: User, follow_up_id: int) -> FollowUp:
     return follow_up
 
 
+def follow_ups_for_casework(*, referral: Referral, now: datetime) -> QuerySet[FollowUp]:
+    """A referral's follow-ups for its casework page, open ones first (then by due date),
+    each with `overdue`: not completed and due before `now`."""
+    # nulls_first: NULLs sort differently in SQLite and PostgreSQL.
+    return (
+        referral.follow_ups.select_related("assigned_to")
+        .annotate(
+            overdue=Case(
+                When(completed_at__isnull=True, due_at__lt=now, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .order_by(F("completed_at").asc(nulls_first=True), "due_at")
+    )
+
+
 def consent_get_for_user(*, user: User, consent_id: int) -> Consent:
+    """One consent on a referral the user may see, or 404."""
     consent = (
         Consent.objects.filter(pk=consent_id, referral__in=referral_list_for_user(user=user).values("pk"))
         .select_related("referral")
@@ -768,43 +783,6 @@ def consent_get_for_user(*, user: User, consent_id: int) -> Consent:
     if consent is None:
         raise Http404
     return consent
-
-
-def may_add_story(*, user: User, referral: Referral) -> bool:
-    """Who may add a thank-you note or testimonial to a referral, whatever its status (thanks
-    often come after treatment ended): the partner's case managers, the referring officer and
-    program administrators. What leaves the case record is decided later (reports.services)."""
-    if user.is_superuser or user.is_program_admin:
-        return True
-    if user.is_case_manager:
-        return user.partner_id == referral.partner_id
-    return user.is_field_officer and referral.officer.user_id == user.pk
-
-
-def may_record_consent(*, user: User, referral: Referral) -> bool:
-    """Who may record a client's consent on this referral now (and print the blank form).
-
-    The referring officer only at the scene, while the referral is still `requested`: later,
-    a consent typed in by the officer would show them outcomes the client never agreed to
-    share at the time. The partner's case managers and program administrators while the
-    referral is open. A closed referral takes no new consent from anyone: nothing more
-    happens on it for a consent to cover.
-    """
-    if referral.status not in Referral.OPEN_STATUSES:
-        return False
-    if user.is_superuser or user.is_program_admin:
-        return True
-    if user.is_case_manager:
-        return user.partner_id == referral.partner_id
-    at_the_scene = referral.status == Referral.Status.REQUESTED
-    return at_the_scene and user.is_field_officer and referral.officer.user_id == user.pk
-
-
-def may_see_consents(*, user: User, referral: Referral) -> bool:
-    """Who sees (and prints) the consents recorded on a referral: those who do its casework."""
-    if user.is_superuser or user.is_program_admin:
-        return True
-    return user.is_case_manager and user.partner_id == referral.partner_id
 
 
 def consent_signing_window(*, referral: Referral, now: datetime | None = None) -> tuple[date, date]:

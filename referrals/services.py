@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from deflection.models import User
+from deflection.permissions import does_casework, may_act, may_add_follow_up, may_record_consent
 from partners.models import ServicePartner
 from partners.selectors import partner_serves_agency
 from referrals.models import (
@@ -37,7 +38,6 @@ from referrals.selectors import (
     EarlierReferrals,
     consent_signing_window,
     earlier_referrals,
-    may_record_consent,
 )
 
 
@@ -373,33 +373,12 @@ def allowed_actions(*, referral: Referral, user: User) -> list[str]:
     return [
         action
         for action in ACTION_ORDER
-        if referral.status in TRANSITIONS[action][0] and _may_act(user=user, referral=referral, action=action)
+        if referral.status in TRANSITIONS[action][0] and may_act(user=user, referral=referral, action=action)
     ]
-
-
-def may_add_follow_up(*, referral: Referral, user: User) -> bool:
-    """Follow-ups are the partner's casework, from acceptance (which schedules the first
-    check) until the referral closes: what the casework page offers, and all the service takes."""
-    return (
-        referral.status in Referral.OPEN_STATUSES
-        and referral.status != S.REQUESTED
-        and _may_act(user=user, referral=referral, action="follow_up")
-    )
 
 
 # The order the page offers them: the step forward first, closing and cancelling last.
 ACTION_ORDER = ("accept", "record_intake", "complete", "resume", "hold", "reject", "fail", "cancel")
-
-
-def _may_act(*, user: User, referral: Referral, action: str) -> bool:
-    if user.is_superuser or user.role == User.Role.PROGRAM_ADMIN:
-        return True
-    if user.role == User.Role.CASE_MANAGER:
-        return user.partner_id == referral.partner_id
-    # The referring officer may withdraw their own referral, or mark it entered in error.
-    if action == "cancel" and user.is_field_officer:
-        return referral.officer.user_id == user.pk and referral.status == S.REQUESTED
-    return False
 
 
 def _who(user: User | None) -> str:
@@ -425,7 +404,7 @@ def _transition(
     )
     if referral is None:
         raise TransitionRefused(_("This referral does not exist."))
-    if not _may_act(user=actor, referral=referral, action=action):
+    if not may_act(user=actor, referral=referral, action=action):
         raise TransitionRefused(_("You cannot change this referral."))
     sources, target = TRANSITIONS[action]
     if referral.status not in sources:
@@ -587,12 +566,13 @@ _CONTACT_KINDS = (FollowUp.Kind.CONTACT_ATTEMPT, FollowUp.Kind.INTAKE_CHECK, Fol
 def follow_up_create(
     *, referral_id: int, actor: User, kind: str, due_at: datetime, assigned_to: User | None = None, note: str = ""
 ) -> FollowUp:
+    """Schedule a follow-up on an accepted, open referral (assigned to the actor unless given)."""
     referral = Referral.objects.select_for_update(of=("self",)).get(pk=referral_id)
-    if not _may_act(user=actor, referral=referral, action="follow_up"):
+    if not does_casework(user=actor, referral=referral):
         raise TransitionRefused(_("You cannot add follow-ups to this referral."))
     if referral.status in CLOSED_STATUSES:
         raise TransitionRefused(_("This referral is closed."))
-    if not may_add_follow_up(referral=referral, user=actor):
+    if not may_add_follow_up(user=actor, referral=referral):
         raise TransitionRefused(_("Accept the referral first: accepting schedules its first check."))
     if assigned_to is not None and assigned_to.partner_id != referral.partner_id and not assigned_to.is_program_admin:
         raise TransitionRefused({"assigned_to": _("Assign the follow-up to someone at this partner.")})
@@ -610,13 +590,14 @@ def follow_up_create(
 
 @transaction.atomic
 def follow_up_complete(*, follow_up_id: int, actor: User, outcome: str, note: str = "") -> FollowUp:
+    """Record a follow-up's outcome, once: a second completion is refused."""
     follow_up = (
         FollowUp.objects.select_for_update(of=("self",))
         .select_related("referral__officer")
         .filter(pk=follow_up_id)
         .first()
     )
-    if follow_up is None or not _may_act(user=actor, referral=follow_up.referral, action="follow_up"):
+    if follow_up is None or not does_casework(user=actor, referral=follow_up.referral):
         raise TransitionRefused(_("You cannot complete this follow-up."))
     if follow_up.completed_at is not None:
         raise TransitionRefused(
@@ -734,11 +715,7 @@ def consent_revoke(*, consent_id: int, actor: User, note: str = "", when: dateti
         .filter(pk=consent_id)
         .first()
     )
-    if (
-        consent is None
-        or consent.referral is None
-        or not _may_act(user=actor, referral=consent.referral, action="consent")
-    ):
+    if consent is None or consent.referral is None or not does_casework(user=actor, referral=consent.referral):
         raise ValidationError(_("You cannot revoke this consent."))
     if consent.revoked_at is not None:
         raise ValidationError(_("This consent was already revoked."))
@@ -758,7 +735,7 @@ def consent_revoke(*, consent_id: int, actor: User, note: str = "", when: dateti
 @transaction.atomic
 def client_merge(*, survivor_id: int, merged_id: int, actor: User) -> ClientMerge:
     """Two rows were one person: move referrals and consents to the survivor, and record it."""
-    if not (actor.is_superuser or actor.is_program_admin):
+    if not actor.sees_everything:
         raise ValidationError(_("Only a program administrator merges clients."))
     if survivor_id == merged_id:
         raise ValidationError(_("Choose two different clients."))

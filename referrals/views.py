@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from functools import wraps
 
 from django import forms
 from django.conf import settings
@@ -11,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -20,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from deflection import audit
+from deflection import audit, permissions
 from deflection.models import User
+from deflection.permissions import CASEWORK_ROLES, FIELD_ROLES, roles_required
 from referrals import consent_documents, selectors, services
 from referrals.forms import (
     ACTION_FORMS,
@@ -35,25 +34,6 @@ from referrals.forms import (
 from referrals.models import Client
 
 logger = logging.getLogger(__name__)
-
-
-def roles_required(*roles: str):
-    """Only these roles may use the view; everyone else gets a 404, as for a missing page."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.user.role not in roles:
-                raise Http404
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-FIELD_ROLES = (User.Role.OFFICER, User.Role.SUPERVISOR)
 
 
 def _page(request: HttpRequest, queryset):
@@ -299,7 +279,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     client = selectors.client_get_for_user(user=user, client_id=client_id)
     referrals = selectors.referral_list_for_user(user=user).filter(client=client)
-    if selectors.is_police_viewer(user):
+    if permissions.is_police_viewer(user):
         # Police see each referral's status only as the client's consent allows.
         rows = [(r, selectors.officer_view(r)) for r in selectors.with_officer_view(referrals)]
     else:
@@ -335,30 +315,20 @@ def partner_queue(request: HttpRequest) -> HttpResponse:
 # Casework
 # ---------------------------------------------------------------------------
 
-CASEWORK_ROLES = (User.Role.CASE_MANAGER, User.Role.PROGRAM_ADMIN)
-
 
 def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
     user = request.user
     actions = services.allowed_actions(referral=referral, user=user)
     action_forms = {action: forms_given.get(action) or ACTION_FORMS[action][0](prefix=action) for action in actions}
-    # Open follow-ups first, on every database (NULLs sort differently in SQLite and PostgreSQL).
-    follow_ups = referral.follow_ups.select_related("assigned_to").order_by(
-        F("completed_at").asc(nulls_first=True), "due_at"
-    )
     return {
         "referral": referral,
         "events": referral.events.select_related("actor").order_by("created_at", "id"),
         "actions": [(action, ACTION_FORMS[action][1], action_forms[action]) for action in actions],
-        "follow_ups": follow_ups,
+        "follow_ups": selectors.follow_ups_for_casework(referral=referral, now=timezone.now()),
         "follow_up_form": forms_given.get("follow_up") or FollowUpCreateForm(partner_id=referral.partner_id, me=user),
         "complete_form": FollowUpCompleteForm(),
         "consents": referral.consents.select_related("recipient_agency").prefetch_related("recipient_partners"),
-        "now": timezone.now(),
-        # What the page offers is what the services accept: the same rules decide both.
-        "can_add_follow_up": services.may_add_follow_up(referral=referral, user=user),
-        "can_record_consent": selectors.may_record_consent(user=user, referral=referral),
-        "can_add_story": selectors.may_add_story(user=user, referral=referral),
+        **_referral_flags(user, referral),
         "reengagements": referral.reengagements.all(),
         # Seen again by officers while this referral was open (not new referrals).
         "contacts": referral.contacts.select_related("officer"),
@@ -368,11 +338,20 @@ def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
     }
 
 
+def _referral_flags(user: User, referral) -> dict[str, bool]:
+    """What the page offers is what the services accept: the same rules decide both."""
+    return {
+        "can_add_follow_up": permissions.may_add_follow_up(user=user, referral=referral),
+        "can_record_consent": permissions.may_record_consent(user=user, referral=referral),
+        "can_add_story": permissions.may_add_story(user=user, referral=referral),
+    }
+
+
 @login_required
 def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
-    if selectors.is_police_viewer(user):
+    if permissions.is_police_viewer(user):
         referral = selectors.with_officer_view(selectors.referral_list_for_user(user=user)).get(pk=referral.pk)
         view = selectors.officer_view(referral)
         if referral.officer.user_id == user.pk:
@@ -387,8 +366,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
                 # Police work on the referral (no treatment information): shown as it is.
                 "contacts": referral.contacts.select_related("officer"),
                 "can_cancel": "cancel" in services.allowed_actions(referral=referral, user=user),
-                "can_record_consent": selectors.may_record_consent(user=user, referral=referral),
-                "can_add_story": selectors.may_add_story(user=user, referral=referral),
+                **_referral_flags(user, referral),
                 "cancel_form": CancelForm(prefix="cancel"),
             },
         )
@@ -448,7 +426,7 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
             )
             return redirect("referrals:detail", referral_id=referral.pk)
     referral.refresh_from_db()
-    if selectors.is_police_viewer(user):
+    if permissions.is_police_viewer(user):
         messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
         return redirect("referrals:detail", referral_id=referral.pk)
     _record_referral_shown(request, referral)
@@ -510,7 +488,7 @@ def follow_up_done(request: HttpRequest, follow_up_id: int) -> HttpResponse:
 def consent_new(request: HttpRequest, referral_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
-    if not selectors.may_record_consent(user=user, referral=referral):
+    if not permissions.may_record_consent(user=user, referral=referral):
         raise Http404
     form = ConsentForm(request.POST or None, referral=referral)
     if request.method == "POST" and form.is_valid():
@@ -569,12 +547,12 @@ def consent_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
     consent = None
     if request.GET.get("consent", "").isdigit():
         # A recorded consent: for those who see it on the casework page, whatever the status.
-        if not selectors.may_see_consents(user=user, referral=referral):
+        if not permissions.may_see_consents(user=user, referral=referral):
             raise Http404
         consent = selectors.consent_get_for_user(user=user, consent_id=int(request.GET["consent"]))
         if consent.referral_id != referral.pk:
             raise Http404
-    elif not selectors.may_record_consent(user=user, referral=referral):
+    elif not permissions.may_record_consent(user=user, referral=referral):
         # The blank form is for a consent about to be recorded: the same rule as recording it.
         raise Http404
     language = request.GET.get("lang") or (consent.language if consent else referral.client.preferred_language)

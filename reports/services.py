@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from deflection.models import User
+from deflection.permissions import may_add_story
 from referrals.models import Client, Referral, normalize_name
-from referrals.selectors import may_add_story
 from reports.models import SuccessStory
 
 # ---------------------------------------------------------------------------
@@ -149,6 +149,7 @@ def story_check_shareable(*, text: str, client: Client) -> None:
 def success_story_create(
     *, referral: Referral, actor: User, source: str, text: str, consent_to_share: bool
 ) -> SuccessStory:
+    """Save a thank-you note or testimonial with the referral (shared only once approved)."""
     if not may_add_story(user=actor, referral=referral):
         raise ValidationError(_("You cannot add a story to this referral."))
     if consent_to_share:
@@ -173,7 +174,7 @@ def success_story_review(*, story_id: int, actor: User, approve: bool) -> Succes
 
     Approval runs the identity check again: the client may have gained an alias, or the
     story may predate the check."""
-    if not (actor.is_superuser or actor.is_program_admin):
+    if not actor.sees_everything:
         raise ValidationError(_("Only a program administrator reviews success stories."))
     story = (
         SuccessStory.objects.select_for_update(of=("self",))

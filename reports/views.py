@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from deflection.models import Agency, User
-from referrals.selectors import may_add_story, referral_get_for_user
+from deflection.permissions import may_add_story, may_read_reports
+from referrals.selectors import referral_get_for_user
 from reports import dashboard as dashboard_data
 from reports import export, metrics
 from reports.digest import digest_context, digest_send, reported_week, weekly_chart
@@ -34,7 +35,7 @@ PERIODS = {"30": 30, "90": 90, "365": 365}
 def command_home(request: HttpRequest) -> HttpResponse:
     """Agency counts for command staff: aggregates only, no client identities."""
     user: User = request.user  # type: ignore[assignment]
-    if user.role != User.Role.COMMAND or not user.agency_id:
+    if not user.is_command or not user.agency_id:
         raise Http404
     period = request.GET.get("days", "30")
     days = PERIODS.get(period, 30)
@@ -61,15 +62,20 @@ def command_home(request: HttpRequest) -> HttpResponse:
 def _digest_agency(request: HttpRequest) -> Agency:
     """Command staff see their agency's digest; a program administrator picks one."""
     user: User = request.user  # type: ignore[assignment]
-    if user.role == User.Role.COMMAND and user.agency_id:
+    if user.is_command and user.agency_id:
         return user.agency
-    if user.is_program_admin or user.is_superuser:
+    if user.sees_everything:
         agency_id = request.POST.get("agency") or request.GET.get("agency")
         agencies = Agency.objects.all()
         agency = agencies.filter(pk=agency_id).first() if str(agency_id or "").isdigit() else agencies.first()
         if agency is not None:
             return agency
     raise Http404
+
+
+def _agency_choices(user: User):
+    """The agencies a program administrator may switch between; others see their own only."""
+    return Agency.objects.all() if user.sees_everything else []
 
 
 @login_required
@@ -85,7 +91,7 @@ def digest_preview(request: HttpRequest) -> HttpResponse:
             "chart_alt": alt,
             "sent": Digest.objects.filter(agency=agency, week_start=week_start, sent_at__isnull=False).first(),
             "due": due,
-            "agencies": Agency.objects.all() if request.user.is_program_admin or request.user.is_superuser else [],
+            "agencies": _agency_choices(request.user),
         }
     )
     # The email's inline styles (for mail clients) would break the page's
@@ -99,7 +105,7 @@ def digest_preview(request: HttpRequest) -> HttpResponse:
 @require_POST
 def digest_send_now(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    if not (user.is_program_admin or user.is_superuser):
+    if not user.sees_everything:
         raise Http404
     agency = _digest_agency(request)
     week_start, _due = reported_week(agency, timezone.now())
@@ -150,7 +156,7 @@ def story_new(request: HttpRequest, referral_id: int) -> HttpResponse:
 def evaluation_export(request: HttpRequest) -> HttpResponse:
     """One click for the university evaluator's data set: de-identified CSV or Excel."""
     user: User = request.user  # type: ignore[assignment]
-    if not (user.role == User.Role.COMMAND or user.is_program_admin or user.is_superuser):
+    if not may_read_reports(user):
         raise Http404
     agency = _digest_agency(request)
     form = ExportForm(request.POST or None, agency=agency)
@@ -176,7 +182,7 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
         name = f"deflection-evaluation-{first:%Y-%m}-to-{last:%Y-%m}.{file_format}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    agencies = Agency.objects.all() if user.is_program_admin or user.is_superuser else []
+    agencies = _agency_choices(user)
     return render(
         request,
         "reports/export.html",
@@ -193,7 +199,7 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
 def codebook(request: HttpRequest) -> HttpResponse:
     """Every column of the export and every metric, defined; also as a text download."""
     user: User = request.user  # type: ignore[assignment]
-    if not (user.role == User.Role.COMMAND or user.is_program_admin or user.is_superuser):
+    if not may_read_reports(user):
         raise Http404
     context = {"columns": export.COLUMNS, "definitions": metrics.DEFINITIONS, "notice": export.NOTICE}
     if request.GET.get("download"):
@@ -238,7 +244,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "scorecard": dashboard_data.scorecard_rows(metrics.partner_scorecard(scope, rollups=True)),
         "roster": dashboard_data.unit_roster(agency_id=agency.pk, unit_id=fixed_unit.pk) if fixed_unit else None,
         "fixed_unit": fixed_unit,
-        "agencies": Agency.objects.all() if request.user.is_program_admin or request.user.is_superuser else [],
+        "agencies": _agency_choices(request.user),
     }
     template = "reports/_dashboard_body.html" if request.headers.get("HX-Request") else "reports/dashboard.html"
     return render(request, template, context)

@@ -2,7 +2,8 @@
 
 Agency A has two officers (in the same unit) and a command user; agency B has one
 officer. Partner X serves agency A, partner Y serves agencies A and B; each has a
-case manager. A program admin sees everything.
+case manager. Two program admins see everything: `admin`, also a superuser, and
+`program_admin`, staff but no superuser, for whom the role alone must do.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from django.test import Client as HttpClient
 
 from deflection.models import Agency, Unit, User
 from partners.models import ServicePartner
+from referrals.models import Referral
+from reports.models import SuccessStory
 from tests.factories.core import PASSWORD, AgencyFactory, UnitFactory, UserFactory
 from tests.factories.partners import ServicePartnerFactory
 
@@ -36,6 +39,7 @@ class Cast:
     case_manager_y: User
     command_a: User
     admin: User
+    program_admin: User
 
     def login(self, who: str | None) -> HttpClient:
         """A test client signed in as a member of the cast (None: anonymous)."""
@@ -43,6 +47,13 @@ class Cast:
         if who is not None:
             assert client.login(username=getattr(self, who).username, password=PASSWORD)
         return client
+
+
+def _member(username: str, name: str, **fields) -> User:
+    """A member of the cast without a badge (badges are the police's) and, unless given, an agency."""
+    first_name, last_name = name.split()
+    fields = {"agency": None, "badge_number": "", **fields}
+    return UserFactory(username=username, first_name=first_name, last_name=last_name, **fields)
 
 
 @pytest.fixture
@@ -73,43 +84,44 @@ def cast(db) -> Cast:
             agency=agency_a,
             unit=unit_a,
         ),
-        case_manager_x=UserFactory(
-            username="cm_x",
-            first_name="Emery",
-            last_name="Thornfield",
-            role=User.Role.CASE_MANAGER,
-            agency=None,
-            partner=partner_x,
-            badge_number="",
-        ),
-        case_manager_y=UserFactory(
-            username="cm_y",
-            first_name="Finley",
-            last_name="Umberwood",
-            role=User.Role.CASE_MANAGER,
-            agency=None,
-            partner=partner_y,
-            badge_number="",
-        ),
-        command_a=UserFactory(
-            username="command_a",
-            first_name="Gale",
-            last_name="Vinewick",
-            role=User.Role.COMMAND,
-            agency=agency_a,
-            badge_number="",
-        ),
-        admin=UserFactory(
-            username="admin",
-            first_name="Harper",
-            last_name="Westmarch",
-            role=User.Role.PROGRAM_ADMIN,
-            agency=None,
-            badge_number="",
-            is_staff=True,
-            is_superuser=True,
-        ),
+        case_manager_x=_member("cm_x", "Emery Thornfield", role=User.Role.CASE_MANAGER, partner=partner_x),
+        case_manager_y=_member("cm_y", "Finley Umberwood", role=User.Role.CASE_MANAGER, partner=partner_y),
+        command_a=_member("command_a", "Gale Vinewick", role=User.Role.COMMAND, agency=agency_a),
+        admin=_member("admin", "Harper Westmarch", role=User.Role.PROGRAM_ADMIN, is_staff=True, is_superuser=True),
+        program_admin=_member("program_admin", "Indigo Yarrowby", role=User.Role.PROGRAM_ADMIN, is_staff=True),
     )
+
+
+def referral_state(referral: Referral) -> dict:
+    """What the casework forms change on a referral, counted: compare two to see what changed."""
+    referral.refresh_from_db()
+    return {
+        "status": referral.status,
+        "consents": referral.consents.count(),
+        "revoked": referral.consents.filter(revoked_at__isnull=False).count(),
+        "events": referral.events.count(),
+        "follow_ups": referral.follow_ups.count(),
+        "follow_ups_done": referral.follow_ups.filter(completed_at__isnull=False).count(),
+        "stories": SuccessStory.objects.filter(referral=referral).count(),
+    }
+
+
+# What each casework form changes: "act:<action>" changes the status; the others add one.
+FORM_CHANGES = {
+    "consent_new": "consents",
+    "follow_up_add": "follow_ups",
+    "follow_up_done": "follow_ups_done",
+    "consent_revoke": "revoked",
+    "story_new": "stories",
+}
+
+
+def changed_as_meant(form: str, before: dict, after: dict) -> bool:
+    """Whether posting `form` made its change (two referral_state snapshots, before and after)."""
+    if form.startswith("act:"):
+        return after["status"] != before["status"]
+    key = FORM_CHANGES[form]
+    return after[key] == before[key] + 1
 
 
 def has_word(text: str, word: str) -> bool:

@@ -6,12 +6,15 @@ fails test_every_url_is_in_the_access_table.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from referrals import services
 from referrals.models import Referral
-from tests.conftest import has_word
+from reports.models import Digest
+from tests.conftest import changed_as_meant, has_word, referral_state
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +29,12 @@ CAST = [
     "case_manager_y",
     "command_a",
     "admin",
+    "program_admin",
 ]
 OFFICERS = {"officer_a1", "officer_a2", "officer_b", "supervisor_a"}
 EVERYONE = {who for who in CAST if who is not None}
+# Program administration: the role decides, with or without the superuser flag.
+ADMINS = {"admin", "program_admin"}
 OK, DONE, NOT_FOUND, LOGIN = 200, 302, 404, "login"
 
 
@@ -36,7 +42,7 @@ def _expect(allowed: set[str], code: int = OK) -> dict:
     return {who: (code if who in allowed else LOGIN if who is None else NOT_FOUND) for who in CAST}
 
 
-CASEWORK = {"case_manager_y", "admin"}
+CASEWORK = {"case_manager_y", *ADMINS}
 # The referral under test: logged by officer_a1 (unit MHST of agency A), routed to partner Y,
 # accepted by partner Y's case manager, with a consent on file.
 # name: (method, data to send, expected answer for each member of the cast)
@@ -45,8 +51,8 @@ EXPECTED = {
     "referrals:client_search": ("post", {"search": "x"}, _expect(OFFICERS)),
     "referrals:mine": ("get", None, _expect(OFFICERS)),
     "referrals:queue": ("get", None, _expect({"case_manager_x", "case_manager_y"})),
-    "referrals:detail": ("get", None, _expect({"officer_a1", "supervisor_a", "case_manager_y", "admin"})),
-    "referrals:client": ("get", None, _expect({"officer_a1", "supervisor_a", "case_manager_y", "admin"})),
+    "referrals:detail": ("get", None, _expect({"officer_a1", "supervisor_a", "case_manager_y", *ADMINS})),
+    "referrals:client": ("get", None, _expect({"officer_a1", "supervisor_a", "case_manager_y", *ADMINS})),
     "referrals:act": ("post", {"hold-note": ""}, _expect(CASEWORK, DONE)),
     "referrals:follow_up_add": (
         "post",
@@ -59,21 +65,34 @@ EXPECTED = {
     "referrals:consent_pdf": ("get", None, _expect(CASEWORK)),
     "referrals:consent_revoke": ("post", {"note": "by phone"}, _expect(CASEWORK, DONE)),
     "reports:command_home": ("get", None, _expect({"command_a"})),
-    "reports:dashboard": ("get", None, _expect({"command_a", "supervisor_a", "admin"})),
+    "reports:dashboard": ("get", None, _expect({"command_a", "supervisor_a", *ADMINS})),
     "reports:my_record": ("get", None, _expect(OFFICERS)),
     # Only in the embedded demo (DEMO_MODE); tests run as a real deployment.
     "demo_outbox": ("get", None, _expect(set())),
-    "reports:digest_preview": ("get", None, _expect({"command_a", "admin"})),
-    "reports:digest_send": ("post", {}, _expect({"admin"}, DONE)),
-    "reports:story_new": ("get", None, _expect({"officer_a1", "case_manager_y", "admin"})),
-    "reports:export": ("get", None, _expect({"command_a", "admin"})),
-    "reports:codebook": ("get", None, _expect({"command_a", "admin"})),
+    "reports:digest_preview": ("get", None, _expect({"command_a", *ADMINS})),
+    "reports:digest_send": ("post", {}, _expect(ADMINS, DONE)),
+    "reports:story_new": ("get", None, _expect({"officer_a1", "case_manager_y", *ADMINS})),
+    "reports:export": ("get", None, _expect({"command_a", *ADMINS})),
+    "reports:codebook": ("get", None, _expect({"command_a", *ADMINS})),
     # Each signed-in user's own sign-in settings.
     "password_change": ("get", None, _expect(EVERYONE)),
     "two_factor": ("get", None, _expect(EVERYONE)),
     # Nothing to verify for a session that owes no code: on to the user's home.
     "two_factor_verify": ("get", None, _expect(EVERYONE, DONE)),
     "two_factor_remove": ("post", {}, _expect(EVERYONE, DONE)),
+}
+# What each action in the table changes when it is allowed (a DONE answer): a casework form
+# of test_offered_equals_allowed, or the digest sent. Refused, or a page shown, nothing changes.
+CHANGES = {
+    "referrals:act": "act:hold",
+    "referrals:follow_up_add": "follow_up_add",
+    "referrals:follow_up_done": "follow_up_done",
+    "referrals:consent_revoke": "consent_revoke",
+    "reports:digest_send": "digest_send",
+    # Nobody in the cast has two-factor sign-in on: nothing to verify, nothing to turn off
+    # (test_signin_two_factor turns it on and off).
+    "two_factor_verify": None,
+    "two_factor_remove": None,
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
@@ -107,15 +126,38 @@ def _url(name: str, referral: Referral) -> str:
 def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, name, who):
     method, data, expected = EXPECTED[name]
     client = cast.login(who)
-    response = getattr(client, method)(_url(name, referral), data)
+    url = _url(name, referral)
+    before = _state(referral)
+    response = getattr(client, method)(url, data)
+    after = _state(referral)
     want = expected[who]
     if want == LOGIN:
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     elif want == DONE:
-        # The change was made and the user sent back to the page they came from.
+        # The user is sent back to the page they came from...
         assert response.status_code == 302 and "/accounts/login/" not in response["Location"]
+        # ... with the change made (some views redirect when they refuse, too).
+        if CHANGES[name] is not None:
+            assert _made(CHANGES[name], before, after), f"{who} was allowed {name}, yet nothing changed"
+            return
     else:
         assert response.status_code == want
+    assert after == before, f"{who} got {want} from {name}, yet something changed"
+
+
+def _state(referral: Referral) -> dict:
+    return {**referral_state(referral), "digests_sent": Digest.objects.filter(sent_at__isnull=False).count()}
+
+
+def _made(change: str, before: dict, after: dict) -> bool:
+    if change == "digest_send":
+        return after["digests_sent"] == before["digests_sent"] + 1
+    return changed_as_meant(change, before, after)
+
+
+def test_every_action_in_the_table_says_what_it_changes():
+    actions = {name for name, (_method, _data, expected) in EXPECTED.items() if DONE in expected.values()}
+    assert actions == set(CHANGES)
 
 
 def _names(patterns, prefix=""):
@@ -141,6 +183,7 @@ def test_every_url_is_in_the_access_table():
         ("case_manager_x", "/queue/"),
         ("command_a", "/reports/command/"),
         ("admin", "/admin/"),
+        ("program_admin", "/admin/"),
     ],
 )
 def test_each_role_lands_on_its_own_home(cast, who, lands_on):
@@ -156,10 +199,32 @@ def test_anonymous_visitors_are_sent_to_sign_in(cast):
 def test_only_the_admin_reaches_the_admin(cast):
     for who in CAST:
         response = cast.login(who).get("/admin/")
-        if who == "admin":
+        if who in ADMINS:
             assert response.status_code == 200
         else:
             assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    ("path", "superuser", "program_admin"),
+    [
+        ("/admin/deflection/accessevent/", 200, 200),
+        ("/admin/deflection/user/", 200, 403),
+        ("/admin/deflection/agency/", 200, 403),
+        ("/admin/partners/servicepartner/", 200, 403),
+        ("/admin/referrals/referral/", 200, 403),
+        ("/admin/referrals/client/", 200, 403),
+        ("/admin/reports/successstory/", 200, 403),
+    ],
+)
+def test_a_program_admin_who_is_not_a_superuser_reviews_the_access_record_and_nothing_else_in_the_admin(
+    cast, path, superuser, program_admin
+):
+    """The role opens the access record (deflection.permissions.may_review_access); the
+    admin's other pages need model permissions, which nothing grants the role by itself:
+    a program admin without the superuser flag is given them in the admin, like any staff."""
+    assert cast.login("admin").get(path).status_code == superuser
+    assert cast.login("program_admin").get(path).status_code == program_admin
 
 
 def test_my_deflections_lists_only_the_officers_own(cast, referral):
@@ -205,3 +270,23 @@ def test_command_staff_see_small_counts_as_under_eleven(cast, referral):
 def test_the_client_search_is_a_post_so_names_stay_out_of_urls(cast):
     response = cast.login("officer_a1").get("/log/clients/", {"search": "Smith"})
     assert response.status_code == 405
+
+
+def test_a_program_admin_who_is_not_a_superuser_opens_a_clients_accounting_of_disclosures(cast, referral):
+    """The accounting of disclosures is the access record of one client: the same rule opens it."""
+    path = f"/admin/referrals/client/{referral.client_id}/disclosures/"
+    assert cast.login("program_admin").get(path).status_code == 200
+    assert cast.login("command_a").get(path).status_code == 302  # not staff: to the admin's sign-in
+
+
+@pytest.mark.parametrize("who", sorted(EVERYONE))
+def test_the_menu_links_only_to_pages_the_user_may_open(cast, who):
+    client = cast.login(who)
+    page = client.get(reverse("two_factor")).content.decode()
+    menu = page[page.index("<nav") : page.index("</nav>")]
+    links = {href for href in re.findall(r'href="(/[^"]*)"', menu) if href != reverse("logout")}
+    assert reverse("password_change") in links  # the menu was read
+    for href in links:
+        # Followed: the brand's link is the home page, which sends each role to its own.
+        response = client.get(href, follow=True)
+        assert response.status_code == 200 and "/login/" not in response.request["PATH_INFO"], (who, href)

@@ -15,15 +15,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import transaction
-from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
 
-from deflection.models import User
 from referrals.models import CaseEvent, Consent, FollowUp, Referral
 from referrals.selectors import consent_signing_window
 from reports.models import SuccessStory
-from tests.factories.core import PASSWORD, UserFactory
+from tests.conftest import changed_as_meant, referral_state
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -144,32 +142,6 @@ def _posts(referral: Referral) -> dict[str, tuple[str, dict]]:
     return posts
 
 
-def _snapshot(referral: Referral) -> dict:
-    referral.refresh_from_db()
-    return {
-        "status": referral.status,
-        "consents": referral.consents.count(),
-        "revoked": referral.consents.filter(revoked_at__isnull=False).count(),
-        "events": referral.events.count(),
-        "follow_ups": referral.follow_ups.count(),
-        "follow_ups_done": referral.follow_ups.filter(completed_at__isnull=False).count(),
-        "stories": SuccessStory.objects.filter(referral=referral).count(),
-    }
-
-
-def _changed_as_meant(form: str, before: dict, after: dict) -> bool:
-    if form.startswith("act:"):
-        return after["status"] != before["status"]
-    key = {
-        "consent_new": "consents",
-        "follow_up_add": "follow_ups",
-        "follow_up_done": "follow_ups_done",
-        "consent_revoke": "revoked",
-        "story_new": "stories",
-    }[form]
-    return after[key] == before[key] + 1
-
-
 _TARGETS = re.compile(r'(?:action|href)="([^"]*)"')
 
 
@@ -179,27 +151,11 @@ def _offered(page: str, posts: dict[str, tuple[str, dict]]) -> set[str]:
     return {form for form, (url, _data) in posts.items() if url in targets}
 
 
-@pytest.fixture
-def program_admin(db) -> User:
-    """A program administrator without the superuser flag: the role alone must do."""
-    return UserFactory(
-        username="program_admin", role=User.Role.PROGRAM_ADMIN, agency=None, badge_number="", is_staff=True
-    )
-
-
-def _login(cast, who: str, program_admin: User) -> HttpClient:
-    if who != "program_admin":
-        return cast.login(who)
-    client = HttpClient()
-    assert client.login(username=program_admin.username, password=PASSWORD)
-    return client
-
-
 @pytest.mark.parametrize("status", STATUSES)
 @pytest.mark.parametrize("who", ROLES)
-def test_a_referral_page_offers_exactly_what_the_services_accept(cast, program_admin, who, status):
+def test_a_referral_page_offers_exactly_what_the_services_accept(cast, who, status):
     referral = _referral_in(cast, status)
-    client = _login(cast, who, program_admin)
+    client = cast.login(who)
     posts = _posts(referral)
     page = client.get(reverse("referrals:detail", args=[referral.pk]))
     offered = _offered(page.content.decode(), posts) if page.status_code == 200 else set()
@@ -216,11 +172,11 @@ def test_a_referral_page_offers_exactly_what_the_services_accept(cast, program_a
     for form in FORMS:
         url, data = posts[form]
         with transaction.atomic():
-            before = _snapshot(referral)
+            before = referral_state(referral)
             client.post(url, data)
-            after = _snapshot(referral)
+            after = referral_state(referral)
             if form in offered:
-                assert _changed_as_meant(form, before, after), f"{who} was offered {form} on a {status} referral"
+                assert changed_as_meant(form, before, after), f"{who} was offered {form} on a {status} referral"
                 accepted.add(form)
             else:
                 assert after == before, f"{who} was not offered {form} on a {status} referral, yet it changed"
@@ -228,7 +184,7 @@ def test_a_referral_page_offers_exactly_what_the_services_accept(cast, program_a
     assert accepted == offered
 
 
-def test_the_matrix_is_not_empty_the_partner_and_the_officer_are_offered_their_steps(cast, program_admin):
+def test_the_matrix_is_not_empty_the_partner_and_the_officer_are_offered_their_steps(cast):
     """A guard for the test above: were every page to offer nothing, it would pass."""
     requested = _referral_in(cast, S.REQUESTED)
     posts = _posts(requested)
@@ -237,7 +193,7 @@ def test_the_matrix_is_not_empty_the_partner_and_the_officer_are_offered_their_s
     page = cast.login("case_manager_y").get(reverse("referrals:detail", args=[requested.pk])).content.decode()
     assert {"consent_new", "act:accept", "act:reject", "consent_revoke", "follow_up_done"} <= _offered(page, posts)
     closed = _referral_in(cast, S.COMPLETED)
-    page = _login(cast, "program_admin", program_admin).get(reverse("referrals:detail", args=[closed.pk]))
+    page = cast.login("program_admin").get(reverse("referrals:detail", args=[closed.pk]))
     offered = _offered(page.content.decode(), _posts(closed))
     # Closed: no new consent and no new follow-up; a revocation and the due check still are.
     assert "consent_new" not in offered and "follow_up_add" not in offered

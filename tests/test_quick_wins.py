@@ -175,7 +175,8 @@ def test_the_digest_reports_the_weeks_real_numbers(cast, week):
     assert f"- {cast.officer_a2.get_full_name()} logged their first deflection" in text
     assert "- First overdose reversal deflection" in text
     assert "Agency's first deflection" not in text
-    assert sorted(digest.recipients) == sorted([cast.command_a.email, cast.admin.email])
+    # Command staff and every program administrator of the program (agency left blank).
+    assert sorted(digest.recipients) == sorted([cast.command_a.email, cast.admin.email, cast.program_admin.email])
 
 
 def test_the_digest_is_html_and_text_with_an_inline_chart_and_no_client_names(cast, week):
@@ -222,7 +223,8 @@ def test_command_staff_preview_the_digest_and_the_admin_sends_it_now(cast, week)
     assert "this week&#x27;s quick wins" in page or "this week's quick wins" in page
     assert 'src="data:image/png;base64,' in page
     response = cast.login("admin").post("/reports/digest/send/", {"agency": cast.agency_a.pk}, follow=True)
-    assert "Digest sent to 2 recipient(s)" in response.content.decode()
+    # Command staff and both program administrators of the cast.
+    assert "Digest sent to 3 recipient(s)" in response.content.decode()
     again = cast.login("admin").post("/reports/digest/send/", {"agency": cast.agency_a.pk}, follow=True)
     assert "already sent" in again.content.decode()
     assert len(_a_digests()) == 1

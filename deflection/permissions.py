@@ -1,0 +1,135 @@
+"""Who may do what: the role groups, the view decorator and the rules on one referral.
+
+Views, services and selectors ask here; templates get `can_*` flags computed from these
+rules, so a page offers exactly what the service takes. The core imports no app: the rules
+read a referral's attributes (`partner_id`, `officer.user_id`, `is_open`,
+`awaits_acceptance`), which referrals.models defines from its own statuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+
+from deflection.models import User
+
+if TYPE_CHECKING:  # named for the type checker only: the core imports no app
+    from referrals.models import Referral
+
+# Officers and supervisors: they log deflections and see outcomes only as consent allows.
+FIELD_ROLES = (User.Role.OFFICER, User.Role.SUPERVISOR)
+# Those who work a partner's referrals: its case managers, and the program administrator.
+CASEWORK_ROLES = (User.Role.CASE_MANAGER, User.Role.PROGRAM_ADMIN)
+
+
+def roles_required(*roles: str) -> Callable:
+    """Only these roles may use the view; everyone else gets a 404, as for a missing page."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.user.role not in roles:
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# ---------------------------------------------------------------------------
+# Who a user is to the program
+# ---------------------------------------------------------------------------
+
+
+def is_police_viewer(user: User) -> bool:
+    """Officers and supervisors see outcomes only as consent allows."""
+    return user.is_field_officer
+
+
+def menu(user: User) -> dict[str, bool]:
+    """Which of the app's pages the main menu links to: those the user's role opens."""
+    return {
+        "can_log_deflection": user.role in FIELD_ROLES,
+        "can_see_unit_dashboard": user.role == User.Role.SUPERVISOR,
+        "can_work_queue": user.is_case_manager,
+        "can_see_command_home": user.is_command,
+        # Not for a superuser of another role: the menu is the role's; the admin has the rest.
+        "can_see_dashboard": user.is_command or user.is_program_admin,
+    }
+
+
+def may_read_reports(user: User) -> bool:
+    """The evaluation export and the codebook: command staff and program administration."""
+    return user.is_command or user.sees_everything
+
+
+def may_review_access(user: User) -> bool:
+    """The program administrator (and superusers) review who saw what in the admin; nobody edits it."""
+    return user.is_active and user.is_staff and user.sees_everything
+
+
+# ---------------------------------------------------------------------------
+# Who may do what on one referral
+# ---------------------------------------------------------------------------
+
+
+def does_casework(*, user: User, referral: Referral) -> bool:
+    """The partner's case managers and program administration: they accept, follow up,
+    record and revoke consent, and see (and print) the consents on file."""
+    if user.sees_everything:
+        return True
+    return user.is_case_manager and user.partner_id == referral.partner_id
+
+
+def is_referring_officer(*, user: User, referral: Referral) -> bool:
+    """The officer (or supervisor) who logged the referral."""
+    return user.is_field_officer and referral.officer.user_id == user.pk
+
+
+def may_act(*, user: User, referral: Referral, action: str) -> bool:
+    """Whether the user may take this step on the referral (the lifecycle decides whether
+    the referral's status allows it): casework is the partner's; the referring officer may
+    withdraw their own referral, or mark it entered in error, before it is accepted."""
+    if does_casework(user=user, referral=referral):
+        return True
+    return action == "cancel" and is_referring_officer(user=user, referral=referral) and referral.awaits_acceptance
+
+
+def may_add_follow_up(*, user: User, referral: Referral) -> bool:
+    """Follow-ups are the partner's casework, from acceptance (which schedules the first
+    check) until the referral closes: what the casework page offers, and all the service takes."""
+    return referral.is_open and not referral.awaits_acceptance and does_casework(user=user, referral=referral)
+
+
+def may_record_consent(*, user: User, referral: Referral) -> bool:
+    """Who may record a client's consent on this referral now (and print the blank form).
+
+    The referring officer only at the scene, while the referral awaits acceptance: later,
+    a consent typed in by the officer would show them outcomes the client never agreed to
+    share at the time. The partner's case managers and program administrators while the
+    referral is open. A closed referral takes no new consent from anyone: nothing more
+    happens on it for a consent to cover.
+    """
+    if not referral.is_open:
+        return False
+    if does_casework(user=user, referral=referral):
+        return True
+    return referral.awaits_acceptance and is_referring_officer(user=user, referral=referral)
+
+
+def may_see_consents(*, user: User, referral: Referral) -> bool:
+    """Who sees (and prints) the consents recorded on a referral: those who do its casework."""
+    return does_casework(user=user, referral=referral)
+
+
+def may_add_story(*, user: User, referral: Referral) -> bool:
+    """Who may add a thank-you note or testimonial to a referral, whatever its status (thanks
+    often come after treatment ended): the partner's case managers, the referring officer and
+    program administrators. What leaves the case record is decided later (reports.services)."""
+    return does_casework(user=user, referral=referral) or is_referring_officer(user=user, referral=referral)
