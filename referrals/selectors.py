@@ -231,25 +231,22 @@ def queue_for_partner(*, user: User, filter_name: str = "open", now: datetime | 
 
 
 def follow_up_get_for_user(*, user: User, follow_up_id: int) -> FollowUp:
-    follow_up = (
-        FollowUp.objects.filter(pk=follow_up_id, referral__in=referral_list_for_user(user=user).values("pk"))
-        .select_related("referral")
-        .first()
-    )
-    if follow_up is None:
-        raise Http404
-    return follow_up
+    """A follow-up on a referral the user may see, or 404."""
+    return _on_visible_referral(FollowUp.objects.all(), user=user, pk=follow_up_id)
 
 
 def consent_get_for_user(*, user: User, consent_id: int) -> Consent:
-    consent = (
-        Consent.objects.filter(pk=consent_id, referral__in=referral_list_for_user(user=user).values("pk"))
-        .select_related("referral")
-        .first()
-    )
-    if consent is None:
+    """A consent on a referral the user may see, or 404."""
+    return _on_visible_referral(Consent.objects.all(), user=user, pk=consent_id)
+
+
+def _on_visible_referral(rows: QuerySet, *, user: User, pk: int):
+    """The row `pk` (with its referral) if it belongs to a referral the user may see; 404 otherwise."""
+    found = rows.filter(pk=pk, referral__in=referral_list_for_user(user=user).values("pk")).select_related("referral")
+    row = found.first()
+    if row is None:
         raise Http404
-    return consent
+    return row
 
 
 def may_add_story(*, user: User, referral: Referral) -> bool:
