@@ -53,7 +53,7 @@ from faker import Faker  # noqa: E402
 
 from deflection.models import Agency, Unit, User  # noqa: E402
 from partners.models import ServicePartner  # noqa: E402
-from referrals import selectors  # noqa: E402
+from referrals import search  # noqa: E402
 from referrals.models import CaseEvent, Client, Need, Officer, Pathway, Referral, Substance  # noqa: E402
 from referrals.services import officer_for_user  # noqa: E402
 
@@ -437,7 +437,7 @@ def explain_searches(ctx: Context) -> None:
     for kind in QUERY_KINDS:
         query, _expected = search_query(ctx, kind)
         with CaptureQueriesContext(connection) as captured:
-            selectors.client_search_for_officer(user=ctx.user, query=query)
+            search.client_search_for_officer(user=ctx.user, query=query)
         sql = next(q["sql"] for q in captured.captured_queries if "referrals_client" in q["sql"])
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
@@ -450,9 +450,9 @@ def compare_search_variants(contexts: dict[str, Context], n: int = 140) -> None:
 
     The plain condition is what the search wrote before migration 0006; with it PostgreSQL
     may read a smaller agency's clients through the agency's btree index and run the
-    trigram functions on every one of them (see referrals.selectors._by_name_scope).
+    trigram functions on every one of them (see referrals.search._by_name_scope).
     """
-    from referrals.selectors import _search_postgres, parse_search_query
+    from referrals.search import _trigram_steps, parse_search_query
 
     kinds = ("exact", "swapped", "typo", "typing", "last name", "alias")
     print(f"\nSearch compared on {n} name queries ({', '.join(kinds)}), selector only (no HTTP):")
@@ -461,11 +461,12 @@ def compare_search_variants(contexts: dict[str, Context], n: int = 140) -> None:
         queries = [search_query(ctx, kind) for kind in kinds for _ in range(n // len(kinds))]
 
         def plain(query: str, ctx: Context = ctx) -> list[Client]:
-            name, dob = parse_search_query(query)
-            return _search_postgres(Client.objects.filter(agency_id=ctx.user.agency_id), name, dob, 8)
+            name, _dob = parse_search_query(query)
+            plain_agency = Client.objects.filter(agency_id=ctx.user.agency_id, identity_removed_at=None)
+            return [match.client for match in _trigram_steps(plain_agency, name, 8)]
 
         variants: dict[str, Callable[[str], list[Client]]] = {
-            "today (selectors)": lambda q, ctx=ctx: selectors.client_search_for_officer(user=ctx.user, query=q),
+            "today (search)": lambda q, ctx=ctx: search.client_search_for_officer(user=ctx.user, query=q),
             "plain agency_id = X": plain,
         }
         for label, run in variants.items():

@@ -1,7 +1,8 @@
 """The record of who saw which client: one AccessEvent per client shown.
 
 Views call `record` once they know which clients a response shows, before it is sent: if
-the record cannot be written, the page is not shown. A list writes one row per client in
+the record cannot be written, the page is not shown (a service that writes what the
+officer is about to be told calls `record_for` with the viewer). A list writes one row per client in
 one INSERT. A list shown again unchanged to the same user within LIST_REPEAT (the partner
 queue refreshes itself every 30 seconds) is recorded once; any change to the list, or the
 same list later, is recorded again.
@@ -14,10 +15,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 
-from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -40,9 +40,27 @@ def client_address(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Who is shown clients, and from where: what an access record says besides the clients."""
+
+    user: User
+    address: str | None
+
+
+def viewer(request: HttpRequest) -> Viewer:
+    """The signed-in user of this request, and the address it came from."""
+    return Viewer(user=request.user, address=client_address(request))  # type: ignore[arg-type]
+
+
 def record(request: HttpRequest, *, action: str, what: str, subjects: Iterable[Subject]) -> None:
     """Record that `request.user` was shown these clients (each with its referral, if any)."""
-    user: User = request.user  # type: ignore[assignment]
+    record_for(viewer(request), action=action, what=what, subjects=subjects)
+
+
+def record_for(viewer: Viewer, *, action: str, what: str, subjects: Iterable[Subject]) -> None:
+    """Record that the viewer was shown these clients (each with its referral, if any), in one INSERT."""
+    user = viewer.user
     unique: dict[Subject, None] = dict.fromkeys((int(c), int(r) if r is not None else None) for c, r in subjects)
     if not unique or not user.is_authenticated:
         return
@@ -58,56 +76,11 @@ def record(request: HttpRequest, *, action: str, what: str, subjects: Iterable[S
         )
         if last == digest:
             return
-    row = (
-        now,
-        user.pk,
-        user.role,
-        user.agency_id,
-        user.partner_id,
-        action,
-        what[:100],
-        client_address(request),
-        digest,
+    who = {"user_id": user.pk, "role": user.role, "agency_id": user.agency_id, "partner_id": user.partner_id}
+    seen = {"at": now, "action": action, "what": what[:100], "address": viewer.address, "list_digest": digest}
+    AccessEvent.objects.bulk_create(
+        AccessEvent(**who, **seen, client_id=client_id, referral_id=referral_id) for client_id, referral_id in unique
     )
-    _insert([(*row, client_id, referral_id) for client_id, referral_id in unique])
-
-
-# The columns record() writes, in order; the rest of the row is the database's default (id).
-_COLUMNS = [
-    "at",
-    "user_id",
-    "role",
-    "agency_id",
-    "partner_id",
-    "action",
-    "what",
-    "address",
-    "list_digest",
-    "client_id",
-    "referral_id",
-]
-
-
-@cache
-def _fields() -> tuple[list, str]:
-    """The fields record() writes, and the INSERT's head: read from the model once."""
-    fields = {f.attname: f for f in AccessEvent._meta.concrete_fields}
-    table = connection.ops.quote_name(AccessEvent._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(fields[name].column) for name in _COLUMNS)
-    # Names from the model's own metadata; the values go in as placeholders (see _insert).
-    return [fields[name] for name in _COLUMNS], f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
-
-
-def _insert(rows: list[tuple]) -> None:
-    """One multi-row INSERT. Search as you type records up to eight clients a keystroke:
-    building the rows as model instances cost more than writing them."""
-    prepared, head = _fields()
-    params: list[object] = []
-    for row in rows:
-        params += [field.get_db_prep_save(value, connection) for field, value in zip(prepared, row, strict=True)]
-    row_marks = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
-    with connection.cursor() as cursor:
-        cursor.execute(head + ", ".join([row_marks] * len(rows)), params)
 
 
 def _order(subject: Subject) -> tuple[int, int]:

@@ -15,12 +15,12 @@ from deflection.models import User
 from partners.models import ServicePartner
 from partners.selectors import partner_list_for_agency
 from referrals.models import Client, Consent, FollowUp, Need, Pathway, Referral, Substance
-from referrals.selectors import client_search_for_officer, consent_signing_window, partner_ids_used_recently
+from referrals.search import possible_duplicates
+from referrals.selectors import consent_signing_window, partner_ids_used_recently
+from referrals.services import POSSIBLY_KNOWN, validate_occurred_at
 
 MAX_AGE_YEARS = 120
 MAX_MINUTES = 24 * 60
-# A possible duplicate scores at least this (see selectors.name_similarity).
-DUPLICATE_SCORE = 0.8
 
 
 # The partners the log form shows at once; the rest wait behind "More partners". With one
@@ -160,6 +160,7 @@ class LogDeflectionForm(forms.Form):
         required=False,
         help_text=_("Leave empty to use the time now."),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        validators=[validate_occurred_at],
     )
     location = forms.CharField(label=_("Location or beat"), max_length=200, required=False)
     substances = forms.MultipleChoiceField(
@@ -175,7 +176,8 @@ class LogDeflectionForm(forms.Form):
         # Validation accepts any active partner, so that one not serving the agency gets a
         # message that says so (see clean); the officer is offered only those serving it,
         # 24/7 partners first.
-        self.served_partners = list(partner_list_for_agency(agency_id=user.agency_id))
+        self.listed_partners = partner_list_for_agency(agency_id=user.agency_id)
+        self.served_partners = self.listed_partners.partners
         partner_field = self.fields["partner"]
         partner_field.widget.choices = [(p.pk, partner_field.label_from_instance(p)) for p in self.served_partners]
         partner_field.listed = {str(p.pk): p for p in self.served_partners}
@@ -221,14 +223,6 @@ class LogDeflectionForm(forms.Form):
             raise forms.ValidationError(_("The date of birth is more than 120 years ago; check the year."))
         return dob
 
-    def clean_occurred_at(self):
-        occurred = self.cleaned_data.get("occurred_at")
-        if occurred and occurred > timezone.now() + timedelta(minutes=10):
-            raise forms.ValidationError(_("This cannot be in the future."))
-        if occurred and occurred < timezone.now() - timedelta(days=30):
-            raise forms.ValidationError(_("Deflections are logged within 30 days; ask your supervisor."))
-        return occurred
-
     def clean(self) -> dict:
         data = super().clean()
         partner = data.get("partner")
@@ -242,20 +236,17 @@ class LogDeflectionForm(forms.Form):
             self.add_error("first_name", _("Enter the client's first name, or pick a client found above."))
         if not data.get("last_name"):
             self.add_error("last_name", _("Enter the client's last name, or pick a client found above."))
-        if data.get("first_name") and data.get("last_name") and not data.get("confirm_new"):
-            query = f"{data['first_name']} {data['last_name']}"
-            if data.get("date_of_birth"):
-                query += f" {data['date_of_birth']:%Y-%m-%d}"
-            matches = client_search_for_officer(user=self.user, query=query)
-            self.possible_matches = [m for m in matches if getattr(m, "match_score", 0) >= DUPLICATE_SCORE]
+        if data.get("first_name") and data.get("last_name") and not data.get("confirm_new") and self.errors:
+            # referral_create refuses a possible duplicate (the view then shows the matches);
+            # a form with other errors never reaches it, so the officer sees them all at once.
+            self.possible_matches = possible_duplicates(
+                user=self.user,
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                date_of_birth=data.get("date_of_birth"),
+            )
             if self.possible_matches:
-                self.add_error(
-                    "confirm_new",
-                    _(
-                        "This person may already be known. Pick them from the list, "
-                        "or tick the box to create a new client."
-                    ),
-                )
+                self.add_error("confirm_new", POSSIBLY_KNOWN)
         return data
 
     def service_kwargs(self) -> dict:
@@ -278,6 +269,8 @@ class LogDeflectionForm(forms.Form):
             )
         }
         kwargs["submission_token"] = data["submission_token"]
+        kwargs["confirm_new"] = data["confirm_new"]
+        kwargs["listed_partners"] = self.listed_partners
         return kwargs
 
 

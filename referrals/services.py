@@ -7,7 +7,6 @@ same transaction. Nothing here waits on the Celery broker.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,10 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from deflection import audit
 from deflection.models import User
 from deflection.permissions import does_casework, may_act, may_add_follow_up, may_record_consent
 from partners.models import ServicePartner
-from partners.selectors import partner_serves_agency
+from partners.selectors import AgencyPartners, partner_serves_agency
 from referrals.models import (
     CaseEvent,
     Client,
@@ -33,16 +33,20 @@ from referrals.models import (
     Referral,
     normalize_name,
 )
+from referrals.police_disclosure import CHECK_72H_WINDOW
+from referrals.search import possible_duplicates
 from referrals.selectors import (
-    CHECK_72H_WINDOW,
-    EarlierReferrals,
+    PastReferrals,
     consent_signing_window,
-    earlier_referrals,
+    other_open_referral,
+    past_referrals,
 )
 
 
 @dataclass(frozen=True)
 class NewClient:
+    """A client the officer enters while logging a deflection."""
+
     first_name: str
     last_name: str
     date_of_birth: date | None = None
@@ -136,7 +140,7 @@ class Logged:
     created: bool  # False: this form was saved before (a double tap) and nothing new was made
     contact: OfficerContact | None = None
     # What was read of the client's past on the way (for the officer's notice), if anything.
-    earlier: EarlierReferrals | None = None
+    past: PastReferrals | None = None
 
     @property
     def is_contact(self) -> bool:
@@ -160,7 +164,9 @@ def referral_create(
     warm_handoff: bool = False,
     note: str = "",
     submission_token: uuid.UUID | None = None,
-    then: Callable[[Logged], None] | None = None,
+    confirm_new: bool = False,
+    listed_partners: AgencyPartners | None = None,
+    notice_viewer: audit.Viewer | None = None,
 ) -> Logged:
     """Log a deflection: the referral in status `requested` and its CaseEvent, or nothing.
 
@@ -168,11 +174,35 @@ def referral_create(
     encounter becomes an OfficerContact on that referral (with its CaseEvent), so the partner
     has one item for one person and the consent on it still covers what follows.
 
+    A new client who may be someone the agency knows is refused (PossibleDuplicates) unless
+    `confirm_new` says the officer has looked and they are not. `listed_partners`: the
+    partners the officer was offered, read for their agency, which answer whether `partner`
+    serves it without another query.
+
     A repeated submission_token (double tap, resubmitted form) returns what it already made
-    (referral or contact) and creates nothing. `then` runs on what was just made, in the same
-    transaction: what the view writes about it (the access record of the notice the officer
-    sees) commits with it, one durable commit instead of two, and a failure there saves nothing.
+    (referral or contact) and creates nothing. `notice_viewer`: the officer about to be told
+    what this found (the seen-again or open-referral notice); the access record of that notice
+    commits with the referral, one durable commit instead of two, and if it cannot be written
+    nothing is saved.
     """
+    # The rules that only read, before the transaction: a refusal costs no BEGIN and ROLLBACK.
+    try:
+        validate_occurred_at(occurred_at)
+    except ValidationError as error:
+        raise ValidationError({"occurred_at": error.messages}) from None
+    if new_client is not None and not confirm_new:
+        known = possible_duplicates(
+            user=officer_user,
+            first_name=new_client.first_name,
+            last_name=new_client.last_name,
+            date_of_birth=new_client.date_of_birth,
+        )
+        if known:
+            # The same form again (a double tap) finds the client it created itself.
+            already = _already_logged(submission_token)
+            if already is not None:
+                return already
+            raise PossibleDuplicates(known)
     # A repeated token is caught by its unique constraint: that is what answers a double
     # tap (views look the token up only when a resubmitted form no longer validates).
     try:
@@ -193,21 +223,71 @@ def referral_create(
                 warm_handoff=warm_handoff,
                 note=note,
                 submission_token=submission_token,
+                listed_partners=listed_partners,
             )
-            if then is not None and logged.created:
-                then(logged)
+            if notice_viewer is not None and logged.created:
+                _record_notice(notice_viewer, logged)
     except IntegrityError:
         # The same form again (a double tap): the first one won; hand back what it made.
-        if submission_token is None:
+        already = _already_logged(submission_token)
+        if already is None:
             raise
-        existing = Referral.objects.filter(submission_token=submission_token).first()
-        if existing is not None:
-            return Logged(referral=existing, created=False)
-        contact = OfficerContact.objects.select_related("referral").filter(submission_token=submission_token).first()
-        if contact is None:
-            raise
-        return Logged(referral=contact.referral, created=False, contact=contact)
+        return already
     return logged
+
+
+def _already_logged(submission_token: uuid.UUID | None) -> Logged | None:
+    """What the form carrying this token made before (referral or contact), if anything."""
+    if submission_token is None:
+        return None
+    existing = Referral.objects.filter(submission_token=submission_token).first()
+    if existing is not None:
+        return Logged(referral=existing, created=False)
+    contact = OfficerContact.objects.select_related("referral").filter(submission_token=submission_token).first()
+    if contact is None:
+        return None
+    return Logged(referral=contact.referral, created=False, contact=contact)
+
+
+def _record_notice(viewer: audit.Viewer, logged: Logged) -> None:
+    """The access record of the notice the officer is about to see about what was logged."""
+    if logged.is_contact:
+        subject = (logged.referral.client_id, logged.referral.pk)
+        audit.record_for(viewer, action=audit.Action.NOTIFIED, what="seen again notice", subjects=[subject])
+        return
+    earlier = other_open_referral(user=viewer.user, past=logged.past)
+    if earlier is not None:
+        subject = (earlier.client_id, earlier.pk)
+        audit.record_for(viewer, action=audit.Action.NOTIFIED, what="open referral notice", subjects=[subject])
+
+
+# How far back an officer may log a deflection, and how far ahead their clock may run.
+LOG_WINDOW = timedelta(days=30)
+CLOCK_DRIFT = timedelta(minutes=10)
+
+
+def validate_occurred_at(occurred_at: datetime | None) -> None:
+    """A deflection is logged within 30 days of the encounter, and never for the future (a field validator)."""
+    if occurred_at is None:
+        return
+    now = timezone.now()
+    if occurred_at > now + CLOCK_DRIFT:
+        raise ValidationError(_("This cannot be in the future."))
+    if occurred_at < now - LOG_WINDOW:
+        raise ValidationError(_("Deflections are logged within 30 days; ask your supervisor."))
+
+
+POSSIBLY_KNOWN = gettext_lazy(
+    "This person may already be known. Pick them from the list, or tick the box to create a new client."
+)
+
+
+class PossibleDuplicates(ValidationError):
+    """The new client may be someone the agency already knows: `clients`, best match first."""
+
+    def __init__(self, clients: list[Client]) -> None:
+        super().__init__({"confirm_new": [POSSIBLY_KNOWN]})
+        self.clients = clients
 
 
 _CHECKED_RELATIONS = ["client", "officer", "agency", "partner", "created_by", "reengagement_of"]
@@ -223,16 +303,17 @@ def _referral_create(
     presenting_needs: list[str],
     substances: list[str],
     submission_token: uuid.UUID | None,
+    listed_partners: AgencyPartners | None,
     **fields,
 ) -> Logged:
     if not officer_user.is_field_officer:
         raise ValidationError(_("Only officers and supervisors log deflections."))
-    officer = officer_for_user(user=officer_user)
-    agency_id = officer.agency_id
-    if not partner_serves_agency(partner=partner, agency_id=agency_id):
-        raise ValidationError({"partner": _("%(partner)s does not serve your agency.") % {"partner": partner}})
     if (client is None) == (new_client is None):
         raise ValidationError(_("Choose a known client or enter a new one, not both."))
+    officer = officer_for_user(user=officer_user)
+    agency_id = officer.agency_id
+    if not partner_serves_agency(partner=partner, agency_id=agency_id, listed=listed_partners):
+        raise ValidationError({"partner": _("%(partner)s does not serve your agency.") % {"partner": partner}})
     earlier = None
     if client is None:
         client = _client_create(agency_id=agency_id, data=new_client, created_by=officer_user)  # type: ignore[arg-type]
@@ -241,16 +322,16 @@ def _referral_create(
     else:
         # A client seen before: one query tells the referral to link to, the open ones, and
         # whether this very form was saved already.
-        earlier = earlier_referrals(
+        earlier = past_referrals(
             client=client, agency_id=agency_id, partner_id=partner.pk, submission_token=submission_token
         )
-        if earlier.already is not None:
+        if earlier.made_by_this_form is not None:
             # A double tap that came after the first one committed: the referral it made is
             # now the client's open one here, and must not be taken for a second encounter.
-            return Logged(referral=earlier.already, created=False, earlier=earlier)
-        if earlier.open_here is not None and _lock_if_still_open(earlier.open_here):
+            return Logged(referral=earlier.made_by_this_form, created=False, past=earlier)
+        if earlier.open_at_partner is not None and _lock_if_still_open(earlier.open_at_partner):
             contact = _contact_create(
-                referral=earlier.open_here,
+                referral=earlier.open_at_partner,
                 officer=officer,
                 officer_user=officer_user,
                 occurred_at=occurred_at,
@@ -259,7 +340,7 @@ def _referral_create(
                 submission_token=submission_token,
                 **fields,
             )
-            return Logged(referral=earlier.open_here, created=True, contact=contact, earlier=earlier)
+            return Logged(referral=earlier.open_at_partner, created=True, contact=contact, past=earlier)
     now = timezone.now()
     referral = Referral(
         client=client,
@@ -287,7 +368,7 @@ def _referral_create(
         kind=CaseEvent.Kind.CREATED,
         to_status=Referral.Status.REQUESTED,
     )
-    return Logged(referral=referral, created=True, earlier=earlier)
+    return Logged(referral=referral, created=True, past=earlier)
 
 
 def _lock_if_still_open(referral: Referral) -> bool:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from deflection import audit, permissions
 from deflection.models import User
 from deflection.permissions import CASEWORK_ROLES, FIELD_ROLES, roles_required
-from referrals import consent_documents, selectors, services
+from referrals import consent_documents, police_disclosure, search, selectors, services
 from referrals.forms import (
     ACTION_FORMS,
     CancelForm,
@@ -55,7 +55,7 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
             if action == "new_client":
                 initial.pop("client", None)
             else:
-                search_results = selectors.client_search_for_officer(user=user, query=request.POST.get("search", ""))
+                search_results = search.client_search_for_officer(user=user, query=request.POST.get("search", ""))
             if action == "new_client" or not search_results:
                 # As app.js does: the new client's fields take the name searched for.
                 _fill_new_client(initial, request.POST.get("search", ""))
@@ -79,9 +79,14 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
                     officer_user=user,
                     client=data["client"],
                     new_client=new_client,
-                    then=lambda logged: _record_notice(request, logged),
+                    notice_viewer=audit.viewer(request),
                     **form.service_kwargs(),
                 )
+            except services.PossibleDuplicates as error:
+                # referral_create found nothing this form made before: no lookup below.
+                form.possible_matches = error.clients
+                _add_service_errors(form, error)
+                return _render_log(request, _log_context(form, search_results))
             except ValidationError as error:
                 _add_service_errors(form, error)
             else:
@@ -137,7 +142,7 @@ def _seen_again_notice(request: HttpRequest, logged: services.Logged) -> str:
     the referral stands do, for another officer's referral that no consent lets police see.
     """
     referral = logged.referral
-    consented = logged.earlier is not None and referral.pk in logged.earlier.consented
+    consented = logged.past is not None and referral.pk in logged.past.consented
     if referral.officer_id != logged.contact.officer_id and not consented:  # type: ignore[union-attr]
         return _(
             "Seen again: added to the client's open referral at the partner you chose (%(partner)s), "
@@ -151,27 +156,6 @@ def _seen_again_notice(request: HttpRequest, logged: services.Logged) -> str:
     }
 
 
-def _record_notice(request: HttpRequest, logged: services.Logged) -> None:
-    """In referral_create's transaction: the access record of the notice the officer is
-    about to see commits with what was logged (one durable commit, not two)."""
-    if logged.is_contact:
-        audit.record(
-            request,
-            action=audit.Action.NOTIFIED,
-            what="seen again notice",
-            subjects=[(logged.referral.client_id, logged.referral.pk)],
-        )
-        return
-    earlier = selectors.open_earlier_referral(user=request.user, earlier=logged.earlier)
-    if earlier is not None:
-        audit.record(
-            request,
-            action=audit.Action.NOTIFIED,
-            what="open referral notice",
-            subjects=[(earlier.client_id, earlier.pk)],
-        )
-
-
 # Says only that there is one: what the notice says when it may say no more.
 _OPEN_REFERRAL_EXISTS = gettext_lazy(
     "This client already has an open referral. This one is linked to it as a re-engagement."
@@ -183,10 +167,10 @@ def _open_referral_notice(request: HttpRequest, logged: services.Logged) -> str 
     the referral is saved by now, and if the details cannot be put together the officer
     is still told that there is one (the log names the error's kind, nothing about anyone)."""
     try:
-        found = selectors.earlier_open_referral(user=request.user, earlier=logged.earlier)
+        found = police_disclosure.other_open_referral_as_police_see_it(user=request.user, past=logged.past)
         if found is None:
             return None
-        earlier, view = found
+        earlier, view = found.referral, found.view
         # The new referral's officer is this user's own officer row (one per user): comparing
         # the ids needs no query for the earlier referral's officer.
         if earlier.officer_id != logged.referral.officer_id and not view.scope:
@@ -215,10 +199,10 @@ def _initial_from(data) -> dict:
     return initial
 
 
-def _fill_new_client(initial: dict, search: str) -> None:
+def _fill_new_client(initial: dict, typed_search: str) -> None:
     """The name and date of birth typed in the search, into the new client's fields that the
     officer left empty (never over what they typed there)."""
-    typed = selectors.person_from_search(search)
+    typed = search.person_from_search(typed_search)
     for name, value in (
         ("first_name", typed.first_name),
         ("last_name", typed.last_name),
@@ -255,7 +239,7 @@ def _add_service_errors(form: LogDeflectionForm, error: ValidationError) -> None
 @require_POST
 def client_search(request: HttpRequest) -> HttpResponse:
     """Search as you type. A POST, so that names never land in URLs or access logs."""
-    results = selectors.client_search_for_officer(user=request.user, query=request.POST.get("search", ""))
+    results = search.client_search_for_officer(user=request.user, query=request.POST.get("search", ""))
     audit.record(
         request, action=audit.Action.SEARCH_RESULT, what="client search", subjects=audit.client_subjects(results)
     )
@@ -266,8 +250,8 @@ def client_search(request: HttpRequest) -> HttpResponse:
 
 @roles_required(*FIELD_ROLES)
 def my_deflections(request: HttpRequest) -> HttpResponse:
-    page = _page(request, selectors.with_officer_view(selectors.referral_list_made_by(user=request.user)))
-    rows = [(referral, selectors.officer_view(referral)) for referral in page]
+    page = _page(request, police_disclosure.with_officer_view(selectors.referral_list_made_by(user=request.user)))
+    rows = [(referral, police_disclosure.officer_view(referral)) for referral in page]
     contacts = selectors.contacts_made_by(user=request.user) if page.number == 1 else []
     subjects = audit.referral_subjects([*page, *(c.referral for c in contacts)])
     audit.record(request, action=audit.Action.LISTED, what="my deflections", subjects=subjects)
@@ -281,7 +265,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     referrals = selectors.referral_list_for_user(user=user).filter(client=client)
     if permissions.is_police_viewer(user):
         # Police see each referral's status only as the client's consent allows.
-        rows = [(r, selectors.officer_view(r)) for r in selectors.with_officer_view(referrals)]
+        rows = [(r, police_disclosure.officer_view(r)) for r in police_disclosure.with_officer_view(referrals)]
     else:
         rows = [(r, None) for r in referrals]
     subjects = audit.referral_subjects(r for r, _view in rows) or [(client.pk, None)]
@@ -352,8 +336,8 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
     if permissions.is_police_viewer(user):
-        referral = selectors.with_officer_view(selectors.referral_list_for_user(user=user)).get(pk=referral.pk)
-        view = selectors.officer_view(referral)
+        referral = police_disclosure.with_officer_view(selectors.referral_list_for_user(user=user)).get(pk=referral.pk)
+        view = police_disclosure.officer_view(referral)
         if referral.officer.user_id == user.pk:
             services.referral_mark_seen(referral_id=referral.pk, user=user)
         _record_referral_shown(request, referral)

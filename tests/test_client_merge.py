@@ -49,7 +49,7 @@ def test_merging_moves_referrals_and_consents_and_records_it(cast, duplicates):
     assert record.merged_snapshot["first_name"] == "Rafa"
     assert CaseEvent.objects.filter(referral=moved, kind="client_merged").count() == 1
     # The merged name still finds the person.
-    from referrals.selectors import client_search_for_officer
+    from referrals.search import client_search_for_officer
 
     assert client_search_for_officer(user=cast.officer_a1, query="tito")[0] == survivor
 

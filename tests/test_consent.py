@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from referrals import services
 from referrals.models import Consent, Referral
-from referrals.selectors import consent_signing_window, officer_view, with_officer_view
+from referrals.police_disclosure import officer_view, with_officer_view
+from referrals.selectors import consent_signing_window
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db

@@ -234,7 +234,7 @@ def test_the_notice_comes_after_the_confirmation_and_is_on_record_with_the_refer
     def refused(*args, **kwargs):
         raise RuntimeError("the access record could not be written")
 
-    monkeypatch.setattr(audit, "record", refused)
+    monkeypatch.setattr(audit, "record_for", refused)
     with pytest.raises(RuntimeError):
         client.post("/log/", _form(cast, client=str(first.client_id), first_name="", last_name=""))
     # Nor the contact on the open referral, whose notice's access record could not be written.
@@ -242,7 +242,7 @@ def test_the_notice_comes_after_the_confirmation_and_is_on_record_with_the_refer
 
 
 def test_a_notice_that_cannot_be_put_together_still_saves_the_deflection(cast, monkeypatch, caplog):
-    from referrals import selectors
+    from referrals import police_disclosure
 
     client = cast.login("officer_a1")
     client.post("/log/", _form(cast))
@@ -251,7 +251,7 @@ def test_a_notice_that_cannot_be_put_together_still_saves_the_deflection(cast, m
     def broken(*args, **kwargs):
         raise KeyError("Lorenzo Abernathy")
 
-    monkeypatch.setattr(selectors, "earlier_open_referral", broken)
+    monkeypatch.setattr(police_disclosure, "other_open_referral_as_police_see_it", broken)
     again = _form(cast, client=str(first.client_id), first_name="", last_name="", partner=str(cast.partner_x.pk))
     page = client.post("/log/", again, follow=True).content.decode()
     assert Referral.objects.count() == 2

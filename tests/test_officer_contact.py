@@ -208,10 +208,10 @@ def test_a_late_or_failed_72_hour_contact_says_so(cast, first):
 def test_a_referral_closed_while_the_officer_was_saving_gets_a_new_referral_not_a_contact(cast, first, monkeypatch):
     # What the officer's save read a moment ago: the referral open at this partner. The case
     # manager closes it before the contact is written; the save sees that under its lock.
-    stale = services.earlier_referrals(client=first.client, agency_id=first.agency_id, partner_id=first.partner_id)
-    assert stale.open_here == first
+    stale = services.past_referrals(client=first.client, agency_id=first.agency_id, partner_id=first.partner_id)
+    assert stale.open_at_partner == first
     services.referral_reject(referral_id=first.pk, actor=cast.case_manager_y, reason="no_capacity")
-    monkeypatch.setattr(services, "earlier_referrals", lambda **kwargs: stale)
+    monkeypatch.setattr(services, "past_referrals", lambda **kwargs: stale)
 
     cast.login("officer_a1").post("/log/", _again(cast, first))
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from deflection.models import AccessEvent
 from deflection.schedules import BEAT_SCHEDULE
-from referrals import selectors, services
+from referrals import search, services
 from referrals.models import CaseEvent, Client, FollowUp, OfficerContact, Referral
 from referrals.purge import purge_expired
 from reports import metrics
@@ -107,7 +107,7 @@ def test_the_purged_client_is_no_longer_found_or_named(cast):
     referral = _closed_referral(cast)
     _age(referral, YEARS_AGO_8)
     purge_expired()
-    assert selectors.client_search_for_officer(user=cast.officer_a1, query="Wilhelmina Fairweather") == []
+    assert search.client_search_for_officer(user=cast.officer_a1, query="Wilhelmina Fairweather") == []
     page = cast.login("officer_a1").get(f"/clients/{referral.client_id}/").content.decode()
     assert "Fairweather" not in page and "Wilhelmina" not in page and "Removed" in page
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from referrals.models import CaseEvent, Client, Officer, Pathway, Referral
-from referrals.services import NewClient, referral_create
+from referrals.services import NewClient, PossibleDuplicates, referral_create
 from tests.factories.partners import ServicePartnerFactory
 from tests.factories.referrals import ClientFactory
 
@@ -112,3 +113,28 @@ def test_an_officer_who_moved_agency_logs_into_the_new_one(cast):
     assert second.client.agency == cast.agency_b
     first.refresh_from_db()
     assert first.agency == cast.agency_a  # the past stays where it happened
+
+
+def test_a_new_client_who_may_be_known_is_refused_unless_the_officer_confirms(cast):
+    # The rule holds for every caller of the service, not only for the log form.
+    known = ClientFactory(agency=cast.agency_a, first_name="Dana", last_name="Whitfield", date_of_birth=None)
+    with pytest.raises(PossibleDuplicates) as refused:
+        _log(cast, new_client=NewClient(first_name="Dana", last_name="Whitfeld"))
+    assert refused.value.clients == [known]
+    assert "may already be known" in str(refused.value)
+    assert (Client.objects.count(), Referral.objects.count()) == (1, 0)
+    _log(cast, new_client=NewClient(first_name="Dana", last_name="Whitfeld"), confirm_new=True)
+    assert (Client.objects.count(), Referral.objects.count()) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    ("moved", "message"),
+    [(timedelta(days=31), "within 30 days"), (-timedelta(hours=2), "cannot be in the future")],
+)
+def test_a_deflection_is_logged_within_30_days_and_never_ahead(cast, moved, message):
+    with pytest.raises(ValidationError) as refused:
+        _log(cast, occurred_at=timezone.now() - moved)
+    assert message in " ".join(refused.value.message_dict["occurred_at"])
+    assert Referral.objects.count() == 0
+    _log(cast, occurred_at=timezone.now() - timedelta(days=29))
+    assert Referral.objects.count() == 1
