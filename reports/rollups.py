@@ -10,9 +10,9 @@ last four and of DailyRollup also by whole weeks. When casework changes
 a referral it writes a CaseEvent (always: it is the house rule), so the days to recount
 are found from the events since the last refresh; recounting a day from the referrals is
 idempotent, so a refresh can overlap the last one (a margin covers transactions that
-committed late). A periodic task refreshes every few minutes, metrics refresh before they
-read, and `manage.py rollups_rebuild` rebuilds everything (after imports, or admin edits,
-which write no events).
+committed late). The worker refreshes every minute (reports.tasks.refresh_rollups);
+dashboards only read, and say up to when casework is counted. `manage.py rollups_rebuild`
+rebuilds everything (after imports, or admin edits, which write no events).
 """
 
 from __future__ import annotations

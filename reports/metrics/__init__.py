@@ -37,6 +37,7 @@ from reports.metrics.definitions import (
     monthly_savings,
     officer_contacts,
     officer_participation,
+    officers_deflecting,
     overdose_reversals,
     partner_figures,
     partner_intakes,
@@ -58,6 +59,7 @@ from reports.metrics.figures import (
 )
 from reports.metrics.from_rollups import (
     _middle_positions,
+    counted_until,
     facts,
     median_hours_to_intake_from_rollups,
     monthly_savings_from_rollups,
@@ -106,6 +108,7 @@ __all__ = [
     "monthly_savings",
     "officer_contacts",
     "officer_participation",
+    "officers_deflecting",
     "overdose_reversals",
     "partner_figures",
     "partner_intakes",
@@ -123,6 +126,7 @@ __all__ = [
     "headlines",
     "partner_scorecard",
     "_middle_positions",
+    "counted_until",
     "facts",
     "median_hours_to_intake_from_rollups",
     "monthly_savings_from_rollups",

@@ -180,6 +180,12 @@ def officer_participation(*, agency_id: int, at: datetime, unit_id: int | None =
     return Participation(participating=participating, active=officers.count())
 
 
+def officers_deflecting(*, agency_id: int, since: datetime, until: datetime, unit_id: int | None = None) -> set[int]:
+    """The officers with a deflection in [since, until)."""
+    window = Scope(agency_id, since, until, unit_id)
+    return set(deflections_qs(window).values_list("officer_id", flat=True).distinct().order_by())
+
+
 def overdose_reversals(scope: Scope) -> int:
     return deflections_qs(scope).filter(naloxone_administered=True).count()
 

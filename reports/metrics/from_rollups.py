@@ -36,7 +36,14 @@ from reports.rollup_models import (
     ReferralFact,
     RejectionRollup,
     RetentionRollup,
+    RollupState,
 )
+
+
+def counted_until(agency_id: int) -> datetime | None:
+    """Up to when the worker has counted the agency's casework into the rollups; None before
+    its first count (read the definitions then)."""
+    return RollupState.objects.filter(agency_id=agency_id).values_list("refreshed_until", flat=True).first()
 
 
 def zone_of(agency_id: int) -> zoneinfo.ZoneInfo:
