@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -10,6 +10,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from accounts.signals import refusal_record
 
 
 class CodeForm(forms.Form):
@@ -54,25 +56,15 @@ def recent_failures_from(address: str) -> int:
 def address_paused(request) -> bool:
     """Too many failed sign-ins from this address, whatever the usernames, in the lockout
     period: someone trying one password on many accounts (the per-username lockout would
-    let them try five on each). The limit is high enough for a station's shared address."""
+    let them try five on each). The limit is high enough for a station's shared address.
+    A yes/no question: the form that refuses puts the refusal on record."""
     if request is None or not settings.AXES_ENABLED:
         return False
     address = request.META.get("REMOTE_ADDR")
     try:
-        if not address or recent_failures_from(address) < settings.SIGN_IN_ADDRESS_LIMIT:
-            return False
+        return bool(address) and recent_failures_from(address) >= settings.SIGN_IN_ADDRESS_LIMIT
     except ValueError:  # not an address
         return False
-    # The refusal is on record too, under the username tried (it does not count as a failure).
-    AccessFailureLog.objects.create(
-        username=(request.POST.get("username") or "")[:255],
-        ip_address=address,
-        user_agent=request.META.get("HTTP_USER_AGENT", "")[:255],
-        http_accept=request.META.get("HTTP_ACCEPT", "")[:1025],
-        path_info=request.META.get("PATH_INFO", "")[:255],
-        locked_out=True,
-    )
-    return True
 
 
 ADDRESS_PAUSED = _(
@@ -84,6 +76,14 @@ ADDRESS_PAUSED = _(
 class _AddressPauseMixin:
     def clean(self):
         if address_paused(self.request):
+            # The refusal is on record too, under the username tried.
+            refusal_record(
+                username=(self.request.POST.get("username") or "")[:255],
+                ip_address=self.request.META.get("REMOTE_ADDR"),
+                user_agent=self.request.META.get("HTTP_USER_AGENT", ""),
+                http_accept=self.request.META.get("HTTP_ACCEPT", ""),
+                path_info=self.request.META.get("PATH_INFO", ""),
+            )
             raise forms.ValidationError(
                 ADDRESS_PAUSED
                 % {

@@ -23,11 +23,22 @@ def on_user_locked_out(sender, request: HttpRequest, username: str | None, ip_ad
     ones for which it has not counted the failures (axes_failures_since_start)."""
     if getattr(request, "axes_failures_since_start", None) is not None:
         return
-    AccessFailureLog.objects.create(
+    refusal_record(
         username=username,
         ip_address=ip_address,
-        user_agent=getattr(request, "axes_user_agent", "")[:255],
-        http_accept=getattr(request, "axes_http_accept", "")[:1025],
-        path_info=getattr(request, "axes_path_info", "")[:255],
+        user_agent=getattr(request, "axes_user_agent", ""),
+        http_accept=getattr(request, "axes_http_accept", ""),
+        path_info=getattr(request, "axes_path_info", ""),
+    )
+
+
+def refusal_record(*, username: str | None, ip_address: str | None, user_agent: str, http_accept: str, path_info: str):
+    """Put a refused sign-in on record with the failures (it does not count as one)."""
+    return AccessFailureLog.objects.create(
+        username=username,
+        ip_address=ip_address,
+        user_agent=user_agent[:255],
+        http_accept=http_accept[:1025],
+        path_info=path_info[:255],
         locked_out=True,
     )

@@ -35,12 +35,13 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": DIGEST_CHECK_MINUTES * 60.0,
         "options": {"expires": DIGEST_CHECK_MINUTES * 60.0},
     },
-    # The dashboards' per-day rollups take in casework's changes every two minutes (and
-    # dashboards refresh before they read); a nightly rebuild also takes in admin edits.
+    # The dashboards' per-day rollups take in casework's changes every minute: dashboards
+    # only read them (and say up to when they are counted); a nightly rebuild also takes in
+    # admin edits.
     "refresh-rollups": {
         "task": "reports.tasks.refresh_rollups",
-        "schedule": 2 * 60.0,
-        "options": {"expires": 2 * 60.0},
+        "schedule": 60.0,
+        "options": {"expires": 60.0},
     },
     "rebuild-rollups": {
         "task": "reports.tasks.rebuild_rollups",

@@ -27,6 +27,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from deflection import purge_hooks
 from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, OfficerContact, Referral
 
 BATCH = 500
@@ -107,7 +108,8 @@ def _purge(client_ids: list[int], *, now: datetime, days: int | None) -> set[int
         signature_name=REMOVED, signature_drawing="", revocation_note="", purpose=REMOVED
     )
     ClientMerge.objects.filter(survivor_id__in=still).update(merged_snapshot={})
-    _purge_stories(referrals)
+    # What other apps keep about these referrals (reports: success stories) goes too.
+    purge_hooks.run(referrals)
     _purge_admin_log(still)
     return still
 
@@ -121,10 +123,3 @@ def _purge_admin_log(client_ids: set[int]) -> None:
     LogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Client), object_id__in=[str(pk) for pk in client_ids]
     ).update(object_repr=Concat(Value("Client #"), F("object_id")), change_message="")
-
-
-def _purge_stories(referrals: QuerySet[Referral]) -> None:
-    from reports.models import SuccessStory  # reports builds on referrals, not the other way
-
-    # A story the client agreed to share without their name stays, as agreed.
-    SuccessStory.objects.filter(referral__in=referrals, consent_to_share=False).update(text=REMOVED)

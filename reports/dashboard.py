@@ -155,13 +155,14 @@ def charts(
     counts: metrics.Totals,
     now: datetime | None = None,
     retained: dict[int, metrics.Retention] | None = None,
+    rollups: bool = True,
 ) -> dict:
     """Chart data (for Chart.js) and the same numbers as table rows, small cells applied.
-    Figures come from the rollups where they cover the scope (whole days); `retained` is
-    the headline retention when the caller has it already."""
+    Figures come from the rollups where asked and they cover the scope (whole days);
+    `retained` is the headline retention when the caller has it already."""
     now = now or timezone.now()
     tz = zoneinfo.ZoneInfo(agency.timezone)
-    covered = metrics.rollups_cover(scope)
+    covered = rollups and metrics.rollups_cover(scope)
     weekly = metrics.weekly_by_pathway_from_rollups(scope, tz) if covered else metrics.weekly_by_pathway(scope, tz=tz)
     pathways = list(Pathway.choices)
     weeks = [monday.strftime("%b %d") for monday, _counts in weekly]
@@ -234,13 +235,14 @@ def charts(
     }
 
 
-def unit_roster(*, agency_id: int, unit_id: int, now: datetime | None = None) -> list[tuple[str, bool]]:
+def unit_roster(
+    *, agency_id: int, unit_id: int, now: datetime | None = None, rollups: bool = True
+) -> list[tuple[str, bool]]:
     """A supervisor's officers and whether each has deflected in the last 30 days:
     participation, alphabetical, never a ranking or a count."""
     now = now or timezone.now()
-    recent = metrics.officers_deflecting_from_rollups(
-        agency_id=agency_id, since=now - metrics.PARTICIPATION_WINDOW, until=now, unit_id=unit_id
-    )
+    who = metrics.officers_deflecting_from_rollups if rollups else metrics.officers_deflecting
+    recent = who(agency_id=agency_id, since=now - metrics.PARTICIPATION_WINDOW, until=now, unit_id=unit_id)
     officers = Officer.objects.filter(agency_id=agency_id, unit_id=unit_id, is_active=True).order_by("display_name")
     return [(o.display_name, o.pk in recent) for o in officers]
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Exists, OuterRef, Value, When
+from django.db.models import BooleanField, Case, Value, When
 from django.utils import timezone
 
 from referrals.consent_documents import TEXT as CONSENT_TEXT
-from referrals.models import REENGAGEMENT, Client, FollowUp, Need, Pathway, Referral, Substance, reason_label
+from referrals.models import REENGAGEMENT, Client, Need, Pathway, Referral, Substance, reason_label
 from reports import metrics
 
 NOTICE = CONSENT_TEXT["en"]["notice"]
@@ -300,21 +300,10 @@ COLUMNS: list[Column] = [
 ]
 
 
-def _engaged(days: int) -> Exists:
-    return Exists(
-        FollowUp.objects.filter(
-            referral=OuterRef("pk"),
-            kind=f"retention_{days}",
-            completed_at__isnull=False,
-            outcome=FollowUp.Outcome.ENGAGED,
-        )
-    )
-
-
 def export_queryset(scope: metrics.Scope):
     """The referrals of the export as plain tuples, in one query whatever their number:
     the retention checks come as yes/no columns of the same query, not as a prefetch."""
-    engaged = {f"engaged_{days}": _engaged(days) for days in metrics.RETENTION_DAYS}
+    engaged = {f"engaged_{days}": metrics.engaged_at(days) for days in metrics.RETENTION_DAYS}
     # The metrics' definition of a re-engagement, as a column of the same query.
     reengaged = Case(When(REENGAGEMENT, then=Value(True)), default=Value(False), output_field=BooleanField())
     return (

@@ -10,9 +10,9 @@ last four and of DailyRollup also by whole weeks. When casework changes
 a referral it writes a CaseEvent (always: it is the house rule), so the days to recount
 are found from the events since the last refresh; recounting a day from the referrals is
 idempotent, so a refresh can overlap the last one (a margin covers transactions that
-committed late). A periodic task refreshes every few minutes, metrics refresh before they
-read, and `manage.py rollups_rebuild` rebuilds everything (after imports, or admin edits,
-which write no events).
+committed late). The worker refreshes every minute (reports.tasks.refresh_rollups);
+dashboards only read, and say up to when casework is counted. `manage.py rollups_rebuild`
+rebuilds everything (after imports, or admin edits, which write no events).
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from bisect import bisect_right
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from deflection.models import Agency
-from referrals.models import REENGAGEMENT, CaseEvent, FollowUp, Referral
-from reports.models import (
+from referrals.models import CaseEvent, Referral
+from reports.metrics.definitions import COUNTS, engaged_at, referral_counts
+from reports.rollup_models import (
     DailyRollup,
     HoursHistogram,
     OfficerDay,
@@ -42,7 +43,6 @@ from reports.models import (
 MARGIN = timedelta(minutes=10)
 NOT_CANCELLED = ~Q(status=Referral.Status.CANCELLED)
 ROLLUPS = (DailyRollup, OfficerDay, ReferralFact, RetentionRollup, HoursHistogram, RejectionRollup)
-COUNTS = ("logged", "deflections", "accepted", "intake", "naloxone", "charged", "charged_minutes", "reengagements")
 
 
 def _bin_edges() -> tuple[float, ...]:
@@ -83,19 +83,8 @@ def _day_ranges(days: set[date], zone) -> Q:
     return q
 
 
-def _engaged(days: int) -> Exists:
-    return Exists(
-        FollowUp.objects.filter(
-            referral=OuterRef("pk"),
-            kind=f"retention_{days}",
-            completed_at__isnull=False,
-            outcome=FollowUp.Outcome.ENGAGED,
-        )
-    )
-
-
 def _hours(start: datetime, end: datetime | None) -> float | None:
-    # The same arithmetic as the definitions in reports/metrics.py, so medians agree exactly.
+    # The same arithmetic as the definitions in reports/metrics/definitions.py, so medians agree exactly.
     return None if end is None else (end - start).total_seconds() / 3600
 
 
@@ -110,17 +99,28 @@ def _levels(row) -> tuple[tuple[int, str, int | None], ...]:
     )
 
 
+def _row(sums: dict, model, **fields):
+    """The row of `model` with these fields in `sums`, made the first time they are seen."""
+    key = tuple(fields.values())
+    row = sums.get(key)
+    if row is None:
+        row = sums[key] = model(**fields)
+    return row
+
+
+def _level_rows(sums: dict, model, source, **fields) -> list:
+    """The rows of `model` in `sums` at each level a cell or fact (`source`) is summed into."""
+    return [
+        _row(sums, model, agency_id=source.agency_id, day=source.day, unit_key=u, pathway=p, partner_id=pa, **fields)
+        for u, p, pa in _levels(source)
+    ]
+
+
 def _summed_over_dimensions(cells: list[DailyRollup]) -> list[DailyRollup]:
     """Each day's cells summed over every unit, pathway and partner, and per each alone."""
     sums: dict[tuple, DailyRollup] = {}
     for cell in cells:
-        for unit_key, pathway, partner_id in _levels(cell):
-            key = (cell.day, unit_key, pathway, partner_id)
-            total = sums.get(key)
-            if total is None:
-                total = sums[key] = DailyRollup(
-                    agency_id=cell.agency_id, day=cell.day, unit_key=unit_key, pathway=pathway, partner_id=partner_id
-                )
+        for total in _level_rows(sums, DailyRollup, cell):
             for name in COUNTS:
                 setattr(total, name, getattr(total, name) + getattr(cell, name))
     return list(sums.values())
@@ -132,19 +132,7 @@ def _retention_sums(facts: list[ReferralFact], zone) -> list[RetentionRollup]:
     for fact in facts:
         if fact.intake_at is None:
             continue
-        intake_day = fact.intake_at.astimezone(zone).date()
-        for unit_key, pathway, partner_id in _levels(fact):
-            key = (fact.day, intake_day, unit_key, pathway, partner_id)
-            row = sums.get(key)
-            if row is None:
-                row = sums[key] = RetentionRollup(
-                    agency_id=fact.agency_id,
-                    day=fact.day,
-                    intake_day=intake_day,
-                    unit_key=unit_key,
-                    pathway=pathway,
-                    partner_id=partner_id,
-                )
+        for row in _level_rows(sums, RetentionRollup, fact, intake_day=fact.intake_at.astimezone(zone).date()):
             row.intake += 1
             row.retained_30 += fact.retained_30
             row.retained_60 += fact.retained_60
@@ -155,28 +143,24 @@ def _retention_sums(facts: list[ReferralFact], zone) -> list[RetentionRollup]:
 def _histograms(facts: list[ReferralFact]) -> list[HoursHistogram]:
     """Hours to intake at the levels of DailyRollup but the cells; hours to accept per partner."""
     sums: dict[tuple, HoursHistogram] = {}
-
-    def add(fact: ReferralFact, measure: str, bin_: int, unit_key: int, pathway: str, partner_id: int | None):
-        key = (fact.day, measure, unit_key, pathway, partner_id, bin_)
-        row = sums.get(key)
-        if row is None:
-            row = sums[key] = HoursHistogram(
-                agency_id=fact.agency_id,
-                day=fact.day,
-                measure=measure,
-                unit_key=unit_key,
-                pathway=pathway,
-                partner_id=partner_id,
-                bin=bin_,
-            )
-        row.n += 1
-
     for fact in facts:
         if fact.intake_bin is not None:
-            for unit_key, pathway, partner_id in _levels(fact):
-                add(fact, HoursHistogram.Measure.INTAKE, fact.intake_bin, unit_key, pathway, partner_id)
+            for row in _level_rows(
+                sums, HoursHistogram, fact, measure=HoursHistogram.Measure.INTAKE, bin=fact.intake_bin
+            ):
+                row.n += 1
         if fact.accept_bin is not None:
-            add(fact, HoursHistogram.Measure.ACCEPT, fact.accept_bin, DailyRollup.ALL_UNITS, "", fact.partner_id)
+            _row(
+                sums,
+                HoursHistogram,
+                agency_id=fact.agency_id,
+                day=fact.day,
+                unit_key=DailyRollup.ALL_UNITS,
+                pathway="",
+                partner_id=fact.partner_id,
+                measure=HoursHistogram.Measure.ACCEPT,
+                bin=fact.accept_bin,
+            ).n += 1
     return list(sums.values())
 
 
@@ -184,15 +168,9 @@ def _rejections(facts: list[ReferralFact]) -> list[RejectionRollup]:
     """Rejections by day, partner and reason."""
     sums: dict[tuple, RejectionRollup] = {}
     for fact in facts:
-        if fact.reject_reason is None:
-            continue
-        key = (fact.day, fact.partner_id, fact.reject_reason)
-        row = sums.get(key)
-        if row is None:
-            row = sums[key] = RejectionRollup(
-                agency_id=fact.agency_id, day=fact.day, partner_id=fact.partner_id, reason=fact.reject_reason
-            )
-        row.n += 1
+        if fact.reject_reason is not None:
+            fields = {"agency_id": fact.agency_id, "day": fact.day, "partner_id": fact.partner_id}
+            _row(sums, RejectionRollup, **fields, reason=fact.reject_reason).n += 1
     return list(sums.values())
 
 
@@ -274,16 +252,7 @@ def _recount(agency: Agency, days: set[date]) -> None:
     rows = (
         referrals.annotate(day=TruncDate("occurred_at", tzinfo=zone))
         .values("day", "officer__unit_id", "pathway", "partner_id")
-        .annotate(
-            logged=Count("id"),
-            deflections=Count("id", filter=NOT_CANCELLED),
-            accepted=Count("id", filter=NOT_CANCELLED & Q(accepted_at__isnull=False)),
-            intake=Count("id", filter=NOT_CANCELLED & Q(intake_at__isnull=False)),
-            naloxone=Count("id", filter=NOT_CANCELLED & Q(naloxone_administered=True)),
-            charged=Count("id", filter=NOT_CANCELLED & ~Q(charge_deflected="")),
-            charged_minutes=Sum("officer_minutes", filter=NOT_CANCELLED & ~Q(charge_deflected="")),
-            reengagements=Count("id", filter=NOT_CANCELLED & REENGAGEMENT),
-        )
+        .annotate(**referral_counts())
     )
     cells = [
         DailyRollup(
@@ -292,14 +261,7 @@ def _recount(agency: Agency, days: set[date]) -> None:
             unit_key=row["officer__unit_id"] or 0,
             pathway=row["pathway"],
             partner_id=row["partner_id"],
-            logged=row["logged"],
-            deflections=row["deflections"],
-            accepted=row["accepted"],
-            intake=row["intake"],
-            naloxone=row["naloxone"],
-            charged=row["charged"],
-            charged_minutes=row["charged_minutes"] or 0,
-            reengagements=row["reengagements"],
+            **{name: row[name] or 0 for name in COUNTS},
         )
         for row in rows
     ]
@@ -315,7 +277,7 @@ def _recount(agency: Agency, days: set[date]) -> None:
         deflections.filter(
             Q(accepted_at__isnull=False) | Q(intake_at__isnull=False) | Q(status=Referral.Status.REJECTED)
         )
-        .annotate(r30=_engaged(30), r60=_engaged(60), r90=_engaged(90))
+        .annotate(r30=engaged_at(30), r60=engaged_at(60), r90=engaged_at(90))
         .values_list(
             "occurred_at",
             "officer__unit_id",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from deflection.models import User
 from deflection.permissions import may_add_story
 from referrals.models import Client, Referral, normalize_name
+from referrals.purge import REMOVED
 from reports.models import SuccessStory
 
 # ---------------------------------------------------------------------------
@@ -194,3 +195,10 @@ def success_story_review(*, story_id: int, actor: User, approve: bool) -> Succes
     story.full_clean()
     story.save(update_fields=["review_state", "reviewed_by", "reviewed_at"])
     return story
+
+
+def success_stories_purge(referrals) -> None:
+    """Remove the text of these referrals' stories when their client's identity is purged
+    (registered with deflection.purge_hooks). A story the client agreed to share without
+    their name stays, as agreed."""
+    SuccessStory.objects.filter(referral__in=referrals, consent_to_share=False).update(text=REMOVED)

@@ -24,7 +24,6 @@ from reports import export, metrics
 from reports.digest import digest_context, digest_send, reported_week, weekly_chart
 from reports.forms import DashboardFilterForm, ExportForm, SuccessStoryForm
 from reports.models import Digest, ExportRecord, Milestone
-from reports.rollups import rollups_refresh
 from reports.services import success_story_create
 
 INLINE_STYLE = re.compile(r'\s+style="[^"]*"')
@@ -228,10 +227,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         form.is_valid()
     scope = form.scope()
     now = timezone.now()
-    # Take in what casework changed since the periodic refresh, then read the rollups.
-    rollups_refresh(agency=agency, now=now)
-    current = metrics.headlines(scope, now=now, rollups=True)
-    previous = metrics.headlines(scope.previous(), now=now, rollups=True)
+    # A read: the worker counts casework into the rollups every minute and the page says up
+    # to when; before its first count the figures come from the referrals themselves.
+    counted_at = metrics.counted_until(agency.pk)
+    rollups = counted_at is not None
+    current = metrics.headlines(scope, now=now, rollups=rollups)
+    previous = metrics.headlines(scope.previous(), now=now, rollups=rollups)
     context = {
         "agency": agency,
         "form": form,
@@ -239,10 +240,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "period_end": scope.end - timedelta(days=1),
         "figures": dashboard_data.figures(current, previous),
         "charts": dashboard_data.charts(
-            scope, agency=agency, counts=current.counts, now=now, retained=current.retention
+            scope, agency=agency, counts=current.counts, now=now, retained=current.retention, rollups=rollups
         ),
-        "scorecard": dashboard_data.scorecard_rows(metrics.partner_scorecard(scope, rollups=True)),
-        "roster": dashboard_data.unit_roster(agency_id=agency.pk, unit_id=fixed_unit.pk) if fixed_unit else None,
+        "scorecard": dashboard_data.scorecard_rows(metrics.partner_scorecard(scope, rollups=rollups)),
+        "roster": dashboard_data.unit_roster(agency_id=agency.pk, unit_id=fixed_unit.pk, rollups=rollups)
+        if fixed_unit
+        else None,
+        "counted_at": counted_at,
         "fixed_unit": fixed_unit,
         "agencies": _agency_choices(request.user),
     }

@@ -235,3 +235,15 @@ def test_a_purged_client_cannot_be_picked_for_a_new_deflection(cast):
     )
     assert response.status_code == 200 and "not known to your agency" in response.content.decode()
     assert Referral.objects.filter(client_id=referral.client_id).count() == 1
+
+
+def test_the_purge_reaches_the_stories_through_the_cores_hooks_not_an_import_of_reports():
+    """Nothing below reports imports it (DESIGN.md): reports registers what it must purge."""
+    from pathlib import Path
+
+    from deflection import purge_hooks
+    from reports.services import success_stories_purge
+
+    assert success_stories_purge in purge_hooks._hooks
+    source = Path(__file__).resolve().parent.parent / "referrals" / "purge.py"
+    assert "import reports" not in source.read_text() and "from reports" not in source.read_text()

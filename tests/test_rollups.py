@@ -16,7 +16,7 @@ from referrals import services
 from referrals.models import FollowUp, Pathway, Referral
 from reports import metrics
 from reports.dashboard import unit_roster
-from reports.models import DailyRollup, HoursHistogram, OfficerMonth, RejectionRollup, RetentionRollup
+from reports.rollup_models import DailyRollup, HoursHistogram, OfficerMonth, RejectionRollup, RetentionRollup
 from reports.rollups import LEVELS, WEEKLY, hours_bin, rollups_rebuild, rollups_refresh
 from tests.factories.core import UnitFactory, UserFactory
 from tests.factories.referrals import OfficerFactory, ReferralFactory

@@ -1,0 +1,536 @@
+"""The metric definitions: each figure computed from the referrals themselves, as
+DESIGN.md words it. They are the oracle: the reads from the rollups (from_rollups.py)
+must give the same numbers (tests/test_rollups.py), and whatever the rollups cannot
+answer is read here
+
+Definitions (DESIGN.md):
+- Deflections: referrals logged in the period, less cancelled ones.
+- Engagement rate: of those, the share that reached intake.
+- Time to intake: median hours from logged to intake.
+- Retention 30/60/90: of referrals with intake, the share still engaged at the checkpoint
+  (its retention check completed "reached and engaged"), counting only those whose
+  checkpoint has come due.
+- Officer participation: distinct officers with a deflection in the last 30 days over
+  the agency's active officers.
+- Overdose reversals: referrals with naloxone administered.
+- Time saved versus arrest: sum over referrals with a charge deflected of (the agency's
+  booking minutes minus the officer's minutes); cost avoided: their count times the
+  booking cost.
+- Re-engagements: referrals of clients whose previous referral (not cancelled) had closed
+  before this one was logged, or was to another partner (referrals.models.REENGAGEMENT).
+  Seen again while a referral is open at the same partner is an officer contact on it:
+  not a deflection, not a re-engagement.
+- Officer contacts: those encounters, counted on their own (the officer's record); the
+  figures above count referrals only.
+- Small cells: outside case-level views any count from 1 to 10 shows as "<11".
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Aggregate, Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from deflection.models import Agency
+from partners.models import ServicePartner
+from referrals.models import REENGAGEMENT, FollowUp, Officer, OfficerContact, Pathway, Referral
+
+SMALL_CELL_MAX = 10
+RETENTION_DAYS = (30, 60, 90)
+PARTICIPATION_WINDOW = timedelta(days=30)
+
+
+def small_cell(count: int | None) -> str:
+    """A count as shown outside case-level views: 1..10 become "<11"."""
+    if count is None:
+        return "—"
+    if 1 <= count <= SMALL_CELL_MAX:
+        return "<11"
+    return f"{count:,}"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which referrals a figure is about: an agency, a period of logging, optional filters."""
+
+    agency_id: int
+    start: datetime | None = None
+    end: datetime | None = None
+    unit_id: int | None = None
+    pathway: str | None = None
+    partner_id: int | None = None
+    officer_id: int | None = None
+
+    def previous(self) -> Scope:
+        """The period of the same length just before this one."""
+        if self.start is None or self.end is None:
+            raise ValueError("previous() needs a bounded period")
+        length = self.end - self.start
+        return Scope(
+            self.agency_id,
+            self.start - length,
+            self.start,
+            self.unit_id,
+            self.pathway,
+            self.partner_id,
+            self.officer_id,
+        )
+
+
+def _in_scope(qs: QuerySet, scope: Scope, *, agency: str, partner: str) -> QuerySet:
+    """Rows of the scope's agency, period and filters, by when they happened; `agency` and
+    `partner` name the lookups that lead to them (a contact's partner is its referral's)."""
+    qs = qs.filter(**{agency: scope.agency_id})
+    if scope.start is not None:
+        qs = qs.filter(occurred_at__gte=scope.start)
+    if scope.end is not None:
+        qs = qs.filter(occurred_at__lt=scope.end)
+    if scope.unit_id is not None:
+        qs = qs.filter(officer__unit_id=scope.unit_id)
+    if scope.pathway:
+        qs = qs.filter(pathway=scope.pathway)
+    if scope.partner_id is not None:
+        qs = qs.filter(**{partner: scope.partner_id})
+    if scope.officer_id is not None:
+        qs = qs.filter(officer_id=scope.officer_id)
+    return qs
+
+
+def logged(scope: Scope) -> QuerySet[Referral]:
+    """Referrals logged in the scope, cancelled ones included."""
+    return _in_scope(Referral.objects.all(), scope, agency="agency_id", partner="partner_id")
+
+
+def deflections_qs(scope: Scope) -> QuerySet[Referral]:
+    return logged(scope).exclude(status=Referral.Status.CANCELLED)
+
+
+def deflections(scope: Scope) -> int:
+    return deflections_qs(scope).count()
+
+
+def by_pathway(scope: Scope) -> list[tuple[str, str, int]]:
+    counts = dict(deflections_qs(scope).values_list("pathway").annotate(n=Count("id")).values_list("pathway", "n"))
+    return [(value, str(label), counts.get(value, 0)) for value, label in Pathway.choices]
+
+
+def engagement_rate(scope: Scope) -> float | None:
+    totals = deflections_qs(scope).aggregate(n=Count("id"), intake=Count("id", filter=Q(intake_at__isnull=False)))
+    return totals["intake"] / totals["n"] if totals["n"] else None
+
+
+def median_hours_to_intake(scope: Scope) -> float | None:
+    pairs = deflections_qs(scope).filter(intake_at__isnull=False).values_list("occurred_at", "intake_at")
+    hours = [(intake - occurred).total_seconds() / 3600 for occurred, intake in pairs]
+    return statistics.median(hours) if hours else None
+
+
+@dataclass(frozen=True)
+class Retention:
+    days: int
+    due: int
+    retained: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.retained / self.due if self.due else None
+
+
+def retention(scope: Scope, days: int, *, now: datetime | None = None) -> Retention:
+    now = now or timezone.now()
+    with_intake = deflections_qs(scope).filter(intake_at__isnull=False, intake_at__lte=now - timedelta(days=days))
+    kind = f"retention_{days}"
+    totals = with_intake.aggregate(
+        due=Count("id", distinct=True),
+        retained=Count(
+            "id",
+            distinct=True,
+            filter=Q(
+                follow_ups__kind=kind,
+                follow_ups__completed_at__isnull=False,
+                follow_ups__outcome=FollowUp.Outcome.ENGAGED,
+            ),
+        ),
+    )
+    return Retention(days=days, due=totals["due"], retained=totals["retained"])
+
+
+@dataclass(frozen=True)
+class Participation:
+    participating: int
+    active: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.participating / self.active if self.active else None
+
+
+def officer_participation(*, agency_id: int, at: datetime, unit_id: int | None = None) -> Participation:
+    """The buy-in index at a moment: officers with a deflection in the 30 days before it,
+    over the agency's active officers."""
+    officers = Officer.objects.filter(agency_id=agency_id, is_active=True)
+    if unit_id is not None:
+        officers = officers.filter(unit_id=unit_id)
+    window = Scope(agency_id, at - PARTICIPATION_WINDOW, at, unit_id)
+    participating = deflections_qs(window).values("officer_id").distinct().count()
+    return Participation(participating=participating, active=officers.count())
+
+
+def officers_deflecting(*, agency_id: int, since: datetime, until: datetime, unit_id: int | None = None) -> set[int]:
+    """The officers with a deflection in [since, until)."""
+    window = Scope(agency_id, since, until, unit_id)
+    return set(deflections_qs(window).values_list("officer_id", flat=True).distinct().order_by())
+
+
+def overdose_reversals(scope: Scope) -> int:
+    return deflections_qs(scope).filter(naloxone_administered=True).count()
+
+
+@dataclass(frozen=True)
+class Savings:
+    charges_deflected: int
+    minutes_saved: int
+    cost_avoided: Decimal
+
+    @property
+    def hours_saved(self) -> float:
+        return self.minutes_saved / 60
+
+
+def savings(scope: Scope) -> Savings:
+    agency = Agency.objects.get(pk=scope.agency_id)
+    charged = deflections_qs(scope).exclude(charge_deflected="")
+    totals = charged.aggregate(n=Count("id"), minutes=Sum("officer_minutes"))
+    n = totals["n"]
+    return Savings(
+        charges_deflected=n,
+        minutes_saved=n * agency.booking_minutes - (totals["minutes"] or 0),
+        cost_avoided=agency.booking_cost * n,
+    )
+
+
+def reengagements(scope: Scope) -> int:
+    return deflections_qs(scope).filter(REENGAGEMENT).count()
+
+
+@dataclass(frozen=True)
+class Contacts:
+    """Officer contacts: clients seen again while their referral was open at the same partner."""
+
+    contacts: int
+    naloxone: int
+    minutes: int
+
+
+def officer_contacts(scope: Scope) -> Contacts:
+    """Officer contacts in the scope, by when the encounter happened and who made it (the
+    agency, unit and officer of the encounter; the pathway given at it; the referral's partner)."""
+    qs = _in_scope(OfficerContact.objects.all(), scope, agency="officer__agency_id", partner="referral__partner_id")
+    totals = qs.aggregate(
+        n=Count("id"), naloxone=Count("id", filter=Q(naloxone_administered=True)), minutes=Sum("officer_minutes")
+    )
+    return Contacts(contacts=totals["n"], naloxone=totals["naloxone"], minutes=totals["minutes"] or 0)
+
+
+@dataclass(frozen=True)
+class Funnel:
+    logged: int
+    accepted: int
+    intake: int
+    retained: dict[int, Retention] = field(default_factory=dict)
+
+
+def funnel(scope: Scope, *, now: datetime | None = None) -> Funnel:
+    totals = deflections_qs(scope).aggregate(
+        n=Count("id"),
+        accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+        intake=Count("id", filter=Q(intake_at__isnull=False)),
+    )
+    return Funnel(
+        logged=totals["n"],
+        accepted=totals["accepted"],
+        intake=totals["intake"],
+        retained={days: retention(scope, days, now=now) for days in RETENTION_DAYS},
+    )
+
+
+def partner_intakes(*, agency_id: int, start: datetime, end: datetime) -> list[tuple[str, int]]:
+    """Intakes recorded in the period at each partner serving the agency."""
+    rows = (
+        ServicePartner.objects.filter(agencies__id=agency_id)
+        .annotate(
+            intakes=Count(
+                "referrals",
+                filter=Q(
+                    referrals__agency_id=agency_id,
+                    referrals__intake_at__gte=start,
+                    referrals__intake_at__lt=end,
+                ),
+            )
+        )
+        .order_by("-is_24_7", "name")
+    )
+    return [(p.name, p.intakes) for p in rows]
+
+
+def weekly_deflections(*, agency_id: int, weeks: int, last_week_start: date, tz) -> list[tuple[date, int]]:
+    """Deflections per week (Monday to Sunday, in the agency's time zone) for `weeks` weeks
+    ending with the one that starts on `last_week_start`."""
+    result = []
+    for i in range(weeks - 1, -1, -1):
+        monday = last_week_start - timedelta(weeks=i)
+        start = datetime.combine(monday, datetime.min.time(), tzinfo=tz)
+        result.append((monday, deflections(Scope(agency_id, start, start + timedelta(days=7)))))
+    return result
+
+
+# Kept for the command page: the counts it shows (aggregates only).
+@dataclass(frozen=True)
+class AgencyCounts:
+    deflections: int
+    by_pathway: list[tuple[str, int]]
+    by_status: list[tuple[str, int]]
+    overdose_reversals: int
+    officers_participating: int
+
+
+def agency_counts(*, agency_id: int, start: datetime | None = None, end: datetime | None = None) -> AgencyCounts:
+    scope = Scope(agency_id, start, end)
+    qs = deflections_qs(scope)
+    status_counts = dict(qs.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    return AgencyCounts(
+        deflections=qs.count(),
+        by_pathway=[(label, n) for _value, label, n in by_pathway(scope)],
+        by_status=[
+            (label, status_counts.get(value, 0))
+            for value, label in Referral.Status.choices
+            if value != Referral.Status.CANCELLED
+        ],
+        overdose_reversals=overdose_reversals(scope),
+        officers_participating=qs.values("officer_id").distinct().count(),
+    )
+
+
+# The definitions in words, for the export's codebook and the dashboard's notes.
+DEFINITIONS: list[tuple[str, str]] = [
+    ("Deflections", "Referrals logged in the period, less cancelled ones."),
+    ("Engagement rate", "Of deflections logged in the period, the share that reached intake."),
+    ("Time to intake", "Median hours from the deflection to intake."),
+    (
+        "Retention at 30/60/90 days",
+        "Of deflections with intake, the share still engaged at the checkpoint (its retention check completed "
+        "'reached and engaged'), counting only those whose checkpoint has come due.",
+    ),
+    (
+        "Officer participation",
+        "Distinct officers with a deflection in the last 30 days, over the agency's active officers.",
+    ),
+    (
+        "Overdose reversals",
+        "Deflections with naloxone administered. Naloxone given at an officer contact (below) is not in this "
+        "figure: the officer's own record counts it with their contacts.",
+    ),
+    (
+        "Time saved versus arrest",
+        "Over deflections with a charge deflected: the agency's booking minutes minus the officer's minutes.",
+    ),
+    ("Cost avoided", "Deflections with a charge deflected, times the agency's cost of an arrest and booking."),
+    (
+        "Re-engagements",
+        "Deflections of clients whose previous referral (not cancelled) had closed before this one was logged, "
+        "or was to another partner.",
+    ),
+    (
+        "Officer contacts",
+        "A client seen again by an officer while their referral to the same partner is still open: added to that "
+        "referral, not a new referral. Not counted in deflections, re-engagements, overdose reversals or time saved.",
+    ),
+    ("Small cells", "Outside case-level views, any count from 1 to 10 shows as <11."),
+]
+
+
+# ---------------------------------------------------------------------------
+# Series and scorecards for the dashboard.
+# ---------------------------------------------------------------------------
+
+
+def weekly_by_pathway(scope: Scope, *, tz) -> list[tuple[date, dict[str, int]]]:
+    """Deflections per week (weeks starting Monday, agency time) by pathway code."""
+    from django.db.models.functions import TruncWeek
+
+    rows = (
+        deflections_qs(scope)
+        .annotate(week=TruncWeek("occurred_at", tzinfo=tz))
+        .values_list("week", "pathway")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    weeks: dict[date, dict[str, int]] = {}
+    for week, pathway, n in rows:
+        weeks.setdefault(_as_date(week), {})[pathway] = n
+    return [(monday, weeks.get(monday, {})) for monday in mondays(scope, tz)]
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def mondays(scope: Scope, tz) -> list[date]:
+    """The Monday of each week (agency time) the scope's period touches."""
+    first = scope.start.astimezone(tz).date()
+    first -= timedelta(days=first.weekday())
+    last = (scope.end - timedelta(microseconds=1)).astimezone(tz).date()
+    mondays = []
+    while first <= last:
+        mondays.append(first)
+        first += timedelta(days=7)
+    return mondays
+
+
+def weekly_participation(*, scope: Scope, tz) -> list[tuple[date, Participation]]:
+    """The buy-in index at the end of each week of the period."""
+    officers = Officer.objects.filter(agency_id=scope.agency_id, is_active=True)
+    if scope.unit_id is not None:
+        officers = officers.filter(unit_id=scope.unit_id)
+    active = officers.count()
+    window_start = scope.start - PARTICIPATION_WINDOW
+    pairs = list(
+        deflections_qs(Scope(scope.agency_id, window_start, scope.end, scope.unit_id))
+        .values_list("officer_id", "occurred_at")
+        .order_by()
+    )
+    result = []
+    for monday in mondays(scope, tz):
+        week_end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tzinfo=tz)
+        since = week_end - PARTICIPATION_WINDOW
+        participating = len({officer for officer, when in pairs if since <= when < week_end})
+        result.append((monday, Participation(participating=participating, active=active)))
+    return result
+
+
+def monthly_savings(scope: Scope, *, tz) -> list[tuple[date, float]]:
+    """Hours saved versus arrest per month of the period."""
+    from django.db.models.functions import TruncMonth
+
+    agency = Agency.objects.get(pk=scope.agency_id)
+    rows = (
+        deflections_qs(scope)
+        .exclude(charge_deflected="")
+        .annotate(month=TruncMonth("occurred_at", tzinfo=tz))
+        .values_list("month")
+        .annotate(n=Count("id"), minutes=Sum("officer_minutes"))
+        .order_by("month")
+    )
+    return [(_as_date(m), (n * agency.booking_minutes - (minutes or 0)) / 60) for m, n, minutes in rows]
+
+
+def engaged_at(days: int) -> Exists:
+    """Whether a referral's retention check at `days` was completed "reached and engaged":
+    what "still engaged at the checkpoint" means, for the rollups and the export alike."""
+    return Exists(
+        FollowUp.objects.filter(
+            referral=OuterRef("pk"),
+            kind=f"retention_{days}",
+            completed_at__isnull=False,
+            outcome=FollowUp.Outcome.ENGAGED,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The counts the headline figures are made from; the rollups keep the same per day."""
+
+    logged: int
+    deflections: int
+    accepted: int
+    intake: int
+    naloxone: int
+    charged: int
+    charged_minutes: int
+    reengagements: int
+
+
+def referral_counts() -> dict[str, Aggregate]:
+    """The aggregates of Totals over referrals (grouped per day and cell by the rollups)."""
+    not_cancelled = ~Q(status=Referral.Status.CANCELLED)
+    charged = not_cancelled & ~Q(charge_deflected="")
+    return {
+        "logged": Count("id"),
+        "deflections": Count("id", filter=not_cancelled),
+        "accepted": Count("id", filter=not_cancelled & Q(accepted_at__isnull=False)),
+        "intake": Count("id", filter=not_cancelled & Q(intake_at__isnull=False)),
+        "naloxone": Count("id", filter=not_cancelled & Q(naloxone_administered=True)),
+        "charged": Count("id", filter=charged),
+        "charged_minutes": Sum("officer_minutes", filter=charged),
+        "reengagements": Count("id", filter=not_cancelled & REENGAGEMENT),
+    }
+
+
+# The names of Totals' counts: the rollups' columns of the same names.
+COUNTS = tuple(f.name for f in fields(Totals))
+
+
+def totals_from_referrals(scope: Scope) -> Totals:
+    sums = logged(scope).aggregate(**referral_counts())
+    return Totals(**{name: sums[name] or 0 for name in COUNTS})
+
+
+def savings_from(totals: Totals, agency: Agency) -> Savings:
+    return Savings(
+        charges_deflected=totals.charged,
+        minutes_saved=totals.charged * agency.booking_minutes - totals.charged_minutes,
+        cost_avoided=agency.booking_cost * totals.charged,
+    )
+
+
+@dataclass(frozen=True)
+class PartnerScore:
+    name: str
+    tier: str
+    received: int
+    accepted: int
+    intake: int
+    median_hours_to_accept: float | None
+    rejections: list[tuple[str, int]]
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return self.accepted / self.received if self.received else None
+
+    @property
+    def intake_rate(self) -> float | None:
+        return self.intake / self.received if self.received else None
+
+
+def partner_figures(scope: Scope) -> tuple[dict[int, dict[str, int]], dict[int, float], list[tuple[int, str, int]]]:
+    """Per partner: referrals received, accepted and at intake; the median hours to accept;
+    and rejections per reason, most first (partner_scorecard puts them together)."""
+    qs = deflections_qs(scope)
+    totals = {
+        row["partner_id"]: row
+        for row in qs.values("partner_id")
+        .annotate(
+            received=Count("id"),
+            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+            intake=Count("id", filter=Q(intake_at__isnull=False)),
+        )
+        .order_by()
+    }
+    hours: dict[int, list[float]] = {}
+    for partner_id, occurred, accepted in (
+        qs.filter(accepted_at__isnull=False).values_list("partner_id", "occurred_at", "accepted_at").order_by()
+    ):
+        hours.setdefault(partner_id, []).append((accepted - occurred).total_seconds() / 3600)
+    medians = {partner_id: statistics.median(values) for partner_id, values in hours.items()}
+    rejected = list(
+        qs.filter(status=Referral.Status.REJECTED)
+        .values_list("partner_id", "status_reason")
+        .annotate(n=Count("id"))
+        .order_by("-n", "status_reason")
+    )
+    return totals, medians, rejected
