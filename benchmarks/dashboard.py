@@ -39,7 +39,8 @@ import time
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -53,7 +54,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 os.environ["ALLOWED_HOSTS"] = "testserver"
 
 import django  # noqa: E402
-from bench_common import ensure_database, machine, percentile  # noqa: E402
+from bench_common import ensure_database, machine, percentile, query_counts, timed_in_turn  # noqa: E402
 
 django.setup()
 
@@ -65,7 +66,8 @@ from django.utils import timezone  # noqa: E402
 
 from deflection.models import Agency, Unit, User  # noqa: E402
 from partners.models import ServicePartner  # noqa: E402
-from referrals.models import CaseEvent, Officer, Referral, normalize_name  # noqa: E402
+from referrals.demo.lifecycle import History  # noqa: E402
+from referrals.models import CaseEvent, FollowUp, Officer, Referral, normalize_name  # noqa: E402
 from reports import metrics  # noqa: E402
 from reports.forms import DashboardFilterForm  # noqa: E402
 
@@ -205,8 +207,13 @@ def agency_referrals(agency_id: int) -> int:
     return sql("SELECT count(*) FROM referrals_referral WHERE agency_id = %s", [agency_id])[0][0]
 
 
-def ts(epoch: float | None) -> str:
-    return "\\N" if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat()
+def ts(moment: datetime | None) -> str:
+    return "\\N" if moment is None else moment.isoformat()
+
+
+def nul(value: int | None) -> str:
+    """An id for COPY, or its NULL."""
+    return "\\N" if value is None else str(value)
 
 
 def copy(table: str, columns: str, buffer: io.StringIO) -> None:
@@ -272,85 +279,50 @@ CLIENT_COLUMNS = (
 )
 
 
-def transitions(life: dict, logged: float) -> list[tuple[str, str, str, float]]:
-    """The status changes casework wrote (from, to, reason, when), as referrals.services does."""
-    out = [("", "requested", "", logged)]
-    status, reason, closed = life["status"], life["reason"], life["closed"]
-    if status in ("cancelled", "rejected"):
-        return [*out, ("requested", status, reason, closed)]
-    if life["accepted"] is None:
-        return out
-    out.append(("requested", "accepted", "", life["accepted"]))
-    if life["intake"] is None:
-        return [*out, ("accepted", "failed", reason, closed)] if status == "failed" else out
-    out.append(("accepted", "in_progress", "", life["intake"]))
-    if status == "on_hold":
-        out.append(("in_progress", "on_hold", "", life["changed"]))
-    elif status in ("completed", "failed"):
-        out.append(("in_progress", status, reason, closed))
-    return out
-
-
-def lifecycle(rnd: random.Random, occurred: float, now: float, partner: tuple) -> dict:
-    """A referral's history up to `now`, consistent with itself: who decided when, intake,
-    how it ended, and its 72-hour and 30/60/90-day checks."""
+def lifecycle(rnd: random.Random, occurred: datetime, history: History, partner: tuple, manager: int | None) -> None:
+    """A referral's history up to the seed's "now", made by the moves the services make (see
+    referrals.demo.lifecycle): who decided when, intake, how it ended, and which of its
+    72-hour and 30/60/90-day checks were done."""
     _kind, _is_24_7, _weight, median_decide, reject_rate = partner
-    r = {"status": "requested", "reason": "", "changed": occurred, "accepted": None, "intake": None, "closed": None}
-    follow_ups: list[tuple[str, float, float | None, str, float]] = []  # kind, due, completed, outcome, created
     if rnd.random() < 0.03:
-        closed = min(now, occurred + rnd.uniform(0.1, 48) * HOUR)
         reason = rnd.choice(["withdrawn", "entered_in_error"])
-        r.update(status="cancelled", reason=reason, changed=closed, closed=closed)
-        return r | {"follow_ups": follow_ups}
-    decided = occurred + median_decide * HOUR * rnd.lognormvariate(0, 0.8)
-    if decided > now:
-        return r | {"follow_ups": follow_ups}
+        history.act("cancel", occurred + timedelta(hours=rnd.uniform(0.1, 48)), None, reason)
+        return
+    decided = occurred + timedelta(hours=median_decide * rnd.lognormvariate(0, 0.8))
     if rnd.random() < reject_rate:
-        r.update(status="rejected", reason=rnd.choice(REJECT), changed=decided, closed=decided)
-        return r | {"follow_ups": follow_ups}
-    r.update(status="accepted", changed=decided, accepted=decided)
-    intake = decided + 30 * HOUR * rnd.lognormvariate(0, 0.9) if rnd.random() < 0.65 else None
-    check = decided + 72 * HOUR
-    if check <= now:
-        done = check + rnd.uniform(0, 1) * DAY
-        reached = intake is not None and intake <= check
-        follow_ups.append(
-            ("check_72h", check, done if done <= now else None, ("engaged" if reached else "no_contact"), decided)
-        )
-    if intake is None or intake > now:
-        if intake is None and decided + 14 * DAY <= now:
-            failed = min(now, decided + rnd.uniform(7, 21) * DAY)
-            r.update(status="failed", reason=rnd.choice(["could_not_contact", "client_declined"]), changed=failed)
-            r["closed"] = failed
-        return r | {"follow_ups": follow_ups}
-    r.update(status="in_progress", changed=intake, intake=intake)
-    ending = rnd.random()
-    if ending < 0.45:
-        end, status, reason = intake + rnd.uniform(30, 180) * DAY, "completed", ""
-    elif ending < 0.80:
-        end, status, reason = intake + rnd.uniform(5, 120) * DAY, "failed", rnd.choice(["disengaged", "moved"])
-    else:
-        end, status, reason = None, "in_progress", ""
-    if end is not None and end <= now:
-        r.update(status=status, reason=reason, changed=end, closed=end)
-    elif rnd.random() < 0.05:
-        r.update(status="on_hold", changed=min(now, intake + rnd.uniform(1, 20) * DAY))
-    for days in (30, 60, 90):
-        due = intake + days * DAY
-        if due > now or rnd.random() < 0.08:  # not due yet, or never done (overdue)
-            follow_ups.append((f"retention_{days}", due, None, "", intake))
-            continue
-        done = due + rnd.uniform(0, 4) * DAY
-        if done > now:
-            follow_ups.append((f"retention_{days}", due, None, "", intake))
-            continue
-        if r["closed"] is not None and r["closed"] <= due:
-            engaged = status == "completed" and rnd.random() < 0.75
+        history.act("reject", decided, manager, rnd.choice(REJECT))
+        return
+    if not history.act("accept", decided, manager):
+        return
+    if rnd.random() >= 0.65:
+        failed = decided + timedelta(days=rnd.uniform(7, 21))
+        history.act("fail", failed, manager, rnd.choice(["could_not_contact", "client_declined"]))
+    elif history.act("record_intake", decided + timedelta(hours=30 * rnd.lognormvariate(0, 0.9)), manager):
+        intake = history.intake_at
+        ending = rnd.random()
+        if ending < 0.45:
+            history.act("complete", intake + timedelta(days=rnd.uniform(30, 180)), manager)
+        elif ending < 0.80:
+            history.act(
+                "fail", intake + timedelta(days=rnd.uniform(5, 120)), manager, rnd.choice(["disengaged", "moved"])
+            )
+        if history.status == Referral.Status.IN_PROGRESS and rnd.random() < 0.05:
+            history.act("hold", intake + timedelta(days=rnd.uniform(1, 20)), manager)
+    for check in history.checks:
+        if check.kind == FollowUp.Kind.CHECK_72H:
+            done = check.due_at + timedelta(days=rnd.uniform(0, 1))
+            reached = history.intake_at is not None and history.intake_at <= check.due_at
+        elif rnd.random() < 0.08:
+            continue  # never done: overdue
         else:
-            engaged = rnd.random() < 0.9
-        outcome = "engaged" if engaged else rnd.choice(["not_engaged", "no_contact"])
-        follow_ups.append((f"retention_{days}", due, done, outcome, intake))
-    return r | {"follow_ups": follow_ups}
+            done = check.due_at + timedelta(days=rnd.uniform(0, 4))
+            if history.closed_at is not None and history.closed_at <= check.due_at:
+                reached = history.status == Referral.Status.COMPLETED and rnd.random() < 0.75
+            else:
+                reached = rnd.random() < 0.9
+        if done < history.now:
+            check.completed_at = done
+            check.outcome = "engaged" if reached else rnd.choice(["not_engaged", "no_contact"])
 
 
 def grow(c: Cast, target: int, now: datetime) -> None:
@@ -364,7 +336,6 @@ def grow(c: Cast, target: int, now: datetime) -> None:
     print(f"Growing {AGENCY} from {current:,} to {target:,} referrals ({n:,} more) ...", flush=True)
     rnd = random.Random(target)
     names = Names(rnd)
-    end = now.timestamp()
     m = n // 2
     referral_base = sql("SELECT coalesce(max(id), 0) FROM referrals_referral")[0][0]
     client_base = sql("SELECT coalesce(max(id), 0) FROM referrals_client")[0][0]
@@ -377,8 +348,8 @@ def grow(c: Cast, target: int, now: datetime) -> None:
         cum.append(total)
     assigned = clients + rnd.choices(clients, cum_weights=cum, k=n - m)
     rnd.shuffle(assigned)
-    times = sorted(end - rnd.uniform(HOUR, YEARS * 365 * DAY) for _ in range(n))
-    first_seen: list[float | None] = [None] * m
+    times = sorted(now - timedelta(seconds=rnd.uniform(HOUR, YEARS * 365 * DAY)) for _ in range(n))
+    first_seen: list[datetime | None] = [None] * m
     for client, when in zip(assigned, times, strict=True):
         if first_seen[client] is None:
             first_seen[client] = when
@@ -403,7 +374,7 @@ def grow(c: Cast, target: int, now: datetime) -> None:
 
     officer_cum = _cumulative(c.officer_weights)
     partner_cum = _cumulative([p[2] for p in PARTNERS])
-    last_of_client: dict[int, tuple[int, str, float | None]] = {}
+    last_of_client: dict[int, tuple[int, str, datetime | None]] = {}
     referrals, follow_ups, events = io.StringIO(), io.StringIO(), io.StringIO()
     counts = {"follow_ups": 0, "events": 0}
     for i, (client, occurred) in enumerate(zip(assigned, times, strict=True)):
@@ -411,7 +382,11 @@ def grow(c: Cast, target: int, now: datetime) -> None:
         officer = c.officer_ids[bisect.bisect(officer_cum, rnd.random() * officer_cum[-1])]
         p = bisect.bisect(partner_cum, rnd.random() * partner_cum[-1])
         partner = c.partner_ids[p]
-        life = lifecycle(rnd, occurred, end, PARTNERS[p])
+        manager = c.case_manager_ids.get(partner)
+        history = History(
+            created_at=min(now, occurred + timedelta(seconds=rnd.uniform(60, 1800))), creator=None, now=now
+        )
+        lifecycle(rnd, occurred, history, PARTNERS[p], manager)
         # A client's later referral points at their latest earlier one, unless that one
         # was cancelled before it (referrals.services does the same).
         earlier = last_of_client.get(client)
@@ -419,36 +394,29 @@ def grow(c: Cast, target: int, now: datetime) -> None:
         cancelled_before = earlier is not None and earlier[1] == "cancelled" and (earlier[2] or occurred) < occurred
         if earlier is not None and not cancelled_before:
             reengagement = earlier[0]
-        last_of_client[client] = (pk, life["status"], life["closed"])
+        last_of_client[client] = (pk, history.status, history.closed_at)
         needs = json.dumps(sorted(rnd.sample(NEEDS[:3], 2) if rnd.random() < 0.8 else rnd.sample(NEEDS, 3)))
         substances = json.dumps(rnd.sample(SUBSTANCES, rnd.choice([1, 1, 1, 2])))
         charge = rnd.choice(CHARGES) if rnd.random() < 0.35 else ""
-        manager = c.case_manager_ids.get(partner) if life["accepted"] else None
-        logged = min(end, occurred + rnd.uniform(60, 1800))
-        for from_status, to_status, reason, when in transitions(life, logged):
-            kind = "created" if not from_status else "status_changed"
-            actor = manager if from_status and manager else None
+        for e in history.case_events():
             events.write(
-                f"{pk}\t{actor or chr(92) + 'N'}\t{kind}\t{from_status}\t{to_status}\t{reason}\t\t{ts(when)}\n"
+                f"{pk}\t{nul(e.actor)}\t{e.kind}\t{e.from_status}\t{e.to_status}\t{e.reason}\t{e.note}\t{ts(e.created_at)}\n"
             )
             counts["events"] += 1
         referrals.write(
             f"{pk}\t{client_base + 1 + client}\t{officer}\t{c.agency.pk}\t{partner}\t{rnd.choice(PATHWAYS)}\t"
             f"{ts(occurred)}\tBeat {rnd.randint(1, 60)}\t{needs}\t{substances}\t"
             f"{'t' if rnd.random() < 0.08 else 'f'}\t{charge}\t{'t' if rnd.random() < 0.55 else 'f'}\t"
-            f"{rnd.randint(15, 120)}\t\t{life['status']}\t{life['reason']}\t{ts(life['changed'])}\t\t"
-            f"{manager if manager else chr(92) + 'N'}\t{ts(life['accepted'])}\t{ts(life['intake'])}\t"
-            f"{ts(life['closed'])}\t{reengagement if reengagement else chr(92) + 'N'}\t{ts(logged)}\n"
+            f"{rnd.randint(15, 120)}\t\t{history.status}\t{history.reason}\t{ts(history.changed_at)}\t{history.note}\t"
+            f"{nul(history.accepted_by)}\t{ts(history.accepted_at)}\t{ts(history.intake_at)}\t"
+            f"{ts(history.closed_at)}\t{nul(reengagement)}\t{ts(history.created_at)}\n"
         )
-        for kind, due, completed, outcome, created in life["follow_ups"]:
+        for f in history.follow_ups():
             follow_ups.write(
-                f"{kind}\t{ts(due)}\t{ts(completed)}\t{outcome if completed else ''}\t\t{ts(created)}\t"
-                f"{manager if manager else chr(92) + 'N'}\t{pk}\n"
+                f"{f.kind}\t{ts(f.due_at)}\t{ts(f.completed_at)}\t{f.outcome}\t\t{ts(f.created_at)}\t"
+                f"{nul(f.assigned_to)}\t{pk}\n"
             )
             counts["follow_ups"] += 1
-            if completed:
-                events.write(f"{pk}\t{manager or chr(92) + 'N'}\tfollow_up\t\t\t{kind}\t\t{ts(completed)}\n")
-                counts["events"] += 1
         if (i + 1) % CHUNK == 0 or i + 1 == n:
             with transaction.atomic():
                 _skip_triggers()
@@ -686,31 +654,6 @@ CASEWORK_DAYS = (0, 1, 3, 30, 60, 90)
 CASEWORK_NOTE = "dash-benchmark casework"
 
 
-def timed_in_turn(b: Bench, requests: dict, n: int, warmup: int, export_n: int) -> dict[str, list[float]]:
-    """One of each per round, so that a change in the machine's load falls on all alike."""
-    for request in requests.values():
-        for _ in range(warmup):
-            request(b)
-    times: dict[str, list[float]] = {name: [] for name in requests}
-    for i in range(n):
-        for name, request in requests.items():
-            if name == EXPORT and i >= export_n:
-                continue
-            started = time.perf_counter()
-            request(b)
-            times[name].append((time.perf_counter() - started) * 1000)
-    return times
-
-
-def query_counts(b: Bench, request: Callable[[Bench], None], n: int = 3) -> tuple[int, int]:
-    counts = []
-    for _ in range(n):
-        with CaptureQueriesContext(connection) as captured:
-            request(b)
-        counts.append(len(captured))
-    return min(counts), max(counts)
-
-
 def casework_begins(b: Bench) -> int:
     """Casework in the last minutes, as on a working day: one case event each on referrals
     of the days in CASEWORK_DAYS. For ten minutes (the refresh's margin) every dashboard
@@ -796,13 +739,18 @@ def measure(size: int, c: Cast, args: argparse.Namespace, rebuild: float | None,
         print(line)
     result = {"referrals": total, "rollups_rebuild_s": rebuild, "export_rows": b.export_rows, "views": {}}
     # Quiet: no casework in the last ten minutes (evenings, weekends).
-    times = timed_in_turn(b, REQUESTS, args.requests, args.warmup, args.export_requests)
+    times = timed_in_turn(
+        {name: partial(request, b) for name, request in REQUESTS.items()},
+        args.requests,
+        args.warmup,
+        most={EXPORT: args.export_requests},
+    )
     for name, request in REQUESTS.items():
         result["views"][name] = {
             "p50": percentile(times[name], 50),
             "p95": percentile(times[name], 95),
             "n": len(times[name]),
-            "queries": query_counts(b, request),
+            "queries": query_counts(partial(request, b), 3),
         }
     print("\nThe dashboard's slowest queries (quiet):")
     for line in slowest_queries(b, args.top, args.explain):
@@ -810,12 +758,12 @@ def measure(size: int, c: Cast, args: argparse.Namespace, rebuild: float | None,
     # Busy: casework in the last ten minutes on referrals of a few days (a working day).
     try:
         days = casework_begins(b)
-        times = timed_in_turn(b, {BUSY: get_dashboard}, args.requests, args.warmup, 0)
+        times = timed_in_turn({BUSY: partial(get_dashboard, b)}, args.requests, args.warmup)
         result["views"][BUSY] = {
             "p50": percentile(times[BUSY], 50),
             "p95": percentile(times[BUSY], 95),
             "n": len(times[BUSY]),
-            "queries": query_counts(b, get_dashboard),
+            "queries": query_counts(partial(get_dashboard, b), 3),
             "days": days,
         }
         print(f"\nThe dashboard's slowest queries (casework on referrals of {days} days in the last 10 minutes):")
