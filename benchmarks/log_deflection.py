@@ -413,9 +413,9 @@ def explain_searches(ctx: Context) -> None:
 def compare_search_variants(contexts: dict[str, Context], n: int = 140) -> None:
     """--variants: the search as it is, against the same search with a plain `agency_id = X`.
 
-    The plain condition is what the search wrote before migration 0006; with it PostgreSQL
-    may read a smaller agency's clients through the agency's btree index and run the
-    trigram functions on every one of them (see referrals.selectors._by_name_scope).
+    With the plain condition PostgreSQL may read a smaller agency's clients through the
+    agency's btree index and run the trigram functions on every one of them (see
+    referrals.selectors._by_name_scope).
     """
     from referrals.selectors import _search_postgres, parse_search_query
 
