@@ -5,9 +5,9 @@ deflections, each with the case events and follow-ups its lifecycle would have w
 Everything is marked as demo data (Agency.is_demo), so a real database is never touched by
 accident, and a re-run replaces the previous demo instead of adding to it.
 
-People, partners and clients are made through the services. The referrals' six months of
-history are written in bulk, as referrals.demo.lifecycle lays them out: the services would
-stamp every event with "now", and one by one they would make seeding minutes long.
+Officers, clients and success stories are made through the services (partners and users
+have none: the admin edits them). The referrals' six months of history are written in bulk,
+as referrals.demo.lifecycle lays them out: the services would stamp every event with "now".
 """
 
 from __future__ import annotations
