@@ -28,18 +28,15 @@ most 1.3x its time at 100,000; query counts the same at both sizes.
 from __future__ import annotations
 
 import argparse
-import bisect
 import inspect
-import io
 import json
 import os
-import random
 import sys
-import time
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -53,579 +50,24 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 os.environ["ALLOWED_HOSTS"] = "testserver"
 
 import django  # noqa: E402
-from bench_common import ensure_database, machine, percentile  # noqa: E402
+from bench_common import ensure_database, machine, percentile, query_counts, timed_in_turn  # noqa: E402
 
 django.setup()
 
-from django.core.management import call_command, get_commands  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+# After setup: it imports the models.
+from dashboard_data import META_SQL, SIZES, Cast, agency_referrals, cast, prepare, sql  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client as HttpClient  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from deflection.models import Agency, Unit, User  # noqa: E402
-from partners.models import ServicePartner  # noqa: E402
-from referrals.models import CaseEvent, Officer, Referral, normalize_name  # noqa: E402
+from referrals.models import CaseEvent, Referral  # noqa: E402
 from reports import metrics  # noqa: E402
 from reports.forms import DashboardFilterForm  # noqa: E402
 
-AGENCY = "Dash County Sheriff's Office"
-SIZES = (100_000, 1_000_000)
-CHUNK = 50_000  # referrals per COPY and commit
-YEARS = 3
 TARGET_P95_MS = 250.0
 TARGET_RATIO = 1.3
-QUIET = timedelta(minutes=15)
-HOUR = 3600.0
-DAY = 24 * HOUR
-
-# The benchmark's own bookkeeping, in its own database (not a Django model).
-META_SQL = """
-CREATE TABLE IF NOT EXISTS bench_dashboard_layer (
-    size integer PRIMARY KEY,          -- referrals of the agency once this layer is in
-    referral_max_id bigint NOT NULL,   -- the layer's last referral id
-    client_max_id bigint NOT NULL,
-    seeded_at timestamptz NOT NULL
-);
-CREATE TABLE IF NOT EXISTS bench_dashboard_anchor (
-    id integer PRIMARY KEY CHECK (id = 1),
-    anchor timestamptz NOT NULL        -- "now" of the seeded data: nothing happens after it
-);
-CREATE TABLE IF NOT EXISTS bench_dashboard_result (
-    size integer PRIMARY KEY,
-    measured_at timestamptz NOT NULL,
-    result jsonb NOT NULL
-);
-"""
-
-
-# -- database ----------------------------------------------------------------------------
-
-
-def sql(query: str, params: list | tuple | None = None) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return cursor.fetchall() if cursor.description else []
-
-
-def vacuum_analyze() -> None:
-    # This machine's PostgreSQL runs without autovacuum: without it the planner has no
-    # statistics for the new rows, and the rows a shrink deleted stay in the way.
-    started = time.perf_counter()
-    sql("VACUUM ANALYZE")
-    print(f"  VACUUM ANALYZE: {time.perf_counter() - started:.0f} s", flush=True)
-
-
-# -- the agency (small tables, through the ORM) ---------------------------------------------
-
-
-PARTNERS = [  # kind, 24/7, weight of the referrals it gets, median hours to decide, rejection rate
-    (ServicePartner.Kind.CRISIS_CENTRE, True, 24, 1.5, 0.06),
-    (ServicePartner.Kind.MAT_CLINIC, True, 20, 3.0, 0.08),
-    (ServicePartner.Kind.DETOX, True, 14, 2.0, 0.15),
-    (ServicePartner.Kind.MAT_CLINIC, False, 12, 16.0, 0.10),
-    (ServicePartner.Kind.MENTAL_HEALTH, False, 10, 20.0, 0.12),
-    (ServicePartner.Kind.HOUSING, False, 8, 40.0, 0.30),
-    (ServicePartner.Kind.PEER_SUPPORT, False, 7, 8.0, 0.05),
-    (ServicePartner.Kind.DEFLECTION_TEAM, False, 5, 4.0, 0.04),
-]
-
-
-@dataclass
-class Cast:
-    agency: Agency
-    command: User
-    officer_ids: list[int]
-    officer_weights: list[float]
-    partner_ids: list[int]
-    case_manager_ids: dict[int, int]  # partner id -> the user who accepts its referrals
-
-
-def cast(create: bool) -> Cast | None:
-    agency = Agency.objects.filter(name=AGENCY).first()
-    if agency is None:
-        if not create:
-            return None
-        agency = create_agency()
-    rnd = random.Random(11)
-    officers = list(Officer.objects.filter(agency=agency).order_by("pk").values_list("pk", flat=True))
-    partners = list(
-        ServicePartner.objects.filter(name__startswith=f"{AGENCY} ·").order_by("name").values_list("pk", flat=True)
-    )
-    managers = dict(User.objects.filter(partner_id__in=partners).values_list("partner_id", "pk"))
-    return Cast(
-        agency=agency,
-        command=User.objects.get(username="dash-command"),
-        # A few officers deflect a lot, most a little (as in the field).
-        officer_ids=officers,
-        officer_weights=[rnd.lognormvariate(0, 0.9) for _ in officers],
-        partner_ids=partners,
-        case_manager_ids=managers,
-    )
-
-
-def create_agency() -> Agency:
-    with transaction.atomic():
-        agency = Agency.objects.create(name=AGENCY, kind=Agency.Kind.SHERIFF)
-        units = [Unit.objects.create(agency=agency, name=n) for n in ("MHST", *(f"District {i}" for i in range(1, 8)))]
-        for i, (kind, is_24_7, *_rest) in enumerate(PARTNERS):
-            partner = ServicePartner.objects.create(name=f"{AGENCY} · partner {i + 1}", kind=kind, is_24_7=is_24_7)
-            partner.agencies.add(agency)
-            User.objects.create(
-                username=f"dash-partner-{i + 1}", role=User.Role.CASE_MANAGER, partner=partner, email=""
-            )
-        User.objects.create(username="dash-command", role=User.Role.COMMAND, agency=agency)
-        rnd = random.Random(5)
-        Officer.objects.bulk_create(
-            Officer(
-                agency=agency,
-                unit=rnd.choice(units),
-                badge_number=f"D-{i}",
-                display_name=f"Officer {i:03d}",
-                is_active=rnd.random() > 0.05,
-            )
-            for i in range(1, 401)
-        )
-    return agency
-
-
-# -- layers of referrals (COPY) --------------------------------------------------------------
-
-
-def layers() -> list[tuple[int, int, int]]:
-    return sql("SELECT size, referral_max_id, client_max_id FROM bench_dashboard_layer ORDER BY size")
-
-
-def anchor() -> datetime | None:
-    rows = sql("SELECT anchor FROM bench_dashboard_anchor")
-    return rows[0][0] if rows else None
-
-
-def agency_referrals(agency_id: int) -> int:
-    return sql("SELECT count(*) FROM referrals_referral WHERE agency_id = %s", [agency_id])[0][0]
-
-
-def ts(epoch: float | None) -> str:
-    return "\\N" if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat()
-
-
-def copy(table: str, columns: str, buffer: io.StringIO) -> None:
-    buffer.seek(0)
-    with connection.cursor() as cursor:
-        cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
-
-
-class Names:
-    """First and last names from Faker (en_US and es_MX), drawn from a pool: fast, and
-    many people share a name, as in life."""
-
-    def __init__(self, rnd: random.Random) -> None:
-        from faker import Faker
-
-        us, mx = Faker("en_US"), Faker("es_MX")
-        us.seed_instance(1)
-        mx.seed_instance(2)
-        self.us = ([us.first_name() for _ in range(1500)], [us.last_name() for _ in range(1500)])
-        self.mx = ([mx.first_name() for _ in range(800)], [mx.last_name() for _ in range(800)])
-        self.rnd = rnd
-
-    def person(self) -> tuple[str, str, bool]:
-        spanish = self.rnd.random() < 0.35
-        first, last = self.mx if spanish else self.us
-        return self.rnd.choice(first), self.rnd.choice(last), spanish
-
-
-STREET = ["Flaca", "Güero", "Sleepy", "Tex", "Shorty", "Red", "Boots", "Smokey", "Gordo", "Chuy", "Bird"]
-GENDERS = ["Male"] * 60 + ["Female"] * 37 + ["Non-binary"] * 2 + [""]
-RACES = (
-    ["White"] * 35 + ["Hispanic or Latino"] * 30 + ["Black"] * 12 + ["American Indian"] * 8 + ["Asian"] * 2 + [""] * 13
-)
-PATHWAYS = (
-    ["officer_intervention"] * 30
-    + ["officer_prevention"] * 20
-    + ["naloxone_plus"] * 15
-    + ["active_outreach"] * 15
-    + ["self_referral"] * 10
-    + ["community_response"] * 10
-)
-NEEDS = ["substance_use", "mental_health", "housing", "medical", "food", "benefits"]
-SUBSTANCES = ["fentanyl", "methamphetamine", "opioids", "alcohol", "cocaine", "cannabis"]
-CHARGES = [
-    "Possession of drug paraphernalia",
-    "Possession of a controlled substance",
-    "Trespass",
-    "Public intoxication",
-]
-REJECT = ["no_capacity", "not_eligible", "could_not_contact", "client_declined", "other"]
-
-REFERRAL_COLUMNS = (
-    "id, client_id, officer_id, agency_id, partner_id, pathway, occurred_at, location, presenting_needs, "
-    "substances, naloxone_administered, charge_deflected, warm_handoff, officer_minutes, note, status, "
-    "status_reason, status_changed_at, status_note, accepted_by_id, accepted_at, intake_at, closed_at, "
-    "reengagement_of_id, created_at"
-)
-FOLLOW_UP_COLUMNS = "kind, due_at, completed_at, outcome, note, created_at, assigned_to_id, referral_id"
-EVENT_COLUMNS = "referral_id, actor_id, kind, from_status, to_status, reason, note, created_at"
-CLIENT_COLUMNS = (
-    "id, agency_id, first_name, last_name, aliases, date_of_birth, phone, preferred_language, gender, "
-    "race_ethnicity, search_name, created_at"
-)
-
-
-def transitions(life: dict, logged: float) -> list[tuple[str, str, str, float]]:
-    """The status changes casework wrote (from, to, reason, when), as referrals.services does."""
-    out = [("", "requested", "", logged)]
-    status, reason, closed = life["status"], life["reason"], life["closed"]
-    if status in ("cancelled", "rejected"):
-        return [*out, ("requested", status, reason, closed)]
-    if life["accepted"] is None:
-        return out
-    out.append(("requested", "accepted", "", life["accepted"]))
-    if life["intake"] is None:
-        return [*out, ("accepted", "failed", reason, closed)] if status == "failed" else out
-    out.append(("accepted", "in_progress", "", life["intake"]))
-    if status == "on_hold":
-        out.append(("in_progress", "on_hold", "", life["changed"]))
-    elif status in ("completed", "failed"):
-        out.append(("in_progress", status, reason, closed))
-    return out
-
-
-def lifecycle(rnd: random.Random, occurred: float, now: float, partner: tuple) -> dict:
-    """A referral's history up to `now`, consistent with itself: who decided when, intake,
-    how it ended, and its 72-hour and 30/60/90-day checks."""
-    _kind, _is_24_7, _weight, median_decide, reject_rate = partner
-    r = {"status": "requested", "reason": "", "changed": occurred, "accepted": None, "intake": None, "closed": None}
-    follow_ups: list[tuple[str, float, float | None, str, float]] = []  # kind, due, completed, outcome, created
-    if rnd.random() < 0.03:
-        closed = min(now, occurred + rnd.uniform(0.1, 48) * HOUR)
-        reason = rnd.choice(["withdrawn", "entered_in_error"])
-        r.update(status="cancelled", reason=reason, changed=closed, closed=closed)
-        return r | {"follow_ups": follow_ups}
-    decided = occurred + median_decide * HOUR * rnd.lognormvariate(0, 0.8)
-    if decided > now:
-        return r | {"follow_ups": follow_ups}
-    if rnd.random() < reject_rate:
-        r.update(status="rejected", reason=rnd.choice(REJECT), changed=decided, closed=decided)
-        return r | {"follow_ups": follow_ups}
-    r.update(status="accepted", changed=decided, accepted=decided)
-    intake = decided + 30 * HOUR * rnd.lognormvariate(0, 0.9) if rnd.random() < 0.65 else None
-    check = decided + 72 * HOUR
-    if check <= now:
-        done = check + rnd.uniform(0, 1) * DAY
-        reached = intake is not None and intake <= check
-        follow_ups.append(
-            ("check_72h", check, done if done <= now else None, ("engaged" if reached else "no_contact"), decided)
-        )
-    if intake is None or intake > now:
-        if intake is None and decided + 14 * DAY <= now:
-            failed = min(now, decided + rnd.uniform(7, 21) * DAY)
-            r.update(status="failed", reason=rnd.choice(["could_not_contact", "client_declined"]), changed=failed)
-            r["closed"] = failed
-        return r | {"follow_ups": follow_ups}
-    r.update(status="in_progress", changed=intake, intake=intake)
-    ending = rnd.random()
-    if ending < 0.45:
-        end, status, reason = intake + rnd.uniform(30, 180) * DAY, "completed", ""
-    elif ending < 0.80:
-        end, status, reason = intake + rnd.uniform(5, 120) * DAY, "failed", rnd.choice(["disengaged", "moved"])
-    else:
-        end, status, reason = None, "in_progress", ""
-    if end is not None and end <= now:
-        r.update(status=status, reason=reason, changed=end, closed=end)
-    elif rnd.random() < 0.05:
-        r.update(status="on_hold", changed=min(now, intake + rnd.uniform(1, 20) * DAY))
-    for days in (30, 60, 90):
-        due = intake + days * DAY
-        if due > now or rnd.random() < 0.08:  # not due yet, or never done (overdue)
-            follow_ups.append((f"retention_{days}", due, None, "", intake))
-            continue
-        done = due + rnd.uniform(0, 4) * DAY
-        if done > now:
-            follow_ups.append((f"retention_{days}", due, None, "", intake))
-            continue
-        if r["closed"] is not None and r["closed"] <= due:
-            engaged = status == "completed" and rnd.random() < 0.75
-        else:
-            engaged = rnd.random() < 0.9
-        outcome = "engaged" if engaged else rnd.choice(["not_engaged", "no_contact"])
-        follow_ups.append((f"retention_{days}", due, done, outcome, intake))
-    return r | {"follow_ups": follow_ups}
-
-
-def grow(c: Cast, target: int, now: datetime) -> None:
-    """Add referrals (and their new clients, about one for two referrals) until the agency
-    has `target`: spread over the three years before `now`, in time order within the layer."""
-    current = agency_referrals(c.agency.pk)
-    n = target - current
-    if n <= 0:
-        return
-    started = time.perf_counter()
-    print(f"Growing {AGENCY} from {current:,} to {target:,} referrals ({n:,} more) ...", flush=True)
-    rnd = random.Random(target)
-    names = Names(rnd)
-    end = now.timestamp()
-    m = n // 2
-    referral_base = sql("SELECT coalesce(max(id), 0) FROM referrals_referral")[0][0]
-    client_base = sql("SELECT coalesce(max(id), 0) FROM referrals_client")[0][0]
-
-    # Every client has a referral; the rest go mostly to a few (re-engagement).
-    clients = list(range(m))
-    cum, total = [], 0.0
-    for rank in range(m):
-        total += 1 / (rank + 20)
-        cum.append(total)
-    assigned = clients + rnd.choices(clients, cum_weights=cum, k=n - m)
-    rnd.shuffle(assigned)
-    times = sorted(end - rnd.uniform(HOUR, YEARS * 365 * DAY) for _ in range(n))
-    first_seen: list[float | None] = [None] * m
-    for client, when in zip(assigned, times, strict=True):
-        if first_seen[client] is None:
-            first_seen[client] = when
-
-    today = date.today()
-    buffer = io.StringIO()
-    for j in range(m):
-        first, last, spanish = names.person()
-        aliases = rnd.choice(STREET) if rnd.random() < 0.2 else ""
-        born = today - timedelta(days=rnd.randint(18 * 366, 70 * 365))
-        language = "es" if spanish and rnd.random() < 0.45 else "en"
-        search = normalize_name(f"{first} {last} {aliases}")
-        buffer.write(
-            f"{client_base + 1 + j}\t{c.agency.pk}\t{first}\t{last}\t{aliases}\t{born}\t\t{language}\t"
-            f"{rnd.choice(GENDERS)}\t{rnd.choice(RACES)}\t{search}\t{ts(first_seen[j])}\n"
-        )
-        if buffer.tell() > 8_000_000:
-            _copy_chunk("referrals_client", CLIENT_COLUMNS, buffer)
-            buffer = io.StringIO()
-    _copy_chunk("referrals_client", CLIENT_COLUMNS, buffer)
-    print(f"  {m:,} clients: {time.perf_counter() - started:.0f} s", flush=True)
-
-    officer_cum = _cumulative(c.officer_weights)
-    partner_cum = _cumulative([p[2] for p in PARTNERS])
-    last_of_client: dict[int, tuple[int, str, float | None]] = {}
-    referrals, follow_ups, events = io.StringIO(), io.StringIO(), io.StringIO()
-    counts = {"follow_ups": 0, "events": 0}
-    for i, (client, occurred) in enumerate(zip(assigned, times, strict=True)):
-        pk = referral_base + 1 + i
-        officer = c.officer_ids[bisect.bisect(officer_cum, rnd.random() * officer_cum[-1])]
-        p = bisect.bisect(partner_cum, rnd.random() * partner_cum[-1])
-        partner = c.partner_ids[p]
-        life = lifecycle(rnd, occurred, end, PARTNERS[p])
-        # A client's later referral points at their latest earlier one, unless that one
-        # was cancelled before it (referrals.services does the same).
-        earlier = last_of_client.get(client)
-        reengagement = None
-        cancelled_before = earlier is not None and earlier[1] == "cancelled" and (earlier[2] or occurred) < occurred
-        if earlier is not None and not cancelled_before:
-            reengagement = earlier[0]
-        last_of_client[client] = (pk, life["status"], life["closed"])
-        needs = json.dumps(sorted(rnd.sample(NEEDS[:3], 2) if rnd.random() < 0.8 else rnd.sample(NEEDS, 3)))
-        substances = json.dumps(rnd.sample(SUBSTANCES, rnd.choice([1, 1, 1, 2])))
-        charge = rnd.choice(CHARGES) if rnd.random() < 0.35 else ""
-        manager = c.case_manager_ids.get(partner) if life["accepted"] else None
-        logged = min(end, occurred + rnd.uniform(60, 1800))
-        for from_status, to_status, reason, when in transitions(life, logged):
-            kind = "created" if not from_status else "status_changed"
-            actor = manager if from_status and manager else None
-            events.write(
-                f"{pk}\t{actor or chr(92) + 'N'}\t{kind}\t{from_status}\t{to_status}\t{reason}\t\t{ts(when)}\n"
-            )
-            counts["events"] += 1
-        referrals.write(
-            f"{pk}\t{client_base + 1 + client}\t{officer}\t{c.agency.pk}\t{partner}\t{rnd.choice(PATHWAYS)}\t"
-            f"{ts(occurred)}\tBeat {rnd.randint(1, 60)}\t{needs}\t{substances}\t"
-            f"{'t' if rnd.random() < 0.08 else 'f'}\t{charge}\t{'t' if rnd.random() < 0.55 else 'f'}\t"
-            f"{rnd.randint(15, 120)}\t\t{life['status']}\t{life['reason']}\t{ts(life['changed'])}\t\t"
-            f"{manager if manager else chr(92) + 'N'}\t{ts(life['accepted'])}\t{ts(life['intake'])}\t"
-            f"{ts(life['closed'])}\t{reengagement if reengagement else chr(92) + 'N'}\t{ts(logged)}\n"
-        )
-        for kind, due, completed, outcome, created in life["follow_ups"]:
-            follow_ups.write(
-                f"{kind}\t{ts(due)}\t{ts(completed)}\t{outcome if completed else ''}\t\t{ts(created)}\t"
-                f"{manager if manager else chr(92) + 'N'}\t{pk}\n"
-            )
-            counts["follow_ups"] += 1
-            if completed:
-                events.write(f"{pk}\t{manager or chr(92) + 'N'}\tfollow_up\t\t\t{kind}\t\t{ts(completed)}\n")
-                counts["events"] += 1
-        if (i + 1) % CHUNK == 0 or i + 1 == n:
-            with transaction.atomic():
-                _skip_triggers()
-                copy("referrals_referral", REFERRAL_COLUMNS, referrals)
-                copy("referrals_followup", FOLLOW_UP_COLUMNS, follow_ups)
-                copy("referrals_caseevent", EVENT_COLUMNS, events)
-                _record_layer(target if i + 1 == n else None, pk, client_base + m, now)
-            referrals, follow_ups, events = io.StringIO(), io.StringIO(), io.StringIO()
-            elapsed = time.perf_counter() - started
-            print(
-                f"  {i + 1:,} referrals, {counts['follow_ups']:,} follow-ups, {counts['events']:,} case events: "
-                f"{elapsed:.0f} s",
-                flush=True,
-            )
-    sql("SELECT setval(pg_get_serial_sequence('referrals_referral', 'id'), (SELECT max(id) FROM referrals_referral))")
-    sql("SELECT setval(pg_get_serial_sequence('referrals_client', 'id'), (SELECT max(id) FROM referrals_client))")
-    elapsed = time.perf_counter() - started
-    print(f"  seeded {n:,} referrals in {elapsed:.0f} s ({n / elapsed:,.0f} referrals/s)", flush=True)
-    vacuum_analyze()
-
-
-def _cumulative(weights: list[float]) -> list[float]:
-    out, total = [], 0.0
-    for w in weights:
-        total += w
-        out.append(total)
-    return out
-
-
-def _skip_triggers() -> None:
-    # The rows are consistent by construction; checking each foreign key row by row would
-    # double the time of the load. Only for this transaction, in the benchmark's database.
-    sql("SET LOCAL session_replication_role = replica")
-
-
-def _copy_chunk(table: str, columns: str, buffer: io.StringIO) -> None:
-    with transaction.atomic():
-        _skip_triggers()
-        copy(table, columns, buffer)
-
-
-def _record_layer(size: int | None, referral_max_id: int, client_max_id: int, now: datetime) -> None:
-    if size is None:
-        return
-    sql(
-        "INSERT INTO bench_dashboard_layer VALUES (%s, %s, %s, %s) ON CONFLICT (size) DO UPDATE SET "
-        "referral_max_id = excluded.referral_max_id, client_max_id = excluded.client_max_id, "
-        "seeded_at = excluded.seeded_at",
-        [size, referral_max_id, client_max_id, now],
-    )
-
-
-def shrink(c: Cast, size: int) -> None:
-    """Back to an earlier layer: delete the referrals (and clients) added after it."""
-    layer = next((layer for layer in layers() if layer[0] == size), None)
-    if layer is None:
-        raise SystemExit(f"No layer of {size:,} referrals to shrink to; run with --reseed.")
-    started = time.perf_counter()
-    print(f"Shrinking {AGENCY} to {size:,} referrals (deleting the rows added after) ...", flush=True)
-    _delete_referrals_after(c.agency.pk, layer[1], layer[2])
-    sql("DELETE FROM bench_dashboard_layer WHERE size > %s", [size])
-    print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
-    vacuum_analyze()
-
-
-def _delete_referrals_after(agency_id: int, referral_max_id: int, client_max_id: int) -> None:
-    above = "SELECT id FROM referrals_referral WHERE agency_id = %s AND id > %s"
-    with transaction.atomic():
-        for table in ("referrals_followup", "referrals_caseevent", "reports_milestone", "reports_successstory"):
-            sql(f"DELETE FROM {table} WHERE referral_id IN ({above})", [agency_id, referral_max_id])  # noqa: S608
-        sql(
-            f"UPDATE referrals_referral SET reengagement_of_id = NULL WHERE reengagement_of_id IN ({above})",  # noqa: S608
-            [agency_id, referral_max_id],
-        )
-        sql("DELETE FROM referrals_referral WHERE agency_id = %s AND id > %s", [agency_id, referral_max_id])
-        sql(
-            "DELETE FROM referrals_client c WHERE c.agency_id = %s AND c.id > %s "
-            "AND NOT EXISTS (SELECT 1 FROM referrals_referral r WHERE r.client_id = c.id)",
-            [agency_id, client_max_id],
-        )
-
-
-def drop_all() -> None:
-    """--reseed: remove the agency's referrals and clients and the layers."""
-    agency = Agency.objects.filter(name=AGENCY).first()
-    if agency is not None:
-        print("Removing the seeded referrals and clients ...", flush=True)
-        _delete_referrals_after(agency.pk, 0, 0)
-    sql("DELETE FROM bench_dashboard_layer")
-    sql("DELETE FROM bench_dashboard_anchor")
-    sql("DELETE FROM bench_dashboard_result")
-
-
-def move_forward(c: Cast, now: datetime) -> None:
-    """Data seeded on an earlier day: move every moment forward, so that the last 90 days
-    before now hold their share of the rows again."""
-    before = anchor()
-    if before is None or now - before < timedelta(hours=12):
-        return
-    delta = now - before
-    started = time.perf_counter()
-    print(f"Moving the data forward by {delta.days} days {delta.seconds // 3600} h (seeded on {before:%Y-%m-%d}) ...")
-    with transaction.atomic():
-        _skip_triggers()
-        sql(
-            "UPDATE referrals_referral SET occurred_at = occurred_at + %(d)s, created_at = created_at + %(d)s, "
-            "status_changed_at = status_changed_at + %(d)s, accepted_at = accepted_at + %(d)s, "
-            "intake_at = intake_at + %(d)s, closed_at = closed_at + %(d)s WHERE agency_id = %(a)s",
-            {"d": delta, "a": c.agency.pk},
-        )
-        sql(
-            "UPDATE referrals_followup f SET due_at = due_at + %(d)s, completed_at = completed_at + %(d)s, "
-            "created_at = f.created_at + %(d)s FROM referrals_referral r WHERE r.id = f.referral_id "
-            "AND r.agency_id = %(a)s",
-            {"d": delta, "a": c.agency.pk},
-        )
-        sql(
-            "UPDATE referrals_caseevent e SET created_at = e.created_at + %(d)s FROM referrals_referral r "
-            "WHERE r.id = e.referral_id AND r.agency_id = %(a)s",
-            {"d": delta, "a": c.agency.pk},
-        )
-        sql(
-            "UPDATE referrals_client SET created_at = created_at + %(d)s WHERE agency_id = %(a)s",
-            {"d": delta, "a": c.agency.pk},
-        )
-        sql("UPDATE bench_dashboard_anchor SET anchor = %s", [now])
-    print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
-    vacuum_analyze()
-
-
-def prepare(size: int, reseed: bool) -> tuple[Cast, float | None]:
-    """Bring the agency to `size` referrals (grow or shrink), then rebuild the rollups if the
-    project has them. Returns the agency and how long the rebuild took (None: no command)."""
-    c = cast(create=True)
-    assert c is not None
-    current = agency_referrals(c.agency.pk)
-    known = layers()
-    top = known[-1] if known else None
-    if reseed or (current and top is None) or (top is not None and current < top[0]):
-        drop_all()
-        current = 0
-    elif top is not None and current > top[0]:
-        # An interrupted grow: keep the last complete layer.
-        shrink(c, top[0])
-        current = top[0]
-    # The seeded history ends a quarter of an hour ago: casework of the last ten minutes
-    # makes every dashboard load recount its days (the refresh's margin), and the quiet
-    # phase must not see any. The busy phase writes its own.
-    now = timezone.now().replace(microsecond=0) - QUIET
-    if anchor() is None:
-        sql("INSERT INTO bench_dashboard_anchor VALUES (1, %s)", [now])
-    else:
-        move_forward(c, now)
-    if current > size:
-        shrink(c, size)
-    else:
-        for step in SIZES:
-            if current < step <= size:
-                grow(c, step, anchor())
-                current = step
-        if current < size:
-            grow(c, size, anchor())
-    return c, rebuild_rollups()
-
-
-def rebuild_rollups() -> float | None:
-    if "rollups_rebuild" not in get_commands():
-        print("rollups_rebuild: no such command yet, so no rollups to rebuild (the reports read the raw rows)")
-        return None
-    started = time.perf_counter()
-    call_command("rollups_rebuild")
-    elapsed = time.perf_counter() - started
-    print(f"rollups_rebuild: {elapsed:.1f} s", flush=True)
-    # The rollup tables were just rewritten: without autovacuum (see vacuum_analyze) the
-    # planner would have no statistics for them, unlike on a server where it runs.
-    vacuum_analyze()
-    return elapsed
 
 
 # -- measuring -----------------------------------------------------------------------------
@@ -684,31 +126,6 @@ REQUESTS: dict[str, Callable[[Bench], None]] = {DASHBOARD: get_dashboard, SCOREC
 # 3-day, 30/60/90-day checks of older ones (the days a rollup refresh then recounts).
 CASEWORK_DAYS = (0, 1, 3, 30, 60, 90)
 CASEWORK_NOTE = "dash-benchmark casework"
-
-
-def timed_in_turn(b: Bench, requests: dict, n: int, warmup: int, export_n: int) -> dict[str, list[float]]:
-    """One of each per round, so that a change in the machine's load falls on all alike."""
-    for request in requests.values():
-        for _ in range(warmup):
-            request(b)
-    times: dict[str, list[float]] = {name: [] for name in requests}
-    for i in range(n):
-        for name, request in requests.items():
-            if name == EXPORT and i >= export_n:
-                continue
-            started = time.perf_counter()
-            request(b)
-            times[name].append((time.perf_counter() - started) * 1000)
-    return times
-
-
-def query_counts(b: Bench, request: Callable[[Bench], None], n: int = 3) -> tuple[int, int]:
-    counts = []
-    for _ in range(n):
-        with CaptureQueriesContext(connection) as captured:
-            request(b)
-        counts.append(len(captured))
-    return min(counts), max(counts)
 
 
 def casework_begins(b: Bench) -> int:
@@ -796,13 +213,18 @@ def measure(size: int, c: Cast, args: argparse.Namespace, rebuild: float | None,
         print(line)
     result = {"referrals": total, "rollups_rebuild_s": rebuild, "export_rows": b.export_rows, "views": {}}
     # Quiet: no casework in the last ten minutes (evenings, weekends).
-    times = timed_in_turn(b, REQUESTS, args.requests, args.warmup, args.export_requests)
+    times = timed_in_turn(
+        {name: partial(request, b) for name, request in REQUESTS.items()},
+        args.requests,
+        args.warmup,
+        most={EXPORT: args.export_requests},
+    )
     for name, request in REQUESTS.items():
         result["views"][name] = {
             "p50": percentile(times[name], 50),
             "p95": percentile(times[name], 95),
             "n": len(times[name]),
-            "queries": query_counts(b, request),
+            "queries": query_counts(partial(request, b), 3),
         }
     print("\nThe dashboard's slowest queries (quiet):")
     for line in slowest_queries(b, args.top, args.explain):
@@ -810,12 +232,12 @@ def measure(size: int, c: Cast, args: argparse.Namespace, rebuild: float | None,
     # Busy: casework in the last ten minutes on referrals of a few days (a working day).
     try:
         days = casework_begins(b)
-        times = timed_in_turn(b, {BUSY: get_dashboard}, args.requests, args.warmup, 0)
+        times = timed_in_turn({BUSY: partial(get_dashboard, b)}, args.requests, args.warmup)
         result["views"][BUSY] = {
             "p50": percentile(times[BUSY], 50),
             "p95": percentile(times[BUSY], 95),
             "n": len(times[BUSY]),
-            "queries": query_counts(b, get_dashboard),
+            "queries": query_counts(partial(get_dashboard, b), 3),
             "days": days,
         }
         print(f"\nThe dashboard's slowest queries (casework on referrals of {days} days in the last 10 minutes):")

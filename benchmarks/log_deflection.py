@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -38,7 +39,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 os.environ["ALLOWED_HOSTS"] = "testserver"
 
 import django  # noqa: E402
-from bench_common import ensure_database, machine, percentile  # noqa: E402
+from bench_common import ensure_database, machine, percentile, query_counts, timed_in_turn  # noqa: E402
 
 django.setup()
 
@@ -392,44 +393,8 @@ REFERENCES: dict[str, Callable[[Context], object]] = {
 }
 
 
-def timed_in_turn(
-    ctx: Context, requests: dict[str, Callable[[Context], object]], n: int, warmup: int
-) -> dict[str, list[float]]:
-    """Time each request n times, one of each per round: a change in the machine's load
-    (another process, the disk) then falls on every view alike, not on whichever ran last."""
-    for request in requests.values():
-        for _ in range(warmup):
-            request(ctx)
-    times: dict[str, list[float]] = {name: [] for name in requests}
-    for _ in range(n):
-        for name, request in requests.items():
-            started = time.perf_counter()
-            request(ctx)
-            times[name].append((time.perf_counter() - started) * 1000)
-    return times
-
-
 def timed(ctx: Context, request: Callable[[Context], object], n: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        request(ctx)
-    times = []
-    for _ in range(n):
-        started = time.perf_counter()
-        request(ctx)
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
-def query_counts(ctx: Context, request: Callable[[Context], object], n: int = 40) -> tuple[int, int]:
-    # Warm, like the timed requests: the first request of a session also stores the
-    # agency's time zone in it (deflection/middleware.py), once per sign-in.
-    request(ctx)
-    counts = []
-    for _ in range(n):
-        with CaptureQueriesContext(connection) as captured:
-            request(ctx)
-        counts.append(len(captured))
-    return min(counts), max(counts)
+    return timed_in_turn({"one": partial(request, ctx)}, n, warmup)["one"]
 
 
 def explain_searches(ctx: Context) -> None:
@@ -448,9 +413,9 @@ def explain_searches(ctx: Context) -> None:
 def compare_search_variants(contexts: dict[str, Context], n: int = 140) -> None:
     """--variants: the search as it is, against the same search with a plain `agency_id = X`.
 
-    The plain condition is what the search wrote before migration 0006; with it PostgreSQL
-    may read a smaller agency's clients through the agency's btree index and run the
-    trigram functions on every one of them (see referrals.search._by_name_scope).
+    With the plain condition PostgreSQL may read a smaller agency's clients through the
+    agency's btree index and run the trigram functions on every one of them (see
+    referrals.search._by_name_scope).
     """
     from referrals.search import _trigram_steps, parse_search_query
 
@@ -520,13 +485,15 @@ def main() -> None:
     )
 
     results = {}
-    times = timed_in_turn(large, {**VIEWS, **REFERENCES}, args.requests, args.warmup)
+    times = timed_in_turn(
+        {name: partial(request, large) for name, request in {**VIEWS, **REFERENCES}.items()}, args.requests, args.warmup
+    )
     for name, request in {**VIEWS, **REFERENCES}.items():
         results[name] = (
             percentile(times[name], 50),
             percentile(times[name], 95),
-            query_counts(contexts["small"], request),
-            query_counts(large, request),
+            query_counts(partial(request, contexts["small"]), 40),
+            query_counts(partial(request, large), 40),
         )
     floor_p95 = results["floor: GET / (signed in, redirect)"][1]
 

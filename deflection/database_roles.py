@@ -4,7 +4,7 @@ Two roles, so that the access record stays whole whatever the app is made to run
 owner role creates and alters the tables (only `manage.py migrate` connects as it, through
 MIGRATE_DATABASE_URL); the app role (DATABASE_URL, used by web, worker and beat) owns
 nothing and may only read and write rows. A table's owner can TRUNCATE it, drop or
-disable the trigger that keeps access events final (deflection/migrations/0003), or drop
+disable the trigger that keeps access events final (deflection/migrations/0002_initial), or drop
 it; the app role can do none of that, and may only add to and read the access record.
 
 `app_role_grant` runs as the owner at the end of every `migrate` (see deflection.apps),

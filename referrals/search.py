@@ -265,7 +265,7 @@ def _names_postgres(agency_id: int, name: str, limit: int) -> list[ClientMatch]:
 def _by_name_scope(agency_id: int) -> QuerySet[Client]:
     """The agency's clients, selected the way the (agency, search_name) trigram index is built.
 
-    `agency_id::integer = X` is a condition only that index can serve (migration 0006).
+    `agency_id::integer = X` is a condition only that index can serve (referrals_client_agency_search_trgm).
     PostgreSQL declares the trigram functions cheap (COST 1): given a plain `agency_id = X`
     it may read a smaller agency's clients through the agency's btree index and run the
     similarity on each of them, which costs many times the index scan.

@@ -609,7 +609,7 @@ def referral_resume(*, referral_id: int, actor: User, note: str = "") -> Referra
 def referral_complete(*, referral_id: int, actor: User, note: str = "") -> Referral:
     referral, _from = _transition(referral_id=referral_id, actor=actor, action="complete", note=note)
     # Treatment finished: the 30/60/90-day check-ins still come, and retention counts them.
-    referral.follow_ups.filter(completed_at__isnull=True, kind__in=_CONTACT_KINDS).delete()
+    referral.follow_ups.filter(completed_at__isnull=True, kind__in=CONTACT_KINDS).delete()
     return referral
 
 
@@ -637,10 +637,10 @@ def _follow_ups_close(*, referral: Referral) -> None:
     """A referral closed without completing needs no more contact checks, nor checkpoints
     that have not come due; retention checks that came due stay open, for the record."""
     open_checks = referral.follow_ups.filter(completed_at__isnull=True)
-    open_checks.filter(Q(kind__in=_CONTACT_KINDS) | Q(due_at__gt=timezone.now())).delete()
+    open_checks.filter(Q(kind__in=CONTACT_KINDS) | Q(due_at__gt=timezone.now())).delete()
 
 
-_CONTACT_KINDS = (FollowUp.Kind.CONTACT_ATTEMPT, FollowUp.Kind.INTAKE_CHECK, FollowUp.Kind.CHECK_72H)
+CONTACT_KINDS = (FollowUp.Kind.CONTACT_ATTEMPT, FollowUp.Kind.INTAKE_CHECK, FollowUp.Kind.CHECK_72H)
 
 
 @transaction.atomic

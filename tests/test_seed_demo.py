@@ -15,7 +15,8 @@ from django.utils.html import escape
 
 from deflection.models import Agency, User
 from partners.models import ServicePartner
-from referrals.management.commands.seed_demo import DEMO_PASSWORD, delete_demo_data
+from referrals.demo.builder import delete_demo_data
+from referrals.demo.data import DEMO_PASSWORD
 from referrals.models import (
     REENGAGEMENT,
     CaseEvent,
@@ -323,18 +324,21 @@ def test_no_demo_deflection_predates_the_first_officers_on_duty_at_any_hour(hour
     """Whenever the demo is seeded, every deflection of its history falls after the MHST
     officers came on duty: one in the early hours of the history's first day once found
     nobody on duty, and seeding failed at 16:20 UTC."""
-    from referrals.management.commands.seed_demo import FIRST_ON_DUTY_DAYS, DemoBuilder
+    import random
+
+    from referrals.demo.data import AGENCY_TZ, FIRST_ON_DUTY_DAYS
+    from referrals.demo.plans import encounter_moment
 
     now = timezone.now().replace(hour=hour, minute=20)
-    builder = DemoBuilder(seed=2026, now=now)
-    moments = [builder._when() for _ in range(3000)]
+    rnd, zone = random.Random(2026), zoneinfo.ZoneInfo(AGENCY_TZ)
+    moments = [encounter_moment(rnd, now, zone) for _ in range(3000)]
     assert max(now - m for m in moments) <= timedelta(days=FIRST_ON_DUTY_DAYS)
 
 
 def test_the_demo_seeds_at_the_hour_it_once_failed():
     from datetime import UTC, datetime
 
-    from referrals.management.commands.seed_demo import DemoBuilder
+    from referrals.demo.builder import DemoBuilder
 
     delete_demo_data()  # the module's demo, back after this test's rollback
     DemoBuilder(seed=2026, now=datetime(2026, 11, 27, 16, 20, tzinfo=UTC)).build()
