@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from deflection.models import User
 from referrals.models import CaseEvent, Client, ClientMerge, Referral, normalize_name
-from referrals.services.events import _event
+from referrals.services.shared import _event
 
 
 @transaction.atomic

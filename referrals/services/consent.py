@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from deflection.models import User
-from deflection.permissions import does_casework, may_record_consent
+from deflection.permissions import may_record_consent
 from referrals.models import CaseEvent, Consent, Referral
 from referrals.selectors import consent_signing_window
-from referrals.services.events import _event
+from referrals.services.shared import _event, _locked_for_casework
 
 REVOCATION_TERMS = gettext_lazy(
     "You may revoke this consent at any time, in writing or by telling your case manager, "
@@ -101,13 +101,8 @@ def consent_capture(
 @transaction.atomic
 def consent_revoke(*, consent_id: int, actor: User, note: str = "", when: datetime | None = None) -> Consent:
     """Revoke: recorded with its moment, never deleted. Nothing new flows from then on."""
-    consent = (
-        Consent.objects.select_for_update(of=("self",))
-        .select_related("referral__officer")
-        .filter(pk=consent_id)
-        .first()
-    )
-    if consent is None or consent.referral is None or not does_casework(user=actor, referral=consent.referral):
+    consent = _locked_for_casework(Consent, pk=consent_id, actor=actor)
+    if consent is None:
         raise ValidationError(_("You cannot revoke this consent."))
     if consent.revoked_at is not None:
         raise ValidationError(_("This consent was already revoked."))

@@ -21,7 +21,7 @@ from partners.selectors import AgencyPartners, partner_serves_agency
 from referrals.models import CaseEvent, Client, Officer, OfficerContact, Referral
 from referrals.search import possible_duplicates
 from referrals.selectors import PastReferrals, other_open_referral, past_referrals
-from referrals.services.events import _event
+from referrals.services.shared import _event
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,7 @@ def _officer_create(*, user: User) -> Officer:
 
 @transaction.atomic
 def client_create(*, agency_id: int, data: NewClient, created_by: User | None = None) -> Client:
+    """A new client of the agency, outside logging a deflection (the demo builds its clients so)."""
     return _client_create(agency_id=agency_id, data=data, created_by=created_by)
 
 

@@ -17,7 +17,7 @@ from deflection.models import User
 from deflection.permissions import does_casework, may_act, may_add_follow_up
 from referrals.models import CaseEvent, FollowUp, Referral
 from referrals.police_disclosure import CHECK_72H_WINDOW
-from referrals.services.events import _event
+from referrals.services.shared import _event, _locked_for_casework
 
 S = Referral.Status
 # action: (statuses it may start from, status it leads to; None: back where it was)
@@ -138,9 +138,16 @@ ACTION_PAST = {  # lazy: defined at import, translated when shown
 }
 
 
-def _check_reason(reason: str, choices: type[models.TextChoices]) -> None:
-    if reason not in choices.values:
+def _close(
+    *, referral_id: int, actor: User, action: str, reason: str, reasons: type[models.TextChoices], note: str
+) -> Referral:
+    """Close without completing (declined, cancelled, not completed): a reason from the
+    move's own list, and the follow-ups a closed referral no longer needs removed."""
+    if reason not in reasons.values:
         raise TransitionRefused({"reason": _("Choose a reason.")})
+    referral, _from = _transition(referral_id=referral_id, actor=actor, action=action, reason=reason, note=note)
+    _follow_ups_close(referral=referral)
+    return referral
 
 
 @transaction.atomic
@@ -158,18 +165,18 @@ def referral_accept(*, referral_id: int, actor: User) -> Referral:
 
 @transaction.atomic
 def referral_reject(*, referral_id: int, actor: User, reason: str, note: str = "") -> Referral:
-    _check_reason(reason, Referral.RejectReason)
-    referral, _from = _transition(referral_id=referral_id, actor=actor, action="reject", reason=reason, note=note)
-    _follow_ups_close(referral=referral)
-    return referral
+    """Decline: the partner will not take the client on (with a reason)."""
+    return _close(
+        referral_id=referral_id, actor=actor, action="reject", reason=reason, reasons=Referral.RejectReason, note=note
+    )
 
 
 @transaction.atomic
 def referral_cancel(*, referral_id: int, actor: User, reason: str, note: str = "") -> Referral:
-    _check_reason(reason, Referral.CancelReason)
-    referral, _from = _transition(referral_id=referral_id, actor=actor, action="cancel", reason=reason, note=note)
-    _follow_ups_close(referral=referral)
-    return referral
+    """Cancel: withdrawn or entered in error, before the partner accepted."""
+    return _close(
+        referral_id=referral_id, actor=actor, action="cancel", reason=reason, reasons=Referral.CancelReason, note=note
+    )
 
 
 @transaction.atomic
@@ -194,16 +201,19 @@ def referral_record_intake(
 
 @transaction.atomic
 def referral_hold(*, referral_id: int, actor: User, note: str = "") -> Referral:
+    """Put on hold: the casework pauses until it is resumed."""
     return _transition(referral_id=referral_id, actor=actor, action="hold", note=note)[0]
 
 
 @transaction.atomic
 def referral_resume(*, referral_id: int, actor: User, note: str = "") -> Referral:
+    """Resume: back to the status the referral had when it was put on hold."""
     return _transition(referral_id=referral_id, actor=actor, action="resume", note=note)[0]
 
 
 @transaction.atomic
 def referral_complete(*, referral_id: int, actor: User, note: str = "") -> Referral:
+    """Complete: treatment finished; the retention check-ins stay."""
     referral, _from = _transition(referral_id=referral_id, actor=actor, action="complete", note=note)
     # Treatment finished: the 30/60/90-day check-ins still come, and retention counts them.
     referral.follow_ups.filter(completed_at__isnull=True, kind__in=CONTACT_KINDS).delete()
@@ -212,10 +222,10 @@ def referral_complete(*, referral_id: int, actor: User, note: str = "") -> Refer
 
 @transaction.atomic
 def referral_fail(*, referral_id: int, actor: User, reason: str, note: str = "") -> Referral:
-    _check_reason(reason, Referral.FailReason)
-    referral, _from = _transition(referral_id=referral_id, actor=actor, action="fail", reason=reason, note=note)
-    _follow_ups_close(referral=referral)
-    return referral
+    """Close as not completed, after acceptance, with a reason (stopped engaging, moved ...)."""
+    return _close(
+        referral_id=referral_id, actor=actor, action="fail", reason=reason, reasons=Referral.FailReason, note=note
+    )
 
 
 def _follow_up_schedule(*, referral: Referral, kind: str, due_at: datetime, assigned_to: User | None) -> FollowUp:
@@ -264,13 +274,8 @@ def follow_up_create(
 @transaction.atomic
 def follow_up_complete(*, follow_up_id: int, actor: User, outcome: str, note: str = "") -> FollowUp:
     """Record a follow-up's outcome, once: a second completion is refused."""
-    follow_up = (
-        FollowUp.objects.select_for_update(of=("self",))
-        .select_related("referral__officer")
-        .filter(pk=follow_up_id)
-        .first()
-    )
-    if follow_up is None or not does_casework(user=actor, referral=follow_up.referral):
+    follow_up = _locked_for_casework(FollowUp, pk=follow_up_id, actor=actor)
+    if follow_up is None:
         raise TransitionRefused(_("You cannot complete this follow-up."))
     if follow_up.completed_at is not None:
         raise TransitionRefused(
