@@ -247,16 +247,7 @@ class Referral(models.Model):
                 name="referral_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    pathway__in=[
-                        "self_referral",
-                        "active_outreach",
-                        "naloxone_plus",
-                        "officer_prevention",
-                        "officer_intervention",
-                        "community_response",
-                    ]
-                ),
+                condition=Q(pathway__in=Pathway.values),
                 name="referral_pathway_valid",
             ),
             models.CheckConstraint(condition=Q(officer_minutes__gte=0), name="referral_minutes_not_negative"),

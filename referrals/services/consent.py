@@ -89,12 +89,8 @@ def consent_capture(
     consent.save()
     if recipient_partner_ids:
         consent.recipient_partners.set(recipient_partner_ids)
-    _event(
-        referral=referral,
-        actor=actor,
-        kind=CaseEvent.Kind.CONSENT,
-        note=_("recorded (%(scope)s)") % {"scope": consent.get_scope_display()},
-    )
+    recorded = _("recorded (%(scope)s)") % {"scope": consent.get_scope_display()}
+    _event(referral=referral, actor=actor, kind=CaseEvent.Kind.CONSENT, note=recorded)
     return consent
 
 
