@@ -20,6 +20,8 @@ def validate_timezone(value: str) -> None:
 
 
 class Agency(models.Model):
+    """A first-responder agency in the program, with its time zone and what an arrest costs it."""
+
     class Kind(models.TextChoices):
         POLICE = "police", _("Police department")
         SHERIFF = "sheriff", _("Sheriff's office")
@@ -85,6 +87,8 @@ class Unit(models.Model):
 
 
 class User(AbstractUser):
+    """Whoever signs in: their role and their agency, unit or partner decide what they see and do."""
+
     class Role(models.TextChoices):
         OFFICER = "officer", _("Officer")
         SUPERVISOR = "supervisor", _("Supervisor")
@@ -173,6 +177,8 @@ class AuditRowsAreFinal(Exception):
 
 
 class AccessEventQuerySet(models.QuerySet):
+    """Access events are written once: the ORM refuses to change or delete them."""
+
     def update(self, **kwargs):
         raise AuditRowsAreFinal("Access events cannot be changed.")
 

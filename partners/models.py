@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ServicePartner(models.Model):
+    """A treatment or support provider that takes referrals from the agencies it serves."""
+
     class Kind(models.TextChoices):
         MAT_CLINIC = "mat_clinic", _("MAT clinic")
         DETOX = "detox", _("Detox / withdrawal management")

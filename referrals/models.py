@@ -36,6 +36,8 @@ class Pathway(models.TextChoices):
 
 
 class Need(models.TextChoices):
+    """The needs an officer may record for the person at the encounter."""
+
     SUBSTANCE_USE = "substance_use", _("Substance use")
     MENTAL_HEALTH = "mental_health", _("Mental health")
     HOUSING = "housing", _("Housing")
@@ -46,6 +48,8 @@ class Need(models.TextChoices):
 
 
 class Substance(models.TextChoices):
+    """The substances an officer may record as involved in the encounter."""
+
     OPIOIDS = "opioids", _("Opioids")
     FENTANYL = "fentanyl", _("Fentanyl")
     METHAMPHETAMINE = "methamphetamine", _("Methamphetamine")
@@ -81,6 +85,8 @@ class Officer(models.Model):
 
 
 class Client(models.Model):
+    """A person deflected, known to one agency; their name, birth date and phone are sensitive health information."""
+
     class Language(models.TextChoices):
         ENGLISH = "en", _("English")
         SPANISH = "es", _("Spanish")
@@ -241,16 +247,7 @@ class Referral(models.Model):
                 name="referral_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    pathway__in=[
-                        "self_referral",
-                        "active_outreach",
-                        "naloxone_plus",
-                        "officer_prevention",
-                        "officer_intervention",
-                        "community_response",
-                    ]
-                ),
+                condition=Q(pathway__in=Pathway.values),
                 name="referral_pathway_valid",
             ),
             models.CheckConstraint(condition=Q(officer_minutes__gte=0), name="referral_minutes_not_negative"),
@@ -327,6 +324,8 @@ class OfficerContact(models.Model):
 
 
 class FollowUp(models.Model):
+    """A check scheduled on a referral (contact, 72-hour, 30/60/90-day retention) and its outcome once done."""
+
     class Kind(models.TextChoices):
         CONTACT_ATTEMPT = "contact_attempt", _("Contact attempt")
         INTAKE_CHECK = "intake_check", _("Intake check")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django import forms
 from django.conf import settings
@@ -449,22 +450,32 @@ def follow_up_add(request: HttpRequest, referral_id: int) -> HttpResponse:
 def follow_up_done(request: HttpRequest, follow_up_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     follow_up = selectors.follow_up_get_for_user(user=user, follow_up_id=follow_up_id)
-    form = FollowUpCompleteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.follow_up_complete(
-                follow_up_id=follow_up.pk,
-                actor=user,
-                outcome=form.cleaned_data["outcome"],
-                note=form.cleaned_data["note"],
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Follow-up completed."))
-    else:
-        messages.error(request, _("Choose the outcome of the follow-up."))
+    _write_and_say(
+        request,
+        FollowUpCompleteForm(request.POST),
+        lambda data: services.follow_up_complete(
+            follow_up_id=follow_up.pk, actor=user, outcome=data["outcome"], note=data["note"]
+        ),
+        done=_("Follow-up completed."),
+        invalid=_("Choose the outcome of the follow-up."),
+    )
     return redirect("referrals:detail", referral_id=follow_up.referral_id)
+
+
+def _write_and_say(
+    request: HttpRequest, form: forms.Form, write: Callable[[dict], object], *, done: str, invalid: str
+) -> None:
+    """Make one write from a small posted form and say how it went; the caller redirects back
+    to the referral, where the message shows (these forms have no page of their own)."""
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return
+    try:
+        write(form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
 
 
 @login_required
@@ -506,16 +517,13 @@ def consent_new(request: HttpRequest, referral_id: int) -> HttpResponse:
 def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     consent = selectors.consent_get_for_user(user=user, consent_id=consent_id)
-    form = RevokeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.consent_revoke(consent_id=consent.pk, actor=user, note=form.cleaned_data["note"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Consent revoked. Nothing new flows to its recipients from now on."))
-    else:
-        messages.error(request, _("Say how the client revoked the consent."))
+    _write_and_say(
+        request,
+        RevokeForm(request.POST),
+        lambda data: services.consent_revoke(consent_id=consent.pk, actor=user, note=data["note"]),
+        done=_("Consent revoked. Nothing new flows to its recipients from now on."),
+        invalid=_("Say how the client revoked the consent."),
+    )
     return redirect("referrals:detail", referral_id=consent.referral_id)
 
 

@@ -46,100 +46,50 @@ def age_band(born: date | None, on: date) -> str:
     return f"{low}-{low + 4}"
 
 
+# What each row reads: its name on _Row, and the field of the query it comes from.
+_READS = (
+    ("pk", "pk"),
+    ("client_id", "client_id"),
+    ("officer_id", "officer_id"),
+    ("agency", "agency__name"),
+    ("unit", "officer__unit__name"),
+    ("occurred_at", "occurred_at"),
+    ("pathway", "pathway"),
+    ("partner", "partner__name"),
+    ("partner_kind", "partner__kind"),
+    ("presenting_needs", "presenting_needs"),
+    ("substances", "substances"),
+    ("naloxone_administered", "naloxone_administered"),
+    ("charge_deflected", "charge_deflected"),
+    ("warm_handoff", "warm_handoff"),
+    ("officer_minutes", "officer_minutes"),
+    ("status", "status"),
+    ("status_reason", "status_reason"),
+    ("accepted_at", "accepted_at"),
+    ("intake_at", "intake_at"),
+    ("reengaged", "reengaged"),
+    ("date_of_birth", "client__date_of_birth"),
+    ("gender", "client__gender"),
+    ("race_ethnicity", "client__race_ethnicity"),
+    ("preferred_language", "client__preferred_language"),
+)
+ROW_FIELDS = tuple(field for _name, field in _READS)
+
+
 class _Row:
     """One referral as the export reads it: plain values from one query, labels from maps
     made once per export (no lookups per row)."""
 
-    __slots__ = (
-        "pk",
-        "client_id",
-        "officer_id",
-        "agency",
-        "unit",
-        "occurred_at",
-        "pathway",
-        "partner",
-        "partner_kind",
-        "presenting_needs",
-        "substances",
-        "naloxone_administered",
-        "charge_deflected",
-        "warm_handoff",
-        "officer_minutes",
-        "status",
-        "status_reason",
-        "accepted_at",
-        "intake_at",
-        "reengaged",
-        "date_of_birth",
-        "gender",
-        "race_ethnicity",
-        "preferred_language",
-        "engaged",
-        "labels",
-        "local",
-    )
+    __slots__ = (*(name for name, _field in _READS), "engaged", "labels", "local")
 
     def __init__(self, values: tuple, labels: _Labels) -> None:
-        (
-            self.pk,
-            self.client_id,
-            self.officer_id,
-            self.agency,
-            self.unit,
-            self.occurred_at,
-            self.pathway,
-            self.partner,
-            self.partner_kind,
-            self.presenting_needs,
-            self.substances,
-            self.naloxone_administered,
-            self.charge_deflected,
-            self.warm_handoff,
-            self.officer_minutes,
-            self.status,
-            self.status_reason,
-            self.accepted_at,
-            self.intake_at,
-            self.reengaged,
-            self.date_of_birth,
-            self.gender,
-            self.race_ethnicity,
-            self.preferred_language,
-            *engaged,
-        ) = values
-        self.engaged = dict(zip(metrics.RETENTION_DAYS, engaged, strict=True))
+        for (name, _field), value in zip(_READS, values, strict=False):
+            setattr(self, name, value)
+        # The retention checks come last, one yes/no column per checkpoint.
+        self.engaged = dict(zip(metrics.RETENTION_DAYS, values[len(_READS) :], strict=True))
         self.labels = labels
         # When it happened, in the time zone of the export (as timezone.localtime()).
         self.local = self.occurred_at.astimezone(labels.zone)
-
-
-ROW_FIELDS = (
-    "pk",
-    "client_id",
-    "officer_id",
-    "agency__name",
-    "officer__unit__name",
-    "occurred_at",
-    "pathway",
-    "partner__name",
-    "partner__kind",
-    "presenting_needs",
-    "substances",
-    "naloxone_administered",
-    "charge_deflected",
-    "warm_handoff",
-    "officer_minutes",
-    "status",
-    "status_reason",
-    "accepted_at",
-    "intake_at",
-    "reengaged",
-    "client__date_of_birth",
-    "client__gender",
-    "client__race_ethnicity",
-    "client__preferred_language",
-)
 
 
 class _Labels:

@@ -11,8 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from referrals import services
+from referrals import selectors, services
 from referrals.models import CaseEvent, Consent, FollowUp, OfficerContact, Referral
+from referrals.services import deflections
 from reports import metrics
 from tests.factories.referrals import consent_given
 from tests.test_log_deflection import _form
@@ -208,10 +209,10 @@ def test_a_late_or_failed_72_hour_contact_says_so(cast, first):
 def test_a_referral_closed_while_the_officer_was_saving_gets_a_new_referral_not_a_contact(cast, first, monkeypatch):
     # What the officer's save read a moment ago: the referral open at this partner. The case
     # manager closes it before the contact is written; the save sees that under its lock.
-    stale = services.past_referrals(client=first.client, agency_id=first.agency_id, partner_id=first.partner_id)
+    stale = selectors.past_referrals(client=first.client, agency_id=first.agency_id, partner_id=first.partner_id)
     assert stale.open_at_partner == first
     services.referral_reject(referral_id=first.pk, actor=cast.case_manager_y, reason="no_capacity")
-    monkeypatch.setattr(services, "past_referrals", lambda **kwargs: stale)
+    monkeypatch.setattr(deflections, "past_referrals", lambda **kwargs: stale)
 
     cast.login("officer_a1").post("/log/", _again(cast, first))
 

@@ -103,7 +103,7 @@ class History:
     def follow_ups(self) -> list[Check]:
         """The follow-ups that remain once the referral closed: closing removes the contact
         checks still open, and closing without completing also the open ones not yet due
-        (referrals.services: referral_complete, _follow_ups_close)."""
+        (referrals.services.lifecycle: referral_complete, _follow_ups_close)."""
         if self.closed_at is None:
             return list(self.checks)
         closed, completed = self.closed_at, self.status == Status.COMPLETED

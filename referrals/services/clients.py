@@ -1,0 +1,78 @@
+"""Duplicate clients: two rows that were one person become one."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from deflection.models import User
+from referrals.models import CaseEvent, Client, ClientMerge, Referral, normalize_name
+from referrals.services.shared import _event
+
+
+@transaction.atomic
+def client_merge(*, survivor_id: int, merged_id: int, actor: User) -> ClientMerge:
+    """Two rows were one person: move referrals and consents to the survivor, and record it."""
+    if not actor.sees_everything:
+        raise ValidationError(_("Only a program administrator merges clients."))
+    if survivor_id == merged_id:
+        raise ValidationError(_("Choose two different clients."))
+    clients = {c.pk: c for c in Client.objects.select_for_update().filter(pk__in=[survivor_id, merged_id])}
+    if len(clients) != 2:
+        raise ValidationError(_("Both clients must exist."))
+    survivor, merged = clients[survivor_id], clients[merged_id]
+    if survivor.agency_id != merged.agency_id:
+        raise ValidationError(_("Clients of different agencies cannot be merged."))
+    snapshot = {
+        field: str(getattr(merged, field) or "")
+        for field in ("first_name", "last_name", "aliases", "date_of_birth", "phone", "preferred_language")
+    }
+    moved = list(merged.referrals.all())
+    merged.referrals.update(client=survivor)
+    consents_moved = merged.consents.update(client=survivor)
+    # The merged row may itself have absorbed others: their records now point at the survivor,
+    # so a client's merges are always one level deep (see referrals.disclosures).
+    ClientMerge.objects.filter(survivor=merged).update(survivor=survivor)
+    # Keep what the merged row knew: its name and aliases become aliases of the survivor.
+    known = {normalize_name(a) for a in survivor.aliases.split(",")} | {normalize_name(survivor.full_name)}
+    additions: list[str] = []
+    for name in [merged.full_name, *merged.aliases.split(",")]:
+        if name.strip() and normalize_name(name) not in known:
+            known.add(normalize_name(name))
+            additions.append(name.strip())
+    survivor.aliases = ", ".join(filter(None, [survivor.aliases, *additions]))[:300]
+    survivor.date_of_birth = survivor.date_of_birth or merged.date_of_birth
+    survivor.phone = survivor.phone or merged.phone
+    survivor.refresh_search_name()
+    survivor.save()
+    _relink_reengagements(client=survivor)
+    record = ClientMerge.objects.create(
+        survivor=survivor,
+        merged_client_id=merged.pk,
+        merged_snapshot=snapshot,
+        referrals_moved=len(moved),
+        consents_moved=consents_moved,
+        merged_by=actor,
+    )
+    for referral in moved:
+        _event(
+            referral=referral,
+            actor=actor,
+            kind=CaseEvent.Kind.CLIENT_MERGED,
+            note=_("Client record #%(old)s merged into #%(new)s") % {"old": merged.pk, "new": survivor.pk},
+        )
+    merged.delete()
+    return record
+
+
+def _relink_reengagements(*, client: Client) -> None:
+    """Each referral of the client links to the one before it (not cancelled), so the
+    re-engagement figures stay right after two rows became one."""
+    previous = None
+    for referral in client.referrals.order_by("occurred_at", "id"):
+        if referral.reengagement_of_id != (previous.pk if previous else None):
+            referral.reengagement_of = previous
+            referral.save(update_fields=["reengagement_of"])
+        if referral.status != Referral.Status.CANCELLED:
+            previous = referral

@@ -1,0 +1,394 @@
+"""Logging a deflection: the officer's row, a new client, the referral or, for a client whose
+referral here is still open, an officer contact on it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from deflection import audit
+from deflection.models import User
+from partners.models import ServicePartner
+from partners.selectors import AgencyPartners, partner_serves_agency
+from referrals.models import CaseEvent, Client, Officer, OfficerContact, Referral
+from referrals.search import possible_duplicates
+from referrals.selectors import PastReferrals, other_open_referral, past_referrals
+from referrals.services.shared import _event
+
+
+@dataclass(frozen=True)
+class NewClient:
+    """A client the officer enters while logging a deflection."""
+
+    first_name: str
+    last_name: str
+    date_of_birth: date | None = None
+    aliases: str = ""
+    phone: str = ""
+    preferred_language: str = Client.Language.ENGLISH
+
+
+def officer_for_user(*, user: User) -> Officer:
+    """The officer row of a signed-in officer or supervisor, made on first use."""
+    # Read outside a transaction: the row almost always exists, and an atomic block here
+    # would cost a SAVEPOINT and a RELEASE on every deflection logged.
+    try:
+        officer = user.officer
+    except Officer.DoesNotExist:
+        return _officer_create(user=user)
+    if (officer.agency_id, officer.unit_id) != (user.agency_id, user.unit_id):
+        # The officer moved (another agency or unit): deflections from now on belong to
+        # where they serve now. Past referrals keep their own agency.
+        _officer_move(officer=officer, user=user)
+    return officer
+
+
+@transaction.atomic
+def _officer_move(*, officer: Officer, user: User) -> None:
+    if not user.agency_id:
+        raise ValidationError(_("Your account has no agency; ask the program administrator."))
+    officer.agency_id = user.agency_id
+    officer.unit_id = user.unit_id
+    officer.badge_number = user.badge_number or f"u{user.pk}"
+    officer.full_clean()
+    officer.save(update_fields=["agency", "unit", "badge_number"])
+
+
+@transaction.atomic
+def _officer_create(*, user: User) -> Officer:
+    if not user.agency_id:
+        raise ValidationError(_("Your account has no agency; ask the program administrator."))
+    officer = Officer(
+        user=user,
+        agency_id=user.agency_id,
+        unit_id=user.unit_id,
+        badge_number=user.badge_number or f"u{user.pk}",
+        display_name=user.get_full_name() or user.username,
+    )
+    officer.full_clean()
+    officer.save()
+    return officer
+
+
+@transaction.atomic
+def client_create(*, agency_id: int, data: NewClient, created_by: User | None = None) -> Client:
+    """A new client of the agency, outside logging a deflection (the demo builds its clients so)."""
+    return _client_create(agency_id=agency_id, data=data, created_by=created_by)
+
+
+def _client_create(*, agency_id: int, data: NewClient, created_by: User | None) -> Client:
+    # Not atomic itself: _referral_create calls it inside its own transaction, where a
+    # SAVEPOINT would only add round trips.
+    client = Client(
+        agency_id=agency_id,
+        first_name=data.first_name.strip(),
+        last_name=data.last_name.strip(),
+        aliases=data.aliases.strip(),
+        date_of_birth=data.date_of_birth,
+        phone=data.phone.strip(),
+        preferred_language=data.preferred_language,
+        created_by=created_by,
+    )
+    client.refresh_search_name()
+    # The agency and the creator are ids the caller holds (the officer's own), and the
+    # language constraint repeats the field's choices, which clean_fields checks; the
+    # database enforces all three on insert. Validating them here would cost four round
+    # trips when an officer logs a deflection for someone new.
+    client.full_clean(exclude=["agency", "created_by"], validate_constraints=False)
+    client.save()
+    return client
+
+
+@dataclass(frozen=True)
+class Logged:
+    """What logging a deflection did: a new referral, or an officer contact added to the
+    client's referral that is still open at the partner chosen."""
+
+    referral: Referral  # the new referral, or the open one the contact was added to
+    created: bool  # False: this form was saved before (a double tap) and nothing new was made
+    contact: OfficerContact | None = None
+    # What was read of the client's past on the way (for the officer's notice), if anything.
+    past: PastReferrals | None = None
+
+    @property
+    def is_contact(self) -> bool:
+        return self.contact is not None
+
+
+def referral_create(
+    *,
+    officer_user: User,
+    partner: ServicePartner,
+    pathway: str,
+    officer_minutes: int,
+    client: Client | None = None,
+    new_client: NewClient | None = None,
+    occurred_at: datetime | None = None,
+    location: str = "",
+    presenting_needs: list[str] | None = None,
+    substances: list[str] | None = None,
+    naloxone_administered: bool = False,
+    charge_deflected: str = "",
+    warm_handoff: bool = False,
+    note: str = "",
+    submission_token: uuid.UUID | None = None,
+    confirm_new: bool = False,
+    listed_partners: AgencyPartners | None = None,
+    notice_viewer: audit.Viewer | None = None,
+) -> Logged:
+    """Log a deflection: the referral in status `requested` and its CaseEvent, or nothing.
+
+    A client whose referral to this partner is still open is not referred twice: the
+    encounter becomes an OfficerContact on that referral (with its CaseEvent), so the partner
+    has one item for one person and the consent on it still covers what follows.
+
+    A new client who may be someone the agency knows is refused (PossibleDuplicates) unless
+    `confirm_new` says the officer has looked and they are not. `listed_partners`: the
+    partners the officer was offered, read for their agency, which answer whether `partner`
+    serves it without another query.
+
+    A repeated submission_token (double tap, resubmitted form) returns what it already made
+    (referral or contact) and creates nothing. `notice_viewer`: the officer about to be told
+    what this found (the seen-again or open-referral notice); the access record of that notice
+    commits with the referral, one durable commit instead of two, and if it cannot be written
+    nothing is saved.
+    """
+    # The rules that only read, before the transaction: a refusal costs no BEGIN and ROLLBACK.
+    try:
+        validate_occurred_at(occurred_at)
+    except ValidationError as error:
+        raise ValidationError({"occurred_at": error.messages}) from None
+    if new_client is not None and not confirm_new:
+        known = possible_duplicates(
+            user=officer_user,
+            first_name=new_client.first_name,
+            last_name=new_client.last_name,
+            date_of_birth=new_client.date_of_birth,
+        )
+        if known:
+            # The same form again (a double tap) finds the client it created itself.
+            already = _already_logged(submission_token)
+            if already is not None:
+                return already
+            raise PossibleDuplicates(known)
+    # A repeated token is caught by its unique constraint: that is what answers a double
+    # tap (views look the token up only when a resubmitted form no longer validates).
+    try:
+        with transaction.atomic():
+            logged = _referral_create(
+                officer_user=officer_user,
+                partner=partner,
+                pathway=pathway,
+                officer_minutes=officer_minutes,
+                client=client,
+                new_client=new_client,
+                occurred_at=occurred_at,
+                location=location,
+                presenting_needs=presenting_needs or [],
+                substances=substances or [],
+                naloxone_administered=naloxone_administered,
+                charge_deflected=charge_deflected,
+                warm_handoff=warm_handoff,
+                note=note,
+                submission_token=submission_token,
+                listed_partners=listed_partners,
+            )
+            if notice_viewer is not None and logged.created:
+                _record_notice(notice_viewer, logged)
+    except IntegrityError:
+        # The same form again (a double tap): the first one won; hand back what it made.
+        already = _already_logged(submission_token)
+        if already is None:
+            raise
+        return already
+    return logged
+
+
+def _already_logged(submission_token: uuid.UUID | None) -> Logged | None:
+    """What the form carrying this token made before (referral or contact), if anything."""
+    if submission_token is None:
+        return None
+    existing = Referral.objects.filter(submission_token=submission_token).first()
+    if existing is not None:
+        return Logged(referral=existing, created=False)
+    contact = OfficerContact.objects.select_related("referral").filter(submission_token=submission_token).first()
+    if contact is None:
+        return None
+    return Logged(referral=contact.referral, created=False, contact=contact)
+
+
+def _record_notice(viewer: audit.Viewer, logged: Logged) -> None:
+    """The access record of the notice the officer is about to see about what was logged."""
+    if logged.is_contact:
+        subject = (logged.referral.client_id, logged.referral.pk)
+        audit.record_for(viewer, action=audit.Action.NOTIFIED, what="seen again notice", subjects=[subject])
+        return
+    earlier = other_open_referral(user=viewer.user, past=logged.past)
+    if earlier is not None:
+        subject = (earlier.client_id, earlier.pk)
+        audit.record_for(viewer, action=audit.Action.NOTIFIED, what="open referral notice", subjects=[subject])
+
+
+# How far back an officer may log a deflection, and how far ahead their clock may run.
+LOG_WINDOW = timedelta(days=30)
+CLOCK_DRIFT = timedelta(minutes=10)
+
+
+def validate_occurred_at(occurred_at: datetime | None) -> None:
+    """A deflection is logged within 30 days of the encounter, and never for the future (a field validator)."""
+    if occurred_at is None:
+        return
+    now = timezone.now()
+    if occurred_at > now + CLOCK_DRIFT:
+        raise ValidationError(_("This cannot be in the future."))
+    if occurred_at < now - LOG_WINDOW:
+        raise ValidationError(_("Deflections are logged within 30 days; ask your supervisor."))
+
+
+POSSIBLY_KNOWN = gettext_lazy(
+    "This person may already be known. Pick them from the list, or tick the box to create a new client."
+)
+
+
+class PossibleDuplicates(ValidationError):
+    """The new client may be someone the agency already knows: `clients`, best match first."""
+
+    def __init__(self, clients: list[Client]) -> None:
+        super().__init__({"confirm_new": [POSSIBLY_KNOWN]})
+        self.clients = clients
+
+
+_CHECKED_RELATIONS = ["client", "officer", "agency", "partner", "created_by", "reengagement_of"]
+
+
+def _referral_create(
+    *,
+    officer_user: User,
+    partner: ServicePartner,
+    client: Client | None,
+    new_client: NewClient | None,
+    occurred_at: datetime | None,
+    presenting_needs: list[str],
+    substances: list[str],
+    submission_token: uuid.UUID | None,
+    listed_partners: AgencyPartners | None,
+    **fields,
+) -> Logged:
+    if not officer_user.is_field_officer:
+        raise ValidationError(_("Only officers and supervisors log deflections."))
+    if (client is None) == (new_client is None):
+        raise ValidationError(_("Choose a known client or enter a new one, not both."))
+    officer = officer_for_user(user=officer_user)
+    agency_id = officer.agency_id
+    if not partner_serves_agency(partner=partner, agency_id=agency_id, listed=listed_partners):
+        raise ValidationError({"partner": _("%(partner)s does not serve your agency.") % {"partner": partner}})
+    earlier = None
+    if client is None:
+        client = _client_create(agency_id=agency_id, data=new_client, created_by=officer_user)  # type: ignore[arg-type]
+    elif client.agency_id != agency_id:
+        raise ValidationError({"client": _("That client is not known to your agency.")})
+    else:
+        # A client seen before: one query tells the referral to link to, the open ones, and
+        # whether this very form was saved already.
+        earlier = past_referrals(
+            client=client, agency_id=agency_id, partner_id=partner.pk, submission_token=submission_token
+        )
+        if earlier.made_by_this_form is not None:
+            # A double tap that came after the first one committed: the referral it made is
+            # now the client's open one here, and must not be taken for a second encounter.
+            return Logged(referral=earlier.made_by_this_form, created=False, past=earlier)
+        if earlier.open_at_partner is not None and _lock_if_still_open(earlier.open_at_partner):
+            contact = _contact_create(
+                referral=earlier.open_at_partner,
+                officer=officer,
+                officer_user=officer_user,
+                occurred_at=occurred_at,
+                presenting_needs=presenting_needs,
+                substances=substances,
+                submission_token=submission_token,
+                **fields,
+            )
+            return Logged(referral=earlier.open_at_partner, created=True, contact=contact, past=earlier)
+    now = timezone.now()
+    referral = Referral(
+        client=client,
+        officer=officer,
+        agency_id=agency_id,
+        partner=partner,
+        occurred_at=occurred_at or now,
+        presenting_needs=sorted(set(presenting_needs)),
+        substances=sorted(set(substances)),
+        status=Referral.Status.REQUESTED,
+        status_changed_at=now,
+        submission_token=submission_token,
+        created_by=officer_user,
+        reengagement_of_id=earlier.previous_id if earlier else None,
+        **fields,
+    )
+    # The foreign keys were loaded or checked above and the database enforces the
+    # constraints on insert: validating them again here would cost a dozen round trips
+    # on the officer's hot path.
+    referral.full_clean(exclude=[*_CHECKED_RELATIONS, "submission_token"], validate_constraints=False)
+    referral.save()
+    _event(
+        referral=referral,
+        actor=officer_user,
+        kind=CaseEvent.Kind.CREATED,
+        to_status=Referral.Status.REQUESTED,
+    )
+    return Logged(referral=referral, created=True, past=earlier)
+
+
+def _lock_if_still_open(referral: Referral) -> bool:
+    """Lock the open referral a contact is added to, so that a close committing at the same
+    moment waits for the contact; if it closed in between, the encounter is a new referral."""
+    still_open = Referral.objects.select_for_update(of=("self",)).filter(
+        pk=referral.pk, status__in=Referral.OPEN_STATUSES
+    )
+    return still_open.values_list("pk", flat=True).first() is not None
+
+
+def _contact_create(
+    *,
+    referral: Referral,
+    officer: Officer,
+    officer_user: User,
+    occurred_at: datetime | None,
+    presenting_needs: list[str],
+    substances: list[str],
+    submission_token: uuid.UUID | None,
+    **fields,
+) -> OfficerContact:
+    """The client seen again while their referral here is open: on that referral's record."""
+    now = timezone.now()
+    contact = OfficerContact(
+        referral=referral,
+        officer=officer,
+        occurred_at=occurred_at or now,
+        presenting_needs=sorted(set(presenting_needs)),
+        substances=sorted(set(substances)),
+        submission_token=submission_token,
+        created_by=officer_user,
+        created_at=now,
+        **fields,
+    )
+    # As for a referral: the relations were read above and the database checks the rest.
+    contact.full_clean(exclude=["referral", "officer", "created_by", "submission_token"], validate_constraints=False)
+    contact.save()
+    _event(
+        referral=referral,
+        actor=officer_user,
+        kind=CaseEvent.Kind.OFFICER_CONTACT,
+        note=_("Seen again by %(officer)s on %(date)s")
+        % {"officer": officer.display_name, "date": timezone.localtime(contact.occurred_at).strftime("%b %d")},
+        created_at=now,
+    )
+    return contact
