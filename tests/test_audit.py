@@ -16,22 +16,19 @@ from deflection.models import AccessEvent, AuditRowsAreFinal, User
 from referrals import services
 from referrals.models import Client, Referral
 from tests.factories.core import UserFactory
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
+from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def referral(cast) -> Referral:
-    referral = ReferralFactory(
-        officer=OfficerFactory(user=cast.officer_a1),
-        partner=cast.partner_y,
+    return accepted_referral(
+        cast,
         occurred_at=timezone.now() - timedelta(hours=3),
         client__first_name="Marisol",
         client__last_name="Quintero",
     )
-    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
-    return referral
 
 
 def _consent(cast, referral):

@@ -12,20 +12,14 @@ from referrals import services
 from referrals.models import Consent, Referral
 from referrals.police_disclosure import officer_view, with_officer_view
 from referrals.selectors import consent_signing_window
-from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.factories.referrals import OfficerFactory, ReferralFactory, accepted_referral
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def referral(cast) -> Referral:
-    referral = ReferralFactory(
-        officer=OfficerFactory(user=cast.officer_a1),
-        partner=cast.partner_y,
-        occurred_at=timezone.now() - timedelta(hours=2),
-    )
-    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
-    return referral
+    return accepted_referral(cast, occurred_at=timezone.now() - timedelta(hours=2))
 
 
 def _consent(cast, referral, **overrides) -> Consent:

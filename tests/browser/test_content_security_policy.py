@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from referrals import services
 from tests.browser.helpers import sign_in
-from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.factories.referrals import accepted_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,9 +18,7 @@ def _sign_in(page, username: str) -> None:
 
 @pytest.fixture
 def referral(cast):
-    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
-    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
-    return referral
+    return accepted_referral(cast)
 
 
 def _visit(page, paths: list[str]) -> None:

@@ -77,3 +77,12 @@ def consent_given(referral: Referral, actor, **overrides):
         **overrides,
     }
     return services.consent_capture(referral_id=referral.pk, actor=actor, **fields)
+
+
+def accepted_referral(cast, **fields) -> Referral:
+    """Officer A1's deflection to partner Y, accepted by partner Y's case manager (override any factory field)."""
+    from referrals import services
+
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y, **fields)
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    return referral
