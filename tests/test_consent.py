@@ -12,7 +12,7 @@ from referrals import services
 from referrals.models import Consent, Referral
 from referrals.police_disclosure import officer_view, with_officer_view
 from referrals.selectors import consent_signing_window
-from tests.factories.referrals import OfficerFactory, ReferralFactory, accepted_referral
+from tests.factories.referrals import OfficerFactory, ReferralFactory, accepted_referral, another_deflection_form
 
 pytestmark = pytest.mark.django_db
 
@@ -176,15 +176,7 @@ def test_another_officers_open_referral_is_mentioned_without_the_partner(cast, r
     client = cast.login("officer_a2")
     response = client.post(
         "/log/",
-        {
-            "submission_token": "7f1d0a0e-1111-4c4c-9d9d-000000000001",
-            "action": "save",
-            "client": referral.client_id,
-            "pathway": "officer_prevention",
-            "partner": cast.partner_x.pk,
-            "officer_minutes": 10,
-            "preferred_language": "en",
-        },
+        another_deflection_form(referral, cast.partner_x, submission_token="7f1d0a0e-1111-4c4c-9d9d-000000000001"),
         follow=True,
     )
     page = response.content.decode()
