@@ -9,7 +9,7 @@ case manager. Two program admins see everything: `admin`, also a superuser, and
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import pytest
 from django.test import Client as HttpClient
@@ -47,6 +47,10 @@ class Cast:
         if who is not None:
             assert client.login(username=getattr(self, who).username, password=PASSWORD)
         return client
+
+
+# The cast's members by attribute name, in Cast's order: the roles every access test goes through.
+MEMBERS = [field.name for field in fields(Cast) if field.type == "User"]
 
 
 def _member(username: str, name: str, **fields) -> User:

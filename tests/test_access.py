@@ -11,26 +11,14 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from referrals import services
 from referrals.models import Referral
 from reports.models import Digest
-from tests.conftest import changed_as_meant, has_word, referral_state
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
+from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
+from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
 
 pytestmark = pytest.mark.django_db
 
-CAST = [
-    None,
-    "officer_a1",
-    "officer_a2",
-    "officer_b",
-    "supervisor_a",
-    "case_manager_x",
-    "case_manager_y",
-    "command_a",
-    "admin",
-    "program_admin",
-]
+CAST = [None, *MEMBERS]
 OFFICERS = {"officer_a1", "officer_a2", "officer_b", "supervisor_a"}
 EVERYONE = {who for who in CAST if who is not None}
 # Program administration: the role decides, with or without the superuser flag.
@@ -100,8 +88,7 @@ OTHER_URLS = {"home", "login", "logout"}
 
 @pytest.fixture
 def referral(cast) -> Referral:
-    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
-    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    referral = accepted_referral(cast)
     consent_given(referral, cast.case_manager_y, purpose="Outcome to the officer", signature_name="Client Signature")
     return referral
 

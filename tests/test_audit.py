@@ -16,22 +16,26 @@ from deflection.models import AccessEvent, AuditRowsAreFinal, User
 from referrals import services
 from referrals.models import Client, Referral
 from tests.factories.core import UserFactory
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
+from tests.factories.referrals import (
+    ClientFactory,
+    OfficerFactory,
+    ReferralFactory,
+    accepted_referral,
+    another_deflection_form,
+    consent_given,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def referral(cast) -> Referral:
-    referral = ReferralFactory(
-        officer=OfficerFactory(user=cast.officer_a1),
-        partner=cast.partner_y,
+    return accepted_referral(
+        cast,
         occurred_at=timezone.now() - timedelta(hours=3),
         client__first_name="Marisol",
         client__last_name="Quintero",
     )
-    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
-    return referral
 
 
 def _consent(cast, referral):
@@ -138,18 +142,7 @@ def test_the_consent_form_and_its_pdf_are_recorded(cast, referral):
 
 
 def test_the_open_referral_notice_is_recorded_as_told(cast, referral):
-    cast.login("officer_a1").post(
-        "/log/",
-        {
-            "submission_token": str(uuid.uuid4()),
-            "action": "save",
-            "client": referral.client_id,
-            "pathway": "officer_prevention",
-            "partner": cast.partner_x.pk,
-            "officer_minutes": 10,
-            "preferred_language": "en",
-        },
-    )
+    cast.login("officer_a1").post("/log/", another_deflection_form(referral, cast.partner_x))
     (event,) = _events(what="open referral notice")
     assert (event.client_id, event.referral_id, event.action) == (referral.client_id, referral.pk, "notified")
 

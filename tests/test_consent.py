@@ -12,20 +12,14 @@ from referrals import services
 from referrals.models import Consent, Referral
 from referrals.police_disclosure import officer_view, with_officer_view
 from referrals.selectors import consent_signing_window
-from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.factories.referrals import OfficerFactory, ReferralFactory, accepted_referral, another_deflection_form
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def referral(cast) -> Referral:
-    referral = ReferralFactory(
-        officer=OfficerFactory(user=cast.officer_a1),
-        partner=cast.partner_y,
-        occurred_at=timezone.now() - timedelta(hours=2),
-    )
-    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
-    return referral
+    return accepted_referral(cast, occurred_at=timezone.now() - timedelta(hours=2))
 
 
 def _consent(cast, referral, **overrides) -> Consent:
@@ -182,15 +176,7 @@ def test_another_officers_open_referral_is_mentioned_without_the_partner(cast, r
     client = cast.login("officer_a2")
     response = client.post(
         "/log/",
-        {
-            "submission_token": "7f1d0a0e-1111-4c4c-9d9d-000000000001",
-            "action": "save",
-            "client": referral.client_id,
-            "pathway": "officer_prevention",
-            "partner": cast.partner_x.pk,
-            "officer_minutes": 10,
-            "preferred_language": "en",
-        },
+        another_deflection_form(referral, cast.partner_x, submission_token="7f1d0a0e-1111-4c4c-9d9d-000000000001"),
         follow=True,
     )
     page = response.content.decode()

@@ -23,7 +23,7 @@ from deflection.models import AccessEvent
 from referrals import services
 from referrals.models import Referral
 from tests.factories.core import PASSWORD
-from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.factories.referrals import accepted_referral
 
 pytestmark = [
     pytest.mark.postgres,
@@ -59,13 +59,7 @@ def _connect_as(role: str):
 
 @pytest.fixture
 def referral(cast) -> Referral:
-    referral = ReferralFactory(
-        officer=OfficerFactory(user=cast.officer_a1),
-        partner=cast.partner_y,
-        occurred_at=timezone.now() - timedelta(hours=3),
-    )
-    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
-    return referral
+    return accepted_referral(cast, occurred_at=timezone.now() - timedelta(hours=3))
 
 
 REFUSED = {

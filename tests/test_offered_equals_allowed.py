@@ -21,23 +21,13 @@ from django.utils import timezone
 from referrals.models import CaseEvent, Consent, FollowUp, Referral
 from referrals.selectors import consent_signing_window
 from reports.models import SuccessStory
-from tests.conftest import changed_as_meant, referral_state
+from tests.conftest import MEMBERS, changed_as_meant, referral_state
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
 
 S = Referral.Status
-ROLES = [
-    "officer_a1",
-    "officer_a2",
-    "officer_b",
-    "supervisor_a",
-    "case_manager_x",
-    "case_manager_y",
-    "command_a",
-    "admin",
-    "program_admin",
-]
+ROLES = MEMBERS
 STATUSES = [S.REQUESTED, S.ACCEPTED, S.REJECTED, S.CANCELLED, S.IN_PROGRESS, S.ON_HOLD, S.COMPLETED, S.FAILED]
 ACTIONS = ["accept", "reject", "cancel", "record_intake", "hold", "resume", "complete", "fail"]
 FORMS = [

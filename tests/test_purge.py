@@ -16,7 +16,7 @@ from referrals.models import CaseEvent, Client, FollowUp, OfficerContact, Referr
 from referrals.purge import purge_expired
 from reports import metrics
 from reports.models import SuccessStory
-from tests.factories.referrals import OfficerFactory, ReferralFactory, consent_given
+from tests.factories.referrals import OfficerFactory, ReferralFactory, another_deflection_form, consent_given
 
 pytestmark = pytest.mark.django_db
 
@@ -223,15 +223,7 @@ def test_a_purged_client_cannot_be_picked_for_a_new_deflection(cast):
     purge_expired()
     response = cast.login("officer_a1").post(
         "/log/",
-        {
-            "submission_token": "7f1d0a0e-2222-4c4c-9d9d-000000000001",
-            "action": "save",
-            "client": str(referral.client_id),
-            "pathway": "officer_prevention",
-            "partner": str(cast.partner_y.pk),
-            "officer_minutes": "10",
-            "preferred_language": "en",
-        },
+        another_deflection_form(referral, cast.partner_y, submission_token="7f1d0a0e-2222-4c4c-9d9d-000000000001"),
     )
     assert response.status_code == 200 and "not known to your agency" in response.content.decode()
     assert Referral.objects.filter(client_id=referral.client_id).count() == 1

@@ -20,8 +20,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from referrals import services
 from referrals.models import FollowUp, Pathway, Referral
+from tests.browser import helpers
 from tests.browser.conftest import ACTION_TIMEOUT_MS, PHONE
-from tests.factories.core import PASSWORD
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,11 +73,7 @@ def axe_pages(browser, live_server) -> Iterator[Callable]:
 
 
 def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    helpers.sign_in(page, username, touch=False)
 
 
 class Checker:
@@ -222,10 +218,7 @@ def test_the_sign_in_pages_pass_wcag_aa(cast, axe_pages, scheme):
     c.visit("/accounts/two-factor/", "two-factor setup")
     TOTPDevice.objects.create(user=cast.supervisor_a, name="phone", confirmed=True)
     v = Checker(axe_pages(scheme), scheme)
-    v.page.goto("/accounts/login/")
-    v.page.get_by_label("Username").fill("supervisor_a")
-    v.page.get_by_label("Password").fill(PASSWORD)
-    v.page.get_by_role("button", name="Sign in").click()
+    helpers.submit_sign_in(v.page, "supervisor_a", touch=False)
     v.page.wait_for_url(re.compile(r"/accounts/two-factor/code/"))
     v.check("two-factor code")
     assert_clean([c, v])

@@ -23,7 +23,7 @@ from django.utils import timezone
 from referrals.models import Consent, FollowUp, Pathway, Referral
 from referrals.services import NewClient, referral_create
 from tests.browser.conftest import ACTION_TIMEOUT_MS, PHONE
-from tests.factories.core import PASSWORD
+from tests.browser.helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,14 +49,6 @@ def officer_page(browser, live_server) -> Iterator:
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     yield context.new_page()
     context.close()
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").tap()
-    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
 
 
 def a_deflection_routed_to_partner_y(cast) -> Referral:

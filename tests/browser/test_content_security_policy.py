@@ -5,27 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from referrals import services
-from tests.factories.core import PASSWORD
-from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.browser.helpers import sign_in
+from tests.factories.referrals import accepted_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").tap()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    sign_in(page, username)
     page.wait_for_load_state("networkidle")
 
 
 @pytest.fixture
 def referral(cast):
-    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
-    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
-    return referral
+    return accepted_referral(cast)
 
 
 def _visit(page, paths: list[str]) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import watch_csp
-from tests.factories.core import PASSWORD
+from tests.browser.helpers import submit_sign_in
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -28,10 +28,7 @@ def test_changing_a_filter_updates_the_figures_and_the_url(cast, browser, live_s
     page = context.new_page()
     blocked = watch_csp(page)
     try:
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill("command_a")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        submit_sign_in(page, "command_a", touch=False)
         page.wait_for_url(re.compile(r"/reports/command/"))
         page.goto("/reports/dashboard/")
         figure = page.locator("[data-figure='deflections']")
@@ -75,10 +72,7 @@ def test_on_a_phone_every_chart_keeps_a_readable_plot_and_wide_tables_scroll_in_
     context = browser.new_context(base_url=live_server.url, **PHONE)
     page = context.new_page()
     try:
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill("command_a")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").tap()
+        submit_sign_in(page, "command_a")
         page.wait_for_url(re.compile(r"/reports/command/"))
         page.goto("/reports/dashboard/")
         page.wait_for_function("() => document.querySelectorAll('canvas[data-chart]').length === 4 && window.Chart")

@@ -11,7 +11,7 @@ import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.test_officer_journey import sign_in
+from tests.browser.helpers import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

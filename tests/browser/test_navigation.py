@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import ACTION_TIMEOUT_MS, PHONE
-from tests.factories.core import PASSWORD
+from tests.browser.helpers import submit_sign_in
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,10 +32,7 @@ def test_an_officer_without_javascript_opens_the_menu_reaches_their_deflections_
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
     try:
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill("officer_a1")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").tap()
+        submit_sign_in(page, "officer_a1")
         page.wait_for_url(re.compile(r"/log/$"))
         nav = page.get_by_role("navigation", name="Main")
         my_deflections = nav.get_by_role("link", name="My deflections")
@@ -60,10 +57,7 @@ def test_on_a_wide_screen_the_links_show_without_a_menu_button(cast, browser, li
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill("officer_a1")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        submit_sign_in(page, "officer_a1", touch=False)
         page.wait_for_url(re.compile(r"/log/$"))
         nav = page.get_by_role("navigation", name="Main")
         shot(page, "wide")

@@ -11,7 +11,7 @@ import pytest
 
 from partners.models import ServicePartner
 from referrals.models import Client, OfficerContact, Referral
-from tests.factories.core import PASSWORD
+from tests.browser.helpers import open_menu, sign_in, sign_out
 from tests.factories.partners import ServicePartnerFactory
 from tests.factories.referrals import ClientFactory
 
@@ -19,28 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 FIRST, LAST = "Marisol", "Quintanilla"
 CLIENT_SEARCH = "/log/clients/"
-
-
-def sign_in(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").tap()
-    page.wait_for_url(re.compile(r"^(?!.*/accounts/login/)"))
-
-
-def open_menu(page) -> None:
-    """At phone width the navigation sits behind the menu button (a <details> summary)."""
-    menu = page.locator("details.nav-menu")
-    if menu.get_attribute("open") is None:
-        page.get_by_role("navigation", name="Main").locator("summary", has_text="Menu").tap()
-    page.locator("details.nav-menu[open]").wait_for()
-
-
-def sign_out(page) -> None:
-    open_menu(page)
-    page.get_by_role("button", name="Sign out").tap()
-    page.wait_for_url(re.compile(r"/accounts/login/"))
 
 
 def search_client(page, text: str) -> None:

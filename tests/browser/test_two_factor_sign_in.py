@@ -10,8 +10,7 @@ import pytest
 from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
-from tests.browser.test_officer_journey import open_menu, sign_out
-from tests.factories.core import PASSWORD
+from tests.browser.helpers import open_menu, sign_out, submit_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,18 +26,11 @@ def phone_code(secret: str, steps_ahead: int = 0) -> str:
     return f"{totp.token():06d}"
 
 
-def password_step(page, username: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").tap()
-
-
 def test_command_staff_set_up_a_phone_then_sign_in_with_its_code(cast, page, settings):
     settings.REQUIRE_TWO_FACTOR = True
 
     # First sign-in: the password, then straight to setting up a phone.
-    password_step(page, "command_a")
+    submit_sign_in(page, "command_a")
     page.wait_for_url(re.compile(r"/accounts/two-factor/\?next="))
     expect(page.get_by_text("Your role requires two-factor sign-in")).to_be_visible()
     qr = page.get_by_role("img", name="QR code for your authenticator app")
@@ -52,7 +44,7 @@ def test_command_staff_set_up_a_phone_then_sign_in_with_its_code(cast, page, set
     sign_out(page)
 
     # Next sign-in: the password, then the code.
-    password_step(page, "command_a")
+    submit_sign_in(page, "command_a")
     page.wait_for_url(re.compile(r"/accounts/two-factor/code/"))
     page.goto("/reports/command/")  # nothing opens before the code
     page.wait_for_url(re.compile(r"/accounts/two-factor/code/"))
@@ -76,7 +68,7 @@ def test_command_staff_set_up_a_phone_then_sign_in_with_its_code(cast, page, set
 
 def test_the_password_and_lockout_pages_run_under_the_policy(cast, page, settings):
     settings.AXES_ENABLED = True
-    password_step(page, "officer_a1")
+    submit_sign_in(page, "officer_a1")
     page.wait_for_url(re.compile(r"/log/$"))
     for path in ["/accounts/password/", "/accounts/two-factor/"]:
         response = page.goto(path)

@@ -77,3 +77,28 @@ def consent_given(referral: Referral, actor, **overrides):
         **overrides,
     }
     return services.consent_capture(referral_id=referral.pk, actor=actor, **fields)
+
+
+def accepted_referral(cast, **fields) -> Referral:
+    """Officer A1's deflection to partner Y, accepted by partner Y's case manager (override any factory field)."""
+    from referrals import services
+
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y, **fields)
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    return referral
+
+
+def another_deflection_form(referral: Referral, partner, **overrides) -> dict:
+    """The log form as an officer sends it for another deflection of the referral's client (override any field)."""
+    import uuid
+
+    return {
+        "submission_token": str(uuid.uuid4()),
+        "action": "save",
+        "client": str(referral.client_id),
+        "pathway": "officer_prevention",
+        "partner": str(partner.pk),
+        "officer_minutes": "10",
+        "preferred_language": "en",
+        **overrides,
+    }
