@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "accounts",
     "partners",
     "referrals",
+    "voice",
     "reports",
 ]
 

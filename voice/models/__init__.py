@@ -1,0 +1,3 @@
+"""The voice's tables, one module per topic (feedback, suggestions, pulse surveys)."""
+
+from __future__ import annotations

@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+import deflection.converters  # noqa: F401 (registers <id:...>)
+
+app_name = "voice"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""The voice's pages, one module per topic."""
