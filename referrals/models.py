@@ -137,7 +137,46 @@ class Client(models.Model):
         self.search_name = normalize_name(f"{self.first_name} {self.last_name} {self.aliases}")
 
 
-class Referral(models.Model):
+class Encounter(models.Model):
+    """What an officer records of an encounter: a referral's, or a contact added to an open one."""
+
+    pathway = models.CharField(_("pathway"), max_length=25, choices=Pathway.choices)
+    occurred_at = models.DateTimeField(_("when it happened"))
+    location = models.CharField(_("location or beat"), max_length=200, blank=True)
+    presenting_needs = models.JSONField(_("presenting needs"), default=list, blank=True)
+    substances = models.JSONField(_("substances"), default=list, blank=True)
+    naloxone_administered = models.BooleanField(_("naloxone administered"), default=False)
+    charge_deflected = models.CharField(
+        _("charge deflected"),
+        max_length=200,
+        blank=True,
+        help_text=_("The charge you would otherwise have booked, if any."),
+    )
+    warm_handoff = models.BooleanField(_("warm handoff or transport"), default=False)
+    officer_minutes = models.PositiveIntegerField(_("minutes spent"))
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    # The officer's form carries a token made when the form was shown: a double tap
+    # or a resubmitted form finds the encounter it already created.
+    submission_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    # From the form being shown to it being saved, as the server saw it (the process
+    # evaluation compares it with the agency's booking time); empty when not measured.
+    seconds_to_log = models.PositiveIntegerField(_("seconds to log"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("logged at"), default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def presenting_needs_labels(self) -> list[str]:
+        return [str(Need(n).label) for n in self.presenting_needs if n in Need.values]
+
+    def substances_labels(self) -> list[str]:
+        return [str(Substance(s).label) for s in self.substances if s in Substance.values]
+
+
+class Referral(Encounter):
     """One deflection: an officer referring a client to a partner instead of arresting them."""
 
     class Status(models.TextChoices):
@@ -176,21 +215,6 @@ class Referral(models.Model):
     officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="referrals")
     agency = models.ForeignKey("deflection.Agency", on_delete=models.PROTECT, related_name="referrals")
     partner = models.ForeignKey("partners.ServicePartner", on_delete=models.PROTECT, related_name="referrals")
-    pathway = models.CharField(_("pathway"), max_length=25, choices=Pathway.choices)
-    occurred_at = models.DateTimeField(_("when it happened"))
-    location = models.CharField(_("location or beat"), max_length=200, blank=True)
-    presenting_needs = models.JSONField(_("presenting needs"), default=list, blank=True)
-    substances = models.JSONField(_("substances"), default=list, blank=True)
-    naloxone_administered = models.BooleanField(_("naloxone administered"), default=False)
-    charge_deflected = models.CharField(
-        _("charge deflected"),
-        max_length=200,
-        blank=True,
-        help_text=_("The charge you would otherwise have booked, if any."),
-    )
-    warm_handoff = models.BooleanField(_("warm handoff or transport"), default=False)
-    officer_minutes = models.PositiveIntegerField(_("minutes spent"))
-    note = models.TextField(_("note"), max_length=2000, blank=True)
     status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.REQUESTED)
     status_reason = models.CharField(_("status reason"), max_length=200, blank=True)
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
@@ -219,13 +243,6 @@ class Referral(models.Model):
     )
     # When the referring officer last opened this referral ("updated since you looked").
     officer_seen_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # The officer's form carries a token made when the form was shown: a double tap
-    # or a resubmitted form finds the referral it already created.
-    submission_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("referral")
@@ -275,14 +292,8 @@ class Referral(models.Model):
     def status_reason_label(self) -> str:
         return reason_label(self.status_reason)
 
-    def presenting_needs_labels(self) -> list[str]:
-        return [str(Need(n).label) for n in self.presenting_needs if n in Need.values]
 
-    def substances_labels(self) -> list[str]:
-        return [str(Substance(s).label) for s in self.substances if s in Substance.values]
-
-
-class OfficerContact(models.Model):
+class OfficerContact(Encounter):
     """A client seen again by an officer while their referral to the same partner is open.
 
     Added to that referral (its history, the officer's record), not a second referral: the
@@ -291,22 +302,6 @@ class OfficerContact(models.Model):
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="contacts")
     officer = models.ForeignKey(Officer, on_delete=models.PROTECT, related_name="contacts")
-    pathway = models.CharField(_("pathway"), max_length=25, choices=Pathway.choices)
-    occurred_at = models.DateTimeField(_("encounter at"))
-    location = models.CharField(_("location or beat"), max_length=200, blank=True)
-    presenting_needs = models.JSONField(_("presenting needs"), default=list, blank=True)
-    substances = models.JSONField(_("substances"), default=list, blank=True)
-    naloxone_administered = models.BooleanField(_("naloxone administered"), default=False)
-    charge_deflected = models.CharField(_("charge deflected"), max_length=200, blank=True)
-    warm_handoff = models.BooleanField(_("warm handoff or transport"), default=False)
-    officer_minutes = models.PositiveIntegerField(_("minutes spent"))
-    note = models.TextField(_("note"), max_length=2000, blank=True)
-    # The same double-tap guarantee as a referral's (see Referral.submission_token).
-    submission_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(_("logged at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("officer contact")
@@ -318,9 +313,6 @@ class OfficerContact(models.Model):
 
     def __str__(self) -> str:
         return f"Officer contact · referral #{self.referral_id}"
-
-    def presenting_needs_labels(self) -> list[str]:
-        return [str(Need(n).label) for n in self.presenting_needs if n in Need.values]
 
 
 class FollowUp(models.Model):
