@@ -58,7 +58,7 @@ INSTALLED_APPS = [
     "accounts",
     "partners",
     "referrals",
-    "voice",
+    "buyin",
     "reports",
 ]
 

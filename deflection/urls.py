@@ -20,5 +20,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("referrals.urls")),
     path("reports/", include("reports.urls")),
-    path("voice/", include("voice.urls")),
+    path("buyin/", include("buyin.urls")),
 ]

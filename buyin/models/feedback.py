@@ -17,7 +17,7 @@ class Ease(models.TextChoices):
     HARDER = "harder", _("Harder")
 
 
-class DeflectionFeedback(models.Model):
+class OfficerFeedback(models.Model):
     """The officer's answer (or skip) to the question shown after logging one deflection.
 
     Reported only in aggregate, with a floor of 5 answers a cell; the officer is kept so that
@@ -27,7 +27,7 @@ class DeflectionFeedback(models.Model):
     Ease = Ease
 
     referral = models.OneToOneField("referrals.Referral", on_delete=models.CASCADE, related_name="feedback")
-    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deflection_feedback")
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="officer_feedback")
     # Empty: the officer skipped the question (it still counts as asked this shift).
     ease = models.CharField(_("compared with an arrest and booking"), max_length=10, choices=Ease.choices, blank=True)
     comment = models.CharField(_("anything else"), max_length=280, blank=True)
@@ -63,7 +63,7 @@ class FeedbackObstacle(models.Model):
         FORM = "form", _("The form")
         OTHER = "other", _("Other")
 
-    feedback = models.ForeignKey(DeflectionFeedback, on_delete=models.CASCADE, related_name="obstacles")
+    feedback = models.ForeignKey(OfficerFeedback, on_delete=models.CASCADE, related_name="obstacles")
     kind = models.CharField(_("what got in the way"), max_length=20, choices=Kind.choices)
 
     class Meta:

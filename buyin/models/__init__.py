@@ -1,0 +1,7 @@
+"""The buy-in tables, one module per topic (feedback, suggestions, pulse surveys, ...)."""
+
+from __future__ import annotations
+
+from buyin.models.feedback import FeedbackObstacle, OfficerFeedback
+
+__all__ = ["OfficerFeedback", "FeedbackObstacle"]

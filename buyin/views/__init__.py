@@ -1,0 +1,1 @@
+"""The buy-in pages, one module per topic."""

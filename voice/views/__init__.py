@@ -1,1 +1,0 @@
-"""The voice's pages, one module per topic."""
