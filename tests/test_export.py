@@ -22,13 +22,11 @@ from tests.factories.partners import ServicePartnerFactory
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
-PHOENIX = ZoneInfo("America/Phoenix")
+PHOENIX = ZoneInfo("America/Phoenix")  # the cast agencies' zone (the factory's default)
 
 
 @pytest.fixture
 def data(cast):
-    cast.agency_a.timezone = "America/Phoenix"
-    cast.agency_a.save()
     officer = OfficerFactory(user=cast.officer_a1)
     people = [
         ClientFactory(

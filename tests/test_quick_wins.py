@@ -104,8 +104,6 @@ def _a_digests():
 def week(cast):
     """Agency A, week of Nov 16 2026 (Phoenix): 12 deflections (4 with a charge deflected,
     30 minutes each; one naloxone), one cancelled; 5 the week before."""
-    cast.agency_a.timezone = "America/Phoenix"
-    cast.agency_a.save()
     mhst_officer = OfficerFactory(user=cast.officer_a1)
     other_unit = UnitFactory(agency=cast.agency_a, name="Westside Patrol")
     cast.officer_a2.unit = other_unit
@@ -127,23 +125,20 @@ def week(cast):
     services.referral_cancel(referral_id=cancelled.pk, actor=cast.officer_a1, reason="entered_in_error")
     for i in range(5):
         _referral(mhst_officer, cast.partner_x, WEEK_START - timedelta(days=7 - i))
-    SuccessStory.objects.create(
-        referral=this_week[0],
-        agency=cast.agency_a,
-        text="He called to say thank you for not taking him to jail.",
-        consent_to_share=True,
-        consent_recorded_at=WEEK_START + timedelta(days=1),
-        created_at=WEEK_START + timedelta(days=1),
-        review_state=SuccessStory.Review.APPROVED,
-        reviewed_at=WEEK_START + timedelta(days=2),
-    )
-    SuccessStory.objects.create(
-        referral=this_week[1],
-        agency=cast.agency_a,
-        text="A private note that must not leave the record.",
-        consent_to_share=False,
-        created_at=WEEK_START + timedelta(days=1),
-    )
+    for referral, text, shared in [
+        (this_week[0], "He called to say thank you for not taking him to jail.", True),
+        (this_week[1], "A private note that must not leave the record.", False),
+    ]:
+        SuccessStory.objects.create(
+            referral=referral,
+            agency=cast.agency_a,
+            text=text,
+            consent_to_share=shared,
+            consent_recorded_at=WEEK_START + timedelta(days=1) if shared else None,
+            created_at=WEEK_START + timedelta(days=1),
+            review_state=SuccessStory.Review.APPROVED if shared else SuccessStory.Review.PENDING,
+            reviewed_at=WEEK_START + timedelta(days=2) if shared else None,
+        )
     return this_week
 
 

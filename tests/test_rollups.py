@@ -22,13 +22,11 @@ from tests.factories.core import UnitFactory, UserFactory
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
-TZ = ZoneInfo("America/Phoenix")
+TZ = ZoneInfo("America/Phoenix")  # the cast agencies' zone (the factory's default)
 
 
 @pytest.fixture
 def history(cast):
-    cast.agency_a.timezone = "America/Phoenix"
-    cast.agency_a.save()
     rnd = random.Random(7)
     patrol = UnitFactory(agency=cast.agency_a, name="Patrol")
     officers = [
