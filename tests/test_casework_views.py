@@ -193,6 +193,18 @@ def test_the_queue_refreshes_in_place_keeping_its_filter(cast, referral):
     assert referral.client.last_name in page
 
 
+def test_the_queues_pages_keep_its_filter(cast, settings):
+    settings.DEFLECTION = {**settings.DEFLECTION, "PAGE_SIZE": 2}
+    officer = OfficerFactory(user=cast.officer_a1)
+    for _ in range(3):
+        ReferralFactory(officer=officer, partner=cast.partner_y)
+    client = cast.login("case_manager_y")
+    first = client.get("/queue/?filter=new").content.decode()
+    assert 'href="?filter=new&amp;page=2">Next</a>' in first
+    second = client.get("/queue/?filter=new&page=2").content.decode()
+    assert 'href="?filter=new&amp;page=1">Previous</a>' in second and "Page 2 of 2" in second
+
+
 def test_the_queue_costs_the_same_queries_however_long_it_is(cast, django_assert_max_num_queries):
     officer = OfficerFactory(user=cast.officer_a1)
     for _ in range(30):
