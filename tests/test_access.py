@@ -244,6 +244,7 @@ def test_command_staff_see_counts_and_no_client_identities(cast):
     ]
     page = cast.login("command_a").get("/reports/command/").content.decode()
     assert 'id="count-deflections">12<' in page
+    assert "Deflections by pathway</caption>" in page and '<th scope="col">Pathway</th>' in page
     for r in referrals:
         assert not has_word(page, r.client.last_name)
         assert not has_word(page, r.client.first_name)
