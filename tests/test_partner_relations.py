@@ -455,3 +455,30 @@ def test_partners_never_imports_reports():
                 else []
             )
             assert not any(n == "reports" or n.startswith("reports.") for n in names), path
+
+
+# -- the relationship notes of before -----------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_relationship_notes_of_before_become_contacts_in_the_log():
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = (
+        [("partners", "0002_partner_contacts_and_tier_history")],
+        [("partners", "0004_delete_relationshipnote")],
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    partner = old.get_model("partners", "ServicePartner").objects.create(name="Old Clinic", kind="detox")
+    author = old.get_model("deflection", "User").objects.create(username="old_admin", role="program_admin")
+    note = old.get_model("partners", "RelationshipNote").objects.create(
+        partner=partner, author=author, tier="committed", note="Signed the MOU."
+    )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    contact = PartnerContact.objects.get(partner_id=partner.pk)
+    assert (contact.what, contact.kind, contact.recorded_by_id) == ("Signed the MOU.", "other", author.pk)
+    assert contact.contact_on == timezone.localdate(note.created_at)
