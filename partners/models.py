@@ -91,6 +91,18 @@ class ServicePartner(models.Model):
         return self.name
 
 
+def _someone(verbose_name, *, related_name: str = "+") -> models.ForeignKey:
+    """Who did it: a user of the program, kept as nobody if their account is deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=verbose_name,
+    )
+
+
 class PartnerContact(models.Model):
     """The relationship log: one call, meeting, visit or agreement with a partner, and its next step."""
 
@@ -108,14 +120,7 @@ class PartnerContact(models.Model):
     contact_on = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # The program's person: whoever recorded the contact.
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="partner_contacts",
-        verbose_name=_("recorded by"),
-    )
+    recorded_by = _someone(_("recorded by"), related_name="partner_contacts")
     met_with = models.CharField(
         _("who from the partner"), max_length=200, blank=True, help_text=_("Names and roles, as you like.")
     )
@@ -123,14 +128,7 @@ class PartnerContact(models.Model):
     next_step = models.CharField(_("next step"), max_length=300, blank=True)
     next_step_due = models.DateField(_("next step due"), null=True, blank=True)
     next_step_done_at = models.DateTimeField(_("next step done"), null=True, blank=True)
-    next_step_done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("next step done by"),
-    )
+    next_step_done_by = _someone(_("next step done by"))
     # Set in the same transaction as the reminder email is accepted: never twice.
     next_step_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -175,14 +173,7 @@ class PartnerTierChange(models.Model):
     from_tier = models.CharField(_("from"), max_length=15, choices=ServicePartner.Tier.choices)
     to_tier = models.CharField(_("to"), max_length=15, choices=ServicePartner.Tier.choices)
     reason = models.TextField(_("why"))
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("changed by"),
-    )
+    changed_by = _someone(_("changed by"))
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:

@@ -10,7 +10,9 @@ from datetime import datetime, time, timedelta
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from deflection.models import User
 from deflection.permissions import may_manage_partner_relations, may_see_partner_relations
@@ -47,6 +49,26 @@ def _scorecards(*, partner: ServicePartner, user: User, now: datetime) -> list[d
     return cards
 
 
+def _forms(*, partner: ServicePartner, today) -> list[dict]:
+    """The program administrator's forms on the page; each posts to partners' views."""
+    return [
+        {
+            "id": "contact-add",
+            "summary": _("Record a contact"),
+            "action": reverse("partners:contact_add", kwargs={"partner_id": partner.pk}),
+            "form": PartnerContactForm(today=today),
+            "button": _("Add to the log"),
+        },
+        {
+            "id": "tier-change",
+            "summary": _("Change the engagement tier"),
+            "action": reverse("partners:tier_change", kwargs={"partner_id": partner.pk}),
+            "form": TierChangeForm(partner=partner),
+            "button": _("Change the tier"),
+        },
+    ]
+
+
 @login_required
 def partner_page(request: HttpRequest, partner_id: int) -> HttpResponse:
     """Program administration keeps the relationship here; command staff read it for the
@@ -66,7 +88,6 @@ def partner_page(request: HttpRequest, partner_id: int) -> HttpResponse:
             "scorecards": _scorecards(partner=partner, user=user, now=now),
             "log": log,
             "can_manage": can_manage,
-            "contact_form": PartnerContactForm(today=log.today) if can_manage else None,
-            "tier_form": TierChangeForm(partner=partner) if can_manage else None,
+            "forms": _forms(partner=partner, today=log.today) if can_manage else [],
         },
     )
