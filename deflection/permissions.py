@@ -61,6 +61,7 @@ def menu(user: User) -> dict[str, bool]:
         "can_see_command_home": user.is_command,
         # Not for a superuser of another role: the menu is the role's; the admin has the rest.
         "can_see_dashboard": user.is_command or user.is_program_admin,
+        "can_see_partners": user.is_command or user.is_program_admin,
     }
 
 
@@ -72,6 +73,18 @@ def may_read_reports(user: User) -> bool:
 def may_review_access(user: User) -> bool:
     """The program administrator (and superusers) review who saw what in the admin; nobody edits it."""
     return user.is_active and user.is_staff and user.sees_everything
+
+
+def may_see_partner_relations(user: User) -> bool:
+    """Partners' pages (details, scorecard, relationship log, tier history): program
+    administration, and command staff for the partners serving their agency (read only)."""
+    return user.sees_everything or (user.is_command and user.agency_id is not None)
+
+
+def may_manage_partner_relations(user: User) -> bool:
+    """Recording contacts, marking next steps done and changing a partner's engagement tier:
+    the program administrator keeps the relationships."""
+    return user.is_active and user.sees_everything
 
 
 # ---------------------------------------------------------------------------

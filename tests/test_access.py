@@ -11,9 +11,11 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from partners.models import PartnerContact, PartnerTierChange
 from referrals.models import Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
+from tests.factories.partners import PartnerContactFactory
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +64,17 @@ EXPECTED = {
     "reports:story_new": ("get", None, _expect({"officer_a1", "case_manager_y", *ADMINS})),
     "reports:export": ("get", None, _expect({"command_a", *ADMINS})),
     "reports:codebook": ("get", None, _expect({"command_a", *ADMINS})),
+    # Partners' relationships: program administration keeps them; command staff read those
+    # of the partners serving their agency (partner Y serves agency A).
+    "partners:list": ("get", None, _expect({"command_a", *ADMINS})),
+    "reports:partner": ("get", None, _expect({"command_a", *ADMINS})),
+    "partners:contact_add": (
+        "post",
+        {"contact_on": "2020-01-02", "kind": "call", "what": "Checked in."},
+        _expect(ADMINS, DONE),
+    ),
+    "partners:tier_change": ("post", {"tier": "wait_and_see", "reason": "Short of staff."}, _expect(ADMINS, DONE)),
+    "partners:next_step_done": ("post", {}, _expect(ADMINS, DONE)),
     # Each signed-in user's own sign-in settings.
     "password_change": ("get", None, _expect(EVERYONE)),
     "two_factor": ("get", None, _expect(EVERYONE)),
@@ -77,6 +90,9 @@ CHANGES = {
     "referrals:follow_up_done": "follow_up_done",
     "referrals:consent_revoke": "consent_revoke",
     "reports:digest_send": "digest_send",
+    "partners:contact_add": "partner_contacts",
+    "partners:tier_change": "partner_tier_changes",
+    "partners:next_step_done": "partner_next_steps_done",
     # Nobody in the cast has two-factor sign-in on: nothing to verify, nothing to turn off
     # (test_signin_two_factor turns it on and off).
     "two_factor_verify": None,
@@ -90,6 +106,8 @@ OTHER_URLS = {"home", "login", "logout"}
 def referral(cast) -> Referral:
     referral = accepted_referral(cast)
     consent_given(referral, cast.case_manager_y, purpose="Outcome to the officer", signature_name="Client Signature")
+    # A contact with the referral's partner, its next step open: for the relationship's pages.
+    PartnerContactFactory(partner=referral.partner, next_step="Call back")
     return referral
 
 
@@ -104,6 +122,10 @@ def _url(name: str, referral: Referral) -> str:
         "referrals:consent_pdf": {"referral_id": referral.pk},
         "referrals:consent_revoke": {"consent_id": referral.consents.get().pk},
         "reports:story_new": {"referral_id": referral.pk},
+        "reports:partner": {"partner_id": referral.partner_id},
+        "partners:contact_add": {"partner_id": referral.partner_id},
+        "partners:tier_change": {"partner_id": referral.partner_id},
+        "partners:next_step_done": {"contact_id": PartnerContact.objects.get(partner=referral.partner_id).pk},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -133,12 +155,20 @@ def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, na
 
 
 def _state(referral: Referral) -> dict:
-    return {**referral_state(referral), "digests_sent": Digest.objects.filter(sent_at__isnull=False).count()}
+    return {
+        **referral_state(referral),
+        "digests_sent": Digest.objects.filter(sent_at__isnull=False).count(),
+        "partner_contacts": PartnerContact.objects.count(),
+        "partner_next_steps_done": PartnerContact.objects.filter(next_step_done_at__isnull=False).count(),
+        "partner_tier_changes": PartnerTierChange.objects.count(),
+    }
 
 
 def _made(change: str, before: dict, after: dict) -> bool:
     if change == "digest_send":
         return after["digests_sent"] == before["digests_sent"] + 1
+    if change.startswith("partner_"):
+        return after[change] == before[change] + 1
     return changed_as_meant(change, before, after)
 
 

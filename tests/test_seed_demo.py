@@ -319,6 +319,40 @@ def test_if_empty_leaves_an_existing_database_alone(demo):
     assert list(Referral.objects.filter(agency__is_demo=True).values_list("pk", flat=True)) == before
 
 
+def test_every_demo_partner_has_six_months_of_relationship_and_one_waits_with_a_step_overdue(demo):
+    from partners.models import PartnerContact, PartnerTierChange
+    from partners.selectors import partner_today
+
+    partners = ServicePartner.objects.filter(agencies__is_demo=True)
+    for partner in partners:
+        contacts = list(partner.contacts.all())
+        assert len(contacts) >= 2, partner
+        assert all(c.recorded_by and c.recorded_by.username == "admin" for c in contacts)
+        today = partner_today(partner)
+        assert all(today - timedelta(days=183) <= c.contact_on <= today for c in contacts)
+    assert ServicePartner.objects.filter(
+        agencies__is_demo=True, contacts__contact_on__lt=timezone.localdate() - timedelta(days=150)
+    ).exists()
+    overdue = PartnerContact.objects.filter(
+        partner__agencies__is_demo=True,
+        partner__engagement_tier=ServicePartner.Tier.WAIT_AND_SEE,
+        next_step_done_at__isnull=True,
+        next_step_due__lt=timezone.localdate(),
+    )
+    assert overdue.exists()
+    assert PartnerContact.objects.filter(partner__agencies__is_demo=True, next_step_done_at__isnull=False).exists()
+    # Each tier history ends at the partner's tier, every change with its reason.
+    changes = PartnerTierChange.objects.filter(partner__agencies__is_demo=True)
+    assert changes.exists() and not changes.filter(reason="").exists()
+    for partner in partners.filter(tier_changes__isnull=False).distinct():
+        assert partner.tier_changes.first().to_tier == partner.engagement_tier
+    # The admin's partners list opens with the overdue step first.
+    client = HttpClient()
+    assert client.login(username="admin", password=DEMO_PASSWORD)
+    standings = client.get("/partners/").context["standings"]
+    assert standings[0].overdue and standings[0].partner.engagement_tier == ServicePartner.Tier.WAIT_AND_SEE
+
+
 @pytest.mark.parametrize("hour", range(24))
 def test_no_demo_deflection_predates_the_first_officers_on_duty_at_any_hour(hour):
     """Whenever the demo is seeded, every deflection of its history falls after the MHST
