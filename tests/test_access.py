@@ -62,6 +62,10 @@ EXPECTED = {
     "reports:story_new": ("get", None, _expect({"officer_a1", "case_manager_y", *ADMINS})),
     "reports:export": ("get", None, _expect({"command_a", *ADMINS})),
     "reports:codebook": ("get", None, _expect({"command_a", *ADMINS})),
+    # The question after a deflection: only the officer who logged it, right after logging.
+    "buyin:feedback_answer": ("post", {"ease": "easier"}, _expect({"officer_a1"}, DONE)),
+    # Officers' sentences: program administration only, never who wrote them.
+    "buyin:feedback_comments": ("get", None, _expect(ADMINS)),
     # Each signed-in user's own sign-in settings.
     "password_change": ("get", None, _expect(EVERYONE)),
     "two_factor": ("get", None, _expect(EVERYONE)),
@@ -77,6 +81,7 @@ CHANGES = {
     "referrals:follow_up_done": "follow_up_done",
     "referrals:consent_revoke": "consent_revoke",
     "reports:digest_send": "digest_send",
+    "buyin:feedback_answer": "feedback",
     # Nobody in the cast has two-factor sign-in on: nothing to verify, nothing to turn off
     # (test_signin_two_factor turns it on and off).
     "two_factor_verify": None,
@@ -104,6 +109,7 @@ def _url(name: str, referral: Referral) -> str:
         "referrals:consent_pdf": {"referral_id": referral.pk},
         "referrals:consent_revoke": {"consent_id": referral.consents.get().pk},
         "reports:story_new": {"referral_id": referral.pk},
+        "buyin:feedback_answer": {"referral_id": referral.pk},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -202,6 +208,7 @@ def test_only_the_admin_reaches_the_admin(cast):
         ("/admin/referrals/referral/", 200, 403),
         ("/admin/referrals/client/", 200, 403),
         ("/admin/reports/successstory/", 200, 403),
+        ("/admin/buyin/officerfeedback/", 200, 403),
     ],
 )
 def test_a_program_admin_who_is_not_a_superuser_reviews_the_access_record_and_nothing_else_in_the_admin(
