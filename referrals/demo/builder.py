@@ -138,6 +138,7 @@ class DemoBuilder:
         clients = self._clients(plans)
         self._write(plans, clients)
         self._quick_wins()
+        self._feedback()
         return self._counts()
 
     def _check_names_are_free(self) -> None:
@@ -535,6 +536,13 @@ class DemoBuilder:
             SuccessStory.objects.filter(pk=story.pk).update(
                 created_at=when, consent_recorded_at=when, reviewed_at=when + timedelta(days=1)
             )
+
+    def _feedback(self) -> None:
+        """Officers' feedback after their deflections and the seconds each took to log. The
+        buy-in loop reads referrals, so the import is local to the seeding."""
+        from buyin.demo.feedback import feedback_demo
+
+        feedback_demo(agency=self.agency, rnd=self.rnd, now=self.now)
 
     def _counts(self) -> dict[str, int]:
         referrals = Referral.objects.filter(agency=self.agency)
