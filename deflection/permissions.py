@@ -62,6 +62,7 @@ def menu(user: User) -> dict[str, bool]:
         "can_see_command_home": user.is_command,
         # Not for a superuser of another role: the menu is the role's; the admin has the rest.
         "can_see_dashboard": user.is_command or user.is_program_admin,
+        "can_read_feedback_comments": user.is_program_admin,
     }
 
 

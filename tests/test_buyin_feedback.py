@@ -197,6 +197,14 @@ def test_the_program_admin_reads_the_sentences_without_who_wrote_them(cast):
         assert page.count('class="list-group-item"') == 1
 
 
+@pytest.mark.parametrize("who", MEMBERS)
+def test_the_menu_links_the_sentences_for_program_administration_only(cast, who):
+    page = cast.login(who).get(reverse("two_factor")).content.decode()
+    menu = page[page.index("<nav") : page.index("</nav>")]
+    linked = f'href="{reverse("buyin:feedback_comments")}"' in menu
+    assert linked is (who in ("admin", "program_admin"))
+
+
 def test_the_sentences_come_newest_first_a_page_at_a_time(cast, settings):
     settings.DEFLECTION = {**settings.DEFLECTION, "PAGE_SIZE": 2}
     now = timezone.now()

@@ -17,28 +17,36 @@ from referrals.models import Need, OfficerContact, Referral
 
 BATCH = 500
 # About 40% of deflections get an answer or a skip: asked at most once a shift, and optional.
-ASKED = 0.45
+ASKED = 0.42
 SKIPPED = 0.12
 # Logging takes a minute or so; a few forms are left open while the officer deals with the scene.
 MEDIAN_SECONDS = 80
 NOT_MEASURED = 0.04
+INTERRUPTED = 0.05
 LONGEST_SECONDS = 2 * 60 * 60
 
 Kind = FeedbackObstacle.Kind
 
-# Sentences officers might add: about the process, never about the person.
-COMMENTS = (
-    "Clinic picked up on the first ring and had a bed. Way faster than booking.",
-    "Waited 40 minutes for a callback; ended up driving him myself.",
-    "Van took over an hour at 2 a.m.",
-    "Form is fine on the phone, the partner list is long though.",
-    "Good handoff, the peer was already on scene.",
-    "Nobody for housing after hours, only the shelter line.",
-    "She changed her mind at the door. Still better than jail.",
-    "Booking would have been 3 hours, this was 25 minutes.",
-    "Would like to know if he actually showed up.",
-    "Crisis team was great, wish they covered the east side.",
-)
+# Sentences officers might add, by how the deflection compared: about the process, never the person.
+COMMENTS = {
+    "easier": (
+        "Clinic picked up on the first ring and had a bed. Way faster than booking.",
+        "Good handoff, the peer was already on scene.",
+        "Booking would have been 3 hours, this was 25 minutes.",
+        "Form is fine on the phone, the partner list is long though.",
+        "Would like to know if he actually showed up.",
+    ),
+    "same": (
+        "Took about as long as booking once the van came.",
+        "Crisis team was great, wish they covered the east side.",
+        "She changed her mind at the door. Still better than jail.",
+    ),
+    "harder": (
+        "Waited 40 minutes for a callback; ended up driving him myself.",
+        "Van took over an hour at 2 a.m.",
+        "Nobody for housing after hours, only the shelter line.",
+    ),
+}
 
 
 def feedback_demo(*, agency: Agency, rnd: random.Random, now: datetime) -> int:
@@ -80,7 +88,7 @@ def _answer(referral: Referral, rnd: random.Random) -> tuple[OfficerFeedback, li
     if ease != "easier" or rnd.random() < 0.1:
         pool = likely or [Kind.PARTNER_SLOW, Kind.FORM, Kind.OTHER]
         kinds = sorted(set(rnd.sample(pool, min(len(pool), rnd.choice([1, 1, 2])))))
-    comment = rnd.choice(COMMENTS) if rnd.random() < 0.1 else ""
+    comment = rnd.choice(COMMENTS[ease]) if rnd.random() < 0.1 else ""
     return OfficerFeedback(ease=ease, comment=comment), kinds
 
 
@@ -103,6 +111,8 @@ def _seconds_to_log(*, agency: Agency, rnd: random.Random) -> None:
     for model, scope in ((Referral, {"agency": agency}), (OfficerContact, {"referral__agency": agency})):
         rows = list(model.objects.filter(**scope).only("pk"))
         for row in rows:
-            seconds = round(rnd.lognormvariate(math.log(MEDIAN_SECONDS), 0.6))
+            seconds = round(rnd.lognormvariate(math.log(MEDIAN_SECONDS), 0.55))
+            if rnd.random() < INTERRUPTED:  # the scene needed the officer halfway through the form
+                seconds += round(rnd.uniform(5 * 60, 40 * 60))
             row.seconds_to_log = None if rnd.random() < NOT_MEASURED or seconds > LONGEST_SECONDS else seconds
         model.objects.bulk_update(rows, ["seconds_to_log"], batch_size=BATCH)
