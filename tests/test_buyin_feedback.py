@@ -153,6 +153,12 @@ def test_a_sentence_naming_the_client_is_refused_naming_only_what_it_holds(cast)
     assert OfficerFeedback.objects.get().comment == "Call before 9."
 
 
+def test_an_answer_the_card_does_not_offer_is_refused_and_said(cast):
+    response = _answer(cast, _logged(cast), ease="much easier")
+    assert response.status_code == 422 and "Select a valid choice" in response.content.decode()
+    assert not OfficerFeedback.objects.exists()
+
+
 def test_with_htmx_a_refused_sentence_comes_back_in_the_card(cast):
     referral = _logged(cast)
     response = _answer(cast, referral, htmx=True, comment=f"{referral.client.last_name} was calm.")
