@@ -35,7 +35,7 @@ def feedback_answer(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = referral_selectors.referral_get_for_user(user=user, referral_id=referral_id)
     state = feedback_state(user=user, referral=referral)
     if state is FeedbackState.ANSWERED:
-        return _done(request, referral.pk, _("You already answered this one; nothing was changed."))
+        return _already(request, referral.pk)
     if state is not FeedbackState.OFFERED:
         raise Http404  # never 403: the question is simply not there for this user
     form = FeedbackForm(request.POST)
@@ -46,14 +46,17 @@ def feedback_answer(request: HttpRequest, referral_id: int) -> HttpResponse:
                 user=user, referral=referral, ease=data["ease"], obstacles=data["obstacles"], comment=data["comment"]
             )
         except FeedbackAlreadyGiven:
-            return _done(request, referral.pk, _("You already answered this one; nothing was changed."))
+            return _already(request, referral.pk)
         except FeedbackNotOffered:
             raise Http404 from None
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            said = _("Thank you. Your answer helps make deflection easier.") if feedback.ease else _("Skipped.")
+            if feedback.ease:
+                said = _("Thank you. Your answer helps make deflection easier.")
+            else:
+                said = _("Skipped; not asked again this shift.")
             return _done(request, referral.pk, said)
     # Refused (a sentence naming the client): the card again, its error tied to the field.
     context = {"form": form, "referral": referral, "details_open": True}
@@ -62,10 +65,15 @@ def feedback_answer(request: HttpRequest, referral_id: int) -> HttpResponse:
     return render(request, "buyin/feedback_form.html", context, status=422)
 
 
-def _done(request: HttpRequest, referral_id: int, said: str) -> HttpResponse:
+def _already(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """A double tap, or the form sent again: the first answer stands."""
+    return _done(request, referral_id, _("You already answered this one; nothing was changed."), level=messages.INFO)
+
+
+def _done(request: HttpRequest, referral_id: int, said: str, level: int = messages.SUCCESS) -> HttpResponse:
     if request.headers.get("HX-Request"):
         return render(request, "buyin/_feedback_thanks.html", {"said": said})
-    messages.success(request, said)
+    messages.add_message(request, level, said)
     return redirect("referrals:detail", referral_id=referral_id)
 
 
