@@ -9,6 +9,7 @@ read a referral's attributes (`partner_id`, `officer.user_id`, `is_open`,
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import TYPE_CHECKING
 
@@ -62,12 +63,18 @@ def menu(user: User) -> dict[str, bool]:
         # Not for a superuser of another role: the menu is the role's; the admin has the rest.
         "can_see_dashboard": user.is_command or user.is_program_admin,
         "can_see_partners": user.is_command or user.is_program_admin,
+        "can_read_feedback_comments": user.is_program_admin,
     }
 
 
 def may_read_reports(user: User) -> bool:
     """The evaluation export and the codebook: command staff and program administration."""
     return user.is_command or user.sees_everything
+
+
+def may_read_feedback_comments(user: User) -> bool:
+    """The sentences officers add to their feedback: program administration only, never whose."""
+    return user.sees_everything
 
 
 def may_review_access(user: User) -> bool:
@@ -146,3 +153,23 @@ def may_add_story(*, user: User, referral: Referral) -> bool:
     often come after treatment ended): the partner's case managers, the referring officer and
     program administrators. What leaves the case record is decided later (reports.services)."""
     return does_casework(user=user, referral=referral) or is_referring_officer(user=user, referral=referral)
+
+
+# ---------------------------------------------------------------------------
+# The question after a deflection (buyin.selectors.feedback adds what needs a query)
+# ---------------------------------------------------------------------------
+
+# Asked right after logging: on the referral's page within this long of saving it (the
+# confirmation, or back to it before the shift moves on), while the encounter is fresh.
+FEEDBACK_ASKED_WITHIN = timedelta(hours=1)
+
+
+def may_be_asked_for_feedback(*, user: User, referral: Referral, now: datetime) -> bool:
+    """Whose question and when, before any query: the user who logged the referral, within
+    FEEDBACK_ASKED_WITHIN of logging it, in an agency that asks (feedback_every_hours > 0).
+    The rest (not answered yet, not asked this shift) is buyin.selectors.feedback_state."""
+    if not (user.is_field_officer and referral.created_by_id == user.pk and user.agency_id):
+        return False
+    if now - referral.created_at > FEEDBACK_ASKED_WITHIN:
+        return False
+    return user.agency.feedback_every_hours > 0

@@ -75,6 +75,10 @@ EXPECTED = {
     ),
     "partners:tier_change": ("post", {"tier": "wait_and_see", "reason": "Short of staff."}, _expect(ADMINS, DONE)),
     "partners:next_step_done": ("post", {}, _expect(ADMINS, DONE)),
+    # The question after a deflection: only the officer who logged it, right after logging.
+    "buyin:feedback_answer": ("post", {"ease": "easier"}, _expect({"officer_a1"}, DONE)),
+    # Officers' sentences: program administration only, never who wrote them.
+    "buyin:feedback_comments": ("get", None, _expect(ADMINS)),
     # Each signed-in user's own sign-in settings.
     "password_change": ("get", None, _expect(EVERYONE)),
     "two_factor": ("get", None, _expect(EVERYONE)),
@@ -93,6 +97,7 @@ CHANGES = {
     "partners:contact_add": "partner_contacts",
     "partners:tier_change": "partner_tier_changes",
     "partners:next_step_done": "partner_next_steps_done",
+    "buyin:feedback_answer": "feedback",
     # Nobody in the cast has two-factor sign-in on: nothing to verify, nothing to turn off
     # (test_signin_two_factor turns it on and off).
     "two_factor_verify": None,
@@ -126,6 +131,7 @@ def _url(name: str, referral: Referral) -> str:
         "partners:contact_add": {"partner_id": referral.partner_id},
         "partners:tier_change": {"partner_id": referral.partner_id},
         "partners:next_step_done": {"contact_id": PartnerContact.objects.get(partner=referral.partner_id).pk},
+        "buyin:feedback_answer": {"referral_id": referral.pk},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -232,6 +238,7 @@ def test_only_the_admin_reaches_the_admin(cast):
         ("/admin/referrals/referral/", 200, 403),
         ("/admin/referrals/client/", 200, 403),
         ("/admin/reports/successstory/", 200, 403),
+        ("/admin/buyin/officerfeedback/", 200, 403),
     ],
 )
 def test_a_program_admin_who_is_not_a_superuser_reviews_the_access_record_and_nothing_else_in_the_admin(

@@ -282,6 +282,37 @@ def test_the_demo_digest_has_milestones_and_stories_of_its_week(demo):
         assert escape(story.text) in page
 
 
+def test_officers_answered_the_question_after_about_four_in_ten_deflections_once_a_shift_at_most(demo):
+    from statistics import median
+
+    from buyin.models import FeedbackObstacle, OfficerFeedback
+    from referrals.identity_text import identifiers_in_text
+
+    referrals = Referral.objects.filter(agency__is_demo=True)
+    feedback = OfficerFeedback.objects.filter(referral__agency__is_demo=True).select_related("referral__client")
+    assert 0.35 <= feedback.count() / referrals.count() <= 0.45
+    eases = Counter(feedback.values_list("ease", flat=True))
+    assert eases["easier"] > eases["same"] > eases["harder"] > 0 and eases[""] > 0
+    assert FeedbackObstacle.objects.filter(feedback__in=feedback, kind="transport").exists()
+    # Asked as the app asks: the officer who logged it, at most once in the agency's hours.
+    every = timedelta(hours=Agency.objects.get(is_demo=True).feedback_every_hours)
+    answered: dict[int, list] = {}
+    for row in feedback:
+        assert row.officer_id == row.referral.created_by_id and row.answered_at >= row.referral.created_at
+        answered.setdefault(row.officer_id, []).append(row.answered_at)
+    for times in answered.values():
+        times.sort()
+        assert all(later - earlier >= every for earlier, later in zip(times, times[1:], strict=False))
+    with_sentence = [row for row in feedback if row.comment]
+    assert with_sentence and all(not row.skipped for row in with_sentence)
+    assert all(identifiers_in_text(text=row.comment, client=row.referral.client) == [] for row in with_sentence)
+    # Logging takes about a minute and a half, with a long tail; a few were not measured.
+    seconds = [s for s in referrals.values_list("seconds_to_log", flat=True) if s is not None]
+    assert 70 <= median(seconds) <= 90 and max(seconds) > 5 * 60
+    assert referrals.filter(seconds_to_log__isnull=True).exists()
+    assert OfficerContact.objects.filter(referral__agency__is_demo=True, seconds_to_log__isnull=False).exists()
+
+
 def test_it_refuses_to_run_over_real_data(demo):
     real = AgencyFactory(name="Real County Sheriff's Office")
     with pytest.raises(CommandError, match="real program data"):

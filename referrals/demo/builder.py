@@ -139,6 +139,7 @@ class DemoBuilder:
         self._write(plans, clients)
         self._quick_wins()
         self._partner_relations()
+        self._feedback()
         return self._counts()
 
     def _check_names_are_free(self) -> None:
@@ -538,6 +539,13 @@ class DemoBuilder:
         from partners.demo import partner_relations_build
 
         partner_relations_build(partners=self.partners, admin=self.logins["admin"], now=self.now)
+
+    def _feedback(self) -> None:
+        """Officers' feedback after their deflections and the seconds each took to log. The
+        buy-in loop reads referrals, so the import is local to the seeding."""
+        from buyin.demo.feedback import feedback_demo
+
+        feedback_demo(agency=self.agency, rnd=self.rnd, now=self.now)
 
     def _counts(self) -> dict[str, int]:
         referrals = Referral.objects.filter(agency=self.agency)
