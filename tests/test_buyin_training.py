@@ -21,6 +21,7 @@ from reports.rollups import rollups_rebuild
 from tests.factories.buyin import TrainingAttendanceFactory, TrainingSessionFactory
 from tests.factories.core import UnitFactory, UserFactory
 from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.test_reads_do_not_write import _writes
 
 pytestmark = pytest.mark.django_db
 
@@ -237,12 +238,7 @@ def test_reading_the_training_pages_writes_nothing(cast, unit):
     for path in ["/buyin/training/", "/buyin/training/new/", f"/buyin/training/{session.pk}/attendance/"]:
         with CaptureQueriesContext(connection) as captured:
             assert client.get(path).status_code == 200
-        writes = [
-            q["sql"]
-            for q in captured.captured_queries
-            if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) and "django_session" not in q["sql"]
-        ]
-        assert writes == [], path
+        assert _writes(captured) == [], path
 
 
 def _dashboard_queries(client) -> int:
