@@ -15,7 +15,9 @@ from referrals.models import Officer
 
 def training_session_list(*, agency_id: int) -> QuerySet[TrainingSession]:
     """The agency's sessions, latest first, each with how many attended."""
-    return TrainingSession.objects.filter(agency_id=agency_id).annotate(attended=Count("attendance"))
+    # Meta.ordering does not apply to a query with an aggregate: ordered here.
+    sessions = TrainingSession.objects.filter(agency_id=agency_id).annotate(attended=Count("attendance"))
+    return sessions.order_by("-held_on", "-id")
 
 
 def training_session_get_for_user(*, user: User, session_id: int) -> TrainingSession:
