@@ -269,3 +269,9 @@ def test_the_dashboard_costs_the_same_queries_however_many_sessions_officers_and
     # replaces the headline's count of them; champions and units (command) or the untrained
     # names (a supervisor) are one or two more.
     assert few <= {"command_a": 43, "supervisor_a": 43}[who]
+
+
+def test_the_codebook_defines_officers_trained_and_the_split(cast):
+    page = cast.login("command_a").get("/reports/export/codebook/").content.decode()
+    assert "Officers trained; participation of trained and untrained officers" in page
+    assert "the two add up to officer participation" in page
