@@ -3,11 +3,16 @@ from __future__ import annotations
 from django.urls import path
 
 import deflection.converters  # noqa: F401 (registers <id:...>)
-from buyin.views import feedback
+from buyin.views import champions, feedback, training
 
 app_name = "buyin"
 
 urlpatterns: list = [
     path("feedback/<id:referral_id>/", feedback.feedback_answer, name="feedback_answer"),
     path("feedback/comments/", feedback.feedback_comments, name="feedback_comments"),
+    path("training/", training.training_list, name="training"),
+    path("training/new/", training.training_new, name="training_new"),
+    path("training/<id:session_id>/attendance/", training.training_attendance, name="training_attendance"),
+    path("champions/", champions.champions, name="champions"),
+    path("champions/<id:champion_id>/end/", champions.champion_end, name="champion_end"),
 ]

@@ -19,6 +19,7 @@ MENU = [
     ("can_see_command_home", "reports:command_home", _("Program at a glance")),
     ("can_see_dashboard", "reports:dashboard", _("Dashboard")),
     ("can_see_partners", "partners:list", _("Partners")),
+    ("can_lead_buyin", "buyin:training", _("Training")),
     ("can_read_feedback_comments", "buyin:feedback_comments", _("Officers' feedback")),
 ]
 # Each signed-in user's own settings, on the menu's right.

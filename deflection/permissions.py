@@ -64,6 +64,7 @@ def menu(user: User) -> dict[str, bool]:
         "can_see_dashboard": user.is_command or user.is_program_admin,
         "can_see_partners": user.is_command or user.is_program_admin,
         "can_read_feedback_comments": user.is_program_admin,
+        "can_lead_buyin": user.is_command or user.is_program_admin,
     }
 
 
@@ -75,6 +76,20 @@ def may_read_reports(user: User) -> bool:
 def may_read_feedback_comments(user: User) -> bool:
     """The sentences officers add to their feedback: program administration only, never whose."""
     return user.sees_everything
+
+
+def leads_buyin(user: User, *, agency_id: int | None) -> bool:
+    """Who records the agency's training sessions and names its champions: its command staff
+    and program administration."""
+    if agency_id is None:
+        return False
+    return user.sees_everything or (user.is_command and user.agency_id == agency_id)
+
+
+def may_see_untrained(user: User, *, unit_id: int | None) -> bool:
+    """Who sees the names of a unit's officers not yet trained: its supervisors (they are
+    colleagues, not clients); command and program administration see the training page."""
+    return unit_id is not None and user.role == User.Role.SUPERVISOR and user.unit_id == unit_id
 
 
 def may_review_access(user: User) -> bool:

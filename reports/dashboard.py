@@ -247,6 +247,56 @@ def unit_roster(
     return [(o.display_name, o.pk in recent) for o in officers]
 
 
+# Under this many officers a share is shown as "n of m" only: a percentage of three officers
+# reads as more than it is.
+SHARE_AS_PERCENT_FROM = 5
+
+
+def share(n: int, m: int) -> str:
+    """A share of the agency's own officers, shown exactly to its own staff (officers, not
+    clients: no "<11"): "n of m", with the percentage from 5 officers up."""
+    if m == 0:
+        return "—"
+    if m < SHARE_AS_PERCENT_FROM:
+        return _("%(n)d of %(m)d") % {"n": n, "m": m}
+    return _("%(pct).0f%% (%(n)d of %(m)d)") % {"pct": 100 * n / m, "n": n, "m": m}
+
+
+def training_rows(split: metrics.TrainingSplit) -> list[tuple[str, str, str]]:
+    """Officers trained, and officer participation of the trained and the untrained: (key, label, shown)."""
+    return [
+        ("trained", _("Officers trained"), share(split.trained.active, split.whole.active)),
+        (
+            "participation_trained",
+            _("Participation of trained officers"),
+            share(split.trained.participating, split.trained.active),
+        ),
+        (
+            "participation_untrained",
+            _("Participation of officers not yet trained"),
+            share(split.untrained.participating, split.untrained.active),
+        ),
+    ]
+
+
+def champion_rows(units: list, participation: dict[int | None, metrics.Participation]) -> list[dict]:
+    """Each unit with its current champions and its officer participation; units without a
+    current champion first (they need one), then by name."""
+    rows = [
+        {
+            "unit": u.unit.name,
+            "champions": [f"{c.user.get_full_name() or c.user.username} ({c.get_kind_display()})" for c in u.champions],
+            "participation": share(*_pair(participation.get(u.unit.pk))),
+        }
+        for u in units
+    ]
+    return sorted(rows, key=lambda row: bool(row["champions"]))
+
+
+def _pair(p: metrics.Participation | None) -> tuple[int, int]:
+    return (p.participating, p.active) if p else (0, 0)
+
+
 def scorecard_rows(scores: list[metrics.PartnerScore]) -> list[dict]:
     """The partner scorecard as shown: small cells and small-denominator rates hidden."""
     return [

@@ -16,8 +16,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from buyin.selectors.champions import agency_today, unit_champions
+from buyin.selectors.training import officers_untrained
 from deflection.models import Agency, User
-from deflection.permissions import may_add_story, may_read_reports
+from deflection.permissions import leads_buyin, may_add_story, may_read_reports, may_see_untrained
 from partners.selectors import partner_list_for_user
 from referrals.selectors import referral_get_for_user
 from reports import dashboard as dashboard_data
@@ -232,7 +234,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # to when; before its first count the figures come from the referrals themselves.
     counted_at = metrics.counted_until(agency.pk)
     rollups = counted_at is not None
-    current = metrics.headlines(scope, now=now, rollups=rollups)
+    # Who deflected is read once: for the split by training and unit, and the headline.
+    buyin = metrics.buyin_figures(scope, agency=agency, now=now, rollups=rollups)
+    current = metrics.headlines(scope, now=now, rollups=rollups, participation=buyin.training.whole)
     previous = metrics.headlines(scope.previous(), now=now, rollups=rollups)
     context = {
         "agency": agency,
@@ -249,6 +253,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "roster": dashboard_data.unit_roster(agency_id=agency.pk, unit_id=fixed_unit.pk, rollups=rollups)
         if fixed_unit
         else None,
+        "training_rows": dashboard_data.training_rows(buyin.training),
+        # The names of the unit's officers not yet trained: for its supervisor (colleagues, not clients).
+        "untrained": officers_untrained(agency_id=agency.pk, unit_id=fixed_unit.pk)
+        if fixed_unit and may_see_untrained(request.user, unit_id=fixed_unit.pk)
+        else None,
+        "champion_rows": dashboard_data.champion_rows(
+            unit_champions(agency_id=agency.pk, on=agency_today(agency)), buyin.units
+        )
+        if scope.unit_id is None
+        else None,
+        "can_lead_buyin": leads_buyin(request.user, agency_id=agency.pk),
         "counted_at": counted_at,
         "fixed_unit": fixed_unit,
         "agencies": _agency_choices(request.user),

@@ -137,3 +137,12 @@ def has_word(text: str, word: str) -> bool:
     import re
 
     return re.search(rf"\b{re.escape(word)}\b", text) is not None
+
+
+@pytest.fixture
+def command_b(cast) -> HttpClient:
+    """Command staff of agency B, signed in: the other agency's leadership."""
+    UserFactory(username="command_b", role=User.Role.COMMAND, agency=cast.agency_b, badge_number="")
+    client = HttpClient()
+    assert client.login(username="command_b", password=PASSWORD)
+    return client

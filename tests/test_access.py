@@ -7,14 +7,17 @@ fails test_every_url_is_in_the_access_table.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from buyin.models import Champion, TrainingAttendance, TrainingSession
 from partners.models import PartnerContact, PartnerTierChange
 from referrals.models import Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
+from tests.factories.buyin import ChampionFactory, TrainingAttendanceFactory, TrainingSessionFactory
 from tests.factories.partners import PartnerContactFactory
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
 
@@ -85,6 +88,17 @@ EXPECTED = {
     # Nothing to verify for a session that owes no code: on to the user's home.
     "two_factor_verify": ("get", None, _expect(EVERYONE, DONE)),
     "two_factor_remove": ("post", {}, _expect(EVERYONE, DONE)),
+    # Training and champions: the agency's command staff and program administration.
+    "buyin:training": ("get", None, _expect({"command_a", *ADMINS})),
+    "buyin:training_new": (
+        "post",
+        {"held_on": "2026-01-05", "topic": "naloxone", "trainer": "Lt. Ruiz", "executive_staff_attended": "on"},
+        _expect({"command_a", *ADMINS}, DONE),
+    ),
+    # Nobody ticked: the one who attended is taken off.
+    "buyin:training_attendance": ("post", {}, _expect({"command_a", *ADMINS}, DONE)),
+    "buyin:champions": ("get", None, _expect({"command_a", *ADMINS})),
+    "buyin:champion_end": ("post", {"until": date.today().isoformat()}, _expect({"command_a", *ADMINS}, DONE)),
 }
 # What each action in the table changes when it is allowed (a DONE answer): a casework form
 # of test_offered_equals_allowed, or the digest sent. Refused, or a page shown, nothing changes.
@@ -102,6 +116,9 @@ CHANGES = {
     # (test_signin_two_factor turns it on and off).
     "two_factor_verify": None,
     "two_factor_remove": None,
+    "buyin:training_new": "training_sessions",
+    "buyin:training_attendance": "attendance_removed",
+    "buyin:champion_end": "champions_ended",
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
@@ -116,8 +133,19 @@ def referral(cast) -> Referral:
     return referral
 
 
-def _url(name: str, referral: Referral) -> str:
+@pytest.fixture
+def buyin_rows(cast) -> tuple[TrainingSession, Champion]:
+    """A training session of agency A that officer_a1 attended, and a current champion of its unit."""
+    session = TrainingSessionFactory(agency=cast.agency_a)
+    TrainingAttendanceFactory(session=session, officer=OfficerFactory(user=cast.officer_a1))
+    return session, ChampionFactory(unit=cast.unit_a, user=cast.supervisor_a)
+
+
+def _url(name: str, referral: Referral, buyin_rows: tuple[TrainingSession, Champion]) -> str:
+    session, champion = buyin_rows
     kwargs = {
+        "buyin:training_attendance": {"session_id": session.pk},
+        "buyin:champion_end": {"champion_id": champion.pk},
         "referrals:detail": {"referral_id": referral.pk},
         "referrals:client": {"client_id": referral.client_id},
         "referrals:act": {"referral_id": referral.pk, "action": "hold"},
@@ -138,10 +166,10 @@ def _url(name: str, referral: Referral) -> str:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 @pytest.mark.parametrize("who", CAST, ids=lambda w: w or "anonymous")
-def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, name, who):
+def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, buyin_rows, name, who):
     method, data, expected = EXPECTED[name]
     client = cast.login(who)
-    url = _url(name, referral)
+    url = _url(name, referral, buyin_rows)
     before = _state(referral)
     response = getattr(client, method)(url, data)
     after = _state(referral)
@@ -167,13 +195,18 @@ def _state(referral: Referral) -> dict:
         "partner_contacts": PartnerContact.objects.count(),
         "partner_next_steps_done": PartnerContact.objects.filter(next_step_done_at__isnull=False).count(),
         "partner_tier_changes": PartnerTierChange.objects.count(),
+        "training_sessions": TrainingSession.objects.count(),
+        "attendance": TrainingAttendance.objects.count(),
+        "champions_ended": Champion.objects.filter(until__isnull=False).count(),
     }
 
 
 def _made(change: str, before: dict, after: dict) -> bool:
     if change == "digest_send":
         return after["digests_sent"] == before["digests_sent"] + 1
-    if change.startswith("partner_"):
+    if change == "attendance_removed":
+        return after["attendance"] == before["attendance"] - 1
+    if change.startswith("partner_") or change in ("training_sessions", "champions_ended"):
         return after[change] == before[change] + 1
     return changed_as_meant(change, before, after)
 

@@ -313,6 +313,29 @@ def test_officers_answered_the_question_after_about_four_in_ten_deflections_once
     assert OfficerContact.objects.filter(referral__agency__is_demo=True, seconds_to_log__isnull=False).exists()
 
 
+def test_the_demo_has_training_over_six_months_and_champions_with_a_succession(demo):
+    from buyin.models import Champion, TrainingAttendance, TrainingSession
+
+    agency = Agency.objects.get(name="Pima Valley Police Department")
+    sessions = TrainingSession.objects.filter(agency=agency)
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(agency.timezone))
+    assert 3 <= sessions.count() <= 4 and sessions.filter(executive_staff_attended=True).count() == 1
+    assert all(timedelta(0) < today - s.held_on <= timedelta(days=183) for s in sessions)
+    officers = set(Officer.objects.filter(agency=agency, is_active=True).values_list("pk", flat=True))
+    trained = set(TrainingAttendance.objects.filter(session__agency=agency).values_list("officer_id", flat=True))
+    assert len(officers) / 2 < len(trained & officers) < len(officers)
+    current = {c.unit.name for c in Champion.objects.current(today).filter(unit__agency=agency)}
+    assert current == {"MHST", "Eastside Patrol Division"}  # Westside has none: the dashboard says so
+    assert Champion.objects.filter(unit__agency=agency, until__lt=today).count() == 1
+    # Command sees the unit without a champion; the MHST supervisor, their untrained officers.
+    client = HttpClient()
+    client.login(username="command", password=DEMO_PASSWORD)
+    assert "No current champion" in client.get("/reports/dashboard/").content.decode()
+    client.login(username="supervisor", password=DEMO_PASSWORD)
+    page = client.get("/reports/dashboard/").content.decode()
+    assert page.count("<li>", page.index('id="untrained"'), page.index("</ul>", page.index('id="untrained"'))) >= 1
+
+
 def test_it_refuses_to_run_over_real_data(demo):
     real = AgencyFactory(name="Real County Sheriff's Office")
     with pytest.raises(CommandError, match="real program data"):

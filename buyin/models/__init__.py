@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from buyin.models.champions import Champion
 from buyin.models.feedback import FeedbackObstacle, OfficerFeedback
+from buyin.models.training import TrainingAttendance, TrainingSession
 
-__all__ = ["OfficerFeedback", "FeedbackObstacle"]
+__all__ = ["OfficerFeedback", "FeedbackObstacle", "TrainingSession", "TrainingAttendance", "Champion"]

@@ -140,7 +140,9 @@ class DemoBuilder:
         self._quick_wins()
         self._partner_relations()
         self._feedback()
-        return self._counts()
+        counts = self._counts()
+        counts.update(self._buyin())
+        return counts
 
     def _check_names_are_free(self) -> None:
         # After delete_demo_data only real rows can hold these names: never take them over.
@@ -477,6 +479,20 @@ class DemoBuilder:
         self._newcomer(start, end)
         self._stories(start, end)
         milestones_detect(agency_id=self.agency.pk)
+
+    def _buyin(self) -> dict[str, int]:
+        """Training sessions and champions (the buy-in loop reads casework: a local import)."""
+        from buyin.demo.training import build_training
+
+        return build_training(
+            rnd=self.rnd,
+            today=self.now.astimezone(self.tz).date(),
+            agency=self.agency,
+            admin=self.logins["admin"],
+            units=self.units,
+            roster=self.roster,
+            always=[self.officer, self.supervisor],
+        )
 
     def _newcomer(self, start: datetime, end: datetime) -> None:
         """The last deflection of the reported week becomes a new patrol officer's first."""

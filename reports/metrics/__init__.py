@@ -53,7 +53,9 @@ from reports.metrics.definitions import (
     weekly_participation,
 )
 from reports.metrics.figures import (
+    BuyinFigures,
     Headlines,
+    buyin_figures,
     headlines,
     partner_scorecard,
 )
@@ -77,10 +79,24 @@ from reports.metrics.from_rollups import (
     weekly_participation_from_rollups,
     zone_of,
 )
+from reports.metrics.training import (
+    TrainingSplit,
+    officer_standing,
+    participation_by_unit,
+    split_by_training,
+    training_split,
+)
 
 # The package's names, as callers use them (`metrics.headlines`); _middle_positions for the
 # tests of the medians' bookkeeping.
 __all__ = [
+    "BuyinFigures",
+    "TrainingSplit",
+    "buyin_figures",
+    "officer_standing",
+    "participation_by_unit",
+    "split_by_training",
+    "training_split",
     "COUNTS",
     "DEFINITIONS",
     "PARTICIPATION_WINDOW",

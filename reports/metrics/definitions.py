@@ -20,6 +20,10 @@ Definitions (DESIGN.md):
   before this one was logged, or was to another partner (referrals.models.REENGAGEMENT).
   Seen again while a referral is open at the same partner is an officer contact on it:
   not a deflection, not a re-engagement.
+- Trained officers: officers who attended a training session held on or before the day.
+  Officer participation of trained and of untrained officers: the same metric, its officers
+  (those deflecting, and the active ones) split in two by that; the two add up to the whole
+  (computed in training.py).
 - Officer contacts: those encounters, counted on their own (the officer's record); the
   figures above count referrals only.
 - Small cells: outside case-level views any count from 1 to 10 shows as "<11".
@@ -328,6 +332,13 @@ DEFINITIONS: list[tuple[str, str]] = [
     (
         "Officer participation",
         "Distinct officers with a deflection in the last 30 days, over the agency's active officers.",
+    ),
+    (
+        "Officers trained; participation of trained and untrained officers",
+        "Officers trained: active officers who attended at least one training session by the end of the period, "
+        "over the agency's active officers. Officer participation (above) of the trained officers and of the "
+        "others, each over its own active officers; the two add up to officer participation. Shown exactly to "
+        "the agency's own staff (these are officers, not clients), as n of m when fewer than 5 officers.",
     ),
     (
         "Overdose reversals",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from deflection.models import Agency
 from partners.models import ServicePartner
 from referrals.models import Referral
-from reports.metrics import definitions, from_rollups
+from reports.metrics import definitions, from_rollups, training
 
 
 def partner_scorecard(scope: definitions.Scope, *, rollups: bool = False) -> list[definitions.PartnerScore]:
@@ -65,9 +65,16 @@ class Headlines:
     counts: definitions.Totals | None = None  # what the figures were made from, for the charts
 
 
-def headlines(scope: definitions.Scope, *, now: datetime | None = None, rollups: bool = False) -> Headlines:
+def headlines(
+    scope: definitions.Scope,
+    *,
+    now: datetime | None = None,
+    rollups: bool = False,
+    participation: definitions.Participation | None = None,
+) -> Headlines:
     """The dashboard's headline figures; from the rollups when asked and they cover the
-    scope (the figures are the same either way: tests/test_rollups.py)."""
+    scope (the figures are the same either way: tests/test_rollups.py). `participation`:
+    officer participation at the period's end when the caller counted it already."""
     now = now or timezone.now()
     agency = Agency.objects.get(pk=scope.agency_id)
     at = min(scope.end, now)
@@ -76,12 +83,16 @@ def headlines(scope: definitions.Scope, *, now: datetime | None = None, rollups:
         counts = from_rollups.totals_from_rollups(scope, zone)
         median = from_rollups.median_hours_to_intake_from_rollups(scope, zone)
         retained = from_rollups.retention_from_rollups(scope, zone, now=now)
-        participation = from_rollups.participation_from_rollups(agency_id=scope.agency_id, at=at, unit_id=scope.unit_id)
+        participation = participation or from_rollups.participation_from_rollups(
+            agency_id=scope.agency_id, at=at, unit_id=scope.unit_id
+        )
     else:
         counts = definitions.totals_from_referrals(scope)
         median = definitions.median_hours_to_intake(scope)
         retained = {days: definitions.retention(scope, days, now=now) for days in definitions.RETENTION_DAYS}
-        participation = definitions.officer_participation(agency_id=scope.agency_id, at=at, unit_id=scope.unit_id)
+        participation = participation or definitions.officer_participation(
+            agency_id=scope.agency_id, at=at, unit_id=scope.unit_id
+        )
     return Headlines(
         deflections=counts.deflections,
         engagement_rate=counts.intake / counts.deflections if counts.deflections else None,
@@ -92,4 +103,33 @@ def headlines(scope: definitions.Scope, *, now: datetime | None = None, rollups:
         savings=definitions.savings_from(counts, agency),
         reengagements=counts.reengagements,
         counts=counts,
+    )
+
+
+@dataclass(frozen=True)
+class BuyinFigures:
+    """Officers trained and officer participation of the trained and the others, at the
+    period's end; per unit too when the scope is the whole agency (else empty)."""
+
+    training: training.TrainingSplit
+    units: dict[int | None, definitions.Participation]
+
+
+def buyin_figures(
+    scope: definitions.Scope, *, agency: Agency, now: datetime | None = None, rollups: bool = False
+) -> BuyinFigures:
+    """The buy-in figures of the dashboard: who deflected in the 30 days before the period's
+    end (from the officer-months when asked and they cover the scope), split by training
+    and by unit; training.training_split is the definition (tests/test_buyin_training.py)."""
+    at = min(scope.end, now or timezone.now())
+    window = {"agency_id": agency.pk, "since": at - definitions.PARTICIPATION_WINDOW, "until": at}
+    if rollups and from_rollups.rollups_cover(scope):
+        deflecting = from_rollups.officers_deflecting_from_rollups(**window, unit_id=scope.unit_id)
+    else:
+        deflecting = definitions.officers_deflecting(**window, unit_id=scope.unit_id)
+    zone = zoneinfo.ZoneInfo(agency.timezone)
+    standing = training.officer_standing(agency_id=agency.pk, at=at, zone=zone, unit_id=scope.unit_id)
+    return BuyinFigures(
+        training=training.split_by_training(standing, deflecting),
+        units=training.participation_by_unit(standing, deflecting) if scope.unit_id is None else {},
     )
