@@ -15,7 +15,7 @@ from referrals.models import FollowUp, Referral
 from reports.digest import digest_send, digests_send_due, reported_week
 from reports.milestones import milestones_detect
 from reports.models import Digest, Milestone, SuccessStory
-from tests.conftest import has_word
+from tests.conftest import MEMBERS, has_word
 from tests.factories.core import UnitFactory, UserFactory
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
@@ -184,9 +184,11 @@ def test_the_digest_is_html_and_text_with_an_inline_chart_and_no_client_names(ca
     images = [part for part in message.attachments if getattr(part, "get_content_type", lambda: "")() == "image/png"]
     assert len(images) == 1 and images[0]["Content-ID"] == "<weekly-deflections>"
     everything = message.subject + message.body + html
+    # The digest names officers (their firsts): a client who shares a name with one proves nothing.
+    officers = {name for m in MEMBERS for name in (getattr(cast, m).first_name, getattr(cast, m).last_name)}
     for referral in week:
-        assert not has_word(everything, referral.client.last_name)
-        assert not has_word(everything, referral.client.first_name)
+        for name in {referral.client.last_name, referral.client.first_name} - officers:
+            assert not has_word(everything, name)
         assert str(referral.client.date_of_birth) not in everything
 
 
