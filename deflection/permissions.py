@@ -61,6 +61,7 @@ def menu(user: User) -> dict[str, bool]:
         "can_see_command_home": user.is_command,
         # Not for a superuser of another role: the menu is the role's; the admin has the rest.
         "can_see_dashboard": user.is_command or user.is_program_admin,
+        "can_see_pulse_surveys": user.is_command or user.is_program_admin,
     }
 
 
@@ -133,3 +134,20 @@ def may_add_story(*, user: User, referral: Referral) -> bool:
     often come after treatment ended): the partner's case managers, the referring officer and
     program administrators. What leaves the case record is decided later (reports.services)."""
     return does_casework(user=user, referral=referral) or is_referring_officer(user=user, referral=referral)
+
+
+# ---------------------------------------------------------------------------
+# Pulse surveys (buyin.models.pulse)
+# ---------------------------------------------------------------------------
+
+
+def may_run_pulse(user: User) -> bool:
+    """Program administration runs pulse survey waves (and reads their open answers)."""
+    return user.is_active and user.sees_everything
+
+
+def may_see_pulse_results(*, user: User, survey) -> bool:
+    """A wave's results by group: program administration, and command staff of the wave's agency."""
+    if may_run_pulse(user):
+        return True
+    return user.is_command and user.agency_id is not None and user.agency_id == survey.agency_id
