@@ -255,7 +255,12 @@ def test_an_answer_row_holds_no_user_no_time_and_no_sequence(cast):
 
 def test_each_answer_rewrites_the_waves_answers_with_new_random_keys(cast, monkeypatch):
     order: list[list[str]] = []
-    monkeypatch.setattr(pulse_services, "_shuffle", lambda rows: (rows.reverse(), order.append([r["open_text"] for r in rows])))
+
+    def reverse_and_note(rows: list[dict]) -> None:
+        rows.reverse()
+        order.append([r["open_text"] for r in rows])
+
+    monkeypatch.setattr(pulse_services, "_shuffle", reverse_and_note)
     survey = pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a])
     answer(survey, cast.officer_a1, SIX, open_text="first")
     first_keys = set(PulseAnswer.objects.values_list("id", flat=True))
