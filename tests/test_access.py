@@ -11,9 +11,11 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from buyin.models import PulseAnswer, PulseParticipation, PulseSurvey
 from referrals.models import Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
+from tests.factories.buyin import pulse_wave
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +33,7 @@ def _expect(allowed: set[str], code: int = OK) -> dict:
 
 
 CASEWORK = {"case_manager_y", *ADMINS}
+PULSE_ASKED = {"officer_a1", "officer_a2", "supervisor_a", "case_manager_y"}
 # The referral under test: logged by officer_a1 (unit MHST of agency A), routed to partner Y,
 # accepted by partner Y's case manager, with a consent on file.
 # name: (method, data to send, expected answer for each member of the cast)
@@ -68,6 +71,11 @@ EXPECTED = {
     # Nothing to verify for a session that owes no code: on to the user's home.
     "two_factor_verify": ("get", None, _expect(EVERYONE, DONE)),
     "two_factor_remove": ("post", {}, _expect(EVERYONE, DONE)),
+    # Pulse surveys: the open wave asks unit MHST and partner Y's staff.
+    "buyin:pulse_list": ("get", None, _expect({"command_a", *ADMINS})),
+    "buyin:pulse_new": ("get", None, _expect(ADMINS)),
+    "buyin:pulse_answer": ("post", {"s0": "4", "s1": "5"}, _expect(PULSE_ASKED, DONE)),
+    "buyin:pulse_results": ("get", None, _expect({"command_a", *ADMINS})),
 }
 # What each action in the table changes when it is allowed (a DONE answer): a casework form
 # of test_offered_equals_allowed, or the digest sent. Refused, or a page shown, nothing changes.
@@ -81,6 +89,7 @@ CHANGES = {
     # (test_signin_two_factor turns it on and off).
     "two_factor_verify": None,
     "two_factor_remove": None,
+    "buyin:pulse_answer": "pulse_answer",
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
@@ -93,8 +102,15 @@ def referral(cast) -> Referral:
     return referral
 
 
-def _url(name: str, referral: Referral) -> str:
+@pytest.fixture
+def wave(cast) -> PulseSurvey:
+    return pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], partners=[cast.partner_y])
+
+
+def _url(name: str, referral: Referral, wave: PulseSurvey) -> str:
     kwargs = {
+        "buyin:pulse_answer": {"survey_id": wave.pk},
+        "buyin:pulse_results": {"survey_id": wave.pk},
         "referrals:detail": {"referral_id": referral.pk},
         "referrals:client": {"client_id": referral.client_id},
         "referrals:act": {"referral_id": referral.pk, "action": "hold"},
@@ -110,10 +126,10 @@ def _url(name: str, referral: Referral) -> str:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 @pytest.mark.parametrize("who", CAST, ids=lambda w: w or "anonymous")
-def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, name, who):
+def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, wave, name, who):
     method, data, expected = EXPECTED[name]
     client = cast.login(who)
-    url = _url(name, referral)
+    url = _url(name, referral, wave)
     before = _state(referral)
     response = getattr(client, method)(url, data)
     after = _state(referral)
@@ -133,12 +149,19 @@ def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, na
 
 
 def _state(referral: Referral) -> dict:
-    return {**referral_state(referral), "digests_sent": Digest.objects.filter(sent_at__isnull=False).count()}
+    return {
+        **referral_state(referral),
+        "digests_sent": Digest.objects.filter(sent_at__isnull=False).count(),
+        "pulse_answers": PulseAnswer.objects.count(),
+        "pulse_answered": PulseParticipation.objects.filter(answered=True).count(),
+    }
 
 
 def _made(change: str, before: dict, after: dict) -> bool:
     if change == "digest_send":
         return after["digests_sent"] == before["digests_sent"] + 1
+    if change == "pulse_answer":
+        return after["pulse_answers"] == before["pulse_answers"] + 1 == after["pulse_answered"]
     return changed_as_meant(change, before, after)
 
 
