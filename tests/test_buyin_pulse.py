@@ -3,8 +3,9 @@ once, anonymously; results show only cells of 5 or more, none recoverable by sub
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -17,6 +18,7 @@ from buyin.selectors.pulse import hidden_cells, pulse_results, pulse_trend
 from buyin.services import pulse as pulse_services
 from buyin.services.pulse import PulseRefused, pulse_answer_submit, pulse_sweep
 from deflection.models import User
+from reports.digest import digest_render, reported_week
 from tests.factories.buyin import agency_today, answer, inside, pulse_wave
 from tests.factories.core import UnitFactory, UserFactory
 
@@ -419,3 +421,37 @@ def test_the_sweep_is_scheduled_and_runs_as_a_task(cast):
     assert BEAT_SCHEDULE["pulse-surveys"]["task"] == "buyin.tasks.sweep_pulse_surveys"
     pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], days_open=3)
     assert sweep_pulse_surveys.delay().get()["invited"] == 3
+
+
+# ---------------------------------------------------------------------------
+# The weekly digest
+# ---------------------------------------------------------------------------
+
+
+def _closing_in_the_reported_week(cast, title: str, answers: int) -> date:
+    """A wave answered by `answers` people that closed on the Wednesday of the week the next
+    digest reports (agency midnight); returns that week's Monday."""
+    week_start, _due = reported_week(cast.agency_a, timezone.now())
+    people = [cast.officer_a1, cast.officer_a2, cast.supervisor_a, *_officers(cast, cast.unit_a, 2)][:answers]
+    survey = _closed_wave(cast, title=title)
+    for person in people:
+        answer(survey, person, [4] * 6)
+    wednesday = datetime.combine(week_start + timedelta(days=2), time.min, tzinfo=ZoneInfo(cast.agency_a.timezone))
+    PulseSurvey.objects.filter(pk=survey.pk).update(closes_at=wednesday)
+    return week_start
+
+
+def test_a_closed_waves_headline_figures_go_into_the_next_weekly_digest_once(cast):
+    week_start = _closing_in_the_reported_week(cast, "Summer pulse", answers=5)
+    rendered = digest_render(agency=cast.agency_a, week_start=week_start)
+    assert "Pulse survey closed: Summer pulse" in rendered.text and "Pulse survey closed: Summer pulse" in rendered.html
+    assert "5 of 5 asked answered" in rendered.text and "- Deflection is a useful tool for me.: 4.00" in rendered.text
+    for other_week in (week_start - timedelta(days=7), week_start + timedelta(days=7)):
+        assert "Summer pulse" not in digest_render(agency=cast.agency_a, week_start=other_week).text
+
+
+def test_a_digest_shows_fewer_than_5_for_a_wave_with_4_answers(cast):
+    week_start = _closing_in_the_reported_week(cast, "Small pulse", answers=4)
+    text = digest_render(agency=cast.agency_a, week_start=week_start).text
+    assert "Pulse survey closed: Small pulse" in text and "Fewer than 5 answered: no figures." in text
+    assert "4.00" not in text
