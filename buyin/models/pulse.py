@@ -33,8 +33,9 @@ class PulseSurvey(models.Model):
     local dates so that queries can compare them with now.
     """
 
+    # Like its units, a wave goes with its agency.
     agency = models.ForeignKey(
-        "deflection.Agency", on_delete=models.PROTECT, related_name="pulse_surveys", verbose_name=_("agency")
+        "deflection.Agency", on_delete=models.CASCADE, related_name="pulse_surveys", verbose_name=_("agency")
     )
     title = models.CharField(_("title"), max_length=120)
     statements = models.JSONField(_("statements"), default=list)
@@ -56,7 +57,12 @@ class PulseSurvey(models.Model):
     # Set once the audience is fixed (PulseParticipation rows written) when the wave opens.
     audience_fixed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -111,11 +111,11 @@ def pulse_survey_create(
     survey.save()
     survey.units.set(units)
     survey.partners.set(partners)
-    if opens_at <= timezone.now():
-        # Opening today: invite now rather than at the next sweep.
+    if opens_at <= timezone.now() < closes_at:
+        # Opening today: invite now rather than at the next sweep (which catches up if this fails).
         from buyin.tasks import sweep_pulse_surveys
 
-        transaction.on_commit(sweep_pulse_surveys.delay)
+        transaction.on_commit(sweep_pulse_surveys.delay, robust=True)
     return survey
 
 

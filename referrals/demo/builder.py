@@ -138,6 +138,7 @@ class DemoBuilder:
         clients = self._clients(plans)
         self._write(plans, clients)
         self._quick_wins()
+        self._pulse_surveys()
         return self._counts()
 
     def _check_names_are_free(self) -> None:
@@ -479,6 +480,19 @@ class DemoBuilder:
         self._newcomer(start, end)
         self._stories(start, end)
         milestones_detect(agency_id=self.agency.pk)
+
+    def _pulse_surveys(self) -> None:
+        """Two closed pulse survey waves with results by unit, and an open one for the officer."""
+        # The buy-in loop reads casework, so the import is local to the seeding.
+        from buyin.demo.pulse import build_pulse_demo
+
+        build_pulse_demo(
+            agency=self.agency,
+            admin=self.logins["admin"],
+            officer=self.logins["officer"],
+            rnd=self.rnd,
+            today=self.now.astimezone(self.tz).date(),
+        )
 
     def _newcomer(self, start: datetime, end: datetime) -> None:
         """The last deflection of the reported week becomes a new patrol officer's first."""
