@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from smtplib import SMTPException
 
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deflection.settings")
+
+# For tasks that send mail: a mail server's hiccup is retried, backing off up to 15 minutes.
+MAIL_RETRY = {
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 900,
+    "retry_jitter": True,
+    "max_retries": 10,
+    "acks_late": True,
+}
 
 app = Celery("deflection")
 app.config_from_object("django.conf:settings", namespace="CELERY")

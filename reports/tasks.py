@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from smtplib import SMTPException
 
 from celery import shared_task
 
+from deflection.celery import MAIL_RETRY
 from deflection.models import Agency
 from reports.digest import digest_send, digests_send_due
 from reports.milestones import milestones_detect
 from reports.rollups import rollups_rebuild, rollups_refresh_all
 
-RETRY = {
-    "autoretry_for": (SMTPException, OSError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 900,
-    "retry_jitter": True,
-    "max_retries": 10,
-    "acks_late": True,
-}
+RETRY = MAIL_RETRY
 
 
 @shared_task(acks_late=True)

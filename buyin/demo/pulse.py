@@ -61,6 +61,22 @@ def _answer_all(survey: PulseSurvey, people: list[User], mu: dict[str, float], r
         )
 
 
+def _wave(*, agency: Agency, admin: User, units: list, title: str, opens_on: date, days_open: int) -> PulseSurvey:
+    survey = pulse_survey_create(
+        actor=admin,
+        agency=agency,
+        title=title,
+        statements=[str(s) for s in DEFAULT_STATEMENTS],
+        open_question=str(DEFAULT_OPEN_QUESTION),
+        units=units,
+        partners=[],
+        opens_on=opens_on,
+        days_open=days_open,
+    )
+    pulse_wave_open(survey_id=survey.pk, now=_noon(opens_on, zoneinfo.ZoneInfo(agency.timezone)))
+    return survey
+
+
 def build_pulse_demo(*, agency: Agency, admin: User, officer: User, rnd: random.Random, today: date) -> None:
     """The demo agency's waves: two closed with results by unit, one open awaiting `officer`."""
     units = list(agency.units.order_by("name"))
@@ -68,21 +84,9 @@ def build_pulse_demo(*, agency: Agency, admin: User, officer: User, rnd: random.
         unit.pk: list(User.objects.filter(unit=unit, role__in=FIELD_ROLES).select_related("unit").order_by("pk"))
         for unit in units
     }
-    zone = zoneinfo.ZoneInfo(agency.timezone)
-    statements = [str(s) for s in DEFAULT_STATEMENTS]
     for title, days_ago, days_open, mu in WAVES:
-        survey = pulse_survey_create(
-            actor=admin,
-            agency=agency,
-            title=title,
-            statements=statements,
-            open_question=str(DEFAULT_OPEN_QUESTION),
-            units=units,
-            partners=[],
-            opens_on=today - timedelta(days=days_ago),
-            days_open=days_open,
-        )
-        pulse_wave_open(survey_id=survey.pk, now=_noon(survey.opens_on, zone))
+        opens_on = today - timedelta(days=days_ago)
+        survey = _wave(agency=agency, admin=admin, units=units, title=title, opens_on=opens_on, days_open=days_open)
         people = []
         for unit in units:
             group = members[unit.pk]
@@ -90,18 +94,8 @@ def build_pulse_demo(*, agency: Agency, admin: User, officer: User, rnd: random.
         rnd.shuffle(people)
         _answer_all(survey, people, mu, rnd)
     title, days_ago, days_open = OPEN_WAVE
-    survey = pulse_survey_create(
-        actor=admin,
-        agency=agency,
-        title=title,
-        statements=statements,
-        open_question=str(DEFAULT_OPEN_QUESTION),
-        units=units,
-        partners=[],
-        opens_on=today - timedelta(days=days_ago),
-        days_open=days_open,
-    )
-    pulse_wave_open(survey_id=survey.pk, now=_noon(survey.opens_on, zone))
+    opens_on = today - timedelta(days=days_ago)
+    survey = _wave(agency=agency, admin=admin, units=units, title=title, opens_on=opens_on, days_open=days_open)
     # A few have answered already; the `officer` login has not (the menu shows it the wave).
     others = [person for group in members.values() for person in group if person.pk != officer.pk]
     _answer_all(survey, rnd.sample(others, 4), WAVES[-1][3], rnd)

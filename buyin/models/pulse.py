@@ -56,14 +56,7 @@ class PulseSurvey(models.Model):
     remind_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set once the audience is fixed (PulseParticipation rows written) when the wave opens.
     audience_fixed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -119,14 +112,7 @@ class PulseAnswer(models.Model):
     unit = models.ForeignKey(
         "deflection.Unit", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("unit")
     )
-    partner = models.ForeignKey(
-        "partners.ServicePartner",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("service partner"),
-    )
+    partner = models.ForeignKey("partners.ServicePartner", models.SET_NULL, null=True, blank=True, related_name="+")
     # One score a statement, in the wave's order; None where the person left it blank.
     scores = models.JSONField(_("scores"), default=list)
     open_text = models.TextField(_("answer to the open question"), max_length=1000, blank=True)

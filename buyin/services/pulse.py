@@ -61,13 +61,16 @@ def _local(day: date, at: time, zone: zoneinfo.ZoneInfo) -> datetime:
     return datetime.combine(day, at, tzinfo=zone)
 
 
-def pulse_schedule(*, agency: Agency, opens_on: date, days_open: int) -> tuple[datetime, datetime, datetime | None]:
+def pulse_schedule(*, agency: Agency, opens_on: date, days_open: int) -> dict[str, datetime | None]:
     """When a wave opens, closes and reminds: local midnights and 09:00 in the agency's zone."""
     zone = zoneinfo.ZoneInfo(agency.timezone)
     closes_on = opens_on + timedelta(days=days_open)
     remind_on = closes_on - timedelta(days=REMIND_DAYS_BEFORE_CLOSE)
-    remind_at = _local(remind_on, REMIND_AT, zone) if remind_on > opens_on else None
-    return _local(opens_on, time.min, zone), _local(closes_on, time.min, zone), remind_at
+    return {
+        "opens_at": _local(opens_on, time.min, zone),
+        "closes_at": _local(closes_on, time.min, zone),
+        "remind_at": _local(remind_on, REMIND_AT, zone) if remind_on > opens_on else None,
+    }
 
 
 @transaction.atomic
@@ -94,7 +97,6 @@ def pulse_survey_create(
     serving = set(agency.partners.values_list("pk", flat=True))
     if any(partner.pk not in serving for partner in partners):
         raise ValidationError({"partners": _("Choose partners that serve the wave's agency.")})
-    opens_at, closes_at, remind_at = pulse_schedule(agency=agency, opens_on=opens_on, days_open=days_open)
     survey = PulseSurvey(
         agency=agency,
         title=title.strip(),
@@ -102,16 +104,14 @@ def pulse_survey_create(
         open_question=open_question.strip(),
         opens_on=opens_on,
         days_open=days_open,
-        opens_at=opens_at,
-        closes_at=closes_at,
-        remind_at=remind_at,
         created_by=actor,
+        **pulse_schedule(agency=agency, opens_on=opens_on, days_open=days_open),
     )
     survey.full_clean()
     survey.save()
     survey.units.set(units)
     survey.partners.set(partners)
-    if opens_at <= timezone.now() < closes_at:
+    if survey.is_open():
         # Opening today: invite now rather than at the next sweep (which catches up if this fails).
         from buyin.tasks import sweep_pulse_surveys
 

@@ -49,19 +49,8 @@ def pulse_new(request: HttpRequest) -> HttpResponse:
     """A new wave: statements, open question, audience, opening day and days open."""
     form = PulseSurveyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            pulse_survey_create(
-                actor=request.user,
-                agency=data["agency"],
-                title=data["title"],
-                statements=data["statements"],
-                open_question=data["open_question"],
-                units=data["units"],
-                partners=data["partners"],
-                opens_on=data["opens_on"],
-                days_open=data["days_open"],
-            )
+            pulse_survey_create(actor=request.user, **form.wave())
         except ValidationError as error:
             form.add_error(None, error)
         else:
