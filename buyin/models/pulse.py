@@ -4,6 +4,7 @@ who has answered (kept apart from what they answered)."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -79,6 +80,11 @@ class PulseSurvey(models.Model):
             )
         if len({s.strip().casefold() for s in statements}) != len(statements):
             raise ValidationError({"statements": _("The same statement is asked twice.")})
+
+    @property
+    def last_day(self):
+        """The last day answers are taken, in the agency's calendar."""
+        return self.opens_on + timedelta(days=self.days_open - 1)
 
     def is_open(self, now=None) -> bool:
         """Open for answers now."""

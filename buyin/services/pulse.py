@@ -147,7 +147,6 @@ def _link(survey: PulseSurvey) -> str:
 
 def _mail(participation: PulseParticipation, *, reminder: bool) -> None:
     survey = participation.survey
-    closes = timezone.localtime(survey.closes_at - timedelta(seconds=1), zoneinfo.ZoneInfo(survey.agency.timezone))
     subject = (_("Reminder: %(title)s") if reminder else _("Pulse survey: %(title)s")) % {"title": survey.title}
     body = "\n".join(
         [
@@ -156,7 +155,7 @@ def _mail(participation: PulseParticipation, *, reminder: bool) -> None:
             _("How is deflection going for you? %(n)d short statements and one question, about two minutes.")
             % {"n": len(survey.statements)},
             _("Your answers are anonymous: nobody, the program administrator included, can see who said what."),
-            _("Open until %(date)s.") % {"date": closes.strftime("%a %b %d, %H:%M")},
+            _("Open through %(date)s.") % {"date": survey.last_day.strftime("%A %b %d")},
             "",
             _link(survey),
         ]
