@@ -189,9 +189,11 @@ def test_an_officer_asked_answers_on_one_page_once(cast):
     stored = PulseAnswer.objects.get()
     assert stored.scores == [5, 4, None, 3, 5, 4] and stored.unit_id == cast.unit_a.pk
     assert stored.open_text == "More night-shift partners"
-    again = client.post(f"/buyin/pulse/{survey.pk}/", _answer_post(survey, [1] * 6))
-    assert again.status_code == 404 and PulseAnswer.objects.count() == 1
-    assert 'id="pulse-answered"' in client.get(f"/buyin/pulse/{survey.pk}/").content.decode()
+    # Sent again (a double tap, a second tab): refused, and told that the first answer stands.
+    again = client.post(f"/buyin/pulse/{survey.pk}/", _answer_post(survey, [1] * 6), follow=True)
+    page = again.content.decode()
+    assert "your first answer stands" in page and 'id="pulse-answered"' in page
+    assert PulseAnswer.objects.count() == 1 and PulseAnswer.objects.get().scores[0] == 5
 
 
 def test_a_second_answer_is_refused_by_the_service_too(cast):

@@ -68,8 +68,10 @@ def pulse_answer(request: HttpRequest, survey_id: int) -> HttpResponse:
     form = PulseAnswerForm(request.POST or None, survey=survey)
     is_open = survey.is_open()
     if request.method == "POST":
-        if participation.answered or not is_open:
+        if not is_open:
             raise Http404
+        if participation.answered:
+            return _answered_already(request, survey)
         if form.is_valid():
             try:
                 pulse_answer_submit(
@@ -79,8 +81,8 @@ def pulse_answer(request: HttpRequest, survey_id: int) -> HttpResponse:
                     open_text=form.cleaned_data["open_text"],
                 )
             except PulseRefused:
-                # Answered a moment ago (another tab) or closed since: nothing more to take.
-                raise Http404 from None
+                # A double tap: the first answer went in a moment ago, and it stands.
+                return _answered_already(request, survey)
             messages.success(request, _("Thank you: your answer is in, with no name on it."))
             return redirect("buyin:pulse_answer", survey_id=survey.pk)
     return render(
@@ -88,6 +90,11 @@ def pulse_answer(request: HttpRequest, survey_id: int) -> HttpResponse:
         "buyin/pulse_answer.html",
         {"survey": survey, "form": form, "answered": participation.answered, "is_open": is_open},
     )
+
+
+def _answered_already(request: HttpRequest, survey) -> HttpResponse:
+    messages.info(request, _("You had answered this wave already: your first answer stands."))
+    return redirect("buyin:pulse_answer", survey_id=survey.pk)
 
 
 @login_required
