@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.utils import timezone
 from buyin.models import PulseAnswer, PulseParticipation, PulseSurvey
 from buyin.selectors.pulse import hidden_cells, pulse_results, pulse_trend
 from buyin.services import pulse as pulse_services
-from buyin.services.pulse import PulseRefused, pulse_answer_submit, pulse_sweep
+from buyin.services.pulse import PulseRefused, pulse_answer_submit, pulse_survey_create, pulse_sweep
 from deflection.models import User
 from reports.digest import digest_render, reported_week
 from tests.factories.buyin import agency_today, answer, inside, pulse_wave
@@ -377,6 +378,28 @@ def test_the_program_admin_sets_a_wave_with_the_talks_statements_offered(cast):
 def test_a_wave_that_breaks_the_rules_is_refused(cast, overrides):
     response = cast.login("program_admin").post("/buyin/pulse/new/", _new_wave_post(cast, **overrides))
     assert response.status_code == 200 and not PulseSurvey.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["command_a", "supervisor_a", "officer_a1", "case_manager_y"])
+def test_only_program_administration_sets_a_wave_others_are_not_found_and_nothing_is_made(cast, who):
+    response = cast.login(who).post("/buyin/pulse/new/", _new_wave_post(cast))
+    assert response.status_code == 404 and not PulseSurvey.objects.exists()
+    with pytest.raises(PermissionDenied):
+        pulse_survey_create(actor=getattr(cast, who), **_service_wave(cast))
+    assert not PulseSurvey.objects.exists()
+
+
+def _service_wave(cast) -> dict:
+    return {
+        "agency": cast.agency_a,
+        "title": "Autumn pulse",
+        "statements": [f"Statement {i}" for i in range(5)],
+        "open_question": "What would help?",
+        "units": [cast.unit_a],
+        "partners": [],
+        "opens_on": agency_today(cast.agency_a),
+        "days_open": 10,
+    }
 
 
 def test_a_unit_of_another_agency_is_refused_by_the_service(cast):
