@@ -109,8 +109,10 @@ class PulseAnswer(models.Model):
     .pulse_answer_submit): deleted and re-inserted in random order with new random keys, so
     that every live answer of the wave carries the latest answering transaction's `xmin` and
     their physical order (`ctid`) is random. Residual: the deleted versions stay on disk as
-    dead tuples until autovacuum removes them; reading them takes a database superuser with
-    page-inspection tools, not the app's role.
+    dead tuples until autovacuum removes them, and the write-ahead log (with any archive of
+    it) keeps each transaction's rows while it is kept: comparing two versions of the wave
+    would show the newest answer. Reading either takes the database's superuser or its
+    files, not the app's role; statement logging of parameters must stay off on the server.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
