@@ -107,10 +107,12 @@ def wave(cast) -> PulseSurvey:
     return pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], partners=[cast.partner_y])
 
 
-def _url(name: str, referral: Referral, wave: PulseSurvey) -> str:
+def _url(name: str, referral: Referral, wave: PulseSurvey | None = None) -> str:
+    """The URL of `name` for the referral under test (and, for the pulse survey's pages, the wave)."""
+    on_wave = {"survey_id": wave.pk} if wave else {}
     kwargs = {
-        "buyin:pulse_answer": {"survey_id": wave.pk},
-        "buyin:pulse_results": {"survey_id": wave.pk},
+        "buyin:pulse_answer": on_wave,
+        "buyin:pulse_results": on_wave,
         "referrals:detail": {"referral_id": referral.pk},
         "referrals:client": {"client_id": referral.client_id},
         "referrals:act": {"referral_id": referral.pk, "action": "hold"},
