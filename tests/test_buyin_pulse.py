@@ -34,12 +34,8 @@ def _officers(cast, unit, n: int) -> list[User]:
 def _closed_wave(cast, **kwargs) -> PulseSurvey:
     """A wave that opened three weeks ago for a week: its answers are in, its results may show."""
     kwargs.setdefault("units", [cast.unit_a])
-    return pulse_wave(
-        actor=cast.program_admin,
-        agency=cast.agency_a,
-        opens_on=agency_today(cast.agency_a) - timedelta(days=21),
-        **kwargs,
-    )
+    kwargs.setdefault("days_ago", 21)
+    return pulse_wave(actor=cast.program_admin, agency=cast.agency_a, **kwargs)
 
 
 # ---------------------------------------------------------------------------
@@ -150,13 +146,7 @@ def test_command_staff_see_only_their_agencys_waves(cast):
 
 def test_the_trend_follows_a_statement_asked_in_two_closed_waves(cast):
     people = [cast.officer_a1, cast.officer_a2, cast.supervisor_a, *_officers(cast, cast.unit_a, 2)]
-    older = pulse_wave(
-        actor=cast.admin,
-        agency=cast.agency_a,
-        units=[cast.unit_a],
-        opens_on=agency_today(cast.agency_a) - timedelta(days=60),
-        title="Winter",
-    )
+    older = _closed_wave(cast, days_ago=60, title="Winter")
     newer = _closed_wave(cast, title="Spring")
     for person in people:
         answer(older, person, [2] * 6)

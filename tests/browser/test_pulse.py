@@ -3,14 +3,12 @@ the pages pass WCAG 2.1 AA with every tap target at least 44 px square."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from buyin.models import PulseAnswer
 from tests.browser import helpers
 from tests.browser.test_accessibility import Checker, assert_clean, axe_pages, small_targets  # noqa: F401
-from tests.factories.buyin import agency_today, answer, pulse_wave
+from tests.factories.buyin import answer, pulse_wave
 from tests.factories.core import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,13 +34,7 @@ def test_an_officer_on_a_phone_answers_the_open_wave_in_taps_once(cast, page):
 def test_the_pulse_pages_pass_wcag_aa_with_44_px_targets(cast, axe_pages):  # noqa: F811
     colleagues = UserFactory.create_batch(2, agency=cast.agency_a, unit=cast.unit_a)
     survey = pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a])
-    closed = pulse_wave(
-        actor=cast.program_admin,
-        agency=cast.agency_a,
-        units=[cast.unit_a],
-        opens_on=agency_today(cast.agency_a) - timedelta(days=30),
-        title="Closed pulse",
-    )
+    closed = pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], days_ago=30)
     for person in [cast.officer_a1, cast.officer_a2, cast.supervisor_a, *colleagues]:
         answer(closed, person, [4, 5, 3, 2, 4, None], open_text="Keep it short")
     officer = Checker(axe_pages("light"), "light")

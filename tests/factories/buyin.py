@@ -23,12 +23,14 @@ def pulse_wave(
     units=(),
     partners=(),
     opens_on: date | None = None,
+    days_ago: int = 1,
     days_open: int = 7,
     statements=None,
     title: str = "Spring pulse",
     opened: bool = True,
 ) -> PulseSurvey:
-    """A wave made through the service (opening yesterday unless told), its audience fixed if `opened`."""
+    """A wave made through the service, opening `days_ago` days ago (agency calendar) unless
+    `opens_on` says otherwise, its audience fixed if `opened`."""
     survey = pulse_survey_create(
         actor=actor,
         agency=agency,
@@ -37,7 +39,7 @@ def pulse_wave(
         open_question="What one change would help?",
         units=list(units),
         partners=list(partners),
-        opens_on=opens_on or agency_today(agency) - timedelta(days=1),
+        opens_on=opens_on or agency_today(agency) - timedelta(days=days_ago),
         days_open=days_open,
     )
     if opened:
