@@ -470,3 +470,48 @@ def test_a_digest_shows_fewer_than_5_for_a_wave_with_4_answers(cast):
     text = digest_render(agency=cast.agency_a, week_start=week_start).text
     assert "Pulse survey closed: Small pulse" in text and "Fewer than 5 answered: no figures." in text
     assert "4.00" not in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_send_each_invitation_and_reminder_once(cast, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED row claims need PostgreSQL")
+    import threading
+    import time as clock
+
+    from django.db import connections
+
+    colleagues = _officers(cast, cast.unit_a, 4)  # MHST: seven
+    survey = pulse_wave(
+        actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], days_ago=-2, days_open=7, opened=False
+    )
+    slow_mail = pulse_services._mail
+
+    def mail_slowly(participation, *, reminder):
+        clock.sleep(0.05)  # long enough for the other sweep to reach the same rows
+        slow_mail(participation, reminder=reminder)
+
+    def two_sweeps_at(moment) -> list[str]:
+        mail.outbox.clear()
+        start = threading.Barrier(2)
+
+        def sweep():
+            start.wait()
+            try:
+                pulse_sweep(now=moment)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=sweep) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return [m.to[0] for m in mail.outbox]
+
+    monkeypatch.setattr(pulse_services, "_mail", mail_slowly)
+    invited = two_sweeps_at(survey.opens_at + timedelta(minutes=5))
+    assert len(invited) == len(set(invited)) == 7
+    answer(survey, colleagues[0], SIX)
+    reminded = two_sweeps_at(survey.remind_at + timedelta(minutes=1))
+    assert len(reminded) == len(set(reminded)) == 6 and colleagues[0].email not in reminded
