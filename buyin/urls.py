@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 import deflection.converters  # noqa: F401 (registers <id:...>)
-from buyin.views import champions, feedback, training
+from buyin.views import champions, feedback, pulse, training
 
 app_name = "buyin"
 
@@ -15,4 +15,8 @@ urlpatterns: list = [
     path("training/<id:session_id>/attendance/", training.training_attendance, name="training_attendance"),
     path("champions/", champions.champions, name="champions"),
     path("champions/<id:champion_id>/end/", champions.champion_end, name="champion_end"),
+    path("pulse/", pulse.pulse_list, name="pulse_list"),
+    path("pulse/new/", pulse.pulse_new, name="pulse_new"),
+    path("pulse/<id:survey_id>/", pulse.pulse_answer, name="pulse_answer"),
+    path("pulse/<id:survey_id>/results/", pulse.pulse_results_page, name="pulse_results"),
 ]

@@ -20,6 +20,7 @@ MENU = [
     ("can_see_dashboard", "reports:dashboard", _("Dashboard")),
     ("can_see_partners", "partners:list", _("Partners")),
     ("can_lead_buyin", "buyin:training", _("Training")),
+    ("can_see_pulse_surveys", "buyin:pulse_list", _("Pulse surveys")),
     ("can_read_feedback_comments", "buyin:feedback_comments", _("Officers' feedback")),
 ]
 # Each signed-in user's own settings, on the menu's right.

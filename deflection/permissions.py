@@ -65,6 +65,7 @@ def menu(user: User) -> dict[str, bool]:
         "can_see_partners": user.is_command or user.is_program_admin,
         "can_read_feedback_comments": user.is_program_admin,
         "can_lead_buyin": user.is_command or user.is_program_admin,
+        "can_see_pulse_surveys": user.is_command or user.is_program_admin,
     }
 
 
@@ -188,3 +189,20 @@ def may_be_asked_for_feedback(*, user: User, referral: Referral, now: datetime) 
     if now - referral.created_at > FEEDBACK_ASKED_WITHIN:
         return False
     return user.agency.feedback_every_hours > 0
+
+
+# ---------------------------------------------------------------------------
+# Pulse surveys (buyin.models.pulse)
+# ---------------------------------------------------------------------------
+
+
+def may_run_pulse(user: User) -> bool:
+    """Program administration runs pulse survey waves (and reads their open answers)."""
+    return user.is_active and user.sees_everything
+
+
+def may_see_pulse_results(*, user: User, survey) -> bool:
+    """A wave's results by group: program administration, and command staff of the wave's agency."""
+    if may_run_pulse(user):
+        return True
+    return user.is_command and user.agency_id is not None and user.agency_id == survey.agency_id

@@ -42,6 +42,13 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": DIGEST_CHECK_MINUTES * 60.0,
         "options": {"expires": DIGEST_CHECK_MINUTES * 60.0},
     },
+    # Pulse survey waves open at midnight and remind at 09:00 in each agency's time zone: the
+    # sweep is frequent, and each invitation and reminder goes once (buyin/services/pulse.py).
+    "pulse-surveys": {
+        "task": "buyin.tasks.sweep_pulse_surveys",
+        "schedule": DIGEST_CHECK_MINUTES * 60.0,
+        "options": {"expires": DIGEST_CHECK_MINUTES * 60.0},
+    },
     # The dashboards' per-day rollups take in casework's changes every minute: dashboards
     # only read them (and say up to when they are counted); a nightly rebuild also takes in
     # admin edits.

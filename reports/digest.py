@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buyin.selectors.pulse import pulse_closed_between
 from deflection.models import Agency, User
 from reports import metrics
 from reports.milestones import milestones_detect
@@ -106,6 +107,9 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
         "funnel": metrics.funnel(funnel_scope, now=now),
         "partner_intakes": metrics.partner_intakes(agency_id=agency.pk, start=start, end=end),
         "stories": stories,
+        # Pulse survey waves that closed in the week (up to the Monday midnight that ends it):
+        # each wave lands in exactly one week, so in one digest.
+        "pulse_waves": pulse_closed_between(agency_id=agency.pk, start=start, end=end),
         "weekly": metrics.weekly_deflections(
             agency_id=agency.pk, weeks=CHART_WEEKS, last_week_start=week_start, tz=zone
         ),

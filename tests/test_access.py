@@ -7,17 +7,18 @@ fails test_every_url_is_in_the_access_table.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from buyin.models import Champion, TrainingAttendance, TrainingSession
+from buyin.models import Champion, PulseAnswer, PulseParticipation, PulseSurvey, TrainingAttendance, TrainingSession
 from partners.models import PartnerContact, PartnerTierChange
 from referrals.models import Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
-from tests.factories.buyin import ChampionFactory, TrainingAttendanceFactory, TrainingSessionFactory
+from tests.factories.buyin import ChampionFactory, TrainingAttendanceFactory, TrainingSessionFactory, pulse_wave
 from tests.factories.partners import PartnerContactFactory
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
 
@@ -36,6 +37,7 @@ def _expect(allowed: set[str], code: int = OK) -> dict:
 
 
 CASEWORK = {"case_manager_y", *ADMINS}
+PULSE_ASKED = {"officer_a1", "officer_a2", "supervisor_a", "case_manager_y"}
 # The referral under test: logged by officer_a1 (unit MHST of agency A), routed to partner Y,
 # accepted by partner Y's case manager, with a consent on file.
 # name: (method, data to send, expected answer for each member of the cast)
@@ -99,6 +101,11 @@ EXPECTED = {
     "buyin:training_attendance": ("post", {}, _expect({"command_a", *ADMINS}, DONE)),
     "buyin:champions": ("get", None, _expect({"command_a", *ADMINS})),
     "buyin:champion_end": ("post", {"until": date.today().isoformat()}, _expect({"command_a", *ADMINS}, DONE)),
+    # Pulse surveys: the open wave asks unit MHST and partner Y's staff.
+    "buyin:pulse_list": ("get", None, _expect({"command_a", *ADMINS})),
+    "buyin:pulse_new": ("get", None, _expect(ADMINS)),
+    "buyin:pulse_answer": ("post", {"s0": "4", "s1": "5"}, _expect(PULSE_ASKED, DONE)),
+    "buyin:pulse_results": ("get", None, _expect({"command_a", *ADMINS})),
 }
 # What each action in the table changes when it is allowed (a DONE answer): a casework form
 # of test_offered_equals_allowed, or the digest sent. Refused, or a page shown, nothing changes.
@@ -119,6 +126,7 @@ CHANGES = {
     "buyin:training_new": "training_sessions",
     "buyin:training_attendance": "attendance_removed",
     "buyin:champion_end": "champions_ended",
+    "buyin:pulse_answer": "pulse_answer",
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
@@ -133,19 +141,35 @@ def referral(cast) -> Referral:
     return referral
 
 
+@dataclass
+class Rows:
+    """Besides the referral, the rows that the buy-in pages of the table are about."""
+
+    session: TrainingSession
+    champion: Champion
+    wave: PulseSurvey
+
+
 @pytest.fixture
-def buyin_rows(cast) -> tuple[TrainingSession, Champion]:
-    """A training session of agency A that officer_a1 attended, and a current champion of its unit."""
+def rows(cast) -> Rows:
+    """A training session of agency A that officer_a1 attended, a current champion of its unit,
+    and an open pulse survey wave asking unit MHST and partner Y's staff."""
     session = TrainingSessionFactory(agency=cast.agency_a)
     TrainingAttendanceFactory(session=session, officer=OfficerFactory(user=cast.officer_a1))
-    return session, ChampionFactory(unit=cast.unit_a, user=cast.supervisor_a)
+    return Rows(
+        session=session,
+        champion=ChampionFactory(unit=cast.unit_a, user=cast.supervisor_a),
+        wave=pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], partners=[cast.partner_y]),
+    )
 
 
-def _url(name: str, referral: Referral, buyin_rows: tuple[TrainingSession, Champion]) -> str:
-    session, champion = buyin_rows
+def _url(name: str, referral: Referral, rows: Rows) -> str:
+    """The URL of `name` for the referral under test and the other rows its page is about."""
     kwargs = {
-        "buyin:training_attendance": {"session_id": session.pk},
-        "buyin:champion_end": {"champion_id": champion.pk},
+        "buyin:training_attendance": {"session_id": rows.session.pk},
+        "buyin:champion_end": {"champion_id": rows.champion.pk},
+        "buyin:pulse_answer": {"survey_id": rows.wave.pk},
+        "buyin:pulse_results": {"survey_id": rows.wave.pk},
         "referrals:detail": {"referral_id": referral.pk},
         "referrals:client": {"client_id": referral.client_id},
         "referrals:act": {"referral_id": referral.pk, "action": "hold"},
@@ -166,10 +190,10 @@ def _url(name: str, referral: Referral, buyin_rows: tuple[TrainingSession, Champ
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 @pytest.mark.parametrize("who", CAST, ids=lambda w: w or "anonymous")
-def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, buyin_rows, name, who):
+def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, rows, name, who):
     method, data, expected = EXPECTED[name]
     client = cast.login(who)
-    url = _url(name, referral, buyin_rows)
+    url = _url(name, referral, rows)
     before = _state(referral)
     response = getattr(client, method)(url, data)
     after = _state(referral)
@@ -198,6 +222,8 @@ def _state(referral: Referral) -> dict:
         "training_sessions": TrainingSession.objects.count(),
         "attendance": TrainingAttendance.objects.count(),
         "champions_ended": Champion.objects.filter(until__isnull=False).count(),
+        "pulse_answers": PulseAnswer.objects.count(),
+        "pulse_answered": PulseParticipation.objects.filter(answered=True).count(),
     }
 
 
@@ -208,6 +234,8 @@ def _made(change: str, before: dict, after: dict) -> bool:
         return after["attendance"] == before["attendance"] - 1
     if change.startswith("partner_") or change in ("training_sessions", "champions_ended"):
         return after[change] == before[change] + 1
+    if change == "pulse_answer":
+        return after["pulse_answers"] == before["pulse_answers"] + 1 == after["pulse_answered"]
     return changed_as_meant(change, before, after)
 
 

@@ -336,6 +336,33 @@ def test_the_demo_has_training_over_six_months_and_champions_with_a_succession(d
     assert page.count("<li>", page.index('id="untrained"'), page.index("</ul>", page.index('id="untrained"'))) >= 1
 
 
+def test_the_demo_has_closed_pulse_waves_with_results_by_unit_and_an_open_one_for_the_officer(demo):
+    from buyin.models import PulseSurvey
+    from buyin.selectors.pulse import pulse_results, pulse_trend
+
+    agency = Agency.objects.get(is_demo=True)
+    now = timezone.now()
+    closed = list(PulseSurvey.objects.filter(agency=agency, closes_at__lte=now))
+    assert len(closed) == 2
+    for survey in closed:
+        results = pulse_results(survey)
+        assert [g.label for g in results.groups] == sorted(agency.units.values_list("name", flat=True))
+        assert all(g.shown and g.respondents >= 5 for g in results.groups)
+    command = User.objects.get(username="command")
+    assert len(pulse_trend(user=command)) == 6
+    waiting = PulseSurvey.objects.get(agency=agency, opens_at__lte=now, closes_at__gt=now)
+    assert waiting.participations.filter(user__username="officer", answered=False).exists()
+    assert waiting.answers.count() == 4
+
+    browser = HttpClient()
+    assert browser.login(username="officer", password=DEMO_PASSWORD)
+    assert f'href="/buyin/pulse/{waiting.pk}/"' in browser.get("/mine/").content.decode()
+    browser = HttpClient()
+    assert browser.login(username="command", password=DEMO_PASSWORD)
+    page = browser.get(f"/buyin/pulse/{closed[-1].pk}/results/").content.decode()
+    assert "data-mean" in page and "MHST" in page
+
+
 def test_it_refuses_to_run_over_real_data(demo):
     real = AgencyFactory(name="Real County Sheriff's Office")
     with pytest.raises(CommandError, match="real program data"):

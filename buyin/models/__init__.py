@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from buyin.models.champions import Champion
 from buyin.models.feedback import FeedbackObstacle, OfficerFeedback
+from buyin.models.pulse import PulseAnswer, PulseParticipation, PulseSurvey
 from buyin.models.training import TrainingAttendance, TrainingSession
 
-__all__ = ["OfficerFeedback", "FeedbackObstacle", "TrainingSession", "TrainingAttendance", "Champion"]
+__all__ = [
+    "OfficerFeedback",
+    "FeedbackObstacle",
+    "TrainingSession",
+    "TrainingAttendance",
+    "Champion",
+    "PulseSurvey",
+    "PulseAnswer",
+    "PulseParticipation",
+]

@@ -140,6 +140,7 @@ class DemoBuilder:
         self._quick_wins()
         self._partner_relations()
         self._feedback()
+        self._pulse_surveys()
         counts = self._counts()
         counts.update(self._buyin())
         return counts
@@ -492,6 +493,19 @@ class DemoBuilder:
             units=self.units,
             roster=self.roster,
             always=[self.officer, self.supervisor],
+        )
+
+    def _pulse_surveys(self) -> None:
+        """Two closed pulse survey waves with results by unit, and an open one for the officer."""
+        # The buy-in loop reads casework, so the import is local to the seeding.
+        from buyin.demo.pulse import build_pulse_demo
+
+        build_pulse_demo(
+            agency=self.agency,
+            admin=self.logins["admin"],
+            officer=self.logins["officer"],
+            rnd=self.rnd,
+            today=self.now.astimezone(self.tz).date(),
         )
 
     def _newcomer(self, start: datetime, end: datetime) -> None:

@@ -1,11 +1,17 @@
+"""Buy-in rows for tests: feedback, training and champions by factory; pulse survey waves made
+the way the program administrator makes them."""
+
 from __future__ import annotations
 
-from datetime import date, timedelta
+import zoneinfo
+from datetime import date, datetime, time, timedelta
 
 import factory
 from django.utils import timezone
 
-from buyin.models import Champion, OfficerFeedback, TrainingAttendance, TrainingSession
+from buyin.models import Champion, OfficerFeedback, PulseSurvey, TrainingAttendance, TrainingSession
+from buyin.services.pulse import DEFAULT_STATEMENTS, pulse_answer_submit, pulse_survey_create, pulse_wave_open
+from deflection.models import Agency, User
 from tests.factories.core import AgencyFactory, UnitFactory, UserFactory
 from tests.factories.referrals import ReferralFactory
 
@@ -47,3 +53,50 @@ class ChampionFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory, agency=factory.SelfAttribute("..unit.agency"))
     kind = Champion.Kind.FTO
     since = factory.LazyFunction(lambda: date.today() - timedelta(days=30))
+
+
+def agency_today(agency: Agency) -> date:
+    return timezone.now().astimezone(zoneinfo.ZoneInfo(agency.timezone)).date()
+
+
+def pulse_wave(
+    *,
+    actor: User,
+    agency: Agency,
+    units=(),
+    partners=(),
+    opens_on: date | None = None,
+    days_ago: int = 1,
+    days_open: int = 7,
+    statements=None,
+    title: str = "Spring pulse",
+    opened: bool = True,
+) -> PulseSurvey:
+    """A wave made through the service, opening `days_ago` days ago (agency calendar) unless
+    `opens_on` says otherwise, its audience fixed if `opened`."""
+    survey = pulse_survey_create(
+        actor=actor,
+        agency=agency,
+        title=title,
+        statements=[str(s) for s in (statements or DEFAULT_STATEMENTS)],
+        open_question="What one change would help?",
+        units=list(units),
+        partners=list(partners),
+        opens_on=opens_on or agency_today(agency) - timedelta(days=days_ago),
+        days_open=days_open,
+    )
+    if opened:
+        pulse_wave_open(survey_id=survey.pk, now=inside(survey))
+        survey.refresh_from_db()
+    return survey
+
+
+def inside(survey: PulseSurvey) -> datetime:
+    """A moment while the wave is open (its first noon, agency time)."""
+    zone = zoneinfo.ZoneInfo(survey.agency.timezone)
+    return datetime.combine(survey.opens_on, time(12), tzinfo=zone)
+
+
+def answer(survey: PulseSurvey, user: User, scores, open_text: str = "") -> None:
+    """`user` answers the wave while it is open."""
+    pulse_answer_submit(survey_id=survey.pk, user=user, scores=list(scores), open_text=open_text, now=inside(survey))

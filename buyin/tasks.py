@@ -1,0 +1,14 @@
+"""Thin Celery tasks for the buy-in loop: a service call each."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from buyin.services.pulse import pulse_sweep
+from deflection.celery import MAIL_TASK_OPTIONS
+
+
+@shared_task(**MAIL_TASK_OPTIONS)
+def sweep_pulse_surveys() -> dict[str, int]:
+    """The periodic sweep (deflection/schedules.py): open due waves, invite, remind once. Safe twice at once."""
+    return pulse_sweep()
