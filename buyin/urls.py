@@ -1,7 +1,16 @@
 from __future__ import annotations
 
+from django.urls import path
+
 import deflection.converters  # noqa: F401 (registers <id:...>)
+from buyin.views import recognition
 
 app_name = "buyin"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("commend/", recognition.commend, name="commend"),
+    path("commendations/<id:commendation_id>/naming/", recognition.commendation_naming, name="commendation_naming"),
+    path("commendations/<id:commendation_id>/letter.pdf", recognition.commendation_letter, name="commendation_letter"),
+    path("recognition/kinds/", recognition.recognition_kinds, name="recognition_kinds"),
+    path("recognition/kinds/<id:kind_id>/offer/", recognition.recognition_kind_offer, name="recognition_kind_offer"),
+]

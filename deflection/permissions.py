@@ -18,12 +18,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from deflection.models import User
 
 if TYPE_CHECKING:  # named for the type checker only: the core imports no app
+    from buyin.models import Commendation
+    from deflection.models import Agency
     from referrals.models import Referral
 
 # Officers and supervisors: they log deflections and see outcomes only as consent allows.
 FIELD_ROLES = (User.Role.OFFICER, User.Role.SUPERVISOR)
 # Those who work a partner's referrals: its case managers, and the program administrator.
 CASEWORK_ROLES = (User.Role.CASE_MANAGER, User.Role.PROGRAM_ADMIN)
+# Those who recognise officers: sergeants, command staff and the program administrator.
+COMMENDING_ROLES = (User.Role.SUPERVISOR, User.Role.COMMAND, User.Role.PROGRAM_ADMIN)
 
 
 def roles_required(*roles: str) -> Callable:
@@ -61,6 +65,7 @@ def menu(user: User) -> dict[str, bool]:
         "can_see_command_home": user.is_command,
         # Not for a superuser of another role: the menu is the role's; the admin has the rest.
         "can_see_dashboard": user.is_command or user.is_program_admin,
+        "can_commend": user.role in COMMENDING_ROLES,
     }
 
 
@@ -133,3 +138,31 @@ def may_add_story(*, user: User, referral: Referral) -> bool:
     often come after treatment ended): the partner's case managers, the referring officer and
     program administrators. What leaves the case record is decided later (reports.services)."""
     return does_casework(user=user, referral=referral) or is_referring_officer(user=user, referral=referral)
+
+
+# ---------------------------------------------------------------------------
+# Recognition
+# ---------------------------------------------------------------------------
+
+
+def may_commend(*, user: User, officer: User) -> bool:
+    """Supervisors and command staff commend the officers (and sergeants) of their own agency;
+    the program administrator those of every agency; nobody commends themselves."""
+    if not (officer.is_active and officer.is_field_officer and officer.agency_id) or officer.pk == user.pk:
+        return False
+    if user.is_program_admin:
+        return True
+    return user.role in (User.Role.SUPERVISOR, User.Role.COMMAND) and user.agency_id == officer.agency_id
+
+
+def may_manage_recognition(*, user: User, agency: Agency) -> bool:
+    """The kinds of recognition an agency gives: its command staff and the program administrator."""
+    return user.is_program_admin or (user.is_command and user.agency_id == agency.pk)
+
+
+def may_read_commendation(*, user: User, commendation: Commendation) -> bool:
+    """A commendation and its letter: the officer, who commended them, the agency's command
+    staff and the program administrator."""
+    if user.pk in (commendation.officer_id, commendation.commended_by_id) or user.is_program_admin:
+        return True
+    return user.is_command and user.agency_id == commendation.agency_id

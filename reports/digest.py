@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buyin.selectors.recognition import commendations_of_week
 from deflection.models import Agency, User
 from reports import metrics
 from reports.milestones import milestones_detect
@@ -106,6 +107,8 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
         "funnel": metrics.funnel(funnel_scope, now=now),
         "partner_intakes": metrics.partner_intakes(agency_id=agency.pk, start=start, end=end),
         "stories": stories,
+        # Named only where the officer agreed; the others are counted.
+        "commendations": commendations_of_week(agency=agency, start=start, end=end),
         "weekly": metrics.weekly_deflections(
             agency_id=agency.pk, weeks=CHART_WEEKS, last_week_start=week_start, tz=zone
         ),

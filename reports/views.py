@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from buyin.selectors.recognition import commendations_for_officer
 from deflection.models import Agency, User
 from deflection.permissions import may_add_story, may_read_reports
 from referrals.selectors import referral_get_for_user
@@ -275,5 +276,6 @@ def my_record(request: HttpRequest) -> HttpResponse:
             "reversals": metrics.overdose_reversals(mine),
             # Clients seen again while their referral was open: the officer's time, not new referrals.
             "contacts": metrics.officer_contacts(mine),
+            "commendations": commendations_for_officer(officer=user),
         },
     )

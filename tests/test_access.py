@@ -11,9 +11,11 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from buyin.models import Commendation, RecognitionKind
 from referrals.models import Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
+from tests.factories.buyin import CommendationFactory
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +70,12 @@ EXPECTED = {
     # Nothing to verify for a session that owes no code: on to the user's home.
     "two_factor_verify": ("get", None, _expect(EVERYONE, DONE)),
     "two_factor_remove": ("post", {}, _expect(EVERYONE, DONE)),
+    # Recognition: officer_a1 commended by their sergeant for the referral under test.
+    "buyin:commend": ("get", None, _expect({"supervisor_a", "command_a", *ADMINS})),
+    "buyin:commendation_naming": ("post", {"may_name": "yes"}, _expect({"officer_a1"}, DONE)),
+    "buyin:commendation_letter": ("get", None, _expect({"officer_a1", "supervisor_a", "command_a", *ADMINS})),
+    "buyin:recognition_kinds": ("get", None, _expect({"command_a", *ADMINS})),
+    "buyin:recognition_kind_offer": ("post", {"offered": "no"}, _expect({"command_a", *ADMINS}, DONE)),
 }
 # What each action in the table changes when it is allowed (a DONE answer): a casework form
 # of test_offered_equals_allowed, or the digest sent. Refused, or a page shown, nothing changes.
@@ -81,6 +89,8 @@ CHANGES = {
     # (test_signin_two_factor turns it on and off).
     "two_factor_verify": None,
     "two_factor_remove": None,
+    "buyin:commendation_naming": "named",
+    "buyin:recognition_kind_offer": "kind_retired",
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
@@ -93,7 +103,12 @@ def referral(cast) -> Referral:
     return referral
 
 
-def _url(name: str, referral: Referral) -> str:
+@pytest.fixture
+def commendation(cast, referral) -> Commendation:
+    return CommendationFactory(officer=cast.officer_a1, commended_by=cast.supervisor_a, referral=referral)
+
+
+def _url(name: str, referral: Referral, commendation: Commendation) -> str:
     kwargs = {
         "referrals:detail": {"referral_id": referral.pk},
         "referrals:client": {"client_id": referral.client_id},
@@ -104,16 +119,19 @@ def _url(name: str, referral: Referral) -> str:
         "referrals:consent_pdf": {"referral_id": referral.pk},
         "referrals:consent_revoke": {"consent_id": referral.consents.get().pk},
         "reports:story_new": {"referral_id": referral.pk},
+        "buyin:commendation_naming": {"commendation_id": commendation.pk},
+        "buyin:commendation_letter": {"commendation_id": commendation.pk},
+        "buyin:recognition_kind_offer": {"kind_id": commendation.kind_id},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 @pytest.mark.parametrize("who", CAST, ids=lambda w: w or "anonymous")
-def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, name, who):
+def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, commendation, name, who):
     method, data, expected = EXPECTED[name]
     client = cast.login(who)
-    url = _url(name, referral)
+    url = _url(name, referral, commendation)
     before = _state(referral)
     response = getattr(client, method)(url, data)
     after = _state(referral)
@@ -133,12 +151,23 @@ def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, na
 
 
 def _state(referral: Referral) -> dict:
-    return {**referral_state(referral), "digests_sent": Digest.objects.filter(sent_at__isnull=False).count()}
+    return {
+        **referral_state(referral),
+        "digests_sent": Digest.objects.filter(sent_at__isnull=False).count(),
+        "commendations": Commendation.objects.count(),
+        "named": Commendation.objects.filter(may_name=True).count(),
+        "kinds": RecognitionKind.objects.count(),
+        "kinds_offered": RecognitionKind.objects.filter(is_active=True).count(),
+    }
 
 
 def _made(change: str, before: dict, after: dict) -> bool:
     if change == "digest_send":
         return after["digests_sent"] == before["digests_sent"] + 1
+    if change == "named":
+        return after["named"] == before["named"] + 1
+    if change == "kind_retired":
+        return after["kinds_offered"] == before["kinds_offered"] - 1
     return changed_as_meant(change, before, after)
 
 

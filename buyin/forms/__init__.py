@@ -1,0 +1,1 @@
+"""The buy-in forms, one module per topic; they only validate."""

@@ -1,0 +1,22 @@
+"""Thin Celery tasks for the buy-in loop: ids in, a service call."""
+
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from buyin.services.recognition import commendation_email_send
+
+
+@shared_task(
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=10,
+    acks_late=True,
+)
+def send_commendation_email(commendation_id: int) -> bool:
+    """The officer's notice of a commendation; safe to run twice or to retry (sent once)."""
+    return commendation_email_send(commendation_id=commendation_id)
