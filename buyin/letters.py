@@ -8,9 +8,9 @@ from django.utils import timezone
 from buyin.models import Commendation
 
 
-def commendation_letter_pdf(*, commendation: Commendation) -> bytes:
-    """The letter as a PDF: the agency, the date, the officer and badge, the kind, the text,
-    and who commended them. The referral is not mentioned: its client stays out of the file."""
+def commendation_letter_document(*, commendation: Commendation):
+    """The letter laid out on its page: the agency, the date, the officer and badge, the kind,
+    the text, and who commended them. The referral is not mentioned: its client stays out."""
     # Imported here: WeasyPrint loads native libraries, needed only when printing.
     from weasyprint import HTML
 
@@ -24,4 +24,9 @@ def commendation_letter_pdf(*, commendation: Commendation) -> bytes:
         },
     )
     # No base_url: the document loads nothing from outside itself.
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).render()
+
+
+def commendation_letter_pdf(*, commendation: Commendation) -> bytes:
+    """The letter for the personnel file, as a PDF."""
+    return commendation_letter_document(commendation=commendation).write_pdf()

@@ -21,15 +21,14 @@ from deflection.permissions import COMMENDING_ROLES, may_manage_recognition, rol
 from referrals.models import Referral
 
 
-def _initial(request: HttpRequest, user: User) -> dict:
-    """From a referral's page: its officer and its number (a 404 if not the user's to commend)."""
+def _initial(request: HttpRequest) -> dict:
+    """From a referral's page: its officer and its number (checked as the officer posted is)."""
     number = request.GET.get("referral", "")
     if not number.isdigit():
         return {}
     referral = Referral.objects.select_related("officer").filter(pk=int(number)).first()
     if referral is None or referral.officer.user_id is None:
         raise Http404
-    selectors.commendable_officer_get(user=user, officer_id=referral.officer.user_id)
     return {"officer": referral.officer.user_id, "referral": referral.pk}
 
 
@@ -38,15 +37,18 @@ def _initial(request: HttpRequest, user: User) -> dict:
 def commend(request: HttpRequest) -> HttpResponse:
     """Commend an officer (a supervisor's own unit is listed first)."""
     user: User = request.user  # type: ignore[assignment]
-    officers = selectors.commendable_officers(user=user)
-    initial = _initial(request, user)
-    form = CommendForm(request.POST or None, initial=initial, officers=officers, kind_names=[])
-    # The kinds are the chosen officer's agency's (the program administrator commends in several).
-    officer_id = (request.POST.get("officer") if request.method == "POST" else initial.get("officer")) or ""
-    officer = officers.filter(pk=officer_id).first() if str(officer_id).isdigit() else None
+    initial = _initial(request)
+    # The officer posted, or the referral's: someone the user may not commend is a 404.
+    officer_id = str((request.POST.get("officer") if request.method == "POST" else initial.get("officer")) or "")
+    officer = selectors.commendable_officer_get(user=user, officer_id=int(officer_id)) if officer_id.isdigit() else None
+    # The kinds are the officer's agency's (the program administrator commends in several).
     agency = officer.agency if officer else user.agency
-    if agency is not None:
-        form.fields["kind"].choices = [(n, n) for n in selectors.recognition_kind_names(agency=agency)]
+    form = CommendForm(
+        request.POST or None,
+        initial=initial,
+        officers=selectors.commendable_officers(user=user),
+        kind_names=selectors.recognition_kind_names(agency=agency) if agency else [],
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
