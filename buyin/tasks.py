@@ -9,14 +9,9 @@ from celery import shared_task
 from buyin.services.recognition import commendation_email_send
 
 
-@shared_task(
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    retry_jitter=True,
-    max_retries=10,
-    acks_late=True,
-)
+# Retried with backoff while the mail server is away (jitter, a 10-minute cap and acks_late
+# are Celery's and the settings' defaults); the service makes a retry send nothing twice.
+@shared_task(autoretry_for=(SMTPException, OSError), retry_backoff=30, max_retries=10)
 def send_commendation_email(commendation_id: int) -> bool:
     """The officer's notice of a commendation; safe to run twice or to retry (sent once)."""
     return commendation_email_send(commendation_id=commendation_id)

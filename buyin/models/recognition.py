@@ -57,21 +57,13 @@ class Commendation(models.Model):
     # RESTRICT: a commender's account cannot be deleted from under the officer's letter,
     # unless the officer's goes too (the demo is removed as a whole).
     commended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.RESTRICT,
-        related_name="commendations_given",
-        verbose_name=_("commended by"),
+        settings.AUTH_USER_MODEL, models.RESTRICT, related_name="commendations_given", verbose_name=_("commended by")
     )
     kind = models.ForeignKey(
         RecognitionKind, on_delete=models.RESTRICT, related_name="commendations", verbose_name=_("kind")
     )
     referral = models.ForeignKey(
-        "referrals.Referral",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="commendations",
-        verbose_name=_("for the deflection"),
+        "referrals.Referral", models.SET_NULL, null=True, blank=True, verbose_name=_("for the deflection")
     )
     text = models.TextField(_("what the officer did"), max_length=COMMENDATION_TEXT_MAX)
     may_name = models.BooleanField(_("the officer agreed to be named in the digest and briefing"), default=False)
@@ -83,10 +75,8 @@ class Commendation(models.Model):
     class Meta:
         verbose_name = _("commendation")
         ordering = ["-created_at", "-pk"]
-        indexes = [
-            models.Index(fields=["agency", "created_at"], name="commendation_agency_week"),
-            models.Index(fields=["officer", "-created_at"], name="commendation_officer_recent"),
-        ]
+        # The digest's and the briefing's week; an officer's own few are found by the officer's key.
+        indexes = [models.Index(fields=["agency", "created_at"], name="commendation_agency_week")]
 
     def __str__(self) -> str:
         return f"{self.kind} · {self.officer}"

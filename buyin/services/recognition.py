@@ -41,15 +41,11 @@ def commendation_check_text(*, text: str, referral: Referral | None) -> None:
 
     found = identifiers_in_story(text=text, client=referral.client)
     if found:
-        raise ValidationError(
-            {
-                "text": _(
-                    "A commendation names no client, and this text contains the client's %(what)s. "
-                    "Describe what the officer did without it."
-                )
-                % {"what": ", ".join(found)}
-            }
+        message = _(
+            "A commendation names no client, and this text contains the client's %(what)s. "
+            "Describe what the officer did without it."
         )
+        raise ValidationError({"text": message % {"what": ", ".join(found)}})
 
 
 @transaction.atomic
@@ -105,14 +101,8 @@ def commendation_create(
     kind = RecognitionKind.objects.filter(agency_id=officer.agency_id, name=kind_name, is_active=True).first()
     if kind is None:
         raise ValidationError({"kind": _("This kind of recognition is not offered; choose another.")})
-    commendation = Commendation(
-        agency_id=officer.agency_id,
-        officer=officer,
-        commended_by=actor,
-        kind=kind,
-        referral=referral,
-        text=text.strip(),
-    )
+    commendation = Commendation(officer=officer, commended_by=actor, kind=kind, referral=referral, text=text.strip())
+    commendation.agency_id = officer.agency_id
     commendation.full_clean()
     commendation.save()
     from buyin.tasks import send_commendation_email  # the task module imports this one
