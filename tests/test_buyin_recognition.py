@@ -175,6 +175,16 @@ def test_the_default_kinds_are_offered_and_saved_only_with_the_first_commendatio
     }
 
 
+def test_the_program_admin_is_offered_the_kinds_before_choosing_an_officer(cast):
+    RecognitionKindFactory(agency=cast.agency_b, name="Sheriff's coin")
+    page = cast.login("program_admin").get(COMMEND).content.decode()
+    assert "Training opportunity (a reward)" in page and "Sheriff&#x27;s coin" in page
+    # Checked against the officer's agency: agency A has no such kind.
+    _post(cast, "program_admin", cast.officer_a1, kind="Sheriff's coin")
+    assert not Commendation.objects.exists()
+    assert _post(cast, "program_admin", cast.officer_b, kind="Sheriff's coin").status_code == 302
+
+
 def test_command_staff_add_and_retire_kinds_and_a_retired_kind_is_not_taken(cast):
     client = cast.login("command_a")
     assert client.post("/buyin/recognition/kinds/", {"name": "Chief's coin"}).status_code == 302
@@ -253,6 +263,25 @@ def test_the_letter_is_a_one_page_pdf_for_the_file_without_the_client(cast, refe
     assert "Commendation" in text and "Dana Stonebridge" in text and "Supervisor" in text
     for secret in ["Zebulon", "Quackenbush", "Zeb", "555-0187"]:
         assert secret not in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\n".join(["W" * 110] * 13)[:1500],  # the most line breaks, each line full
+        "\n".join(["A short line."] * 12 + ["Stayed. " * 170])[:1500],
+    ],
+    ids=["full-lines", "short-lines-then-a-block"],
+)
+def test_the_longest_letters_still_fit_one_page(cast, text):
+    commendation = CommendationFactory(officer=cast.officer_a1, commended_by=cast.supervisor_a, text=text)
+    assert len(commendation_letter_document(commendation=commendation).pages) == 1
+
+
+def test_a_text_of_many_lines_is_refused(cast):
+    response = _post(cast, "supervisor_a", cast.officer_a1, text="\n".join(["Thank you."] * 14))
+    assert response.status_code == 200 and "at most 12 line breaks" in response.content.decode()
+    assert not Commendation.objects.exists()
 
 
 def test_the_letter_is_not_for_another_sergeant_or_another_agency(cast):

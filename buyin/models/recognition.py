@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-# What a commendation's text may hold at most: a letter's paragraph, not an essay.
+# What a commendation's text may hold at most: a few paragraphs, not an essay; so it fits
+# the one page of the letter for the officer's file.
 COMMENDATION_TEXT_MAX = 1500
+COMMENDATION_LINE_BREAKS_MAX = 12
 
 # The kinds every agency starts with, saved for it when it first records recognition.
 DEFAULT_KINDS = [
@@ -80,3 +83,9 @@ class Commendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} · {self.officer}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.text.count("\n") > COMMENDATION_LINE_BREAKS_MAX:
+            message = _("Keep it to a few paragraphs: at most %(n)d line breaks.")
+            raise ValidationError({"text": message % {"n": COMMENDATION_LINE_BREAKS_MAX}})

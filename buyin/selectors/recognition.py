@@ -38,9 +38,14 @@ def commendable_officer_get(*, user: User, officer_id: int) -> User:
     return officer
 
 
-def recognition_kind_names(*, agency: Agency) -> list[str]:
+def recognition_kind_names(*, agency: Agency | None) -> list[str]:
     """The kinds of recognition offered to the agency's commenders: its active kinds, or the
-    default kinds while it has none of its own yet (they are saved at the first commendation)."""
+    default kinds while it has none of its own yet (they are saved at the first commendation).
+    Without an agency (a program administrator who has not chosen an officer yet): every
+    agency's, checked against the officer's agency when posted."""
+    if agency is None:
+        names = RecognitionKind.objects.filter(is_active=True).values_list("name", flat=True).distinct()
+        return list(dict.fromkeys([*(str(name) for name in DEFAULT_KINDS), *sorted(names)]))
     kinds = list(RecognitionKind.objects.filter(agency=agency).values_list("name", "is_active"))
     if not kinds:
         return [str(name) for name in DEFAULT_KINDS]

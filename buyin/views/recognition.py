@@ -47,7 +47,7 @@ def commend(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         initial=initial,
         officers=selectors.commendable_officers(user=user),
-        kind_names=selectors.recognition_kind_names(agency=agency) if agency else [],
+        kind_names=selectors.recognition_kind_names(agency=agency),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
