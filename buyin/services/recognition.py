@@ -51,8 +51,9 @@ def commendation_check_text(*, text: str, referral: Referral | None) -> None:
 @transaction.atomic
 def recognition_kinds_ensure(*, agency: Agency) -> None:
     """Save the default kinds for an agency that has none of its own yet."""
-    if RecognitionKind.objects.select_for_update().filter(agency=agency).exists():
+    if RecognitionKind.objects.filter(agency=agency).exists():
         return
+    # Two first commendations at once: get_or_create lets the second find the first's rows.
     for name in DEFAULT_KINDS:
         RecognitionKind.objects.get_or_create(agency=agency, name=str(name))
 
