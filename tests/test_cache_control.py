@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_access import CAST, EXPECTED, _url, referral  # noqa: F401 (the access table's referral)
+from tests.test_access import (  # noqa: F401 (the access table's referral and commendation)
+    CAST,
+    EXPECTED,
+    _url,
+    commendation,
+    referral,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -14,9 +20,9 @@ SIGNED_IN = [who for who in CAST if who is not None]
 
 
 @pytest.mark.parametrize("who", SIGNED_IN)
-def test_every_page_to_a_signed_in_user_says_no_store(cast, referral, who):  # noqa: F811
+def test_every_page_to_a_signed_in_user_says_no_store(cast, referral, commendation, who):  # noqa: F811
     client = cast.login(who)
-    urls = {name: _url(name, referral) for name in EXPECTED}  # before the posts add rows
+    urls = {name: _url(name, referral, commendation) for name in EXPECTED}  # before the posts add rows
     answers = {}
     for name, (method, data, _expected) in EXPECTED.items():
         response = getattr(client, method)(urls[name], data)
