@@ -19,7 +19,7 @@ from buyin.selectors.recognition import commendations_of_week
 from buyin.services.recognition import commendation_create, commendation_email_send, commendation_set_naming
 from deflection.models import User
 from reports.digest import agency_zone, digest_context, digest_render, digest_send, reported_week
-from tests.conftest import has_word
+from tests.conftest import MEMBERS, has_word
 from tests.factories.buyin import CommendationFactory, RecognitionKindFactory
 from tests.factories.core import UnitFactory, UserFactory
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory
@@ -369,3 +369,30 @@ def test_the_digest_names_those_who_agreed_and_counts_the_others(cast, week, ref
     assert "Avery Oakhurst" in preview and "and 2 more commendations" in preview
     digest = digest_send(agency_id=cast.agency_a.pk, week_start=week_start)
     assert "Avery Oakhurst" in digest.html and "and 2 more commendations" in digest.text
+
+
+@pytest.mark.parametrize("who", MEMBERS)
+def test_the_referral_page_offers_commending_its_officer_to_those_the_commend_page_takes(cast, referral, who):
+    """Command staff may commend for a referral by its number, but see no referral page."""
+    client = cast.login(who)
+    page = client.get(reverse("referrals:detail", args=[referral.pk]))
+    link = f"{COMMEND}?referral={referral.pk}"
+    offered = page.status_code == 200 and link in page.content.decode()
+    assert offered == (who in {"supervisor_a", "admin", "program_admin"})
+    taken = who in {"supervisor_a", "command_a", "admin", "program_admin"}
+    assert client.get(link).status_code == (200 if taken else 404)
+    data = {"officer": cast.officer_a1.pk, "kind": "Commendation", "text": TEXT, "referral": referral.pk}
+    client.post(link, data)
+    assert Commendation.objects.filter(referral=referral).exists() == taken
+
+
+def test_my_record_reads_the_commendations_in_one_query_however_many(cast, django_assert_max_num_queries):
+    client = cast.login("officer_a1")
+    CommendationFactory(officer=cast.officer_a1, commended_by=cast.supervisor_a)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/reports/my-record/")
+    for _ in range(5):
+        CommendationFactory(officer=cast.officer_a1, commended_by=cast.command_a)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get("/reports/my-record/").content.decode()
+    assert page.count("data-commendation=") == 6
