@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from smtplib import SMTPException
 
 from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deflection.settings")
+
+# The tasks that send mail: an SMTP or network error retries with backoff, and a worker
+# killed mid-task leaves the message to another (acks_late); their sweeps are safe to rerun.
+MAIL_TASK_OPTIONS = {
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 900,
+    "retry_jitter": True,
+    "max_retries": 10,
+    "acks_late": True,
+}
 
 app = Celery("deflection")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -12,10 +12,12 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from buyin.models import Commendation, RecognitionKind
+from partners.models import PartnerContact, PartnerTierChange
 from referrals.models import Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
 from tests.factories.buyin import CommendationFactory
+from tests.factories.partners import PartnerContactFactory
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +66,21 @@ EXPECTED = {
     "reports:story_new": ("get", None, _expect({"officer_a1", "case_manager_y", *ADMINS})),
     "reports:export": ("get", None, _expect({"command_a", *ADMINS})),
     "reports:codebook": ("get", None, _expect({"command_a", *ADMINS})),
+    # Partners' relationships: program administration keeps them; command staff read those
+    # of the partners serving their agency (partner Y serves agency A).
+    "partners:list": ("get", None, _expect({"command_a", *ADMINS})),
+    "reports:partner": ("get", None, _expect({"command_a", *ADMINS})),
+    "partners:contact_add": (
+        "post",
+        {"contact_on": "2020-01-02", "kind": "call", "what": "Checked in."},
+        _expect(ADMINS, DONE),
+    ),
+    "partners:tier_change": ("post", {"tier": "wait_and_see", "reason": "Short of staff."}, _expect(ADMINS, DONE)),
+    "partners:next_step_done": ("post", {}, _expect(ADMINS, DONE)),
+    # The question after a deflection: only the officer who logged it, right after logging.
+    "buyin:feedback_answer": ("post", {"ease": "easier"}, _expect({"officer_a1"}, DONE)),
+    # Officers' sentences: program administration only, never who wrote them.
+    "buyin:feedback_comments": ("get", None, _expect(ADMINS)),
     # Each signed-in user's own sign-in settings.
     "password_change": ("get", None, _expect(EVERYONE)),
     "two_factor": ("get", None, _expect(EVERYONE)),
@@ -85,6 +102,10 @@ CHANGES = {
     "referrals:follow_up_done": "follow_up_done",
     "referrals:consent_revoke": "consent_revoke",
     "reports:digest_send": "digest_send",
+    "partners:contact_add": "partner_contacts",
+    "partners:tier_change": "partner_tier_changes",
+    "partners:next_step_done": "partner_next_steps_done",
+    "buyin:feedback_answer": "feedback",
     # Nobody in the cast has two-factor sign-in on: nothing to verify, nothing to turn off
     # (test_signin_two_factor turns it on and off).
     "two_factor_verify": None,
@@ -100,6 +121,8 @@ OTHER_URLS = {"home", "login", "logout"}
 def referral(cast) -> Referral:
     referral = accepted_referral(cast)
     consent_given(referral, cast.case_manager_y, purpose="Outcome to the officer", signature_name="Client Signature")
+    # A contact with the referral's partner, its next step open: for the relationship's pages.
+    PartnerContactFactory(partner=referral.partner, next_step="Call back")
     return referral
 
 
@@ -119,6 +142,11 @@ def _url(name: str, referral: Referral, commendation: Commendation) -> str:
         "referrals:consent_pdf": {"referral_id": referral.pk},
         "referrals:consent_revoke": {"consent_id": referral.consents.get().pk},
         "reports:story_new": {"referral_id": referral.pk},
+        "reports:partner": {"partner_id": referral.partner_id},
+        "partners:contact_add": {"partner_id": referral.partner_id},
+        "partners:tier_change": {"partner_id": referral.partner_id},
+        "partners:next_step_done": {"contact_id": PartnerContact.objects.get(partner=referral.partner_id).pk},
+        "buyin:feedback_answer": {"referral_id": referral.pk},
         "buyin:commendation_naming": {"commendation_id": commendation.pk},
         "buyin:commendation_letter": {"commendation_id": commendation.pk},
         "buyin:recognition_kind_offer": {"kind_id": commendation.kind_id},
@@ -154,6 +182,9 @@ def _state(referral: Referral) -> dict:
     return {
         **referral_state(referral),
         "digests_sent": Digest.objects.filter(sent_at__isnull=False).count(),
+        "partner_contacts": PartnerContact.objects.count(),
+        "partner_next_steps_done": PartnerContact.objects.filter(next_step_done_at__isnull=False).count(),
+        "partner_tier_changes": PartnerTierChange.objects.count(),
         "commendations": Commendation.objects.count(),
         "named": Commendation.objects.filter(may_name=True).count(),
         "kinds": RecognitionKind.objects.count(),
@@ -164,6 +195,8 @@ def _state(referral: Referral) -> dict:
 def _made(change: str, before: dict, after: dict) -> bool:
     if change == "digest_send":
         return after["digests_sent"] == before["digests_sent"] + 1
+    if change.startswith("partner_"):
+        return after[change] == before[change] + 1
     if change == "named":
         return after["named"] == before["named"] + 1
     if change == "kind_retired":
@@ -231,6 +264,7 @@ def test_only_the_admin_reaches_the_admin(cast):
         ("/admin/referrals/referral/", 200, 403),
         ("/admin/referrals/client/", 200, 403),
         ("/admin/reports/successstory/", 200, 403),
+        ("/admin/buyin/officerfeedback/", 200, 403),
     ],
 )
 def test_a_program_admin_who_is_not_a_superuser_reviews_the_access_record_and_nothing_else_in_the_admin(

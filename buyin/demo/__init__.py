@@ -1,1 +1,1 @@
-"""Demo rows for the buy-in loop, one module per topic, written by the demo builder."""
+"""Demo rows for the buy-in loop, one module per topic, called from referrals' DemoBuilder."""

@@ -1,1 +1,1 @@
-"""The buy-in forms, one module per topic; they only validate."""
+"""Forms of the buy-in pages, one module per topic; they only validate."""

@@ -22,6 +22,7 @@ from buyin.models import Commendation, RecognitionKind
 from buyin.models.recognition import DEFAULT_KINDS
 from deflection.models import Agency, User
 from deflection.permissions import may_commend, may_manage_recognition
+from referrals.identity_text import identifiers_in_text
 from referrals.models import Referral
 
 logger = logging.getLogger(__name__)
@@ -36,10 +37,7 @@ def commendation_check_text(*, text: str, referral: Referral | None) -> None:
     """
     if referral is None:
         return
-    # moves to referrals at merge
-    from reports.services import identifiers_in_story
-
-    found = identifiers_in_story(text=text, client=referral.client)
+    found = identifiers_in_text(text=text, client=referral.client)
     if found:
         message = _(
             "A commendation names no client, and this text contains the client's %(what)s. "
