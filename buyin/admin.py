@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from buyin.models import OfficerFeedback
+from buyin.models import Commendation, OfficerFeedback, RecognitionKind
 from deflection.admin import RecordAdminMixin
 
 
@@ -25,3 +25,17 @@ class OfficerFeedbackAdmin(RecordAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("what got in the way"))
     def obstacle_list(self, obj: OfficerFeedback) -> str:
         return ", ".join(str(o) for o in obj.obstacles.all()) or "—"
+
+
+@admin.register(RecognitionKind)
+class RecognitionKindAdmin(admin.ModelAdmin):
+    list_display = ["name", "agency", "is_active"]
+    list_filter = ["agency", "is_active"]
+
+
+@admin.register(Commendation)
+class CommendationAdmin(RecordAdminMixin, admin.ModelAdmin):
+    """Read only: a commendation is written through the commend page, where its text is checked."""
+
+    list_display = ["officer", "kind", "commended_by", "created_at", "may_name"]
+    list_filter = ["agency", "kind"]

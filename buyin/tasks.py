@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from buyin.services.pulse import pulse_sweep
+from buyin.services.recognition import commendation_email_send
 from deflection.celery import MAIL_TASK_OPTIONS
 
 
@@ -12,3 +13,9 @@ from deflection.celery import MAIL_TASK_OPTIONS
 def sweep_pulse_surveys() -> dict[str, int]:
     """The periodic sweep (deflection/schedules.py): open due waves, invite, remind once. Safe twice at once."""
     return pulse_sweep()
+
+
+@shared_task(**MAIL_TASK_OPTIONS)
+def send_commendation_email(commendation_id: int) -> bool:
+    """The officer's notice of a commendation; safe to run twice or to retry (sent once)."""
+    return commendation_email_send(commendation_id=commendation_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 import deflection.converters  # noqa: F401 (registers <id:...>)
-from buyin.views import champions, feedback, pulse, training
+from buyin.views import champions, feedback, pulse, recognition, training
 
 app_name = "buyin"
 
@@ -19,4 +19,9 @@ urlpatterns: list = [
     path("pulse/new/", pulse.pulse_new, name="pulse_new"),
     path("pulse/<id:survey_id>/", pulse.pulse_answer, name="pulse_answer"),
     path("pulse/<id:survey_id>/results/", pulse.pulse_results_page, name="pulse_results"),
+    path("commend/", recognition.commend, name="commend"),
+    path("commendations/<id:commendation_id>/naming/", recognition.commendation_naming, name="commendation_naming"),
+    path("commendations/<id:commendation_id>/letter.pdf", recognition.commendation_letter, name="commendation_letter"),
+    path("recognition/kinds/", recognition.recognition_kinds, name="recognition_kinds"),
+    path("recognition/kinds/<id:kind_id>/offer/", recognition.recognition_kind_offer, name="recognition_kind_offer"),
 ]

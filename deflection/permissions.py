@@ -19,12 +19,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from deflection.models import User
 
 if TYPE_CHECKING:  # named for the type checker only: the core imports no app
+    from buyin.models import Commendation
+    from deflection.models import Agency
     from referrals.models import Referral
 
 # Officers and supervisors: they log deflections and see outcomes only as consent allows.
 FIELD_ROLES = (User.Role.OFFICER, User.Role.SUPERVISOR)
 # Those who work a partner's referrals: its case managers, and the program administrator.
 CASEWORK_ROLES = (User.Role.CASE_MANAGER, User.Role.PROGRAM_ADMIN)
+# Those who recognise officers: sergeants, command staff and the program administrator.
+COMMENDING_ROLES = (User.Role.SUPERVISOR, User.Role.COMMAND, User.Role.PROGRAM_ADMIN)
 
 
 def roles_required(*roles: str) -> Callable:
@@ -66,6 +70,7 @@ def menu(user: User) -> dict[str, bool]:
         "can_read_feedback_comments": user.is_program_admin,
         "can_lead_buyin": user.is_command or user.is_program_admin,
         "can_see_pulse_surveys": user.is_command or user.is_program_admin,
+        "can_commend": user.role in COMMENDING_ROLES,
     }
 
 
@@ -206,3 +211,31 @@ def may_see_pulse_results(*, user: User, survey) -> bool:
     if may_run_pulse(user):
         return True
     return user.is_command and user.agency_id is not None and user.agency_id == survey.agency_id
+
+
+# ---------------------------------------------------------------------------
+# Recognition
+# ---------------------------------------------------------------------------
+
+
+def may_commend(*, user: User, officer: User) -> bool:
+    """Supervisors and command staff commend the officers (and sergeants) of their own agency;
+    the program administrator those of every agency; nobody commends themselves."""
+    if not (officer.is_active and officer.is_field_officer and officer.agency_id) or officer.pk == user.pk:
+        return False
+    if user.is_program_admin:
+        return True
+    return user.role in (User.Role.SUPERVISOR, User.Role.COMMAND) and user.agency_id == officer.agency_id
+
+
+def may_manage_recognition(*, user: User, agency: Agency) -> bool:
+    """The kinds of recognition an agency gives: its command staff and the program administrator."""
+    return user.is_program_admin or (user.is_command and user.agency_id == agency.pk)
+
+
+def may_read_commendation(*, user: User, commendation: Commendation) -> bool:
+    """A commendation and its letter: the officer, who commended them, the agency's command
+    staff and the program administrator."""
+    if user.pk in (commendation.officer_id, commendation.commended_by_id) or user.is_program_admin:
+        return True
+    return user.is_command and user.agency_id == commendation.agency_id

@@ -329,6 +329,8 @@ def _referral_flags(user: User, referral) -> dict[str, bool]:
         "can_add_follow_up": permissions.may_add_follow_up(user=user, referral=referral),
         "can_record_consent": permissions.may_record_consent(user=user, referral=referral),
         "can_add_story": permissions.may_add_story(user=user, referral=referral),
+        "can_commend": referral.officer.user_id is not None
+        and permissions.may_commend(user=user, officer=referral.officer.user),
     }
 
 

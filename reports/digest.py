@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from buyin.selectors.pulse import pulse_closed_between
+from buyin.selectors.recognition import commendations_of_week
 from deflection.models import Agency, User
 from reports import metrics
 from reports.milestones import milestones_detect
@@ -110,6 +111,8 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
         # Pulse survey waves that closed in the week (up to the Monday midnight that ends it):
         # each wave lands in exactly one week, so in one digest.
         "pulse_waves": pulse_closed_between(agency_id=agency.pk, start=start, end=end),
+        # Named only where the officer agreed; the others are counted.
+        "commendations": commendations_of_week(agency=agency, start=start, end=end),
         "weekly": metrics.weekly_deflections(
             agency_id=agency.pk, weeks=CHART_WEEKS, last_week_start=week_start, tz=zone
         ),

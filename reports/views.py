@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from buyin.selectors.champions import agency_today, unit_champions
+from buyin.selectors.recognition import commendations_for_officer
 from buyin.selectors.training import officers_untrained
 from deflection.models import Agency, User
 from deflection.permissions import leads_buyin, may_add_story, may_read_reports, may_see_untrained
@@ -293,5 +294,6 @@ def my_record(request: HttpRequest) -> HttpResponse:
             "reversals": metrics.overdose_reversals(mine),
             # Clients seen again while their referral was open: the officer's time, not new referrals.
             "contacts": metrics.officer_contacts(mine),
+            "commendations": commendations_for_officer(officer=user),
         },
     )

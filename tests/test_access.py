@@ -13,12 +13,27 @@ from datetime import date
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from buyin.models import Champion, PulseAnswer, PulseParticipation, PulseSurvey, TrainingAttendance, TrainingSession
+from buyin.models import (
+    Champion,
+    Commendation,
+    PulseAnswer,
+    PulseParticipation,
+    PulseSurvey,
+    RecognitionKind,
+    TrainingAttendance,
+    TrainingSession,
+)
 from partners.models import PartnerContact, PartnerTierChange
 from referrals.models import Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
-from tests.factories.buyin import ChampionFactory, TrainingAttendanceFactory, TrainingSessionFactory, pulse_wave
+from tests.factories.buyin import (
+    ChampionFactory,
+    CommendationFactory,
+    TrainingAttendanceFactory,
+    TrainingSessionFactory,
+    pulse_wave,
+)
 from tests.factories.partners import PartnerContactFactory
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
 
@@ -106,6 +121,12 @@ EXPECTED = {
     "buyin:pulse_new": ("get", None, _expect(ADMINS)),
     "buyin:pulse_answer": ("post", {"s0": "4", "s1": "5"}, _expect(PULSE_ASKED, DONE)),
     "buyin:pulse_results": ("get", None, _expect({"command_a", *ADMINS})),
+    # Recognition: officer_a1 commended by their sergeant for the referral under test.
+    "buyin:commend": ("get", None, _expect({"supervisor_a", "command_a", *ADMINS})),
+    "buyin:commendation_naming": ("post", {"may_name": "yes"}, _expect({"officer_a1"}, DONE)),
+    "buyin:commendation_letter": ("get", None, _expect({"officer_a1", "supervisor_a", "command_a", *ADMINS})),
+    "buyin:recognition_kinds": ("get", None, _expect({"command_a", *ADMINS})),
+    "buyin:recognition_kind_offer": ("post", {"offered": "no"}, _expect({"command_a", *ADMINS}, DONE)),
 }
 # What each action in the table changes when it is allowed (a DONE answer): a casework form
 # of test_offered_equals_allowed, or the digest sent. Refused, or a page shown, nothing changes.
@@ -127,6 +148,8 @@ CHANGES = {
     "buyin:training_attendance": "attendance_removed",
     "buyin:champion_end": "champions_ended",
     "buyin:pulse_answer": "pulse_answer",
+    "buyin:commendation_naming": "named",
+    "buyin:recognition_kind_offer": "kind_retired",
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
@@ -148,18 +171,21 @@ class Rows:
     session: TrainingSession
     champion: Champion
     wave: PulseSurvey
+    commendation: Commendation
 
 
 @pytest.fixture
-def rows(cast) -> Rows:
+def rows(cast, referral) -> Rows:
     """A training session of agency A that officer_a1 attended, a current champion of its unit,
-    and an open pulse survey wave asking unit MHST and partner Y's staff."""
+    an open pulse survey wave asking unit MHST and partner Y's staff, and officer_a1
+    commended by their sergeant for the referral under test."""
     session = TrainingSessionFactory(agency=cast.agency_a)
     TrainingAttendanceFactory(session=session, officer=OfficerFactory(user=cast.officer_a1))
     return Rows(
         session=session,
         champion=ChampionFactory(unit=cast.unit_a, user=cast.supervisor_a),
         wave=pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], partners=[cast.partner_y]),
+        commendation=CommendationFactory(officer=cast.officer_a1, commended_by=cast.supervisor_a, referral=referral),
     )
 
 
@@ -184,6 +210,9 @@ def _url(name: str, referral: Referral, rows: Rows) -> str:
         "partners:tier_change": {"partner_id": referral.partner_id},
         "partners:next_step_done": {"contact_id": PartnerContact.objects.get(partner=referral.partner_id).pk},
         "buyin:feedback_answer": {"referral_id": referral.pk},
+        "buyin:commendation_naming": {"commendation_id": rows.commendation.pk},
+        "buyin:commendation_letter": {"commendation_id": rows.commendation.pk},
+        "buyin:recognition_kind_offer": {"kind_id": rows.commendation.kind_id},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -224,6 +253,10 @@ def _state(referral: Referral) -> dict:
         "champions_ended": Champion.objects.filter(until__isnull=False).count(),
         "pulse_answers": PulseAnswer.objects.count(),
         "pulse_answered": PulseParticipation.objects.filter(answered=True).count(),
+        "commendations": Commendation.objects.count(),
+        "named": Commendation.objects.filter(may_name=True).count(),
+        "kinds": RecognitionKind.objects.count(),
+        "kinds_offered": RecognitionKind.objects.filter(is_active=True).count(),
     }
 
 
@@ -236,6 +269,10 @@ def _made(change: str, before: dict, after: dict) -> bool:
         return after[change] == before[change] + 1
     if change == "pulse_answer":
         return after["pulse_answers"] == before["pulse_answers"] + 1 == after["pulse_answered"]
+    if change == "named":
+        return after["named"] == before["named"] + 1
+    if change == "kind_retired":
+        return after["kinds_offered"] == before["kinds_offered"] - 1
     return changed_as_meant(change, before, after)
 
 

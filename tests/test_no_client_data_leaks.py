@@ -64,7 +64,9 @@ def _email_text(message) -> str:
     return "\n".join(parts)
 
 
-def test_the_journey_writes_no_client_data_to_logs_urls_or_emails(cast, caplog, settings):
+def test_the_journey_writes_no_client_data_to_logs_urls_or_emails(
+    cast, caplog, settings, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     caplog.set_level(logging.DEBUG)
     journey = Journey(cast)
@@ -134,6 +136,15 @@ def test_the_journey_writes_no_client_data_to_logs_urls_or_emails(cast, caplog, 
     journey.get("officer_a1", f"/referrals/{referral.pk}/")
     journey.get("command_a", "/reports/dashboard/")
     journey.get("command_a", "/reports/digest/")
+    # The sergeant commends the officer for it (a text naming the client is refused); the
+    # officer is told by email, agrees to be named and prints the letter.
+    commend = {"officer": cast.officer_a1.pk, "kind": "Commendation", "referral": referral.pk}
+    journey.post("supervisor_a", "/buyin/commend/", {**commend, "text": f"Got {FIRST} {LAST} into treatment."})
+    with django_capture_on_commit_callbacks(execute=True):
+        journey.post("supervisor_a", "/buyin/commend/", {**commend, "text": "Patient, kind and quick."})
+    commendation = referral.commendation_set.get()
+    journey.post("officer_a1", f"/buyin/commendations/{commendation.pk}/naming/", {"may_name": "yes"})
+    journey.get("officer_a1", f"/buyin/commendations/{commendation.pk}/letter.pdf")
     week, _complete = reported_week(cast.agency_a, timezone.now() + timedelta(days=7))
     digest_send(agency_id=cast.agency_a.pk, week_start=week)
 

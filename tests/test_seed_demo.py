@@ -13,6 +13,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 from django.utils.html import escape
 
+from buyin.models import Commendation
 from deflection.models import Agency, User
 from partners.models import ServicePartner
 from referrals.demo.builder import delete_demo_data
@@ -361,6 +362,28 @@ def test_the_demo_has_closed_pulse_waves_with_results_by_unit_and_an_open_one_fo
     assert browser.login(username="command", password=DEMO_PASSWORD)
     page = browser.get(f"/buyin/pulse/{closed[-1].pk}/results/").content.decode()
     assert "data-mean" in page and "MHST" in page
+
+
+def test_the_demo_commends_officers_over_the_months_and_its_digest_names_only_who_agreed(demo):
+    agency = Agency.objects.get(is_demo=True)
+    assert agency.recognition_kinds.filter(is_active=True).count() == 3
+    commendations = Commendation.objects.filter(agency=agency)
+    assert commendations.count() >= 6
+    assert len({c.created_at.strftime("%Y-%m") for c in commendations}) >= 3
+    week_start, _due = reported_week(agency, timezone.now())
+    start = datetime.combine(week_start, time.min, tzinfo=zoneinfo.ZoneInfo(agency.timezone))
+    week = commendations.filter(created_at__gte=start, created_at__lt=start + timedelta(days=7))
+    named, unnamed = week.filter(may_name=True).get(), week.filter(may_name=False).get()
+    assert named.officer.username == "officer" and unnamed.officer.username != "officer"
+
+    browser = HttpClient()
+    assert browser.login(username="command", password=DEMO_PASSWORD)
+    page = browser.get("/reports/digest/").content.decode()
+    assert "Marcus Delgado</strong>" in page and "and 1 more commendation " in page
+    assert f"{unnamed.officer.get_full_name()}</strong>" not in page
+    assert browser.login(username="officer", password=DEMO_PASSWORD)
+    record = browser.get("/reports/my-record/").content.decode()
+    assert record.count("data-commendation=") == commendations.filter(officer=named.officer).count() >= 2
 
 
 def test_it_refuses_to_run_over_real_data(demo):

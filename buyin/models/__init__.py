@@ -5,6 +5,7 @@ from __future__ import annotations
 from buyin.models.champions import Champion
 from buyin.models.feedback import FeedbackObstacle, OfficerFeedback
 from buyin.models.pulse import PulseAnswer, PulseParticipation, PulseSurvey
+from buyin.models.recognition import Commendation, RecognitionKind
 from buyin.models.training import TrainingAttendance, TrainingSession
 
 __all__ = [
@@ -16,4 +17,6 @@ __all__ = [
     "PulseSurvey",
     "PulseAnswer",
     "PulseParticipation",
+    "RecognitionKind",
+    "Commendation",
 ]

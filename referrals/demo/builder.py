@@ -480,6 +480,28 @@ class DemoBuilder:
         self._newcomer(start, end)
         self._stories(start, end)
         milestones_detect(agency_id=self.agency.pk)
+        self._recognition(start)
+
+    def _recognition(self, week_start: datetime) -> None:
+        """Commendations over the months and in the digest's week (buyin sits above casework,
+        so the import is local to the seeding)."""
+        from buyin.demo.recognition import recognition_build
+
+        patrol = [
+            officer.user
+            for officer, _start, _keen in self.roster
+            if officer.user and officer.user.role == User.Role.OFFICER
+        ]
+        recognition_build(
+            agency=self.agency,
+            officer=self.logins["officer"],
+            supervisor=self.logins["supervisor"],
+            command=self.logins["command"],
+            others=patrol,
+            week_start=week_start,
+            now=self.now,
+            rnd=self.rnd,
+        )
 
     def _buyin(self) -> dict[str, int]:
         """Training sessions and champions (the buy-in loop reads casework: a local import)."""

@@ -9,7 +9,15 @@ from datetime import date, datetime, time, timedelta
 import factory
 from django.utils import timezone
 
-from buyin.models import Champion, OfficerFeedback, PulseSurvey, TrainingAttendance, TrainingSession
+from buyin.models import (
+    Champion,
+    Commendation,
+    OfficerFeedback,
+    PulseSurvey,
+    RecognitionKind,
+    TrainingAttendance,
+    TrainingSession,
+)
 from buyin.services.pulse import DEFAULT_STATEMENTS, pulse_answer_submit, pulse_survey_create, pulse_wave_open
 from deflection.models import Agency, User
 from tests.factories.core import AgencyFactory, UnitFactory, UserFactory
@@ -100,3 +108,25 @@ def inside(survey: PulseSurvey) -> datetime:
 def answer(survey: PulseSurvey, user: User, scores, open_text: str = "") -> None:
     """`user` answers the wave while it is open."""
     pulse_answer_submit(survey_id=survey.pk, user=user, scores=list(scores), open_text=open_text, now=inside(survey))
+
+
+class RecognitionKindFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecognitionKind
+        django_get_or_create = ["agency", "name"]
+
+    agency = factory.SubFactory("tests.factories.core.AgencyFactory")
+    name = "Commendation"
+
+
+class CommendationFactory(factory.django.DjangoModelFactory):
+    """A commendation as commendation_create leaves it (its notice not yet sent)."""
+
+    class Meta:
+        model = Commendation
+
+    officer = factory.SubFactory(UserFactory)
+    agency = factory.LazyAttribute(lambda c: c.officer.agency)
+    commended_by = factory.SubFactory(UserFactory, role="supervisor", agency=factory.SelfAttribute("..agency"))
+    kind = factory.SubFactory(RecognitionKindFactory, agency=factory.SelfAttribute("..agency"))
+    text = "Stayed with a man in crisis for forty minutes and got him to the crisis centre."

@@ -1,0 +1,164 @@
+"""Writes for recognition: the agency's kinds of recognition, commending an officer, the
+officer's choice to be named, and the officer's notice by email.
+
+The default kinds (buyin.models.recognition.DEFAULT_KINDS) are saved for an agency on its
+first use of recognition (its first commendation, or its command staff's first change to
+the list), never by a page load: until then the commend form offers them by name.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from buyin.models import Commendation, RecognitionKind
+from buyin.models.recognition import DEFAULT_KINDS
+from deflection.models import Agency, User
+from deflection.permissions import may_commend, may_manage_recognition
+from referrals.identity_text import identifiers_in_text
+from referrals.models import Referral
+
+logger = logging.getLogger(__name__)
+
+
+def commendation_check_text(*, text: str, referral: Referral | None) -> None:
+    """Refuse a commendation's text that holds the client's name, alias, date of birth or phone.
+
+    Checked against the referral's client when the commendation is for a referral; without
+    one there is no client to check against, and the form asks the commender to name nobody.
+    The message names the kind of identifier found, never its value.
+    """
+    if referral is None:
+        return
+    found = identifiers_in_text(text=text, client=referral.client)
+    if found:
+        message = _(
+            "A commendation names no client, and this text contains the client's %(what)s. "
+            "Describe what the officer did without it."
+        )
+        raise ValidationError({"text": message % {"what": ", ".join(found)}})
+
+
+@transaction.atomic
+def recognition_kinds_ensure(*, agency: Agency) -> None:
+    """Save the default kinds for an agency that has none of its own yet."""
+    if RecognitionKind.objects.filter(agency=agency).exists():
+        return
+    # Two first commendations at once: get_or_create lets the second find the first's rows.
+    for name in DEFAULT_KINDS:
+        RecognitionKind.objects.get_or_create(agency=agency, name=str(name))
+
+
+def _manager_check(*, actor: User, agency: Agency) -> None:
+    if not may_manage_recognition(user=actor, agency=agency):
+        raise ValidationError(_("You cannot change this agency's kinds of recognition."))
+
+
+@transaction.atomic
+def recognition_kind_add(*, actor: User, agency: Agency, name: str) -> RecognitionKind:
+    """Add a kind of recognition to the agency's list (command staff, program administrator)."""
+    _manager_check(actor=actor, agency=agency)
+    recognition_kinds_ensure(agency=agency)
+    if RecognitionKind.objects.filter(agency=agency, name__iexact=name.strip()).exists():
+        raise ValidationError({"name": _("This agency already has a kind of recognition by that name.")})
+    kind = RecognitionKind(agency=agency, name=name.strip())
+    kind.full_clean()
+    kind.save()
+    return kind
+
+
+@transaction.atomic
+def recognition_kind_set_offered(*, actor: User, kind_id: int, offered: bool) -> RecognitionKind:
+    """Offer a kind of recognition again, or retire it (its commendations keep it)."""
+    kind = RecognitionKind.objects.select_for_update().select_related("agency").get(pk=kind_id)
+    _manager_check(actor=actor, agency=kind.agency)
+    kind.is_active = offered
+    kind.full_clean()
+    kind.save(update_fields=["is_active"])
+    return kind
+
+
+@transaction.atomic
+def commendation_create(
+    *, actor: User, officer: User, kind_name: str, text: str, referral: Referral | None = None
+) -> Commendation:
+    """Commend an officer, optionally for one of their deflections; the officer is emailed
+    once the commendation is saved."""
+    if not may_commend(user=actor, officer=officer):
+        raise ValidationError(_("You cannot commend this officer."))
+    if referral is not None and (referral.officer.user_id != officer.pk):
+        raise ValidationError({"referral": _("Choose one of this officer's own deflections.")})
+    commendation_check_text(text=text, referral=referral)
+    recognition_kinds_ensure(agency=officer.agency)
+    kind = RecognitionKind.objects.filter(agency_id=officer.agency_id, name=kind_name, is_active=True).first()
+    if kind is None:
+        raise ValidationError({"kind": _("This kind of recognition is not offered; choose another.")})
+    commendation = Commendation(officer=officer, commended_by=actor, kind=kind, referral=referral, text=text.strip())
+    commendation.agency_id = officer.agency_id
+    commendation.full_clean()
+    commendation.save()
+    from buyin.tasks import send_commendation_email  # the task module imports this one
+
+    transaction.on_commit(lambda: send_commendation_email.delay(commendation.pk))
+    return commendation
+
+
+@transaction.atomic
+def commendation_set_naming(*, actor: User, commendation_id: int, may_name: bool) -> Commendation:
+    """The officer's own choice: whether the digest and the briefing may name them for it."""
+    commendation = Commendation.objects.select_for_update().filter(pk=commendation_id).first()
+    if commendation is None or commendation.officer_id != actor.pk:
+        raise ValidationError(_("Only the officer commended decides whether they are named."))
+    commendation.may_name = may_name
+    commendation.named_choice_at = timezone.now()
+    commendation.full_clean()
+    commendation.save(update_fields=["may_name", "named_choice_at"])
+    return commendation
+
+
+def commendation_email_send(*, commendation_id: int) -> bool:
+    """Tell the officer they were commended, once: the row is locked while the mail is sent
+    and marked sent in the same transaction. The email says who and which kind, and links to
+    their record; the text stays in the app."""
+    with transaction.atomic():
+        commendation = (
+            Commendation.objects.select_for_update(of=("self",))
+            .select_related("officer", "commended_by", "kind")
+            .filter(pk=commendation_id)
+            .first()
+        )
+        if commendation is None or commendation.emailed_at is not None:
+            return False
+        officer = commendation.officer
+        if officer.email and officer.is_active:
+            link = settings.SITE_URL.rstrip("/") + reverse("reports:my_record")
+            body = "\n".join(
+                [
+                    _("Hello %(name)s,") % {"name": officer.get_full_name() or officer.username},
+                    "",
+                    _("%(who)s (%(role)s) recognised your work: %(kind)s.")
+                    % {
+                        "who": commendation.commended_by.get_full_name() or commendation.commended_by.username,
+                        "role": commendation.commended_by.get_role_display(),
+                        "kind": commendation.kind.name,
+                    },
+                    _(
+                        "Read it, print the letter for your file, and choose whether you may be named in the "
+                        "weekly digest and briefing, under My record:"
+                    ),
+                    link,
+                ]
+            )
+            # fail_silently=False: an SMTP error rolls back and the task retries.
+            EmailMessage(subject=_("You were commended"), body=body, to=[officer.email]).send(fail_silently=False)
+        commendation.emailed_at = timezone.now()
+        commendation.save(update_fields=["emailed_at"])
+        logger.info("Commendation %s notice sent", commendation.pk)
+        return True
