@@ -61,7 +61,14 @@ def menu(user: User) -> dict[str, bool]:
         "can_see_command_home": user.is_command,
         # Not for a superuser of another role: the menu is the role's; the admin has the rest.
         "can_see_dashboard": user.is_command or user.is_program_admin,
+        "can_see_process_evaluation": may_see_process_evaluation(user),
     }
+
+
+def may_see_process_evaluation(user: User) -> bool:
+    """Officers' feedback in aggregate: command staff (their agency), program administration
+    (any agency) and supervisors (their unit); not for a superuser of another role, as the menu."""
+    return user.is_command or user.is_program_admin or user.role == User.Role.SUPERVISOR
 
 
 def may_read_reports(user: User) -> bool:

@@ -17,12 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from deflection.models import Agency, User
-from deflection.permissions import may_add_story, may_read_reports
+from deflection.permissions import may_add_story, may_read_reports, may_see_process_evaluation
 from referrals.selectors import referral_get_for_user
 from reports import dashboard as dashboard_data
-from reports import export, metrics
+from reports import export, metrics, process
 from reports.digest import digest_context, digest_send, reported_week, weekly_chart
-from reports.forms import DashboardFilterForm, ExportForm, SuccessStoryForm
+from reports.forms import DashboardFilterForm, ExportForm, ProcessFilterForm, SuccessStoryForm
 from reports.models import Digest, ExportRecord, Milestone
 from reports.services import success_story_create
 
@@ -249,9 +249,37 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "counted_at": counted_at,
         "fixed_unit": fixed_unit,
         "agencies": _agency_choices(request.user),
+        "can_see_process": may_see_process_evaluation(request.user),
     }
     template = "reports/_dashboard_body.html" if request.headers.get("HX-Request") else "reports/dashboard.html"
     return render(request, template, context)
+
+
+@login_required
+def process_evaluation(request: HttpRequest) -> HttpResponse:
+    """Process evaluation: how officers find deflecting compared with an arrest, what got in
+    the way, and how long logging takes; in aggregate only (a supervisor's is their unit's)."""
+    agency, fixed_unit = _dashboard_agency_and_unit(request)
+    form = ProcessFilterForm(request.GET or None, agency=agency, fixed_unit=fixed_unit)
+    if form.is_bound:
+        form.is_valid()
+    scope = form.scope()
+    # A read, like the dashboard: the worker counts feedback into the rollups every minute.
+    counted_at = metrics.counted_until(agency.pk)
+    context = process.page(scope, agency=agency, rollups=counted_at is not None)
+    context.update(
+        {
+            "agency": agency,
+            "form": form,
+            "scope": scope,
+            "period_end": scope.end - timedelta(days=1),
+            "counted_at": counted_at,
+            "fixed_unit": fixed_unit,
+            "agencies": _agency_choices(request.user),
+            "floor": process.FEEDBACK_FLOOR,
+        }
+    )
+    return render(request, "reports/process.html", context)
 
 
 @login_required
