@@ -59,6 +59,16 @@ class ExportForm(forms.Form):
     file_format = forms.ChoiceField(
         label=_("Format"), choices=[("xlsx", "Excel"), ("csv", "CSV")], initial="xlsx", widget=forms.RadioSelect
     )
+    dataset = forms.ChoiceField(
+        label=_("What"),
+        choices=[
+            ("referrals", _("One row per referral")),
+            ("process", _("Process evaluation: officers' feedback and time to log, in aggregate")),
+        ],
+        initial="referrals",
+        required=False,
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args, agency=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -103,6 +113,8 @@ class ExportForm(forms.Form):
     def filters(self) -> dict:
         """The filters as the export's record keeps them."""
         filters = {"from": f"{self.cleaned_data['start']:%Y-%m}", "to": f"{self.cleaned_data['end']:%Y-%m}"}
+        if self.cleaned_data.get("dataset") == "process":
+            filters["dataset"] = "process"
         unit, partner = self.cleaned_data.get("unit"), self.cleaned_data.get("partner")
         if unit:
             filters["unit"] = {"id": unit.pk, "name": unit.name}

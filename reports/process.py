@@ -82,10 +82,10 @@ def _row(key, label: str, counts: FeedbackCounts, *, shown: bool, outside: bool)
         return "<11" if outside and 1 <= n <= SMALL_CELL_MAX else n
 
     answered = counts.answered
-    ease = [
-        (count(getattr(counts, e)), "" if count(getattr(counts, e)) == "<11" else _share(getattr(counts, e), answered))
-        for e in EASES
-    ]
+    ease = []
+    for name in EASES:
+        n = getattr(counts, name)
+        ease.append((count(n), "<11" if count(n) == "<11" else _share(n, answered)))
     return FeedbackRow(
         key,
         label,
@@ -235,3 +235,66 @@ def page(scope: Scope, *, agency: Agency, rollups: bool) -> dict:
             },
         },
     }
+
+
+# The process evaluation's export: one long table, a row per cell of each breakdown, the
+# floor of whatever leaves the agency applied (OUTSIDE_FLOOR; counts 1 to 10 as "<11").
+PROCESS_COLUMNS: list[tuple[str, str]] = [
+    (
+        "table",
+        "What the row counts: feedback_total (every answer of the export's scope), feedback_by_month, "
+        "feedback_by_unit, feedback_by_pathway, feedback_by_partner, or log_time_by_month.",
+    ),
+    ("group", "The month (YYYY-MM, agency time), unit, pathway or partner of the row; 'All' for the total."),
+    ("asked", "Feedback asked (answered or skipped) on the referrals logged in the row's cell."),
+    ("answered", "Feedback with an answer (easier, about the same or harder than an arrest and booking)."),
+    *[(ease, f"Answers '{label}'.") for ease, label in OfficerFeedback.Ease.choices],
+    *[
+        (f"{ease}_share", f"Answers '{label}' over answered, in percent.")
+        for ease, label in OfficerFeedback.Ease.choices
+    ],
+    *[
+        (f"obstacle_{kind}", f"Answers naming '{label}' as what got in the way.")
+        for kind, label in FeedbackObstacle.Kind.choices
+    ],
+    ("measured", "log_time_by_month: referrals whose time to log the app measured."),
+    ("median_seconds", "log_time_by_month: the median time to log, in seconds (rounded: see 'Time to log')."),
+    ("p90_seconds", "log_time_by_month: the 90th percentile (nearest rank) of the time to log, in seconds."),
+    ("booking_minutes", "log_time_by_month: the agency's officer minutes for an arrest and booking."),
+]
+WITHHELD_NOTE = (
+    "Withheld cells: a cell with fewer than 11 answers (or 11 measured) shows <11 in every figure, so does any count "
+    "from 1 to 10 and its share, and the smallest other cells of a table where the withheld ones would hold fewer "
+    "than 11 answers together (nothing can be worked out from the total)."
+)
+
+
+def export_rows(scope: Scope, *, agency: Agency, rollups: bool):
+    """The rows of the process evaluation's export (PROCESS_COLUMNS), the floor applied."""
+    found = figures(scope, agency=agency, rollups=rollups)
+    width = len(PROCESS_COLUMNS)
+
+    def feedback(table: str, row: FeedbackRow) -> list:
+        ease = [n for n, _share in row.ease]
+        shares = [share.rstrip("%") for _n, share in row.ease] if row.shown else ["<11"] * len(EASES)
+        group = f"{row.key:%Y-%m}" if table == "feedback_by_month" else row.label
+        return [table, group, row.asked, row.answered, *ease, *shares, *row.obstacles] + [""] * 4
+
+    shown = tables(found, outside=True)
+    yield feedback("feedback_total", shown["month"][1])
+    for by, (rows, _total) in shown.items():
+        for row in rows:
+            yield feedback(f"feedback_by_{by}", row)
+    for month, measured, times in log_time_rows(found, outside=True):
+        withheld = "<11"
+        median = withheld if times is None else f"{times.median:g}"
+        p90 = withheld if times is None else times.p90
+        yield [
+            "log_time_by_month",
+            f"{month:%Y-%m}",
+            *[""] * (width - 6),
+            measured,
+            median,
+            p90,
+            agency.booking_minutes,
+        ]

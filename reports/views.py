@@ -23,6 +23,7 @@ from reports import dashboard as dashboard_data
 from reports import export, metrics, process
 from reports.digest import digest_context, digest_send, reported_week, weekly_chart
 from reports.forms import DashboardFilterForm, ExportForm, ProcessFilterForm, SuccessStoryForm
+from reports.metrics.process import PROCESS_DEFINITIONS
 from reports.models import Digest, ExportRecord, Milestone
 from reports.services import success_story_create
 
@@ -162,7 +163,11 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         scope = form.scope(agency)
         file_format = form.cleaned_data["file_format"]
-        content, count = export.as_xlsx(scope) if file_format == "xlsx" else export.as_csv(scope)
+        if form.cleaned_data.get("dataset") == "process":
+            rollups = metrics.counted_until(agency.pk) is not None
+            content, count = export.process_export(scope, agency=agency, rollups=rollups, file_format=file_format)
+        else:
+            content, count = export.as_xlsx(scope) if file_format == "xlsx" else export.as_csv(scope)
         ExportRecord.objects.create(
             user=user,
             agency=agency,
@@ -178,7 +183,8 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
         )
         response = HttpResponse(content, content_type=content_type)
         first, last = form.cleaned_data["start"], form.cleaned_data["end"]
-        name = f"deflection-evaluation-{first:%Y-%m}-to-{last:%Y-%m}.{file_format}"
+        what = "process-evaluation" if form.cleaned_data.get("dataset") == "process" else "evaluation"
+        name = f"deflection-{what}-{first:%Y-%m}-to-{last:%Y-%m}.{file_format}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     agencies = _agency_choices(user)
@@ -200,7 +206,14 @@ def codebook(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not may_read_reports(user):
         raise Http404
-    context = {"columns": export.COLUMNS, "definitions": metrics.DEFINITIONS, "notice": export.NOTICE}
+    context = {
+        "columns": export.COLUMNS,
+        "definitions": metrics.DEFINITIONS,
+        "notice": export.NOTICE,
+        "process_columns": process.PROCESS_COLUMNS,
+        "process_definitions": PROCESS_DEFINITIONS,
+        "withheld": process.WITHHELD_NOTE,
+    }
     if request.GET.get("download"):
         text = render_to_string("reports/codebook.txt", context)
         response = HttpResponse(text, content_type="text/plain; charset=utf-8")

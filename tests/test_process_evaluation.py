@@ -306,3 +306,58 @@ def test_the_rollups_give_the_figures_of_the_definitions(cast, history):
     months = feedback_by(scopes[0], by="month", tz=TZ)
     assert len(months) == 3 and all(c.easier and c.same and c.harder and c.asked > c.answered for c in months.values())
     assert all(t.measured > 5 for t in log_times_by(scopes[0], tz=TZ).values())
+
+
+def _process_export(client, **fields) -> list[list[str]]:
+    import csv
+    import io
+
+    data = {**PERIOD, "file_format": "csv", "dataset": "process", **fields}
+    response = client.post("/reports/export/", data)
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+
+
+def test_the_export_gains_the_aggregates_under_the_stricter_floor_of_11(cast, evaluation):
+    from reports.models import ExportRecord
+
+    rows = _process_export(cast.login("command_a"))
+    header, rows = rows[0], rows[1:]
+    row = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in rows}
+    # The total: 17 answered, 8 easier; 3 "same" is from 1 to 10: <11, and so is its share.
+    total = row["feedback_total", "All"]
+    assert total["answered"] == "17" and total["easier"] == "<11" and total["same"] == "<11"
+    assert total["same_share"] == "<11" and total["obstacle_transport"] == "<11"
+    # August's 10 answers are under 11: withheld; so is every other month, as nothing would
+    # otherwise hide them from the total.
+    assert all(row["feedback_by_month", m]["answered"] == "<11" for m in ("2026-08", "2026-09", "2026-10"))
+    # Partner Y's 11 answers are shown; partner X's 6 are not, and Y's figures then would
+    # give X's away: both withheld.
+    assert row["feedback_by_partner", cast.partner_y.name]["answered"] == "<11"
+    assert row["feedback_by_partner", cast.partner_x.name]["answered"] == "<11"
+    # Seven times measured in August: fewer than 11, no median leaves the agency.
+    august = row["log_time_by_month", "2026-08"]
+    assert august["measured"] == "<11" and august["median_seconds"] == "<11"
+    assert august["booking_minutes"] == str(cast.agency_a.booking_minutes)
+    assert ExportRecord.objects.get().filters["dataset"] == "process"
+    # No officer, no referral: nothing in it says who answered what.
+    assert "officer_id" not in header and "referral_id" not in header
+
+
+def test_the_export_shows_cells_of_11_answers_or_more(cast, evaluation):
+    officer = OfficerFactory(user=cast.officer_a2)
+    _feedback(officer, cast.partner_x, Pathway.ACTIVE_OUTREACH, _day(SEPTEMBER, 3), ["same"] * 12)
+    rows = _process_export(cast.login("command_a"))
+    header = rows[0]
+    row = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in rows[1:]}
+    # September: 5 + 12 = 17 answers, 13 the same (76%); easier 1: <11.
+    september = row["feedback_by_month", "2026-09"]
+    assert september["answered"] == "17" and september["same"] == "13" and september["same_share"] == "76"
+    assert september["easier"] == "<11" and september["easier_share"] == "<11"
+
+
+def test_the_codebook_defines_the_process_columns(cast):
+    page = cast.login("command_a").get("/reports/export/codebook/").content.decode()
+    for name, _meaning in process.PROCESS_COLUMNS:
+        assert f"<code>{name}</code>" in page
+    assert "Time to log" in page and "Fewer than 5" in page
