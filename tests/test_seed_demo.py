@@ -343,3 +343,19 @@ def test_the_demo_seeds_at_the_hour_it_once_failed():
     delete_demo_data()  # the module's demo, back after this test's rollback
     DemoBuilder(seed=2026, now=datetime(2026, 11, 27, 16, 20, tzinfo=UTC)).build()
     assert _encounters(agency__name="Pima Valley Police Department") == 600
+
+
+def test_the_demo_has_feedback_and_times_to_log_for_the_process_evaluation(demo):
+    from buyin.models import OfficerFeedback
+
+    agency = Agency.objects.get(is_demo=True)
+    referrals = Referral.objects.filter(agency=agency)
+    assert not referrals.filter(seconds_to_log__isnull=True).exists()
+    feedback = OfficerFeedback.objects.filter(referral__agency=agency)
+    assert 0.3 < feedback.count() / referrals.count() < 0.5
+    assert set(feedback.values_list("ease", flat=True)) == {"", "easier", "same", "harder"}
+    client = HttpClient()
+    assert client.login(username="command", password=DEMO_PASSWORD)
+    page = client.get("/reports/process/").content.decode()
+    # Enough answers for shares to show, and the months' times to log.
+    assert "% (" in page and " min " in page

@@ -138,6 +138,10 @@ class DemoBuilder:
         clients = self._clients(plans)
         self._write(plans, clients)
         self._quick_wins()
+        # Reports read casework, so the import is local to the seeding (as _quick_wins's).
+        from reports.demo import process_demo
+
+        process_demo(agency=self.agency)
         return self._counts()
 
     def _check_names_are_free(self) -> None:
