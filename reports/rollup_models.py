@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from buyin.models import FeedbackObstacle, OfficerFeedback
+
 
 class DailyRollup(models.Model):
     """Counts of referrals per agency, day (agency time, by when the deflection happened),
@@ -277,17 +279,7 @@ class FeedbackRollup(LevelRow):
     of them alone). Counts only: who said what is never kept here (buyin.OfficerFeedback)."""
 
     asked = models.PositiveIntegerField(default=0)  # answered or skipped
-    easier = models.PositiveIntegerField(default=0)
-    same = models.PositiveIntegerField(default=0)
-    harder = models.PositiveIntegerField(default=0)
-    # Answered feedback naming each obstacle (buyin FeedbackObstacle.Kind, one column each).
-    obstacle_no_answer = models.PositiveIntegerField(default=0)
-    obstacle_partner_slow = models.PositiveIntegerField(default=0)
-    obstacle_no_partner = models.PositiveIntegerField(default=0)
-    obstacle_transport = models.PositiveIntegerField(default=0)
-    obstacle_client_refused = models.PositiveIntegerField(default=0)
-    obstacle_form = models.PositiveIntegerField(default=0)
-    obstacle_other = models.PositiveIntegerField(default=0)
+    # and a column per answer (easier, same, harder) and per obstacle (obstacle_<kind>): below.
 
     class Meta:
         indexes = [
@@ -297,6 +289,13 @@ class FeedbackRollup(LevelRow):
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.day} · feedback"
+
+
+# The answers of each kind, and the answers naming each obstacle: a column per choice of
+# buyin's models, so that a new choice is a new column (and its migration) without a second
+# list to keep here.
+for _column in (*OfficerFeedback.Ease.values, *(f"obstacle_{kind}" for kind in FeedbackObstacle.Kind.values)):
+    FeedbackRollup.add_to_class(_column, models.PositiveIntegerField(default=0))
 
 
 class LogTimeHistogram(LevelRow):

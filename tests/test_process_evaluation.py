@@ -28,8 +28,7 @@ from reports.metrics.process_from_rollups import feedback_from_rollups, log_time
 from reports.rollup_models import FeedbackRollup
 from reports.rollups import rollups_rebuild, rollups_refresh
 from tests.factories.buyin import OfficerFeedbackFactory
-from tests.factories.core import UnitFactory, UserFactory
-from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.factories.referrals import OfficerFactory, ReferralFactory, officers_of_every_unit
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("America/Phoenix")
@@ -64,10 +63,7 @@ def evaluation(cast):
     - Patrol, partner Y, naloxone-plus, September: 1 easier, 1 same, 3 harder (exactly 5).
     - An officer without a unit, partner X, self-referral, October: 2 easier.
     Agency B: 6 answers that agency A's pages never count."""
-    a1 = OfficerFactory(user=cast.officer_a1)
-    patrol = UnitFactory(agency=cast.agency_a, name="Patrol")
-    p = OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=patrol))
-    loose = OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=None))
+    patrol, (a1, p, loose) = officers_of_every_unit(cast)
     x, y = cast.partner_x, cast.partner_y
     naloxone, self_referral = Pathway.NALOXONE_PLUS, Pathway.SELF_REFERRAL
     _feedback(
@@ -262,12 +258,7 @@ def test_feedback_given_after_the_count_is_taken_in_by_the_next_refresh(cast, ev
 def history(cast):
     """Random feedback and times to log over three months, units, pathways and partners."""
     rnd = random.Random(13)
-    patrol = UnitFactory(agency=cast.agency_a, name="Patrol")
-    officers = [
-        OfficerFactory(user=cast.officer_a1),
-        OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=patrol)),
-        OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=None)),
-    ]
+    patrol, officers = officers_of_every_unit(cast)
     for _ in range(150):
         when = datetime(2026, 8, 1, tzinfo=TZ) + timedelta(days=rnd.randrange(92), hours=rnd.choice([0, 9, 23]))
         referral = ReferralFactory(
