@@ -204,6 +204,11 @@ def test_a_supervisor_sees_only_their_unit_whatever_the_url_asks(cast, evaluatio
     assert "50% (3)" in _row(_table(page, "ease-by-month"), "Aug 2026")
 
 
+def test_command_staff_cannot_ask_for_another_agency(cast, evaluation):
+    page = cast.login("command_a").get("/reports/process/", {**PERIOD, "agency": cast.agency_b.pk}).content.decode()
+    assert cast.agency_a.name in page and ">17<" in _row(_table(page, "ease-by-month"), "All")
+
+
 def test_a_program_admin_picks_the_agency(cast, evaluation):
     page = cast.login("program_admin").get("/reports/process/", {**PERIOD, "agency": cast.agency_b.pk}).content.decode()
     assert "100% (6)" in _row(_table(page, "ease-by-month"), "Aug 2026")
