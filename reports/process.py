@@ -214,6 +214,9 @@ def page(scope: Scope, *, agency: Agency, rollups: bool) -> dict:
     return {
         "tables": shown,
         "ease_names": ease_names,
+        # The columns a withheld row spans: asked, answered and each answer; answered and each obstacle.
+        "ease_span": 2 + len(EASES),
+        "obstacle_span": 1 + len(OBSTACLES),
         "obstacle_names": [str(label) for _v, label in FeedbackObstacle.Kind.choices],
         "log_times": [
             (month, measured, duration(t.median) if t else None, duration(t.p90) if t else None)
