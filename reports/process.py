@@ -63,19 +63,33 @@ class FeedbackRow:
     answered: object = ""
     ease: list[tuple[object, str]] = field(default_factory=list)  # (count, share) per answer
     obstacles: list[object] = field(default_factory=list)
-    counts: FeedbackCounts | None = None  # the figures, kept for charts only where shown
+    counts: FeedbackCounts | None = None  # the figures behind it (a chart draws them only where shown)
 
 
 def _share(n: int, of: int) -> str:
     return f"{100 * n / of:.0f}%" if of else "—"
 
 
+WITHHELD = "withheld"
+
+
 def _row(key, label: str, counts: FeedbackCounts, *, shown: bool, outside: bool) -> FeedbackRow:
-    """A cell as shown: outside the agency every count from 1 to 10 is "<11" and so is its share."""
+    """A cell as shown. Withheld, on the page it says "fewer than 5" if it has fewer answers,
+    else "withheld" (hidden so that a smaller one cannot be worked out); outside the agency
+    it is "withheld" whatever the reason, and in a cell shown every count from 1 to 10 is
+    "<11" and so is its share."""
     if not shown:
-        withheld = "<11" if outside else _("fewer than 5")
+        under = counts.answered < FEEDBACK_FLOOR
+        withheld = WITHHELD if outside else _("fewer than 5") if under else _("withheld")
         return FeedbackRow(
-            key, label, False, withheld, withheld, [(withheld, "")] * len(EASES), [withheld] * len(OBSTACLES)
+            key,
+            label,
+            False,
+            withheld,
+            withheld,
+            [(withheld, withheld)] * len(EASES),
+            [withheld] * len(OBSTACLES),
+            counts,
         )
 
     def count(n: int):
@@ -266,10 +280,31 @@ PROCESS_COLUMNS: list[tuple[str, str]] = [
     ("booking_minutes", "log_time_by_month: the agency's officer minutes for an arrest and booking."),
 ]
 WITHHELD_NOTE = (
-    "Withheld cells: a cell with fewer than 11 answers (or 11 measured) shows <11 in every figure, so does any count "
-    "from 1 to 10 and its share, and the smallest other cells of a table where the withheld ones would hold fewer "
-    "than 11 answers together (nothing can be worked out from the total)."
+    "Small cells: a count from 1 to 10 shows as <11, and so does its share. 'withheld': a cell with fewer than 11 "
+    "answers (or a month with fewer than 11 times measured) shows no figure; nor do the smallest other cells of a "
+    "table (or counts of a column) where the withheld ones would hold 1 to 10 together, so that nothing can be "
+    "worked out from the total."
 )
+
+
+def _figures(counts: FeedbackCounts) -> list[int]:
+    return [counts.asked, counts.answered, *(getattr(counts, e) for e in EASES), *counts.obstacles.values()]
+
+
+def _outside(rows: list[FeedbackRow]) -> list[list]:
+    """The counts of a table's rows as they leave the agency: in each column, while the counts
+    not given exactly ("<11", withheld cells) hold 1 to 10 together, the smallest exact one is
+    withheld too, so that the total less the exact ones tells no small count."""
+    raw = [_figures(row.counts) for row in rows]
+    out = [[row.asked, row.answered, *(n for n, _share in row.ease), *row.obstacles] for row in rows]
+    for j in range(len(raw[0]) if raw else 0):
+        exact = sorted((raw[i][j], i) for i in range(len(rows)) if isinstance(out[i][j], int))
+        hidden = sum(raw[i][j] for i in range(len(rows)) if not isinstance(out[i][j], int))
+        while 0 < hidden <= SMALL_CELL_MAX and exact:
+            n, i = exact.pop(0)
+            out[i][j] = WITHHELD
+            hidden += n
+    return out
 
 
 def export_rows(scope: Scope, *, agency: Agency, rollups: bool):
@@ -277,21 +312,22 @@ def export_rows(scope: Scope, *, agency: Agency, rollups: bool):
     found = figures(scope, agency=agency, rollups=rollups)
     width = len(PROCESS_COLUMNS)
 
-    def feedback(table: str, row: FeedbackRow) -> list:
-        ease = [n for n, _share in row.ease]
-        shares = [share.rstrip("%") for _n, share in row.ease] if row.shown else ["<11"] * len(EASES)
+    def feedback(table: str, row: FeedbackRow, values: list) -> list:
+        asked, answered, *rest = values
+        ease, obstacles = rest[: len(EASES)], rest[len(EASES) :]
+        shares = [share.rstrip("%") if isinstance(n, int) else n for n, (_n, share) in zip(ease, row.ease, strict=True)]
         group = f"{row.key:%Y-%m}" if table == "feedback_by_month" else row.label
-        return [table, group, row.asked, row.answered, *ease, *shares, *row.obstacles] + [""] * 4
+        return [table, group, asked, answered, *ease, *shares, *obstacles] + [""] * 4
 
     shown = tables(found, outside=True)
-    yield feedback("feedback_total", shown["month"][1])
+    total = shown["month"][1]
+    yield feedback("feedback_total", total, _outside([total])[0])
     for by, (rows, _total) in shown.items():
-        for row in rows:
-            yield feedback(f"feedback_by_{by}", row)
+        for row, values in zip(rows, _outside(rows), strict=True):
+            yield feedback(f"feedback_by_{by}", row, values)
     for month, measured, times in log_time_rows(found, outside=True):
-        withheld = "<11"
-        median = withheld if times is None else f"{times.median:g}"
-        p90 = withheld if times is None else times.p90
+        median = WITHHELD if times is None else f"{times.median:g}"
+        p90 = WITHHELD if times is None else times.p90
         yield [
             "log_time_by_month",
             f"{month:%Y-%m}",

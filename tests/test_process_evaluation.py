@@ -172,15 +172,15 @@ def test_command_staff_see_their_agencys_figures_with_cells_under_5_withheld(cas
     # August: 10 answered (5 easier, 2 same, 3 harder), 11 asked.
     assert ">11<" in _row(months, "Aug 2026") and "50% (5)" in _row(months, "Aug 2026")
     # October holds 2 answers: withheld, and so is September (5), else the total less
-    # August would give October away.
-    assert "fewer than 5" in _row(months, "Oct 2026") and "fewer than 5" in _row(months, "Sep 2026")
+    # August would give October away; September says it is withheld, not that it is small.
+    assert "fewer than 5" in _row(months, "Oct 2026") and ">withheld<" in _row(months, "Sep 2026")
     assert "(3)" not in _row(months, "Sep 2026")
     # The total: 17 answered, agency B's 6 not among them.
     assert ">17<" in _row(months, "All") and "47% (8)" in _row(months, "All")
     units = _table(page, "ease-by-unit")
     assert "fewer than 5" in _row(units, "No unit")
     # MHST (6) is withheld beside "No unit" (2); Patrol (9) is shown.
-    assert "fewer than 5" in _row(units, "MHST") and ">9<" in _row(units, "Patrol")
+    assert ">withheld<" in _row(units, "MHST") and ">9<" in _row(units, "Patrol")
     obstacles = _table(page, "obstacles-by-partner")
     # Partner Y: 11 answered, 2 named transport, 1 the form.
     assert ">11<" in _row(obstacles, cast.partner_y.name)
@@ -314,42 +314,54 @@ def _process_export(client, **fields) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
 
 
+def _export_by_row(client) -> dict:
+    rows = _process_export(client)
+    return {(r[0], r[1]): dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+
+
 def test_the_export_gains_the_aggregates_under_the_stricter_floor_of_11(cast, evaluation):
     from reports.models import ExportRecord
 
-    rows = _process_export(cast.login("command_a"))
-    header, rows = rows[0], rows[1:]
-    row = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in rows}
+    row = _export_by_row(cast.login("command_a"))
     # The total: 17 answered, 8 easier; 3 "same" is from 1 to 10: <11, and so is its share.
     total = row["feedback_total", "All"]
     assert total["answered"] == "17" and total["easier"] == "<11" and total["same"] == "<11"
     assert total["same_share"] == "<11" and total["obstacle_transport"] == "<11"
     # August's 10 answers are under 11: withheld; so is every other month, as nothing would
     # otherwise hide them from the total.
-    assert all(row["feedback_by_month", m]["answered"] == "<11" for m in ("2026-08", "2026-09", "2026-10"))
-    # Partner Y's 11 answers are shown; partner X's 6 are not, and Y's figures then would
-    # give X's away: both withheld.
-    assert row["feedback_by_partner", cast.partner_y.name]["answered"] == "<11"
-    assert row["feedback_by_partner", cast.partner_x.name]["answered"] == "<11"
+    assert all(row["feedback_by_month", m]["answered"] == "withheld" for m in ("2026-08", "2026-09", "2026-10"))
+    # Partner Y's 11 answers would show, but partner X's 6 cannot: both withheld.
+    assert row["feedback_by_partner", cast.partner_y.name]["answered"] == "withheld"
+    assert row["feedback_by_partner", cast.partner_x.name]["easier_share"] == "withheld"
     # Seven times measured in August: fewer than 11, no median leaves the agency.
     august = row["log_time_by_month", "2026-08"]
-    assert august["measured"] == "<11" and august["median_seconds"] == "<11"
+    assert august["measured"] == "<11" and august["median_seconds"] == "withheld"
     assert august["booking_minutes"] == str(cast.agency_a.booking_minutes)
     assert ExportRecord.objects.get().filters["dataset"] == "process"
     # No officer, no referral: nothing in it says who answered what.
-    assert "officer_id" not in header and "referral_id" not in header
+    assert not {"officer_id", "referral_id"} & set(total)
 
 
-def test_the_export_shows_cells_of_11_answers_or_more(cast, evaluation):
+def test_the_export_shows_cells_of_11_answers_or_more_and_no_small_count_by_subtraction(cast, evaluation):
     officer = OfficerFactory(user=cast.officer_a2)
-    _feedback(officer, cast.partner_x, Pathway.ACTIVE_OUTREACH, _day(SEPTEMBER, 3), ["same"] * 12)
-    rows = _process_export(cast.login("command_a"))
-    header = rows[0]
-    row = {(r[0], r[1]): dict(zip(header, r, strict=True)) for r in rows[1:]}
-    # September: 5 + 12 = 17 answers, 13 the same (76%); easier 1: <11.
-    september = row["feedback_by_month", "2026-09"]
-    assert september["answered"] == "17" and september["same"] == "13" and september["same_share"] == "76"
-    assert september["easier"] == "<11" and september["easier_share"] == "<11"
+    for month, ease in ((AUGUST, "harder"), (SEPTEMBER, "same"), (OCTOBER, "easier")):
+        _feedback(officer, cast.partner_x, Pathway.ACTIVE_OUTREACH, _day(month, 3), [ease] * 12)
+    row = _export_by_row(cast.login("command_a"))
+    months = [row["feedback_by_month", f"{m:%Y-%m}"] for m in (AUGUST, SEPTEMBER, OCTOBER)]
+    # Every month has 11 answers or more: shown. September: 17, 13 the same (76%), 1 easier.
+    assert [m["answered"] for m in months] == ["22", "17", "14"]
+    assert months[1]["easier"] == "<11" and months[1]["easier_share"] == "<11"
+    # "Harder": 15 in August, 3 in September (<11), 0 in October: with October's 0 alone
+    # exact the total would give September's away, so August's 15 is withheld too.
+    assert row["feedback_total", "All"]["harder"] == "18"
+    assert [m["harder"] for m in months] == ["withheld", "<11", "withheld"]
+    # In every column, the total less the exact counts is 0 or more than 10.
+    total = row["feedback_total", "All"]
+    for column, value in total.items():
+        if column in ("table", "group") or not value.isdigit() or column.endswith("_share"):
+            continue
+        exact = sum(int(m[column]) for m in months if m[column].isdigit())
+        assert not 1 <= int(value) - exact <= 10, (column, value, [m[column] for m in months])
 
 
 def test_the_codebook_defines_the_process_columns(cast):
