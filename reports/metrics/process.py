@@ -167,7 +167,8 @@ PROCESS_DEFINITIONS: list[tuple[str, str]] = [
         "From opening the log form to saving it, measured by the app, per month: the median and the 90th percentile "
         "(nearest rank), under five minutes to the 5 seconds, under half an hour to the half minute, under two hours "
         "to 5 minutes, two hours or more as two hours; shown beside the agency's officer minutes for an arrest and "
-        "booking. Only referrals whose time was measured count; fewer than 5 in a month are not shown.",
+        "booking. Only referrals whose time was measured count (a second encounter added to an open referral, an "
+        "officer contact, is not in this figure); fewer than 5 in a month are not shown.",
     ),
     (
         "Fewer than 5",
