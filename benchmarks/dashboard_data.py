@@ -92,6 +92,7 @@ class Cast:
     officer_weights: list[float]
     partner_ids: list[int]
     case_manager_ids: dict[int, int]  # partner id -> the user who accepts its referrals
+    officer_users: dict[int, int]  # officer id -> their user (who answers the feedback)
 
 
 def cast(create: bool) -> Cast | None:
@@ -107,6 +108,7 @@ def cast(create: bool) -> Cast | None:
     )
     managers = dict(User.objects.filter(partner_id__in=partners).values_list("partner_id", "pk"))
     return Cast(
+        officer_users=officer_users(agency),
         agency=agency,
         command=User.objects.get(username="dash-command"),
         # A few officers deflect a lot, most a little (as in the field).
@@ -115,6 +117,20 @@ def cast(create: bool) -> Cast | None:
         partner_ids=partners,
         case_manager_ids=managers,
     )
+
+
+def officer_users(agency: Agency) -> dict[int, int]:
+    """Each officer's user (made for data seeded before officers had them): feedback is theirs."""
+    missing = list(Officer.objects.filter(agency=agency, user__isnull=True).order_by("pk"))
+    if missing:
+        with transaction.atomic():
+            users = User.objects.bulk_create(
+                User(username=f"dash-officer-{o.pk}", role=User.Role.OFFICER, agency=agency, email="") for o in missing
+            )
+            for officer, user in zip(missing, users, strict=True):
+                officer.user = user
+            Officer.objects.bulk_update(missing, ["user"])
+    return dict(Officer.objects.filter(agency=agency).values_list("pk", "user_id"))
 
 
 def create_agency() -> Agency:
@@ -220,8 +236,13 @@ REFERRAL_COLUMNS = (
     "id, client_id, officer_id, agency_id, partner_id, pathway, occurred_at, location, presenting_needs, "
     "substances, naloxone_administered, charge_deflected, warm_handoff, officer_minutes, note, status, "
     "status_reason, status_changed_at, status_note, accepted_by_id, accepted_at, intake_at, closed_at, "
-    "reengagement_of_id, created_at"
+    "reengagement_of_id, created_at, seconds_to_log"
 )
+FEEDBACK_COLUMNS = "id, referral_id, officer_id, ease, comment, answered_at"
+OBSTACLE_COLUMNS = "feedback_id, kind"
+FEEDBACK_SHARE = 0.4  # of referrals with the officer's feedback (answered or skipped)
+EASES = ["easier"] * 5 + ["same"] * 3 + ["harder"] * 2 + [""] * 2  # "" a skip
+OBSTACLES = ["no_answer", "partner_slow", "no_partner", "transport", "client_refused", "form", "other"]
 FOLLOW_UP_COLUMNS = "kind, due_at, completed_at, outcome, note, created_at, assigned_to_id, referral_id"
 EVENT_COLUMNS = "referral_id, actor_id, kind, from_status, to_status, reason, note, created_at"
 CLIENT_COLUMNS = (
@@ -289,6 +310,7 @@ def grow(c: Cast, target: int, now: datetime) -> None:
     names = Names(rnd)
     m = n // 2
     referral_base = sql("SELECT coalesce(max(id), 0) FROM referrals_referral")[0][0]
+    feedback_id = sql("SELECT coalesce(max(id), 0) FROM buyin_officerfeedback")[0][0]
     client_base = sql("SELECT coalesce(max(id), 0) FROM referrals_client")[0][0]
 
     # Every client has a referral; the rest go mostly to a few (re-engagement).
@@ -326,7 +348,7 @@ def grow(c: Cast, target: int, now: datetime) -> None:
     officer_cum = _cumulative(c.officer_weights)
     partner_cum = _cumulative([p[2] for p in PARTNERS])
     last_of_client: dict[int, tuple[int, str, datetime | None]] = {}
-    referrals, follow_ups, events = io.StringIO(), io.StringIO(), io.StringIO()
+    referrals, follow_ups, events, feedback, obstacles = (io.StringIO() for _ in range(5))
     counts = {"follow_ups": 0, "events": 0}
     for i, (client, occurred) in enumerate(zip(assigned, times, strict=True)):
         pk = referral_base + 1 + i
@@ -360,8 +382,17 @@ def grow(c: Cast, target: int, now: datetime) -> None:
             f"{'t' if rnd.random() < 0.08 else 'f'}\t{charge}\t{'t' if rnd.random() < 0.55 else 'f'}\t"
             f"{rnd.randint(15, 120)}\t\t{history.status}\t{history.reason}\t{ts(history.changed_at)}\t{history.note}\t"
             f"{nul(history.accepted_by)}\t{ts(history.accepted_at)}\t{ts(history.intake_at)}\t"
-            f"{ts(history.closed_at)}\t{nul(reengagement)}\t{ts(history.created_at)}\n"
+            f"{ts(history.closed_at)}\t{nul(reengagement)}\t{ts(history.created_at)}\t"
+            # From opening the form to saving it: about a minute, a few take many.
+            f"{round(70 * rnd.lognormvariate(0, 0.6))}\n"
         )
+        if rnd.random() < FEEDBACK_SHARE:
+            feedback_id += 1
+            ease = rnd.choice(EASES)
+            answered = history.created_at + timedelta(seconds=rnd.uniform(5, 60))
+            feedback.write(f"{feedback_id}\t{pk}\t{c.officer_users[officer]}\t{ease}\t\t{ts(answered)}\n")
+            for kind in rnd.sample(OBSTACLES, rnd.choice([0, 0, 0, 1, 1, 2])) if ease else []:
+                obstacles.write(f"{feedback_id}\t{kind}\n")
         for f in history.follow_ups():
             follow_ups.write(
                 f"{f.kind}\t{ts(f.due_at)}\t{ts(f.completed_at)}\t{f.outcome}\t\t{ts(f.created_at)}\t"
@@ -374,8 +405,10 @@ def grow(c: Cast, target: int, now: datetime) -> None:
                 copy("referrals_referral", REFERRAL_COLUMNS, referrals)
                 copy("referrals_followup", FOLLOW_UP_COLUMNS, follow_ups)
                 copy("referrals_caseevent", EVENT_COLUMNS, events)
+                copy("buyin_officerfeedback", FEEDBACK_COLUMNS, feedback)
+                copy("buyin_feedbackobstacle", OBSTACLE_COLUMNS, obstacles)
                 _record_layer(target if i + 1 == n else None, pk, client_base + m, now)
-            referrals, follow_ups, events = io.StringIO(), io.StringIO(), io.StringIO()
+            referrals, follow_ups, events, feedback, obstacles = (io.StringIO() for _ in range(5))
             elapsed = time.perf_counter() - started
             print(
                 f"  {i + 1:,} referrals, {counts['follow_ups']:,} follow-ups, {counts['events']:,} case events: "
@@ -384,6 +417,10 @@ def grow(c: Cast, target: int, now: datetime) -> None:
             )
     sql("SELECT setval(pg_get_serial_sequence('referrals_referral', 'id'), (SELECT max(id) FROM referrals_referral))")
     sql("SELECT setval(pg_get_serial_sequence('referrals_client', 'id'), (SELECT max(id) FROM referrals_client))")
+    sql(
+        "SELECT setval(pg_get_serial_sequence('buyin_officerfeedback', 'id'), "
+        "(SELECT coalesce(max(id), 1) FROM buyin_officerfeedback))"
+    )
     elapsed = time.perf_counter() - started
     print(f"  seeded {n:,} referrals in {elapsed:.0f} s ({n / elapsed:,.0f} referrals/s)", flush=True)
     vacuum_analyze()
@@ -436,7 +473,13 @@ def shrink(c: Cast, size: int) -> None:
 def _delete_referrals_after(agency_id: int, referral_max_id: int, client_max_id: int) -> None:
     above = "SELECT id FROM referrals_referral WHERE agency_id = %s AND id > %s"
     with transaction.atomic():
-        for table in ("referrals_followup", "referrals_caseevent", "reports_milestone", "reports_successstory"):
+        sql(
+            "DELETE FROM buyin_feedbackobstacle WHERE feedback_id IN (SELECT id FROM buyin_officerfeedback "  # noqa: S608
+            f"WHERE referral_id IN ({above}))",
+            [agency_id, referral_max_id],
+        )
+        tables = ("buyin_officerfeedback", "referrals_followup", "referrals_caseevent")
+        for table in (*tables, "reports_milestone", "reports_successstory"):
             sql(f"DELETE FROM {table} WHERE referral_id IN ({above})", [agency_id, referral_max_id])  # noqa: S608
         sql(
             f"UPDATE referrals_referral SET reengagement_of_id = NULL WHERE reengagement_of_id IN ({above})",  # noqa: S608
@@ -487,6 +530,11 @@ def move_forward(c: Cast, now: datetime) -> None:
         sql(
             "UPDATE referrals_caseevent e SET created_at = e.created_at + %(d)s FROM referrals_referral r "
             "WHERE r.id = e.referral_id AND r.agency_id = %(a)s",
+            {"d": delta, "a": c.agency.pk},
+        )
+        sql(
+            "UPDATE buyin_officerfeedback f SET answered_at = f.answered_at + %(d)s FROM referrals_referral r "
+            "WHERE r.id = f.referral_id AND r.agency_id = %(a)s",
             {"d": delta, "a": c.agency.pk},
         )
         sql(

@@ -18,6 +18,7 @@ MENU = [
     ("can_work_queue", "referrals:queue", _("Partner queue")),
     ("can_see_command_home", "reports:command_home", _("Program at a glance")),
     ("can_see_dashboard", "reports:dashboard", _("Dashboard")),
+    ("can_see_process_evaluation", "reports:process", _("Process evaluation")),
     ("can_see_partners", "partners:list", _("Partners")),
     ("can_lead_buyin", "buyin:training", _("Training")),
     ("can_see_pulse_surveys", "buyin:pulse_list", _("Pulse surveys")),

@@ -71,7 +71,14 @@ def menu(user: User) -> dict[str, bool]:
         "can_lead_buyin": user.is_command or user.is_program_admin,
         "can_see_pulse_surveys": user.is_command or user.is_program_admin,
         "can_commend": user.role in COMMENDING_ROLES,
+        "can_see_process_evaluation": may_see_process_evaluation(user),
     }
+
+
+def may_see_process_evaluation(user: User) -> bool:
+    """Officers' feedback in aggregate: command staff (their agency), program administration
+    (any agency) and supervisors (their unit); not for a superuser of another role, as the menu."""
+    return user.is_command or user.is_program_admin or user.role == User.Role.SUPERVISOR
 
 
 def may_read_reports(user: User) -> bool:

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from referrals.consent_documents import TEXT as CONSENT_TEXT
 from referrals.models import REENGAGEMENT, Client, Need, Pathway, Referral, Substance, reason_label
-from reports import metrics
+from reports import metrics, process
 
 NOTICE = CONSENT_TEXT["en"]["notice"]
 
@@ -277,36 +277,54 @@ def _plain(value: object) -> object:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
 
 
-def as_csv(scope: metrics.Scope) -> tuple[bytes, int]:
+def _csv(names: list[str], found: Iterator[list[object]]) -> tuple[bytes, int]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     # The redisclosure notice travels with the file (lines starting with #).
     writer.writerow([f"# {NOTICE}"])
-    writer.writerow([column.name for column in COLUMNS])
+    writer.writerow(names)
     count = 0
-    for row in rows(scope):
+    for row in found:
         writer.writerow(row)
         count += 1
     return buffer.getvalue().encode("utf-8-sig"), count
 
 
-def as_xlsx(scope: metrics.Scope) -> tuple[bytes, int]:
+def _xlsx(sheet: str, names: list[str], found: Iterator[list[object]], codebook: list[tuple[str, str]]):
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
-    data = book.create_sheet("referrals")
-    data.append([column.name for column in COLUMNS])
+    data = book.create_sheet(sheet)
+    data.append(names)
     count = 0
-    for row in rows(scope):
+    for row in found:
         data.append(row)
         count += 1
     notice = book.create_sheet("notice")
     notice.append(["Notice to recipients (42 CFR §2.32)"])
     notice.append([NOTICE])
-    codebook = book.create_sheet("codebook")
-    codebook.append(["column", "meaning"])
-    for column in COLUMNS:
-        codebook.append([column.name, column.meaning])
+    sheet_of_codes = book.create_sheet("codebook")
+    sheet_of_codes.append(["column", "meaning"])
+    for name, meaning in codebook:
+        sheet_of_codes.append([name, meaning])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue(), count
+
+
+def as_csv(scope: metrics.Scope) -> tuple[bytes, int]:
+    return _csv([column.name for column in COLUMNS], rows(scope))
+
+
+def as_xlsx(scope: metrics.Scope) -> tuple[bytes, int]:
+    return _xlsx("referrals", [column.name for column in COLUMNS], rows(scope), [(c.name, c.meaning) for c in COLUMNS])
+
+
+def process_export(scope: metrics.Scope, *, agency, rollups: bool, file_format: str) -> tuple[bytes, int]:
+    """The process evaluation's aggregates (reports.process.PROCESS_COLUMNS), de-identified."""
+    names = [name for name, _meaning in process.PROCESS_COLUMNS]
+    found = ([_plain(value) for value in row] for row in process.export_rows(scope, agency=agency, rollups=rollups))
+    if file_format == "xlsx":
+        codebook = [*process.PROCESS_COLUMNS, ("withheld", process.WITHHELD_NOTE)]
+        return _xlsx("process_evaluation", names, found, codebook)
+    return _csv(names, found)

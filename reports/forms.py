@@ -59,6 +59,16 @@ class ExportForm(forms.Form):
     file_format = forms.ChoiceField(
         label=_("Format"), choices=[("xlsx", "Excel"), ("csv", "CSV")], initial="xlsx", widget=forms.RadioSelect
     )
+    dataset = forms.ChoiceField(
+        label=_("What"),
+        choices=[
+            ("referrals", _("One row per referral")),
+            ("process", _("Process evaluation: officers' feedback and time to log, in aggregate")),
+        ],
+        initial="referrals",
+        required=False,
+        widget=forms.RadioSelect,
+    )
 
     def __init__(self, *args, agency=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -103,6 +113,8 @@ class ExportForm(forms.Form):
     def filters(self) -> dict:
         """The filters as the export's record keeps them."""
         filters = {"from": f"{self.cleaned_data['start']:%Y-%m}", "to": f"{self.cleaned_data['end']:%Y-%m}"}
+        if self.cleaned_data.get("dataset") == "process":
+            filters["dataset"] = "process"
         unit, partner = self.cleaned_data.get("unit"), self.cleaned_data.get("partner")
         if unit:
             filters["unit"] = {"id": unit.pk, "name": unit.name}
@@ -168,6 +180,65 @@ class DashboardFilterForm(forms.Form):
             self.agency.pk,
             datetime.combine(start, time.min, tzinfo=zone),
             datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
+            unit_id=unit.pk if unit else None,
+            pathway=data.get("pathway") or None,
+            partner_id=partner.pk if partner else None,
+        )
+
+
+def _month_field(label):
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+    )
+
+
+class ProcessFilterForm(DashboardFilterForm):
+    """The process evaluation's filters, in the URL like the dashboard's: whole months (its
+    figures are monthly; the last 12 by default) and the same unit, pathway and partner."""
+
+    MONTHS = 12
+
+    start = _month_field(_("From the month of"))
+    end = _month_field(_("To the month of (included)"))
+
+    def __init__(self, data, *, agency, fixed_unit=None) -> None:
+        super().__init__(data, agency=agency, fixed_unit=fixed_unit)
+        if not self.is_bound:
+            end, start = self._default_months()
+            self.initial.update(start=start, end=end)
+
+    def _default_months(self, end=None):
+        end = (end or timezone.localdate()).replace(day=1)
+        start = end
+        for _month in range(self.MONTHS - 1):
+            start = (start - timedelta(days=1)).replace(day=1)
+        return end, start
+
+    def clean(self) -> dict:
+        data = forms.Form.clean(self)
+        end, start = self._default_months(data.get("end"))
+        start = data["start"].replace(day=1) if data.get("start") else start
+        if start > end:
+            self.add_error("end", _("The last month comes before the first."))
+            end, start = self._default_months(end)
+        data["start"], data["end"] = start, end
+        return data
+
+    def scope(self) -> metrics.Scope:
+        data = getattr(self, "cleaned_data", {})
+        end, start = self._default_months(data.get("end"))
+        start = data.get("start") or start
+        zone = zoneinfo.ZoneInfo(self.agency.timezone)
+        after = (end + timedelta(days=32)).replace(day=1)
+        unit = self.fixed_unit or data.get("unit")
+        partner = data.get("partner")
+        return metrics.Scope(
+            self.agency.pk,
+            datetime.combine(start, time.min, tzinfo=zone),
+            datetime.combine(after, time.min, tzinfo=zone),
             unit_id=unit.pk if unit else None,
             pathway=data.get("pathway") or None,
             partner_id=partner.pk if partner else None,

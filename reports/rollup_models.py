@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from buyin.models import FeedbackObstacle, OfficerFeedback
+
 
 class DailyRollup(models.Model):
     """Counts of referrals per agency, day (agency time, by when the deflection happened),
@@ -96,6 +98,9 @@ class RollupState(models.Model):
     # Ids of the case events of the last refresh that the next one sees again (its margin):
     # their days are counted already.
     taken_in = models.JSONField(default=list, blank=True)
+    # The same for officers' feedback, which writes no case event: ids of the feedback the
+    # last refresh counted that the next one sees again.
+    feedback_taken_in = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.refreshed_until:%Y-%m-%d %H:%M}"
@@ -264,3 +269,49 @@ class RejectionRollup(LevelRow):
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.day} · {self.reason}"
+
+
+class FeedbackRollup(LevelRow):
+    """Officers' feedback after a deflection per agency, day of the deflection (agency time),
+    unit, pathway and partner: how many were asked, how many answered easier, the same or
+    harder than an arrest, and how many named each obstacle. Kept like DailyRollup: the cells
+    of one unit, pathway and partner, and the levels (every unit, pathway and partner, or one
+    of them alone). Counts only: who said what is never kept here (buyin.OfficerFeedback)."""
+
+    asked = models.PositiveIntegerField(default=0)  # answered or skipped
+    # and a column per answer (easier, same, harder) and per obstacle (obstacle_<kind>): below.
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "day"], name="feedback_rollup_agency_day"),
+            models.Index(fields=["agency", "unit_key", "pathway", "partner", "day"], name="feedback_rollup_level_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} · {self.day} · feedback"
+
+
+# The answers of each kind, and the answers naming each obstacle: a column per choice of
+# buyin's models, so that a new choice is a new column (and its migration) without a second
+# list to keep here.
+for _column in (*OfficerFeedback.Ease.values, *(f"obstacle_{kind}" for kind in FeedbackObstacle.Kind.values)):
+    FeedbackRollup.add_to_class(_column, models.PositiveIntegerField(default=0))
+
+
+class LogTimeHistogram(LevelRow):
+    """How many deflections of a day took how long to log (the form's seconds_to_log), in
+    the bins of reports.metrics.process.log_time_bin (each bin's value is the time it
+    stands for, so the median and the 90th percentile read the bins alone), at the levels
+    of DailyRollup but the cells: a scope with two or more filters reads the referrals."""
+
+    seconds = models.PositiveIntegerField()
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "unit_key", "pathway", "partner", "day"], name="logtime_level_day"),
+            models.Index(fields=["agency", "day"], name="logtime_agency_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} · {self.day} · {self.seconds} s"

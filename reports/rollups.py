@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import zoneinfo
 from bisect import bisect_right
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection, transaction
@@ -26,12 +27,17 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from buyin.models import FeedbackObstacle, OfficerFeedback
 from deflection.models import Agency
 from referrals.models import CaseEvent, Referral
 from reports.metrics.definitions import COUNTS, engaged_at, referral_counts
+from reports.metrics.process import log_time_bin
+from reports.metrics.process_from_rollups import FEEDBACK_COLUMNS
 from reports.rollup_models import (
     DailyRollup,
+    FeedbackRollup,
     HoursHistogram,
+    LogTimeHistogram,
     OfficerDay,
     OfficerMonth,
     ReferralFact,
@@ -42,7 +48,16 @@ from reports.rollup_models import (
 
 MARGIN = timedelta(minutes=10)
 NOT_CANCELLED = ~Q(status=Referral.Status.CANCELLED)
-ROLLUPS = (DailyRollup, OfficerDay, ReferralFact, RetentionRollup, HoursHistogram, RejectionRollup)
+ROLLUPS = (
+    DailyRollup,
+    OfficerDay,
+    ReferralFact,
+    RetentionRollup,
+    HoursHistogram,
+    RejectionRollup,
+    FeedbackRollup,
+    LogTimeHistogram,
+)
 
 
 def _bin_edges() -> tuple[float, ...]:
@@ -116,12 +131,12 @@ def _level_rows(sums: dict, model, source, **fields) -> list:
     ]
 
 
-def _summed_over_dimensions(cells: list[DailyRollup]) -> list[DailyRollup]:
+def _summed_over_dimensions(cells: list, model=DailyRollup, names: tuple[str, ...] = COUNTS) -> list:
     """Each day's cells summed over every unit, pathway and partner, and per each alone."""
-    sums: dict[tuple, DailyRollup] = {}
+    sums: dict[tuple, object] = {}
     for cell in cells:
-        for total in _level_rows(sums, DailyRollup, cell):
-            for name in COUNTS:
+        for total in _level_rows(sums, model, cell):
+            for name in names:
                 setattr(total, name, getattr(total, name) + getattr(cell, name))
     return list(sums.values())
 
@@ -171,6 +186,64 @@ def _rejections(facts: list[ReferralFact]) -> list[RejectionRollup]:
         if fact.reject_reason is not None:
             fields = {"agency_id": fact.agency_id, "day": fact.day, "partner_id": fact.partner_id}
             _row(sums, RejectionRollup, **fields, reason=fact.reject_reason).n += 1
+    return list(sums.values())
+
+
+@dataclass(frozen=True)
+class _Encounter:
+    """Where a referral is counted: its agency, day (agency time), unit, pathway and partner."""
+
+    agency_id: int
+    day: date
+    unit_key: int
+    pathway: str
+    partner_id: int
+
+
+ENCOUNTER = ("occurred_at", "officer__unit_id", "pathway", "partner_id")
+
+
+def _encounter(agency: Agency, zone, occurred: datetime, unit_id: int | None, pathway: str, partner_id: int):
+    return _Encounter(agency.pk, occurred.astimezone(zone).date(), unit_id or 0, pathway, partner_id)
+
+
+def _feedback(agency: Agency, referrals, zone) -> list[FeedbackRollup]:
+    """The officers' feedback on these referrals, per day and cell, and at the levels."""
+    feedback = OfficerFeedback.objects.filter(referral__in=referrals.values("pk"))
+    named: dict[int, list[str]] = {}
+    for feedback_id, kind in FeedbackObstacle.objects.filter(feedback__in=feedback.values("pk")).values_list(
+        "feedback_id", "kind"
+    ):
+        named.setdefault(feedback_id, []).append(kind)
+    cells: dict[tuple, FeedbackRollup] = {}
+    rows = feedback.values_list("pk", "ease", *(f"referral__{name}" for name in ENCOUNTER)).order_by()
+    for pk, ease, *where in rows:
+        at = _encounter(agency, zone, *where)
+        cell = _row(
+            cells,
+            FeedbackRollup,
+            agency_id=agency.pk,
+            day=at.day,
+            unit_key=at.unit_key,
+            pathway=at.pathway,
+            partner_id=at.partner_id,
+        )
+        cell.asked += 1
+        if ease:
+            setattr(cell, ease, getattr(cell, ease) + 1)
+            for kind in named.get(pk, []):
+                name = f"obstacle_{kind}"
+                setattr(cell, name, getattr(cell, name) + 1)
+    found = list(cells.values())
+    return found + _summed_over_dimensions(found, FeedbackRollup, FEEDBACK_COLUMNS)
+
+
+def _log_times(agency: Agency, referrals, zone) -> list[LogTimeHistogram]:
+    """How long these referrals took to log, in bins per day, at the levels (not the cells)."""
+    sums: dict[tuple, LogTimeHistogram] = {}
+    for seconds, *where in referrals.filter(seconds_to_log__isnull=False).values_list("seconds_to_log", *ENCOUNTER):
+        for row in _level_rows(sums, LogTimeHistogram, _encounter(agency, zone, *where), seconds=log_time_bin(seconds)):
+            row.n += 1
     return list(sums.values())
 
 
@@ -315,6 +388,8 @@ def _recount(agency: Agency, days: set[date]) -> None:
     retention = _retention_sums(facts, zone)
     histograms = _histograms(facts)
     rejections = _rejections(facts)
+    feedback = _feedback(agency, referrals, zone)
+    log_times = _log_times(agency, referrals, zone)
     with transaction.atomic():
         for model in ROLLUPS:
             rows = model.objects.filter(agency=agency, day__in=days)
@@ -325,6 +400,8 @@ def _recount(agency: Agency, days: set[date]) -> None:
         RetentionRollup.objects.bulk_create(retention, batch_size=2000)
         HoursHistogram.objects.bulk_create(histograms, batch_size=2000)
         RejectionRollup.objects.bulk_create(rejections, batch_size=2000)
+        FeedbackRollup.objects.bulk_create(feedback, batch_size=2000)
+        LogTimeHistogram.objects.bulk_create(log_times, batch_size=2000)
         _officer_months(agency, days, officer_days)
         _weeks(agency, days)
 
@@ -342,25 +419,44 @@ def rollups_refresh(*, agency: Agency, now: datetime | None = None) -> int:
         return _take_in_events(agency, state, now)
 
 
+def _new_days(rows, seen: list[int], now: datetime, zone) -> tuple[set[date], list[int]]:
+    """From (id, when written, when the deflection happened) rows since the last refresh
+    less its margin: the days of those not seen before, and the ids the next refresh's
+    window still holds (its `seen`)."""
+    seen_before = set(seen)
+    days, taken_in = set(), []
+    for pk, written_at, occurred_at in rows:
+        if pk not in seen_before:
+            days.add(occurred_at.astimezone(zone).date())
+        if written_at > now - MARGIN:
+            taken_in.append(pk)
+    return days, taken_in
+
+
 def _take_in_events(agency: Agency, state: RollupState, now: datetime) -> int:
     zone = zoneinfo.ZoneInfo(agency.timezone)
+    since = state.refreshed_until - MARGIN
     events = (
-        CaseEvent.objects.filter(referral__agency=agency, created_at__gt=state.refreshed_until - MARGIN)
+        CaseEvent.objects.filter(referral__agency=agency, created_at__gt=since)
         .values_list("pk", "created_at", "referral__occurred_at")
         .order_by()
     )
     # The margin brings back events an earlier refresh took in already: their days were
     # recounted after they committed, so only events not seen before call for a recount.
     # (Without this, every dashboard load for ten minutes after casework recounted its days.)
-    seen = set(state.taken_in)
-    days, taken_in = set(), []
-    for pk, created_at, occurred_at in events:
-        if pk not in seen:
-            days.add(occurred_at.astimezone(zone).date())
-        if created_at > now - MARGIN:
-            taken_in.append(pk)  # the next refresh's window still holds it
+    days, taken_in = _new_days(events, state.taken_in, now, zone)
+    # Feedback writes no case event: its own rows say which days it changed.
+    feedback = (
+        OfficerFeedback.objects.filter(referral__agency=agency, answered_at__gt=since)
+        .values_list("pk", "answered_at", "referral__occurred_at")
+        .order_by()
+    )
+    feedback_days, feedback_taken_in = _new_days(feedback, state.feedback_taken_in, now, zone)
+    days |= feedback_days
     _recount(agency, days)
-    RollupState.objects.filter(pk=state.pk).update(refreshed_until=now, taken_in=taken_in)
+    RollupState.objects.filter(pk=state.pk).update(
+        refreshed_until=now, taken_in=taken_in, feedback_taken_in=feedback_taken_in
+    )
     return len(days)
 
 
@@ -374,6 +470,11 @@ def rollups_rebuild(*, agency: Agency, now: datetime | None = None) -> None:
     taken_in = list(
         CaseEvent.objects.filter(referral__agency=agency, created_at__gt=now - MARGIN).values_list("pk", flat=True)
     )
+    feedback_taken_in = list(
+        OfficerFeedback.objects.filter(referral__agency=agency, answered_at__gt=now - MARGIN).values_list(
+            "pk", flat=True
+        )
+    )
     with transaction.atomic():
         for model in (*ROLLUPS, OfficerMonth):
             model.objects.filter(agency=agency).delete()
@@ -383,7 +484,10 @@ def rollups_rebuild(*, agency: Agency, now: datetime | None = None) -> None:
                 month_end = min(last, day + timedelta(days=31))
                 _recount(agency, {day + timedelta(days=i) for i in range((month_end - day).days + 1)})
                 day = month_end + timedelta(days=1)
-        RollupState.objects.update_or_create(agency=agency, defaults={"refreshed_until": now, "taken_in": taken_in})
+        RollupState.objects.update_or_create(
+            agency=agency,
+            defaults={"refreshed_until": now, "taken_in": taken_in, "feedback_taken_in": feedback_taken_in},
+        )
 
 
 def rollups_refresh_all() -> int:

@@ -10,6 +10,7 @@ app_name = "reports"
 urlpatterns = [
     path("command/", views.command_home, name="command_home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("process/", views.process_evaluation, name="process"),
     path("my-record/", views.my_record, name="my_record"),
     path("digest/", views.digest_preview, name="digest_preview"),
     path("digest/send/", views.digest_send_now, name="digest_send"),

@@ -20,13 +20,20 @@ from buyin.selectors.champions import agency_today, unit_champions
 from buyin.selectors.recognition import commendations_for_officer
 from buyin.selectors.training import officers_untrained
 from deflection.models import Agency, User
-from deflection.permissions import leads_buyin, may_add_story, may_read_reports, may_see_untrained
+from deflection.permissions import (
+    leads_buyin,
+    may_add_story,
+    may_read_reports,
+    may_see_process_evaluation,
+    may_see_untrained,
+)
 from partners.selectors import partner_list_for_user
 from referrals.selectors import referral_get_for_user
 from reports import dashboard as dashboard_data
-from reports import export, metrics
+from reports import export, metrics, process
 from reports.digest import digest_context, digest_send, reported_week, weekly_chart
-from reports.forms import DashboardFilterForm, ExportForm, SuccessStoryForm
+from reports.forms import DashboardFilterForm, ExportForm, ProcessFilterForm, SuccessStoryForm
+from reports.metrics.process import PROCESS_DEFINITIONS
 from reports.models import Digest, ExportRecord, Milestone
 from reports.services import success_story_create
 
@@ -166,7 +173,11 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         scope = form.scope(agency)
         file_format = form.cleaned_data["file_format"]
-        content, count = export.as_xlsx(scope) if file_format == "xlsx" else export.as_csv(scope)
+        if form.cleaned_data.get("dataset") == "process":
+            rollups = metrics.counted_until(agency.pk) is not None
+            content, count = export.process_export(scope, agency=agency, rollups=rollups, file_format=file_format)
+        else:
+            content, count = export.as_xlsx(scope) if file_format == "xlsx" else export.as_csv(scope)
         ExportRecord.objects.create(
             user=user,
             agency=agency,
@@ -182,7 +193,8 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
         )
         response = HttpResponse(content, content_type=content_type)
         first, last = form.cleaned_data["start"], form.cleaned_data["end"]
-        name = f"deflection-evaluation-{first:%Y-%m}-to-{last:%Y-%m}.{file_format}"
+        what = "process-evaluation" if form.cleaned_data.get("dataset") == "process" else "evaluation"
+        name = f"deflection-{what}-{first:%Y-%m}-to-{last:%Y-%m}.{file_format}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     agencies = _agency_choices(user)
@@ -204,7 +216,14 @@ def codebook(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not may_read_reports(user):
         raise Http404
-    context = {"columns": export.COLUMNS, "definitions": metrics.DEFINITIONS, "notice": export.NOTICE}
+    context = {
+        "columns": export.COLUMNS,
+        "definitions": metrics.DEFINITIONS,
+        "notice": export.NOTICE,
+        "process_columns": process.PROCESS_COLUMNS,
+        "process_definitions": PROCESS_DEFINITIONS,
+        "withheld": process.WITHHELD_NOTE,
+    }
     if request.GET.get("download"):
         text = render_to_string("reports/codebook.txt", context)
         response = HttpResponse(text, content_type="text/plain; charset=utf-8")
@@ -268,9 +287,37 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "counted_at": counted_at,
         "fixed_unit": fixed_unit,
         "agencies": _agency_choices(request.user),
+        "can_see_process": may_see_process_evaluation(request.user),
     }
     template = "reports/_dashboard_body.html" if request.headers.get("HX-Request") else "reports/dashboard.html"
     return render(request, template, context)
+
+
+@login_required
+def process_evaluation(request: HttpRequest) -> HttpResponse:
+    """Process evaluation: how officers find deflecting compared with an arrest, what got in
+    the way, and how long logging takes; in aggregate only (a supervisor's is their unit's)."""
+    agency, fixed_unit = _dashboard_agency_and_unit(request)
+    form = ProcessFilterForm(request.GET or None, agency=agency, fixed_unit=fixed_unit)
+    if form.is_bound:
+        form.is_valid()
+    scope = form.scope()
+    # A read, like the dashboard: the worker counts feedback into the rollups every minute.
+    counted_at = metrics.counted_until(agency.pk)
+    context = process.page(scope, agency=agency, rollups=counted_at is not None)
+    context.update(
+        {
+            "agency": agency,
+            "form": form,
+            "scope": scope,
+            "period_end": scope.end - timedelta(days=1),
+            "counted_at": counted_at,
+            "fixed_unit": fixed_unit,
+            "agencies": _agency_choices(request.user),
+            "floor": process.FEEDBACK_FLOOR,
+        }
+    )
+    return render(request, "reports/process.html", context)
 
 
 @login_required

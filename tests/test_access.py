@@ -76,6 +76,7 @@ EXPECTED = {
     "referrals:consent_revoke": ("post", {"note": "by phone"}, _expect(CASEWORK, DONE)),
     "reports:command_home": ("get", None, _expect({"command_a"})),
     "reports:dashboard": ("get", None, _expect({"command_a", "supervisor_a", *ADMINS})),
+    "reports:process": ("get", None, _expect({"command_a", "supervisor_a", *ADMINS})),
     "reports:my_record": ("get", None, _expect(OFFICERS)),
     # Only in the embedded demo (DEMO_MODE); tests run as a real deployment.
     "demo_outbox": ("get", None, _expect(set())),

@@ -18,8 +18,8 @@ from reports import metrics
 from reports.dashboard import unit_roster
 from reports.rollup_models import DailyRollup, HoursHistogram, OfficerMonth, RejectionRollup, RetentionRollup
 from reports.rollups import LEVELS, WEEKLY, hours_bin, rollups_rebuild, rollups_refresh
-from tests.factories.core import UnitFactory, UserFactory
-from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.factories.core import UserFactory
+from tests.factories.referrals import OfficerFactory, ReferralFactory, officers_of_every_unit
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("America/Phoenix")  # the cast agencies' zone (the factory's default)
@@ -28,11 +28,8 @@ TZ = ZoneInfo("America/Phoenix")  # the cast agencies' zone (the factory's defau
 @pytest.fixture
 def history(cast):
     rnd = random.Random(7)
-    patrol = UnitFactory(agency=cast.agency_a, name="Patrol")
-    officers = [
-        OfficerFactory(user=cast.officer_a1),
-        OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=patrol)),
-        OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=None)),
+    patrol, officers = officers_of_every_unit(cast)
+    officers += [
         # Gone from the force: their deflections count, they are not among the active.
         OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=patrol), is_active=False),
     ]

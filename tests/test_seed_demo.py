@@ -481,3 +481,11 @@ def test_the_demo_seeds_at_the_hour_it_once_failed():
     delete_demo_data()  # the module's demo, back after this test's rollback
     DemoBuilder(seed=2026, now=datetime(2026, 11, 27, 16, 20, tzinfo=UTC)).build()
     assert _encounters(agency__name="Pima Valley Police Department") == 600
+
+
+def test_the_demo_process_evaluation_shows_shares_and_times_to_log(demo):
+    client = HttpClient()
+    assert client.login(username="command", password=DEMO_PASSWORD)
+    page = client.get("/reports/process/").content.decode()
+    # Enough answers for shares to show, and the months' times to log.
+    assert "% (" in page and " min " in page

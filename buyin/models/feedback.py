@@ -40,7 +40,11 @@ class OfficerFeedback(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ease__in=["", *Ease.values]), name="feedback_ease_valid"),
         ]
-        indexes = [models.Index(fields=["officer", "-answered_at"], name="feedback_officer_recent")]
+        indexes = [
+            models.Index(fields=["officer", "-answered_at"], name="feedback_officer_recent"),
+            # The worker finds the days whose feedback changed since its last count.
+            models.Index(fields=["answered_at"], name="feedback_answered"),
+        ]
 
     def __str__(self) -> str:
         return f"Feedback · referral #{self.referral_id}"

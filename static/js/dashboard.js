@@ -1,4 +1,5 @@
-// Draws the dashboard's charts from the JSON the page carries (no inline scripts).
+// Draws the dashboard's and the process evaluation's charts from the JSON the page carries
+// (no inline scripts).
 // The same numbers are in the tables under each chart.
 (function () {
   "use strict";
@@ -7,6 +8,7 @@
   // Small cells (1 to 10) arrive as null: drawn as a hatched bar of a fixed height, which
   // says "some, fewer than 11" without telling the number, as the tables say "<11".
   var SMALL_HEIGHT = 5;
+  var EASE_COLOURS = ["#198754", "#6c757d", "#dc3545"];
 
   function hatch(colour) {
     var tile = document.createElement("canvas");
@@ -88,6 +90,21 @@
         config = { type: "bar", data: { labels: data.funnel.labels, datasets: [withSmallCells({ label: "", data: data.funnel.data, backgroundColor: "#0d6efd" }, "#0d6efd")] }, options: { indexAxis: "y", plugins: { legend: { display: false }, tooltip: smallCellTooltip } } };
       } else if (key === "participation") {
         config = { type: "line", data: { labels: data.participation.labels, datasets: [{ label: "%", data: data.participation.data, borderColor: "#198754", spanGaps: true }] }, options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, max: 100 } } } };
+      } else if (key === "ease") {
+        // Process evaluation: the shares of each answer per month, stacked to 100%; months
+        // withheld (too few answers) are gaps, never drawn. Not colour alone: the bars have
+        // borders of their own width and the legend names them.
+        config = { type: "bar", data: { labels: data.ease.labels, datasets: data.ease.data.map(function (values, i) {
+          return { label: data.ease.names[i], data: values, backgroundColor: EASE_COLOURS[i], borderWidth: i, borderColor: "#000" };
+        }) }, options: { plugins: { legend: legendAtBottom, tooltip: { callbacks: { label: function (item) { return item.dataset.label + ": " + item.formattedValue + "%"; } } } }, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, max: 100 } } } };
+      } else if (key === "log_time") {
+        // Minutes to log beside the hours an arrest takes: a logarithmic scale shows both.
+        var log = data.log_time;
+        config = { type: "line", data: { labels: log.labels, datasets: [
+          { label: log.names[0], data: log.median, borderColor: "#0d6efd" },
+          { label: log.names[1], data: log.p90, borderColor: "#fd7e14", borderDash: [6, 3] },
+          { label: log.names[2], data: log.labels.map(function () { return log.booking; }), borderColor: "#dc3545", borderDash: [2, 2], pointRadius: 0 }
+        ] }, options: { plugins: { legend: legendAtBottom }, scales: { y: { type: "logarithmic" } } } };
       } else if (key === "savings") {
         config = { type: "bar", data: { labels: data.savings.labels, datasets: [withSmallCells({ label: "h", data: data.savings.data, backgroundColor: "#fd7e14" }, "#fd7e14")] }, options: { plugins: { legend: { display: false }, tooltip: smallCellTooltip } } };
       }

@@ -190,6 +190,7 @@ def test_command_and_admin_pages_pass_wcag_aa(cast, program, axe_pages, scheme):
     for path, name in [
         ("/reports/command/", "command home"),
         ("/reports/dashboard/", "dashboard"),
+        ("/reports/process/", "process evaluation"),
         ("/reports/digest/", "digest preview"),
         ("/reports/export/", "export"),
         ("/reports/export/codebook/", "codebook"),

@@ -35,6 +35,7 @@ def test_command_pages_run_under_the_policy(cast, page, referral):
         [
             "/reports/command/",
             "/reports/dashboard/",
+            "/reports/process/",
             "/reports/digest/",
             "/reports/export/",
             "/reports/export/codebook/",

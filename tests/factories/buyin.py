@@ -12,6 +12,7 @@ from django.utils import timezone
 from buyin.models import (
     Champion,
     Commendation,
+    FeedbackObstacle,
     OfficerFeedback,
     PulseSurvey,
     RecognitionKind,
@@ -25,15 +26,22 @@ from tests.factories.referrals import ReferralFactory
 
 
 class OfficerFeedbackFactory(factory.django.DjangoModelFactory):
-    """An officer's answer to the question after a deflection (the referral's own officer)."""
+    """An officer's answer after logging a deflection (ease "" for a skip), by the officer who
+    logged it; `obstacles=[kinds]` adds what got in the way."""
 
     class Meta:
         model = OfficerFeedback
+        skip_postgeneration_save = True
 
     referral = factory.SubFactory(ReferralFactory)
-    officer = factory.LazyAttribute(lambda f: f.referral.created_by)
+    officer = factory.LazyAttribute(lambda f: f.referral.created_by or f.referral.officer.user)
     ease = OfficerFeedback.Ease.EASIER
     answered_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def obstacles(obj, create, extracted, **kwargs):  # noqa: N805
+        if create and extracted:
+            FeedbackObstacle.objects.bulk_create(FeedbackObstacle(feedback=obj, kind=kind) for kind in extracted)
 
 
 class TrainingSessionFactory(factory.django.DjangoModelFactory):

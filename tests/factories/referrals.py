@@ -102,3 +102,16 @@ def another_deflection_form(referral: Referral, partner, **overrides) -> dict:
         "preferred_language": "en",
         **overrides,
     }
+
+
+def officers_of_every_unit(cast):
+    """Officer A1 (MHST), an officer of a new unit "Patrol" and one in no unit: the units a
+    breakdown by unit tells apart. Returns the Patrol unit and the three officers."""
+    from tests.factories.core import UnitFactory
+
+    patrol = UnitFactory(agency=cast.agency_a, name="Patrol")
+    return patrol, [
+        OfficerFactory(user=cast.officer_a1),
+        OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=patrol)),
+        OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=None)),
+    ]
