@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from buyin.models.feedback import FeedbackObstacle, OfficerFeedback
+from buyin.models.suggestions import ChangeMade, Suggestion, SuggestionEvent
 
-__all__ = ["OfficerFeedback", "FeedbackObstacle"]
+__all__ = ["OfficerFeedback", "FeedbackObstacle", "Suggestion", "SuggestionEvent", "ChangeMade"]
