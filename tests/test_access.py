@@ -14,6 +14,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from referrals.models import Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
+from tests.factories.buyin import SUGGESTION_CHANGES, answered_suggestions, suggestions_state
+from tests.factories.buyin import suggestion_to_answer as _suggestion
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +70,19 @@ EXPECTED = {
     # Nothing to verify for a session that owes no code: on to the user's home.
     "two_factor_verify": ("get", None, _expect(EVERYONE, DONE)),
     "two_factor_remove": ("post", {}, _expect(EVERYONE, DONE)),
+    # Suggestions: anyone sends one and reads the answers; program administration answers them.
+    "buyin:suggestion_new": ("post", {"topic": "form", "text": "Fewer taps, please."}, _expect(EVERYONE, DONE)),
+    "buyin:suggestions_mine": ("get", None, _expect(EVERYONE)),
+    "buyin:suggestions_mark_read": ("post", {}, _expect(EVERYONE, DONE)),
+    "buyin:you_said_we_did": ("get", None, _expect(EVERYONE)),
+    "buyin:suggestion_triage": ("get", None, _expect(ADMINS)),
+    "buyin:suggestion_detail": ("get", None, _expect(ADMINS)),
+    "buyin:suggestion_act": ("post", {"review-note": ""}, _expect(ADMINS, DONE)),
+    "buyin:change_new": (
+        "post",
+        {"topic": "form", "what": "The form lost a field.", "changed_on": "2025-01-06"},
+        _expect(ADMINS, DONE),
+    ),
 }
 # What each action in the table changes when it is allowed (a DONE answer): a casework form
 # of test_offered_equals_allowed, or the digest sent. Refused, or a page shown, nothing changes.
@@ -81,6 +96,10 @@ CHANGES = {
     # (test_signin_two_factor turns it on and off).
     "two_factor_verify": None,
     "two_factor_remove": None,
+    "buyin:suggestion_new": "suggestions",
+    "buyin:suggestions_mark_read": "suggestions_read",
+    "buyin:suggestion_act": "suggestion_state",
+    "buyin:change_new": "changes_made",
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
@@ -88,6 +107,7 @@ OTHER_URLS = {"home", "login", "logout"}
 
 @pytest.fixture
 def referral(cast) -> Referral:
+    answered_suggestions(cast)  # one for each member of the cast, to read; one new, to answer
     referral = accepted_referral(cast)
     consent_given(referral, cast.case_manager_y, purpose="Outcome to the officer", signature_name="Client Signature")
     return referral
@@ -104,6 +124,8 @@ def _url(name: str, referral: Referral) -> str:
         "referrals:consent_pdf": {"referral_id": referral.pk},
         "referrals:consent_revoke": {"consent_id": referral.consents.get().pk},
         "reports:story_new": {"referral_id": referral.pk},
+        "buyin:suggestion_detail": {"suggestion_id": _suggestion().pk},
+        "buyin:suggestion_act": {"suggestion_id": _suggestion().pk, "action": "review"},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -133,12 +155,18 @@ def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, na
 
 
 def _state(referral: Referral) -> dict:
-    return {**referral_state(referral), "digests_sent": Digest.objects.filter(sent_at__isnull=False).count()}
+    return {
+        **referral_state(referral),
+        "digests_sent": Digest.objects.filter(sent_at__isnull=False).count(),
+        **suggestions_state(),
+    }
 
 
 def _made(change: str, before: dict, after: dict) -> bool:
     if change == "digest_send":
         return after["digests_sent"] == before["digests_sent"] + 1
+    if change in SUGGESTION_CHANGES:
+        return after[change] != before[change]
     return changed_as_meant(change, before, after)
 
 
