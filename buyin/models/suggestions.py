@@ -76,7 +76,9 @@ class Suggestion(models.Model):
             ),
             models.CheckConstraint(condition=~Q(state="not_now") | ~Q(answer=""), name="suggestion_not_now_says_why"),
             models.CheckConstraint(
-                condition=Q(partner__isnull=True) | Q(topic="partner"), name="suggestion_partner_topic"
+                condition=Q(partner__isnull=True) | Q(topic="partner"),
+                name="suggestion_partner_topic",
+                violation_error_message=_("Choose “A partner” as the topic to name a partner."),
             ),
         ]
         indexes = [
