@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from smtplib import SMTPException
 
 from celery import Celery
 
@@ -12,6 +13,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deflection.settings")
 app = Celery("deflection")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The options of every task that sends mail: a server that is down or refuses for now is
+# tried again with growing waits; the message is acknowledged only once the task is done.
+MAIL_RETRY = {
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 900,
+    "retry_jitter": True,
+    "max_retries": 10,
+    "acks_late": True,
+}
 
 
 @app.on_after_configure.connect

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from smtplib import SMTPException
-
 from celery import shared_task
 
+from deflection.celery import MAIL_RETRY
 from referrals.purge import purge_expired
 from referrals.reminders import follow_up_reminders_send
 
 
-@shared_task(
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=30,
-    retry_backoff_max=900,
-    retry_jitter=True,
-    max_retries=10,
-    acks_late=True,
-)
+@shared_task(**MAIL_RETRY)
 def send_follow_up_reminders() -> dict[str, int]:
     """The periodic sweep (deflection/schedules.py). Safe to run twice at once or to retry."""
     return follow_up_reminders_send()

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from smtplib import SMTPException
 
 from celery import shared_task
 
+from deflection.celery import MAIL_RETRY
 from deflection.models import Agency
 from reports.digest import digest_send, digests_send_due
 from reports.milestones import milestones_detect
 from reports.rollups import rollups_rebuild, rollups_refresh_all
-
-RETRY = {
-    "autoretry_for": (SMTPException, OSError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 900,
-    "retry_jitter": True,
-    "max_retries": 10,
-    "acks_late": True,
-}
 
 
 @shared_task(acks_late=True)
@@ -27,13 +18,13 @@ def detect_milestones() -> int:
     return milestones_detect()
 
 
-@shared_task(**RETRY)
+@shared_task(**MAIL_RETRY)
 def send_weekly_digests() -> int:
     """The beat's check: every agency whose Monday 07:00 has passed gets last week's digest once."""
     return digests_send_due()
 
 
-@shared_task(**RETRY)
+@shared_task(**MAIL_RETRY)
 def send_digest(agency_id: int, week_start: str) -> bool:
     return digest_send(agency_id=agency_id, week_start=date.fromisoformat(week_start)) is not None
 

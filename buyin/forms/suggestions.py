@@ -51,31 +51,30 @@ def _today():
     return timezone.localdate()
 
 
-class NoteForm(forms.Form):
-    note = forms.CharField(
-        label=_("Note (optional)"), max_length=TEXT_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
+def _text(label: str, *, rows: int = 3, required: bool = True, help_text: str = "") -> forms.CharField:
+    """An answer box of at most TEXT_MAX characters."""
+    return forms.CharField(
+        label=label,
+        max_length=TEXT_MAX,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=help_text,
     )
+
+
+class NoteForm(forms.Form):
+    note = _text(_("Note (optional)"), rows=2, required=False)
 
 
 class ChangedForm(forms.Form):
-    answer = forms.CharField(
-        label=_("What was changed"),
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Shown to the author and on “You said, we did”. Name no client."),
-    )
+    answer = _text(_("What was changed"), help_text=_("Shown to the author and on “You said, we did”. Name no client."))
     changed_on = forms.DateField(
         label=_("Changed on"), initial=_today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
 
 class NotNowForm(forms.Form):
-    answer = forms.CharField(
-        label=_("Why not now"),
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Shown to the author. Name no client."),
-    )
+    answer = _text(_("Why not now"), help_text=_("Shown to the author. Name no client."))
 
 
 # action -> the form its answer is written in

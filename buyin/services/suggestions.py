@@ -61,19 +61,11 @@ def suggestion_send(
             raise SuggestionRefused({"partner": _("Choose “A partner” as the topic to name a partner.")})
         if not partners_for_suggestions(user=author).filter(pk=partner.pk).exists():
             raise SuggestionRefused({"partner": _("Choose one of the partners listed.")})
-    now = timezone.now()
-    suggestion = Suggestion(
-        author=author,
-        topic=topic,
-        partner=partner,
-        text=text.strip(),
-        may_name_me=may_name_me,
-        created_at=now,
-        state_changed_at=now,
-    )
+    suggestion = Suggestion(author=author, topic=topic, partner=partner, text=text.strip(), may_name_me=may_name_me)
+    suggestion.state_changed_at = suggestion.created_at
     suggestion.full_clean()
     suggestion.save()
-    SuggestionEvent.objects.create(suggestion=suggestion, actor=author, at=now, to_state=S.NEW)
+    SuggestionEvent.objects.create(suggestion=suggestion, actor=author, at=suggestion.created_at, to_state=S.NEW)
     return suggestion
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,6 +23,19 @@ from buyin.selectors import suggestions as selectors
 from buyin.services import suggestions as services
 from deflection.models import User
 from deflection.permissions import may_triage_suggestions
+
+
+def _triage_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Program administration's pages: anyone else gets a 404, as for a missing page."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not may_triage_suggestions(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _page(request: HttpRequest, queryset):
@@ -96,18 +112,17 @@ def you_said_we_did(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@_triage_only
 def suggestion_triage(request: HttpRequest) -> HttpResponse:
     """The program admin's list: new first, filtered by state and topic."""
     user: User = request.user  # type: ignore[assignment]
-    if not may_triage_suggestions(user):
-        raise Http404
     filters = TriageFilterForm(request.GET or None)
     chosen = filters.cleaned_data if filters.is_valid() else {}
     suggestions = selectors.suggestion_list_for_triage(
         user=user, state=chosen.get("state", ""), topic=chosen.get("topic", "")
     )
-    query = urlencode({key: value for key, value in chosen.items() if value})
+    # For the pages' links: the filters chosen, as "name=value&" (see _pagination.html).
+    query = "".join(f"{urlencode({key: value})}&" for key, value in chosen.items() if value)
     return render(
         request,
         "buyin/suggestion_triage.html",
@@ -138,7 +153,7 @@ def _for_triage(request: HttpRequest, suggestion_id: int) -> Suggestion:
     return suggestion
 
 
-@login_required
+@_triage_only
 def suggestion_detail(request: HttpRequest, suggestion_id: int) -> HttpResponse:
     """One suggestion, its history and the moves open to it, for the program admin."""
     return _detail(request, _for_triage(request, suggestion_id))
@@ -155,7 +170,7 @@ MOVES = {
 }
 
 
-@login_required
+@_triage_only
 @require_POST
 def suggestion_act(request: HttpRequest, suggestion_id: int, action: str) -> HttpResponse:
     """One triage move, through its service; a move the state does not allow is refused with a message."""
@@ -181,17 +196,14 @@ def suggestion_act(request: HttpRequest, suggestion_id: int, action: str) -> Htt
     return _detail(request, suggestion, {action: form})
 
 
-@login_required
+@_triage_only
 @require_http_methods(["GET", "POST"])
 def change_new(request: HttpRequest) -> HttpResponse:
     """The program admin publishes a change made from officers' feedback on "You said, we did"."""
-    user: User = request.user  # type: ignore[assignment]
-    if not may_triage_suggestions(user):
-        raise Http404
     form = ChangeMadeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_made_publish(actor=user, **form.cleaned_data)
+            services.change_made_publish(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
