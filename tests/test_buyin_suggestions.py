@@ -406,3 +406,20 @@ def test_nobody_else_publishes_a_change(cast, who):
     with pytest.raises(SuggestionRefused):
         services.change_made_publish(actor=getattr(cast, who), topic="form", what="Nope.", changed_on=_today())
     assert not ChangeMade.objects.exists()
+
+
+def test_the_program_admin_reaches_the_suggestions_from_the_admin_they_land_on(cast):
+    page = cast.login("program_admin").get("/admin/").content.decode()
+    assert 'href="/buyin/suggestions/">Suggestions to answer</a>' in page
+
+
+def test_the_triage_keeps_its_filters_from_page_to_page(cast, settings):
+    settings.DEFLECTION = {**settings.DEFLECTION, "PAGE_SIZE": 2}
+    for _ in range(3):
+        _in_state(cast, S.NEW, topic="form")
+    _in_state(cast, S.NEW, topic="training")
+    client = cast.login("admin")
+    page = client.get("/buyin/suggestions/?state=new&topic=form").content.decode()
+    assert 'href="?state=new&amp;topic=form&amp;page=2"' in page
+    second = client.get("/buyin/suggestions/?state=new&topic=form&page=2").content.decode()
+    assert second.count('data-state="new"') == 1
