@@ -73,8 +73,13 @@ def you_said_we_did() -> QuerySet:
             source=Value("suggestion", output_field=CharField()),
         )
         .values("topic", "what", "changed_on", "named", "source", "id")
+        .order_by()  # the union is ordered; SQLite refuses an ORDER BY in its parts
     )
-    published = ChangeMade.objects.annotate(
-        named=Value("", output_field=CharField()), source=Value("feedback", output_field=CharField())
-    ).values("topic", "what", "changed_on", "named", "source", "id")
+    published = (
+        ChangeMade.objects.annotate(
+            named=Value("", output_field=CharField()), source=Value("feedback", output_field=CharField())
+        )
+        .values("topic", "what", "changed_on", "named", "source", "id")
+        .order_by()
+    )
     return from_suggestions.union(published, all=True).order_by("-changed_on", "-id")
