@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "deflection.context_processors.deployment",
                 "deflection.context_processors.navigation",
+                "buyin.context_processors.suggestions",
             ],
         },
     },
