@@ -217,6 +217,15 @@ def test_only_program_administration_moves_a_suggestion(cast, who):
     assert suggestion.state == S.NEW and not suggestion.events.exists()
 
 
+def test_a_move_that_does_not_exist_is_not_found(cast):
+    suggestion = _in_state(cast, S.NEW)
+    response = cast.login("admin").post(f"/buyin/suggestions/{suggestion.pk}/delete/", {})
+    assert response.status_code == 404
+    assert cast.login("admin").post("/buyin/suggestions/999999/review/", {}).status_code == 404
+    suggestion.refresh_from_db()
+    assert suggestion.state == S.NEW and not suggestion.events.exists()
+
+
 @pytest.mark.parametrize("who", ADMINS)
 def test_a_program_admin_marks_a_suggestion_changed_from_its_page(cast, who):
     suggestion = _in_state(cast, S.UNDER_REVIEW)

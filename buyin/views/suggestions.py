@@ -95,6 +95,7 @@ def suggestions_mine(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def suggestions_mark_read(request: HttpRequest) -> HttpResponse:
+    """The author has read the answers: the menu's count of new answers goes back to none."""
     services.suggestion_mark_read(author=request.user)
     return redirect("buyin:suggestions_mine")
 
