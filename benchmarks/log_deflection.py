@@ -23,7 +23,6 @@ import random
 import string
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -57,6 +56,7 @@ from partners.models import ServicePartner  # noqa: E402
 from referrals import search  # noqa: E402
 from referrals.models import CaseEvent, Client, Need, Officer, Pathway, Referral, Substance  # noqa: E402
 from referrals.services import officer_for_user  # noqa: E402
+from referrals.submission import submission_token_new  # noqa: E402
 
 BATCH = 5000
 TARGET_MS = 50.0
@@ -297,7 +297,8 @@ def log_form(ctx: Context) -> dict:
     """A full, valid log-a-deflection form for a known client, as the phone posts it."""
     rnd = ctx.rnd
     data = {
-        "submission_token": str(uuid.uuid4()),
+        # Signed with the time the form was shown, as the page makes it: the save checks it.
+        "submission_token": submission_token_new(),
         "search": "",
         "client": str(rnd.choice(ctx.client_ids)),
         "first_name": "",

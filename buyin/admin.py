@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from buyin.models import ChangeMade, Suggestion, SuggestionEvent
+from buyin.models import ChangeMade, OfficerFeedback, Suggestion, SuggestionEvent
+from deflection.admin import RecordAdminMixin
 
 
 class SuggestionEventInline(admin.TabularInline):
@@ -53,3 +55,23 @@ class ChangeMadeAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         # Published from "You said, we did", which records who published it.
         return False
+
+
+@admin.register(OfficerFeedback)
+class OfficerFeedbackAdmin(RecordAdminMixin, admin.ModelAdmin):
+    """Read only, and without the officer or the referral: feedback is read for what it says,
+    never to find out who said it (the rows keep the officer only to ask once a shift)."""
+
+    list_display = ["answered_at", "ease", "obstacle_list", "comment"]
+    list_filter = ["ease", "answered_at"]
+    date_hierarchy = "answered_at"
+    fields = ["answered_at", "ease", "obstacle_list", "comment"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("obstacles")
+
+    @admin.display(description=_("what got in the way"))
+    def obstacle_list(self, obj: OfficerFeedback) -> str:
+        return ", ".join(str(o) for o in obj.obstacles.all()) or "—"

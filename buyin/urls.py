@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 import deflection.converters  # noqa: F401 (registers <id:...>)
-from buyin.views import suggestions
+from buyin.views import feedback, suggestions
 
 app_name = "buyin"
 
@@ -16,4 +16,6 @@ urlpatterns: list = [
     path("suggestions/<id:suggestion_id>/<slug:action>/", suggestions.suggestion_act, name="suggestion_act"),
     path("you-said-we-did/", suggestions.you_said_we_did, name="you_said_we_did"),
     path("you-said-we-did/new/", suggestions.change_new, name="change_new"),
+    path("feedback/<id:referral_id>/", feedback.feedback_answer, name="feedback_answer"),
+    path("feedback/comments/", feedback.feedback_comments, name="feedback_comments"),
 ]

@@ -10,13 +10,9 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deflection.settings")
 
-app = Celery("deflection")
-app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
-
-# The options of every task that sends mail: a server that is down or refuses for now is
-# tried again with growing waits; the message is acknowledged only once the task is done.
-MAIL_RETRY = {
+# The tasks that send mail: an SMTP or network error retries with backoff, and a worker
+# killed mid-task leaves the message to another (acks_late); their sweeps are safe to rerun.
+MAIL_TASK_OPTIONS = {
     "autoretry_for": (SMTPException, OSError),
     "retry_backoff": 30,
     "retry_backoff_max": 900,
@@ -24,6 +20,10 @@ MAIL_RETRY = {
     "max_retries": 10,
     "acks_late": True,
 }
+
+app = Celery("deflection")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
 
 
 @app.on_after_configure.connect

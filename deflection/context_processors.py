@@ -2,15 +2,46 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 
 from deflection import permissions
+
+# The main menu, in order: (the permissions.menu() flag that shows it, URL name, words). The
+# core names the apps' pages by URL name only.
+MENU = [
+    ("can_log_deflection", "referrals:log", _("Log a deflection")),
+    ("can_log_deflection", "referrals:mine", _("My deflections")),
+    ("can_log_deflection", "reports:my_record", _("My record")),
+    ("can_see_unit_dashboard", "reports:dashboard", _("Unit dashboard")),
+    ("can_work_queue", "referrals:queue", _("Partner queue")),
+    ("can_see_command_home", "reports:command_home", _("Program at a glance")),
+    ("can_see_dashboard", "reports:dashboard", _("Dashboard")),
+    ("can_see_partners", "partners:list", _("Partners")),
+    ("can_read_feedback_comments", "buyin:feedback_comments", _("Officers' feedback")),
+    ("can_triage_suggestions", "buyin:suggestion_triage", _("Suggestions to answer")),
+]
+# Each signed-in user's own settings, on the menu's right.
+ACCOUNT_MENU = [
+    ("password_change", _("Change password")),
+    ("two_factor", _("Two-factor sign-in")),
+]
 
 
 def deployment(request: HttpRequest) -> dict:
     return {"DEMO_MODE": settings.DEMO_MODE}
 
 
+def _links(user) -> dict:
+    flags = permissions.menu(user)
+    return {
+        "main": [{"url": reverse(name), "label": label} for flag, name, label in MENU if flags.get(flag)],
+        "account": [{"url": reverse(name), "label": label} for name, label in ACCOUNT_MENU],
+        **flags,
+    }
+
+
 def navigation(request: HttpRequest) -> dict:
     """The main menu's links for the signed-in user (worked out only if a page shows the menu)."""
-    return {"nav": SimpleLazyObject(lambda: permissions.menu(request.user))}
+    return {"nav": SimpleLazyObject(lambda: _links(request.user))}

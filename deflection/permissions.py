@@ -9,6 +9,7 @@ read a referral's attributes (`partner_id`, `officer.user_id`, `is_open`,
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from functools import wraps
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,8 @@ def menu(user: User) -> dict[str, bool]:
         # Not for a superuser of another role: the menu is the role's; the admin has the rest.
         "can_see_dashboard": user.is_command or user.is_program_admin,
         "can_triage_suggestions": may_triage_suggestions(user),
+        "can_see_partners": user.is_command or user.is_program_admin,
+        "can_read_feedback_comments": user.is_program_admin,
     }
 
 
@@ -76,9 +79,26 @@ def may_triage_suggestions(user: User) -> bool:
     return user.is_active and user.sees_everything
 
 
+def may_read_feedback_comments(user: User) -> bool:
+    """The sentences officers add to their feedback: program administration only, never whose."""
+    return user.sees_everything
+
+
 def may_review_access(user: User) -> bool:
     """The program administrator (and superusers) review who saw what in the admin; nobody edits it."""
     return user.is_active and user.is_staff and user.sees_everything
+
+
+def may_see_partner_relations(user: User) -> bool:
+    """Partners' pages (details, scorecard, relationship log, tier history): program
+    administration, and command staff for the partners serving their agency (read only)."""
+    return user.sees_everything or (user.is_command and user.agency_id is not None)
+
+
+def may_manage_partner_relations(user: User) -> bool:
+    """Recording contacts, marking next steps done and changing a partner's engagement tier:
+    the program administrator keeps the relationships."""
+    return user.is_active and user.sees_everything
 
 
 # ---------------------------------------------------------------------------
@@ -140,3 +160,23 @@ def may_add_story(*, user: User, referral: Referral) -> bool:
     often come after treatment ended): the partner's case managers, the referring officer and
     program administrators. What leaves the case record is decided later (reports.services)."""
     return does_casework(user=user, referral=referral) or is_referring_officer(user=user, referral=referral)
+
+
+# ---------------------------------------------------------------------------
+# The question after a deflection (buyin.selectors.feedback adds what needs a query)
+# ---------------------------------------------------------------------------
+
+# Asked right after logging: on the referral's page within this long of saving it (the
+# confirmation, or back to it before the shift moves on), while the encounter is fresh.
+FEEDBACK_ASKED_WITHIN = timedelta(hours=1)
+
+
+def may_be_asked_for_feedback(*, user: User, referral: Referral, now: datetime) -> bool:
+    """Whose question and when, before any query: the user who logged the referral, within
+    FEEDBACK_ASKED_WITHIN of logging it, in an agency that asks (feedback_every_hours > 0).
+    The rest (not answered yet, not asked this shift) is buyin.selectors.feedback_state."""
+    if not (user.is_field_officer and referral.created_by_id == user.pk and user.agency_id):
+        return False
+    if now - referral.created_at > FEEDBACK_ASKED_WITHIN:
+        return False
+    return user.agency.feedback_every_hours > 0

@@ -22,6 +22,13 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": REMINDER_SWEEP_MINUTES * 60.0,
         "options": {"expires": REMINDER_SWEEP_MINUTES * 60.0},
     },
+    # Partners' next steps, to the program administrators on the morning each is due
+    # (in the partner's program's time zone; reminded once, partners/reminders.py).
+    "partner-next-steps": {
+        "task": "partners.tasks.send_partner_next_step_reminders",
+        "schedule": REMINDER_SWEEP_MINUTES * 60.0,
+        "options": {"expires": REMINDER_SWEEP_MINUTES * 60.0},
+    },
     # Quick wins are noticed within minutes of the casework that makes them.
     "detect-milestones": {
         "task": "reports.tasks.detect_milestones",

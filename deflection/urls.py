@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("reports/", include("reports.urls")),
     path("buyin/", include("buyin.urls")),
+    path("partners/", include("partners.urls")),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -90,20 +91,105 @@ class ServicePartner(models.Model):
         return self.name
 
 
-class RelationshipNote(models.Model):
-    """The relationship log: how the program's partnership with a provider is going."""
-
-    partner = models.ForeignKey(ServicePartner, on_delete=models.CASCADE, related_name="relationship_notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    tier = models.CharField(
-        _("engagement tier at the time"), max_length=15, choices=ServicePartner.Tier.choices, blank=True
+def _someone(verbose_name, *, related_name: str = "+") -> models.ForeignKey:
+    """Who did it: a user of the program, kept as nobody if their account is deleted."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name=related_name,
+        verbose_name=verbose_name,
     )
-    note = models.TextField(_("note"))
+
+
+class PartnerContact(models.Model):
+    """The relationship log: one call, meeting, visit or agreement with a partner, and its next step."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("Call")
+        MEETING = "meeting", _("Meeting")
+        AGREEMENT = "agreement", _("Agreement signed")
+        EMAIL = "email", _("Email")
+        VISIT = "visit", _("Visit")
+        OTHER = "other", _("Other")
+
+    partner = models.ForeignKey(
+        ServicePartner, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("partner")
+    )
+    contact_on = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # The program's person: whoever recorded the contact.
+    recorded_by = _someone(_("recorded by"), related_name="partner_contacts")
+    met_with = models.CharField(
+        _("who from the partner"), max_length=200, blank=True, help_text=_("Names and roles, as you like.")
+    )
+    what = models.TextField(_("what was said or agreed"))
+    next_step = models.CharField(_("next step"), max_length=300, blank=True)
+    next_step_due = models.DateField(_("next step due"), null=True, blank=True)
+    next_step_done_at = models.DateTimeField(_("next step done"), null=True, blank=True)
+    next_step_done_by = _someone(_("next step done by"))
+    # Set in the same transaction as the reminder email is accepted: never twice.
+    next_step_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("relationship note")
-        ordering = ["-created_at"]
+        verbose_name = _("partner contact")
+        ordering = ["-contact_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["call", "meeting", "agreement", "email", "visit", "other"]),
+                name="partner_contact_kind_valid",
+            ),
+            # A due date or a "done" belongs to a next step.
+            models.CheckConstraint(
+                condition=~Q(next_step="") | Q(next_step_due__isnull=True, next_step_done_at__isnull=True),
+                name="partner_contact_next_step_named",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_step_due"],
+                condition=Q(next_step_done_at__isnull=True, next_step_due__isnull=False),
+                name="partner_contact_open_step",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.partner} · {self.created_at:%Y-%m-%d}"
+        return f"{self.partner} · {self.contact_on:%Y-%m-%d}"
+
+    @property
+    def next_step_open(self) -> bool:
+        """A next step is named and not yet marked done."""
+        return bool(self.next_step) and self.next_step_done_at is None
+
+
+class PartnerTierChange(models.Model):
+    """The tier history: who moved a partner from one engagement tier to another, when and why."""
+
+    partner = models.ForeignKey(
+        ServicePartner, on_delete=models.CASCADE, related_name="tier_changes", verbose_name=_("partner")
+    )
+    from_tier = models.CharField(_("from"), max_length=15, choices=ServicePartner.Tier.choices)
+    to_tier = models.CharField(_("to"), max_length=15, choices=ServicePartner.Tier.choices)
+    reason = models.TextField(_("why"))
+    changed_by = _someone(_("changed by"))
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("engagement tier change")
+        ordering = ["-changed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_tier=models.F("to_tier")), name="partner_tier_change_moves"),
+            models.CheckConstraint(condition=~Q(reason=""), name="partner_tier_change_has_reason"),
+            models.CheckConstraint(
+                condition=Q(
+                    from_tier__in=["committed", "wait_and_see", "bowed_out"],
+                    to_tier__in=["committed", "wait_and_see", "bowed_out"],
+                ),
+                name="partner_tier_change_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner}: {self.from_tier} → {self.to_tier}"

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
+from datetime import date, datetime
 
-from partners.models import ServicePartner
+from django.conf import settings
+from django.db.models import Max, Min, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from deflection.models import User
+from deflection.permissions import may_see_partner_relations
+from partners.models import PartnerContact, PartnerTierChange, ServicePartner
 
 
 @dataclass(frozen=True)
@@ -27,3 +36,90 @@ def partner_serves_agency(*, partner: ServicePartner, agency_id: int, listed: Ag
     if listed is not None and listed.agency_id == agency_id and partner in listed.partners:
         return True
     return partner.is_active and partner.agencies.filter(id=agency_id).exists()
+
+
+# ---------------------------------------------------------------------------
+# The relationship with each partner: its log, next steps and tier history.
+# ---------------------------------------------------------------------------
+
+
+def partner_zone(partner: ServicePartner) -> zoneinfo.ZoneInfo:
+    """The time zone a partner's dates are read in: that of the first agency it serves (the
+    program's), else the deployment's. Reads `partner.agencies.all()`, so prefetch it for many."""
+    agencies = sorted(partner.agencies.all(), key=lambda agency: agency.pk)
+    return zoneinfo.ZoneInfo(agencies[0].timezone if agencies else settings.TIME_ZONE)
+
+
+def partner_today(partner: ServicePartner, *, now: datetime | None = None) -> date:
+    """Today's date where the partner's program is (never the server's or UTC's date)."""
+    return (now or timezone.now()).astimezone(partner_zone(partner)).date()
+
+
+def partner_list_for_user(*, user: User) -> QuerySet[ServicePartner]:
+    """The partners whose relationship the user may read: all of them for program
+    administration, those serving their agency for command staff, none for anyone else."""
+    if not may_see_partner_relations(user):
+        return ServicePartner.objects.none()
+    if user.sees_everything:
+        return ServicePartner.objects.all()
+    return ServicePartner.objects.filter(pk__in=ServicePartner.objects.filter(agencies=user.agency_id).values("pk"))
+
+
+def partner_get_for_user(*, user: User, partner_id: int) -> ServicePartner:
+    """One partner the user may read the relationship of, or 404 (never 403: that would confirm it exists)."""
+    partner = partner_list_for_user(user=user).prefetch_related("agencies").filter(pk=partner_id).first()
+    if partner is None:
+        raise Http404
+    return partner
+
+
+@dataclass(frozen=True)
+class PartnerStanding:
+    """One row of the partners list: the partner, its last contact and its earliest open next step."""
+
+    partner: ServicePartner
+    last_contact: date | None
+    next_step_due: date | None
+    overdue: bool
+
+
+def partner_standings_for_user(*, user: User, now: datetime | None = None) -> list[PartnerStanding]:
+    """The partners the user may read, those with an overdue next step first (the most
+    overdue first), then by the next step's due date, then the rest by name."""
+    open_steps = Q(contacts__next_step_done_at__isnull=True, contacts__next_step_due__isnull=False)
+    partners = (
+        partner_list_for_user(user=user)
+        .annotate(
+            last_contact=Max("contacts__contact_on"),
+            next_due=Min("contacts__next_step_due", filter=open_steps),
+        )
+        .prefetch_related("agencies")
+        .order_by("name")
+    )
+    rows = [
+        PartnerStanding(
+            partner=p,
+            last_contact=p.last_contact,
+            next_step_due=p.next_due,
+            overdue=p.next_due is not None and p.next_due < partner_today(p, now=now),
+        )
+        for p in partners
+    ]
+    return sorted(rows, key=lambda r: (not r.overdue, r.next_step_due is None, r.next_step_due or date.max))
+
+
+@dataclass(frozen=True)
+class RelationshipLog:
+    """A partner's relationship log (newest first), its tier history (newest first) and the
+    partner's today, against which a next step is overdue."""
+
+    contacts: list[PartnerContact]
+    tier_changes: list[PartnerTierChange]
+    today: date
+
+
+def partner_relationship_log(*, partner: ServicePartner, now: datetime | None = None) -> RelationshipLog:
+    """What the partner's page shows of the relationship, read for a partner the user may see."""
+    contacts = partner.contacts.select_related("recorded_by", "next_step_done_by").order_by("-contact_on", "-pk")
+    changes = partner.tier_changes.select_related("changed_by").order_by("-changed_at", "-pk")
+    return RelationshipLog(contacts=list(contacts), tier_changes=list(changes), today=partner_today(partner, now=now))

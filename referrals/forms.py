@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -18,6 +17,7 @@ from referrals.models import Client, Consent, FollowUp, Need, Pathway, Referral,
 from referrals.search import possible_duplicates
 from referrals.selectors import consent_signing_window, partner_ids_used_recently
 from referrals.services import POSSIBLY_KNOWN, validate_occurred_at
+from referrals.submission import Submission, submission_read, submission_token_new
 
 MAX_AGE_YEARS = 120
 MAX_MINUTES = 24 * 60
@@ -73,8 +73,23 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+class SubmissionTokenField(forms.CharField):
+    """The form's submission token (referrals.submission), cleaned to a Submission."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value) -> Submission | None:
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        submission = submission_read(text)
+        if submission is None:
+            raise forms.ValidationError(_("This form is damaged; open it again."), code="invalid")
+        return submission
+
+
 class LogDeflectionForm(forms.Form):
-    submission_token = forms.UUIDField(widget=forms.HiddenInput)
+    submission_token = SubmissionTokenField()
     search = forms.CharField(
         label=_("Find the client"),
         required=False,
@@ -210,7 +225,7 @@ class LogDeflectionForm(forms.Form):
     @classmethod
     def initial_for(cls, user: User) -> dict:
         minutes = user.agency.default_deflection_minutes if user.agency else 30
-        return {"submission_token": uuid.uuid4(), "officer_minutes": minutes}
+        return {"submission_token": submission_token_new(), "officer_minutes": minutes}
 
     def clean_date_of_birth(self) -> date | None:
         dob = self.cleaned_data.get("date_of_birth")
@@ -268,7 +283,8 @@ class LogDeflectionForm(forms.Form):
                 "occurred_at",
             )
         }
-        kwargs["submission_token"] = data["submission_token"]
+        kwargs["submission_token"] = data["submission_token"].token
+        kwargs["form_shown_at"] = data["submission_token"].shown_at
         kwargs["confirm_new"] = data["confirm_new"]
         kwargs["listed_partners"] = self.listed_partners
         return kwargs

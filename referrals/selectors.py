@@ -42,6 +42,7 @@ from referrals.models import (
     OfficerContact,
     Referral,
 )
+from referrals.submission import submission_read
 
 
 def _referral_scope(user: User) -> Q | None:
@@ -115,10 +116,10 @@ def partner_ids_used_recently(*, user: User, limit: int = 3) -> list[int]:
 def referral_for_submission(*, user: User, token: str) -> Referral | None:
     """The referral this officer already saved from the form carrying `token` (or added
     a contact to, the client's referral then being open at that partner), if any."""
-    try:
-        token_uuid = uuid.UUID(str(token))
-    except ValueError:
+    submission = submission_read(token)
+    if submission is None:
         return None
+    token_uuid = submission.token
     made = Referral.objects.filter(submission_token=token_uuid, created_by=user).first()
     if made is not None:
         return made

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from deflection.celery import MAIL_RETRY
+from deflection.celery import MAIL_TASK_OPTIONS
 from referrals.purge import purge_expired
 from referrals.reminders import follow_up_reminders_send
 
 
-@shared_task(**MAIL_RETRY)
+@shared_task(**MAIL_TASK_OPTIONS)
 def send_follow_up_reminders() -> dict[str, int]:
     """The periodic sweep (deflection/schedules.py). Safe to run twice at once or to retry."""
     return follow_up_reminders_send()

@@ -251,6 +251,7 @@ def scorecard_rows(scores: list[metrics.PartnerScore]) -> list[dict]:
     """The partner scorecard as shown: small cells and small-denominator rates hidden."""
     return [
         {
+            "partner_id": s.partner_id,
             "name": s.name,
             "tier": s.tier,
             "received_shown": metrics.small_cell(s.received),

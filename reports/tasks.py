@@ -6,7 +6,7 @@ from datetime import date
 
 from celery import shared_task
 
-from deflection.celery import MAIL_RETRY
+from deflection.celery import MAIL_TASK_OPTIONS
 from deflection.models import Agency
 from reports.digest import digest_send, digests_send_due
 from reports.milestones import milestones_detect
@@ -18,13 +18,13 @@ def detect_milestones() -> int:
     return milestones_detect()
 
 
-@shared_task(**MAIL_RETRY)
+@shared_task(**MAIL_TASK_OPTIONS)
 def send_weekly_digests() -> int:
     """The beat's check: every agency whose Monday 07:00 has passed gets last week's digest once."""
     return digests_send_due()
 
 
-@shared_task(**MAIL_RETRY)
+@shared_task(**MAIL_TASK_OPTIONS)
 def send_digest(agency_id: int, week_start: str) -> bool:
     return digest_send(agency_id=agency_id, week_start=date.fromisoformat(week_start)) is not None
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 import deflection.converters  # noqa: F401 (registers <id:...>)
-from reports import views
+from reports import partner_views, views
 
 app_name = "reports"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("stories/new/<id:referral_id>/", views.story_new, name="story_new"),
     path("export/", views.evaluation_export, name="export"),
     path("export/codebook/", views.codebook, name="codebook"),
+    path("partners/<id:partner_id>/", partner_views.partner_page, name="partner"),
 ]

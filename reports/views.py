@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from deflection.models import Agency, User
 from deflection.permissions import may_add_story, may_read_reports
+from partners.selectors import partner_list_for_user
 from referrals.selectors import referral_get_for_user
 from reports import dashboard as dashboard_data
 from reports import export, metrics
@@ -243,6 +244,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             scope, agency=agency, counts=current.counts, now=now, retained=current.retention, rollups=rollups
         ),
         "scorecard": dashboard_data.scorecard_rows(metrics.partner_scorecard(scope, rollups=rollups)),
+        # The scorecard's partners whose page the user may open (a supervisor: none).
+        "partner_pages": set(partner_list_for_user(user=request.user).values_list("pk", flat=True)),
         "roster": dashboard_data.unit_roster(agency_id=agency.pk, unit_id=fixed_unit.pk, rollups=rollups)
         if fixed_unit
         else None,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 import pytest
 from django.test import Client as HttpClient
 
+from buyin.models import OfficerFeedback
 from deflection.models import Agency, Unit, User
 from partners.models import ServicePartner
 from referrals.models import Referral
@@ -107,6 +108,7 @@ def referral_state(referral: Referral) -> dict:
         "follow_ups": referral.follow_ups.count(),
         "follow_ups_done": referral.follow_ups.filter(completed_at__isnull=False).count(),
         "stories": SuccessStory.objects.filter(referral=referral).count(),
+        "feedback": OfficerFeedback.objects.filter(referral=referral).count(),
     }
 
 
@@ -117,6 +119,7 @@ FORM_CHANGES = {
     "follow_up_done": "follow_ups_done",
     "consent_revoke": "revoked",
     "story_new": "stories",
+    "feedback": "feedback",
 }
 
 

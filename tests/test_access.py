@@ -11,11 +11,13 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from partners.models import PartnerContact, PartnerTierChange
 from referrals.models import Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
 from tests.factories.buyin import SUGGESTION_CHANGES, answered_suggestions, suggestions_state
 from tests.factories.buyin import suggestion_to_answer as _suggestion
+from tests.factories.partners import PartnerContactFactory
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +66,21 @@ EXPECTED = {
     "reports:story_new": ("get", None, _expect({"officer_a1", "case_manager_y", *ADMINS})),
     "reports:export": ("get", None, _expect({"command_a", *ADMINS})),
     "reports:codebook": ("get", None, _expect({"command_a", *ADMINS})),
+    # Partners' relationships: program administration keeps them; command staff read those
+    # of the partners serving their agency (partner Y serves agency A).
+    "partners:list": ("get", None, _expect({"command_a", *ADMINS})),
+    "reports:partner": ("get", None, _expect({"command_a", *ADMINS})),
+    "partners:contact_add": (
+        "post",
+        {"contact_on": "2020-01-02", "kind": "call", "what": "Checked in."},
+        _expect(ADMINS, DONE),
+    ),
+    "partners:tier_change": ("post", {"tier": "wait_and_see", "reason": "Short of staff."}, _expect(ADMINS, DONE)),
+    "partners:next_step_done": ("post", {}, _expect(ADMINS, DONE)),
+    # The question after a deflection: only the officer who logged it, right after logging.
+    "buyin:feedback_answer": ("post", {"ease": "easier"}, _expect({"officer_a1"}, DONE)),
+    # Officers' sentences: program administration only, never who wrote them.
+    "buyin:feedback_comments": ("get", None, _expect(ADMINS)),
     # Each signed-in user's own sign-in settings.
     "password_change": ("get", None, _expect(EVERYONE)),
     "two_factor": ("get", None, _expect(EVERYONE)),
@@ -92,6 +109,10 @@ CHANGES = {
     "referrals:follow_up_done": "follow_up_done",
     "referrals:consent_revoke": "consent_revoke",
     "reports:digest_send": "digest_send",
+    "partners:contact_add": "partner_contacts",
+    "partners:tier_change": "partner_tier_changes",
+    "partners:next_step_done": "partner_next_steps_done",
+    "buyin:feedback_answer": "feedback",
     # Nobody in the cast has two-factor sign-in on: nothing to verify, nothing to turn off
     # (test_signin_two_factor turns it on and off).
     "two_factor_verify": None,
@@ -110,6 +131,8 @@ def referral(cast) -> Referral:
     answered_suggestions(cast)  # one for each member of the cast, to read; one new, to answer
     referral = accepted_referral(cast)
     consent_given(referral, cast.case_manager_y, purpose="Outcome to the officer", signature_name="Client Signature")
+    # A contact with the referral's partner, its next step open: for the relationship's pages.
+    PartnerContactFactory(partner=referral.partner, next_step="Call back")
     return referral
 
 
@@ -126,6 +149,11 @@ def _url(name: str, referral: Referral) -> str:
         "reports:story_new": {"referral_id": referral.pk},
         "buyin:suggestion_detail": {"suggestion_id": _suggestion().pk},
         "buyin:suggestion_act": {"suggestion_id": _suggestion().pk, "action": "review"},
+        "reports:partner": {"partner_id": referral.partner_id},
+        "partners:contact_add": {"partner_id": referral.partner_id},
+        "partners:tier_change": {"partner_id": referral.partner_id},
+        "partners:next_step_done": {"contact_id": PartnerContact.objects.get(partner=referral.partner_id).pk},
+        "buyin:feedback_answer": {"referral_id": referral.pk},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -159,6 +187,9 @@ def _state(referral: Referral) -> dict:
         **referral_state(referral),
         "digests_sent": Digest.objects.filter(sent_at__isnull=False).count(),
         **suggestions_state(),
+        "partner_contacts": PartnerContact.objects.count(),
+        "partner_next_steps_done": PartnerContact.objects.filter(next_step_done_at__isnull=False).count(),
+        "partner_tier_changes": PartnerTierChange.objects.count(),
     }
 
 
@@ -167,6 +198,8 @@ def _made(change: str, before: dict, after: dict) -> bool:
         return after["digests_sent"] == before["digests_sent"] + 1
     if change in SUGGESTION_CHANGES:
         return after[change] != before[change]
+    if change.startswith("partner_"):
+        return after[change] == before[change] + 1
     return changed_as_meant(change, before, after)
 
 
@@ -230,6 +263,7 @@ def test_only_the_admin_reaches_the_admin(cast):
         ("/admin/referrals/referral/", 200, 403),
         ("/admin/referrals/client/", 200, 403),
         ("/admin/reports/successstory/", 200, 403),
+        ("/admin/buyin/officerfeedback/", 200, 403),
     ],
 )
 def test_a_program_admin_who_is_not_a_superuser_reviews_the_access_record_and_nothing_else_in_the_admin(

@@ -101,6 +101,11 @@ def test_the_journey_writes_no_client_data_to_logs_urls_or_emails(
     journey.get("officer_a1", "/mine/")
     journey.get("officer_a1", f"/referrals/{referral.pk}/")
     journey.get("officer_a1", f"/clients/{referral.client_id}/")
+    # The question after logging: a sentence naming the client is refused; one tap answers.
+    feedback = f"/buyin/feedback/{referral.pk}/"
+    assert journey.post("officer_a1", feedback, {"ease": "harder", "comment": f"{ALIAS} was calm"}).status_code == 422
+    journey.post("officer_a1", feedback, {"ease": "harder", "obstacles": ["transport"], "comment": "Van was late."})
+    journey.get("admin", "/buyin/feedback/comments/")
     # Someone else's door: a 404 is logged, with the path only.
     journey.get("officer_b", f"/referrals/{referral.pk}/")
 

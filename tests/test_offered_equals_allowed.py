@@ -37,6 +37,7 @@ FORMS = [
     "follow_up_done",
     "consent_revoke",
     "story_new",
+    "feedback",
 ]
 
 
@@ -123,6 +124,8 @@ def _posts(referral: Referral) -> dict[str, tuple[str, dict]]:
             reverse("reports:story_new", args=[referral.pk]),
             {"source": SuccessStory.Source.CLIENT, "text": "Thank you for not giving up on me."},
         ),
+        # The question after a deflection: the referral was logged just now.
+        "feedback": (reverse("buyin:feedback_answer", args=[referral.pk]), {"ease": "easier"}),
     }
     for action in ACTIONS:
         data = {f"{action}-note": ""}
@@ -179,7 +182,7 @@ def test_the_matrix_is_not_empty_the_partner_and_the_officer_are_offered_their_s
     requested = _referral_in(cast, S.REQUESTED)
     posts = _posts(requested)
     page = cast.login("officer_a1").get(reverse("referrals:detail", args=[requested.pk])).content.decode()
-    assert _offered(page, posts) == {"consent_new", "act:cancel", "story_new"}
+    assert _offered(page, posts) == {"consent_new", "act:cancel", "story_new", "feedback"}
     page = cast.login("case_manager_y").get(reverse("referrals:detail", args=[requested.pk])).content.decode()
     assert {"consent_new", "act:accept", "act:reject", "consent_revoke", "follow_up_done"} <= _offered(page, posts)
     closed = _referral_in(cast, S.COMPLETED)

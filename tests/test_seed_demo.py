@@ -302,6 +302,37 @@ def test_the_demo_has_suggestions_in_every_state_and_changes_made_from_them(demo
     assert triage.count('data-state="new"') == 2
 
 
+def test_officers_answered_the_question_after_about_four_in_ten_deflections_once_a_shift_at_most(demo):
+    from statistics import median
+
+    from buyin.models import FeedbackObstacle, OfficerFeedback
+    from referrals.identity_text import identifiers_in_text
+
+    referrals = Referral.objects.filter(agency__is_demo=True)
+    feedback = OfficerFeedback.objects.filter(referral__agency__is_demo=True).select_related("referral__client")
+    assert 0.35 <= feedback.count() / referrals.count() <= 0.45
+    eases = Counter(feedback.values_list("ease", flat=True))
+    assert eases["easier"] > eases["same"] > eases["harder"] > 0 and eases[""] > 0
+    assert FeedbackObstacle.objects.filter(feedback__in=feedback, kind="transport").exists()
+    # Asked as the app asks: the officer who logged it, at most once in the agency's hours.
+    every = timedelta(hours=Agency.objects.get(is_demo=True).feedback_every_hours)
+    answered: dict[int, list] = {}
+    for row in feedback:
+        assert row.officer_id == row.referral.created_by_id and row.answered_at >= row.referral.created_at
+        answered.setdefault(row.officer_id, []).append(row.answered_at)
+    for times in answered.values():
+        times.sort()
+        assert all(later - earlier >= every for earlier, later in zip(times, times[1:], strict=False))
+    with_sentence = [row for row in feedback if row.comment]
+    assert with_sentence and all(not row.skipped for row in with_sentence)
+    assert all(identifiers_in_text(text=row.comment, client=row.referral.client) == [] for row in with_sentence)
+    # Logging takes about a minute and a half, with a long tail; a few were not measured.
+    seconds = [s for s in referrals.values_list("seconds_to_log", flat=True) if s is not None]
+    assert 70 <= median(seconds) <= 90 and max(seconds) > 5 * 60
+    assert referrals.filter(seconds_to_log__isnull=True).exists()
+    assert OfficerContact.objects.filter(referral__agency__is_demo=True, seconds_to_log__isnull=False).exists()
+
+
 def test_it_refuses_to_run_over_real_data(demo):
     real = AgencyFactory(name="Real County Sheriff's Office")
     with pytest.raises(CommandError, match="real program data"):
@@ -337,6 +368,40 @@ def test_if_empty_leaves_an_existing_database_alone(demo):
     output = _seed(if_empty=True)
     assert "leaving it as it is" in output
     assert list(Referral.objects.filter(agency__is_demo=True).values_list("pk", flat=True)) == before
+
+
+def test_every_demo_partner_has_six_months_of_relationship_and_one_waits_with_a_step_overdue(demo):
+    from partners.models import PartnerContact, PartnerTierChange
+    from partners.selectors import partner_today
+
+    partners = ServicePartner.objects.filter(agencies__is_demo=True)
+    for partner in partners:
+        contacts = list(partner.contacts.all())
+        assert len(contacts) >= 2, partner
+        assert all(c.recorded_by and c.recorded_by.username == "admin" for c in contacts)
+        today = partner_today(partner)
+        assert all(today - timedelta(days=183) <= c.contact_on <= today for c in contacts)
+    assert ServicePartner.objects.filter(
+        agencies__is_demo=True, contacts__contact_on__lt=timezone.localdate() - timedelta(days=150)
+    ).exists()
+    overdue = PartnerContact.objects.filter(
+        partner__agencies__is_demo=True,
+        partner__engagement_tier=ServicePartner.Tier.WAIT_AND_SEE,
+        next_step_done_at__isnull=True,
+        next_step_due__lt=timezone.localdate(),
+    )
+    assert overdue.exists()
+    assert PartnerContact.objects.filter(partner__agencies__is_demo=True, next_step_done_at__isnull=False).exists()
+    # Each tier history ends at the partner's tier, every change with its reason.
+    changes = PartnerTierChange.objects.filter(partner__agencies__is_demo=True)
+    assert changes.exists() and not changes.filter(reason="").exists()
+    for partner in partners.filter(tier_changes__isnull=False).distinct():
+        assert partner.tier_changes.first().to_tier == partner.engagement_tier
+    # The admin's partners list opens with the overdue step first.
+    client = HttpClient()
+    assert client.login(username="admin", password=DEMO_PASSWORD)
+    standings = client.get("/partners/").context["standings"]
+    assert standings[0].overdue and standings[0].partner.engagement_tier == ServicePartner.Tier.WAIT_AND_SEE
 
 
 @pytest.mark.parametrize("hour", range(24))

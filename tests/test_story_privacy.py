@@ -12,10 +12,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from deflection.models import User
+from referrals.identity_text import identifiers_in_text
 from referrals.models import Referral
 from reports.digest import digest_context, digests_send_due, reported_week
 from reports.models import Digest, SuccessStory
-from reports.services import identifiers_in_story, success_story_create, success_story_review
+from reports.services import success_story_create, success_story_review
 from tests.factories.core import UserFactory
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory
 
@@ -95,8 +96,8 @@ def test_very_short_names_count_only_as_part_of_the_whole_name(cast):
     client = ClientFactory(
         agency=cast.agency_a, first_name="Al", last_name="Li", aliases="J", phone="", date_of_birth=None
     )
-    assert identifiers_in_story(text="Al final, J and I went to the Li river", client=client) == []
-    assert identifiers_in_story(text="Thanks from Al Li", client=client) == ["name"]
+    assert identifiers_in_text(text="Al final, J and I went to the Li river", client=client) == []
+    assert identifiers_in_text(text="Thanks from Al Li", client=client) == ["name"]
 
 
 def test_a_story_kept_in_the_record_may_name_the_client(cast, referral):

@@ -1,1 +1,1 @@
-"""Demo rows of the buy-in loop, one module per topic, written by referrals.demo.builder."""
+"""Demo rows for the buy-in loop, one module per topic, called from referrals' DemoBuilder."""

@@ -1,1 +1,1 @@
-"""Forms of the buy-in pages, one module per topic: they validate, the services decide."""
+"""Forms of the buy-in pages, one module per topic; they only validate."""

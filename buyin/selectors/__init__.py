@@ -1,1 +1,1 @@
-"""Reads for the buy-in loop, one module per topic; each is scoped by the requesting user."""
+"""Reads for the buy-in loop, one module per topic; each is scoped by the user asking."""

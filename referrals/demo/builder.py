@@ -25,7 +25,7 @@ from django.utils import timezone
 from faker import Faker
 
 from deflection.models import Agency, Unit, User
-from partners.models import RelationshipNote, ServicePartner
+from partners.models import PartnerContact, ServicePartner
 from referrals.demo.data import (
     AGENCY_NAME,
     AGENCY_TZ,
@@ -143,6 +143,8 @@ class DemoBuilder:
         clients = self._clients(plans)
         self._write(plans, clients)
         self._quick_wins()
+        self._partner_relations()
+        self._feedback()
         self._suggestions()
         return self._counts()
 
@@ -203,10 +205,6 @@ class DemoBuilder:
             )
             partner.agencies.add(self.agency)
             self.partners[spec.key] = partner
-            for i, text in enumerate(spec.relationship):
-                note = RelationshipNote.objects.create(partner=partner, tier=spec.tier, note=text)
-                when = self.now - timedelta(days=DAYS + 20 - 70 * i)
-                RelationshipNote.objects.filter(pk=note.pk).update(created_at=when)
             staff = [] if spec.key == "mat" else [self._person()]
             for first, last in [*spec.staff, *staff]:
                 user = self._user(
@@ -542,6 +540,19 @@ class DemoBuilder:
                 created_at=when, consent_recorded_at=when, reviewed_at=when + timedelta(days=1)
             )
 
+    def _partner_relations(self) -> None:
+        """Six months of contacts with every partner and the tier changes, kept by the admin."""
+        from partners.demo import partner_relations_build
+
+        partner_relations_build(partners=self.partners, admin=self.logins["admin"], now=self.now)
+
+    def _feedback(self) -> None:
+        """Officers' feedback after their deflections and the seconds each took to log. The
+        buy-in loop reads referrals, so the import is local to the seeding."""
+        from buyin.demo.feedback import feedback_demo
+
+        feedback_demo(agency=self.agency, rnd=self.rnd, now=self.now)
+
     def _suggestions(self) -> None:
         """Suggestions in every state, some answered with the change made (buyin reads casework,
         so the import is local to the seeding)."""
@@ -568,6 +579,7 @@ class DemoBuilder:
             "officer contacts": OfficerContact.objects.filter(referral__agency=self.agency).count(),
             "follow-ups": FollowUp.objects.filter(referral__agency=self.agency).count(),
             "case events": CaseEvent.objects.filter(referral__agency=self.agency).count(),
+            "partner contacts": PartnerContact.objects.filter(partner__agencies=self.agency).count(),
             "suggestions": self.suggestions,
         }
         by_status = Counter(referrals.values_list("status", flat=True))

@@ -74,7 +74,6 @@ class PartnerSpec:
     services: str
     tier: str = ServicePartner.Tier.COMMITTED
     capacity: str = ServicePartner.Capacity.OPEN
-    relationship: tuple[str, ...] = ()
     staff: tuple[tuple[str, str], ...] = ()  # extra case managers (first, last)
 
 
@@ -91,10 +90,6 @@ PARTNERS = (
             "peer recovery coaches on every shift, naloxone kits and fentanyl test strips to take home. "
             "Officers can walk a client in at any hour; intake takes about 20 minutes."
         ),
-        relationship=(
-            "Signed the deflection MOU; the clinic director will attend the monthly partner meeting.",
-            "Added a law-enforcement entrance so officers are back on the road in under 10 minutes.",
-        ),
         staff=(("Samuel", "Okafor"),),
     ),
     PartnerSpec(
@@ -108,7 +103,6 @@ PARTNERS = (
             "(no medical clearance needed first). Psychiatric evaluation, sub-acute beds, mobile crisis "
             "teams and discharge planning into outpatient care."
         ),
-        relationship=("Drop-off turnaround for officers averaged 9 minutes last quarter.",),
     ),
     PartnerSpec(
         key="peer",
@@ -121,7 +115,6 @@ PARTNERS = (
             "within 24 hours, ride along on naloxone-plus visits, and help with ID, benefits, phones "
             "and transport to treatment intake. Bilingual (English/Spanish)."
         ),
-        relationship=("Now covering Saturdays after the east-side pilot.",),
     ),
     PartnerSpec(
         key="housing",
@@ -135,10 +128,6 @@ PARTNERS = (
         ),
         tier=ServicePartner.Tier.WAIT_AND_SEE,
         capacity=ServicePartner.Capacity.LIMITED,
-        relationship=(
-            "Willing to take referrals for clients already in treatment; wants to see the first "
-            "quarter's numbers before committing bridge beds.",
-        ),
     ),
     PartnerSpec(
         key="mental_health",

@@ -22,6 +22,7 @@ from referrals.models import CaseEvent, Client, Officer, OfficerContact, Referra
 from referrals.search import possible_duplicates
 from referrals.selectors import PastReferrals, other_open_referral, past_referrals
 from referrals.services.shared import _event
+from referrals.submission import seconds_to_log
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ def referral_create(
     warm_handoff: bool = False,
     note: str = "",
     submission_token: uuid.UUID | None = None,
+    form_shown_at: datetime | None = None,
     confirm_new: bool = False,
     listed_partners: AgencyPartners | None = None,
     notice_viewer: audit.Viewer | None = None,
@@ -156,10 +158,12 @@ def referral_create(
     serves it without another query.
 
     A repeated submission_token (double tap, resubmitted form) returns what it already made
-    (referral or contact) and creates nothing. `notice_viewer`: the officer about to be told
-    what this found (the seen-again or open-referral notice); the access record of that notice
-    commits with the referral, one durable commit instead of two, and if it cannot be written
-    nothing is saved.
+    (referral or contact) and creates nothing. `form_shown_at`: when the officer's form was
+    shown (from its signed token), for the encounter's seconds_to_log; None: not measured.
+
+    `notice_viewer`: the officer about to be told what this found (the seen-again or
+    open-referral notice); the access record of that notice commits with the referral, one
+    durable commit instead of two, and if it cannot be written nothing is saved.
     """
     # The rules that only read, before the transaction: a refusal costs no BEGIN and ROLLBACK.
     try:
@@ -200,6 +204,7 @@ def referral_create(
                 note=note,
                 submission_token=submission_token,
                 listed_partners=listed_partners,
+                seconds_to_log=seconds_to_log(shown_at=form_shown_at, now=timezone.now()),
             )
             if notice_viewer is not None and logged.created:
                 _record_notice(notice_viewer, logged)

@@ -490,6 +490,7 @@ def savings_from(totals: Totals, agency: Agency) -> Savings:
 
 @dataclass(frozen=True)
 class PartnerScore:
+    partner_id: int
     name: str
     tier: str
     received: int

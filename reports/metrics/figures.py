@@ -37,6 +37,7 @@ def partner_scorecard(scope: definitions.Scope, *, rollups: bool = False) -> lis
         row = totals.get(partner.pk, {"received": 0, "accepted": 0, "intake": 0})
         scores.append(
             definitions.PartnerScore(
+                partner_id=partner.pk,
                 name=partner.name,
                 tier=str(partner.get_engagement_tier_display()),
                 received=row["received"],

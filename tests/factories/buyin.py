@@ -5,8 +5,21 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from buyin.models import ChangeMade, Suggestion
+from buyin.models import ChangeMade, OfficerFeedback, Suggestion
 from tests.factories.core import UserFactory
+from tests.factories.referrals import ReferralFactory
+
+
+class OfficerFeedbackFactory(factory.django.DjangoModelFactory):
+    """An officer's answer to the question after a deflection (the referral's own officer)."""
+
+    class Meta:
+        model = OfficerFeedback
+
+    referral = factory.SubFactory(ReferralFactory)
+    officer = factory.LazyAttribute(lambda f: f.referral.created_by)
+    ease = OfficerFeedback.Ease.EASIER
+    answered_at = factory.LazyFunction(timezone.now)
 
 
 class SuggestionFactory(factory.django.DjangoModelFactory):

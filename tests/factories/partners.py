@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-import factory
+from datetime import timedelta
 
-from partners.models import ServicePartner
+import factory
+from django.utils import timezone
+
+from partners.models import PartnerContact, ServicePartner
 
 
 class ServicePartnerFactory(factory.django.DjangoModelFactory):
@@ -18,3 +21,14 @@ class ServicePartnerFactory(factory.django.DjangoModelFactory):
     def agencies(obj, create, extracted, **kwargs):  # noqa: N805
         if create and extracted:
             obj.agencies.add(*extracted)
+
+
+class PartnerContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerContact
+
+    partner = factory.SubFactory(ServicePartnerFactory)
+    contact_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=3))
+    kind = PartnerContact.Kind.MEETING
+    what = factory.Faker("sentence")
+    met_with = factory.Faker("name")

@@ -1,0 +1,101 @@
+"""Writes about partners: the relationship log and the engagement tier (with its history).
+
+The program administrator keeps the relationships; each service checks that itself, so a
+form the page does not offer is refused here too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from deflection.models import User
+from deflection.permissions import may_manage_partner_relations
+from partners.models import PartnerContact, PartnerTierChange, ServicePartner
+from partners.selectors import partner_today
+
+
+def _locked_partner(*, partner_id: int, actor: User) -> ServicePartner:
+    if not may_manage_partner_relations(actor):
+        raise ValidationError(_("You cannot change this partner's relationship."))
+    partner = ServicePartner.objects.select_for_update().filter(pk=partner_id).first()
+    if partner is None:
+        raise ValidationError(_("This partner does not exist."))
+    return partner
+
+
+@transaction.atomic
+def partner_contact_create(
+    *,
+    partner_id: int,
+    actor: User,
+    contact_on: date,
+    kind: str,
+    what: str,
+    met_with: str = "",
+    next_step: str = "",
+    next_step_due: date | None = None,
+) -> PartnerContact:
+    """Add a contact to a partner's relationship log, with an optional next step and its due date."""
+    partner = _locked_partner(partner_id=partner_id, actor=actor)
+    if contact_on > partner_today(partner):
+        raise ValidationError({"contact_on": _("A contact is recorded once it happened: this date is ahead.")})
+    next_step = next_step.strip()
+    if next_step_due is not None and not next_step:
+        raise ValidationError({"next_step": _("Say what the next step is, or leave its due date empty.")})
+    contact = PartnerContact(
+        partner=partner,
+        contact_on=contact_on,
+        kind=kind,
+        recorded_by=actor,
+        met_with=met_with.strip(),
+        what=what.strip(),
+        next_step=next_step,
+        next_step_due=next_step_due,
+    )
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def partner_next_step_done(*, contact_id: int, actor: User) -> PartnerContact:
+    """Mark a contact's next step done, once: a second time is refused."""
+    if not may_manage_partner_relations(actor):
+        raise ValidationError(_("You cannot change this partner's relationship."))
+    contact = PartnerContact.objects.select_for_update().filter(pk=contact_id).first()
+    if contact is None or not contact.next_step:
+        raise ValidationError(_("This contact has no next step to mark done."))
+    if contact.next_step_done_at is not None:
+        raise ValidationError(_("This next step was already marked done."))
+    contact.next_step_done_at = timezone.now()
+    contact.next_step_done_by = actor
+    contact.full_clean()
+    contact.save(update_fields=["next_step_done_at", "next_step_done_by"])
+    return contact
+
+
+@transaction.atomic
+def partner_tier_change(*, partner_id: int, actor: User, tier: str, reason: str) -> PartnerTierChange:
+    """Move a partner to another engagement tier and record who, when and why: the only way
+    the tier changes, so the history misses nothing."""
+    partner = _locked_partner(partner_id=partner_id, actor=actor)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the partner's engagement changes.")})
+    if tier not in ServicePartner.Tier.values:
+        raise ValidationError({"tier": _("Choose an engagement tier.")})
+    if tier == partner.engagement_tier:
+        raise ValidationError({"tier": _("The partner is in this tier already.")})
+    change = PartnerTierChange(
+        partner=partner, from_tier=partner.engagement_tier, to_tier=tier, reason=reason, changed_by=actor
+    )
+    change.full_clean()
+    change.save()
+    partner.engagement_tier = tier
+    partner.save(update_fields=["engagement_tier"])
+    return change

@@ -1,0 +1,115 @@
+"""Whether a piece of free text names a client: the check on text that leaves the case record.
+
+Success stories shared in the digest, and officers' feedback read by the program admin, are
+refused when their text holds the client's name, alias, date of birth or phone number. One
+check for all of them; the refusal names the kind of identifier found, never its value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext_lazy
+
+from referrals.models import Client, normalize_name
+
+NAME = gettext_lazy("name")
+ALIAS = gettext_lazy("alias")
+DATE_OF_BIRTH = gettext_lazy("date of birth")
+PHONE = gettext_lazy("phone number")
+
+# A name part this short ("Al", "Jo", "J") is a common word or syllable ("al final", "jo");
+# alone it names nobody. It counts only next to another part of the client's name.
+SHORT_NAME = 2
+
+_MONTHS = {
+    **dict.fromkeys(["january", "jan", "enero", "ene"], 1),
+    **dict.fromkeys(["february", "feb", "febrero"], 2),
+    **dict.fromkeys(["march", "mar", "marzo"], 3),
+    **dict.fromkeys(["april", "apr", "abril", "abr"], 4),
+    **dict.fromkeys(["may", "mayo"], 5),
+    **dict.fromkeys(["june", "jun", "junio"], 6),
+    **dict.fromkeys(["july", "jul", "julio"], 7),
+    **dict.fromkeys(["august", "aug", "agosto", "ago"], 8),
+    **dict.fromkeys(["september", "sep", "sept", "septiembre", "setiembre", "set"], 9),
+    **dict.fromkeys(["october", "oct", "octubre"], 10),
+    **dict.fromkeys(["november", "nov", "noviembre"], 11),
+    **dict.fromkeys(["december", "dec", "diciembre", "dic"], 12),
+}
+_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
+_DAY = r"(\d{1,2})(?:st|nd|rd|th)?"
+_YEAR = r"(\d{4}|\d{2})"
+# On text run through normalize_name: lower case, no accents, punctuation turned to single
+# spaces, so "04/17/91", "1991-04-17" and "Apr. 17, 1991" are all words and digits between
+# spaces. A lookahead finds overlapping candidates ("3 4 17 1991").
+_NUMERIC_DATE = re.compile(r"(?<!\S)(?=(\d{1,4}) (\d{1,2}) (\d{2,4})(?!\S))")
+_MONTH_FIRST = re.compile(rf"(?<!\S){_MONTH} {_DAY} (?:of |de )?{_YEAR}(?!\S)")
+_DAY_FIRST = re.compile(rf"(?<!\S){_DAY} (?:of |de )?{_MONTH} (?:of |de )?{_YEAR}(?!\S)")
+_DIGIT_RUN = re.compile(r"\d+(?: \d+)*")
+
+
+def _words_in(phrase: str, text: str) -> bool:
+    return bool(phrase) and f" {phrase} " in f" {text} "
+
+
+def _year_is(year: str, dob) -> bool:
+    return int(year) == dob.year if len(year) == 4 else int(year) == dob.year % 100
+
+
+def _has_date_of_birth(text: str, dob) -> bool:
+    for a, b, c in _NUMERIC_DATE.findall(text):
+        if len(a) == 4:  # 1991-04-17
+            readings = [(a, b, c)]
+        elif len(a) <= 2:  # 4/17/1991 (US) or 17/04/1991 (most elsewhere)
+            readings = [(c, a, b), (c, b, a)]
+        else:
+            continue
+        for year, month, day in readings:
+            if len(day) <= 2 and _year_is(year, dob) and (int(month), int(day)) == (dob.month, dob.day):
+                return True
+    for month, day, year in _MONTH_FIRST.findall(text):
+        if _MONTHS[month] == dob.month and int(day) == dob.day and _year_is(year, dob):
+            return True
+    for day, month, year in _DAY_FIRST.findall(text):
+        if _MONTHS[month] == dob.month and int(day) == dob.day and _year_is(year, dob):
+            return True
+    return False
+
+
+def _has_phone(text: str, phone: str) -> bool:
+    digits = "".join(c for c in phone if c.isdigit())
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]  # the country code: "+1 602 555 0142" is "602 555 0142"
+    if len(digits) < 7:
+        return False  # not a number anyone could be called on
+    # The last seven digits are the number without its area code ("555-0142").
+    local = digits[-7:]
+    return any(local in run.replace(" ", "") for run in _DIGIT_RUN.findall(text))
+
+
+def _has_name(text: str, parts: list[str], whole: list[str]) -> bool:
+    """Any part long enough to name someone on its own, or a whole name (short parts included)."""
+    for part in parts:
+        for word in part.split():
+            if len(word) > SHORT_NAME and _words_in(word, text):
+                return True
+    return any(len(phrase.replace(" ", "")) > SHORT_NAME and _words_in(phrase, text) for phrase in whole)
+
+
+def identifiers_in_text(*, text: str, client: Client) -> list[str]:
+    """Which kinds of the client's identifiers the text holds (name, alias, date of birth,
+    phone number): whole words, case and accents ignored; never the values themselves."""
+    plain = normalize_name(text)
+    first, last = normalize_name(client.first_name), normalize_name(client.last_name)
+    aliases = [normalize_name(a) for a in (client.aliases or "").split(",") if a.strip()]
+    found = []
+    if _has_name(plain, [first, last], [f"{first} {last}", f"{last} {first}"]):
+        found.append(str(NAME))
+    # An alias is matched whole ("Big Mike", not "big"), or with the last name ("TJ Smith").
+    if _has_name(plain, [], aliases + [f"{alias} {last}" for alias in aliases]):
+        found.append(str(ALIAS))
+    if client.date_of_birth and _has_date_of_birth(plain, client.date_of_birth):
+        found.append(str(DATE_OF_BIRTH))
+    if client.phone and _has_phone(plain, client.phone):
+        found.append(str(PHONE))
+    return found

@@ -1,0 +1,93 @@
+"""A partner's page: its details and scorecard (from the metrics, which live here in reports)
+beside the relationship that partners keeps (its log and tier history, from partners'
+selectors). The forms on it post to partners' views."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from deflection.models import User
+from deflection.permissions import may_manage_partner_relations, may_see_partner_relations
+from partners.forms import PartnerContactForm, TierChangeForm
+from partners.models import ServicePartner
+from partners.selectors import partner_get_for_user, partner_relationship_log
+from reports import dashboard as dashboard_data
+from reports import metrics
+
+# The dashboard's default period: the scorecard reads the same on both pages.
+SCORECARD_DAYS = 90
+
+
+def _scorecards(*, partner: ServicePartner, user: User, now: datetime) -> list[dict]:
+    """The partner's scorecard row for each agency it serves that the user may see, over
+    the last SCORECARD_DAYS days of the agency's own calendar, as the dashboard shows it."""
+    cards = []
+    for agency in sorted(partner.agencies.all(), key=lambda a: a.pk):
+        if not user.sees_everything and agency.pk != user.agency_id:
+            continue
+        zone = zoneinfo.ZoneInfo(agency.timezone)
+        last = now.astimezone(zone).date()
+        first = last - timedelta(days=SCORECARD_DAYS - 1)
+        scope = metrics.Scope(
+            agency.pk,
+            datetime.combine(first, time.min, tzinfo=zone),
+            datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
+            partner_id=partner.pk,
+        )
+        rollups = metrics.counted_until(agency.pk) is not None
+        scores = [s for s in metrics.partner_scorecard(scope, rollups=rollups) if s.partner_id == partner.pk]
+        rows = dashboard_data.scorecard_rows(scores)
+        cards.append({"agency": agency, "first": first, "last": last, "row": rows[0] if rows else None})
+    return cards
+
+
+def _forms(*, partner: ServicePartner, today) -> list[dict]:
+    """The program administrator's forms on the page; each posts to partners' views."""
+    return [
+        {
+            "id": "contact-add",
+            "summary": _("Record a contact"),
+            "action": reverse("partners:contact_add", kwargs={"partner_id": partner.pk}),
+            "form": PartnerContactForm(today=today),
+            "button": _("Add to the log"),
+        },
+        {
+            "id": "tier-change",
+            "summary": _("Change the engagement tier"),
+            "action": reverse("partners:tier_change", kwargs={"partner_id": partner.pk}),
+            "form": TierChangeForm(partner=partner),
+            "button": _("Change the tier"),
+        },
+    ]
+
+
+@login_required
+def partner_page(request: HttpRequest, partner_id: int) -> HttpResponse:
+    """Program administration keeps the relationship here; command staff read it for the
+    partners serving their agency, without the forms."""
+    user: User = request.user  # type: ignore[assignment]
+    if not may_see_partner_relations(user):
+        raise Http404
+    partner = partner_get_for_user(user=user, partner_id=partner_id)
+    now = timezone.now()
+    log = partner_relationship_log(partner=partner, now=now)
+    can_manage = may_manage_partner_relations(user)
+    return render(
+        request,
+        "reports/partner.html",
+        {
+            "partner": partner,
+            "scorecards": _scorecards(partner=partner, user=user, now=now),
+            "log": log,
+            "can_manage": can_manage,
+            "forms": _forms(partner=partner, today=log.today) if can_manage else [],
+        },
+    )
