@@ -24,6 +24,7 @@ MENU = [
     ("can_see_pulse_surveys", "buyin:pulse_list", _("Pulse surveys")),
     ("can_read_feedback_comments", "buyin:feedback_comments", _("Officers' feedback")),
     ("can_commend", "buyin:commend", _("Commend an officer")),
+    ("can_triage_suggestions", "buyin:suggestion_triage", _("Suggestions to answer")),
 ]
 # Each signed-in user's own settings, on the menu's right.
 ACCOUNT_MENU = [

@@ -66,6 +66,7 @@ def menu(user: User) -> dict[str, bool]:
         "can_see_command_home": user.is_command,
         # Not for a superuser of another role: the menu is the role's; the admin has the rest.
         "can_see_dashboard": user.is_command or user.is_program_admin,
+        "can_triage_suggestions": may_triage_suggestions(user),
         "can_see_partners": user.is_command or user.is_program_admin,
         "can_read_feedback_comments": user.is_program_admin,
         "can_lead_buyin": user.is_command or user.is_program_admin,
@@ -84,6 +85,12 @@ def may_see_process_evaluation(user: User) -> bool:
 def may_read_reports(user: User) -> bool:
     """The evaluation export and the codebook: command staff and program administration."""
     return user.is_command or user.sees_everything
+
+
+def may_triage_suggestions(user: User) -> bool:
+    """Program administration answers the suggestions (and publishes "You said, we did");
+    anyone signed in sends one and reads the answers."""
+    return user.is_active and user.sees_everything
 
 
 def may_read_feedback_comments(user: User) -> bool:

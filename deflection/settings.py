@@ -105,6 +105,7 @@ TEMPLATES = [
                 "deflection.context_processors.deployment",
                 "deflection.context_processors.navigation",
                 "buyin.context_processors.pulse",
+                "buyin.context_processors.suggestions",
             ],
         },
     },

@@ -28,12 +28,16 @@ from referrals.models import Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
 from tests.factories.buyin import (
+    SUGGESTION_CHANGES,
     ChampionFactory,
     CommendationFactory,
     TrainingAttendanceFactory,
     TrainingSessionFactory,
+    answered_suggestions,
     pulse_wave,
+    suggestions_state,
 )
+from tests.factories.buyin import suggestion_to_answer as _suggestion
 from tests.factories.partners import PartnerContactFactory
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
 
@@ -128,6 +132,19 @@ EXPECTED = {
     "buyin:commendation_letter": ("get", None, _expect({"officer_a1", "supervisor_a", "command_a", *ADMINS})),
     "buyin:recognition_kinds": ("get", None, _expect({"command_a", *ADMINS})),
     "buyin:recognition_kind_offer": ("post", {"offered": "no"}, _expect({"command_a", *ADMINS}, DONE)),
+    # Suggestions: anyone sends one and reads the answers; program administration answers them.
+    "buyin:suggestion_new": ("post", {"topic": "form", "text": "Fewer taps, please."}, _expect(EVERYONE, DONE)),
+    "buyin:suggestions_mine": ("get", None, _expect(EVERYONE)),
+    "buyin:suggestions_mark_read": ("post", {}, _expect(EVERYONE, DONE)),
+    "buyin:you_said_we_did": ("get", None, _expect(EVERYONE)),
+    "buyin:suggestion_triage": ("get", None, _expect(ADMINS)),
+    "buyin:suggestion_detail": ("get", None, _expect(ADMINS)),
+    "buyin:suggestion_act": ("post", {"review-note": ""}, _expect(ADMINS, DONE)),
+    "buyin:change_new": (
+        "post",
+        {"topic": "form", "what": "The form lost a field.", "changed_on": "2025-01-06"},
+        _expect(ADMINS, DONE),
+    ),
 }
 # What each action in the table changes when it is allowed (a DONE answer): a casework form
 # of test_offered_equals_allowed, or the digest sent. Refused, or a page shown, nothing changes.
@@ -151,6 +168,10 @@ CHANGES = {
     "buyin:pulse_answer": "pulse_answer",
     "buyin:commendation_naming": "named",
     "buyin:recognition_kind_offer": "kind_retired",
+    "buyin:suggestion_new": "suggestions",
+    "buyin:suggestions_mark_read": "suggestions_read",
+    "buyin:suggestion_act": "suggestion_state",
+    "buyin:change_new": "changes_made",
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
@@ -158,6 +179,7 @@ OTHER_URLS = {"home", "login", "logout"}
 
 @pytest.fixture
 def referral(cast) -> Referral:
+    answered_suggestions(cast)  # one for each member of the cast, to read; one new, to answer
     referral = accepted_referral(cast)
     consent_given(referral, cast.case_manager_y, purpose="Outcome to the officer", signature_name="Client Signature")
     # A contact with the referral's partner, its next step open: for the relationship's pages.
@@ -206,6 +228,8 @@ def _url(name: str, referral: Referral, rows: Rows) -> str:
         "referrals:consent_pdf": {"referral_id": referral.pk},
         "referrals:consent_revoke": {"consent_id": referral.consents.get().pk},
         "reports:story_new": {"referral_id": referral.pk},
+        "buyin:suggestion_detail": {"suggestion_id": _suggestion().pk},
+        "buyin:suggestion_act": {"suggestion_id": _suggestion().pk, "action": "review"},
         "reports:partner": {"partner_id": referral.partner_id},
         "partners:contact_add": {"partner_id": referral.partner_id},
         "partners:tier_change": {"partner_id": referral.partner_id},
@@ -246,6 +270,7 @@ def _state(referral: Referral) -> dict:
     return {
         **referral_state(referral),
         "digests_sent": Digest.objects.filter(sent_at__isnull=False).count(),
+        **suggestions_state(),
         "partner_contacts": PartnerContact.objects.count(),
         "partner_next_steps_done": PartnerContact.objects.filter(next_step_done_at__isnull=False).count(),
         "partner_tier_changes": PartnerTierChange.objects.count(),
@@ -264,6 +289,8 @@ def _state(referral: Referral) -> dict:
 def _made(change: str, before: dict, after: dict) -> bool:
     if change == "digest_send":
         return after["digests_sent"] == before["digests_sent"] + 1
+    if change in SUGGESTION_CHANGES:
+        return after[change] != before[change]
     if change == "attendance_removed":
         return after["attendance"] == before["attendance"] - 1
     if change.startswith("partner_") or change in ("training_sessions", "champions_ended"):

@@ -16,6 +16,7 @@ from django.core import mail
 from django.test import Client as HttpClient
 from django.utils import timezone
 
+from buyin.models import Suggestion
 from referrals.models import FollowUp, Referral
 from referrals.reminders import follow_up_reminders_send
 from reports.digest import digest_send, reported_week
@@ -147,6 +148,15 @@ def test_the_journey_writes_no_client_data_to_logs_urls_or_emails(
     journey.get("officer_a1", f"/buyin/commendations/{commendation.pk}/letter.pdf")
     week, _complete = reported_week(cast.agency_a, timezone.now() + timedelta(days=7))
     digest_send(agency_id=cast.agency_a.pk, week_start=week)
+
+    # The officer suggests a change naming the client (people do); the admin's answer is emailed without it.
+    with django_capture_on_commit_callbacks(execute=True):
+        text = f"{FIRST} {LAST} ({PHONE}) waited an hour for the van."
+        journey.post("officer_a1", "/buyin/suggestions/new/", {"topic": "process", "text": text, "next": "/mine/"})
+        suggestion = Suggestion.objects.get()
+        answer = {"change-answer": "A second van on nights.", "change-changed_on": timezone.localdate().isoformat()}
+        journey.post("program_admin", f"/buyin/suggestions/{suggestion.pk}/change/", answer)
+    assert any("A second van on nights." in message.body for message in mail.outbox)
 
     assert referral.client.last_name == LAST and len(mail.outbox) >= 2 and caplog.records
     logged = "\n".join(

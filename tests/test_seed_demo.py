@@ -283,6 +283,26 @@ def test_the_demo_digest_has_milestones_and_stories_of_its_week(demo):
         assert escape(story.text) in page
 
 
+def test_the_demo_has_suggestions_in_every_state_and_changes_made_from_them(demo):
+    from buyin.models import ChangeMade, Suggestion
+
+    suggestions = Suggestion.objects.filter(author__agency__is_demo=True) | Suggestion.objects.filter(
+        author__partner__agencies__is_demo=True
+    )
+    assert set(suggestions.values_list("state", flat=True)) == set(Suggestion.State.values)
+    assert ChangeMade.objects.filter(published_by__username="admin").exists()
+    browser = HttpClient()
+    assert browser.login(username="officer", password=DEMO_PASSWORD)
+    page = browser.get("/buyin/you-said-we-did/").content.decode()
+    assert escape("Added the 24/7 clinic's intake line to the partner list") in page
+    assert "Suggested by Marcus Delgado" in page
+    # The officer has an answer not yet read: the menu says so.
+    assert "1 new answer" in browser.get("/buyin/suggestions/mine/").content.decode()
+    assert browser.login(username="admin", password=DEMO_PASSWORD)
+    triage = browser.get("/buyin/suggestions/?state=new").content.decode()
+    assert triage.count('data-state="new"') == 2
+
+
 def test_officers_answered_the_question_after_about_four_in_ten_deflections_once_a_shift_at_most(demo):
     from statistics import median
 

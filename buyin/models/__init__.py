@@ -6,6 +6,7 @@ from buyin.models.champions import Champion
 from buyin.models.feedback import FeedbackObstacle, OfficerFeedback
 from buyin.models.pulse import PulseAnswer, PulseParticipation, PulseSurvey
 from buyin.models.recognition import Commendation, RecognitionKind
+from buyin.models.suggestions import ChangeMade, Suggestion, SuggestionEvent
 from buyin.models.training import TrainingAttendance, TrainingSession
 
 __all__ = [
@@ -19,4 +20,7 @@ __all__ = [
     "PulseParticipation",
     "RecognitionKind",
     "Commendation",
+    "Suggestion",
+    "SuggestionEvent",
+    "ChangeMade",
 ]

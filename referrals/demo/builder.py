@@ -79,7 +79,12 @@ def delete_demo_data() -> None:
         OfficerContact.objects.filter(officer__agency__in=agencies).delete()  # and with them (CASCADE), but PROTECT
         Client.objects.filter(agency__in=agencies).delete()
         Officer.objects.filter(agency__in=agencies).delete()
-        User.objects.filter(Q(agency__in=agencies) | Q(partner__in=partners)).delete()
+        users = User.objects.filter(Q(agency__in=agencies) | Q(partner__in=partners))
+        # The buy-in loop's demo rows name demo users (PROTECT); seeding is their only link down.
+        from buyin.demo.suggestions import delete_demo_suggestions
+
+        delete_demo_suggestions(list(users.values_list("pk", flat=True)))
+        users.delete()
         ServicePartner.objects.filter(pk__in=partners).delete()
         Agency.objects.filter(pk__in=agencies).delete()  # units go with it
     except (ProtectedError, RestrictedError) as error:
@@ -141,6 +146,7 @@ class DemoBuilder:
         self._partner_relations()
         self._feedback()
         self._pulse_surveys()
+        self._suggestions()
         counts = self._counts()
         counts.update(self._buyin())
         return counts
@@ -599,6 +605,21 @@ class DemoBuilder:
 
         feedback_demo(agency=self.agency, rnd=self.rnd, now=self.now)
 
+    def _suggestions(self) -> None:
+        """Suggestions in every state, some answered with the change made (buyin reads casework,
+        so the import is local to the seeding)."""
+        from buyin.demo.suggestions import build_suggestions
+
+        patrol = [officer.user for officer, _start, _keen in self.roster if officer.user_id]
+        self.suggestions = build_suggestions(
+            admin=self.logins["admin"],
+            logins=self.logins,
+            patrol=[user for user in patrol if user.username not in self.logins],
+            partners=self.partners,
+            rnd=self.rnd,
+            now=self.now,
+        )
+
     def _counts(self) -> dict[str, int]:
         referrals = Referral.objects.filter(agency=self.agency)
         counts = {
@@ -611,6 +632,7 @@ class DemoBuilder:
             "follow-ups": FollowUp.objects.filter(referral__agency=self.agency).count(),
             "case events": CaseEvent.objects.filter(referral__agency=self.agency).count(),
             "partner contacts": PartnerContact.objects.filter(partner__agencies=self.agency).count(),
+            "suggestions": self.suggestions,
         }
         by_status = Counter(referrals.values_list("status", flat=True))
         counts.update({f"  {status}": by_status[status] for status in Status.values if by_status[status]})

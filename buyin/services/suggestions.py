@@ -1,0 +1,227 @@
+"""Suggestions: sent by anyone, triaged by the program admin as data (TRANSITIONS and one
+_transition), each change of state on record and told to the author; changes published on
+"You said, we did"."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from buyin.models import ChangeMade, Suggestion, SuggestionEvent
+from buyin.selectors.suggestions import partners_for_suggestions
+from deflection.models import User
+from deflection.permissions import may_triage_suggestions
+from partners.models import ServicePartner
+
+S = Suggestion.State
+# action: (states it may start from, state it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "review": (frozenset({S.NEW}), S.UNDER_REVIEW),
+    "change": (frozenset({S.NEW, S.UNDER_REVIEW}), S.CHANGED),
+    "not_now": (frozenset({S.NEW, S.UNDER_REVIEW}), S.NOT_NOW),
+    # "Not now" is not "never": a suggestion set aside may be taken up again. A change made is final.
+    "reopen": (frozenset({S.NOT_NOW}), S.UNDER_REVIEW),
+}
+# The order the triage page offers them.
+ACTION_ORDER = ("review", "change", "not_now", "reopen")
+ACTION_LABELS = {  # lazy: defined at import, translated when shown
+    "review": gettext_lazy("Start reviewing"),
+    "change": gettext_lazy("Changed"),
+    "not_now": gettext_lazy("Not now"),
+    "reopen": gettext_lazy("Review again"),
+}
+
+
+class SuggestionRefused(ValidationError):
+    """A suggestion or a move the rules do not allow, with a message for the user."""
+
+
+def allowed_actions(*, suggestion: Suggestion, user: User) -> list[str]:
+    """The moves this user may make on this suggestion now (what the triage page offers)."""
+    if not may_triage_suggestions(user):
+        return []
+    return [action for action in ACTION_ORDER if suggestion.state in TRANSITIONS[action][0]]
+
+
+@transaction.atomic
+def suggestion_send(
+    *, author: User, topic: str, text: str, partner: ServicePartner | None = None, may_name_me: bool = False
+) -> Suggestion:
+    """Anyone signed in sends a suggestion; it arrives new, for the program admin."""
+    if partner is not None:
+        if topic != Suggestion.Topic.PARTNER:
+            raise SuggestionRefused({"partner": _("Choose “A partner” as the topic to name a partner.")})
+        if not partners_for_suggestions(user=author).filter(pk=partner.pk).exists():
+            raise SuggestionRefused({"partner": _("Choose one of the partners listed.")})
+    suggestion = Suggestion(author=author, topic=topic, partner=partner, text=text.strip(), may_name_me=may_name_me)
+    suggestion.state_changed_at = suggestion.created_at
+    suggestion.full_clean()
+    suggestion.save()
+    SuggestionEvent.objects.create(suggestion=suggestion, actor=author, at=suggestion.created_at, to_state=S.NEW)
+    return suggestion
+
+
+def _transition(*, suggestion_id: int, actor: User, action: str, note: str = "", **fields) -> Suggestion:
+    """Lock the suggestion, check the move, change the state, write its history row, and tell
+    the author once the transaction commits."""
+    suggestion = Suggestion.objects.select_for_update().filter(pk=suggestion_id).first()
+    if suggestion is None or not may_triage_suggestions(actor):
+        # The caller answers 404: never confirm that a suggestion exists.
+        raise SuggestionRefused(_("This suggestion does not exist."))
+    sources, target = TRANSITIONS[action]
+    if suggestion.state not in sources:
+        raise SuggestionRefused(
+            _("A suggestion that is %(state)s cannot be moved to “%(target)s”.")
+            % {"state": str(suggestion.get_state_display()).lower(), "target": S(target).label}
+        )
+    from_state = suggestion.state
+    now = timezone.now()
+    suggestion.state = target
+    suggestion.state_changed_at = now
+    for name, value in fields.items():
+        setattr(suggestion, name, value)
+    suggestion.full_clean()
+    suggestion.save(update_fields=["state", "state_changed_at", *fields])
+    event = SuggestionEvent.objects.create(
+        suggestion=suggestion, actor=actor, at=now, from_state=from_state, to_state=target, note=note
+    )
+    # Imported here: the task module imports these services.
+    from buyin.tasks import tell_suggestion_author
+
+    transaction.on_commit(lambda: tell_suggestion_author.delay(event.pk))
+    return suggestion
+
+
+def _required(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise SuggestionRefused({field: message})
+    return value
+
+
+def _changed_on(value: date | None) -> date:
+    if value is None:
+        raise SuggestionRefused({"changed_on": _("Say when the change was made.")})
+    if value > timezone.localdate():
+        raise SuggestionRefused({"changed_on": _("A change made cannot be in the future.")})
+    return value
+
+
+@transaction.atomic
+def suggestion_review(*, suggestion_id: int, actor: User, note: str = "") -> Suggestion:
+    """The program admin takes the suggestion up: under review."""
+    return _transition(suggestion_id=suggestion_id, actor=actor, action="review", note=note.strip())
+
+
+@transaction.atomic
+def suggestion_change(*, suggestion_id: int, actor: User, answer: str, changed_on: date | None) -> Suggestion:
+    """Acted on: what was changed and when (required); it goes on "You said, we did"."""
+    answer = _required(answer, "answer", _("Say what was changed."))
+    return _transition(
+        suggestion_id=suggestion_id,
+        actor=actor,
+        action="change",
+        note=answer,
+        answer=answer,
+        changed_on=_changed_on(changed_on),
+    )
+
+
+@transaction.atomic
+def suggestion_not_now(*, suggestion_id: int, actor: User, answer: str) -> Suggestion:
+    """Set aside for now, with why (required)."""
+    answer = _required(answer, "answer", _("Say why not now."))
+    return _transition(suggestion_id=suggestion_id, actor=actor, action="not_now", note=answer, answer=answer)
+
+
+@transaction.atomic
+def suggestion_reopen(*, suggestion_id: int, actor: User, note: str = "") -> Suggestion:
+    """A suggestion set aside is taken up again: under review; the old answer no longer stands."""
+    return _transition(suggestion_id=suggestion_id, actor=actor, action="reopen", note=note.strip(), answer="")
+
+
+@transaction.atomic
+def suggestion_mark_read(*, author: User) -> int:
+    """The author has read the answers to their suggestions (a POST: opening the page writes nothing)."""
+    return Suggestion.objects.filter(author=author).exclude(state=S.NEW).update(author_seen_at=timezone.now())
+
+
+@transaction.atomic
+def change_made_publish(*, actor: User, topic: str, what: str, changed_on: date | None) -> ChangeMade:
+    """The program admin publishes a change made from officers' feedback on "You said, we did"."""
+    if not may_triage_suggestions(actor):
+        raise SuggestionRefused(_("Only program administration publishes changes."))
+    change = ChangeMade(
+        topic=topic,
+        what=_required(what, "what", _("Say what was changed.")),
+        changed_on=_changed_on(changed_on),
+        published_by=actor,
+    )
+    change.full_clean()
+    change.save()
+    return change
+
+
+# What the author's email says of each new state (the admin's answer follows, if any).
+NOTICE_LINES = {
+    S.UNDER_REVIEW: gettext_lazy("The program administrator is reviewing your suggestion."),
+    S.CHANGED: gettext_lazy("Your suggestion was acted on. What was changed:"),
+    S.NOT_NOW: gettext_lazy("Your suggestion was set aside for now. Why:"),
+}
+
+
+@transaction.atomic
+def suggestion_tell_author(*, event_id: int) -> bool:
+    """Email the author of a suggestion about one change of its state, once.
+
+    The history row is locked and marked emailed in the same transaction as the send, so a
+    task run twice sends one email. It names the topic, the new state and the admin's answer:
+    never the suggestion's own text (it may mention a client), never client data.
+    """
+    event = (
+        SuggestionEvent.objects.select_for_update(of=("self",))
+        .select_related("suggestion__author")
+        .filter(pk=event_id, notified_at__isnull=True)
+        .exclude(from_state="")
+        .first()
+    )
+    if event is None:
+        return False
+    suggestion, author = event.suggestion, event.suggestion.author
+    if not author.is_active or not author.email:
+        return False
+    lines = [
+        _("Hello %(name)s,") % {"name": author.first_name or author.get_username()},
+        "",
+        _("Your suggestion about %(topic)s, sent on %(sent)s, is now: %(state)s.")
+        % {
+            "topic": str(suggestion.get_topic_display()).lower(),
+            "sent": timezone.localtime(suggestion.created_at).strftime("%b %d, %Y"),
+            "state": S(event.to_state).label,
+        },
+    ]
+    if event.to_state in NOTICE_LINES:
+        lines += ["", str(NOTICE_LINES[event.to_state])]
+    if event.note and event.to_state in (S.CHANGED, S.NOT_NOW):
+        lines += [event.note]
+    if event.to_state == S.CHANGED and suggestion.changed_on:
+        lines += [_("Changed on %(date)s.") % {"date": suggestion.changed_on.strftime("%b %d, %Y")}]
+    link = settings.SITE_URL.rstrip("/") + reverse("buyin:suggestions_mine")
+    lines += ["", _("Your suggestions and their answers (sign-in required): %(link)s") % {"link": link}]
+    # fail_silently=False: an SMTP error raises, the row stays unmarked, the task retries.
+    EmailMessage(
+        subject=_("Deflection: your suggestion is %(state)s") % {"state": str(S(event.to_state).label).lower()},
+        body="\n".join(lines),
+        to=[author.email],
+    ).send(fail_silently=False)
+    event.notified_at = timezone.now()
+    event.save(update_fields=["notified_at"])
+    return True
