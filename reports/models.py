@@ -1,4 +1,5 @@
-"""Quick wins: milestones, success stories, and the weekly digest for leadership."""
+"""Quick wins: milestones, success stories, the weekly digest for leadership and the units'
+roll-call briefings."""
 
 from __future__ import annotations
 
@@ -162,6 +163,28 @@ class Digest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} · {self.week_start}"
+
+
+class Briefing(models.Model):
+    """One roll-call briefing per unit and week, as emailed to the unit's supervisors: a rerun,
+    a retry or a second beat finds the row and sends nothing twice."""
+
+    unit = models.ForeignKey("deflection.Unit", on_delete=models.CASCADE, related_name="briefings")
+    week_start = models.DateField(_("week starting"), help_text=_("The Monday of the week reported."))
+    recipients = models.JSONField(default=list)
+    subject = models.CharField(max_length=200, blank=True)
+    html = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("roll-call briefing")
+        ordering = ["-week_start"]
+        constraints = [models.UniqueConstraint(fields=["unit", "week_start"], name="briefing_once_per_unit_and_week")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.week_start}"
 
 
 class ExportRecord(models.Model):
