@@ -20,11 +20,12 @@ WEEKS_OFFERED = 12
 
 def _unit_and_week(request: HttpRequest) -> tuple[Unit, date, list[date]]:
     """The unit and week asked for (a 404 for a unit not the user's or a week not offered),
-    and the weeks offered: the one Monday's email carries, and those before it."""
+    and the weeks offered: this week so far, the one Monday's email carried, those before."""
     user: User = request.user  # type: ignore[assignment]
     unit = briefing_unit_get(user=user, unit_id=request.GET.get("unit"))
     latest, _due = reported_week(unit.agency, timezone.now())
-    weeks = [latest - timedelta(weeks=i) for i in range(WEEKS_OFFERED)]
+    # This week so far first, then the last full week (the default) and those before it.
+    weeks = [latest - timedelta(weeks=i) for i in range(-1, WEEKS_OFFERED)]
     asked = request.GET.get("week", "")
     if not asked:
         return unit, latest, weeks
@@ -47,6 +48,7 @@ def briefing(request: HttpRequest) -> HttpResponse:
         {
             "units": briefing_units(user=request.user),
             "weeks": weeks,
+            "in_progress": week == weeks[0],
             "pdf_url": briefing_url(unit, week, pdf=True),
             "sent": Briefing.objects.filter(unit=unit, week_start=week, sent_at__isnull=False).first(),
         }
