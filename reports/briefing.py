@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -24,13 +24,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from buyin.letters import one_page_document
 from buyin.models.suggestions import Topic
 from buyin.selectors.recognition import commendations_of_week
 from buyin.selectors.suggestions import you_said_we_did
 from deflection.models import Agency, Unit, User
 from deflection.permissions import may_read_briefing, may_see_briefings
 from reports import metrics
-from reports.digest import agency_zone, reported_week
+from reports.digest import agency_zone, claim, reported_week
 from reports.models import Briefing, SuccessStory
 
 MAX_STORIES = 3
@@ -38,7 +39,6 @@ MAX_STORIES = 3
 STORY_WINDOW = timedelta(days=28)
 # "You said, we did": the latest change of the last eight weeks, or none (old news is not news).
 CHANGE_WINDOW = timedelta(weeks=8)
-FONT_SIZES = (11, 10, 9)
 
 
 @dataclass(frozen=True)
@@ -137,17 +137,8 @@ def briefing_subject(context: dict) -> str:
 
 def briefing_document(*, unit: Unit, week_start: date):
     """The briefing laid out on one page (a long week is set a size smaller, not on two sheets)."""
-    # Imported here: WeasyPrint loads native libraries, needed only when printing.
-    from weasyprint import HTML
-
     context = briefing_context(unit=unit, week_start=week_start)
-    for font_pt in FONT_SIZES:
-        # No base_url: the document loads nothing from outside itself.
-        html = render_to_string("reports/briefing_pdf.html", {**context, "font_pt": font_pt})
-        document = HTML(string=html).render()
-        if len(document.pages) == 1:
-            break
-    return document
+    return one_page_document(template="reports/briefing_pdf.html", context=context)
 
 
 def briefing_pdf(*, unit: Unit, week_start: date) -> bytes:
@@ -186,21 +177,12 @@ def supervisors_of(unit: Unit) -> list[str]:
     return sorted(set(users.values_list("email", flat=True)))
 
 
-def _claim(unit_id: int, week_start: date) -> Briefing:
-    try:
-        with transaction.atomic():
-            Briefing.objects.get_or_create(unit_id=unit_id, week_start=week_start)
-    except IntegrityError:
-        pass  # another worker made the row at the same moment: lock it below
-    return Briefing.objects.select_for_update().get(unit_id=unit_id, week_start=week_start)
-
-
 def briefing_send(*, unit_id: int, week_start: date) -> Briefing | None:
     """Email one unit's briefing for one week to its supervisors, once. Returns it, or None if
     it was sent already."""
     unit = Unit.objects.select_related("agency").get(pk=unit_id)
     with transaction.atomic():
-        briefing = _claim(unit_id, week_start)
+        briefing = claim(Briefing, unit_id=unit_id, week_start=week_start)
         if briefing.sent_at is not None:
             return None
         context = briefing_context(unit=unit, week_start=week_start)

@@ -143,48 +143,50 @@ class SuccessStory(models.Model):
         return f"{self.get_source_display()} · {self.created_at:%Y-%m-%d}"
 
 
-class Digest(models.Model):
+class WeeklyMail(models.Model):
+    """A weekly email as it was sent (to whom, what), kept so that it is sent once."""
+
+    week_start = models.DateField(_("week starting"), help_text=_("The Monday of the week reported."))
+    recipients = models.JSONField(default=list)
+    subject = models.CharField(max_length=200, blank=True)
+    html = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # The field naming whom the mail is about (an agency, a unit).
+    about = ""
+
+    class Meta:
+        abstract = True
+        ordering = ["-week_start"]
+
+    def __str__(self) -> str:
+        return f"{getattr(self, self.about)} · {self.week_start}"
+
+
+class Digest(WeeklyMail):
     """One weekly quick-win digest per agency and week: a rerun, a retry or a second beat
     finds the row and sends nothing twice."""
 
     agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="digests")
-    week_start = models.DateField(_("week starting"), help_text=_("The Monday of the week reported."))
-    recipients = models.JSONField(default=list)
-    subject = models.CharField(max_length=200, blank=True)
-    html = models.TextField(blank=True)
-    text = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    about = "agency"
 
-    class Meta:
+    class Meta(WeeklyMail.Meta):
         verbose_name = _("weekly digest")
-        ordering = ["-week_start"]
         constraints = [models.UniqueConstraint(fields=["agency", "week_start"], name="digest_once_per_week")]
 
-    def __str__(self) -> str:
-        return f"{self.agency} · {self.week_start}"
 
-
-class Briefing(models.Model):
+class Briefing(WeeklyMail):
     """One roll-call briefing per unit and week, as emailed to the unit's supervisors: a rerun,
     a retry or a second beat finds the row and sends nothing twice."""
 
     unit = models.ForeignKey("deflection.Unit", on_delete=models.CASCADE, related_name="briefings")
-    week_start = models.DateField(_("week starting"), help_text=_("The Monday of the week reported."))
-    recipients = models.JSONField(default=list)
-    subject = models.CharField(max_length=200, blank=True)
-    html = models.TextField(blank=True)
-    text = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    about = "unit"
 
-    class Meta:
+    class Meta(WeeklyMail.Meta):
         verbose_name = _("roll-call briefing")
-        ordering = ["-week_start"]
         constraints = [models.UniqueConstraint(fields=["unit", "week_start"], name="briefing_once_per_unit_and_week")]
-
-    def __str__(self) -> str:
-        return f"{self.unit} · {self.week_start}"
 
 
 class ExportRecord(models.Model):
