@@ -224,3 +224,11 @@ def test_an_agency_elsewhere_gets_its_briefing_at_its_own_monday_seven(cast, wee
     # 07:30 in New York on Monday is 05:30 in Phoenix: only the eastern unit is due.
     assert briefings_send_due(now=datetime(2026, 11, 23, 7, 30, tzinfo=ZoneInfo("America/New_York"))) == 1
     assert list(Briefing.objects.values_list("unit__agency", flat=True)) == [eastern.pk]
+
+
+def test_this_week_so_far_is_offered_and_said_to_be_unfinished(cast, week):
+    client = cast.login("supervisor_a")
+    latest = client.get("/reports/briefing/").context["week_start"]
+    page = client.get(f"/reports/briefing/?week={latest + timedelta(days=7)}").content.decode()
+    assert "This week is not over: the numbers are so far." in page
+    assert "numbers are so far" not in client.get("/reports/briefing/").content.decode()
