@@ -71,7 +71,7 @@ def week_bounds(agency: Agency, week_start: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=7)
 
 
-def _stories(unit: Unit, start: datetime, end: datetime) -> list[SuccessStory]:
+def _stories(unit: Unit, end: datetime) -> list[SuccessStory]:
     """Up to three stories shared with consent and approved for the digest, the unit's first."""
     own = Case(When(referral__officer__unit_id=unit.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
     stories = SuccessStory.objects.filter(
@@ -121,7 +121,7 @@ def briefing_context(*, unit: Unit, week_start: date) -> dict:
         "week_end": week_end,
         "unit_counts": briefing_counts(metrics.Scope(agency.pk, start, end, unit_id=unit.pk)),
         "agency_counts": briefing_counts(metrics.Scope(agency.pk, start, end)),
-        "stories": _stories(unit, start, end),
+        "stories": _stories(unit, end),
         "recognition": _recognition(unit, start, end),
         "change": _change(week_end),
         "page_url": settings.SITE_URL.rstrip("/") + briefing_url(unit, week_start),
@@ -129,6 +129,7 @@ def briefing_context(*, unit: Unit, week_start: date) -> dict:
 
 
 def briefing_subject(context: dict) -> str:
+    """The email's subject: the unit and the week, nothing else."""
     return _("%(unit)s roll-call briefing, week of %(date)s") % {
         "unit": context["unit"].name,
         "date": context["week_start"].strftime("%b %d"),
