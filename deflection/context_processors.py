@@ -19,6 +19,7 @@ MENU = [
     ("can_see_command_home", "reports:command_home", _("Program at a glance")),
     ("can_see_dashboard", "reports:dashboard", _("Dashboard")),
     ("can_see_process_evaluation", "reports:process", _("Process evaluation")),
+    ("can_see_briefing", "reports:briefing", _("Roll-call briefing")),
     ("can_see_partners", "partners:list", _("Partners")),
     ("can_lead_buyin", "buyin:training", _("Training")),
     ("can_see_pulse_surveys", "buyin:pulse_list", _("Pulse surveys")),

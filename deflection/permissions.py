@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
-from deflection.models import User
+from deflection.models import Unit, User
 
 if TYPE_CHECKING:  # named for the type checker only: the core imports no app
     from buyin.models import Commendation
@@ -73,6 +73,7 @@ def menu(user: User) -> dict[str, bool]:
         "can_see_pulse_surveys": user.is_command or user.is_program_admin,
         "can_commend": user.role in COMMENDING_ROLES,
         "can_see_process_evaluation": may_see_process_evaluation(user),
+        "can_see_briefing": may_see_briefings(user),
     }
 
 
@@ -80,6 +81,23 @@ def may_see_process_evaluation(user: User) -> bool:
     """Officers' feedback in aggregate: command staff (their agency), program administration
     (any agency) and supervisors (their unit); not for a superuser of another role, as the menu."""
     return user.is_command or user.is_program_admin or user.role == User.Role.SUPERVISOR
+
+
+def may_see_briefings(user: User) -> bool:
+    """Whether any unit's roll-call briefing is the user's to read (see may_read_briefing)."""
+    if user.role == User.Role.SUPERVISOR:
+        return user.unit_id is not None
+    return user.is_program_admin or (user.is_command and user.agency_id is not None)
+
+
+def may_read_briefing(user: User, *, unit: Unit) -> bool:
+    """A unit's roll-call briefing: its supervisors, its agency's command staff, and program
+    administration (the role, as the menu)."""
+    if user.is_program_admin:
+        return True
+    if user.is_command:
+        return user.agency_id is not None and user.agency_id == unit.agency_id
+    return user.role == User.Role.SUPERVISOR and user.unit_id is not None and user.unit_id == unit.pk
 
 
 def may_read_reports(user: User) -> bool:

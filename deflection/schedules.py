@@ -42,6 +42,13 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": DIGEST_CHECK_MINUTES * 60.0,
         "options": {"expires": DIGEST_CHECK_MINUTES * 60.0},
     },
+    # Each unit's roll-call briefing goes to its supervisors at the same moment as the digest
+    # (reports/briefing.py; a sent briefing is never resent).
+    "roll-call-briefings": {
+        "task": "reports.tasks.send_roll_call_briefings",
+        "schedule": DIGEST_CHECK_MINUTES * 60.0,
+        "options": {"expires": DIGEST_CHECK_MINUTES * 60.0},
+    },
     # Pulse survey waves open at midnight and remind at 09:00 in each agency's time zone: the
     # sweep is frequent, and each invitation and reminder goes once (buyin/services/pulse.py).
     "pulse-surveys": {

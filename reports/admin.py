@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from deflection.admin import AuditedAdminMixin, RecordAdminMixin
-from reports.models import Digest, ExportRecord, Milestone, SuccessStory
+from reports.models import Briefing, Digest, ExportRecord, Milestone, SuccessStory
 from reports.services import success_story_review
 
 
@@ -119,17 +119,28 @@ class SuccessStoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
         self._review(request, queryset, approve=False)
 
 
-@admin.register(Digest)
-class DigestAdmin(admin.ModelAdmin):
-    list_display = ["week_start", "agency", "sent_at", "subject"]
-    list_filter = ["agency"]
-    readonly_fields = ["agency", "week_start", "recipients", "subject", "text", "html", "sent_at", "created_at"]
+class SentMailAdmin(admin.ModelAdmin):
+    """What was sent, as it was sent: read only."""
 
     def has_add_permission(self, request) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(Digest)
+class DigestAdmin(SentMailAdmin):
+    list_display = ["week_start", "agency", "sent_at", "subject"]
+    list_filter = ["agency"]
+    readonly_fields = ["agency", "week_start", "recipients", "subject", "text", "html", "sent_at", "created_at"]
+
+
+@admin.register(Briefing)
+class BriefingAdmin(SentMailAdmin):
+    list_display = ["week_start", "unit", "sent_at", "subject"]
+    list_filter = ["unit__agency"]
+    readonly_fields = ["unit", "week_start", "recipients", "subject", "text", "html", "sent_at", "created_at"]
 
 
 @admin.register(ExportRecord)

@@ -192,13 +192,15 @@ def _message(rendered: Rendered, to: list[str]) -> EmailMultiAlternatives:
     return message
 
 
-def _claim(agency_id: int, week_start: date) -> Digest:
+def claim(model, **key):
+    """The row of a weekly mail (a Digest, a Briefing), made if new and locked until the
+    caller's transaction ends: a second worker waits here, then finds it sent."""
     try:
         with transaction.atomic():
-            Digest.objects.get_or_create(agency_id=agency_id, week_start=week_start)
+            model.objects.get_or_create(**key)
     except IntegrityError:
         pass  # another worker made the row at the same moment: lock it below
-    return Digest.objects.select_for_update().get(agency_id=agency_id, week_start=week_start)
+    return model.objects.select_for_update().get(**key)
 
 
 def digest_send(*, agency_id: int, week_start: date, now: datetime | None = None) -> Digest | None:
@@ -207,7 +209,7 @@ def digest_send(*, agency_id: int, week_start: date, now: datetime | None = None
     agency = Agency.objects.get(pk=agency_id)
     milestones_detect(agency_id=agency_id)
     with transaction.atomic():
-        digest = _claim(agency_id, week_start)
+        digest = claim(Digest, agency_id=agency_id, week_start=week_start)
         if digest.sent_at is not None:
             return None
         rendered = digest_render(agency=agency, week_start=week_start, now=now)

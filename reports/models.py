@@ -1,4 +1,5 @@
-"""Quick wins: milestones, success stories, and the weekly digest for leadership."""
+"""Quick wins: milestones, success stories, the weekly digest for leadership and the units'
+roll-call briefings."""
 
 from __future__ import annotations
 
@@ -142,11 +143,9 @@ class SuccessStory(models.Model):
         return f"{self.get_source_display()} · {self.created_at:%Y-%m-%d}"
 
 
-class Digest(models.Model):
-    """One weekly quick-win digest per agency and week: a rerun, a retry or a second beat
-    finds the row and sends nothing twice."""
+class WeeklyMail(models.Model):
+    """A weekly email as it was sent (to whom, what), kept so that it is sent once."""
 
-    agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="digests")
     week_start = models.DateField(_("week starting"), help_text=_("The Monday of the week reported."))
     recipients = models.JSONField(default=list)
     subject = models.CharField(max_length=200, blank=True)
@@ -155,13 +154,39 @@ class Digest(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
+    # The field naming whom the mail is about (an agency, a unit).
+    about = ""
+
     class Meta:
-        verbose_name = _("weekly digest")
+        abstract = True
         ordering = ["-week_start"]
-        constraints = [models.UniqueConstraint(fields=["agency", "week_start"], name="digest_once_per_week")]
 
     def __str__(self) -> str:
-        return f"{self.agency} · {self.week_start}"
+        return f"{getattr(self, self.about)} · {self.week_start}"
+
+
+class Digest(WeeklyMail):
+    """One weekly quick-win digest per agency and week: a rerun, a retry or a second beat
+    finds the row and sends nothing twice."""
+
+    agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="digests")
+    about = "agency"
+
+    class Meta(WeeklyMail.Meta):
+        verbose_name = _("weekly digest")
+        constraints = [models.UniqueConstraint(fields=["agency", "week_start"], name="digest_once_per_week")]
+
+
+class Briefing(WeeklyMail):
+    """One roll-call briefing per unit and week, as emailed to the unit's supervisors: a rerun,
+    a retry or a second beat finds the row and sends nothing twice."""
+
+    unit = models.ForeignKey("deflection.Unit", on_delete=models.CASCADE, related_name="briefings")
+    about = "unit"
+
+    class Meta(WeeklyMail.Meta):
+        verbose_name = _("roll-call briefing")
+        constraints = [models.UniqueConstraint(fields=["unit", "week_start"], name="briefing_once_per_unit_and_week")]
 
 
 class ExportRecord(models.Model):

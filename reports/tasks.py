@@ -8,6 +8,7 @@ from celery import shared_task
 
 from deflection.celery import MAIL_TASK_OPTIONS
 from deflection.models import Agency
+from reports.briefing import briefings_send_due
 from reports.digest import digest_send, digests_send_due
 from reports.milestones import milestones_detect
 from reports.rollups import rollups_rebuild, rollups_refresh_all
@@ -27,6 +28,13 @@ def send_weekly_digests() -> int:
 @shared_task(**MAIL_TASK_OPTIONS)
 def send_digest(agency_id: int, week_start: str) -> bool:
     return digest_send(agency_id=agency_id, week_start=date.fromisoformat(week_start)) is not None
+
+
+@shared_task(**MAIL_TASK_OPTIONS)
+def send_roll_call_briefings() -> int:
+    """The beat's check: every unit whose agency's Monday 07:00 has passed gets last week's
+    briefing once."""
+    return briefings_send_due()
 
 
 @shared_task(acks_late=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 import deflection.converters  # noqa: F401 (registers <id:...>)
-from reports import partner_views, views
+from reports import briefing_views, partner_views, views
 
 app_name = "reports"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("my-record/", views.my_record, name="my_record"),
     path("digest/", views.digest_preview, name="digest_preview"),
     path("digest/send/", views.digest_send_now, name="digest_send"),
+    path("briefing/", briefing_views.briefing, name="briefing"),
+    path("briefing/print.pdf", briefing_views.briefing_print, name="briefing_pdf"),
     path("stories/new/<id:referral_id>/", views.story_new, name="story_new"),
     path("export/", views.evaluation_export, name="export"),
     path("export/codebook/", views.codebook, name="codebook"),

@@ -86,6 +86,9 @@ EXPECTED = {
     "demo_outbox": ("get", None, _expect(set())),
     "reports:digest_preview": ("get", None, _expect({"command_a", *ADMINS})),
     "reports:digest_send": ("post", {}, _expect(ADMINS, DONE)),
+    # A unit's roll-call briefing: its supervisors, its agency's command staff, program admins.
+    "reports:briefing": ("get", None, _expect({"supervisor_a", "command_a", *ADMINS})),
+    "reports:briefing_pdf": ("get", None, _expect({"supervisor_a", "command_a", *ADMINS})),
     "reports:story_new": ("get", None, _expect({"officer_a1", "case_manager_y", *ADMINS})),
     "reports:export": ("get", None, _expect({"command_a", *ADMINS})),
     "reports:codebook": ("get", None, _expect({"command_a", *ADMINS})),

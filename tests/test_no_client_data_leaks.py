@@ -19,6 +19,7 @@ from django.utils import timezone
 from buyin.models import Suggestion
 from referrals.models import FollowUp, Referral
 from referrals.reminders import follow_up_reminders_send
+from reports.briefing import briefing_send
 from reports.digest import digest_send, reported_week
 from tests.factories.referrals import consent_given
 
@@ -148,6 +149,11 @@ def test_the_journey_writes_no_client_data_to_logs_urls_or_emails(
     journey.get("officer_a1", f"/buyin/commendations/{commendation.pk}/letter.pdf")
     week, _complete = reported_week(cast.agency_a, timezone.now() + timedelta(days=7))
     digest_send(agency_id=cast.agency_a.pk, week_start=week)
+    # The sergeant reads and prints the unit's briefing of that week, and is emailed it.
+    page = journey.get("supervisor_a", f"/reports/briefing/?week={week}").content.decode()
+    assert "Patient, kind and quick." in page and all(secret not in page for secret in SECRETS)
+    journey.get("supervisor_a", f"/reports/briefing/print.pdf?week={week}")
+    assert briefing_send(unit_id=cast.unit_a.pk, week_start=week) is not None
 
     # The officer suggests a change naming the client (people do); the admin's answer is emailed without it.
     with django_capture_on_commit_callbacks(execute=True):

@@ -97,3 +97,13 @@ def test_asking_whether_an_address_is_paused_writes_nothing(cast):
     )
     assert "paused" in response.content.decode()
     assert AccessFailureLog.objects.filter(username="officer_a1", ip_address="10.1.2.3", locked_out=True).exists()
+
+
+def test_reading_and_printing_a_briefing_writes_nothing(cast, counted):
+    client = cast.login("supervisor_a")
+    client.get("/reports/briefing/")  # the session's first request
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/reports/briefing/")
+        pdf = client.get("/reports/briefing/print.pdf")
+    assert page.status_code == 200 and pdf.status_code == 200
+    assert _writes(captured) == []

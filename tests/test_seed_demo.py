@@ -31,7 +31,7 @@ from referrals.models import (
 )
 from referrals.services import TRANSITIONS
 from reports.digest import reported_week
-from reports.models import Milestone, SuccessStory
+from reports.models import Briefing, Milestone, SuccessStory
 from tests.factories.core import AgencyFactory, UserFactory
 
 
@@ -404,6 +404,25 @@ def test_the_demo_commends_officers_over_the_months_and_its_digest_names_only_wh
     assert browser.login(username="officer", password=DEMO_PASSWORD)
     record = browser.get("/reports/my-record/").content.decode()
     assert record.count("data-commendation=") == commendations.filter(officer=named.officer).count() >= 2
+
+
+def test_the_demo_supervisor_was_emailed_last_weeks_briefing_and_reads_it(demo):
+    agency = Agency.objects.get(is_demo=True)
+    week_start, _due = reported_week(agency, timezone.now())
+    supervisor = User.objects.get(username="supervisor")
+    assert Briefing.objects.filter(unit__agency=agency, week_start=week_start, sent_at__isnull=False).count() == 3
+    briefing = Briefing.objects.get(unit=supervisor.unit, week_start=week_start)
+    assert briefing.recipients == [supervisor.email]
+    # The week's stories and the officer who agreed to be named; a change made from feedback.
+    assert "Marcus Delgado" in briefing.text and "No success story" not in briefing.text
+    assert "No change from officers' feedback" not in briefing.text
+
+    browser = HttpClient()
+    assert browser.login(username="supervisor", password=DEMO_PASSWORD)
+    page = browser.get(f"/reports/briefing/?week={week_start}").content.decode()
+    assert "Marcus Delgado</strong>" in page and f"{supervisor.unit.name}, {agency.name}" in page
+    pdf = browser.get(f"/reports/briefing/print.pdf?week={week_start}")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
 def test_it_refuses_to_run_over_real_data(demo):

@@ -147,6 +147,7 @@ class DemoBuilder:
         self._feedback()
         self._pulse_surveys()
         self._suggestions()
+        self._briefings()
         counts = self._counts()
         counts.update(self._buyin())
         return counts
@@ -604,6 +605,16 @@ class DemoBuilder:
         from buyin.demo.feedback import feedback_demo
 
         feedback_demo(agency=self.agency, rnd=self.rnd, now=self.now)
+
+    def _briefings(self) -> None:
+        """Last week's roll-call briefing of every unit, emailed to its supervisors as on a
+        Monday (reports reads casework, so the import is local to the seeding)."""
+        from reports.briefing import briefing_send
+        from reports.digest import reported_week
+
+        week_start, _due = reported_week(self.agency, self.now)
+        for unit in self.units.values():
+            briefing_send(unit_id=unit.pk, week_start=week_start)
 
     def _suggestions(self) -> None:
         """Suggestions in every state, some answered with the change made (buyin reads casework,

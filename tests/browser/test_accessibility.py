@@ -192,6 +192,7 @@ def test_command_and_admin_pages_pass_wcag_aa(cast, program, axe_pages, scheme):
         ("/reports/dashboard/", "dashboard"),
         ("/reports/process/", "process evaluation"),
         ("/reports/digest/", "digest preview"),
+        ("/reports/briefing/", "roll-call briefing"),
         ("/reports/export/", "export"),
         ("/reports/export/codebook/", "codebook"),
     ]:

@@ -37,6 +37,7 @@ def test_command_pages_run_under_the_policy(cast, page, referral):
             "/reports/dashboard/",
             "/reports/process/",
             "/reports/digest/",
+            "/reports/briefing/",
             "/reports/export/",
             "/reports/export/codebook/",
         ],

@@ -1,0 +1,225 @@
+"""The roll-call briefing: each Monday a one-page briefing per unit that a sergeant reads out or
+posts, on screen, as a PDF, and by email to the unit's supervisors (07:00 in the agency's time
+zone, the same week as the digest).
+
+It lives in reports, not in buyin, because it reads reports' metrics and success stories (and
+buyin sits below reports). Exactly once, as the digest: the Briefing row is unique per unit and
+week and is locked while it is sent; it is marked sent in the same transaction as the mail
+server accepted it. No client identity anywhere: counts, approved stories, named officers who
+agreed to be named, and a change made from officers' feedback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import Http404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from buyin.letters import one_page_document
+from buyin.models.suggestions import Topic
+from buyin.selectors.recognition import commendations_of_week
+from buyin.selectors.suggestions import you_said_we_did
+from deflection.models import Agency, Unit, User
+from deflection.permissions import may_read_briefing, may_see_briefings
+from reports import metrics
+from reports.digest import agency_zone, claim, reported_week
+from reports.models import Briefing, SuccessStory
+
+MAX_STORIES = 3
+# Stories approved in the four weeks up to the briefing's week: a quiet week still has one to read.
+STORY_WINDOW = timedelta(days=28)
+# "You said, we did": the latest change of the last eight weeks, or none (old news is not news).
+CHANGE_WINDOW = timedelta(weeks=8)
+
+
+@dataclass(frozen=True)
+class BriefingCounts:
+    """A week's figures of the agency's own police work, shown exactly (no partner's
+    treatment record is counted here, so the "<11" rule does not apply)."""
+
+    deflections: int
+    overdose_reversals: int
+    hours_saved: float
+    officers_deflecting: int
+
+
+def briefing_counts(scope: metrics.Scope) -> BriefingCounts:
+    """The briefing's figures for a unit's or the whole agency's week."""
+    officers = metrics.officers_deflecting(
+        agency_id=scope.agency_id, since=scope.start, until=scope.end, unit_id=scope.unit_id
+    )
+    return BriefingCounts(
+        deflections=metrics.deflections(scope),
+        overdose_reversals=metrics.overdose_reversals(scope),
+        hours_saved=metrics.savings(scope).hours_saved,
+        officers_deflecting=len(officers),
+    )
+
+
+def week_bounds(agency: Agency, week_start: date) -> tuple[datetime, datetime]:
+    """The week's Monday midnight to the next, in the agency's zone."""
+    start = datetime.combine(week_start, time.min, tzinfo=agency_zone(agency))
+    return start, start + timedelta(days=7)
+
+
+def _stories(unit: Unit, end: datetime) -> list[SuccessStory]:
+    """Up to three stories shared with consent and approved for the digest, the unit's first."""
+    own = Case(When(referral__officer__unit_id=unit.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
+    stories = SuccessStory.objects.filter(
+        agency_id=unit.agency_id,
+        consent_to_share=True,
+        review_state=SuccessStory.Review.APPROVED,
+        reviewed_at__gte=end - STORY_WINDOW,
+        reviewed_at__lt=end,
+    )
+    return list(stories.annotate(own=own).order_by("own", "-reviewed_at", "-pk")[:MAX_STORIES])
+
+
+def _recognition(unit: Unit, start: datetime, end: datetime) -> dict:
+    """One commendation of the week, the unit's first, named only where the officer agreed;
+    and how many more there were."""
+    week = commendations_of_week(agency=unit.agency, start=start, end=end)
+    named = sorted(week.named, key=lambda c: c.officer.unit_id != unit.pk)
+    return {"commendation": named[0] if named else None, "more": max(len(named) - 1, 0) + week.others}
+
+
+def _change(week_end: date) -> dict | None:
+    """The latest "You said, we did" item changed by the end of the week, if recent."""
+    for item in you_said_we_did():
+        if item["changed_on"] > week_end:
+            continue
+        if item["changed_on"] < week_end - CHANGE_WINDOW:
+            return None
+        return {**item, "topic_label": Topic(item["topic"]).label}
+    return None
+
+
+def briefing_url(unit: Unit, week_start: date, *, pdf: bool = False) -> str:
+    """The briefing's page (or PDF): unit and week only in the query, never anything of a client."""
+    name = "reports:briefing_pdf" if pdf else "reports:briefing"
+    return f"{reverse(name)}?unit={unit.pk}&week={week_start.isoformat()}"
+
+
+def briefing_context(*, unit: Unit, week_start: date) -> dict:
+    """Everything the briefing says, for the page, the PDF and the email."""
+    agency = unit.agency
+    start, end = week_bounds(agency, week_start)
+    week_end = week_start + timedelta(days=6)
+    return {
+        "unit": unit,
+        "agency": agency,
+        "week_start": week_start,
+        "week_end": week_end,
+        "unit_counts": briefing_counts(metrics.Scope(agency.pk, start, end, unit_id=unit.pk)),
+        "agency_counts": briefing_counts(metrics.Scope(agency.pk, start, end)),
+        "stories": _stories(unit, end),
+        "recognition": _recognition(unit, start, end),
+        "change": _change(week_end),
+        "page_url": settings.SITE_URL.rstrip("/") + briefing_url(unit, week_start),
+    }
+
+
+def briefing_subject(context: dict) -> str:
+    """The email's subject: the unit and the week, nothing else."""
+    return _("%(unit)s roll-call briefing, week of %(date)s") % {
+        "unit": context["unit"].name,
+        "date": context["week_start"].strftime("%b %d"),
+    }
+
+
+def briefing_document(*, unit: Unit, week_start: date):
+    """The briefing laid out on one page (a long week is set a size smaller, not on two sheets)."""
+    context = briefing_context(unit=unit, week_start=week_start)
+    return one_page_document(template="reports/briefing_pdf.html", context=context)
+
+
+def briefing_pdf(*, unit: Unit, week_start: date) -> bytes:
+    """The printable briefing, as a PDF."""
+    return briefing_document(unit=unit, week_start=week_start).write_pdf()
+
+
+def briefing_units(*, user: User) -> QuerySet[Unit]:
+    """The units whose briefing the user may read: a supervisor's own, command staff's
+    agency's, every unit for program administration."""
+    units = Unit.objects.select_related("agency").order_by("agency__name", "name")
+    if not may_see_briefings(user):
+        return units.none()
+    if user.is_program_admin:
+        return units
+    if user.is_command:
+        return units.filter(agency_id=user.agency_id)
+    return units.filter(pk=user.unit_id)
+
+
+def briefing_unit_get(*, user: User, unit_id: str | None) -> Unit:
+    """The unit asked for (or the user's own, else their first), or a 404 if it is not theirs."""
+    if not unit_id:
+        units = briefing_units(user=user)
+        unit = units.filter(pk=user.unit_id).first() or units.first()
+    else:
+        unit = Unit.objects.select_related("agency").filter(pk=unit_id).first() if unit_id.isdigit() else None
+    if unit is None or not may_read_briefing(user, unit=unit):
+        raise Http404
+    return unit
+
+
+def supervisors_of(unit: Unit) -> list[str]:
+    """The addresses of the unit's active supervisors."""
+    users = User.objects.filter(is_active=True, role=User.Role.SUPERVISOR, unit=unit).exclude(email="")
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def briefing_send(*, unit_id: int, week_start: date) -> Briefing | None:
+    """Email one unit's briefing for one week to its supervisors, once. Returns it, or None if
+    it was sent already."""
+    unit = Unit.objects.select_related("agency").get(pk=unit_id)
+    with transaction.atomic():
+        briefing = claim(Briefing, unit_id=unit_id, week_start=week_start)
+        if briefing.sent_at is not None:
+            return None
+        context = briefing_context(unit=unit, week_start=week_start)
+        subject = f"{unit.agency.name}: {briefing_subject(context)}"
+        text = render_to_string("reports/briefing_email.txt", context)
+        html = render_to_string("reports/briefing_email.html", context)
+        to = supervisors_of(unit)
+        if to:
+            message = EmailMultiAlternatives(subject=subject, body=text, to=to)
+            message.attach_alternative(html, "text/html")
+            # fail_silently=False: an SMTP error rolls back and the task retries.
+            message.send(fail_silently=False)
+        briefing.recipients = to
+        briefing.subject = subject
+        briefing.text = text
+        briefing.html = html
+        briefing.sent_at = timezone.now()
+        briefing.save()
+        return briefing
+
+
+def briefings_send_due(*, now: datetime | None = None) -> int:
+    """For the beat: send every unit's briefing that is due (from Monday 07:00 in its agency's
+    zone) and not sent; a briefing missed on Monday goes out at the next run that week."""
+    now = now or timezone.now()
+    sent = 0
+    for agency in Agency.objects.prefetch_related("units"):
+        week_start, due = reported_week(agency, now)
+        if not due:
+            continue
+        done = set(
+            Briefing.objects.filter(unit__agency=agency, week_start=week_start, sent_at__isnull=False).values_list(
+                "unit_id", flat=True
+            )
+        )
+        for unit in agency.units.all():
+            if unit.pk not in done and briefing_send(unit_id=unit.pk, week_start=week_start):
+                sent += 1
+    return sent
