@@ -61,18 +61,17 @@ class Highlights:
     mine: PersonalMilestones
 
 
-def week_totals(*, agency_id: int, now: datetime | None = None) -> WeekTotals:
+def week_totals(*, agency: Agency, now: datetime | None = None) -> WeekTotals:
     """The agency's deflections, overdose reversals and hours saved versus arrest this week."""
     now = now or timezone.now()
-    agency = Agency.objects.get(pk=agency_id)
     local = now.astimezone(agency_zone(agency))
     monday = datetime.combine(local.date() - timedelta(days=local.weekday()), time.min, tzinfo=local.tzinfo)
-    week = metrics.Scope(agency_id, monday, now)
+    totals = metrics.totals_from_referrals(metrics.Scope(agency.pk, monday, now))
     return WeekTotals(
         since=monday,
-        deflections=metrics.deflections(week),
-        overdose_reversals=metrics.overdose_reversals(week),
-        hours_saved=metrics.savings(week).hours_saved,
+        deflections=totals.deflections,
+        overdose_reversals=totals.naloxone,
+        hours_saved=metrics.savings_from(totals, agency).hours_saved,
     )
 
 
@@ -81,7 +80,8 @@ def personal_milestones(*, user: User) -> PersonalMilestones:
     police see them (police_disclosure's rules), and as counts, never whose."""
     officer = getattr(user, "officer", None)
     mine = metrics.Scope(user.agency_id, officer_id=officer.pk if officer else -1)  # type: ignore[arg-type]
-    first = metrics.deflections_qs(mine).aggregate(first=Min("occurred_at"))["first"]
+    totals = metrics.totals_from_referrals(mine)
+    first = metrics.deflections_qs(mine).aggregate(first=Min("occurred_at"))["first"] if totals.deflections else None
     # Only referrals with a consent to the agency can show police an intake or a retention.
     consented = (
         Referral.objects.filter(officer_id=mine.officer_id, consents__recipient_agency_id=F("agency_id"))
@@ -92,9 +92,9 @@ def personal_milestones(*, user: User) -> PersonalMilestones:
     intakes = sorted(v.intake_at for v in views if v.intake_at)
     retained = sorted(v.retained_at for v in views if v.retained_at)
     return PersonalMilestones(
-        deflections=metrics.deflections(mine),
+        deflections=totals.deflections,
         first_deflection_at=first,
-        hours_saved=metrics.savings(mine).hours_saved,
+        hours_saved=metrics.savings_from(totals, user.agency).hours_saved,  # type: ignore[arg-type]
         reached_intake=len(intakes),
         first_intake_at=intakes[0] if intakes else None,
         retained=len(retained),
@@ -119,6 +119,6 @@ def highlights_for(*, user: User, now: datetime | None = None) -> Highlights:
         milestones=milestones,
         stories=stories,
         latest_change=you_said_we_did().first(),
-        week=week_totals(agency_id=agency_id, now=now),  # type: ignore[arg-type]
+        week=week_totals(agency=user.agency, now=now),  # type: ignore[arg-type]
         mine=personal_milestones(user=user),
     )

@@ -127,7 +127,7 @@ def week(cast):
 
 
 def test_the_weeks_totals_count_the_agencys_deflections_since_monday_exactly(cast, week):
-    totals = week_totals(agency_id=cast.agency_a.pk, now=week)
+    totals = week_totals(agency=cast.agency_a, now=week)
     assert totals.since == datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
     assert (totals.deflections, totals.overdose_reversals) == (3, 1)
     # Two charges deflected: 2 x 180 booking minutes, less the 90 the officers spent.
