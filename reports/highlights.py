@@ -61,12 +61,25 @@ class Highlights:
     mine: PersonalMilestones
 
 
+# The counts of Totals the highlights show, from the metrics module's definitions. Not the
+# re-engagements: their join reads every referral of the agency (47 ms over an officer's
+# 2,000 referrals at 100k, against 1.5 ms without it), and the highlights do not show them.
+POLICE_WORK = ("deflections", "naloxone", "charged", "charged_minutes")
+
+
+def _police_work(scope: metrics.Scope) -> metrics.Totals:
+    """Totals of the scope's police work in one query; the counts not read are zero."""
+    counts = metrics.referral_counts()
+    sums = metrics.logged(scope).aggregate(**{name: counts[name] for name in POLICE_WORK})
+    return metrics.Totals(**{name: sums.get(name) or 0 for name in metrics.COUNTS})
+
+
 def week_totals(*, agency: Agency, now: datetime | None = None) -> WeekTotals:
     """The agency's deflections, overdose reversals and hours saved versus arrest this week."""
     now = now or timezone.now()
     local = now.astimezone(agency_zone(agency))
     monday = datetime.combine(local.date() - timedelta(days=local.weekday()), time.min, tzinfo=local.tzinfo)
-    totals = metrics.totals_from_referrals(metrics.Scope(agency.pk, monday, now))
+    totals = _police_work(metrics.Scope(agency.pk, monday, now))
     return WeekTotals(
         since=monday,
         deflections=totals.deflections,
@@ -80,7 +93,7 @@ def personal_milestones(*, user: User) -> PersonalMilestones:
     police see them (police_disclosure's rules), and as counts, never whose."""
     officer = getattr(user, "officer", None)
     mine = metrics.Scope(user.agency_id, officer_id=officer.pk if officer else -1)  # type: ignore[arg-type]
-    totals = metrics.totals_from_referrals(mine)
+    totals = _police_work(mine)
     first = metrics.deflections_qs(mine).aggregate(first=Min("occurred_at"))["first"] if totals.deflections else None
     # Only referrals with a consent to the agency can show police an intake or a retention.
     consented = (
