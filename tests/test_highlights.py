@@ -16,9 +16,8 @@ from referrals import services
 from referrals.models import FollowUp, Referral
 from reports.highlights import personal_milestones, week_totals
 from reports.milestones import milestones_detect
-from reports.models import SuccessStory
-from reports.services import success_story_create, success_story_review
 from tests.factories.referrals import OfficerFactory, ReferralFactory, accepted_referral, consent_given
+from tests.factories.reports import story_told
 
 pytestmark = pytest.mark.django_db
 
@@ -29,17 +28,6 @@ def _figure(html: str, name: str) -> str:
     found = re.search(rf'data-figure="{name}">([^<]*)<', html)
     assert found, f"no {name} on the page"
     return found.group(1).strip()
-
-
-def _story(cast, text: str, *, share: bool = True, review: bool | None = True, referral=None) -> SuccessStory:
-    """A story through the services: shared or not, then approved (True), declined (False) or left pending."""
-    referral = referral or ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
-    story = success_story_create(
-        referral=referral, actor=cast.case_manager_y, source="client", text=text, consent_to_share=share
-    )
-    if review is not None:
-        story = success_story_review(story_id=story.pk, actor=cast.admin, approve=review)
-    return story
 
 
 def _wins(cast, who: str = "officer_a1") -> str:
@@ -57,7 +45,7 @@ def test_the_log_form_loads_the_wins_only_once_they_scroll_into_view(cast):
     officer.get("/log/")  # the first request of a session does its one-time work
     with CaptureQueriesContext(connection) as before:
         assert officer.get("/log/").status_code == 200
-    _story(cast, "They came back to say the night shift saved their life.")
+    story_told(cast, "They came back to say the night shift saved their life.")
     ReferralFactory.create_batch(3, officer=OfficerFactory(user=cast.officer_a2), partner=cast.partner_y)
     milestones_detect()
     with CaptureQueriesContext(connection) as after:
@@ -70,7 +58,7 @@ def test_the_log_form_loads_the_wins_only_once_they_scroll_into_view(cast):
 
 
 def test_without_javascript_the_wins_are_a_page_with_the_log_button(cast):
-    _story(cast, "A thank-you card from a mother.")
+    story_told(cast, "A thank-you card from a mother.")
     page = cast.login("supervisor_a").get(WINS).content.decode()
     assert "<html" in page and "A thank-you card from a mother." in page
     assert 'href="/log/"' in page
@@ -79,12 +67,12 @@ def test_without_javascript_the_wins_are_a_page_with_the_log_button(cast):
 
 
 def test_it_shows_approved_stories_and_never_unapproved_or_private_ones(cast):
-    _story(cast, "Approved and shared: back at work.")
-    _story(cast, "Awaiting review: doing better.", review=None)
-    _story(cast, "Declined: too much detail.", review=False)
-    _story(cast, "Private: the client said no.", share=False, review=None)
+    story_told(cast, "Approved and shared: back at work.")
+    story_told(cast, "Awaiting review: doing better.", review=None)
+    story_told(cast, "Declined: too much detail.", review=False)
+    story_told(cast, "Private: the client said no.", share=False, review=None)
     b_referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_b), partner=cast.partner_y)
-    _story(cast, "A story from the other agency.", referral=b_referral)
+    story_told(cast, "A story from the other agency.", referral=b_referral)
     page = _wins(cast)
     assert "Approved and shared: back at work." in page
     for hidden in ("Awaiting review", "Declined", "Private", "A story from the other agency"):
@@ -195,7 +183,7 @@ def test_an_officers_milestones_are_shown_to_them_alone(cast):
 
 
 def _win(cast, n: int) -> None:
-    _story(cast, f"Story number {n}.")
+    story_told(cast, f"Story number {n}.")
     shared = accepted_referral(cast)
     consent_given(shared, cast.case_manager_y)
     _intake(cast, shared)

@@ -5,23 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from reports.services import success_story_create, success_story_review
 from tests.browser.helpers import sign_in
-from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.factories.reports import story_told
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_wins_load_below_the_log_form_when_the_officer_scrolls_to_them(page, cast, live_server):
-    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
-    story = success_story_create(
-        referral=referral,
-        actor=cast.case_manager_y,
-        source="family",
-        text="Our son is home for the holidays.",
-        consent_to_share=True,
-    )
-    success_story_review(story_id=story.pk, actor=cast.admin, approve=True)
+    story_told(cast, "Our son is home for the holidays.", source="family")
     wins: list[str] = []
     page.on("request", lambda request: wins.append(request.url) if "/reports/wins/" in request.url else None)
     sign_in(page, "officer_a1")
