@@ -11,8 +11,9 @@ Requests go through django.test.Client in-process: the whole Django stack (middl
 session, auth, form, service, template), without a network or a WSGI server in between.
 
 Targets: p95 of the log-a-deflection POST and of the client search at most 50 ms and at
-most 4x the floor (the cheapest signed-in request), and query counts that do not depend on
-the size of the data.
+most 4x the floor (the cheapest signed-in request); p95 of My deflections and of the Wins
+below the log form at most 4x the floor; query counts that do not depend on the size of
+the data.
 """
 
 from __future__ import annotations
@@ -358,6 +359,13 @@ def get_mine(ctx: Context):
     return response
 
 
+def get_wins(ctx: Context):
+    # The Wins section below the log form, as htmx fetches it once it scrolls into view.
+    response = ctx.browser.get("/reports/wins/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 200, response.status_code
+    return response
+
+
 def get_home(ctx: Context):
     # The cheapest signed-in request there is: session, user, a redirect to the role's home.
     response = ctx.browser.get("/")
@@ -386,7 +394,10 @@ VIEWS: dict[str, Callable[[Context], object]] = {
     "POST /log/ (log a deflection)": post_log,
     "POST /log/clients/ (search)": post_search,
     "GET /mine/ (My deflections)": get_mine,
+    "GET /reports/wins/ (Wins, htmx)": get_wins,
 }
+HOT_PATH = ("POST /log/ (log a deflection)", "POST /log/clients/ (search)")
+PAGES = ("GET /mine/ (My deflections)", "GET /reports/wins/ (Wins, htmx)")
 # Timed with the views, for judging the targets; not targets themselves.
 REFERENCES: dict[str, Callable[[Context], object]] = {
     "ref: POST /log/clients/, empty search": post_empty_search,
@@ -524,13 +535,15 @@ def main() -> None:
 
     print("\nTargets:")
     ok = True
-    for name in ("POST /log/ (log a deflection)", "POST /log/clients/ (search)"):
+    for name in (*HOT_PATH, *PAGES):
         p95 = results[name][1]
-        good = p95 <= TARGET_MS and p95 <= TARGET_RATIO * floor_p95
+        # The hot path also has an absolute bound; the pages, which render a list, the ratio only.
+        ms = f"≤ {TARGET_MS:.0f} ms and " if name in HOT_PATH else ""
+        good = p95 <= TARGET_RATIO * floor_p95 and (name not in HOT_PATH or p95 <= TARGET_MS)
         ok &= good
         print(
             f"  {'PASS' if good else 'FAIL'} {name}: p95 {p95:.1f} ms "
-            f"(≤ {TARGET_MS:.0f} ms and ≤ {TARGET_RATIO:.0f}x floor = {TARGET_RATIO * floor_p95:.1f} ms)"
+            f"({ms}≤ {TARGET_RATIO:.0f}x floor = {TARGET_RATIO * floor_p95:.1f} ms)"
         )
     for name in VIEWS:
         # The fewest and most queries a request made. Within a size they vary with what

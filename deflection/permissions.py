@@ -77,6 +77,11 @@ def menu(user: User) -> dict[str, bool]:
     }
 
 
+def may_see_highlights(user: User) -> bool:
+    """The program's wins and their own milestones: officers and supervisors of an agency."""
+    return user.is_field_officer and bool(user.agency_id)
+
+
 def may_see_process_evaluation(user: User) -> bool:
     """Officers' feedback in aggregate: command staff (their agency), program administration
     (any agency) and supervisors (their unit); not for a superuser of another role, as the menu."""

@@ -7,6 +7,7 @@ while one covered it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -46,6 +47,10 @@ class OfficerView:
     updated: bool = False
     # The 72-hour check in a few words ("Reached within 72 hours"), under status and outcomes.
     check_72h: str = ""
+    # When police could learn the client reached intake, or was still engaged at a retention
+    # check (30 days or later): an officer's personal milestones count these, nothing else.
+    intake_at: datetime | None = None
+    retained_at: datetime | None = None
 
 
 def _agency_consents(referral: Referral) -> list[Consent]:
@@ -98,6 +103,7 @@ def officer_view(
                 continue
             if event.to_status == Referral.Status.IN_PROGRESS and event.from_status == Referral.Status.ACCEPTED:
                 view.items.append(OutcomeItem(event.created_at, str(_("Intake: the client attended"))))
+                view.intake_at = view.intake_at or event.created_at
                 changes.append(when)
             elif event.to_status in (Referral.Status.COMPLETED, Referral.Status.FAILED, Referral.Status.REJECTED):
                 text = str(Referral.Status(event.to_status).label)
@@ -124,6 +130,8 @@ def officer_view(
             if when is not None:
                 text = _("%(check)s: still engaged") % {"check": follow_up.get_kind_display()}
                 view.items.append(OutcomeItem(follow_up.completed_at, str(text)))
+                if view.retained_at is None or follow_up.completed_at < view.retained_at:
+                    view.retained_at = follow_up.completed_at
                 changes.append(when)
         view.items.sort(key=lambda item: item.when)
         view.changed_at = max(changes) if changes else None
@@ -179,6 +187,19 @@ def _history_prefetches() -> list[Prefetch]:
 def with_officer_view(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     """Prefetch what officer_view needs, so a page of referrals costs a fixed number of queries."""
     return referrals.prefetch_related(_consents_prefetch(), *_history_prefetches())
+
+
+def officer_views(referrals: Iterable[Referral]) -> list[tuple[Referral, OfficerView]]:
+    """Each referral with what police may see of it, in a fixed number of queries: the
+    consents first, and the history only of the referrals with a consent to the agency
+    (officer_view reads nothing else), so a page without consent costs one query."""
+    referrals = list(referrals)
+    prefetch_related_objects(referrals, _consents_prefetch())
+    consented = [r for r in referrals if _agency_consents(r)]
+    if consented:
+        prefetch_related_objects(consented, *_history_prefetches())
+    ids = {r.pk for r in consented}
+    return [(r, officer_view(r) if r.pk in ids else officer_view(r, consents=[])) for r in referrals]
 
 
 @dataclass(frozen=True)

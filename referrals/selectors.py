@@ -75,10 +75,11 @@ def referral_list_for_user(*, user: User) -> QuerySet[Referral]:
 def referral_list_made_by(*, user: User) -> QuerySet[Referral]:
     """My deflections: the referrals this officer logged, newest first."""
     # By officer id, not through a join on the user, so the (officer, -occurred_at)
-    # index reads one page instead of sorting all of an officer's referrals.
-    officer_id = Officer.objects.filter(user=user).values_list("pk", flat=True).first()
+    # index reads one page instead of sorting all of an officer's referrals; the id is a
+    # subquery (run once, before the scan), not a query of its own.
+    officer_id = Officer.objects.filter(user=user).order_by().values("pk")[:1]
     return (
-        Referral.objects.filter(officer_id=officer_id)
+        Referral.objects.filter(officer_id=Subquery(officer_id))
         .select_related("client", "partner")
         .order_by("-occurred_at", "-id")
     )

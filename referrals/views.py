@@ -251,8 +251,8 @@ def client_search(request: HttpRequest) -> HttpResponse:
 
 @roles_required(*FIELD_ROLES)
 def my_deflections(request: HttpRequest) -> HttpResponse:
-    page = _page(request, police_disclosure.with_officer_view(selectors.referral_list_made_by(user=request.user)))
-    rows = [(referral, police_disclosure.officer_view(referral)) for referral in page]
+    page = _page(request, selectors.referral_list_made_by(user=request.user))
+    rows = police_disclosure.officer_views(page)
     contacts = selectors.contacts_made_by(user=request.user) if page.number == 1 else []
     subjects = audit.referral_subjects([*page, *(c.referral for c in contacts)])
     audit.record(request, action=audit.Action.LISTED, what="my deflections", subjects=subjects)
@@ -266,7 +266,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
     referrals = selectors.referral_list_for_user(user=user).filter(client=client)
     if permissions.is_police_viewer(user):
         # Police see each referral's status only as the client's consent allows.
-        rows = [(r, police_disclosure.officer_view(r)) for r in police_disclosure.with_officer_view(referrals)]
+        rows = police_disclosure.officer_views(referrals)
     else:
         rows = [(r, None) for r in referrals]
     subjects = audit.referral_subjects(r for r, _view in rows) or [(client.pk, None)]

@@ -12,6 +12,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("process/", views.process_evaluation, name="process"),
     path("my-record/", views.my_record, name="my_record"),
+    path("wins/", views.program_wins, name="wins"),
     path("digest/", views.digest_preview, name="digest_preview"),
     path("digest/send/", views.digest_send_now, name="digest_send"),
     path("briefing/", briefing_views.briefing, name="briefing"),

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,6 +25,7 @@ from deflection.permissions import (
     leads_buyin,
     may_add_story,
     may_read_reports,
+    may_see_highlights,
     may_see_process_evaluation,
     may_see_untrained,
 )
@@ -33,6 +35,7 @@ from reports import dashboard as dashboard_data
 from reports import export, metrics, process
 from reports.digest import digest_context, digest_send, reported_week, weekly_chart
 from reports.forms import DashboardFilterForm, ExportForm, ProcessFilterForm, SuccessStoryForm
+from reports.highlights import highlights_for, personal_milestones
 from reports.metrics.process import PROCESS_DEFINITIONS
 from reports.models import Digest, ExportRecord, Milestone
 from reports.services import success_story_create
@@ -342,5 +345,19 @@ def my_record(request: HttpRequest) -> HttpResponse:
             # Clients seen again while their referral was open: the officer's time, not new referrals.
             "contacts": metrics.officer_contacts(mine),
             "commendations": commendations_for_officer(officer=user),
+            "mine": personal_milestones(user=user),
         },
     )
+
+
+@login_required
+def program_wins(request: HttpRequest) -> HttpResponse:
+    """The program's wins and the officer's own: below the log form (htmx loads the fragment
+    once it scrolls into view, so logging never waits for it) or as a page without JavaScript."""
+    user: User = request.user  # type: ignore[assignment]
+    if not may_see_highlights(user):
+        raise Http404
+    template = "reports/_wins.html" if request.headers.get("HX-Request") else "reports/wins.html"
+    response = render(request, template, {"highlights": highlights_for(user=user)})
+    patch_vary_headers(response, ["HX-Request"])  # one URL, two answers: caches must tell them apart
+    return response

@@ -82,6 +82,7 @@ EXPECTED = {
     "reports:dashboard": ("get", None, _expect({"command_a", "supervisor_a", *ADMINS})),
     "reports:process": ("get", None, _expect({"command_a", "supervisor_a", *ADMINS})),
     "reports:my_record": ("get", None, _expect(OFFICERS)),
+    "reports:wins": ("get", None, _expect(OFFICERS)),
     # Only in the embedded demo (DEMO_MODE); tests run as a real deployment.
     "demo_outbox": ("get", None, _expect(set())),
     "reports:digest_preview": ("get", None, _expect({"command_a", *ADMINS})),

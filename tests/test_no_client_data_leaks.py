@@ -136,6 +136,17 @@ def test_the_journey_writes_no_client_data_to_logs_urls_or_emails(
 
     # The officer sees the update; command staff read the dashboard and the digest.
     journey.get("officer_a1", f"/referrals/{referral.pk}/")
+    # The wins below the log form, the page without JavaScript and My record: counts and
+    # approved stories, never who (the client reached intake, with consent: a count of one).
+    highlights = [
+        journey.get("officer_a1", "/reports/wins/", HTTP_HX_REQUEST="true"),
+        journey.get("officer_a1", "/reports/wins/"),
+        journey.get("officer_a1", "/reports/my-record/"),
+    ]
+    for page in highlights:
+        text = page.content.decode()
+        assert "1 client you referred reached intake" in text
+        assert not [secret for secret in SECRETS if secret in text]
     journey.get("command_a", "/reports/dashboard/")
     journey.get("command_a", "/reports/digest/")
     # The sergeant commends the officer for it (a text naming the client is refused); the

@@ -303,6 +303,19 @@ def test_the_demo_has_suggestions_in_every_state_and_changes_made_from_them(demo
     assert triage.count('data-state="new"') == 2
 
 
+def test_the_demo_officer_sees_the_programs_wins_and_their_own_milestones(demo):
+    from reports.models import SuccessStory
+
+    browser = HttpClient()
+    assert browser.login(username="officer", password=DEMO_PASSWORD)
+    assert 'hx-get="/reports/wins/"' in browser.get("/log/").content.decode()
+    wins = browser.get("/reports/wins/", HTTP_HX_REQUEST="true").content.decode()
+    latest = SuccessStory.objects.filter(review_state="approved", agency__is_demo=True).order_by("-reviewed_at").first()
+    assert latest is not None and escape(latest.text).splitlines()[0] in wins
+    assert "Your first deflection:" in wins and 'id="wins-milestones"' in wins
+    assert 'data-figure="week-deflections"' in wins and 'id="wins-change"' in wins
+
+
 def test_officers_answered_the_question_after_about_four_in_ten_deflections_once_a_shift_at_most(demo):
     from statistics import median
 
