@@ -69,8 +69,10 @@ def record_for(viewer: Viewer, *, action: str, what: str, subjects: Iterable[Sub
     if action == Action.LISTED:
         digest = hashlib.sha1(repr(sorted(unique, key=_order)).encode(), usedforsecurity=False).hexdigest()
         last = (
+            # The rows of one list share their moment and digest: the latest moment is enough,
+            # read from the end of the access_list_recent index.
             AccessEvent.objects.filter(user=user, what=what, action=action, at__gte=now - LIST_REPEAT)
-            .order_by("-at", "-id")
+            .order_by("-at")
             .values_list("list_digest", flat=True)
             .first()
         )

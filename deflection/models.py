@@ -244,6 +244,8 @@ class AccessEvent(models.Model):
         indexes = [
             models.Index(fields=["client_id", "at"], name="access_client_at"),
             models.Index(fields=["user", "at"], name="access_user_at"),
+            # Whether a list was just shown to the user unchanged (audit.record, on every list page).
+            models.Index(fields=["user", "action", "what", "-at"], name="access_list_recent"),
             models.Index(fields=["at"], name="access_at"),
         ]
 
