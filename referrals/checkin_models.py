@@ -10,6 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# The kinds below, as the database holds them to.
+KIND_VALID = Q(kind__in=["doing_well", "offered_help", "other"])
+
 
 class OfficerCheckIn(models.Model):
     """A referring officer's non-enforcement check-in with the person they referred.
@@ -39,11 +42,7 @@ class OfficerCheckIn(models.Model):
     class Meta:
         verbose_name = _("officer check-in")
         ordering = ["-on", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=["doing_well", "offered_help", "other"]), name="officer_check_in_kind_valid"
-            ),
-        ]
+        constraints = [models.CheckConstraint(condition=KIND_VALID, name="officer_check_in_kind_valid")]
         indexes = [
             models.Index(fields=["officer", "-on"], name="officer_check_in_recent"),
             models.Index(fields=["referral", "-on"], name="check_in_referral_recent"),

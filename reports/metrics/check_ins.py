@@ -7,12 +7,13 @@ staff (dashboard, unit dashboard, My record)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from django.db.models import QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
 
 from referrals.models import OfficerCheckIn
-from reports.metrics.definitions import Scope
+from reports.metrics.definitions import Scope, _in_scope
 from reports.metrics.from_rollups import _at_level, _days, _wanted, rollups_cover, zone_of
 from reports.rollup_models import CheckInRollup
 
@@ -33,21 +34,15 @@ def _first_day(moment: datetime, zone) -> date:
 
 def check_ins_in_scope(scope: Scope) -> QuerySet[OfficerCheckIn]:
     """The check-ins of the scope: on a day that begins within its period, by its filters."""
-    qs = check_ins_of_agency(scope.agency_id)
-    if scope.start is not None or scope.end is not None:
-        zone = zone_of(scope.agency_id)
-        if scope.start is not None:
-            qs = qs.filter(on__gte=_first_day(scope.start, zone))
-        if scope.end is not None:
-            qs = qs.filter(on__lt=_first_day(scope.end, zone))
-    if scope.unit_id is not None:
-        qs = qs.filter(officer__unit_id=scope.unit_id)
-    if scope.pathway:
-        qs = qs.filter(referral__pathway=scope.pathway)
-    if scope.partner_id is not None:
-        qs = qs.filter(referral__partner_id=scope.partner_id)
-    if scope.officer_id is not None:
-        qs = qs.filter(officer_id=scope.officer_id)
+    # The filters as for referrals (the pathway is the referral's); the period by day, below.
+    qs = check_ins_of_agency(scope.agency_id).annotate(pathway=F("referral__pathway"))
+    undated = replace(scope, start=None, end=None)
+    qs = _in_scope(qs, undated, agency="referral__agency_id", partner="referral__partner_id")
+    zone = zone_of(scope.agency_id) if scope.start is not None or scope.end is not None else None
+    if scope.start is not None:
+        qs = qs.filter(on__gte=_first_day(scope.start, zone))
+    if scope.end is not None:
+        qs = qs.filter(on__lt=_first_day(scope.end, zone))
     return qs
 
 
