@@ -395,7 +395,7 @@ class CaseEvent(models.Model):
         CONSENT = "consent", _("Consent")
         CLIENT_MERGED = "client_merged", _("Client records merged")
         OFFICER_CONTACT = "officer_contact", _("Seen again by an officer")
-        OFFICER_CHECK_IN = "officer_check_in", _("Officer check-in")
+        OFFICER_CHECK_IN = "officer_check_in", _("Checked in by the referring officer")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
