@@ -365,7 +365,7 @@ def _officer_page(request: HttpRequest, referral, check_in_form: CheckInForm | N
         "cancel_form": CancelForm(prefix="cancel"),
     }
     if referral.officer.user_id == user.pk:
-        # After the view above: what changed since the officer last looked is marked first.
+        # After officer_view read when they last looked: what changed since is shown as news once.
         services.referral_mark_seen(referral_id=referral.pk, user=user)
     return render(request, "referrals/detail.html", context, status=422 if check_in_form else 200)
 
