@@ -149,11 +149,12 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
     return rows
 
 
-def check_in_figure(scope: metrics.Scope, *, rollups: bool) -> Figure:
+def check_in_figure(scope: metrics.Scope, *, agency, rollups: bool) -> Figure:
     """Non-enforcement engagements (officers' check-ins with people they referred) in the
     period and the one before: the agency's own police work, shown exactly."""
-    current = check_in_count(scope, rollups=rollups)
-    previous = check_in_count(scope.previous(), rollups=rollups)
+    zone = zoneinfo.ZoneInfo(agency.timezone)
+    current = check_in_count(scope, zone=zone, rollups=rollups)
+    previous = check_in_count(scope.previous(), zone=zone, rollups=rollups)
     return Figure(
         "check_ins",
         _("Non-enforcement engagements"),

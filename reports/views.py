@@ -267,7 +267,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "period_end": scope.end - timedelta(days=1),
         "figures": [
             *dashboard_data.figures(current, previous),
-            dashboard_data.check_in_figure(scope, rollups=rollups),
+            dashboard_data.check_in_figure(scope, agency=agency, rollups=rollups),
         ],
         "charts": dashboard_data.charts(
             scope, agency=agency, counts=current.counts, now=now, retained=current.retention, rollups=rollups

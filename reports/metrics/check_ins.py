@@ -7,6 +7,7 @@ staff (dashboard, unit dashboard, My record)."""
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -32,13 +33,15 @@ def _first_day(moment: datetime, zone) -> date:
     return local.date() if local.time() == datetime.min.time() else local.date() + timedelta(days=1)
 
 
-def check_ins_in_scope(scope: Scope) -> QuerySet[OfficerCheckIn]:
-    """The check-ins of the scope: on a day that begins within its period, by its filters."""
+def check_ins_in_scope(scope: Scope, *, zone: zoneinfo.ZoneInfo | None = None) -> QuerySet[OfficerCheckIn]:
+    """The check-ins of the scope: on a day that begins within its period (agency time: `zone`,
+    read when not given), by its filters."""
     # The filters as for referrals (the pathway is the referral's); the period by day, below.
     qs = check_ins_of_agency(scope.agency_id).annotate(pathway=F("referral__pathway"))
     undated = replace(scope, start=None, end=None)
     qs = _in_scope(qs, undated, agency="referral__agency_id", partner="referral__partner_id")
-    zone = zone_of(scope.agency_id) if scope.start is not None or scope.end is not None else None
+    if zone is None and (scope.start is not None or scope.end is not None):
+        zone = zone_of(scope.agency_id)
     if scope.start is not None:
         qs = qs.filter(on__gte=_first_day(scope.start, zone))
     if scope.end is not None:
@@ -46,9 +49,9 @@ def check_ins_in_scope(scope: Scope) -> QuerySet[OfficerCheckIn]:
     return qs
 
 
-def non_enforcement_engagements(scope: Scope) -> int:
+def non_enforcement_engagements(scope: Scope, *, zone: zoneinfo.ZoneInfo | None = None) -> int:
     """The definition: check-ins in the scope, counted from the check-ins themselves."""
-    return check_ins_in_scope(scope).count()
+    return check_ins_in_scope(scope, zone=zone).count()
 
 
 def non_enforcement_engagements_from_rollups(scope: Scope, zone) -> int:
@@ -57,8 +60,9 @@ def non_enforcement_engagements_from_rollups(scope: Scope, zone) -> int:
     return _at_level(rows, scope, _wanted(scope)).aggregate(n=Sum("check_ins"))["n"] or 0
 
 
-def check_in_count(scope: Scope, *, rollups: bool = False) -> int:
-    """What the pages show: from the rollups when asked and they cover the scope, else the definition."""
-    if rollups and rollups_cover(scope):
-        return non_enforcement_engagements_from_rollups(scope, zone_of(scope.agency_id))
-    return non_enforcement_engagements(scope)
+def check_in_count(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = False) -> int:
+    """What the pages show, in one query: from the rollups when asked and they cover the scope,
+    else the definition (`zone`: the agency's)."""
+    if rollups and rollups_cover(scope, zone):
+        return non_enforcement_engagements_from_rollups(scope, zone)
+    return non_enforcement_engagements(scope, zone=zone)
