@@ -213,6 +213,24 @@ def may_add_story(*, user: User, referral: Referral) -> bool:
     return does_casework(user=user, referral=referral) or is_referring_officer(user=user, referral=referral)
 
 
+def may_check_in(*, user: User, referral: Referral) -> bool:
+    """Who records a non-enforcement check-in with the person referred, whatever the
+    referral's status: the referring officer only ("a person they referred"). Not their
+    supervisor, who did not refer them, nor casework: the check-in is the officer's own
+    follow-up, counted as their non-enforcement engagement."""
+    return is_referring_officer(user=user, referral=referral)
+
+
+def sees_check_ins_in_full(*, user: User, referral: Referral) -> bool:
+    """Who sees a referral's check-ins in full (date, kind, where, note) whatever the consent:
+    police who see the referral (its officer and their supervisor: police work, shown as it
+    is) and program administration. The partner's case managers see a check-in's details only
+    within the client's consent (referrals.checkins.check_ins_for_casework: a consent on the
+    referral to share its full record with the referring agency, covering when the check-in
+    was recorded); without one, only that a check-in was recorded, and when."""
+    return user.sees_everything or user.is_field_officer
+
+
 # ---------------------------------------------------------------------------
 # The question after a deflection (buyin.selectors.feedback adds what needs a query)
 # ---------------------------------------------------------------------------

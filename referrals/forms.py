@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from deflection.models import User
 from partners.models import ServicePartner
 from partners.selectors import partner_list_for_agency
-from referrals.models import Client, Consent, FollowUp, Need, Pathway, Referral, Substance
+from referrals.models import Client, Consent, FollowUp, Need, OfficerCheckIn, Pathway, Referral, Substance
 from referrals.search import possible_duplicates
 from referrals.selectors import consent_signing_window, partner_ids_used_recently
 from referrals.services import POSSIBLY_KNOWN, validate_occurred_at
@@ -353,6 +353,21 @@ class FollowUpCompleteForm(forms.Form):
     note = forms.CharField(
         label=_("Note (optional)"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class CheckInForm(forms.ModelForm):
+    """The referring officer's check-in with the person they referred (the service checks the date)."""
+
+    kind = forms.ChoiceField(label=_("What happened"), choices=OfficerCheckIn.Kind.choices, widget=forms.RadioSelect)
+
+    class Meta:
+        model = OfficerCheckIn
+        fields = ["on", "kind", "where", "note"]
+        widgets = {
+            "on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "note": forms.Textarea(attrs={"rows": 2, "maxlength": 280}),
+        }
+        labels = {"where": _("Where (optional)"), "note": _("Short note (optional)")}
 
 
 class FollowUpCreateForm(forms.Form):

@@ -395,6 +395,7 @@ class CaseEvent(models.Model):
         CONSENT = "consent", _("Consent")
         CLIENT_MERGED = "client_merged", _("Client records merged")
         OFFICER_CONTACT = "officer_contact", _("Seen again by an officer")
+        OFFICER_CHECK_IN = "officer_check_in", _("Checked in by the referring officer")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -423,6 +424,7 @@ class CaseEvent(models.Model):
                         "consent",
                         "client_merged",
                         "officer_contact",
+                        "officer_check_in",
                     ]
                 ),
                 name="case_event_kind_valid",
@@ -583,3 +585,7 @@ def reason_label(code: str) -> str:
         if code in choices.values:
             return str(choices(code).label)
     return code
+
+
+# A model of this app kept in its own module; importable from here like the others.
+from referrals.checkin_models import OfficerCheckIn  # noqa: E402, F401

@@ -2,7 +2,7 @@
 
 What goes: name, aliases, phone, date of birth, the search key, and every free-text note
 written about the client's referrals (officer's note and location, status and case notes,
-follow-up notes, officers' contact notes and locations, consent signatures, purposes and
+follow-up notes, officers' contact and check-in notes and places, consent signatures, purposes and
 revocation notes, success stories not shared with the client's agreement, merge snapshots,
 the admin's history of the client): free text may name anyone. What stays: every referral
 with its dates, pathway, partner, officer, status, reasons and minutes, the case events and
@@ -28,7 +28,16 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from deflection import purge_hooks
-from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, OfficerContact, Referral
+from referrals.models import (
+    CaseEvent,
+    Client,
+    ClientMerge,
+    Consent,
+    FollowUp,
+    OfficerCheckIn,
+    OfficerContact,
+    Referral,
+)
 
 BATCH = 500
 REMOVED = "(removed)"
@@ -104,6 +113,7 @@ def _purge(client_ids: list[int], *, now: datetime, days: int | None) -> set[int
     CaseEvent.objects.filter(referral__in=referrals).update(note="")
     FollowUp.objects.filter(referral__in=referrals).update(note="")
     OfficerContact.objects.filter(referral__in=referrals).update(note="", location="")
+    OfficerCheckIn.objects.filter(referral__in=referrals).update(note="", where="")
     Consent.objects.filter(client_id__in=still).update(
         signature_name=REMOVED, signature_drawing="", revocation_note="", purpose=REMOVED
     )

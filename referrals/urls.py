@@ -14,6 +14,7 @@ urlpatterns = [
     path("referrals/<id:referral_id>/", views.referral_detail, name="detail"),
     path("referrals/<id:referral_id>/act/<slug:action>/", views.referral_act, name="act"),
     path("referrals/<id:referral_id>/follow-ups/", views.follow_up_add, name="follow_up_add"),
+    path("referrals/<id:referral_id>/check-ins/", views.check_in_add, name="check_in_add"),
     path("referrals/<id:referral_id>/consent/", views.consent_new, name="consent_new"),
     path("referrals/<id:referral_id>/consent-form.pdf", views.consent_pdf, name="consent_pdf"),
     path("follow-ups/<id:follow_up_id>/done/", views.follow_up_done, name="follow_up_done"),

@@ -22,10 +22,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from deflection import audit, permissions
 from deflection.models import User
 from deflection.permissions import CASEWORK_ROLES, FIELD_ROLES, roles_required
-from referrals import consent_documents, police_disclosure, search, selectors, services
+from referrals import checkins, consent_documents, police_disclosure, search, selectors, services
 from referrals.forms import (
     ACTION_FORMS,
     CancelForm,
+    CheckInForm,
     ConsentForm,
     FollowUpCompleteForm,
     FollowUpCreateForm,
@@ -317,6 +318,8 @@ def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
         "reengagements": referral.reengagements.all(),
         # Seen again by officers while this referral was open (not new referrals).
         "contacts": referral.contacts.select_related("officer"),
+        # The referring officer's check-ins: in full only within the client's consent.
+        "check_ins": checkins.check_ins_for_referral_page(user=user, referral=referral),
         # The same client logged again to this partner: the case manager sees both (a
         # referral to another partner is that partner's record).
         "reengagements_here": referral.reengagements.filter(partner_id=referral.partner_id).order_by("occurred_at"),
@@ -329,6 +332,7 @@ def _referral_flags(user: User, referral) -> dict[str, bool]:
         "can_add_follow_up": permissions.may_add_follow_up(user=user, referral=referral),
         "can_record_consent": permissions.may_record_consent(user=user, referral=referral),
         "can_add_story": permissions.may_add_story(user=user, referral=referral),
+        "can_check_in": permissions.may_check_in(user=user, referral=referral),
         "can_commend": referral.officer.user_id is not None
         and permissions.may_commend(user=user, officer=referral.officer.user),
     }
@@ -339,26 +343,51 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
     if permissions.is_police_viewer(user):
-        referral = police_disclosure.with_officer_view(selectors.referral_list_for_user(user=user)).get(pk=referral.pk)
-        view = police_disclosure.officer_view(referral)
-        if referral.officer.user_id == user.pk:
-            services.referral_mark_seen(referral_id=referral.pk, user=user)
-        _record_referral_shown(request, referral)
-        return render(
-            request,
-            "referrals/detail.html",
-            {
-                "referral": referral,
-                "view": view,
-                # Police work on the referral (no treatment information): shown as it is.
-                "contacts": referral.contacts.select_related("officer"),
-                "can_cancel": "cancel" in services.allowed_actions(referral=referral, user=user),
-                **_referral_flags(user, referral),
-                "cancel_form": CancelForm(prefix="cancel"),
-            },
-        )
+        return _officer_page(request, referral)
     _record_referral_shown(request, referral)
     return render(request, "referrals/casework.html", _casework_context(request, referral))
+
+
+def _officer_page(request: HttpRequest, referral, check_in_form: CheckInForm | None = None) -> HttpResponse:
+    """The referral as police see it (on record), with the check-in form when it is theirs to use."""
+    user: User = request.user  # type: ignore[assignment]
+    referral = police_disclosure.with_officer_view(selectors.referral_list_for_user(user=user)).get(pk=referral.pk)
+    _record_referral_shown(request, referral)
+    context = {
+        "referral": referral,
+        "view": police_disclosure.officer_view(referral),
+        # Police work on the referral (no treatment information): shown as it is.
+        "contacts": referral.contacts.select_related("officer"),
+        "check_ins": checkins.check_ins_for_referral_page(user=user, referral=referral),
+        "check_in_form": check_in_form or CheckInForm(initial={"on": services.agency_today(referral)}),
+        "can_cancel": "cancel" in services.allowed_actions(referral=referral, user=user),
+        **_referral_flags(user, referral),
+        "cancel_form": CancelForm(prefix="cancel"),
+    }
+    if referral.officer.user_id == user.pk:
+        # After officer_view read when they last looked: what changed since is shown as news once.
+        services.referral_mark_seen(referral_id=referral.pk, user=user)
+    return render(request, "referrals/detail.html", context, status=422 if check_in_form else 200)
+
+
+@roles_required(*FIELD_ROLES)
+@require_POST
+def check_in_add(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """The referring officer records a check-in; anyone else who sees the referral: 404."""
+    user: User = request.user  # type: ignore[assignment]
+    referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
+    if not permissions.may_check_in(user=user, referral=referral):
+        raise Http404
+    form = CheckInForm(request.POST)
+    if form.is_valid():
+        try:
+            services.check_in_record(user=user, referral=referral, **form.cleaned_data)
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            messages.success(request, _("Check-in recorded. Thank you for following up."))
+            return redirect("referrals:detail", referral_id=referral.pk)
+    return _officer_page(request, referral, check_in_form=form)
 
 
 def _record_referral_shown(request: HttpRequest, referral, what: str = "referral page") -> None:

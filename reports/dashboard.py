@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from referrals.models import Officer, Pathway
 from reports import metrics
+from reports.metrics.check_ins import check_in_count
 
 PATHWAY_COLORS = ["#0d6efd", "#6f42c1", "#d63384", "#fd7e14", "#198754", "#20c997"]
 
@@ -146,6 +147,25 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
         ),
     ]
     return rows
+
+
+def check_in_figure(scope: metrics.Scope, *, agency, rollups: bool) -> Figure:
+    """Non-enforcement engagements (officers' check-ins with people they referred) in the
+    period and the one before: the agency's own police work, shown exactly."""
+    zone = zoneinfo.ZoneInfo(agency.timezone)
+    current = check_in_count(scope, zone=zone, rollups=rollups)
+    previous = check_in_count(scope.previous(), zone=zone, rollups=rollups)
+    return Figure(
+        "check_ins",
+        _("Non-enforcement engagements"),
+        f"{current:,}",
+        f"{previous:,}",
+        _change(current, previous),
+        _(
+            "Officers' check-ins with people they referred (saw them doing well, offered help again...), by the day "
+            "of the check-in. Police work, shown exactly; no client is named."
+        ),
+    )
 
 
 def charts(

@@ -101,6 +101,8 @@ class RollupState(models.Model):
     # The same for officers' feedback, which writes no case event: ids of the feedback the
     # last refresh counted that the next one sees again.
     feedback_taken_in = models.JSONField(default=list, blank=True)
+    # And for officers' check-ins, counted by their own day, not their referral's.
+    check_ins_taken_in = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.refreshed_until:%Y-%m-%d %H:%M}"
@@ -315,3 +317,18 @@ class LogTimeHistogram(LevelRow):
 
     def __str__(self) -> str:
         return f"{self.agency_id} · {self.day} · {self.seconds} s"
+
+
+class CheckInRollup(LevelRow):
+    """Officers' check-ins with people they referred (non-enforcement engagements) per agency,
+    day of the check-in (not of the deflection), unit of the officer and pathway and partner
+    of the referral: the cells and the levels, like FeedbackRollup (reports/metrics/check_ins.py
+    reads them)."""
+
+    check_ins = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["agency", "day"], name="check_in_rollup_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} · {self.day} · check-ins"

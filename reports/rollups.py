@@ -5,7 +5,8 @@ pathway and partner), OfficerDay (who deflected: distinct officers do not add ac
 OfficerMonth, made from it, holds the same as day bits per officer and month), ReferralFact
 (a narrow row per accepted, rejected or intake referral, for retention checkpoints that come
 due by the minute and the exact hours inside one bin), RetentionRollup, HoursHistogram
-(hours to intake and to accept in bins, for medians) and RejectionRollup; the levels of the
+(hours to intake and to accept in bins, for medians), RejectionRollup and CheckInRollup
+(officers' check-ins, by the check-in's own day); the levels of the
 last four and of DailyRollup also by whole weeks. When casework changes
 a referral it writes a CaseEvent (always: it is the house rule), so the days to recount
 are found from the events since the last refresh; recounting a day from the referrals is
@@ -30,10 +31,12 @@ from django.utils import timezone
 from buyin.models import FeedbackObstacle, OfficerFeedback
 from deflection.models import Agency
 from referrals.models import CaseEvent, Referral
+from reports.metrics.check_ins import CELL, check_ins_of_agency
 from reports.metrics.definitions import COUNTS, engaged_at, referral_counts
 from reports.metrics.process import log_time_bin
 from reports.metrics.process_from_rollups import FEEDBACK_COLUMNS
 from reports.rollup_models import (
+    CheckInRollup,
     DailyRollup,
     FeedbackRollup,
     HoursHistogram,
@@ -57,6 +60,7 @@ ROLLUPS = (
     RejectionRollup,
     FeedbackRollup,
     LogTimeHistogram,
+    CheckInRollup,
 )
 
 
@@ -247,6 +251,18 @@ def _log_times(agency: Agency, referrals, zone) -> list[LogTimeHistogram]:
     return list(sums.values())
 
 
+def _check_ins(agency: Agency, days: set[date]) -> list[CheckInRollup]:
+    """The officers' check-ins of these days (their own day, not their referral's), per cell and at the levels."""
+    rows = check_ins_of_agency(agency.pk).filter(on__in=days).values_list(*CELL).annotate(n=Count("id"))
+    cells = [
+        CheckInRollup(
+            agency_id=agency.pk, day=day, unit_key=unit_id or 0, pathway=pathway, partner_id=partner_id, check_ins=n
+        )
+        for day, unit_id, pathway, partner_id, n in rows
+    ]
+    return cells + _summed_over_dimensions(cells, CheckInRollup, ("check_ins",))
+
+
 def _officer_months(agency: Agency, days: set[date], officer_days: list[OfficerDay]) -> None:
     """Make the OfficerMonth rows of the months of these days again: the bits of the other
     days as they were, those of these days from their officer-days (inside the recount's
@@ -390,6 +406,7 @@ def _recount(agency: Agency, days: set[date]) -> None:
     rejections = _rejections(facts)
     feedback = _feedback(agency, referrals, zone)
     log_times = _log_times(agency, referrals, zone)
+    check_ins = _check_ins(agency, days)
     with transaction.atomic():
         for model in ROLLUPS:
             rows = model.objects.filter(agency=agency, day__in=days)
@@ -402,6 +419,7 @@ def _recount(agency: Agency, days: set[date]) -> None:
         RejectionRollup.objects.bulk_create(rejections, batch_size=2000)
         FeedbackRollup.objects.bulk_create(feedback, batch_size=2000)
         LogTimeHistogram.objects.bulk_create(log_times, batch_size=2000)
+        CheckInRollup.objects.bulk_create(check_ins, batch_size=2000)
         _officer_months(agency, days, officer_days)
         _weeks(agency, days)
 
@@ -427,7 +445,8 @@ def _new_days(rows, seen: list[int], now: datetime, zone) -> tuple[set[date], li
     days, taken_in = set(), []
     for pk, written_at, occurred_at in rows:
         if pk not in seen_before:
-            days.add(occurred_at.astimezone(zone).date())
+            # A check-in has its day already (a date, in agency time).
+            days.add(occurred_at if type(occurred_at) is date else occurred_at.astimezone(zone).date())
         if written_at > now - MARGIN:
             taken_in.append(pk)
     return days, taken_in
@@ -452,10 +471,16 @@ def _take_in_events(agency: Agency, state: RollupState, now: datetime) -> int:
         .order_by()
     )
     feedback_days, feedback_taken_in = _new_days(feedback, state.feedback_taken_in, now, zone)
-    days |= feedback_days
+    # A check-in is counted on its own day, which its case event (the referral's day) does not give.
+    check_ins = check_ins_of_agency(agency.pk).filter(created_at__gt=since).values_list("pk", "created_at", "on")
+    check_in_days, check_ins_taken_in = _new_days(check_ins, state.check_ins_taken_in, now, zone)
+    days |= feedback_days | check_in_days
     _recount(agency, days)
     RollupState.objects.filter(pk=state.pk).update(
-        refreshed_until=now, taken_in=taken_in, feedback_taken_in=feedback_taken_in
+        refreshed_until=now,
+        taken_in=taken_in,
+        feedback_taken_in=feedback_taken_in,
+        check_ins_taken_in=check_ins_taken_in,
     )
     return len(days)
 
@@ -475,6 +500,9 @@ def rollups_rebuild(*, agency: Agency, now: datetime | None = None) -> None:
             "pk", flat=True
         )
     )
+    check_ins_taken_in = list(
+        check_ins_of_agency(agency.pk).filter(created_at__gt=now - MARGIN).values_list("pk", flat=True)
+    )
     with transaction.atomic():
         for model in (*ROLLUPS, OfficerMonth):
             model.objects.filter(agency=agency).delete()
@@ -486,7 +514,12 @@ def rollups_rebuild(*, agency: Agency, now: datetime | None = None) -> None:
                 day = month_end + timedelta(days=1)
         RollupState.objects.update_or_create(
             agency=agency,
-            defaults={"refreshed_until": now, "taken_in": taken_in, "feedback_taken_in": feedback_taken_in},
+            defaults={
+                "refreshed_until": now,
+                "taken_in": taken_in,
+                "feedback_taken_in": feedback_taken_in,
+                "check_ins_taken_in": check_ins_taken_in,
+            },
         )
 
 

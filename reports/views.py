@@ -30,12 +30,14 @@ from deflection.permissions import (
     may_see_untrained,
 )
 from partners.selectors import partner_list_for_user
+from referrals.checkins import LATEST_SHOWN, check_ins_made_by
 from referrals.selectors import referral_get_for_user
 from reports import dashboard as dashboard_data
 from reports import export, metrics, process
 from reports.digest import digest_context, digest_send, reported_week, weekly_chart
 from reports.forms import DashboardFilterForm, ExportForm, ProcessFilterForm, SuccessStoryForm
 from reports.highlights import highlights_for, personal_milestones
+from reports.metrics.check_ins import non_enforcement_engagements
 from reports.metrics.process import PROCESS_DEFINITIONS
 from reports.models import Digest, ExportRecord, Milestone
 from reports.services import success_story_create
@@ -266,7 +268,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "form": form,
         "scope": scope,
         "period_end": scope.end - timedelta(days=1),
-        "figures": dashboard_data.figures(current, previous),
+        "figures": [
+            *dashboard_data.figures(current, previous),
+            dashboard_data.check_in_figure(scope, agency=agency, rollups=rollups),
+        ],
         "charts": dashboard_data.charts(
             scope, agency=agency, counts=current.counts, now=now, retained=current.retention, rollups=rollups
         ),
@@ -344,6 +349,9 @@ def my_record(request: HttpRequest) -> HttpResponse:
             "reversals": metrics.overdose_reversals(mine),
             # Clients seen again while their referral was open: the officer's time, not new referrals.
             "contacts": metrics.officer_contacts(mine),
+            # Non-enforcement engagements: their check-ins with people they referred (no client named).
+            "check_ins": non_enforcement_engagements(mine),
+            "latest_check_ins": check_ins_made_by(user=user)[:LATEST_SHOWN],
             "commendations": commendations_for_officer(officer=user),
             "mine": personal_milestones(user=user),
         },

@@ -109,6 +109,7 @@ def referral_state(referral: Referral) -> dict:
         "follow_ups_done": referral.follow_ups.filter(completed_at__isnull=False).count(),
         "stories": SuccessStory.objects.filter(referral=referral).count(),
         "feedback": OfficerFeedback.objects.filter(referral=referral).count(),
+        "check_ins": referral.check_ins.count(),
     }
 
 
@@ -120,6 +121,7 @@ FORM_CHANGES = {
     "consent_revoke": "revoked",
     "story_new": "stories",
     "feedback": "feedback",
+    "check_in": "check_ins",
 }
 
 

@@ -7,11 +7,13 @@ fails test_every_url_is_in_the_access_table.
 from __future__ import annotations
 
 import re
+import zoneinfo
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from buyin.models import (
     Champion,
@@ -56,6 +58,8 @@ def _expect(allowed: set[str], code: int = OK) -> dict:
 
 
 CASEWORK = {"case_manager_y", *ADMINS}
+# Today where the cast's agencies are (a check-in may not be dated after it).
+PHOENIX_TODAY = timezone.now().astimezone(zoneinfo.ZoneInfo("America/Phoenix")).date().isoformat()
 PULSE_ASKED = {"officer_a1", "officer_a2", "supervisor_a", "case_manager_y"}
 # The referral under test: logged by officer_a1 (unit MHST of agency A), routed to partner Y,
 # accepted by partner Y's case manager, with a consent on file.
@@ -78,6 +82,12 @@ EXPECTED = {
     "referrals:consent_new": ("get", None, _expect(CASEWORK)),
     "referrals:consent_pdf": ("get", None, _expect(CASEWORK)),
     "referrals:consent_revoke": ("post", {"note": "by phone"}, _expect(CASEWORK, DONE)),
+    # A check-in with the person referred: the referring officer only, not their sergeant.
+    "referrals:check_in_add": (
+        "post",
+        {"on": PHOENIX_TODAY, "kind": "doing_well", "where": "Library steps"},
+        _expect({"officer_a1"}, DONE),
+    ),
     "reports:command_home": ("get", None, _expect({"command_a"})),
     "reports:dashboard": ("get", None, _expect({"command_a", "supervisor_a", *ADMINS})),
     "reports:process": ("get", None, _expect({"command_a", "supervisor_a", *ADMINS})),
@@ -157,6 +167,7 @@ CHANGES = {
     "referrals:follow_up_add": "follow_up_add",
     "referrals:follow_up_done": "follow_up_done",
     "referrals:consent_revoke": "consent_revoke",
+    "referrals:check_in_add": "check_in",
     "reports:digest_send": "digest_send",
     "partners:contact_add": "partner_contacts",
     "partners:tier_change": "partner_tier_changes",
@@ -231,6 +242,7 @@ def _url(name: str, referral: Referral, rows: Rows) -> str:
         "referrals:consent_new": {"referral_id": referral.pk},
         "referrals:consent_pdf": {"referral_id": referral.pk},
         "referrals:consent_revoke": {"consent_id": referral.consents.get().pk},
+        "referrals:check_in_add": {"referral_id": referral.pk},
         "reports:story_new": {"referral_id": referral.pk},
         "buyin:suggestion_detail": {"suggestion_id": _suggestion().pk},
         "buyin:suggestion_act": {"suggestion_id": _suggestion().pk, "action": "review"},

@@ -19,6 +19,7 @@ from django.utils import timezone
 from buyin.models import Suggestion
 from referrals.models import FollowUp, Referral
 from referrals.reminders import follow_up_reminders_send
+from referrals.services import agency_today
 from reports.briefing import briefing_send
 from reports.digest import digest_send, reported_week
 from tests.factories.referrals import consent_given
@@ -147,6 +148,13 @@ def test_the_journey_writes_no_client_data_to_logs_urls_or_emails(
         text = page.content.decode()
         assert "1 client you referred reached intake" in text
         assert not [secret for secret in SECRETS if secret in text]
+    # The officer checks in with the client weeks later (the note is theirs; it names them) and
+    # mistypes the date first; their record counts it, without the client.
+    check_in = {"on": agency_today(referral).isoformat(), "kind": "doing_well", "note": f"{FIRST} looked well."}
+    journey.post("officer_a1", f"/referrals/{referral.pk}/check-ins/", {**check_in, "on": "2999-01-01"})
+    journey.post("officer_a1", f"/referrals/{referral.pk}/check-ins/", check_in)
+    assert FIRST not in journey.get("officer_a1", "/reports/my-record/").content.decode()
+    journey.get("case_manager_y", f"/referrals/{referral.pk}/")
     journey.get("command_a", "/reports/dashboard/")
     journey.get("command_a", "/reports/digest/")
     # The sergeant commends the officer for it (a text naming the client is refused); the

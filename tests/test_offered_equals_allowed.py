@@ -18,6 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from referrals import services
 from referrals.models import CaseEvent, Consent, FollowUp, Referral
 from referrals.selectors import consent_signing_window
 from reports.models import SuccessStory
@@ -38,6 +39,7 @@ FORMS = [
     "consent_revoke",
     "story_new",
     "feedback",
+    "check_in",
 ]
 
 
@@ -126,6 +128,11 @@ def _posts(referral: Referral) -> dict[str, tuple[str, dict]]:
         ),
         # The question after a deflection: the referral was logged just now.
         "feedback": (reverse("buyin:feedback_answer", args=[referral.pk]), {"ease": "easier"}),
+        # The referring officer's check-in, today in the agency's time zone, on any status.
+        "check_in": (
+            reverse("referrals:check_in_add", args=[referral.pk]),
+            {"on": services.agency_today(referral).isoformat(), "kind": "doing_well", "where": "Library steps"},
+        ),
     }
     for action in ACTIONS:
         data = {f"{action}-note": ""}
@@ -182,7 +189,7 @@ def test_the_matrix_is_not_empty_the_partner_and_the_officer_are_offered_their_s
     requested = _referral_in(cast, S.REQUESTED)
     posts = _posts(requested)
     page = cast.login("officer_a1").get(reverse("referrals:detail", args=[requested.pk])).content.decode()
-    assert _offered(page, posts) == {"consent_new", "act:cancel", "story_new", "feedback"}
+    assert _offered(page, posts) == {"consent_new", "act:cancel", "story_new", "feedback", "check_in"}
     page = cast.login("case_manager_y").get(reverse("referrals:detail", args=[requested.pk])).content.decode()
     assert {"consent_new", "act:accept", "act:reject", "consent_revoke", "follow_up_done"} <= _offered(page, posts)
     closed = _referral_in(cast, S.COMPLETED)

@@ -12,9 +12,10 @@ from django.utils import timezone
 from deflection.models import AccessEvent
 from deflection.schedules import BEAT_SCHEDULE
 from referrals import search, services
-from referrals.models import CaseEvent, Client, FollowUp, OfficerContact, Referral
+from referrals.models import CaseEvent, Client, FollowUp, OfficerCheckIn, OfficerContact, Referral
 from referrals.purge import purge_expired
 from reports import metrics
+from reports.metrics.check_ins import non_enforcement_engagements
 from reports.models import SuccessStory
 from tests.factories.referrals import OfficerFactory, ReferralFactory, another_deflection_form, consent_given
 
@@ -59,6 +60,14 @@ def _closed_referral(cast, **client) -> Referral:
         note="Wilhelmina again, by the bridge",
         location="Bridge St",
     )
+    OfficerCheckIn.objects.create(
+        referral=referral,
+        officer=referral.officer,
+        on=timezone.localdate(referral.occurred_at),
+        kind="doing_well",
+        where="Riverside Park",
+        note="Wilhelmina looked well",
+    )
     services.referral_complete(referral_id=referral.pk, actor=cast.case_manager_y, note="Done, Wilhelmina")
     return referral
 
@@ -72,6 +81,7 @@ def _figures(cast) -> dict:
         "savings": metrics.savings(scope),
         "reengagements": metrics.reengagements(scope),
         "pathways": metrics.by_pathway(scope),
+        "check_ins": non_enforcement_engagements(scope),
     }
 
 
@@ -99,6 +109,8 @@ def test_an_inactive_client_loses_their_identity_and_every_figure_stays(cast):
     assert SuccessStory.objects.get(referral=referral).text == "(removed)"
     contact = OfficerContact.objects.get(referral=referral)
     assert (contact.note, contact.location, contact.officer_minutes) == ("", "", 10)
+    check_in = OfficerCheckIn.objects.get(referral=referral)
+    assert (check_in.note, check_in.where, check_in.kind) == ("", "", "doing_well")
     assert _figures(cast) == before
     assert list(AccessEvent.objects.values_list("pk", "client_id", "referral_id")) == audit_before
 

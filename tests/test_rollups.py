@@ -13,9 +13,10 @@ import pytest
 from django.core.management import call_command
 
 from referrals import services
-from referrals.models import FollowUp, Pathway, Referral
+from referrals.models import FollowUp, OfficerCheckIn, Pathway, Referral
 from reports import metrics
 from reports.dashboard import unit_roster
+from reports.metrics import check_ins
 from reports.rollup_models import DailyRollup, HoursHistogram, OfficerMonth, RejectionRollup, RetentionRollup
 from reports.rollups import LEVELS, WEEKLY, hours_bin, rollups_rebuild, rollups_refresh
 from tests.factories.core import UserFactory
@@ -82,6 +83,13 @@ def history(cast):
             referral.reengagement_of = referrals[-1]
             referral.save(update_fields=["reengagement_of"])
         referrals.append(referral)
+    # Officers' check-ins, counted on their own day (up to three weeks after the encounter,
+    # some past the quarter's end), not their referral's.
+    later = random.Random(11)
+    for referral in later.sample(referrals, 60):
+        day = referral.occurred_at.astimezone(TZ).date() + timedelta(days=later.randrange(0, 21))
+        kind = later.choice(OfficerCheckIn.Kind.values)
+        OfficerCheckIn.objects.create(referral=referral, officer=referral.officer, on=day, kind=kind)
     rollups_rebuild(agency=cast.agency_a)
     return {"patrol": patrol, "referrals": referrals}
 
@@ -111,6 +119,12 @@ def test_rollup_figures_equal_those_from_the_referrals(cast, history):
         assert raw == rolled
         assert metrics.weekly_by_pathway_from_rollups(scope, TZ) == metrics.weekly_by_pathway(scope, tz=TZ)
         assert metrics.monthly_savings_from_rollups(scope, TZ) == metrics.monthly_savings(scope, tz=TZ)
+        assert check_ins.non_enforcement_engagements_from_rollups(scope, TZ) == check_ins.non_enforcement_engagements(
+            scope
+        )
+    # Not a trivial equality: the quarter has check-ins, and some fall after it.
+    quarter = _scopes(cast, history["patrol"])[0]
+    assert 0 < check_ins.non_enforcement_engagements(quarter) < OfficerCheckIn.objects.count()
 
 
 # Moments the figures are asked for: whole days, and moments in the middle of a day, where
@@ -205,6 +219,18 @@ def test_the_rollups_follow_casework_as_it_happens(cast, history):
     assert rollups_refresh(agency=cast.agency_a) == 1
     now = datetime(2026, 12, 1, tzinfo=TZ)
     assert metrics.headlines(scope, now=now, rollups=True) == metrics.headlines(scope, now=now)
+    # A check-in recorded weeks after the encounter: its own day is recounted too.
+    referral = next(r for r in history["referrals"] if r.officer.user and r.occurred_at.astimezone(TZ).day < 10)
+    before = check_ins.non_enforcement_engagements_from_rollups(scope, TZ)
+    services.check_in_record(
+        user=referral.officer.user,
+        referral=referral,
+        on=referral.occurred_at.astimezone(TZ).date() + timedelta(days=12),
+        kind="offered_help",
+    )
+    assert rollups_refresh(agency=cast.agency_a) == 2  # the referral's day and the check-in's
+    assert check_ins.non_enforcement_engagements_from_rollups(scope, TZ) == before + 1
+    assert before + 1 == check_ins.non_enforcement_engagements(scope)
 
 
 def test_the_rebuild_command_recounts_everything(cast, history):

@@ -25,6 +25,7 @@ from referrals.models import (
     Consent,
     FollowUp,
     Officer,
+    OfficerCheckIn,
     OfficerContact,
     Pathway,
     Referral,
@@ -119,6 +120,20 @@ def test_it_spreads_six_months_of_referrals_over_every_pathway_and_many_statuses
     # As in real programs, 10 to 25% of deflections are re-engagements.
     deflections = referrals.exclude(status=Referral.Status.CANCELLED)
     assert 0.10 <= deflections.filter(REENGAGEMENT).count() / deflections.count() <= 0.25
+
+
+def test_demo_officers_checked_in_with_people_they_referred_on_their_own_days(demo):
+    check_ins = OfficerCheckIn.objects.filter(referral__agency__is_demo=True).select_related("referral__officer")
+    assert 40 <= check_ins.count() <= 150
+    assert check_ins.filter(officer__user__username="officer").count() >= 3
+    assert {c.kind for c in check_ins} == set(OfficerCheckIn.Kind.values)
+    zone = zoneinfo.ZoneInfo(Agency.objects.get(is_demo=True).timezone)
+    for c in check_ins:
+        # The referring officer's own, after the encounter, recorded on its day, with its case event.
+        assert c.officer_id == c.referral.officer_id
+        assert c.referral.occurred_at.astimezone(zone).date() <= c.on == c.created_at.astimezone(zone).date()
+    events = CaseEvent.objects.filter(referral__agency__is_demo=True, kind=CaseEvent.Kind.OFFICER_CHECK_IN)
+    assert events.count() == check_ins.count() and not events.exclude(note="").exists()
 
 
 def test_the_demo_logins_have_work_to_show(demo):

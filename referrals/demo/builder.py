@@ -26,6 +26,7 @@ from faker import Faker
 
 from deflection.models import Agency, Unit, User
 from partners.models import PartnerContact, ServicePartner
+from referrals.demo.check_ins import check_ins_build
 from referrals.demo.data import (
     AGENCY_NAME,
     AGENCY_TZ,
@@ -50,6 +51,7 @@ from referrals.models import (
     Consent,
     FollowUp,
     Officer,
+    OfficerCheckIn,
     OfficerContact,
     Referral,
     normalize_name,
@@ -142,6 +144,7 @@ class DemoBuilder:
         ).plans()
         clients = self._clients(plans)
         self._write(plans, clients)
+        check_ins_build(agency=self.agency, officer_user=self.logins["officer"], rnd=self.rnd, now=self.now)
         self._quick_wins()
         self._partner_relations()
         self._feedback()
@@ -640,6 +643,7 @@ class DemoBuilder:
             "clients": Client.objects.filter(agency=self.agency).count(),
             "referrals": referrals.count(),
             "officer contacts": OfficerContact.objects.filter(referral__agency=self.agency).count(),
+            "officer check-ins": OfficerCheckIn.objects.filter(referral__agency=self.agency).count(),
             "follow-ups": FollowUp.objects.filter(referral__agency=self.agency).count(),
             "case events": CaseEvent.objects.filter(referral__agency=self.agency).count(),
             "partner contacts": PartnerContact.objects.filter(partner__agencies=self.agency).count(),

@@ -4,11 +4,12 @@ A referral's status changes only here, and each change writes its CaseEvent in t
 same transaction (events). Nothing here waits on the Celery broker. Callers import this
 package; its modules are deflections (logging one: officers, new clients, referrals,
 officer contacts), lifecycle (the moves between statuses and the follow-ups they
-schedule), consent and clients (merges).
+schedule), consent, clients (merges) and checkins (the referring officer's check-ins).
 """
 
 from __future__ import annotations
 
+from referrals.services.checkins import CheckInRefused, agency_today, check_in_record
 from referrals.services.clients import client_merge
 from referrals.services.consent import REVOCATION_TERMS, consent_capture, consent_revoke
 from referrals.services.deflections import (
@@ -62,7 +63,10 @@ __all__ = [
     "NewClient",
     "PossibleDuplicates",
     "TransitionRefused",
+    "CheckInRefused",
+    "agency_today",
     "allowed_actions",
+    "check_in_record",
     "client_create",
     "client_merge",
     "consent_capture",

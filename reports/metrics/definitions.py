@@ -360,6 +360,12 @@ DEFINITIONS: list[tuple[str, str]] = [
         "A client seen again by an officer while their referral to the same partner is still open: added to that "
         "referral, not a new referral. Not counted in deflections, re-engagements, overdose reversals or time saved.",
     ),
+    (
+        "Non-enforcement engagements",
+        "Officers' check-ins with people they referred (saw them doing well, offered help again, other), counted "
+        "on the day of the check-in (agency time), by the officer's unit and the referral's pathway and partner; "
+        "a referral open or closed. The agency's own police work: shown exactly to its own staff.",
+    ),
     ("Small cells", "Outside case-level views, any count from 1 to 10 shows as <11."),
 ]
 

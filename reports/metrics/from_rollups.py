@@ -51,11 +51,11 @@ def zone_of(agency_id: int) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(Agency.objects.only("timezone").get(pk=agency_id).timezone)
 
 
-def rollups_cover(scope: Scope) -> bool:
-    """Rollups answer whole agency days, without an officer filter."""
+def rollups_cover(scope: Scope, zone: zoneinfo.ZoneInfo | None = None) -> bool:
+    """Rollups answer whole agency days, without an officer filter (`zone`: the agency's, if known)."""
     if scope.officer_id is not None or scope.start is None or scope.end is None:
         return False
-    zone = zone_of(scope.agency_id)
+    zone = zone or zone_of(scope.agency_id)
     return all(moment.astimezone(zone).time() == datetime.min.time() for moment in (scope.start, scope.end))
 
 
