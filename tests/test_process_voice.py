@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from buyin.models import Suggestion, SuggestionEvent
 from reports.metrics.voice import SuggestionCounts, suggestions_by_month
 from reports.process_voice import EXPORT_COLUMNS
-from tests.factories.buyin import SuggestionFactory, answer, pulse_wave
+from tests.factories.buyin import SuggestionFactory, answered_waves
 from tests.factories.core import UnitFactory, UserFactory
 from tests.test_process_evaluation import AUGUST, PERIOD, SEPTEMBER, TZ, _scope
 
@@ -59,7 +59,7 @@ def suggestions(cast):
 
 
 def _counts(received, answered, changed, not_now, days) -> SuggestionCounts:
-    return SuggestionCounts(received, answered, changed, not_now, [float(d) for d in days])
+    return SuggestionCounts([float(d) for d in days], received, answered, changed, not_now)
 
 
 def test_the_suggestion_counts_are_exact(cast, suggestions):
@@ -122,16 +122,10 @@ def _people(cast, n: int):
 def waves(cast):
     """Three closed waves of agency A's MHST: Winter (5 answered: 2 everywhere), Spring (4
     answered), Summer (12: five 4s, a 5 and six 3s everywhere, a mean of 43 / 12)."""
-    people = _people(cast, 12)
-    found = {}
     summer = [4] * 5 + [5] + [3] * 6
-    for title, days_ago, scores in (("Winter", 90, [2] * 5), ("Spring", 60, [3] * 4), ("Summer", 30, summer)):
-        found[title] = pulse_wave(
-            actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], days_ago=days_ago, title=title
-        )
-        for person, score in zip(people, scores, strict=False):
-            answer(found[title], person, [score] * 6)
-    return found
+    return answered_waves(
+        cast, _people(cast, 12), [("Winter", 90, [2] * 5), ("Spring", 60, [3] * 4), ("Summer", 30, summer)]
+    )
 
 
 def test_the_pulse_trend_shows_each_waves_mean_and_a_wave_of_4_as_fewer_than_5(cast, waves):
@@ -203,16 +197,6 @@ def test_the_page_writes_nothing_and_its_queries_do_not_grow_with_suggestions_or
     assert [w for w in writes if "django_session" not in w] == []
     before = len(captured.captured_queries)
     _suggestion(cast.officer_a2, _at(SEPTEMBER, 20), (_at(SEPTEMBER, 21), S.NOT_NOW))
-    people = _people(cast, 5)
-    for days_ago in (120, 150):
-        survey = pulse_wave(
-            actor=cast.program_admin,
-            agency=cast.agency_a,
-            units=[cast.unit_a],
-            days_ago=days_ago,
-            title=f"Old {days_ago}",
-        )
-        for person in people:
-            answer(survey, person, [1] * 6)
+    answered_waves(cast, _people(cast, 5), [(f"Old {days}", days, [1] * 5) for days in (120, 150)])
     with django_assert_max_num_queries(before):
         client.get("/reports/process/")

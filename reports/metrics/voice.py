@@ -19,7 +19,7 @@ history directly: no rollup.
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 from django.db.models import Q
@@ -34,11 +34,12 @@ S = Suggestion.State
 class SuggestionCounts:
     """Suggestions of one month (or a whole period): each count, and the days each answer took."""
 
+    # The days each answer of the month took (from sending to the first answer).
+    days_to_answer: list[float] = field(default_factory=list)
     received: int = 0
     answered: int = 0
     changed: int = 0
     not_now: int = 0
-    days_to_answer: list[float] = field(default_factory=list)
 
     @property
     def median_days(self) -> float | None:
@@ -46,12 +47,9 @@ class SuggestionCounts:
         return statistics.median(self.days_to_answer) if self.days_to_answer else None
 
     def add(self, other: SuggestionCounts) -> None:
-        """Add another month's counts to these."""
-        self.received += other.received
-        self.answered += other.answered
-        self.changed += other.changed
-        self.not_now += other.not_now
-        self.days_to_answer += other.days_to_answer
+        """Add another month's counts (and its days to answer) to these."""
+        for name in (f.name for f in fields(self)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 def suggestions_in(scope: Scope):

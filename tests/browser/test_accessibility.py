@@ -391,9 +391,8 @@ def voice(cast, program):
         ChampionFactory,
         OfficerFeedbackFactory,
         TrainingSessionFactory,
-        answer,
         answered_suggestions,
-        pulse_wave,
+        answered_waves,
         suggestion_to_answer,
     )
     from tests.factories.core import UserFactory
@@ -416,16 +415,7 @@ def voice(cast, program):
         cast.supervisor_a,
         *UserFactory.create_batch(2, agency=cast.agency_a, unit=cast.unit_a),
     ]
-    for days_ago, score in ((60, 2), (30, 4)):
-        wave = pulse_wave(
-            actor=cast.program_admin,
-            agency=cast.agency_a,
-            units=[cast.unit_a],
-            days_ago=days_ago,
-            title=f"Wave {days_ago}",
-        )
-        for person in people:
-            answer(wave, person, [score] * 6)
+    answered_waves(cast, people, [(f"Wave {days}", days, [score] * 5) for days, score in ((60, 2), (30, 4))])
     TrainingSessionFactory(agency=cast.agency_a)
     ChampionFactory(unit=cast.unit_a, user=cast.officer_a2)
     return {"suggestion": suggestion_to_answer()}

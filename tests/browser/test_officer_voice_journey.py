@@ -8,12 +8,12 @@ import re
 
 import pytest
 
-from buyin.models import OfficerFeedback, Suggestion
+from buyin.models import OfficerFeedback
 from referrals.models import Referral
 from tests.browser.helpers import sign_in, sign_out
 from tests.browser.test_officer_feedback import QUESTION
 from tests.browser.test_officer_journey import fill_a_new_deflection, save_and_see_confirmation
-from tests.browser.test_suggestion_journey import _menu_link
+from tests.browser.test_suggestion_journey import _menu_link, mark_changed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,13 +48,7 @@ def test_an_officer_deflects_answers_in_a_tap_suggests_and_sees_the_change_made(
     # The program admin marks it changed.
     sign_in(page, "program_admin")
     page.goto("/buyin/suggestions/")
-    page.locator("#triage-list a").filter(has_text="The form").first.tap()
-    page.get_by_text(TEXT).wait_for()
-    page.locator("summary", has_text="Changed").tap()
-    page.get_by_label("What was changed").fill(ANSWER)
-    page.get_by_role("button", name="Changed").tap()
-    page.get_by_role("status").filter(has_text="Marked changed; the author is told.").wait_for()
-    assert Suggestion.objects.get().state == Suggestion.State.CHANGED
+    mark_changed(page, "The form", TEXT, ANSWER)
     sign_out(page)
 
     # The officer sees it under "You said, we did", without their name (they did not ask to be named).
