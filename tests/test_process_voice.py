@@ -141,6 +141,11 @@ def test_the_pulse_trend_shows_each_waves_mean_and_a_wave_of_4_as_fewer_than_5(c
     assert ">12</td>" in summer and ">3.58</td>" in summer
     # The chart draws the same means, with a gap for the wave of 4.
     assert "[2.0, null, 3.58]" in page
+    # The program admin's trend is the chosen agency's: agency B has run no wave.
+    other = cast.login("program_admin").get("/reports/process/", {"agency": cast.agency_b.pk}).content.decode()
+    assert 'id="pulse-trend"' not in other and "No statement was asked in two or more waves" in other
+    mine = cast.login("program_admin").get("/reports/process/", {"agency": cast.agency_a.pk}).content.decode()
+    assert ">3.58</td>" in mine
 
 
 def test_the_export_carries_the_suggestions_and_the_trend_under_the_floor_of_11(cast, suggestions, waves):
