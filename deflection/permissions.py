@@ -261,6 +261,11 @@ def may_run_pulse(user: User) -> bool:
     return user.is_active and user.sees_everything
 
 
+def may_see_pulse_trend(user: User) -> bool:
+    """The pulse trend on the process evaluation: whoever sees waves' results (not supervisors)."""
+    return may_run_pulse(user) or (user.is_command and user.agency_id is not None)
+
+
 def may_see_pulse_results(*, user: User, survey) -> bool:
     """A wave's results by group: program administration, and command staff of the wave's agency."""
     if may_run_pulse(user):

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from referrals.consent_documents import TEXT as CONSENT_TEXT
 from referrals.models import REENGAGEMENT, Client, Need, Pathway, Referral, Substance, reason_label
-from reports import metrics, process
+from reports import metrics, process, process_voice
 
 NOTICE = CONSENT_TEXT["en"]["notice"]
 
@@ -320,11 +320,13 @@ def as_xlsx(scope: metrics.Scope) -> tuple[bytes, int]:
     return _xlsx("referrals", [column.name for column in COLUMNS], rows(scope), [(c.name, c.meaning) for c in COLUMNS])
 
 
-def process_export(scope: metrics.Scope, *, agency, rollups: bool, file_format: str) -> tuple[bytes, int]:
-    """The process evaluation's aggregates (reports.process.PROCESS_COLUMNS), de-identified."""
-    names = [name for name, _meaning in process.PROCESS_COLUMNS]
-    found = ([_plain(value) for value in row] for row in process.export_rows(scope, agency=agency, rollups=rollups))
+def process_export(scope: metrics.Scope, *, user, agency, rollups: bool, file_format: str) -> tuple[bytes, int]:
+    """The process evaluation's aggregates (reports.process_voice.EXPORT_COLUMNS), de-identified."""
+    names = [name for name, _meaning in process_voice.EXPORT_COLUMNS]
+    feedback = process.export_rows(scope, agency=agency, rollups=rollups)
+    rows = process_voice.export_rows(scope, user=user, agency=agency, feedback=feedback)
+    found = ([_plain(value) for value in row] for row in rows)
     if file_format == "xlsx":
-        codebook = [*process.PROCESS_COLUMNS, ("withheld", process.WITHHELD_NOTE)]
+        codebook = [*process_voice.EXPORT_COLUMNS, ("withheld", process.WITHHELD_NOTE)]
         return _xlsx("process_evaluation", names, found, codebook)
     return _csv(names, found)

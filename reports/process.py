@@ -260,7 +260,9 @@ PROCESS_COLUMNS: list[tuple[str, str]] = [
     (
         "table",
         "What the row counts: feedback_total (every answer of the export's scope), feedback_by_month, "
-        "feedback_by_unit, feedback_by_pathway, feedback_by_partner, or log_time_by_month.",
+        "feedback_by_unit, feedback_by_pathway, feedback_by_partner, log_time_by_month; suggestions_by_month, "
+        "suggestions_total (exact counts of the agency's people's suggestions, naming no one), or pulse_trend "
+        "(one row per wave and statement).",
     ),
     ("group", "The month (YYYY-MM, agency time), unit, pathway or partner of the row; 'All' for the total."),
     ("asked", "Feedback asked (answered or skipped) on the referrals logged in the row's cell."),

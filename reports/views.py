@@ -27,18 +27,20 @@ from deflection.permissions import (
     may_read_reports,
     may_see_highlights,
     may_see_process_evaluation,
+    may_see_pulse_trend,
     may_see_untrained,
 )
 from partners.selectors import partner_list_for_user
 from referrals.checkins import LATEST_SHOWN, check_ins_made_by
 from referrals.selectors import referral_get_for_user
 from reports import dashboard as dashboard_data
-from reports import export, metrics, process
+from reports import export, metrics, process, process_voice
 from reports.digest import digest_context, digest_send, reported_week, weekly_chart
 from reports.forms import DashboardFilterForm, ExportForm, ProcessFilterForm, SuccessStoryForm
 from reports.highlights import highlights_for, personal_milestones
 from reports.metrics.check_ins import non_enforcement_engagements
 from reports.metrics.process import PROCESS_DEFINITIONS
+from reports.metrics.voice import VOICE_DEFINITIONS
 from reports.models import Digest, ExportRecord, Milestone
 from reports.services import success_story_create
 
@@ -180,7 +182,9 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
         file_format = form.cleaned_data["file_format"]
         if form.cleaned_data.get("dataset") == "process":
             rollups = metrics.counted_until(agency.pk) is not None
-            content, count = export.process_export(scope, agency=agency, rollups=rollups, file_format=file_format)
+            content, count = export.process_export(
+                scope, user=user, agency=agency, rollups=rollups, file_format=file_format
+            )
         else:
             content, count = export.as_xlsx(scope) if file_format == "xlsx" else export.as_csv(scope)
         ExportRecord.objects.create(
@@ -225,8 +229,8 @@ def codebook(request: HttpRequest) -> HttpResponse:
         "columns": export.COLUMNS,
         "definitions": metrics.DEFINITIONS,
         "notice": export.NOTICE,
-        "process_columns": process.PROCESS_COLUMNS,
-        "process_definitions": PROCESS_DEFINITIONS,
+        "process_columns": process_voice.EXPORT_COLUMNS,
+        "process_definitions": [*PROCESS_DEFINITIONS, *VOICE_DEFINITIONS],
         "withheld": process.WITHHELD_NOTE,
     }
     if request.GET.get("download"):
@@ -313,6 +317,9 @@ def process_evaluation(request: HttpRequest) -> HttpResponse:
     # A read, like the dashboard: the worker counts feedback into the rollups every minute.
     counted_at = metrics.counted_until(agency.pk)
     context = process.page(scope, agency=agency, rollups=counted_at is not None)
+    voice = process_voice.page(scope, user=request.user, agency=agency)
+    context["chart_data"]["pulse"] = voice.pop("pulse_chart")
+    context.update(voice)
     context.update(
         {
             "agency": agency,
@@ -323,6 +330,7 @@ def process_evaluation(request: HttpRequest) -> HttpResponse:
             "fixed_unit": fixed_unit,
             "agencies": _agency_choices(request.user),
             "floor": process.FEEDBACK_FLOOR,
+            "can_see_pulse": may_see_pulse_trend(request.user),
         }
     )
     return render(request, "reports/process.html", context)

@@ -227,11 +227,20 @@ def pulse_trend(*, user: User, agency_id: int | None = None, now: datetime | Non
     waves = pulse_surveys_for_user(user).filter(closes_at__lte=now).order_by("closes_at", "pk")
     if agency_id is not None:
         waves = waves.filter(agency_id=agency_id)
+    waves = list(waves)
+    # Only the overall figure is wanted: every wave's answers in one read, not pulse_results()
+    # a wave (its groups and open answers), so the pages' queries do not grow with the waves.
+    answers: dict[int, list[list]] = defaultdict(list)
+    for survey_id, scores in PulseAnswer.objects.filter(survey__in=[w.pk for w in waves]).values_list(
+        "survey_id", "scores"
+    ):
+        answers[survey_id].append(scores)
     points: dict[str, list[TrendPoint]] = defaultdict(list)
     wording: dict[str, str] = {}
     for survey in waves:
-        overall = pulse_results(survey).overall
-        for result in overall.statements:
+        rows = answers[survey.pk]
+        for i, text in enumerate(survey.statements):
+            result = _statement(text, [r[i] for r in rows if r[i] is not None], len(rows) >= FLOOR)
             key = result.statement.strip().casefold()
             wording.setdefault(key, result.statement)
             points[key].append(

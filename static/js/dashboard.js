@@ -9,6 +9,8 @@
   // says "some, fewer than 11" without telling the number, as the tables say "<11".
   var SMALL_HEIGHT = 5;
   var EASE_COLOURS = ["#198754", "#6c757d", "#dc3545"];
+  var PULSE_COLOURS = ["#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#dc3545", "#20c997", "#6c757d", "#d63384"];
+  var PULSE_POINTS = ["circle", "rect", "triangle", "rectRot", "star", "crossRot", "cross", "rectRounded"];
 
   function hatch(colour) {
     var tile = document.createElement("canvas");
@@ -105,6 +107,13 @@
           { label: log.names[1], data: log.p90, borderColor: "#fd7e14", borderDash: [6, 3] },
           { label: log.names[2], data: log.labels.map(function () { return log.booking; }), borderColor: "#dc3545", borderDash: [2, 2], pointRadius: 0 }
         ] }, options: { plugins: { legend: legendAtBottom }, scales: { y: { type: "logarithmic" } } } };
+      } else if (key === "pulse") {
+        // A line per statement, each its own dash and point as well as colour; gaps where a
+        // wave had fewer than 5 answers (the table says so).
+        var pulse = data.pulse;
+        config = { type: "line", data: { labels: pulse.labels, datasets: pulse.data.map(function (values, i) {
+          return { label: pulse.names[i], data: values, borderColor: PULSE_COLOURS[i % PULSE_COLOURS.length], borderDash: [8 - i, i], pointStyle: PULSE_POINTS[i % PULSE_POINTS.length], pointRadius: 4 };
+        }) }, options: { plugins: { legend: legendAtBottom }, scales: { y: { min: 1, max: 5 } } } };
       } else if (key === "savings") {
         config = { type: "bar", data: { labels: data.savings.labels, datasets: [withSmallCells({ label: "h", data: data.savings.data, backgroundColor: "#fd7e14" }, "#fd7e14")] }, options: { plugins: { legend: { display: false }, tooltip: smallCellTooltip } } };
       }

@@ -380,3 +380,90 @@ def test_an_officer_logs_a_deflection_with_the_keyboard_alone_and_always_sees_th
     assert (logged.client, logged.pathway, logged.partner) == (client, Pathway.values[1], cast.partner_y)
     assert page.url.endswith(f"/referrals/{logged.pk}/")
     assert not unseen, "Focus not visible on:\n" + "\n".join(unseen)
+
+
+@pytest.fixture
+def voice(cast, program):
+    """The buy-in pages' content: officers' sentences (officer A2's: the question is asked once
+    a shift, and officer A1 is yet to be asked), suggestions in every state, two closed
+    pulse waves of 5 answers (for the trend), a training session and a champion."""
+    from buyin.services.suggestions import suggestion_change, suggestion_send
+    from tests.factories.buyin import (
+        ChampionFactory,
+        OfficerFeedbackFactory,
+        TrainingSessionFactory,
+        answered_suggestions,
+        answered_waves,
+        suggestion_to_answer,
+    )
+    from tests.factories.core import UserFactory
+
+    for i, referral in enumerate(Referral.objects.filter(officer__user=cast.officer_a2)[:6]):
+        OfficerFeedbackFactory(
+            referral=referral, ease="harder" if i % 2 else "easier", comment="The partner's line rang out."
+        )
+    answered_suggestions(cast)
+    changed = suggestion_send(author=cast.officer_a1, topic="form", text="Put the partners first.", may_name_me=True)
+    suggestion_change(
+        suggestion_id=changed.pk,
+        actor=cast.program_admin,
+        answer="Partners now come first.",
+        changed_on=timezone.localdate(),
+    )
+    people = [
+        cast.officer_a1,
+        cast.officer_a2,
+        cast.supervisor_a,
+        *UserFactory.create_batch(2, agency=cast.agency_a, unit=cast.unit_a),
+    ]
+    answered_waves(cast, people, [(f"Wave {days}", days, [score] * 5) for days, score in ((60, 2), (30, 4))])
+    TrainingSessionFactory(agency=cast.agency_a)
+    ChampionFactory(unit=cast.unit_a, user=cast.officer_a2)
+    return {"suggestion": suggestion_to_answer()}
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_the_buyin_pages_pass_wcag_aa(cast, program, voice, axe_pages, scheme):
+    officer = Checker(axe_pages(scheme), scheme)
+    sign_in(officer.page, "officer_a1")
+    officer.page.goto("/log/")
+    officer.page.get_by_label("First name").fill("Marisol")
+    officer.page.get_by_label("Last name").fill("Quintero")
+    officer.page.get_by_role("radio", name="Self-referral").check()
+    officer.page.locator(f"input[name=partner][value='{cast.partner_y.pk}']").check()
+    officer.page.get_by_role("button", name="Save deflection").click()
+    officer.page.locator("#feedback-card").wait_for()
+    officer.check("feedback card on a freshly logged referral")
+    # What the officer taps on the phone: at least 44 px square, like the log form.
+    sizes: dict = {}
+    small = small_targets(officer.page, "feedback card", sizes)
+    for path, name in [
+        ("/buyin/suggestions/new/", "suggestion form"),
+        ("/buyin/suggestions/mine/", "my suggestions"),
+        ("/buyin/you-said-we-did/", "you said, we did"),
+    ]:
+        officer.visit(path, name)
+        small += small_targets(officer.page, name, sizes)
+    sergeant = Checker(axe_pages(scheme), scheme)
+    sign_in(sergeant.page, "supervisor_a")
+    sergeant.visit("/buyin/commend/", "commend")
+    sergeant.visit("/reports/process/", "process evaluation (supervisor)")
+    admin = Checker(axe_pages(scheme), scheme)
+    sign_in(admin.page, "program_admin")
+    for path, name in [
+        ("/buyin/feedback/comments/", "feedback sentences"),
+        ("/buyin/suggestions/", "suggestions to answer"),
+        (f"/buyin/suggestions/{voice['suggestion'].pk}/", "one suggestion"),
+        ("/reports/process/", "process evaluation with suggestions and the pulse trend"),
+        ("/partners/", "partners"),
+        (f"/reports/partners/{cast.partner_y.pk}/", "partner page"),
+        ("/buyin/training/", "training"),
+        ("/buyin/champions/", "champions"),
+    ]:
+        admin.visit(path, name)
+    # The pulse pages are checked in tests/browser/test_pulse.py, each in one scheme: the other here.
+    pulse = [("/buyin/pulse/", "pulse list")] if scheme == "light" else []
+    for path, name in pulse:
+        admin.visit(path, name)
+    assert_clean([officer, sergeant, admin])
+    assert not small, "Tap targets under 44x44 px:\n" + "\n".join(small)

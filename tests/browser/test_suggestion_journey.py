@@ -21,6 +21,18 @@ def _menu_link(page, name: str):
     return page.get_by_role("navigation", name="Main").get_by_role("link", name=re.compile(name))
 
 
+def mark_changed(page, listed_as: str, text: str, answer: str) -> None:
+    """The program admin, on the triage list, opens the suggestion listed with `listed_as`
+    and marks it changed with `answer`."""
+    page.locator("#triage-list a").filter(has_text=listed_as).first.tap()
+    page.get_by_text(text).wait_for()
+    page.locator("summary", has_text="Changed").tap()
+    page.get_by_label("What was changed").fill(answer)
+    page.get_by_role("button", name="Changed").tap()
+    page.get_by_role("status").filter(has_text="Marked changed; the author is told.").wait_for()
+    assert Suggestion.objects.get().state == Suggestion.State.CHANGED
+
+
 def test_an_officer_suggests_the_admin_marks_it_changed_and_the_officer_sees_it_done(page, cast):
     # From "My deflections", the officer opens the form from the menu.
     sign_in(page, "officer_a1")
@@ -43,13 +55,7 @@ def test_an_officer_suggests_the_admin_marks_it_changed_and_the_officer_sees_it_
     sign_in(page, "program_admin")
     page.goto("/buyin/you-said-we-did/")  # the admin lands in the admin site, which has its own menu
     _menu_link(page, "Suggestions to answer").tap()
-    page.locator("#triage-list a").filter(has_text="Y 24/7 MAT Clinic").tap()
-    page.get_by_text(TEXT).wait_for()
-    page.locator("summary", has_text="Changed").tap()
-    page.get_by_label("What was changed").fill(ANSWER)
-    page.get_by_role("button", name="Changed").tap()
-    page.get_by_role("status").filter(has_text="Marked changed; the author is told.").wait_for()
-    assert Suggestion.objects.get().state == Suggestion.State.CHANGED
+    mark_changed(page, "Y 24/7 MAT Clinic", TEXT, ANSWER)
     sign_out(page)
 
     # The officer's menu says there is an answer; "You said, we did" lists the change with their name.

@@ -120,6 +120,19 @@ def answer(survey: PulseSurvey, user: User, scores, open_text: str = "") -> None
     pulse_answer_submit(survey_id=survey.pk, user=user, scores=list(scores), open_text=open_text, now=inside(survey))
 
 
+def answered_waves(cast, people, waves) -> dict[str, PulseSurvey]:
+    """Closed waves of agency A's MHST, each (title, days_ago, scores): the people answer in
+    turn, each one score to every statement. By title."""
+    found = {}
+    for title, days_ago, scores in waves:
+        found[title] = pulse_wave(
+            actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], days_ago=days_ago, title=title
+        )
+        for person, score in zip(people, scores, strict=False):
+            answer(found[title], person, [score] * len(found[title].statements))
+    return found
+
+
 class RecognitionKindFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = RecognitionKind
