@@ -20,7 +20,8 @@ from buyin.models import FeedbackObstacle, OfficerFeedback
 from deflection.models import Agency, Unit
 from partners.models import ServicePartner
 from referrals.models import Pathway
-from reports.metrics.definitions import SMALL_CELL_MAX, Scope
+from reports.metrics.definitions import Scope
+from reports.metrics.disclosure import SMALL_CELL_MAX
 from reports.metrics.from_rollups import rollups_cover
 from reports.metrics.process import (
     EASES,
