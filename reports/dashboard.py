@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,9 +40,9 @@ def _rate(numerator: int, denominator: int) -> str:
     if denominator <= metrics.SMALL_CELL_MAX:
         return _("n<11")
     if 1 <= numerator <= metrics.SMALL_CELL_MAX:
-        return f"≤{100 * metrics.SMALL_CELL_MAX / denominator:.0f}%"
+        return f"≤{math.ceil(100 * metrics.SMALL_CELL_MAX / denominator)}%"
     if 1 <= denominator - numerator <= metrics.SMALL_CELL_MAX:
-        return f"≥{100 * (denominator - metrics.SMALL_CELL_MAX) / denominator:.0f}%"
+        return f"≥{math.floor(100 * (denominator - metrics.SMALL_CELL_MAX) / denominator)}%"
     return f"{100 * numerator / denominator:.0f}%"
 
 

@@ -154,6 +154,14 @@ def test_a_hidden_treatment_count_cannot_be_worked_out_from_the_exact_total(cast
     assert _recoverable(statuses, total=18) == set()
 
 
+def test_a_rate_over_the_exact_deflections_does_not_tell_a_small_treatment_count(cast, one_reason_hidden):
+    body = cast.login("command_a").get("/reports/dashboard/").content.decode()
+    assert 'data-figure="deflections">18<' in body
+    # 15 of 18 reached intake: 83% would tell the 3 who did not; the page gives a bound instead
+    # (at least 8 of 18 whatever the 3 are: 44%).
+    assert 'data-figure="engagement">≥44%<' in body and "83%" not in body
+
+
 def test_no_small_treatment_cell_of_a_three_cell_table_is_ever_recoverable():
     values = [0, 1, 2, 3, 9, 10, 11, 12, 20]
     for cells in itertools.product(values, repeat=3):
