@@ -55,8 +55,10 @@ def _change(now: float | None, before: float | None, *, small: bool = False) -> 
     return f"{delta:+.0f}%"
 
 
-def _hours(h: float | None) -> str:
-    return "—" if h is None else f"{h:.1f} h"
+def _hours(h: float | None, of: metrics.Headlines) -> str:
+    """The median time to intake, from 11 intakes up: the median of a few is a client's own."""
+    intakes = round((of.engagement_rate or 0) * of.deflections)
+    return "—" if h is None or intakes <= metrics.SMALL_CELL_MAX else f"{h:.1f} h"
 
 
 def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Figure]:
@@ -81,8 +83,8 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
         Figure(
             "time_to_intake",
             _("Median time to intake"),
-            _hours(current.median_hours_to_intake),
-            _hours(previous.median_hours_to_intake),
+            _hours(current.median_hours_to_intake, current),
+            _hours(previous.median_hours_to_intake, previous),
             "",
         ),
     ]

@@ -59,6 +59,8 @@ def test_command_staff_read_their_agencys_small_week_exactly_on_the_dashboard(ca
     funnel = dict(page.context["charts"]["funnel_rows"])
     assert (funnel["Logged"], funnel["Accepted"], funnel["Intake"]) == ("3", "<11", "<11")
     assert 'data-figure="engagement">n&lt;11<' in body
+    # The median of 3 times to intake would be one client's own: not shown.
+    assert 'data-figure="time_to_intake">—<' in body
     # The page says which rule each figure follows.
     assert "own police work, shown exactly to its own staff" in body
     assert "Counts from the partners’ treatment records" in body.replace("'", "’")
@@ -160,6 +162,7 @@ def test_a_rate_over_the_exact_deflections_does_not_tell_a_small_treatment_count
     # 15 of 18 reached intake: 83% would tell the 3 who did not; the page gives a bound instead
     # (at least 8 of 18 whatever the 3 are: 44%).
     assert 'data-figure="engagement">≥44%<' in body and "83%" not in body
+    assert 'data-figure="time_to_intake">20.0 h<' in body  # 15 intakes, each 20 hours after
 
 
 def test_no_small_treatment_cell_of_a_three_cell_table_is_ever_recoverable():
