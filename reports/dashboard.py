@@ -46,8 +46,8 @@ def _rate(numerator: int, denominator: int) -> str:
     return f"{100 * numerator / denominator:.0f}%"
 
 
-def _change(now: float | None, before: float | None, *, small: bool = False) -> str:
-    if now is None or before is None or small:
+def _change(now: float | None, before: float | None) -> str:
+    if now is None or before is None:
         return ""
     if before == 0:
         return "" if now == 0 else _("new")
