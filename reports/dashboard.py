@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,21 +28,27 @@ class Figure:
     explanation: str = ""
 
 
-def _count(n: int) -> str:
-    return metrics.small_cell(n)
+def _count(n: int, kind: metrics.Kind) -> str:
+    return metrics.shown_count(n, kind=kind)
 
 
 def _rate(numerator: int, denominator: int) -> str:
-    # A rate over fewer than 11 cases would point at people as surely as the count.
+    """A share of treatment records: over fewer than 11 cases "n<11" (it would point at people
+    as surely as the count); where the count or the rest of it is 1 to 10 only a bound, so that
+    it cannot be worked out from the exact denominator (e.g. intake from the deflections)."""
     if denominator == 0:
         return "—"
     if denominator <= metrics.SMALL_CELL_MAX:
         return _("n<11")
+    if 1 <= numerator <= metrics.SMALL_CELL_MAX:
+        return f"≤{math.ceil(100 * metrics.SMALL_CELL_MAX / denominator)}%"
+    if 1 <= denominator - numerator <= metrics.SMALL_CELL_MAX:
+        return f"≥{math.floor(100 * (denominator - metrics.SMALL_CELL_MAX) / denominator)}%"
     return f"{100 * numerator / denominator:.0f}%"
 
 
-def _change(now: float | None, before: float | None, *, small: bool = False) -> str:
-    if now is None or before is None or small:
+def _change(now: float | None, before: float | None) -> str:
+    if now is None or before is None:
         return ""
     if before == 0:
         return "" if now == 0 else _("new")
@@ -49,35 +56,23 @@ def _change(now: float | None, before: float | None, *, small: bool = False) -> 
     return f"{delta:+.0f}%"
 
 
-def _row_total(cells: list[int]) -> str:
-    """A row's total, unless it would give away its one small cell by subtraction: with
-    exactly one count from 1 to 10 in the row, the others and the total would tell it."""
-    small = sum(1 for n in cells if 1 <= n <= metrics.SMALL_CELL_MAX)
-    total = sum(cells)
-    if small == 1 and total > metrics.SMALL_CELL_MAX:
-        return "—"
-    return metrics.small_cell(total)
-
-
-def _hours(h: float | None) -> str:
-    return "—" if h is None else f"{h:.1f} h"
+def _hours(h: float | None, of: metrics.Headlines) -> str:
+    """The median time to intake, from 11 intakes up: the median of a few is a client's own."""
+    intakes = round((of.engagement_rate or 0) * of.deflections)
+    return "—" if h is None or intakes <= metrics.SMALL_CELL_MAX else f"{h:.1f} h"
 
 
 def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Figure]:
-    def small(n: int) -> bool:
-        return 1 <= n <= metrics.SMALL_CELL_MAX
-
+    """The headline figures as the agency's own staff see them: police work exactly, the
+    partners' treatment records by the small-numbers rule (reports.metrics.disclosure)."""
+    police, treatment = metrics.Kind.POLICE_WORK, metrics.Kind.TREATMENT
     rows = [
         Figure(
             "deflections",
             _("Deflections"),
-            _count(current.deflections),
-            _count(previous.deflections),
-            _change(
-                current.deflections,
-                previous.deflections,
-                small=small(current.deflections) or small(previous.deflections),
-            ),
+            _count(current.deflections, police),
+            _count(previous.deflections, police),
+            _change(current.deflections, previous.deflections),
         ),
         Figure(
             "engagement",
@@ -89,8 +84,8 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
         Figure(
             "time_to_intake",
             _("Median time to intake"),
-            _hours(current.median_hours_to_intake),
-            _hours(previous.median_hours_to_intake),
+            _hours(current.median_hours_to_intake, current),
+            _hours(previous.median_hours_to_intake, previous),
             "",
         ),
     ]
@@ -109,16 +104,16 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
         Figure(
             "participation",
             _("Officer participation (last 30 days)"),
-            _rate(current.participation.participating, current.participation.active),
-            _rate(previous.participation.participating, previous.participation.active),
+            share(current.participation.participating, current.participation.active),
+            share(previous.participation.participating, previous.participation.active),
             "",
         ),
         Figure(
             "overdose_reversals",
             _("Overdose reversals"),
-            _count(current.overdose_reversals),
-            _count(previous.overdose_reversals),
-            "",
+            _count(current.overdose_reversals, police),
+            _count(previous.overdose_reversals, police),
+            _change(current.overdose_reversals, previous.overdose_reversals),
         ),
         Figure(
             "hours_saved",
@@ -137,8 +132,8 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
         Figure(
             "reengagements",
             _("Re-engagements"),
-            _count(current.reengagements),
-            _count(previous.reengagements),
+            _count(current.reengagements, treatment),
+            _count(previous.reengagements, treatment),
             "",
             _(
                 "Deflections of clients whose previous referral had closed, or was to another partner. A client seen "
@@ -177,7 +172,8 @@ def charts(
     retained: dict[int, metrics.Retention] | None = None,
     rollups: bool = True,
 ) -> dict:
-    """Chart data (for Chart.js) and the same numbers as table rows, small cells applied.
+    """Chart data (for Chart.js) and the same numbers as table rows: deflections per pathway
+    (police work) exactly, the funnel's treatment records with small cells applied.
     Figures come from the rollups where asked and they cover the scope (whole days);
     `retained` is the headline retention when the caller has it already."""
     now = now or timezone.now()
@@ -187,16 +183,17 @@ def charts(
     pathways = list(Pathway.choices)
     weeks = [monday.strftime("%b %d") for monday, _counts in weekly]
 
-    def shown(n: int) -> int | None:
+    def shown(n: int, kind: metrics.Kind = metrics.Kind.TREATMENT) -> int | None:
         # Small cells are not drawn at their height: a hatched bar is still a number.
-        return None if 1 <= n <= metrics.SMALL_CELL_MAX else n
+        return None if metrics.hides_small(kind=kind) and 1 <= n <= metrics.SMALL_CELL_MAX else n
 
+    police = metrics.Kind.POLICE_WORK
     by_pathway = {
         "labels": weeks,
         "datasets": [
             {
                 "label": str(label),
-                "data": [shown(counts.get(code, 0)) for _m, counts in weekly],
+                "data": [counts.get(code, 0) for _m, counts in weekly],
                 "backgroundColor": PATHWAY_COLORS[i % len(PATHWAY_COLORS)],
             }
             for i, (code, label) in enumerate(pathways)
@@ -205,8 +202,8 @@ def charts(
     pathway_table = [
         (
             monday,
-            [metrics.small_cell(counts.get(code, 0)) for code, _l in pathways],
-            _row_total([counts.get(code, 0) for code, _l in pathways]),
+            [metrics.shown_count(counts.get(code, 0), kind=police) for code, _l in pathways],
+            metrics.shown_count(sum(counts.values()), kind=police),
         )
         for monday, counts in weekly
     ]
@@ -216,11 +213,12 @@ def charts(
             if covered
             else {days: metrics.retention(scope, days, now=now) for days in metrics.RETENTION_DAYS}
         )
+    # Logged is the agency's own police work; the rest the partners' treatment records.
     funnel_rows = [
-        (_("Logged"), counts.deflections),
-        (_("Accepted"), counts.accepted),
-        (_("Intake"), counts.intake),
-        *[(_("Retained %(days)d days") % {"days": d}, r.retained) for d, r in retained.items()],
+        (_("Logged"), counts.deflections, police),
+        (_("Accepted"), counts.accepted, metrics.Kind.TREATMENT),
+        (_("Intake"), counts.intake, metrics.Kind.TREATMENT),
+        *[(_("Retained %(days)d days") % {"days": d}, r.retained, metrics.Kind.TREATMENT) for d, r in retained.items()],
     ]
     participation = (
         metrics.weekly_participation_from_rollups(scope=scope, tz=tz)
@@ -231,21 +229,18 @@ def charts(
     return {
         "pathway_names": [str(label) for _c, label in pathways],
         "pathway_table": pathway_table,
-        "funnel_rows": [(label, metrics.small_cell(n)) for label, n in funnel_rows],
-        "participation_rows": [(monday, _rate(p.participating, p.active)) for monday, p in participation],
+        "funnel_rows": [(label, metrics.shown_count(n, kind=kind)) for label, n, kind in funnel_rows],
+        "participation_rows": [(monday, share(p.participating, p.active)) for monday, p in participation],
         "savings_rows": [(month, f"{hours:,.0f}") for month, hours in savings],
         "data": {
             "by_pathway": by_pathway,
             "funnel": {
-                "labels": [str(label) for label, _n in funnel_rows],
-                "data": [shown(n) for _l, n in funnel_rows],
+                "labels": [str(label) for label, _n, _k in funnel_rows],
+                "data": [shown(n, kind) for _l, n, kind in funnel_rows],
             },
             "participation": {
                 "labels": [m.strftime("%b %d") for m, _p in participation],
-                "data": [
-                    round(100 * p.participating / p.active) if p.active > metrics.SMALL_CELL_MAX else None
-                    for _m, p in participation
-                ],
+                "data": [round(100 * p.participating / p.active) if p.active else None for _m, p in participation],
             },
             "savings": {
                 "labels": [m.strftime("%b %Y") for m, _h in savings],
@@ -334,3 +329,16 @@ def scorecard_rows(scores: list[metrics.PartnerScore]) -> list[dict]:
         }
         for s in scores
     ]
+
+
+def count_rows(counts: metrics.AgencyCounts) -> dict[str, list[tuple[str, str]]]:
+    """The command page's two tables as shown: deflections by pathway (the agency's own
+    police work) exactly; where the referrals stand (the partners' records) with 1 to 10 as
+    "<11" and, since they add up to the deflections shown exactly, the smallest other
+    statuses withheld where a "<11" could be worked out by subtraction."""
+    police, treatment = metrics.Kind.POLICE_WORK, metrics.Kind.TREATMENT
+    statuses = metrics.shown_parts([n for _label, n in counts.by_status], kind=treatment)
+    return {
+        "by_pathway": [(label, metrics.shown_count(n, kind=police)) for label, n in counts.by_pathway],
+        "by_status": [(label, shown) for (label, _n), shown in zip(counts.by_status, statuses, strict=True)],
+    }

@@ -122,25 +122,21 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
 
 
 def weekly_chart(weekly: list[tuple[date, int]]) -> tuple[bytes, str]:
-    """A bar chart of deflections per week (PNG) and its alt text. Weeks with 1 to 10
-    deflections are drawn as hatched bars labelled "<11" (small cells)."""
+    """A bar chart of deflections per week (PNG) and its alt text. Deflections are the
+    agency's own police work, read by its own staff: every week at its height, exactly."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
     labels = [monday.strftime("%b %d") for monday, _n in weekly]
-    heights = [n if not (1 <= n <= metrics.SMALL_CELL_MAX) else metrics.SMALL_CELL_MAX for _m, n in weekly]
-    small = [1 <= n <= metrics.SMALL_CELL_MAX for _m, n in weekly]
     fig, ax = plt.subplots(figsize=(6.4, 2.6), dpi=110)
     positions = list(range(len(labels)))
-    bars = ax.bar(positions, heights, color=["#9ec5fe" if s else "#0d6efd" for s in small])
+    bars = ax.bar(positions, [n for _m, n in weekly], color="#0d6efd")
     ax.set_xticks(positions, labels)
-    for bar, is_small, (_m, n) in zip(bars, small, weekly, strict=True):
-        if is_small:
-            bar.set_hatch("///")
+    for bar, (_m, n) in zip(bars, weekly, strict=True):
         ax.annotate(
-            metrics.small_cell(n) if n else "0",
+            _police(n),
             (bar.get_x() + bar.get_width() / 2, bar.get_height()),
             ha="center",
             va="bottom",
@@ -156,11 +152,14 @@ def weekly_chart(weekly: list[tuple[date, int]]) -> tuple[bytes, str]:
     plt.close(fig)
     alt = _("Deflections per week, the last %(n)d weeks: %(values)s.") % {
         "n": len(weekly),
-        "values": "; ".join(
-            f"{label} {metrics.small_cell(n) if n else 0}" for label, (_m, n) in zip(labels, weekly, strict=True)
-        ),
+        "values": "; ".join(f"{label} {_police(n)}" for label, (_m, n) in zip(labels, weekly, strict=True)),
     }
     return buffer.getvalue(), alt
+
+
+def _police(n: int) -> str:
+    """A count of the agency's own police work, as its command staff read it: exact."""
+    return metrics.shown_count(n, kind=metrics.Kind.POLICE_WORK)
 
 
 def digest_render(*, agency: Agency, week_start: date, now: datetime | None = None) -> Rendered:
@@ -169,7 +168,7 @@ def digest_render(*, agency: Agency, week_start: date, now: datetime | None = No
     context["chart_alt"] = alt
     subject = _("Quick wins, week of %(date)s: %(n)s deflections") % {
         "date": week_start.strftime("%b %d"),
-        "n": metrics.small_cell(context["this_week"]),
+        "n": _police(context["this_week"]),
     }
     return Rendered(
         subject=f"{agency.name}: {subject}",

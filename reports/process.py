@@ -20,7 +20,8 @@ from buyin.models import FeedbackObstacle, OfficerFeedback
 from deflection.models import Agency, Unit
 from partners.models import ServicePartner
 from referrals.models import Pathway
-from reports.metrics.definitions import SMALL_CELL_MAX, Scope
+from reports.metrics.definitions import Scope
+from reports.metrics.disclosure import SMALL, SMALL_CELL_MAX, Audience, Kind, hides_small, is_small
 from reports.metrics.from_rollups import rollups_cover
 from reports.metrics.process import (
     EASES,
@@ -66,6 +67,14 @@ class FeedbackRow:
     counts: FeedbackCounts | None = None  # the figures behind it (a chart draws them only where shown)
 
 
+def _count(n: int, *, outside: bool):
+    """A count of the officers' own work (their answers, their times to log): exact (an int,
+    for the export) inside the agency, 1 to 10 as "<11" where it leaves it (the one rule:
+    reports.metrics.disclosure)."""
+    audience = Audience.OUTSIDE if outside else Audience.AGENCY
+    return SMALL if is_small(n) and hides_small(kind=Kind.POLICE_WORK, audience=audience) else n
+
+
 def _share(n: int, of: int) -> str:
     return f"{100 * n / of:.0f}%" if of else "—"
 
@@ -93,13 +102,13 @@ def _row(key, label: str, counts: FeedbackCounts, *, shown: bool, outside: bool)
         )
 
     def count(n: int):
-        return "<11" if outside and 1 <= n <= SMALL_CELL_MAX else n
+        return _count(n, outside=outside)
 
     answered = counts.answered
     ease = []
     for name in EASES:
         n = getattr(counts, name)
-        ease.append((count(n), "<11" if count(n) == "<11" else _share(n, answered)))
+        ease.append((count(n), SMALL if count(n) == SMALL else _share(n, answered)))
     return FeedbackRow(
         key,
         label,
@@ -206,7 +215,7 @@ def log_time_rows(found: Figures, *, outside: bool = False) -> list[tuple[date, 
     for month in found.months:
         times = found.log_times.get(month, LogTimes(0, None, None))
         measured = times.measured
-        shown = "<11" if outside and 1 <= measured <= SMALL_CELL_MAX else measured
+        shown = _count(measured, outside=outside)
         floor = OUTSIDE_FLOOR if outside else FEEDBACK_FLOOR
         rows.append((month, shown, times if measured >= floor else None))
     return rows

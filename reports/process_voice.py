@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from buyin.selectors.pulse import StatementTrend, pulse_trend
 from deflection.models import Agency, User
-from reports.metrics.definitions import SMALL_CELL_MAX, Scope
+from reports.metrics.definitions import Scope
+from reports.metrics.disclosure import SMALL, is_small
 from reports.metrics.voice import SuggestionCounts, suggestions_by_month
 from reports.process import OUTSIDE_FLOOR, PROCESS_COLUMNS, WITHHELD, months_of
 
@@ -110,7 +111,7 @@ def export_rows(scope: Scope, *, user: User, agency: Agency, feedback: Iterator[
     zone = zoneinfo.ZoneInfo(agency.timezone)
     for line in trend_in(scope, user=user, agency=agency):
         for point in line.points:
-            n = "<11" if 1 <= point.n <= SMALL_CELL_MAX else point.n
+            n = SMALL if is_small(point.n) else point.n
             mean = point.mean if point.mean is not None and point.n >= OUTSIDE_FLOOR else WITHHELD
             yield [
                 "pulse_trend",

@@ -71,6 +71,7 @@ def command_home(request: HttpRequest) -> HttpResponse:
             "periods": PERIODS,
             "current": current,
             "previous": previous,
+            "rows": dashboard_data.count_rows(current),
             "milestones": milestones,
         },
     )

@@ -429,9 +429,14 @@ def test_command_staff_see_counts_and_no_client_identities(cast):
         assert not has_word(page, r.client.first_name)
 
 
-def test_command_staff_see_small_counts_as_under_eleven(cast, referral):
+def test_command_staff_see_their_agencys_small_counts_exactly_but_not_the_partners(cast, referral):
     page = cast.login("command_a").get("/reports/command/").content.decode()
-    assert 'id="count-deflections">&lt;11<' in page
+    # One deflection: the agency's own police work, exact for its command staff.
+    assert 'id="count-deflections">1<' in page
+    # Where that one referral stands is the partner's record: with the total shown as 1,
+    # any status shown (even as <11 beside zeros) would tell it, so every status is withheld.
+    status = page[page.index("Where the referrals stand") : page.index("From the partners' treatment records")]
+    assert ">1<" not in status and ">0<" not in status and "—" in status
 
 
 def test_the_client_search_is_a_post_so_names_stay_out_of_urls(cast):

@@ -143,14 +143,20 @@ def test_the_partner_scorecard(cast, september):
 
 @pytest.mark.parametrize(("n", "shown"), [(0, "0"), (1, "<11"), (10, "<11"), (11, "11"), (1234, "1,234")])
 def test_small_cells(n, shown):
+    # small_cell is the rule of the partners' treatment records, whoever reads them.
     assert metrics.small_cell(n) == shown
+    assert metrics.shown_count(n, kind=metrics.Kind.TREATMENT, audience=metrics.Audience.AGENCY) == shown
 
 
 def test_the_dashboard_shows_the_same_numbers_and_no_identities(cast, september):
     client = cast.login("command_a")
     response = client.get("/reports/dashboard/", {"start": "2026-09-01", "end": "2026-09-30"})
     page = response.content.decode()
-    assert 'data-figure="deflections">&lt;11<' in page  # 5 deflections: a small cell
+    # 5 deflections: the agency's own police work, exact for its command staff; the
+    # engagement rate is over fewer than 11 referrals, so it stays n<11.
+    assert 'data-figure="deflections">5<' in page
+    assert 'data-figure="overdose_reversals">1<' in page
+    assert 'data-figure="engagement">n&lt;11<' in page
     assert 'data-figure="hours_saved">4 h<' in page or 'data-figure="hours_saved">5 h<' in page
     for r in september.values():
         assert not has_word(page, r.client.last_name)
@@ -192,22 +198,28 @@ def test_the_default_period_is_shown_in_the_date_fields(cast):
 
 
 @pytest.mark.parametrize(
-    ("cells", "total"),
+    ("cells", "shown"),
     [
-        ([15, 3, 0], "—"),  # 15 + ? = 18 would tell the 3
-        ([15, 3, 4], "22"),  # two small cells: neither can be worked out
-        ([3, 0, 0], "<11"),
-        ([15, 12, 0], "27"),
-        ([0, 0, 0], "0"),
+        ([15, 3, 0], ["15", "<11", "—"]),  # 15 + ? = 18 would tell the 3: the 0 is withheld too
+        ([15, 3, 4], ["15", "<11", "<11"]),  # two small cells: neither can be worked out
+        ([3, 0, 0], ["<11", "—", "0"]),  # the 3 hides in "<11" plus a withheld cell
+        ([15, 12, 0], ["15", "12", "0"]),
+        ([15, 1, 1, 12], ["15", "<11", "<11", "—"]),  # 1 + 1 = 2 would tell both: the 12 is withheld
+        ([15, 10, 10], ["—", "<11", "<11"]),  # 20 from two cells under 11: both are 10
+        ([0, 0, 0], ["0", "0", "0"]),
     ],
 )
-def test_a_weeks_total_never_gives_away_its_one_small_cell(cells, total):
-    from reports.dashboard import _row_total
-
-    assert _row_total(cells) == total
+def test_a_treatment_cell_is_never_given_away_by_the_total(cells, shown):
+    assert metrics.shown_parts(cells, kind=metrics.Kind.TREATMENT) == shown
 
 
-def test_the_weekly_table_withholds_a_total_that_would_tell_a_small_cell(cast):
+def test_police_counts_need_nothing_withheld_for_the_agency_but_everything_outside(cast):
+    assert metrics.shown_parts([15, 3, 0], kind=metrics.Kind.POLICE_WORK) == ["15", "3", "0"]
+    outside = metrics.shown_parts([15, 3, 0], kind=metrics.Kind.POLICE_WORK, audience=metrics.Audience.OUTSIDE)
+    assert outside == ["15", "<11", "—"]
+
+
+def test_the_weekly_table_shows_the_agencys_own_deflections_exactly(cast):
     officer = OfficerFactory(user=cast.officer_a1)
     monday = timezone.localtime().replace(hour=12) - timedelta(days=timezone.localdate().weekday() + 7)
     for _ in range(15):
@@ -222,4 +234,5 @@ def test_the_weekly_table_withholds_a_total_that_would_tell_a_small_cell(cast):
     ]
     assert len(busy) == 1
     cells, total = busy[0]
-    assert "15" in cells and "<11" in cells and total == "—"
+    # Deflections per pathway are the agency's own police work: the 3 and the week's 18 exactly.
+    assert "15" in cells and "3" in cells and "<11" not in cells and total == "18"

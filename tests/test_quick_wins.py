@@ -156,11 +156,16 @@ def test_the_digest_reports_the_weeks_real_numbers(cast, week):
     digest = Digest.objects.get(agency=cast.agency_a)
     assert digest.week_start == WEEK_START.date()
     text = digest.text
-    assert "Deflections this week: 12 (last week: <11)" in text
+    # Deflections, pathways and overdose reversals are the agency's own police work: its
+    # command staff read them exactly, small numbers included (they are the wins).
+    assert "Deflections this week: 12 (last week: 5)" in text
     # 4 charges deflected: 4 x 180 booking minutes - 4 x 30 officer minutes = 600 min = 10 h; 4 x $1,500.
     assert "Officer time saved versus arrest: 10 h, about $6,000 in booking costs avoided" in text
-    assert "Overdose reversals: <11" in text
-    assert "- Officer prevention referral: <11 / <11" in text
+    assert "Overdose reversals: 1" in text
+    assert "- Officer prevention referral: 7 / 5" in text
+    assert "- Officer intervention referral: 4 / 0" in text
+    # Logged in the last 90 days is police work (12 + 5); none was accepted yet.
+    assert "Engagement, last 90 days: logged 17, accepted 0, intake 0" in text
     assert "He called to say thank you" in text
     assert "must not leave the record" not in text
     # This week's milestones: the agency's 10th deflection, Westside Patrol's and its

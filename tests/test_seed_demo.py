@@ -298,6 +298,29 @@ def test_the_demo_digest_has_milestones_and_stories_of_its_week(demo):
         assert escape(story.text) in page
 
 
+def test_the_demo_digest_shows_its_small_wins_exactly(demo):
+    from reports.digest import digest_context
+
+    agency = Agency.objects.get(is_demo=True)
+    week_start, _due = reported_week(agency, timezone.now())
+    context = digest_context(agency=agency, week_start=week_start)
+    # A unit's week is a handful of deflections: the wins the digest exists to celebrate.
+    assert any(1 <= n <= 10 for _label, n, _last in context["pathways"])
+    browser = HttpClient()
+    assert browser.login(username="command", password=DEMO_PASSWORD)
+    page = browser.get("/reports/digest/").content.decode()
+    table = page[page.index("Deflections by pathway") : page.index("Engagement, last 90 days")]
+    assert "&lt;11" not in table
+    for label, n, last in context["pathways"]:
+        assert f"<td>{escape(label)}</td><td>{n}</td><td>{last}</td>" in table
+    assert f'data-figure="overdose-reversals">{context["overdose_reversals"]}<' in page
+    assert f'data-figure="this-week">{context["this_week"]}<' in page
+    # The partners' treatment records keep their rule: a partner's intakes from 1 to 10 are <11.
+    for name, n in context["partner_intakes"]:
+        if 1 <= n <= 10:
+            assert f"<td>{escape(name)}</td><td>&lt;11</td>" in page
+
+
 def test_the_demo_has_suggestions_in_every_state_and_changes_made_from_them(demo):
     from buyin.models import ChangeMade, Suggestion
 

@@ -5,6 +5,8 @@ the exports all call these functions, so a number never means two things.
 - from_rollups.py: the same figures from the per-day rollups, what the dashboard reads at
   scale; tests/test_rollups.py proves each equals its definition.
 - figures.py: the dashboard's headlines and partner scorecard, from either.
+- disclosure.py: how a count is shown, from its kind (police work or treatment records) and
+  its audience (the agency's own staff or outside): `shown_count`, `shown_parts`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from reports.metrics.definitions import (
     DEFINITIONS,
     PARTICIPATION_WINDOW,
     RETENTION_DAYS,
-    SMALL_CELL_MAX,
     AgencyCounts,
     Contacts,
     Funnel,
@@ -51,6 +52,16 @@ from reports.metrics.definitions import (
     weekly_by_pathway,
     weekly_deflections,
     weekly_participation,
+)
+from reports.metrics.disclosure import (
+    FIGURE_KINDS,
+    SMALL_CELL_MAX,
+    Audience,
+    Kind,
+    hides_small,
+    rule_of,
+    shown_count,
+    shown_parts,
 )
 from reports.metrics.figures import (
     BuyinFigures,
@@ -90,6 +101,13 @@ from reports.metrics.training import (
 # The package's names, as callers use them (`metrics.headlines`); _middle_positions for the
 # tests of the medians' bookkeeping.
 __all__ = [
+    "FIGURE_KINDS",
+    "Audience",
+    "Kind",
+    "hides_small",
+    "rule_of",
+    "shown_count",
+    "shown_parts",
     "BuyinFigures",
     "TrainingSplit",
     "buyin_figures",

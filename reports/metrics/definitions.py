@@ -26,7 +26,7 @@ Definitions (DESIGN.md):
   (computed in training.py).
 - Officer contacts: those encounters, counted on their own (the officer's record); the
   figures above count referrals only.
-- Small cells: outside case-level views any count from 1 to 10 shows as "<11".
+- Small cells: which counts show 1 to 10 as "<11", and to whom, is decided in disclosure.py.
 """
 
 from __future__ import annotations
@@ -42,19 +42,15 @@ from django.utils import timezone
 from deflection.models import Agency
 from partners.models import ServicePartner
 from referrals.models import REENGAGEMENT, FollowUp, Officer, OfficerContact, Pathway, Referral
+from reports.metrics.disclosure import Kind, rule_of, shown_count
 
-SMALL_CELL_MAX = 10
 RETENTION_DAYS = (30, 60, 90)
 PARTICIPATION_WINDOW = timedelta(days=30)
 
 
 def small_cell(count: int | None) -> str:
-    """A count as shown outside case-level views: 1..10 become "<11"."""
-    if count is None:
-        return "—"
-    if 1 <= count <= SMALL_CELL_MAX:
-        return "<11"
-    return f"{count:,}"
+    """A count from the partners' treatment records as anyone sees it: 1..10 become "<11"."""
+    return shown_count(count, kind=Kind.TREATMENT)
 
 
 @dataclass(frozen=True)
@@ -319,19 +315,22 @@ def agency_counts(*, agency_id: int, start: datetime | None = None, end: datetim
     )
 
 
-# The definitions in words, for the export's codebook and the dashboard's notes.
-DEFINITIONS: list[tuple[str, str]] = [
-    ("Deflections", "Referrals logged in the period, less cancelled ones."),
-    ("Engagement rate", "Of deflections logged in the period, the share that reached intake."),
-    ("Time to intake", "Median hours from the deflection to intake."),
+# The definitions in words, for the export's codebook and the dashboard's notes; each with
+# the figure's kind (disclosure.FIGURE_KINDS), whose small-numbers rule the codebook adds.
+_DEFINED: list[tuple[str, str, str]] = [
+    ("Deflections", "Referrals logged in the period, less cancelled ones.", "deflections"),
+    ("Engagement rate", "Of deflections logged in the period, the share that reached intake.", "intake"),
+    ("Time to intake", "Median hours from the deflection to intake.", "time_to_intake"),
     (
         "Retention at 30/60/90 days",
         "Of deflections with intake, the share still engaged at the checkpoint (its retention check completed "
         "'reached and engaged'), counting only those whose checkpoint has come due.",
+        "retained",
     ),
     (
         "Officer participation",
         "Distinct officers with a deflection in the last 30 days, over the agency's active officers.",
+        "officer_participation",
     ),
     (
         "Officers trained; participation of trained and untrained officers",
@@ -339,26 +338,53 @@ DEFINITIONS: list[tuple[str, str]] = [
         "over the agency's active officers. Officer participation (above) of the trained officers and of the "
         "others, each over its own active officers; the two add up to officer participation. Shown exactly to "
         "the agency's own staff (these are officers, not clients), as n of m when fewer than 5 officers.",
+        "officer_participation",
     ),
     (
         "Overdose reversals",
         "Deflections with naloxone administered. Naloxone given at an officer contact (below) is not in this "
         "figure: the officer's own record counts it with their contacts.",
+        "overdose_reversals",
     ),
     (
         "Time saved versus arrest",
         "Over deflections with a charge deflected: the agency's booking minutes minus the officer's minutes.",
+        "time_saved",
     ),
-    ("Cost avoided", "Deflections with a charge deflected, times the agency's cost of an arrest and booking."),
+    (
+        "Cost avoided",
+        "Deflections with a charge deflected, times the agency's cost of an arrest and booking.",
+        "cost_avoided",
+    ),
     (
         "Re-engagements",
         "Deflections of clients whose previous referral (not cancelled) had closed before this one was logged, "
         "or was to another partner.",
+        "reengagements",
     ),
     (
         "Officer contacts",
         "A client seen again by an officer while their referral to the same partner is still open: added to that "
         "referral, not a new referral. Not counted in deflections, re-engagements, overdose reversals or time saved.",
+        "officer_contacts",
+    ),
+    (
+        "Partner scorecard",
+        "Per partner: referrals received, the share accepted, the median hours to accept, the reasons for "
+        "declining and the share that reached intake.",
+        "partner_scorecard",
+    ),
+]
+DEFINITIONS: list[tuple[str, str]] = [
+    *[(name, f"{meaning} Small numbers: {rule_of(figure)}") for name, meaning, figure in _DEFINED],
+    (
+        "Small cells",
+        "Counts of the agency's own police work (deflections, pathways, naloxone, officers deflecting, time saved) "
+        "are exact for the agency's own staff, small numbers included. Counts from the partners' treatment records "
+        "(accepted, declined and why, intake, retained, completed: 42 CFR Part 2) show 1 to 10 as <11, and where a "
+        "total is shown the smallest other cells are withheld (—) so that none can be worked out by subtraction. "
+        "Whatever leaves the agency (this export, another agency, anything published) shows every count from 1 to "
+        "10 as <11. Officers' feedback and survey answers need at least 5 in a cell.",
     ),
     (
         "Non-enforcement engagements",
@@ -366,7 +392,6 @@ DEFINITIONS: list[tuple[str, str]] = [
         "on the day of the check-in (agency time), by the officer's unit and the referral's pathway and partner; "
         "a referral open or closed. The agency's own police work: shown exactly to its own staff.",
     ),
-    ("Small cells", "Outside case-level views, any count from 1 to 10 shows as <11."),
 ]
 
 

@@ -1,0 +1,214 @@
+"""Small numbers are the wins (DESIGN.md, "Small cells"), on hand-built data: the agency's own
+police work is exact for its own staff, the partners' treatment records show 1 to 10 as <11
+and cannot be worked out from a total, and whatever leaves the agency shows <11 for both."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import itertools
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from reports import metrics, process
+from reports.digest import digest_render, reported_week
+from tests.factories.buyin import OfficerFeedbackFactory
+from tests.factories.referrals import OfficerFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _last_week(agency) -> datetime:
+    """Monday 00:00 (agency time) of the week the digest reports now."""
+    week_start, _due = reported_week(agency, timezone.now())
+    return datetime.combine(week_start, time.min, tzinfo=ZoneInfo(agency.timezone))
+
+
+def _referral(officer, partner, when, *, intake: bool = False, **fields):
+    if intake:
+        fields.update(status="in_progress", accepted_at=when + timedelta(hours=2), intake_at=when + timedelta(hours=20))
+    return ReferralFactory(officer=officer, partner=partner, occurred_at=when, created_at=when, **fields)
+
+
+@pytest.fixture
+def small_week(cast):
+    """Agency A, the week just ended: 3 deflections by officer A1, one with naloxone, all 3
+    accepted by partner Y and at intake."""
+    monday = _last_week(cast.agency_a)
+    officer = OfficerFactory(user=cast.officer_a1)
+    return [
+        _referral(
+            officer, cast.partner_y, monday + timedelta(days=day, hours=10), intake=True, naloxone_administered=day == 1
+        )
+        for day in range(3)
+    ]
+
+
+def test_command_staff_read_their_agencys_small_week_exactly_on_the_dashboard(cast, small_week):
+    page = cast.login("command_a").get("/reports/dashboard/")
+    body = page.content.decode()
+    assert 'data-figure="deflections">3<' in body
+    assert 'data-figure="overdose_reversals">1<' in body
+    # The 3 intakes are the partner's records: <11 in the funnel, and the engagement rate is over
+    # fewer than 11 referrals.
+    funnel = dict(page.context["charts"]["funnel_rows"])
+    assert (funnel["Logged"], funnel["Accepted"], funnel["Intake"]) == ("3", "<11", "<11")
+    assert 'data-figure="engagement">n&lt;11<' in body
+    # The median of 3 times to intake would be one client's own: not shown.
+    assert 'data-figure="time_to_intake">—<' in body
+    # The page says which rule each figure follows.
+    assert "own police work, shown exactly to its own staff" in body
+    assert "Counts from the partners’ treatment records" in body.replace("'", "’")
+
+
+def test_command_staff_read_their_agencys_small_week_exactly_on_the_command_page(cast, small_week):
+    body = cast.login("command_a").get("/reports/command/").content.decode()
+    assert 'id="count-deflections">3<' in body and 'id="count-reversals">1<' in body
+    pathways = body[body.index("Deflections by pathway") : body.index("Where the referrals stand")]
+    assert '<td class="text-end">3</td>' in pathways
+    statuses = _status_cells(body)
+    # All three are "In treatment" (the partner's record): never 3, and not to be worked out from the 3 deflections.
+    assert statuses["In treatment"] in ("<11", "—")
+    assert _recoverable(statuses, total=3) == set()
+
+
+def test_command_staff_read_their_agencys_small_week_exactly_in_the_digest(cast, small_week):
+    rendered = digest_render(agency=cast.agency_a, week_start=_last_week(cast.agency_a).date())
+    assert "3 deflections" in rendered.subject
+    expected = [
+        # The agency's own police work, exactly.
+        "Deflections this week: 3 (last week: 0)",
+        "Overdose reversals: 1",
+        "- Officer prevention referral: 3 / 0",
+        # Treatment records: the 3 accepted and at intake, in the funnel and per partner.
+        "logged 3, accepted <11, intake <11",
+        "- Y 24/7 MAT Clinic: <11",
+        # Which rule each follows, said under the figures.
+        "own police work, shown exactly",
+        "show 1 to 10 as <11",
+    ]
+    assert [line for line in expected if line not in rendered.text] == []
+    assert "Deflections per week" in rendered.chart_alt and "<11" not in rendered.chart_alt
+    # The preview in the browser, as the program administrator (inside the program) reads it.
+    preview = cast.login("program_admin").get("/reports/digest/", {"agency": cast.agency_a.pk}).content.decode()
+    assert 'data-figure="this-week">3<' in preview and 'data-figure="overdose-reversals">1<' in preview
+
+
+def test_the_officer_reads_their_own_small_numbers_exactly(cast, small_week):
+    body = cast.login("officer_a1").get("/reports/my-record/").content.decode()
+    assert 'data-figure="this-year">3<' in body
+    assert re.search(r"Overdose reversals</div>\s*<div[^>]*>1</div>", body)
+
+
+def test_whatever_leaves_the_agency_shows_under_eleven_for_police_work_too(cast, small_week):
+    # The figures themselves, as the rule gives them to an outside audience.
+    outside = metrics.Audience.OUTSIDE
+    assert metrics.shown_count(3, kind=metrics.Kind.POLICE_WORK, audience=outside) == "<11"
+    assert metrics.shown_count(1, kind=metrics.Kind.POLICE_WORK, audience=outside) == "<11"
+    assert metrics.shown_count(3, kind=metrics.Kind.TREATMENT, audience=outside) == "<11"
+    # The evaluation export's aggregates: feedback asked on the 3 deflections, 1 of them harder.
+    for referral in small_week:
+        OfficerFeedbackFactory(referral=referral, answered_at=referral.occurred_at)
+    monday = _last_week(cast.agency_a)
+    response = cast.login("command_a").post(
+        "/reports/export/",
+        {
+            "start": f"{monday:%Y-%m}",
+            "end": f"{monday + timedelta(days=6):%Y-%m}",
+            "file_format": "csv",
+            "dataset": "process",
+        },
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))[1:]
+    total = dict(zip(rows[0], next(r for r in rows if r[0] == "feedback_total"), strict=True))
+    # 3 answers are under the export's floor of 11: the whole cell is withheld, no 3 in it.
+    assert total["asked"] == total["answered"] == total["easier"] == "withheld"
+    not_counts = {"table", "group", "booking_minutes", "median_seconds", "p90_seconds"}
+    counts = {name for name, _m in process.PROCESS_COLUMNS if not name.endswith("_share")} - not_counts
+    for row in rows[1:]:
+        cells = dict(zip(rows[0], row, strict=True))
+        assert not {cells[name] for name in counts} & {str(n) for n in range(1, 11)}, row
+
+
+@pytest.fixture
+def one_reason_hidden(cast):
+    """The week just ended: 15 deflections in treatment and 3 declined by the partner."""
+    monday = _last_week(cast.agency_a)
+    officer = OfficerFactory(user=cast.officer_a1)
+    for i in range(15):
+        _referral(officer, cast.partner_y, monday + timedelta(hours=10 + i), intake=True)
+    for i in range(3):
+        _referral(officer, cast.partner_x, monday + timedelta(days=1, hours=10 + i), status="rejected")
+
+
+def test_a_hidden_treatment_count_cannot_be_worked_out_from_the_exact_total(cast, one_reason_hidden):
+    body = cast.login("command_a").get("/reports/command/").content.decode()
+    assert 'id="count-deflections">18<' in body  # police work: exact
+    statuses = _status_cells(body)
+    assert statuses["In treatment"] == "15" and statuses["Declined by partner"] == "<11"
+    # 18 less the statuses shown would tell the 3 declined: another status is withheld.
+    assert "—" in statuses.values()
+    assert _recoverable(statuses, total=18) == set()
+
+
+def test_a_rate_over_the_exact_deflections_does_not_tell_a_small_treatment_count(cast, one_reason_hidden):
+    body = cast.login("command_a").get("/reports/dashboard/").content.decode()
+    assert 'data-figure="deflections">18<' in body
+    # 15 of 18 reached intake: 83% would tell the 3 who did not; the page gives a bound instead
+    # (at least 8 of 18 whatever the 3 are: 44%).
+    assert 'data-figure="engagement">≥44%<' in body and "83%" not in body
+    assert 'data-figure="time_to_intake">20.0 h<' in body  # 15 intakes, each 20 hours after
+
+
+def test_no_small_treatment_cell_of_a_three_cell_table_is_ever_recoverable():
+    values = [0, 1, 2, 3, 9, 10, 11, 12, 20]
+    for cells in itertools.product(values, repeat=3):
+        shown = metrics.shown_parts(list(cells), kind=metrics.Kind.TREATMENT)
+        assert all(s != str(n) for s, n in zip(shown, cells, strict=True) if 1 <= n <= 10), cells
+        assert _recoverable(dict(enumerate(shown)), total=sum(cells)) == set(), (cells, shown)
+
+
+def test_the_codebook_says_which_rule_each_metric_follows(cast):
+    text = cast.login("command_a").get("/reports/export/codebook/", {"download": "1"}).content.decode()
+    deflections = text[text.index("\nDeflections\n") :][:400]
+    assert "the agency's own police work: exact for the agency's own staff" in deflections
+    retention = text[text.index("Retention at 30/60/90 days") :][:600]
+    assert "from the partners' treatment records (42 CFR Part 2): 1 to 10 as <11" in retention
+    assert "Whatever leaves the agency (this export" in text
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def _status_cells(body: str) -> dict[str, str]:
+    """The command page's "Where the referrals stand" table: status -> count as shown."""
+    table = body[body.index("Where the referrals stand") :]
+    table = table[: table.index("</table>")]
+    return {
+        html.unescape(label): html.unescape(n)
+        for label, n in re.findall(r"<tr><td>([^<]+)</td><td[^>]*>([^<]*)</td>", table)
+    }
+
+
+def _recoverable(shown: dict, *, total: int) -> set:
+    """The "<11" cells a reader who knows the total could pin to one value: every way of
+    filling the hidden cells ("<11": 1 to 10; "—": any count) that adds up to the total, tried."""
+    exact = sum(int(s.replace(",", "")) for s in shown.values() if s not in ("<11", "—"))
+    hidden = [key for key, s in shown.items() if s in ("<11", "—")]
+    if not hidden:
+        return set()
+    rest = total - exact
+    ranges = [range(1, 11) if shown[key] == "<11" else range(rest + 1) for key in hidden]
+    seen: dict = {key: set() for key in hidden}
+    for filling in itertools.product(*ranges[:-1]):
+        last = rest - sum(filling)
+        if last in ranges[-1]:
+            for key, value in zip(hidden, (*filling, last), strict=True):
+                seen[key].add(value)
+    assert any(seen.values()), "the cells shown cannot add up to the total"
+    return {key for key, values in seen.items() if len(values) == 1 and shown[key] == "<11"}
