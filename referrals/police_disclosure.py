@@ -166,7 +166,9 @@ def _check_72h_text(referral: Referral, follow_up: FollowUp) -> str:
 
 
 def _consents_prefetch() -> Prefetch:
-    return Prefetch("consents", queryset=Consent.objects.select_related("referral"))
+    # No select_related("referral"): prefetching a referral's consents sets each consent's
+    # referral to that referral already (Consent.ends_at reads its closed_at).
+    return Prefetch("consents")
 
 
 def _history_prefetches() -> list[Prefetch]:
