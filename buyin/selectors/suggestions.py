@@ -29,12 +29,15 @@ def suggestion_list_mine(*, user: User) -> QuerySet[Suggestion]:
     return Suggestion.objects.filter(author=user).select_related("partner")
 
 
-def suggestions_unread(*, user: User) -> QuerySet[Suggestion]:
-    """The user's suggestions that changed state since they last marked them read."""
+def suggestion_unread_count(*, user: User) -> int:
+    """How many of the user's suggestions changed state since they last marked them read."""
+    if not user.is_authenticated:
+        return 0
     return (
         Suggestion.objects.filter(author=user)
         .exclude(state=Suggestion.State.NEW)
         .filter(Q(author_seen_at__isnull=True) | Q(author_seen_at__lt=F("state_changed_at")))
+        .count()
     )
 
 
