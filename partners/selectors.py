@@ -11,8 +11,8 @@ from django.db.models import Max, Min, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from deflection.models import User
-from deflection.permissions import may_see_partner_relations
+from deflection.models import Agency, User
+from deflection.permissions import may_exchange_partner_directory, may_see_partner_relations
 from partners.models import PartnerContact, PartnerTierChange, ServicePartner
 
 
@@ -123,3 +123,23 @@ def partner_relationship_log(*, partner: ServicePartner, now: datetime | None = 
     contacts = partner.contacts.select_related("recorded_by", "next_step_done_by").order_by("-contact_on", "-pk")
     changes = partner.tier_changes.select_related("changed_by").order_by("-changed_at", "-pk")
     return RelationshipLog(contacts=list(contacts), tier_changes=list(changes), today=partner_today(partner, now=now))
+
+
+# ---------------------------------------------------------------------------
+# The partner directory, exchanged as Open Referral HSDS (partners.hsds).
+# ---------------------------------------------------------------------------
+
+
+def partner_directory_for_user(*, user: User) -> QuerySet[ServicePartner]:
+    """The partners whose directory entries the user may download: those of the program,
+    for whoever keeps its directory; none for anyone else."""
+    if not may_exchange_partner_directory(user):
+        return ServicePartner.objects.none()
+    return partner_list_for_user(user=user)
+
+
+def agencies_for_directory(*, actor: User | None) -> dict[str, Agency]:
+    """The agencies an imported partner may serve, by their name in lower case: those of
+    the program (every agency, from the command line)."""
+    agencies = Agency.objects.all() if actor is None or actor.sees_everything else Agency.objects.none()
+    return {agency.name.lower(): agency for agency in agencies}
