@@ -147,7 +147,9 @@ class PartnerOpening(models.Model):
         ordering = ["weekday", "opens_at"]
         constraints = [
             models.CheckConstraint(condition=Q(weekday__lte=6), name="partner_opening_weekday_valid"),
-            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="partner_opening_closes_after"),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="partner_opening_closes_after"
+            ),
             models.UniqueConstraint(fields=["partner", "weekday", "opens_at"], name="partner_opening_unique"),
         ]
 

@@ -67,7 +67,7 @@ def partner_list_for_user(*, user: User) -> QuerySet[ServicePartner]:
 
 def partner_get_for_user(*, user: User, partner_id: int) -> ServicePartner:
     """One partner the user may read the relationship of, or 404 (never 403: that would confirm it exists)."""
-    partner = partner_list_for_user(user=user).prefetch_related("agencies").filter(pk=partner_id).first()
+    partner = partner_list_for_user(user=user).prefetch_related("agencies", "openings").filter(pk=partner_id).first()
     if partner is None:
         raise Http404
     return partner

@@ -126,9 +126,7 @@ def partner_directory_save(
     agencies = list(Agency.objects.filter(name__in=entry.agencies))
     unknown = set(entry.agencies) - {agency.name for agency in agencies}
     if unknown:
-        raise ValidationError(
-            {"agencies": _("No agency is called %(names)s.") % {"names": ", ".join(sorted(unknown))}}
-        )
+        raise ValidationError({"agencies": _("No agency is called %(names)s.") % {"names": ", ".join(sorted(unknown))}})
     partner.hsds_id = entry.hsds_id
     partner.name = entry.name.strip()
     partner.kind = entry.kind

@@ -60,6 +60,10 @@ class ImportReport:
         return not self.file_errors and all(row.action != ERROR for row in self.rows)
 
     @property
+    def changes_anything(self) -> bool:
+        return self.ok and any(row.action in (CREATE, UPDATE) for row in self.rows)
+
+    @property
     def applied(self) -> bool:
         return self.ok and not self.dry_run
 
@@ -109,10 +113,13 @@ def _refuse_doubles(rows: list[Row]) -> None:
             if key[1] is None:
                 continue
             if key in seen:
-                row.errors.append(_("it is the same partner as row %(number)s (same %(what)s).") % {
-                    "number": seen[key],
-                    "what": _("id") if key[0] == "id" else _("name"),
-                })
+                row.errors.append(
+                    _("it is the same partner as row %(number)s (same %(what)s).")
+                    % {
+                        "number": seen[key],
+                        "what": _("id") if key[0] == "id" else _("name"),
+                    }
+                )
             else:
                 seen[key] = row.number
 

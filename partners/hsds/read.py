@@ -244,8 +244,7 @@ class _Reader:
             return set()
         if freq not in ("", "WEEKLY"):
             self.error(
-                where
-                + _("only weekly opening hours are understood, not freq %(freq)s.") % {"freq": repr(freq[:20])}
+                where + _("only weekly opening hours are understood, not freq %(freq)s.") % {"freq": repr(freq[:20])}
             )
             return set()
         days = [day.strip().upper() for day in byday.split(",") if day.strip()]
