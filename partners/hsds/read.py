@@ -144,7 +144,7 @@ class _Reader:
     @staticmethod
     def is_kind_term(term: dict) -> bool:
         detail = term.get("taxonomy_detail")
-        names = {term.get("taxonomy"), detail.get("name") if isinstance(detail, dict) else None}
+        names = [term.get("taxonomy"), detail.get("name") if isinstance(detail, dict) else None]
         return terms.KIND_TAXONOMY_NAME in names or term.get("taxonomy_id") == str(terms.KIND_TAXONOMY_ID)
 
     def active(self, service: dict) -> bool:
