@@ -96,9 +96,14 @@ class DirectoryUploadForm(forms.Form):
 
     def confirmation(self) -> DirectoryConfirmForm:
         """The form that imports what was checked, the file carried in it and signed."""
-        # One line, no raw newline a browser could rewrite in a hidden field.
-        text = json.dumps(self.cleaned_data["file"], separators=(",", ":"), ensure_ascii=False)
-        return DirectoryConfirmForm(initial={"text": text, "signature": _SIGNER.sign(_digest(text))})
+        return DirectoryConfirmForm(initial=checked(self.cleaned_data["file"]))
+
+
+def checked(directory: object) -> dict[str, str]:
+    """A checked directory as the confirmation carries it: the JSON and its signature."""
+    # One line, no raw newline a browser could rewrite in a hidden field.
+    text = json.dumps(directory, separators=(",", ":"), ensure_ascii=False)
+    return {"text": text, "signature": _SIGNER.sign(_digest(text))}
 
 
 class DirectoryConfirmForm(forms.Form):
