@@ -30,7 +30,7 @@ def export_directory(partners: Iterable[ServicePartner] | None = None) -> dict:
     if partners is None:
         partners = ServicePartner.objects.all()
     if isinstance(partners, QuerySet):
-        partners = partners.prefetch_related("agencies", "openings").order_by("name")
+        partners = partners.prefetch_related("agencies", "openings").order_by("name").distinct()
     # The directory's words do not change with the reader's language.
     with translation.override(settings.LANGUAGE_CODE):
         contents = [organization(directory_entry_of(partner)) for partner in partners]
