@@ -381,3 +381,20 @@ def test_only_program_administration_saves_a_directory_entry(directory):
         with pytest.raises(ValidationError):
             partner_directory_save(actor=getattr(directory, who), entry=entry, partner_id=directory.partner_x.pk)
     partner_directory_save(actor=directory.program_admin, entry=entry, partner_id=directory.partner_x.pk)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("services", "Line one\r\nLine two\n"),
+        ("address", "Behind the library, next to the bus stop "),
+        ("address", "12 Main St, Suite 4, Tucson, AZ 85701-1234"),
+        ("hours", "  By appointment only"),
+        ("phone", "+1 520 555 0100 ext. 2"),
+        ("languages", "es,en,vi"),
+    ],
+)
+def test_whatever_a_partner_holds_comes_back_from_its_export_unchanged(directory, field, value):
+    ServicePartner.objects.filter(pk=directory.partner_x.pk).update(**{field: value})
+    report = import_directory(export_directory(), dry_run=True)
+    assert report.ok and report.count("unchanged") == 2, report.rows

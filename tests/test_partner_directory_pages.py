@@ -211,3 +211,8 @@ def test_the_admin_exports_the_selected_partners_as_hsds(cast, x):
     )
     assert response["Content-Disposition"] == 'attachment; filename="partner-directory-hsds.json"'
     assert [org["name"] for org in json.loads(response.content)["contents"]] == ["X Recovery Clinic"]
+
+
+def test_the_admin_edits_a_partners_opening_hours_and_shows_its_directory_id(cast, x):
+    page = cast.login("admin").get(f"/admin/partners/servicepartner/{x.pk}/change/").content.decode()
+    assert str(x.hsds_id) in page and 'name="openings-0-opens_at"' in page

@@ -98,19 +98,21 @@ class _Reader:
             )
         agencies = self.served(service)
         zone = self.zone(agencies)
+        locations = self.locations(service)
         is_24_7, openings, hours = self.schedules(service, zone)
         entry = DirectoryEntry(
             hsds_id=hsds_id,
             name=self.result.name,
             kind=self.kind(service),
-            services=(self.text(service, "description") if services else self.text(org, "description")).strip(),
+            # Kept as written (no trimming): an export read back must equal the partner.
+            services=self.text(service, "description") if services else self.text(org, "description"),
             is_active=self.active(service) if services else True,
             is_24_7=is_24_7,
             hours=hours,
             openings=openings,
-            address=self.address(),
-            phone=self.phone(service),
-            languages=self.languages(service),
+            address=self.address(locations),
+            phone=self.phone(service, locations),
+            languages=self.languages(service, locations),
             agencies=tuple(sorted(agency.name for agency in agencies)),
         )
         if not self.result.errors:
@@ -177,32 +179,31 @@ class _Reader:
         ]
         return [*self.objects(self.org, "locations"), *nested]
 
-    def address(self) -> str:
-        service = (self.objects(self.org, "services") or [{}])[0]
-        for location in self.locations(service):
+    def address(self, locations: list[dict]) -> str:
+        for location in locations:
             if self.text(location, "location_type") == "virtual":
                 continue
             addresses = self.objects(location, "addresses", _("a location's "))
             physical = [a for a in addresses if self.text(a, "address_type") != "postal"]
             for address in physical or addresses:
                 keys = ("address_1", "address_2", "city", "state_province", "postal_code")
-                line = terms.address_line({key: self.text(address, key).strip() for key in keys})
-                if line:
+                line = terms.address_line({key: self.text(address, key) for key in keys})
+                if line.strip():
                     return line
         return ""
 
-    def phone(self, service: dict) -> str:
-        places = [self.org, service, *self.locations(service)]
+    def phone(self, service: dict, locations: list[dict]) -> str:
+        places = [self.org, service, *locations]
         for place in places:
             for phone in self.objects(place, "phones"):
-                number = self.text(phone, "number").strip()
-                if number:
+                number = self.text(phone, "number")
+                if number.strip():
                     return number
         return ""
 
-    def languages(self, service: dict) -> tuple[str, ...]:
+    def languages(self, service: dict, locations: list[dict]) -> tuple[str, ...]:
         codes: list[str] = []
-        places = [service, *self.locations(service)]
+        places = [service, *locations]
         for language in (item for place in places for item in self.objects(place, "languages")):
             code = self.text(language, "code").strip().lower()
             name = self.text(language, "name").strip()
@@ -227,8 +228,8 @@ class _Reader:
         for number, schedule in enumerate(self.objects(service, "schedules", _("the service's ")), start=1):
             where = _("schedule %(number)s: ") % {"number": number}
             openings |= self.schedule(schedule, where, zone)
-            description = self.text(schedule, "description", where).strip()
-            if description:
+            description = self.text(schedule, "description", where)
+            if description.strip():
                 words.append(description)
         all_day = {o.weekday for o in openings if o.opens_at == time(0, 0) and o.closes_at >= time(23, 59)}
         if all_day == set(range(7)):
