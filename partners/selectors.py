@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -136,6 +137,19 @@ def partner_directory_for_user(*, user: User) -> QuerySet[ServicePartner]:
     if not may_exchange_partner_directory(user):
         return ServicePartner.objects.none()
     return partner_list_for_user(user=user)
+
+
+def partner_for_directory(*, actor: User | None, hsds_id: uuid.UUID | None, name: str) -> ServicePartner | None:
+    """The partner an imported entry is about, among those the importer may read (all of
+    them from the command line): the one with its directory id, else the one of its name.
+    Its agencies and opening hours are read with it."""
+    partners = ServicePartner.objects.all() if actor is None else partner_directory_for_user(user=actor)
+    partners = partners.prefetch_related("agencies", "openings")
+    if hsds_id is not None:
+        partner = partners.filter(hsds_id=hsds_id).first()
+        if partner is not None:
+            return partner
+    return partners.filter(name__iexact=name).first()
 
 
 def agencies_for_directory(*, actor: User | None) -> dict[str, Agency]:

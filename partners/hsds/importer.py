@@ -17,7 +17,7 @@ from deflection.models import User
 from partners.directory import FIELD_LABELS, DirectoryEntry, directory_entry_of, week_summary
 from partners.hsds.read import Row, read_rows
 from partners.models import ServicePartner
-from partners.selectors import agencies_for_directory
+from partners.selectors import agencies_for_directory, partner_for_directory
 from partners.services import partner_directory_save
 
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
@@ -128,7 +128,7 @@ def _import_row(row: Row, *, actor: User | None) -> RowReport:
     report = RowReport(number=row.number, name=row.name, action=ERROR, errors=row.errors, warnings=row.warnings)
     if row.errors or row.entry is None:
         return report
-    partner = _match(row.entry)
+    partner = partner_for_directory(actor=actor, hsds_id=row.entry.hsds_id, name=row.entry.name)
     current = directory_entry_of(partner) if partner else None
     target = row.entry.filled_from(current)
     report.changes = _changes(current, target)
@@ -143,15 +143,6 @@ def _import_row(row: Row, *, actor: User | None) -> RowReport:
         return report
     report.action = UPDATE if partner else CREATE
     return report
-
-
-def _match(entry: DirectoryEntry) -> ServicePartner | None:
-    partners = ServicePartner.objects.prefetch_related("agencies", "openings")
-    if entry.hsds_id is not None:
-        partner = partners.filter(hsds_id=entry.hsds_id).first()
-        if partner is not None:
-            return partner
-    return partners.filter(name__iexact=entry.name).first()
 
 
 def _changes(current: DirectoryEntry | None, target: DirectoryEntry) -> list[Change]:
