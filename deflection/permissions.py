@@ -152,6 +152,12 @@ def may_manage_partner_relations(user: User) -> bool:
     return user.is_active and user.sees_everything
 
 
+def may_exchange_partner_directory(user: User) -> bool:
+    """Downloading the partner directory as Open Referral HSDS and importing one, which creates
+    and changes partners: the program administrator, who keeps the partners."""
+    return user.is_active and user.sees_everything
+
+
 # ---------------------------------------------------------------------------
 # Who may do what on one referral
 # ---------------------------------------------------------------------------

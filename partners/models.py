@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def language_codes(value: str) -> list[str]:
+    """The language codes of a partner's `languages` ("en, es"), in their order, once each."""
+    codes = [code.strip().lower() for code in value.split(",")]
+    return list(dict.fromkeys(code for code in codes if code))
+
+
+def validate_language_codes(value: str) -> None:
+    wrong = [code for code in language_codes(value) if not re.fullmatch(r"[a-z]{2,3}", code)]
+    if wrong:
+        raise ValidationError(
+            _("Use ISO 639 language codes (two or three letters, such as en or es), not: %(codes)s."),
+            params={"codes": ", ".join(wrong)},
+        )
 
 
 class ServicePartner(models.Model):
@@ -39,6 +58,13 @@ class ServicePartner(models.Model):
     hours = models.CharField(_("hours"), max_length=200, blank=True, help_text=_("When not open 24/7."))
     address = models.CharField(_("address"), max_length=300, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    languages = models.CharField(
+        _("languages spoken"),
+        max_length=100,
+        blank=True,
+        validators=[validate_language_codes],
+        help_text=_("ISO 639 codes, comma separated: en, es."),
+    )
     agencies = models.ManyToManyField(
         "deflection.Agency", related_name="partners", verbose_name=_("agencies served"), blank=True
     )
@@ -57,6 +83,9 @@ class ServicePartner(models.Model):
         verbose_name=_("partner lead"),
         help_text=_("Told when a follow-up is more than a day overdue."),
     )
+    # The partner's identity in the directory it is exchanged in (Open Referral HSDS ids are
+    # UUIDs): the same id export after export, so an import recognises the partner.
+    hsds_id = models.UUIDField(_("directory id"), default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -89,6 +118,49 @@ class ServicePartner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PartnerOpening(models.Model):
+    """One stretch of a partner's week when it takes clients in, in the partner's local time.
+    A partner open 24/7 needs none: `ServicePartner.is_24_7` says it."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    partner = models.ForeignKey(
+        ServicePartner, on_delete=models.CASCADE, related_name="openings", verbose_name=_("partner")
+    )
+    weekday = models.PositiveSmallIntegerField(_("day"), choices=Weekday.choices)
+    opens_at = models.TimeField(_("opens at"))
+    # Before midnight: opening through the night is two stretches, one on each day.
+    closes_at = models.TimeField(_("closes at"))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["weekday", "opens_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="partner_opening_weekday_valid"),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("opens_at")), name="partner_opening_closes_after"
+            ),
+            models.UniqueConstraint(fields=["partner", "weekday", "opens_at"], name="partner_opening_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens_at:%H:%M}–{self.closes_at:%H:%M}"
+
+    def clean(self) -> None:
+        if self.opens_at is not None and self.closes_at is not None and self.closes_at <= self.opens_at:
+            raise ValidationError(
+                {"closes_at": _("Closes after it opens (through midnight: one stretch on each day).")}
+            )
 
 
 def _someone(verbose_name, *, related_name: str = "+") -> models.ForeignKey:

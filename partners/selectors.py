@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -11,8 +12,8 @@ from django.db.models import Max, Min, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from deflection.models import User
-from deflection.permissions import may_see_partner_relations
+from deflection.models import Agency, User
+from deflection.permissions import may_exchange_partner_directory, may_see_partner_relations
 from partners.models import PartnerContact, PartnerTierChange, ServicePartner
 
 
@@ -67,7 +68,7 @@ def partner_list_for_user(*, user: User) -> QuerySet[ServicePartner]:
 
 def partner_get_for_user(*, user: User, partner_id: int) -> ServicePartner:
     """One partner the user may read the relationship of, or 404 (never 403: that would confirm it exists)."""
-    partner = partner_list_for_user(user=user).prefetch_related("agencies").filter(pk=partner_id).first()
+    partner = partner_list_for_user(user=user).prefetch_related("agencies", "openings").filter(pk=partner_id).first()
     if partner is None:
         raise Http404
     return partner
@@ -123,3 +124,36 @@ def partner_relationship_log(*, partner: ServicePartner, now: datetime | None = 
     contacts = partner.contacts.select_related("recorded_by", "next_step_done_by").order_by("-contact_on", "-pk")
     changes = partner.tier_changes.select_related("changed_by").order_by("-changed_at", "-pk")
     return RelationshipLog(contacts=list(contacts), tier_changes=list(changes), today=partner_today(partner, now=now))
+
+
+# ---------------------------------------------------------------------------
+# The partner directory, exchanged as Open Referral HSDS (partners.hsds).
+# ---------------------------------------------------------------------------
+
+
+def partner_directory_for_user(*, user: User) -> QuerySet[ServicePartner]:
+    """The partners whose directory entries the user may download: those of the program,
+    for whoever keeps its directory; none for anyone else."""
+    if not may_exchange_partner_directory(user):
+        return ServicePartner.objects.none()
+    return partner_list_for_user(user=user)
+
+
+def partner_for_directory(*, actor: User | None, hsds_id: uuid.UUID | None, name: str) -> ServicePartner | None:
+    """The partner an imported entry is about, among those the importer may read (all of
+    them from the command line): the one with its directory id, else the one of its name.
+    Its agencies and opening hours are read with it."""
+    partners = ServicePartner.objects.all() if actor is None else partner_directory_for_user(user=actor)
+    partners = partners.prefetch_related("agencies", "openings")
+    if hsds_id is not None:
+        partner = partners.filter(hsds_id=hsds_id).first()
+        if partner is not None:
+            return partner
+    return partners.filter(name__iexact=name).first()
+
+
+def agencies_for_directory(*, actor: User | None) -> dict[str, Agency]:
+    """The agencies an imported partner may serve, by their name in lower case: those of
+    the program (every agency, from the command line)."""
+    agencies = Agency.objects.all() if actor is None or actor.sees_everything else Agency.objects.none()
+    return {agency.name.lower(): agency for agency in agencies}

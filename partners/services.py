@@ -1,7 +1,8 @@
-"""Writes about partners: the relationship log and the engagement tier (with its history).
+"""Writes about partners: the relationship log, the engagement tier (with its history) and
+the partner's directory entry.
 
-The program administrator keeps the relationships; each service checks that itself, so a
-form the page does not offer is refused here too.
+The program administrator keeps the relationships and the directory; each service checks
+that itself, so a form the page does not offer is refused here too.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from deflection.models import User
-from deflection.permissions import may_manage_partner_relations
-from partners.models import PartnerContact, PartnerTierChange, ServicePartner
+from deflection.models import Agency, User
+from deflection.permissions import may_exchange_partner_directory, may_manage_partner_relations
+from partners.directory import DirectoryEntry
+from partners.models import PartnerContact, PartnerOpening, PartnerTierChange, ServicePartner
 from partners.selectors import partner_today
 
 
@@ -99,3 +101,51 @@ def partner_tier_change(*, partner_id: int, actor: User, tier: str, reason: str)
     partner.engagement_tier = tier
     partner.save(update_fields=["engagement_tier"])
     return change
+
+
+@transaction.atomic
+def partner_directory_save(
+    *, actor: User | None, entry: DirectoryEntry, partner_id: int | None = None
+) -> ServicePartner:
+    """Create a partner from its directory entry, or bring partner `partner_id` to it: every
+    field the directory exchanges, the relationship (tier, capacity, lead) left as it is.
+
+    `actor` None is the deployment's operator, at the command line (manage.py hsds_import);
+    every page and the admin pass the signed-in user.
+    """
+    if actor is not None and not may_exchange_partner_directory(actor):
+        raise ValidationError(_("You cannot change the partner directory."))
+    if entry.hsds_id is None or entry.kind is None or entry.hours is None:
+        raise ValidationError(_("A directory entry to save says everything (see DirectoryEntry.filled_from)."))
+    if partner_id is None:
+        partner = ServicePartner()
+    else:
+        partner = ServicePartner.objects.select_for_update().filter(pk=partner_id).first()
+        if partner is None:
+            raise ValidationError(_("This partner does not exist."))
+    agencies = list(Agency.objects.filter(name__in=entry.agencies))
+    unknown = set(entry.agencies) - {agency.name for agency in agencies}
+    if unknown:
+        raise ValidationError({"agencies": _("No agency is called %(names)s.") % {"names": ", ".join(sorted(unknown))}})
+    partner.hsds_id = entry.hsds_id
+    partner.name = entry.name.strip()
+    partner.kind = entry.kind
+    partner.services = entry.services
+    partner.is_active = entry.is_active
+    partner.is_24_7 = entry.is_24_7
+    partner.hours = entry.hours
+    partner.address = entry.address
+    partner.phone = entry.phone
+    partner.languages = ", ".join(entry.languages)
+    partner.full_clean()
+    partner.save()
+    partner.agencies.set(agencies)
+    openings = [
+        PartnerOpening(partner=partner, weekday=o.weekday, opens_at=o.opens_at, closes_at=o.closes_at)
+        for o in sorted(set(() if entry.is_24_7 else entry.openings))
+    ]
+    partner.openings.all().delete()
+    for opening in openings:
+        opening.full_clean()
+    PartnerOpening.objects.bulk_create(openings)
+    return partner

@@ -6,12 +6,14 @@ fails test_every_url_is_in_the_access_table.
 
 from __future__ import annotations
 
+import json
 import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -25,7 +27,8 @@ from buyin.models import (
     TrainingAttendance,
     TrainingSession,
 )
-from partners.models import PartnerContact, PartnerTierChange
+from partners.forms import checked
+from partners.models import PartnerContact, PartnerTierChange, ServicePartner
 from referrals.models import Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
@@ -61,6 +64,23 @@ CASEWORK = {"case_manager_y", *ADMINS}
 # Today where the cast's agencies are (a check-in may not be dated after it).
 PHOENIX_TODAY = timezone.now().astimezone(zoneinfo.ZoneInfo("America/Phoenix")).date().isoformat()
 PULSE_ASKED = {"officer_a1", "officer_a2", "supervisor_a", "case_manager_y"}
+# A partner directory of one new partner, in Open Referral HSDS: uploaded to be checked (a dry
+# run: nothing changes), then sent back checked to be imported (the partner is created).
+NEW_DIRECTORY = {
+    "contents": [
+        {
+            "id": "4b7d3a52-9c1e-4f0a-8d7e-2a6b5c4d3e2f",
+            "name": "Saguaro Sobering Center",
+            "description": "Sobering and recovery support, day and night.",
+        }
+    ]
+}
+
+
+def _directory_upload() -> dict:
+    return {"file": SimpleUploadedFile("directory.json", json.dumps(NEW_DIRECTORY).encode(), "application/json")}
+
+
 # The referral under test: logged by officer_a1 (unit MHST of agency A), routed to partner Y,
 # accepted by partner Y's case manager, with a consent on file.
 # name: (method, data to send, expected answer for each member of the cast)
@@ -114,6 +134,11 @@ EXPECTED = {
     ),
     "partners:tier_change": ("post", {"tier": "wait_and_see", "reason": "Short of staff."}, _expect(ADMINS, DONE)),
     "partners:next_step_done": ("post", {}, _expect(ADMINS, DONE)),
+    # The partner directory (Open Referral HSDS): program administration exchanges it.
+    "partners:directory": ("get", None, _expect(ADMINS)),
+    "partners:directory_download": ("get", None, _expect(ADMINS)),
+    "partners:directory_check": ("post", _directory_upload, _expect(ADMINS)),
+    "partners:directory_import": ("post", lambda: checked(NEW_DIRECTORY), _expect(ADMINS, DONE)),
     # The question after a deflection: only the officer who logged it, right after logging.
     "buyin:feedback_answer": ("post", {"ease": "easier"}, _expect({"officer_a1"}, DONE)),
     # Officers' sentences: program administration only, never who wrote them.
@@ -172,6 +197,7 @@ CHANGES = {
     "partners:contact_add": "partner_contacts",
     "partners:tier_change": "partner_tier_changes",
     "partners:next_step_done": "partner_next_steps_done",
+    "partners:directory_import": "partner_directory",
     "buyin:feedback_answer": "feedback",
     # Nobody in the cast has two-factor sign-in on: nothing to verify, nothing to turn off
     # (test_signin_two_factor turns it on and off).
@@ -262,6 +288,7 @@ def _url(name: str, referral: Referral, rows: Rows) -> str:
 @pytest.mark.parametrize("who", CAST, ids=lambda w: w or "anonymous")
 def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, rows, name, who):
     method, data, expected = EXPECTED[name]
+    data = data() if callable(data) else data  # an upload is read once: a new one each time
     client = cast.login(who)
     url = _url(name, referral, rows)
     before = _state(referral)
@@ -290,6 +317,7 @@ def _state(referral: Referral) -> dict:
         "partner_contacts": PartnerContact.objects.count(),
         "partner_next_steps_done": PartnerContact.objects.filter(next_step_done_at__isnull=False).count(),
         "partner_tier_changes": PartnerTierChange.objects.count(),
+        "partner_directory": ServicePartner.objects.count(),
         "training_sessions": TrainingSession.objects.count(),
         "attendance": TrainingAttendance.objects.count(),
         "champions_ended": Champion.objects.filter(until__isnull=False).count(),

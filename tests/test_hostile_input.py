@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from partners.forms import checked
 from referrals import services
 from referrals.models import Referral
 from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
@@ -229,6 +231,16 @@ FORMS: dict[str, Form] = {
         method="get",
     ),
     "digest preview": Form("command_a", lambda w: "/reports/digest/", lambda w: {"week": "2026-11-16"}, method="get"),
+    "partner directory upload": Form(
+        "program_admin",
+        lambda w: "/partners/directory/check/",
+        lambda w: {"file": SimpleUploadedFile("directory.json", b'{"contents": []}', "application/json")},
+    ),
+    "partner directory import": Form(
+        "program_admin",
+        lambda w: "/partners/directory/import/",
+        lambda w: checked({"contents": [{"name": "Saguaro Sobering Center", "description": "Sobering"}]}),
+    ),
     "sign in": Form(None, lambda w: "/accounts/login/", lambda w: {"username": "officer_a2", "password": "wrong"}),
     "two-factor setup": Form("officer_a1", lambda w: "/accounts/two-factor/", lambda w: {"code": "123456"}),
     "change password": Form(

@@ -547,6 +547,20 @@ def test_every_demo_partner_has_six_months_of_relationship_and_one_waits_with_a_
     assert standings[0].overdue and standings[0].partner.engagement_tier == ServicePartner.Tier.WAIT_AND_SEE
 
 
+def test_the_demo_directory_exports_as_hsds_with_its_hours_and_imports_back_unchanged(demo):
+    from partners.hsds import export_directory, import_directory
+
+    data = export_directory(ServicePartner.objects.filter(agencies__is_demo=True))
+    schedules = {org["name"]: org["services"][0]["schedules"] for org in data["contents"]}
+    assert schedules["Sonoran Bridge 24/7 MAT Clinic"][0]["closes_at"] == "23:59"
+    assert [(s["byday"], s["opens_at"]) for s in schedules["Desert Willow Behavioral Health"]] == [
+        ("MO,TU,WE,TH,FR", "08:00"),
+        ("SA", "09:00"),
+    ]
+    report = import_directory(data, dry_run=True)
+    assert report.ok and report.count("unchanged") == len(data["contents"]) == 5
+
+
 @pytest.mark.parametrize("hour", range(24))
 def test_no_demo_deflection_predates_the_first_officers_on_duty_at_any_hour(hour):
     """Whenever the demo is seeded, every deflection of its history falls after the MHST

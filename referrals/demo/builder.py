@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import zoneinfo
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
@@ -25,7 +25,7 @@ from django.utils import timezone
 from faker import Faker
 
 from deflection.models import Agency, Unit, User
-from partners.models import PartnerContact, ServicePartner
+from partners.models import PartnerContact, PartnerOpening, ServicePartner
 from referrals.demo.check_ins import check_ins_build
 from referrals.demo.data import (
     AGENCY_NAME,
@@ -209,8 +209,19 @@ class DemoBuilder(ProgramLife):
                 phone=self._phone(),
                 capacity_status=spec.capacity,
                 engagement_tier=spec.tier,
+                languages=spec.languages,
             )
             partner.agencies.add(self.agency)
+            PartnerOpening.objects.bulk_create(
+                PartnerOpening(
+                    partner=partner,
+                    weekday=day,
+                    opens_at=time.fromisoformat(opens),
+                    closes_at=time.fromisoformat(closes),
+                )
+                for days, opens, closes in spec.week
+                for day in days
+            )
             self.partners[spec.key] = partner
             staff = [] if spec.key == "mat" else [self._person()]
             for first, last in [*spec.staff, *staff]:

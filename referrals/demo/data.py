@@ -75,6 +75,9 @@ class PartnerSpec:
     tier: str = ServicePartner.Tier.COMMITTED
     capacity: str = ServicePartner.Capacity.OPEN
     staff: tuple[tuple[str, str], ...] = ()  # extra case managers (first, last)
+    # Opening hours: (days, 0 for Monday; opens; closes), for a partner not open 24/7.
+    week: tuple[tuple[range, str, str], ...] = ()
+    languages: str = "en"
 
 
 PARTNERS = (
@@ -91,6 +94,7 @@ PARTNERS = (
             "Officers can walk a client in at any hour; intake takes about 20 minutes."
         ),
         staff=(("Samuel", "Okafor"),),
+        languages="en, es",
     ),
     PartnerSpec(
         key="crisis",
@@ -109,7 +113,9 @@ PARTNERS = (
         name="Second Chance Peer Deflection Team",
         kind=ServicePartner.Kind.DEFLECTION_TEAM,
         is_24_7=False,
-        hours="Mon–Sat 7:00–19:00",
+        hours="Field visits within 24 hours of a referral, also outside these hours.",
+        week=((range(6), "07:00", "19:00"),),
+        languages="en, es",
         services=(
             "Certified peer support specialists with lived experience who meet clients in the field "
             "within 24 hours, ride along on naloxone-plus visits, and help with ID, benefits, phones "
@@ -121,7 +127,9 @@ PARTNERS = (
         name="Casa Esperanza Housing Navigation",
         kind=ServicePartner.Kind.HOUSING,
         is_24_7=False,
-        hours="Mon–Fri 8:00–17:00",
+        hours="Closed on public holidays.",
+        week=((range(5), "08:00", "17:00"),),
+        languages="en, es",
         services=(
             "Housing navigation and rapid re-housing applications, a few bridge-housing beds held for "
             "clients engaged in treatment, help with documents and deposits. Bilingual staff."
@@ -134,7 +142,8 @@ PARTNERS = (
         name="Desert Willow Behavioral Health",
         kind=ServicePartner.Kind.MENTAL_HEALTH,
         is_24_7=False,
-        hours="Mon–Fri 8:00–18:00, Sat 9:00–13:00",
+        hours="",
+        week=((range(5), "08:00", "18:00"), (range(5, 6), "09:00", "13:00")),
         services=(
             "Outpatient counselling, psychiatric medication management and an intensive outpatient "
             "programme for co-occurring substance use and mental health disorders. Medicaid accepted."

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import factory
 from django.utils import timezone
 
-from partners.models import PartnerContact, ServicePartner
+from partners.models import PartnerContact, PartnerOpening, ServicePartner
 
 
 class ServicePartnerFactory(factory.django.DjangoModelFactory):
@@ -32,3 +32,19 @@ class PartnerContactFactory(factory.django.DjangoModelFactory):
     kind = PartnerContact.Kind.MEETING
     what = factory.Faker("sentence")
     met_with = factory.Faker("name")
+
+
+class PartnerOpeningFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerOpening
+
+    partner = factory.SubFactory(ServicePartnerFactory)
+    weekday = PartnerOpening.Weekday.MONDAY
+    opens_at = time(8, 0)
+    closes_at = time(17, 0)
+
+
+def open_on(partner: ServicePartner, days: range | list[int], opens: time, closes: time) -> None:
+    """The partner opens on these days (0 is Monday) from `opens` to `closes`."""
+    for day in days:
+        PartnerOpeningFactory(partner=partner, weekday=day, opens_at=opens, closes_at=closes)
