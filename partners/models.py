@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deflection.claims import claim_field
+
 
 class ServicePartner(models.Model):
     """A treatment or support provider that takes referrals from the agencies it serves."""
@@ -131,6 +133,7 @@ class PartnerContact(models.Model):
     next_step_done_by = _someone(_("next step done by"))
     # Set in the same transaction as the reminder email is accepted: never twice.
     next_step_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    mail_claimed_at = claim_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
