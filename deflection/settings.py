@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before everything: the probes answer the orchestrator by any address, over plain HTTP.
+    "deflection.health.HealthMiddleware",
     # First: the client's address behind trusted proxies, for the audit trail and the lockout.
     "deflection.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -476,8 +476,10 @@ def test_the_relationship_notes_of_before_become_contacts_in_the_log():
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(after)
-    contact = executor.loader.project_state(after).apps.get_model("partners", "PartnerContact").objects.get(
-        partner_id=partner.pk
+    contact = (
+        executor.loader.project_state(after)
+        .apps.get_model("partners", "PartnerContact")
+        .objects.get(partner_id=partner.pk)
     )
     # Back to the latest migrations, where the tests after this one expect the tables.
     executor = MigrationExecutor(connection)
