@@ -11,9 +11,10 @@ primary too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import wraps
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
@@ -30,6 +31,18 @@ def from_replica() -> Iterator[None]:
         yield
     finally:
         _reading_replica.reset(token)
+
+
+def reads_replica(view: Callable) -> Callable:
+    """A report view (under login_required, which reads the user from the primary): its
+    figures are read from the replica; what it writes, the access record included, is not."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        with from_replica():
+            return view(*args, **kwargs)
+
+    return wrapped
 
 
 class PrimaryRouter:
