@@ -18,7 +18,7 @@ import uuid
 from collections import defaultdict
 
 import gevent
-from locust import HttpUser, constant, events, task
+from locust import HttpUser, events, task
 from locust.env import Environment
 
 PLAN: dict = {}
@@ -35,6 +35,11 @@ class Signed(HttpUser):
 
     abstract = True
     role = ""
+    # Seconds between one task and the next (scaled by --think-scale); none: back to back.
+    think = (0.0, 0.0)
+
+    def wait_time(self) -> float:
+        return self.rnd.uniform(*self.think) * PLAN["think_scale"]
 
     def on_start(self) -> None:
         account = PLAN["accounts"][self.role].pop()
@@ -97,10 +102,7 @@ class Officer(Signed):
     """Logs deflections (searching the person as they type) and looks at My deflections."""
 
     role = "officer"
-
-    def on_start(self) -> None:
-        super().on_start()
-        self.wait_time = lambda: self.rnd.uniform(20, 60) * PLAN["think_scale"]
+    think = (20.0, 60.0)
 
     @task(3)
     def log_a_deflection(self) -> None:
@@ -135,11 +137,11 @@ class CaseManager(Signed):
     """Refreshes the queue, accepts new referrals, records intake, completes follow-ups."""
 
     role = "case_manager"
+    think = (10.0, 30.0)
 
     def on_start(self) -> None:
         super().on_start()
         self.accepted: list[str] = []
-        self.wait_time = lambda: self.rnd.uniform(10, 30) * PLAN["think_scale"]
 
     def _open(self, referral_id: str) -> str | None:
         with self.get(f"/referrals/{referral_id}/", "GET /referrals/<id>/", catch_response=True) as r:
@@ -202,10 +204,7 @@ class Command(Signed):
     """Reads the dashboards; one of them exports the evaluation data set once."""
 
     role = "command"
-
-    def on_start(self) -> None:
-        super().on_start()
-        self.wait_time = lambda: self.rnd.uniform(20, 60) * PLAN["think_scale"]
+    think = (20.0, 60.0)
 
     @task(3)
     def dashboards(self) -> None:
@@ -228,7 +227,6 @@ class Floor(Signed):
     """The cheapest signed-in request (the redirect to the role's home), back to back."""
 
     role = "officer"
-    wait_time = constant(0)
 
     @task
     def floor(self) -> None:
@@ -240,7 +238,6 @@ class Logger(Signed):
     """The log POST back to back at the same concurrency, for its throughput beside the floor's."""
 
     role = "officer"
-    wait_time = constant(0)
 
     @task
     def log(self) -> None:

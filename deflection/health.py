@@ -20,6 +20,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from deflection.celery import app as celery_app
+from deflection.middleware import NoStoreForSignedInMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ def _broker_answers() -> bool:
 
 def _answer(body: dict, status: int = 200) -> HttpResponse:
     response = JsonResponse(body, status=status)
-    response["Cache-Control"] = "no-store"
+    # A probe's answer is of this moment: never kept, by the proxy or anyone.
+    response["Cache-Control"] = NoStoreForSignedInMiddleware.VALUE
     return response
 
 

@@ -24,7 +24,7 @@ def test_the_liveness_probe_answers_without_the_database():
     response = Client().get("/healthz")
     assert response.status_code == 200
     assert json.loads(response.content) == {"status": "ok"}
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "no-store, private"
 
 
 @pytest.mark.django_db
