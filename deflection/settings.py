@@ -338,7 +338,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 5
 # Queues by kind, each served by its own workers in production (docker-compose.yml), so that
 # a long rollup rebuild, purge or export never delays a follow-up reminder. A worker started
 # without -Q (the embedded default, `make run`) serves them all.
-CELERY_TASK_QUEUES = {"reminders": {}, "mail": {}, "batch": {}}
+CELERY_TASK_QUEUES = {name: {"exchange": name, "routing_key": name} for name in ("reminders", "mail", "batch")}
 CELERY_TASK_DEFAULT_QUEUE = "batch"
 # Soft and hard time limits (seconds) of each queue's tasks: at the soft one the task stops
 # where it is (a sweep picks up the rest at its next run), at the hard one the process is

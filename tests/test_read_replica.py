@@ -46,7 +46,13 @@ def replicate() -> None:
     )
     maintenance.autocommit = True
     with maintenance.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{replica["NAME"]}"')
+        # Sessions other tests left open (a live server's thread) would block the copy.
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname IN (%s, %s) AND pid <> pg_backend_pid()",
+            [primary["NAME"], replica["NAME"]],
+        )
+        cursor.execute(f'DROP DATABASE IF EXISTS "{replica["NAME"]}" WITH (FORCE)')
         cursor.execute(f'CREATE DATABASE "{replica["NAME"]}" TEMPLATE "{primary["NAME"]}"')
     maintenance.close()
 
