@@ -159,8 +159,10 @@ class CaseManager(Signed):
                 DONE["transitions"].append((int(referral_id), to))
                 r.success()
                 return True
-            if r.status_code == 200:
-                r.success()  # a colleague took the step first: the page says so
+            if r.status_code == 422:
+                # A colleague took the step first: the referral's page says so (and is a read).
+                DONE["reads"][(self.user_id, int(referral_id))] += 1
+                r.success()
             else:
                 r.failure(str(r.status_code))
             return False
@@ -274,8 +276,9 @@ def run_phase(classes: list[type], counts: dict[str, int], seconds: float, measu
     started = time.monotonic()
     gevent.sleep(seconds)
     elapsed = time.monotonic() - started
-    runner.quit()
+    # Counted before the users are stopped: a request cut off by the end of the phase is none.
     result = _stats(environment) if measure else {}
+    runner.quit()
     result["seconds"] = elapsed
     return result
 
