@@ -2,11 +2,11 @@
 
 Dashboards, exports and the digest may lag behind the primary by the replication delay,
 and say up to when they are counted anyway. Everything else reads the primary: the pages a
-user must see current (the log form, My deflections, the queue, a referral), every
-permission decision and every write, the access record included. So the router sends reads
-to the replica only inside `from_replica()`, which those reports open around their
-figures, and never a write. With no DATABASE_REPLICA_URL, `from_replica()` reads the
-primary too.
+user must see current (the log form, My deflections, the queue, a referral) and every write,
+the access record included. So the router sends reads to the replica only inside
+`from_replica()`, which those reports open around their work (a report view: after
+login_required has loaded the user from the primary), and never a write. With no
+DATABASE_REPLICA_URL, `from_replica()` reads the primary too.
 """
 
 from __future__ import annotations

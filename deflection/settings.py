@@ -137,10 +137,10 @@ _CONNECTION = {
     "CONN_HEALTH_CHECKS": True,
 }
 DATABASES["default"].update(_CONNECTION)
-# An optional read replica (a streaming standby of the primary). Only what reports.replica
-# sends there reads from it, explicitly: dashboards, exports and the digest, which may lag by
-# the replication delay; every write, the access record and every page that must be current
-# use the primary (deflection/replica.py).
+# An optional read replica (a streaming standby of the primary). Only reads inside
+# deflection.replica.from_replica() go there, explicitly: dashboards, exports and the digest,
+# which may lag by the replication delay; every write, the access record and every page that
+# must be current use the primary.
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = {**env.db_url_config(DATABASE_REPLICA_URL), **_CONNECTION}
