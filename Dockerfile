@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Production image for Deflection: one image runs web (gunicorn), the Celery
-# worker, Celery beat and the one-shot migrate job (see docker-compose.yml).
+# workers, Celery beat and the one-shot migrate job (see docker-compose.yml).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -43,4 +43,5 @@ RUN SECRET_KEY=build-only \
 
 EXPOSE 8000
 
-CMD ["gunicorn", "deflection.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Processes, threads and timeouts from the environment (gunicorn.conf.py).
+CMD ["gunicorn", "deflection.wsgi:application", "--config", "gunicorn.conf.py"]

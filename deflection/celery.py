@@ -12,10 +12,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deflection.settings")
 
 # The tasks that send mail: an SMTP or network error retries with backoff, and a worker
 # killed mid-task leaves the message to another (acks_late); their sweeps are safe to rerun.
+# The longest wait before a retry counts towards the broker's visibility_timeout (settings).
 MAIL_TASK_OPTIONS = {
     "autoretry_for": (SMTPException, OSError),
     "retry_backoff": 30,
-    "retry_backoff_max": 900,
+    "retry_backoff_max": 600,
     "retry_jitter": True,
     "max_retries": 10,
     "acks_late": True,

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before everything: the probes answer the orchestrator by any address, over plain HTTP.
+    "deflection.health.HealthMiddleware",
     # First: the client's address behind trusted proxies, for the audit trail and the lockout.
     "deflection.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -127,8 +129,30 @@ if MIGRATE_DATABASE_URL and any(
 ):
     # Granting in one database and serving from another would leave the app without access.
     raise ImproperlyConfigured("MIGRATE_DATABASE_URL and DATABASE_URL must name the same database.")
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+# Connections are reused for CONN_MAX_AGE seconds (0: one per request), checked before reuse.
+# Each gunicorn thread and each Celery process holds one: see "Capacity" in README.md.
+_CONNECTION = {
+    "ATOMIC_REQUESTS": False,
+    "CONN_MAX_AGE": env.int("CONN_MAX_AGE", default=60),
+    "CONN_HEALTH_CHECKS": True,
+}
+DATABASES["default"].update(_CONNECTION)
+# An optional read replica (a streaming standby of the primary). Only reads inside
+# deflection.replica.from_replica() go there, explicitly: dashboards, exports and the digest,
+# which may lag by the replication delay; every write, the access record and every page that
+# must be current use the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {**env.db_url_config(DATABASE_REPLICA_URL), **_CONNECTION}
+# The alias that reports read from: the replica when there is one.
+READ_REPLICA = "replica" if DATABASE_REPLICA_URL else "default"
+DATABASE_ROUTERS = ["deflection.replica.PrimaryRouter"]
+for _database in DATABASES.values():
+    if _database["ENGINE"].endswith("postgresql"):
+        # A database that does not answer fails the connection in seconds, not minutes.
+        _database.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+        )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # SQLite: wait for a writer instead of failing at once (web and worker share the file).
     # Transactions take the write lock when they begin: a transaction that read first and
@@ -233,6 +257,9 @@ EMAIL_PORT = _email.get("EMAIL_PORT", 25)
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+# Seconds an SMTP connection may wait for the server at each step. Without it, a server that
+# accepts the connection and never answers holds a worker for as long as it likes.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Deflection <deflection@localhost>")
 
 # Sessions and cookies. A session ends after this long without activity (CJIS: 30 minutes at
@@ -284,7 +311,15 @@ REDIS_URL = env.str("REDIS_URL", default="")
 BROKER_DIR = Path(env.str("BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        # A task taken by a worker that died without acknowledging it (acks_late) is handed
+        # out again after this long. It must outlast the longest a live task can hold its
+        # message: its hard time limit plus the longest retry countdown (a retry waits in the
+        # worker, unacknowledged). Longer only delays the redelivery; shorter would run a
+        # task twice at once. tests/test_task_queues.py checks it against every task.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=30 * 60),
+        "socket_connect_timeout": 5,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -299,6 +334,40 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+# Queues by kind, each served by its own workers in production (docker-compose.yml), so that
+# a long rollup rebuild, purge or export never delays a follow-up reminder. A worker started
+# without -Q (the embedded default, `make run`) serves them all.
+CELERY_TASK_QUEUES = {name: {"exchange": name, "routing_key": name} for name in ("reminders", "mail", "batch")}
+CELERY_TASK_DEFAULT_QUEUE = "batch"
+# Soft and hard time limits (seconds) of each queue's tasks: at the soft one the task stops
+# where it is (a sweep picks up the rest at its next run), at the hard one the process is
+# killed. A mail task waits at most EMAIL_TIMEOUT per step of the conversation.
+TASK_TIME_LIMITS = {"reminders": (240, 300), "mail": (240, 300), "batch": (1140, 1200)}
+TASK_QUEUE = {
+    "referrals.tasks.send_follow_up_reminders": "reminders",
+    "partners.tasks.send_partner_next_step_reminders": "reminders",
+    "reports.tasks.send_weekly_digests": "mail",
+    "reports.tasks.send_digest": "mail",
+    "reports.tasks.send_roll_call_briefings": "mail",
+    "buyin.tasks.sweep_pulse_surveys": "mail",
+    "buyin.tasks.send_commendation_email": "mail",
+    "buyin.tasks.tell_suggestion_author": "mail",
+    "reports.tasks.detect_milestones": "batch",
+    "reports.tasks.refresh_rollups": "batch",
+    "reports.tasks.rebuild_rollups": "batch",
+    "referrals.tasks.purge_expired_identities": "batch",
+}
+CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in TASK_QUEUE.items()}
+CELERY_TASK_ANNOTATIONS = {
+    name: {"soft_time_limit": TASK_TIME_LIMITS[queue][0], "time_limit": TASK_TIME_LIMITS[queue][1]}
+    for name, queue in TASK_QUEUE.items()
+}
+# Any task not listed above: the batch queue's limits.
+CELERY_TASK_SOFT_TIME_LIMIT, CELERY_TASK_TIME_LIMIT = TASK_TIME_LIMITS["batch"]
+# A claimed mail's rows are left to another sender only after this long (deflection/claims.py):
+# longer than any live sender can hold them (the hard time limit of the mail tasks).
+MAIL_CLAIM_SECONDS = max(TASK_TIME_LIMITS["reminders"][1], TASK_TIME_LIMITS["mail"][1]) + 60
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "deflection.beat:Scheduler"
 # Every periodic schedule is defined in deflection/schedules.py.

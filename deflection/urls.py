@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AdminSignInForm
-from deflection import views
+from deflection import health, views
 
 admin.site.site_header = _("Deflection administration")
 admin.site.site_title = _("Deflection")
@@ -14,6 +14,9 @@ admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Answered by deflection.health.HealthMiddleware before sign-in and host checks.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("demo/mail/", views.demo_outbox, name="demo_outbox"),
     # The core names the apps by string only.

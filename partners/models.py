@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deflection.claims import claim_field
+
 
 def language_codes(value: str) -> list[str]:
     """The language codes of a partner's `languages` ("en, es"), in their order, once each."""
@@ -203,6 +205,7 @@ class PartnerContact(models.Model):
     next_step_done_by = _someone(_("next step done by"))
     # Set in the same transaction as the reminder email is accepted: never twice.
     next_step_reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    mail_claimed_at = claim_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

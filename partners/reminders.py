@@ -1,9 +1,9 @@
 """Next-step reminders: the program administrators hear of a partner's next step on the
 morning it is due, in the time zone of the partner's program, exactly once.
 
-The sweep claims due next steps with row locks (SELECT ... FOR UPDATE SKIP LOCKED), one
-partner at a time, sends one email about them and marks them reminded in the same
-transaction, only after the mail server accepted the message: a rerun, a retry or a second
+The sweep claims due next steps, one partner at a time (deflection/claims.py: row locks with
+SKIP LOCKED in a short transaction), sends one email about them outside any transaction and
+marks them reminded only after the mail server accepted it: a rerun, a retry or a second
 sweep at the same moment finds nothing left to send. The email names the partner and the
 dates only; what was said stays in the app, behind sign-in.
 """
@@ -16,13 +16,13 @@ from smtplib import SMTPException, SMTPRecipientsRefused
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from deflection.claims import send_claimed
 from deflection.models import User
 from partners.models import PartnerContact, ServicePartner
 from partners.selectors import partner_zone
@@ -52,18 +52,13 @@ def recipients(partner: ServicePartner) -> list[str]:
 
 
 def _remind_partner(*, partner: ServicePartner, now: datetime) -> int:
-    last_day = _last_due_day(partner, now)
-    with transaction.atomic():
-        claimed = list(
-            _unreminded()
-            .filter(partner=partner, next_step_due__lte=last_day)
-            .select_for_update(skip_locked=True)
-            .order_by("next_step_due", "pk")
-        )
-        to = recipients(partner)
-        if not claimed or not to:
-            return 0
-        today = now.astimezone(partner_zone(partner)).date()
+    to = recipients(partner)
+    if not to:
+        return 0
+    today = now.astimezone(partner_zone(partner)).date()
+
+    def send(claimed: list[PartnerContact]) -> dict:
+        claimed.sort(key=lambda c: (c.next_step_due, c.pk))
         lines = [
             "- "
             + _("%(kind)s of %(day)s: next step due %(due)s")
@@ -87,10 +82,13 @@ def _remind_partner(*, partner: ServicePartner, now: datetime) -> int:
                 _("See the partners and their next steps (sign-in required): %(link)s") % {"link": link},
             ]
         )
-        # fail_silently=False: an SMTP error rolls back the claim and the task retries.
+        # fail_silently=False: an SMTP error releases the claim and the task retries.
         EmailMessage(subject=subject, body=body, to=to).send(fail_silently=False)
-        PartnerContact.objects.filter(pk__in=[c.pk for c in claimed]).update(next_step_reminded_at=now)
-        return len(claimed)
+        return {"next_step_reminded_at": now}
+
+    return send_claimed(
+        _unreminded().filter(partner=partner, next_step_due__lte=_last_due_day(partner, now)), send=send
+    )
 
 
 def partner_next_steps_remind(*, now: datetime | None = None) -> int:

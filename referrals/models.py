@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deflection.claims import claim_field
+
 
 def normalize_name(value: str) -> str:
     """Lower case, accents and punctuation removed, spaces folded: what search compares."""
@@ -342,6 +344,7 @@ class FollowUp(models.Model):
     # Set only after the mail server accepted the reminder (see follow_up_reminders_send).
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
     lead_reminded_at = models.DateTimeField(_("partner lead told"), null=True, blank=True)
+    mail_claimed_at = claim_field()
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=15, choices=Outcome.choices, blank=True)
     note = models.TextField(_("note"), max_length=2000, blank=True)

@@ -1,11 +1,12 @@
 """Follow-up reminders: a periodic sweep that never loses a reminder and never doubles one.
 
-The sweep claims due follow-ups with row locks (SELECT ... FOR UPDATE SKIP LOCKED), one
-assignee at a time, sends that person one email listing what is due, and marks the rows
-reminded in the same transaction, only after the mail server accepted the message. A
-worker killed mid-sweep rolls its transaction back: the rows are unclaimed and the next
-sweep sends them. Two sweeps at once skip each other's rows. The only window for a
-duplicate is a crash between the server's acceptance and the commit (milliseconds).
+The sweep takes one assignee at a time: it claims their due follow-ups (deflection/claims.py:
+row locks with SKIP LOCKED in a short transaction), sends that person one email listing what
+is due, outside any transaction, and marks the rows reminded once the mail server accepted
+it. A failed send releases the claim and the task retries; a worker killed mid-send leaves a
+claim that lapses, and a later sweep sends it. Two sweeps at once skip each other's rows. The
+only window for a duplicate is a crash between the server's acceptance and the mark
+(milliseconds).
 
 Emails carry no client-identifying information: counts, kinds, due times, referral
 numbers and a link; the details are in the app after sign-in.
@@ -20,13 +21,13 @@ from smtplib import SMTPException, SMTPRecipientsRefused
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from deflection.claims import send_claimed
 from deflection.models import User
 from referrals.models import FOLLOW_UPS_STILL_FOLLOWED, FollowUp
 
@@ -64,20 +65,13 @@ def _send(*, to: str, subject: str, lines: list[str], link: str) -> None:
             _("This message carries no client details on purpose."),
         ]
     )
-    # fail_silently=False: an SMTP error raises, the transaction rolls back, the task retries.
+    # fail_silently=False: an SMTP error raises, the claim is released, the task retries.
     EmailMessage(subject=subject, body=body, to=[to]).send(fail_silently=False)
 
 
 def _remind_assignee(*, assignee: User, now: datetime) -> int:
-    with transaction.atomic():
-        claimed = list(
-            _due_soon(now)
-            .filter(assigned_to=assignee, reminded_at__isnull=True)
-            .select_for_update(skip_locked=True, of=("self",))
-            .order_by("due_at")
-        )
-        if not claimed:
-            return 0
+    def send(claimed: list[FollowUp]) -> dict:
+        claimed.sort(key=lambda f: f.due_at)
         overdue = sum(1 for f in claimed if f.due_at < now)
         subject = ngettext(
             "Deflection: %(n)d follow-up due, %(late)d overdue",
@@ -90,21 +84,14 @@ def _remind_assignee(*, assignee: User, now: datetime) -> int:
             lines=[_line(f, now) for f in claimed],
             link=_link(reverse("referrals:queue") + ("?filter=overdue" if overdue else "")),
         )
-        FollowUp.objects.filter(pk__in=[f.pk for f in claimed]).update(reminded_at=now)
-        return len(claimed)
+        return {"reminded_at": now}
+
+    return send_claimed(_due_soon(now).filter(assigned_to=assignee, reminded_at__isnull=True), send=send)
 
 
 def _tell_lead(*, lead: User, now: datetime) -> int:
-    with transaction.atomic():
-        claimed = list(
-            _lead_overdue(now)
-            .filter(referral__partner__lead=lead)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("assigned_to")
-            .order_by("due_at")
-        )
-        if not claimed:
-            return 0
+    def send(claimed: list[FollowUp]) -> dict:
+        claimed.sort(key=lambda f: f.due_at)
         by_person: dict[str, int] = defaultdict(int)
         for f in claimed:
             by_person[f.assigned_to.get_full_name() if f.assigned_to else _("nobody")] += 1
@@ -121,8 +108,11 @@ def _tell_lead(*, lead: User, now: datetime) -> int:
             lines=lines,
             link=_link(reverse("referrals:queue") + "?filter=overdue"),
         )
-        FollowUp.objects.filter(pk__in=[f.pk for f in claimed]).update(lead_reminded_at=now)
-        return len(claimed)
+        return {"lead_reminded_at": now}
+
+    return send_claimed(
+        _lead_overdue(now).filter(referral__partner__lead=lead).select_related("assigned_to"), send=send
+    )
 
 
 def _lead_overdue(now: datetime) -> QuerySet[FollowUp]:

@@ -4,9 +4,9 @@ zone, the same week as the digest).
 
 It lives in reports, not in buyin, because it reads reports' metrics and success stories (and
 buyin sits below reports). Exactly once, as the digest: the Briefing row is unique per unit and
-week and is locked while it is sent; it is marked sent in the same transaction as the mail
-server accepted it. No client identity anywhere: counts, approved stories, named officers who
-agreed to be named, and a change made from officers' feedback.
+week, claimed while it is sent and marked sent once the mail server accepted it. No client
+identity anywhere: counts, approved stories, named officers who agreed to be named, and a
+change made from officers' feedback.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -28,10 +27,12 @@ from buyin.letters import one_page_document
 from buyin.models.suggestions import Topic
 from buyin.selectors.recognition import commendations_of_week
 from buyin.selectors.suggestions import you_said_we_did
+from deflection.claims import send_claimed
 from deflection.models import Agency, Unit, User
 from deflection.permissions import may_read_briefing, may_see_briefings
+from deflection.replica import from_replica
 from reports import metrics
-from reports.digest import agency_zone, claim, reported_week
+from reports.digest import agency_zone, reported_week
 from reports.models import Briefing, SuccessStory
 
 MAX_STORIES = 3
@@ -179,30 +180,31 @@ def supervisors_of(unit: Unit) -> list[str]:
 
 
 def briefing_send(*, unit_id: int, week_start: date) -> Briefing | None:
-    """Email one unit's briefing for one week to its supervisors, once. Returns it, or None if
-    it was sent already."""
+    """Email one unit's briefing for one week to its supervisors, once (claimed, sent outside
+    any transaction, marked: deflection/claims.py). Returns it, or None if it was sent already
+    or is being sent."""
     unit = Unit.objects.select_related("agency").get(pk=unit_id)
-    with transaction.atomic():
-        briefing = claim(Briefing, unit_id=unit_id, week_start=week_start)
-        if briefing.sent_at is not None:
-            return None
-        context = briefing_context(unit=unit, week_start=week_start)
-        subject = f"{unit.agency.name}: {briefing_subject(context)}"
-        text = render_to_string("reports/briefing_email.txt", context)
-        html = render_to_string("reports/briefing_email.html", context)
+    key = {"unit_id": unit_id, "week_start": week_start}
+    Briefing.objects.get_or_create(**key)
+
+    def send(_claimed: list[Briefing]) -> dict:
+        # Like the digest's, its figures may come from the read replica (last week's).
+        with from_replica():
+            context = briefing_context(unit=unit, week_start=week_start)
+            subject = f"{unit.agency.name}: {briefing_subject(context)}"
+            text = render_to_string("reports/briefing_email.txt", context)
+            html = render_to_string("reports/briefing_email.html", context)
         to = supervisors_of(unit)
         if to:
             message = EmailMultiAlternatives(subject=subject, body=text, to=to)
             message.attach_alternative(html, "text/html")
-            # fail_silently=False: an SMTP error rolls back and the task retries.
+            # fail_silently=False: an SMTP error releases the claim and the task retries.
             message.send(fail_silently=False)
-        briefing.recipients = to
-        briefing.subject = subject
-        briefing.text = text
-        briefing.html = html
-        briefing.sent_at = timezone.now()
-        briefing.save()
-        return briefing
+        return {"recipients": to, "subject": subject, "text": text, "html": html, "sent_at": timezone.now()}
+
+    if not send_claimed(Briefing.objects.filter(**key, sent_at__isnull=True), send=send):
+        return None
+    return Briefing.objects.get(**key)
 
 
 def briefings_send_due(*, now: datetime | None = None) -> int:

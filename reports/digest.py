@@ -1,9 +1,11 @@
 """The weekly quick-win digest: Monday 07:00 in each agency's time zone, to its command
 staff and program administrators.
 
-Exactly once: the Digest row is unique per agency and week and is locked while it is
-sent; it is marked sent only after the mail server accepted the message, in the same
-transaction. A rerun, a retry or a second beat finds it sent and sends nothing.
+Exactly once: the Digest row is unique per agency and week; it is claimed, rendered and
+sent outside any transaction, and marked sent only after the mail server accepted it
+(deflection/claims.py). A rerun, a retry or a second beat finds it claimed or sent and sends
+nothing. Its figures are read from the read replica where there is one: the week it reports
+ended seven hours before it is due, long past any replication delay.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from email.mime.image import MIMEImage
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,7 +26,9 @@ from django.utils.translation import gettext as _
 
 from buyin.selectors.pulse import pulse_closed_between
 from buyin.selectors.recognition import commendations_of_week
+from deflection.claims import send_claimed
 from deflection.models import Agency, User
+from deflection.replica import from_replica
 from reports import metrics
 from reports.milestones import milestones_detect
 from reports.models import Digest, Milestone, SuccessStory
@@ -191,38 +194,33 @@ def _message(rendered: Rendered, to: list[str]) -> EmailMultiAlternatives:
     return message
 
 
-def claim(model, **key):
-    """The row of a weekly mail (a Digest, a Briefing), made if new and locked until the
-    caller's transaction ends: a second worker waits here, then finds it sent."""
-    try:
-        with transaction.atomic():
-            model.objects.get_or_create(**key)
-    except IntegrityError:
-        pass  # another worker made the row at the same moment: lock it below
-    return model.objects.select_for_update().get(**key)
-
-
 def digest_send(*, agency_id: int, week_start: date, now: datetime | None = None) -> Digest | None:
-    """Send one agency's digest for one week, once. Returns it, or None if it was sent already."""
+    """Send one agency's digest for one week, once. Returns it, or None if it was sent already
+    (or is being sent by another worker at this moment)."""
     now = now or timezone.now()
     agency = Agency.objects.get(pk=agency_id)
     milestones_detect(agency_id=agency_id)
-    with transaction.atomic():
-        digest = claim(Digest, agency_id=agency_id, week_start=week_start)
-        if digest.sent_at is not None:
-            return None
-        rendered = digest_render(agency=agency, week_start=week_start, now=now)
+    key = {"agency_id": agency_id, "week_start": week_start}
+    Digest.objects.get_or_create(**key)
+
+    def send(_claimed: list[Digest]) -> dict:
+        with from_replica():
+            rendered = digest_render(agency=agency, week_start=week_start, now=now)
         to = recipients(agency)
         if to:
-            # fail_silently=False: an SMTP error rolls back and the task retries.
+            # fail_silently=False: an SMTP error releases the claim and the task retries.
             _message(rendered, to).send(fail_silently=False)
-        digest.recipients = to
-        digest.subject = rendered.subject
-        digest.text = rendered.text
-        digest.html = rendered.html
-        digest.sent_at = timezone.now()
-        digest.save()
-        return digest
+        return {
+            "recipients": to,
+            "subject": rendered.subject,
+            "text": rendered.text,
+            "html": rendered.html,
+            "sent_at": timezone.now(),
+        }
+
+    if not send_claimed(Digest.objects.filter(**key, sent_at__isnull=True), send=send):
+        return None
+    return Digest.objects.get(**key)
 
 
 def digests_send_due(*, now: datetime | None = None) -> int:

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deflection.claims import claim_field
+
 # The rollups' tables live in a module of their own; imported so that they load with the app.
 from reports import rollup_models  # noqa: F401
 
@@ -152,6 +154,7 @@ class WeeklyMail(models.Model):
     html = models.TextField(blank=True)
     text = models.TextField(blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    mail_claimed_at = claim_field()
     created_at = models.DateTimeField(default=timezone.now)
 
     # The field naming whom the mail is about (an agency, a unit).

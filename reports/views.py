@@ -30,6 +30,7 @@ from deflection.permissions import (
     may_see_pulse_trend,
     may_see_untrained,
 )
+from deflection.replica import reads_replica
 from partners.selectors import partner_list_for_user
 from referrals.checkins import LATEST_SHOWN, check_ins_made_by
 from referrals.selectors import referral_get_for_user
@@ -49,6 +50,7 @@ PERIODS = {"30": 30, "90": 90, "365": 365}
 
 
 @login_required
+@reads_replica
 def command_home(request: HttpRequest) -> HttpResponse:
     """Agency counts for command staff: aggregates only, no client identities."""
     user: User = request.user  # type: ignore[assignment]
@@ -97,6 +99,7 @@ def _agency_choices(user: User):
 
 
 @login_required
+@reads_replica
 def digest_preview(request: HttpRequest) -> HttpResponse:
     """This week's digest as it will be (or was) sent, in the browser."""
     agency = _digest_agency(request)
@@ -171,6 +174,7 @@ def story_new(request: HttpRequest, referral_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@reads_replica
 def evaluation_export(request: HttpRequest) -> HttpResponse:
     """One click for the university evaluator's data set: de-identified CSV or Excel."""
     user: User = request.user  # type: ignore[assignment]
@@ -252,6 +256,7 @@ def _dashboard_agency_and_unit(request: HttpRequest):
 
 
 @login_required
+@reads_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
     """The command dashboard (a supervisor's is limited to their unit). Aggregates only."""
     agency, fixed_unit = _dashboard_agency_and_unit(request)
@@ -307,6 +312,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_replica
 def process_evaluation(request: HttpRequest) -> HttpResponse:
     """Process evaluation: how officers find deflecting compared with an arrest, what got in
     the way, and how long logging takes; in aggregate only (a supervisor's is their unit's)."""

@@ -21,3 +21,10 @@ WHITENOISE_AUTOREFRESH = True
 AXES_ENABLED = False
 # The cast signs in with a password only; tests/test_signin_two_factor.py turns it on.
 REQUIRE_TWO_FACTOR = False
+# A second PostgreSQL database stands in for the read replica in tests/test_read_replica.py
+# (created only for the tests that ask for it, which make it a copy of the primary: its tables
+# come from the models, not the migrations); everywhere else reports read the primary.
+_primary = DATABASES["default"]  # noqa: F405
+if _primary["ENGINE"].endswith("postgresql"):
+    DATABASES["replica"] = {**_primary, "NAME": f"{_primary['NAME']}_replica", "TEST": {"MIGRATE": False}}  # noqa: F405
+READ_REPLICA = "default"

@@ -240,7 +240,8 @@ def test_an_answer_row_holds_no_user_no_time_and_no_sequence(cast):
     assert not any(isinstance(f, (models.DateField, models.TimeField, models.AutoField)) for f in fields.values())
     assert not any(f.is_relation and f.related_model is User for f in fields.values())
     participation = {f.name for f in PulseParticipation._meta.get_fields() if getattr(f, "concrete", False)}
-    assert participation == {"id", "survey", "user", "answered", "invited_at", "reminded_at"}
+    # mail_claimed_at is set only while an invitation or reminder is being sent, then cleared.
+    assert participation == {"id", "survey", "user", "answered", "invited_at", "reminded_at", "mail_claimed_at"}
     table = PulseAnswer._meta.db_table
     with connection.cursor() as cursor:
         columns = {c.name: c for c in connection.introspection.get_table_description(cursor, table)}

@@ -28,7 +28,8 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 VENDOR_DIR = ROOT / "static" / "vendor"
 
-APP_SERVICES = ("web", "worker", "beat", "migrate")
+WORKER_SERVICES = ("worker-reminders", "worker-mail", "worker-batch")
+APP_SERVICES = ("web", *WORKER_SERVICES, "beat", "migrate")
 ALL_SERVICES = APP_SERVICES + ("db", "redis", "mail")
 REQUIRED_APP_ENV = ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SECRET_KEY")
 
@@ -218,6 +219,33 @@ def test_every_app_service_shares_one_environment_and_only_migrate_has_the_owner
     assert migrate == envs["web"]
 
 
+@pytest.mark.parametrize("name", [n for n in APP_SERVICES])
+def test_every_app_service_starts_code_that_exists(name):
+    argv = command_argv(service(name))
+    checker_for(argv)(argv)
+
+
+def test_web_is_healthy_when_its_readiness_probe_answers():
+    from django.urls import resolve
+
+    check = service("web")["healthcheck"]
+    probe = " ".join(check["test"])
+    url = re.search(r"http://127\.0\.0\.1:8000(/\w+)", probe)
+    assert url and url.group(1) == "/readyz", probe
+    assert resolve(url.group(1)).url_name == "readyz"
+    # Gunicorn's processes and threads come from the environment, which compose passes.
+    env = environment_of(service("web"))
+    config = (ROOT / option_value(command_argv(service("web")), "--config", "-c")).read_text()
+    for variable in ("WEB_CONCURRENCY", "WEB_THREADS"):
+        assert f'os.environ.get("{variable}"' in config and variable in env, variable
+    example = (ROOT / ".env.example").read_text()
+    for variable in ("WEB_CONCURRENCY", "WEB_THREADS", "CONN_MAX_AGE", "EMAIL_TIMEOUT", "DATABASE_REPLICA_URL"):
+        assert f"{variable}=" in example, f"{variable} is not in .env.example"
+    for worker in WORKER_SERVICES:
+        variable = re.search(r"\$\{(\w+):-", option_value(command_argv(service(worker)), "--concurrency"))
+        assert variable and f"{variable.group(1)}=" in example, worker
+
+
 def database_user(url):
     """(user, host, path) of a database URL whose password is a ${...} compose variable."""
     parts = urlsplit(re.sub(r"\$\{[^}]*\}", "password", url))
@@ -229,7 +257,7 @@ def test_web_and_the_workers_connect_as_the_app_role_and_migrate_as_the_owner():
     db_env = environment_of(service("db"))
     owner, app, superuser = db_env["DB_OWNER_ROLE"], db_env["DB_APP_ROLE"], db_env["POSTGRES_USER"]
     assert len({owner, app, superuser}) == 3, db_env
-    for name in ("web", "worker", "beat"):
+    for name in ("web", *WORKER_SERVICES, "beat"):
         env = environment_of(service(name))
         assert database_user(env["DATABASE_URL"])[0] == app, name
         assert "MIGRATE_DATABASE_URL" not in env, f"{name} must not hold the owner's password"

@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deflection.claims import claim_field
+
 MIN_STATEMENTS, MAX_STATEMENTS = 5, 8
 # Strongly disagree (1) .. strongly agree (5).
 SCALE = (
@@ -148,6 +150,7 @@ class PulseParticipation(models.Model):
     answered = models.BooleanField(_("answered"), default=False)
     invited_at = models.DateTimeField(_("invited"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded"), null=True, blank=True)
+    mail_claimed_at = claim_field()
 
     class Meta:
         verbose_name = _("pulse participation")

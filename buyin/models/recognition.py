@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deflection.claims import claim_field
+
 # What a commendation's text may hold at most: a few paragraphs, not an essay; so it fits
 # the one page of the letter for the officer's file.
 COMMENDATION_TEXT_MAX = 1500
@@ -74,6 +76,7 @@ class Commendation(models.Model):
     created_at = models.DateTimeField(_("commended"), default=timezone.now, editable=False)
     # Set when the mail server took the officer's notice: it is sent once.
     emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    mail_claimed_at = claim_field()
 
     class Meta:
         verbose_name = _("commendation")

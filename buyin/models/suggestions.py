@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deflection.claims import claim_field
+
 
 class Topic(models.TextChoices):
     """What a suggestion (or a change made) is about."""
@@ -112,6 +114,7 @@ class SuggestionEvent(models.Model):
     to_state = models.CharField(_("to"), max_length=12, choices=State.choices)
     note = models.TextField(_("note"), max_length=1000, blank=True, validators=[MaxLengthValidator(1000)])
     notified_at = models.DateTimeField(_("author emailed"), null=True, blank=True, editable=False)
+    mail_claimed_at = claim_field()
 
     class Meta:
         verbose_name = _("suggestion history")

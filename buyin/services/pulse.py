@@ -1,10 +1,10 @@
 """Pulse survey writes: a wave is created, opens (its audience fixed and invited), reminds
 once, and takes one anonymous answer from each person asked.
 
-Invitations and reminders are sent like follow-up reminders (referrals/reminders.py): each
-person's row is claimed with a row lock (SKIP LOCKED) and marked in the same transaction,
-only after the mail server took the message, so a doubled or retried sweep sends nothing
-twice. Emails carry a link and the closing date, nothing else.
+Invitations and reminders are sent like follow-up reminders (deflection/claims.py): each
+person's row is claimed in a short transaction (a row lock, SKIP LOCKED), the mail is sent
+outside it, and the row is marked only after the mail server took the message, so a doubled
+or retried sweep sends nothing twice. Emails carry a link and the closing date, nothing else.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from buyin.models import PulseAnswer, PulseParticipation, PulseSurvey
 from buyin.models.pulse import SCORES
+from deflection.claims import send_claimed
 from deflection.models import Agency, Unit, User
 from deflection.permissions import FIELD_ROLES, may_run_pulse
 from partners.models import ServicePartner
@@ -160,26 +161,24 @@ def _mail(participation: PulseParticipation, *, reminder: bool) -> None:
             _link(survey),
         ]
     )
-    # fail_silently=False: an SMTP error rolls back the claim and the task retries.
+    # fail_silently=False: an SMTP error releases the claim and the task retries.
     EmailMessage(subject=subject, body=body, to=[participation.user.email]).send(fail_silently=False)
 
 
 def _notify_one(*, participation_id: int, field: str, now: datetime) -> int:
     """Claim one person's invitation or reminder, send it, mark it sent: once, whatever runs alongside."""
     reminder = field == "reminded_at"
-    with transaction.atomic():
-        claimed = (
-            PulseParticipation.objects.filter(pk=participation_id, **{f"{field}__isnull": True})
-            .filter(Q(answered=False) if reminder else Q())
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("survey__agency", "user")
-            .first()
-        )
-        if claimed is None:
-            return 0
-        _mail(claimed, reminder=reminder)
-        PulseParticipation.objects.filter(pk=claimed.pk).update(**{field: now})
-        return 1
+
+    def send(claimed: list[PulseParticipation]) -> dict:
+        _mail(claimed[0], reminder=reminder)
+        return {field: now}
+
+    return send_claimed(
+        PulseParticipation.objects.filter(pk=participation_id, **{f"{field}__isnull": True})
+        .filter(Q(answered=False) if reminder else Q())
+        .select_related("survey__agency", "user"),
+        send=send,
+    )
 
 
 def _notify(pending: QuerySet[PulseParticipation], *, field: str, now: datetime) -> int:

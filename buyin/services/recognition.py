@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from buyin.models import Commendation, RecognitionKind
 from buyin.models.recognition import DEFAULT_KINDS
+from deflection.claims import send_claimed
 from deflection.models import Agency, User
 from deflection.permissions import may_commend, may_manage_recognition
 from referrals.identity_text import identifiers_in_text
@@ -124,18 +125,12 @@ def commendation_set_naming(*, actor: User, commendation_id: int, may_name: bool
 
 
 def commendation_email_send(*, commendation_id: int) -> bool:
-    """Tell the officer they were commended, once: the row is locked while the mail is sent
-    and marked sent in the same transaction. The email says who and which kind, and links to
-    their record; the text stays in the app."""
-    with transaction.atomic():
-        commendation = (
-            Commendation.objects.select_for_update(of=("self",))
-            .select_related("officer", "commended_by", "kind")
-            .filter(pk=commendation_id)
-            .first()
-        )
-        if commendation is None or commendation.emailed_at is not None:
-            return False
+    """Tell the officer they were commended, once (deflection/claims.py: claimed, sent outside
+    any transaction, then marked). The email says who and which kind, and links to their
+    record; the text stays in the app."""
+
+    def send(claimed: list[Commendation]) -> dict:
+        commendation = claimed[0]
         officer = commendation.officer
         if officer.email and officer.is_active:
             link = settings.SITE_URL.rstrip("/") + reverse("reports:my_record")
@@ -156,9 +151,16 @@ def commendation_email_send(*, commendation_id: int) -> bool:
                     link,
                 ]
             )
-            # fail_silently=False: an SMTP error rolls back and the task retries.
+            # fail_silently=False: an SMTP error releases the claim and the task retries.
             EmailMessage(subject=_("You were commended"), body=body, to=[officer.email]).send(fail_silently=False)
-        commendation.emailed_at = timezone.now()
-        commendation.save(update_fields=["emailed_at"])
-        logger.info("Commendation %s notice sent", commendation.pk)
-        return True
+        return {"emailed_at": timezone.now()}
+
+    sent = send_claimed(
+        Commendation.objects.filter(pk=commendation_id, emailed_at__isnull=True).select_related(
+            "officer", "commended_by", "kind"
+        ),
+        send=send,
+    )
+    if sent:
+        logger.info("Commendation %s notice sent", commendation_id)
+    return bool(sent)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from buyin.models import ChangeMade, Suggestion, SuggestionEvent
 from buyin.selectors.suggestions import partners_for_suggestions
+from deflection.claims import send_claimed
 from deflection.models import User
 from deflection.permissions import may_triage_suggestions
 from partners.models import ServicePartner
@@ -178,26 +179,28 @@ NOTICE_LINES = {
 }
 
 
-@transaction.atomic
 def suggestion_tell_author(*, event_id: int) -> bool:
     """Email the author of a suggestion about one change of its state, once.
 
-    The history row is locked and marked emailed in the same transaction as the send, so a
-    task run twice sends one email. It names the topic, the new state and the admin's answer:
-    never the suggestion's own text (it may mention a client), never client data.
+    The history row is claimed, the mail sent outside any transaction, the row marked emailed
+    (deflection/claims.py), so a task run twice sends one email. It names the topic, the new
+    state and the admin's answer: never the suggestion's own text (it may mention a client),
+    never client data.
     """
-    event = (
-        SuggestionEvent.objects.select_for_update(of=("self",))
-        .select_related("suggestion__author")
-        .filter(pk=event_id, notified_at__isnull=True)
-        .exclude(from_state="")
-        .first()
-    )
-    if event is None:
+    unsent = SuggestionEvent.objects.filter(pk=event_id, notified_at__isnull=True).exclude(from_state="")
+    event = unsent.select_related("suggestion__author").first()
+    if event is None or not event.suggestion.author.is_active or not event.suggestion.author.email:
         return False
+
+    def send(claimed: list[SuggestionEvent]) -> dict:
+        _tell(claimed[0])
+        return {"notified_at": timezone.now()}
+
+    return bool(send_claimed(unsent.select_related("suggestion__author"), send=send))
+
+
+def _tell(event: SuggestionEvent) -> None:
     suggestion, author = event.suggestion, event.suggestion.author
-    if not author.is_active or not author.email:
-        return False
     lines = [
         _("Hello %(name)s,") % {"name": author.first_name or author.get_username()},
         "",
@@ -216,12 +219,9 @@ def suggestion_tell_author(*, event_id: int) -> bool:
         lines += [_("Changed on %(date)s.") % {"date": suggestion.changed_on.strftime("%b %d, %Y")}]
     link = settings.SITE_URL.rstrip("/") + reverse("buyin:suggestions_mine")
     lines += ["", _("Your suggestions and their answers (sign-in required): %(link)s") % {"link": link}]
-    # fail_silently=False: an SMTP error raises, the row stays unmarked, the task retries.
+    # fail_silently=False: an SMTP error raises, the claim is released, the task retries.
     EmailMessage(
         subject=_("Deflection: your suggestion is %(state)s") % {"state": str(S(event.to_state).label).lower()},
         body="\n".join(lines),
         to=[author.email],
     ).send(fail_silently=False)
-    event.notified_at = timezone.now()
-    event.save(update_fields=["notified_at"])
-    return True

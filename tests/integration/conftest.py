@@ -128,6 +128,8 @@ class Mailbox:
     hold_rcpt / hold_data: the n-th RCPT TO (or DATA) waits, with `held` set, until the
     test sets `release` (or the client goes away): the test acts while a message is in
     flight, before the server accepted it.
+    stall_from_rcpt: from the n-th RCPT TO on, the server stops answering (the connection
+    stays open, nothing comes back; `held` is set) until the test sets `recovered`.
     """
 
     def __init__(self) -> None:
@@ -140,6 +142,8 @@ class Mailbox:
         self.release = threading.Event()
         self.rcpts_started = 0
         self.datas_started = 0
+        self.stall_from_rcpt: int | None = None
+        self.recovered = threading.Event()
 
     @property
     def messages(self) -> list[Delivered]:
@@ -167,6 +171,11 @@ class Mailbox:
             await asyncio.sleep(self.rcpt_delay)
         if number == self.hold_rcpt:
             await self._hold()
+        if self.stall_from_rcpt is not None and number >= self.stall_from_rcpt:
+            self.held.set()
+            deadline = time.monotonic() + 120
+            while not self.recovered.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -206,6 +215,7 @@ def smtp(services_available) -> Iterator[tuple[Mailbox, int]]:
     controller.start()
     yield mailbox, controller.port
     mailbox.release.set()
+    mailbox.recovered.set()
     controller.stop()
     server_log.setLevel(level)
 
@@ -348,10 +358,11 @@ def wait_for_worker_sessions_to_end(timeout: float = 30.0) -> None:
 
 @pytest.fixture
 def workers(request, transactional_db, redis_url, smtp) -> Iterator[Callable[..., Worker]]:
-    """Start real `celery worker` processes: `workers(concurrency=1, beat=False, env={})`.
+    """Start real `celery worker` processes: `workers(concurrency=1, beat=False, env={}, queues=None)`.
 
     concurrency=1 is the solo pool (one task at a time in the worker process itself);
-    more is the prefork pool. Every worker is killed and reaped at teardown.
+    more is the prefork pool. queues: the queues it serves (-Q), all of them by default.
+    Every worker is killed and reaped at teardown.
     """
     from django.conf import settings
 
@@ -359,7 +370,9 @@ def workers(request, transactional_db, redis_url, smtp) -> Iterator[Callable[...
     logs = Path(tempfile.mkdtemp(prefix="deflection-integration-"))
     started: list[Worker] = []
 
-    def start(*, concurrency: int = 1, beat: bool = False, env: dict[str, str] | None = None) -> Worker:
+    def start(
+        *, concurrency: int = 1, beat: bool = False, env: dict[str, str] | None = None, queues: str | None = None
+    ) -> Worker:
         name = f"it{len(started) + 1}-{uuid.uuid4().hex[:8]}"
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
         environment.update(
@@ -397,6 +410,8 @@ def workers(request, transactional_db, redis_url, smtp) -> Iterator[Callable[...
         command += ["--pool=solo"] if concurrency == 1 else ["--pool=prefork", f"--concurrency={concurrency}"]
         if beat:
             command.append("--beat")
+        if queues:
+            command.append(f"--queues={queues}")
         log = logs / f"{name}.log"
         output = log.open("wb")
         process = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)

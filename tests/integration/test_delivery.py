@@ -16,6 +16,8 @@ from datetime import time as clock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -140,11 +142,15 @@ def test_a_worker_killed_mid_sweep_loses_no_reminder_and_doubles_none(cast, smtp
 
     # The killed sweep's message stays unacknowledged (acks_late) until the broker's
     # visibility timeout; the next sweep (beat sends one every few minutes) does the rest.
+    # The third assignee's rows stay claimed by the dead worker until the claim lapses
+    # (MAIL_CLAIM_SECONDS, longer than any live sender may take): the next sweep leaves them.
     second = workers()
-    second.wait_succeeded(broker.send(SWEEP))
-    second.wait_succeeded(broker.send(SWEEP))
-    swept = [_value(v) for v in second.succeeded(SWEEP).values()]
-    assert sum(r["reminded"] for r in swept) == 4  # the four not delivered before the kill
+    assert _value(second.wait_succeeded(broker.send(SWEEP)))["reminded"] == 3
+    claimed = FollowUp.objects.filter(mail_claimed_at__isnull=False)
+    assert list(claimed.values_list("assigned_to__email", flat=True)) == [managers[2].email]
+    # As when the claim has lapsed: a sweep then sends them.
+    claimed.update(mail_claimed_at=F("mail_claimed_at") - timedelta(seconds=settings.MAIL_CLAIM_SECONDS))
+    assert _value(second.wait_succeeded(broker.send(SWEEP)))["reminded"] == 1
 
     for manager in managers:
         assert len(mailbox.to(manager.email)) == 1, mailbox.summary()
@@ -168,8 +174,9 @@ def _zone_where_the_digest_is_due(now: datetime) -> str:
 
 def test_the_digest_is_delivered_once_although_the_task_runs_twice_at_once(cast, smtp, workers, broker):
     """send_weekly_digests twice at the same moment on two worker processes: while the
-    first holds the Digest row and talks to the server, the second waits on its lock,
-    then finds it sent. One message per recipient, one sent Digest."""
+    first has claimed agency A's Digest and talks to the server, with no transaction open,
+    the second leaves it to the first and finishes. One message per recipient, one sent
+    Digest."""
     mailbox, _port = smtp
     mailbox.hold_data = 1  # the first digest waits in DATA until the second run is blocked
     now = timezone.now()
@@ -191,12 +198,15 @@ def test_the_digest_is_delivered_once_although_the_task_runs_twice_at_once(cast,
     worker = workers(concurrency=2)
     runs = [broker.send(DIGESTS), broker.send(DIGESTS)]
     wait_for(mailbox.held.is_set, timeout=60, what="the first digest to reach DATA", detail=worker.tail)
+    # The second run does not wait for the first: it is done while the first is still in DATA.
     wait_for(
-        lambda: [s for s in other_sessions() if s[2] == "Lock"],
-        timeout=30,
-        what="the second run to wait on the Digest row lock",
-        detail=lambda: f"{other_sessions()!r}\n{worker.tail()}",
+        lambda: [task_id for task_id in runs if task_id in worker.succeeded()],
+        timeout=60,
+        what="the second run to finish while the first is in DATA",
+        detail=worker.tail,
     )
+    # Nobody sits in a transaction while the mail server talks.
+    assert not [s for s in other_sessions() if s[1] == "idle in transaction"], other_sessions()
     mailbox.release.set()
     sent_counts = [_value(worker.wait_succeeded(task_id)) for task_id in runs]
 
@@ -252,3 +262,39 @@ def test_a_deflection_logged_while_the_broker_is_down_is_reminded_after_it_retur
     assert len(mailbox.to(address)) == 1, mailbox.summary()
     assert FollowUp.objects.get(pk=follow_up.pk).reminded_at is not None
     assert worker.problems() == []
+
+
+def test_a_mail_server_that_stops_answering_mid_sweep_holds_up_no_other_queue(cast, smtp, workers, broker):
+    """The server accepts two reminders, then stops answering (the connection stays open,
+    nothing comes back). The reminders worker gives up on each message after EMAIL_TIMEOUT,
+    holding no transaction meanwhile; the batch worker's rollups and milestones run on; when
+    the server answers again, every reminder goes out once."""
+    mailbox, _port = smtp
+    mailbox.stall_from_rcpt = 3
+    managers = [cast.case_manager_y, *(_case_manager(cast) for _ in range(4))]
+    follow_ups = [_follow_up(cast, m, due_in=-timedelta(hours=1)) for m in managers]
+    quick = {"EMAIL_TIMEOUT": "2"}
+    reminders = workers(queues="reminders", env=quick)
+    batch = workers(queues="batch", env=quick)
+
+    sweep = broker.send(SWEEP)
+    wait_for(mailbox.held.is_set, timeout=60, what="the sweep's third message", detail=reminders.tail)
+    assert len(mailbox.messages) == 2, mailbox.summary()
+    # While the server is silent: no worker sits in a transaction, and the other queue runs.
+    for task in ("reports.tasks.refresh_rollups", "reports.tasks.detect_milestones"):
+        batch.wait_succeeded(broker.send(task), timeout=30)
+        assert not [s for s in other_sessions() if s[1] == "idle in transaction"], other_sessions()
+    # Each of the last three messages timed out, its claim released; the task waits to retry.
+    wait_for(lambda: " retry: " in reminders.text(), timeout=60, what="the sweep to retry", detail=reminders.tail)
+    assert not FollowUp.objects.filter(mail_claimed_at__isnull=False).exists()
+    assert FollowUp.objects.filter(reminded_at__isnull=True).count() == 3
+
+    mailbox.recovered.set()
+    # The next sweep (the beat's) sends the rest; the retry, when it comes, finds nothing.
+    assert _value(reminders.wait_succeeded(broker.send(SWEEP)))["reminded"] == 3
+    assert _value(reminders.wait_succeeded(sweep, timeout=90))["reminded"] == 0
+    for manager in managers:
+        assert len(mailbox.to(manager.email)) == 1, mailbox.summary()
+    assert len(mailbox.messages) == len(managers)
+    assert not FollowUp.objects.filter(pk__in=[f.pk for f in follow_ups], reminded_at__isnull=True).exists()
+    assert batch.problems() == []
