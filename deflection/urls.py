@@ -22,4 +22,6 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("buyin/", include("buyin.urls")),
     path("partners/", include("partners.urls")),
+    path("integrations/", include("api.page_urls")),
+    path("api/", include("api.urls")),
 ]

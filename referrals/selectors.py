@@ -57,6 +57,14 @@ def _referral_scope(user: User) -> Q | None:
         return Q(officer__user=user)
     if user.role == User.Role.CASE_MANAGER and user.partner_id:
         return Q(partner_id=user.partner_id)
+    if user.role == User.Role.INTEGRATION:
+        # A partner's record system: the partner's referrals, as its case managers. An
+        # agency's: the agency's referrals (police, seen as police see them: the API shows
+        # no identity to it, only status and outcome within consent).
+        if user.partner_id:
+            return Q(partner_id=user.partner_id)
+        if user.agency_id:
+            return Q(agency_id=user.agency_id)
     return None
 
 
