@@ -181,6 +181,12 @@ def is_agency_client(user: User) -> bool:
     return user.is_integration and user.agency_id is not None
 
 
+def may_search_clients(user: User) -> bool:
+    """Who finds the agency's clients by name (the log form's search, the duplicate check):
+    its officers and supervisors, and its records system logging a deflection."""
+    return (user.is_field_officer or is_agency_client(user)) and user.agency_id is not None
+
+
 def may_log_for_officer(*, user: User, officer_agency_id: int, officer_active: bool = True) -> bool:
     """Who may log a deflection naming an officer other than themselves: the officer's own
     agency's record system, for an active officer of that agency."""

@@ -16,7 +16,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import MEMBERS, referral_state
+from tests.conftest import MEMBERS
 from tests.factories.api import api_client, integration_client
 from tests.test_access import API_NAMESPACE, url_names
 
@@ -106,5 +106,3 @@ def test_every_write_in_the_table_says_what_it_changes():
     writes = {name for name, (method, _body, _expected) in API_EXPECTED.items() if method != "get"}
     assert writes == set(API_CHANGES)
 
-
-__all__ = ["referral_state"]

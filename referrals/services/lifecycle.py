@@ -238,6 +238,25 @@ def referral_fail(*, referral_id: int, actor: User, reason: str, note: str = "")
     )
 
 
+def referral_take_step(
+    *, action: str, referral_id: int, actor: User, reason: str = "", note: str = "", intake_at: datetime | None = None
+) -> Referral:
+    """One move of the lifecycle by its name in TRANSITIONS, with what that move takes (a
+    reason to decline, cancel or close as not completed; when intake was): how the casework
+    page's forms and the API call the services above."""
+    if action == "accept":
+        return referral_accept(referral_id=referral_id, actor=actor)
+    if action == "record_intake":
+        return referral_record_intake(referral_id=referral_id, actor=actor, intake_at=intake_at, note=note)
+    with_reason = {"reject": referral_reject, "cancel": referral_cancel, "fail": referral_fail}
+    if action in with_reason:
+        return with_reason[action](referral_id=referral_id, actor=actor, reason=reason, note=note)
+    with_note = {"hold": referral_hold, "resume": referral_resume, "complete": referral_complete}
+    if action not in with_note:
+        raise TransitionRefused(_("This step does not exist."))
+    return with_note[action](referral_id=referral_id, actor=actor, note=note)
+
+
 def _follow_up_schedule(*, referral: Referral, kind: str, due_at: datetime, assigned_to: User | None) -> FollowUp:
     follow_up = FollowUp(referral=referral, kind=kind, due_at=due_at, assigned_to=assigned_to)
     follow_up.full_clean()
