@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cached_property
 
 from django import forms
@@ -26,7 +26,6 @@ from referrals.services import (
     validate_occurred_at,
 )
 from referrals.submission import Submission, submission_read, submission_token_new
-
 
 # The partners the log form shows at once; the rest wait behind "More partners". With one
 # more than this, all are shown: a summary line to tap would take the room of the partner.

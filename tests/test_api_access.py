@@ -105,4 +105,3 @@ def test_every_api_url_is_in_the_api_access_table():
 def test_every_write_in_the_table_says_what_it_changes():
     writes = {name for name, (method, _body, _expected) in API_EXPECTED.items() if method != "get"}
     assert writes == set(API_CHANGES)
-

@@ -77,9 +77,7 @@ def test_the_same_submission_key_saves_once_and_answers_the_same_referral(cast, 
 def test_a_known_client_seen_again_while_their_referral_is_open_is_an_officer_contact(cast, rms):
     _integration, http = rms
     first = http.post(URL, _body(cast), content_type="application/json").json()
-    second = http.post(
-        URL, _body(cast, new_client=None, client_id=first["client_id"]), content_type="application/json"
-    )
+    second = http.post(URL, _body(cast, new_client=None, client_id=first["client_id"]), content_type="application/json")
     assert second.status_code == 201 and second.json()["officer_contact"] is True
     assert second.json()["id"] == first["id"]
     assert Referral.objects.count() == 1 and OfficerContact.objects.get().incident_number == "24-001234"
