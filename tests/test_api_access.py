@@ -8,6 +8,7 @@ fails test_every_api_url_is_in_the_api_access_table. Allowed writes say what the
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,8 +17,11 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import MEMBERS
+from api.services import integration_client_revoke
+from referrals.models import Referral
+from tests.conftest import MEMBERS, referral_state
 from tests.factories.api import api_client, integration_client
+from tests.factories.referrals import accepted_referral
 from tests.test_access import API_NAMESPACE, url_names
 
 pytestmark = pytest.mark.django_db
@@ -41,20 +45,50 @@ def _expect(allowed: dict[str, int] | set[str], code: int = OK) -> dict[str, int
 
 
 PUBLIC = dict.fromkeys(CALLERS, OK)
-# name: (method, body, expected answer for each caller). The referral under test was logged in
-# agency A by officer_a1 and routed to partner Y (accepted, so that every move has one to make).
-API_EXPECTED: dict[str, tuple[str, dict | None, dict[str, int]]] = {
-    "api:schema": ("get", None, PUBLIC),
-    "api:docs": ("get", None, PUBLIC),
-    "api:v1:me": ("get", None, _expect(ANY_CLIENT)),
+AGENCIES, PARTNERS = {AGENCY, OTHER_AGENCY}, {PARTNER, OTHER_PARTNER}
+CONFLICT, INVALID = 409, 422
+# "name" (a GET) or "name POST": (body, expected answer for each caller). The referral under
+# test was logged in agency A by officer_a1 and routed to partner Y, which accepted it (its
+# 72-hour check open): some steps are its next ones (200), others are not (409, no change).
+API_EXPECTED: dict[str, tuple[dict | None, dict[str, int]]] = {
+    "api:schema": (None, PUBLIC),
+    "api:docs": (None, PUBLIC),
+    "api:v1:me": (None, _expect(ANY_CLIENT)),
+    # The agency side: each agency's own list; agency A's referral, to agency A only. Agency
+    # B's system cannot name agency A's officer (422, nothing saved).
+    "api:v1:deflections": (None, _expect(AGENCIES)),
+    "api:v1:deflections POST": ("deflection", _expect({AGENCY: CREATED, OTHER_AGENCY: INVALID})),
+    "api:v1:deflection": (None, _expect({AGENCY})),
+    # The partner side: each partner's own list; partner Y's referral, to partner Y only.
+    "api:v1:referrals": (None, _expect(PARTNERS)),
+    "api:v1:referral": (None, _expect({PARTNER})),
+    "api:v1:referral_accept POST": ({}, _expect({PARTNER: CONFLICT})),
+    "api:v1:referral_decline POST": ({"reason": "no_capacity"}, _expect({PARTNER: CONFLICT})),
+    "api:v1:referral_intake POST": ({"note": "Came in"}, _expect({PARTNER})),
+    "api:v1:referral_hold POST": ({"note": "Waiting"}, _expect({PARTNER})),
+    "api:v1:referral_resume POST": ({}, _expect({PARTNER: CONFLICT})),
+    "api:v1:referral_complete POST": ({}, _expect({PARTNER: CONFLICT})),
+    "api:v1:referral_fail POST": ({"reason": "moved"}, _expect({PARTNER})),
+    "api:v1:follow_up_complete POST": ({"outcome": "engaged"}, _expect({PARTNER})),
 }
-# What each allowed write changes (a referral_state key, or "status").
-API_CHANGES: dict[str, str] = {}
+# What each write changes when it is allowed (a 200 or 201): a key of _state.
+API_CHANGES: dict[str, str] = {
+    "api:v1:deflections POST": "referrals",
+    "api:v1:referral_accept POST": "status",
+    "api:v1:referral_decline POST": "status",
+    "api:v1:referral_intake POST": "status",
+    "api:v1:referral_hold POST": "status",
+    "api:v1:referral_resume POST": "status",
+    "api:v1:referral_complete POST": "status",
+    "api:v1:referral_fail POST": "status",
+    "api:v1:follow_up_complete POST": "follow_ups_done",
+}
 
 
 @dataclass
 class World:
     tokens: dict[str, str]
+    referral: Referral
 
 
 @pytest.fixture
@@ -67,10 +101,8 @@ def world(cast) -> World:
         EXPIRED: integration_client(cast, partner=cast.partner_y, days=1)[1],
     }
     revoked, tokens[REVOKED] = integration_client(cast, partner=cast.partner_y)
-    from api.services import integration_client_revoke
-
     integration_client_revoke(actor=cast.program_admin, client_id=revoked.pk)
-    return World(tokens=tokens)
+    return World(tokens=tokens, referral=accepted_referral(cast))
 
 
 def _http(cast, world: World, who: str):
@@ -80,28 +112,58 @@ def _http(cast, world: World, who: str):
 
 
 def _url(name: str, world: World) -> str:
-    return reverse(name, kwargs={}.get(name, {}))
+    referral = world.referral
+    kwargs = {"referral_id": referral.pk} if name in ("api:v1:deflection", "api:v1:referral") else {}
+    if name.startswith("api:v1:referral_"):
+        kwargs = {"referral_id": referral.pk}
+    if name == "api:v1:follow_up_complete":
+        kwargs = {"follow_up_id": referral.follow_ups.get().pk}
+    return reverse(name, kwargs=kwargs)
 
 
-@pytest.mark.parametrize("name", sorted(API_EXPECTED))
+def _body(body, cast) -> dict | None:
+    if body == "deflection":
+        return {
+            "submission_key": str(uuid.uuid4()),
+            "officer_badge": cast.officer_a1.badge_number,
+            "partner_id": cast.partner_y.pk,
+            "pathway": "self_referral",
+            "new_client": {"first_name": "Tobias", "last_name": "Fairweather"},
+        }
+    return body
+
+
+def _state(referral: Referral) -> dict:
+    return {**referral_state(referral), "referrals": Referral.objects.count()}
+
+
+@pytest.mark.parametrize("key", sorted(API_EXPECTED))
 @pytest.mark.parametrize("who", CALLERS)
-def test_each_endpoint_answers_each_caller_as_decided(cast, world, name, who):
-    method, body, expected = API_EXPECTED[name]
+def test_each_endpoint_answers_each_caller_as_decided(cast, world, key, who):
+    name, _space, method = key.partition(" ")
+    body, expected = API_EXPECTED[key]
     http = _http(cast, world, who)
+    before = _state(world.referral)
     # Two days on: the expired client's token (one day) has run out.
     with time_machine.travel(timezone.now() + timedelta(days=2)):
-        if method == "get":
-            response = http.get(_url(name, world))
+        if method == "POST":
+            response = http.post(_url(name, world), _body(body, cast), content_type="application/json")
         else:
-            response = getattr(http, method)(_url(name, world), body, content_type="application/json")
-    assert response.status_code == expected[who], (who, name, response.content[:300])
+            response = http.get(_url(name, world))
+    after = _state(world.referral)
+    assert response.status_code == expected[who], (who, key, response.content[:300])
+    if method == "POST" and response.status_code in (OK, CREATED):
+        change = API_CHANGES[key]
+        assert after[change] != before[change], f"{who} was allowed {key}, yet nothing changed"
+    else:
+        assert after == before, f"{who} got {response.status_code} from {key}, yet something changed"
 
 
 def test_every_api_url_is_in_the_api_access_table():
     names = {name for name in url_names() if name.startswith(API_NAMESPACE)}
-    assert names == set(API_EXPECTED)
+    assert names == {key.partition(" ")[0] for key in API_EXPECTED}
 
 
 def test_every_write_in_the_table_says_what_it_changes():
-    writes = {name for name, (method, _body, _expected) in API_EXPECTED.items() if method != "get"}
+    writes = {key for key in API_EXPECTED if key.endswith(" POST")}
     assert writes == set(API_CHANGES)
