@@ -56,6 +56,8 @@ def add_error_responses(result, generator, request, public):
             extra = dict(_ALWAYS)
             if method in ("post", "put", "patch"):
                 extra.update(_WRITES)
+            elif any(p.get("in") == "query" and p.get("name") != "page" for p in operation.get("parameters", [])):
+                extra["422"] = _WRITES["422"]
             for code, description in extra.items():
                 operation["responses"].setdefault(
                     code, {"description": description, "content": {"application/json": {"schema": ref}}}

@@ -12,6 +12,9 @@ admin.site.site_title = _("Deflection")
 admin.site.index_title = _("Program administration")
 admin.site.login_form = AdminSignInForm
 
+handler404 = "deflection.views.not_found"
+handler500 = "deflection.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),

@@ -7,8 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,7 +34,8 @@ class ListQuery(serializers.Serializer):
     logged_since = serializers.DateTimeField(required=False)
 
 
-class DeflectionsView(APIView):
+class DeflectionsView(GenericAPIView):
+    pagination_class = Pages
     """The agency's deflections: list them (GET), log one (POST)."""
 
     permission_classes = [IsAgencyClient]
@@ -41,8 +44,9 @@ class DeflectionsView(APIView):
         summary="The agency's deflections, as police see them",
         parameters=[
             OpenApiParameter("incident_number", str, description="Only those with this incident number."),
-            OpenApiParameter("logged_since", str, description="Only those logged at or after (ISO 8601)."),
-            OpenApiParameter("page", int),
+            OpenApiParameter(
+                "logged_since", OpenApiTypes.DATETIME, description="Only those logged at or after (ISO 8601)."
+            ),
         ],
         responses=AgencyReferralSerializer(many=True),
         tags=["agency"],
@@ -57,13 +61,12 @@ class DeflectionsView(APIView):
             # By when it was logged only: a filter on status changes would tell police when
             # something happened on a referral that no consent lets them see.
             referrals = referrals.filter(created_at__gte=query.validated_data["logged_since"])
-        pages = Pages()
-        page = pages.paginate_queryset(referrals.order_by("-created_at", "-id"), request, view=self)
+        page = self.paginate_queryset(referrals.order_by("-created_at", "-id"))
         rows = police_disclosure.officer_views(page)
         audit.record(
             request, action=audit.Action.LISTED, what="API: deflections", subjects=audit.referral_subjects(page)
         )
-        return pages.get_paginated_response([agency_referral_data(r, view) for r, view in rows])
+        return self.get_paginated_response([agency_referral_data(r, view) for r, view in rows])
 
     @extend_schema(
         summary="Log a deflection for one of the agency's officers",

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -39,14 +41,18 @@ class ListQuery(serializers.Serializer):
     summary="The partner's referrals, newest first",
     parameters=[
         OpenApiParameter("status", str, enum=Referral.Status.values, description="Only those in this status."),
-        OpenApiParameter("since", str, description="Only those logged at or after (ISO 8601): the new ones."),
-        OpenApiParameter("updated_since", str, description="Only those logged or whose status changed at or after."),
-        OpenApiParameter("page", int),
+        OpenApiParameter(
+            "since", OpenApiTypes.DATETIME, description="Only those logged at or after (ISO 8601): the new ones."
+        ),
+        OpenApiParameter(
+            "updated_since", OpenApiTypes.DATETIME, description="Only those logged or whose status changed at or after."
+        ),
     ],
     responses=PartnerReferralSerializer(many=True),
     tags=["partner"],
 )
-class ReferralsView(APIView):
+class ReferralsView(GenericAPIView):
+    pagination_class = Pages
     permission_classes = [IsPartnerClient]
 
     def get(self, request: Request) -> Response:
@@ -61,11 +67,10 @@ class ReferralsView(APIView):
         if "updated_since" in wanted:
             since = wanted["updated_since"]
             referrals = referrals.filter(Q(created_at__gte=since) | Q(status_changed_at__gte=since))
-        pages = Pages()
-        page = pages.paginate_queryset(referrals.order_by("-created_at", "-id"), request, view=self)
+        page = self.paginate_queryset(referrals.order_by("-created_at", "-id"))
         audit.record(request, action=audit.Action.LISTED, what="API: referrals", subjects=audit.referral_subjects(page))
         user = request.user
-        return pages.get_paginated_response(
+        return self.get_paginated_response(
             [partner_referral_data(r, services.allowed_actions(referral=r, user=user)) for r in page]
         )
 
