@@ -8,6 +8,7 @@ is DRF's (401 with a challenge, 404, 429 with Retry-After). Bodies are JSON:
 
 from __future__ import annotations
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -18,6 +19,9 @@ from referrals.services import TransitionRefused
 
 
 def exception_handler(error, context):
+    if isinstance(error, RequestDataTooBig):
+        # Refused by Django before reading past DATA_UPLOAD_MAX_MEMORY_SIZE.
+        return Response({"detail": _("The body is too large.")}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(error, DjangoValidationError):
         return _validation_response(error)
     if isinstance(error, exceptions.ValidationError):
