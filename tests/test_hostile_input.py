@@ -323,7 +323,8 @@ def test_hostile_text_that_is_saved_is_shown_escaped_wherever_it_appears(world):
 # The API's bodies: malformed JSON, huge bodies, wrong types
 # ---------------------------------------------------------------------------
 
-MALFORMED = [b"{", b"[1,", b'{"a": }', b"\xff\xfe\x00", b"null", b"[]", b'"text"', b"1e999999", b"{" * 5000 + b"}" * 5000]
+MALFORMED = [b"{", b"[1,", b'{"a": }', b"\xff\xfe\x00", b"null", b"[]", b'"text"', b"1e999999"]
+MALFORMED.append(b"{" * 5000 + b"}" * 5000)
 WRONG_TYPES = [None, True, 1, -1, 2**70, 1.5, "x" * 5000, [], {}, ["a", ["b"]], {"a": {"b": {}}}]
 
 
@@ -381,7 +382,10 @@ def test_every_field_of_every_api_body_survives_wrong_types_and_hostile_text(wor
         "presenting_needs": ["housing"],
         "note": "x",
     }
-    partner_bodies = {"decline": {"reason": "no_capacity", "note": "x"}, "complete": {"outcome": "engaged", "note": "x"}}
+    partner_bodies = {
+        "decline": {"reason": "no_capacity", "note": "x"},
+        "complete": {"outcome": "engaged", "note": "x"},
+    }
     for http, path in _api_world(world):
         if "deflections" in path:
             base = agency_body
