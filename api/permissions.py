@@ -26,23 +26,26 @@ class IsIntegrationClient(BasePermission):
         )
 
 
-class IsAgencyClient(IsIntegrationClient):
+class _ClientOfKind(IsIntegrationClient):
+    """A client of one kind (`rule`, of deflection.permissions); another valid client: 404."""
+
+    rule = staticmethod(lambda user: False)
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if not self.rule(request.user):
+            raise NotFound
+        return True
+
+
+class IsAgencyClient(_ClientOfKind):
     """An agency's records or dispatch system."""
 
-    def has_permission(self, request, view) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        if not permissions.is_agency_client(request.user):
-            raise NotFound
-        return True
+    rule = staticmethod(permissions.is_agency_client)
 
 
-class IsPartnerClient(IsIntegrationClient):
+class IsPartnerClient(_ClientOfKind):
     """A partner's record system."""
 
-    def has_permission(self, request, view) -> bool:
-        if not super().has_permission(request, view):
-            return False
-        if not permissions.is_partner_client(request.user):
-            raise NotFound
-        return True
+    rule = staticmethod(permissions.is_partner_client)

@@ -250,3 +250,13 @@ def test_integration_clients_are_never_among_people(cast):
     assert machines.isdisjoint(commendable_officers(user=cast.program_admin))
     users = cast.login("admin").get("/admin/deflection/user/").content.decode()
     assert "officer_a1" in users and partner_client.user.username not in users
+
+
+def test_a_cache_outage_does_not_stop_the_api(cast, settings):
+    """The rate limit is not counted then (and the log says so); the systems keep working."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "api": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
+    }
+    _client, token = integration_client(cast, partner=cast.partner_y)
+    assert api_client(token).get(ME).status_code == 200

@@ -3,11 +3,10 @@ same services as the casework page, with the page's messages, and sees no other 
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from deflection.models import AccessEvent
@@ -15,6 +14,7 @@ from referrals import services
 from referrals.models import CaseEvent, FollowUp, Referral
 from tests.factories.api import api_client, integration_client
 from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.locks import while_held
 
 pytestmark = pytest.mark.django_db
 
@@ -148,34 +148,11 @@ def test_an_agencys_system_cannot_use_the_partner_side(cast, referral):
 def test_two_accepts_at_once_keep_the_row_locks_outcome(cast):
     referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
     _client, token = integration_client(cast, partner=cast.partner_y, name="Y clinic EHR")
-    first_holds_lock = threading.Event()
-    outcome: dict[str, object] = {}
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
-                first_holds_lock.set()
-                threading.Event().wait(0.5)  # hold the row lock while the API's accept waits on it
-            outcome["first"] = "accepted"
-        finally:
-            first_holds_lock.set()
-            connection.close()
-
-    def second() -> None:
-        first_holds_lock.wait(5)
-        try:
-            outcome["second"] = _post(api_client(token), f"{URL}{referral.pk}/accept/")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert outcome["first"] == "accepted"
-    response = outcome["second"]
+    first, response = while_held(
+        lambda: services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y),
+        lambda: _post(api_client(token), f"{URL}{referral.pk}/accept/"),
+    )
+    assert isinstance(first, Referral)
     assert response.status_code == 409
     assert f"{cast.case_manager_y.get_full_name()} already accepted" in response.json()["detail"]
     referral.refresh_from_db()

@@ -54,7 +54,7 @@ class DeflectionsView(GenericAPIView):
     def get(self, request: Request) -> Response:
         query = ListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        referrals = selectors.referral_list_for_user(user=request.user).select_related("officer")
+        referrals = selectors.referral_list_for_user(user=request.user)
         if "incident_number" in query.validated_data:
             referrals = referrals.filter(incident_number=query.validated_data["incident_number"].strip())
         if "logged_since" in query.validated_data:
@@ -80,7 +80,16 @@ class DeflectionsView(GenericAPIView):
         data = body.validated_data
         user = request.user
         try:
-            logged = self._log(request, data)
+            with transaction.atomic():
+                logged = self._log(request, data)
+                if logged.created and not logged.is_contact:
+                    # Just made: requested, and no consent on it yet, so police see only
+                    # that the partner has it; its access record commits with it.
+                    shown = agency_referral_data(
+                        logged.referral, police_disclosure.officer_view(logged.referral, consents=[])
+                    )
+                    _record_shown(request, logged.referral)
+                    return _logged_response(shown, logged)
         except services.PossibleDuplicates as error:
             return self._possible_duplicates(request, error)
         except ValidationError:
@@ -90,7 +99,7 @@ class DeflectionsView(GenericAPIView):
             if already is None:
                 raise
             logged = services.Logged(referral=already, created=False)
-        return self._logged(request, logged)
+        return _logged_response(_shown_as_police_see_it(request, logged.referral.pk), logged)
 
     def _log(self, request: Request, data: dict) -> services.Logged:
         user = request.user
@@ -128,23 +137,14 @@ class DeflectionsView(GenericAPIView):
             note=data["note"],
         )
 
-    def _logged(self, request: Request, logged: services.Logged) -> Response:
-        data = {
-            **_shown_as_police_see_it(request, logged.referral.pk),
-            "created": logged.created,
-            "officer_contact": logged.is_contact,
-        }
-        return Response(data, status=status.HTTP_201_CREATED if logged.created else status.HTTP_200_OK)
-
     def _possible_duplicates(self, request: Request, error: services.PossibleDuplicates) -> Response:
         """As the log form shows the officer: who the new client may be, on record like a search."""
-        with transaction.atomic():
-            audit.record(
-                request,
-                action=audit.Action.SEARCH_RESULT,
-                what="API: possible duplicates",
-                subjects=audit.client_subjects(error.clients),
-            )
+        audit.record(
+            request,
+            action=audit.Action.SEARCH_RESULT,
+            what="API: possible duplicates",
+            subjects=audit.client_subjects(error.clients),
+        )
         matches = [
             {"client_id": c.pk, "first_name": c.first_name, "last_name": c.last_name, "date_of_birth": c.date_of_birth}
             for c in error.clients
@@ -171,13 +171,21 @@ class DeflectionView(APIView):
         return Response(_shown_as_police_see_it(request, referral_id))
 
 
+def _logged_response(shown: dict, logged: services.Logged) -> Response:
+    data = {**shown, "created": logged.created, "officer_contact": logged.is_contact}
+    return Response(data, status=status.HTTP_201_CREATED if logged.created else status.HTTP_200_OK)
+
+
+def _record_shown(request: Request, referral) -> None:
+    subjects = [(referral.client_id, referral.pk)]
+    audit.record(request, action=audit.Action.VIEWED, what="API: deflection", subjects=subjects)
+
+
 def _shown_as_police_see_it(request: Request, referral_id: int) -> dict:
     """One of the agency's referrals as its officers see it, on record; 404 if not the agency's."""
     visible = police_disclosure.with_officer_view(selectors.referral_list_for_user(user=request.user))
     referral = visible.filter(pk=referral_id).first()
     if referral is None:
         raise Http404
-    audit.record(
-        request, action=audit.Action.VIEWED, what="API: deflection", subjects=[(referral.client_id, referral.pk)]
-    )
+    _record_shown(request, referral)
     return agency_referral_data(referral, police_disclosure.officer_view(referral))
