@@ -178,3 +178,18 @@ def test_officers_and_supervisors_find_referrals_by_incident_number(cast):
         assert (mine.pk in found) == sees, who
         assert (other.pk in found) == (who == "officer_b"), who
     assert AccessEvent.objects.filter(what="incident number search", referral_id=mine.pk).exists()
+
+
+def test_the_clients_accounting_of_disclosures_lists_the_agencys_system_not_the_partners(cast, rms):
+    """The agency's system reading a referral is a disclosure to the referring agency (no
+    consent needed for "received, open"); the treating partner's own system is its own use."""
+    from referrals.disclosures import accounting_for_client
+
+    _integration, http = rms
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    _ehr, ehr_token = integration_client(cast, partner=cast.partner_y, name="Y clinic EHR")
+    assert http.get(f"{URL}{referral.pk}/").status_code == 200
+    assert api_client(ehr_token).get(f"/api/v1/referrals/{referral.pk}/").status_code == 200
+    rows = accounting_for_client(referral.client)
+    assert [(row.recipient, row.organization) for row in rows] == [("Agency A RMS", cast.agency_a.name)]
+    assert rows[0].basis.startswith("No consent: the referring agency saw only")
