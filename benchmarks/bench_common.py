@@ -6,7 +6,7 @@ import math
 import os
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -93,3 +93,50 @@ def query_counts(request: Callable[[], object], n: int) -> tuple[int, int]:
             request()
         counts.append(len(captured))
     return min(counts), max(counts)
+
+
+# (p50, p95, (fewest, most queries) in the small agency, the same in the large one)
+Result = tuple[float, float, tuple[int, int], tuple[int, int]]
+
+
+def print_results(results: dict[str, Result], floor_p95: float, width: int = 38) -> None:
+    """The table of every request: p50 and p95, queries at both sizes, p95 over the floor's."""
+    header = f"| {'view':<{width}} | p50 ms | p95 ms | queries 10k | queries 100k | p95 / floor |"
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    for name, (p50, p95, small, big) in results.items():
+        print(
+            f"| {name:<{width}} | {p50:6.1f} | {p95:6.1f} | {f'{small[0]}–{small[1]}':>11} | "
+            f"{f'{big[0]}–{big[1]}':>12} | {p95 / floor_p95:10.1f}x |"
+        )
+
+
+def targets_met(
+    results: dict[str, Result],
+    floor_p95: float,
+    *,
+    hot_path: Iterable[str],
+    pages: Iterable[str],
+    counted: Iterable[str],
+    target_ms: float,
+    ratio: float,
+) -> bool:
+    """Print each target with PASS or FAIL; whether all were met. The hot path: p95 within
+    `target_ms` and `ratio` times the floor; pages, which render a list, the ratio only; and
+    for every request counted, no more queries at 100k than at 10k (within one size the count
+    varies with what was asked, e.g. a client with an earlier referral)."""
+    hot_path = list(hot_path)
+    ok = True
+    for name in (*hot_path, *pages):
+        p95 = results[name][1]
+        ms = f"≤ {target_ms:.0f} ms and " if name in hot_path else ""
+        good = p95 <= ratio * floor_p95 and (name not in hot_path or p95 <= target_ms)
+        ok &= good
+        bound = f"{ms}≤ {ratio:.0f}x floor = {ratio * floor_p95:.1f} ms"
+        print(f"  {'PASS' if good else 'FAIL'} {name}: p95 {p95:.1f} ms ({bound})")
+    for name in counted:
+        _p50, _p95, small, big = results[name]
+        flat = big[1] <= small[1]
+        ok &= flat
+        print(f"  {'PASS' if flat else 'FAIL'} {name}: queries {small} at 10k referrals, {big} at 100k")
+    return ok

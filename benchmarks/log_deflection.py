@@ -39,7 +39,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
 os.environ["ALLOWED_HOSTS"] = "testserver"
 
 import django  # noqa: E402
-from bench_common import ensure_database, machine, percentile, query_counts, timed_in_turn  # noqa: E402
+from bench_common import (  # noqa: E402
+    ensure_database,
+    machine,
+    percentile,
+    print_results,
+    query_counts,
+    targets_met,
+    timed_in_turn,
+)
 
 django.setup()
 
@@ -509,15 +517,7 @@ def main() -> None:
         )
     floor_p95 = results["floor: GET / (signed in, redirect)"][1]
 
-    header = f"| {'view':<38} | p50 ms | p95 ms | queries 10k | queries 100k | p95 / floor |"
-    print(header)
-    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
-    for name, (p50, p95, small, big) in results.items():
-        print(
-            f"| {name:<38} | {p50:6.1f} | {p95:6.1f} | {f'{small[0]}–{small[1]}':>11} | "
-            f"{f'{big[0]}–{big[1]}':>12} | {p95 / floor_p95:10.1f}x |"
-        )
-
+    print_results(results, floor_p95)
     print("\nSearch by what was typed: p50 / p95 ms, and how often the person typed came up (of 8 shown):")
     for kind in QUERY_KINDS:
         large.found = []
@@ -534,25 +534,9 @@ def main() -> None:
     )
 
     print("\nTargets:")
-    ok = True
-    for name in (*HOT_PATH, *PAGES):
-        p95 = results[name][1]
-        # The hot path also has an absolute bound; the pages, which render a list, the ratio only.
-        ms = f"≤ {TARGET_MS:.0f} ms and " if name in HOT_PATH else ""
-        good = p95 <= TARGET_RATIO * floor_p95 and (name not in HOT_PATH or p95 <= TARGET_MS)
-        ok &= good
-        print(
-            f"  {'PASS' if good else 'FAIL'} {name}: p95 {p95:.1f} ms "
-            f"({ms}≤ {TARGET_RATIO:.0f}x floor = {TARGET_RATIO * floor_p95:.1f} ms)"
-        )
-    for name in VIEWS:
-        # The fewest and most queries a request made. Within a size they vary with what
-        # was asked (a client with an earlier referral, a name many people share); what
-        # must not happen is more of them at 100k than at 10k.
-        _p50, _p95, small, big = results[name]
-        flat = big[1] <= small[1]
-        ok &= flat
-        print(f"  {'PASS' if flat else 'FAIL'} {name}: queries {small} at 10k referrals, {big} at 100k")
+    ok = targets_met(
+        results, floor_p95, hot_path=HOT_PATH, pages=PAGES, counted=VIEWS, target_ms=TARGET_MS, ratio=TARGET_RATIO
+    )
 
     if args.variants:
         compare_search_variants(contexts)

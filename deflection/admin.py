@@ -45,6 +45,16 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "agency", "unit", "partner", "is_active"]
     actions = ["lift_sign_in_pause"]
 
+    def get_queryset(self, request):
+        # People only: integration clients' service accounts are made, listed and revoked
+        # on the Integrations pages, and must never be given a password or another role.
+        return super().get_queryset(request).exclude(role=User.Role.INTEGRATION)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            kwargs["choices"] = [(value, label) for value, label in User.Role.choices if value != User.Role.INTEGRATION]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
     @admin.action(description=_("Lift the sign-in pause after wrong passwords"), permissions=["change"])
     def lift_sign_in_pause(self, request, queryset) -> None:
         """What the lockout page tells users to ask for: their pause ends now, from every

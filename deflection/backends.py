@@ -20,3 +20,11 @@ class UserBackend(ModelBackend):
         except User.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+    def user_can_authenticate(self, user) -> bool:
+        """Integration clients' service accounts never sign in, nor hold a session: their
+        password is unusable, and this refuses them even if someone set one. The API
+        authenticates them by token only (api.authentication)."""
+        if getattr(user, "role", None) == User.Role.INTEGRATION:
+            return False
+        return super().user_can_authenticate(user)

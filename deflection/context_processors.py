@@ -26,6 +26,7 @@ MENU = [
     ("can_read_feedback_comments", "buyin:feedback_comments", _("Officers' feedback")),
     ("can_commend", "buyin:commend", _("Commend an officer")),
     ("can_triage_suggestions", "buyin:suggestion_triage", _("Suggestions to answer")),
+    ("can_manage_integrations", "integrations:list", _("Integrations")),
 ]
 # Each signed-in user's own settings, on the menu's right.
 ACCOUNT_MENU = [

@@ -104,6 +104,9 @@ class User(AbstractUser):
         CASE_MANAGER = "case_manager", _("Case manager")
         COMMAND = "command", _("Command staff")
         PROGRAM_ADMIN = "program_admin", _("Program administrator")
+        # Not a person: the service account of one integration client (a partner's record
+        # system or an agency's RMS/CAD), which never signs in (see deflection.backends).
+        INTEGRATION = "integration", _("Integration client")
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OFFICER)
     agency = models.ForeignKey(
@@ -128,7 +131,9 @@ class User(AbstractUser):
         verbose_name = _("user")
         constraints = [
             models.CheckConstraint(
-                condition=Q(role__in=["officer", "supervisor", "case_manager", "command", "program_admin"]),
+                condition=Q(
+                    role__in=["officer", "supervisor", "case_manager", "command", "program_admin", "integration"]
+                ),
                 name="user_role_valid",
             ),
             models.UniqueConstraint(
@@ -140,6 +145,13 @@ class User(AbstractUser):
                 condition=~Q(role="case_manager") | Q(partner__isnull=False),
                 name="user_case_manager_has_partner",
             ),
+            # An integration client acts for exactly one partner or one agency, never both.
+            models.CheckConstraint(
+                condition=~Q(role="integration")
+                | Q(partner__isnull=False, agency__isnull=True)
+                | Q(partner__isnull=True, agency__isnull=False),
+                name="user_integration_has_one_scope",
+            ),
         ]
 
     def clean(self) -> None:
@@ -149,6 +161,8 @@ class User(AbstractUser):
             errors["agency"] = _("Officers, supervisors and command staff belong to an agency.")
         if self.role == self.Role.CASE_MANAGER and not self.partner_id:
             errors["partner"] = _("A case manager belongs to a service partner.")
+        if self.role == self.Role.INTEGRATION and bool(self.partner_id) == bool(self.agency_id):
+            errors["role"] = _("An integration client acts for one partner or one agency.")
         if self.unit_id and self.agency_id and self.unit.agency_id != self.agency_id:
             errors["unit"] = _("The unit belongs to another agency.")
         if errors:
@@ -168,6 +182,11 @@ class User(AbstractUser):
     def is_command(self) -> bool:
         """Command staff read aggregates of their agency, never identities."""
         return self.role == self.Role.COMMAND
+
+    @property
+    def is_integration(self) -> bool:
+        """An integration client's service account: a system, never a person."""
+        return self.role == self.Role.INTEGRATION
 
     @property
     def is_program_admin(self) -> bool:

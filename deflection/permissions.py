@@ -53,8 +53,8 @@ def roles_required(*roles: str) -> Callable:
 
 
 def is_police_viewer(user: User) -> bool:
-    """Officers and supervisors see outcomes only as consent allows."""
-    return user.is_field_officer
+    """Officers and supervisors, and their agency's record system, see outcomes only as consent allows."""
+    return user.is_field_officer or is_agency_client(user)
 
 
 def menu(user: User) -> dict[str, bool]:
@@ -74,6 +74,7 @@ def menu(user: User) -> dict[str, bool]:
         "can_commend": user.role in COMMENDING_ROLES,
         "can_see_process_evaluation": may_see_process_evaluation(user),
         "can_see_briefing": may_see_briefings(user),
+        "can_manage_integrations": may_manage_integrations(user),
     }
 
 
@@ -159,16 +160,56 @@ def may_exchange_partner_directory(user: User) -> bool:
 
 
 # ---------------------------------------------------------------------------
+# Integration clients (the API): systems acting for one partner or one agency
+# ---------------------------------------------------------------------------
+
+
+def is_person(user: User | None) -> bool:
+    """Whether the account is a person's: follow-ups are assigned, reminders sent and pickers
+    offered to people, never to an integration client's service account."""
+    return user is not None and not user.is_integration
+
+
+def may_manage_integrations(user: User) -> bool:
+    """Creating, listing and revoking integration clients: program administration."""
+    return user.is_active and user.sees_everything
+
+
+def is_partner_client(user: User) -> bool:
+    """A partner's record system (EHR): scoped like the partner's case managers, it works the
+    referrals routed to that partner through the same rules (does_casework)."""
+    return user.is_integration and user.partner_id is not None
+
+
+def is_agency_client(user: User) -> bool:
+    """An agency's records or dispatch system (RMS/CAD): it logs deflections for the agency's
+    officers and sees the agency's referrals as police do (only what consent lets flow)."""
+    return user.is_integration and user.agency_id is not None
+
+
+def may_search_clients(user: User) -> bool:
+    """Who finds the agency's clients by name (the log form's search, the duplicate check):
+    its officers and supervisors, and its records system logging a deflection."""
+    return (user.is_field_officer or is_agency_client(user)) and user.agency_id is not None
+
+
+def may_log_for_officer(*, user: User, officer_agency_id: int, officer_active: bool = True) -> bool:
+    """Who may log a deflection naming an officer other than themselves: the officer's own
+    agency's record system, for an active officer of that agency."""
+    return is_agency_client(user) and user.is_active and officer_active and officer_agency_id == user.agency_id
+
+
+# ---------------------------------------------------------------------------
 # Who may do what on one referral
 # ---------------------------------------------------------------------------
 
 
 def does_casework(*, user: User, referral: Referral) -> bool:
-    """The partner's case managers and program administration: they accept, follow up,
-    record and revoke consent, and see (and print) the consents on file."""
+    """The partner's case managers (and its record system) and program administration: they
+    accept, follow up, record and revoke consent, and see (and print) the consents on file."""
     if user.sees_everything:
         return True
-    return user.is_case_manager and user.partner_id == referral.partner_id
+    return (user.is_case_manager or is_partner_client(user)) and user.partner_id == referral.partner_id
 
 
 def is_referring_officer(*, user: User, referral: Referral) -> bool:

@@ -54,12 +54,17 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "rest_framework",
+    "drf_spectacular",
+    # Swagger UI's files, shipped in a package and served from static (no CDN).
+    "drf_spectacular_sidecar",
     "deflection",
     "accounts",
     "partners",
     "referrals",
     "buyin",
     "reports",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -372,6 +377,56 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "deflection.beat:Scheduler"
 # Every periodic schedule is defined in deflection/schedules.py.
 from deflection.schedules import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402,F401
+
+# Caches. The API's rate limits count in the "api" cache: Redis (CACHE_URL, by default
+# REDIS_URL) shared by every web process; without it each process counts its own, which is
+# what the embedded default (one process) needs.
+CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "deflection"}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    ),
+}
+
+# The REST API (api/): integration clients only, by token (never a user's session), JSON only.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.IntegrationTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsIntegrationClient"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.BurstThrottle", "api.throttling.SustainedThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    # No OPTIONS introspection: the OpenAPI description is the API's reference.
+    "DEFAULT_METADATA_CLASS": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Requests each integration client may make: a burst per minute and a day's total. Past
+# either, the API answers 429 with Retry-After.
+API_RATES = {
+    "burst": env.str("API_RATE_BURST", default="120/minute"),
+    "sustained": env.str("API_RATE_SUSTAINED", default="20000/day"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Deflection API",
+    "DESCRIPTION": (
+        "The program's REST API for integration clients: an agency's records or dispatch system "
+        "logs deflections and reads their status; a partner's record system works its referrals. "
+        "Authenticate with the integration client's token: `Authorization: Bearer <token>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+}
 
 LOGGING = {
     "version": 1,

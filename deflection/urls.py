@@ -12,6 +12,9 @@ admin.site.site_title = _("Deflection")
 admin.site.index_title = _("Program administration")
 admin.site.login_form = AdminSignInForm
 
+handler404 = "deflection.views.not_found"
+handler500 = "deflection.views.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     # Answered by deflection.health.HealthMiddleware before sign-in and host checks.
@@ -25,4 +28,6 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("buyin/", include("buyin.urls")),
     path("partners/", include("partners.urls")),
+    path("integrations/", include("api.page_urls")),
+    path("api/", include("api.urls")),
 ]

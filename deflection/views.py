@@ -8,9 +8,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import defaults
 
 from deflection.models import User
 
@@ -79,3 +81,20 @@ def _readable(message: email.message.EmailMessage) -> dict:
         "date": _local(message.get("Date")),
         "text": body.get_content() if body is not None else "",
     }
+
+
+# The API's addresses answer in JSON, those that match no endpoint (or fail) included: its
+# clients are systems reading JSON, not people reading pages.
+API_PREFIX = "/api/"
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"detail": _("Server error.")}, status=500)
+    return defaults.server_error(request)

@@ -44,6 +44,12 @@ def client_ids_of(client: Client) -> list[int]:
     return [client.pk, *merged]
 
 
+# Looks that are the treating partner's own use; looks by the referring agency (its records
+# system included), which see only that the referral was received and whether it is open.
+_PARTNER_OWN_ROLES = (User.Role.CASE_MANAGER, User.Role.INTEGRATION)
+_AGENCY_ROLES = (User.Role.OFFICER, User.Role.SUPERVISOR, User.Role.COMMAND, User.Role.INTEGRATION)
+
+
 def accounting_for_client(client: Client) -> list[Disclosure]:
     ids = client_ids_of(client)
     events = list(
@@ -65,8 +71,8 @@ def accounting_for_client(client: Client) -> list[Disclosure]:
         referral = referrals.get(event.referral_id)
         if referral is None:
             continue
-        if event.role == User.Role.CASE_MANAGER and event.partner_id == referral.partner_id:
-            continue  # the treating partner's own staff
+        if event.role in _PARTNER_OWN_ROLES and event.partner_id == referral.partner_id:
+            continue  # the treating partner's own staff, or its own record system
         consent = _consent_in_force(consents, event, referral)
         rows.append(
             Disclosure(
@@ -115,9 +121,7 @@ def _basis(event: AccessEvent, referral: Referral, consent: Consent | None) -> s
             "date": consent.signed_on.isoformat(),
             "scope": consent.get_scope_display(),
         }
-    if event.role in (User.Role.OFFICER, User.Role.SUPERVISOR, User.Role.COMMAND) and (
-        event.agency_id == referral.agency_id
-    ):
+    if event.role in _AGENCY_ROLES and event.agency_id == referral.agency_id:
         return _("No consent: the referring agency saw only that it was received and whether it is open")
     if event.role == User.Role.PROGRAM_ADMIN or event.user.is_superuser:
         return _("No consent: program administration")

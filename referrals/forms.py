@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cached_property
 
 from django import forms
@@ -16,12 +16,16 @@ from partners.selectors import partner_list_for_agency
 from referrals.models import Client, Consent, FollowUp, Need, OfficerCheckIn, Pathway, Referral, Substance
 from referrals.search import possible_duplicates
 from referrals.selectors import consent_signing_window, partner_ids_used_recently
-from referrals.services import POSSIBLY_KNOWN, validate_occurred_at
+from referrals.services import (
+    CLIENT_NOT_KNOWN,
+    FIRST_NAME_NEEDED,
+    LAST_NAME_NEEDED,
+    MAX_MINUTES,
+    POSSIBLY_KNOWN,
+    validate_date_of_birth,
+    validate_occurred_at,
+)
 from referrals.submission import Submission, submission_read, submission_token_new
-
-MAX_AGE_YEARS = 120
-MAX_MINUTES = 24 * 60
-
 
 # The partners the log form shows at once; the rest wait behind "More partners". With one
 # more than this, all are shown: a summary line to tap would take the room of the partner.
@@ -101,7 +105,7 @@ class LogDeflectionForm(forms.Form):
         queryset=Client.objects.none(),
         required=False,
         widget=forms.HiddenInput,
-        error_messages={"invalid_choice": _("That client is not known to your agency. Search again.")},
+        error_messages={"invalid_choice": CLIENT_NOT_KNOWN},
     )
     # No autofill: the browser would offer the officer's own name and phone.
     first_name = forms.CharField(
@@ -111,7 +115,10 @@ class LogDeflectionForm(forms.Form):
         label=_("Last name"), max_length=100, required=False, widget=forms.TextInput(NAME_ATTRS)
     )
     date_of_birth = forms.DateField(
-        label=_("Date of birth"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_of_birth],
     )
     aliases = forms.CharField(
         label=_("Aliases / street names"),
@@ -227,17 +234,6 @@ class LogDeflectionForm(forms.Form):
         minutes = user.agency.default_deflection_minutes if user.agency else 30
         return {"submission_token": submission_token_new(), "officer_minutes": minutes}
 
-    def clean_date_of_birth(self) -> date | None:
-        dob = self.cleaned_data.get("date_of_birth")
-        if dob is None:
-            return None
-        today = timezone.localdate()
-        if dob > today:
-            raise forms.ValidationError(_("The date of birth cannot be in the future."))
-        if dob < today.replace(year=today.year - MAX_AGE_YEARS):
-            raise forms.ValidationError(_("The date of birth is more than 120 years ago; check the year."))
-        return dob
-
     def clean(self) -> dict:
         data = super().clean()
         partner = data.get("partner")
@@ -247,10 +243,11 @@ class LogDeflectionForm(forms.Form):
             return data
         if self.has_error("first_name") or self.has_error("last_name"):
             return data
+        # The service refuses these too; said here beside the form's other errors, at once.
         if not data.get("first_name"):
-            self.add_error("first_name", _("Enter the client's first name, or pick a client found above."))
+            self.add_error("first_name", FIRST_NAME_NEEDED)
         if not data.get("last_name"):
-            self.add_error("last_name", _("Enter the client's last name, or pick a client found above."))
+            self.add_error("last_name", LAST_NAME_NEEDED)
         if data.get("first_name") and data.get("last_name") and not data.get("confirm_new") and self.errors:
             # referral_create refuses a possible duplicate (the view then shows the matches);
             # a form with other errors never reaches it, so the officer sees them all at once.
@@ -288,6 +285,12 @@ class LogDeflectionForm(forms.Form):
         kwargs["confirm_new"] = data["confirm_new"]
         kwargs["listed_partners"] = self.listed_partners
         return kwargs
+
+
+class IncidentSearchForm(forms.Form):
+    incident_number = forms.CharField(
+        label=_("Find by incident number"), max_length=40, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
 
 
 # ---------------------------------------------------------------------------

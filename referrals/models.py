@@ -157,6 +157,9 @@ class Encounter(models.Model):
     warm_handoff = models.BooleanField(_("warm handoff or transport"), default=False)
     officer_minutes = models.PositiveIntegerField(_("minutes spent"))
     note = models.TextField(_("note"), max_length=2000, blank=True)
+    # The agency's own number for the incident, from its records or dispatch system (RMS/CAD):
+    # what the agency finds the deflection by. Not the client's identity.
+    incident_number = models.CharField(_("incident number"), max_length=40, blank=True)
     # The officer's form carries a token made when the form was shown: a double tap
     # or a resubmitted form finds the encounter it already created.
     submission_token = models.UUIDField(unique=True, null=True, blank=True, editable=False)
@@ -276,6 +279,10 @@ class Referral(Encounter):
             models.Index(fields=["partner", "-created_at"], name="referral_partner_recent"),
             models.Index(fields=["agency", "-occurred_at"], name="referral_agency_recent"),
             models.Index(fields=["client", "-occurred_at"], name="referral_client_recent"),
+            # The agency's incident numbers (its staff search them; its records system filters by them).
+            models.Index(
+                fields=["agency", "incident_number"], name="referral_agency_incident", condition=~Q(incident_number="")
+            ),
         ]
 
     def __str__(self) -> str:

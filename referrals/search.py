@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, Greatest
 from django.db.models.lookups import Exact
 
 from deflection.models import User
+from deflection.permissions import may_search_clients
 from referrals.models import Client, normalize_name
 
 # No name is this long; the search field's own limit is 100, the views read the POST.
@@ -134,7 +135,7 @@ def possible_duplicates(*, user: User, first_name: str, last_name: str, date_of_
 
 
 def _search(user: User, query: str, limit: int | None) -> list[ClientMatch]:
-    if not user.is_field_officer or not user.agency_id:
+    if not may_search_clients(user):
         return []
     limit = limit or settings.DEFLECTION["CLIENT_SEARCH_LIMIT"]
     name, dob = parse_search_query(query[:MAX_SEARCH_LENGTH])

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from deflection.models import User
+from deflection.permissions import may_search_clients
 from partners.models import ServicePartner
 from referrals.models import (
     FOLLOW_UPS_STILL_FOLLOWED,
@@ -57,6 +58,14 @@ def _referral_scope(user: User) -> Q | None:
         return Q(officer__user=user)
     if user.role == User.Role.CASE_MANAGER and user.partner_id:
         return Q(partner_id=user.partner_id)
+    if user.role == User.Role.INTEGRATION:
+        # A partner's record system: the partner's referrals, as its case managers. An
+        # agency's: the agency's referrals (police, seen as police see them: the API shows
+        # no identity to it, only status and outcome within consent).
+        if user.partner_id:
+            return Q(partner_id=user.partner_id)
+        if user.agency_id:
+            return Q(agency_id=user.agency_id)
     return None
 
 
@@ -83,6 +92,19 @@ def referral_list_made_by(*, user: User) -> QuerySet[Referral]:
         .select_related("client", "partner")
         .order_by("-occurred_at", "-id")
     )
+
+
+# At most this many referrals answer one incident number (one incident, a few people).
+INCIDENT_RESULTS = 25
+
+
+def referral_list_by_incident(*, user: User, incident_number: str) -> list[Referral]:
+    """The referrals the user may see with the agency's incident number, newest first:
+    an officer's own, a supervisor's unit's (the agency's records system filters the API)."""
+    number = incident_number.strip()
+    if not number:
+        return []
+    return list(referral_list_for_user(user=user).filter(incident_number=number)[:INCIDENT_RESULTS])
 
 
 def contacts_made_by(*, user: User, limit: int = 10) -> list[OfficerContact]:
@@ -150,6 +172,14 @@ def referral_get_for_user(*, user: User, referral_id: int) -> Referral:
     if referral is None:
         raise Http404
     return referral
+
+
+def client_for_logging(*, user: User, client_id: int) -> Client | None:
+    """A known client of the user's agency to log a deflection for (as the log form offers:
+    not one whose identity was removed), or None."""
+    if not may_search_clients(user) or client_id > 2**63 - 1:
+        return None
+    return Client.objects.filter(pk=client_id, agency_id=user.agency_id, identity_removed_at=None).first()
 
 
 def client_get_for_user(*, user: User, client_id: int) -> Client:

@@ -30,6 +30,7 @@ from referrals.forms import (
     ConsentForm,
     FollowUpCompleteForm,
     FollowUpCreateForm,
+    IncidentSearchForm,
     LogDeflectionForm,
     RevokeForm,
 )
@@ -251,13 +252,31 @@ def client_search(request: HttpRequest) -> HttpResponse:
 
 
 @roles_required(*FIELD_ROLES)
+@require_http_methods(["GET", "POST"])
 def my_deflections(request: HttpRequest) -> HttpResponse:
+    incident_form = IncidentSearchForm(request.POST or None)
+    if request.method == "POST":
+        # Found by the agency's incident number: a POST, so that it stays out of URLs and logs.
+        found = []
+        if incident_form.is_valid():
+            found = selectors.referral_list_by_incident(
+                user=request.user, incident_number=incident_form.cleaned_data["incident_number"]
+            )
+        audit.record(
+            request,
+            action=audit.Action.SEARCH_RESULT,
+            what="incident number search",
+            subjects=audit.referral_subjects(found),
+        )
+        context = {"incident_form": incident_form, "found": police_disclosure.officer_views(found), "searched": True}
+        return render(request, "referrals/mine.html", context)
     page = _page(request, selectors.referral_list_made_by(user=request.user))
     rows = police_disclosure.officer_views(page)
     contacts = selectors.contacts_made_by(user=request.user) if page.number == 1 else []
     subjects = audit.referral_subjects([*page, *(c.referral for c in contacts)])
     audit.record(request, action=audit.Action.LISTED, what="my deflections", subjects=subjects)
-    return render(request, "referrals/mine.html", {"page": page, "rows": rows, "contacts": contacts})
+    context = {"page": page, "rows": rows, "contacts": contacts, "incident_form": incident_form}
+    return render(request, "referrals/mine.html", context)
 
 
 @login_required
@@ -405,26 +424,15 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
     form = ACTION_FORMS[action][0](request.POST, prefix=action)
     if form.is_valid():
         data = form.cleaned_data
-        call = {
-            "accept": lambda: services.referral_accept(referral_id=referral.pk, actor=user),
-            "reject": lambda: services.referral_reject(
-                referral_id=referral.pk, actor=user, reason=data["reason"], note=data["note"]
-            ),
-            "cancel": lambda: services.referral_cancel(
-                referral_id=referral.pk, actor=user, reason=data["reason"], note=data["note"]
-            ),
-            "record_intake": lambda: services.referral_record_intake(
-                referral_id=referral.pk, actor=user, intake_at=data.get("intake_at"), note=data["note"]
-            ),
-            "hold": lambda: services.referral_hold(referral_id=referral.pk, actor=user, note=data["note"]),
-            "resume": lambda: services.referral_resume(referral_id=referral.pk, actor=user, note=data["note"]),
-            "complete": lambda: services.referral_complete(referral_id=referral.pk, actor=user, note=data["note"]),
-            "fail": lambda: services.referral_fail(
-                referral_id=referral.pk, actor=user, reason=data["reason"], note=data["note"]
-            ),
-        }[action]
         try:
-            updated = call()
+            updated = services.referral_take_step(
+                action=action,
+                referral_id=referral.pk,
+                actor=user,
+                reason=data.get("reason", ""),
+                note=data.get("note", ""),
+                intake_at=data.get("intake_at"),
+            )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 _add_service_errors(form, error)

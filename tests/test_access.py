@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from api.models import IntegrationClient
 from buyin.models import (
     Champion,
     Commendation,
@@ -32,6 +33,7 @@ from partners.models import PartnerContact, PartnerTierChange, ServicePartner
 from referrals.models import Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
+from tests.factories.api import integration_client
 from tests.factories.buyin import (
     SUGGESTION_CHANGES,
     ChampionFactory,
@@ -187,6 +189,11 @@ EXPECTED = {
         {"topic": "form", "what": "The form lost a field.", "changed_on": "2025-01-06"},
         _expect(ADMINS, DONE),
     ),
+    # Integration clients: program administration makes and revokes them (creating one is
+    # tested in test_api_clients: its answer is the page showing the token, once).
+    "integrations:list": ("get", None, _expect(ADMINS)),
+    "integrations:new": ("get", None, _expect(ADMINS)),
+    "integrations:revoke": ("post", {}, _expect(ADMINS, DONE)),
 }
 # What each action in the table changes when it is allowed (a DONE answer): a casework form
 # of test_offered_equals_allowed, or the digest sent. Refused, or a page shown, nothing changes.
@@ -216,9 +223,13 @@ CHANGES = {
     "buyin:suggestions_mark_read": "suggestions_read",
     "buyin:suggestion_act": "suggestion_state",
     "buyin:change_new": "changes_made",
+    "integrations:revoke": "integration_revoked",
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
+# The API's URLs have a table of their own, with the integration clients in its cast
+# (tests/test_api_access.py, which checks that each of them is in it).
+API_NAMESPACE = "api:"
 
 
 @pytest.fixture
@@ -239,6 +250,7 @@ class Rows:
     champion: Champion
     wave: PulseSurvey
     commendation: Commendation
+    integration: IntegrationClient
 
 
 @pytest.fixture
@@ -253,6 +265,7 @@ def rows(cast, referral) -> Rows:
         champion=ChampionFactory(unit=cast.unit_a, user=cast.supervisor_a),
         wave=pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], partners=[cast.partner_y]),
         commendation=CommendationFactory(officer=cast.officer_a1, commended_by=cast.supervisor_a, referral=referral),
+        integration=integration_client(cast, partner=cast.partner_y)[0],
     )
 
 
@@ -283,6 +296,7 @@ def _url(name: str, referral: Referral, rows: Rows) -> str:
         "buyin:commendation_naming": {"commendation_id": rows.commendation.pk},
         "buyin:commendation_letter": {"commendation_id": rows.commendation.pk},
         "buyin:recognition_kind_offer": {"kind_id": rows.commendation.kind_id},
+        "integrations:revoke": {"client_id": rows.integration.pk},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -330,6 +344,7 @@ def _state(referral: Referral) -> dict:
         "named": Commendation.objects.filter(may_name=True).count(),
         "kinds": RecognitionKind.objects.count(),
         "kinds_offered": RecognitionKind.objects.filter(is_active=True).count(),
+        "integration_revoked": IntegrationClient.objects.filter(revoked_at__isnull=False).count(),
     }
 
 
@@ -346,6 +361,8 @@ def _made(change: str, before: dict, after: dict) -> bool:
         return after["pulse_answers"] == before["pulse_answers"] + 1 == after["pulse_answered"]
     if change == "named":
         return after["named"] == before["named"] + 1
+    if change == "integration_revoked":
+        return after[change] == before[change] + 1
     if change == "kind_retired":
         return after["kinds_offered"] == before["kinds_offered"] - 1
     return changed_as_meant(change, before, after)
@@ -356,18 +373,23 @@ def test_every_action_in_the_table_says_what_it_changes():
     assert actions == set(CHANGES)
 
 
+def url_names() -> set[str]:
+    """Every named URL of the app (nested namespaces joined: api:v1:me), the admin's aside."""
+    return set(_names(get_resolver().url_patterns))
+
+
 def _names(patterns, prefix=""):
     for p in patterns:
         if isinstance(p, URLResolver):
             if p.namespace == "admin":
                 continue
-            yield from _names(p.url_patterns, f"{p.namespace}:" if p.namespace else prefix)
+            yield from _names(p.url_patterns, f"{prefix}{p.namespace}:" if p.namespace else prefix)
         elif isinstance(p, URLPattern) and p.name:
             yield f"{prefix}{p.name}"
 
 
 def test_every_url_is_in_the_access_table():
-    names = set(_names(get_resolver().url_patterns))
+    names = {name for name in url_names() if not name.startswith(API_NAMESPACE)}
     assert names - set(EXPECTED) - OTHER_URLS == set()
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -15,6 +14,7 @@ from referrals.consent_documents import consent_document_context
 from referrals.models import Consent, FollowUp, Referral
 from tests.factories.core import UserFactory
 from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.locks import while_held
 
 pytestmark = pytest.mark.django_db
 
@@ -221,38 +221,13 @@ def test_the_queue_costs_the_same_queries_however_long_it_is(cast, django_assert
 @pytest.mark.django_db(transaction=True)
 def test_two_case_managers_accepting_at_once_one_wins_the_other_is_told(cast, referral):
     colleague = UserFactory(role="case_manager", agency=None, partner=cast.partner_y, badge_number="")
-    first_holds_lock = threading.Event()
-    outcome: dict[str, str] = {}
-
-    def first() -> None:
-        try:
-            with transaction.atomic():
-                services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
-                first_holds_lock.set()
-                # Hold the row lock while the second one tries.
-                threading.Event().wait(0.5)
-            outcome["first"] = "accepted"
-        finally:
-            first_holds_lock.set()
-            connection.close()
-
-    def second() -> None:
-        first_holds_lock.wait(5)
-        try:
-            services.referral_accept(referral_id=referral.pk, actor=colleague)
-            outcome["second"] = "accepted"
-        except services.TransitionRefused as refused:
-            outcome["second"] = " ".join(refused.messages)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=first), threading.Thread(target=second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert outcome["first"] == "accepted"
-    assert f"{cast.case_manager_y.get_full_name()} already accepted" in outcome["second"]
+    first, second = while_held(
+        lambda: services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y),
+        lambda: services.referral_accept(referral_id=referral.pk, actor=colleague),
+    )
+    assert isinstance(first, Referral)
+    assert isinstance(second, services.TransitionRefused)
+    assert f"{cast.case_manager_y.get_full_name()} already accepted" in " ".join(second.messages)
     referral.refresh_from_db()
     assert referral.accepted_by == cast.case_manager_y
     assert referral.follow_ups.count() == 1

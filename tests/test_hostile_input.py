@@ -329,3 +329,94 @@ def test_hostile_text_that_is_saved_is_shown_escaped_wherever_it_appears(world):
         assert_safe(response, path)
     search = officer.post("/log/clients/", {"search": "script alert"})
     assert_safe(search, "search results")
+
+
+# ---------------------------------------------------------------------------
+# The API's bodies: malformed JSON, huge bodies, wrong types
+# ---------------------------------------------------------------------------
+
+MALFORMED = [b"{", b"[1,", b'{"a": }', b"\xff\xfe\x00", b"null", b"[]", b'"text"', b"1e999999"]
+MALFORMED.append(b"{" * 5000 + b"}" * 5000)
+WRONG_TYPES = [None, True, 1, -1, 2**70, 1.5, "x" * 5000, [], {}, ["a", ["b"]], {"a": {"b": {}}}]
+
+
+def _api_world(world):
+    from tests.factories.api import api_client, integration_client
+
+    agency = api_client(integration_client(world.cast, agency=world.cast.agency_a)[1])
+    partner = api_client(integration_client(world.cast, partner=world.cast.partner_y)[1])
+    paths = [
+        (agency, "/api/v1/deflections/"),
+        (partner, f"/api/v1/referrals/{world.requested.pk}/decline/"),
+        (partner, f"/api/v1/referrals/{world.referral.pk}/intake/"),
+        (partner, f"/api/v1/follow-ups/{world.follow_up_id}/complete/"),
+    ]
+    return paths
+
+
+def _api_safe(response, where: str) -> None:
+    assert response.status_code < 500, where
+    assert response["Content-Type"].startswith("application/json"), where
+
+
+def test_malformed_json_is_refused_with_400(world):
+    for http, path in _api_world(world):
+        for body in MALFORMED:
+            response = http.generic("POST", path, body, content_type="application/json")
+            _api_safe(response, f"{path} {body[:20]!r}")
+            assert response.status_code in (400, 409, 422), (path, body[:20], response.status_code)
+        wrong_type = http.generic("POST", path, b"a=1", content_type="application/x-www-form-urlencoded")
+        assert wrong_type.status_code in (409, 415), path
+
+
+def test_a_body_over_the_upload_limit_is_refused_without_reading_it_all(world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    for http, path in _api_world(world):
+        huge = b'{"note": "' + b"A" * 50_000 + b'"}'
+        response = http.generic("POST", path, huge, content_type="application/json")
+        _api_safe(response, path)
+        assert response.status_code in (409, 413), (path, response.status_code)
+
+
+def test_every_field_of_every_api_body_survives_wrong_types_and_hostile_text(world):
+    from referrals.models import Referral
+
+    agency_body = {
+        "submission_key": str(uuid.uuid4()),
+        "officer_badge": world.cast.officer_a1.badge_number,
+        "incident_number": "24-1",
+        "partner_id": world.cast.partner_y.pk,
+        "pathway": "self_referral",
+        "occurred_at": timezone.now().isoformat(),
+        "officer_minutes": 10,
+        "new_client": {"first_name": "Ana", "last_name": "Ruiz", "date_of_birth": "1980-01-01"},
+        "confirm_new": True,
+        "presenting_needs": ["housing"],
+        "note": "x",
+    }
+    partner_bodies = {
+        "decline": {"reason": "no_capacity", "note": "x"},
+        "complete": {"outcome": "engaged", "note": "x"},
+    }
+    for http, path in _api_world(world):
+        if "deflections" in path:
+            base = agency_body
+        elif "decline" in path:
+            base = partner_bodies["decline"]
+        elif "intake" in path:
+            base = {"intake_at": timezone.now().isoformat(), "note": "x"}
+        else:
+            base = partner_bodies["complete"]
+        for field in base:
+            for value in [*WRONG_TYPES, *HOSTILE]:
+                body = {**base, field: value}
+                if "submission_key" in base and field != "submission_key":
+                    body["submission_key"] = str(uuid.uuid4())
+                response = http.post(path, body, content_type="application/json")
+                _api_safe(response, f"{path} {field}={str(value)[:30]!r}")
+    # Saved as sent (JSON carries it as data); the pages show it escaped.
+    saved = Referral.objects.filter(incident_number__contains="<script>").first()
+    assert saved is not None
+    officer = world.cast.login("officer_a1")
+    assert_safe(officer.get(f"/referrals/{saved.pk}/"), "referral page")
+    assert_safe(officer.post("/mine/", {"incident_number": saved.incident_number}), "incident search")

@@ -194,3 +194,56 @@ def test_the_journey_writes_no_client_data_to_logs_urls_or_emails(
         assert secret not in logged, f"{secret!r} was logged"
         assert all(secret not in url for url in journey.urls), f"{secret!r} was in a URL"
         assert secret not in emails, f"{secret!r} was in an email"
+
+
+def test_the_api_writes_no_client_data_to_logs_or_urls(cast, caplog):
+    """An agency's system logs a deflection (with a mistake first, a retry and a possible
+    duplicate), a partner's system lists, reads and works it, the agency's reads it back:
+    nothing of the client's in any log line or URL, refusals (401, 404, 409, 422) included."""
+    from tests.factories.api import api_client, integration_client
+
+    caplog.set_level(logging.DEBUG)
+    rms = api_client(integration_client(cast, agency=cast.agency_a)[1])
+    ehr = api_client(integration_client(cast, partner=cast.partner_y)[1])
+    urls: list[str] = []
+
+    def call(http, method: str, path: str, body: dict | None = None):
+        urls.append(path)
+        if method == "get":
+            return http.get(path)
+        return http.post(path, body or {}, content_type="application/json")
+
+    new_client = {"first_name": FIRST, "last_name": LAST, "aliases": ALIAS, "phone": PHONE, "date_of_birth": DOB}
+    body = {
+        "submission_key": str(uuid.uuid4()),
+        "officer_badge": cast.officer_a1.badge_number,
+        "partner_id": cast.partner_y.pk,
+        "pathway": "naloxone_plus",
+        "note": f"Met {FIRST} behind the library.",
+        "new_client": {**new_client, "date_of_birth": "2999-01-01"},
+    }
+    assert call(rms, "post", "/api/v1/deflections/", body).status_code == 422
+    body["new_client"] = new_client
+    created = call(rms, "post", "/api/v1/deflections/", body)
+    assert created.status_code == 201
+    assert call(rms, "post", "/api/v1/deflections/", body).status_code == 200  # a retry
+    again = {**body, "submission_key": str(uuid.uuid4())}
+    assert call(rms, "post", "/api/v1/deflections/", again).status_code == 422  # possibly known
+    referral_id = created.json()["id"]
+    assert call(ehr, "get", "/api/v1/referrals/").status_code == 200
+    assert call(ehr, "get", f"/api/v1/referrals/{referral_id}/").status_code == 200
+    assert call(ehr, "post", f"/api/v1/referrals/{referral_id}/accept/").status_code == 200
+    assert call(ehr, "post", f"/api/v1/referrals/{referral_id}/accept/").status_code == 409
+    assert call(ehr, "post", f"/api/v1/referrals/{referral_id}/intake/", {"note": f"{FIRST} came"}).status_code == 200
+    assert call(rms, "get", f"/api/v1/deflections/{referral_id}/").status_code == 200
+    assert call(rms, "get", f"/api/v1/referrals/{referral_id}/").status_code == 404
+    assert call(api_client("dfl_0000000000_x"), "get", "/api/v1/deflections/").status_code == 401
+    assert caplog.records
+    logged = "\n".join(
+        [caplog.text]
+        + [record.getMessage() for record in caplog.records]
+        + [repr(record.args) for record in caplog.records]
+    )
+    for secret in SECRETS:
+        assert secret not in logged, f"{secret!r} was logged"
+        assert all(secret not in url for url in urls), f"{secret!r} was in a URL"

@@ -18,6 +18,7 @@ from referrals import services
 from reports import metrics
 from reports.rollups import rollups_rebuild
 from reports.tasks import refresh_rollups
+from tests.factories.api import api_client, integration_client
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +108,22 @@ def test_reading_and_printing_a_briefing_writes_nothing(cast, counted):
         pdf = client.get("/reports/briefing/print.pdf")
     assert page.status_code == 200 and pdf.status_code == 200
     assert _writes(captured) == []
+
+
+# What an API read may write besides the access record: the integration client's last use
+# (when and from where), at most once a minute (api.services.integration_client_note_use).
+API_READ_ALLOWANCE = ("api_integrationclient", "deflection_accessevent")
+
+
+def test_an_api_read_writes_only_the_clients_last_use_and_the_access_record(cast):
+    _client, token = integration_client(cast, partner=cast.partner_y)
+    http = api_client(token)
+    with CaptureQueriesContext(connection) as first:
+        assert http.get("/api/v1/me/").status_code == 200
+    written = _writes(first)
+    assert written and all(any(table in sql for table in API_READ_ALLOWANCE) for sql in written), written
+    assert all(sql.startswith("UPDATE") and "api_integrationclient" in sql for sql in written)
+    # Within the minute: nothing at all.
+    with CaptureQueriesContext(connection) as again:
+        assert http.get("/api/v1/me/").status_code == 200
+    assert _writes(again) == []

@@ -390,10 +390,11 @@ class DemoBuilder(ProgramLife):
         FollowUp.objects.bulk_create(follow_ups, batch_size=BATCH)
         Consent.objects.bulk_create(consents, batch_size=BATCH)
 
-    @staticmethod
-    def _encounter(plan: Plan) -> dict:
+    def _encounter(self, plan: Plan) -> dict:
         """What a referral and an officer contact both record of the encounter."""
         return {
+            # The agency's records system numbers every call: year, then when it came in.
+            "incident_number": f"PV{plan.occurred_at.astimezone(self.tz):%y-%m%d%H%M}",
             "officer": plan.officer,
             "pathway": plan.pathway,
             "occurred_at": plan.occurred_at,

@@ -13,16 +13,24 @@ from referrals.services.checkins import CheckInRefused, agency_today, check_in_r
 from referrals.services.clients import client_merge
 from referrals.services.consent import REVOCATION_TERMS, consent_capture, consent_revoke
 from referrals.services.deflections import (
+    CLIENT_NOT_KNOWN,
     CLOCK_DRIFT,
+    FIRST_NAME_NEEDED,
+    LAST_NAME_NEEDED,
     LOG_WINDOW,
+    MAX_AGE_YEARS,
+    MAX_MINUTES,
     POSSIBLY_KNOWN,
     Logged,
     NewClient,
     PossibleDuplicates,
     client_create,
+    officer_for_badge,
     officer_for_user,
     referral_create,
+    validate_date_of_birth,
     validate_occurred_at,
+    validate_officer_minutes,
 )
 from referrals.services.lifecycle import (
     ACTION_ORDER,
@@ -45,10 +53,19 @@ from referrals.services.lifecycle import (
     referral_record_intake,
     referral_reject,
     referral_resume,
+    referral_take_step,
 )
 
 __all__ = [
     "ACTION_ORDER",
+    "CLIENT_NOT_KNOWN",
+    "FIRST_NAME_NEEDED",
+    "LAST_NAME_NEEDED",
+    "MAX_AGE_YEARS",
+    "MAX_MINUTES",
+    "officer_for_badge",
+    "validate_date_of_birth",
+    "validate_officer_minutes",
     "ACTION_PAST",
     "CHECK_72H",
     "CLOCK_DRIFT",
@@ -84,5 +101,6 @@ __all__ = [
     "referral_record_intake",
     "referral_reject",
     "referral_resume",
+    "referral_take_step",
     "validate_occurred_at",
 ]

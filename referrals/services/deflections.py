@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy
 
 from deflection import audit
 from deflection.models import User
+from deflection.permissions import may_log_for_officer
 from partners.models import ServicePartner
 from partners.selectors import AgencyPartners, partner_serves_agency
-from referrals.models import CaseEvent, Client, Officer, OfficerContact, Referral
+from referrals.models import CaseEvent, Client, Need, Officer, OfficerContact, Referral, Substance
 from referrals.search import possible_duplicates
 from referrals.selectors import PastReferrals, other_open_referral, past_referrals
 from referrals.services.shared import _event
@@ -77,6 +78,30 @@ def _officer_create(*, user: User) -> Officer:
     officer.full_clean()
     officer.save()
     return officer
+
+
+def officer_for_badge(*, agency_id: int, badge_number: str) -> Officer:
+    """The active officer of the agency with this badge number (an agency's records system
+    names the officer so), made from their sign-in on first use; refused if there is none."""
+    badge = (badge_number or "").strip()
+    officer = Officer.objects.filter(agency_id=agency_id, badge_number=badge, is_active=True).first() if badge else None
+    if officer is not None:
+        return officer
+    user = (
+        User.objects.filter(
+            agency_id=agency_id,
+            badge_number=badge,
+            is_active=True,
+            role__in=(User.Role.OFFICER, User.Role.SUPERVISOR),
+        ).first()
+        if badge
+        else None
+    )
+    if user is None:
+        raise ValidationError(
+            {"officer_badge": _("No active officer of your agency has badge number %(badge)s.") % {"badge": badge[:20]}}
+        )
+    return officer_for_user(user=user)
 
 
 @transaction.atomic
@@ -140,13 +165,18 @@ def referral_create(
     charge_deflected: str = "",
     warm_handoff: bool = False,
     note: str = "",
+    incident_number: str = "",
     submission_token: uuid.UUID | None = None,
     form_shown_at: datetime | None = None,
     confirm_new: bool = False,
     listed_partners: AgencyPartners | None = None,
     notice_viewer: audit.Viewer | None = None,
+    officer: Officer | None = None,
 ) -> Logged:
     """Log a deflection: the referral in status `requested` and its CaseEvent, or nothing.
+
+    `officer_user` logs it: an officer or supervisor, for themselves; or their agency's
+    records system (an integration client), for the `officer` it names (officer_for_badge).
 
     A client whose referral to this partner is still open is not referred twice: the
     encounter becomes an OfficerContact on that referral (with its CaseEvent), so the partner
@@ -166,10 +196,14 @@ def referral_create(
     durable commit instead of two, and if it cannot be written nothing is saved.
     """
     # The rules that only read, before the transaction: a refusal costs no BEGIN and ROLLBACK.
-    try:
-        validate_occurred_at(occurred_at)
-    except ValidationError as error:
-        raise ValidationError({"occurred_at": error.messages}) from None
+    _validate_encounter(
+        occurred_at=occurred_at,
+        officer_minutes=officer_minutes,
+        presenting_needs=presenting_needs or [],
+        substances=substances or [],
+        client=client,
+        new_client=new_client,
+    )
     if new_client is not None and not confirm_new:
         known = possible_duplicates(
             user=officer_user,
@@ -202,9 +236,11 @@ def referral_create(
                 charge_deflected=charge_deflected,
                 warm_handoff=warm_handoff,
                 note=note,
+                incident_number=incident_number.strip(),
                 submission_token=submission_token,
                 listed_partners=listed_partners,
                 seconds_to_log=seconds_to_log(shown_at=form_shown_at, now=timezone.now()),
+                officer=officer,
             )
             if notice_viewer is not None and logged.created:
                 _record_notice(notice_viewer, logged)
@@ -245,6 +281,68 @@ def _record_notice(viewer: audit.Viewer, logged: Logged) -> None:
 # How far back an officer may log a deflection, and how far ahead their clock may run.
 LOG_WINDOW = timedelta(days=30)
 CLOCK_DRIFT = timedelta(minutes=10)
+# Minutes spent on one encounter: at most a day. A client's age: at most this many years.
+MAX_MINUTES = 24 * 60
+MAX_AGE_YEARS = 120
+FIRST_NAME_NEEDED = gettext_lazy("Enter the client's first name, or pick a client found above.")
+LAST_NAME_NEEDED = gettext_lazy("Enter the client's last name, or pick a client found above.")
+CLIENT_NOT_KNOWN = gettext_lazy("That client is not known to your agency. Search again.")
+
+
+def _validate_encounter(
+    *,
+    occurred_at: datetime | None,
+    officer_minutes: int,
+    presenting_needs: list[str],
+    substances: list[str],
+    client: Client | None,
+    new_client: NewClient | None,
+) -> None:
+    """Every rule of the log form on what was entered, whoever enters it (the form, an
+    agency's records system): all refusals at once, by field, in the form's words."""
+    errors: dict[str, list] = {}
+
+    def check(field: str, validator, value) -> None:
+        try:
+            validator(value)
+        except ValidationError as error:
+            errors.setdefault(field, []).extend(error.messages)
+
+    check("occurred_at", validate_occurred_at, occurred_at)
+    check("officer_minutes", validate_officer_minutes, officer_minutes)
+    if any(need not in Need.values for need in presenting_needs):
+        errors["presenting_needs"] = [_("Choose presenting needs from the list.")]
+    if any(substance not in Substance.values for substance in substances):
+        errors["substances"] = [_("Choose substances from the list.")]
+    if client is not None and client.identity_removed_at is not None:
+        errors["client"] = [str(CLIENT_NOT_KNOWN)]
+    if new_client is not None:
+        if not new_client.first_name.strip():
+            errors["first_name"] = [str(FIRST_NAME_NEEDED)]
+        if not new_client.last_name.strip():
+            errors["last_name"] = [str(LAST_NAME_NEEDED)]
+        check("date_of_birth", validate_date_of_birth, new_client.date_of_birth)
+    if errors:
+        raise ValidationError(errors)
+
+
+def validate_officer_minutes(minutes: int) -> None:
+    """Minutes spent: none is fine, more than a day is a typo (a field validator)."""
+    if minutes < 0:
+        raise ValidationError(_("Minutes cannot be negative."))
+    if minutes > MAX_MINUTES:
+        raise ValidationError(_("Ensure this value is less than or equal to %(max)d.") % {"max": MAX_MINUTES})
+
+
+def validate_date_of_birth(dob: date | None) -> None:
+    """Not in the future, and not more than 120 years ago (a field validator)."""
+    if dob is None:
+        return
+    today = timezone.localdate()
+    if dob > today:
+        raise ValidationError(_("The date of birth cannot be in the future."))
+    if dob < today.replace(year=today.year - MAX_AGE_YEARS):
+        raise ValidationError(_("The date of birth is more than 120 years ago; check the year."))
 
 
 def validate_occurred_at(occurred_at: datetime | None) -> None:
@@ -285,13 +383,19 @@ def _referral_create(
     substances: list[str],
     submission_token: uuid.UUID | None,
     listed_partners: AgencyPartners | None,
+    officer: Officer | None,
     **fields,
 ) -> Logged:
-    if not officer_user.is_field_officer:
-        raise ValidationError(_("Only officers and supervisors log deflections."))
+    if officer is None:
+        if not officer_user.is_field_officer:
+            raise ValidationError(_("Only officers and supervisors log deflections."))
+        officer = officer_for_user(user=officer_user)
+    elif not may_log_for_officer(
+        user=officer_user, officer_agency_id=officer.agency_id, officer_active=officer.is_active
+    ):
+        raise ValidationError({"officer_badge": _("You cannot log deflections for this officer.")})
     if (client is None) == (new_client is None):
         raise ValidationError(_("Choose a known client or enter a new one, not both."))
-    officer = officer_for_user(user=officer_user)
     agency_id = officer.agency_id
     if not partner_serves_agency(partner=partner, agency_id=agency_id, listed=listed_partners):
         raise ValidationError({"partner": _("%(partner)s does not serve your agency.") % {"partner": partner}})
@@ -299,7 +403,7 @@ def _referral_create(
     if client is None:
         client = _client_create(agency_id=agency_id, data=new_client, created_by=officer_user)  # type: ignore[arg-type]
     elif client.agency_id != agency_id:
-        raise ValidationError({"client": _("That client is not known to your agency.")})
+        raise ValidationError({"client": str(CLIENT_NOT_KNOWN)})
     else:
         # A client seen before: one query tells the referral to link to, the open ones, and
         # whether this very form was saved already.

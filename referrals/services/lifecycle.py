@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from deflection.models import User
-from deflection.permissions import does_casework, may_act, may_add_follow_up
+from deflection.permissions import does_casework, is_person, may_act, may_add_follow_up
 from referrals.models import CaseEvent, FollowUp, Referral
 from referrals.police_disclosure import CHECK_72H_WINDOW
 from referrals.services.shared import _event, _locked_for_casework
@@ -158,9 +158,19 @@ def referral_accept(*, referral_id: int, actor: User) -> Referral:
     referral.accepted_at = referral.status_changed_at
     referral.save(update_fields=["accepted_by", "accepted_at"])
     _follow_up_schedule(
-        referral=referral, kind=FollowUp.Kind.CHECK_72H, due_at=referral.accepted_at + CHECK_72H, assigned_to=actor
+        referral=referral,
+        kind=FollowUp.Kind.CHECK_72H,
+        due_at=referral.accepted_at + CHECK_72H,
+        assigned_to=_assignee(actor),
     )
     return referral
+
+
+def _assignee(*users: User | None) -> User | None:
+    """The first person among these, for a follow-up: a partner's record system accepting
+    through the API leaves it to the partner's people (unassigned: the partner's lead hears
+    of it when it runs late), as nobody would read a reminder sent to a system."""
+    return next((user for user in users if is_person(user)), None)
 
 
 @transaction.atomic
@@ -193,7 +203,7 @@ def referral_record_intake(
         raise TransitionRefused({"intake_at": _("Intake cannot be before the deflection.")})
     referral.intake_at = intake_at
     referral.save(update_fields=["intake_at"])
-    assignee = referral.accepted_by or actor
+    assignee = _assignee(referral.accepted_by, actor)
     for kind, days in RETENTION_CHECKS:
         _follow_up_schedule(referral=referral, kind=kind, due_at=intake_at + timedelta(days=days), assigned_to=assignee)
     return referral
@@ -228,6 +238,25 @@ def referral_fail(*, referral_id: int, actor: User, reason: str, note: str = "")
     )
 
 
+def referral_take_step(
+    *, action: str, referral_id: int, actor: User, reason: str = "", note: str = "", intake_at: datetime | None = None
+) -> Referral:
+    """One move of the lifecycle by its name in TRANSITIONS, with what that move takes (a
+    reason to decline, cancel or close as not completed; when intake was): how the casework
+    page's forms and the API call the services above."""
+    if action == "accept":
+        return referral_accept(referral_id=referral_id, actor=actor)
+    if action == "record_intake":
+        return referral_record_intake(referral_id=referral_id, actor=actor, intake_at=intake_at, note=note)
+    with_reason = {"reject": referral_reject, "cancel": referral_cancel, "fail": referral_fail}
+    if action in with_reason:
+        return with_reason[action](referral_id=referral_id, actor=actor, reason=reason, note=note)
+    with_note = {"hold": referral_hold, "resume": referral_resume, "complete": referral_complete}
+    if action not in with_note:
+        raise TransitionRefused(_("This step does not exist."))
+    return with_note[action](referral_id=referral_id, actor=actor, note=note)
+
+
 def _follow_up_schedule(*, referral: Referral, kind: str, due_at: datetime, assigned_to: User | None) -> FollowUp:
     follow_up = FollowUp(referral=referral, kind=kind, due_at=due_at, assigned_to=assigned_to)
     follow_up.full_clean()
@@ -257,9 +286,14 @@ def follow_up_create(
         raise TransitionRefused(_("This referral is closed."))
     if not may_add_follow_up(user=actor, referral=referral):
         raise TransitionRefused(_("Accept the referral first: accepting schedules its first check."))
-    if assigned_to is not None and assigned_to.partner_id != referral.partner_id and not assigned_to.is_program_admin:
+    if assigned_to is not None and (
+        not is_person(assigned_to)
+        or (assigned_to.partner_id != referral.partner_id and not assigned_to.is_program_admin)
+    ):
         raise TransitionRefused({"assigned_to": _("Assign the follow-up to someone at this partner.")})
-    follow_up = FollowUp(referral=referral, kind=kind, due_at=due_at, assigned_to=assigned_to or actor, note=note)
+    follow_up = FollowUp(
+        referral=referral, kind=kind, due_at=due_at, assigned_to=_assignee(assigned_to, actor), note=note
+    )
     follow_up.full_clean()
     follow_up.save()
     _event(

@@ -55,3 +55,15 @@ def test_officer_pages_run_under_the_policy(cast, page, referral):
         page,
         ["/log/", "/mine/", f"/referrals/{referral.pk}/", f"/clients/{referral.client_id}/", "/reports/my-record/"],
     )
+
+
+def test_the_api_reference_and_the_integrations_pages_run_under_the_policy(cast, page):
+    """Swagger UI draws the reference from its static files and the description, with the
+    app's policy as it is (the page fixture fails on anything blocked)."""
+    response = page.goto("/api/docs/")
+    assert response is not None and response.status == 200
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "Deflection API" in page.inner_text(".swagger-ui .info .title")
+    page.wait_for_selector("text=/api/v1/deflections/")
+    _sign_in(page, "program_admin")
+    _visit(page, ["/integrations/", "/integrations/new/"])

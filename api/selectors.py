@@ -1,0 +1,41 @@
+"""Reads about integration clients, scoped by who is asking; and the client a token names."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from api.models import IntegrationClient
+from api.tokens import token_matches, token_prefix
+from deflection.models import User
+from deflection.permissions import may_manage_integrations
+
+
+def integration_client_list_for_user(*, user: User) -> QuerySet[IntegrationClient]:
+    """Every integration client, newest first: program administration only."""
+    if not may_manage_integrations(user):
+        return IntegrationClient.objects.none()
+    return IntegrationClient.objects.select_related("partner", "agency", "created_by", "revoked_by")
+
+
+def integration_client_get_for_user(*, user: User, client_id: int) -> IntegrationClient:
+    client = integration_client_list_for_user(user=user).filter(pk=client_id).first()
+    if client is None:
+        raise Http404
+    return client
+
+
+def integration_client_for_token(token: str) -> IntegrationClient | None:
+    """The client whose token this is (revoked and expired ones included: the caller says
+    which), with its service account, agency and partner, in one query; None otherwise."""
+    prefix = token_prefix(token)
+    if prefix is None:
+        return None
+    client = (
+        IntegrationClient.objects.select_related("user", "user__agency", "user__partner", "agency", "partner")
+        .filter(token_prefix=prefix)
+        .first()
+    )
+    if client is None or not token_matches(token, client.token_hash):
+        return None
+    return client
