@@ -24,4 +24,5 @@ urlpatterns = [
     path("partners/", include("partners.urls")),
     path("integrations/", include("api.page_urls")),
     path("api/", include("api.urls")),
+    path("fhir/", include("api.fhir.urls")),
 ]

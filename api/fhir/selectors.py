@@ -1,0 +1,120 @@
+"""What the FHIR resources read besides the referral: when each Task last changed (and its
+version), its outcomes, the consents on its referral, and which organizations a partner's
+system may read. Every read starts from the referrals the client may see
+(referrals.selectors.referral_list_for_user)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from deflection.models import Agency, User
+from partners.models import ServicePartner
+from referrals import selectors
+from referrals.models import CaseEvent, Consent, FollowUp, Referral
+
+# The case events that change what the FHIR resources show: a new referral, a status, an
+# outcome, a consent, the client's record merged into another. A Task's meta.lastUpdated is
+# its latest such event; a webhook is sent for each (api.webhooks).
+SHOWN_KINDS = (
+    CaseEvent.Kind.CREATED,
+    CaseEvent.Kind.STATUS_CHANGED,
+    CaseEvent.Kind.FOLLOW_UP,
+    CaseEvent.Kind.CONSENT,
+    CaseEvent.Kind.CLIENT_MERGED,
+)
+
+
+@dataclass
+class TaskFacts:
+    """What a Task shows besides its referral's own fields."""
+
+    version: int = 0  # the id of its latest shown event: grows with every change
+    updated_at: datetime | None = None
+    outputs: list[FollowUp] = field(default_factory=list)  # completed follow-ups
+
+
+def task_facts(referrals: Iterable[Referral]) -> dict[int, TaskFacts]:
+    """The facts of each referral's Task, in two queries whatever the number of referrals."""
+    ids = [r.pk for r in referrals]
+    facts = {pk: TaskFacts() for pk in ids}
+    if not ids:
+        return facts
+    latest = (
+        CaseEvent.objects.filter(referral_id__in=ids, kind__in=SHOWN_KINDS)
+        .values("referral_id")
+        .annotate(version=Max("id"), updated_at=Max("created_at"))
+        .order_by()
+    )
+    for row in latest:
+        found = facts[row["referral_id"]]
+        found.version, found.updated_at = row["version"], row["updated_at"]
+    done = FollowUp.objects.filter(referral_id__in=ids, completed_at__isnull=False).order_by("completed_at", "id")
+    for follow_up in done:
+        facts[follow_up.referral_id].outputs.append(follow_up)
+    return facts
+
+
+def updated_filter(*, prefix: str, moment: datetime) -> Q:
+    """Referrals whose Task's meta.lastUpdated compares with `moment` as the search prefix
+    says (gt, ge, lt, le): a shown event after it, or none since it."""
+    events = CaseEvent.objects.filter(kind__in=SHOWN_KINDS)
+    if prefix in ("gt", "ge"):
+        lookup = "created_at__gt" if prefix == "gt" else "created_at__gte"
+        return Q(Exists(events.filter(referral=OuterRef("pk"), **{lookup: moment})))
+    lookup = "created_at__gte" if prefix == "lt" else "created_at__gt"
+    return ~Q(Exists(events.filter(referral=OuterRef("pk"), **{lookup: moment})))
+
+
+def referral_for_fhir(*, user: User, referral_id: int) -> Referral:
+    """One referral the client may see, with what its resources name; 404 otherwise."""
+    referral = (
+        selectors.referral_list_for_user(user=user)
+        .select_related(None)
+        .select_related("agency", "partner", "client")
+        .filter(pk=referral_id)
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    return referral
+
+
+def consents_of(referral: Referral) -> list[Consent]:
+    """The consents recorded on a referral (revoked ones too: revocation is recorded, never
+    deleted), with their recipients."""
+    return list(_consents().filter(referral=referral).order_by("created_at", "id"))
+
+
+def _consents() -> QuerySet[Consent]:
+    return Consent.objects.select_related("referral", "discloser", "recipient_agency").prefetch_related(
+        "recipient_partners"
+    )
+
+
+def consent_for_fhir(*, user: User, consent_id: int) -> Consent:
+    """A consent on a referral the client may see (as the casework page shows them), or 404."""
+    found = selectors.consent_get_for_user(user=user, consent_id=consent_id)
+    return _consents().get(pk=found.pk)
+
+
+def agencies_for(*, user: User) -> QuerySet[Agency]:
+    """The agencies a partner's system may read: those the partner serves, and those its
+    referrals came from (a partner may stop serving an agency; its referrals stay)."""
+    if not user.partner_id:
+        return Agency.objects.none()
+    referred = Referral.objects.filter(agency=OuterRef("pk"), partner_id=user.partner_id)
+    return Agency.objects.filter(Q(partners=user.partner_id) | Q(Exists(referred))).distinct()
+
+
+def partners_for(*, user: User) -> QuerySet[ServicePartner]:
+    """The partners a partner's system may read: its own, and those its referrals' consents
+    name as recipients."""
+    if not user.partner_id:
+        return ServicePartner.objects.none()
+    named = Consent.objects.filter(referral__partner_id=user.partner_id, recipient_partners=OuterRef("pk"))
+    return ServicePartner.objects.filter(Q(pk=user.partner_id) | Q(Exists(named)))
