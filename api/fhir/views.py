@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotAcceptable, NotFound, UnsupportedMediaType
 from rest_framework.permissions import AllowAny
@@ -34,6 +35,7 @@ def fhir_base(request: Request) -> str:
     return request.build_absolute_uri(reverse("fhir:metadata")).rsplit("/", 1)[0]
 
 
+@extend_schema(exclude=True)  # FHIR describes itself (/fhir/metadata), not in the API's OpenAPI
 class FhirView(APIView):
     renderer_classes = RENDERERS
     parser_classes = PARSERS
