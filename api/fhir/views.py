@@ -124,11 +124,16 @@ class TaskView(FhirView):
         return self._shown(request, selectors.referral_for_fhir(user=request.user, referral_id=referral_id))
 
     def _shown(self, request: Request, referral: Referral) -> Response:
-        audit.record(
-            request, action=audit.Action.VIEWED, what="FHIR: Task", subjects=[(referral.client_id, referral.pk)]
-        )
+        _viewed(request, "Task", referral.client_id, referral.pk)
         facts = selectors.task_facts([referral])[referral.pk]
         return Response(resources.task(referral, facts), headers={"ETag": f'W/"{facts.version}"'})
+
+
+def _viewed(request: Request, resource_type: str, client_id: int, referral_id: int | None) -> None:
+    """On the access record: the client was shown this resource of the client (and referral)."""
+    audit.record(
+        request, action=audit.Action.VIEWED, what=f"FHIR: {resource_type}", subjects=[(client_id, referral_id)]
+    )
 
 
 def _check_version(request: Request, version: int) -> None:
@@ -147,12 +152,7 @@ def _check_version(request: Request, version: int) -> None:
 class ServiceRequestView(FhirView):
     def get(self, request: Request, referral_id: int) -> Response:
         referral = selectors.referral_for_fhir(user=request.user, referral_id=referral_id)
-        audit.record(
-            request,
-            action=audit.Action.VIEWED,
-            what="FHIR: ServiceRequest",
-            subjects=[(referral.client_id, referral.pk)],
-        )
+        _viewed(request, "ServiceRequest", referral.client_id, referral.pk)
         facts = selectors.task_facts([referral])[referral.pk]
         return Response(resources.service_request(referral, facts, selectors.consents_of(referral)))
 
@@ -160,21 +160,14 @@ class ServiceRequestView(FhirView):
 class PatientView(FhirView):
     def get(self, request: Request, client_id: int) -> Response:
         client = referral_selectors.client_get_for_user(user=request.user, client_id=client_id)
-        audit.record(
-            request, action=audit.Action.VIEWED, what="FHIR: Patient", subjects=audit.client_subjects([client])
-        )
+        _viewed(request, "Patient", client.pk, None)
         return Response(resources.patient(client))
 
 
 class ConsentView(FhirView):
     def get(self, request: Request, consent_id: int) -> Response:
         consent = selectors.consent_for_fhir(user=request.user, consent_id=consent_id)
-        audit.record(
-            request,
-            action=audit.Action.VIEWED,
-            what="FHIR: Consent",
-            subjects=[(consent.client_id, consent.referral_id)],
-        )
+        _viewed(request, "Consent", consent.client_id, consent.referral_id)
         return Response(resources.consent(consent))
 
 
