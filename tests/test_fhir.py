@@ -255,6 +255,8 @@ def test_the_search_filters_by_owner_status_and_last_update_and_pages_without_cl
         {"_id": "abc"},
         {"owner": "Patient/3"},
         {"_cursor": "9" * 40},
+        {"_count": "²"},
+        {"_id": "²"},
     ],
 )
 def test_a_search_it_cannot_do_answers_400(cast, ehr, params):
@@ -280,3 +282,4 @@ def test_organizations_are_those_the_partners_referrals_name(cast, ehr, referral
     ehr.read(f"/fhir/Organization/agency-{cast.agency_a.pk}")
     ehr.read(f"/fhir/Organization/agency-{cast.agency_b.pk}")  # partner Y serves it
     refused(ehr.get("/fhir/Organization/client-1"), 404)
+    refused(ehr.get("/fhir/Organization/agency-²"), 404)

@@ -90,7 +90,7 @@ def task_search(params) -> TaskSearch:
         search.updated.append(_updated(value))
     for value in params.getlist("_id"):
         for one in value.split(","):
-            if not one.isdigit() or len(one) > 18:
+            if not one.isdecimal() or len(one) > 18:
                 raise structure(_("A Task's id is a number."), "_id")
             search.ids.append(int(one))
     search.count = _number(params.get("_count"), "_count", default=PAGE, most=MOST)
@@ -101,7 +101,7 @@ def task_search(params) -> TaskSearch:
 
 def _owner(value: str) -> str:
     found = value.removeprefix("Organization/")
-    if not found.startswith(("partner-", "agency-")) or not found.split("-", 1)[1].isdigit():
+    if not found.startswith(("partner-", "agency-")) or not found.split("-", 1)[1].isdecimal():
         raise structure(_("owner is an Organization's id, such as Organization/partner-7."), "owner")
     return found
 
@@ -134,7 +134,7 @@ def _day_in(text: str) -> date | None:
 def _number(value: str | None, name: str, *, default: int, most: int) -> int:
     if value is None:
         return default
-    if not value.isdigit() or not 1 <= int(value[:19]) <= most:
+    if not value.isdecimal() or not 1 <= int(value[:19]) <= most:
         raise structure(_("%(name)s is a whole number from 1 to %(most)s.") % {"name": name, "most": most}, name)
     return int(value)
 

@@ -210,6 +210,6 @@ def _child(node, part: str):
 
 
 def _index(items: list, part: str, *, adding: bool) -> int:
-    if not part.isdigit() or len(part) > 6 or int(part) > len(items) - (0 if adding else 1):
+    if not part.isdecimal() or len(part) > 6 or int(part) > len(items) - (0 if adding else 1):
         raise invalid(_("The patch's path is not in the Task."))
     return int(part)

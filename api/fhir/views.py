@@ -49,7 +49,7 @@ class FhirView(APIView):
         if wanted is not None and wanted not in JSON_FORMATS:
             raise NotAcceptable(_("This server answers JSON only."))
         length = request.META.get("CONTENT_LENGTH") or "0"
-        if request.method in ("PUT", "PATCH", "POST") and (not length.isdigit() or int(length) > MOST_BODY_BYTES):
+        if request.method in ("PUT", "PATCH", "POST") and (not length.isdecimal() or int(length) > MOST_BODY_BYTES):
             raise errors.FhirError(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, "too-costly", _("The body is too large."))
         super().initial(request, *args, **kwargs)
 
@@ -174,7 +174,7 @@ class ConsentView(FhirView):
 class OrganizationView(FhirView):
     def get(self, request: Request, organization_id: str) -> Response:
         kind, _dash, number = organization_id.partition("-")
-        if not number.isdigit() or len(number) > 18:
+        if not number.isdecimal() or len(number) > 18:
             raise NotFound
         if kind == "agency":
             agency = selectors.agencies_for(user=request.user).filter(pk=int(number)).first()
