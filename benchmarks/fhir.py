@@ -10,7 +10,8 @@ partner's record system, with its token: the poll the SDOH Clinical Care guide d
 (Task?owner=...&_lastUpdated=gt<15 minutes ago>, finding the few Tasks changed since), the
 new referrals (status=requested), the first page of all its Tasks and the read of one Task.
 Before timing it writes 20 status changes of the last 15 minutes on the partner's referrals
-(and 20 on other partners'), deleted afterwards.
+(and 20 on other partners') and sets the partner's 12 newest referrals back to requested
+(the seed has none), undone afterwards.
 
 Targets: p95 of each FHIR request at most 50 ms and at most 4x the floor (GET / signed in,
 as the log benchmark's); query counts that do not depend on the data's size.
@@ -37,6 +38,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client as HttpClient  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from log_deflection import LARGE, seed, seeded  # noqa: E402
@@ -50,6 +52,7 @@ from referrals.models import CaseEvent, Referral  # noqa: E402
 TARGET_MS = 50.0
 TARGET_RATIO = 4.0
 CHANGED = 20  # status changes in the last 15 minutes, on the partner's referrals and on others'
+NEW = 12  # the partner's referrals not yet accepted
 MARK = "benchmark change"
 
 
@@ -67,14 +70,35 @@ def integration(partner: ServicePartner) -> tuple[IntegrationClient, str]:
 
 
 def forget(client: IntegrationClient) -> None:
-    user = client.user
-    client.delete()
-    user.delete()
+    """Revoke the run's client (its access record stays, as every access record does) and
+    delete the run's changes."""
+    admin = User.objects.get(username="bench-program-admin")
+    api_services.integration_client_revoke(actor=admin, client_id=client.pk)
     CaseEvent.objects.filter(note=MARK).delete()
 
 
-def recent_changes(partner: ServicePartner, rnd: random.Random) -> None:
-    """Status changes written in the last 15 minutes, as casework would: what a poll finds."""
+def events_at_their_time() -> None:
+    """The log benchmark's seed writes each referral's `created` event at the moment of
+    seeding (its views do not read them): move them to when the deflection happened, as
+    casework would have written them, so that "changed in the last 15 minutes" is the
+    few changes made just before timing and not the whole seed."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE referrals_caseevent e SET created_at = r.occurred_at FROM referrals_referral r "
+            "WHERE e.referral_id = r.id AND e.kind = 'created' AND e.created_at > r.occurred_at + interval '1 day'"
+        )
+        if cursor.rowcount:
+            print(f"  {cursor.rowcount:,} seeded events moved to their deflection's time", flush=True)
+            cursor.execute("VACUUM ANALYZE referrals_caseevent")
+
+
+def recent_changes(partner: ServicePartner, rnd: random.Random) -> dict[int, str]:
+    """Status changes written in the last 15 minutes, as casework would: what a poll finds;
+    and the partner's NEW newest referrals sent to it and not yet accepted (the seed has none
+    in that status). Returns the statuses to put back."""
+    CaseEvent.objects.filter(note=MARK).delete()
+    newest = dict(Referral.objects.filter(partner=partner).order_by("-pk").values_list("pk", "status")[:NEW])
+    Referral.objects.filter(pk__in=newest).update(status=Referral.Status.REQUESTED)
     now = timezone.now()
     mine = list(Referral.objects.filter(partner=partner).values_list("pk", flat=True)[:5000])
     others = list(
@@ -93,6 +117,7 @@ def recent_changes(partner: ServicePartner, rnd: random.Random) -> None:
         )
         for pk in rnd.sample(mine, CHANGED) + rnd.sample(others, CHANGED)
     )
+    return newest
 
 
 def main() -> None:
@@ -105,15 +130,18 @@ def main() -> None:
     rnd = random.Random(15)
     if not seeded(LARGE):
         seed(LARGE, rnd)
+    events_at_their_time()
     # The poller is throttled as in production, with limits this run stays under.
     settings.API_RATES = {"burst": "1000000/minute", "sustained": "10000000/day"}
     partner = ServicePartner.objects.filter(name__startswith=f"{LARGE.agency} ·").order_by("name").first()
     client, token = integration(partner)
+    statuses = recent_changes(partner, rnd)
     try:
-        recent_changes(partner, rnd)
         run(args, partner, client, token, rnd)
     finally:
         forget(client)
+        for pk, status in statuses.items():
+            Referral.objects.filter(pk=pk).update(status=status)
 
 
 def run(args, partner: ServicePartner, client: IntegrationClient, token: str, rnd: random.Random) -> None:
@@ -141,7 +169,7 @@ def run(args, partner: ServicePartner, client: IntegrationClient, token: str, rn
         return response
 
     def me():
-        response = ehr.get("/api/v1/me/")
+        response = ehr.get("/api/v1/me/", HTTP_ACCEPT="application/json")
         assert response.status_code == 200
         return response
 
