@@ -87,11 +87,14 @@ def system(name: str) -> str:
     return f"{fhir_base()}/CodeSystem/{name}"
 
 
+# Each code system's labels by code (lazy: translated when shown).
+LABELS = {name: dict(choices.choices) for name, choices in CHOICES.items()}
+
+
 def coding(name: str, code: str) -> dict:
     """A Coding of the program's code system `name`, with the code's label as display."""
-    choices = CHOICES[name]
-    display = str(choices(code).label) if code in choices.values else code
-    return {"system": system(name), "code": code, "display": display}
+    label = LABELS[name].get(code)
+    return {"system": system(name), "code": code, "display": code if label is None else str(label)}
 
 
 def concept(name: str, code: str) -> dict:
@@ -109,6 +112,6 @@ def code_in(value, name: str) -> str | None:
         if not isinstance(one, dict) or one.get("system") not in (None, system(name)):
             continue
         code = one.get("code")
-        if isinstance(code, str) and code in CHOICES[name].values:
+        if isinstance(code, str) and code in LABELS[name]:
             return code
     return None

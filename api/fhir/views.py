@@ -71,11 +71,12 @@ class TaskSearchView(FhirView):
         mark = search.poll_mark()
         scoped = referral_selectors.referral_list_for_user(user=request.user).select_related(None)
         found = list(
-            wanted.query(scoped.select_related("agency", "partner"), own_partner_id=request.user.partner_id)[
+            wanted.query(scoped.only(*selectors.TASK_FIELDS), own_partner_id=request.user.partner_id)[
                 : wanted.count + 1
             ]
         )
         page, more = found[: wanted.count], len(found) > wanted.count
+        selectors.with_organizations(page, partner=request.user.partner)
         audit.record(
             request, action=audit.Action.LISTED, what="FHIR: Task search", subjects=audit.referral_subjects(page)
         )
