@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from deflection.models import Agency, User
@@ -38,14 +38,39 @@ class TaskFacts:
     outputs: list[FollowUp] = field(default_factory=list)  # completed follow-ups
 
 
+def with_versions(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
+    """The referrals with their Tasks' version and last update, read in the same query (an
+    index lookup of the referral's latest shown event each), for task_facts."""
+    shown = CaseEvent.objects.filter(referral=OuterRef("pk"), kind__in=SHOWN_KINDS).order_by("-created_at", "-id")
+    return referrals.annotate(
+        shown_version=Subquery(shown.order_by("-id").values("id")[:1]),
+        shown_at=Subquery(shown.values("created_at")[:1]),
+    )
+
+
 def task_facts(referrals: Iterable[Referral]) -> dict[int, TaskFacts]:
-    """The facts of each referral's Task, in two queries whatever the number of referrals."""
-    ids = [r.pk for r in referrals]
-    facts = {pk: TaskFacts() for pk in ids}
-    if not ids:
+    """The facts of each referral's Task: its completed follow-ups in one query whatever the
+    number of referrals; its version from with_versions, or from one more query."""
+    referrals = list(referrals)
+    facts = {r.pk: TaskFacts() for r in referrals}
+    if not facts:
         return facts
+    if all(hasattr(r, "shown_version") for r in referrals):
+        for r in referrals:
+            facts[r.pk].version, facts[r.pk].updated_at = r.shown_version or 0, r.shown_at
+    else:
+        _versions(facts)
+    done = FollowUp.objects.filter(referral_id__in=list(facts), completed_at__isnull=False).order_by(
+        "completed_at", "id"
+    )
+    for follow_up in done:
+        facts[follow_up.referral_id].outputs.append(follow_up)
+    return facts
+
+
+def _versions(facts: dict[int, TaskFacts]) -> None:
     latest = (
-        CaseEvent.objects.filter(referral_id__in=ids, kind__in=SHOWN_KINDS)
+        CaseEvent.objects.filter(referral_id__in=list(facts), kind__in=SHOWN_KINDS)
         .values("referral_id")
         .annotate(version=Max("id"), updated_at=Max("created_at"))
         .order_by()
@@ -53,10 +78,6 @@ def task_facts(referrals: Iterable[Referral]) -> dict[int, TaskFacts]:
     for row in latest:
         found = facts[row["referral_id"]]
         found.version, found.updated_at = row["version"], row["updated_at"]
-    done = FollowUp.objects.filter(referral_id__in=ids, completed_at__isnull=False).order_by("completed_at", "id")
-    for follow_up in done:
-        facts[follow_up.referral_id].outputs.append(follow_up)
-    return facts
 
 
 # What a Task shows of its referral: a search loads these alone (a list of 50 Tasks spent a
@@ -71,15 +92,15 @@ TASK_FIELDS = (
     "created_at",
     "intake_at",
     "closed_at",
+    "agency__id",
+    "agency__name",
 )
 
 
-def with_organizations(referrals: list[Referral], *, partner: ServicePartner) -> list[Referral]:
-    """The referrals of one partner, each given its partner and its agency (read once each)."""
-    agencies = Agency.objects.in_bulk({r.agency_id for r in referrals})
+def with_partner(referrals: list[Referral], *, partner: ServicePartner) -> list[Referral]:
+    """The referrals of one partner, each given the partner (the client's own, read already)."""
     for referral in referrals:
         Referral.partner.field.set_cached_value(referral, partner)
-        Referral.agency.field.set_cached_value(referral, agencies[referral.agency_id])
     return referrals
 
 
@@ -96,13 +117,8 @@ def updated_filter(*, prefix: str, moment: datetime) -> Q:
 
 def referral_for_fhir(*, user: User, referral_id: int) -> Referral:
     """One referral the client may see, with what its resources name; 404 otherwise."""
-    referral = (
-        selectors.referral_list_for_user(user=user)
-        .select_related(None)
-        .select_related("agency", "partner", "client")
-        .filter(pk=referral_id)
-        .first()
-    )
+    scoped = selectors.referral_list_for_user(user=user).select_related(None)
+    referral = with_versions(scoped.select_related("agency", "partner", "client")).filter(pk=referral_id).first()
     if referral is None:
         raise Http404
     return referral

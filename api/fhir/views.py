@@ -69,14 +69,13 @@ class TaskSearchView(FhirView):
     def get(self, request: Request) -> Response:
         wanted = search.task_search(request.query_params)
         mark = search.poll_mark()
-        scoped = referral_selectors.referral_list_for_user(user=request.user).select_related(None)
-        found = list(
-            wanted.query(scoped.only(*selectors.TASK_FIELDS), own_partner_id=request.user.partner_id)[
-                : wanted.count + 1
-            ]
+        scoped = (
+            referral_selectors.referral_list_for_user(user=request.user).select_related(None).select_related("agency")
         )
+        scoped = selectors.with_versions(scoped.only(*selectors.TASK_FIELDS))
+        found = list(wanted.query(scoped, own_partner_id=request.user.partner_id)[: wanted.count + 1])
         page, more = found[: wanted.count], len(found) > wanted.count
-        selectors.with_organizations(page, partner=request.user.partner)
+        selectors.with_partner(page, partner=request.user.partner)
         audit.record(
             request, action=audit.Action.LISTED, what="FHIR: Task search", subjects=audit.referral_subjects(page)
         )
