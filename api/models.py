@@ -82,3 +82,7 @@ class IntegrationClient(models.Model):
         if self.expires_at <= now:
             return "expired"
         return "active"
+
+
+# Webhooks' models are kept in their own module; importable from here like the others.
+from api.webhook_models import WebhookDelivery, WebhookScan, WebhookSubscription  # noqa: E402, F401

@@ -13,6 +13,9 @@ from celery.schedules import crontab
 # Minutes between follow-up reminder sweeps (REMINDER_SWEEP_MINUTES, default 15; the
 # demo and the integration tests use less, fractions allowed).
 REMINDER_SWEEP_MINUTES = float(os.environ.get("REMINDER_SWEEP_MINUTES", "15"))
+# Seconds between scans of casework's changes for partners' webhooks (WEBHOOK_SCAN_SECONDS,
+# default 60): a partner's system hears of a change within about this long.
+WEBHOOK_SCAN_SECONDS = float(os.environ.get("WEBHOOK_SCAN_SECONDS", "60"))
 # Minutes between checks for a due weekly digest (DIGEST_CHECK_MINUTES, default 10).
 DIGEST_CHECK_MINUTES = float(os.environ.get("DIGEST_CHECK_MINUTES", "10"))
 
@@ -67,6 +70,13 @@ BEAT_SCHEDULE: dict[str, dict] = {
     "rebuild-rollups": {
         "task": "reports.tasks.rebuild_rollups",
         "schedule": crontab(hour=3, minute=30),
+    },
+    # Partners' record systems are pushed their referrals' changes (api/webhooks): new case
+    # events become signed deliveries, retried with backoff until they arrive.
+    "webhook-deliveries": {
+        "task": "api.tasks.scan_webhook_events",
+        "schedule": WEBHOOK_SCAN_SECONDS,
+        "options": {"expires": WEBHOOK_SCAN_SECONDS},
     },
     # Client identities go after CLIENT_RETENTION_DAYS without activity (referrals/purge.py).
     "purge-expired-identities": {

@@ -410,6 +410,11 @@ API_RATES = {
     "burst": env.str("API_RATE_BURST", default="120/minute"),
     "sustained": env.str("API_RATE_SUSTAINED", default="20000/day"),
 }
+# Webhooks to partners' record systems (api/webhooks): https only, to public addresses only,
+# unless these say otherwise (http in development; a private address where the partner's
+# system is on the deployment's own network).
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Deflection API",
     "DESCRIPTION": (

@@ -29,5 +29,7 @@ urlpatterns = [
     path("buyin/", include("buyin.urls")),
     path("partners/", include("partners.urls")),
     path("integrations/", include("api.page_urls")),
+    path("integrations/", include("api.webhooks.page_urls")),
     path("api/", include("api.urls")),
+    path("fhir/", include("api.fhir.urls")),
 ]

@@ -277,6 +277,9 @@ class Referral(Encounter):
         indexes = [
             models.Index(fields=["officer", "-occurred_at"], name="referral_officer_recent"),
             models.Index(fields=["partner", "-created_at"], name="referral_partner_recent"),
+            # A partner's referrals in one status, newest first (a partner's system polls for its
+            # new ones; without it a status with few referrals reads all the partner's rows).
+            models.Index(fields=["partner", "status", "-id"], name="referral_partner_status"),
             models.Index(fields=["agency", "-occurred_at"], name="referral_agency_recent"),
             models.Index(fields=["client", "-occurred_at"], name="referral_client_recent"),
             # The agency's incident numbers (its staff search them; its records system filters by them).

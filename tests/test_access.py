@@ -17,7 +17,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from api.models import IntegrationClient
+from api.models import IntegrationClient, WebhookSubscription
+from api.webhooks.services import webhook_subscribe
 from buyin.models import (
     Champion,
     Commendation,
@@ -194,6 +195,11 @@ EXPECTED = {
     "integrations:list": ("get", None, _expect(ADMINS)),
     "integrations:new": ("get", None, _expect(ADMINS)),
     "integrations:revoke": ("post", {}, _expect(ADMINS, DONE)),
+    # A partner's system's webhook: program administration sets it (its answer is the page
+    # showing the secret, once: tested in test_webhooks), watches its deliveries, removes it.
+    "webhooks:edit": ("get", None, _expect(ADMINS)),
+    "webhooks:subscribe": ("post", {"url": "https://8.8.8.8/hooks"}, _expect(ADMINS)),
+    "webhooks:remove": ("post", {}, _expect(ADMINS, DONE)),
 }
 # What each action in the table changes when it is allowed (a DONE answer): a casework form
 # of test_offered_equals_allowed, or the digest sent. Refused, or a page shown, nothing changes.
@@ -224,12 +230,15 @@ CHANGES = {
     "buyin:suggestion_act": "suggestion_state",
     "buyin:change_new": "changes_made",
     "integrations:revoke": "integration_revoked",
+    "webhooks:remove": "webhook_removed",
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
 # The API's URLs have a table of their own, with the integration clients in its cast
-# (tests/test_api_access.py, which checks that each of them is in it).
+# (tests/test_api_access.py, which checks that each of them is in it); so do FHIR's
+# (tests/test_fhir_access.py).
 API_NAMESPACE = "api:"
+FHIR_NAMESPACE = "fhir:"
 
 
 @pytest.fixture
@@ -265,8 +274,14 @@ def rows(cast, referral) -> Rows:
         champion=ChampionFactory(unit=cast.unit_a, user=cast.supervisor_a),
         wave=pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], partners=[cast.partner_y]),
         commendation=CommendationFactory(officer=cast.officer_a1, commended_by=cast.supervisor_a, referral=referral),
-        integration=integration_client(cast, partner=cast.partner_y)[0],
+        integration=_with_webhook(cast, integration_client(cast, partner=cast.partner_y)[0]),
     )
+
+
+def _with_webhook(cast, client: IntegrationClient) -> IntegrationClient:
+    """The partner's system, its webhook set (to a public address: none is sent in these tests)."""
+    webhook_subscribe(actor=cast.program_admin, client_id=client.pk, url="https://8.8.8.8/hooks")
+    return client
 
 
 def _url(name: str, referral: Referral, rows: Rows) -> str:
@@ -297,6 +312,9 @@ def _url(name: str, referral: Referral, rows: Rows) -> str:
         "buyin:commendation_letter": {"commendation_id": rows.commendation.pk},
         "buyin:recognition_kind_offer": {"kind_id": rows.commendation.kind_id},
         "integrations:revoke": {"client_id": rows.integration.pk},
+        "webhooks:edit": {"client_id": rows.integration.pk},
+        "webhooks:subscribe": {"client_id": rows.integration.pk},
+        "webhooks:remove": {"client_id": rows.integration.pk},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -345,6 +363,7 @@ def _state(referral: Referral) -> dict:
         "kinds": RecognitionKind.objects.count(),
         "kinds_offered": RecognitionKind.objects.filter(is_active=True).count(),
         "integration_revoked": IntegrationClient.objects.filter(revoked_at__isnull=False).count(),
+        "webhook_removed": WebhookSubscription.objects.filter(is_active=False).count(),
     }
 
 
@@ -361,7 +380,7 @@ def _made(change: str, before: dict, after: dict) -> bool:
         return after["pulse_answers"] == before["pulse_answers"] + 1 == after["pulse_answered"]
     if change == "named":
         return after["named"] == before["named"] + 1
-    if change == "integration_revoked":
+    if change in ("integration_revoked", "webhook_removed"):
         return after[change] == before[change] + 1
     if change == "kind_retired":
         return after["kinds_offered"] == before["kinds_offered"] - 1
@@ -389,7 +408,7 @@ def _names(patterns, prefix=""):
 
 
 def test_every_url_is_in_the_access_table():
-    names = {name for name in url_names() if not name.startswith(API_NAMESPACE)}
+    names = {name for name in url_names() if not name.startswith((API_NAMESPACE, FHIR_NAMESPACE))}
     assert names - set(EXPECTED) - OTHER_URLS == set()
 
 

@@ -247,3 +247,69 @@ def test_the_api_writes_no_client_data_to_logs_or_urls(cast, caplog):
     for secret in SECRETS:
         assert secret not in logged, f"{secret!r} was logged"
         assert all(secret not in url for url in urls), f"{secret!r} was in a URL"
+
+
+def test_a_partners_system_over_fhir_and_webhooks_leaves_no_client_data_in_logs_urls_or_payloads(cast, caplog):
+    """The partner's record system reads the client (it treats them: the Patient names them)
+    but nothing else carries them: not the URLs it calls or is given (a Bundle's links), not
+    the logs, not a webhook's body or headers, nor the deliveries kept on record."""
+    from datetime import date
+    from urllib.parse import urlsplit
+
+    from django.test import override_settings
+
+    from api.models import WebhookDelivery
+    from api.tasks import scan_webhook_events
+    from api.webhooks.services import webhook_subscribe
+    from referrals import services
+    from tests.factories.fhir import Ehr
+    from tests.factories.referrals import OfficerFactory, ReferralFactory
+    from tests.factories.webhooks import receiver_start
+
+    caplog.set_level(logging.DEBUG)
+    receiver = receiver_start()
+    ehr = Ehr(cast, cast.partner_y)
+    urls: list[str] = []
+    with override_settings(WEBHOOK_ALLOW_PRIVATE_ADDRESSES=True):
+        webhook_subscribe(actor=cast.program_admin, client_id=ehr.integration.pk, url=receiver.url)
+        new_client = services.NewClient(
+            first_name=FIRST, last_name=LAST, aliases=ALIAS, phone=PHONE, date_of_birth=date(1979, 3, 14)
+        )
+        services.referral_create(
+            officer_user=cast.officer_a1,
+            partner=cast.partner_y,
+            pathway="self_referral",
+            officer_minutes=20,
+            new_client=new_client,
+            note=f"{FIRST} asked for a bed.",
+        )
+        ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)  # someone else
+        referral = Referral.objects.order_by("pk").first()
+
+        def get(path: str, params: dict | None = None):
+            response = ehr.get(path, params)
+            urls.append(response.wsgi_request.get_full_path())
+            return response
+
+        bundle = get("/fhir/Task", {"owner": f"Organization/partner-{cast.partner_y.pk}", "_count": "1"}).json()
+        urls += [link["url"] for link in bundle["link"]]
+        following = urlsplit(next(link["url"] for link in bundle["link"] if link["relation"] == "next"))
+        get(f"{following.path}?{following.query}")
+        task = get(f"/fhir/Task/{referral.pk}").json()
+        get(f"/fhir/ServiceRequest/{referral.pk}")
+        assert LAST in get(f"/fhir/Patient/{referral.client_id}").content.decode()  # the partner treats them
+        get("/fhir/Task", {"family": "x"})  # refused: not a search this server does
+        ehr.put(f"/fhir/Task/{referral.pk}", {**task, "status": "completed"})  # refused: illegal move
+        ehr.put(f"/fhir/Task/{referral.pk}", {**task, "status": "accepted"})
+        scan_webhook_events()
+    receiver.server.shutdown()
+
+    assert len(receiver.received) >= 3  # two created, one accepted
+    pushed = "\n".join(f"{sent.headers}\n{sent.body}" for sent in receiver.received)
+    kept = "\n".join(WebhookDelivery.objects.values_list("body", flat=True))
+    logged = "\n".join([caplog.text] + [repr(record.args) for record in caplog.records])
+    for secret in SECRETS:
+        assert secret not in pushed, f"{secret!r} was in a webhook"
+        assert secret not in kept, f"{secret!r} was kept in a delivery"
+        assert secret not in logged, f"{secret!r} was logged"
+        assert all(secret not in url for url in urls), f"{secret!r} was in a URL"

@@ -127,3 +127,23 @@ def test_an_api_read_writes_only_the_clients_last_use_and_the_access_record(cast
     with CaptureQueriesContext(connection) as again:
         assert http.get("/api/v1/me/").status_code == 200
     assert _writes(again) == []
+
+
+def test_fhir_reads_write_only_the_access_record_and_the_clients_last_use(cast):
+    from tests.factories.fhir import Ehr
+
+    ehr = Ehr(cast, cast.partner_y)
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    reads = [
+        "/fhir/metadata",
+        "/fhir/Task",
+        f"/fhir/Task/{referral.pk}",
+        f"/fhir/ServiceRequest/{referral.pk}",
+        f"/fhir/Patient/{referral.client_id}",
+        f"/fhir/Organization/partner-{cast.partner_y.pk}",
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        for path in reads:
+            assert ehr.get(path).status_code == 200, path
+    written = _writes(captured)
+    assert written and all(any(table in sql for table in API_READ_ALLOWANCE) for sql in written), written
