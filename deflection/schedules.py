@@ -29,6 +29,15 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": REMINDER_SWEEP_MINUTES * 60.0,
         "options": {"expires": REMINDER_SWEEP_MINUTES * 60.0},
     },
+    # Held charges: decided once their deadline day has ended, the notices their consents
+    # allow emailed, and deadlines reminded at 07:00, all in each agency's time zone: the
+    # sweep is frequent, and each decision, notice and reminder happens once
+    # (referrals/charge_reminders.py).
+    "held-charges": {
+        "task": "referrals.tasks.sweep_held_charges",
+        "schedule": REMINDER_SWEEP_MINUTES * 60.0,
+        "options": {"expires": REMINDER_SWEEP_MINUTES * 60.0},
+    },
     # Quick wins are noticed within minutes of the casework that makes them.
     "detect-milestones": {
         "task": "reports.tasks.detect_milestones",
