@@ -247,7 +247,9 @@ class AccessEvent(models.Model):
         ordering = ["-at", "-id"]
         constraints = [
             # Only a notice the program sent by itself has no user.
-            models.CheckConstraint(condition=Q(user__isnull=False) | Q(action="notified"), name="access_event_has_user"),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(action="notified"), name="access_event_has_user"
+            ),
         ]
         indexes = [
             models.Index(fields=["client_id", "at"], name="access_client_at"),

@@ -348,7 +348,14 @@ class HeldChargeAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_filter = ["state", "condition", "decider"]
     date_hierarchy = "deadline"
     raw_id_fields = ["referral", "recorded_by"]
-    readonly_fields = ["state", "state_changed_at", "decided_by", "state_note", "reminded_before_at", "reminded_passed_at"]
+    readonly_fields = [
+        "state",
+        "state_changed_at",
+        "decided_by",
+        "state_note",
+        "reminded_before_at",
+        "reminded_passed_at",
+    ]
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -120,9 +120,7 @@ class HeldCharge(models.Model):
                 | (Q(condition="engaged_days") & Q(engaged_days__gte=1)),
                 name="held_charge_condition_valid",
             ),
-            models.CheckConstraint(
-                condition=~Q(description="") & ~Q(case_number=""), name="held_charge_described"
-            ),
+            models.CheckConstraint(condition=~Q(description="") & ~Q(case_number=""), name="held_charge_described"),
         ]
         indexes = [models.Index(fields=["state", "deadline"], name="held_charge_state_deadline")]
 

@@ -217,7 +217,9 @@ def _criminal_justice_context(*, referral: Referral, consent: Consent | None, la
         "recipients": [charge.decider.name],
         "scopes": {Consent.Scope.TREATMENT_ATTENDANCE.value: text["cj_scope"] % {"case": charge.case_number}},
         "chosen_scope": Consent.Scope.TREATMENT_ATTENDANCE.value,
-        "expiry": text["expiry_date"] % {"date": consent.expires_on.isoformat()} if consent and consent.expires_on else "",
+        "expiry": text["expiry_date"] % {"date": consent.expires_on.isoformat()}
+        if consent and consent.expires_on
+        else "",
         "revoked": revoked,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from deflection.models import User
 from partners.models import ServicePartner
 from partners.selectors import partner_list_for_agency
+from referrals.charge_forms import HeldChargeFields
 from referrals.models import Client, Consent, FollowUp, Need, OfficerCheckIn, Pathway, Referral, Substance
 from referrals.search import possible_duplicates
 from referrals.selectors import consent_signing_window, partner_ids_used_recently
@@ -88,7 +90,7 @@ class SubmissionTokenField(forms.CharField):
         return submission
 
 
-class LogDeflectionForm(forms.Form):
+class LogDeflectionForm(HeldChargeFields):
     submission_token = SubmissionTokenField()
     search = forms.CharField(
         label=_("Find the client"),
@@ -196,6 +198,8 @@ class LogDeflectionForm(forms.Form):
         partner_field = self.fields["partner"]
         partner_field.widget.choices = [(p.pk, partner_field.label_from_instance(p)) for p in self.served_partners]
         partner_field.listed = {str(p.pk): p for p in self.served_partners}
+        today = timezone.localdate(timezone=zoneinfo.ZoneInfo(user.agency.timezone)) if user.agency_id else None
+        self.held_charge_setup(agency_id=user.agency_id, today=today or timezone.localdate())
 
     NEW_CLIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "preferred_language", "aliases", "phone")
 
@@ -243,6 +247,7 @@ class LogDeflectionForm(forms.Form):
         partner = data.get("partner")
         if partner is not None and partner not in self.served_partners:
             self.add_error("partner", _("%(partner)s does not serve your agency.") % {"partner": partner.name})
+        self.held_charge_clean(data)
         if data.get("client") is not None:
             return data
         if self.has_error("first_name") or self.has_error("last_name"):
@@ -287,6 +292,7 @@ class LogDeflectionForm(forms.Form):
         kwargs["form_shown_at"] = data["submission_token"].shown_at
         kwargs["confirm_new"] = data["confirm_new"]
         kwargs["listed_partners"] = self.listed_partners
+        kwargs["held_charge"] = self.held_charge_data()
         return kwargs
 
 

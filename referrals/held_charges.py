@@ -19,6 +19,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from deflection import permissions
 from deflection.models import User
 from referrals.models import ChargeNotice, Consent, HeldCharge, JusticeAgency, Referral
 from referrals.police_disclosure import CONSENT_RANK
+from referrals.selectors import referral_list_for_user
 
 H = HeldCharge.State
 # The least a consent to the referring agency must share for police to read a decision.
@@ -73,9 +75,7 @@ def consent_for_notice(charge: HeldCharge, *, at: datetime, consents: list[Conse
     and covering that moment (the latest, if several); None: nothing may be told."""
     if consents is None:
         consents = list(criminal_justice_consents(charge.referral))
-    found = [
-        c for c in consents if c.recipient_justice_id == charge.decider_id and c.created_at <= at and c.covers(at)
-    ]
+    found = [c for c in consents if c.recipient_justice_id == charge.decider_id and c.created_at <= at and c.covers(at)]
     return max(found, key=lambda c: (c.created_at, c.pk)) if found else None
 
 
@@ -91,10 +91,13 @@ def police_label(charge: HeldCharge, referral: Referral, *, agency_consents: lis
     if decided is not None and charge.state != H.HELD:
         for consent in agency_consents:
             if CONSENT_RANK.get(consent.scope, 0) >= OUTCOME_RANK and consent.covers(decided):
-                return _("%(state)s (%(date)s)") % {"state": charge.get_state_display(), "date": _day(decided, referral)}
-    return _(
-        "Deadline %(date)s. Whether the condition was met reaches your agency only with the client's consent."
-    ) % {"date": charge.deadline.isoformat()}
+                return _("%(state)s (%(date)s)") % {
+                    "state": charge.get_state_display(),
+                    "date": _day(decided, referral),
+                }
+    return _("Deadline %(date)s. Whether the condition was met reaches your agency only with the client's consent.") % {
+        "date": charge.deadline.isoformat()
+    }
 
 
 def _day(moment: datetime | None, referral: Referral) -> str:
@@ -106,9 +109,11 @@ class ChargeOnPage:
     """A held charge as the referral's page shows it to this user, and what they may do with it."""
 
     charge: HeldCharge
-    # Casework sees the state itself; police read `police_label` instead.
+    # Casework sees the state itself; police (`police`) read `police_label` instead, and no more.
     state_label: str
+    police: bool = False
     met_at: datetime | None = None
+    met: bool = False
     # Whether the decider may be told, why (or why not), and what it was told.
     consent: Consent | None = None
     told: str = ""
@@ -134,23 +139,22 @@ def charge_on_page(*, user: User, referral: Referral, now: datetime | None = Non
         label = police_label(charge, referral, agency_consents=agency_consents)
     else:
         label = _state_text(charge, referral)
-    shown = ChargeOnPage(charge=charge, state_label=label)
+    shown = ChargeOnPage(charge=charge, state_label=label, police=police)
     held = charge.is_held
     shown.can_withdraw = held and permissions.may_withdraw_held_charge(user=user, referral=referral)
     if police:
         return shown
     shown.met_at = condition_met_at(charge, referral, zone=zone)
-    shown.can_satisfy = (
-        held
-        and permissions.may_satisfy_held_charge(user=user, referral=referral)
-        and condition_met(charge, referral, now=now, zone=zone)
-    )
+    shown.met = shown.met_at is not None and shown.met_at <= now
+    shown.can_satisfy = held and shown.met and permissions.may_satisfy_held_charge(user=user, referral=referral)
     shown.consents = list(criminal_justice_consents(referral))
     shown.notice = ChargeNotice.objects.filter(held_charge=charge).first()
     shown.can_print = shown.notice is not None and permissions.may_print_charge_notice(user=user, referral=referral)
     shown.can_record_consent = held and permissions.may_record_consent(user=user, referral=referral)
     moment = charge.state_changed_at if not held and charge.state_changed_at else now
-    shown.consent = shown.notice.consent if shown.notice else consent_for_notice(charge, at=moment, consents=shown.consents)
+    shown.consent = (
+        shown.notice.consent if shown.notice else consent_for_notice(charge, at=moment, consents=shown.consents)
+    )
     shown.told = _what_is_told(charge, shown, now=now)
     return shown
 
@@ -193,3 +197,37 @@ def _what_is_told(charge: HeldCharge, shown: ChargeOnPage, *, now: datetime) -> 
 def today_for(referral: Referral, *, now: datetime | None = None) -> date:
     """Today in the referral's agency's time zone (never the server's or UTC's date)."""
     return timezone.localtime(now or timezone.now(), zone_of(referral)).date()
+
+
+def held_charge_get_for_user(*, user: User, charge_id: int) -> HeldCharge:
+    """A held charge on a referral the user may see (with it), or 404: never 403, that would confirm it exists."""
+    visible = referral_list_for_user(user=user).values("pk")
+    charge = (
+        HeldCharge.objects.select_related("referral__client", "referral__agency", "referral__officer", "decider")
+        .filter(pk=charge_id, referral__in=visible)
+        .first()
+    )
+    if charge is None:
+        raise Http404
+    return charge
+
+
+def charge_notice_get_for_user(*, user: User, notice_id: int) -> ChargeNotice:
+    """A notice about a charge on a referral the user may see, or 404."""
+    visible = referral_list_for_user(user=user).values("pk")
+    notice = (
+        ChargeNotice.objects.select_related("held_charge__referral", "recipient", "consent__discloser")
+        .filter(pk=notice_id, held_charge__referral__in=visible)
+        .first()
+    )
+    if notice is None:
+        raise Http404
+    return notice
+
+
+def held_charge_of(referral: Referral) -> HeldCharge:
+    """The referral's held charge, or 404."""
+    charge = HeldCharge.objects.select_related("decider").filter(referral=referral).first()
+    if charge is None:
+        raise Http404
+    return charge

@@ -537,9 +537,7 @@ class Consent(models.Model):
             ),
             # §2.35: to a prosecutor's office or court, about treatment only, for a stated period.
             models.CheckConstraint(
-                condition=(
-                    Q(kind="general", recipient_justice__isnull=True) & ~Q(scope="treatment_attendance")
-                )
+                condition=(Q(kind="general", recipient_justice__isnull=True) & ~Q(scope="treatment_attendance"))
                 | Q(
                     kind="criminal_justice",
                     recipient_justice__isnull=False,
@@ -636,5 +634,5 @@ def reason_label(code: str) -> str:
 
 
 # A model of this app kept in its own module; importable from here like the others.
-from referrals.checkin_models import OfficerCheckIn  # noqa: E402, F401
 from referrals.charge_models import ChargeNotice, HeldCharge, JusticeAgency  # noqa: E402, F401
+from referrals.checkin_models import OfficerCheckIn  # noqa: E402, F401

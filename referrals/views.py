@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from deflection import audit, permissions
 from deflection.models import User
 from deflection.permissions import CASEWORK_ROLES, FIELD_ROLES, roles_required
-from referrals import checkins, consent_documents, police_disclosure, search, selectors, services
+from referrals import checkins, consent_documents, held_charges, police_disclosure, search, selectors, services
 from referrals.forms import (
     ACTION_FORMS,
     CancelForm,
@@ -313,7 +313,9 @@ def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
         "follow_ups": selectors.follow_ups_for_casework(referral=referral, now=timezone.now()),
         "follow_up_form": forms_given.get("follow_up") or FollowUpCreateForm(partner_id=referral.partner_id, me=user),
         "complete_form": FollowUpCompleteForm(),
-        "consents": referral.consents.select_related("recipient_agency").prefetch_related("recipient_partners"),
+        "consents": referral.consents.select_related("recipient_agency", "recipient_justice").prefetch_related(
+            "recipient_partners"
+        ),
         **_referral_flags(user, referral),
         "reengagements": referral.reengagements.all(),
         # Seen again by officers while this referral was open (not new referrals).
@@ -323,6 +325,7 @@ def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
         # The same client logged again to this partner: the case manager sees both (a
         # referral to another partner is that partner's record).
         "reengagements_here": referral.reengagements.filter(partner_id=referral.partner_id).order_by("occurred_at"),
+        "held_charge": held_charges.charge_on_page(user=user, referral=referral),
     }
 
 
@@ -360,6 +363,7 @@ def _officer_page(request: HttpRequest, referral, check_in_form: CheckInForm | N
         "contacts": referral.contacts.select_related("officer"),
         "check_ins": checkins.check_ins_for_referral_page(user=user, referral=referral),
         "check_in_form": check_in_form or CheckInForm(initial={"on": services.agency_today(referral)}),
+        "held_charge": held_charges.charge_on_page(user=user, referral=referral),
         "can_cancel": "cancel" in services.allowed_actions(referral=referral, user=user),
         **_referral_flags(user, referral),
         "cancel_form": CancelForm(prefix="cancel"),
@@ -578,10 +582,12 @@ def consent_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
     elif not permissions.may_record_consent(user=user, referral=referral):
         # The blank form is for a consent about to be recorded: the same rule as recording it.
         raise Http404
+    # The blank criminal-justice form names the held charge's office or court and case.
+    charge = held_charges.held_charge_of(referral) if request.GET.get("kind") == "criminal_justice" else None
     language = request.GET.get("lang") or (consent.language if consent else referral.client.preferred_language)
     if language not in consent_documents.LANGUAGES:
         language = "en"
-    pdf = consent_documents.render_consent_pdf(referral=referral, consent=consent, language=language)
+    pdf = consent_documents.render_consent_pdf(referral=referral, consent=consent, language=language, charge=charge)
     audit.record(
         request, action=audit.Action.PRINTED, what="consent form PDF", subjects=[(referral.client_id, referral.pk)]
     )

@@ -74,7 +74,9 @@ def held_charge_record(
         )
     decider = data.decider
     if not decider.is_active or not decider.agencies.filter(pk=referral.agency_id).exists():
-        raise ChargeRefused({"charge_decider": _("%(name)s does not decide your agency's charges.") % {"name": decider}})
+        raise ChargeRefused(
+            {"charge_decider": _("%(name)s does not decide your agency's charges.") % {"name": decider}}
+        )
     first_day = timezone.localtime(referral.occurred_at, zone_of(referral)).date()
     errors: dict[str, str] = {}
     engaged = data.engaged_days if data.condition == HeldCharge.Condition.ENGAGED_DAYS else None
