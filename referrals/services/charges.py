@@ -117,7 +117,9 @@ def held_charge_record(
     return charge
 
 
-def _charge_transition(*, charge_id: int, actor: User | None, action: str, note: str = "") -> HeldCharge:
+def _charge_transition(
+    *, charge_id: int, actor: User | None, action: str, note: str = "", now: datetime | None = None
+) -> HeldCharge:
     """Lock the charge, check the move, who makes it and the lifecycle; change the state and
     write its CaseEvent; write the notice its consent allows. `actor` None: the program's
     check at the deadline."""
@@ -142,7 +144,7 @@ def _charge_transition(*, charge_id: int, actor: User | None, action: str, note:
         raise ChargeRefused(
             _("This charge was decided already: %(state)s.") % {"state": str(charge.get_state_display()).lower()}
         )
-    now = timezone.now()
+    now = now or timezone.now()
     zone = zone_of(referral)
     # The lifecycle as of the deadline at the latest: what happened after it does not count.
     met = condition_met(charge, referral, now=min(now, charge.deadline_ends_at(zone)), zone=zone)
@@ -240,6 +242,6 @@ def held_charges_decide_due(*, now: datetime | None = None) -> int:
             if not locked.exists():
                 continue
             met = condition_met(charge, charge.referral, now=charge.deadline_ends_at(zone), zone=zone)
-            _charge_transition(charge_id=charge.pk, actor=None, action="satisfy" if met else "not_satisfy")
+            _charge_transition(charge_id=charge.pk, actor=None, action="satisfy" if met else "not_satisfy", now=now)
             decided += 1
     return decided
