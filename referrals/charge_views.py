@@ -21,11 +21,14 @@ from referrals.models import HeldCharge
 from referrals.views import _add_service_errors as add_service_errors
 
 
-def _decide(request: HttpRequest, charge_id: int, write, *, done: str) -> HttpResponse:
-    """One decision on a charge the user may see, said on the referral's page; refused (not
-    theirs to make, or not now) with the service's words and nothing changed."""
+def _decide(request: HttpRequest, charge_id: int, write, *, may, done: str) -> HttpResponse:
+    """One decision on a charge the user may see and may decide (404 otherwise, as for a page
+    that is not theirs), said on the referral's page; refused when the charge or the
+    lifecycle does not allow it now, with the service's words and nothing changed."""
     user: User = request.user  # type: ignore[assignment]
     charge = held_charges.held_charge_get_for_user(user=user, charge_id=charge_id)
+    if not may(user=user, referral=charge.referral):
+        raise Http404
     form = ChargeDecisionForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
@@ -45,6 +48,7 @@ def held_charge_satisfy(request: HttpRequest, charge_id: int) -> HttpResponse:
         request,
         charge_id,
         lambda charge, user, note: services.held_charge_satisfy(charge_id=charge.pk, actor=user, note=note),
+        may=permissions.may_satisfy_held_charge,
         done=_("Condition met: the charge is to be dropped."),
     )
 
@@ -57,6 +61,7 @@ def held_charge_withdraw(request: HttpRequest, charge_id: int) -> HttpResponse:
         request,
         charge_id,
         lambda charge, user, note: services.held_charge_withdraw(charge_id=charge.pk, actor=user, note=note),
+        may=permissions.may_withdraw_held_charge,
         done=_("Charge withdrawn."),
     )
 
