@@ -16,8 +16,8 @@ from django.utils.html import escape
 from buyin.models import Commendation
 from deflection.models import Agency, User
 from partners.models import ServicePartner
-from referrals.demo.builder import delete_demo_data
 from referrals.charge_reminders import held_charges_sweep
+from referrals.demo.builder import delete_demo_data
 from referrals.demo.data import DEMO_PASSWORD
 from referrals.models import (
     REENGAGEMENT,
