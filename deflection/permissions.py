@@ -201,6 +201,13 @@ def may_record_consent(*, user: User, referral: Referral) -> bool:
     return referral.awaits_acceptance and is_referring_officer(user=user, referral=referral)
 
 
+def may_record_criminal_justice_consent(*, user: User, referral: Referral) -> bool:
+    """Who records a client's criminal-justice consent (42 CFR §2.35) for a held charge: the
+    treatment program that will disclose (the partner's casework, program administration),
+    while the referral is open; never police, who wrote the charge."""
+    return referral.is_open and does_casework(user=user, referral=referral)
+
+
 def may_see_consents(*, user: User, referral: Referral) -> bool:
     """Who sees (and prints) the consents recorded on a referral: those who do its casework."""
     return does_casework(user=user, referral=referral)

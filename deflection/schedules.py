@@ -10,8 +10,9 @@ import os
 
 from celery.schedules import crontab
 
-# Minutes between follow-up reminder sweeps (REMINDER_SWEEP_MINUTES, default 15; the
-# demo and the integration tests use less, fractions allowed).
+# Minutes between the reminder sweeps: follow-ups, partners' next steps, held charges
+# (REMINDER_SWEEP_MINUTES, default 15; the demo and the integration tests use less,
+# fractions allowed).
 REMINDER_SWEEP_MINUTES = float(os.environ.get("REMINDER_SWEEP_MINUTES", "15"))
 # Minutes between checks for a due weekly digest (DIGEST_CHECK_MINUTES, default 10).
 DIGEST_CHECK_MINUTES = float(os.environ.get("DIGEST_CHECK_MINUTES", "10"))

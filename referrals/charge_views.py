@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from deflection import audit, permissions
 from deflection.models import User
-from referrals import held_charges, selectors, services
+from referrals import consent_documents, held_charges, selectors, services
 from referrals.charge_forms import ChargeDecisionForm, CriminalJusticeConsentForm
 from referrals.charge_notices import NOTICE_LETTER, charge_notice_letter_pdf
 from referrals.models import HeldCharge
@@ -73,7 +73,7 @@ def consent_new_criminal_justice(request: HttpRequest, referral_id: int) -> Http
     user: User = request.user  # type: ignore[assignment]
     referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
     charge = HeldCharge.objects.select_related("decider").filter(referral=referral, state=HeldCharge.State.HELD).first()
-    if charge is None or not permissions.may_record_consent(user=user, referral=referral):
+    if charge is None or not permissions.may_record_criminal_justice_consent(user=user, referral=referral):
         raise Http404
     first_day, today = selectors.consent_signing_window(referral=referral)
     form = CriminalJusticeConsentForm(
@@ -102,6 +102,30 @@ def consent_new_criminal_justice(request: HttpRequest, referral_id: int) -> Http
         "referrals/consent_form_criminal_justice.html",
         {"referral": referral, "charge": charge, "form": form},
     )
+
+
+@login_required
+def consent_pdf_criminal_justice(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """The blank criminal-justice consent form (English or Spanish) naming the held charge's
+    office or court and case, for the client to sign on paper; a recorded one prints from the
+    consents' own link. The same rule as recording one."""
+    user: User = request.user  # type: ignore[assignment]
+    referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)
+    if not permissions.may_record_criminal_justice_consent(user=user, referral=referral):
+        raise Http404
+    charge = held_charges.held_charge_of(referral)
+    language = request.GET.get("lang") if request.GET.get("lang") in consent_documents.LANGUAGES else "en"
+    pdf = consent_documents.render_consent_pdf(referral=referral, consent=None, language=language, charge=charge)
+    audit.record(
+        request,
+        action=audit.Action.PRINTED,
+        what="criminal-justice consent form PDF",
+        subjects=[(referral.client_id, referral.pk)],
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    # A generic file name: the client's name never goes into headers or URLs.
+    response["Content-Disposition"] = f'inline; filename="criminal-justice-consent-{referral.pk}-{language}.pdf"'
+    return response
 
 
 @login_required

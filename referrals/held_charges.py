@@ -150,7 +150,7 @@ def charge_on_page(*, user: User, referral: Referral, now: datetime | None = Non
     shown.consents = list(criminal_justice_consents(referral))
     shown.notice = ChargeNotice.objects.filter(held_charge=charge).first()
     shown.can_print = shown.notice is not None and permissions.may_print_charge_notice(user=user, referral=referral)
-    shown.can_record_consent = held and permissions.may_record_consent(user=user, referral=referral)
+    shown.can_record_consent = held and permissions.may_record_criminal_justice_consent(user=user, referral=referral)
     moment = charge.state_changed_at if not held and charge.state_changed_at else now
     shown.consent = (
         shown.notice.consent if shown.notice else consent_for_notice(charge, at=moment, consents=shown.consents)

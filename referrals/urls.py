@@ -24,6 +24,11 @@ urlpatterns = [
         charge_views.consent_new_criminal_justice,
         name="consent_new_criminal_justice",
     ),
+    path(
+        "referrals/<id:referral_id>/criminal-justice-consent-form.pdf",
+        charge_views.consent_pdf_criminal_justice,
+        name="consent_pdf_criminal_justice",
+    ),
     path("charges/<id:charge_id>/satisfied/", charge_views.held_charge_satisfy, name="charge_satisfy"),
     path("charges/<id:charge_id>/withdraw/", charge_views.held_charge_withdraw, name="charge_withdraw"),
     path("charge-notices/<id:notice_id>/letter.pdf", charge_views.charge_notice_pdf, name="charge_notice_pdf"),

@@ -582,12 +582,10 @@ def consent_pdf(request: HttpRequest, referral_id: int) -> HttpResponse:
     elif not permissions.may_record_consent(user=user, referral=referral):
         # The blank form is for a consent about to be recorded: the same rule as recording it.
         raise Http404
-    # The blank criminal-justice form names the held charge's office or court and case.
-    charge = held_charges.held_charge_of(referral) if request.GET.get("kind") == "criminal_justice" else None
     language = request.GET.get("lang") or (consent.language if consent else referral.client.preferred_language)
     if language not in consent_documents.LANGUAGES:
         language = "en"
-    pdf = consent_documents.render_consent_pdf(referral=referral, consent=consent, language=language, charge=charge)
+    pdf = consent_documents.render_consent_pdf(referral=referral, consent=consent, language=language)
     audit.record(
         request, action=audit.Action.PRINTED, what="consent form PDF", subjects=[(referral.client_id, referral.pk)]
     )

@@ -99,6 +99,7 @@ EXPECTED = {
     "referrals:charge_satisfy": ("post", {}, _expect(CASEWORK, DONE)),
     "referrals:charge_withdraw": ("post", {"note": "Entered in error"}, _expect({"officer_a1", *ADMINS}, DONE)),
     "referrals:consent_new_criminal_justice": ("get", None, _expect(CASEWORK)),
+    "referrals:consent_pdf_criminal_justice": ("get", None, _expect(CASEWORK)),
     "referrals:charge_notice_pdf": ("get", None, _expect(CASEWORK)),
     # A check-in with the person referred: the referring officer only, not their sergeant.
     "referrals:check_in_add": (
@@ -279,6 +280,7 @@ def _url(name: str, referral: Referral, rows: Rows) -> str:
         "referrals:charge_satisfy": {"charge_id": rows.charge.pk},
         "referrals:charge_withdraw": {"charge_id": rows.charge.pk},
         "referrals:consent_new_criminal_justice": {"referral_id": rows.charge.referral_id},
+        "referrals:consent_pdf_criminal_justice": {"referral_id": rows.charge.referral_id},
         "referrals:charge_notice_pdf": {"notice_id": rows.notice.pk},
         "reports:story_new": {"referral_id": referral.pk},
         "buyin:suggestion_detail": {"suggestion_id": _suggestion().pk},

@@ -25,9 +25,11 @@ from referrals.charge_reminders import held_charge_reminders_send, held_charges_
 from referrals.disclosures import accounting_for_client
 from referrals.models import CaseEvent, ChargeNotice, Consent, HeldCharge, Pathway, Referral
 from referrals.services import CHARGE_TRANSITIONS, ChargeRefused
-from tests.conftest import has_word
+from tests.conftest import MEMBERS, has_word
 from tests.factories.referrals import (
     JusticeAgencyFactory,
+    OfficerFactory,
+    ReferralFactory,
     accepted_referral,
     consent_given,
     criminal_justice_consent_given,
@@ -318,6 +320,16 @@ def test_a_withdrawn_charge_is_not_reminded(cast, attorney):
     assert mail.outbox == []
 
 
+def test_the_sweep_is_scheduled_and_runs_as_a_task(cast, attorney):
+    from deflection.schedules import BEAT_SCHEDULE
+    from referrals.tasks import sweep_held_charges
+
+    assert BEAT_SCHEDULE["held-charges"]["task"] == "referrals.tasks.sweep_held_charges"
+    charge = _charged(cast, attorney, days_ago=40, deadline=datetime.now(PHOENIX).date() - timedelta(days=2))
+    assert sweep_held_charges.delay().get()["decided"] == 1  # eager in tests
+    assert _state(charge) == H.NOT_SATISFIED
+
+
 class SlowBackend(BaseEmailBackend):
     """A mail server that takes its time, so that two sweeps overlap."""
 
@@ -455,6 +467,24 @@ def test_a_criminal_justice_consent_is_revoked_at_once_after_the_decision(cast, 
     assert consent.revoked_at is not None and consent.revoked_at == consent.revocation_asked_at
 
 
+def test_police_record_no_criminal_justice_consent_not_even_at_the_scene(cast, attorney):
+    """The general consent may be taken by the officer while the referral is new; the one
+    letting the treatment program report to the prosecutor is the program's to take."""
+    referral = ReferralFactory(
+        officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y, pathway=Pathway.OFFICER_INTERVENTION
+    )
+    held_charge_on(referral, attorney)
+    client = cast.login("officer_a1")
+    page = client.get(f"/referrals/{referral.pk}/").content.decode()
+    assert "criminal-justice" not in page
+    url = reverse("referrals:consent_new_criminal_justice", kwargs={"referral_id": referral.pk})
+    assert client.get(url).status_code == 404
+    assert client.get(f"/referrals/{referral.pk}/criminal-justice-consent-form.pdf").status_code == 404
+    with pytest.raises(Exception, match="cannot record consent"):
+        criminal_justice_consent_given(referral, cast.officer_a1)
+    assert not Consent.objects.exists()
+
+
 def test_the_criminal_justice_consent_names_the_office_deciding_the_charge(cast, attorney):
     charge = _charged(cast, attorney)
     consent = criminal_justice_consent_given(charge.referral, cast.case_manager_y)
@@ -487,7 +517,7 @@ def test_the_consent_form_records_it_and_prints_in_both_languages(cast, attorney
     assert response.status_code == 302
     consent = Consent.objects.get(kind=Consent.Kind.CRIMINAL_JUSTICE)
     for lang in ("en", "es"):
-        pdf = client.get(f"/referrals/{charge.referral_id}/consent-form.pdf?kind=criminal_justice&lang={lang}")
+        pdf = client.get(f"/referrals/{charge.referral_id}/criminal-justice-consent-form.pdf?lang={lang}")
         assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     printed = client.get(f"/referrals/{charge.referral_id}/consent-form.pdf?consent={consent.pk}")
     assert printed.status_code == 200
@@ -546,3 +576,37 @@ def test_the_officer_withdraws_their_charge_from_their_page(cast, attorney):
     assert client.post(url, {"note": "Entered in error"}).status_code == 302
     assert _state(charge) == H.WITHDRAWN and charge.state_note == "Entered in error"
     assert "Withdrawn on" in client.get(f"/referrals/{charge.referral_id}/").content.decode()
+
+
+# -- what a page offers is what the services take ------------------------------------------
+
+
+@pytest.mark.parametrize("who", MEMBERS)
+@pytest.mark.parametrize("situation", ["held, not met", "held, met", "satisfied", "withdrawn"])
+def test_the_page_offers_a_charges_decision_exactly_when_the_service_takes_it(cast, attorney, who, situation):
+    charge = _charged(cast, attorney)
+    if situation != "held, not met":
+        _intake(charge, cast)
+    if situation == "satisfied":
+        services.held_charge_satisfy(charge_id=charge.pk, actor=cast.case_manager_y)
+    elif situation == "withdrawn":
+        services.held_charge_withdraw(charge_id=charge.pk, actor=cast.officer_a1)
+    client = cast.login(who)
+    page = client.get(f"/referrals/{charge.referral_id}/")
+    html = page.content.decode() if page.status_code == 200 else ""
+    for action, name in (("satisfy", "referrals:charge_satisfy"), ("withdraw", "referrals:charge_withdraw")):
+        url = reverse(name, kwargs={"charge_id": charge.pk})
+        offered = f'action="{url}"' in html
+        before = (_state(charge), CaseEvent.objects.count())
+        response = client.post(url, {"note": ""})
+        changed = (_state(charge), CaseEvent.objects.count()) != before
+        assert offered == changed, (who, situation, action, offered)
+        if not offered:
+            # Not theirs: as for a page that is not theirs; theirs but not now: back with the reason.
+            assert response.status_code in (302, 404)
+        HeldCharge.objects.filter(pk=charge.pk).update(**_as_it_was(situation))
+
+
+def _as_it_was(situation: str) -> dict:
+    state = {"satisfied": H.SATISFIED, "withdrawn": H.WITHDRAWN}.get(situation, H.HELD)
+    return {"state": state}

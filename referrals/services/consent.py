@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from deflection.models import User
-from deflection.permissions import may_record_consent
+from deflection.permissions import may_record_consent, may_record_criminal_justice_consent
 from referrals.models import CaseEvent, Consent, HeldCharge, Referral
 from referrals.selectors import consent_signing_window
 from referrals.services.shared import _event, _locked_for_casework
@@ -82,7 +82,7 @@ def consent_capture(
     return consent
 
 
-def _locked_for_consent(*, referral_id: int, actor: User) -> Referral:
+def _locked_for_consent(*, referral_id: int, actor: User, may=may_record_consent) -> Referral:
     # Locked: a consent must not slip in beside a concurrent closing of the referral.
     referral = (
         Referral.objects.select_for_update(of=("self",))
@@ -90,7 +90,7 @@ def _locked_for_consent(*, referral_id: int, actor: User) -> Referral:
         .filter(pk=referral_id)
         .first()
     )
-    if referral is None or not may_record_consent(user=actor, referral=referral):
+    if referral is None or not may(user=actor, referral=referral):
         raise ValidationError(_("You cannot record consent for this referral."))
     return referral
 
@@ -139,7 +139,7 @@ def consent_capture_for_charge(
     """Record the client's criminal-justice consent (§2.35) for the referral's held charge: the
     partner may tell the office or court deciding it whether the client entered and stayed in
     treatment, until `expires_on` (the period must be stated)."""
-    referral = _locked_for_consent(referral_id=referral_id, actor=actor)
+    referral = _locked_for_consent(referral_id=referral_id, actor=actor, may=may_record_criminal_justice_consent)
     charge = HeldCharge.objects.select_related("decider").filter(referral=referral).first()
     if charge is None or not charge.is_held:
         raise ValidationError(_("There is no charge held on this referral for a criminal-justice consent to cover."))
