@@ -1,6 +1,6 @@
-"""The held charge's forms: its fields on the log form (officer intervention pathway only),
-the criminal-justice consent, and the small forms of a charge's decision. They validate; the
-views hand clean data to referrals.services."""
+"""The held charge's forms: its fields on the log form (officer intervention pathway only) and
+the small form of a charge's decision (the criminal-justice consent's is in forms.py, beside
+the other consent's). They validate; the views hand clean data to referrals.services."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from referrals.held_charges import deciders_for_agency
-from referrals.models import Client, HeldCharge, Pathway
+from referrals.models import HeldCharge, Pathway
 from referrals.services import HeldChargeData
 
 # The deadline the log form offers, in days from today (agency time): the officer changes it.
@@ -127,42 +127,6 @@ class HeldChargeFields(forms.Form):
     @property
     def charge_errors(self) -> bool:
         return self.is_bound and any(name in self.errors for name in CHARGE_FIELDS)
-
-
-class CriminalJusticeConsentForm(forms.Form):
-    """The criminal-justice consent (42 CFR §2.35): its recipient, what and why come from the
-    held charge; the client signs, for a stated period."""
-
-    purpose = forms.CharField(
-        label=_("Purpose of the disclosure"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    expires_on = forms.DateField(
-        label=_("Expires on"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("The period it lasts, stated: long enough for the charge to be decided."),
-        error_messages={"required": _("State how long the consent lasts: the date it expires.")},
-    )
-    signature_name = forms.CharField(
-        label=_("Client's signature (typed full name)"),
-        max_length=200,
-        error_messages={"required": _("The client signs by typing their full name here.")},
-    )
-    signature_drawing = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200_000)
-    signed_on = forms.DateField(label=_("Date signed"), widget=forms.DateInput(attrs={"type": "date"}))
-    language = forms.ChoiceField(label=_("Language of the form"), choices=Client.Language.choices[:2])
-
-    def __init__(self, *args, charge: HeldCharge, first_day: date, today: date, language: str, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["signed_on"].widget.attrs.update(min=first_day.isoformat(), max=today.isoformat())
-        if not self.is_bound:
-            self.initial.update(
-                purpose=_("To let %(court)s know whether I entered treatment and stayed in it, for case %(case)s.")
-                % {"court": charge.decider.name, "case": charge.case_number},
-                # Past the deadline, so that a decision made at it is covered.
-                expires_on=max(charge.deadline, today) + timedelta(days=DEFAULT_DEADLINE_DAYS),
-                signed_on=today,
-                language=language if language in ("en", "es") else "en",
-            )
 
 
 class ChargeDecisionForm(forms.Form):

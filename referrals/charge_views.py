@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from deflection import audit, permissions
 from deflection.models import User
 from referrals import consent_documents, held_charges, selectors, services
-from referrals.charge_forms import ChargeDecisionForm, CriminalJusticeConsentForm
+from referrals.charge_forms import ChargeDecisionForm
 from referrals.charge_notices import NOTICE_LETTER, charge_notice_letter_pdf
+from referrals.forms import CriminalJusticeConsentForm
 from referrals.models import HeldCharge
 from referrals.views import _add_service_errors as add_service_errors
 
@@ -75,14 +76,7 @@ def consent_new_criminal_justice(request: HttpRequest, referral_id: int) -> Http
     charge = HeldCharge.objects.select_related("decider").filter(referral=referral, state=HeldCharge.State.HELD).first()
     if charge is None or not permissions.may_record_criminal_justice_consent(user=user, referral=referral):
         raise Http404
-    first_day, today = selectors.consent_signing_window(referral=referral)
-    form = CriminalJusticeConsentForm(
-        request.POST or None,
-        charge=charge,
-        first_day=first_day,
-        today=today,
-        language=referral.client.preferred_language,
-    )
+    form = CriminalJusticeConsentForm(request.POST or None, referral=referral, charge=charge)
     if request.method == "POST" and form.is_valid():
         try:
             services.consent_capture_for_charge(referral_id=referral.pk, actor=user, **form.cleaned_data)

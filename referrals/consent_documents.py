@@ -159,69 +159,51 @@ def consent_document_context(
     """The form's words and parties: of the recorded consent, or blank for the client to sign
     (of the criminal-justice kind when given the referral's held charge)."""
     language = language if language in TEXT else "en"
-    if consent is not None and consent.kind == Consent.Kind.CRIMINAL_JUSTICE:
-        charge = HeldCharge.objects.select_related("decider").filter(referral=referral).first()
-    elif consent is not None:
-        charge = None
-    if charge is not None:
-        return _criminal_justice_context(referral=referral, consent=consent, language=language, charge=charge)
-    text = TEXT[language]
-    recipients: list[str] = []
-    if consent is None or consent.recipient_agency_id:
-        recipients.append(f"{referral.agency.name} ({text['referring_agency']})")
     if consent is not None:
-        recipients += [p.name for p in consent.recipient_partners.all()]
-    if consent is not None and consent.expires_on:
-        expiry = text["expiry_date"] % {"date": consent.expires_on.isoformat()}
-    else:
-        expiry = text["expiry_event"]
-    return {
-        "t": text,
-        "language": language,
-        "referral": referral,
-        "client": referral.client,
-        "consent": consent,
-        "discloser": referral.partner.name,
-        "recipients": recipients,
-        "scopes": text["scopes"],
-        "chosen_scope": consent.scope if consent else "",
-        "expiry": expiry,
-        "revoked": text["revoked"] % {"date": timezone.localdate(consent.revoked_at).isoformat()}
-        if consent and consent.revoked_at
-        else "",
-    }
-
-
-def _criminal_justice_context(*, referral: Referral, consent: Consent | None, language: str, charge: HeldCharge):
-    """The §2.35 form: its own title, recipient, scope, irrevocability and redisclosure limit."""
-    base = TEXT[language]
-    text = {
-        **base,
-        "title": base["cj_title"],
-        "intro": base["cj_intro"],
-        "revocation_terms": base["cj_revoke"],
-        "notice": f"{base['notice']} {base['cj_redisclosure']}",
-    }
+        criminal_justice = consent.kind == Consent.Kind.CRIMINAL_JUSTICE
+        charge = (
+            HeldCharge.objects.select_related("decider").filter(referral=referral).first() if criminal_justice else None
+        )
+    text = TEXT[language]
     revoked = ""
     if consent is not None and consent.revoked_at:
         revoked = text["revoked"] % {"date": timezone.localdate(consent.revoked_at).isoformat()}
     elif consent is not None and consent.revocation_pending:
         revoked = text["revocation_pending"] % {"date": timezone.localdate(consent.revocation_asked_at).isoformat()}
-    return {
+    expiry = text["expiry_date"] % {"date": consent.expires_on.isoformat()} if consent and consent.expires_on else ""
+    context = {
         "t": text,
         "language": language,
         "referral": referral,
         "client": referral.client,
         "consent": consent,
         "discloser": referral.partner.name,
-        "recipients": [charge.decider.name],
-        "scopes": {Consent.Scope.TREATMENT_ATTENDANCE.value: text["cj_scope"] % {"case": charge.case_number}},
-        "chosen_scope": Consent.Scope.TREATMENT_ATTENDANCE.value,
-        "expiry": text["expiry_date"] % {"date": consent.expires_on.isoformat()}
-        if consent and consent.expires_on
-        else "",
+        "chosen_scope": consent.scope if consent else "",
+        "expiry": expiry,
         "revoked": revoked,
     }
+    if charge is not None:
+        # The §2.35 form: its own title, recipient, scope, irrevocability and redisclosure limit.
+        scope = Consent.Scope.TREATMENT_ATTENDANCE.value
+        context["t"] = {
+            **text,
+            "title": text["cj_title"],
+            "intro": text["cj_intro"],
+            "revocation_terms": text["cj_revoke"],
+            "notice": f"{text['notice']} {text['cj_redisclosure']}",
+        }
+        return {
+            **context,
+            "recipients": [charge.decider.name],
+            "scopes": {scope: text["cj_scope"] % {"case": charge.case_number}},
+            "chosen_scope": scope,
+        }
+    recipients: list[str] = []
+    if consent is None or consent.recipient_agency_id:
+        recipients.append(f"{referral.agency.name} ({text['referring_agency']})")
+    if consent is not None:
+        recipients += [p.name for p in consent.recipient_partners.all()]
+    return {**context, "recipients": recipients, "scopes": text["scopes"], "expiry": expiry or text["expiry_event"]}
 
 
 def render_consent_pdf(

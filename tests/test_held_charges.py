@@ -5,8 +5,6 @@ before the charge is decided."""
 
 from __future__ import annotations
 
-import threading
-import time as clock
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,7 +12,6 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
-from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.urls import reverse
 
@@ -25,6 +22,7 @@ from referrals.charge_reminders import held_charge_reminders_send, held_charges_
 from referrals.disclosures import accounting_for_client
 from referrals.models import CaseEvent, ChargeNotice, Consent, HeldCharge, Pathway, Referral
 from referrals.services import CHARGE_TRANSITIONS, ChargeRefused
+from tests.concurrency import SLOW_BACKEND, SlowBackend, twice_at_once
 from tests.conftest import MEMBERS, has_word
 from tests.factories.referrals import (
     JusticeAgencyFactory,
@@ -330,37 +328,13 @@ def test_the_sweep_is_scheduled_and_runs_as_a_task(cast, attorney):
     assert _state(charge) == H.NOT_SATISFIED
 
 
-class SlowBackend(BaseEmailBackend):
-    """A mail server that takes its time, so that two sweeps overlap."""
-
-    sent: list = []
-
-    def send_messages(self, messages):
-        clock.sleep(0.5)
-        SlowBackend.sent.extend(messages)
-        return len(messages)
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_remind_once(cast, attorney, settings):
     _reminded_charge(cast, attorney)
-    settings.EMAIL_BACKEND = "tests.test_held_charges.SlowBackend"
-    SlowBackend.sent = []
-    counts: list[int] = []
-
-    def sweep() -> None:
-        try:
-            counts.append(held_charge_reminders_send(now=datetime(2026, 3, 6, 15, 0, tzinfo=UTC))["before"])
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert sorted(counts) == [0, 1]
+    settings.EMAIL_BACKEND = SLOW_BACKEND
+    moment = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
+    assert twice_at_once(lambda: held_charge_reminders_send(now=moment)["before"]) == [0, 1]
     assert len(SlowBackend.sent) == 1
 
 

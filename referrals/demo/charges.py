@@ -23,7 +23,7 @@ from deflection.models import Agency
 from referrals.demo.data import EMAIL_DOMAIN
 from referrals.held_charges import condition_met_at
 from referrals.models import CaseEvent, ChargeNotice, Consent, HeldCharge, JusticeAgency, Pathway, Referral
-from referrals.services import CHARGE_TRANSITIONS, CJ_REVOCATION_TERMS
+from referrals.services import CHARGE_TRANSITIONS, criminal_justice_consent_new
 
 H = HeldCharge.State
 # (name, kind, contact desk, mailbox, postal address): made up.
@@ -122,20 +122,15 @@ def _charge(referral: Referral, offices: list[JusticeAgency], rnd: random.Random
 def _consent(referral: Referral, charge: HeldCharge, rnd: random.Random, zone) -> Consent:
     """The criminal-justice consent, signed at intake with the case manager."""
     at = referral.intake_at + timedelta(minutes=rnd.randrange(10, 90))
-    return Consent(
-        kind=Consent.Kind.CRIMINAL_JUSTICE,
-        client=referral.client,
+    return criminal_justice_consent_new(
         referral=referral,
-        discloser_id=referral.partner_id,
-        scope=Consent.Scope.TREATMENT_ATTENDANCE,
-        recipient_justice=charge.decider,
+        charge=charge,
+        actor=referral.accepted_by,
         purpose=f"To let {charge.decider.name} know whether I entered treatment and stayed in it.",
-        revocation_terms=str(CJ_REVOCATION_TERMS),
         expires_on=charge.deadline + timedelta(days=60),
         signature_name=referral.client.full_name,
         signed_on=at.astimezone(zone).date(),
         language="es" if referral.client.preferred_language == "es" else "en",
-        captured_by=referral.accepted_by,
         created_at=at,
     )
 

@@ -26,6 +26,7 @@ from referrals.services.consent import (
     consent_capture,
     consent_capture_for_charge,
     consent_revoke,
+    criminal_justice_consent_new,
 )
 from referrals.services.deflections import (
     CLOCK_DRIFT,
@@ -68,6 +69,7 @@ __all__ = [
     "ChargeRefused",
     "HeldChargeData",
     "consent_capture_for_charge",
+    "criminal_justice_consent_new",
     "held_charge_satisfy",
     "held_charge_withdraw",
     "held_charges_decide_due",

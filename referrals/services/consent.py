@@ -57,21 +57,19 @@ def consent_capture(
         errors["to_referring_agency"] = _("Name at least one recipient.")
     if errors:
         raise ValidationError(errors)
-    consent = Consent(
-        client=referral.client,
+    consent = consent_new(
         referral=referral,
-        discloser_id=referral.partner_id,
+        actor=actor,
         scope=scope,
         recipient_agency_id=referral.agency_id if to_referring_agency else None,
-        purpose=purpose.strip(),
+        purpose=purpose,
         revocation_terms=revocation_terms or str(REVOCATION_TERMS),
         expires_on=expires_on,
         expiry_event=expiry_event,
-        signature_name=signature_name.strip(),
+        signature_name=signature_name,
         signature_drawing=signature_drawing,
         signed_on=signed_on,
         language=language,
-        captured_by=actor,
     )
     consent.full_clean()
     consent.save()
@@ -80,6 +78,34 @@ def consent_capture(
     recorded = _("recorded (%(scope)s)") % {"scope": consent.get_scope_display()}
     _event(referral=referral, actor=actor, kind=CaseEvent.Kind.CONSENT, note=recorded)
     return consent
+
+
+def consent_new(*, referral: Referral, actor: User | None, purpose: str, signature_name: str, **fields) -> Consent:
+    """A consent on the referral, to be saved by the caller: the partner discloses, the client
+    signs. What a consent records of its referral, for the services (and the demo, which
+    writes its history in bulk)."""
+    return Consent(
+        client=referral.client,
+        referral=referral,
+        discloser_id=referral.partner_id,
+        purpose=purpose.strip(),
+        signature_name=signature_name.strip(),
+        captured_by=actor,
+        **fields,
+    )
+
+
+def criminal_justice_consent_new(*, referral: Referral, charge: HeldCharge, **fields) -> Consent:
+    """The criminal-justice kind: to the office or court deciding the charge, about treatment
+    attendance only, on its own terms of revocation (not before the charge is decided)."""
+    return consent_new(
+        referral=referral,
+        kind=Consent.Kind.CRIMINAL_JUSTICE,
+        scope=Consent.Scope.TREATMENT_ATTENDANCE,
+        recipient_justice=charge.decider,
+        revocation_terms=str(CJ_REVOCATION_TERMS),
+        **fields,
+    )
 
 
 def _locked_for_consent(*, referral_id: int, actor: User, may=may_record_consent) -> Referral:
@@ -156,21 +182,16 @@ def consent_capture_for_charge(
         errors["purpose"] = _("Say what the disclosure is for.")
     if errors:
         raise ValidationError(errors)
-    consent = Consent(
-        kind=Consent.Kind.CRIMINAL_JUSTICE,
-        client=referral.client,
+    consent = criminal_justice_consent_new(
         referral=referral,
-        discloser_id=referral.partner_id,
-        scope=Consent.Scope.TREATMENT_ATTENDANCE,
-        recipient_justice=charge.decider,
-        purpose=purpose.strip(),
-        revocation_terms=str(CJ_REVOCATION_TERMS),
+        charge=charge,
+        actor=actor,
+        purpose=purpose,
         expires_on=expires_on,
-        signature_name=signature_name.strip(),
+        signature_name=signature_name,
         signature_drawing=signature_drawing,
         signed_on=signed_on,
         language=language,
-        captured_by=actor,
     )
     consent.full_clean()
     consent.save()
