@@ -517,9 +517,8 @@ class Consent(models.Model):
     language = models.CharField(_("language of the form"), max_length=5, default="en")
     captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    # When the revocation took effect. A criminal-justice consent cannot be revoked before the
-    # final disposition of its case: a revocation asked for earlier is recorded when asked
-    # (revocation_asked_at) and takes effect at the disposition (referrals.services.charges).
+    # When the revocation took effect: a criminal-justice one asked for before its charge is
+    # decided takes effect at the decision (referrals.services.charges).
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revocation_asked_at = models.DateTimeField(_("revocation asked"), null=True, blank=True)
     revoked_by = models.ForeignKey(
