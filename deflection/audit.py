@@ -2,7 +2,8 @@
 
 Views call `record` once they know which clients a response shows, before it is sent: if
 the record cannot be written, the page is not shown (a service that writes what the
-officer is about to be told calls `record_for` with the viewer). A list writes one row per client in
+officer is about to be told calls `record_for` with the viewer; a notice the program sends
+outside by itself, `record_sent`). A list writes one row per client in
 one INSERT. A list shown again unchanged to the same user within LIST_REPEAT (the partner
 queue refreshes itself every 30 seconds) is recorded once; any change to the list, or the
 same list later, is recorded again.
@@ -82,6 +83,17 @@ def record_for(viewer: Viewer, *, action: str, what: str, subjects: Iterable[Sub
     seen = {"at": now, "action": action, "what": what[:100], "address": viewer.address, "list_digest": digest}
     AccessEvent.objects.bulk_create(
         AccessEvent(**who, **seen, client_id=client_id, referral_id=referral_id) for client_id, referral_id in unique
+    )
+
+
+def record_sent(*, what: str, subjects: Iterable[Subject]) -> None:
+    """Record that the program itself told someone outside about these clients in a notice
+    (no user of the app was shown them): a held charge's notice emailed by the sweep. Who
+    received it is the notice's own record; the accounting of disclosures reads both."""
+    now = timezone.now()
+    AccessEvent.objects.bulk_create(
+        AccessEvent(at=now, action=Action.NOTIFIED, what=what[:100], client_id=int(c), referral_id=r)
+        for c, r in dict.fromkeys(subjects)
     )
 
 

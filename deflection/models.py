@@ -218,7 +218,9 @@ class AccessEvent(models.Model):
     """One client's identifying data shown to one user: who, which client, what, when, from where.
 
     Written by deflection.audit for every page, search result, PDF or notice that shows a
-    client's identity (a list writes one row per client shown). Rows are final: the app,
+    client's identity (a list writes one row per client shown), and for every notice the
+    program sends outside by itself (no user: a held charge's notice to a prosecutor's office
+    or court, emailed by the periodic sweep). Rows are final: the app,
     the admin and (on PostgreSQL) a trigger refuse to change or delete them. Client and
     referral are plain ids, not foreign keys, so that a merge or a purge of the client's
     identity leaves the record of who saw it intact.
@@ -232,9 +234,11 @@ class AccessEvent(models.Model):
         NOTIFIED = "notified", _("Told in a notice")
 
     at = models.DateTimeField(_("when"), default=timezone.now)
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="access_events", verbose_name=_("user"))
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="access_events", verbose_name=_("user")
+    )
     # What the user was when they looked: roles, agencies and partners change.
-    role = models.CharField(_("role"), max_length=20, choices=User.Role.choices)
+    role = models.CharField(_("role"), max_length=20, choices=User.Role.choices, blank=True)
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("agency")
     )
@@ -260,6 +264,12 @@ class AccessEvent(models.Model):
     class Meta:
         verbose_name = _("access event")
         ordering = ["-at", "-id"]
+        constraints = [
+            # Only a notice the program sent by itself has no user.
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(action="notified"), name="access_event_has_user"
+            ),
+        ]
         indexes = [
             models.Index(fields=["client_id", "at"], name="access_client_at"),
             models.Index(fields=["user", "at"], name="access_user_at"),
@@ -269,10 +279,9 @@ class AccessEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} · {self.user.username} · "
-            f"{self.get_action_display()} · client #{self.client_id}"
-        )
+        who = self.user.username if self.user else "the program"
+        when = timezone.localtime(self.at)
+        return f"{when:%Y-%m-%d %H:%M} · {who} · {self.get_action_display()} · client #{self.client_id}"
 
     def save(self, *args, **kwargs) -> None:
         if not self._state.adding:

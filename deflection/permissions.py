@@ -248,8 +248,35 @@ def may_record_consent(*, user: User, referral: Referral) -> bool:
     return referral.awaits_acceptance and is_referring_officer(user=user, referral=referral)
 
 
+def may_record_criminal_justice_consent(*, user: User, referral: Referral) -> bool:
+    """Who records a client's criminal-justice consent (42 CFR §2.35) for a held charge: the
+    treatment program that will disclose (the partner's casework, program administration),
+    while the referral is open; never police, who wrote the charge."""
+    return referral.is_open and does_casework(user=user, referral=referral)
+
+
 def may_see_consents(*, user: User, referral: Referral) -> bool:
     """Who sees (and prints) the consents recorded on a referral: those who do its casework."""
+    return does_casework(user=user, referral=referral)
+
+
+def may_satisfy_held_charge(*, user: User, referral: Referral) -> bool:
+    """Who records that a held charge's condition was met, once the referral's lifecycle shows
+    it (referrals.services.charges decides whether it does): those who do its casework, who
+    recorded the intake. Not met is decided by the program's check at the deadline, by nobody."""
+    return does_casework(user=user, referral=referral)
+
+
+def may_withdraw_held_charge(*, user: User, referral: Referral) -> bool:
+    """Who withdraws a held charge (entered in error, dropped by the prosecutor anyway): the
+    officer who wrote it, and program administration."""
+    return is_referring_officer(user=user, referral=referral) or user.sees_everything
+
+
+def may_print_charge_notice(*, user: User, referral: Referral) -> bool:
+    """Who prints the letter telling a prosecutor's office or court of a held charge's
+    decision: the treatment program that discloses (the partner's casework, program
+    administration), as it sees the consent the notice went under."""
     return does_casework(user=user, referral=referral)
 
 

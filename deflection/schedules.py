@@ -10,8 +10,9 @@ import os
 
 from celery.schedules import crontab
 
-# Minutes between follow-up reminder sweeps (REMINDER_SWEEP_MINUTES, default 15; the
-# demo and the integration tests use less, fractions allowed).
+# Minutes between the reminder sweeps: follow-ups, partners' next steps, held charges
+# (REMINDER_SWEEP_MINUTES, default 15; the demo and the integration tests use less,
+# fractions allowed).
 REMINDER_SWEEP_MINUTES = float(os.environ.get("REMINDER_SWEEP_MINUTES", "15"))
 # Seconds between scans of casework's changes for partners' webhooks (WEBHOOK_SCAN_SECONDS,
 # default 60): a partner's system hears of a change within about this long.
@@ -29,6 +30,15 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # (in the partner's program's time zone; reminded once, partners/reminders.py).
     "partner-next-steps": {
         "task": "partners.tasks.send_partner_next_step_reminders",
+        "schedule": REMINDER_SWEEP_MINUTES * 60.0,
+        "options": {"expires": REMINDER_SWEEP_MINUTES * 60.0},
+    },
+    # Held charges: decided once their deadline day has ended, the notices their consents
+    # allow emailed, and deadlines reminded at 07:00, all in each agency's time zone: the
+    # sweep is frequent, and each decision, notice and reminder happens once
+    # (referrals/charge_reminders.py).
+    "held-charges": {
+        "task": "referrals.tasks.sweep_held_charges",
         "schedule": REMINDER_SWEEP_MINUTES * 60.0,
         "options": {"expires": REMINDER_SWEEP_MINUTES * 60.0},
     },

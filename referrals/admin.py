@@ -16,7 +16,19 @@ from deflection import audit
 from deflection.admin import AuditedAdminMixin, RecordAdminMixin
 from deflection.permissions import may_review_access
 from referrals.disclosures import accounting_for_client
-from referrals.models import CaseEvent, Client, ClientMerge, Consent, FollowUp, Officer, OfficerContact, Referral
+from referrals.models import (
+    CaseEvent,
+    ChargeNotice,
+    Client,
+    ClientMerge,
+    Consent,
+    FollowUp,
+    HeldCharge,
+    JusticeAgency,
+    Officer,
+    OfficerContact,
+    Referral,
+)
 from referrals.services import client_merge
 
 
@@ -286,8 +298,19 @@ class ConsentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def audit_subject(self, obj: Consent) -> tuple[int, int | None]:
         return obj.client_id, obj.referral_id
 
-    list_display = ["id", "client", "discloser", "scope", "recipient_agency", "signed_on", "expires_on", "revoked_at"]
-    list_filter = ["scope", "discloser", "recipient_agency"]
+    list_display = [
+        "id",
+        "client",
+        "kind",
+        "discloser",
+        "scope",
+        "recipient_agency",
+        "recipient_justice",
+        "signed_on",
+        "expires_on",
+        "revoked_at",
+    ]
+    list_filter = ["kind", "scope", "discloser", "recipient_agency", "recipient_justice"]
     raw_id_fields = ["client", "referral"]
     readonly_fields = [f.name for f in Consent._meta.fields] + ["recipient_partners"]
 
@@ -298,3 +321,54 @@ class ConsentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         # Never deleted: a revocation is recorded instead.
         return False
+
+
+@admin.register(JusticeAgency)
+class JusticeAgencyAdmin(admin.ModelAdmin):
+    """The prosecutors' offices and courts that decide held charges: kept here by the program
+    administrator, like the partners; their contact receives the notices consent allows."""
+
+    list_display = ["name", "kind", "contact_name", "contact_email", "is_active"]
+    list_filter = ["kind", "is_active", "agencies"]
+    search_fields = ["name", "contact_name"]
+    filter_horizontal = ["agencies"]
+
+
+@admin.register(HeldCharge)
+class HeldChargeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Recorded by the officer on the log form; its state changes only through the services
+    (referrals.services.charges), which write the case history and the notices."""
+
+    audit_lists = False  # the list shows no client
+
+    def audit_subject(self, obj: HeldCharge) -> tuple[int, int | None]:
+        return obj.referral.client_id, obj.referral_id
+
+    list_display = ["referral", "state", "condition", "deadline", "decider", "state_changed_at"]
+    list_filter = ["state", "condition", "decider"]
+    date_hierarchy = "deadline"
+    raw_id_fields = ["referral", "recorded_by"]
+    readonly_fields = [
+        "state",
+        "state_changed_at",
+        "decided_by",
+        "state_note",
+        "reminded_before_at",
+        "reminded_passed_at",
+    ]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ChargeNotice)
+class ChargeNoticeAdmin(AuditedAdminMixin, RecordAdminMixin, admin.ModelAdmin):
+    """What each office or court was told, under which consent, and when it was emailed."""
+
+    audit_lists = False  # the list shows no client
+
+    def audit_subject(self, obj: ChargeNotice) -> tuple[int, int | None]:
+        return obj.held_charge.referral.client_id, obj.held_charge.referral_id
+
+    list_display = ["created_at", "held_charge", "recipient", "state", "decided_on", "emailed_at"]
+    list_filter = ["state", "recipient"]

@@ -1,4 +1,5 @@
-"""The printable consent form (42 CFR Part 2, §2.31), in English and Spanish.
+"""The printable consent form (42 CFR Part 2, §2.31), in English and Spanish; of the
+criminal-justice kind (§2.35) too, with its recipient, period and irrevocability.
 
 The legal wording lives here, per language, rather than in the UI's translation
 catalogue: it is a document the client signs, reviewed as a whole.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from referrals.models import Consent, Referral
+from referrals.models import Consent, HeldCharge, Referral
 
 TEXT = {
     "en": {
@@ -59,6 +60,23 @@ TEXT = {
             "I may revoke this consent at any time, in writing or by telling my case manager, except to the "
             "extent that action has already been taken in reliance on it."
         ),
+        "cj_title": "Consent to disclose to the criminal justice system (42 CFR §2.35)",
+        "cj_intro": (
+            "I, the person named below, authorize the disclosure of my information to the prosecutor's office or "
+            "court deciding the charge held against me, as follows. I understand that whether I enter and stay in "
+            "treatment is a condition of how that charge is decided."
+        ),
+        "cj_scope": "Whether I entered treatment and stayed in it, for the charge held under case number %(case)s",
+        "cj_revoke": (
+            "This consent cannot be revoked before the final disposition of the case it is given for (the charge "
+            "held decided: its condition met or not met, or the charge withdrawn), or before it expires, whichever "
+            "comes first. A revocation I ask for earlier is recorded with its date and takes effect at that moment."
+        ),
+        "cj_redisclosure": (
+            "Whoever receives this information under this consent may use and disclose it only to carry out their "
+            "official duties with regard to the case for which it was given (42 CFR §2.35(d))."
+        ),
+        "revocation_pending": "A revocation was asked on %(date)s; it takes effect at the final disposition.",
     },
     "es": {
         "title": (
@@ -110,47 +128,93 @@ TEXT = {
             "Puedo revocar este consentimiento en cualquier momento, por escrito o diciéndoselo a mi "
             "administrador de casos, excepto en la medida en que ya se hayan tomado acciones basadas en él."
         ),
+        "cj_title": "Consentimiento para divulgar información al sistema de justicia penal (42 CFR §2.35)",
+        "cj_intro": (
+            "Yo, la persona nombrada abajo, autorizo la divulgación de mi información a la fiscalía o al tribunal "
+            "que decide el cargo suspendido en mi contra, de la siguiente manera. Entiendo que ingresar al "
+            "tratamiento y permanecer en él es una condición de cómo se decide ese cargo."
+        ),
+        "cj_scope": (
+            "Si ingresé al tratamiento y si permanecí en él, para el cargo suspendido con el número de caso %(case)s"
+        ),
+        "cj_revoke": (
+            "Este consentimiento no puede revocarse antes de la resolución final del caso para el que se otorga "
+            "(cuando se decida el cargo suspendido: si se cumplió o no su condición, o si se retiró el cargo), ni "
+            "antes de que venza, lo que ocurra primero. Una revocación que pida antes se registra con su fecha y "
+            "surte efecto en ese momento."
+        ),
+        "cj_redisclosure": (
+            "Quien reciba esta información con este consentimiento solo puede usarla y divulgarla para cumplir sus "
+            "funciones oficiales en el caso para el que se otorgó (42 CFR §2.35(d))."
+        ),
+        "revocation_pending": "Se pidió la revocación el %(date)s; surte efecto con la resolución final.",
     },
 }
 LANGUAGES = tuple(TEXT)
 
 
-def consent_document_context(*, referral: Referral, consent: Consent | None, language: str) -> dict:
+def consent_document_context(
+    *, referral: Referral, consent: Consent | None, language: str, charge: HeldCharge | None = None
+) -> dict:
+    """The form's words and parties: of the recorded consent, or blank for the client to sign
+    (of the criminal-justice kind when given the referral's held charge)."""
     language = language if language in TEXT else "en"
-    text = TEXT[language]
-    recipients: list[str] = []
-    if consent is None or consent.recipient_agency_id:
-        recipients.append(f"{referral.agency.name} ({text['referring_agency']})")
     if consent is not None:
-        recipients += [p.name for p in consent.recipient_partners.all()]
-    if consent is not None and consent.expires_on:
-        expiry = text["expiry_date"] % {"date": consent.expires_on.isoformat()}
-    else:
-        expiry = text["expiry_event"]
-    return {
+        criminal_justice = consent.kind == Consent.Kind.CRIMINAL_JUSTICE
+        charge = (
+            HeldCharge.objects.select_related("decider").filter(referral=referral).first() if criminal_justice else None
+        )
+    text = TEXT[language]
+    revoked = ""
+    if consent is not None and consent.revoked_at:
+        revoked = text["revoked"] % {"date": timezone.localdate(consent.revoked_at).isoformat()}
+    elif consent is not None and consent.revocation_pending:
+        revoked = text["revocation_pending"] % {"date": timezone.localdate(consent.revocation_asked_at).isoformat()}
+    expiry = text["expiry_date"] % {"date": consent.expires_on.isoformat()} if consent and consent.expires_on else ""
+    context = {
         "t": text,
         "language": language,
         "referral": referral,
         "client": referral.client,
         "consent": consent,
         "discloser": referral.partner.name,
-        "recipients": recipients,
-        "scopes": text["scopes"],
         "chosen_scope": consent.scope if consent else "",
         "expiry": expiry,
-        "revoked": text["revoked"] % {"date": timezone.localdate(consent.revoked_at).isoformat()}
-        if consent and consent.revoked_at
-        else "",
+        "revoked": revoked,
     }
+    if charge is not None:
+        # The §2.35 form: its own title, recipient, scope, irrevocability and redisclosure limit.
+        scope = Consent.Scope.TREATMENT_ATTENDANCE.value
+        context["t"] = {
+            **text,
+            "title": text["cj_title"],
+            "intro": text["cj_intro"],
+            "revocation_terms": text["cj_revoke"],
+            "notice": f"{text['notice']} {text['cj_redisclosure']}",
+        }
+        return {
+            **context,
+            "recipients": [charge.decider.name],
+            "scopes": {scope: text["cj_scope"] % {"case": charge.case_number}},
+            "chosen_scope": scope,
+        }
+    recipients: list[str] = []
+    if consent is None or consent.recipient_agency_id:
+        recipients.append(f"{referral.agency.name} ({text['referring_agency']})")
+    if consent is not None:
+        recipients += [p.name for p in consent.recipient_partners.all()]
+    return {**context, "recipients": recipients, "scopes": text["scopes"], "expiry": expiry or text["expiry_event"]}
 
 
-def render_consent_pdf(*, referral: Referral, consent: Consent | None, language: str) -> bytes:
+def render_consent_pdf(
+    *, referral: Referral, consent: Consent | None, language: str, charge: HeldCharge | None = None
+) -> bytes:
     # Imported here: WeasyPrint loads native libraries, needed only when printing.
     from weasyprint import HTML
 
     html = render_to_string(
         "referrals/consent_document.html",
-        consent_document_context(referral=referral, consent=consent, language=language),
+        consent_document_context(referral=referral, consent=consent, language=language, charge=charge),
     )
     # No base_url: the document loads nothing from outside itself.
     return HTML(string=html).write_pdf()

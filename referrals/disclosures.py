@@ -10,6 +10,10 @@ says so instead of naming a consent.
 
 Looks by the treating partner's own staff are the program's own use, not disclosures;
 they stay in the full access record (admin: Access events).
+
+A held charge's notice to a prosecutor's office or court (emailed by the program, or printed
+as a letter to post) is a disclosure to that office, under the client's criminal-justice
+consent (§2.35): the accounting names the office and its contact, whoever printed the letter.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from deflection.models import AccessEvent, User
-from referrals.models import Client, ClientMerge, Consent, Referral
+from referrals.charge_notices import NOTICE_EMAILED, NOTICE_LETTER
+from referrals.models import ChargeNotice, Client, ClientMerge, Consent, Referral
 
 
 @dataclass(frozen=True)
@@ -66,11 +71,24 @@ def accounting_for_client(client: Client) -> list[Disclosure]:
         .prefetch_related("recipient_partners")
         .order_by("created_at")
     )
+    notices = {
+        n.held_charge.referral_id: n
+        for n in ChargeNotice.objects.filter(held_charge__referral_id__in=referrals).select_related(
+            "held_charge", "recipient", "consent"
+        )
+    }
     rows: list[Disclosure] = []
     for event in events:
         referral = referrals.get(event.referral_id)
         if referral is None:
             continue
+        if event.what in (NOTICE_EMAILED, NOTICE_LETTER):
+            notice = notices.get(referral.pk)
+            if notice is not None:
+                rows.append(_notice_disclosure(event, referral, notice))
+                continue
+        if event.user is None:
+            continue  # the program's own notices only, above
         if event.role in _PARTNER_OWN_ROLES and event.partner_id == referral.partner_id:
             continue  # the treating partner's own staff, or its own record system
         consent = _consent_in_force(consents, event, referral)
@@ -89,6 +107,25 @@ def accounting_for_client(client: Client) -> list[Disclosure]:
             )
         )
     return rows
+
+
+def _notice_disclosure(event: AccessEvent, referral: Referral, notice: ChargeNotice) -> Disclosure:
+    """A held charge's notice, as a disclosure to the office or court it went to."""
+    office = notice.recipient
+    emailed = event.what == NOTICE_EMAILED
+    what = _("Notice of the held charge's decision: %(state)s") % {"state": notice.get_state_display()}
+    return Disclosure(
+        at=event.at,
+        recipient=(notice.email_to if emailed else "") or office.contact_name or office.name,
+        role=office.get_kind_display(),
+        organization=office.name,
+        what=f"{what} ({_('by email') if emailed else _('letter printed to post')})",
+        action=AccessEvent.Action(event.action).label,
+        referral_id=referral.pk,
+        partner=referral.partner.name,
+        consent=notice.consent,
+        basis=_basis(event, referral, notice.consent),
+    )
 
 
 def _organization(event: AccessEvent) -> str:
@@ -116,7 +153,11 @@ def _consent_in_force(consents: list[Consent], event: AccessEvent, referral: Ref
 
 def _basis(event: AccessEvent, referral: Referral, consent: Consent | None) -> str:
     if consent is not None:
-        return _("Consent #%(id)s signed %(date)s: %(scope)s") % {
+        if consent.kind == Consent.Kind.CRIMINAL_JUSTICE:
+            words = _("Criminal-justice consent #%(id)s (42 CFR §2.35) signed %(date)s: %(scope)s")
+        else:
+            words = _("Consent #%(id)s signed %(date)s: %(scope)s")
+        return words % {
             "id": consent.pk,
             "date": consent.signed_on.isoformat(),
             "scope": consent.get_scope_display(),

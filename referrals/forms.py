@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cached_property
@@ -13,7 +14,18 @@ from django.utils.translation import gettext_lazy as _
 from deflection.models import User
 from partners.models import ServicePartner
 from partners.selectors import partner_list_for_agency
-from referrals.models import Client, Consent, FollowUp, Need, OfficerCheckIn, Pathway, Referral, Substance
+from referrals.charge_forms import DEFAULT_DEADLINE_DAYS, HeldChargeFields
+from referrals.models import (
+    Client,
+    Consent,
+    FollowUp,
+    HeldCharge,
+    Need,
+    OfficerCheckIn,
+    Pathway,
+    Referral,
+    Substance,
+)
 from referrals.search import possible_duplicates
 from referrals.selectors import consent_signing_window, partner_ids_used_recently
 from referrals.services import (
@@ -92,7 +104,7 @@ class SubmissionTokenField(forms.CharField):
         return submission
 
 
-class LogDeflectionForm(forms.Form):
+class LogDeflectionForm(HeldChargeFields):
     submission_token = SubmissionTokenField()
     search = forms.CharField(
         label=_("Find the client"),
@@ -203,6 +215,8 @@ class LogDeflectionForm(forms.Form):
         partner_field = self.fields["partner"]
         partner_field.widget.choices = [(p.pk, partner_field.label_from_instance(p)) for p in self.served_partners]
         partner_field.listed = {str(p.pk): p for p in self.served_partners}
+        today = timezone.localdate(timezone=zoneinfo.ZoneInfo(user.agency.timezone)) if user.agency_id else None
+        self.held_charge_setup(agency_id=user.agency_id, today=today or timezone.localdate())
 
     NEW_CLIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "preferred_language", "aliases", "phone")
 
@@ -239,6 +253,7 @@ class LogDeflectionForm(forms.Form):
         partner = data.get("partner")
         if partner is not None and partner not in self.served_partners:
             self.add_error("partner", _("%(partner)s does not serve your agency.") % {"partner": partner.name})
+        self.held_charge_clean(data)
         if data.get("client") is not None:
             return data
         if self.has_error("first_name") or self.has_error("last_name"):
@@ -284,6 +299,7 @@ class LogDeflectionForm(forms.Form):
         kwargs["form_shown_at"] = data["submission_token"].shown_at
         kwargs["confirm_new"] = data["confirm_new"]
         kwargs["listed_partners"] = self.listed_partners
+        kwargs["held_charge"] = self.held_charge_data()
         return kwargs
 
 
@@ -404,10 +420,39 @@ class FollowUpCreateForm(forms.Form):
         return due
 
 
-class ConsentForm(forms.Form):
+class ConsentSignature(forms.Form):
+    """What every consent form asks: the client's signature (typed, and drawn on a touch
+    screen), the date signed (from the encounter to today, agency time: the service's rule,
+    offered by the date picker too) and the language of the form."""
+
+    signature_name = forms.CharField(
+        label=_("Client's signature (typed full name)"),
+        max_length=200,
+        error_messages={"required": _("The client signs by typing their full name here.")},
+    )
+    signature_drawing = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200_000)
+    signed_on = forms.DateField(label=_("Date signed"), widget=forms.DateInput(attrs={"type": "date"}))
+    language = forms.ChoiceField(label=_("Language of the form"), choices=Client.Language.choices[:2])
+
+    def __init__(self, *args, referral: Referral, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.first_day, self.today = consent_signing_window(referral=referral)
+        self.fields["signed_on"].widget.attrs.update(min=self.first_day.isoformat(), max=self.today.isoformat())
+        if not self.is_bound:
+            self.initial.setdefault("signed_on", self.today)
+            self.initial.setdefault(
+                "language",
+                referral.client.preferred_language if referral.client.preferred_language in ("en", "es") else "en",
+            )
+
+
+class ConsentForm(ConsentSignature):
+    field_order = ["scope", "to_referring_agency", "recipient_partners", "purpose", "expires_on", "expiry_event"]
+
     scope = forms.ChoiceField(
         label=_("What may be disclosed"),
-        choices=Consent.Scope.choices,
+        # The criminal-justice kind's scope is its own form's.
+        choices=[(v, label) for v, label in Consent.Scope.choices if v != Consent.Scope.TREATMENT_ATTENDANCE],
         initial=Consent.Scope.STATUS_OUTCOMES,
         widget=forms.RadioSelect,
     )
@@ -433,33 +478,15 @@ class ConsentForm(forms.Form):
         required=False,
         initial=Consent.ExpiryEvent.END_OF_TREATMENT,
     )
-    signature_name = forms.CharField(
-        label=_("Client's signature (typed full name)"),
-        max_length=200,
-        error_messages={"required": _("The client signs by typing their full name here.")},
-    )
-    signature_drawing = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200_000)
-    signed_on = forms.DateField(label=_("Date signed"), widget=forms.DateInput(attrs={"type": "date"}))
-    language = forms.ChoiceField(label=_("Language of the form"), choices=Client.Language.choices[:2])
 
     def __init__(self, *args, referral: Referral, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, referral=referral, **kwargs)
         self.fields["recipient_partners"].queryset = ServicePartner.objects.filter(
             agencies=referral.agency_id, is_active=True
         ).exclude(pk=referral.partner_id)
         self.fields["to_referring_agency"].label = _("To the referring agency (%(agency)s)") % {
             "agency": referral.agency.name
         }
-        # The dates a signature may carry, from the encounter to today in the agency's zone:
-        # the service's rule (consent_signing_window), offered by the date picker too.
-        self.first_day, self.today = consent_signing_window(referral=referral)
-        self.fields["signed_on"].widget.attrs.update(min=self.first_day.isoformat(), max=self.today.isoformat())
-        if not self.is_bound:
-            self.initial.setdefault("signed_on", self.today)
-            self.initial.setdefault(
-                "language",
-                referral.client.preferred_language if referral.client.preferred_language in ("en", "es") else "en",
-            )
 
     def clean(self) -> dict:
         data = super().clean()
@@ -491,3 +518,30 @@ class RevokeForm(forms.Form):
         max_length=300,
         help_text=_("For example: by phone to the case manager, in writing."),
     )
+
+
+class CriminalJusticeConsentForm(ConsentSignature):
+    """The criminal-justice consent (42 CFR §2.35): its recipient, what and why come from the
+    held charge; the client signs, for a stated period."""
+
+    field_order = ["purpose", "expires_on"]
+
+    purpose = forms.CharField(
+        label=_("Purpose of the disclosure"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The period it lasts, stated: long enough for the charge to be decided."),
+        error_messages={"required": _("State how long the consent lasts: the date it expires.")},
+    )
+
+    def __init__(self, *args, referral: Referral, charge: HeldCharge, **kwargs) -> None:
+        super().__init__(*args, referral=referral, **kwargs)
+        if not self.is_bound:
+            self.initial.update(
+                purpose=_("To let %(court)s know whether I entered treatment and stayed in it, for case %(case)s.")
+                % {"court": charge.decider.name, "case": charge.case_number},
+                # Past the deadline, so that a decision made at it is covered.
+                expires_on=max(charge.deadline, self.today) + timedelta(days=DEFAULT_DEADLINE_DAYS),
+            )

@@ -409,6 +409,7 @@ class CaseEvent(models.Model):
         CLIENT_MERGED = "client_merged", _("Client records merged")
         OFFICER_CONTACT = "officer_contact", _("Seen again by an officer")
         OFFICER_CHECK_IN = "officer_check_in", _("Checked in by the referring officer")
+        HELD_CHARGE = "held_charge", _("Held charge")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -438,6 +439,7 @@ class CaseEvent(models.Model):
                         "client_merged",
                         "officer_contact",
                         "officer_check_in",
+                        "held_charge",
                     ]
                 ),
                 name="case_event_kind_valid",
@@ -451,28 +453,42 @@ class CaseEvent(models.Model):
         return reason_label(self.reason)
 
     def from_status_label(self) -> str:
-        return Referral.Status(self.from_status).label if self.from_status else ""
+        return self._label(self.from_status)
 
     def to_status_label(self) -> str:
-        return Referral.Status(self.to_status).label if self.to_status else ""
+        return self._label(self.to_status)
+
+    def _label(self, status: str) -> str:
+        # A held charge's events carry the charge's states, not the referral's.
+        states = HeldCharge.State if self.kind == self.Kind.HELD_CHARGE else Referral.Status
+        return states(status).label if status else ""
 
 
 class Consent(models.Model):
-    """A client's written consent to disclose (42 CFR Part 2, §2.31).
+    """A client's written consent to disclose (42 CFR Part 2, §2.31); of the criminal-justice
+    kind (§2.35), to the prosecutor's office or court deciding a held charge, whether the
+    client entered and stayed in treatment, for a stated period.
 
     Revocation is recorded, never deleted: from the moment of revocation (or expiry)
     nothing new flows to the recipients it named; what flowed before stays disclosed.
     """
 
+    class Kind(models.TextChoices):
+        GENERAL = "general", _("Consent to disclose (42 CFR §2.31)")
+        CRIMINAL_JUSTICE = "criminal_justice", _("Criminal-justice consent (42 CFR §2.35)")
+
     class Scope(models.TextChoices):
         STATUS_ONLY = "status_only", _("Referral status only")
         STATUS_OUTCOMES = "status_outcomes", _("Status and outcomes (intake, retention, closing outcome)")
         FULL_RECORD = "full_record", _("Full record")
+        # The criminal-justice kind's only scope: what the held charge's condition is about.
+        TREATMENT_ATTENDANCE = "treatment_attendance", _("Whether the client entered treatment and stayed in it")
 
     class ExpiryEvent(models.TextChoices):
         NONE = "", _("No event: the date applies")
         END_OF_TREATMENT = "end_of_treatment", _("End of treatment")
 
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GENERAL)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="consents")
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, null=True, blank=True, related_name="consents")
     discloser = models.ForeignKey(
@@ -493,6 +509,14 @@ class Consent(models.Model):
     recipient_partners = models.ManyToManyField(
         "partners.ServicePartner", blank=True, related_name="consents_received", verbose_name=_("to these partners")
     )
+    recipient_justice = models.ForeignKey(
+        "referrals.JusticeAgency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consents",
+        verbose_name=_("to the prosecutor's office or court"),
+    )
     purpose = models.CharField(_("purpose of the disclosure"), max_length=300)
     revocation_terms = models.TextField(_("right to revoke and how"))
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
@@ -506,7 +530,10 @@ class Consent(models.Model):
     language = models.CharField(_("language of the form"), max_length=5, default="en")
     captured_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When the revocation took effect: a criminal-justice one asked for before its charge is
+    # decided takes effect at the decision (referrals.services.charges).
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revocation_asked_at = models.DateTimeField(_("revocation asked"), null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -517,7 +544,20 @@ class Consent(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(scope__in=["status_only", "status_outcomes", "full_record"]), name="consent_scope_valid"
+                condition=Q(scope__in=["status_only", "status_outcomes", "full_record", "treatment_attendance"]),
+                name="consent_scope_valid",
+            ),
+            # §2.35: to a prosecutor's office or court, about treatment only, for a stated period.
+            models.CheckConstraint(
+                condition=(Q(kind="general", recipient_justice__isnull=True) & ~Q(scope="treatment_attendance"))
+                | Q(
+                    kind="criminal_justice",
+                    recipient_justice__isnull=False,
+                    recipient_agency__isnull=True,
+                    scope="treatment_attendance",
+                    expires_on__isnull=False,
+                ),
+                name="consent_kind_valid",
             ),
             models.CheckConstraint(condition=~Q(signature_name=""), name="consent_is_signed"),
             models.CheckConstraint(
@@ -554,6 +594,11 @@ class Consent(models.Model):
 
     def is_active(self, now: datetime | None = None) -> bool:
         return self.covers(now or timezone.now())
+
+    @property
+    def revocation_pending(self) -> bool:
+        """Asked for, not yet in effect: a criminal-justice consent before its case's disposition."""
+        return self.revocation_asked_at is not None and self.revoked_at is None
 
 
 class ClientMerge(models.Model):
@@ -601,4 +646,5 @@ def reason_label(code: str) -> str:
 
 
 # A model of this app kept in its own module; importable from here like the others.
+from referrals.charge_models import ChargeNotice, HeldCharge, JusticeAgency  # noqa: E402, F401
 from referrals.checkin_models import OfficerCheckIn  # noqa: E402, F401

@@ -3,8 +3,9 @@
 What goes: name, aliases, phone, date of birth, the search key, and every free-text note
 written about the client's referrals (officer's note and location, status and case notes,
 follow-up notes, officers' contact and check-in notes and places, consent signatures, purposes and
-revocation notes, success stories not shared with the client's agreement, merge snapshots,
-the admin's history of the client): free text may name anyone. What stays: every referral
+revocation notes, a held charge's description, case number and note, success stories not
+shared with the client's agreement, merge snapshots, the admin's history of the client): free
+text may name anyone, and a case number leads back to them. What stays: every referral
 with its dates, pathway, partner, officer, status, reasons and minutes, the case events and
 follow-ups as facts, consents as facts (scope, dates, recipients), and the access record,
 which holds ids only. So the dashboard, digest and rollups count exactly what they counted
@@ -34,6 +35,7 @@ from referrals.models import (
     ClientMerge,
     Consent,
     FollowUp,
+    HeldCharge,
     OfficerCheckIn,
     OfficerContact,
     Referral,
@@ -114,6 +116,7 @@ def _purge(client_ids: list[int], *, now: datetime, days: int | None) -> set[int
     FollowUp.objects.filter(referral__in=referrals).update(note="")
     OfficerContact.objects.filter(referral__in=referrals).update(note="", location="")
     OfficerCheckIn.objects.filter(referral__in=referrals).update(note="", where="")
+    HeldCharge.objects.filter(referral__in=referrals).update(description=REMOVED, case_number=REMOVED, state_note="")
     Consent.objects.filter(client_id__in=still).update(
         signature_name=REMOVED, signature_drawing="", revocation_note="", purpose=REMOVED
     )

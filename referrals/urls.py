@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 import deflection.converters  # noqa: F401 (registers <id:...>)
-from referrals import views
+from referrals import charge_views, views
 
 app_name = "referrals"
 
@@ -19,6 +19,19 @@ urlpatterns = [
     path("referrals/<id:referral_id>/consent-form.pdf", views.consent_pdf, name="consent_pdf"),
     path("follow-ups/<id:follow_up_id>/done/", views.follow_up_done, name="follow_up_done"),
     path("consents/<id:consent_id>/revoke/", views.consent_revoke, name="consent_revoke"),
+    path(
+        "referrals/<id:referral_id>/consent/criminal-justice/",
+        charge_views.consent_new_criminal_justice,
+        name="consent_new_criminal_justice",
+    ),
+    path(
+        "referrals/<id:referral_id>/criminal-justice-consent-form.pdf",
+        charge_views.consent_pdf_criminal_justice,
+        name="consent_pdf_criminal_justice",
+    ),
+    path("charges/<id:charge_id>/satisfied/", charge_views.held_charge_satisfy, name="charge_satisfy"),
+    path("charges/<id:charge_id>/withdraw/", charge_views.held_charge_withdraw, name="charge_withdraw"),
+    path("charge-notices/<id:notice_id>/letter.pdf", charge_views.charge_notice_pdf, name="charge_notice_pdf"),
     path("clients/<id:client_id>/", views.client_detail, name="client"),
     path("queue/", views.partner_queue, name="queue"),
 ]

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from deflection import audit, permissions
 from deflection.models import User
 from deflection.permissions import CASEWORK_ROLES, FIELD_ROLES, roles_required
-from referrals import checkins, consent_documents, police_disclosure, search, selectors, services
+from referrals import checkins, consent_documents, held_charges, police_disclosure, search, selectors, services
 from referrals.forms import (
     ACTION_FORMS,
     CancelForm,
@@ -332,7 +332,9 @@ def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
         "follow_ups": selectors.follow_ups_for_casework(referral=referral, now=timezone.now()),
         "follow_up_form": forms_given.get("follow_up") or FollowUpCreateForm(partner_id=referral.partner_id, me=user),
         "complete_form": FollowUpCompleteForm(),
-        "consents": referral.consents.select_related("recipient_agency").prefetch_related("recipient_partners"),
+        "consents": referral.consents.select_related("recipient_agency", "recipient_justice").prefetch_related(
+            "recipient_partners"
+        ),
         **_referral_flags(user, referral),
         "reengagements": referral.reengagements.all(),
         # Seen again by officers while this referral was open (not new referrals).
@@ -342,6 +344,7 @@ def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
         # The same client logged again to this partner: the case manager sees both (a
         # referral to another partner is that partner's record).
         "reengagements_here": referral.reengagements.filter(partner_id=referral.partner_id).order_by("occurred_at"),
+        "held_charge": held_charges.charge_on_page(user=user, referral=referral),
     }
 
 
@@ -379,6 +382,7 @@ def _officer_page(request: HttpRequest, referral, check_in_form: CheckInForm | N
         "contacts": referral.contacts.select_related("officer"),
         "check_ins": checkins.check_ins_for_referral_page(user=user, referral=referral),
         "check_in_form": check_in_form or CheckInForm(initial={"on": services.agency_today(referral)}),
+        "held_charge": held_charges.charge_on_page(user=user, referral=referral),
         "can_cancel": "cancel" in services.allowed_actions(referral=referral, user=user),
         **_referral_flags(user, referral),
         "cancel_form": CancelForm(prefix="cancel"),

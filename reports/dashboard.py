@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 
 from referrals.models import Officer, Pathway
 from reports import metrics
+from reports.metrics.charges import NO_UNIT, ChargeFigures, Charges, charge_figures, charges_of
 from reports.metrics.check_ins import check_in_count
+from reports.metrics.disclosure import WITHHELD
 
 PATHWAY_COLORS = ["#0d6efd", "#6f42c1", "#d63384", "#fd7e14", "#198754", "#20c997"]
 
@@ -142,6 +144,76 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
         ),
     ]
     return rows
+
+
+def charge_figure(current: metrics.Headlines, previous: metrics.Headlines) -> Figure:
+    """The share of held charges decided in the period whose condition was met: treatment records."""
+    now, before = charges_of(current.counts), charges_of(previous.counts)
+    return Figure(
+        "charges_satisfied",
+        _("Held charges: condition met"),
+        _rate(now.satisfied, now.decided),
+        _rate(before.satisfied, before.decided),
+        "",
+        _(
+            "Of the charges officers held in abeyance (officer intervention) and that were decided: the share whose "
+            "condition (intake, or staying engaged) was met, so the charge is to be dropped."
+        ),
+    )
+
+
+def charge_tables(scope: metrics.Scope, *, agency, totals: metrics.Totals | None = None, rollups: bool) -> dict:
+    """The charges held in the period, in all, per month and per unit, as shown (charge_rows)."""
+    zone = zoneinfo.ZoneInfo(agency.timezone)
+    figures = charge_figures(scope, zone=zone, totals=totals, rollups=rollups)
+    return charge_rows(figures, unit_names=dict(agency.units.values_list("pk", "name")))
+
+
+def charge_rows(figures: ChargeFigures, *, unit_names: dict[int, str]) -> dict:
+    """The charges held, in all, per month and per unit, as shown: treatment records, so 1 to
+    10 as "<11"; a month's or unit's count, or a row's parts (satisfied, not satisfied,
+    pending: they add up to the held), withheld where one could be worked out from the
+    totals shown; the share satisfied as a rate of treatment records (_rate)."""
+    months = [(month, c) for month, c in figures.months]
+    units = sorted(figures.units.items(), key=lambda item: (item[0] == NO_UNIT, unit_names.get(item[0], "")))
+    return {
+        "total": _charge_row(_("All"), figures.total, None),
+        "months": _charge_table(months, figures.total),
+        "units": _charge_table([(unit_names.get(k, _("No unit")), c) for k, c in units], figures.total),
+    }
+
+
+# A held charge's counts in a row of the tables: held, then its parts.
+_CHARGE_CELLS = ("held", "satisfied", "not_satisfied", "pending")
+
+
+def _charge_table(rows: list[tuple[object, Charges]], total: Charges) -> list[dict]:
+    """Rows that add up to `total`: a column's cells hidden where its total, shown exactly,
+    would give them away (a total shown as "<11" gives nothing away)."""
+    kind = metrics.Kind.TREATMENT
+    columns = {
+        name: metrics.shown_parts([getattr(c, name) for _l, c in rows], kind=kind)
+        if metrics.shown_count(getattr(total, name), kind=kind) == str(getattr(total, name))
+        else None
+        for name in _CHARGE_CELLS
+    }
+    return [
+        _charge_row(label, c, {name: cells[i] for name, cells in columns.items() if cells is not None})
+        for i, (label, c) in enumerate(rows)
+    ]
+
+
+def _charge_row(label: object, c: Charges, column_shown: dict[str, str] | None) -> dict:
+    kind = metrics.Kind.TREATMENT
+    parts = metrics.shown_parts([c.satisfied, c.not_satisfied, c.pending], kind=kind)
+    shown = {"held": metrics.shown_count(c.held, kind=kind), **dict(zip(_CHARGE_CELLS[1:], parts, strict=True))}
+    for name, cell in (column_shown or {}).items():
+        # Whichever of the row's rule and the column's hides a cell hides it.
+        if cell != metrics.shown_count(getattr(c, name), kind=kind):
+            shown[name] = cell
+    # With a part withheld, the share would give it back (satisfied over satisfied plus not).
+    withheld = any(shown[name] == WITHHELD for name in ("satisfied", "not_satisfied"))
+    return {"label": label, **shown, "share": WITHHELD if withheld else _rate(c.satisfied, c.decided)}
 
 
 def check_in_figure(scope: metrics.Scope, *, agency, rollups: bool) -> Figure:

@@ -30,6 +30,7 @@ from deflection.claims import send_claimed
 from deflection.models import Agency, User
 from deflection.replica import from_replica
 from reports import metrics
+from reports.dashboard import charge_tables
 from reports.milestones import milestones_detect
 from reports.models import Digest, Milestone, SuccessStory
 
@@ -109,6 +110,8 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
         "savings": metrics.savings(week),
         "overdose_reversals": metrics.overdose_reversals(week),
         "funnel": metrics.funnel(funnel_scope, now=now),
+        # Charges held in abeyance over the same 90 days, per month and unit (treatment records).
+        "charges": charge_tables(funnel_scope, agency=agency, rollups=False),
         "partner_intakes": metrics.partner_intakes(agency_id=agency.pk, start=start, end=end),
         "stories": stories,
         # Pulse survey waves that closed in the week (up to the Monday midnight that ends it):

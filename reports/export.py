@@ -68,6 +68,9 @@ _READS = (
     ("accepted_at", "accepted_at"),
     ("intake_at", "intake_at"),
     ("reengaged", "reengaged"),
+    ("charge_state", "held_charge__state"),
+    ("charge_condition", "held_charge__condition"),
+    ("charge_days", "held_charge__engaged_days"),
     ("date_of_birth", "client__date_of_birth"),
     ("gender", "client__gender"),
     ("race_ethnicity", "client__race_ethnicity"),
@@ -131,6 +134,12 @@ def _retained(r: _Row, days: int, now: datetime) -> str:
     if r.intake_at + timedelta(days=days) > now:
         return "not due"
     return "yes" if r.engaged[days] else "no"
+
+
+def _charge_condition(r: _Row) -> str:
+    if r.charge_condition is None:
+        return ""
+    return "intake" if r.charge_condition == "intake" else f"engaged {r.charge_days} days"
 
 
 def _hours(start: datetime | None, end: datetime | None) -> str:
@@ -234,6 +243,24 @@ COLUMNS: list[Column] = [
         "or was to another partner: yes/no. (Seen again while a referral was open at the same partner is an officer "
         "contact on that referral, not a row of this file.)",
         lambda r, n: YES_NO[bool(r.reengaged)],
+    ),
+    Column(
+        "charge_held",
+        "Officer intervention: a charge was held in abeyance while the client engaged (withdrawn ones included; "
+        "see charge_outcome): yes/no.",
+        lambda r, n: YES_NO[r.charge_state is not None],
+    ),
+    Column(
+        "charge_condition",
+        "The held charge's condition: 'intake' (reach intake by the deadline) or 'engaged N days' (stay engaged N "
+        "days by it); blank without a charge held.",
+        lambda r, n: _charge_condition(r),
+    ),
+    Column(
+        "charge_outcome",
+        "The held charge now, code: held (pending), satisfied (condition met: to be dropped), not_satisfied (the "
+        "deadline passed without it), withdrawn; blank without a charge held.",
+        lambda r, n: r.charge_state or "",
     ),
     Column(
         "age_band",

@@ -43,6 +43,10 @@ class DailyRollup(models.Model):
     charged = models.PositiveIntegerField(default=0)
     charged_minutes = models.PositiveIntegerField(default=0)
     reengagements = models.PositiveIntegerField(default=0)
+    charges_held = models.PositiveIntegerField(default=0)
+    charges_satisfied = models.PositiveIntegerField(default=0)
+    charges_not_satisfied = models.PositiveIntegerField(default=0)
+    charges_pending = models.PositiveIntegerField(default=0)
     # 1: the row counts one day; 7: a whole week (Monday to Sunday, `day` its Monday), the
     # level rows of its seven days summed (see reports.rollups.WEEKLY): a long period reads
     # its whole weeks and only the days at its ends.

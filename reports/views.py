@@ -281,7 +281,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "figures": [
             *dashboard_data.figures(current, previous),
             dashboard_data.check_in_figure(scope, agency=agency, rollups=rollups),
+            dashboard_data.charge_figure(current, previous),
         ],
+        "charges": dashboard_data.charge_tables(scope, agency=agency, totals=current.counts, rollups=rollups),
         "charts": dashboard_data.charts(
             scope, agency=agency, counts=current.counts, now=now, retained=current.retention, rollups=rollups
         ),

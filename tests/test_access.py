@@ -31,7 +31,8 @@ from buyin.models import (
 )
 from partners.forms import checked
 from partners.models import PartnerContact, PartnerTierChange, ServicePartner
-from referrals.models import Referral
+from referrals import services
+from referrals.models import ChargeNotice, HeldCharge, Pathway, Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
 from tests.factories.api import integration_client
@@ -47,7 +48,16 @@ from tests.factories.buyin import (
 )
 from tests.factories.buyin import suggestion_to_answer as _suggestion
 from tests.factories.partners import PartnerContactFactory
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
+from tests.factories.referrals import (
+    ClientFactory,
+    JusticeAgencyFactory,
+    OfficerFactory,
+    ReferralFactory,
+    accepted_referral,
+    consent_given,
+    criminal_justice_consent_given,
+    held_charge_on,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +118,15 @@ EXPECTED = {
     "referrals:consent_new": ("get", None, _expect(CASEWORK)),
     "referrals:consent_pdf": ("get", None, _expect(CASEWORK)),
     "referrals:consent_revoke": ("post", {"note": "by phone"}, _expect(CASEWORK, DONE)),
+    # A charge held on officer A1's intervention deflection to partner Y (its condition met):
+    # casework records the condition met and the criminal-justice consent, and prints the
+    # notice to the prosecutor's office; the officer who wrote it (or program administration)
+    # withdraws it; their sergeant sees it and does neither.
+    "referrals:charge_satisfy": ("post", {}, _expect(CASEWORK, DONE)),
+    "referrals:charge_withdraw": ("post", {"note": "Entered in error"}, _expect({"officer_a1", *ADMINS}, DONE)),
+    "referrals:consent_new_criminal_justice": ("get", None, _expect(CASEWORK)),
+    "referrals:consent_pdf_criminal_justice": ("get", None, _expect(CASEWORK)),
+    "referrals:charge_notice_pdf": ("get", None, _expect(CASEWORK)),
     # A check-in with the person referred: the referring officer only, not their sergeant.
     "referrals:check_in_add": (
         "post",
@@ -209,6 +228,8 @@ CHANGES = {
     "referrals:follow_up_done": "follow_up_done",
     "referrals:consent_revoke": "consent_revoke",
     "referrals:check_in_add": "check_in",
+    "referrals:charge_satisfy": "charges_satisfied",
+    "referrals:charge_withdraw": "charges_withdrawn",
     "reports:digest_send": "digest_send",
     "partners:contact_add": "partner_contacts",
     "partners:tier_change": "partner_tier_changes",
@@ -253,13 +274,16 @@ def referral(cast) -> Referral:
 
 @dataclass
 class Rows:
-    """Besides the referral, the rows that the buy-in pages of the table are about."""
+    """Besides the referral, the rows that the buy-in pages of the table are about, and the
+    held charges: one held (its condition met), one decided and told under consent."""
 
     session: TrainingSession
     champion: Champion
     wave: PulseSurvey
     commendation: Commendation
     integration: IntegrationClient
+    charge: HeldCharge
+    notice: ChargeNotice
 
 
 @pytest.fixture
@@ -269,12 +293,22 @@ def rows(cast, referral) -> Rows:
     commended by their sergeant for the referral under test."""
     session = TrainingSessionFactory(agency=cast.agency_a)
     TrainingAttendanceFactory(session=session, officer=OfficerFactory(user=cast.officer_a1))
+    attorney = JusticeAgencyFactory(name="County Attorney", agencies=[cast.agency_a])
+    charges = []
+    for _told in range(2):
+        charge = held_charge_on(accepted_referral(cast, pathway=Pathway.OFFICER_INTERVENTION), attorney)
+        services.referral_record_intake(referral_id=charge.referral_id, actor=cast.case_manager_y)
+        charges.append(charge)
+    criminal_justice_consent_given(charges[1].referral, cast.case_manager_y)
+    services.held_charge_satisfy(charge_id=charges[1].pk, actor=cast.case_manager_y)
     return Rows(
         session=session,
         champion=ChampionFactory(unit=cast.unit_a, user=cast.supervisor_a),
         wave=pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], partners=[cast.partner_y]),
         commendation=CommendationFactory(officer=cast.officer_a1, commended_by=cast.supervisor_a, referral=referral),
         integration=_with_webhook(cast, integration_client(cast, partner=cast.partner_y)[0]),
+        charge=charges[0],
+        notice=ChargeNotice.objects.get(held_charge=charges[1]),
     )
 
 
@@ -300,6 +334,11 @@ def _url(name: str, referral: Referral, rows: Rows) -> str:
         "referrals:consent_pdf": {"referral_id": referral.pk},
         "referrals:consent_revoke": {"consent_id": referral.consents.get().pk},
         "referrals:check_in_add": {"referral_id": referral.pk},
+        "referrals:charge_satisfy": {"charge_id": rows.charge.pk},
+        "referrals:charge_withdraw": {"charge_id": rows.charge.pk},
+        "referrals:consent_new_criminal_justice": {"referral_id": rows.charge.referral_id},
+        "referrals:consent_pdf_criminal_justice": {"referral_id": rows.charge.referral_id},
+        "referrals:charge_notice_pdf": {"notice_id": rows.notice.pk},
         "reports:story_new": {"referral_id": referral.pk},
         "buyin:suggestion_detail": {"suggestion_id": _suggestion().pk},
         "buyin:suggestion_act": {"suggestion_id": _suggestion().pk, "action": "review"},
@@ -364,6 +403,8 @@ def _state(referral: Referral) -> dict:
         "kinds_offered": RecognitionKind.objects.filter(is_active=True).count(),
         "integration_revoked": IntegrationClient.objects.filter(revoked_at__isnull=False).count(),
         "webhook_removed": WebhookSubscription.objects.filter(is_active=False).count(),
+        "charges_satisfied": HeldCharge.objects.filter(state=HeldCharge.State.SATISFIED).count(),
+        "charges_withdrawn": HeldCharge.objects.filter(state=HeldCharge.State.WITHDRAWN).count(),
     }
 
 
@@ -374,7 +415,7 @@ def _made(change: str, before: dict, after: dict) -> bool:
         return after[change] != before[change]
     if change == "attendance_removed":
         return after["attendance"] == before["attendance"] - 1
-    if change.startswith("partner_") or change in ("training_sessions", "champions_ended"):
+    if change.startswith(("partner_", "charges_")) or change in ("training_sessions", "champions_ended"):
         return after[change] == before[change] + 1
     if change == "pulse_answer":
         return after["pulse_answers"] == before["pulse_answers"] + 1 == after["pulse_answered"]
@@ -451,6 +492,9 @@ def test_only_the_admin_reaches_the_admin(cast):
         ("/admin/partners/servicepartner/", 200, 403),
         ("/admin/referrals/referral/", 200, 403),
         ("/admin/referrals/client/", 200, 403),
+        ("/admin/referrals/justiceagency/", 200, 403),
+        ("/admin/referrals/heldcharge/", 200, 403),
+        ("/admin/referrals/chargenotice/", 200, 403),
         ("/admin/reports/successstory/", 200, 403),
         ("/admin/buyin/officerfeedback/", 200, 403),
     ],

@@ -4,8 +4,6 @@ history, the next-step reminder and the partner's page (DESIGN.md: PartnerContac
 from __future__ import annotations
 
 import ast
-import threading
-import time as clock
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -13,7 +11,6 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -27,6 +24,7 @@ from partners.models import PartnerContact, PartnerTierChange, ServicePartner
 from partners.reminders import partner_next_steps_remind
 from partners.selectors import partner_today
 from partners.tasks import send_partner_next_step_reminders
+from tests.concurrency import SLOW_BACKEND, SlowBackend, twice_at_once
 from tests.factories.partners import PartnerContactFactory
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
@@ -258,37 +256,12 @@ def test_the_sweep_is_scheduled_and_runs_as_a_task(cast):
     assert len(mail.outbox) == 1
 
 
-class SlowBackend(BaseEmailBackend):
-    """A mail server that takes its time, so that two sweeps overlap."""
-
-    sent: list = []
-
-    def send_messages(self, messages):
-        clock.sleep(0.5)
-        SlowBackend.sent.extend(messages)
-        return len(messages)
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_send_one_reminder(cast, settings):
-    settings.EMAIL_BACKEND = "tests.test_partner_relations.SlowBackend"
-    SlowBackend.sent = []
+    settings.EMAIL_BACKEND = SLOW_BACKEND
     _due_on(cast, partner_today(cast.partner_x) - timedelta(days=1))
-    counts: list[int] = []
-
-    def sweep() -> None:
-        try:
-            counts.append(partner_next_steps_remind())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(10)
-    assert sorted(counts) == [0, 1]
+    assert twice_at_once(partner_next_steps_remind) == [0, 1]
     assert len(SlowBackend.sent) == 1
 
 

@@ -12,12 +12,19 @@ from django.utils import timezone
 from deflection.models import AccessEvent
 from deflection.schedules import BEAT_SCHEDULE
 from referrals import search, services
-from referrals.models import CaseEvent, Client, FollowUp, OfficerCheckIn, OfficerContact, Referral
+from referrals.models import CaseEvent, Client, FollowUp, HeldCharge, OfficerCheckIn, OfficerContact, Referral
 from referrals.purge import purge_expired
 from reports import metrics
 from reports.metrics.check_ins import non_enforcement_engagements
 from reports.models import SuccessStory
-from tests.factories.referrals import OfficerFactory, ReferralFactory, another_deflection_form, consent_given
+from tests.factories.referrals import (
+    JusticeAgencyFactory,
+    OfficerFactory,
+    ReferralFactory,
+    another_deflection_form,
+    consent_given,
+    held_charge_on,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +75,12 @@ def _closed_referral(cast, **client) -> Referral:
         where="Riverside Park",
         note="Wilhelmina looked well",
     )
+    held_charge_on(
+        referral,
+        JusticeAgencyFactory(agencies=[cast.agency_a]),
+        description="Trespass at Wilhelmina's old flat",
+        case_number="PV19-04711",
+    )
     services.referral_complete(referral_id=referral.pk, actor=cast.case_manager_y, note="Done, Wilhelmina")
     return referral
 
@@ -111,6 +124,8 @@ def test_an_inactive_client_loses_their_identity_and_every_figure_stays(cast):
     assert (contact.note, contact.location, contact.officer_minutes) == ("", "", 10)
     check_in = OfficerCheckIn.objects.get(referral=referral)
     assert (check_in.note, check_in.where, check_in.kind) == ("", "", "doing_well")
+    charge = HeldCharge.objects.get(referral=referral)
+    assert (charge.description, charge.case_number, charge.state) == ("(removed)", "(removed)", "held")
     assert _figures(cast) == before
     assert list(AccessEvent.objects.values_list("pk", "client_id", "referral_id")) == audit_before
 

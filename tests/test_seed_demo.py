@@ -16,14 +16,17 @@ from django.utils.html import escape
 from buyin.models import Commendation
 from deflection.models import Agency, User
 from partners.models import ServicePartner
+from referrals.charge_reminders import held_charges_sweep
 from referrals.demo.builder import delete_demo_data
 from referrals.demo.data import DEMO_PASSWORD
 from referrals.models import (
     REENGAGEMENT,
     CaseEvent,
+    ChargeNotice,
     Client,
     Consent,
     FollowUp,
+    HeldCharge,
     Officer,
     OfficerCheckIn,
     OfficerContact,
@@ -242,9 +245,27 @@ def test_acceptance_and_intake_come_with_their_follow_ups(demo):
 
 def test_most_clients_in_treatment_consented_to_tell_the_referring_agency(demo):
     intake = Referral.objects.filter(agency__is_demo=True, intake_at__isnull=False)
-    consents = Consent.objects.filter(referral__in=intake)
+    # (Some also signed the criminal-justice consent for a charge held: tested below.)
+    consents = Consent.objects.filter(referral__in=intake, kind=Consent.Kind.GENERAL)
     assert 0.5 * intake.count() <= consents.count() <= 0.9 * intake.count()
     assert all(c.recipient_agency_id == c.referral.agency_id and c.signature_name for c in consents)
+
+
+def test_intervention_deflections_hold_charges_in_every_state_told_under_consent(demo):
+    charges = HeldCharge.objects.filter(referral__agency__is_demo=True).select_related("referral")
+    states = Counter(charges.values_list("state", flat=True))
+    assert set(states) == set(HeldCharge.State.values) and all(n >= 1 for n in states.values())
+    assert all(c.referral.pathway == "officer_intervention" for c in charges)
+    # Each notice under a criminal-justice consent to the office deciding, recorded before the decision.
+    notices = ChargeNotice.objects.filter(held_charge__in=charges).select_related("consent", "held_charge")
+    assert notices.count() >= 5
+    for notice in notices:
+        assert notice.consent.kind == Consent.Kind.CRIMINAL_JUSTICE
+        assert notice.consent.recipient_justice_id == notice.held_charge.decider_id == notice.recipient_id
+        assert notice.consent.created_at <= notice.held_charge.state_changed_at and notice.emailed_at
+    # Decided ones without consent told nobody; the sweep finds nothing of the history to send or remind.
+    assert charges.exclude(state="held").filter(notice__isnull=True).exists()
+    assert held_charges_sweep() == {"decided": 0, "notices": 0, "before": 0, "passed": 0}
 
 
 def test_the_quick_wins_are_the_milestones_the_history_reached_on_the_days_it_reached_them(demo):

@@ -26,6 +26,7 @@ from faker import Faker
 
 from deflection.models import Agency, Unit, User
 from partners.models import PartnerContact, PartnerOpening, ServicePartner
+from referrals.demo.charges import held_charges_build, office_names
 from referrals.demo.check_ins import check_ins_build
 from referrals.demo.data import (
     AGENCY_NAME,
@@ -46,10 +47,12 @@ from referrals.demo.plans import Plan, Planner
 from referrals.demo.program_life import ProgramLife
 from referrals.models import (
     CaseEvent,
+    ChargeNotice,
     Client,
     ClientMerge,
     Consent,
     FollowUp,
+    JusticeAgency,
     Officer,
     OfficerCheckIn,
     OfficerContact,
@@ -73,8 +76,10 @@ def delete_demo_data() -> None:
         .distinct()
     )
     try:
-        # Follow-ups and case events go with their referrals (CASCADE). A real agency's
-        # referral to a demo partner is never deleted here: PROTECT stops us instead.
+        # Follow-ups, case events and held charges go with their referrals (CASCADE); the
+        # notices to the offices first (PROTECT). A real agency's referral to a demo partner
+        # is never deleted here: PROTECT stops us instead.
+        ChargeNotice.objects.filter(held_charge__referral__agency__in=agencies).delete()
         Consent.objects.filter(client__agency__in=agencies).delete()
         ClientMerge.objects.filter(survivor__agency__in=agencies).delete()
         Referral.objects.filter(agency__in=agencies).delete()
@@ -88,6 +93,8 @@ def delete_demo_data() -> None:
         delete_demo_suggestions(list(users.values_list("pk", flat=True)))
         users.delete()
         ServicePartner.objects.filter(pk__in=partners).delete()
+        # The demo's offices, unless one also decides a real agency's charges.
+        JusticeAgency.objects.filter(name__in=office_names()).exclude(agencies__is_demo=False).delete()
         Agency.objects.filter(pk__in=agencies).delete()  # units go with it
     except (ProtectedError, RestrictedError) as error:
         blockers = ", ".join(sorted({f"{o._meta.verbose_name} {o.pk}" for o in list(error.args[1])[:5]}))
@@ -145,6 +152,7 @@ class DemoBuilder(ProgramLife):
         clients = self._clients(plans)
         self._write(plans, clients)
         check_ins_build(agency=self.agency, officer_user=self.logins["officer"], rnd=self.rnd, now=self.now)
+        held = held_charges_build(agency=self.agency, rnd=self.rnd, now=self.now)
         self._quick_wins()
         self._partner_relations()
         self._feedback()
@@ -152,6 +160,7 @@ class DemoBuilder(ProgramLife):
         self._suggestions()
         self._briefings()
         counts = self._counts()
+        counts.update({f"charges held, {state}": n for state, n in sorted(held.items())})
         counts.update(self._buyin())
         return counts
 
@@ -162,6 +171,9 @@ class DemoBuilder(ProgramLife):
         clash = ServicePartner.objects.filter(name__in=[p.name for p in PARTNERS]).values_list("name", flat=True)
         if clash:
             raise CommandError(f"Real service partners use the demo names: {', '.join(clash)}.")
+        offices = JusticeAgency.objects.filter(name__in=office_names()).values_list("name", flat=True)
+        if offices:
+            raise CommandError(f"Real prosecutors' offices or courts use the demo names: {', '.join(offices)}.")
         users = sorted(self.taken_usernames & {login.username for login in LOGINS})
         if users:
             raise CommandError(f"Real users already have the demo logins: {', '.join(users)}.")

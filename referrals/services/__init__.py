@@ -4,14 +4,30 @@ A referral's status changes only here, and each change writes its CaseEvent in t
 same transaction (events). Nothing here waits on the Celery broker. Callers import this
 package; its modules are deflections (logging one: officers, new clients, referrals,
 officer contacts), lifecycle (the moves between statuses and the follow-ups they
-schedule), consent, clients (merges) and checkins (the referring officer's check-ins).
+schedule), consent, clients (merges), checkins (the referring officer's check-ins) and charges (the
+charge held on the officer intervention pathway, and its decision).
 """
 
 from __future__ import annotations
 
+from referrals.services.charges import (
+    CHARGE_TRANSITIONS,
+    ChargeRefused,
+    HeldChargeData,
+    held_charge_satisfy,
+    held_charge_withdraw,
+    held_charges_decide_due,
+)
 from referrals.services.checkins import CheckInRefused, agency_today, check_in_record
 from referrals.services.clients import client_merge
-from referrals.services.consent import REVOCATION_TERMS, consent_capture, consent_revoke
+from referrals.services.consent import (
+    CJ_REVOCATION_TERMS,
+    REVOCATION_TERMS,
+    consent_capture,
+    consent_capture_for_charge,
+    consent_revoke,
+    criminal_justice_consent_new,
+)
 from referrals.services.deflections import (
     CLIENT_NOT_KNOWN,
     CLOCK_DRIFT,
@@ -57,6 +73,15 @@ from referrals.services.lifecycle import (
 )
 
 __all__ = [
+    "CHARGE_TRANSITIONS",
+    "CJ_REVOCATION_TERMS",
+    "ChargeRefused",
+    "HeldChargeData",
+    "consent_capture_for_charge",
+    "criminal_justice_consent_new",
+    "held_charge_satisfy",
+    "held_charge_withdraw",
+    "held_charges_decide_due",
     "ACTION_ORDER",
     "CLIENT_NOT_KNOWN",
     "FIRST_NAME_NEEDED",

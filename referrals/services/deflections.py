@@ -22,6 +22,7 @@ from partners.selectors import AgencyPartners, partner_serves_agency
 from referrals.models import CaseEvent, Client, Need, Officer, OfficerContact, Referral, Substance
 from referrals.search import possible_duplicates
 from referrals.selectors import PastReferrals, other_open_referral, past_referrals
+from referrals.services.charges import HeldChargeData, held_charge_record
 from referrals.services.shared import _event
 from referrals.submission import seconds_to_log
 
@@ -172,6 +173,7 @@ def referral_create(
     listed_partners: AgencyPartners | None = None,
     notice_viewer: audit.Viewer | None = None,
     officer: Officer | None = None,
+    held_charge: HeldChargeData | None = None,
 ) -> Logged:
     """Log a deflection: the referral in status `requested` and its CaseEvent, or nothing.
 
@@ -194,6 +196,9 @@ def referral_create(
     `notice_viewer`: the officer about to be told what this found (the seen-again or
     open-referral notice); the access record of that notice commits with the referral, one
     durable commit instead of two, and if it cannot be written nothing is saved.
+
+    `held_charge`: on the officer intervention pathway, the charge the officer holds in
+    abeyance while the person engages (referrals.services.charges), saved with the referral.
     """
     # The rules that only read, before the transaction: a refusal costs no BEGIN and ROLLBACK.
     _validate_encounter(
@@ -239,6 +244,7 @@ def referral_create(
                 incident_number=incident_number.strip(),
                 submission_token=submission_token,
                 listed_partners=listed_partners,
+                held_charge=held_charge,
                 seconds_to_log=seconds_to_log(shown_at=form_shown_at, now=timezone.now()),
                 officer=officer,
             )
@@ -384,6 +390,7 @@ def _referral_create(
     submission_token: uuid.UUID | None,
     listed_partners: AgencyPartners | None,
     officer: Officer | None,
+    held_charge: HeldChargeData | None,
     **fields,
 ) -> Logged:
     if officer is None:
@@ -425,8 +432,20 @@ def _referral_create(
                 submission_token=submission_token,
                 **fields,
             )
+            if held_charge is not None:
+                held_charge_record(
+                    referral=earlier.open_at_partner,
+                    pathway=fields["pathway"],
+                    data=held_charge,
+                    actor=officer_user,
+                    now=contact.created_at,
+                    added=True,
+                )
             return Logged(referral=earlier.open_at_partner, created=True, contact=contact, past=earlier)
     now = timezone.now()
+    if held_charge is not None and not fields["charge_deflected"]:
+        # Written and held instead of booked: a charge deflected, for the time saved versus arrest.
+        fields["charge_deflected"] = held_charge.description.strip()[:200]
     referral = Referral(
         client=client,
         officer=officer,
@@ -453,6 +472,10 @@ def _referral_create(
         kind=CaseEvent.Kind.CREATED,
         to_status=Referral.Status.REQUESTED,
     )
+    if held_charge is not None:
+        held_charge_record(
+            referral=referral, pathway=referral.pathway, data=held_charge, actor=officer_user, now=timezone.now()
+        )
     return Logged(referral=referral, created=True, past=earlier)
 
 

@@ -26,6 +26,9 @@ Definitions (DESIGN.md):
   (computed in training.py).
 - Officer contacts: those encounters, counted on their own (the officer's record); the
   figures above count referrals only.
+- Charges held (officer intervention): deflections with a charge held in abeyance, less
+  withdrawn ones; of them satisfied (condition met: to be dropped), not satisfied (deadline
+  passed without it) and pending (still held); share satisfied: of those decided (charges.py).
 - Small cells: which counts show 1 to 10 as "<11", and to whom, is decided in disclosure.py.
 """
 
@@ -41,7 +44,7 @@ from django.utils import timezone
 
 from deflection.models import Agency
 from partners.models import ServicePartner
-from referrals.models import REENGAGEMENT, FollowUp, Officer, OfficerContact, Pathway, Referral
+from referrals.models import REENGAGEMENT, FollowUp, HeldCharge, Officer, OfficerContact, Pathway, Referral
 from reports.metrics.disclosure import Kind, rule_of, shown_count
 
 RETENTION_DAYS = (30, 60, 90)
@@ -369,6 +372,15 @@ _DEFINED: list[tuple[str, str, str]] = [
         "officer_contacts",
     ),
     (
+        "Charges held in abeyance",
+        "Officer intervention deflections with a charge held while the person engages, less withdrawn ones, by "
+        "the month of the deflection (agency time) and the officer's unit: satisfied (the condition, intake or "
+        "staying engaged so many days, met by the deadline: the charge is to be dropped), not satisfied (the "
+        "deadline passed without it) and pending (still held); they add up to the charges held. Share satisfied: "
+        "of those decided.",
+        "charges_held",
+    ),
+    (
         "Partner scorecard",
         "Per partner: referrals received, the share accepted, the median hours to accept, the reasons for "
         "declining and the share that reached intake.",
@@ -495,13 +507,23 @@ class Totals:
     charged: int
     charged_minutes: int
     reengagements: int
+    charges_held: int
+    charges_satisfied: int
+    charges_not_satisfied: int
+    charges_pending: int
 
 
 def referral_counts() -> dict[str, Aggregate]:
     """The aggregates of Totals over referrals (grouped per day and cell by the rollups)."""
     not_cancelled = ~Q(status=Referral.Status.CANCELLED)
     charged = not_cancelled & ~Q(charge_deflected="")
+    state = HeldCharge.State
+    held = [state.HELD, state.SATISFIED, state.NOT_SATISFIED]  # withdrawn ones are not counted
     return {
+        "charges_held": Count("id", filter=not_cancelled & Q(held_charge__state__in=held)),
+        "charges_satisfied": Count("id", filter=not_cancelled & Q(held_charge__state=state.SATISFIED)),
+        "charges_not_satisfied": Count("id", filter=not_cancelled & Q(held_charge__state=state.NOT_SATISFIED)),
+        "charges_pending": Count("id", filter=not_cancelled & Q(held_charge__state=state.HELD)),
         "logged": Count("id"),
         "deflections": Count("id", filter=not_cancelled),
         "accepted": Count("id", filter=not_cancelled & Q(accepted_at__isnull=False)),

@@ -60,6 +60,8 @@ FIGURE_KINDS: dict[str, Kind] = {
     "partner_scorecard": Kind.TREATMENT,
     # Whether the client's previous referral had closed is the partner's record.
     "reengagements": Kind.TREATMENT,
+    # Whether a held charge's condition was met is whether the client entered treatment.
+    "charges_held": Kind.TREATMENT,
 }
 
 # What each kind's rule says, for the codebook (in English, like the rest of it; the pages

@@ -22,7 +22,14 @@ from referrals import services
 from referrals.models import FollowUp, Pathway, Referral
 from tests.browser import helpers
 from tests.browser.conftest import ACTION_TIMEOUT_MS, PHONE
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
+from tests.factories.referrals import (
+    ClientFactory,
+    JusticeAgencyFactory,
+    OfficerFactory,
+    ReferralFactory,
+    consent_given,
+    held_charge_on,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -147,7 +154,19 @@ def program(cast):
     services.referral_accept(referral_id=closed.pk, actor=cm)
     services.referral_record_intake(referral_id=closed.pk, actor=cm, intake_at=now - timedelta(days=18))
     services.referral_complete(referral_id=closed.pk, actor=cm, note="Finished the programme")
-    return {"requested": requested, "accepted": accepted, "working": working, "closed": closed, "client": client}
+    # A charge held on an intervention, its condition met, the county attorney not yet told.
+    charged = routed(pathway=Pathway.OFFICER_INTERVENTION)
+    held_charge_on(charged, JusticeAgencyFactory(name="County Attorney", agencies=[cast.agency_a]))
+    services.referral_accept(referral_id=charged.pk, actor=cm)
+    services.referral_record_intake(referral_id=charged.pk, actor=cm, intake_at=now - timedelta(days=10))
+    return {
+        "requested": requested,
+        "accepted": accepted,
+        "working": working,
+        "closed": closed,
+        "charged": charged,
+        "client": client,
+    }
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
@@ -161,12 +180,17 @@ def test_the_officers_pages_pass_wcag_aa(cast, program, axe_pages, scheme):
     c.page.locator(f"#client-results input[name=client][value='{program['client'].pk}']").wait_for()
     c.check("log with search results")
     c.page.goto("/log/")
+    c.page.get_by_role("radio", name="Officer intervention referral").check()
+    c.page.locator("#held-charge-fields").wait_for(state="visible")
+    c.check("log with a charge held")
+    c.page.goto("/log/")
     c.page.get_by_role("button", name="Save deflection").click()
     c.page.locator("#error-summary").wait_for()
     c.check("log with errors")
     c.visit("/mine/", "my deflections")
     c.visit(f"/referrals/{program['working'].pk}/", "referral")
     c.visit(f"/clients/{program['client'].pk}/", "client")
+    c.visit(f"/referrals/{program['charged'].pk}/", "referral with a charge held")
     c.visit("/reports/my-record/", "my record")
     c.visit(f"/referrals/{program['requested'].pk}/consent/", "consent form")
     assert_clean([c])
@@ -177,9 +201,10 @@ def test_the_case_managers_pages_pass_wcag_aa(cast, program, axe_pages, scheme):
     c = Checker(axe_pages(scheme), scheme)
     sign_in(c.page, "cm_y")
     c.visit("/queue/", "queue")
-    for state in ("requested", "accepted", "working", "closed"):
+    for state in ("requested", "accepted", "working", "closed", "charged"):
         c.visit(f"/referrals/{program[state].pk}/", f"casework ({state})")
     c.visit(f"/referrals/{program['accepted'].pk}/consent/", "consent form")
+    c.visit(f"/referrals/{program['charged'].pk}/consent/criminal-justice/", "criminal-justice consent form")
     assert_clean([c])
 
 
@@ -282,17 +307,26 @@ def test_every_control_an_officer_or_case_manager_taps_is_at_least_44_px_square(
         "/mine/",
         f"/referrals/{program['working'].pk}/",
         f"/clients/{program['client'].pk}/",
+        f"/referrals/{program['charged'].pk}/",
         "/reports/my-record/",
         f"/referrals/{program['requested'].pk}/consent/",
     ]:
         page.goto(path)
         small += small_targets(page, path, sizes)
+    page.goto("/log/")
+    page.get_by_role("radio", name="Officer intervention referral").check()
+    page.get_by_role("radio", name="Stay engaged for a number of days").check()
+    small += small_targets(page, "/log/ (a charge held)", sizes)
     cm = axe_pages("light")
     sign_in(cm, "cm_y")
-    for state in ("requested", "accepted", "working", "closed"):
+    for state in ("requested", "accepted", "working", "closed", "charged"):
         cm.goto(f"/referrals/{program[state].pk}/")
         small += small_targets(cm, f"casework ({state})", sizes)
-    for path in ["/queue/", f"/referrals/{program['accepted'].pk}/consent/"]:
+    for path in [
+        "/queue/",
+        f"/referrals/{program['accepted'].pk}/consent/",
+        f"/referrals/{program['charged'].pk}/consent/criminal-justice/",
+    ]:
         cm.goto(path)
         small += small_targets(cm, path, sizes)
     command = axe_pages("light")

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import zoneinfo
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 
-from referrals.models import CaseEvent, Client, Officer, Pathway, Referral
+from referrals.models import CaseEvent, Client, HeldCharge, JusticeAgency, Officer, Pathway, Referral
 from tests.factories.core import AgencyFactory, UserFactory
 from tests.factories.partners import ServicePartnerFactory
 
@@ -115,3 +118,60 @@ def officers_of_every_unit(cast):
         OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=patrol)),
         OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=None)),
     ]
+
+
+class JusticeAgencyFactory(factory.django.DjangoModelFactory):
+    """A prosecutor's office deciding the charges of the given agencies (`agencies=[...]`)."""
+
+    class Meta:
+        model = JusticeAgency
+        django_get_or_create = ["name"]
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"County {n} Attorney's Office")
+    kind = JusticeAgency.Kind.PROSECUTOR
+    contact_name = "Diversion desk"
+    contact_email = factory.Sequence(lambda n: f"diversion{n}@attorney.example.org")
+    postal_address = "1 Court Plaza, Suite 4, Pima Valley, AZ 85701"
+
+    @factory.post_generation
+    def agencies(obj, create, extracted, **kwargs):  # noqa: N805
+        if create and extracted:
+            obj.agencies.set(extracted)
+
+
+def held_charge_on(referral: Referral, decider: JusticeAgency, **fields) -> HeldCharge:
+    """A charge held on the referral as the log form records it (through the service), on the
+    officer intervention pathway: reach intake within 30 days unless told otherwise."""
+    from referrals.services.charges import HeldChargeData, held_charge_record
+
+    day = timezone.localtime(referral.occurred_at, zoneinfo.ZoneInfo(referral.agency.timezone)).date()
+    data = {
+        "description": "Possession of drug paraphernalia",
+        "statute": "ARS 13-3415",
+        "case_number": f"PV-{referral.pk:06d}",
+        "deadline": day + timedelta(days=30),
+        "decider": decider,
+        **fields,
+    }
+    return held_charge_record(
+        referral=referral,
+        pathway=Pathway.OFFICER_INTERVENTION,
+        data=HeldChargeData(**data),
+        actor=referral.created_by,
+        now=timezone.now(),
+    )
+
+
+def criminal_justice_consent_given(referral: Referral, actor, **overrides):
+    """The client's criminal-justice consent for the referral's held charge, through the service."""
+    from referrals import services
+
+    fields = {
+        "purpose": "Let the county attorney know whether I entered treatment",
+        "signature_name": "Client Signature",
+        "signed_on": timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(referral.agency.timezone)).date(),
+        "expires_on": timezone.localdate() + timedelta(days=120),
+        **overrides,
+    }
+    return services.consent_capture_for_charge(referral_id=referral.pk, actor=actor, **fields)

@@ -1,0 +1,186 @@
+"""The charges held in abeyance, counted: one definition (reports/metrics), the rollups equal
+to it and to the held charges themselves, shown on the dashboard and in the digest by the
+small-numbers rule (treatment records), and in the evaluation export and its codebook."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from referrals import services
+from referrals.models import HeldCharge, Pathway, Referral
+from reports import export, metrics
+from reports.dashboard import charge_rows
+from reports.digest import digest_render
+from reports.metrics import charges
+from reports.rollups import rollups_rebuild, rollups_refresh
+from tests.conftest import has_word
+from tests.factories.referrals import JusticeAgencyFactory, ReferralFactory, officers_of_every_unit
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("America/Phoenix")
+H = HeldCharge.State
+
+
+def _charge(referral: Referral, attorney, state: str, rnd: random.Random) -> HeldCharge:
+    engaged = rnd.random() < 0.4
+    return HeldCharge.objects.create(
+        referral=referral,
+        description="Trespass",
+        case_number=f"PV-{referral.pk}",
+        condition="engaged_days" if engaged else "intake",
+        engaged_days=30 if engaged else None,
+        deadline=referral.occurred_at.astimezone(TZ).date() + timedelta(days=30),
+        decider=attorney,
+        state=state,
+    )
+
+
+@pytest.fixture
+def history(cast):
+    """A quarter of deflections around midnight (Phoenix), a third of them officer interventions
+    with a charge held in every state; some cancelled (not counted), some without a charge."""
+    rnd = random.Random(18)
+    patrol, officers = officers_of_every_unit(cast)
+    attorney = JusticeAgencyFactory(agencies=[cast.agency_a])
+    start = datetime(2026, 8, 1, tzinfo=TZ)
+    for _ in range(150):
+        when = start + timedelta(days=rnd.randrange(80), hours=rnd.choice([0, 1, 12, 23]), minutes=rnd.randrange(60))
+        intervention = rnd.random() < 0.6
+        referral = ReferralFactory(
+            officer=rnd.choice(officers),
+            partner=rnd.choice([cast.partner_x, cast.partner_y]),
+            pathway=Pathway.OFFICER_INTERVENTION if intervention else rnd.choice(Pathway.values),
+            occurred_at=when,
+            created_at=when,
+            status=rnd.choice(["requested", "accepted", "in_progress", "cancelled"]),
+        )
+        if intervention and rnd.random() < 0.8:
+            _charge(
+                referral, attorney, rnd.choice([H.HELD, H.SATISFIED, H.SATISFIED, H.NOT_SATISFIED, H.WITHDRAWN]), rnd
+            )
+    rollups_rebuild(agency=cast.agency_a)
+    return {"patrol": patrol, "attorney": attorney}
+
+
+def _scopes(cast, patrol):
+    a = cast.agency_a.pk
+    quarter = (datetime(2026, 8, 1, tzinfo=TZ), datetime(2026, 11, 1, tzinfo=TZ))
+    return [
+        metrics.Scope(a, *quarter),
+        metrics.Scope(a, datetime(2026, 9, 1, tzinfo=TZ), datetime(2026, 10, 1, tzinfo=TZ)),
+        metrics.Scope(a, *quarter, unit_id=patrol.pk),
+        metrics.Scope(a, *quarter, partner_id=cast.partner_y.pk),
+        metrics.Scope(a, *quarter, pathway=Pathway.OFFICER_INTERVENTION),
+        metrics.Scope(a, datetime(2026, 8, 10, tzinfo=TZ), datetime(2026, 8, 24, tzinfo=TZ), unit_id=patrol.pk),
+    ]
+
+
+def _counted_from_the_charges(scope: metrics.Scope) -> charges.Charges:
+    """An oracle apart from the definition: the held charges of the scope's deflections, by state."""
+    found = HeldCharge.objects.filter(referral__in=metrics.deflections_qs(scope).values("pk")).aggregate(
+        held=Count("pk", filter=~Q(state=H.WITHDRAWN)),
+        satisfied=Count("pk", filter=Q(state=H.SATISFIED)),
+        not_satisfied=Count("pk", filter=Q(state=H.NOT_SATISFIED)),
+        pending=Count("pk", filter=Q(state=H.HELD)),
+    )
+    return charges.Charges(**found)
+
+
+def test_the_figures_from_the_rollups_equal_the_definitions_and_the_charges_themselves(cast, history):
+    for scope in _scopes(cast, history["patrol"]):
+        oracle = _counted_from_the_charges(scope)
+        assert charges.charges_of(metrics.totals_from_referrals(scope)) == oracle
+        assert charges.charges_of(metrics.totals_from_rollups(scope, TZ)) == oracle
+        assert charges.by_month_from_rollups(scope, TZ) == charges.by_month(scope, zone=TZ)
+        assert charges.by_unit_from_rollups(scope, TZ) == charges.by_unit(scope)
+        months = charges.by_month(scope, zone=TZ)
+        assert sum(c.held for _m, c in months) == oracle.held
+        assert oracle.held == oracle.satisfied + oracle.not_satisfied + oracle.pending
+    # Not a trivial equality: the quarter holds charges in every state, by several units.
+    quarter = _counted_from_the_charges(_scopes(cast, history["patrol"])[0])
+    assert min(quarter.satisfied, quarter.not_satisfied, quarter.pending) > 0
+    assert len(charges.by_unit(_scopes(cast, history["patrol"])[0])) == 3
+
+
+def test_the_rollups_follow_a_charges_decision(cast, history):
+    charge = HeldCharge.objects.filter(state=H.HELD, referral__status="in_progress").first()
+    scope = metrics.Scope(cast.agency_a.pk, datetime(2026, 8, 1, tzinfo=TZ), datetime(2026, 11, 1, tzinfo=TZ))
+    before = charges.charges_of(metrics.totals_from_rollups(scope, TZ))
+    Referral.objects.filter(pk=charge.referral_id).update(intake_at=charge.referral.occurred_at + timedelta(hours=5))
+    services.held_charge_satisfy(charge_id=charge.pk, actor=cast.admin)
+    rollups_refresh(agency=cast.agency_a)
+    after = charges.charges_of(metrics.totals_from_rollups(scope, TZ))
+    assert (after.satisfied, after.pending) == (before.satisfied + 1, before.pending - 1)
+
+
+def test_small_counts_show_as_under_11_and_cannot_be_worked_out_from_the_totals():
+    month = date(2026, 9, 1)
+    figures = charges.ChargeFigures(
+        total=charges.Charges(held=15, satisfied=12, not_satisfied=2, pending=1),
+        months=[(month, charges.Charges(15, 12, 2, 1))],
+        units={1: charges.Charges(13, 11, 1, 1), 0: charges.Charges(2, 1, 1, 0)},
+    )
+    shown = charge_rows(figures, unit_names={1: "MHST"})
+    total = shown["total"]
+    # 15 held exactly, 2 and 1 as <11.
+    assert (total["held"], total["not_satisfied"], total["pending"]) == ("15", "<11", "<11")
+    assert total["satisfied"] == "12"  # 3 left for two "<11": which is which cannot be told
+    assert total["share"] == "≥28%"  # 12 of 14 decided: a bound, 2 not satisfied is under 11
+    mhst, no_unit = shown["units"]
+    assert mhst["label"] == "MHST" and no_unit["held"] == "<11"
+    # The unit of 13 would tell the other's 2 from the total of 15: withheld.
+    assert mhst["held"] == "—"
+
+
+def test_the_dashboard_shows_the_charges_by_month_and_unit_without_a_client(cast, history):
+    page = cast.login("command_a").get("/reports/dashboard/?start=2026-08-01&end=2026-10-31").content.decode()
+    table = page[page.index('id="charges-by-month"') : page.index("</table>", page.index('id="charges-by-month"'))]
+    assert "Aug 2026" in table and "Oct 2026" in table
+    assert 'id="charges-by-unit"' in page and "Patrol" in page
+    assert 'data-figure="charges_satisfied"' in page
+    for referral in Referral.objects.filter(held_charge__isnull=False)[:10]:
+        assert not has_word(page, referral.client.last_name)
+        assert referral.held_charge.case_number not in page
+
+
+def test_the_digest_tells_the_last_90_days_of_charges(cast):
+    attorney = JusticeAgencyFactory(agencies=[cast.agency_a])
+    rnd = random.Random(3)
+    monday = date(2026, 9, 14)
+    for day in range(14):
+        referral = ReferralFactory(
+            officer__user=cast.officer_a1,
+            partner=cast.partner_y,
+            pathway=Pathway.OFFICER_INTERVENTION,
+            occurred_at=datetime(2026, 9, 1, 12, tzinfo=TZ) + timedelta(days=day),
+        )
+        _charge(referral, attorney, H.SATISFIED if day < 12 else H.HELD, rnd)
+    rendered = digest_render(agency=cast.agency_a, week_start=monday, now=datetime(2026, 9, 21, 8, tzinfo=TZ))
+    assert "Charges held in abeyance, last 90 days" in rendered.text
+    lines = rendered.text.split("Charges held in abeyance", 1)[1].splitlines()
+    month = next(line for line in lines if line.startswith("- Sep 2026"))
+    # 14 held, 12 satisfied: "0 not satisfied" would tell the 2 pending, and so would the share.
+    assert month == "- Sep 2026: 14 / 12 / — / <11, —", lines
+    assert 'data-section="charges"' in rendered.html
+
+
+def test_the_export_and_its_codebook_say_whether_a_charge_was_held_and_how_it_ended(cast, history):
+    scope = metrics.Scope(cast.agency_a.pk, datetime(2026, 8, 1, tzinfo=TZ), datetime(2026, 11, 1, tzinfo=TZ))
+    content, count = export.as_csv(scope)
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig").split("\n", 1)[1])))
+    assert len(rows) == count == metrics.logged(scope).count()
+    outcomes = {row["charge_outcome"] for row in rows}
+    assert outcomes == {"", "held", "satisfied", "not_satisfied", "withdrawn"}
+    assert {row["charge_condition"] for row in rows} == {"", "intake", "engaged 30 days"}
+    assert all((row["charge_held"] == "yes") == bool(row["charge_outcome"]) for row in rows)
+    codebook = cast.login("command_a").get(reverse("reports:codebook") + "?download=1").content.decode()
+    for word in ("charge_held", "charge_condition", "charge_outcome", "Charges held in abeyance"):
+        assert word in codebook
