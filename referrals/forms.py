@@ -16,7 +16,7 @@ from partners.selectors import partner_list_for_agency
 from referrals.models import Client, Consent, FollowUp, Need, OfficerCheckIn, Pathway, Referral, Substance
 from referrals.search import possible_duplicates
 from referrals.selectors import consent_signing_window, partner_ids_used_recently
-from referrals.services import POSSIBLY_KNOWN, validate_occurred_at
+from referrals.services import POSSIBLY_KNOWN, NewClient, validate_occurred_at
 from referrals.submission import Submission, submission_read, submission_token_new
 
 MAX_AGE_YEARS = 120
@@ -264,6 +264,20 @@ class LogDeflectionForm(forms.Form):
                 self.add_error("confirm_new", POSSIBLY_KNOWN)
         return data
 
+    def new_client(self) -> NewClient | None:
+        """The client typed in, when none was picked: what referral_create makes of it."""
+        data = self.cleaned_data
+        if data["client"] is not None:
+            return None
+        return NewClient(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            aliases=data["aliases"],
+            phone=data["phone"],
+            preferred_language=data["preferred_language"],
+        )
+
     def service_kwargs(self) -> dict:
         """What referral_create needs, from the cleaned data."""
         data = self.cleaned_data
@@ -488,3 +502,18 @@ class RevokeForm(forms.Form):
         max_length=300,
         help_text=_("For example: by phone to the case manager, in writing."),
     )
+
+
+class PossibleDuplicateForm(forms.Form):
+    """The officer's one tap: the same person as one of the clients found, or a different one."""
+
+    same_as = forms.IntegerField(
+        required=False, min_value=1, max_value=IdsChoiceField.LARGEST, widget=forms.HiddenInput
+    )
+    different = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if (data.get("same_as") is None) == (not data.get("different")):
+            raise forms.ValidationError(_("Choose the same person, or a different person."))
+        return data

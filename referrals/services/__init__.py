@@ -4,13 +4,14 @@ A referral's status changes only here, and each change writes its CaseEvent in t
 same transaction (events). Nothing here waits on the Celery broker. Callers import this
 package; its modules are deflections (logging one: officers, new clients, referrals,
 officer contacts), lifecycle (the moves between statuses and the follow-ups they
-schedule), consent, clients (merges) and checkins (the referring officer's check-ins).
+schedule), consent, clients (merges, and the question a deflection logged with no signal
+may leave) and checkins (the referring officer's check-ins).
 """
 
 from __future__ import annotations
 
 from referrals.services.checkins import CheckInRefused, agency_today, check_in_record
-from referrals.services.clients import client_merge
+from referrals.services.clients import PossibleDuplicateRefused, client_merge, possible_duplicate_resolve
 from referrals.services.consent import REVOCATION_TERMS, consent_capture, consent_revoke
 from referrals.services.deflections import (
     CLOCK_DRIFT,
@@ -61,6 +62,7 @@ __all__ = [
     "TRANSITIONS",
     "Logged",
     "NewClient",
+    "PossibleDuplicateRefused",
     "PossibleDuplicates",
     "TransitionRefused",
     "CheckInRefused",
@@ -74,6 +76,7 @@ __all__ = [
     "follow_up_complete",
     "follow_up_create",
     "officer_for_user",
+    "possible_duplicate_resolve",
     "referral_accept",
     "referral_cancel",
     "referral_complete",
