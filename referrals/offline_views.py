@@ -52,9 +52,11 @@ def log_send(request: HttpRequest) -> JsonResponse:
     token it was saved with on the phone, so that sending it twice saves it once.
 
     Answers offline.js in JSON: 201 saved, 200 saved before, 422 what stops it (the phone
-    keeps it), 409 waiting for another officer (the phone keeps it for them)."""
+    keeps it), 409 saved on the phone by another officer (`queued_by`; it waits for them)."""
     user: User = request.user  # type: ignore[assignment]
-    if request.POST.get("queued_by", "") != str(user.pk):
+    queued_by = request.POST.get("queued_by")
+    if queued_by is not None and queued_by != str(user.pk):
+        # Saved on a shared phone by another officer: never logged as this one's.
         return JsonResponse({"result": "not_yours"}, status=409)
     form = LogDeflectionForm(request.POST, user=user)
     problems: list[str] = []

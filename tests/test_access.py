@@ -26,7 +26,7 @@ from buyin.models import (
     TrainingSession,
 )
 from partners.models import PartnerContact, PartnerTierChange
-from referrals.models import Referral
+from referrals.models import PossibleDuplicate, Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
 from tests.factories.buyin import (
@@ -41,7 +41,15 @@ from tests.factories.buyin import (
 )
 from tests.factories.buyin import suggestion_to_answer as _suggestion
 from tests.factories.partners import PartnerContactFactory
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, accepted_referral, consent_given
+from tests.factories.referrals import (
+    ClientFactory,
+    OfficerFactory,
+    ReferralFactory,
+    accepted_referral,
+    consent_given,
+    flagged_deflection,
+    sent_from_the_phone,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +59,8 @@ EVERYONE = {who for who in CAST if who is not None}
 # Program administration: the role decides, with or without the superuser flag.
 ADMINS = {"admin", "program_admin"}
 OK, DONE, NOT_FOUND, LOGIN = 200, 302, 404, "login"
+# A deflection sent from the phone: saved, and said so in JSON (not a redirect).
+SAVED = 201
 
 
 def _expect(allowed: set[str], code: int = OK) -> dict:
@@ -63,10 +73,22 @@ PHOENIX_TODAY = timezone.now().astimezone(zoneinfo.ZoneInfo("America/Phoenix")).
 PULSE_ASKED = {"officer_a1", "officer_a2", "supervisor_a", "case_manager_y"}
 # The referral under test: logged by officer_a1 (unit MHST of agency A), routed to partner Y,
 # accepted by partner Y's case manager, with a consent on file.
-# name: (method, data to send, expected answer for each member of the cast)
+# name: (method, data to send (or a function of the cast giving it), expected answer for each member of the cast)
 EXPECTED = {
     "referrals:log": ("get", None, _expect(OFFICERS)),
     "referrals:client_search": ("post", {"search": "x"}, _expect(OFFICERS)),
+    # Logging with no signal: the log form the phone keeps, and what it sends once it can
+    # (partner Y serves both agencies).
+    "referrals:log_offline": ("get", None, _expect(OFFICERS)),
+    "referrals:log_send": ("post", lambda cast: sent_from_the_phone(cast.partner_y), _expect(OFFICERS, SAVED)),
+    # Same person? Each officer sees their own questions; only officer_a1, who logged the
+    # deflection under test's possible duplicate, may answer it.
+    "referrals:possible_duplicates": ("get", None, _expect(OFFICERS)),
+    "referrals:possible_duplicate_answer": ("post", {"different": "on"}, _expect({"officer_a1"}, DONE)),
+    # The installable app: the same for everyone, signed in or not (browsers fetch the
+    # manifest without cookies).
+    "manifest": ("get", None, _expect(set(CAST))),
+    "service_worker": ("get", None, _expect(set(CAST))),
     "referrals:mine": ("get", None, _expect(OFFICERS)),
     "referrals:queue": ("get", None, _expect({"case_manager_x", "case_manager_y"})),
     "referrals:detail": ("get", None, _expect({"officer_a1", "supervisor_a", "case_manager_y", *ADMINS})),
@@ -187,6 +209,8 @@ CHANGES = {
     "buyin:suggestions_mark_read": "suggestions_read",
     "buyin:suggestion_act": "suggestion_state",
     "buyin:change_new": "changes_made",
+    "referrals:log_send": "deflections",
+    "referrals:possible_duplicate_answer": "duplicates_answered",
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
@@ -210,13 +234,15 @@ class Rows:
     champion: Champion
     wave: PulseSurvey
     commendation: Commendation
+    flag: PossibleDuplicate
 
 
 @pytest.fixture
 def rows(cast, referral) -> Rows:
     """A training session of agency A that officer_a1 attended, a current champion of its unit,
     an open pulse survey wave asking unit MHST and partner Y's staff, and officer_a1
-    commended by their sergeant for the referral under test."""
+    commended by their sergeant for the referral under test; a deflection officer_a1 sent from
+    the phone for someone who may be known, its question open."""
     session = TrainingSessionFactory(agency=cast.agency_a)
     TrainingAttendanceFactory(session=session, officer=OfficerFactory(user=cast.officer_a1))
     return Rows(
@@ -224,6 +250,7 @@ def rows(cast, referral) -> Rows:
         champion=ChampionFactory(unit=cast.unit_a, user=cast.supervisor_a),
         wave=pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], partners=[cast.partner_y]),
         commendation=CommendationFactory(officer=cast.officer_a1, commended_by=cast.supervisor_a, referral=referral),
+        flag=flagged_deflection(cast),
     )
 
 
@@ -254,6 +281,7 @@ def _url(name: str, referral: Referral, rows: Rows) -> str:
         "buyin:commendation_naming": {"commendation_id": rows.commendation.pk},
         "buyin:commendation_letter": {"commendation_id": rows.commendation.pk},
         "buyin:recognition_kind_offer": {"kind_id": rows.commendation.kind_id},
+        "referrals:possible_duplicate_answer": {"flag_id": rows.flag.pk},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -265,11 +293,15 @@ def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, ro
     client = cast.login(who)
     url = _url(name, referral, rows)
     before = _state(referral)
-    response = getattr(client, method)(url, data)
+    response = getattr(client, method)(url, data(cast) if callable(data) else data)
     after = _state(referral)
     want = expected[who]
     if want == LOGIN:
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    elif want == SAVED:
+        assert response.status_code == SAVED
+        assert _made(CHANGES[name], before, after), f"{who} was allowed {name}, yet nothing changed"
+        return
     elif want == DONE:
         # The user is sent back to the page they came from...
         assert response.status_code == 302 and "/accounts/login/" not in response["Location"]
@@ -299,6 +331,8 @@ def _state(referral: Referral) -> dict:
         "named": Commendation.objects.filter(may_name=True).count(),
         "kinds": RecognitionKind.objects.count(),
         "kinds_offered": RecognitionKind.objects.filter(is_active=True).count(),
+        "deflections": Referral.objects.count(),
+        "duplicates_answered": PossibleDuplicate.objects.exclude(decision="").count(),
     }
 
 
@@ -309,7 +343,12 @@ def _made(change: str, before: dict, after: dict) -> bool:
         return after[change] != before[change]
     if change == "attendance_removed":
         return after["attendance"] == before["attendance"] - 1
-    if change.startswith("partner_") or change in ("training_sessions", "champions_ended"):
+    if change.startswith("partner_") or change in (
+        "training_sessions",
+        "champions_ended",
+        "deflections",
+        "duplicates_answered",
+    ):
         return after[change] == before[change] + 1
     if change == "pulse_answer":
         return after["pulse_answers"] == before["pulse_answers"] + 1 == after["pulse_answered"]
@@ -321,7 +360,7 @@ def _made(change: str, before: dict, after: dict) -> bool:
 
 
 def test_every_action_in_the_table_says_what_it_changes():
-    actions = {name for name, (_method, _data, expected) in EXPECTED.items() if DONE in expected.values()}
+    actions = {name for name, (_method, _data, expected) in EXPECTED.items() if {DONE, SAVED} & set(expected.values())}
     assert actions == set(CHANGES)
 
 
