@@ -258,6 +258,20 @@ def test_signing_out_with_deflections_waiting_warns_and_discards_nothing_silentl
     assert not Referral.objects.exists()
 
 
+def test_a_session_about_to_end_idle_with_deflections_waiting_warns_first(cast, page):
+    page.clock.install()
+    sign_in(page, "officer_a1")
+    ready_for_no_signal(page)
+    go_offline_on_the_log_form(page)
+    log_with_no_signal(page, cast.partner_y, "Marisol", "Quintanilla", "1988-04-12")
+    warning = page.get_by_role("alert").filter(has_text="you will be signed out at")
+    expect(warning).to_have_count(0)
+    # Five minutes before the 30 idle minutes are up, by the phone's clock.
+    page.clock.fast_forward("25:01")
+    expect(warning).to_contain_text("The deflections waiting (1) stay on this phone, encrypted")
+    assert stored(page, "outbox") == 1
+
+
 def test_a_deflection_sent_twice_is_saved_once(cast, page):
     sign_in(page, "officer_a1")
     ready_for_no_signal(page)
