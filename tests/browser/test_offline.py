@@ -187,6 +187,40 @@ def test_two_deflections_logged_with_no_signal_arrive_exactly_once_after_signing
     assert Referral.objects.count() == 2 and Client.objects.count() == 2
 
 
+SHELL_OWNER = """async () => {
+  const kept = await (await caches.open("deflection-shell")).match("/log/offline/", { ignoreVary: true });
+  return kept ? kept.headers.get("X-Offline-Shell-User") : null;
+}"""
+
+
+def test_another_officer_on_the_same_phone_neither_sees_nor_sends_the_first_ones_deflections(cast, page):
+    with time_machine.travel(timezone.now(), tick=True) as traveller:
+        sign_in(page, "officer_a1")
+        ready_for_no_signal(page)
+        go_offline_on_the_log_form(page)
+        log_with_no_signal(page, cast.partner_y, "Marisol", "Quintanilla", "1988-04-12")
+        traveller.shift(dt.timedelta(minutes=31))  # officer A1's session ends meanwhile
+        page.context.set_offline(False)
+        expect(page.get_by_text("Your session has ended")).to_be_visible()
+
+        # Officer A2 picks up the phone: A1's kept form is not theirs, nor A1's deflection.
+        sign_in(page, "officer_a2")
+        ready_for_no_signal(page)
+        assert page.evaluate(SHELL_OWNER) == str(cast.officer_a2.pk)
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("#offline-outbox")).to_be_hidden()
+        assert not Referral.objects.exists() and stored(page, "outbox") == 1
+        # A2 signs out with nothing of theirs waiting: no warning, and A1's stays.
+        open_menu(page)
+        page.get_by_role("button", name="Sign out").tap()
+        page.wait_for_url(re.compile(r"/accounts/login/"))
+        assert stored(page, "outbox") == 1 and stored(page, "keys") == 1
+
+        sign_in(page, "officer_a1")
+        expect(page.locator("#offline-sent .alert").filter(has_text="Sent:")).to_have_count(1)
+    assert Referral.objects.get().created_by == cast.officer_a1
+
+
 def test_what_waits_on_the_phone_is_not_readable_as_plain_text_and_goes_once_sent(cast, page):
     sign_in(page, "officer_a1")
     ready_for_no_signal(page)
@@ -311,6 +345,11 @@ def test_a_deflection_for_someone_known_is_flagged_and_the_officer_merges_it_in_
     sign_in(page, "officer_a1")
     ready_for_no_signal(page)
     go_offline_on_the_log_form(page)
+    # The search cannot run: what is typed in it goes to the new client's fields.
+    page.get_by_role("searchbox", name="Find the client").press_sequentially("Quintanilla, Marisol 4/12/1988")
+    expect(page.get_by_label("First name")).to_have_value("Marisol")
+    expect(page.get_by_label("Last name")).to_have_value("Quintanilla")
+    expect(page.get_by_label("Date of birth")).to_have_value("1988-04-12")
     log_with_no_signal(page, cast.partner_y, "Marisol", "Quintanilla", "1988-04-12")
 
     page.context.set_offline(False)
