@@ -279,7 +279,7 @@ class LogDeflectionForm(forms.Form):
         )
 
     def service_kwargs(self) -> dict:
-        """What referral_create needs, from the cleaned data."""
+        """What referral_create needs, from the cleaned data: the client picked or typed in, and the encounter."""
         data = self.cleaned_data
         kwargs = {
             key: data[key]
@@ -297,6 +297,8 @@ class LogDeflectionForm(forms.Form):
                 "occurred_at",
             )
         }
+        kwargs["client"] = data["client"]
+        kwargs["new_client"] = self.new_client()
         kwargs["submission_token"] = data["submission_token"].token
         kwargs["form_shown_at"] = data["submission_token"].shown_at
         kwargs["confirm_new"] = data["confirm_new"]

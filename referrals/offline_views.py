@@ -64,8 +64,6 @@ def log_send(request: HttpRequest) -> JsonResponse:
         try:
             logged = services.referral_create(
                 officer_user=user,
-                client=form.cleaned_data["client"],
-                new_client=form.new_client(),
                 # Nobody showed the officer the possible matches: save, and ask them later.
                 flag_possible_duplicates=True,
                 **form.service_kwargs(),

@@ -68,8 +68,6 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
             try:
                 logged = services.referral_create(
                     officer_user=user,
-                    client=form.cleaned_data["client"],
-                    new_client=form.new_client(),
                     notice_viewer=audit.viewer(request),
                     **form.service_kwargs(),
                 )

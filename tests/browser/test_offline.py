@@ -119,6 +119,13 @@ def stored(page, store: str) -> int:
     return page.evaluate(COUNT_STORED, store)
 
 
+def signed_in_with_no_signal(page, who: str = "officer_a1") -> None:
+    """Signed in with signal (the phone keeps the log form), then none: on the kept form."""
+    sign_in(page, who)
+    ready_for_no_signal(page)
+    go_offline_on_the_log_form(page)
+
+
 def go_offline_on_the_log_form(page) -> None:
     page.context.set_offline(True)
     # Opening the app with no signal: the phone answers with the form it kept.
@@ -143,9 +150,7 @@ def log_with_no_signal(page, partner: ServicePartner, first: str, last: str, bor
 
 def test_two_deflections_logged_with_no_signal_arrive_exactly_once_after_signing_in_again(cast, page):
     with time_machine.travel(timezone.now(), tick=True) as traveller:
-        sign_in(page, "officer_a1")
-        ready_for_no_signal(page)
-        go_offline_on_the_log_form(page)
+        signed_in_with_no_signal(page)
 
         log_with_no_signal(page, cast.partner_y, "Marisol", "Quintanilla", "1988-04-12")
         expect(page.get_by_role("heading", name="Waiting to send (1)")).to_be_visible()
@@ -195,9 +200,7 @@ SHELL_OWNER = """async () => {
 
 def test_another_officer_on_the_same_phone_neither_sees_nor_sends_the_first_ones_deflections(cast, page):
     with time_machine.travel(timezone.now(), tick=True) as traveller:
-        sign_in(page, "officer_a1")
-        ready_for_no_signal(page)
-        go_offline_on_the_log_form(page)
+        signed_in_with_no_signal(page)
         log_with_no_signal(page, cast.partner_y, "Marisol", "Quintanilla", "1988-04-12")
         traveller.shift(dt.timedelta(minutes=31))  # officer A1's session ends meanwhile
         page.context.set_offline(False)
@@ -222,9 +225,7 @@ def test_another_officer_on_the_same_phone_neither_sees_nor_sends_the_first_ones
 
 
 def test_what_waits_on_the_phone_is_not_readable_as_plain_text_and_goes_once_sent(cast, page):
-    sign_in(page, "officer_a1")
-    ready_for_no_signal(page)
-    go_offline_on_the_log_form(page)
+    signed_in_with_no_signal(page)
     page.get_by_label("Aliases / street names").fill("Pip")
     page.get_by_label("Phone").fill("520-555-0199")
     page.get_by_label("Note for the partner").fill("Found behind the Ochoa laundromat")
@@ -261,9 +262,7 @@ def test_what_waits_on_the_phone_is_not_readable_as_plain_text_and_goes_once_sen
 
 
 def test_signing_out_with_deflections_waiting_warns_and_discards_nothing_silently(cast, page):
-    sign_in(page, "officer_a1")
-    ready_for_no_signal(page)
-    go_offline_on_the_log_form(page)
+    signed_in_with_no_signal(page)
     log_with_no_signal(page, cast.partner_x, "Marisol", "Quintanilla", "1988-04-12")
 
     open_menu(page)
@@ -294,9 +293,7 @@ def test_signing_out_with_deflections_waiting_warns_and_discards_nothing_silentl
 
 def test_a_session_about_to_end_idle_with_deflections_waiting_warns_first(cast, page):
     page.clock.install()
-    sign_in(page, "officer_a1")
-    ready_for_no_signal(page)
-    go_offline_on_the_log_form(page)
+    signed_in_with_no_signal(page)
     log_with_no_signal(page, cast.partner_y, "Marisol", "Quintanilla", "1988-04-12")
     warning = page.get_by_role("alert").filter(has_text="you will be signed out at")
     expect(warning).to_have_count(0)
@@ -307,9 +304,7 @@ def test_a_session_about_to_end_idle_with_deflections_waiting_warns_first(cast, 
 
 
 def test_a_deflection_sent_twice_is_saved_once(cast, page):
-    sign_in(page, "officer_a1")
-    ready_for_no_signal(page)
-    go_offline_on_the_log_form(page)
+    signed_in_with_no_signal(page)
     log_with_no_signal(page, cast.partner_y, "Marisol", "Quintanilla", "1988-04-12")
 
     # The first send reaches the server, but its answer is lost on the way back.
@@ -342,9 +337,7 @@ def test_a_deflection_for_someone_known_is_flagged_and_the_officer_merges_it_in_
         agency=cast.agency_a, first_name="Marisol", last_name="Quintanilla", date_of_birth=date(1988, 4, 12)
     )
     ReferralFactory(officer=OfficerFactory(user=cast.officer_a2), partner=cast.partner_x, client=known)
-    sign_in(page, "officer_a1")
-    ready_for_no_signal(page)
-    go_offline_on_the_log_form(page)
+    signed_in_with_no_signal(page)
     # The search cannot run: what is typed in it goes to the new client's fields.
     page.get_by_role("searchbox", name="Find the client").press_sequentially("Quintanilla, Marisol 4/12/1988")
     expect(page.get_by_label("First name")).to_have_value("Marisol")
