@@ -9,6 +9,7 @@
 const CONFIG = {{ config|safe }};
 {% verbatim %}
 const STATIC_CACHE = "deflection-static-" + CONFIG.version;
+// offline.js deletes it when the officer signs out.
 const SHELL_CACHE = "deflection-shell";
 const SAVED_AT = "X-Shell-Saved-At";
 const VERSION = "X-Shell-Version";
@@ -43,9 +44,6 @@ self.addEventListener("message", (event) => {
   } else if (message.type === "keep-shell") {
     // An officer's page, with signal: keep their log form for when there is none.
     event.waitUntil(forgetShellUnlessFor(user).then(() => refreshShell(user)));
-  } else if (message.type === "forget") {
-    // Signing out: nothing of the officer's stays behind.
-    event.waitUntil(caches.delete(SHELL_CACHE));
   }
 });
 

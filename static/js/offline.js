@@ -449,9 +449,8 @@
       for (var i = 0; i < waiting.length; i++) await drop(waiting[i].token);
     }
     await run("keys", "readwrite", function (s) { return s.delete(user); });
-    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
-      navigator.serviceWorker.controller.postMessage({ type: "forget" });
-    }
+    // The log form the service worker keeps for this officer (its cache, named in sw.js).
+    if (window.caches) await caches.delete("deflection-shell");
   }
 
   async function signOut(form) {
