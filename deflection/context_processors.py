@@ -36,7 +36,8 @@ ACCOUNT_MENU = [
 
 
 def deployment(request: HttpRequest) -> dict:
-    return {"DEMO_MODE": settings.DEMO_MODE}
+    # The idle limit, for offline.js to warn before a session with deflections waiting ends.
+    return {"DEMO_MODE": settings.DEMO_MODE, "SESSION_IDLE_SECONDS": settings.SESSION_IDLE_SECONDS}
 
 
 def _links(user) -> dict:

@@ -21,7 +21,7 @@ from deflection.models import Unit, User
 if TYPE_CHECKING:  # named for the type checker only: the core imports no app
     from buyin.models import Commendation
     from deflection.models import Agency
-    from referrals.models import Referral
+    from referrals.models import PossibleDuplicate, Referral
 
 # Officers and supervisors: they log deflections and see outcomes only as consent allows.
 FIELD_ROLES = (User.Role.OFFICER, User.Role.SUPERVISOR)
@@ -303,6 +303,13 @@ def sees_check_ins_in_full(*, user: User, referral: Referral) -> bool:
     referral to share its full record with the referring agency, covering when the check-in
     was recorded); without one, only that a check-in was recorded, and when."""
     return user.sees_everything or user.is_field_officer
+
+
+def may_resolve_possible_duplicate(*, user: User, flag: PossibleDuplicate) -> bool:
+    """Whether a deflection logged with no signal is for someone already known (the same
+    person, merged, or a different one): the officer who logged it, and nobody else. They
+    met the person; the program administrator merges clients in the admin as before."""
+    return user.is_active and user.is_field_officer and flag.logged_by_id == user.pk
 
 
 # ---------------------------------------------------------------------------

@@ -288,7 +288,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy: no inline script or style anywhere in the app (JavaScript lives in
 # static/, vendored). Charts and the digest preview use data: images. The admin is Django's
-# own, with inline styles of its own: it is left out for now.
+# own, with inline styles of its own: it is left out for now. The service worker and the web
+# app manifest come from the app itself (deflection/offline.py), said outright.
 CONTENT_SECURITY_POLICY = {
     "EXCLUDE_URL_PREFIXES": ["/admin/"],
     "DIRECTIVES": {
@@ -298,6 +299,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
         "frame-ancestors": [NONE],

@@ -5,7 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import AdminSignInForm
-from deflection import health, views
+from deflection import health, offline, views
 
 admin.site.site_header = _("Deflection administration")
 admin.site.site_title = _("Deflection")
@@ -22,6 +22,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("demo/mail/", views.demo_outbox, name="demo_outbox"),
+    # The installable app: at the root, the service worker's scope is the whole site.
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("sw.js", offline.service_worker, name="service_worker"),
     # The core names the apps by string only.
     path("accounts/", include("accounts.urls")),
     path("", include("referrals.urls")),

@@ -34,6 +34,7 @@ from referrals.services import (
     LAST_NAME_NEEDED,
     MAX_MINUTES,
     POSSIBLY_KNOWN,
+    NewClient,
     validate_date_of_birth,
     validate_occurred_at,
 )
@@ -276,8 +277,22 @@ class LogDeflectionForm(HeldChargeFields):
                 self.add_error("confirm_new", POSSIBLY_KNOWN)
         return data
 
+    def new_client(self) -> NewClient | None:
+        """The client typed in, when none was picked: what referral_create makes of it."""
+        data = self.cleaned_data
+        if data["client"] is not None:
+            return None
+        return NewClient(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            aliases=data["aliases"],
+            phone=data["phone"],
+            preferred_language=data["preferred_language"],
+        )
+
     def service_kwargs(self) -> dict:
-        """What referral_create needs, from the cleaned data."""
+        """What referral_create needs, from the cleaned data: the client picked or typed in, and the encounter."""
         data = self.cleaned_data
         kwargs = {
             key: data[key]
@@ -295,6 +310,8 @@ class LogDeflectionForm(HeldChargeFields):
                 "occurred_at",
             )
         }
+        kwargs["client"] = data["client"]
+        kwargs["new_client"] = self.new_client()
         kwargs["submission_token"] = data["submission_token"].token
         kwargs["form_shown_at"] = data["submission_token"].shown_at
         kwargs["confirm_new"] = data["confirm_new"]
@@ -545,3 +562,18 @@ class CriminalJusticeConsentForm(ConsentSignature):
                 # Past the deadline, so that a decision made at it is covered.
                 expires_on=max(charge.deadline, self.today) + timedelta(days=DEFAULT_DEADLINE_DAYS),
             )
+
+
+class PossibleDuplicateForm(forms.Form):
+    """The officer's one tap: the same person as one of the clients found, or a different one."""
+
+    same_as = forms.IntegerField(
+        required=False, min_value=1, max_value=IdsChoiceField.LARGEST, widget=forms.HiddenInput
+    )
+    different = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if (data.get("same_as") is None) == (not data.get("different")):
+            raise forms.ValidationError(_("Choose the same person, or a different person."))
+        return data

@@ -648,3 +648,4 @@ def reason_label(code: str) -> str:
 # A model of this app kept in its own module; importable from here like the others.
 from referrals.charge_models import ChargeNotice, HeldCharge, JusticeAgency  # noqa: E402, F401
 from referrals.checkin_models import OfficerCheckIn  # noqa: E402, F401
+from referrals.duplicate_models import PossibleDuplicate  # noqa: E402, F401

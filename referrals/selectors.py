@@ -21,6 +21,7 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -41,6 +42,7 @@ from referrals.models import (
     FollowUp,
     Officer,
     OfficerContact,
+    PossibleDuplicate,
     Referral,
 )
 from referrals.submission import submission_read
@@ -153,6 +155,31 @@ def referral_for_submission(*, user: User, token: str) -> Referral | None:
 def referral_visible_to(*, user: User, referral: Referral) -> bool:
     """Whether the user may open the referral (its page would 404 otherwise)."""
     return referral_list_for_user(user=user).filter(pk=referral.pk).exists()
+
+
+def possible_duplicates_to_answer(*, user: User) -> QuerySet[PossibleDuplicate]:
+    """The officer's own deflections, logged with no signal, whose new client may be someone
+    already known, still to answer: oldest first, each with the clients found (none whose
+    identity was removed). One left with nobody to compare is no question any more."""
+    if not user.is_field_officer:
+        return PossibleDuplicate.objects.none()
+    candidates = Client.objects.filter(identity_removed_at=None).order_by("last_name", "first_name", "pk")
+    return (
+        PossibleDuplicate.objects.filter(
+            logged_by=user, decision="", client__isnull=False, client__identity_removed_at=None
+        )
+        .filter(Exists(PossibleDuplicate.candidates.through.objects.filter(possibleduplicate=OuterRef("pk"))))
+        .select_related("client", "referral__partner")
+        .prefetch_related(Prefetch("candidates", queryset=candidates))
+    )
+
+
+def possible_duplicate_get_for_user(*, user: User, flag_id: int) -> PossibleDuplicate:
+    """One of the officer's own questions still to answer; 404 for anyone else's."""
+    flag = possible_duplicates_to_answer(user=user).filter(pk=flag_id).first()
+    if flag is None:
+        raise Http404
+    return flag
 
 
 def referral_queue_for_partner(*, user: User) -> QuerySet[Referral]:

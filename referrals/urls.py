@@ -3,13 +3,17 @@ from __future__ import annotations
 from django.urls import path
 
 import deflection.converters  # noqa: F401 (registers <id:...>)
-from referrals import charge_views, views
+from referrals import charge_views, offline_views, views
 
 app_name = "referrals"
 
 urlpatterns = [
     path("log/", views.log_deflection, name="log"),
     path("log/clients/", views.client_search, name="client_search"),
+    path("log/offline/", offline_views.log_offline, name="log_offline"),
+    path("log/send/", offline_views.log_send, name="log_send"),
+    path("log/same-person/", offline_views.possible_duplicates, name="possible_duplicates"),
+    path("log/same-person/<id:flag_id>/", offline_views.possible_duplicate_answer, name="possible_duplicate_answer"),
     path("mine/", views.my_deflections, name="mine"),
     path("referrals/<id:referral_id>/", views.referral_detail, name="detail"),
     path("referrals/<id:referral_id>/act/<slug:action>/", views.referral_act, name="act"),

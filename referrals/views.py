@@ -66,22 +66,9 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
             return _render_log(request, _log_context(form, search_results, searched=action == "search"))
         form = LogDeflectionForm(request.POST, user=user)
         if form.is_valid():
-            data = form.cleaned_data
-            new_client = None
-            if data["client"] is None:
-                new_client = services.NewClient(
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    date_of_birth=data["date_of_birth"],
-                    aliases=data["aliases"],
-                    phone=data["phone"],
-                    preferred_language=data["preferred_language"],
-                )
             try:
                 logged = services.referral_create(
                     officer_user=user,
-                    client=data["client"],
-                    new_client=new_client,
                     notice_viewer=audit.viewer(request),
                     **form.service_kwargs(),
                 )
@@ -113,6 +100,9 @@ def _render_log(request: HttpRequest, context: dict) -> HttpResponse:
     audit.record(
         request, action=audit.Action.SEARCH_RESULT, what="log a deflection", subjects=audit.client_subjects(shown)
     )
+    if request.method == "GET":
+        # Deflections logged with no signal that may be for someone known: how many to answer.
+        context["to_answer"] = selectors.possible_duplicates_to_answer(user=request.user).count()
     return render(request, "referrals/log.html", context)
 
 

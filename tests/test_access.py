@@ -32,7 +32,7 @@ from buyin.models import (
 from partners.forms import checked
 from partners.models import PartnerContact, PartnerTierChange, ServicePartner
 from referrals import services
-from referrals.models import ChargeNotice, HeldCharge, Pathway, Referral
+from referrals.models import ChargeNotice, HeldCharge, Pathway, PossibleDuplicate, Referral
 from reports.models import Digest
 from tests.conftest import MEMBERS, changed_as_meant, has_word, referral_state
 from tests.factories.api import integration_client
@@ -56,7 +56,9 @@ from tests.factories.referrals import (
     accepted_referral,
     consent_given,
     criminal_justice_consent_given,
+    flagged_deflection,
     held_charge_on,
+    sent_from_the_phone,
 )
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +69,8 @@ EVERYONE = {who for who in CAST if who is not None}
 # Program administration: the role decides, with or without the superuser flag.
 ADMINS = {"admin", "program_admin"}
 OK, DONE, NOT_FOUND, LOGIN = 200, 302, 404, "login"
+# A deflection sent from the phone: saved, and said so in JSON (not a redirect).
+SAVED = 201
 
 
 def _expect(allowed: set[str], code: int = OK) -> dict:
@@ -90,19 +94,31 @@ NEW_DIRECTORY = {
 }
 
 
-def _directory_upload() -> dict:
+def _directory_upload(cast) -> dict:
     return {"file": SimpleUploadedFile("directory.json", json.dumps(NEW_DIRECTORY).encode(), "application/json")}
 
 
 # The referral under test: logged by officer_a1 (unit MHST of agency A), routed to partner Y,
 # accepted by partner Y's case manager, with a consent on file.
-# name: (method, data to send, expected answer for each member of the cast)
+# name: (method, data to send (or a function of the cast giving it), expected answer for each member of the cast)
 EXPECTED = {
     # The probes of compose and the proxy: anyone, signed in or not (they show no data).
     "healthz": ("get", None, {who: OK for who in CAST}),
     "readyz": ("get", None, {who: OK for who in CAST}),
     "referrals:log": ("get", None, _expect(OFFICERS)),
     "referrals:client_search": ("post", {"search": "x"}, _expect(OFFICERS)),
+    # Logging with no signal: the log form the phone keeps, and what it sends once it can
+    # (partner Y serves both agencies).
+    "referrals:log_offline": ("get", None, _expect(OFFICERS)),
+    "referrals:log_send": ("post", lambda cast: sent_from_the_phone(cast.partner_y), _expect(OFFICERS, SAVED)),
+    # Same person? Each officer sees their own questions; only officer_a1, who logged the
+    # deflection under test's possible duplicate, may answer it.
+    "referrals:possible_duplicates": ("get", None, _expect(OFFICERS)),
+    "referrals:possible_duplicate_answer": ("post", {"different": "on"}, _expect({"officer_a1"}, DONE)),
+    # The installable app: the same for everyone, signed in or not (browsers fetch the
+    # manifest without cookies).
+    "manifest": ("get", None, _expect(set(CAST))),
+    "service_worker": ("get", None, _expect(set(CAST))),
     "referrals:mine": ("get", None, _expect(OFFICERS)),
     "referrals:queue": ("get", None, _expect({"case_manager_x", "case_manager_y"})),
     "referrals:detail": ("get", None, _expect({"officer_a1", "supervisor_a", "case_manager_y", *ADMINS})),
@@ -163,7 +179,7 @@ EXPECTED = {
     "partners:directory": ("get", None, _expect(ADMINS)),
     "partners:directory_download": ("get", None, _expect(ADMINS)),
     "partners:directory_check": ("post", _directory_upload, _expect(ADMINS)),
-    "partners:directory_import": ("post", lambda: checked(NEW_DIRECTORY), _expect(ADMINS, DONE)),
+    "partners:directory_import": ("post", lambda cast: checked(NEW_DIRECTORY), _expect(ADMINS, DONE)),
     # The question after a deflection: only the officer who logged it, right after logging.
     "buyin:feedback_answer": ("post", {"ease": "easier"}, _expect({"officer_a1"}, DONE)),
     # Officers' sentences: program administration only, never who wrote them.
@@ -252,6 +268,8 @@ CHANGES = {
     "buyin:change_new": "changes_made",
     "integrations:revoke": "integration_revoked",
     "webhooks:remove": "webhook_removed",
+    "referrals:log_send": "deflections",
+    "referrals:possible_duplicate_answer": "duplicates_answered",
 }
 # Pages outside the app's own views, checked separately below.
 OTHER_URLS = {"home", "login", "logout"}
@@ -284,13 +302,15 @@ class Rows:
     integration: IntegrationClient
     charge: HeldCharge
     notice: ChargeNotice
+    flag: PossibleDuplicate
 
 
 @pytest.fixture
 def rows(cast, referral) -> Rows:
     """A training session of agency A that officer_a1 attended, a current champion of its unit,
     an open pulse survey wave asking unit MHST and partner Y's staff, and officer_a1
-    commended by their sergeant for the referral under test."""
+    commended by their sergeant for the referral under test; a deflection officer_a1 sent from
+    the phone for someone who may be known, its question open."""
     session = TrainingSessionFactory(agency=cast.agency_a)
     TrainingAttendanceFactory(session=session, officer=OfficerFactory(user=cast.officer_a1))
     attorney = JusticeAgencyFactory(name="County Attorney", agencies=[cast.agency_a])
@@ -309,6 +329,7 @@ def rows(cast, referral) -> Rows:
         integration=_with_webhook(cast, integration_client(cast, partner=cast.partner_y)[0]),
         charge=charges[0],
         notice=ChargeNotice.objects.get(held_charge=charges[1]),
+        flag=flagged_deflection(cast),
     )
 
 
@@ -354,6 +375,7 @@ def _url(name: str, referral: Referral, rows: Rows) -> str:
         "webhooks:edit": {"client_id": rows.integration.pk},
         "webhooks:subscribe": {"client_id": rows.integration.pk},
         "webhooks:remove": {"client_id": rows.integration.pk},
+        "referrals:possible_duplicate_answer": {"flag_id": rows.flag.pk},
     }.get(name, {})
     return reverse(name, kwargs=kwargs)
 
@@ -362,15 +384,19 @@ def _url(name: str, referral: Referral, rows: Rows) -> str:
 @pytest.mark.parametrize("who", CAST, ids=lambda w: w or "anonymous")
 def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, rows, name, who):
     method, data, expected = EXPECTED[name]
-    data = data() if callable(data) else data  # an upload is read once: a new one each time
     client = cast.login(who)
     url = _url(name, referral, rows)
     before = _state(referral)
-    response = getattr(client, method)(url, data)
+    # A function of the cast: data made for this request (an upload is read once: a new one each time).
+    response = getattr(client, method)(url, data(cast) if callable(data) else data)
     after = _state(referral)
     want = expected[who]
     if want == LOGIN:
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    elif want == SAVED:
+        assert response.status_code == SAVED
+        assert _made(CHANGES[name], before, after), f"{who} was allowed {name}, yet nothing changed"
+        return
     elif want == DONE:
         # The user is sent back to the page they came from...
         assert response.status_code == 302 and "/accounts/login/" not in response["Location"]
@@ -405,6 +431,8 @@ def _state(referral: Referral) -> dict:
         "webhook_removed": WebhookSubscription.objects.filter(is_active=False).count(),
         "charges_satisfied": HeldCharge.objects.filter(state=HeldCharge.State.SATISFIED).count(),
         "charges_withdrawn": HeldCharge.objects.filter(state=HeldCharge.State.WITHDRAWN).count(),
+        "deflections": Referral.objects.count(),
+        "duplicates_answered": PossibleDuplicate.objects.exclude(decision="").count(),
     }
 
 
@@ -415,7 +443,12 @@ def _made(change: str, before: dict, after: dict) -> bool:
         return after[change] != before[change]
     if change == "attendance_removed":
         return after["attendance"] == before["attendance"] - 1
-    if change.startswith(("partner_", "charges_")) or change in ("training_sessions", "champions_ended"):
+    if change.startswith(("partner_", "charges_")) or change in (
+        "training_sessions",
+        "champions_ended",
+        "deflections",
+        "duplicates_answered",
+    ):
         return after[change] == before[change] + 1
     if change == "pulse_answer":
         return after["pulse_answers"] == before["pulse_answers"] + 1 == after["pulse_answered"]
@@ -429,7 +462,7 @@ def _made(change: str, before: dict, after: dict) -> bool:
 
 
 def test_every_action_in_the_table_says_what_it_changes():
-    actions = {name for name, (_method, _data, expected) in EXPECTED.items() if DONE in expected.values()}
+    actions = {name for name, (_method, _data, expected) in EXPECTED.items() if {DONE, SAVED} & set(expected.values())}
     assert actions == set(CHANGES)
 
 

@@ -19,7 +19,7 @@ def test_every_page_to_a_signed_in_user_says_no_store(cast, referral, rows, who)
     urls = {name: _url(name, referral, rows) for name in EXPECTED}  # before the posts add rows
     answers = {}
     for name, (method, data, _expected) in EXPECTED.items():
-        response = getattr(client, method)(urls[name], data() if callable(data) else data)
+        response = getattr(client, method)(urls[name], data(cast) if callable(data) else data)
         answers[name] = (response.status_code, response.get("Cache-Control"))
     # Refusals (404) and redirects included: they too are answers to this user.
     assert {name: cc for name, (_code, cc) in answers.items() if cc != NO_STORE} == {}

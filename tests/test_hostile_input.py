@@ -20,8 +20,15 @@ from django.utils import timezone
 
 from partners.forms import checked
 from referrals import services
-from referrals.models import Referral
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
+from referrals.models import PossibleDuplicate, Referral
+from tests.factories.referrals import (
+    ClientFactory,
+    OfficerFactory,
+    ReferralFactory,
+    consent_given,
+    flagged_deflection,
+    sent_from_the_phone,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +71,7 @@ class World:
     requested: Referral  # still requested, by officer A1
     follow_up_id: int
     consent_id: int
+    flag_id: int  # officer A1's deflection sent from the phone, its same-person question open
 
 
 @pytest.fixture
@@ -79,7 +87,8 @@ def world(cast) -> World:
         signature_name="Client Signature",
     )
     ClientFactory(agency=cast.agency_a, first_name="Rosalind", last_name="Ives")
-    return World(cast, referral, requested, referral.follow_ups.order_by("due_at").first().pk, consent.pk)
+    follow_up_id = referral.follow_ups.order_by("due_at").first().pk
+    return World(cast, referral, requested, follow_up_id, consent.pk, flagged_deflection(cast).pk)
 
 
 def _soon() -> str:
@@ -134,6 +143,28 @@ FORMS: dict[str, Form] = {
             "officer_minutes": "10",
             "preferred_language": "en",
         },
+    ),
+    "a deflection sent from the phone": Form(
+        "officer_a1",
+        lambda w: "/log/send/",
+        lambda w: sent_from_the_phone(
+            w.cast.partner_y,
+            queued_by=str(w.cast.officer_a1.pk),
+            aliases="Teo",
+            phone="520-555-0100",
+            presenting_needs="housing",
+            substances="opioids",
+            naloxone_administered="on",
+            charge_deflected="Trespass",
+            note="At the wash",
+            location="Beat 4",
+            occurred_at=(timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        ),
+    ),
+    "same person?": Form(
+        "officer_a1",
+        lambda w: f"/log/same-person/{w.flag_id}/",
+        lambda w: {"same_as": str(PossibleDuplicate.objects.get(pk=w.flag_id).candidates.get().pk), "different": ""},
     ),
     "search without JavaScript": Form(
         "officer_a1",

@@ -375,6 +375,23 @@ def test_the_demo_officer_sees_the_programs_wins_and_their_own_milestones(demo):
     assert 'data-figure="week-deflections"' in wins and 'id="wins-change"' in wins
 
 
+def test_the_demo_officer_has_a_deflection_logged_with_no_signal_to_check_for_someone_known(demo):
+    from referrals.models import PossibleDuplicate
+
+    flag = PossibleDuplicate.objects.get(referral__agency__is_demo=True)
+    known = flag.candidates.get()
+    assert (known.first_name, known.last_name, known.date_of_birth) == (
+        flag.client.first_name,
+        flag.client.last_name,
+        flag.client.date_of_birth,
+    )
+    browser = HttpClient()
+    assert browser.login(username="officer", password=DEMO_PASSWORD)
+    assert "may be for someone already known" in browser.get("/log/").content.decode()
+    page = browser.get("/log/same-person/").content.decode()
+    assert f'name="same_as" value="{known.pk}"' in page
+
+
 def test_officers_answered_the_question_after_about_four_in_ten_deflections_once_a_shift_at_most(demo):
     from statistics import median
 

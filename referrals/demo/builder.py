@@ -43,6 +43,7 @@ from referrals.demo.data import (
     STREET_NAMES,
     UNITS,
 )
+from referrals.demo.offline import possible_duplicate_build
 from referrals.demo.plans import Plan, Planner
 from referrals.demo.program_life import ProgramLife
 from referrals.models import (
@@ -153,6 +154,7 @@ class DemoBuilder(ProgramLife):
         self._write(plans, clients)
         check_ins_build(agency=self.agency, officer_user=self.logins["officer"], rnd=self.rnd, now=self.now)
         held = held_charges_build(agency=self.agency, rnd=self.rnd, now=self.now)
+        possible_duplicate_build(agency=self.agency, officer_user=self.logins["officer"], now=self.now)
         self._quick_wins()
         self._partner_relations()
         self._feedback()

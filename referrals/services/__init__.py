@@ -4,8 +4,9 @@ A referral's status changes only here, and each change writes its CaseEvent in t
 same transaction (events). Nothing here waits on the Celery broker. Callers import this
 package; its modules are deflections (logging one: officers, new clients, referrals,
 officer contacts), lifecycle (the moves between statuses and the follow-ups they
-schedule), consent, clients (merges), checkins (the referring officer's check-ins) and charges (the
-charge held on the officer intervention pathway, and its decision).
+schedule), consent, clients (merges, and the question a deflection logged with no signal
+may leave), checkins (the referring officer's check-ins) and charges (the charge held on the
+officer intervention pathway, and its decision).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from referrals.services.charges import (
     held_charges_decide_due,
 )
 from referrals.services.checkins import CheckInRefused, agency_today, check_in_record
-from referrals.services.clients import client_merge
+from referrals.services.clients import PossibleDuplicateRefused, client_merge, possible_duplicate_resolve
 from referrals.services.consent import (
     CJ_REVOCATION_TERMS,
     REVOCATION_TERMS,
@@ -103,6 +104,7 @@ __all__ = [
     "TRANSITIONS",
     "Logged",
     "NewClient",
+    "PossibleDuplicateRefused",
     "PossibleDuplicates",
     "TransitionRefused",
     "CheckInRefused",
@@ -116,6 +118,7 @@ __all__ = [
     "follow_up_complete",
     "follow_up_create",
     "officer_for_user",
+    "possible_duplicate_resolve",
     "referral_accept",
     "referral_cancel",
     "referral_complete",

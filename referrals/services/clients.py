@@ -1,13 +1,16 @@
-"""Duplicate clients: two rows that were one person become one."""
+"""Duplicate clients: two rows that were one person become one; and the question a deflection
+logged with no signal leaves when its new client may be someone the agency knows."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deflection import permissions
 from deflection.models import User
-from referrals.models import CaseEvent, Client, ClientMerge, Referral, normalize_name
+from referrals.models import CaseEvent, Client, ClientMerge, PossibleDuplicate, Referral, normalize_name
 from referrals.services.shared import _event
 
 
@@ -16,6 +19,11 @@ def client_merge(*, survivor_id: int, merged_id: int, actor: User) -> ClientMerg
     """Two rows were one person: move referrals and consents to the survivor, and record it."""
     if not actor.sees_everything:
         raise ValidationError(_("Only a program administrator merges clients."))
+    return _merge(survivor_id=survivor_id, merged_id=merged_id, actor=actor)
+
+
+def _merge(*, survivor_id: int, merged_id: int, actor: User) -> ClientMerge:
+    # Inside the caller's transaction, which has decided that the actor may merge these two.
     if survivor_id == merged_id:
         raise ValidationError(_("Choose two different clients."))
     clients = {c.pk: c for c in Client.objects.select_for_update().filter(pk__in=[survivor_id, merged_id])}
@@ -76,3 +84,39 @@ def _relink_reengagements(*, client: Client) -> None:
             referral.save(update_fields=["reengagement_of"])
         if referral.status != Referral.Status.CANCELLED:
             previous = referral
+
+
+class PossibleDuplicateRefused(ValidationError):
+    """Not this user's question to answer, or no longer open: the view answers 404."""
+
+
+def possible_duplicate_record(*, referral: Referral, candidates: list[Client], logged_by: User) -> PossibleDuplicate:
+    """The question a deflection logged with no signal leaves: is its new client one of these?
+
+    Written by referral_create's transaction, with the referral: never on its own."""
+    flag = PossibleDuplicate.objects.create(referral=referral, client_id=referral.client_id, logged_by=logged_by)
+    flag.candidates.set(candidates)
+    return flag
+
+
+@transaction.atomic
+def possible_duplicate_resolve(*, flag_id: int, actor: User, same_as_id: int | None) -> PossibleDuplicate:
+    """The officer who logged the deflection answers: the same person as one of the clients
+    found (`same_as_id`: the two rows are merged into that one, as client_merge merges), or a
+    different person (None: the question is closed and nothing else changes)."""
+    flag = PossibleDuplicate.objects.select_for_update(of=("self",)).filter(pk=flag_id).first()
+    if flag is None or not permissions.may_resolve_possible_duplicate(user=actor, flag=flag):
+        raise PossibleDuplicateRefused(_("This question is not yours to answer."))
+    if flag.decision or flag.client_id is None:
+        raise PossibleDuplicateRefused(_("This question was answered already."))
+    if same_as_id is None:
+        flag.decision = PossibleDuplicate.Decision.DIFFERENT
+    else:
+        if not flag.candidates.filter(pk=same_as_id, identity_removed_at=None).exists():
+            raise ValidationError(_("Choose one of the people listed."))
+        _merge(survivor_id=same_as_id, merged_id=flag.client_id, actor=actor)
+        flag.decision = PossibleDuplicate.Decision.SAME
+        flag.merged_into_id = same_as_id
+    flag.decided_at = timezone.now()
+    flag.save(update_fields=["decision", "decided_at", "merged_into"])
+    return flag

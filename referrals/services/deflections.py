@@ -5,7 +5,7 @@ referral here is still open, an officer contact on it.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -23,6 +23,7 @@ from referrals.models import CaseEvent, Client, Need, Officer, OfficerContact, R
 from referrals.search import possible_duplicates
 from referrals.selectors import PastReferrals, other_open_referral, past_referrals
 from referrals.services.charges import HeldChargeData, held_charge_record
+from referrals.services.clients import possible_duplicate_record
 from referrals.services.shared import _event
 from referrals.submission import seconds_to_log
 
@@ -144,6 +145,8 @@ class Logged:
     contact: OfficerContact | None = None
     # What was read of the client's past on the way (for the officer's notice), if anything.
     past: PastReferrals | None = None
+    # Its new client may be someone known: saved, and the officer asked (PossibleDuplicate).
+    flagged: bool = False
 
     @property
     def is_contact(self) -> bool:
@@ -174,6 +177,7 @@ def referral_create(
     notice_viewer: audit.Viewer | None = None,
     officer: Officer | None = None,
     held_charge: HeldChargeData | None = None,
+    flag_possible_duplicates: bool = False,
 ) -> Logged:
     """Log a deflection: the referral in status `requested` and its CaseEvent, or nothing.
 
@@ -199,6 +203,10 @@ def referral_create(
 
     `held_charge`: on the officer intervention pathway, the charge the officer holds in
     abeyance while the person engages (referrals.services.charges), saved with the referral.
+
+    `flag_possible_duplicates`: a deflection that waited on the phone with no signal, whose
+    officer could not be shown the possible matches: a possible duplicate is saved all the
+    same, with a PossibleDuplicate asking the officer (Logged.flagged), instead of refused.
     """
     # The rules that only read, before the transaction: a refusal costs no BEGIN and ROLLBACK.
     _validate_encounter(
@@ -209,6 +217,7 @@ def referral_create(
         client=client,
         new_client=new_client,
     )
+    known: list[Client] = []
     if new_client is not None and not confirm_new:
         known = possible_duplicates(
             user=officer_user,
@@ -221,7 +230,8 @@ def referral_create(
             already = _already_logged(submission_token)
             if already is not None:
                 return already
-            raise PossibleDuplicates(known)
+            if not flag_possible_duplicates:
+                raise PossibleDuplicates(known)
     # A repeated token is caught by its unique constraint: that is what answers a double
     # tap (views look the token up only when a resubmitted form no longer validates).
     try:
@@ -250,6 +260,9 @@ def referral_create(
             )
             if notice_viewer is not None and logged.created:
                 _record_notice(notice_viewer, logged)
+            if known and logged.created:
+                possible_duplicate_record(referral=logged.referral, candidates=known, logged_by=officer_user)
+                logged = replace(logged, flagged=True)
     except IntegrityError:
         # The same form again (a double tap): the first one won; hand back what it made.
         already = _already_logged(submission_token)

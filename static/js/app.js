@@ -88,6 +88,8 @@
     fill(last, lastName);
     fill(born, iso);
   }
+  // offline.js fills them the same way when there is no signal to search with.
+  window.deflection = { fillNewClientFromSearch: fillNewClientFromSearch };
   document.addEventListener("input", function (event) {
     var id = event.target.id;
     if (id === "id_first_name" || id === "id_last_name" || id === "id_date_of_birth") event.target.dataset.typed = "1";

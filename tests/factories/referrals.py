@@ -175,3 +175,47 @@ def criminal_justice_consent_given(referral: Referral, actor, **overrides):
         **overrides,
     }
     return services.consent_capture_for_charge(referral_id=referral.pk, actor=actor, **fields)
+
+
+def sent_from_the_phone(partner, **overrides) -> dict:
+    """A deflection as offline.js sends it once the signal returns: the log form's fields for a
+    new client, under the token it was saved with on the phone (override any field)."""
+    import uuid
+
+    return {
+        "submission_token": str(uuid.uuid4()),
+        "first_name": "Teodoro",
+        "last_name": "Villalobos",
+        "date_of_birth": "1975-09-30",
+        "preferred_language": "es",
+        "pathway": "active_outreach",
+        "partner": str(partner.pk),
+        "officer_minutes": "20",
+        **overrides,
+    }
+
+
+def flagged_deflection(cast, *, officer=None, known=None):
+    """A deflection sent from the phone by officer A1 (or `officer`) for a new client with the
+    same name and birth date as `known` (made in agency A if not given): saved, with its
+    PossibleDuplicate open."""
+    from datetime import date
+
+    from referrals import services
+
+    officer = officer or cast.officer_a1
+    known = known or ClientFactory(
+        agency=officer.agency, first_name="Marisol", last_name="Quintanilla", date_of_birth=date(1988, 4, 12)
+    )
+    logged = services.referral_create(
+        officer_user=officer,
+        partner=cast.partner_y,
+        pathway="active_outreach",
+        officer_minutes=20,
+        new_client=services.NewClient(
+            first_name=known.first_name, last_name=known.last_name, date_of_birth=known.date_of_birth
+        ),
+        flag_possible_duplicates=True,
+    )
+    assert logged.flagged
+    return logged.referral.possible_duplicates.get()
