@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from deflection.admin import ProgramScopedAdminMixin
 from partners.models import PartnerContact, PartnerTierChange, ServicePartner
 
 
@@ -44,7 +45,7 @@ class PartnerTierChangeInline(admin.TabularInline):
 
 
 @admin.register(ServicePartner)
-class ServicePartnerAdmin(admin.ModelAdmin):
+class ServicePartnerAdmin(ProgramScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "is_24_7", "capacity_status", "engagement_tier", "is_active"]
     list_filter = ["kind", "is_24_7", "capacity_status", "engagement_tier", "is_active", "agencies"]
     search_fields = ["name", "services", "address"]

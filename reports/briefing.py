@@ -28,8 +28,8 @@ from buyin.letters import one_page_document
 from buyin.models.suggestions import Topic
 from buyin.selectors.recognition import commendations_of_week
 from buyin.selectors.suggestions import you_said_we_did
-from deflection.models import Agency, Unit, User
-from deflection.permissions import may_read_briefing, may_see_briefings
+from deflection.models import Agency, Program, Unit, User
+from deflection.permissions import in_program, may_read_briefing, may_see_briefings
 from reports import metrics
 from reports.digest import agency_zone, claim, reported_week
 from reports.models import Briefing, SuccessStory
@@ -92,9 +92,9 @@ def _recognition(unit: Unit, start: datetime, end: datetime) -> dict:
     return {"commendation": named[0] if named else None, "more": max(len(named) - 1, 0) + week.others}
 
 
-def _change(week_end: date) -> dict | None:
-    """The latest "You said, we did" item changed by the end of the week, if recent."""
-    for item in you_said_we_did():
+def _change(week_end: date, *, agency: Agency) -> dict | None:
+    """The latest "You said, we did" item of the agency's program changed by the end of the week, if recent."""
+    for item in you_said_we_did(programs=Program.objects.filter(pk=agency.program_id)):
         if item["changed_on"] > week_end:
             continue
         if item["changed_on"] < week_end - CHANGE_WINDOW:
@@ -123,7 +123,7 @@ def briefing_context(*, unit: Unit, week_start: date) -> dict:
         "agency_counts": briefing_counts(metrics.Scope(agency.pk, start, end)),
         "stories": _stories(unit, end),
         "recognition": _recognition(unit, start, end),
-        "change": _change(week_end),
+        "change": _change(week_end, agency=agency),
         "page_url": settings.SITE_URL.rstrip("/") + briefing_url(unit, week_start),
     }
 
@@ -149,12 +149,12 @@ def briefing_pdf(*, unit: Unit, week_start: date) -> bytes:
 
 def briefing_units(*, user: User) -> QuerySet[Unit]:
     """The units whose briefing the user may read: a supervisor's own, command staff's
-    agency's, every unit for program administration."""
+    agency's, every unit of the program for program administration."""
     units = Unit.objects.select_related("agency").order_by("agency__name", "name")
     if not may_see_briefings(user):
         return units.none()
     if user.is_program_admin:
-        return units
+        return in_program(units, user)
     if user.is_command:
         return units.filter(agency_id=user.agency_id)
     return units.filter(pk=user.unit_id)

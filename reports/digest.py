@@ -42,18 +42,24 @@ def agency_zone(agency: Agency) -> zoneinfo.ZoneInfo:
 def reported_week(agency: Agency, now: datetime) -> tuple[date, bool]:
     """The week the digest reports (the last full Monday-to-Sunday week, in the agency's
     zone) and whether it is due (from Monday 07:00 on)."""
-    local = now.astimezone(agency_zone(agency))
+    return week_due(agency_zone(agency), now)
+
+
+def week_due(zone: zoneinfo.ZoneInfo, now: datetime) -> tuple[date, bool]:
+    """The last full Monday-to-Sunday week in `zone`, and whether its weekly mail is due
+    (from Monday 07:00 there)."""
+    local = now.astimezone(zone)
     this_monday = local.date() - timedelta(days=local.weekday())
     due = local >= datetime.combine(this_monday, SEND_AT, tzinfo=local.tzinfo)
     return this_monday - timedelta(days=7), due
 
 
 def recipients(agency: Agency) -> list[str]:
+    """The agency's command staff and its program's administrators (a regional coordinator
+    reads the program's digest instead: reports/program_digest.py)."""
     users = User.objects.filter(is_active=True).exclude(email="")
     users = users.filter(
-        Q(role=User.Role.COMMAND, agency=agency)
-        | Q(role=User.Role.PROGRAM_ADMIN, agency=agency)
-        | Q(role=User.Role.PROGRAM_ADMIN, agency__isnull=True)
+        Q(role=User.Role.COMMAND, agency=agency) | Q(role=User.Role.PROGRAM_ADMIN, program=agency.program_id)
     )
     return sorted(set(users.values_list("email", flat=True)))
 

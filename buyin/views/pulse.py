@@ -47,7 +47,7 @@ def pulse_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pulse_new(request: HttpRequest) -> HttpResponse:
     """A new wave: statements, open question, audience, opening day and days open."""
-    form = PulseSurveyForm(request.POST or None)
+    form = PulseSurveyForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             pulse_survey_create(actor=request.user, **form.wave())

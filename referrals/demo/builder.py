@@ -1,9 +1,11 @@
-"""Builds the demo program (`manage.py seed_demo`): a realistic, repeatable agency to show and try the app.
+"""Builds the demo program (`manage.py seed_demo`): a realistic, repeatable program to show and try the app.
 
-One made-up police department with its units, officers, service partners and six months of
-deflections, each with the case events and follow-ups its lifecycle would have written.
-Everything is marked as demo data (Agency.is_demo), so a real database is never touched by
-accident, and a re-run replaces the previous demo instead of adding to it.
+One made-up regional program: a police department with its units, officers, service partners
+and six months of deflections, each with the case events and follow-ups its lifecycle would
+have written, and the county sheriff's office referring to the same partners
+(referrals.demo.region). Everything is marked as demo data (Program.is_demo, Agency.is_demo),
+so a real database is never touched by accident, and a re-run replaces the previous demo
+instead of adding to it.
 
 Officers, clients and success stories are made through the services (partners and users
 have none: the admin edits them). The referrals' six months of history are written in bulk,
@@ -24,7 +26,7 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from faker import Faker
 
-from deflection.models import Agency, Unit, User
+from deflection.models import Agency, Program, Unit, User
 from partners.models import PartnerContact, ServicePartner
 from referrals.demo.check_ins import check_ins_build
 from referrals.demo.data import (
@@ -38,12 +40,15 @@ from referrals.demo.data import (
     GENDERS,
     LOGINS,
     PARTNERS,
+    PROGRAM_NAME,
     RACES,
+    SHERIFF_NAME,
     STREET_NAMES,
     UNITS,
 )
 from referrals.demo.plans import Plan, Planner
 from referrals.demo.program_life import ProgramLife
+from referrals.demo.region import Region
 from referrals.models import (
     CaseEvent,
     Client,
@@ -63,8 +68,9 @@ Status = Referral.Status
 
 
 def delete_demo_data() -> None:
-    """Delete every demo agency and what hangs off it, children before parents (PROTECT)."""
-    agencies = list(Agency.objects.filter(is_demo=True).values_list("pk", flat=True))
+    """Delete every demo program and agency and what hangs off them, children before parents (PROTECT)."""
+    programs = list(Program.objects.filter(is_demo=True).values_list("pk", flat=True))
+    agencies = list(Agency.objects.filter(Q(is_demo=True) | Q(program__in=programs)).values_list("pk", flat=True))
     # A demo partner serves demo agencies only; one that also serves a real agency stays.
     partners = list(
         ServicePartner.objects.filter(Q(agencies__in=agencies) | Q(name__in=[p.name for p in PARTNERS]))
@@ -81,7 +87,7 @@ def delete_demo_data() -> None:
         OfficerContact.objects.filter(officer__agency__in=agencies).delete()  # and with them (CASCADE), but PROTECT
         Client.objects.filter(agency__in=agencies).delete()
         Officer.objects.filter(agency__in=agencies).delete()
-        users = User.objects.filter(Q(agency__in=agencies) | Q(partner__in=partners))
+        users = User.objects.filter(Q(agency__in=agencies) | Q(partner__in=partners) | Q(program__in=programs))
         # The buy-in loop's demo rows name demo users (PROTECT); seeding is their only link down.
         from buyin.demo.suggestions import delete_demo_suggestions
 
@@ -89,6 +95,7 @@ def delete_demo_data() -> None:
         users.delete()
         ServicePartner.objects.filter(pk__in=partners).delete()
         Agency.objects.filter(pk__in=agencies).delete()  # units go with it
+        Program.objects.filter(pk__in=programs).delete()
     except (ProtectedError, RestrictedError) as error:
         blockers = ", ".join(sorted({f"{o._meta.verbose_name} {o.pk}" for o in list(error.args[1])[:5]}))
         raise CommandError(
@@ -96,7 +103,7 @@ def delete_demo_data() -> None:
         ) from error
 
 
-class DemoBuilder(ProgramLife):
+class DemoBuilder(ProgramLife, Region):
     """Builds the demo program. Randomness comes from the seed only, so a run is repeatable."""
 
     def __init__(self, *, seed: int, now: datetime | None = None) -> None:
@@ -117,8 +124,10 @@ class DemoBuilder(ProgramLife):
     def build(self) -> dict[str, int]:
         """Write the whole demo program; returns what it holds, counted."""
         self._check_names_are_free()
+        self._program_and_sheriff()
         self.agency = Agency.objects.create(
             name=AGENCY_NAME,
+            program=self.program,
             kind=Agency.Kind.POLICE,
             timezone=AGENCY_TZ,
             booking_minutes=180,
@@ -142,7 +151,7 @@ class DemoBuilder(ProgramLife):
             officer=self.officer,
             supervisor=self.supervisor,
         ).plans()
-        clients = self._clients(plans)
+        clients = self._clients(plans, agency=self.agency, count=CLIENTS)
         self._write(plans, clients)
         check_ins_build(agency=self.agency, officer_user=self.logins["officer"], rnd=self.rnd, now=self.now)
         self._quick_wins()
@@ -151,14 +160,18 @@ class DemoBuilder(ProgramLife):
         self._pulse_surveys()
         self._suggestions()
         self._briefings()
+        self._sheriff_history()
         counts = self._counts()
         counts.update(self._buyin())
         return counts
 
     def _check_names_are_free(self) -> None:
         # After delete_demo_data only real rows can hold these names: never take them over.
-        if Agency.objects.filter(name=AGENCY_NAME).exists():
-            raise CommandError(f"A real agency is named {AGENCY_NAME!r}; rename it before seeding the demo.")
+        for name in (AGENCY_NAME, SHERIFF_NAME):
+            if Agency.objects.filter(name=name).exists():
+                raise CommandError(f"A real agency is named {name!r}; rename it before seeding the demo.")
+        if Program.objects.filter(name=PROGRAM_NAME).exists():
+            raise CommandError(f"A real program is named {PROGRAM_NAME!r}; rename it before seeding the demo.")
         clash = ServicePartner.objects.filter(name__in=[p.name for p in PARTNERS]).values_list("name", flat=True)
         if clash:
             raise CommandError(f"Real service partners use the demo names: {', '.join(clash)}.")
@@ -210,7 +223,8 @@ class DemoBuilder(ProgramLife):
                 capacity_status=spec.capacity,
                 engagement_tier=spec.tier,
             )
-            partner.agencies.add(self.agency)
+            # The program's two agencies refer to the same partners.
+            partner.agencies.add(self.agency, self.sheriff)
             self.partners[spec.key] = partner
             staff = [] if spec.key == "mat" else [self._person()]
             for first, last in [*spec.staff, *staff]:
@@ -243,14 +257,16 @@ class DemoBuilder(ProgramLife):
             fields: dict = {"badge_number": login.badge}
             if login.role == User.Role.CASE_MANAGER:
                 fields["partner"] = mat
+            elif login.where == "program":
+                fields["program"] = self.program  # a regional coordinator: the program, no agency
             else:
                 # The admin belongs to the demo agency too: that is how a re-run finds and
                 # replaces it without touching a real administrator.
-                fields["agency"] = self.agency
+                fields["agency"] = self.sheriff if login.where == "sheriff" else self.agency
             if login.unit:
-                fields["unit"] = self.units[login.unit]
+                fields["unit"] = (self.sheriff_units if login.where == "sheriff" else self.units)[login.unit]
             if login.role == User.Role.PROGRAM_ADMIN:
-                fields.update(is_staff=True, is_superuser=True)
+                fields.update(program=self.program, is_staff=True, is_superuser=True)
             self.logins[login.username] = self._user(
                 username=login.username,
                 first_name=login.first_name,
@@ -296,13 +312,13 @@ class DemoBuilder(ProgramLife):
 
     # -- writing -----------------------------------------------------------------------
 
-    def _clients(self, plans: list[Plan]) -> list[Client]:
+    def _clients(self, plans: list[Plan], *, agency: Agency, count: int) -> list[Client]:
         first_seen: dict[int, Plan] = {}
         for plan in plans:  # chronological: the first plan of a client is where they were met
             first_seen.setdefault(plan.client_index, plan)
         today = self.now.astimezone(self.tz).date()
         clients = []
-        for index in range(CLIENTS):
+        for index in range(count):
             rnd = self.rnd
             gender = rnd.choices([g for g, _ in GENDERS], weights=[w for _, w in GENDERS])[0]
             hispanic = rnd.random() < 0.35
@@ -316,7 +332,7 @@ class DemoBuilder(ProgramLife):
             aliases = ", ".join(rnd.sample(STREET_NAMES, 2 if rnd.random() < 0.2 else 1)) if rnd.random() < 0.25 else ""
             plan = first_seen[index]
             client = client_create(
-                agency_id=self.agency.pk,
+                agency_id=agency.pk,
                 data=NewClient(
                     first_name=first,
                     last_name=last,
@@ -406,7 +422,7 @@ class DemoBuilder(ProgramLife):
         seen = max(activity) + timedelta(hours=self.rnd.uniform(2, 96))
         return Referral(
             client=client,
-            agency=self.agency,
+            agency_id=plan.officer.agency_id,
             partner=plan.partner,
             status=history.status,
             status_reason=history.reason,
@@ -487,6 +503,7 @@ class DemoBuilder(ProgramLife):
             "case events": CaseEvent.objects.filter(referral__agency=self.agency).count(),
             "partner contacts": PartnerContact.objects.filter(partner__agencies=self.agency).count(),
             "suggestions": self.suggestions,
+            "sheriff's office referrals": Referral.objects.filter(agency=self.sheriff).count(),
         }
         by_status = Counter(referrals.values_list("status", flat=True))
         counts.update({f"  {status}": by_status[status] for status in Status.values if by_status[status]})

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from deflection.models import User
-from deflection.permissions import does_casework, may_act, may_add_follow_up
+from deflection.permissions import administers_agency, does_casework, may_act, may_add_follow_up
 from referrals.models import CaseEvent, FollowUp, Referral
 from referrals.police_disclosure import CHECK_72H_WINDOW
 from referrals.services.shared import _event, _locked_for_casework
@@ -257,7 +257,11 @@ def follow_up_create(
         raise TransitionRefused(_("This referral is closed."))
     if not may_add_follow_up(user=actor, referral=referral):
         raise TransitionRefused(_("Accept the referral first: accepting schedules its first check."))
-    if assigned_to is not None and assigned_to.partner_id != referral.partner_id and not assigned_to.is_program_admin:
+    if (
+        assigned_to is not None
+        and assigned_to.partner_id != referral.partner_id
+        and not (assigned_to.is_program_admin and administers_agency(assigned_to, agency=referral.agency_id))
+    ):
         raise TransitionRefused({"assigned_to": _("Assign the follow-up to someone at this partner.")})
     follow_up = FollowUp(referral=referral, kind=kind, due_at=due_at, assigned_to=assigned_to or actor, note=note)
     follow_up.full_clean()
