@@ -222,7 +222,7 @@ def menu(user: User) -> dict[str, bool]:
         "can_read_feedback_comments": user.is_program_admin,
         "can_lead_buyin": agency_command or user.is_program_admin,
         "can_see_pulse_surveys": agency_command or user.is_program_admin,
-        "can_commend": user.role in COMMENDING_ROLES and not is_regional_coordinator(user),
+        "can_commend": commends_officers(user),
         "can_see_process_evaluation": may_see_process_evaluation(user),
         "can_see_briefing": may_see_briefings(user),
     }
@@ -445,6 +445,12 @@ def may_see_pulse_results(*, user: User, survey) -> bool:
 # ---------------------------------------------------------------------------
 # Recognition
 # ---------------------------------------------------------------------------
+
+
+def commends_officers(user: User) -> bool:
+    """Whether the user recognises officers at all: sergeants, an agency's command staff and
+    program administrators (a regional coordinator leads the program, not its officers)."""
+    return user.role in COMMENDING_ROLES and not is_regional_coordinator(user)
 
 
 def may_commend(*, user: User, officer: User) -> bool:

@@ -12,8 +12,8 @@ from buyin.models import Commendation, RecognitionKind
 from buyin.models.recognition import DEFAULT_KINDS
 from deflection.models import Agency, User
 from deflection.permissions import (
-    COMMENDING_ROLES,
     agencies_of_program,
+    commends_officers,
     in_program,
     may_commend,
     may_manage_recognition,
@@ -24,7 +24,7 @@ from deflection.permissions import (
 def commendable_officers(*, user: User) -> QuerySet[User]:
     """The officers and sergeants the user may commend: their agency's (a supervisor's own
     unit first), or those of the program's agencies for its administrator; never themselves."""
-    if user.role not in COMMENDING_ROLES:
+    if not commends_officers(user):
         return User.objects.none()
     officers = User.objects.filter(
         is_active=True, role__in=[User.Role.OFFICER, User.Role.SUPERVISOR], agency__isnull=False

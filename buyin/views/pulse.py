@@ -23,13 +23,15 @@ from buyin.selectors.pulse import (
 )
 from buyin.services.pulse import PulseRefused, pulse_answer_submit, pulse_survey_create
 from deflection.models import User
-from deflection.permissions import may_run_pulse, roles_required
+from deflection.permissions import may_run_pulse, may_see_pulse_trend, roles_required
 
 
 @roles_required(User.Role.COMMAND, User.Role.PROGRAM_ADMIN)
 def pulse_list(request: HttpRequest) -> HttpResponse:
     """The waves, newest first, with how many answered; and each repeated statement's trend."""
     user: User = request.user  # type: ignore[assignment]
+    if not may_see_pulse_trend(user):
+        raise Http404
     now = timezone.now()
     return render(
         request,

@@ -21,6 +21,7 @@ from deflection.permissions import (
     COMMENDING_ROLES,
     administers_programs,
     agencies_of_program,
+    commends_officers,
     may_manage_recognition,
     roles_required,
 )
@@ -43,6 +44,8 @@ def _initial(request: HttpRequest) -> dict:
 def commend(request: HttpRequest) -> HttpResponse:
     """Commend an officer (a supervisor's own unit is listed first)."""
     user: User = request.user  # type: ignore[assignment]
+    if not commends_officers(user):
+        raise Http404
     initial = _initial(request)
     # The officer posted, or the referral's: someone the user may not commend is a 404.
     officer_id = str((request.POST.get("officer") if request.method == "POST" else initial.get("officer")) or "")
