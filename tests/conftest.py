@@ -77,10 +77,10 @@ def _member(username: str, name: str, **fields) -> User:
 @pytest.fixture
 def cast(db) -> Cast:
     program_1 = ProgramFactory()  # the default program, which factories put agencies in
-    program_2 = ProgramFactory(name="Second Valley Deflection Program", timezone="America/Denver")
+    program_2 = ProgramFactory(name="Second Valley Deflection Program", timezone="America/Chicago")
     agency_a = AgencyFactory(name="Agency A Police Department", default_deflection_minutes=25)
     agency_b = AgencyFactory(name="Agency B Sheriff's Office", kind=Agency.Kind.SHERIFF)
-    agency_c = AgencyFactory(name="Agency C Police Department", program=program_2, timezone="America/Denver")
+    agency_c = AgencyFactory(name="Agency C Police Department", program=program_2, timezone="America/Chicago")
     unit_a = UnitFactory(agency=agency_a, name="MHST")
     partner_x = ServicePartnerFactory(name="X Recovery Clinic", is_24_7=False, agencies=[agency_a])
     partner_y = ServicePartnerFactory(name="Y 24/7 MAT Clinic", is_24_7=True, agencies=[agency_a, agency_b])
@@ -165,6 +165,25 @@ def has_word(text: str, word: str) -> bool:
     import re
 
     return re.search(rf"\b{re.escape(word)}\b", text) is not None
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """`manage.py seed_demo`, once for the module (a few seconds); each test still runs in its
+    own rollback. Yields what the command printed."""
+    import io
+
+    from django.core.management import call_command
+
+    from referrals.demo.builder import delete_demo_data
+
+    with django_db_blocker.unblock():
+        # --if-empty on the empty test database: what `make run` does on its first start.
+        out = io.StringIO()
+        call_command("seed_demo", if_empty=True, stdout=out)
+        yield out.getvalue()
+        # Committed outside the tests' transactions: leave the database as other modules expect.
+        delete_demo_data()
 
 
 @pytest.fixture
