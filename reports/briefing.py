@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404
@@ -31,7 +30,7 @@ from buyin.selectors.suggestions import you_said_we_did
 from deflection.models import Agency, Program, Unit, User
 from deflection.permissions import in_program, may_read_briefing, may_see_briefings
 from reports import metrics
-from reports.digest import agency_zone, claim, reported_week
+from reports.digest import agency_zone, claim, mail_and_mark_sent, reported_week
 from reports.models import Briefing, SuccessStory
 
 MAX_STORIES = 3
@@ -190,18 +189,7 @@ def briefing_send(*, unit_id: int, week_start: date) -> Briefing | None:
         subject = f"{unit.agency.name}: {briefing_subject(context)}"
         text = render_to_string("reports/briefing_email.txt", context)
         html = render_to_string("reports/briefing_email.html", context)
-        to = supervisors_of(unit)
-        if to:
-            message = EmailMultiAlternatives(subject=subject, body=text, to=to)
-            message.attach_alternative(html, "text/html")
-            # fail_silently=False: an SMTP error rolls back and the task retries.
-            message.send(fail_silently=False)
-        briefing.recipients = to
-        briefing.subject = subject
-        briefing.text = text
-        briefing.html = html
-        briefing.sent_at = timezone.now()
-        briefing.save()
+        mail_and_mark_sent(briefing, subject=subject, text=text, html=html, to=supervisors_of(unit))
         return briefing
 
 

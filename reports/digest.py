@@ -208,6 +208,22 @@ def claim(model, **key):
     return model.objects.select_for_update().get(**key)
 
 
+def mail_and_mark_sent(row, *, subject: str, text: str, html: str, to: list[str]) -> None:
+    """Email a weekly mail (a Briefing, a ProgramDigest: its row claimed) as text and HTML,
+    then record it sent, in the caller's transaction: only once the mail server accepted it."""
+    if to:
+        message = EmailMultiAlternatives(subject=subject, body=text, to=to)
+        message.attach_alternative(html, "text/html")
+        # fail_silently=False: an SMTP error rolls back and the task retries.
+        message.send(fail_silently=False)
+    row.recipients = to
+    row.subject = subject[:200]
+    row.text = text
+    row.html = html
+    row.sent_at = timezone.now()
+    row.save()
+
+
 def digest_send(*, agency_id: int, week_start: date, now: datetime | None = None) -> Digest | None:
     """Send one agency's digest for one week, once. Returns it, or None if it was sent already."""
     now = now or timezone.now()

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deflection.models import Program, User
-from reports.digest import claim, week_due
+from reports.digest import claim, mail_and_mark_sent, week_due
 from reports.models import ProgramDigest
 from reports.program import RULE_NOTE, program_table, program_zone, week_bounds
 
@@ -66,18 +65,7 @@ def program_digest_send(*, program_id: int, week_start: date) -> ProgramDigest |
         }
         text = render_to_string("reports/program_digest_email.txt", context)
         html = render_to_string("reports/program_digest_email.html", context)
-        to = recipients(program)
-        if to:
-            message = EmailMultiAlternatives(subject=subject, body=text, to=to)
-            message.attach_alternative(html, "text/html")
-            # fail_silently=False: an SMTP error rolls back and the task retries.
-            message.send(fail_silently=False)
-        digest.recipients = to
-        digest.subject = subject[:200]
-        digest.text = text
-        digest.html = html
-        digest.sent_at = timezone.now()
-        digest.save()
+        mail_and_mark_sent(digest, subject=subject, text=text, html=html, to=recipients(program))
         return digest
 
 

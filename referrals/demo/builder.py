@@ -291,17 +291,9 @@ class DemoBuilder(ProgramLife, Region):
             ("Eastside Patrol Division", User.Role.SUPERVISOR),
         ]
         for unit, role in layout:
-            first, last = self._person(gender="Male" if self.rnd.random() < 0.72 else "Female")
-            user = self._user(
-                username=self._username(first, last),
-                first_name=first,
-                last_name=last,
-                role=role,
-                agency=self.agency,
-                unit=self.units[unit],
-                badge_number=f"PV-{next(badges)}",
+            officer = self._field_officer(
+                agency=self.agency, unit=self.units[unit], role=role, badge=f"PV-{next(badges)}", men=0.72
             )
-            officer = officer_for_user(user=user)
             if unit == "MHST":
                 start, keen = FIRST_ON_DUTY_DAYS, self.rnd.uniform(2.5, 4.0)
             else:
@@ -309,6 +301,21 @@ class DemoBuilder(ProgramLife, Region):
             if role == User.Role.SUPERVISOR:
                 keen *= 0.3
             self.roster.append((officer, start, keen))
+
+    def _field_officer(self, *, agency: Agency, unit: Unit, role: str, badge: str, men: float) -> Officer:
+        """A made-up officer or sergeant of the agency's unit (`men`: the share of men)."""
+        gender = "Male" if self.rnd.random() < men else "Female"
+        first, last = self._person(gender=gender)
+        user = self._user(
+            username=self._username(first, last),
+            first_name=first,
+            last_name=last,
+            role=role,
+            agency=agency,
+            unit=unit,
+            badge_number=badge,
+        )
+        return officer_for_user(user=user)
 
     # -- writing -----------------------------------------------------------------------
 

@@ -51,17 +51,9 @@ class Region:
         for i in range(SHERIFF_DEPUTIES):
             role = User.Role.SUPERVISOR if i == 0 else User.Role.OFFICER
             unit = SHERIFF_UNITS[1] if i % 3 == 0 else SHERIFF_UNITS[0]
-            first, last = self._person(gender="Male" if self.rnd.random() < 0.7 else "Female")
-            user = self._user(
-                username=self._username(first, last),
-                first_name=first,
-                last_name=last,
-                role=role,
-                agency=self.sheriff,
-                unit=self.sheriff_units[unit],
-                badge_number=f"SO-{4100 + i}",
+            officer = self._field_officer(
+                agency=self.sheriff, unit=self.sheriff_units[unit], role=role, badge=f"SO-{4100 + i}", men=0.7
             )
-            officer = officer_for_user(user=user)
             sergeant = sergeant or officer
             start = FIRST_ON_DUTY_DAYS if unit == SHERIFF_UNITS[1] else self.rnd.uniform(30, FIRST_ON_DUTY_DAYS)
             roster.append((officer, start, self.rnd.lognormvariate(0, 0.7)))
