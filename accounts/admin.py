@@ -9,8 +9,19 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.http import HttpRequest
 
+from deflection.models import User
+from deflection.permissions import in_program
+
 
 class ReadOnly:
+    """The sign-in records of the program's people, for its administrator (a superuser's: all)."""
+
+    def get_queryset(self, request: HttpRequest):
+        attempts = super().get_queryset(request)
+        if request.user.is_superuser:
+            return attempts
+        return attempts.filter(username__in=in_program(User.objects.all(), request.user).values("username"))
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

@@ -19,7 +19,7 @@ from django.core.management import call_command, get_commands
 from django.db import connection, transaction
 from django.utils import timezone
 
-from deflection.models import Agency, Unit, User
+from deflection.models import Agency, Program, Unit, User
 from partners.models import ServicePartner
 from referrals.demo.lifecycle import History
 from referrals.models import FollowUp, Officer, Referral, normalize_name
@@ -135,7 +135,9 @@ def officer_users(agency: Agency) -> dict[int, int]:
 
 def create_agency() -> Agency:
     with transaction.atomic():
-        agency = Agency.objects.create(name=AGENCY, kind=Agency.Kind.SHERIFF)
+        # Its own program, as every agency has one (its rows never mix with a real program).
+        program, _created = Program.objects.get_or_create(name="Benchmark program")
+        agency = Agency.objects.create(name=AGENCY, kind=Agency.Kind.SHERIFF, program=program)
         units = [Unit.objects.create(agency=agency, name=n) for n in ("MHST", *(f"District {i}" for i in range(1, 8)))]
         for i, (kind, is_24_7, *_rest) in enumerate(PARTNERS):
             partner = ServicePartner.objects.create(name=f"{AGENCY} · partner {i + 1}", kind=kind, is_24_7=is_24_7)

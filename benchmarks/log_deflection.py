@@ -60,7 +60,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from faker import Faker  # noqa: E402
 
-from deflection.models import Agency, Unit, User  # noqa: E402
+from deflection.models import Agency, Program, Unit, User  # noqa: E402
 from partners.models import ServicePartner  # noqa: E402
 from referrals import search  # noqa: E402
 from referrals.models import CaseEvent, Client, Need, Officer, Pathway, Referral, Substance  # noqa: E402
@@ -116,7 +116,9 @@ def seed(scale: Scale, rnd: random.Random) -> None:
     print(f"Seeding {scale.agency}: {scale.clients:,} clients, {scale.referrals:,} referrals ...", flush=True)
     with transaction.atomic():
         drop_agency(scale.agency)
-        agency = Agency.objects.create(name=scale.agency)
+        # Its own program, as every agency has one (its rows never mix with a real program).
+        program, _created = Program.objects.get_or_create(name="Benchmark program")
+        agency = Agency.objects.create(name=scale.agency, program=program)
         units = [Unit.objects.create(agency=agency, name=n) for n in ("MHST", *(f"District {i}" for i in range(1, 8)))]
         partners = []
         for i, (kind, is_24_7) in enumerate(

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from buyin.models import ChangeMade, Commendation, OfficerFeedback, RecognitionKind, Suggestion, SuggestionEvent
-from deflection.admin import RecordAdminMixin
+from deflection.admin import ProgramScopedAdminMixin, RecordAdminMixin
 
 
 class SuggestionEventInline(admin.TabularInline):
@@ -19,7 +19,7 @@ class SuggestionEventInline(admin.TabularInline):
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(admin.ModelAdmin):
+class SuggestionAdmin(ProgramScopedAdminMixin, admin.ModelAdmin):
     """Read-only here: suggestions are answered on the triage page, whose services write the
     history and tell the author."""
 
@@ -45,12 +45,12 @@ class SuggestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChangeMade)
-class ChangeMadeAdmin(admin.ModelAdmin):
+class ChangeMadeAdmin(ProgramScopedAdminMixin, admin.ModelAdmin):
     """Changes published on "You said, we did"; corrected or withdrawn here."""
 
     list_display = ["changed_on", "topic", "what", "published_by"]
     list_filter = ["topic"]
-    readonly_fields = ["published_by", "published_at"]
+    readonly_fields = ["program", "published_by", "published_at"]
 
     def has_add_permission(self, request) -> bool:
         # Published from "You said, we did", which records who published it.
@@ -58,7 +58,7 @@ class ChangeMadeAdmin(admin.ModelAdmin):
 
 
 @admin.register(OfficerFeedback)
-class OfficerFeedbackAdmin(RecordAdminMixin, admin.ModelAdmin):
+class OfficerFeedbackAdmin(ProgramScopedAdminMixin, RecordAdminMixin, admin.ModelAdmin):
     """Read only, and without the officer or the referral: feedback is read for what it says,
     never to find out who said it (the rows keep the officer only to ask once a shift)."""
 
@@ -78,13 +78,13 @@ class OfficerFeedbackAdmin(RecordAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RecognitionKind)
-class RecognitionKindAdmin(admin.ModelAdmin):
+class RecognitionKindAdmin(ProgramScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "agency", "is_active"]
     list_filter = ["agency", "is_active"]
 
 
 @admin.register(Commendation)
-class CommendationAdmin(RecordAdminMixin, admin.ModelAdmin):
+class CommendationAdmin(ProgramScopedAdminMixin, RecordAdminMixin, admin.ModelAdmin):
     """Read only: a commendation is written through the commend page, where its text is checked."""
 
     list_display = ["officer", "kind", "commended_by", "created_at", "may_name"]

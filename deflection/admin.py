@@ -1,13 +1,86 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from deflection import audit
-from deflection.models import AccessEvent, Agency, Unit, User
-from deflection.permissions import may_review_access
+from deflection.models import Agency, Program, Unit, User
+from deflection.permissions import PROGRAM_PATHS, in_program
+
+
+def _in_scope(rows, user: User):
+    """The rows of a related model the user may pick: their program's (PROGRAM_PATHS), or
+    all of a model that belongs to no program."""
+    return in_program(rows, user) if rows.model._meta.label in PROGRAM_PATHS else rows
+
+
+class InProgramFilter(admin.RelatedFieldListFilter):
+    """A list filter by a related row (an agency, a partner, a user) that offers only the
+    rows of the user's program: the names of another program's agencies are not theirs."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        rows = _in_scope(field.related_model._default_manager.all(), request.user)
+        return field.get_choices(include_blank=False, ordering=ordering, limit_choices_to={"pk__in": rows.values("pk")})
+
+
+class ProgramScopedChoicesMixin:
+    """The choices of each related field (raw ids included) are the user's program's rows."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = _in_scope(field.queryset, request.user)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset"):
+            field.queryset = _in_scope(field.queryset, request.user)
+        return field
+
+
+class ProgramScopedAdminMixin(ProgramScopedChoicesMixin):
+    """A program administrator sees, opens and picks only their program's rows (a superuser
+    all): the list and every page read `scoped`, the choices of each related field and list
+    filter are the program's, and another program's row answers 404 like a missing one."""
+
+    def scoped(self, request, rows):
+        return in_program(rows, request.user)
+
+    def get_queryset(self, request):
+        return self.scoped(request, super().get_queryset(request))
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django's admin redirects to its index with "does not exist"; the app answers 404,
+        # whether the row is missing or another program's.
+        raise Http404
+
+    def get_list_filter(self, request):
+        filters = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str) and get_fields_from_path(self.model, entry)[-1].is_relation:
+                entry = (entry, InProgramFilter)
+            filters.append(entry)
+        return filters
+
+    def save_related(self, request, form, formsets, change) -> None:
+        # A many-to-many field offers only the program's rows: the form would drop the
+        # others (a partner's agencies in another program), so they are put back.
+        kept = {}
+        if change and not request.user.is_superuser:
+            for field in form.instance._meta.many_to_many:
+                if field.name in form.cleaned_data and field.related_model._meta.label in PROGRAM_PATHS:
+                    visible = in_program(field.related_model._default_manager.all(), request.user)
+                    related = getattr(form.instance, field.name).exclude(pk__in=visible.values("pk"))
+                    kept[field.name] = list(related.values_list("pk", flat=True))
+        super().save_related(request, form, formsets, change)
+        for name, pks in kept.items():
+            getattr(form.instance, name).add(*pks)
 
 
 class UnitInline(admin.TabularInline):
@@ -15,14 +88,24 @@ class UnitInline(admin.TabularInline):
     extra = 0
 
 
+@admin.register(Program)
+class ProgramAdmin(ProgramScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "timezone", "is_demo"]
+    search_fields = ["name"]
+
+    def has_add_permission(self, request) -> bool:
+        # A new program is the installation's to host: its superusers add them.
+        return request.user.is_superuser
+
+
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "timezone", "booking_minutes", "booking_cost", "is_demo"]
-    list_filter = ["kind", "is_demo"]
+class AgencyAdmin(ProgramScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "program", "kind", "timezone", "booking_minutes", "booking_cost", "is_demo"]
+    list_filter = ["program", "kind", "is_demo"]
     search_fields = ["name"]
     inlines = [UnitInline]
     fieldsets = [
-        (None, {"fields": ["name", "kind", "timezone", "is_demo"]}),
+        (None, {"fields": ["name", "program", "kind", "timezone", "is_demo"]}),
         (
             _("Booking cost model"),
             {
@@ -34,15 +117,20 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ProgramScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "agency"]
     list_filter = ["agency"]
     search_fields = ["name"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "first_name", "last_name", "role", "agency", "unit", "partner", "is_active"]
+class UserAdmin(ProgramScopedAdminMixin, BaseUserAdmin):
+    """A program administrator manages their program's people: those of its agencies, of the
+    partners serving it, and its administrators and coordinators; never a superuser, and
+    nobody is made one here but by a superuser."""
+
+    list_display = ["username", "first_name", "last_name", "role", "program", "agency", "unit", "partner", "is_active"]
+    list_filter = ["role", "program", "agency", "is_staff", "is_superuser", "is_active"]
     actions = ["lift_sign_in_pause"]
 
     def get_queryset(self, request):
@@ -54,6 +142,15 @@ class UserAdmin(BaseUserAdmin):
         if db_field.name == "role":
             kwargs["choices"] = [(value, label) for value, label in User.Role.choices if value != User.Role.INTEGRATION]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def scoped(self, request, rows):
+        rows = super().scoped(request, rows)
+        return rows if request.user.is_superuser else rows.filter(is_superuser=False)
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return [*super().get_readonly_fields(request, obj), "is_superuser", "user_permissions", "groups"]
 
     @admin.action(description=_("Lift the sign-in pause after wrong passwords"), permissions=["change"])
     def lift_sign_in_pause(self, request, queryset) -> None:
@@ -83,11 +180,11 @@ class UserAdmin(BaseUserAdmin):
 
     fieldsets = [
         *BaseUserAdmin.fieldsets,
-        (_("Program"), {"fields": ["role", "agency", "unit", "badge_number", "partner"]}),
+        (_("Program"), {"fields": ["role", "program", "agency", "unit", "badge_number", "partner"]}),
     ]
     add_fieldsets = [
         *BaseUserAdmin.add_fieldsets,
-        (_("Program"), {"fields": ["role", "agency", "unit", "badge_number", "partner"]}),
+        (_("Program"), {"fields": ["role", "program", "agency", "unit", "badge_number", "partner"]}),
     ]
 
 
@@ -102,28 +199,6 @@ class RecordAdminMixin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-
-@admin.register(AccessEvent)
-class AccessEventAdmin(RecordAdminMixin, admin.ModelAdmin):
-    """Read only, for the program administrator: filter by user, client id and date."""
-
-    list_display = ["at", "user", "role", "action", "what", "client_id", "referral_id", "address"]
-    list_filter = ["action", "role", ("user", admin.RelatedOnlyFieldListFilter), "agency", "partner", "at"]
-    search_fields = ["=client_id", "=referral_id", "user__username", "user__last_name", "what"]
-    date_hierarchy = "at"
-    list_select_related = ["user"]
-    show_full_result_count = False
-    readonly_fields = [f.name for f in AccessEvent._meta.fields]
-
-    def has_module_permission(self, request) -> bool:
-        return may_review_access(request.user)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return may_review_access(request.user)
-
-    def get_actions(self, request):
-        return {}  # no bulk delete
 
 
 class AuditedAdminMixin:

@@ -18,6 +18,7 @@ MENU = [
     ("can_work_queue", "referrals:queue", _("Partner queue")),
     ("can_see_command_home", "reports:command_home", _("Program at a glance")),
     ("can_see_dashboard", "reports:dashboard", _("Dashboard")),
+    ("can_see_program", "reports:program", _("Program")),
     ("can_see_process_evaluation", "reports:process", _("Process evaluation")),
     ("can_see_briefing", "reports:briefing", _("Roll-call briefing")),
     ("can_see_partners", "partners:list", _("Partners")),

@@ -49,7 +49,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "options": {"expires": 5 * 60.0},
     },
     # Each agency's digest goes out at the first check after Monday 07:00 in its own time
-    # zone (time zones differ, so the check is frequent; a sent digest is never resent).
+    # zone, and each program's (to its regional coordinators) after Monday 07:00 in the
+    # program's (time zones differ, so the check is frequent; a sent digest is never resent).
     "weekly-digests": {
         "task": "reports.tasks.send_weekly_digests",
         "schedule": DIGEST_CHECK_MINUTES * 60.0,

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 
 from deflection.models import User
+from deflection.permissions import is_regional_coordinator
 
 # Where each role lands after signing in.
 ROLE_HOME = {
@@ -31,6 +32,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if user.is_superuser:
         return redirect("admin:index")
+    if is_regional_coordinator(user):
+        return redirect("reports:program")
     return redirect(ROLE_HOME[user.role])
 
 
@@ -42,8 +45,8 @@ def demo_outbox(request: HttpRequest) -> HttpResponse:
         raise Http404
     user: User = request.user  # type: ignore[assignment]
     # Each user reads the mail sent to them, as in a real mailbox (another agency's digest
-    # is not theirs to read); the program administrator, who runs the demo, reads it all.
-    sees_all = user.sees_everything
+    # is not theirs to read); the demo's administrator, a superuser, reads it all.
+    sees_all = user.is_superuser
     folder = Path(settings.EMAIL_FILE_PATH)
     sent = []
     for path in sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)[:30]:

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
+from deflection.admin import ProgramScopedAdminMixin
 from deflection.permissions import may_exchange_partner_directory
 from partners.models import PartnerContact, PartnerOpening, PartnerTierChange, ServicePartner
 from partners.views import hsds_file_response
@@ -63,7 +64,7 @@ def export_as_hsds(modeladmin, request, queryset):
 
 
 @admin.register(ServicePartner)
-class ServicePartnerAdmin(admin.ModelAdmin):
+class ServicePartnerAdmin(ProgramScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "is_24_7", "capacity_status", "engagement_tier", "is_active"]
     list_filter = ["kind", "is_24_7", "capacity_status", "engagement_tier", "is_active", "agencies"]
     search_fields = ["name", "services", "address"]

@@ -16,7 +16,7 @@ from smtplib import SMTPException, SMTPRecipientsRefused
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,9 +45,9 @@ def _last_due_day(partner: ServicePartner, now: datetime):
 
 
 def recipients(partner: ServicePartner) -> list[str]:
-    """The program administrators of the partner's agencies, and those of the whole program."""
+    """The program administrators of the programs whose agencies the partner serves."""
     admins = User.objects.filter(is_active=True, role=User.Role.PROGRAM_ADMIN).exclude(email="")
-    admins = admins.filter(Q(agency__isnull=True) | Q(agency__in=[a.pk for a in partner.agencies.all()]))
+    admins = admins.filter(program__in={a.program_id for a in partner.agencies.all()})
     return sorted(set(admins.values_list("email", flat=True)))
 
 

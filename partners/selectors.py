@@ -13,7 +13,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from deflection.models import Agency, User
-from deflection.permissions import may_exchange_partner_directory, may_see_partner_relations
+from deflection.permissions import (
+    administers_programs,
+    in_program,
+    may_exchange_partner_directory,
+    may_see_partner_relations,
+)
 from partners.models import PartnerContact, PartnerTierChange, ServicePartner
 
 
@@ -57,12 +62,13 @@ def partner_today(partner: ServicePartner, *, now: datetime | None = None) -> da
 
 
 def partner_list_for_user(*, user: User) -> QuerySet[ServicePartner]:
-    """The partners whose relationship the user may read: all of them for program
-    administration, those serving their agency for command staff, none for anyone else."""
+    """The partners whose relationship the user may read: those serving the program's
+    agencies for program administration, those serving their agency for command staff,
+    none for anyone else."""
     if not may_see_partner_relations(user):
         return ServicePartner.objects.none()
-    if user.sees_everything:
-        return ServicePartner.objects.all()
+    if administers_programs(user):
+        return in_program(ServicePartner.objects.all(), user)
     return ServicePartner.objects.filter(pk__in=ServicePartner.objects.filter(agencies=user.agency_id).values("pk"))
 
 

@@ -18,13 +18,18 @@ from deflection.models import Agency, User
 from deflection.permissions import may_exchange_partner_directory, may_manage_partner_relations
 from partners.directory import DirectoryEntry
 from partners.models import PartnerContact, PartnerOpening, PartnerTierChange, ServicePartner
-from partners.selectors import partner_today
+from partners.selectors import partner_list_for_user, partner_today
 
 
 def _locked_partner(*, partner_id: int, actor: User) -> ServicePartner:
     if not may_manage_partner_relations(actor):
         raise ValidationError(_("You cannot change this partner's relationship."))
-    partner = ServicePartner.objects.select_for_update().filter(pk=partner_id).first()
+    # A partner serving none of the actor's program's agencies is as good as missing to them.
+    partner = (
+        ServicePartner.objects.select_for_update()
+        .filter(pk=partner_id, pk__in=partner_list_for_user(user=actor).values("pk"))
+        .first()
+    )
     if partner is None:
         raise ValidationError(_("This partner does not exist."))
     return partner
@@ -69,7 +74,11 @@ def partner_next_step_done(*, contact_id: int, actor: User) -> PartnerContact:
     """Mark a contact's next step done, once: a second time is refused."""
     if not may_manage_partner_relations(actor):
         raise ValidationError(_("You cannot change this partner's relationship."))
-    contact = PartnerContact.objects.select_for_update().filter(pk=contact_id).first()
+    contact = (
+        PartnerContact.objects.select_for_update()
+        .filter(pk=contact_id, partner__in=partner_list_for_user(user=actor).values("pk"))
+        .first()
+    )
     if contact is None or not contact.next_step:
         raise ValidationError(_("This contact has no next step to mark done."))
     if contact.next_step_done_at is not None:

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -13,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deflection import audit
-from deflection.admin import AuditedAdminMixin, RecordAdminMixin
-from deflection.permissions import may_review_access
+from deflection.admin import AuditedAdminMixin, ProgramScopedAdminMixin, ProgramScopedChoicesMixin, RecordAdminMixin
+from deflection.models import AccessEvent
+from deflection.permissions import in_program, may_review_access
 from referrals.disclosures import accounting_for_client
 from referrals.models import (
     CaseEvent,
@@ -33,7 +35,7 @@ from referrals.services import client_merge
 
 
 @admin.register(Officer)
-class OfficerAdmin(admin.ModelAdmin):
+class OfficerAdmin(ProgramScopedAdminMixin, admin.ModelAdmin):
     list_display = ["display_name", "badge_number", "agency", "unit", "is_active"]
     list_filter = ["agency", "unit", "is_active"]
     search_fields = ["display_name", "badge_number"]
@@ -41,8 +43,39 @@ class OfficerAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
+@admin.register(AccessEvent)
+class AccessEventAdmin(ProgramScopedAdminMixin, RecordAdminMixin, admin.ModelAdmin):
+    """Read only, for the program administrator: filter by user, client id and date. Here,
+    not in the core, because whose a record is is its client's: the program of the client's
+    agency (or of the client a merged row went into)."""
+
+    list_display = ["at", "user", "role", "action", "what", "client_id", "referral_id", "address"]
+    list_filter = ["action", "role", ("user", admin.RelatedOnlyFieldListFilter), "agency", "partner", "at"]
+    search_fields = ["=client_id", "=referral_id", "user__username", "user__last_name", "what"]
+    date_hierarchy = "at"
+    list_select_related = ["user"]
+    show_full_result_count = False
+    readonly_fields = [f.name for f in AccessEvent._meta.fields]
+
+    def scoped(self, request, rows):
+        if request.user.is_superuser:
+            return rows
+        clients = in_program(Client.objects.all(), request.user).values("pk")
+        merged = in_program(ClientMerge.objects.all(), request.user).values("merged_client_id")
+        return rows.filter(Q(client_id__in=clients) | Q(client_id__in=merged))
+
+    def has_module_permission(self, request) -> bool:
+        return may_review_access(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return may_review_access(request.user)
+
+    def get_actions(self, request):
+        return {}  # no bulk delete
+
+
 @admin.register(Client)
-class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ClientAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["last_name", "first_name", "date_of_birth", "agency", "preferred_language", "created_at"]
     list_filter = ["agency", "preferred_language"]
     search_fields = ["first_name", "last_name", "aliases"]
@@ -128,7 +161,7 @@ def _disclosures_csv(client: Client, rows) -> HttpResponse:
     return response
 
 
-class FollowUpInline(admin.TabularInline):
+class FollowUpInline(ProgramScopedChoicesMixin, admin.TabularInline):
     model = FollowUp
     extra = 0
     fields = ["kind", "due_at", "assigned_to", "reminded_at", "completed_at", "outcome"]
@@ -159,7 +192,7 @@ class OfficerContactInline(_WrittenByServicesInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ReferralAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     audit_lists = False  # the list shows no client; a referral's page does
 
     def audit_subject(self, obj: Referral) -> tuple[int, int | None]:
@@ -179,7 +212,7 @@ class ReferralAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class FollowUpAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     audit_lists = False  # notes show on a follow-up's own page
 
     def audit_subject(self, obj: FollowUp) -> tuple[int, int | None]:
@@ -192,7 +225,7 @@ class FollowUpAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(AuditedAdminMixin, RecordAdminMixin, admin.ModelAdmin):
+class CaseEventAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, RecordAdminMixin, admin.ModelAdmin):
     audit_lists = False  # notes show on an event's own page
 
     def audit_subject(self, obj: CaseEvent) -> tuple[int, int | None]:
@@ -223,6 +256,9 @@ class ClientMergeForm(forms.ModelForm):
     def __init__(self, *args, actor=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.actor = actor
+        if actor is not None:
+            for name in ("survivor", "merged"):
+                self.fields[name].queryset = in_program(Client.objects.all(), actor)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -244,7 +280,7 @@ class ClientMergeForm(forms.ModelForm):
 
 
 @admin.register(ClientMerge)
-class ClientMergeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ClientMergeAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     """Merging is done here by a program administrator; the records cannot be edited."""
 
     def audit_subject(self, obj: ClientMerge) -> tuple[int, int | None]:
@@ -294,7 +330,7 @@ class ClientMergeAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ConsentAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     def audit_subject(self, obj: Consent) -> tuple[int, int | None]:
         return obj.client_id, obj.referral_id
 

@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from deflection.models import User
-from deflection.permissions import may_search_clients
+from deflection.permissions import PROGRAM_PATHS, administers_programs, may_search_clients, program_q
 from partners.models import ServicePartner
 from referrals.models import (
     FOLLOW_UPS_STILL_FOLLOWED,
@@ -50,8 +50,8 @@ from referrals.submission import submission_read
 
 def _referral_scope(user: User) -> Q | None:
     """Which referrals a user may see with identities; None means none at all."""
-    if user.sees_everything:
-        return Q()
+    if administers_programs(user):
+        return program_q(user, *PROGRAM_PATHS["referrals.Referral"])
     if user.role == User.Role.OFFICER:
         return Q(officer__user=user)
     if user.role == User.Role.SUPERVISOR:

@@ -6,13 +6,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from deflection.admin import AuditedAdminMixin, RecordAdminMixin
-from reports.models import Briefing, Digest, ExportRecord, Milestone, SuccessStory
+from deflection.admin import AuditedAdminMixin, ProgramScopedAdminMixin, RecordAdminMixin
+from reports.models import Briefing, Digest, ExportRecord, Milestone, ProgramDigest, SuccessStory
 from reports.services import success_story_review
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(ProgramScopedAdminMixin, admin.ModelAdmin):
     list_display = ["achieved_at", "agency", "kind", "scope", "officer", "unit", "partner"]
     list_filter = ["kind", "agency"]
     readonly_fields = [
@@ -55,7 +55,7 @@ class StoryReviewFilter(admin.SimpleListFilter):
 
 
 @admin.register(SuccessStory)
-class SuccessStoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class SuccessStoryAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     """Where the program administrator reads each shareable story and approves or declines
     it for the digest. Stories are written from the referral's page (their checks live in
     the service); here nothing is typed in, so that nothing skips them."""
@@ -130,21 +130,28 @@ class SentMailAdmin(admin.ModelAdmin):
 
 
 @admin.register(Digest)
-class DigestAdmin(SentMailAdmin):
+class DigestAdmin(ProgramScopedAdminMixin, SentMailAdmin):
     list_display = ["week_start", "agency", "sent_at", "subject"]
     list_filter = ["agency"]
     readonly_fields = ["agency", "week_start", "recipients", "subject", "text", "html", "sent_at", "created_at"]
 
 
+@admin.register(ProgramDigest)
+class ProgramDigestAdmin(ProgramScopedAdminMixin, SentMailAdmin):
+    list_display = ["week_start", "program", "sent_at", "subject"]
+    list_filter = ["program"]
+    readonly_fields = ["program", "week_start", "recipients", "subject", "text", "html", "sent_at", "created_at"]
+
+
 @admin.register(Briefing)
-class BriefingAdmin(SentMailAdmin):
+class BriefingAdmin(ProgramScopedAdminMixin, SentMailAdmin):
     list_display = ["week_start", "unit", "sent_at", "subject"]
     list_filter = ["unit__agency"]
     readonly_fields = ["unit", "week_start", "recipients", "subject", "text", "html", "sent_at", "created_at"]
 
 
 @admin.register(ExportRecord)
-class ExportRecordAdmin(RecordAdminMixin, admin.ModelAdmin):
+class ExportRecordAdmin(ProgramScopedAdminMixin, RecordAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "agency", "user", "file_format", "rows", "remote_addr"]
     list_filter = ["agency", "file_format"]
     readonly_fields = ["created_at", "agency", "user", "filters", "file_format", "rows", "remote_addr"]

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -27,12 +26,11 @@ from buyin.letters import one_page_document
 from buyin.models.suggestions import Topic
 from buyin.selectors.recognition import commendations_of_week
 from buyin.selectors.suggestions import you_said_we_did
-from deflection.claims import send_claimed
-from deflection.models import Agency, Unit, User
-from deflection.permissions import may_read_briefing, may_see_briefings
+from deflection.models import Agency, Program, Unit, User
+from deflection.permissions import in_program, may_read_briefing, may_see_briefings
 from deflection.replica import from_replica
 from reports import metrics
-from reports.digest import agency_zone, reported_week
+from reports.digest import agency_zone, reported_week, weekly_mail_send
 from reports.models import Briefing, SuccessStory
 
 MAX_STORIES = 3
@@ -93,9 +91,9 @@ def _recognition(unit: Unit, start: datetime, end: datetime) -> dict:
     return {"commendation": named[0] if named else None, "more": max(len(named) - 1, 0) + week.others}
 
 
-def _change(week_end: date) -> dict | None:
-    """The latest "You said, we did" item changed by the end of the week, if recent."""
-    for item in you_said_we_did():
+def _change(week_end: date, *, agency: Agency) -> dict | None:
+    """The latest "You said, we did" item of the agency's program changed by the end of the week, if recent."""
+    for item in you_said_we_did(programs=Program.objects.filter(pk=agency.program_id)):
         if item["changed_on"] > week_end:
             continue
         if item["changed_on"] < week_end - CHANGE_WINDOW:
@@ -124,7 +122,7 @@ def briefing_context(*, unit: Unit, week_start: date) -> dict:
         "agency_counts": briefing_counts(metrics.Scope(agency.pk, start, end)),
         "stories": _stories(unit, end),
         "recognition": _recognition(unit, start, end),
-        "change": _change(week_end),
+        "change": _change(week_end, agency=agency),
         "page_url": settings.SITE_URL.rstrip("/") + briefing_url(unit, week_start),
     }
 
@@ -150,12 +148,12 @@ def briefing_pdf(*, unit: Unit, week_start: date) -> bytes:
 
 def briefing_units(*, user: User) -> QuerySet[Unit]:
     """The units whose briefing the user may read: a supervisor's own, command staff's
-    agency's, every unit for program administration."""
+    agency's, every unit of the program for program administration."""
     units = Unit.objects.select_related("agency").order_by("agency__name", "name")
     if not may_see_briefings(user):
         return units.none()
     if user.is_program_admin:
-        return units
+        return in_program(units, user)
     if user.is_command:
         return units.filter(agency_id=user.agency_id)
     return units.filter(pk=user.unit_id)
@@ -184,27 +182,17 @@ def briefing_send(*, unit_id: int, week_start: date) -> Briefing | None:
     any transaction, marked: deflection/claims.py). Returns it, or None if it was sent already
     or is being sent."""
     unit = Unit.objects.select_related("agency").get(pk=unit_id)
-    key = {"unit_id": unit_id, "week_start": week_start}
-    Briefing.objects.get_or_create(**key)
 
-    def send(_claimed: list[Briefing]) -> dict:
+    def compose() -> tuple[str, str, str, list[str]]:
         # Like the digest's, its figures may come from the read replica (last week's).
         with from_replica():
             context = briefing_context(unit=unit, week_start=week_start)
             subject = f"{unit.agency.name}: {briefing_subject(context)}"
             text = render_to_string("reports/briefing_email.txt", context)
             html = render_to_string("reports/briefing_email.html", context)
-        to = supervisors_of(unit)
-        if to:
-            message = EmailMultiAlternatives(subject=subject, body=text, to=to)
-            message.attach_alternative(html, "text/html")
-            # fail_silently=False: an SMTP error releases the claim and the task retries.
-            message.send(fail_silently=False)
-        return {"recipients": to, "subject": subject, "text": text, "html": html, "sent_at": timezone.now()}
+        return subject, text, html, supervisors_of(unit)
 
-    if not send_claimed(Briefing.objects.filter(**key, sent_at__isnull=True), send=send):
-        return None
-    return Briefing.objects.get(**key)
+    return weekly_mail_send(Briefing, {"unit_id": unit_id, "week_start": week_start}, compose=compose)
 
 
 def briefings_send_due(*, now: datetime | None = None) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.mime.image import MIMEImage
@@ -46,18 +47,24 @@ def agency_zone(agency: Agency) -> zoneinfo.ZoneInfo:
 def reported_week(agency: Agency, now: datetime) -> tuple[date, bool]:
     """The week the digest reports (the last full Monday-to-Sunday week, in the agency's
     zone) and whether it is due (from Monday 07:00 on)."""
-    local = now.astimezone(agency_zone(agency))
+    return week_due(agency_zone(agency), now)
+
+
+def week_due(zone: zoneinfo.ZoneInfo, now: datetime) -> tuple[date, bool]:
+    """The last full Monday-to-Sunday week in `zone`, and whether its weekly mail is due
+    (from Monday 07:00 there)."""
+    local = now.astimezone(zone)
     this_monday = local.date() - timedelta(days=local.weekday())
     due = local >= datetime.combine(this_monday, SEND_AT, tzinfo=local.tzinfo)
     return this_monday - timedelta(days=7), due
 
 
 def recipients(agency: Agency) -> list[str]:
+    """The agency's command staff and its program's administrators (a regional coordinator
+    reads the program's digest instead: reports/program_digest.py)."""
     users = User.objects.filter(is_active=True).exclude(email="")
     users = users.filter(
-        Q(role=User.Role.COMMAND, agency=agency)
-        | Q(role=User.Role.PROGRAM_ADMIN, agency=agency)
-        | Q(role=User.Role.PROGRAM_ADMIN, agency__isnull=True)
+        Q(role=User.Role.COMMAND, agency=agency) | Q(role=User.Role.PROGRAM_ADMIN, program=agency.program_id)
     )
     return sorted(set(users.values_list("email", flat=True)))
 
@@ -195,6 +202,27 @@ def _message(rendered: Rendered, to: list[str]) -> EmailMultiAlternatives:
     image.add_header("Content-Disposition", "inline", filename="deflections-per-week.png")
     message.attach(image)
     return message
+
+
+def weekly_mail_send(model, key: dict, *, compose: Callable[[], tuple[str, str, str, list[str]]]):
+    """Send a weekly mail (a Briefing, a ProgramDigest: its row unique by `key`) once: the row
+    is claimed, `compose()` gives (subject, text, html, recipients) and the mail is sent outside
+    any transaction, then marked sent (deflection/claims.py). Returns the row, or None if it was
+    sent already or another worker is sending it."""
+    model.objects.get_or_create(**key)
+
+    def send(_claimed: list) -> dict:
+        subject, text, html, to = compose()
+        if to:
+            message = EmailMultiAlternatives(subject=subject, body=text, to=to)
+            message.attach_alternative(html, "text/html")
+            # fail_silently=False: an SMTP error releases the claim and the task retries.
+            message.send(fail_silently=False)
+        return {"recipients": to, "subject": subject[:200], "text": text, "html": html, "sent_at": timezone.now()}
+
+    if not send_claimed(model.objects.filter(**key, sent_at__isnull=True), send=send):
+        return None
+    return model.objects.get(**key)
 
 
 def digest_send(*, agency_id: int, week_start: date, now: datetime | None = None) -> Digest | None:

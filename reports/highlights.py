@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from buyin.selectors.suggestions import you_said_we_did
 from deflection.models import Agency, User
+from deflection.permissions import programs_of
 from referrals import police_disclosure
 from referrals.models import Referral
 from reports import metrics
@@ -131,7 +132,7 @@ def highlights_for(*, user: User, now: datetime | None = None) -> Highlights:
     return Highlights(
         milestones=milestones,
         stories=stories,
-        latest_change=you_said_we_did().first(),
+        latest_change=you_said_we_did(programs=programs_of(user)).first(),
         week=week_totals(agency=user.agency, now=now),  # type: ignore[arg-type]
         mine=personal_milestones(user=user),
     )

@@ -180,6 +180,18 @@ class Digest(WeeklyMail):
         constraints = [models.UniqueConstraint(fields=["agency", "week_start"], name="digest_once_per_week")]
 
 
+class ProgramDigest(WeeklyMail):
+    """One weekly digest per program and week, for its regional coordinators: every agency
+    beside the others and the whole, sent once like the agencies' digests."""
+
+    program = models.ForeignKey("deflection.Program", on_delete=models.CASCADE, related_name="digests")
+    about = "program"
+
+    class Meta(WeeklyMail.Meta):
+        verbose_name = _("weekly program digest")
+        constraints = [models.UniqueConstraint(fields=["program", "week_start"], name="program_digest_once_per_week")]
+
+
 class Briefing(WeeklyMail):
     """One roll-call briefing per unit and week, as emailed to the unit's supervisors: a rerun,
     a retry or a second beat finds the row and sends nothing twice."""

@@ -15,7 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deflection.models import User
-from deflection.permissions import may_manage_partner_relations, may_see_partner_relations
+from deflection.permissions import (
+    administers_agency,
+    may_manage_partner_relations,
+    may_see_partner_relations,
+    shows_agency,
+)
 from partners.forms import PartnerContactForm, TierChangeForm
 from partners.models import ServicePartner
 from partners.selectors import partner_get_for_user, partner_relationship_log
@@ -31,7 +36,7 @@ def _scorecards(*, partner: ServicePartner, user: User, now: datetime) -> list[d
     the last SCORECARD_DAYS days of the agency's own calendar, as the dashboard shows it."""
     cards = []
     for agency in sorted(partner.agencies.all(), key=lambda a: a.pk):
-        if not user.sees_everything and agency.pk != user.agency_id:
+        if agency.pk != user.agency_id and not administers_agency(user, agency=agency):
             continue
         zone = zoneinfo.ZoneInfo(agency.timezone)
         last = now.astimezone(zone).date()
@@ -85,6 +90,7 @@ def partner_page(request: HttpRequest, partner_id: int) -> HttpResponse:
         "reports/partner.html",
         {
             "partner": partner,
+            "agencies_served": [a for a in partner.agencies.all() if shows_agency(user, a)],
             "scorecards": _scorecards(partner=partner, user=user, now=now),
             "log": log,
             "can_manage": can_manage,

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deflection.models import User
-from deflection.permissions import may_add_story
+from deflection.permissions import administers_programs, in_program, may_add_story
 from referrals.identity_text import identifiers_in_text
 from referrals.models import Client, Referral
 from referrals.purge import REMOVED
@@ -72,10 +72,10 @@ def success_story_review(*, story_id: int, actor: User, approve: bool) -> Succes
 
     Approval runs the identity check again: the client may have gained an alias, or the
     story may predate the check."""
-    if not actor.sees_everything:
+    if not administers_programs(actor):
         raise ValidationError(_("Only a program administrator reviews success stories."))
     story = (
-        SuccessStory.objects.select_for_update(of=("self",))
+        in_program(SuccessStory.objects.select_for_update(of=("self",)), actor)
         .select_related("referral__client")
         .filter(pk=story_id)
         .first()

@@ -11,6 +11,7 @@ from deflection.models import Agency
 from reports.briefing import briefings_send_due
 from reports.digest import digest_send, digests_send_due
 from reports.milestones import milestones_detect
+from reports.program_digest import program_digests_send_due
 from reports.rollups import rollups_rebuild, rollups_refresh_all
 
 
@@ -21,8 +22,9 @@ def detect_milestones() -> int:
 
 @shared_task(**MAIL_TASK_OPTIONS)
 def send_weekly_digests() -> int:
-    """The beat's check: every agency whose Monday 07:00 has passed gets last week's digest once."""
-    return digests_send_due()
+    """The beat's check: every agency whose Monday 07:00 has passed gets last week's digest
+    once, and so does every program (its coordinators) whose Monday 07:00 has passed."""
+    return digests_send_due() + program_digests_send_due()
 
 
 @shared_task(**MAIL_TASK_OPTIONS)

@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.urls import path
 
 import deflection.converters  # noqa: F401 (registers <id:...>)
-from reports import briefing_views, partner_views, views
+from reports import briefing_views, partner_views, program_views, views
 
 app_name = "reports"
 
 urlpatterns = [
     path("command/", views.command_home, name="command_home"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("program/", program_views.program_view, name="program"),
     path("process/", views.process_evaluation, name="process"),
     path("my-record/", views.my_record, name="my_record"),
     path("wins/", views.program_wins, name="wins"),

@@ -22,6 +22,8 @@ from buyin.selectors.recognition import commendations_for_officer
 from buyin.selectors.training import officers_untrained
 from deflection.models import Agency, User
 from deflection.permissions import (
+    administers_programs,
+    agencies_of_program,
     leads_buyin,
     may_add_story,
     may_read_reports,
@@ -80,13 +82,14 @@ def command_home(request: HttpRequest) -> HttpResponse:
 
 
 def _digest_agency(request: HttpRequest) -> Agency:
-    """Command staff see their agency's digest; a program administrator picks one."""
+    """Command staff see their agency's digest; a program administrator picks one of their
+    program's (another program's agency answers 404, as a missing one)."""
     user: User = request.user  # type: ignore[assignment]
     if user.is_command and user.agency_id:
         return user.agency
-    if user.sees_everything:
+    if administers_programs(user):
         agency_id = request.POST.get("agency") or request.GET.get("agency")
-        agencies = Agency.objects.all()
+        agencies = agencies_of_program(user)
         agency = agencies.filter(pk=agency_id).first() if str(agency_id or "").isdigit() else agencies.first()
         if agency is not None:
             return agency
@@ -95,7 +98,7 @@ def _digest_agency(request: HttpRequest) -> Agency:
 
 def _agency_choices(user: User):
     """The agencies a program administrator may switch between; others see their own only."""
-    return Agency.objects.all() if user.sees_everything else []
+    return agencies_of_program(user) if administers_programs(user) else []
 
 
 @login_required
@@ -126,7 +129,7 @@ def digest_preview(request: HttpRequest) -> HttpResponse:
 @require_POST
 def digest_send_now(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    if not user.sees_everything:
+    if not administers_programs(user):
         raise Http404
     agency = _digest_agency(request)
     week_start, _due = reported_week(agency, timezone.now())

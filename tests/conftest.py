@@ -1,9 +1,14 @@
 """The fixed cast every access test uses.
 
-Agency A has two officers (in the same unit) and a command user; agency B has one
-officer. Partner X serves agency A, partner Y serves agencies A and B; each has a
-case manager. Two program admins see everything: `admin`, also a superuser, and
-`program_admin`, staff but no superuser, for whom the role alone must do.
+The first program: agency A has two officers (in the same unit) and a command user; agency
+B has one officer. Partner X serves agency A, partner Y serves agencies A and B; each has a
+case manager. Two program admins: `admin`, a superuser (who sees every program), and
+`program_admin`, staff but no superuser, for whom the role alone must do (their program).
+`coordinator` is the first program's regional coordinator (command staff without an agency).
+
+The second program, elsewhere: agency C (with a unit) and partner Z serving it, its own
+program administrator `program_admin_2` (staff, no superuser) and regional coordinator
+`coordinator_2`. Nothing of one program is the other's.
 """
 
 from __future__ import annotations
@@ -15,11 +20,11 @@ import pytest
 from django.test import Client as HttpClient
 
 from buyin.models import OfficerFeedback
-from deflection.models import Agency, Unit, User
+from deflection.models import Agency, Program, Unit, User
 from partners.models import ServicePartner
 from referrals.models import Referral
 from reports.models import SuccessStory
-from tests.factories.core import PASSWORD, AgencyFactory, UnitFactory, UserFactory
+from tests.factories.core import PASSWORD, AgencyFactory, ProgramFactory, UnitFactory, UserFactory
 from tests.factories.partners import ServicePartnerFactory
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -27,11 +32,16 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 @dataclass
 class Cast:
+    program_1: Program
+    program_2: Program
     agency_a: Agency
     agency_b: Agency
+    agency_c: Agency
     unit_a: Unit
+    unit_c: Unit
     partner_x: ServicePartner
     partner_y: ServicePartner
+    partner_z: ServicePartner
     officer_a1: User
     officer_a2: User
     officer_b: User
@@ -41,6 +51,9 @@ class Cast:
     command_a: User
     admin: User
     program_admin: User
+    coordinator: User
+    program_admin_2: User
+    coordinator_2: User
 
     def login(self, who: str | None) -> HttpClient:
         """A test client signed in as a member of the cast (None: anonymous)."""
@@ -63,17 +76,25 @@ def _member(username: str, name: str, **fields) -> User:
 
 @pytest.fixture
 def cast(db) -> Cast:
+    program_1 = ProgramFactory()  # the default program, which factories put agencies in
+    program_2 = ProgramFactory(name="Second Valley Deflection Program", timezone="America/Chicago")
     agency_a = AgencyFactory(name="Agency A Police Department", default_deflection_minutes=25)
     agency_b = AgencyFactory(name="Agency B Sheriff's Office", kind=Agency.Kind.SHERIFF)
+    agency_c = AgencyFactory(name="Agency C Police Department", program=program_2, timezone="America/Chicago")
     unit_a = UnitFactory(agency=agency_a, name="MHST")
     partner_x = ServicePartnerFactory(name="X Recovery Clinic", is_24_7=False, agencies=[agency_a])
     partner_y = ServicePartnerFactory(name="Y 24/7 MAT Clinic", is_24_7=True, agencies=[agency_a, agency_b])
     return Cast(
+        program_1=program_1,
+        program_2=program_2,
         agency_a=agency_a,
         agency_b=agency_b,
+        agency_c=agency_c,
         unit_a=unit_a,
+        unit_c=UnitFactory(agency=agency_c, name="Patrol C"),
         partner_x=partner_x,
         partner_y=partner_y,
+        partner_z=ServicePartnerFactory(name="Z Crisis Center", is_24_7=True, agencies=[agency_c]),
         officer_a1=UserFactory(
             username="officer_a1", first_name="Avery", last_name="Oakhurst", agency=agency_a, unit=unit_a
         ),
@@ -94,6 +115,11 @@ def cast(db) -> Cast:
         command_a=_member("command_a", "Gale Vinewick", role=User.Role.COMMAND, agency=agency_a),
         admin=_member("admin", "Harper Westmarch", role=User.Role.PROGRAM_ADMIN, is_staff=True, is_superuser=True),
         program_admin=_member("program_admin", "Indigo Yarrowby", role=User.Role.PROGRAM_ADMIN, is_staff=True),
+        coordinator=_member("coordinator", "Jules Ashcombe", role=User.Role.COMMAND, program=program_1),
+        program_admin_2=_member(
+            "program_admin_2", "Kit Larkspur", role=User.Role.PROGRAM_ADMIN, is_staff=True, program=program_2
+        ),
+        coordinator_2=_member("coordinator_2", "Lane Mossgrove", role=User.Role.COMMAND, program=program_2),
     )
 
 
@@ -139,6 +165,25 @@ def has_word(text: str, word: str) -> bool:
     import re
 
     return re.search(rf"\b{re.escape(word)}\b", text) is not None
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """`manage.py seed_demo`, once for the module (a few seconds); each test still runs in its
+    own rollback. Yields what the command printed."""
+    import io
+
+    from django.core.management import call_command
+
+    from referrals.demo.builder import delete_demo_data
+
+    with django_db_blocker.unblock():
+        # --if-empty on the empty test database: what `make run` does on its first start.
+        out = io.StringIO()
+        call_command("seed_demo", if_empty=True, stdout=out)
+        yield out.getvalue()
+        # Committed outside the tests' transactions: leave the database as other modules expect.
+        delete_demo_data()
 
 
 @pytest.fixture

@@ -66,8 +66,14 @@ pytestmark = pytest.mark.django_db
 CAST = [None, *MEMBERS]
 OFFICERS = {"officer_a1", "officer_a2", "officer_b", "supervisor_a"}
 EVERYONE = {who for who in CAST if who is not None}
-# Program administration: the role decides, with or without the superuser flag.
+# The first program's administration: the role decides, with or without the superuser flag
+# (`admin`, a superuser, sees every program).
 ADMINS = {"admin", "program_admin"}
+# With the second program's administrator: a page about no particular row opens on their own
+# program (its agency, partners, people); a row of the first program answers them 404.
+ADMINS_ANY = {*ADMINS, "program_admin_2"}
+# Regional coordinators: the program view, and what everyone signed in has.
+COORDINATORS = {"coordinator", "coordinator_2"}
 OK, DONE, NOT_FOUND, LOGIN = 200, 302, 404, "login"
 # A deflection sent from the phone: saved, and said so in JSON (not a redirect).
 SAVED = 201
@@ -150,23 +156,25 @@ EXPECTED = {
         _expect({"officer_a1"}, DONE),
     ),
     "reports:command_home": ("get", None, _expect({"command_a"})),
-    "reports:dashboard": ("get", None, _expect({"command_a", "supervisor_a", *ADMINS})),
-    "reports:process": ("get", None, _expect({"command_a", "supervisor_a", *ADMINS})),
+    "reports:dashboard": ("get", None, _expect({"command_a", "supervisor_a", *ADMINS_ANY})),
+    "reports:process": ("get", None, _expect({"command_a", "supervisor_a", *ADMINS_ANY})),
+    # Every agency of a program beside the others: its coordinators and administration.
+    "reports:program": ("get", None, _expect({*COORDINATORS, *ADMINS_ANY})),
     "reports:my_record": ("get", None, _expect(OFFICERS)),
     "reports:wins": ("get", None, _expect(OFFICERS)),
     # Only in the embedded demo (DEMO_MODE); tests run as a real deployment.
     "demo_outbox": ("get", None, _expect(set())),
-    "reports:digest_preview": ("get", None, _expect({"command_a", *ADMINS})),
-    "reports:digest_send": ("post", {}, _expect(ADMINS, DONE)),
+    "reports:digest_preview": ("get", None, _expect({"command_a", *ADMINS_ANY})),
+    "reports:digest_send": ("post", {}, _expect(ADMINS_ANY, DONE)),
     # A unit's roll-call briefing: its supervisors, its agency's command staff, program admins.
-    "reports:briefing": ("get", None, _expect({"supervisor_a", "command_a", *ADMINS})),
-    "reports:briefing_pdf": ("get", None, _expect({"supervisor_a", "command_a", *ADMINS})),
+    "reports:briefing": ("get", None, _expect({"supervisor_a", "command_a", *ADMINS_ANY})),
+    "reports:briefing_pdf": ("get", None, _expect({"supervisor_a", "command_a", *ADMINS_ANY})),
     "reports:story_new": ("get", None, _expect({"officer_a1", "case_manager_y", *ADMINS})),
-    "reports:export": ("get", None, _expect({"command_a", *ADMINS})),
-    "reports:codebook": ("get", None, _expect({"command_a", *ADMINS})),
+    "reports:export": ("get", None, _expect({"command_a", *ADMINS_ANY})),
+    "reports:codebook": ("get", None, _expect({"command_a", *ADMINS_ANY})),
     # Partners' relationships: program administration keeps them; command staff read those
     # of the partners serving their agency (partner Y serves agency A).
-    "partners:list": ("get", None, _expect({"command_a", *ADMINS})),
+    "partners:list": ("get", None, _expect({"command_a", *ADMINS_ANY})),
     "reports:partner": ("get", None, _expect({"command_a", *ADMINS})),
     "partners:contact_add": (
         "post",
@@ -183,7 +191,7 @@ EXPECTED = {
     # The question after a deflection: only the officer who logged it, right after logging.
     "buyin:feedback_answer": ("post", {"ease": "easier"}, _expect({"officer_a1"}, DONE)),
     # Officers' sentences: program administration only, never who wrote them.
-    "buyin:feedback_comments": ("get", None, _expect(ADMINS)),
+    "buyin:feedback_comments": ("get", None, _expect(ADMINS_ANY)),
     # Each signed-in user's own sign-in settings.
     "password_change": ("get", None, _expect(EVERYONE)),
     "two_factor": ("get", None, _expect(EVERYONE)),
@@ -191,39 +199,39 @@ EXPECTED = {
     "two_factor_verify": ("get", None, _expect(EVERYONE, DONE)),
     "two_factor_remove": ("post", {}, _expect(EVERYONE, DONE)),
     # Training and champions: the agency's command staff and program administration.
-    "buyin:training": ("get", None, _expect({"command_a", *ADMINS})),
+    "buyin:training": ("get", None, _expect({"command_a", *ADMINS_ANY})),
     "buyin:training_new": (
         "post",
         {"held_on": "2026-01-05", "topic": "naloxone", "trainer": "Lt. Ruiz", "executive_staff_attended": "on"},
-        _expect({"command_a", *ADMINS}, DONE),
+        _expect({"command_a", *ADMINS_ANY}, DONE),
     ),
     # Nobody ticked: the one who attended is taken off.
     "buyin:training_attendance": ("post", {}, _expect({"command_a", *ADMINS}, DONE)),
-    "buyin:champions": ("get", None, _expect({"command_a", *ADMINS})),
+    "buyin:champions": ("get", None, _expect({"command_a", *ADMINS_ANY})),
     "buyin:champion_end": ("post", {"until": date.today().isoformat()}, _expect({"command_a", *ADMINS}, DONE)),
     # Pulse surveys: the open wave asks unit MHST and partner Y's staff.
-    "buyin:pulse_list": ("get", None, _expect({"command_a", *ADMINS})),
-    "buyin:pulse_new": ("get", None, _expect(ADMINS)),
+    "buyin:pulse_list": ("get", None, _expect({"command_a", *ADMINS_ANY})),
+    "buyin:pulse_new": ("get", None, _expect(ADMINS_ANY)),
     "buyin:pulse_answer": ("post", {"s0": "4", "s1": "5"}, _expect(PULSE_ASKED, DONE)),
     "buyin:pulse_results": ("get", None, _expect({"command_a", *ADMINS})),
     # Recognition: officer_a1 commended by their sergeant for the referral under test.
-    "buyin:commend": ("get", None, _expect({"supervisor_a", "command_a", *ADMINS})),
+    "buyin:commend": ("get", None, _expect({"supervisor_a", "command_a", *ADMINS_ANY})),
     "buyin:commendation_naming": ("post", {"may_name": "yes"}, _expect({"officer_a1"}, DONE)),
     "buyin:commendation_letter": ("get", None, _expect({"officer_a1", "supervisor_a", "command_a", *ADMINS})),
-    "buyin:recognition_kinds": ("get", None, _expect({"command_a", *ADMINS})),
+    "buyin:recognition_kinds": ("get", None, _expect({"command_a", *ADMINS_ANY})),
     "buyin:recognition_kind_offer": ("post", {"offered": "no"}, _expect({"command_a", *ADMINS}, DONE)),
     # Suggestions: anyone sends one and reads the answers; program administration answers them.
     "buyin:suggestion_new": ("post", {"topic": "form", "text": "Fewer taps, please."}, _expect(EVERYONE, DONE)),
     "buyin:suggestions_mine": ("get", None, _expect(EVERYONE)),
     "buyin:suggestions_mark_read": ("post", {}, _expect(EVERYONE, DONE)),
     "buyin:you_said_we_did": ("get", None, _expect(EVERYONE)),
-    "buyin:suggestion_triage": ("get", None, _expect(ADMINS)),
+    "buyin:suggestion_triage": ("get", None, _expect(ADMINS_ANY)),
     "buyin:suggestion_detail": ("get", None, _expect(ADMINS)),
     "buyin:suggestion_act": ("post", {"review-note": ""}, _expect(ADMINS, DONE)),
     "buyin:change_new": (
         "post",
         {"topic": "form", "what": "The form lost a field.", "changed_on": "2025-01-06"},
-        _expect(ADMINS, DONE),
+        _expect(ADMINS_ANY, DONE),
     ),
     # Integration clients: program administration makes and revokes them (creating one is
     # tested in test_api_clients: its answer is the page showing the token, once).
@@ -495,6 +503,8 @@ def test_every_url_is_in_the_access_table():
         ("command_a", "/reports/command/"),
         ("admin", "/admin/"),
         ("program_admin", "/admin/"),
+        ("program_admin_2", "/admin/"),
+        ("coordinator", "/reports/program/"),
     ],
 )
 def test_each_role_lands_on_its_own_home(cast, who, lands_on):
@@ -510,7 +520,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(cast):
 def test_only_the_admin_reaches_the_admin(cast):
     for who in CAST:
         response = cast.login(who).get("/admin/")
-        if who in ADMINS:
+        if who in ADMINS_ANY:
             assert response.status_code == 200
         else:
             assert response.status_code == 302 and "/admin/login/" in response["Location"]

@@ -94,7 +94,9 @@ class Week:
         )
 
     def _change(self, what: str, on: date) -> None:
-        ChangeMade.objects.create(topic="process", what=what, changed_on=on, published_by=self.cast.program_admin)
+        ChangeMade.objects.create(
+            topic="process", what=what, changed_on=on, published_by=self.cast.program_admin, program=self.cast.program_1
+        )
 
 
 @pytest.fixture
@@ -107,7 +109,8 @@ def _sent(unit) -> list:
 
 
 def test_each_unit_gets_its_and_the_departments_exact_numbers(cast, week):
-    assert briefings_send_due(now=MONDAY_0730) == 2  # MHST and Westside Patrol
+    # MHST and Westside Patrol; and the second program's Patrol C (08:30 where it is).
+    assert briefings_send_due(now=MONDAY_0730) == 3
     mhst = Briefing.objects.get(unit=week.mhst).text
     # 3 charges deflected: 3 x 180 booking minutes - 3 x 30 officer minutes = 450 min = 7.5 h.
     assert "- Deflections: 4 / 6" in mhst
@@ -134,11 +137,11 @@ def test_the_briefing_has_approved_stories_the_unit_first_a_named_commendation_a
 
 
 def test_a_doubled_run_sends_exactly_one_briefing_per_unit_and_week(cast, week):
-    assert briefings_send_due(now=MONDAY_0730) == 2
+    assert briefings_send_due(now=MONDAY_0730) == 3  # MHST, Westside Patrol and Patrol C
     assert briefings_send_due(now=MONDAY_0730) == 0
     assert briefings_send_due(now=MONDAY_0730 + timedelta(minutes=10)) == 0
     assert briefing_send(unit_id=week.mhst.pk, week_start=WEEK) is None
-    assert Briefing.objects.filter(week_start=WEEK).count() == 2
+    assert Briefing.objects.filter(week_start=WEEK).count() == 3
     assert len(_sent(week.mhst)) == 1 and len(_sent(week.westside)) == 1
     # Each unit's supervisors, and only them.
     assert _sent(week.mhst)[0].to == [cast.supervisor_a.email]
@@ -146,17 +149,19 @@ def test_a_doubled_run_sends_exactly_one_briefing_per_unit_and_week(cast, week):
 
 
 def test_at_0640_utc_on_monday_phoenix_is_still_on_sunday_and_each_week_goes_once(cast, week):
+    # Where agency C is it is already Monday, but not yet 07:00: its unit's week is not due.
     assert briefings_send_due(now=MONDAY_0640_UTC) == 2
     assert briefings_send_due(now=MONDAY_0640_UTC) == 0
     assert set(Briefing.objects.values_list("week_start", flat=True)) == {WEEK - timedelta(days=7)}
-    assert briefings_send_due(now=MONDAY_0730) == 2
+    assert briefings_send_due(now=MONDAY_0730) == 3
     assert briefings_send_due(now=MONDAY_0730) == 0
     assert Briefing.objects.filter(unit=week.mhst).count() == 2 == len(_sent(week.mhst))
 
 
 def test_nothing_goes_before_monday_seven_in_the_agencys_zone(cast, week):
-    assert briefings_send_due(now=MONDAY_0730 - timedelta(hours=1)) == 0
-    assert not Briefing.objects.filter(week_start=WEEK).exists()
+    # 06:30 in Phoenix; 07:30 where the second program's agency C is: only its unit's goes.
+    assert briefings_send_due(now=MONDAY_0730 - timedelta(hours=1)) == 1
+    assert list(Briefing.objects.filter(week_start=WEEK).values_list("unit", flat=True)) == [cast.unit_c.pk]
 
 
 def test_the_briefing_and_its_email_name_no_client(cast, week):

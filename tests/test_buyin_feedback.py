@@ -191,6 +191,10 @@ def test_the_program_admin_reads_the_sentences_without_who_wrote_them(cast):
     feedback = OfficerFeedbackFactory(referral=referral, ease="harder", comment="Nobody picked up at 3 a.m.")
     FeedbackObstacle.objects.create(feedback=feedback, kind="no_answer")
     OfficerFeedbackFactory(referral=_logged(cast, "officer_a2"), ease="easier", comment="")
+    # Not the second program's administrator: these are another program's officers.
+    assert (
+        "Nobody picked up" not in cast.login("program_admin_2").get(reverse("buyin:feedback_comments")).content.decode()
+    )
     for who in ("admin", "program_admin"):
         page = cast.login(who).get(reverse("buyin:feedback_comments")).content.decode()
         assert "Nobody picked up at 3 a.m." in page and "No partner answered" in page
@@ -208,7 +212,7 @@ def test_the_menu_links_the_sentences_for_program_administration_only(cast, who)
     page = cast.login(who).get(reverse("two_factor")).content.decode()
     menu = page[page.index("<nav") : page.index("</nav>")]
     linked = f'href="{reverse("buyin:feedback_comments")}"' in menu
-    assert linked is (who in ("admin", "program_admin"))
+    assert linked is (who in ("admin", "program_admin", "program_admin_2"))
 
 
 def test_the_sentences_come_newest_first_a_page_at_a_time(cast, settings):

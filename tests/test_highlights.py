@@ -138,10 +138,18 @@ def test_the_wins_show_small_counts_as_they_are(cast):
 
 def test_the_latest_change_made_from_suggestions_is_shown(cast):
     ChangeMade.objects.create(
-        topic="process", what="Older change.", changed_on=date(2026, 1, 5), published_by=cast.program_admin
+        topic="process",
+        what="Older change.",
+        changed_on=date(2026, 1, 5),
+        published_by=cast.program_admin,
+        program=cast.program_1,
     )
     ChangeMade.objects.create(
-        topic="process", what="A second van on nights.", changed_on=date(2026, 2, 5), published_by=cast.program_admin
+        topic="process",
+        what="A second van on nights.",
+        changed_on=date(2026, 2, 5),
+        published_by=cast.program_admin,
+        program=cast.program_1,
     )
     page = _wins(cast)
     assert "A second van on nights." in page and "Older change." not in page

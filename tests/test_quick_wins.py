@@ -152,7 +152,8 @@ def test_the_reported_week_is_due_from_monday_seven_in_the_agencys_zone(cast):
 
 
 def test_the_digest_reports_the_weeks_real_numbers(cast, week):
-    assert digests_send_due(now=MONDAY_0730) == 2  # agencies A and B
+    # Agencies A and B, and the second program's agency C (07:30 in Phoenix is 08:30 there).
+    assert digests_send_due(now=MONDAY_0730) == 3
     digest = Digest.objects.get(agency=cast.agency_a)
     assert digest.week_start == WEEK_START.date()
     text = digest.text
@@ -198,7 +199,7 @@ def test_the_digest_is_html_and_text_with_an_inline_chart_and_no_client_names(ca
 
 
 def test_the_digest_is_sent_once_however_often_the_task_runs(cast, week):
-    assert digests_send_due(now=MONDAY_0730) == 2
+    assert digests_send_due(now=MONDAY_0730) == 3  # agencies A, B and C
     assert digests_send_due(now=MONDAY_0730 + timedelta(minutes=10)) == 0
     assert digest_send(agency_id=cast.agency_a.pk, week_start=WEEK_START.date()) is None
     assert len(_a_digests()) == 1
@@ -211,13 +212,15 @@ def test_a_failed_send_is_retried_and_then_sent_once(cast, week, settings):
         digests_send_due(now=MONDAY_0730)
     assert not Digest.objects.filter(sent_at__isnull=False).exists()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert digests_send_due(now=MONDAY_0730) == 2
+    assert digests_send_due(now=MONDAY_0730) == 3  # agencies A, B and C
     assert len(_a_digests()) == 1
 
 
-def test_nothing_is_sent_before_monday_seven(cast, week):
-    assert digests_send_due(now=MONDAY_0730 - timedelta(hours=1)) == 0
-    assert mail.outbox == [] and not Digest.objects.exists()
+def test_nothing_is_sent_before_monday_seven_in_the_agencys_own_zone(cast, week):
+    # 06:30 in Phoenix: not yet for agencies A and B; already 07:30 where agency C is.
+    assert digests_send_due(now=MONDAY_0730 - timedelta(hours=1)) == 1
+    assert list(Digest.objects.values_list("agency", flat=True)) == [cast.agency_c.pk]
+    assert [m.subject.split(":")[0] for m in mail.outbox] == [cast.agency_c.name]
 
 
 def test_command_staff_preview_the_digest_and_the_admin_sends_it_now(cast, week):

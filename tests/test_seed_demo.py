@@ -18,7 +18,7 @@ from deflection.models import Agency, User
 from partners.models import ServicePartner
 from referrals.charge_reminders import held_charges_sweep
 from referrals.demo.builder import delete_demo_data
-from referrals.demo.data import DEMO_PASSWORD
+from referrals.demo.data import AGENCY_NAME, DEMO_PASSWORD
 from referrals.models import (
     REENGAGEMENT,
     CaseEvent,
@@ -48,18 +48,6 @@ def _encounters(**agency) -> int:
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Seed once for the module (a few seconds); each test still runs in its own rollback."""
-    with django_db_blocker.unblock():
-        # --if-empty on the empty test database: what `make run` does on its first start.
-        out = io.StringIO()
-        call_command("seed_demo", if_empty=True, stdout=out)
-        yield out.getvalue()
-        # Committed outside the tests' transactions: leave the database as other modules expect.
-        delete_demo_data()
-
-
 def _allowed(from_status: str, to_status: str, held_from: str | None) -> bool:
     """Whether the lifecycle of referrals.services has a move from one status to the other."""
     for sources, target in TRANSITIONS.values():
@@ -76,7 +64,7 @@ def _seed(**options) -> str:
 
 def test_it_builds_the_promised_program(demo):
     assert "Built the demo program" in demo and "casemanager" in demo
-    agency = Agency.objects.get(is_demo=True)
+    agency = Agency.objects.get(name=AGENCY_NAME)
     assert (agency.timezone, agency.booking_minutes, agency.default_deflection_minutes) == ("America/Phoenix", 180, 30)
     assert set(agency.units.values_list("name", flat=True)) >= {"MHST"}
     assert agency.units.count() == 3
@@ -95,10 +83,10 @@ def test_it_builds_the_promised_program(demo):
 
 
 def test_it_spreads_six_months_of_referrals_over_every_pathway_and_many_statuses(demo):
-    referrals = Referral.objects.filter(agency__is_demo=True)
+    referrals = Referral.objects.filter(agency__name=AGENCY_NAME)
     # 600 encounters: those while the client's referral to the same partner was open are
     # officer contacts on it, not referrals.
-    contacts = OfficerContact.objects.filter(referral__agency__is_demo=True).count()
+    contacts = OfficerContact.objects.filter(referral__agency__name=AGENCY_NAME).count()
     assert contacts >= 10
     assert referrals.count() + contacts == 600
     now = timezone.now()
@@ -126,21 +114,21 @@ def test_it_spreads_six_months_of_referrals_over_every_pathway_and_many_statuses
 
 
 def test_demo_officers_checked_in_with_people_they_referred_on_their_own_days(demo):
-    check_ins = OfficerCheckIn.objects.filter(referral__agency__is_demo=True).select_related("referral__officer")
+    check_ins = OfficerCheckIn.objects.filter(referral__agency__name=AGENCY_NAME).select_related("referral__officer")
     assert 40 <= check_ins.count() <= 150
     assert check_ins.filter(officer__user__username="officer").count() >= 3
     assert {c.kind for c in check_ins} == set(OfficerCheckIn.Kind.values)
-    zone = zoneinfo.ZoneInfo(Agency.objects.get(is_demo=True).timezone)
+    zone = zoneinfo.ZoneInfo(Agency.objects.get(name=AGENCY_NAME).timezone)
     for c in check_ins:
         # The referring officer's own, after the encounter, recorded on its day, with its case event.
         assert c.officer_id == c.referral.officer_id
         assert c.referral.occurred_at.astimezone(zone).date() <= c.on == c.created_at.astimezone(zone).date()
-    events = CaseEvent.objects.filter(referral__agency__is_demo=True, kind=CaseEvent.Kind.OFFICER_CHECK_IN)
+    events = CaseEvent.objects.filter(referral__agency__name=AGENCY_NAME, kind=CaseEvent.Kind.OFFICER_CHECK_IN)
     assert events.count() == check_ins.count() and not events.exclude(note="").exists()
 
 
 def test_the_demo_logins_have_work_to_show(demo):
-    referrals = Referral.objects.filter(agency__is_demo=True)
+    referrals = Referral.objects.filter(agency__name=AGENCY_NAME)
     assert 12 <= referrals.filter(officer__user__username="officer").count() <= 18
     clinic = referrals.filter(partner__kind=ServicePartner.Kind.MAT_CLINIC, partner__is_24_7=True)
     assert clinic.count() >= 150
@@ -168,7 +156,7 @@ def test_each_demo_login_signs_in_and_lands_on_its_home(demo, username, home, te
 
 
 def test_the_case_events_tell_the_story_of_each_status(demo):
-    referrals = {r.pk: r for r in Referral.objects.filter(agency__is_demo=True)}
+    referrals = {r.pk: r for r in Referral.objects.filter(agency__name=AGENCY_NAME)}
     events: dict[int, list[CaseEvent]] = {}
     for event in CaseEvent.objects.filter(referral_id__in=referrals).order_by("created_at", "id"):
         events.setdefault(event.referral_id, []).append(event)
@@ -198,7 +186,7 @@ def test_the_case_events_tell_the_story_of_each_status(demo):
 
 
 def test_acceptance_and_intake_come_with_their_follow_ups(demo):
-    referrals = Referral.objects.filter(agency__is_demo=True)
+    referrals = Referral.objects.filter(agency__name=AGENCY_NAME)
     accepted = referrals.filter(events__to_status=Referral.Status.ACCEPTED).distinct()
     intake = referrals.filter(events__to_status=Referral.Status.IN_PROGRESS).distinct()
     assert accepted.exists() and intake.exists()
@@ -231,7 +219,7 @@ def test_acceptance_and_intake_come_with_their_follow_ups(demo):
             or all(f.completed_at is not None or f.due_at <= referral.closed_at for f in referral.follow_ups.all())
         )
 
-    follow_ups = FollowUp.objects.filter(referral__agency__is_demo=True)
+    follow_ups = FollowUp.objects.filter(referral__agency__name=AGENCY_NAME)
     now = timezone.now()
     # Past-due checks are mostly done, with an outcome; future ones are all still open.
     assert not follow_ups.filter(due_at__gt=now, completed_at__isnull=False).exists()
@@ -244,7 +232,7 @@ def test_acceptance_and_intake_come_with_their_follow_ups(demo):
 
 
 def test_most_clients_in_treatment_consented_to_tell_the_referring_agency(demo):
-    intake = Referral.objects.filter(agency__is_demo=True, intake_at__isnull=False)
+    intake = Referral.objects.filter(agency__name=AGENCY_NAME, intake_at__isnull=False)
     # (Some also signed the criminal-justice consent for a charge held: tested below.)
     consents = Consent.objects.filter(referral__in=intake, kind=Consent.Kind.GENERAL)
     assert 0.5 * intake.count() <= consents.count() <= 0.9 * intake.count()
@@ -269,7 +257,7 @@ def test_intervention_deflections_hold_charges_in_every_state_told_under_consent
 
 
 def test_the_quick_wins_are_the_milestones_the_history_reached_on_the_days_it_reached_them(demo):
-    agency = Agency.objects.get(is_demo=True)
+    agency = Agency.objects.get(name=AGENCY_NAME)
     milestones = Milestone.objects.filter(agency=agency)
     deflections = Referral.objects.filter(agency=agency).exclude(status=Referral.Status.CANCELLED)
     ordered = deflections.order_by("created_at", "id")
@@ -294,7 +282,7 @@ def test_the_quick_wins_are_the_milestones_the_history_reached_on_the_days_it_re
 
 
 def test_the_demo_digest_has_milestones_and_stories_of_its_week(demo):
-    agency = Agency.objects.get(is_demo=True)
+    agency = Agency.objects.get(name=AGENCY_NAME)
     week_start, _due = reported_week(agency, timezone.now())
     start = datetime.combine(week_start, time.min, tzinfo=zoneinfo.ZoneInfo(agency.timezone))
     in_week = {"agency": agency, "achieved_at__gte": start, "achieved_at__lt": start + timedelta(days=7)}
@@ -322,7 +310,7 @@ def test_the_demo_digest_has_milestones_and_stories_of_its_week(demo):
 def test_the_demo_digest_shows_its_small_wins_exactly(demo):
     from reports.digest import digest_context
 
-    agency = Agency.objects.get(is_demo=True)
+    agency = Agency.objects.get(name=AGENCY_NAME)
     week_start, _due = reported_week(agency, timezone.now())
     context = digest_context(agency=agency, week_start=week_start)
     # A unit's week is a handful of deflections: the wins the digest exists to celebrate.
@@ -345,8 +333,8 @@ def test_the_demo_digest_shows_its_small_wins_exactly(demo):
 def test_the_demo_has_suggestions_in_every_state_and_changes_made_from_them(demo):
     from buyin.models import ChangeMade, Suggestion
 
-    suggestions = Suggestion.objects.filter(author__agency__is_demo=True) | Suggestion.objects.filter(
-        author__partner__agencies__is_demo=True
+    suggestions = Suggestion.objects.filter(author__agency__name=AGENCY_NAME) | Suggestion.objects.filter(
+        author__partner__agencies__name=AGENCY_NAME
     )
     assert set(suggestions.values_list("state", flat=True)) == set(Suggestion.State.values)
     assert ChangeMade.objects.filter(published_by__username="admin").exists()
@@ -369,7 +357,9 @@ def test_the_demo_officer_sees_the_programs_wins_and_their_own_milestones(demo):
     assert browser.login(username="officer", password=DEMO_PASSWORD)
     assert 'hx-get="/reports/wins/"' in browser.get("/log/").content.decode()
     wins = browser.get("/reports/wins/", HTTP_HX_REQUEST="true").content.decode()
-    latest = SuccessStory.objects.filter(review_state="approved", agency__is_demo=True).order_by("-reviewed_at").first()
+    latest = (
+        SuccessStory.objects.filter(review_state="approved", agency__name=AGENCY_NAME).order_by("-reviewed_at").first()
+    )
     assert latest is not None and escape(latest.text).splitlines()[0] in wins
     assert "Your first deflection:" in wins and 'id="wins-milestones"' in wins
     assert 'data-figure="week-deflections"' in wins and 'id="wins-change"' in wins
@@ -398,14 +388,14 @@ def test_officers_answered_the_question_after_about_four_in_ten_deflections_once
     from buyin.models import FeedbackObstacle, OfficerFeedback
     from referrals.identity_text import identifiers_in_text
 
-    referrals = Referral.objects.filter(agency__is_demo=True)
-    feedback = OfficerFeedback.objects.filter(referral__agency__is_demo=True).select_related("referral__client")
+    referrals = Referral.objects.filter(agency__name=AGENCY_NAME)
+    feedback = OfficerFeedback.objects.filter(referral__agency__name=AGENCY_NAME).select_related("referral__client")
     assert 0.35 <= feedback.count() / referrals.count() <= 0.45
     eases = Counter(feedback.values_list("ease", flat=True))
     assert eases["easier"] > eases["same"] > eases["harder"] > 0 and eases[""] > 0
     assert FeedbackObstacle.objects.filter(feedback__in=feedback, kind="transport").exists()
     # Asked as the app asks: the officer who logged it, at most once in the agency's hours.
-    every = timedelta(hours=Agency.objects.get(is_demo=True).feedback_every_hours)
+    every = timedelta(hours=Agency.objects.get(name=AGENCY_NAME).feedback_every_hours)
     answered: dict[int, list] = {}
     for row in feedback:
         assert row.officer_id == row.referral.created_by_id and row.answered_at >= row.referral.created_at
@@ -420,7 +410,7 @@ def test_officers_answered_the_question_after_about_four_in_ten_deflections_once
     seconds = [s for s in referrals.values_list("seconds_to_log", flat=True) if s is not None]
     assert 70 <= median(seconds) <= 90 and max(seconds) > 5 * 60
     assert referrals.filter(seconds_to_log__isnull=True).exists()
-    assert OfficerContact.objects.filter(referral__agency__is_demo=True, seconds_to_log__isnull=False).exists()
+    assert OfficerContact.objects.filter(referral__agency__name=AGENCY_NAME, seconds_to_log__isnull=False).exists()
 
 
 def test_the_demo_has_training_over_six_months_and_champions_with_a_succession(demo):
@@ -450,7 +440,7 @@ def test_the_demo_has_closed_pulse_waves_with_results_by_unit_and_an_open_one_fo
     from buyin.models import PulseSurvey
     from buyin.selectors.pulse import pulse_results, pulse_trend
 
-    agency = Agency.objects.get(is_demo=True)
+    agency = Agency.objects.get(name=AGENCY_NAME)
     now = timezone.now()
     closed = list(PulseSurvey.objects.filter(agency=agency, closes_at__lte=now))
     assert len(closed) == 2
@@ -474,7 +464,7 @@ def test_the_demo_has_closed_pulse_waves_with_results_by_unit_and_an_open_one_fo
 
 
 def test_the_demo_commends_officers_over_the_months_and_its_digest_names_only_who_agreed(demo):
-    agency = Agency.objects.get(is_demo=True)
+    agency = Agency.objects.get(name=AGENCY_NAME)
     assert agency.recognition_kinds.filter(is_active=True).count() == 3
     commendations = Commendation.objects.filter(agency=agency)
     assert commendations.count() >= 6
@@ -496,7 +486,7 @@ def test_the_demo_commends_officers_over_the_months_and_its_digest_names_only_wh
 
 
 def test_the_demo_supervisor_was_emailed_last_weeks_briefing_and_reads_it(demo):
-    agency = Agency.objects.get(is_demo=True)
+    agency = Agency.objects.get(name=AGENCY_NAME)
     week_start, _due = reported_week(agency, timezone.now())
     supervisor = User.objects.get(username="supervisor")
     assert Briefing.objects.filter(unit__agency=agency, week_start=week_start, sent_at__isnull=False).count() == 3
@@ -519,20 +509,20 @@ def test_it_refuses_to_run_over_real_data(demo):
     with pytest.raises(CommandError, match="real program data"):
         _seed()
     assert Agency.objects.filter(pk=real.pk).exists()
-    assert _encounters(agency__is_demo=True) == 600
+    assert _encounters(agency__name=AGENCY_NAME) == 600
 
 
 def test_with_force_it_replaces_the_demo_and_leaves_real_data_alone(demo):
     real = AgencyFactory(name="Real County Sheriff's Office")
     real_officer = UserFactory(username="real_officer", agency=real)
-    before = set(Referral.objects.filter(agency__is_demo=True).values_list("pk", flat=True))
+    before = set(Referral.objects.filter(agency__name=AGENCY_NAME).values_list("pk", flat=True))
 
     output = _seed(force=True)
 
     assert "Replaced the demo program" in output and "deflect-demo-2026" in output
-    assert Agency.objects.filter(is_demo=True).count() == 1
-    after = set(Referral.objects.filter(agency__is_demo=True).values_list("pk", flat=True))
-    assert _encounters(agency__is_demo=True) == 600 and not before & after
+    assert Agency.objects.filter(is_demo=True).count() == 2  # the police department and the sheriff's office
+    after = set(Referral.objects.filter(agency__name=AGENCY_NAME).values_list("pk", flat=True))
+    assert _encounters(agency__name=AGENCY_NAME) == 600 and not before & after
     assert User.objects.filter(pk=real_officer.pk).exists() and Agency.objects.filter(pk=real.pk).exists()
 
 
@@ -545,17 +535,17 @@ def test_it_never_takes_over_a_real_users_login(demo):
 
 
 def test_if_empty_leaves_an_existing_database_alone(demo):
-    before = list(Referral.objects.filter(agency__is_demo=True).values_list("pk", flat=True))
+    before = list(Referral.objects.filter(agency__name=AGENCY_NAME).values_list("pk", flat=True))
     output = _seed(if_empty=True)
     assert "leaving it as it is" in output
-    assert list(Referral.objects.filter(agency__is_demo=True).values_list("pk", flat=True)) == before
+    assert list(Referral.objects.filter(agency__name=AGENCY_NAME).values_list("pk", flat=True)) == before
 
 
 def test_every_demo_partner_has_six_months_of_relationship_and_one_waits_with_a_step_overdue(demo):
     from partners.models import PartnerContact, PartnerTierChange
     from partners.selectors import partner_today
 
-    partners = ServicePartner.objects.filter(agencies__is_demo=True)
+    partners = ServicePartner.objects.filter(agencies__name=AGENCY_NAME)
     for partner in partners:
         contacts = list(partner.contacts.all())
         assert len(contacts) >= 2, partner
@@ -563,18 +553,18 @@ def test_every_demo_partner_has_six_months_of_relationship_and_one_waits_with_a_
         today = partner_today(partner)
         assert all(today - timedelta(days=183) <= c.contact_on <= today for c in contacts)
     assert ServicePartner.objects.filter(
-        agencies__is_demo=True, contacts__contact_on__lt=timezone.localdate() - timedelta(days=150)
+        agencies__name=AGENCY_NAME, contacts__contact_on__lt=timezone.localdate() - timedelta(days=150)
     ).exists()
     overdue = PartnerContact.objects.filter(
-        partner__agencies__is_demo=True,
+        partner__agencies__name=AGENCY_NAME,
         partner__engagement_tier=ServicePartner.Tier.WAIT_AND_SEE,
         next_step_done_at__isnull=True,
         next_step_due__lt=timezone.localdate(),
     )
     assert overdue.exists()
-    assert PartnerContact.objects.filter(partner__agencies__is_demo=True, next_step_done_at__isnull=False).exists()
+    assert PartnerContact.objects.filter(partner__agencies__name=AGENCY_NAME, next_step_done_at__isnull=False).exists()
     # Each tier history ends at the partner's tier, every change with its reason.
-    changes = PartnerTierChange.objects.filter(partner__agencies__is_demo=True)
+    changes = PartnerTierChange.objects.filter(partner__agencies__name=AGENCY_NAME)
     assert changes.exists() and not changes.filter(reason="").exists()
     for partner in partners.filter(tier_changes__isnull=False).distinct():
         assert partner.tier_changes.first().to_tier == partner.engagement_tier

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from buyin.models.pulse import MAX_STATEMENTS, MIN_STATEMENTS, SCALE, PulseSurvey
 from buyin.services.pulse import DEFAULT_OPEN_QUESTION, DEFAULT_STATEMENTS
-from deflection.models import Agency, Unit
+from deflection.models import Agency, Unit, User
+from deflection.permissions import agencies_of_program, in_program
 from partners.models import ServicePartner
 
 
@@ -42,8 +43,12 @@ class PulseSurveyForm(forms.Form):
     )
     days_open = forms.IntegerField(label=_("Days open"), min_value=1, max_value=60, initial=14)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        # The program's agencies, units and partners only: another program's are not offered.
+        self.fields["agency"].queryset = agencies_of_program(user)
+        self.fields["units"].queryset = in_program(Unit.objects.select_related("agency"), user)
+        self.fields["partners"].queryset = in_program(ServicePartner.objects.filter(is_active=True), user)
         self.fields["opens_on"].initial = timezone.localdate()
         for i in range(MAX_STATEMENTS):
             self.fields[f"statement_{i}"] = forms.CharField(

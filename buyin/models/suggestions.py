@@ -132,6 +132,10 @@ class ChangeMade(models.Model):
     topic = models.CharField(_("about"), max_length=12, choices=Topic.choices)
     what = models.TextField(_("what was changed"), max_length=1000, validators=[MaxLengthValidator(1000)])
     changed_on = models.DateField(_("changed on"))
+    # Whose officers it is told to: the program it was made in (nothing crosses programs).
+    program = models.ForeignKey(
+        "deflection.Program", on_delete=models.PROTECT, related_name="+", verbose_name=_("program")
+    )
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("published by")
     )

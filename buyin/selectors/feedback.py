@@ -41,12 +41,13 @@ def feedback_state(*, user: User, referral: Referral, now: datetime | None = Non
 
 
 def feedback_comments_for(*, user: User) -> QuerySet[OfficerFeedback]:
-    """The feedback that carries a sentence, newest first, for program administration: with
-    its pathway and obstacles, never the officer or the referral's identity (404 for others)."""
+    """The feedback of the program's agencies that carries a sentence, newest first, for
+    program administration: with its pathway and obstacles, never the officer or the
+    referral's identity (404 for others)."""
     if not permissions.may_read_feedback_comments(user):
         raise Http404
     return (
-        OfficerFeedback.objects.exclude(comment="")
+        permissions.in_program(OfficerFeedback.objects.exclude(comment=""), user)
         .annotate(pathway=F("referral__pathway"))
         .only("id", "ease", "comment", "answered_at")
         .prefetch_related(Prefetch("obstacles", queryset=FeedbackObstacle.objects.order_by("kind")))

@@ -16,20 +16,20 @@ from django.utils.translation import gettext as _
 from buyin.models import PulseAnswer, PulseParticipation, PulseSurvey
 from buyin.models.pulse import SCORES
 from deflection.models import User
-from deflection.permissions import may_run_pulse, may_see_pulse_results
+from deflection.permissions import in_program, may_run_pulse, may_see_pulse_results
 
 FLOOR = 5  # fewer answers than this in a cell: shown as "fewer than 5"
 
 
 def pulse_surveys_for_user(user: User) -> QuerySet[PulseSurvey]:
-    """The waves whose list and results the user may see: all for program administration,
-    their agency's for command staff, none for anyone else."""
+    """The waves whose list and results the user may see: their program's for program
+    administration, their agency's for command staff, none for anyone else."""
     waves = PulseSurvey.objects.select_related("agency").annotate(
         asked=Count("participations", distinct=True),
         answered=Count("participations", filter=Q(participations__answered=True), distinct=True),
     )
     if may_run_pulse(user):
-        return waves
+        return in_program(waves, user)
     if user.is_command and user.agency_id:
         return waves.filter(agency_id=user.agency_id)
     return waves.none()

@@ -11,18 +11,27 @@ from django.http import Http404
 from buyin.models import Commendation, RecognitionKind
 from buyin.models.recognition import DEFAULT_KINDS
 from deflection.models import Agency, User
-from deflection.permissions import COMMENDING_ROLES, may_commend, may_manage_recognition, may_read_commendation
+from deflection.permissions import (
+    agencies_of_program,
+    commends_officers,
+    in_program,
+    may_commend,
+    may_manage_recognition,
+    may_read_commendation,
+)
 
 
 def commendable_officers(*, user: User) -> QuerySet[User]:
     """The officers and sergeants the user may commend: their agency's (a supervisor's own
-    unit first), or every agency's for the program administrator; never themselves."""
-    if user.role not in COMMENDING_ROLES:
+    unit first), or those of the program's agencies for its administrator; never themselves."""
+    if not commends_officers(user):
         return User.objects.none()
     officers = User.objects.filter(
         is_active=True, role__in=[User.Role.OFFICER, User.Role.SUPERVISOR], agency__isnull=False
     ).exclude(pk=user.pk)
-    if not user.is_program_admin:
+    if user.is_program_admin:
+        officers = officers.filter(agency__in=agencies_of_program(user))
+    else:
         officers = officers.filter(agency_id=user.agency_id) if user.agency_id else officers.none()
     order: list = ["agency__name", "last_name", "first_name"]
     if user.unit_id:
@@ -38,13 +47,15 @@ def commendable_officer_get(*, user: User, officer_id: int) -> User:
     return officer
 
 
-def recognition_kind_names(*, agency: Agency | None) -> list[str]:
+def recognition_kind_names(*, agency: Agency | None, user: User | None = None) -> list[str]:
     """The kinds of recognition offered to the agency's commenders: its active kinds, or the
     default kinds while it has none of its own yet (they are saved at the first commendation).
-    Without an agency (a program administrator who has not chosen an officer yet): every
-    agency's, checked against the officer's agency when posted."""
+    Without an agency (a program administrator who has not chosen an officer yet): those of
+    every agency of the user's program, checked against the officer's agency when posted."""
     if agency is None:
-        names = RecognitionKind.objects.filter(is_active=True).values_list("name", flat=True).distinct()
+        kinds = RecognitionKind.objects.filter(is_active=True)
+        kinds = in_program(kinds, user) if user is not None else kinds.none()
+        names = kinds.values_list("name", flat=True).distinct()
         return list(dict.fromkeys([*(str(name) for name in DEFAULT_KINDS), *sorted(names)]))
     kinds = list(RecognitionKind.objects.filter(agency=agency).values_list("name", "is_active"))
     if not kinds:

@@ -6,17 +6,18 @@ from django.db.models import Case, CharField, F, IntegerField, Q, QuerySet, Valu
 from django.db.models.functions import Concat
 
 from buyin.models import ChangeMade, Suggestion
-from deflection.models import User
-from deflection.permissions import may_triage_suggestions
+from deflection.models import Program, User
+from deflection.permissions import administers_programs, in_program, may_triage_suggestions
 from partners.models import ServicePartner
 
 
 def partners_for_suggestions(*, user: User) -> QuerySet[ServicePartner]:
     """The partners a user may name in a suggestion: those their agency works with; for a case
-    manager, their own partner and those serving the same agencies; everyone's for the admin."""
+    manager, their own partner and those serving the same agencies; the program's for its
+    administration."""
     partners = ServicePartner.objects.filter(is_active=True)
-    if user.sees_everything:
-        return partners
+    if administers_programs(user):
+        return in_program(partners, user)
     if user.agency_id:
         return partners.filter(agencies=user.agency_id).distinct()
     if user.partner_id:
@@ -42,11 +43,12 @@ def suggestion_unread_count(*, user: User) -> int:
 
 
 def suggestion_list_for_triage(*, user: User, state: str = "", topic: str = "") -> QuerySet[Suggestion]:
-    """Every suggestion for the program admin, new first (then under review, then answered),
-    newest first within each; filtered by state and topic. None for anyone else."""
+    """Every suggestion of the program's people for its administration, new first (then
+    under review, then answered), newest first within each; filtered by state and topic.
+    None for anyone else."""
     if not may_triage_suggestions(user):
         return Suggestion.objects.none()
-    suggestions = Suggestion.objects.select_related("author", "partner")
+    suggestions = in_program(Suggestion.objects.select_related("author", "partner"), user)
     if state in Suggestion.State.values:
         suggestions = suggestions.filter(state=state)
     if topic in Suggestion.Topic.values:
@@ -61,12 +63,16 @@ def suggestion_get_for_triage(*, user: User, suggestion_id: int) -> Suggestion |
     return suggestion_list_for_triage(user=user).prefetch_related("events__actor").filter(pk=suggestion_id).first()
 
 
-def you_said_we_did() -> QuerySet:
-    """The changes made, newest first: the suggestions acted on and the changes the program
-    admin published from officers' feedback. An author is named only if they chose to be."""
+def you_said_we_did(*, programs: QuerySet[Program]) -> QuerySet:
+    """The changes these programs made, newest first: their people's suggestions acted on and
+    the changes their administration published from officers' feedback (a user's:
+    `programs_of(user)`). An author is named only if they chose to be."""
+    in_programs = Q(author__program__in=programs) | Q(author__agency__program__in=programs)
+    in_programs |= Q(author__partner__agencies__program__in=programs)
+    of_programs = Suggestion.objects.filter(in_programs).values("pk")
     name = Concat("author__first_name", Value(" "), "author__last_name", output_field=CharField())
     from_suggestions = (
-        Suggestion.objects.filter(state=Suggestion.State.CHANGED)
+        Suggestion.objects.filter(state=Suggestion.State.CHANGED, pk__in=of_programs)
         .annotate(
             what=F("answer"),
             named=Case(When(may_name_me=True, then=name), default=Value(""), output_field=CharField()),
@@ -76,9 +82,8 @@ def you_said_we_did() -> QuerySet:
         .order_by()  # the union is ordered; SQLite refuses an ORDER BY in its parts
     )
     published = (
-        ChangeMade.objects.annotate(
-            named=Value("", output_field=CharField()), source=Value("feedback", output_field=CharField())
-        )
+        ChangeMade.objects.filter(program__in=programs)
+        .annotate(named=Value("", output_field=CharField()), source=Value("feedback", output_field=CharField()))
         .values("topic", "what", "changed_on", "named", "source", "id")
         .order_by()
     )

@@ -31,7 +31,7 @@ from buyin.models import PulseAnswer, PulseParticipation, PulseSurvey
 from buyin.models.pulse import SCORES
 from deflection.claims import send_claimed
 from deflection.models import Agency, Unit, User
-from deflection.permissions import FIELD_ROLES, may_run_pulse
+from deflection.permissions import FIELD_ROLES, administers_agency, may_run_pulse
 from partners.models import ServicePartner
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def pulse_survey_create(
     days_open: int,
 ) -> PulseSurvey:
     """A new wave for the agency's chosen units and/or the partners serving it."""
-    if not may_run_pulse(actor):
+    if not may_run_pulse(actor) or not administers_agency(actor, agency=agency):
         raise PermissionDenied
     units, partners = list(units), list(partners)
     if not units and not partners:

@@ -19,7 +19,7 @@ from buyin.models import ChangeMade, Suggestion, SuggestionEvent
 from buyin.selectors.suggestions import partners_for_suggestions
 from deflection.claims import send_claimed
 from deflection.models import User
-from deflection.permissions import may_triage_suggestions
+from deflection.permissions import in_program, may_triage_suggestions, program_of
 from partners.models import ServicePartner
 
 S = Suggestion.State
@@ -73,7 +73,7 @@ def suggestion_send(
 def _transition(*, suggestion_id: int, actor: User, action: str, note: str = "", **fields) -> Suggestion:
     """Lock the suggestion, check the move, change the state, write its history row, and tell
     the author once the transaction commits."""
-    suggestion = Suggestion.objects.select_for_update().filter(pk=suggestion_id).first()
+    suggestion = in_program(Suggestion.objects.select_for_update(), actor).filter(pk=suggestion_id).first()
     if suggestion is None or not may_triage_suggestions(actor):
         # The caller answers 404: never confirm that a suggestion exists.
         raise SuggestionRefused(_("This suggestion does not exist."))
@@ -160,7 +160,11 @@ def change_made_publish(*, actor: User, topic: str, what: str, changed_on: date 
     """The program admin publishes a change made from officers' feedback on "You said, we did"."""
     if not may_triage_suggestions(actor):
         raise SuggestionRefused(_("Only program administration publishes changes."))
+    program_id = program_of(actor)
+    if program_id is None:
+        raise SuggestionRefused(_("Publish it as the administrator of the program that made the change."))
     change = ChangeMade(
+        program_id=program_id,
         topic=topic,
         what=_required(what, "what", _("Say what was changed.")),
         changed_on=_changed_on(changed_on),

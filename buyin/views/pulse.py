@@ -23,13 +23,15 @@ from buyin.selectors.pulse import (
 )
 from buyin.services.pulse import PulseRefused, pulse_answer_submit, pulse_survey_create
 from deflection.models import User
-from deflection.permissions import may_run_pulse, roles_required
+from deflection.permissions import may_run_pulse, may_see_pulse_trend, roles_required
 
 
 @roles_required(User.Role.COMMAND, User.Role.PROGRAM_ADMIN)
 def pulse_list(request: HttpRequest) -> HttpResponse:
     """The waves, newest first, with how many answered; and each repeated statement's trend."""
     user: User = request.user  # type: ignore[assignment]
+    if not may_see_pulse_trend(user):
+        raise Http404
     now = timezone.now()
     return render(
         request,
@@ -47,7 +49,7 @@ def pulse_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pulse_new(request: HttpRequest) -> HttpResponse:
     """A new wave: statements, open question, audience, opening day and days open."""
-    form = PulseSurveyForm(request.POST or None)
+    form = PulseSurveyForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             pulse_survey_create(actor=request.user, **form.wave())

@@ -17,7 +17,14 @@ from buyin.letters import commendation_letter_pdf
 from buyin.selectors import recognition as selectors
 from buyin.services import recognition as services
 from deflection.models import Agency, User
-from deflection.permissions import COMMENDING_ROLES, may_manage_recognition, roles_required
+from deflection.permissions import (
+    COMMENDING_ROLES,
+    administers_programs,
+    agencies_of_program,
+    commends_officers,
+    may_manage_recognition,
+    roles_required,
+)
 from referrals.models import Referral
 
 
@@ -37,6 +44,8 @@ def _initial(request: HttpRequest) -> dict:
 def commend(request: HttpRequest) -> HttpResponse:
     """Commend an officer (a supervisor's own unit is listed first)."""
     user: User = request.user  # type: ignore[assignment]
+    if not commends_officers(user):
+        raise Http404
     initial = _initial(request)
     # The officer posted, or the referral's: someone the user may not commend is a 404.
     officer_id = str((request.POST.get("officer") if request.method == "POST" else initial.get("officer")) or "")
@@ -47,7 +56,7 @@ def commend(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         initial=initial,
         officers=selectors.commendable_officers(user=user),
-        kind_names=selectors.recognition_kind_names(agency=agency),
+        kind_names=selectors.recognition_kind_names(agency=agency, user=user),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -75,7 +84,7 @@ def commend(request: HttpRequest) -> HttpResponse:
             "form": form,
             "can_manage_kinds": user.agency is not None
             and may_manage_recognition(user=user, agency=user.agency)
-            or user.is_program_admin,
+            or (user.is_program_admin and administers_programs(user)),
         },
     )
 
@@ -114,7 +123,7 @@ def _kinds_agency(request: HttpRequest) -> Agency:
     user: User = request.user  # type: ignore[assignment]
     if user.is_program_admin:
         agency_id = request.POST.get("agency") or request.GET.get("agency") or ""
-        agencies = Agency.objects.all()
+        agencies = agencies_of_program(user)
         agency = agencies.filter(pk=agency_id).first() if str(agency_id).isdigit() else agencies.first()
     else:
         agency = user.agency
@@ -146,7 +155,7 @@ def recognition_kinds(request: HttpRequest) -> HttpResponse:
             "agency": agency,
             "kinds": selectors.recognition_kinds_for(agency=agency),
             "default_names": selectors.recognition_kind_names(agency=agency),
-            "agencies": Agency.objects.all() if user.is_program_admin else [],
+            "agencies": agencies_of_program(user) if user.is_program_admin else [],
         },
     )
 

@@ -22,7 +22,7 @@ from buyin.models import Suggestion
 from buyin.selectors import suggestions as selectors
 from buyin.services import suggestions as services
 from deflection.models import User
-from deflection.permissions import may_triage_suggestions
+from deflection.permissions import may_triage_suggestions, programs_of
 
 
 def _triage_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -103,7 +103,7 @@ def suggestions_mark_read(request: HttpRequest) -> HttpResponse:
 @login_required
 def you_said_we_did(request: HttpRequest) -> HttpResponse:
     """The changes made from suggestions and feedback, newest first, for everyone signed in."""
-    page = _page(request, selectors.you_said_we_did())
+    page = _page(request, selectors.you_said_we_did(programs=programs_of(request.user)))
     topics = dict(Suggestion.Topic.choices)
     rows = [{**row, "topic_label": topics.get(row["topic"], "")} for row in page]
     return render(

@@ -1,9 +1,11 @@
-"""Builds the demo program (`manage.py seed_demo`): a realistic, repeatable agency to show and try the app.
+"""Builds the demo program (`manage.py seed_demo`): a realistic, repeatable program to show and try the app.
 
-One made-up police department with its units, officers, service partners and six months of
-deflections, each with the case events and follow-ups its lifecycle would have written.
-Everything is marked as demo data (Agency.is_demo), so a real database is never touched by
-accident, and a re-run replaces the previous demo instead of adding to it.
+One made-up regional program: a police department with its units, officers, service partners
+and six months of deflections, each with the case events and follow-ups its lifecycle would
+have written, and the county sheriff's office referring to the same partners
+(referrals.demo.region). Everything is marked as demo data (Program.is_demo, Agency.is_demo),
+so a real database is never touched by accident, and a re-run replaces the previous demo
+instead of adding to it.
 
 Officers, clients and success stories are made through the services (partners and users
 have none: the admin edits them). The referrals' six months of history are written in bulk,
@@ -24,7 +26,7 @@ from django.db.models import ProtectedError, Q, RestrictedError
 from django.utils import timezone
 from faker import Faker
 
-from deflection.models import Agency, Unit, User
+from deflection.models import Agency, Program, Unit, User
 from partners.models import PartnerContact, PartnerOpening, ServicePartner
 from referrals.demo.charges import held_charges_build, office_names
 from referrals.demo.check_ins import check_ins_build
@@ -39,13 +41,16 @@ from referrals.demo.data import (
     GENDERS,
     LOGINS,
     PARTNERS,
+    PROGRAM_NAME,
     RACES,
+    SHERIFF_NAME,
     STREET_NAMES,
     UNITS,
 )
 from referrals.demo.offline import possible_duplicate_build
 from referrals.demo.plans import Plan, Planner
 from referrals.demo.program_life import ProgramLife
+from referrals.demo.region import Region
 from referrals.models import (
     CaseEvent,
     ChargeNotice,
@@ -67,8 +72,9 @@ Status = Referral.Status
 
 
 def delete_demo_data() -> None:
-    """Delete every demo agency and what hangs off it, children before parents (PROTECT)."""
-    agencies = list(Agency.objects.filter(is_demo=True).values_list("pk", flat=True))
+    """Delete every demo program and agency and what hangs off them, children before parents (PROTECT)."""
+    programs = list(Program.objects.filter(is_demo=True).values_list("pk", flat=True))
+    agencies = list(Agency.objects.filter(Q(is_demo=True) | Q(program__in=programs)).values_list("pk", flat=True))
     # A demo partner serves demo agencies only; one that also serves a real agency stays.
     partners = list(
         ServicePartner.objects.filter(Q(agencies__in=agencies) | Q(name__in=[p.name for p in PARTNERS]))
@@ -87,7 +93,7 @@ def delete_demo_data() -> None:
         OfficerContact.objects.filter(officer__agency__in=agencies).delete()  # and with them (CASCADE), but PROTECT
         Client.objects.filter(agency__in=agencies).delete()
         Officer.objects.filter(agency__in=agencies).delete()
-        users = User.objects.filter(Q(agency__in=agencies) | Q(partner__in=partners))
+        users = User.objects.filter(Q(agency__in=agencies) | Q(partner__in=partners) | Q(program__in=programs))
         # The buy-in loop's demo rows name demo users (PROTECT); seeding is their only link down.
         from buyin.demo.suggestions import delete_demo_suggestions
 
@@ -97,6 +103,7 @@ def delete_demo_data() -> None:
         # The demo's offices, unless one also decides a real agency's charges.
         JusticeAgency.objects.filter(name__in=office_names()).exclude(agencies__is_demo=False).delete()
         Agency.objects.filter(pk__in=agencies).delete()  # units go with it
+        Program.objects.filter(pk__in=programs).delete()
     except (ProtectedError, RestrictedError) as error:
         blockers = ", ".join(sorted({f"{o._meta.verbose_name} {o.pk}" for o in list(error.args[1])[:5]}))
         raise CommandError(
@@ -104,7 +111,7 @@ def delete_demo_data() -> None:
         ) from error
 
 
-class DemoBuilder(ProgramLife):
+class DemoBuilder(ProgramLife, Region):
     """Builds the demo program. Randomness comes from the seed only, so a run is repeatable."""
 
     def __init__(self, *, seed: int, now: datetime | None = None) -> None:
@@ -125,8 +132,10 @@ class DemoBuilder(ProgramLife):
     def build(self) -> dict[str, int]:
         """Write the whole demo program; returns what it holds, counted."""
         self._check_names_are_free()
+        self._program_and_sheriff()
         self.agency = Agency.objects.create(
             name=AGENCY_NAME,
+            program=self.program,
             kind=Agency.Kind.POLICE,
             timezone=AGENCY_TZ,
             booking_minutes=180,
@@ -150,7 +159,7 @@ class DemoBuilder(ProgramLife):
             officer=self.officer,
             supervisor=self.supervisor,
         ).plans()
-        clients = self._clients(plans)
+        clients = self._clients(plans, agency=self.agency, count=CLIENTS)
         self._write(plans, clients)
         check_ins_build(agency=self.agency, officer_user=self.logins["officer"], rnd=self.rnd, now=self.now)
         held = held_charges_build(agency=self.agency, rnd=self.rnd, now=self.now)
@@ -161,6 +170,7 @@ class DemoBuilder(ProgramLife):
         self._pulse_surveys()
         self._suggestions()
         self._briefings()
+        self._sheriff_history()
         counts = self._counts()
         counts.update({f"charges held, {state}": n for state, n in sorted(held.items())})
         counts.update(self._buyin())
@@ -168,8 +178,11 @@ class DemoBuilder(ProgramLife):
 
     def _check_names_are_free(self) -> None:
         # After delete_demo_data only real rows can hold these names: never take them over.
-        if Agency.objects.filter(name=AGENCY_NAME).exists():
-            raise CommandError(f"A real agency is named {AGENCY_NAME!r}; rename it before seeding the demo.")
+        for name in (AGENCY_NAME, SHERIFF_NAME):
+            if Agency.objects.filter(name=name).exists():
+                raise CommandError(f"A real agency is named {name!r}; rename it before seeding the demo.")
+        if Program.objects.filter(name=PROGRAM_NAME).exists():
+            raise CommandError(f"A real program is named {PROGRAM_NAME!r}; rename it before seeding the demo.")
         clash = ServicePartner.objects.filter(name__in=[p.name for p in PARTNERS]).values_list("name", flat=True)
         if clash:
             raise CommandError(f"Real service partners use the demo names: {', '.join(clash)}.")
@@ -225,7 +238,8 @@ class DemoBuilder(ProgramLife):
                 engagement_tier=spec.tier,
                 languages=spec.languages,
             )
-            partner.agencies.add(self.agency)
+            # The program's two agencies refer to the same partners.
+            partner.agencies.add(self.agency, self.sheriff)
             PartnerOpening.objects.bulk_create(
                 PartnerOpening(
                     partner=partner,
@@ -268,14 +282,16 @@ class DemoBuilder(ProgramLife):
             fields: dict = {"badge_number": login.badge}
             if login.role == User.Role.CASE_MANAGER:
                 fields["partner"] = mat
+            elif login.where == "program":
+                fields["program"] = self.program  # a regional coordinator: the program, no agency
             else:
                 # The admin belongs to the demo agency too: that is how a re-run finds and
                 # replaces it without touching a real administrator.
-                fields["agency"] = self.agency
+                fields["agency"] = self.sheriff if login.where == "sheriff" else self.agency
             if login.unit:
-                fields["unit"] = self.units[login.unit]
+                fields["unit"] = (self.sheriff_units if login.where == "sheriff" else self.units)[login.unit]
             if login.role == User.Role.PROGRAM_ADMIN:
-                fields.update(is_staff=True, is_superuser=True)
+                fields.update(program=self.program, is_staff=True, is_superuser=True)
             self.logins[login.username] = self._user(
                 username=login.username,
                 first_name=login.first_name,
@@ -300,17 +316,9 @@ class DemoBuilder(ProgramLife):
             ("Eastside Patrol Division", User.Role.SUPERVISOR),
         ]
         for unit, role in layout:
-            first, last = self._person(gender="Male" if self.rnd.random() < 0.72 else "Female")
-            user = self._user(
-                username=self._username(first, last),
-                first_name=first,
-                last_name=last,
-                role=role,
-                agency=self.agency,
-                unit=self.units[unit],
-                badge_number=f"PV-{next(badges)}",
+            officer = self._field_officer(
+                agency=self.agency, unit=self.units[unit], role=role, badge=f"PV-{next(badges)}", men=0.72
             )
-            officer = officer_for_user(user=user)
             if unit == "MHST":
                 start, keen = FIRST_ON_DUTY_DAYS, self.rnd.uniform(2.5, 4.0)
             else:
@@ -319,15 +327,30 @@ class DemoBuilder(ProgramLife):
                 keen *= 0.3
             self.roster.append((officer, start, keen))
 
+    def _field_officer(self, *, agency: Agency, unit: Unit, role: str, badge: str, men: float) -> Officer:
+        """A made-up officer or sergeant of the agency's unit (`men`: the share of men)."""
+        gender = "Male" if self.rnd.random() < men else "Female"
+        first, last = self._person(gender=gender)
+        user = self._user(
+            username=self._username(first, last),
+            first_name=first,
+            last_name=last,
+            role=role,
+            agency=agency,
+            unit=unit,
+            badge_number=badge,
+        )
+        return officer_for_user(user=user)
+
     # -- writing -----------------------------------------------------------------------
 
-    def _clients(self, plans: list[Plan]) -> list[Client]:
+    def _clients(self, plans: list[Plan], *, agency: Agency, count: int) -> list[Client]:
         first_seen: dict[int, Plan] = {}
         for plan in plans:  # chronological: the first plan of a client is where they were met
             first_seen.setdefault(plan.client_index, plan)
         today = self.now.astimezone(self.tz).date()
         clients = []
-        for index in range(CLIENTS):
+        for index in range(count):
             rnd = self.rnd
             gender = rnd.choices([g for g, _ in GENDERS], weights=[w for _, w in GENDERS])[0]
             hispanic = rnd.random() < 0.35
@@ -341,7 +364,7 @@ class DemoBuilder(ProgramLife):
             aliases = ", ".join(rnd.sample(STREET_NAMES, 2 if rnd.random() < 0.2 else 1)) if rnd.random() < 0.25 else ""
             plan = first_seen[index]
             client = client_create(
-                agency_id=self.agency.pk,
+                agency_id=agency.pk,
                 data=NewClient(
                     first_name=first,
                     last_name=last,
@@ -432,7 +455,7 @@ class DemoBuilder(ProgramLife):
         seen = max(activity) + timedelta(hours=self.rnd.uniform(2, 96))
         return Referral(
             client=client,
-            agency=self.agency,
+            agency_id=plan.officer.agency_id,
             partner=plan.partner,
             status=history.status,
             status_reason=history.reason,
@@ -513,6 +536,7 @@ class DemoBuilder(ProgramLife):
             "case events": CaseEvent.objects.filter(referral__agency=self.agency).count(),
             "partner contacts": PartnerContact.objects.filter(partner__agencies=self.agency).count(),
             "suggestions": self.suggestions,
+            "sheriff's office referrals": Referral.objects.filter(agency=self.sheriff).count(),
         }
         by_status = Counter(referrals.values_list("status", flat=True))
         counts.update({f"  {status}": by_status[status] for status in Status.values if by_status[status]})

@@ -14,8 +14,17 @@ from referrals.models import Consent, FollowUp, Pathway, Referral, Substance
 
 DEMO_PASSWORD = "deflect-demo-2026"  # noqa: S105 (the published demo password)
 DEFAULT_SEED = 2026
+PROGRAM_NAME = "Pima Valley Regional Deflection Program"
 AGENCY_NAME = "Pima Valley Police Department"
 AGENCY_TZ = "America/Phoenix"
+# The program's second agency: the county sheriff, referring to the same partners.
+SHERIFF_NAME = "Pima Valley Sheriff's Office"
+SHERIFF_UNITS = ("Rural Patrol", "Jail Diversion Team")
+SHERIFF_DEPUTIES = 8
+SHERIFF_REFERRALS = 140
+SHERIFF_CLIENTS = 120
+SHERIFF_OWN_REFERRALS = 6  # what the `deputy` login sees in My deflections
+SHERIFF_SERGEANT_REFERRALS = 3
 EMAIL_DOMAIN = "pimavalley.example"  # .example never resolves: no demo email reaches anyone
 
 DAYS = 182  # six months of history
@@ -53,6 +62,9 @@ class Login:
     role: str
     unit: str | None = None
     badge: str = ""
+    # Whose: the police department's ("police"), the sheriff's office's ("sheriff"), or the
+    # whole program's ("program": a regional coordinator, without an agency).
+    where: str = "police"
 
 
 LOGINS = (
@@ -61,6 +73,8 @@ LOGINS = (
     Login("casemanager", "Alicia", "Navarro", User.Role.CASE_MANAGER),
     Login("command", "Raymond", "Castellanos", User.Role.COMMAND, None, "PV-0102"),
     Login("admin", "Jordan", "Ellis", User.Role.PROGRAM_ADMIN),
+    Login("deputy", "Rosa", "Villanueva", User.Role.OFFICER, "Rural Patrol", "SO-3107", where="sheriff"),
+    Login("coordinator", "Evelyn", "Marsh", User.Role.COMMAND, where="program"),
 )
 
 

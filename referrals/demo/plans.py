@@ -98,25 +98,34 @@ class Planner:
         roster: list[tuple[Officer, float, float]],
         officer: Officer,
         supervisor: Officer,
+        referrals: int = REFERRALS,
+        clients: int = CLIENTS,
+        own: int = OWN_REFERRALS,
+        supervised: int = SUPERVISOR_REFERRALS,
     ) -> None:
         self.rnd, self.fake, self.now, self.tz, self.agency = rnd, fake, now, tz, agency
         self.partners, self.case_managers, self.roster = partners, case_managers, roster
         self.officer, self.supervisor = officer, supervisor
+        # How many encounters, people, and of them the two logins' (the program's second
+        # agency is smaller than the first).
+        self.referrals, self.clients, self.own, self.supervised = referrals, clients, own, supervised
 
     def plans(self) -> list[Plan]:
         """Every encounter of the six months, in time order, each with its history."""
-        moments = sorted(encounter_moment(self.rnd, self.now, self.tz) for _ in range(REFERRALS))
-        indices = list(range(REFERRALS))
+        moments = sorted(encounter_moment(self.rnd, self.now, self.tz) for _ in range(self.referrals))
+        indices = list(range(self.referrals))
         # The `officer` login: 15 deflections over the last five months, two this week.
         recent = [i for i in indices if moments[i] > self.now - timedelta(days=7)]
         older = [i for i in indices if self.now - timedelta(days=150) < moments[i] <= self.now - timedelta(days=7)]
-        own = set(self.rnd.sample(recent, 2) + self.rnd.sample(older, OWN_REFERRALS - 2))
+        own = set(self.rnd.sample(recent, 2) + self.rnd.sample(older, self.own - 2))
         rest = [i for i in indices if i not in own]
-        supervised = set(self.rnd.sample(rest, SUPERVISOR_REFERRALS))
+        supervised = set(self.rnd.sample(rest, self.supervised))
         # Every client has at least one referral; a few come back again and again
         # (re-engagement, never failure). Weights fall off steeply by rank: most clients once.
-        weights = [1 / (rank + 4) ** 1.2 for rank in range(CLIENTS)]
-        slots = list(range(CLIENTS)) + self.rnd.choices(range(CLIENTS), weights=weights, k=REFERRALS - CLIENTS)
+        weights = [1 / (rank + 4) ** 1.2 for rank in range(self.clients)]
+        slots = list(range(self.clients)) + self.rnd.choices(
+            range(self.clients), weights=weights, k=self.referrals - self.clients
+        )
         self.rnd.shuffle(slots)
         plans = []
         for i, moment in enumerate(moments):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from deflection import permissions
 from deflection.models import User
+from deflection.permissions import administers_programs, in_program
 from referrals.models import CaseEvent, Client, ClientMerge, PossibleDuplicate, Referral, normalize_name
 from referrals.services.shared import _event
 
@@ -17,7 +18,7 @@ from referrals.services.shared import _event
 @transaction.atomic
 def client_merge(*, survivor_id: int, merged_id: int, actor: User) -> ClientMerge:
     """Two rows were one person: move referrals and consents to the survivor, and record it."""
-    if not actor.sees_everything:
+    if not administers_programs(actor):
         raise ValidationError(_("Only a program administrator merges clients."))
     return _merge(survivor_id=survivor_id, merged_id=merged_id, actor=actor)
 
@@ -26,7 +27,9 @@ def _merge(*, survivor_id: int, merged_id: int, actor: User) -> ClientMerge:
     # Inside the caller's transaction, which has decided that the actor may merge these two.
     if survivor_id == merged_id:
         raise ValidationError(_("Choose two different clients."))
-    clients = {c.pk: c for c in Client.objects.select_for_update().filter(pk__in=[survivor_id, merged_id])}
+    # Another program's client is as good as missing to its administrator (no hint it exists).
+    locked = in_program(Client.objects.select_for_update(of=("self",)), actor)
+    clients = {c.pk: c for c in locked.filter(pk__in=[survivor_id, merged_id])}
     if len(clients) != 2:
         raise ValidationError(_("Both clients must exist."))
     survivor, merged = clients[survivor_id], clients[merged_id]

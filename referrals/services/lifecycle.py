@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from deflection.models import User
-from deflection.permissions import does_casework, is_person, may_act, may_add_follow_up
+from deflection.permissions import administers_agency, does_casework, is_person, may_act, may_add_follow_up
 from referrals.models import CaseEvent, FollowUp, Referral
 from referrals.police_disclosure import CHECK_72H_WINDOW
 from referrals.services.shared import _event, _locked_for_casework
@@ -288,7 +288,10 @@ def follow_up_create(
         raise TransitionRefused(_("Accept the referral first: accepting schedules its first check."))
     if assigned_to is not None and (
         not is_person(assigned_to)
-        or (assigned_to.partner_id != referral.partner_id and not assigned_to.is_program_admin)
+        or (
+            assigned_to.partner_id != referral.partner_id
+            and not (assigned_to.is_program_admin and administers_agency(assigned_to, agency=referral.agency_id))
+        )
     ):
         raise TransitionRefused({"assigned_to": _("Assign the follow-up to someone at this partner.")})
     follow_up = FollowUp(

@@ -228,7 +228,10 @@ def test_command_and_admin_pages_pass_wcag_aa(cast, program, axe_pages, scheme):
     a.visit(f"/admin/referrals/client/{program['client'].pk}/change/", "admin client change")
     a.visit("/admin/deflection/accessevent/", "admin access records")
     a.visit("/reports/dashboard/", "admin dashboard")
-    assert_clean([c, a])
+    r = Checker(axe_pages(scheme), scheme)
+    sign_in(r.page, "coordinator")
+    r.visit("/reports/program/", "program view")
+    assert_clean([c, a, r])
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)

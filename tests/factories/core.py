@@ -2,9 +2,21 @@ from __future__ import annotations
 
 import factory
 
-from deflection.models import Agency, Unit, User
+from deflection.models import Agency, Program, Unit, User
 
 PASSWORD = "correct-horse-battery-9"
+# Every agency made without naming its program is in this one (get or create by name), as
+# every program administrator is: the installation of one program that tests mostly need.
+DEFAULT_PROGRAM = "Test County Deflection Program"
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+        django_get_or_create = ["name"]
+
+    name = DEFAULT_PROGRAM
+    timezone = "America/Phoenix"
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):
@@ -13,6 +25,7 @@ class AgencyFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["name"]
 
     name = factory.Sequence(lambda n: f"Agency {n} Police Department")
+    program = factory.SubFactory(ProgramFactory)
     kind = Agency.Kind.POLICE
     timezone = "America/Phoenix"
 
@@ -37,6 +50,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     role = User.Role.OFFICER
     agency = factory.SubFactory(AgencyFactory)
     badge_number = factory.Sequence(lambda n: f"B{n:04d}")
+    # A program administrator runs the agency's program (the default one without an agency).
+    program = factory.LazyAttribute(
+        lambda u: (u.agency.program if u.agency else ProgramFactory()) if u.role == User.Role.PROGRAM_ADMIN else None
+    )
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

@@ -21,11 +21,11 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from deflection.models import Agency, User
+from deflection.models import Agency, Program, User
 from referrals import services
 from referrals.models import FollowUp, Pathway, Referral
 from reports.digest import reported_week
-from reports.models import Digest
+from reports.models import Digest, ProgramDigest
 from tests.factories.core import UserFactory
 from tests.factories.referrals import ClientFactory
 from tests.integration.conftest import app_broker, other_sessions, wait_for, wait_for_worker_sessions_to_end
@@ -181,7 +181,9 @@ def test_the_digest_is_delivered_once_although_the_task_runs_twice_at_once(cast,
     mailbox.hold_data = 1  # the first digest waits in DATA until the second run is blocked
     now = timezone.now()
     zone = _zone_where_the_digest_is_due(now)
-    Agency.objects.filter(pk__in=[cast.agency_a.pk, cast.agency_b.pk]).update(timezone=zone)
+    # Every agency and program of the cast in that zone: every weekly digest is due at once.
+    Agency.objects.update(timezone=zone)
+    Program.objects.update(timezone=zone)
     cast.agency_a.refresh_from_db()
     week_start, due = reported_week(cast.agency_a, now)
     assert due
@@ -218,10 +220,12 @@ def test_the_digest_is_delivered_once_although_the_task_runs_twice_at_once(cast,
     digests = Digest.objects.filter(agency=cast.agency_a)
     assert digests.count() == 1
     assert digests.get().sent_at is not None and digests.get().week_start == week_start
-    # Every digest went out once (agency B's to the program admin too), and the two runs
-    # together sent exactly the digests there are (which run sent which may vary: after
-    # agency A, the second run may take agency B first).
-    assert len(mailbox.messages) == Digest.objects.filter(sent_at__isnull=False).count() == sum(sent_counts)
+    # Every digest went out once (agency B's to the program admin too, each program's to its
+    # coordinator), and the two runs together sent exactly the digests there are (which run
+    # sent which may vary: after agency A, the second run may take agency B first).
+    sent = Digest.objects.filter(sent_at__isnull=False).count()
+    sent += ProgramDigest.objects.filter(sent_at__isnull=False).count()
+    assert len(mailbox.messages) == sent == sum(sent_counts)
     for recipient in readers:
         assert len([m for m in of_a if recipient in m.recipients]) == 1
     assert worker.problems() == []

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from deflection.models import Agency
 from referrals.demo.builder import DemoBuilder, delete_demo_data
-from referrals.demo.data import AGENCY_NAME, DEFAULT_SEED, DEMO_PASSWORD, LOGINS
+from referrals.demo.data import DEFAULT_SEED, DEMO_PASSWORD, LOGINS, PROGRAM_NAME
 
 
 class Command(BaseCommand):
@@ -40,7 +40,7 @@ class Command(BaseCommand):
 
     def _summary(self, counts: dict[str, int], *, replaced: bool) -> None:
         what = "Replaced the demo program" if replaced else "Built the demo program"
-        self.stdout.write(self.style.SUCCESS(f"{what}: {AGENCY_NAME}"))
+        self.stdout.write(self.style.SUCCESS(f"{what}: {PROGRAM_NAME}"))
         for label, n in counts.items():
             self.stdout.write(f"  {label}: {n}")
         self.stdout.write(f"Logins (password {DEMO_PASSWORD}):")

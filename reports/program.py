@@ -1,0 +1,155 @@
+"""A program's agencies side by side, and the whole: the regional coordinators' view and the
+program's weekly digest.
+
+Every count here leaves its agency (a coordinator is not the agency's own staff), so each is
+shown as for an audience outside it: 1 to 10 as "<11", whatever its kind. And each figure's
+row (its agencies, then the program) is a table whose total may be shown exactly: its cells go
+through `shown_parts`, which withholds ("—") the smallest other cells wherever an agency's
+"<11" could be worked out from the whole less the others (complementary suppression).
+Rates are not shown: an exact rate of an exact count would tell the hidden one.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from deflection.models import Agency, Program, User
+from deflection.permissions import in_program, may_see_program_view, scope_program_id
+from reports import metrics
+from reports.metrics.disclosure import SMALL
+
+OUTSIDE = metrics.Audience.OUTSIDE
+POLICE, TREATMENT = metrics.Kind.POLICE_WORK, metrics.Kind.TREATMENT
+
+
+@dataclass(frozen=True)
+class ProgramFigure:
+    """A figure counted for each agency of a program: its name in the metrics' Totals (or
+    "officers"), the words, and its kind (disclosure.FIGURE_KINDS)."""
+
+    key: str
+    label: str
+    kind: metrics.Kind
+
+
+FIGURES = (
+    ProgramFigure("deflections", _("Deflections"), POLICE),
+    ProgramFigure("naloxone", _("Overdose reversals (naloxone)"), POLICE),
+    ProgramFigure("charged", _("Charges deflected"), POLICE),
+    ProgramFigure("officers", _("Officers who deflected"), POLICE),
+    ProgramFigure("accepted", _("Accepted by a partner"), TREATMENT),
+    ProgramFigure("intake", _("Reached intake"), TREATMENT),
+    ProgramFigure("reengagements", _("Re-engagements"), TREATMENT),
+)
+
+
+# What the page and the digest say of their counts.
+RULE_NOTE = _(
+    "Every count here leaves its agency: 1 to 10 show as <11, and where an agency's count under 11 could be "
+    "worked out from the whole program less the other agencies, the smallest other counts are withheld (—). "
+    "No client is named here."
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One figure across the program: each agency's count as shown (agency name, count), then
+    the whole's."""
+
+    label: str
+    cells: list[tuple[str, str]]
+    whole: str
+
+
+@dataclass(frozen=True)
+class ProgramTable:
+    """The program's agencies (the table's columns) and one row per figure."""
+
+    program: Program
+    agencies: list[Agency]
+    rows: list[Row]
+    start: datetime
+    end: datetime
+
+
+def shown_row(parts: list[int], *, kind: metrics.Kind | str) -> tuple[list[str], str]:
+    """One figure's agencies and whole, as anyone outside an agency sees them: every count from
+    1 to 10 as "<11", and where the whole is shown exactly, no agency's hidden count left
+    recoverable from it (shown_parts withholds the smallest others). A whole shown as "<11"
+    tells nothing to subtract from, so each agency's count is then only shown_count's."""
+    total = sum(parts)
+    whole = metrics.shown_count(total, kind=kind, audience=OUTSIDE)
+    if whole == SMALL:
+        return [metrics.shown_count(n, kind=kind, audience=OUTSIDE) for n in parts], whole
+    return metrics.shown_parts(parts, kind=kind, audience=OUTSIDE), whole
+
+
+def _counts(agency: Agency, start: datetime, end: datetime) -> dict[str, int]:
+    """An agency's counts over [start, end): from the rollups where they are counted and
+    cover the period's whole days, else from the referrals (the same figures either way)."""
+    scope = metrics.Scope(agency.pk, start, end)
+    zone = zoneinfo.ZoneInfo(agency.timezone)
+    if metrics.counted_until(agency.pk) is not None and metrics.rollups_cover(scope, zone):
+        totals = metrics.totals_from_rollups(scope, zone)
+        officers = metrics.officers_deflecting_from_rollups(agency_id=agency.pk, since=start, until=end)
+    else:
+        totals = metrics.totals_from_referrals(scope)
+        officers = metrics.officers_deflecting(agency_id=agency.pk, since=start, until=end)
+    return {**{name: getattr(totals, name) for name in metrics.COUNTS}, "officers": len(officers)}
+
+
+def program_table(*, program: Program, start: datetime, end: datetime) -> ProgramTable:
+    """Every figure of every agency of the program over [start, end), as shown outside them."""
+    agencies = list(program.agencies.order_by("name"))
+    counts = [_counts(agency, start, end) for agency in agencies]
+    rows = []
+    for figure in FIGURES:
+        cells, whole = shown_row([c[figure.key] for c in counts], kind=figure.kind)
+        named = [(agency.name, shown) for agency, shown in zip(agencies, cells, strict=True)]
+        rows.append(Row(label=str(figure.label), cells=named, whole=whole))
+    return ProgramTable(program=program, agencies=agencies, rows=rows, start=start, end=end)
+
+
+def program_zone(program: Program) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(program.timezone)
+
+
+def last_days(program: Program, days: int, *, now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The last `days` whole days up to the end of today, on the program's calendar."""
+    zone = program_zone(program)
+    today = (now or timezone.now()).astimezone(zone).date()
+    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    return end - timedelta(days=days), end
+
+
+def week_bounds(program: Program, week_start: date) -> tuple[datetime, datetime]:
+    """Monday 00:00 to the next Monday 00:00 of the week, on the program's calendar."""
+    start = datetime.combine(week_start, time.min, tzinfo=program_zone(program))
+    return start, start + timedelta(days=7)
+
+
+def programs_for_user(user: User):
+    """The programs whose view the user may open: their own (a regional coordinator's or a
+    program administrator's), every program for a superuser; none for anyone else."""
+    if not may_see_program_view(user):
+        return Program.objects.none()
+    return in_program(Program.objects.all(), user).order_by("name")
+
+
+def program_get_for_user(*, user: User, program_id: str | None) -> Program:
+    """The program asked for (else the user's own, else the first they may see), or a 404
+    for one that is not theirs (never 403: that would confirm it exists)."""
+    programs = programs_for_user(user)
+    if program_id:
+        program = programs.filter(pk=program_id).first() if program_id.isdigit() else None
+    else:
+        program = programs.filter(pk=scope_program_id(user)).first() or programs.first()
+    if program is None:
+        raise Http404
+    return program

@@ -1,0 +1,40 @@
+"""The program view: a regional coordinator's (or program administrator's) dashboard across
+the program's agencies, each beside the others and the whole. Aggregates only, every count
+as it is shown outside an agency (reports/program.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from deflection.models import User
+from reports.program import RULE_NOTE, last_days, program_get_for_user, program_table, programs_for_user
+from reports.views import PERIODS
+
+
+@login_required
+def program_view(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    program = program_get_for_user(user=user, program_id=request.GET.get("program"))
+    period = request.GET.get("days", "90")
+    days = PERIODS.get(period, 90)
+    start, end = last_days(program, days, now=timezone.now())
+    programs = programs_for_user(user)
+    return render(
+        request,
+        "reports/program.html",
+        {
+            "table": program_table(program=program, start=start, end=end),
+            "days": days,
+            "periods": PERIODS,
+            "rule_note": RULE_NOTE,
+            "period_start": start.date(),
+            "period_end": end.date() - timedelta(days=1),
+            # A superuser picks between programs; everyone else sees their own.
+            "programs": programs if programs.count() > 1 else [],
+        },
+    )

@@ -1,0 +1,170 @@
+"""The program view and the program's digest: every agency of a program beside the others and
+the whole, every count as it is shown outside an agency (1 to 10 as "<11"), and no agency's
+hidden count recoverable by subtraction from the whole and the other agencies; the digest
+once a week in the program's zone, to its coordinators, exactly once."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from reports.metrics.disclosure import SMALL, SMALL_CELL_MAX, WITHHELD, Kind
+from reports.models import Digest, ProgramDigest
+from reports.program import shown_row
+from reports.program_digest import program_digest_send, program_digests_send_due
+from tests.factories.referrals import OfficerFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+
+PHOENIX = ZoneInfo("America/Phoenix")
+MONDAY_0730 = datetime(2026, 11, 23, 7, 30, tzinfo=PHOENIX)
+WEEK_START = datetime(2026, 11, 16, 0, 0, tzinfo=PHOENIX)
+
+
+def _possible(cells: list[str], whole: int) -> list[set[int]]:
+    """Every count each agency could have, to a reader who knows the whole and the cells:
+    an exact cell is itself, "<11" any of 1 to 10, a withheld one anything; together they
+    add up to the whole."""
+    options = []
+    for cell in cells:
+        if cell == SMALL:
+            options.append(range(1, SMALL_CELL_MAX + 1))
+        elif cell == WITHHELD:
+            options.append(range(0, whole + 1))
+        else:
+            options.append([int(cell.replace(",", ""))])
+    found: list[set[int]] = [set() for _ in cells]
+    for counts in itertools.product(*options):
+        if sum(counts) == whole:
+            for i, n in enumerate(counts):
+                found[i].add(n)
+    return found
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        [25, 4, 0],  # one small agency: the whole less the big one would tell it
+        [20, 1, 1],  # two small ones that can only be 1 each
+        [40, 10, 10],  # two small ones that can only be 10 each
+        [12, 7, 9],
+        [30, 12],
+        [3, 0, 0],
+        [9, 1],
+        [11, 10, 10, 0],
+    ],
+)
+@pytest.mark.parametrize("kind", [Kind.POLICE_WORK, Kind.TREATMENT])
+def test_no_agencys_small_count_can_be_worked_out_from_the_whole(parts, kind):
+    cells, whole = shown_row(parts, kind=kind)
+    total = sum(parts)
+    # Outside the agency every count from 1 to 10 is "<11", the police's own work included.
+    assert whole == (SMALL if 1 <= total <= SMALL_CELL_MAX else f"{total:,}")
+    for n, cell in zip(parts, cells, strict=True):
+        assert cell != str(n) or not 1 <= n <= SMALL_CELL_MAX
+    if whole != SMALL:
+        for n, possible in zip(parts, _possible(cells, total), strict=True):
+            assert n in possible
+            if 1 <= n <= SMALL_CELL_MAX:
+                assert len(possible) > 1, (parts, cells)
+
+
+def test_a_row_with_nothing_small_is_shown_exactly():
+    assert shown_row([30, 12], kind=Kind.TREATMENT) == (["30", "12"], "42")
+    assert shown_row([25, 4, 0], kind=Kind.POLICE_WORK) == (["25", "<11", WITHHELD], "29")
+
+
+def _deflections(cast, agency_user, partner, n: int, when: datetime, **fields) -> None:
+    officer = OfficerFactory(user=agency_user)
+    for i in range(n):
+        moment = when + timedelta(minutes=i)
+        ReferralFactory(officer=officer, partner=partner, occurred_at=moment, created_at=moment, **fields)
+
+
+def _row(page: str, label: str) -> list[str]:
+    """The cells of one figure's row on the program page (agencies, then the whole)."""
+    row = re.search(rf">{re.escape(label)}</th>(.*?)</tr>", page, re.S).group(1)
+    return re.findall(r"<td[^>]*>([^<]*)</td>", row)
+
+
+def test_the_coordinator_sees_each_agency_beside_the_others_and_the_whole(cast):
+    from tests.factories.core import UserFactory
+
+    now = datetime.now(PHOENIX) - timedelta(days=2)
+    _deflections(cast, cast.officer_a1, cast.partner_y, 14, now)
+    _deflections(cast, cast.officer_b, cast.partner_y, 3, now, naloxone_administered=True)
+    officer_c = UserFactory(agency=cast.agency_c)
+    _deflections(cast, officer_c, cast.partner_z, 40, now)
+    page = cast.login("coordinator").get(reverse("reports:program")).content.decode()
+    assert "Agency A Police Department" in page and "Agency B Sheriff" in page
+    assert "Agency C" not in page  # the other program's
+    # 14 and 3 make 17: agency B's "<11" would be 17 - 14, so agency A's count is withheld.
+    assert _row(page, "Deflections") == [WITHHELD, "&lt;11", "17"]
+    assert _row(page, "Overdose reversals (naloxone)") == ["0", "&lt;11", "&lt;11"]
+    assert _row(page, "Accepted by a partner") == ["0", "0", "0"]
+    # The second program's coordinator: its own agency, and 40 (police work, at least 11).
+    page_2 = cast.login("coordinator_2").get(reverse("reports:program")).content.decode()
+    assert "Agency A" not in page_2 and _row(page_2, "Deflections") == ["40", "40"]
+
+
+def test_a_superuser_picks_a_program_and_nobody_else_opens_another(cast):
+    url = f"{reverse('reports:program')}?program={cast.program_2.pk}"
+    assert "Agency C Police Department" in cast.login("admin").get(url).content.decode()
+    assert cast.login("coordinator").get(url).status_code == 404
+    assert cast.login("program_admin").get(url).status_code == 404
+    assert cast.login("command_a").get(reverse("reports:program")).status_code == 404
+
+
+# --- the program's weekly digest ------------------------------------------------------------
+
+
+@pytest.fixture
+def week(cast):
+    """Last week: agency A's 12 deflections and agency B's 2; agency C's 5 (the other program)."""
+    from tests.factories.core import UserFactory
+
+    _deflections(cast, cast.officer_a1, cast.partner_y, 12, WEEK_START + timedelta(days=2, hours=9))
+    _deflections(cast, cast.officer_b, cast.partner_y, 2, WEEK_START + timedelta(days=3, hours=9))
+    _deflections(cast, UserFactory(agency=cast.agency_c), cast.partner_z, 5, WEEK_START + timedelta(days=3))
+
+
+def test_the_program_digest_goes_to_its_coordinators_with_every_count_as_shown_outside(cast, week):
+    assert program_digests_send_due(now=MONDAY_0730) == 2  # both programs: 07:30 and 08:30 there
+    digest = ProgramDigest.objects.get(program=cast.program_1)
+    assert digest.week_start == WEEK_START.date() and digest.recipients == [cast.coordinator.email]
+    text = digest.text
+    assert "Deflections: Agency A Police Department —; Agency B Sheriff's Office <11; whole program 14" in text
+    assert "Agency C" not in text and "Agency C" not in digest.html
+    other = ProgramDigest.objects.get(program=cast.program_2)
+    assert other.recipients == [cast.coordinator_2.email] and "whole program <11" in other.text
+    # The agencies' own digests are their staff's: not the coordinators'.
+    from reports.digest import digests_send_due
+
+    digests_send_due(now=MONDAY_0730)
+    for agency_digest in Digest.objects.all():
+        assert cast.coordinator.email not in agency_digest.recipients
+        assert cast.coordinator_2.email not in agency_digest.recipients
+
+
+def test_the_program_digest_goes_once_however_often_the_task_runs(cast, week):
+    assert program_digests_send_due(now=MONDAY_0730) == 2
+    assert program_digests_send_due(now=MONDAY_0730) == 0
+    assert program_digests_send_due(now=MONDAY_0730 + timedelta(days=2)) == 0
+    assert program_digest_send(program_id=cast.program_1.pk, week_start=WEEK_START.date()) is None
+    assert ProgramDigest.objects.filter(program=cast.program_1).count() == 1
+    assert len([m for m in mail.outbox if cast.coordinator.email in m.to]) == 1
+
+
+def test_the_program_digest_waits_for_monday_seven_in_the_programs_own_zone(cast, week):
+    # 06:30 in Phoenix (the first program), 07:30 in Chicago (the second): only the second's.
+    assert program_digests_send_due(now=MONDAY_0730 - timedelta(hours=1)) == 1
+    assert list(ProgramDigest.objects.values_list("program", flat=True)) == [cast.program_2.pk]
+    # An hour later the first program's goes; the second's is not sent again.
+    assert program_digests_send_due(now=MONDAY_0730) == 1
+    assert ProgramDigest.objects.filter(week_start=WEEK_START.date()).count() == 2
