@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('buyin', '0001_initial'),
+        ("buyin", "0001_initial"),
     ]
 
     operations = [

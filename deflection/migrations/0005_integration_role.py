@@ -6,8 +6,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
+        ("deflection", "0004_access_list_recent"),
         ('auth', '0012_alter_user_first_name_max_length'),
-        ('deflection', '0004_access_list_recent'),
         ('partners', '0004_delete_relationshipnote'),
     ]
 

@@ -18,7 +18,7 @@ def give_each_partner_an_id(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('partners', '0004_delete_relationshipnote'),
+        ("partners", "0004_delete_relationshipnote"),
     ]
 
     operations = [

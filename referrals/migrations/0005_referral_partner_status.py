@@ -7,9 +7,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
+        ("referrals", "0004_incident_number"),
         ('deflection', '0005_integration_role'),
         ('partners', '0004_delete_relationshipnote'),
-        ('referrals', '0004_incident_number'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

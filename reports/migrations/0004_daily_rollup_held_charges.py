@@ -13,7 +13,7 @@ def recount_everything(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0003_briefing_check_in_rollup'),
+        ("reports", "0003_briefing_check_in_rollup"),
     ]
 
     operations = [

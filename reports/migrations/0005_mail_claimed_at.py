@@ -6,12 +6,17 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0003_officercheckin'),
+        ("reports", "0004_daily_rollup_held_charges"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='followup',
+            model_name='briefing',
+            name='mail_claimed_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True),
+        ),
+        migrations.AddField(
+            model_name='digest',
             name='mail_claimed_at',
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),

@@ -9,9 +9,9 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deflection', '0005_access_event_notice_sent_by_the_program'),
+        ("referrals", "0005_referral_partner_status"),
+        ('deflection', '0006_access_event_notice_sent_by_the_program'),
         ('partners', '0004_delete_relationshipnote'),
-        ('referrals', '0003_officercheckin'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

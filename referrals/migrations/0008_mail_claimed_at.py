@@ -6,17 +6,12 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0003_briefing_check_in_rollup'),
+        ("referrals", "0007_possibleduplicate"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='briefing',
-            name='mail_claimed_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True),
-        ),
-        migrations.AddField(
-            model_name='digest',
+            model_name='followup',
             name='mail_claimed_at',
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),

@@ -8,8 +8,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deflection', '0006_agency_program_required'),
-        ('reports', '0003_briefing_check_in_rollup'),
+        ("reports", "0005_mail_claimed_at"),
+        ('deflection', '0008_agency_program_required'),
     ]
 
     operations = [

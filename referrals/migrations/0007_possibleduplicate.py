@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referrals', '0003_officercheckin'),
+        ("referrals", "0006_held_charges"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

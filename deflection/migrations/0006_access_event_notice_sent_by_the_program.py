@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('deflection', '0004_access_list_recent'),
+        ("deflection", "0005_integration_role"),
         ('partners', '0004_delete_relationshipnote'),
     ]
 

@@ -26,7 +26,7 @@ def into_one_program(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("deflection", "0004_access_list_recent"),
+        ("deflection", "0006_access_event_notice_sent_by_the_program"),
     ]
 
     operations = [

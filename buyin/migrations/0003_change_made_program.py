@@ -21,8 +21,8 @@ def into_the_publishers_program(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('buyin', '0001_initial'),
-        ('deflection', '0006_agency_program_required'),
+        ("buyin", "0002_mail_claimed_at"),
+        ('deflection', '0008_agency_program_required'),
     ]
 
     operations = [
