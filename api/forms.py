@@ -8,7 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from deflection.models import Agency
+from deflection.models import Agency, User
+from deflection.permissions import agencies_of_program, in_program
 from partners.models import ServicePartner
 
 DEFAULT_VALIDITY = timedelta(days=365)
@@ -33,10 +34,11 @@ class IntegrationClientForm(forms.Form):
         help_text=_("The token stops working at the end of this day. Two years at most."),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        partners = ServicePartner.objects.filter(is_active=True).order_by("name")
-        agencies = Agency.objects.order_by("name")
+        # The partners and agencies of the program administrator's program.
+        partners = in_program(ServicePartner.objects.filter(is_active=True), user).order_by("name")
+        agencies = agencies_of_program(user)
         self.fields["acts_for"].choices = [
             ("", _("Choose a partner or an agency")),
             (_("Partners"), [(f"partner:{p.pk}", p.name) for p in partners]),

@@ -8,14 +8,15 @@ from django.http import Http404
 from api.models import IntegrationClient
 from api.tokens import token_matches, token_prefix
 from deflection.models import User
-from deflection.permissions import may_manage_integrations
+from deflection.permissions import in_program, may_manage_integrations
 
 
 def integration_client_list_for_user(*, user: User) -> QuerySet[IntegrationClient]:
-    """Every integration client, newest first: program administration only."""
+    """The integration clients of the user's program, newest first: program administration only."""
     if not may_manage_integrations(user):
         return IntegrationClient.objects.none()
-    return IntegrationClient.objects.select_related("partner", "agency", "created_by", "revoked_by")
+    clients = IntegrationClient.objects.select_related("partner", "agency", "created_by", "revoked_by")
+    return in_program(clients, user)
 
 
 def integration_client_get_for_user(*, user: User, client_id: int) -> IntegrationClient:

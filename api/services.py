@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from api.models import IntegrationClient
 from api.tokens import token_new
 from deflection.models import Agency, User
-from deflection.permissions import may_manage_integrations
+from deflection.permissions import administers_integration, may_manage_integrations
 from partners.models import ServicePartner
 
 # The longest a token may live: a system's credentials are renewed at least this often.
@@ -46,6 +46,8 @@ def integration_client_create(
         raise ValidationError(_("Only program administration creates integration clients."))
     if (partner is None) == (agency is None):
         raise ValidationError(_("Choose one partner or one agency."))
+    if not administers_integration(actor, partner=partner, agency=agency):
+        raise ValidationError(_("Choose a partner or an agency of your program."))
     now = timezone.now()
     if expires_at <= now:
         raise ValidationError({"expires_at": _("The expiry must be in the future.")})
@@ -84,6 +86,8 @@ def integration_client_revoke(*, actor: User, client_id: int) -> IntegrationClie
     if not may_manage_integrations(actor):
         raise ValidationError(_("Only program administration revokes integration clients."))
     client = IntegrationClient.objects.select_for_update().select_related("user").get(pk=client_id)
+    if not administers_integration(actor, partner=client.partner, agency=client.agency):
+        raise ValidationError(_("Only program administration revokes integration clients."))
     if client.revoked_at is not None:
         return client
     client.revoked_at = timezone.now()

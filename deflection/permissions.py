@@ -79,6 +79,10 @@ PROGRAM_PATHS: dict[str, tuple[str, ...]] = {
     "referrals.CaseEvent": ("referral__agency__program",),
     "referrals.Consent": ("client__agency__program",),
     "referrals.ClientMerge": ("survivor__agency__program",),
+    "referrals.JusticeAgency": ("agencies__program",),
+    "referrals.HeldCharge": ("referral__agency__program",),
+    "referrals.ChargeNotice": ("held_charge__referral__agency__program",),
+    "referrals.PossibleDuplicate": ("referral__agency__program",),
     "buyin.Suggestion": ("author__program", "author__agency__program", "author__partner__agencies__program"),
     "buyin.ChangeMade": ("program",),
     "buyin.OfficerFeedback": ("referral__agency__program",),
@@ -93,6 +97,7 @@ PROGRAM_PATHS: dict[str, tuple[str, ...]] = {
     "reports.ProgramDigest": ("program",),
     "reports.Briefing": ("unit__agency__program",),
     "reports.ExportRecord": ("agency__program",),
+    "api.IntegrationClient": ("agency__program", "partner__agencies__program"),
 }
 
 
@@ -317,8 +322,8 @@ def may_manage_partner_relations(user: User) -> bool:
 
 def may_exchange_partner_directory(user: User) -> bool:
     """Downloading the partner directory as Open Referral HSDS and importing one, which creates
-    and changes partners: the program administrator, who keeps the partners."""
-    return user.is_active and user.sees_everything
+    and changes partners: the program administrator, who keeps the partners (of their program)."""
+    return administers_programs(user)
 
 
 # ---------------------------------------------------------------------------
@@ -333,8 +338,19 @@ def is_person(user: User | None) -> bool:
 
 
 def may_manage_integrations(user: User) -> bool:
-    """Creating, listing and revoking integration clients: program administration."""
-    return user.is_active and user.sees_everything
+    """Creating, listing and revoking integration clients: program administration (of the
+    program of the client's partner or agency)."""
+    return administers_programs(user)
+
+
+def administers_integration(user: User, *, partner: Model | None = None, agency: Agency | None = None) -> bool:
+    """Whether the user administers the program of an integration client's partner or agency
+    (a partner serving several programs' agencies: any of them)."""
+    if not administers_programs(user):
+        return False
+    if agency is not None:
+        return administers_agency(user, agency=agency)
+    return partner is not None and in_program(type(partner)._default_manager.filter(pk=partner.pk), user).exists()
 
 
 def is_partner_client(user: User) -> bool:
@@ -374,9 +390,9 @@ def _agency_of(referral: Referral) -> Agency | int:
 def does_casework(*, user: User, referral: Referral) -> bool:
     """The partner's case managers (and its record system) and program administration: they
     accept, follow up, record and revoke consent, and see (and print) the consents on file."""
-    if user.sees_everything:
-        return True
-    return (user.is_case_manager or is_partner_client(user)) and user.partner_id == referral.partner_id
+    if user.is_case_manager or is_partner_client(user):
+        return user.partner_id == referral.partner_id
+    return administers_agency(user, agency=_agency_of(referral))
 
 
 def is_referring_officer(*, user: User, referral: Referral) -> bool:
@@ -437,7 +453,7 @@ def may_satisfy_held_charge(*, user: User, referral: Referral) -> bool:
 def may_withdraw_held_charge(*, user: User, referral: Referral) -> bool:
     """Who withdraws a held charge (entered in error, dropped by the prosecutor anyway): the
     officer who wrote it, and program administration."""
-    return is_referring_officer(user=user, referral=referral) or user.sees_everything
+    return is_referring_officer(user=user, referral=referral) or administers_agency(user, agency=_agency_of(referral))
 
 
 def may_print_charge_notice(*, user: User, referral: Referral) -> bool:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from deflection.models import Agency, User
 from deflection.permissions import (
     administers_programs,
+    agencies_of_program,
     in_program,
     may_exchange_partner_directory,
     may_see_partner_relations,
@@ -160,6 +161,6 @@ def partner_for_directory(*, actor: User | None, hsds_id: uuid.UUID | None, name
 
 def agencies_for_directory(*, actor: User | None) -> dict[str, Agency]:
     """The agencies an imported partner may serve, by their name in lower case: those of
-    the program (every agency, from the command line)."""
-    agencies = Agency.objects.all() if actor is None or actor.sees_everything else Agency.objects.none()
+    the importer's program (every agency, from the command line)."""
+    agencies = Agency.objects.all() if actor is None else agencies_of_program(actor)
     return {agency.name.lower(): agency for agency in agencies}

@@ -360,7 +360,7 @@ class ConsentAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin)
 
 
 @admin.register(JusticeAgency)
-class JusticeAgencyAdmin(admin.ModelAdmin):
+class JusticeAgencyAdmin(ProgramScopedAdminMixin, admin.ModelAdmin):
     """The prosecutors' offices and courts that decide held charges: kept here by the program
     administrator, like the partners; their contact receives the notices consent allows."""
 
@@ -371,7 +371,7 @@ class JusticeAgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(HeldCharge)
-class HeldChargeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class HeldChargeAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     """Recorded by the officer on the log form; its state changes only through the services
     (referrals.services.charges), which write the case history and the notices."""
 
@@ -398,7 +398,7 @@ class HeldChargeAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ChargeNotice)
-class ChargeNoticeAdmin(AuditedAdminMixin, RecordAdminMixin, admin.ModelAdmin):
+class ChargeNoticeAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, RecordAdminMixin, admin.ModelAdmin):
     """What each office or court was told, under which consent, and when it was emailed."""
 
     audit_lists = False  # the list shows no client

@@ -20,7 +20,6 @@ from smtplib import SMTPException, SMTPRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,9 +52,9 @@ def _is_due(charge: HeldCharge, which: str, now: datetime) -> bool:
 
 
 def recipients(charge: HeldCharge) -> list[str]:
-    """The officer who wrote the charge, and the program administrators of its agency and of the whole program."""
+    """The officer who wrote the charge, and the program administrators of its agency's program."""
     admins = User.objects.filter(is_active=True, role=User.Role.PROGRAM_ADMIN).exclude(email="")
-    admins = admins.filter(Q(agency__isnull=True) | Q(agency_id=charge.referral.agency_id))
+    admins = admins.filter(program_id=charge.referral.agency.program_id)
     to = set(admins.values_list("email", flat=True))
     officer = charge.referral.officer.user
     if officer is not None and officer.is_active and officer.email:

@@ -38,7 +38,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def client_new(request: HttpRequest) -> HttpResponse:
     user = _admin(request)
-    form = IntegrationClientForm(request.POST or None)
+    form = IntegrationClientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             created = services.integration_client_create(

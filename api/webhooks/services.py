@@ -23,7 +23,7 @@ from api.models import IntegrationClient, WebhookDelivery, WebhookScan, WebhookS
 from api.webhooks import signing
 from api.webhooks.addresses import AddressRefused, check_url
 from deflection.models import User
-from deflection.permissions import may_manage_integrations
+from deflection.permissions import administers_integration, may_manage_integrations
 from referrals.models import CaseEvent
 
 # A transaction that commits this long after its case event was written is still found.
@@ -49,6 +49,8 @@ def webhook_subscribe(*, actor: User, client_id: int, url: str) -> Subscribed:
     if not may_manage_integrations(actor):
         raise ValidationError(_("Only program administration sets webhooks."))
     client = IntegrationClient.objects.select_for_update().get(pk=client_id)
+    if not administers_integration(actor, partner=client.partner, agency=client.agency):
+        raise ValidationError(_("Only program administration sets webhooks."))
     if not client.is_partner_client:
         raise ValidationError(_("Webhooks are for partners' record systems."))
     if client.state() != "active":
@@ -69,6 +71,9 @@ def webhook_subscribe(*, actor: User, client_id: int, url: str) -> Subscribed:
 def webhook_remove(*, actor: User, client_id: int) -> None:
     """No more deliveries to the client's URL (those pending stop; all stay on record)."""
     if not may_manage_integrations(actor):
+        raise ValidationError(_("Only program administration removes webhooks."))
+    client = IntegrationClient.objects.get(pk=client_id)
+    if not administers_integration(actor, partner=client.partner, agency=client.agency):
         raise ValidationError(_("Only program administration removes webhooks."))
     WebhookSubscription.objects.filter(client_id=client_id).update(is_active=False)
 
