@@ -9,9 +9,11 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.utils import timezone
 
+from api import services
 from api.models import IntegrationClient
 from deflection.models import User
 from referrals.forms import FollowUpCreateForm
@@ -210,7 +212,7 @@ def test_a_client_that_is_not_valid_is_not_created(cast, data, field):
     assert not IntegrationClient.objects.exists() and not User.objects.filter(role="integration").exists()
 
 
-@pytest.mark.parametrize("who", [m for m in MEMBERS if m not in ("admin", "program_admin")])
+@pytest.mark.parametrize("who", [m for m in MEMBERS if m not in ("admin", "program_admin", "program_admin_2")])
 def test_nobody_else_creates_or_revokes_clients(cast, who):
     client, _token = integration_client(cast, agency=cast.agency_a)
     http = cast.login(who)
@@ -218,6 +220,30 @@ def test_nobody_else_creates_or_revokes_clients(cast, who):
     data = {"name": "X", "acts_for": f"agency:{cast.agency_a.pk}", "expires_on": soon}
     assert http.post("/integrations/new/", data).status_code == 404
     assert http.post(f"/integrations/{client.pk}/revoke/").status_code == 404
+    assert IntegrationClient.objects.count() == 1
+    client.refresh_from_db()
+    assert client.revoked_at is None
+
+
+def test_another_programs_admin_neither_sees_nor_makes_nor_revokes_this_programs_clients(cast):
+    client, _token = integration_client(cast, agency=cast.agency_a, name="Agency A RMS")
+    other = cast.login("program_admin_2")
+    assert "Agency A RMS" not in other.get("/integrations/").content.decode()
+    form = other.get("/integrations/new/").content.decode()
+    assert f'value="agency:{cast.agency_a.pk}"' not in form and f'value="partner:{cast.partner_x.pk}"' not in form
+    assert f'value="agency:{cast.agency_c.pk}"' in form
+    soon = (timezone.localdate() + timedelta(days=30)).isoformat()
+    data = {"name": "X", "acts_for": f"agency:{cast.agency_a.pk}", "expires_on": soon}
+    refused = other.post("/integrations/new/", data)
+    assert refused.status_code == 422 and refused.context["form"].errors["acts_for"]
+    assert other.post(f"/integrations/{client.pk}/revoke/").status_code == 404
+    # The services refuse it too, whatever page sent it.
+    with pytest.raises(ValidationError):
+        services.integration_client_create(
+            actor=cast.program_admin_2, name="X", expires_at=timezone.now() + timedelta(days=9), agency=cast.agency_a
+        )
+    with pytest.raises(ValidationError):
+        services.integration_client_revoke(actor=cast.program_admin_2, client_id=client.pk)
     assert IntegrationClient.objects.count() == 1
     client.refresh_from_db()
     assert client.revoked_at is None
