@@ -272,11 +272,15 @@
 
   // ---------------------------------------------------------------- saving with no signal
 
+  // The save button again, for the next deflection: after app.js's own tick, which disables
+  // the button it was tapped on.
   function release(button) {
     if (!button) return;
-    delete button.dataset.sent;
-    button.disabled = false;
-    button.removeAttribute("aria-disabled");
+    setTimeout(function () {
+      delete button.dataset.sent;
+      button.disabled = false;
+      button.removeAttribute("aria-disabled");
+    }, 0);
   }
 
   function setToken(form, token) {

@@ -22,7 +22,8 @@ from playwright.sync_api import expect
 from partners.models import ServicePartner
 from referrals.models import Client, ClientMerge, PossibleDuplicate, Referral
 from tests.browser.helpers import open_menu, sign_in
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory
+from tests.browser.test_accessibility import SCHEMES, Checker, assert_clean, axe_pages  # noqa: F401 (a fixture)
+from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, flagged_deflection
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -263,6 +264,15 @@ def test_what_waits_on_the_phone_is_not_readable_as_plain_text_and_goes_once_sen
 
 def test_signing_out_with_deflections_waiting_warns_and_discards_nothing_silently(cast, page):
     signed_in_with_no_signal(page)
+    # With nobody to ask, the phone checks what the server would refuse at once.
+    page.get_by_label("Minutes spent").fill("")
+    page.get_by_role("button", name="Save deflection").tap()
+    summary = page.locator("#offline-error-summary")
+    expect(summary).to_be_focused()
+    for problem in ("first name", "last name", "Choose a pathway.", "Choose the partner", "Enter the minutes"):
+        expect(summary).to_contain_text(problem)
+    assert stored(page, "outbox") == 0
+    page.get_by_label("Minutes spent").fill("25")
     log_with_no_signal(page, cast.partner_x, "Marisol", "Quintanilla", "1988-04-12")
 
     open_menu(page)
@@ -375,3 +385,22 @@ def test_chromium_finds_nothing_that_stops_installing_the_app(cast, page):
     errors = {e["errorId"] for e in session.send("Page.getInstallabilityErrors")["installabilityErrors"]}
     # Every Playwright context is a private window, where Chromium installs nothing.
     assert errors <= {"in-incognito"}
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_logging_with_no_signal_and_the_same_person_question_pass_wcag_aa(cast, axe_pages, scheme):  # noqa: F811
+    flagged_deflection(cast)
+    c = Checker(axe_pages(scheme), scheme)
+    signed_in_with_no_signal(c.page)
+    log_with_no_signal(c.page, cast.partner_y, "Teodoro", "Villalobos", "1975-09-30")
+    c.check("log with no signal, one waiting")
+    # Signing out, without a tap: the nav's button would still be fading back from it.
+    c.page.locator("form[data-sign-out]").evaluate("(form) => form.requestSubmit()")
+    expect(c.page.get_by_role("alertdialog")).to_be_visible()
+    c.check("sign-out warning")
+    c.page.get_by_role("button", name="Stay signed in").tap()
+    c.page.context.set_offline(False)
+    expect(c.page.locator("#offline-sent .alert").filter(has_text="Sent:")).to_have_count(1)
+    c.check("log, sent")
+    c.visit("/log/same-person/", "same person?")
+    assert_clean([c])
