@@ -59,7 +59,8 @@ def second(cast) -> SecondProgram:
     )
     referral = ReferralFactory(officer=OfficerFactory(user=officer_c), partner=cast.partner_z)
     services.referral_accept(referral_id=referral.pk, actor=case_manager_z)
-    consent_given(referral, case_manager_z)
+    # Signed today where agency C is (an hour ahead of Phoenix: at 06:40 UTC, a day ahead).
+    consent_given(referral, case_manager_z, signed_on=agency_today(cast.agency_c))
     return SecondProgram(
         officer_c=officer_c,
         case_manager_z=case_manager_z,
