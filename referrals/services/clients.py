@@ -20,15 +20,18 @@ def client_merge(*, survivor_id: int, merged_id: int, actor: User) -> ClientMerg
     """Two rows were one person: move referrals and consents to the survivor, and record it."""
     if not administers_programs(actor):
         raise ValidationError(_("Only a program administrator merges clients."))
-    return _merge(survivor_id=survivor_id, merged_id=merged_id, actor=actor)
+    # Another program's client is as good as missing to its administrator (no hint it exists).
+    return _merge(
+        survivor_id=survivor_id, merged_id=merged_id, actor=actor, scope=in_program(Client.objects.all(), actor)
+    )
 
 
-def _merge(*, survivor_id: int, merged_id: int, actor: User) -> ClientMerge:
-    # Inside the caller's transaction, which has decided that the actor may merge these two.
+def _merge(*, survivor_id: int, merged_id: int, actor: User, scope) -> ClientMerge:
+    # Inside the caller's transaction, which has decided that the actor may merge these two,
+    # among the clients of `scope` (a program administrator's program; an officer's agency).
     if survivor_id == merged_id:
         raise ValidationError(_("Choose two different clients."))
-    # Another program's client is as good as missing to its administrator (no hint it exists).
-    locked = in_program(Client.objects.select_for_update(of=("self",)), actor)
+    locked = scope.select_for_update(of=("self",))
     clients = {c.pk: c for c in locked.filter(pk__in=[survivor_id, merged_id])}
     if len(clients) != 2:
         raise ValidationError(_("Both clients must exist."))
@@ -117,7 +120,8 @@ def possible_duplicate_resolve(*, flag_id: int, actor: User, same_as_id: int | N
     else:
         if not flag.candidates.filter(pk=same_as_id, identity_removed_at=None).exists():
             raise ValidationError(_("Choose one of the people listed."))
-        _merge(survivor_id=same_as_id, merged_id=flag.client_id, actor=actor)
+        agency_clients = Client.objects.filter(agency_id=actor.agency_id)
+        _merge(survivor_id=same_as_id, merged_id=flag.client_id, actor=actor, scope=agency_clients)
         flag.decision = PossibleDuplicate.Decision.SAME
         flag.merged_into_id = same_as_id
     flag.decided_at = timezone.now()
