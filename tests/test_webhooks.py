@@ -221,3 +221,24 @@ def test_the_program_admin_sets_a_webhook_sees_its_secret_once_and_watches_its_d
     assert removed.status_code == 302
     ehr.integration.webhook.refresh_from_db()
     assert not ehr.integration.webhook.is_active
+
+
+@LOCAL
+def test_the_worker_has_celery_retry_it_after_the_backoff(cast, receiver, subscribed):
+    from unittest import mock
+
+    from celery.exceptions import Retry
+
+    from api.tasks import deliver_webhook
+
+    receiver.answers = [503]
+    _referral(cast)
+    webhooks.webhook_deliveries_make()
+    delivery = WebhookDelivery.objects.get()
+    with mock.patch.object(deliver_webhook, "retry", side_effect=Retry()) as retry:
+        with pytest.raises(Retry):
+            deliver_webhook.run(delivery.pk)
+    retry.assert_called_once()
+    assert 29 <= retry.call_args.kwargs["countdown"] <= 30
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_result) == ("pending", 1, "HTTP 503")
