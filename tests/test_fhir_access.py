@@ -18,14 +18,13 @@ from api.fhir import resources, selectors
 from tests import test_api_access
 from tests.conftest import referral_state
 from tests.factories.referrals import accepted_referral, consent_given
-from tests.test_access import url_names
+from tests.test_access import FHIR_NAMESPACE, url_names
 from tests.test_api_access import CALLERS, NOT_FOUND, OK, OTHER_PARTNER, PARTNER, PUBLIC, _expect, _http
 
 pytestmark = pytest.mark.django_db
 # The API table's callers and their tokens (a fixture).
 world = test_api_access.world
 
-FHIR_NAMESPACE = "fhir:"
 PARTNERS = {PARTNER, OTHER_PARTNER}
 # (name, method): expected answer for each caller. The referral under test was logged in
 # agency A by officer_a1, routed to partner Y and accepted, with a consent on file.

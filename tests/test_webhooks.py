@@ -53,6 +53,14 @@ def _referral(cast, partner=None) -> Referral:
     return ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=partner or cast.partner_y)
 
 
+def _one_delivery(cast, receiver, answers: list[int]) -> WebhookDelivery:
+    """A referral logged, and the one delivery the scan makes of it; the receiver to answer these."""
+    receiver.answers = answers
+    _referral(cast)
+    webhooks.webhook_deliveries_make()
+    return WebhookDelivery.objects.get()
+
+
 @LOCAL
 def test_a_change_is_pushed_signed_with_the_tasks_reference_and_status_only(cast, ehr, receiver, subscribed):
     referral = _referral(cast)
@@ -88,10 +96,7 @@ def test_the_scan_makes_one_delivery_per_event_however_often_it_runs(cast, ehr, 
 
 @LOCAL
 def test_a_failed_delivery_is_retried_with_backoff_under_the_same_key_until_it_arrives(cast, receiver, subscribed):
-    receiver.answers = [503, 500]
-    _referral(cast)
-    webhooks.webhook_deliveries_make()
-    delivery = WebhookDelivery.objects.get()
+    delivery = _one_delivery(cast, receiver, [503, 500])
     now = timezone.now()
     first = webhooks.webhook_deliver(delivery_id=delivery.pk, now=now)
     assert (first.delivered, first.retry_in) == (False, backoff(1)) and backoff(1) == timedelta(seconds=30)
@@ -132,10 +137,7 @@ def test_a_delivery_that_never_arrives_is_given_up(cast, receiver, subscribed):
 
 @LOCAL
 def test_a_redirect_is_not_followed(cast, receiver, subscribed):
-    receiver.answers = [302]
-    _referral(cast)
-    webhooks.webhook_deliveries_make()
-    delivery = WebhookDelivery.objects.get()
+    delivery = _one_delivery(cast, receiver, [302])
     assert not webhooks.webhook_deliver(delivery_id=delivery.pk).delivered
     delivery.refresh_from_db()
     assert delivery.last_result == "HTTP 302" and len(receiver.received) == 1
@@ -182,9 +184,7 @@ def test_a_webhook_goes_to_https_and_public_addresses_unless_settings_allow(
 
 
 def test_the_address_is_checked_again_before_each_attempt(cast, receiver, subscribed):
-    _referral(cast)
-    webhooks.webhook_deliveries_make()
-    delivery = WebhookDelivery.objects.get()
+    delivery = _one_delivery(cast, receiver, [])
     webhooks.webhook_deliver(delivery_id=delivery.pk)  # the settings no longer allow a local address
     delivery.refresh_from_db()
     assert delivery.last_result == "The URL points at a private or local address." and receiver.received == []
@@ -221,3 +221,21 @@ def test_the_program_admin_sets_a_webhook_sees_its_secret_once_and_watches_its_d
     assert removed.status_code == 302
     ehr.integration.webhook.refresh_from_db()
     assert not ehr.integration.webhook.is_active
+
+
+@LOCAL
+def test_the_worker_has_celery_retry_it_after_the_backoff(cast, receiver, subscribed):
+    from unittest import mock
+
+    from celery.exceptions import Retry
+
+    from api.tasks import deliver_webhook
+
+    delivery = _one_delivery(cast, receiver, [503])
+    with mock.patch.object(deliver_webhook, "retry", side_effect=Retry()) as retry:
+        with pytest.raises(Retry):
+            deliver_webhook.run(delivery.pk)
+    retry.assert_called_once()
+    assert 29 <= retry.call_args.kwargs["countdown"] <= 30
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.last_result) == ("pending", 1, "HTTP 503")

@@ -79,6 +79,27 @@ def task(referral: Referral, facts: TaskFacts) -> dict:
     return resource
 
 
+def searchset(
+    referrals: list[Referral], facts: dict[int, TaskFacts], *, base: str, links: dict[str, str], mark: datetime
+) -> dict:
+    """A search's Bundle of Tasks (`base`: …/fhir/Task); its meta.lastUpdated is `mark`, what
+    the next poll passes as `_lastUpdated=gt`."""
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "meta": {"lastUpdated": instant(mark)},
+        "link": [{"relation": relation, "url": url} for relation, url in links.items()],
+        "entry": [
+            {
+                "fullUrl": f"{base}/{referral.pk}",
+                "resource": task(referral, facts[referral.pk]),
+                "search": {"mode": "match"},
+            }
+            for referral in referrals
+        ],
+    }
+
+
 def _status_reason(referral: Referral) -> dict | None:
     action = codes.REASON_OF_STATUS.get(referral.status)
     if action is not None and referral.status_reason:

@@ -20,8 +20,10 @@ from django.utils.translation import gettext as _
 from api.fhir import codes
 from api.fhir.errors import structure
 from api.fhir.resources import partner_id
-from api.fhir.selectors import updated_filter
+from api.fhir.selectors import TASK_FIELDS, updated_filter, with_partner, with_versions
 from api.fhir.updates import moment_in
+from deflection.models import User
+from referrals import selectors
 from referrals.models import Referral
 
 PAGE = 50
@@ -137,6 +139,16 @@ def _number(value: str | None, name: str, *, default: int, most: int) -> int:
     if not value.isdecimal() or not 1 <= int(value[:19]) <= most:
         raise structure(_("%(name)s is a whole number from 1 to %(most)s.") % {"name": name, "most": most}, name)
     return int(value)
+
+
+def tasks_found(*, user: User, wanted: TaskSearch) -> tuple[list[Referral], bool]:
+    """A page of the Tasks the partner's system searched for, each with its version, its
+    agency and its partner; and whether there are more."""
+    scoped = selectors.referral_list_for_user(user=user).select_related(None).select_related("agency")
+    scoped = with_versions(scoped.only(*TASK_FIELDS))
+    found = list(wanted.query(scoped, own_partner_id=user.partner_id)[: wanted.count + 1])
+    page = with_partner(found[: wanted.count], partner=user.partner)
+    return page, len(found) > wanted.count
 
 
 def poll_mark(now: datetime | None = None) -> datetime:

@@ -69,36 +69,15 @@ class TaskSearchView(FhirView):
     def get(self, request: Request) -> Response:
         wanted = search.task_search(request.query_params)
         mark = search.poll_mark()
-        scoped = (
-            referral_selectors.referral_list_for_user(user=request.user).select_related(None).select_related("agency")
-        )
-        scoped = selectors.with_versions(scoped.only(*selectors.TASK_FIELDS))
-        found = list(wanted.query(scoped, own_partner_id=request.user.partner_id)[: wanted.count + 1])
-        page, more = found[: wanted.count], len(found) > wanted.count
-        selectors.with_partner(page, partner=request.user.partner)
+        page, more = search.tasks_found(user=request.user, wanted=wanted)
         audit.record(
             request, action=audit.Action.LISTED, what="FHIR: Task search", subjects=audit.referral_subjects(page)
         )
-        facts = selectors.task_facts(page)
-        base = fhir_base(request)
-        links = [{"relation": "self", "url": wanted.link(f"{base}/Task", cursor=wanted.cursor)}]
+        base = f"{fhir_base(request)}/Task"
+        links = {"self": wanted.link(base, cursor=wanted.cursor)}
         if more:
-            links.append({"relation": "next", "url": wanted.link(f"{base}/Task", cursor=page[-1].pk)})
-        bundle = {
-            "resourceType": "Bundle",
-            "type": "searchset",
-            "meta": {"lastUpdated": resources.instant(mark)},
-            "link": links,
-            "entry": [
-                {
-                    "fullUrl": f"{base}/Task/{referral.pk}",
-                    "resource": resources.task(referral, facts[referral.pk]),
-                    "search": {"mode": "match"},
-                }
-                for referral in page
-            ],
-        }
-        return Response(bundle)
+            links["next"] = wanted.link(base, cursor=page[-1].pk)
+        return Response(resources.searchset(page, selectors.task_facts(page), base=base, links=links, mark=mark))
 
 
 class TaskView(FhirView):
