@@ -440,6 +440,16 @@ def test_a_revocation_asked_before_the_decision_takes_effect_at_it(cast, attorne
     assert consent.revoked_at == charge.state_changed_at and not consent.is_active()
 
 
+def test_the_page_says_a_revocation_waits_for_the_decision(cast, attorney):
+    charge = _charged(cast, attorney)
+    consent = criminal_justice_consent_given(charge.referral, cast.case_manager_y)
+    client = cast.login("case_manager_y")
+    url = reverse("referrals:consent_revoke", kwargs={"consent_id": consent.pk})
+    page = client.post(url, {"note": "By phone"}, follow=True).content.decode()
+    assert "Revocation recorded: it takes effect when the charge is decided" in page
+    assert "Revocation asked" in page and f'action="{url}"' not in page
+
+
 def test_a_criminal_justice_consent_is_revoked_at_once_after_the_decision(cast, attorney):
     charge = _charged(cast, attorney)
     consent = criminal_justice_consent_given(charge.referral, cast.case_manager_y)
