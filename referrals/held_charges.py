@@ -148,7 +148,7 @@ def charge_on_page(*, user: User, referral: Referral, now: datetime | None = Non
     shown.met = shown.met_at is not None and shown.met_at <= now
     shown.can_satisfy = held and shown.met and permissions.may_satisfy_held_charge(user=user, referral=referral)
     shown.consents = list(criminal_justice_consents(referral))
-    shown.notice = ChargeNotice.objects.filter(held_charge=charge).first()
+    shown.notice = ChargeNotice.objects.select_related("consent", "recipient").filter(held_charge=charge).first()
     shown.can_print = shown.notice is not None and permissions.may_print_charge_notice(user=user, referral=referral)
     shown.can_record_consent = held and permissions.may_record_criminal_justice_consent(user=user, referral=referral)
     moment = charge.state_changed_at if not held and charge.state_changed_at else now
@@ -178,10 +178,16 @@ def _what_is_told(charge: HeldCharge, shown: ChargeOnPage, *, now: datetime) -> 
             "%(court)s was told nothing: no criminal-justice consent (42 CFR §2.35) naming it covered the decision."
         ) % {"court": court}
     if shown.consent is not None:
-        return _(
+        told = _(
             "With the client's criminal-justice consent, %(court)s is told of the decision when it is made: "
             "the case number, whether the condition was met, and the date."
         ) % {"court": court}
+        ends = shown.consent.ends_at()
+        if ends is not None and ends < charge.deadline_ends_at(zone_of(charge.referral)):
+            told += " " + _("The consent ends on %(date)s, before the deadline: a decision after it is not told.") % {
+                "date": timezone.localtime(ends, zone_of(charge.referral)).date().isoformat()
+            }
+        return told
     ended = [c for c in shown.consents if c.recipient_justice_id == charge.decider_id and not c.covers(now)]
     if ended:
         last = max(c.ends_at() for c in ended)  # type: ignore[type-var]

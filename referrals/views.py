@@ -496,19 +496,20 @@ def follow_up_done(request: HttpRequest, follow_up_id: int) -> HttpResponse:
 
 
 def _write_and_say(
-    request: HttpRequest, form: forms.Form, write: Callable[[dict], object], *, done: str, invalid: str
+    request: HttpRequest, form: forms.Form, write: Callable[[dict], object], *, done, invalid: str
 ) -> None:
-    """Make one write from a small posted form and say how it went; the caller redirects back
-    to the referral, where the message shows (these forms have no page of their own)."""
+    """Make one write from a small posted form and say how it went (`done`: the words, or a
+    function of what was written giving them); the caller redirects back to the referral,
+    where the message shows (these forms have no page of their own)."""
     if not form.is_valid():
         messages.error(request, invalid)
         return
     try:
-        write(form.cleaned_data)
+        written = write(form.cleaned_data)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, done)
+        messages.success(request, done(written) if callable(done) else done)
 
 
 @login_required
@@ -554,7 +555,11 @@ def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
         request,
         RevokeForm(request.POST),
         lambda data: services.consent_revoke(consent_id=consent.pk, actor=user, note=data["note"]),
-        done=_("Consent revoked. Nothing new flows to its recipients from now on."),
+        done=lambda revoked: (
+            _("Revocation recorded: it takes effect when the charge is decided (42 CFR §2.35).")
+            if revoked.revocation_pending
+            else _("Consent revoked. Nothing new flows to its recipients from now on.")
+        ),
         invalid=_("Say how the client revoked the consent."),
     )
     return redirect("referrals:detail", referral_id=consent.referral_id)

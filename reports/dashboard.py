@@ -166,7 +166,8 @@ def charge_tables(scope: metrics.Scope, *, agency, totals: metrics.Totals | None
     """The charges held in the period, in all, per month and per unit, as shown (charge_rows)."""
     zone = zoneinfo.ZoneInfo(agency.timezone)
     figures = charge_figures(scope, zone=zone, totals=totals, rollups=rollups)
-    return charge_rows(figures, unit_names=dict(agency.units.values_list("pk", "name")))
+    names = dict(agency.units.values_list("pk", "name")) if figures.units else {}
+    return charge_rows(figures, unit_names=names)
 
 
 def charge_rows(figures: ChargeFigures, *, unit_names: dict[int, str]) -> dict:

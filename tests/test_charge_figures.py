@@ -11,7 +11,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Q
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from referrals import services
@@ -22,7 +24,8 @@ from reports.digest import digest_render
 from reports.metrics import charges
 from reports.rollups import rollups_rebuild, rollups_refresh
 from tests.conftest import has_word
-from tests.factories.referrals import JusticeAgencyFactory, ReferralFactory, officers_of_every_unit
+from tests.factories.core import UnitFactory, UserFactory
+from tests.factories.referrals import JusticeAgencyFactory, OfficerFactory, ReferralFactory, officers_of_every_unit
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("America/Phoenix")
@@ -99,15 +102,14 @@ def test_the_figures_from_the_rollups_equal_the_definitions_and_the_charges_them
         oracle = _counted_from_the_charges(scope)
         assert charges.charges_of(metrics.totals_from_referrals(scope)) == oracle
         assert charges.charges_of(metrics.totals_from_rollups(scope, TZ)) == oracle
-        assert charges.by_month_from_rollups(scope, TZ) == charges.by_month(scope, zone=TZ)
-        assert charges.by_unit_from_rollups(scope, TZ) == charges.by_unit(scope)
-        months = charges.by_month(scope, zone=TZ)
-        assert sum(c.held for _m, c in months) == oracle.held
+        months, units = charges.months_and_units(scope, zone=TZ)
+        assert charges.months_and_units_from_rollups(scope, TZ) == (months, units)
+        assert sum(c.held for _m, c in months) == sum(c.held for c in units.values()) == oracle.held
         assert oracle.held == oracle.satisfied + oracle.not_satisfied + oracle.pending
     # Not a trivial equality: the quarter holds charges in every state, by several units.
     quarter = _counted_from_the_charges(_scopes(cast, history["patrol"])[0])
     assert min(quarter.satisfied, quarter.not_satisfied, quarter.pending) > 0
-    assert len(charges.by_unit(_scopes(cast, history["patrol"])[0])) == 3
+    assert len(charges.months_and_units(_scopes(cast, history["patrol"])[0], zone=TZ)[1]) == 3
 
 
 def test_the_rollups_follow_a_charges_decision(cast, history):
@@ -184,3 +186,30 @@ def test_the_export_and_its_codebook_say_whether_a_charge_was_held_and_how_it_en
     codebook = cast.login("command_a").get(reverse("reports:codebook") + "?download=1").content.decode()
     for word in ("charge_held", "charge_condition", "charge_outcome", "Charges held in abeyance"):
         assert word in codebook
+
+
+def test_the_dashboards_charges_cost_the_same_queries_however_many_there_are(cast, history):
+    client = cast.login("command_a")
+    url = "/reports/dashboard/?start=2026-08-01&end=2026-10-31"
+    client.get(url)  # the session's first request does its own bookkeeping
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    few = queries()
+    rnd = random.Random(5)
+    patrol = history["patrol"]
+    officer = OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=UnitFactory(agency=cast.agency_a)))
+    for day in range(20):
+        referral = ReferralFactory(
+            officer=officer,
+            partner=cast.partner_y,
+            pathway=Pathway.OFFICER_INTERVENTION,
+            occurred_at=datetime(2026, 8, 3, 9, tzinfo=TZ) + timedelta(days=4 * day),
+        )
+        _charge(referral, history["attorney"], rnd.choice([H.HELD, H.SATISFIED, H.NOT_SATISFIED]), rnd)
+    rollups_rebuild(agency=cast.agency_a)
+    assert queries() == few
+    assert patrol.name in client.get(url).content.decode()

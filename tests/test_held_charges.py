@@ -413,6 +413,14 @@ def test_after_the_consent_ended_nothing_is_told(cast, attorney, django_capture_
     assert _state(charge) == H.SATISFIED and not ChargeNotice.objects.exists()
 
 
+def test_the_page_warns_of_a_consent_ending_before_the_deadline(cast, attorney):
+    charge = _charged(cast, attorney)
+    ends = datetime.now(PHOENIX).date() + timedelta(days=10)
+    criminal_justice_consent_given(charge.referral, cast.case_manager_y, expires_on=ends)
+    page = cast.login("case_manager_y").get(f"/referrals/{charge.referral_id}/").content.decode()
+    assert f"The consent ends on {ends.isoformat()}, before the deadline" in page
+
+
 def test_a_revocation_asked_before_the_decision_takes_effect_at_it(cast, attorney, django_capture_on_commit_callbacks):
     charge = _charged(cast, attorney)
     _intake(charge, cast)
@@ -430,6 +438,16 @@ def test_a_revocation_asked_before_the_decision_takes_effect_at_it(cast, attorne
     charge.refresh_from_db()
     assert notice.consent == consent and notice.emailed_at is not None
     assert consent.revoked_at == charge.state_changed_at and not consent.is_active()
+
+
+def test_the_page_says_a_revocation_waits_for_the_decision(cast, attorney):
+    charge = _charged(cast, attorney)
+    consent = criminal_justice_consent_given(charge.referral, cast.case_manager_y)
+    client = cast.login("case_manager_y")
+    url = reverse("referrals:consent_revoke", kwargs={"consent_id": consent.pk})
+    page = client.post(url, {"note": "By phone"}, follow=True).content.decode()
+    assert "Revocation recorded: it takes effect when the charge is decided" in page
+    assert "Revocation asked" in page and f'action="{url}"' not in page
 
 
 def test_a_criminal_justice_consent_is_revoked_at_once_after_the_decision(cast, attorney):

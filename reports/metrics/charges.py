@@ -55,37 +55,41 @@ def _counts() -> dict:
     return {name: aggregate for name, aggregate in referral_counts().items() if name in COLUMNS}
 
 
-def by_month(scope: Scope, *, zone) -> list[tuple[date, Charges]]:
-    """The definition: each month (agency time) of deflections with a charge held."""
+def _split(rows) -> tuple[list[tuple[date, Charges]], dict[int, Charges]]:
+    """(month, unit, *counts) rows summed per month and per unit."""
+    months: dict[date, list[int]] = {}
+    units: dict[int, list[int]] = {}
+    for month, unit, *counts in rows:
+        for key, sums in ((month, months), (unit or NO_UNIT, units)):
+            cell = sums.setdefault(key, [0] * len(COLUMNS))
+            for i, n in enumerate(counts):
+                cell[i] += n
+    return [(m, Charges(*c)) for m, c in sorted(months.items())], {u: Charges(*c) for u, c in units.items()}
+
+
+def months_and_units(scope: Scope, *, zone) -> tuple[list[tuple[date, Charges]], dict[int, Charges]]:
+    """The definition: deflections with a charge held, per month (agency time) and per unit of
+    the officer (NO_UNIT for none), in one query."""
     rows = (
         _held(deflections_qs(scope))
         .annotate(month=TruncMonth("occurred_at", tzinfo=zone))
-        .values("month")
+        .values_list("month", "officer__unit_id")
         .annotate(**_counts())
-        .order_by("month")
+        .order_by()
     )
-    return [(_as_date(row["month"]), _charges(row)) for row in rows]
+    return _split((_as_date(month), unit, *counts) for month, unit, *counts in rows)
 
 
-def by_unit(scope: Scope) -> dict[int, Charges]:
-    """The definition: per unit of the officer (NO_UNIT for none)."""
-    rows = _held(deflections_qs(scope)).values("officer__unit_id").annotate(**_counts()).order_by()
-    return {row["officer__unit_id"] or NO_UNIT: _charges(row) for row in rows}
-
-
-def by_month_from_rollups(scope: Scope, zone) -> list[tuple[date, Charges]]:
-    months: dict[date, list[int]] = {}
-    rows = rollup_cells(scope, zone, weekly=False).filter(charges_held__gt=0).values_list("day")
-    for day, *counts in rows.annotate(*(Sum(name) for name in COLUMNS)).order_by():
-        month = months.setdefault(day.replace(day=1), [0] * len(COLUMNS))
-        for i, n in enumerate(counts):
-            month[i] += n
-    return [(month, Charges(*counts)) for month, counts in sorted(months.items())]
-
-
-def by_unit_from_rollups(scope: Scope, zone) -> dict[int, Charges]:
-    rows = rollup_cells(scope, zone, by="unit").filter(charges_held__gt=0).values("unit_key")
-    return {row["unit_key"]: _charges(row) for row in rows.annotate(**{n: Sum(n) for n in COLUMNS}).order_by()}
+def months_and_units_from_rollups(scope: Scope, zone) -> tuple[list[tuple[date, Charges]], dict[int, Charges]]:
+    """The same from the rollups' day rows at the unit level, in one query."""
+    rows = (
+        rollup_cells(scope, zone, by="unit", weekly=False)
+        .filter(charges_held__gt=0)
+        .values_list("day", "unit_key")
+        .annotate(*(Sum(name) for name in COLUMNS))
+        .order_by()
+    )
+    return _split((day.replace(day=1), unit, *counts) for day, unit, *counts in rows)
 
 
 @dataclass(frozen=True)
@@ -99,13 +103,14 @@ class ChargeFigures:
 
 def charge_figures(scope: Scope, *, zone, totals: Totals | None = None, rollups: bool = False) -> ChargeFigures:
     """What the pages show: from the rollups when asked and they cover the scope, else the
-    definitions. `totals`: the period's Totals when the caller has them (the dashboard)."""
-    covered = rollups and rollups_cover(scope, zone)
+    definitions. `totals`: the period's Totals when the caller has them (the dashboard); a
+    period without a charge held asks nothing more."""
     if totals is None:
-        totals_row = _held(deflections_qs(scope)).aggregate(**_counts())
-        total = _charges(totals_row)
+        total = _charges(_held(deflections_qs(scope)).aggregate(**_counts()))
     else:
         total = charges_of(totals)
-    if covered:
-        return ChargeFigures(total, by_month_from_rollups(scope, zone), by_unit_from_rollups(scope, zone))
-    return ChargeFigures(total, by_month(scope, zone=zone), by_unit(scope))
+    if not total.held:
+        return ChargeFigures(total, [], {})
+    if rollups and rollups_cover(scope, zone):
+        return ChargeFigures(total, *months_and_units_from_rollups(scope, zone))
+    return ChargeFigures(total, *months_and_units(scope, zone=zone))
