@@ -354,6 +354,7 @@ CELERY_TASK_DEFAULT_QUEUE = "batch"
 TASK_TIME_LIMITS = {"reminders": (240, 300), "mail": (240, 300), "batch": (1140, 1200)}
 TASK_QUEUE = {
     "referrals.tasks.send_follow_up_reminders": "reminders",
+    "referrals.tasks.sweep_held_charges": "reminders",
     "partners.tasks.send_partner_next_step_reminders": "reminders",
     "reports.tasks.send_weekly_digests": "mail",
     "reports.tasks.send_digest": "mail",
@@ -361,6 +362,9 @@ TASK_QUEUE = {
     "buyin.tasks.sweep_pulse_surveys": "mail",
     "buyin.tasks.send_commendation_email": "mail",
     "buyin.tasks.tell_suggestion_author": "mail",
+    "referrals.tasks.send_charge_notice": "mail",
+    "api.tasks.scan_webhook_events": "mail",
+    "api.tasks.deliver_webhook": "mail",
     "reports.tasks.detect_milestones": "batch",
     "reports.tasks.refresh_rollups": "batch",
     "reports.tasks.rebuild_rollups": "batch",

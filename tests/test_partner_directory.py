@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from deflection.models import User
 from partners.directory import directory_entry_of
 from partners.hsds import export_directory, import_directory
 from partners.models import PartnerContact, PartnerOpening, ServicePartner
@@ -53,7 +54,10 @@ def _hsds_errors(directory: dict) -> list[str]:
 @pytest.fixture
 def directory(cast):
     """Partner X: weekdays 8 to 5, English and Spanish, with an address and a phone, serving
-    agency A. Partner Y: open 24/7, serving agencies A and B. Both have clients referred."""
+    agency A. Partner Y: open 24/7, serving agencies A and B. Both have clients referred. The
+    second program's partner Z is not in it: the installation's directory is these two."""
+    User.objects.filter(partner=cast.partner_z).delete()
+    cast.partner_z.delete()
     x, y = cast.partner_x, cast.partner_y
     x.address = "200 W Congress St, Tucson, AZ 85701"
     x.phone = "(520) 555-0142"

@@ -38,8 +38,13 @@ def _upload(data: object, name: str = "directory.json") -> dict:
     return {"file": SimpleUploadedFile(name, raw, "application/json")}
 
 
+def _first_programs() -> dict:
+    """The directory of the first program's partners, as its program admin downloads it."""
+    return export_directory(ServicePartner.objects.exclude(name__startswith="Z "))
+
+
 def _changed_phone(x: ServicePartner) -> dict:
-    data = export_directory()
+    data = _first_programs()
     org = next(org for org in data["contents"] if org["id"] == str(x.hsds_id))
     org["phones"][0]["number"] = "(520) 555-0199"
     return data
@@ -51,7 +56,10 @@ def test_the_program_admin_downloads_the_directory_as_hsds_json(cast, x):
         response = client.get("/partners/directory/hsds.json")
     assert response["Content-Type"].startswith("application/json")
     assert 'attachment; filename="partner-directory-hsds.json"' == response["Content-Disposition"]
-    assert json.loads(response.content) == export_directory()
+    assert json.loads(response.content) == _first_programs()
+    # Another program's admin downloads their program's partners only.
+    theirs = json.loads(cast.login("program_admin_2").get("/partners/directory/hsds.json").content)
+    assert [org["name"] for org in theirs["contents"]] == [cast.partner_z.name]
     # A read: nothing written but the session's last activity.
     writes = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))]
     assert all("django_session" in sql for sql in writes)
@@ -83,7 +91,7 @@ def test_a_file_with_bad_rows_shows_them_by_number_and_offers_no_import(cast, x)
 
 
 def test_a_file_that_changes_nothing_offers_no_import(cast, x):
-    page = cast.login("program_admin").post("/partners/directory/check/", _upload(export_directory())).content
+    page = cast.login("program_admin").post("/partners/directory/check/", _upload(_first_programs())).content
     assert "Nothing to import" in page.decode() and "Import these changes" not in page.decode()
 
 

@@ -34,6 +34,8 @@ def test_reminders_share_their_queue_with_nothing_slow():
     reminders = {name for name, queue in settings.TASK_QUEUE.items() if queue == "reminders"}
     assert reminders == {
         "referrals.tasks.send_follow_up_reminders",
+        # The held charges' deadlines: decided, told and reminded by one short sweep.
+        "referrals.tasks.sweep_held_charges",
         "partners.tasks.send_partner_next_step_reminders",
     }
     for slow in ("reports.tasks.rebuild_rollups", "referrals.tasks.purge_expired_identities"):
