@@ -31,12 +31,13 @@ run: install
 	$(DEMO_ENV) $(VENV)/bin/celery -A deflection worker --beat --loglevel=info --concurrency=2 & \
 	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-## Run the whole test suite (browser tests need Chromium: apt-get install chromium)
+## Run the whole test suite: most of it on two processes, then the browser and worker tests (browser tests need Chromium: apt-get install chromium)
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 -m "not browser and not integration"
+	$(VENV)/bin/pytest -m "browser or integration"
 
 test-fast: install
-	$(VENV)/bin/pytest -m "not browser"
+	$(VENV)/bin/pytest -n 2 -m "not browser and not integration"
 
 lint: install
 	$(VENV)/bin/ruff check .

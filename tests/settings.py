@@ -31,3 +31,8 @@ READ_REPLICA = "default"
 # Webhooks may be http in tests (their receivers are local servers; the tests that check the
 # address rules set what they need).
 WEBHOOK_ALLOW_HTTP = True
+# The suite runs on two processes (pytest-xdist): each counts the API's rate limits under its
+# own prefix, since both processes' test databases number their integration clients alike.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker and "KEY_PREFIX" in CACHES["api"]:  # noqa: F405
+    CACHES["api"]["KEY_PREFIX"] = f"{CACHES['api']['KEY_PREFIX']}-{_worker}"  # noqa: F405
