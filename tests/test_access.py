@@ -25,6 +25,7 @@ from buyin.models import (
     TrainingAttendance,
     TrainingSession,
 )
+from deflection.models import User
 from partners.models import PartnerContact, PartnerTierChange
 from referrals.models import Referral
 from reports.models import Digest
@@ -121,6 +122,7 @@ EXPECTED = {
     # Each signed-in user's own sign-in settings.
     "password_change": ("get", None, _expect(EVERYONE)),
     "two_factor": ("get", None, _expect(EVERYONE)),
+    "language": ("post", {"language": "es"}, _expect(EVERYONE, DONE)),
     # Nothing to verify for a session that owes no code: on to the user's home.
     "two_factor_verify": ("get", None, _expect(EVERYONE, DONE)),
     "two_factor_remove": ("post", {}, _expect(EVERYONE, DONE)),
@@ -177,6 +179,7 @@ CHANGES = {
     # (test_signin_two_factor turns it on and off).
     "two_factor_verify": None,
     "two_factor_remove": None,
+    "language": "languages_chosen",
     "buyin:training_new": "training_sessions",
     "buyin:training_attendance": "attendance_removed",
     "buyin:champion_end": "champions_ended",
@@ -299,6 +302,7 @@ def _state(referral: Referral) -> dict:
         "named": Commendation.objects.filter(may_name=True).count(),
         "kinds": RecognitionKind.objects.count(),
         "kinds_offered": RecognitionKind.objects.filter(is_active=True).count(),
+        "languages_chosen": User.objects.filter(language="es").count(),
     }
 
 
@@ -309,7 +313,7 @@ def _made(change: str, before: dict, after: dict) -> bool:
         return after[change] != before[change]
     if change == "attendance_removed":
         return after["attendance"] == before["attendance"] - 1
-    if change.startswith("partner_") or change in ("training_sessions", "champions_ended"):
+    if change.startswith("partner_") or change in ("training_sessions", "champions_ended", "languages_chosen"):
         return after[change] == before[change] + 1
     if change == "pulse_answer":
         return after["pulse_answers"] == before["pulse_answers"] + 1 == after["pulse_answered"]

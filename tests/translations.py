@@ -27,8 +27,20 @@ CATALOGUE = LOCALE / "es" / "LC_MESSAGES" / "django.po"
 # Left out of the copy that makemessages reads: not ours (the virtualenv, vendored files),
 # not seen by users (tests, benchmarks), or the catalogue itself.
 COPY_IGNORE = [
-    ".git", ".venv", "venv", "static", "staticfiles", "tests", "benchmarks", "var", "node_modules",
-    "locale", "__pycache__", "*.sqlite3", ".pytest_cache", ".ruff_cache",
+    ".git",
+    ".venv",
+    "venv",
+    "static",
+    "staticfiles",
+    "tests",
+    "benchmarks",
+    "var",
+    "node_modules",
+    "locale",
+    "__pycache__",
+    "*.sqlite3",
+    ".pytest_cache",
+    ".ruff_cache",
 ]
 
 # Stands for a variable or a tag in the text handed to the HTML parser.
