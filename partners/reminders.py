@@ -19,10 +19,11 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from deflection import l10n
 from deflection.models import User
 from partners.models import PartnerContact, ServicePartner
 from partners.selectors import partner_zone
@@ -44,11 +45,12 @@ def _last_due_day(partner: ServicePartner, now: datetime):
     return local.date() if local.time() >= REMIND_AT else local.date() - timedelta(days=1)
 
 
-def recipients(partner: ServicePartner) -> list[str]:
-    """The program administrators of the partner's agencies, and those of the whole program."""
-    admins = User.objects.filter(is_active=True, role=User.Role.PROGRAM_ADMIN).exclude(email="")
+def recipients_by_language(partner: ServicePartner) -> list[tuple[str, list[str]]]:
+    """The program administrators of the partner's agencies, and those of the whole program,
+    grouped by their language."""
+    admins = User.objects.filter(is_active=True, role=User.Role.PROGRAM_ADMIN)
     admins = admins.filter(Q(agency__isnull=True) | Q(agency__in=[a.pk for a in partner.agencies.all()]))
-    return sorted(set(admins.values_list("email", flat=True)))
+    return l10n.addresses_by_language(admins)
 
 
 def _remind_partner(*, partner: ServicePartner, now: datetime) -> int:
@@ -60,37 +62,43 @@ def _remind_partner(*, partner: ServicePartner, now: datetime) -> int:
             .select_for_update(skip_locked=True)
             .order_by("next_step_due", "pk")
         )
-        to = recipients(partner)
-        if not claimed or not to:
+        groups = recipients_by_language(partner)
+        if not claimed or not groups:
             return 0
-        today = now.astimezone(partner_zone(partner)).date()
-        lines = [
-            "- "
-            + _("%(kind)s of %(day)s: next step due %(due)s")
-            % {"kind": c.get_kind_display(), "day": c.contact_on.isoformat(), "due": c.next_step_due.isoformat()}
-            + (_(" (overdue)") if c.next_step_due < today else "")
-            for c in claimed
-        ]
-        subject = ngettext(
-            "Deflection: a next step with %(partner)s is due",
-            "Deflection: %(n)d next steps with %(partner)s are due",
-            len(claimed),
-        ) % {"n": len(claimed), "partner": partner.name}
-        link = settings.SITE_URL.rstrip("/") + reverse("partners:list")
-        body = "\n".join(
-            [
-                _("Hello,"),
-                "",
-                _("Keeping the relationship with %(partner)s:") % {"partner": partner.name},
-                *lines,
-                "",
-                _("See the partners and their next steps (sign-in required): %(link)s") % {"link": link},
-            ]
-        )
-        # fail_silently=False: an SMTP error rolls back the claim and the task retries.
-        EmailMessage(subject=subject, body=body, to=to).send(fail_silently=False)
+        for language, to in groups:
+            with translation.override(language):
+                _mail(partner=partner, claimed=claimed, to=to, now=now)
         PartnerContact.objects.filter(pk__in=[c.pk for c in claimed]).update(next_step_reminded_at=now)
         return len(claimed)
+
+
+def _mail(*, partner: ServicePartner, claimed: list[PartnerContact], to: list[str], now: datetime) -> None:
+    today = now.astimezone(partner_zone(partner)).date()
+    lines = [
+        "- "
+        + _("%(kind)s of %(day)s: next step due %(due)s")
+        % {"kind": c.get_kind_display(), "day": l10n.day(c.contact_on), "due": l10n.day(c.next_step_due)}
+        + (_(" (overdue)") if c.next_step_due < today else "")
+        for c in claimed
+    ]
+    subject = ngettext(
+        "Deflection: a next step with %(partner)s is due",
+        "Deflection: %(n)d next steps with %(partner)s are due",
+        len(claimed),
+    ) % {"n": len(claimed), "partner": partner.name}
+    link = settings.SITE_URL.rstrip("/") + reverse("partners:list")
+    body = "\n".join(
+        [
+            _("Hello,"),
+            "",
+            _("Keeping the relationship with %(partner)s:") % {"partner": partner.name},
+            *lines,
+            "",
+            _("See the partners and their next steps (sign-in required): %(link)s") % {"link": link},
+        ]
+    )
+    # fail_silently=False: an SMTP error rolls back the claim and the task retries.
+    EmailMessage(subject=subject, body=body, to=to).send(fail_silently=False)
 
 
 def partner_next_steps_remind(*, now: datetime | None = None) -> int:

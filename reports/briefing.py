@@ -28,10 +28,11 @@ from buyin.letters import one_page_document
 from buyin.models.suggestions import Topic
 from buyin.selectors.recognition import commendations_of_week
 from buyin.selectors.suggestions import you_said_we_did
+from deflection import l10n
 from deflection.models import Agency, Unit, User
 from deflection.permissions import may_read_briefing, may_see_briefings
 from reports import metrics
-from reports.digest import agency_zone, claim, reported_week
+from reports.digest import agency_zone, claim, reported_week, send_in_each_language
 from reports.models import Briefing, SuccessStory
 
 MAX_STORIES = 3
@@ -132,7 +133,7 @@ def briefing_subject(context: dict) -> str:
     """The email's subject: the unit and the week, nothing else."""
     return _("%(unit)s roll-call briefing, week of %(date)s") % {
         "unit": context["unit"].name,
-        "date": context["week_start"].strftime("%b %d"),
+        "date": l10n.month_day(context["week_start"]),
     }
 
 
@@ -172,10 +173,31 @@ def briefing_unit_get(*, user: User, unit_id: str | None) -> Unit:
     return unit
 
 
-def supervisors_of(unit: Unit) -> list[str]:
-    """The addresses of the unit's active supervisors."""
-    users = User.objects.filter(is_active=True, role=User.Role.SUPERVISOR, unit=unit).exclude(email="")
-    return sorted(set(users.values_list("email", flat=True)))
+def supervisors_of(unit: Unit) -> list[tuple[str, list[str]]]:
+    """The addresses of the unit's active supervisors, grouped by their language."""
+    return l10n.addresses_by_language(User.objects.filter(is_active=True, role=User.Role.SUPERVISOR, unit=unit))
+
+
+@dataclass
+class _Mail:
+    subject: str
+    text: str
+    html: str
+
+
+def _briefing_mail(*, unit: Unit, week_start: date) -> _Mail:
+    context = briefing_context(unit=unit, week_start=week_start)
+    return _Mail(
+        subject=f"{unit.agency.name}: {briefing_subject(context)}",
+        text=render_to_string("reports/briefing_email.txt", context),
+        html=render_to_string("reports/briefing_email.html", context),
+    )
+
+
+def _briefing_post(mail: _Mail, to: list[str]) -> None:
+    message = EmailMultiAlternatives(subject=mail.subject, body=mail.text, to=to)
+    message.attach_alternative(mail.html, "text/html")
+    message.send(fail_silently=False)
 
 
 def briefing_send(*, unit_id: int, week_start: date) -> Briefing | None:
@@ -186,20 +208,13 @@ def briefing_send(*, unit_id: int, week_start: date) -> Briefing | None:
         briefing = claim(Briefing, unit_id=unit_id, week_start=week_start)
         if briefing.sent_at is not None:
             return None
-        context = briefing_context(unit=unit, week_start=week_start)
-        subject = f"{unit.agency.name}: {briefing_subject(context)}"
-        text = render_to_string("reports/briefing_email.txt", context)
-        html = render_to_string("reports/briefing_email.html", context)
-        to = supervisors_of(unit)
-        if to:
-            message = EmailMultiAlternatives(subject=subject, body=text, to=to)
-            message.attach_alternative(html, "text/html")
-            # fail_silently=False: an SMTP error rolls back and the task retries.
-            message.send(fail_silently=False)
+        mail, to = send_in_each_language(
+            supervisors_of(unit), lambda: _briefing_mail(unit=unit, week_start=week_start), _briefing_post
+        )
         briefing.recipients = to
-        briefing.subject = subject
-        briefing.text = text
-        briefing.html = html
+        briefing.subject = mail.subject
+        briefing.text = mail.text
+        briefing.html = mail.html
         briefing.sent_at = timezone.now()
         briefing.save()
         return briefing

@@ -20,11 +20,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from buyin.selectors.pulse import pulse_closed_between
 from buyin.selectors.recognition import commendations_of_week
+from deflection import l10n
 from deflection.models import Agency, User
 from reports import metrics
 from reports.milestones import milestones_detect
@@ -48,14 +49,30 @@ def reported_week(agency: Agency, now: datetime) -> tuple[date, bool]:
     return this_monday - timedelta(days=7), due
 
 
-def recipients(agency: Agency) -> list[str]:
-    users = User.objects.filter(is_active=True).exclude(email="")
-    users = users.filter(
+def recipients(agency: Agency) -> list[tuple[str, list[str]]]:
+    """The agency's command staff and its program administrators (and the whole program's),
+    grouped by their language: one message for each."""
+    users = User.objects.filter(is_active=True).filter(
         Q(role=User.Role.COMMAND, agency=agency)
         | Q(role=User.Role.PROGRAM_ADMIN, agency=agency)
         | Q(role=User.Role.PROGRAM_ADMIN, agency__isnull=True)
     )
-    return sorted(set(users.values_list("email", flat=True)))
+    return l10n.addresses_by_language(users)
+
+
+def send_in_each_language(groups: list[tuple[str, list[str]]], render, send) -> tuple[object, list[str]]:
+    """Render a weekly mail in each recipient group's language and send it to the group; the
+    rendering in the first group's language (the site's, when anyone reads it) is returned
+    for the record, with every address. With nobody to send to, it is rendered in the site's."""
+    kept = None
+    for language, to in groups or [(settings.LANGUAGE_CODE, [])]:
+        with translation.override(language):
+            rendered = render()
+            if to:
+                # fail_silently=False: an SMTP error rolls back and the task retries.
+                send(rendered, to)
+        kept = kept or rendered
+    return kept, sorted(address for _language, addresses in groups for address in addresses)
 
 
 @dataclass
@@ -129,7 +146,7 @@ def weekly_chart(weekly: list[tuple[date, int]]) -> tuple[bytes, str]:
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    labels = [monday.strftime("%b %d") for monday, _n in weekly]
+    labels = [l10n.month_day(monday) for monday, _n in weekly]
     fig, ax = plt.subplots(figsize=(6.4, 2.6), dpi=110)
     positions = list(range(len(labels)))
     bars = ax.bar(positions, [n for _m, n in weekly], color="#0d6efd")
@@ -167,7 +184,7 @@ def digest_render(*, agency: Agency, week_start: date, now: datetime | None = No
     png, alt = weekly_chart(context["weekly"])
     context["chart_alt"] = alt
     subject = _("Quick wins, week of %(date)s: %(n)s deflections") % {
-        "date": week_start.strftime("%b %d"),
+        "date": l10n.month_day(week_start),
         "n": _police(context["this_week"]),
     }
     return Rendered(
@@ -211,11 +228,11 @@ def digest_send(*, agency_id: int, week_start: date, now: datetime | None = None
         digest = claim(Digest, agency_id=agency_id, week_start=week_start)
         if digest.sent_at is not None:
             return None
-        rendered = digest_render(agency=agency, week_start=week_start, now=now)
-        to = recipients(agency)
-        if to:
-            # fail_silently=False: an SMTP error rolls back and the task retries.
-            _message(rendered, to).send(fail_silently=False)
+        rendered, to = send_in_each_language(
+            recipients(agency),
+            lambda: digest_render(agency=agency, week_start=week_start, now=now),
+            lambda rendered, to: _message(rendered, to).send(fail_silently=False),
+        )
         digest.recipients = to
         digest.subject = rendered.subject
         digest.text = rendered.text
