@@ -207,7 +207,7 @@ def test_a_next_step_is_reminded_once_on_the_morning_it_is_due_in_the_agencys_ti
     message = mail.outbox[0]
     assert sorted(message.to) == sorted([cast.admin.email, cast.program_admin.email])
     assert cast.partner_x.name in message.subject
-    assert "2027-03-10" in message.body and reverse("partners:list") in message.body
+    assert "Mar 10, 2027" in message.body and reverse("partners:list") in message.body
     contact.refresh_from_db()
     assert contact.next_step_reminded_at == _local(due, 7, 0, "America/Phoenix")
 
