@@ -219,7 +219,7 @@ def fresh_msgids() -> set[str]:
             cwd=copy,
             check=True,
             capture_output=True,
-            env={**os.environ, "SECRET_KEY": "makemessages-only"},
+            env={**os.environ, "SECRET_KEY": "makemessages-only", "DJANGO_SETTINGS_MODULE": "deflection.settings"},
         )
         return _msgids(copy / "locale" / "es" / "LC_MESSAGES" / "django.po")
 
@@ -235,8 +235,9 @@ def catalogue_msgids(path: Path = CATALOGUE) -> set[str]:
 if __name__ == "__main__":
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deflection.settings")
     django.setup()
-    for item in unmarked_template_text():
-        print(item)
-    for problem in catalogue_problems() if CATALOGUE.exists() else ["no catalogue yet"]:
-        print(problem)
+    found = [str(item) for item in unmarked_template_text()]
+    found += catalogue_problems() if CATALOGUE.exists() else ["no catalogue yet"]
+    print("\n".join(found) or "Every template string is marked and every Spanish entry translated.")
+    sys.exit(1 if found else 0)
