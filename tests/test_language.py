@@ -128,3 +128,11 @@ def test_a_suggestions_answer_reaches_its_author_in_their_language(cast, django_
     (message,) = mail.outbox
     assert message.subject == "Deflection: su sugerencia está en revisión"
     assert "El administrador del programa está revisando su sugerencia." in message.body
+
+
+def test_a_page_that_is_not_there_says_so_in_the_users_language(cast):
+    client = cast.login("officer_a1")
+    assert "Page not found" in client.get("/referrals/999999/").content.decode()
+    _spanish(cast.officer_a1)
+    response = client.get("/referrals/999999/")
+    assert response.status_code == 404 and "Página no encontrada" in response.content.decode()
