@@ -73,11 +73,11 @@ class UserAdmin(BaseUserAdmin):
 
     fieldsets = [
         *BaseUserAdmin.fieldsets,
-        (_("Program"), {"fields": ["role", "agency", "unit", "badge_number", "partner"]}),
+        (_("Program"), {"fields": ["role", "agency", "unit", "badge_number", "partner", "language"]}),
     ]
     add_fieldsets = [
         *BaseUserAdmin.add_fieldsets,
-        (_("Program"), {"fields": ["role", "agency", "unit", "badge_number", "partner"]}),
+        (_("Program"), {"fields": ["role", "agency", "unit", "badge_number", "partner", "language"]}),
     ]
 
 

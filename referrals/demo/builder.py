@@ -240,7 +240,7 @@ class DemoBuilder(ProgramLife):
         self.logins: dict[str, User] = {}
         mat = self.partners["mat"]
         for login in LOGINS:
-            fields: dict = {"badge_number": login.badge}
+            fields: dict = {"badge_number": login.badge, "language": login.language}
             if login.role == User.Role.CASE_MANAGER:
                 fields["partner"] = mat
             else:
