@@ -37,6 +37,12 @@ def weekday_day(value: date | datetime) -> str:
     return f"{formats.date_format(value, 'l')} {formats.date_format(value, 'MONTH_DAY_FORMAT')}"
 
 
+def weekday_date(value: date | datetime) -> str:
+    """Mon Dec 7, 2026 / lun 7 dic 2026: a deadline, with its year."""
+    value = _local(value)
+    return f"{formats.date_format(value, 'D')} {formats.date_format(value, 'DATE_FORMAT')}"
+
+
 def year_month(value: date | datetime) -> str:
     """December 2026 / diciembre de 2026."""
     return formats.date_format(_local(value), "YEAR_MONTH_FORMAT")

@@ -64,6 +64,9 @@ ALLOWED = {
     "Español",
     # A CSS class given as a default (base.html's messages).
     "info",
+    # Codes shown as code: an API token's prefix, a FHIR resource's type in a reference.
+    "dfl_",
+    "Task",
 }
 
 
