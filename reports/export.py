@@ -255,20 +255,26 @@ COLUMNS: list[Column] = [
     ),
     Column(
         "charge_held",
-        "Officer intervention: a charge was held in abeyance while the client engaged (withdrawn ones included; "
-        "see charge_outcome): yes/no.",
+        _(
+            "Officer intervention: a charge was held in abeyance while the client engaged (withdrawn ones included; "
+            "see charge_outcome): yes/no."
+        ),
         lambda r, n: YES_NO[r.charge_state is not None],
     ),
     Column(
         "charge_condition",
-        "The held charge's condition: 'intake' (reach intake by the deadline) or 'engaged N days' (stay engaged N "
-        "days by it); blank without a charge held.",
+        _(
+            "The held charge's condition: 'intake' (reach intake by the deadline) or 'engaged N days' (stay engaged N "
+            "days by it); blank without a charge held."
+        ),
         lambda r, n: _charge_condition(r),
     ),
     Column(
         "charge_outcome",
-        "The held charge now, code: held (pending), satisfied (condition met: to be dropped), not_satisfied (the "
-        "deadline passed without it), withdrawn; blank without a charge held.",
+        _(
+            "The held charge now, code: held (pending), satisfied (condition met: to be dropped), not_satisfied (the "
+            "deadline passed without it), withdrawn; blank without a charge held."
+        ),
         lambda r, n: r.charge_state or "",
     ),
     Column(

@@ -27,10 +27,22 @@ WRITTEN_BY_USERS = [
 CODES = ["not due"]
 ENGLISH = re.compile(r"\b(the|and|your|you|with|this|of|to|for|is|are|was|has|not|yet|what|who|when)\b", re.I)
 # A page to read in Spanish, with the member of the cast who may see it.
+# Not pages a person reads: the health checks (for the load balancer), the service worker's
+# script, the HSDS directory (data for other directories, like the export's files) and PDFs.
+NOT_PAGES = {
+    "healthz",
+    "readyz",
+    "service_worker",
+    "partners:directory_download",
+    "referrals:consent_pdf_criminal_justice",
+}
 PAGES = sorted(
     (name, next(who for who in expected if who and expected[who] == OK))
     for name, (method, _data, expected) in EXPECTED.items()
-    if method == "get" and OK in expected.values() and not name.endswith(("_pdf", "_letter", "briefing_pdf"))
+    if method == "get"
+    and OK in expected.values()
+    and not name.endswith(("_pdf", "_letter", "briefing_pdf"))
+    and name not in NOT_PAGES
 )
 
 
