@@ -126,7 +126,7 @@ def test_a_suggestions_answer_reaches_its_author_in_their_language(cast, django_
     with django_capture_on_commit_callbacks(execute=True):
         suggestion_review(suggestion_id=suggestion.pk, actor=cast.program_admin)
     (message,) = mail.outbox
-    assert message.subject == "Deflection: su sugerencia está en revisión"
+    assert message.subject == "Deflection: estado de su sugerencia: en revisión"
     assert "El administrador del programa está revisando su sugerencia." in message.body
 
 
