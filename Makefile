@@ -5,10 +5,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 # The embedded default: SQLite and a filesystem Celery broker, no servers to install.
 DEMO_ENV = DEBUG=true DEMO_MODE=true REQUIRE_TWO_FACTOR=false REMINDER_SWEEP_MINUTES=1 DIGEST_CHECK_MINUTES=1 SITE_URL=http://localhost:$(PORT)
+# Folders whose strings users never see (tests/translations.py leaves out the same).
+NOT_TRANSLATED = static staticfiles tests benchmarks var venv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run web worker test test-fast lint format migrations seed shell clean
+.PHONY: install run web worker test test-fast lint format migrations messages seed shell clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +26,7 @@ run: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py seed_demo --if-empty
 	$(DEMO_ENV) $(PY) manage.py rollups_rebuild
-	@echo "Deflection: http://localhost:$(PORT)/  (logins: officer, supervisor, casemanager, command, admin; password deflect-demo-2026)"
+	@echo "Deflection: http://localhost:$(PORT)/  (logins: officer, oficial (in Spanish), supervisor, casemanager, command, admin; password deflect-demo-2026)"
 	@# Ctrl-C stops all three; a Celery process still there after 10 s (its embedded beat can
 	@# hang on shutdown) is killed, so nothing outlives the command.
 	@trap 'trap - EXIT; trap "" INT TERM; (sleep 10; kill -9 0) 2>/dev/null & kill 0' INT TERM EXIT; \
@@ -49,6 +51,12 @@ format: install
 
 migrations: install
 	$(DEMO_ENV) $(PY) manage.py makemigrations
+
+## Gather the strings to translate into locale/es/LC_MESSAGES/django.po and compile it (needs GNU gettext)
+messages: install
+	$(DEMO_ENV) $(PY) manage.py makemessages --locale=es --add-location=file --no-obsolete $(addprefix --ignore=,$(NOT_TRANSLATED))
+	$(DEMO_ENV) $(PY) manage.py compilemessages --locale=es
+	$(DEMO_ENV) $(PY) -m tests.translations
 
 seed: install
 	$(DEMO_ENV) $(PY) manage.py seed_demo

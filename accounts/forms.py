@@ -12,6 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.signals import refusal_record
+from deflection.models import User
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language of your pages and emails"), choices=User.Language.choices, widget=forms.RadioSelect
+    )
 
 
 class CodeForm(forms.Form):

@@ -6,6 +6,7 @@ from axes.models import AccessFailureLog
 from django.http import HttpRequest
 
 from accounts import twofactor
+from accounts.services import user_language_set
 from accounts.sessions import mark_active
 
 
@@ -13,6 +14,11 @@ def on_user_logged_in(sender, request: HttpRequest | None, user, **kwargs) -> No
     if request is not None and hasattr(request, "session"):
         mark_active(request)
         twofactor.decide_at_sign_in(request, user)
+    # A first sign-in keeps the browser's language as the user's, so that the emails sent to
+    # them speak it too; they may change it on the Language page.
+    browser = getattr(request, "LANGUAGE_CODE", "")
+    if not user.language and browser:
+        user_language_set(user=user, language=browser)
 
 
 def on_user_locked_out(sender, request: HttpRequest, username: str | None, ip_address: str | None, **kwargs) -> None:

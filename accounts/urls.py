@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChange.as_view(), name="password_change"),
+    path("language/", views.language, name="language"),
     path("two-factor/", views.two_factor, name="two_factor"),
     path("two-factor/code/", views.two_factor_verify, name="two_factor_verify"),
     path("two-factor/off/", views.two_factor_remove, name="two_factor_remove"),

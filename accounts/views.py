@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -26,7 +26,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from accounts import twofactor
-from accounts.forms import CodeForm
+from accounts.forms import CodeForm, LanguageForm
+from accounts.services import user_language_set
 from deflection.models import User
 
 # Session key: the key of a phone being set up, so that reloading the page keeps its QR code.
@@ -44,6 +45,30 @@ class PasswordChange(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, _("Your password is changed. Any other device signed in as you is signed out."))
         return response
+
+
+@login_required
+def language(request: HttpRequest) -> HttpResponse:
+    """English or Spanish, for the user's pages and the emails and PDFs sent to them."""
+    user: User = request.user  # type: ignore[assignment]
+    current = user.language or translation.get_language()
+    form = LanguageForm(request.POST or None, initial={"language": current})
+    if form.is_valid():
+        user_language_set(user=user, language=form.cleaned_data["language"])
+        translation.activate(user.language)
+        messages.success(request, _("Language saved."))
+        response = redirect("language")
+        # The sign-in page, before anyone is known, speaks it too.
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+    return render(request, "accounts/language.html", {"form": form})
 
 
 def locked_out(

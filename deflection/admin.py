@@ -180,11 +180,11 @@ class UserAdmin(ProgramScopedAdminMixin, BaseUserAdmin):
 
     fieldsets = [
         *BaseUserAdmin.fieldsets,
-        (_("Program"), {"fields": ["role", "program", "agency", "unit", "badge_number", "partner"]}),
+        (_("Program"), {"fields": ["role", "program", "agency", "unit", "badge_number", "partner", "language"]}),
     ]
     add_fieldsets = [
         *BaseUserAdmin.add_fieldsets,
-        (_("Program"), {"fields": ["role", "program", "agency", "unit", "badge_number", "partner"]}),
+        (_("Program"), {"fields": ["role", "program", "agency", "unit", "badge_number", "partner", "language"]}),
     ]
 
 

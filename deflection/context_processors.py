@@ -33,6 +33,7 @@ MENU = [
 ACCOUNT_MENU = [
     ("password_change", _("Change password")),
     ("two_factor", _("Two-factor sign-in")),
+    ("language", _("Language")),
 ]
 
 

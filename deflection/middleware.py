@@ -1,4 +1,4 @@
-"""Show times in the signed-in user's agency time zone."""
+"""Show times in the signed-in user's agency time zone, and pages in their language."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 SESSION_KEY = "agency_tz"
 
@@ -57,3 +57,22 @@ class NoStoreForSignedInMiddleware:
             # Set, not patched: nothing a view says about caching outranks this.
             response["Cache-Control"] = self.VALUE
         return response
+
+
+class UserLanguageMiddleware:
+    """The signed-in user's chosen language, over what LocaleMiddleware took from the browser.
+
+    After AuthenticationMiddleware (it needs the user) and before any view. A user who has
+    not chosen keeps the browser's language (their first sign-in records it as their choice,
+    accounts/signals.py).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.language:
+            translation.activate(user.language)
+            request.LANGUAGE_CODE = user.language
+        return self.get_response(request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import zoneinfo
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -133,6 +134,12 @@ class User(AbstractUser):
         # system or an agency's RMS/CAD), which never signs in (see deflection.backends).
         INTEGRATION = "integration", _("Integration client")
 
+    class Language(models.TextChoices):
+        # Each in its own words, as a language picker offers them: whoever lands on a page in
+        # the wrong language still finds theirs.
+        ENGLISH = "en", "English"
+        SPANISH = "es", "Español"
+
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OFFICER)
     agency = models.ForeignKey(
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="users", verbose_name=_("agency")
@@ -164,6 +171,14 @@ class User(AbstractUser):
         related_name="staff",
         verbose_name=_("service partner"),
         help_text=_("For case managers: the partner whose referrals they work."),
+    )
+    # Blank until chosen: the browser's language then, which the first sign-in keeps.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=Language.choices,
+        blank=True,
+        help_text=_("The pages and the emails sent to this user are in this language."),
     )
 
     class Meta:
@@ -216,6 +231,11 @@ class User(AbstractUser):
             errors["unit"] = _("The unit belongs to another agency.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def email_language(self) -> str:
+        """The language of what is sent to this user (emails, PDFs): theirs, else the site's."""
+        return self.language or settings.LANGUAGE_CODE
 
     @property
     def is_field_officer(self) -> bool:

@@ -75,15 +75,16 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # No LocaleMiddleware yet: until the interface is translated, a Spanish browser would
-    # get English pages with stray Spanish from Django itself. The consent form clients
-    # sign is already in Spanish (referrals/consent_documents.py).
+    # The browser's language (Accept-Language, or the language cookie) until the user is
+    # known; UserLanguageMiddleware below puts the signed-in user's own choice over it.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Right after the user is known, so that it marks every answer given to them, the
     # redirects and refusals of the middleware below included.
     "deflection.middleware.NoStoreForSignedInMiddleware",
+    "deflection.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "deflection.middleware.AgencyTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -228,6 +229,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers as each language writes them here (deflection/formats/): 24-hour times
+# for both, and Spanish with the decimal point and thousands comma used in Arizona and Mexico.
+FORMAT_MODULE_PATH = ["deflection.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="America/Phoenix")
 USE_I18N = True
 USE_TZ = True

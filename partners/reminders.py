@@ -18,10 +18,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from deflection import l10n
 from deflection.claims import send_claimed
 from deflection.models import User
 from partners.models import PartnerContact, ServicePartner
@@ -44,51 +45,65 @@ def _last_due_day(partner: ServicePartner, now: datetime):
     return local.date() if local.time() >= REMIND_AT else local.date() - timedelta(days=1)
 
 
-def recipients(partner: ServicePartner) -> list[str]:
+def _admins(partner: ServicePartner) -> QuerySet[User]:
     """The program administrators of the programs whose agencies the partner serves."""
     admins = User.objects.filter(is_active=True, role=User.Role.PROGRAM_ADMIN).exclude(email="")
-    admins = admins.filter(program__in={a.program_id for a in partner.agencies.all()})
-    return sorted(set(admins.values_list("email", flat=True)))
+    return admins.filter(program__in={a.program_id for a in partner.agencies.all()})
+
+
+def recipients(partner: ServicePartner) -> list[str]:
+    return sorted(set(_admins(partner).values_list("email", flat=True)))
+
+
+def recipients_by_language(partner: ServicePartner) -> list[tuple[str, list[str]]]:
+    """The partner's program administrators grouped by their language: one mail per language."""
+    return l10n.addresses_by_language(_admins(partner))
 
 
 def _remind_partner(*, partner: ServicePartner, now: datetime) -> int:
-    to = recipients(partner)
-    if not to:
+    groups = recipients_by_language(partner)
+    if not groups:
         return 0
-    today = now.astimezone(partner_zone(partner)).date()
 
     def send(claimed: list[PartnerContact]) -> dict:
         claimed.sort(key=lambda c: (c.next_step_due, c.pk))
-        lines = [
-            "- "
-            + _("%(kind)s of %(day)s: next step due %(due)s")
-            % {"kind": c.get_kind_display(), "day": c.contact_on.isoformat(), "due": c.next_step_due.isoformat()}
-            + (_(" (overdue)") if c.next_step_due < today else "")
-            for c in claimed
-        ]
-        subject = ngettext(
-            "Deflection: a next step with %(partner)s is due",
-            "Deflection: %(n)d next steps with %(partner)s are due",
-            len(claimed),
-        ) % {"n": len(claimed), "partner": partner.name}
-        link = settings.SITE_URL.rstrip("/") + reverse("partners:list")
-        body = "\n".join(
-            [
-                _("Hello,"),
-                "",
-                _("Keeping the relationship with %(partner)s:") % {"partner": partner.name},
-                *lines,
-                "",
-                _("See the partners and their next steps (sign-in required): %(link)s") % {"link": link},
-            ]
-        )
-        # fail_silently=False: an SMTP error releases the claim and the task retries.
-        EmailMessage(subject=subject, body=body, to=to).send(fail_silently=False)
+        for language, to in groups:
+            with translation.override(language):
+                _mail(partner=partner, claimed=claimed, to=to, now=now)
         return {"next_step_reminded_at": now}
 
     return send_claimed(
         _unreminded().filter(partner=partner, next_step_due__lte=_last_due_day(partner, now)), send=send
     )
+
+
+def _mail(*, partner: ServicePartner, claimed: list[PartnerContact], to: list[str], now: datetime) -> None:
+    today = now.astimezone(partner_zone(partner)).date()
+    lines = [
+        "- "
+        + _("%(kind)s of %(day)s: next step due %(due)s")
+        % {"kind": c.get_kind_display(), "day": l10n.day(c.contact_on), "due": l10n.day(c.next_step_due)}
+        + (_(" (overdue)") if c.next_step_due < today else "")
+        for c in claimed
+    ]
+    subject = ngettext(
+        "Deflection: a next step with %(partner)s is due",
+        "Deflection: %(n)d next steps with %(partner)s are due",
+        len(claimed),
+    ) % {"n": len(claimed), "partner": partner.name}
+    link = settings.SITE_URL.rstrip("/") + reverse("partners:list")
+    body = "\n".join(
+        [
+            _("Hello,"),
+            "",
+            _("Keeping the relationship with %(partner)s:") % {"partner": partner.name},
+            *lines,
+            "",
+            _("See the partners and their next steps (sign-in required): %(link)s") % {"link": link},
+        ]
+    )
+    # fail_silently=False: an SMTP error releases the claim and the task retries.
+    EmailMessage(subject=subject, body=body, to=to).send(fail_silently=False)
 
 
 def partner_next_steps_remind(*, now: datetime | None = None) -> int:

@@ -138,12 +138,18 @@ def _disclosures_csv(client: Client, rows) -> HttpResponse:
     writer.writerow(
         [
             _cell(
-                f"Accounting of disclosures for {client.full_name}, generated "
-                f"{timezone.localtime():%Y-%m-%d %H:%M %Z}; times are {timezone.localtime():%Z}"
+                _("Accounting of disclosures for %(name)s, generated %(when)s; times are %(zone)s")
+                % {
+                    "name": client.full_name,
+                    "when": f"{timezone.localtime():%Y-%m-%d %H:%M %Z}",
+                    "zone": f"{timezone.localtime():%Z}",
+                }
             )
         ]
     )
-    writer.writerow(["When", "Recipient", "Role", "Organization", "What", "Referral", "Record of", "Basis"])
+    writer.writerow(
+        [_("When"), _("Recipient"), _("Role"), _("Organization"), _("What"), _("Referral"), _("Record of"), _("Basis")]
+    )
     for row in rows:
         writer.writerow(
             _cell(value)

@@ -19,7 +19,7 @@ from smtplib import SMTPException, SMTPRecipientsRefused
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from deflection import audit
@@ -30,8 +30,10 @@ from referrals.models import ChargeNotice, HeldCharge
 NOTICE_EMAILED = "charge notice email"
 NOTICE_LETTER = "charge notice letter"
 # The notice goes out in the program's working language, English: the recipients are the
-# prosecutors' offices and courts, and the §2.32 wording is the reviewed one.
-REDISCLOSURE = f"{TEXT['en']['notice']} {TEXT['en']['cj_redisclosure']}"
+# prosecutors' offices and courts, and the §2.32 wording is the reviewed one. Whoever prints
+# or triggers it, in whatever language they read the app.
+NOTICE_LANGUAGE = "en"
+REDISCLOSURE = f"{TEXT[NOTICE_LANGUAGE]['notice']} {TEXT[NOTICE_LANGUAGE]['cj_redisclosure']}"
 logger = logging.getLogger(__name__)
 
 
@@ -84,8 +86,9 @@ def charge_notice_email_send(*, notice_id: int) -> bool:
         )
         if notice is None or not notice.recipient.contact_email:
             return False
-        text = notice_text(notice)
-        body = "\n".join([*text.lines, "", _("Notice to recipients (42 CFR §2.32)"), text.redisclosure])
+        with translation.override(NOTICE_LANGUAGE):
+            text = notice_text(notice)
+            body = "\n".join([*text.lines, "", _("Notice to recipients (42 CFR §2.32)"), text.redisclosure])
         address = notice.recipient.contact_email
         # fail_silently=False: an SMTP error rolls back, the notice stays unsent, the task retries.
         EmailMessage(subject=text.subject, body=body, to=[address]).send(fail_silently=False)
@@ -121,6 +124,9 @@ def charge_notice_letter_pdf(*, notice: ChargeNotice) -> bytes:
     # Imported here: WeasyPrint loads native libraries, needed only when printing.
     from weasyprint import HTML
 
-    context = {"notice": notice, "text": notice_text(notice), "recipient": notice.recipient}
+    # In the notice's language whoever prints it, as the email.
+    with translation.override(NOTICE_LANGUAGE):
+        context = {"notice": notice, "text": notice_text(notice), "recipient": notice.recipient}
+        html = render_to_string("referrals/charge_notice_letter.html", context)
     # No base_url: the document loads nothing from outside itself.
-    return HTML(string=render_to_string("referrals/charge_notice_letter.html", context)).write_pdf()
+    return HTML(string=html).write_pdf()

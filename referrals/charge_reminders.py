@@ -20,10 +20,12 @@ from smtplib import SMTPException, SMTPRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from deflection import l10n
 from deflection.models import User
 from referrals.charge_notices import charge_notices_send
 from referrals.held_charges import zone_of
@@ -51,19 +53,17 @@ def _is_due(charge: HeldCharge, which: str, now: datetime) -> bool:
     return which == PASSED or now < charge.deadline_ends_at(zone_of(charge.referral))
 
 
-def recipients(charge: HeldCharge) -> list[str]:
-    """The officer who wrote the charge, and the program administrators of its agency's program."""
-    admins = User.objects.filter(is_active=True, role=User.Role.PROGRAM_ADMIN).exclude(email="")
-    admins = admins.filter(program_id=charge.referral.agency.program_id)
-    to = set(admins.values_list("email", flat=True))
-    officer = charge.referral.officer.user
-    if officer is not None and officer.is_active and officer.email:
-        to.add(officer.email)
-    return sorted(to)
+def recipients(charge: HeldCharge) -> list[tuple[str, list[str]]]:
+    """The officer who wrote the charge, and the program administrators of its agency's program,
+    grouped by their language."""
+    people = Q(role=User.Role.PROGRAM_ADMIN, program_id=charge.referral.agency.program_id)
+    if charge.referral.officer.user_id is not None:
+        people |= Q(pk=charge.referral.officer.user_id)
+    return l10n.addresses_by_language(User.objects.filter(people, is_active=True))
 
 
 def _message(charge: HeldCharge, which: str) -> tuple[str, list[str]]:
-    day = charge.deadline.strftime("%a %b %d, %Y")
+    day = l10n.weekday_date(charge.deadline)
     referral = charge.referral_id
     if which == BEFORE:
         subject = _("Deflection: a charge held has its deadline on %(date)s") % {"date": day}
@@ -104,14 +104,15 @@ def _remind(*, charge_id: int, which: str, now: datetime) -> bool:
         )
         if charge is None or not _is_due(charge, which, now):
             return False
-        to = recipients(charge)
-        if to:
-            subject, lines = _message(charge, which)
+        groups = recipients(charge)
+        for language, to in groups:
+            with translation.override(language):
+                subject, lines = _message(charge, which)
             # fail_silently=False: an SMTP error rolls back the claim and the task retries.
             EmailMessage(subject=subject, body="\n".join(lines), to=to).send(fail_silently=False)
         # Marked even with nobody to tell: a recipient added later has nothing stale to hear.
         HeldCharge.objects.filter(pk=charge.pk).update(**{which: now})
-        return bool(to)
+        return bool(groups)
 
 
 def held_charge_reminders_send(*, now: datetime | None = None) -> dict[str, int]:

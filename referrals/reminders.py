@@ -23,10 +23,11 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from deflection import l10n
 from deflection.claims import send_claimed
 from deflection.models import User
 from referrals.models import FOLLOW_UPS_STILL_FOLLOWED, FollowUp
@@ -44,9 +45,14 @@ def _due_soon(now: datetime) -> QuerySet[FollowUp]:
 
 
 def _line(follow_up: FollowUp, now: datetime) -> str:
-    due = timezone.localtime(follow_up.due_at).strftime("%a %b %d, %H:%M")
+    due = l10n.day_and_time(follow_up.due_at)
     late = _(" (overdue)") if follow_up.due_at < now else ""
-    return f"- {_('Referral')} #{follow_up.referral_id} · {follow_up.get_kind_display()} · {_('due')} {due}{late}"
+    line = _("Referral #%(id)s · %(kind)s · due %(due)s") % {
+        "id": follow_up.referral_id,
+        "kind": follow_up.get_kind_display(),
+        "due": due,
+    }
+    return f"- {line}{late}"
 
 
 def _link(path: str) -> str:
@@ -73,17 +79,18 @@ def _remind_assignee(*, assignee: User, now: datetime) -> int:
     def send(claimed: list[FollowUp]) -> dict:
         claimed.sort(key=lambda f: f.due_at)
         overdue = sum(1 for f in claimed if f.due_at < now)
-        subject = ngettext(
-            "Deflection: %(n)d follow-up due, %(late)d overdue",
-            "Deflection: %(n)d follow-ups due, %(late)d overdue",
-            len(claimed),
-        ) % {"n": len(claimed), "late": overdue}
-        _send(
-            to=assignee.email,
-            subject=subject,
-            lines=[_line(f, now) for f in claimed],
-            link=_link(reverse("referrals:queue") + ("?filter=overdue" if overdue else "")),
-        )
+        with translation.override(assignee.email_language):
+            subject = ngettext(
+                "Deflection: %(n)d follow-up due, %(late)d overdue",
+                "Deflection: %(n)d follow-ups due, %(late)d overdue",
+                len(claimed),
+            ) % {"n": len(claimed), "late": overdue}
+            _send(
+                to=assignee.email,
+                subject=subject,
+                lines=[_line(f, now) for f in claimed],
+                link=_link(reverse("referrals:queue") + ("?filter=overdue" if overdue else "")),
+            )
         return {"reminded_at": now}
 
     return send_claimed(_due_soon(now).filter(assigned_to=assignee, reminded_at__isnull=True), send=send)
@@ -92,22 +99,23 @@ def _remind_assignee(*, assignee: User, now: datetime) -> int:
 def _tell_lead(*, lead: User, now: datetime) -> int:
     def send(claimed: list[FollowUp]) -> dict:
         claimed.sort(key=lambda f: f.due_at)
-        by_person: dict[str, int] = defaultdict(int)
-        for f in claimed:
-            by_person[f.assigned_to.get_full_name() if f.assigned_to else _("nobody")] += 1
-        lines = [_line(f, now) for f in claimed]
-        lines += ["", _("Assigned to:")] + [f"- {name}: {n}" for name, n in sorted(by_person.items())]
-        _send(
-            to=lead.email,
-            subject=ngettext(
-                "Deflection: %(n)d follow-up more than a day overdue",
-                "Deflection: %(n)d follow-ups more than a day overdue",
-                len(claimed),
+        with translation.override(lead.email_language):
+            by_person: dict[str, int] = defaultdict(int)
+            for f in claimed:
+                by_person[f.assigned_to.get_full_name() if f.assigned_to else _("nobody")] += 1
+            lines = [_line(f, now) for f in claimed]
+            lines += ["", _("Assigned to:")] + [f"- {name}: {n}" for name, n in sorted(by_person.items())]
+            _send(
+                to=lead.email,
+                subject=ngettext(
+                    "Deflection: %(n)d follow-up more than a day overdue",
+                    "Deflection: %(n)d follow-ups more than a day overdue",
+                    len(claimed),
+                )
+                % {"n": len(claimed)},
+                lines=lines,
+                link=_link(reverse("referrals:queue") + "?filter=overdue"),
             )
-            % {"n": len(claimed)},
-            lines=lines,
-            link=_link(reverse("referrals:queue") + "?filter=overdue"),
-        )
         return {"lead_reminded_at": now}
 
     return send_claimed(

@@ -30,7 +30,7 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from deflection.models import User
 from deflection.permissions import PROGRAM_PATHS, administers_programs, may_search_clients, program_q
@@ -225,9 +225,11 @@ def client_get_for_user(*, user: User, client_id: int) -> Client:
 # The partner queue, with filters and counts, sorted by urgency.
 # ---------------------------------------------------------------------------
 
+# "Open" and "New" of referrals, as opposed to a suggestion's or a pulse wave's: Spanish
+# words them differently (abiertos, nuevos).
 QUEUE_FILTERS: dict[str, tuple[str, Q | None]] = {
-    "open": (gettext_lazy("Open"), Q(status__in=Referral.OPEN_STATUSES)),
-    "new": (gettext_lazy("New"), Q(status=Referral.Status.REQUESTED)),
+    "open": (pgettext_lazy("referrals", "Open"), Q(status__in=Referral.OPEN_STATUSES)),
+    "new": (pgettext_lazy("referrals", "New"), Q(status=Referral.Status.REQUESTED)),
     "accepted": (gettext_lazy("Accepted"), Q(status=Referral.Status.ACCEPTED)),
     "in_progress": (gettext_lazy("In treatment"), Q(status=Referral.Status.IN_PROGRESS)),
     "on_hold": (gettext_lazy("On hold"), Q(status=Referral.Status.ON_HOLD)),

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from deflection import audit, permissions
+from deflection import audit, l10n, permissions
 from deflection.models import User
 from deflection.permissions import CASEWORK_ROLES, FIELD_ROLES, roles_required
 from referrals import checkins, consent_documents, held_charges, police_disclosure, search, selectors, services
@@ -145,7 +145,7 @@ def _seen_again_notice(request: HttpRequest, logged: services.Logged) -> str:
         "Seen again: added to the open referral to %(partner)s (logged %(date)s), not logged as a new referral."
     ) % {
         "partner": referral.partner.name,
-        "date": timezone.localtime(referral.occurred_at).strftime("%b %d"),
+        "date": l10n.month_day(referral.occurred_at),
     }
 
 
@@ -175,7 +175,7 @@ def _open_referral_notice(request: HttpRequest, logged: services.Logged) -> str 
             "This one is linked to it as a re-engagement."
         ) % {
             "partner": earlier.partner.name,
-            "date": timezone.localtime(earlier.occurred_at).strftime("%b %d"),
+            "date": l10n.month_day(earlier.occurred_at),
             "status": view.label,
         }
     except Exception as error:  # the deflection is saved; the notice must not turn it into an error page

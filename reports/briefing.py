@@ -26,11 +26,12 @@ from buyin.letters import one_page_document
 from buyin.models.suggestions import Topic
 from buyin.selectors.recognition import commendations_of_week
 from buyin.selectors.suggestions import you_said_we_did
+from deflection import l10n
 from deflection.models import Agency, Program, Unit, User
 from deflection.permissions import in_program, may_read_briefing, may_see_briefings
 from deflection.replica import from_replica
 from reports import metrics
-from reports.digest import agency_zone, reported_week, weekly_mail_send
+from reports.digest import Mail, agency_zone, reported_week, weekly_mail_send
 from reports.models import Briefing, SuccessStory
 
 MAX_STORIES = 3
@@ -131,7 +132,7 @@ def briefing_subject(context: dict) -> str:
     """The email's subject: the unit and the week, nothing else."""
     return _("%(unit)s roll-call briefing, week of %(date)s") % {
         "unit": context["unit"].name,
-        "date": context["week_start"].strftime("%b %d"),
+        "date": l10n.month_day(context["week_start"]),
     }
 
 
@@ -171,10 +172,9 @@ def briefing_unit_get(*, user: User, unit_id: str | None) -> Unit:
     return unit
 
 
-def supervisors_of(unit: Unit) -> list[str]:
-    """The addresses of the unit's active supervisors."""
-    users = User.objects.filter(is_active=True, role=User.Role.SUPERVISOR, unit=unit).exclude(email="")
-    return sorted(set(users.values_list("email", flat=True)))
+def supervisors_of(unit: Unit) -> list[tuple[str, list[str]]]:
+    """The addresses of the unit's active supervisors, grouped by their language."""
+    return l10n.addresses_by_language(User.objects.filter(is_active=True, role=User.Role.SUPERVISOR, unit=unit))
 
 
 def briefing_send(*, unit_id: int, week_start: date) -> Briefing | None:
@@ -183,16 +183,19 @@ def briefing_send(*, unit_id: int, week_start: date) -> Briefing | None:
     or is being sent."""
     unit = Unit.objects.select_related("agency").get(pk=unit_id)
 
-    def compose() -> tuple[str, str, str, list[str]]:
+    def compose() -> Mail:
         # Like the digest's, its figures may come from the read replica (last week's).
         with from_replica():
             context = briefing_context(unit=unit, week_start=week_start)
-            subject = f"{unit.agency.name}: {briefing_subject(context)}"
-            text = render_to_string("reports/briefing_email.txt", context)
-            html = render_to_string("reports/briefing_email.html", context)
-        return subject, text, html, supervisors_of(unit)
+            return Mail(
+                subject=f"{unit.agency.name}: {briefing_subject(context)}",
+                text=render_to_string("reports/briefing_email.txt", context),
+                html=render_to_string("reports/briefing_email.html", context),
+            )
 
-    return weekly_mail_send(Briefing, {"unit_id": unit_id, "week_start": week_start}, compose=compose)
+    return weekly_mail_send(
+        Briefing, {"unit_id": unit_id, "week_start": week_start}, readers=lambda: supervisors_of(unit), compose=compose
+    )
 
 
 def briefings_send_due(*, now: datetime | None = None) -> int:

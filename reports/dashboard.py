@@ -10,6 +10,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deflection import l10n
 from referrals.models import Officer, Pathway
 from reports import metrics
 from reports.metrics.charges import NO_UNIT, ChargeFigures, Charges, charge_figures, charges_of
@@ -127,8 +128,8 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
         Figure(
             "cost_avoided",
             _("Cost avoided"),
-            f"${current.savings.cost_avoided:,.0f}",
-            f"${previous.savings.cost_avoided:,.0f}",
+            l10n.money(current.savings.cost_avoided),
+            l10n.money(previous.savings.cost_avoided),
             _change(float(current.savings.cost_avoided), float(previous.savings.cost_avoided)),
         ),
         Figure(
@@ -254,7 +255,7 @@ def charts(
     covered = rollups and metrics.rollups_cover(scope)
     weekly = metrics.weekly_by_pathway_from_rollups(scope, tz) if covered else metrics.weekly_by_pathway(scope, tz=tz)
     pathways = list(Pathway.choices)
-    weeks = [monday.strftime("%b %d") for monday, _counts in weekly]
+    weeks = [l10n.month_day(monday) for monday, _counts in weekly]
 
     def shown(n: int, kind: metrics.Kind = metrics.Kind.TREATMENT) -> int | None:
         # Small cells are not drawn at their height: a hatched bar is still a number.
@@ -312,11 +313,11 @@ def charts(
                 "data": [shown(n, kind) for _l, n, kind in funnel_rows],
             },
             "participation": {
-                "labels": [m.strftime("%b %d") for m, _p in participation],
+                "labels": [l10n.month_day(m) for m, _p in participation],
                 "data": [round(100 * p.participating / p.active) if p.active else None for _m, p in participation],
             },
             "savings": {
-                "labels": [m.strftime("%b %Y") for m, _h in savings],
+                "labels": [l10n.year_month(m) for m, _h in savings],
                 "data": [round(h) for _m, h in savings],
             },
         },

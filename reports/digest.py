@@ -22,11 +22,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from buyin.selectors.pulse import pulse_closed_between
 from buyin.selectors.recognition import commendations_of_week
+from deflection import l10n
 from deflection.claims import send_claimed
 from deflection.models import Agency, User
 from deflection.replica import from_replica
@@ -59,21 +60,27 @@ def week_due(zone: zoneinfo.ZoneInfo, now: datetime) -> tuple[date, bool]:
     return this_monday - timedelta(days=7), due
 
 
-def recipients(agency: Agency) -> list[str]:
-    """The agency's command staff and its program's administrators (a regional coordinator
-    reads the program's digest instead: reports/program_digest.py)."""
-    users = User.objects.filter(is_active=True).exclude(email="")
-    users = users.filter(
+def recipients(agency: Agency) -> list[tuple[str, list[str]]]:
+    """The agency's command staff and its program's administrators, grouped by their language:
+    one message for each (a regional coordinator reads the program's digest instead:
+    reports/program_digest.py)."""
+    users = User.objects.filter(is_active=True).filter(
         Q(role=User.Role.COMMAND, agency=agency) | Q(role=User.Role.PROGRAM_ADMIN, program=agency.program_id)
     )
-    return sorted(set(users.values_list("email", flat=True)))
+    return l10n.addresses_by_language(users)
 
 
 @dataclass
-class Rendered:
+class Mail:
+    """A weekly mail as rendered in one language."""
+
     subject: str
     text: str
     html: str
+
+
+@dataclass
+class Rendered(Mail):
     chart_png: bytes
     chart_alt: str
 
@@ -142,7 +149,7 @@ def weekly_chart(weekly: list[tuple[date, int]]) -> tuple[bytes, str]:
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    labels = [monday.strftime("%b %d") for monday, _n in weekly]
+    labels = [l10n.month_day(monday) for monday, _n in weekly]
     fig, ax = plt.subplots(figsize=(6.4, 2.6), dpi=110)
     positions = list(range(len(labels)))
     bars = ax.bar(positions, [n for _m, n in weekly], color="#0d6efd")
@@ -180,7 +187,7 @@ def digest_render(*, agency: Agency, week_start: date, now: datetime | None = No
     png, alt = weekly_chart(context["weekly"])
     context["chart_alt"] = alt
     subject = _("Quick wins, week of %(date)s: %(n)s deflections") % {
-        "date": week_start.strftime("%b %d"),
+        "date": l10n.month_day(week_start),
         "n": _police(context["this_week"]),
     }
     return Rendered(
@@ -204,21 +211,45 @@ def _message(rendered: Rendered, to: list[str]) -> EmailMultiAlternatives:
     return message
 
 
-def weekly_mail_send(model, key: dict, *, compose: Callable[[], tuple[str, str, str, list[str]]]):
-    """Send a weekly mail (a Briefing, a ProgramDigest: its row unique by `key`) once: the row
-    is claimed, `compose()` gives (subject, text, html, recipients) and the mail is sent outside
-    any transaction, then marked sent (deflection/claims.py). Returns the row, or None if it was
-    sent already or another worker is sending it."""
+def _post(mail: Mail, to: list[str]) -> None:
+    message = EmailMultiAlternatives(subject=mail.subject, body=mail.text, to=to)
+    message.attach_alternative(mail.html, "text/html")
+    message.send(fail_silently=False)
+
+
+def weekly_mail_send(
+    model,
+    key: dict,
+    *,
+    readers: Callable[[], list[tuple[str, list[str]]]],
+    compose: Callable[[], Mail],
+    post: Callable[[Mail, list[str]], None] = _post,
+):
+    """Send a weekly mail (a Digest, a Briefing, a ProgramDigest: its row unique by `key`)
+    once: the row is claimed, then outside any transaction `compose()` renders the mail in the
+    language of each group of `readers()` and `post` sends it to the group; then the row is
+    marked sent (deflection/claims.py), keeping the first group's rendering (the site's
+    language when anyone reads it) and every address. Returns the row, or None if it was sent
+    already or another worker is sending it."""
     model.objects.get_or_create(**key)
 
     def send(_claimed: list) -> dict:
-        subject, text, html, to = compose()
-        if to:
-            message = EmailMultiAlternatives(subject=subject, body=text, to=to)
-            message.attach_alternative(html, "text/html")
-            # fail_silently=False: an SMTP error releases the claim and the task retries.
-            message.send(fail_silently=False)
-        return {"recipients": to, "subject": subject[:200], "text": text, "html": html, "sent_at": timezone.now()}
+        groups = readers()
+        kept = None
+        for language, to in groups or [(settings.LANGUAGE_CODE, [])]:
+            with translation.override(language):
+                mail = compose()
+            if to:
+                # post raises on an SMTP error: the claim is released and the task retries.
+                post(mail, to)
+            kept = kept or mail
+        return {
+            "recipients": sorted(address for _language, addresses in groups for address in addresses),
+            "subject": kept.subject[:200],
+            "text": kept.text,
+            "html": kept.html,
+            "sent_at": timezone.now(),
+        }
 
     if not send_claimed(model.objects.filter(**key, sent_at__isnull=True), send=send):
         return None
@@ -231,27 +262,18 @@ def digest_send(*, agency_id: int, week_start: date, now: datetime | None = None
     now = now or timezone.now()
     agency = Agency.objects.get(pk=agency_id)
     milestones_detect(agency_id=agency_id)
-    key = {"agency_id": agency_id, "week_start": week_start}
-    Digest.objects.get_or_create(**key)
 
-    def send(_claimed: list[Digest]) -> dict:
+    def compose() -> Rendered:
         with from_replica():
-            rendered = digest_render(agency=agency, week_start=week_start, now=now)
-        to = recipients(agency)
-        if to:
-            # fail_silently=False: an SMTP error releases the claim and the task retries.
-            _message(rendered, to).send(fail_silently=False)
-        return {
-            "recipients": to,
-            "subject": rendered.subject,
-            "text": rendered.text,
-            "html": rendered.html,
-            "sent_at": timezone.now(),
-        }
+            return digest_render(agency=agency, week_start=week_start, now=now)
 
-    if not send_claimed(Digest.objects.filter(**key, sent_at__isnull=True), send=send):
-        return None
-    return Digest.objects.get(**key)
+    return weekly_mail_send(
+        Digest,
+        {"agency_id": agency_id, "week_start": week_start},
+        readers=lambda: recipients(agency),
+        compose=compose,
+        post=lambda rendered, to: _message(rendered, to).send(fail_silently=False),
+    )
 
 
 def digests_send_due(*, now: datetime | None = None) -> int:

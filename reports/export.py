@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db.models import BooleanField, Case, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from referrals.consent_documents import TEXT as CONSENT_TEXT
 from referrals.models import REENGAGEMENT, Client, Need, Pathway, Referral, Substance, reason_label
@@ -158,120 +159,134 @@ YES_NO = {True: "yes", False: "no"}
 COLUMNS: list[Column] = [
     Column(
         "referral_id",
-        "Pseudonymous id of the referral (stable across exports).",
+        _("Pseudonymous id of the referral (stable across exports)."),
         lambda r, n: pseudonym("referral", r.pk),
     ),
     Column(
         "client_id",
-        "Pseudonymous id of the client: the same person has the same id in every row, so re-engagements can be "
-        "followed. Not reversible without the program's key.",
+        _(
+            "Pseudonymous id of the client: the same person has the same id in every row, so re-engagements can be "
+            "followed. Not reversible without the program's key."
+        ),
         lambda r, n: r.labels.pseudonym("client", r.client_id),
     ),
     Column(
         "officer_id",
-        "Pseudonymous id of the referring officer.",
+        _("Pseudonymous id of the referring officer."),
         lambda r, n: r.labels.pseudonym("officer", r.officer_id),
     ),
-    Column("agency", "The referring agency.", lambda r, n: r.agency),
-    Column("unit", "The officer's unit at the time of export.", lambda r, n: r.unit or ""),
+    Column("agency", _("The referring agency."), lambda r, n: r.agency),
+    Column("unit", _("The officer's unit at the time of export."), lambda r, n: r.unit or ""),
     Column(
         "month_logged",
-        "Month the deflection happened (YYYY-MM, agency time).",
+        _("Month the deflection happened (YYYY-MM, agency time)."),
         lambda r, n: r.local.strftime("%Y-%m"),
     ),
-    Column("pathway_code", "Deflection pathway, code.", lambda r, n: r.pathway),
-    Column("pathway", "Deflection pathway, label.", lambda r, n: r.labels.pathway[r.pathway]),
-    Column("partner", "Service partner the referral went to.", lambda r, n: r.partner),
+    Column("pathway_code", _("Deflection pathway, code."), lambda r, n: r.pathway),
+    Column("pathway", _("Deflection pathway, label."), lambda r, n: r.labels.pathway[r.pathway]),
+    Column("partner", _("Service partner the referral went to."), lambda r, n: r.partner),
     Column(
         "partner_kind",
-        "Kind of service partner.",
+        _("Kind of service partner."),
         lambda r, n: r.labels.partner_kind.get(r.partner_kind, r.partner_kind),
     ),
     Column(
         "presenting_needs",
-        "Presenting needs, labels separated by ';'.",
+        _("Presenting needs, labels separated by ';'."),
         lambda r, n: r.labels.many(r.presenting_needs, r.labels.need),
     ),
     Column(
         "substances",
-        "Substances reported, labels separated by ';'.",
+        _("Substances reported, labels separated by ';'."),
         lambda r, n: r.labels.many(r.substances, r.labels.substance),
     ),
     Column(
         "naloxone_administered",
-        "Naloxone given at the encounter (overdose reversal): yes/no.",
+        _("Naloxone given at the encounter (overdose reversal): yes/no."),
         lambda r, n: YES_NO[r.naloxone_administered],
     ),
     Column(
         "charge_deflected",
-        "A charge was deflected (the officer would otherwise have booked): yes/no.",
+        _("A charge was deflected (the officer would otherwise have booked): yes/no."),
         lambda r, n: YES_NO[bool(r.charge_deflected)],
     ),
-    Column("warm_handoff", "Warm handoff or transport to the partner: yes/no.", lambda r, n: YES_NO[r.warm_handoff]),
-    Column("officer_minutes", "Minutes the officer spent on the deflection.", lambda r, n: r.officer_minutes),
-    Column("status_code", "Referral status now, code (FHIR Task-like lifecycle).", lambda r, n: r.status),
-    Column("status", "Referral status now, label.", lambda r, n: r.labels.status.get(r.status, r.status)),
+    Column("warm_handoff", _("Warm handoff or transport to the partner: yes/no."), lambda r, n: YES_NO[r.warm_handoff]),
+    Column("officer_minutes", _("Minutes the officer spent on the deflection."), lambda r, n: r.officer_minutes),
+    Column("status_code", _("Referral status now, code (FHIR Task-like lifecycle)."), lambda r, n: r.status),
+    Column("status", _("Referral status now, label."), lambda r, n: r.labels.status.get(r.status, r.status)),
     Column(
         "status_reason",
-        "Reason for declining, cancelling or closing, label.",
+        _("Reason for declining, cancelling or closing, label."),
         lambda r, n: r.labels.reason(r.status_reason) if r.status_reason else "",
     ),
-    Column("accepted", "The partner accepted the referral: yes/no.", lambda r, n: YES_NO[r.accepted_at is not None]),
+    Column("accepted", _("The partner accepted the referral: yes/no."), lambda r, n: YES_NO[r.accepted_at is not None]),
     Column(
-        "hours_to_accept", "Hours from the deflection to acceptance.", lambda r, n: _hours(r.occurred_at, r.accepted_at)
+        "hours_to_accept",
+        _("Hours from the deflection to acceptance."),
+        lambda r, n: _hours(r.occurred_at, r.accepted_at),
     ),
-    Column("intake", "The client attended intake: yes/no.", lambda r, n: YES_NO[r.intake_at is not None]),
-    Column("hours_to_intake", "Hours from the deflection to intake.", lambda r, n: _hours(r.occurred_at, r.intake_at)),
+    Column("intake", _("The client attended intake: yes/no."), lambda r, n: YES_NO[r.intake_at is not None]),
+    Column(
+        "hours_to_intake", _("Hours from the deflection to intake."), lambda r, n: _hours(r.occurred_at, r.intake_at)
+    ),
     Column(
         "retained_30",
-        "Still engaged at the 30-day check: yes / no / not due; blank without intake.",
+        _("Still engaged at the 30-day check: yes / no / not due; blank without intake."),
         lambda r, n: _retained(r, 30, n),
     ),
     Column(
         "retained_60",
-        "Still engaged at the 60-day check: yes / no / not due; blank without intake.",
+        _("Still engaged at the 60-day check: yes / no / not due; blank without intake."),
         lambda r, n: _retained(r, 60, n),
     ),
     Column(
         "retained_90",
-        "Still engaged at the 90-day check: yes / no / not due; blank without intake.",
+        _("Still engaged at the 90-day check: yes / no / not due; blank without intake."),
         lambda r, n: _retained(r, 90, n),
     ),
     Column(
         "reengagement",
-        "A re-engagement: the client's previous referral (not cancelled) had closed before this one was logged, "
-        "or was to another partner: yes/no. (Seen again while a referral was open at the same partner is an officer "
-        "contact on that referral, not a row of this file.)",
+        _(
+            "A re-engagement: the client's previous referral (not cancelled) had closed before this one was "
+            "logged, or was to another partner: yes/no. (Seen again while a referral was open at the same partner "
+            "is an officer contact on that referral, not a row of this file.)"
+        ),
         lambda r, n: YES_NO[bool(r.reengaged)],
     ),
     Column(
         "charge_held",
-        "Officer intervention: a charge was held in abeyance while the client engaged (withdrawn ones included; "
-        "see charge_outcome): yes/no.",
+        _(
+            "Officer intervention: a charge was held in abeyance while the client engaged (withdrawn ones included; "
+            "see charge_outcome): yes/no."
+        ),
         lambda r, n: YES_NO[r.charge_state is not None],
     ),
     Column(
         "charge_condition",
-        "The held charge's condition: 'intake' (reach intake by the deadline) or 'engaged N days' (stay engaged N "
-        "days by it); blank without a charge held.",
+        _(
+            "The held charge's condition: 'intake' (reach intake by the deadline) or 'engaged N days' (stay engaged N "
+            "days by it); blank without a charge held."
+        ),
         lambda r, n: _charge_condition(r),
     ),
     Column(
         "charge_outcome",
-        "The held charge now, code: held (pending), satisfied (condition met: to be dropped), not_satisfied (the "
-        "deadline passed without it), withdrawn; blank without a charge held.",
+        _(
+            "The held charge now, code: held (pending), satisfied (condition met: to be dropped), not_satisfied (the "
+            "deadline passed without it), withdrawn; blank without a charge held."
+        ),
         lambda r, n: r.charge_state or "",
     ),
     Column(
         "age_band",
-        "Client's age at the deflection in five-year bands; 90 and over as 90+.",
+        _("Client's age at the deflection in five-year bands; 90 and over as 90+."),
         lambda r, n: age_band(r.date_of_birth, r.local.date()),
     ),
-    Column("gender", "Client's gender as recorded.", lambda r, n: r.gender),
-    Column("race_ethnicity", "Client's race/ethnicity as recorded.", lambda r, n: r.race_ethnicity),
+    Column("gender", _("Client's gender as recorded."), lambda r, n: r.gender),
+    Column("race_ethnicity", _("Client's race/ethnicity as recorded."), lambda r, n: r.race_ethnicity),
     Column(
         "preferred_language",
-        "Client's preferred language.",
+        _("Client's preferred language."),
         lambda r, n: r.labels.language.get(r.preferred_language, r.preferred_language),
     ),
 ]
@@ -328,12 +343,12 @@ def _xlsx(sheet: str, names: list[str], found: Iterator[list[object]], codebook:
         data.append(row)
         count += 1
     notice = book.create_sheet("notice")
-    notice.append(["Notice to recipients (42 CFR §2.32)"])
+    notice.append([str(_("Notice to recipients (42 CFR §2.32)"))])
     notice.append([NOTICE])
     sheet_of_codes = book.create_sheet("codebook")
     sheet_of_codes.append(["column", "meaning"])
     for name, meaning in codebook:
-        sheet_of_codes.append([name, meaning])
+        sheet_of_codes.append([name, str(meaning)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue(), count

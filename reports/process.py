@@ -14,9 +14,12 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from buyin.models import FeedbackObstacle, OfficerFeedback
+from deflection import l10n
 from deflection.models import Agency, Unit
 from partners.models import ServicePartner
 from referrals.models import Pathway
@@ -184,7 +187,7 @@ def tables(found: Figures, *, outside: bool = False) -> dict[str, tuple[list[Fee
     """Each breakdown as a table with the floor applied; every month of the period is a row."""
     result = {
         "month": feedback_table(
-            [(m, f"{m:%b %Y}", found.by["month"].get(m, FeedbackCounts())) for m in found.months], outside=outside
+            [(m, l10n.year_month(m), found.by["month"].get(m, FeedbackCounts())) for m in found.months], outside=outside
         )
     }
     for by in ("unit", "pathway", "partner"):
@@ -248,12 +251,12 @@ def page(scope: Scope, *, agency: Agency, rollups: bool) -> dict:
         "booking_minutes": agency.booking_minutes,
         "chart_data": {
             "ease": {
-                "labels": [f"{row.key:%b %Y}" for row in months],
+                "labels": [l10n.year_month(row.key) for row in months],
                 "names": ease_names,
                 "data": [[share(row, ease) for row in months] for ease in EASES],
             },
             "log_time": {
-                "labels": [f"{month:%b %Y}" for month, _m, _t in times],
+                "labels": [l10n.year_month(month) for month, _m, _t in times],
                 "median": [round(t.median / 60, 2) if t else None for _m, _n, t in times],
                 "p90": [round(t.p90 / 60, 2) if t else None for _m, _n, t in times],
                 "booking": agency.booking_minutes,
@@ -268,29 +271,46 @@ def page(scope: Scope, *, agency: Agency, rollups: bool) -> dict:
 PROCESS_COLUMNS: list[tuple[str, str]] = [
     (
         "table",
-        "What the row counts: feedback_total (every answer of the export's scope), feedback_by_month, "
-        "feedback_by_unit, feedback_by_pathway, feedback_by_partner, log_time_by_month; suggestions_by_month, "
-        "suggestions_total (exact counts of the agency's people's suggestions, naming no one), or pulse_trend "
-        "(one row per wave and statement).",
+        gettext_lazy(
+            "What the row counts: feedback_total (every answer of the export's scope), feedback_by_month, "
+            "feedback_by_unit, feedback_by_pathway, feedback_by_partner, log_time_by_month; suggestions_by_month, "
+            "suggestions_total (exact counts of the agency's people's suggestions, naming no one), or pulse_trend "
+            "(one row per wave and statement)."
+        ),
     ),
-    ("group", "The month (YYYY-MM, agency time), unit, pathway or partner of the row; 'All' for the total."),
-    ("asked", "Feedback asked (answered or skipped) on the referrals logged in the row's cell."),
-    ("answered", "Feedback with an answer (easier, about the same or harder than an arrest and booking)."),
-    *[(ease, f"Answers '{label}'.") for ease, label in OfficerFeedback.Ease.choices],
+    (
+        "group",
+        gettext_lazy("The month (YYYY-MM, agency time), unit, pathway or partner of the row; 'All' for the total."),
+    ),
+    ("asked", gettext_lazy("Feedback asked (answered or skipped) on the referrals logged in the row's cell.")),
+    (
+        "answered",
+        gettext_lazy("Feedback with an answer (easier, about the same or harder than an arrest and booking)."),
+    ),
     *[
-        (f"{ease}_share", f"Answers '{label}' over answered, in percent.")
+        (ease, format_lazy(gettext_lazy("Answers '{label}'."), label=label))
         for ease, label in OfficerFeedback.Ease.choices
     ],
     *[
-        (f"obstacle_{kind}", f"Answers naming '{label}' as what got in the way.")
+        (f"{ease}_share", format_lazy(gettext_lazy("Answers '{label}' over answered, in percent."), label=label))
+        for ease, label in OfficerFeedback.Ease.choices
+    ],
+    *[
+        (f"obstacle_{kind}", format_lazy(gettext_lazy("Answers naming '{label}' as what got in the way."), label=label))
         for kind, label in FeedbackObstacle.Kind.choices
     ],
-    ("measured", "log_time_by_month: referrals whose time to log the app measured."),
-    ("median_seconds", "log_time_by_month: the median time to log, in seconds (rounded: see 'Time to log')."),
-    ("p90_seconds", "log_time_by_month: the 90th percentile (nearest rank) of the time to log, in seconds."),
-    ("booking_minutes", "log_time_by_month: the agency's officer minutes for an arrest and booking."),
+    ("measured", gettext_lazy("log_time_by_month: referrals whose time to log the app measured.")),
+    (
+        "median_seconds",
+        gettext_lazy("log_time_by_month: the median time to log, in seconds (rounded: see 'Time to log')."),
+    ),
+    (
+        "p90_seconds",
+        gettext_lazy("log_time_by_month: the 90th percentile (nearest rank) of the time to log, in seconds."),
+    ),
+    ("booking_minutes", gettext_lazy("log_time_by_month: the agency's officer minutes for an arrest and booking.")),
 ]
-WITHHELD_NOTE = (
+WITHHELD_NOTE = gettext_lazy(
     "Small cells: a count from 1 to 10 shows as <11, and so does its share. 'withheld': a cell with fewer than 11 "
     "answers (or a month with fewer than 11 times measured) shows no figure; nor do the smallest other cells of a "
     "table (or counts of a column) where the withheld ones would hold 1 to 10 together, so that nothing can be "

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from buyin.selectors.pulse import StatementTrend, pulse_trend
 from deflection.models import Agency, User
@@ -66,22 +67,26 @@ def page(scope: Scope, *, user: User, agency: Agency) -> dict:
 
 # The export's columns for these rows, after the feedback's (reports.process.PROCESS_COLUMNS).
 VOICE_COLUMNS: list[tuple[str, str]] = [
-    ("suggestions_received", "suggestions_by_month: suggestions sent in the month (see 'Suggestions received')."),
-    ("suggestions_answered", "suggestions_by_month: suggestions first answered in the month (moved out of 'new')."),
-    ("suggestions_changed", "suggestions_by_month: suggestions moved to 'changed' in the month."),
-    ("suggestions_not_now", "suggestions_by_month: suggestions moved to 'not now' in the month."),
+    ("suggestions_received", _("suggestions_by_month: suggestions sent in the month (see 'Suggestions received').")),
+    ("suggestions_answered", _("suggestions_by_month: suggestions first answered in the month (moved out of 'new').")),
+    ("suggestions_changed", _("suggestions_by_month: suggestions moved to 'changed' in the month.")),
+    ("suggestions_not_now", _("suggestions_by_month: suggestions moved to 'not now' in the month.")),
     (
         "median_days_to_answer",
-        "suggestions_by_month: the median days from sending to the first answer of the suggestions answered in "
-        "the month, to one decimal; empty when none was.",
+        _(
+            "suggestions_by_month: the median days from sending to the first answer of the suggestions answered in "
+            "the month, to one decimal; empty when none was."
+        ),
     ),
-    ("wave", "pulse_trend: the pulse survey wave's title (its group column: the day it closed, YYYY-MM-DD)."),
-    ("statement", "pulse_trend: the statement, as the wave asked it."),
-    ("respondents", "pulse_trend: how many answered the statement in the wave (1 to 10 as <11)."),
+    ("wave", _("pulse_trend: the pulse survey wave's title (its group column: the day it closed, YYYY-MM-DD).")),
+    ("statement", _("pulse_trend: the statement, as the wave asked it.")),
+    ("respondents", _("pulse_trend: how many answered the statement in the wave (1 to 10 as <11).")),
     (
         "mean_score",
-        "pulse_trend: the mean score of the statement in the wave (1 strongly disagree to 5 strongly agree), to "
-        "two decimals; 'withheld' under 11 answers.",
+        _(
+            "pulse_trend: the mean score of the statement in the wave (1 strongly disagree to 5 strongly agree), to "
+            "two decimals; 'withheld' under 11 answers."
+        ),
     ),
 ]
 EXPORT_COLUMNS = [*PROCESS_COLUMNS, *VOICE_COLUMNS]

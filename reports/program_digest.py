@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deflection import l10n
 from deflection.models import Program, User
 from deflection.replica import from_replica
-from reports.digest import week_due, weekly_mail_send
+from reports.digest import Mail, week_due, weekly_mail_send
 from reports.models import ProgramDigest
 from reports.program import RULE_NOTE, program_table, program_zone, week_bounds
 
@@ -31,12 +32,12 @@ def reported_week(program: Program, now: datetime) -> tuple[date, bool]:
     return week_due(program_zone(program), now)
 
 
-def recipients(program: Program) -> list[str]:
-    """The program's regional coordinators (command staff of the program, without an agency)."""
-    users = User.objects.filter(is_active=True, role=User.Role.COMMAND, program=program, agency__isnull=True).exclude(
-        email=""
+def recipients(program: Program) -> list[tuple[str, list[str]]]:
+    """The program's regional coordinators (command staff of the program, without an agency),
+    grouped by their language."""
+    return l10n.addresses_by_language(
+        User.objects.filter(is_active=True, role=User.Role.COMMAND, program=program, agency__isnull=True)
     )
-    return sorted(set(users.values_list("email", flat=True)))
 
 
 def program_digest_context(*, program: Program, week_start: date) -> dict:
@@ -55,18 +56,23 @@ def program_digest_send(*, program_id: int, week_start: date) -> ProgramDigest |
     """Send one program's digest for one week, once. Returns it, or None if it was sent already."""
     program = Program.objects.get(pk=program_id)
 
-    def compose() -> tuple[str, str, str, list[str]]:
+    def compose() -> Mail:
         with from_replica():
             context = program_digest_context(program=program, week_start=week_start)
             text = render_to_string("reports/program_digest_email.txt", context)
             html = render_to_string("reports/program_digest_email.html", context)
         subject = _("%(program)s: the agencies' week of %(date)s") % {
             "program": program.name,
-            "date": week_start.strftime("%b %d"),
+            "date": l10n.month_day(week_start),
         }
-        return subject, text, html, recipients(program)
+        return Mail(subject=subject, text=text, html=html)
 
-    return weekly_mail_send(ProgramDigest, {"program_id": program_id, "week_start": week_start}, compose=compose)
+    return weekly_mail_send(
+        ProgramDigest,
+        {"program_id": program_id, "week_start": week_start},
+        readers=lambda: recipients(program),
+        compose=compose,
+    )
 
 
 def program_digests_send_due(*, now: datetime | None = None) -> int:

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -35,6 +35,7 @@ from deflection.permissions import (
 from deflection.replica import reads_replica
 from partners.selectors import partner_list_for_user
 from referrals.checkins import LATEST_SHOWN, check_ins_made_by
+from referrals.consent_documents import TEXT as CONSENT_TEXT
 from referrals.selectors import referral_get_for_user
 from reports import dashboard as dashboard_data
 from reports import export, metrics, process, process_voice
@@ -236,7 +237,8 @@ def codebook(request: HttpRequest) -> HttpResponse:
     context = {
         "columns": export.COLUMNS,
         "definitions": metrics.DEFINITIONS,
-        "notice": export.NOTICE,
+        # The federal notice in the reader's language; the files themselves carry the English.
+        "notice": CONSENT_TEXT.get(translation.get_language(), CONSENT_TEXT["en"])["notice"],
         "process_columns": process_voice.EXPORT_COLUMNS,
         "process_definitions": [*PROCESS_DEFINITIONS, *VOICE_DEFINITIONS],
         "withheld": process.WITHHELD_NOTE,

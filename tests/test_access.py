@@ -29,6 +29,7 @@ from buyin.models import (
     TrainingAttendance,
     TrainingSession,
 )
+from deflection.models import User
 from partners.forms import checked
 from partners.models import PartnerContact, PartnerTierChange, ServicePartner
 from referrals import services
@@ -195,6 +196,7 @@ EXPECTED = {
     # Each signed-in user's own sign-in settings.
     "password_change": ("get", None, _expect(EVERYONE)),
     "two_factor": ("get", None, _expect(EVERYONE)),
+    "language": ("post", {"language": "es"}, _expect(EVERYONE, DONE)),
     # Nothing to verify for a session that owes no code: on to the user's home.
     "two_factor_verify": ("get", None, _expect(EVERYONE, DONE)),
     "two_factor_remove": ("post", {}, _expect(EVERYONE, DONE)),
@@ -264,6 +266,7 @@ CHANGES = {
     # (test_signin_two_factor turns it on and off).
     "two_factor_verify": None,
     "two_factor_remove": None,
+    "language": "languages_chosen",
     "buyin:training_new": "training_sessions",
     "buyin:training_attendance": "attendance_removed",
     "buyin:champion_end": "champions_ended",
@@ -441,6 +444,7 @@ def _state(referral: Referral) -> dict:
         "charges_withdrawn": HeldCharge.objects.filter(state=HeldCharge.State.WITHDRAWN).count(),
         "deflections": Referral.objects.count(),
         "duplicates_answered": PossibleDuplicate.objects.exclude(decision="").count(),
+        "languages_chosen": User.objects.filter(language="es").count(),
     }
 
 
@@ -456,6 +460,7 @@ def _made(change: str, before: dict, after: dict) -> bool:
         "champions_ended",
         "deflections",
         "duplicates_answered",
+        "languages_chosen",
     ):
         return after[change] == before[change] + 1
     if change == "pulse_answer":

@@ -145,7 +145,7 @@ def test_small_counts_show_as_under_11_and_cannot_be_worked_out_from_the_totals(
 def test_the_dashboard_shows_the_charges_by_month_and_unit_without_a_client(cast, history):
     page = cast.login("command_a").get("/reports/dashboard/?start=2026-08-01&end=2026-10-31").content.decode()
     table = page[page.index('id="charges-by-month"') : page.index("</table>", page.index('id="charges-by-month"'))]
-    assert "Aug 2026" in table and "Oct 2026" in table
+    assert "August 2026" in table and "October 2026" in table
     assert 'id="charges-by-unit"' in page and "Patrol" in page
     assert 'data-figure="charges_satisfied"' in page
     for referral in Referral.objects.filter(held_charge__isnull=False)[:10]:
@@ -168,9 +168,9 @@ def test_the_digest_tells_the_last_90_days_of_charges(cast):
     rendered = digest_render(agency=cast.agency_a, week_start=monday, now=datetime(2026, 9, 21, 8, tzinfo=TZ))
     assert "Charges held in abeyance, last 90 days" in rendered.text
     lines = rendered.text.split("Charges held in abeyance", 1)[1].splitlines()
-    month = next(line for line in lines if line.startswith("- Sep 2026"))
+    month = next(line for line in lines if line.startswith("- September 2026"))
     # 14 held, 12 satisfied: "0 not satisfied" would tell the 2 pending, and so would the share.
-    assert month == "- Sep 2026: 14 / 12 / — / <11, —", lines
+    assert month == "- September 2026: 14 / 12 / — / <11, —", lines
     assert 'data-section="charges"' in rendered.html
 
 

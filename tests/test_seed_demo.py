@@ -140,6 +140,7 @@ def test_the_demo_logins_have_work_to_show(demo):
     ("username", "home", "text"),
     [
         ("officer", "/log/", b"Log a deflection"),
+        ("oficial", "/log/", "Registrar un desvío".encode()),
         ("supervisor", "/log/", b"Log a deflection"),
         ("casemanager", "/queue/", b"Sonoran Bridge 24/7 MAT Clinic"),
         ("command", "/reports/command/", b"Pima Valley Police Department"),

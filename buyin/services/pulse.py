@@ -23,12 +23,13 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from buyin.models import PulseAnswer, PulseParticipation, PulseSurvey
 from buyin.models.pulse import SCORES
+from deflection import l10n
 from deflection.claims import send_claimed
 from deflection.models import Agency, Unit, User
 from deflection.permissions import FIELD_ROLES, administers_agency, may_run_pulse
@@ -148,19 +149,20 @@ def _link(survey: PulseSurvey) -> str:
 
 def _mail(participation: PulseParticipation, *, reminder: bool) -> None:
     survey = participation.survey
-    subject = (_("Reminder: %(title)s") if reminder else _("Pulse survey: %(title)s")) % {"title": survey.title}
-    body = "\n".join(
-        [
-            _("Hello,"),
-            "",
-            _("How is deflection going for you? %(n)d short statements and one question, about two minutes.")
-            % {"n": len(survey.statements)},
-            _("Your answers are anonymous: nobody, the program administrator included, can see who said what."),
-            _("Open through %(date)s.") % {"date": survey.last_day.strftime("%A %b %d")},
-            "",
-            _link(survey),
-        ]
-    )
+    with translation.override(participation.user.email_language):
+        subject = (_("Reminder: %(title)s") if reminder else _("Pulse survey: %(title)s")) % {"title": survey.title}
+        body = "\n".join(
+            [
+                _("Hello,"),
+                "",
+                _("How is deflection going for you? %(n)d short statements and one question, about two minutes.")
+                % {"n": len(survey.statements)},
+                _("Your answers are anonymous: nobody, the program administrator included, can see who said what."),
+                _("Open through %(date)s.") % {"date": l10n.weekday_day(survey.last_day)},
+                "",
+                _link(survey),
+            ]
+        )
     # fail_silently=False: an SMTP error releases the claim and the task retries.
     EmailMessage(subject=subject, body=body, to=[participation.user.email]).send(fail_silently=False)
 

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from buyin.models import Commendation, RecognitionKind
@@ -133,26 +133,29 @@ def commendation_email_send(*, commendation_id: int) -> bool:
         commendation = claimed[0]
         officer = commendation.officer
         if officer.email and officer.is_active:
-            link = settings.SITE_URL.rstrip("/") + reverse("reports:my_record")
-            body = "\n".join(
-                [
-                    _("Hello %(name)s,") % {"name": officer.get_full_name() or officer.username},
-                    "",
-                    _("%(who)s (%(role)s) recognised your work: %(kind)s.")
-                    % {
-                        "who": commendation.commended_by.get_full_name() or commendation.commended_by.username,
-                        "role": commendation.commended_by.get_role_display(),
-                        "kind": commendation.kind.name,
-                    },
-                    _(
-                        "Read it, print the letter for your file, and choose whether you may be named in the "
-                        "weekly digest and briefing, under My record:"
-                    ),
-                    link,
-                ]
-            )
+            # In the officer's language, whoever commended them.
+            with translation.override(officer.email_language):
+                link = settings.SITE_URL.rstrip("/") + reverse("reports:my_record")
+                body = "\n".join(
+                    [
+                        _("Hello %(name)s,") % {"name": officer.get_full_name() or officer.username},
+                        "",
+                        _("%(who)s (%(role)s) recognised your work: %(kind)s.")
+                        % {
+                            "who": commendation.commended_by.get_full_name() or commendation.commended_by.username,
+                            "role": commendation.commended_by.get_role_display(),
+                            "kind": commendation.kind.name,
+                        },
+                        _(
+                            "Read it, print the letter for your file, and choose whether you may be named in the "
+                            "weekly digest and briefing, under My record:"
+                        ),
+                        link,
+                    ]
+                )
+                subject = _("You were commended")
             # fail_silently=False: an SMTP error releases the claim and the task retries.
-            EmailMessage(subject=_("You were commended"), body=body, to=[officer.email]).send(fail_silently=False)
+            EmailMessage(subject=subject, body=body, to=[officer.email]).send(fail_silently=False)
         return {"emailed_at": timezone.now()}
 
     sent = send_claimed(

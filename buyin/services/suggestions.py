@@ -11,12 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from buyin.models import ChangeMade, Suggestion, SuggestionEvent
 from buyin.selectors.suggestions import partners_for_suggestions
+from deflection import l10n
 from deflection.claims import send_claimed
 from deflection.models import User
 from deflection.permissions import in_program, may_triage_suggestions, program_of
@@ -205,27 +206,26 @@ def suggestion_tell_author(*, event_id: int) -> bool:
 
 def _tell(event: SuggestionEvent) -> None:
     suggestion, author = event.suggestion, event.suggestion.author
-    lines = [
-        _("Hello %(name)s,") % {"name": author.first_name or author.get_username()},
-        "",
-        _("Your suggestion about %(topic)s, sent on %(sent)s, is now: %(state)s.")
-        % {
-            "topic": str(suggestion.get_topic_display()).lower(),
-            "sent": timezone.localtime(suggestion.created_at).strftime("%b %d, %Y"),
-            "state": S(event.to_state).label,
-        },
-    ]
-    if event.to_state in NOTICE_LINES:
-        lines += ["", str(NOTICE_LINES[event.to_state])]
-    if event.note and event.to_state in (S.CHANGED, S.NOT_NOW):
-        lines += [event.note]
-    if event.to_state == S.CHANGED and suggestion.changed_on:
-        lines += [_("Changed on %(date)s.") % {"date": suggestion.changed_on.strftime("%b %d, %Y")}]
-    link = settings.SITE_URL.rstrip("/") + reverse("buyin:suggestions_mine")
-    lines += ["", _("Your suggestions and their answers (sign-in required): %(link)s") % {"link": link}]
+    # In the author's language, whoever answered.
+    with translation.override(author.email_language):
+        lines = [
+            _("Hello %(name)s,") % {"name": author.first_name or author.get_username()},
+            "",
+            _("Your suggestion about %(topic)s, sent on %(sent)s, is now: %(state)s.")
+            % {
+                "topic": str(suggestion.get_topic_display()).lower(),
+                "sent": l10n.day(suggestion.created_at),
+                "state": S(event.to_state).label,
+            },
+        ]
+        if event.to_state in NOTICE_LINES:
+            lines += ["", str(NOTICE_LINES[event.to_state])]
+        if event.note and event.to_state in (S.CHANGED, S.NOT_NOW):
+            lines += [event.note]
+        if event.to_state == S.CHANGED and suggestion.changed_on:
+            lines += [_("Changed on %(date)s.") % {"date": l10n.day(suggestion.changed_on)}]
+        link = settings.SITE_URL.rstrip("/") + reverse("buyin:suggestions_mine")
+        lines += ["", _("Your suggestions and their answers (sign-in required): %(link)s") % {"link": link}]
+        subject = _("Deflection: your suggestion is %(state)s") % {"state": str(S(event.to_state).label).lower()}
     # fail_silently=False: an SMTP error raises, the claim is released, the task retries.
-    EmailMessage(
-        subject=_("Deflection: your suggestion is %(state)s") % {"state": str(S(event.to_state).label).lower()},
-        body="\n".join(lines),
-        to=[author.email],
-    ).send(fail_silently=False)
+    EmailMessage(subject=subject, body="\n".join(lines), to=[author.email]).send(fail_silently=False)

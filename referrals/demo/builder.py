@@ -279,7 +279,7 @@ class DemoBuilder(ProgramLife, Region):
         self.logins: dict[str, User] = {}
         mat = self.partners["mat"]
         for login in LOGINS:
-            fields: dict = {"badge_number": login.badge}
+            fields: dict = {"badge_number": login.badge, "language": login.language}
             if login.role == User.Role.CASE_MANAGER:
                 fields["partner"] = mat
             elif login.where == "program":

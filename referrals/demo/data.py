@@ -65,10 +65,13 @@ class Login:
     # Whose: the police department's ("police"), the sheriff's office's ("sheriff"), or the
     # whole program's ("program": a regional coordinator, without an agency).
     where: str = "police"
+    language: str = ""
 
 
 LOGINS = (
     Login("officer", "Marcus", "Delgado", User.Role.OFFICER, "MHST", "PV-2281"),
+    # The app in Spanish: an MHST officer who chose it.
+    Login("oficial", "Rosa", "Ybarra", User.Role.OFFICER, "MHST", "PV-2290", language="es"),
     Login("supervisor", "Teresa", "Whitfield", User.Role.SUPERVISOR, "MHST", "PV-1164"),
     Login("casemanager", "Alicia", "Navarro", User.Role.CASE_MANAGER),
     Login("command", "Raymond", "Castellanos", User.Role.COMMAND, None, "PV-0102"),

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from deflection import audit
+from deflection import audit, l10n
 from deflection.models import User
 from deflection.permissions import may_log_for_officer
 from partners.models import ServicePartner
@@ -533,7 +533,7 @@ def _contact_create(
         actor=officer_user,
         kind=CaseEvent.Kind.OFFICER_CONTACT,
         note=_("Seen again by %(officer)s on %(date)s")
-        % {"officer": officer.display_name, "date": timezone.localtime(contact.occurred_at).strftime("%b %d")},
+        % {"officer": officer.display_name, "date": l10n.month_day(contact.occurred_at)},
         created_at=now,
     )
     return contact

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from deflection import l10n
 from deflection.models import User
 from deflection.permissions import administers_agency, does_casework, is_person, may_act, may_add_follow_up
 from referrals.models import CaseEvent, FollowUp, Referral
@@ -91,9 +92,7 @@ def _transition(
                 _("%(name)s already accepted this referral at %(time)s.")
                 % {
                     "name": _who(referral.accepted_by),
-                    "time": timezone.localtime(referral.accepted_at).strftime("%H:%M, %b %d")
-                    if referral.accepted_at
-                    else "",
+                    "time": l10n.day_and_time(referral.accepted_at) if referral.accepted_at else "",
                 }
             )
         raise TransitionRefused(

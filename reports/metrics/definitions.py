@@ -41,6 +41,8 @@ from decimal import Decimal
 
 from django.db.models import Aggregate, Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from deflection.models import Agency
 from partners.models import ServicePartner
@@ -321,88 +323,110 @@ def agency_counts(*, agency_id: int, start: datetime | None = None, end: datetim
 # The definitions in words, for the export's codebook and the dashboard's notes; each with
 # the figure's kind (disclosure.FIGURE_KINDS), whose small-numbers rule the codebook adds.
 _DEFINED: list[tuple[str, str, str]] = [
-    ("Deflections", "Referrals logged in the period, less cancelled ones.", "deflections"),
-    ("Engagement rate", "Of deflections logged in the period, the share that reached intake.", "intake"),
-    ("Time to intake", "Median hours from the deflection to intake.", "time_to_intake"),
+    (_("Deflections"), _("Referrals logged in the period, less cancelled ones."), "deflections"),
+    (_("Engagement rate"), _("Of deflections logged in the period, the share that reached intake."), "intake"),
+    (_("Time to intake"), _("Median hours from the deflection to intake."), "time_to_intake"),
     (
-        "Retention at 30/60/90 days",
-        "Of deflections with intake, the share still engaged at the checkpoint (its retention check completed "
-        "'reached and engaged'), counting only those whose checkpoint has come due.",
+        _("Retention at 30/60/90 days"),
+        _(
+            "Of deflections with intake, the share still engaged at the checkpoint (its retention check completed "
+            "'reached and engaged'), counting only those whose checkpoint has come due."
+        ),
         "retained",
     ),
     (
-        "Officer participation",
-        "Distinct officers with a deflection in the last 30 days, over the agency's active officers.",
+        _("Officer participation"),
+        _("Distinct officers with a deflection in the last 30 days, over the agency's active officers."),
         "officer_participation",
     ),
     (
-        "Officers trained; participation of trained and untrained officers",
-        "Officers trained: active officers who attended at least one training session by the end of the period, "
-        "over the agency's active officers. Officer participation (above) of the trained officers and of the "
-        "others, each over its own active officers; the two add up to officer participation. Shown exactly to "
-        "the agency's own staff (these are officers, not clients), as n of m when fewer than 5 officers.",
+        _("Officers trained; participation of trained and untrained officers"),
+        _(
+            "Officers trained: active officers who attended at least one training session by the end of the period, "
+            "over the agency's active officers. Officer participation (above) of the trained officers and of the "
+            "others, each over its own active officers; the two add up to officer participation. Shown exactly to "
+            "the agency's own staff (these are officers, not clients), as n of m when fewer than 5 officers."
+        ),
         "officer_participation",
     ),
     (
-        "Overdose reversals",
-        "Deflections with naloxone administered. Naloxone given at an officer contact (below) is not in this "
-        "figure: the officer's own record counts it with their contacts.",
+        _("Overdose reversals"),
+        _(
+            "Deflections with naloxone administered. Naloxone given at an officer contact (below) is not in this "
+            "figure: the officer's own record counts it with their contacts."
+        ),
         "overdose_reversals",
     ),
     (
-        "Time saved versus arrest",
-        "Over deflections with a charge deflected: the agency's booking minutes minus the officer's minutes.",
+        _("Time saved versus arrest"),
+        _("Over deflections with a charge deflected: the agency's booking minutes minus the officer's minutes."),
         "time_saved",
     ),
     (
-        "Cost avoided",
-        "Deflections with a charge deflected, times the agency's cost of an arrest and booking.",
+        _("Cost avoided"),
+        _("Deflections with a charge deflected, times the agency's cost of an arrest and booking."),
         "cost_avoided",
     ),
     (
-        "Re-engagements",
-        "Deflections of clients whose previous referral (not cancelled) had closed before this one was logged, "
-        "or was to another partner.",
+        _("Re-engagements"),
+        _(
+            "Deflections of clients whose previous referral (not cancelled) had closed before this one was logged, "
+            "or was to another partner."
+        ),
         "reengagements",
     ),
     (
-        "Officer contacts",
-        "A client seen again by an officer while their referral to the same partner is still open: added to that "
-        "referral, not a new referral. Not counted in deflections, re-engagements, overdose reversals or time saved.",
+        _("Officer contacts"),
+        _(
+            "A client seen again by an officer while their referral to the same partner is still open: added to "
+            "that referral, not a new referral. Not counted in deflections, re-engagements, overdose reversals or "
+            "time saved."
+        ),
         "officer_contacts",
     ),
     (
-        "Charges held in abeyance",
-        "Officer intervention deflections with a charge held while the person engages, less withdrawn ones, by "
-        "the month of the deflection (agency time) and the officer's unit: satisfied (the condition, intake or "
-        "staying engaged so many days, met by the deadline: the charge is to be dropped), not satisfied (the "
-        "deadline passed without it) and pending (still held); they add up to the charges held. Share satisfied: "
-        "of those decided.",
+        _("Charges held in abeyance"),
+        _(
+            "Officer intervention deflections with a charge held while the person engages, less withdrawn ones, by "
+            "the month of the deflection (agency time) and the officer's unit: satisfied (the condition, intake or "
+            "staying engaged so many days, met by the deadline: the charge is to be dropped), not satisfied (the "
+            "deadline passed without it) and pending (still held); they add up to the charges held. Share satisfied: "
+            "of those decided."
+        ),
         "charges_held",
     ),
     (
-        "Partner scorecard",
-        "Per partner: referrals received, the share accepted, the median hours to accept, the reasons for "
-        "declining and the share that reached intake.",
+        _("Partner scorecard"),
+        _(
+            "Per partner: referrals received, the share accepted, the median hours to accept, the reasons for "
+            "declining and the share that reached intake."
+        ),
         "partner_scorecard",
     ),
 ]
 DEFINITIONS: list[tuple[str, str]] = [
-    *[(name, f"{meaning} Small numbers: {rule_of(figure)}") for name, meaning, figure in _DEFINED],
+    *[
+        (name, format_lazy(_("{meaning} Small numbers: {rule}"), meaning=meaning, rule=rule_of(figure)))
+        for name, meaning, figure in _DEFINED
+    ],
     (
-        "Small cells",
-        "Counts of the agency's own police work (deflections, pathways, naloxone, officers deflecting, time saved) "
-        "are exact for the agency's own staff, small numbers included. Counts from the partners' treatment records "
-        "(accepted, declined and why, intake, retained, completed: 42 CFR Part 2) show 1 to 10 as <11, and where a "
-        "total is shown the smallest other cells are withheld (—) so that none can be worked out by subtraction. "
-        "Whatever leaves the agency (this export, another agency, anything published) shows every count from 1 to "
-        "10 as <11. Officers' feedback and survey answers need at least 5 in a cell.",
+        _("Small cells"),
+        _(
+            "Counts of the agency's own police work (deflections, pathways, naloxone, officers deflecting, time saved) "
+            "are exact for the agency's own staff, small numbers included. Counts from the partners' treatment records "
+            "(accepted, declined and why, intake, retained, completed: 42 CFR Part 2) show 1 to 10 as <11, and where a "
+            "total is shown the smallest other cells are withheld (—) so that none can be worked out by subtraction. "
+            "Whatever leaves the agency (this export, another agency, anything published) shows every count from 1 to "
+            "10 as <11. Officers' feedback and survey answers need at least 5 in a cell."
+        ),
     ),
     (
-        "Non-enforcement engagements",
-        "Officers' check-ins with people they referred (saw them doing well, offered help again, other), counted "
-        "on the day of the check-in (agency time), by the officer's unit and the referral's pathway and partner; "
-        "a referral open or closed. The agency's own police work: shown exactly to its own staff.",
+        _("Non-enforcement engagements"),
+        _(
+            "Officers' check-ins with people they referred (saw them doing well, offered help again, other), counted "
+            "on the day of the check-in (agency time), by the officer's unit and the referral's pathway and partner; "
+            "a referral open or closed. The agency's own police work: shown exactly to its own staff."
+        ),
     ),
 ]
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 SMALL_CELL_MAX = 10
 SMALL = "<11"
 # A cell hidden only so that a small one cannot be worked out from the total.
@@ -64,16 +66,19 @@ FIGURE_KINDS: dict[str, Kind] = {
     "charges_held": Kind.TREATMENT,
 }
 
-# What each kind's rule says, for the codebook (in English, like the rest of it; the pages
-# say it in their own translated notes).
+# What each kind's rule says, for the codebook.
 RULES: dict[Kind, str] = {
     Kind.POLICE_WORK: (
-        "the agency's own police work: exact for the agency's own staff, small numbers included; 1 to 10 as <11 "
-        "outside the agency."
+        _(
+            "the agency's own police work: exact for the agency's own staff, small numbers included; 1 to 10 as <11 "
+            "outside the agency."
+        )
     ),
     Kind.TREATMENT: (
-        "from the partners' treatment records (42 CFR Part 2): 1 to 10 as <11 for everyone, never recoverable "
-        "from a total."
+        _(
+            "from the partners' treatment records (42 CFR Part 2): 1 to 10 as <11 for everyone, never recoverable "
+            "from a total."
+        )
     ),
 }
 

@@ -24,6 +24,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 from buyin.models import FeedbackObstacle, OfficerFeedback
 from reports.metrics.definitions import Scope, logged
 
@@ -147,34 +149,48 @@ def log_times_from_histogram(histogram: Counter) -> LogTimes:
 # The definitions in words, for the export's codebook and the page's notes.
 PROCESS_DEFINITIONS: list[tuple[str, str]] = [
     (
-        "Feedback asked",
-        "Officers' feedback after a deflection on the referrals logged in the period, answered or skipped "
-        "(the question is optional and asked at most once a shift).",
+        _("Feedback asked"),
+        _(
+            "Officers' feedback after a deflection on the referrals logged in the period, answered or skipped "
+            "(the question is optional and asked at most once a shift)."
+        ),
     ),
     (
-        "Feedback answered",
-        "Feedback with an answer to 'compared with an arrest and booking, this was easier / about the same / "
-        "harder'. A skip counts as asked, not answered.",
-    ),
-    ("Ease versus arrest", "Of the answered feedback, the share that found it easier, about the same, or harder."),
-    (
-        "What got in the way",
-        "Answered feedback naming each obstacle (several may apply): no partner answered, partner slow to respond, "
-        "no partner for this need, transport, client refused, the form, other.",
+        _("Feedback answered"),
+        _(
+            "Feedback with an answer to 'compared with an arrest and booking, this was easier / about the same / "
+            "harder'. A skip counts as asked, not answered."
+        ),
     ),
     (
-        "Time to log",
-        "From opening the log form to saving it, measured by the app, per month: the median and the 90th percentile "
-        "(nearest rank), under five minutes to the 5 seconds, under half an hour to the half minute, under two hours "
-        "to 5 minutes, two hours or more as two hours; shown beside the agency's officer minutes for an arrest and "
-        "booking. Only referrals whose time was measured count (a second encounter added to an open referral, an "
-        "officer contact, is not in this figure); fewer than 5 in a month are not shown.",
+        _("Ease versus arrest"),
+        _("Of the answered feedback, the share that found it easier, about the same, or harder."),
     ),
     (
-        "Fewer than 5",
-        "Officers' feedback is reported only in aggregate: a cell (a unit, pathway, partner or month) with fewer "
-        "than 5 answers shows none of its figures, and where the cells hidden in a table hold fewer than 5 answers "
-        "together, the smallest shown cells are hidden too, so that no cell can be worked out from the total. "
-        "Outside the agency (the export) the floor is 11 and any count from 1 to 10 shows as <11.",
+        _("What got in the way"),
+        _(
+            "Answered feedback naming each obstacle (several may apply): no partner answered, partner slow to respond, "
+            "no partner for this need, transport, client refused, the form, other."
+        ),
+    ),
+    (
+        _("Time to log"),
+        _(
+            "From opening the log form to saving it, measured by the app, per month: the median and the 90th "
+            "percentile (nearest rank), under five minutes to the 5 seconds, under half an hour to the half minute, "
+            "under two hours to 5 minutes, two hours or more as two hours; shown beside the agency's officer "
+            "minutes for an arrest and booking. Only referrals whose time was measured count (a second encounter "
+            "added to an open referral, an officer contact, is not in this figure); fewer than 5 in a month are not "
+            "shown."
+        ),
+    ),
+    (
+        _("Fewer than 5"),
+        _(
+            "Officers' feedback is reported only in aggregate: a cell (a unit, pathway, partner or month) with fewer "
+            "than 5 answers shows none of its figures, and where the cells hidden in a table hold fewer than 5 answers "
+            "together, the smallest shown cells are hidden too, so that no cell can be worked out from the total. "
+            "Outside the agency (the export) the floor is 11 and any count from 1 to 10 shows as <11."
+        ),
     ),
 ]

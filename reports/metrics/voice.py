@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from buyin.models import Suggestion, SuggestionEvent
 from reports.metrics.definitions import Scope
@@ -91,28 +92,36 @@ def suggestions_by_month(scope: Scope, *, tz) -> dict[date, SuggestionCounts]:
 # The definitions in words, for the codebook and the page's notes.
 VOICE_DEFINITIONS: list[tuple[str, str]] = [
     (
-        "Suggestions received",
-        "Suggestions sent in the month by the people of the agency (and unit, where one is chosen), as they are "
-        "placed now. Counts of suggestions, not of opinions: shown exactly, never who sent them.",
+        _("Suggestions received"),
+        _(
+            "Suggestions sent in the month by the people of the agency (and unit, where one is chosen), as they are "
+            "placed now. Counts of suggestions, not of opinions: shown exactly, never who sent them."
+        ),
     ),
     (
-        "Suggestions answered",
-        "Suggestions the program administrator first moved out of 'new' in the month (to under review, changed "
-        "or not now).",
+        _("Suggestions answered"),
+        _(
+            "Suggestions the program administrator first moved out of 'new' in the month (to under review, changed "
+            "or not now)."
+        ),
     ),
     (
-        "Suggestions changed, not now",
-        "Suggestions moved in the month to 'changed' (acted on, with what was changed) or to 'not now' (with why).",
+        _("Suggestions changed, not now"),
+        _("Suggestions moved in the month to 'changed' (acted on, with what was changed) or to 'not now' (with why)."),
     ),
     (
-        "Days to answer",
-        "From sending a suggestion to its first answer, in days (hours as fractions of a day); the median of the "
-        "suggestions answered in the month.",
+        _("Days to answer"),
+        _(
+            "From sending a suggestion to its first answer, in days (hours as fractions of a day); the median of the "
+            "suggestions answered in the month."
+        ),
     ),
     (
-        "Pulse survey trend",
-        "For each statement asked in two or more closed waves, each wave's mean of everyone who answered it "
-        "(1 strongly disagree to 5 strongly agree), with how many answered it; a wave closed in the period. "
-        "A mean of fewer than 5 answers is not shown (outside the agency: fewer than 11).",
+        _("Pulse survey trend"),
+        _(
+            "For each statement asked in two or more closed waves, each wave's mean of everyone who answered it "
+            "(1 strongly disagree to 5 strongly agree), with how many answered it; a wave closed in the period. "
+            "A mean of fewer than 5 answers is not shown (outside the agency: fewer than 11)."
+        ),
     ),
 ]

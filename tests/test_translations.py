@@ -1,0 +1,86 @@
+"""The interface stays translatable and the Spanish catalogue complete (tests/translations.py)."""
+
+from __future__ import annotations
+
+import shutil
+
+import polib
+import pytest
+
+from tests.conftest import IN_CI
+from tests.translations import (
+    CATALOGUE,
+    catalogue_msgids,
+    catalogue_problems,
+    fresh_msgids,
+    unmarked_in,
+    unmarked_template_text,
+)
+
+
+def test_every_template_string_is_marked_for_translation():
+    found = unmarked_template_text()
+    assert found == [], "Mark these with {% translate %} or {% blocktranslate %}:\n" + "\n".join(map(str, found))
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "<p>Log a deflection</p>",
+        '<input placeholder="Name or alias">',
+        '<img alt="Deflections per week" src="x.png">',
+        '<span aria-label="Close">{% translate "x" %}</span>',
+        '<input type="submit" value="Save">',
+        '<div data-confirm="Are you sure?"></div>',
+        "{{ value|default:'none yet' }}",
+        "{% load i18n %}{% translate 'Due' %} {{ when }} overdue",
+    ],
+)
+def test_the_lint_finds_text_left_unmarked(template):
+    assert unmarked_in(template, "t.html")
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        '{% load i18n %}<p title="{% translate "Due" %}">{% translate "Log a deflection" %}</p>',
+        "{% blocktranslate with n=count %}{{ n }} deflections{% endblocktranslate %}",
+        "{# a comment #}{% comment %}Why this is here{% endcomment %}",
+        '<div class="card mb-3" id="wins" data-chart="by_pathway">{{ n }} h · {{ m }} — 42%</div>',
+        "{% block style %}body { font-family: sans-serif; }{% endblock %}",
+        "<script>var x = 'not text';</script>",
+        '<a hreflang="es" lang="es">Español</a> · <a>English</a>',
+    ],
+)
+def test_the_lint_lets_marked_and_unread_text_through(template):
+    assert unmarked_in(template, "t.html") == []
+
+
+def test_the_spanish_catalogue_has_no_empty_or_fuzzy_entry():
+    assert catalogue_problems() == []
+
+
+def test_the_catalogue_check_finds_empty_fuzzy_and_broken_entries(tmp_path):
+    po = polib.POFile()
+    po.append(polib.POEntry(msgid="Log a deflection", msgstr=""))
+    po.append(polib.POEntry(msgid="Save", msgstr="Guardar", flags=["fuzzy"]))
+    po.append(polib.POEntry(msgid="Hello %(name)s", msgstr="Hola %(nombre)s"))
+    po.append(polib.POEntry(msgid="%(n)s day", msgid_plural="%(n)s days", msgstr_plural={0: "%(n)s día", 1: ""}))
+    po.save(str(tmp_path / "django.po"))
+    problems = catalogue_problems(tmp_path / "django.po")
+    assert [p.split(":")[0] for p in problems] == ["untranslated", "fuzzy", "placeholders differ", "untranslated"]
+
+
+def test_the_compiled_catalogue_is_the_po_compiled():
+    po = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural for e in polib.pofile(str(CATALOGUE)) if e.translated()}
+    mo = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural for e in polib.mofile(str(CATALOGUE.with_suffix(".mo")))}
+    mo.pop((None, ""), None)  # the header
+    stale = {key for key in po.keys() | mo.keys() if str(po.get(key)) != str(mo.get(key))}
+    assert stale == set(), "Run `make messages` (it compiles the .mo)"
+
+
+@pytest.mark.skipif(not IN_CI and shutil.which("xgettext") is None, reason="needs GNU gettext (xgettext)")
+def test_the_catalogue_holds_every_string_of_the_sources_and_no_other():
+    fresh, kept = fresh_msgids(), catalogue_msgids()
+    missing, gone = sorted(fresh - kept), sorted(kept - fresh)
+    assert (missing, gone) == ([], []), "Run `make messages`, then translate what is new in locale/es"
