@@ -19,9 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _changed_file(cast, tmp_path):
-    """The directory, partner X closing at 18:30 instead of 17:00 on weekdays."""
+    """The first program's directory, partner X closing at 18:30 instead of 17:00 on weekdays."""
     open_on(cast.partner_x, range(5), time(8), time(17))
-    data = export_directory()
+    data = export_directory(ServicePartner.objects.exclude(pk=cast.partner_z.pk))
     org = next(org for org in data["contents"] if org["name"] == "X Recovery Clinic")
     org["services"][0]["schedules"][0]["closes_at"] = "18:30"
     path = tmp_path / "directory.json"
