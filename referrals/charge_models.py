@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deflection.claims import claim_field
+
 
 class JusticeAgency(models.Model):
     """A prosecutor's office or court that decides the charges officers hold: kept by the
@@ -99,9 +101,10 @@ class HeldCharge(models.Model):
         verbose_name=_("decided by"),
     )
     state_note = models.CharField(_("note"), max_length=300, blank=True)
-    # Set in the transaction in which the mail server accepted the reminder: never twice.
+    # Set once the mail server accepted the reminder (deflection/claims.py): never twice.
     reminded_before_at = models.DateTimeField(null=True, blank=True, editable=False)
     reminded_passed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    mail_claimed_at = claim_field()
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -162,6 +165,7 @@ class ChargeNotice(models.Model):
     # The address it went to, as it was then; set with emailed_at once the server accepted it.
     email_to = models.EmailField(_("emailed to"), blank=True)
     emailed_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+    mail_claimed_at = claim_field()
 
     class Meta:
         verbose_name = _("notice to a prosecutor's office or court")

@@ -3,11 +3,12 @@ criminal-justice consent (42 CFR §2.35): the case number, whether the condition
 the charge withdrawn) and the date, nothing else from the record; with the notice to
 recipients (§2.32) and the limit on their use of it (§2.35(d)).
 
-Emailed once: the notice row is locked while the message is sent and marked sent in the same
-transaction, only after the mail server accepted it (after the decision commits, and by the
-periodic sweep for whatever that left). Printable as a letter for the post. Each email and
-each letter printed is on the access record (`what` NOTICE_EMAILED, NOTICE_LETTER), which the
-client's accounting of disclosures reads (referrals/disclosures.py).
+Emailed once, without a transaction open while the mail server talks: the notice is claimed
+(deflection/claims.py), sent, and marked sent only after the mail server accepted it (after
+the decision commits, and by the periodic sweep for whatever that left). Printable as a
+letter for the post. Each email and each letter printed is on the access record (`what`
+NOTICE_EMAILED, NOTICE_LETTER), which the client's accounting of disclosures reads
+(referrals/disclosures.py).
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from dataclasses import dataclass
 from smtplib import SMTPException, SMTPRecipientsRefused
 
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from deflection import audit
+from deflection.claims import send_claimed
 from referrals.consent_documents import TEXT
 from referrals.models import ChargeNotice, HeldCharge
 
@@ -77,27 +78,23 @@ def notice_text(notice: ChargeNotice) -> NoticeText:
 def charge_notice_email_send(*, notice_id: int) -> bool:
     """Email one notice to its recipient's contact, once. False: sent already, being sent by
     another worker, or no address to send to (the letter is the way then)."""
-    with transaction.atomic():
-        notice = (
-            ChargeNotice.objects.select_for_update(of=("self",), skip_locked=True)
-            .select_related("held_charge__referral", "recipient", "consent__discloser")
-            .filter(pk=notice_id, emailed_at__isnull=True)
-            .first()
+    unsent = ChargeNotice.objects.filter(pk=notice_id, emailed_at__isnull=True).exclude(recipient__contact_email="")
+
+    def send(_claimed: list[ChargeNotice]) -> dict:
+        notice = ChargeNotice.objects.select_related("held_charge__referral", "recipient", "consent__discloser").get(
+            pk=notice_id
         )
-        if notice is None or not notice.recipient.contact_email:
-            return False
         with translation.override(NOTICE_LANGUAGE):
             text = notice_text(notice)
             body = "\n".join([*text.lines, "", _("Notice to recipients (42 CFR §2.32)"), text.redisclosure])
         address = notice.recipient.contact_email
-        # fail_silently=False: an SMTP error rolls back, the notice stays unsent, the task retries.
+        # fail_silently=False: an SMTP error releases the claim, the notice stays unsent, the task retries.
         EmailMessage(subject=text.subject, body=body, to=[address]).send(fail_silently=False)
-        notice.email_to = address
-        notice.emailed_at = timezone.now()
-        notice.save(update_fields=["email_to", "emailed_at"])
         referral = notice.held_charge.referral
         audit.record_sent(what=NOTICE_EMAILED, subjects=[(referral.client_id, referral.pk)])
-        return True
+        return {"email_to": address, "emailed_at": timezone.now()}
+
+    return bool(send_claimed(unsent, send=send))
 
 
 def charge_notices_send() -> int:

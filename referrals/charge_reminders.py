@@ -3,10 +3,10 @@ the notices their consents allow, and remind the officer who wrote each charge a
 program administrators of its deadline: three days before it, and once it has passed, each
 at 07:00 in the agency's time zone.
 
-Each reminder goes exactly once: the sweep claims the charge with a row lock (SELECT ... FOR
-UPDATE SKIP LOCKED), sends one email and marks it reminded in the same transaction, only
-after the mail server accepted the message; a second sweep at the same moment skips the row,
-a later one finds it marked. The email names the referral's number and the deadline only:
+Each reminder goes exactly once, without a transaction open while the mail server talks: the
+sweep claims the charge (deflection/claims.py), sends, and marks it reminded only after the
+mail server accepted the message; a second sweep at the same moment skips the claimed row, a
+later one finds it marked. The email names the referral's number and the deadline only:
 not the client, not the charge, not whether its condition was met (police read that only as
 the client's consent allows, on the referral's page, behind sign-in).
 """
@@ -19,13 +19,13 @@ from smtplib import SMTPException, SMTPRecipientsRefused
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from deflection import l10n
+from deflection.claims import send_claimed
 from deflection.models import User
 from referrals.charge_notices import charge_notices_send
 from referrals.held_charges import zone_of
@@ -94,25 +94,26 @@ def _message(charge: HeldCharge, which: str) -> tuple[str, list[str]]:
 
 
 def _remind(*, charge_id: int, which: str, now: datetime) -> bool:
-    with transaction.atomic():
-        charge = (
-            HeldCharge.objects.select_for_update(of=("self",), skip_locked=True)
-            .select_related("referral__agency", "referral__officer__user")
-            .filter(pk=charge_id, **{f"{which}__isnull": True})
-            .exclude(state=HeldCharge.State.WITHDRAWN)
-            .first()
-        )
-        if charge is None or not _is_due(charge, which, now):
-            return False
-        groups = recipients(charge)
-        for language, to in groups:
+    unreminded = HeldCharge.objects.filter(pk=charge_id, **{f"{which}__isnull": True}).exclude(
+        state=HeldCharge.State.WITHDRAWN
+    )
+    told: list[str] = []
+
+    def send(_claimed: list[HeldCharge]) -> dict:
+        charge = HeldCharge.objects.select_related("referral__agency", "referral__officer__user").get(pk=charge_id)
+        if not _is_due(charge, which, now):
+            return {}  # its deadline moved since the sweep looked: released, not marked
+        for language, to in recipients(charge):
             with translation.override(language):
                 subject, lines = _message(charge, which)
-            # fail_silently=False: an SMTP error rolls back the claim and the task retries.
+            # fail_silently=False: an SMTP error releases the claim and the task retries.
             EmailMessage(subject=subject, body="\n".join(lines), to=to).send(fail_silently=False)
+            told.extend(to)
         # Marked even with nobody to tell: a recipient added later has nothing stale to hear.
-        HeldCharge.objects.filter(pk=charge.pk).update(**{which: now})
-        return bool(groups)
+        return {which: now}
+
+    send_claimed(unreminded, send=send)
+    return bool(told)
 
 
 def held_charge_reminders_send(*, now: datetime | None = None) -> dict[str, int]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from smtplib import SMTPException
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -33,6 +34,7 @@ from tests.factories.referrals import (
     criminal_justice_consent_given,
     held_charge_on,
 )
+from tests.test_mail_claims import RecordingBackend
 
 pytestmark = pytest.mark.django_db
 PHOENIX = ZoneInfo("America/Phoenix")
@@ -336,6 +338,46 @@ def test_two_sweeps_at_once_remind_once(cast, attorney, settings):
     moment = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
     assert twice_at_once(lambda: held_charge_reminders_send(now=moment)["before"]) == [0, 1]
     assert len(SlowBackend.sent) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reminders_and_notices_reach_the_mail_server_outside_any_transaction(cast, attorney, settings):
+    # A mail server that hangs must not hold a row lock or an open transaction (issue 16).
+    RecordingBackend.in_transaction = []
+    settings.EMAIL_BACKEND = "tests.test_mail_claims.RecordingBackend"
+    _reminded_charge(cast, attorney)
+    assert held_charge_reminders_send(now=datetime(2026, 3, 6, 15, 0, tzinfo=UTC))["before"] == 1
+    decided = _charged(cast, attorney)
+    _intake(decided, cast)
+    criminal_justice_consent_given(decided.referral, cast.case_manager_y)
+    services.held_charge_satisfy(charge_id=decided.pk, actor=cast.case_manager_y)  # the notice goes on commit
+    assert ChargeNotice.objects.get().emailed_at is not None
+    assert len(RecordingBackend.in_transaction) == 2 and not any(RecordingBackend.in_transaction)
+    assert not HeldCharge.objects.filter(mail_claimed_at__isnull=False).exists()
+    assert not ChargeNotice.objects.filter(mail_claimed_at__isnull=False).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_send_leaves_reminder_and_notice_unsent_for_the_next_sweep(cast, attorney, settings):
+    charge = _reminded_charge(cast, attorney)
+    with time_machine.travel(datetime(2026, 2, 21, 18, 0, tzinfo=UTC), tick=False):
+        criminal_justice_consent_given(charge.referral, cast.case_manager_y)
+    settings.EMAIL_BACKEND = "tests.test_mail_claims.FailingBackend"
+    moment = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+    with time_machine.travel(moment, tick=False), pytest.raises(SMTPException):
+        held_charges_sweep()
+    # Decided and its notice written, but neither the notice nor the reminder counts as sent.
+    assert _state(charge) == H.NOT_SATISFIED
+    notice = ChargeNotice.objects.get()
+    assert notice.emailed_at is None and notice.mail_claimed_at is None
+    charge.refresh_from_db()
+    assert charge.reminded_passed_at is None and charge.mail_claimed_at is None
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with time_machine.travel(moment + timedelta(minutes=5), tick=False):
+        assert held_charges_sweep() == {"decided": 0, "notices": 1, "before": 0, "passed": 1}
+        assert held_charges_sweep() == {"decided": 0, "notices": 0, "before": 0, "passed": 0}
+    assert len(mail.outbox) == 2
 
 
 # -- what the prosecutor's office is told ------------------------------------------------------
