@@ -90,9 +90,7 @@ def context_for(scale: seeding.Scale, admin: User, rnd: random.Random) -> Contex
 
 
 def bench_admin() -> User:
-    admin, _ = User.objects.get_or_create(
-        username="bench-admin", defaults={"role": User.Role.PROGRAM_ADMIN, "is_staff": True}
-    )
+    admin = seeding.program_admin()
     for old in IntegrationClient.objects.filter(name=BENCH_NAME, revoked_at__isnull=True):
         api_services.integration_client_revoke(actor=admin, client_id=old.pk)
     return admin

@@ -41,7 +41,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client as HttpClient  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from log_deflection import LARGE, seed, seeded  # noqa: E402
+from log_deflection import LARGE, program_admin, seed, seeded  # noqa: E402
 
 from api import services as api_services  # noqa: E402
 from api.models import IntegrationClient  # noqa: E402
@@ -57,11 +57,8 @@ MARK = "benchmark change"
 
 
 def integration(partner: ServicePartner) -> tuple[IntegrationClient, str]:
-    admin, _made = User.objects.get_or_create(
-        username="bench-program-admin", defaults={"role": User.Role.PROGRAM_ADMIN, "badge_number": ""}
-    )
     created = api_services.integration_client_create(
-        actor=admin,
+        actor=program_admin(),
         name=f"{partner.name} EHR (benchmark)",
         expires_at=timezone.now() + timedelta(days=1),
         partner=partner,
@@ -72,8 +69,7 @@ def integration(partner: ServicePartner) -> tuple[IntegrationClient, str]:
 def forget(client: IntegrationClient) -> None:
     """Revoke the run's client (its access record stays, as every access record does) and
     delete the run's changes."""
-    admin = User.objects.get(username="bench-program-admin")
-    api_services.integration_client_revoke(actor=admin, client_id=client.pk)
+    api_services.integration_client_revoke(actor=program_admin(), client_id=client.pk)
     CaseEvent.objects.filter(note=MARK).delete()
 
 

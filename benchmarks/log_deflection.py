@@ -68,6 +68,7 @@ from referrals.services import officer_for_user  # noqa: E402
 from referrals.submission import submission_token_new  # noqa: E402
 
 BATCH = 5000
+PROGRAM = "Benchmark program"
 TARGET_MS = 50.0
 TARGET_RATIO = 4.0
 
@@ -97,6 +98,15 @@ def seeded(scale: Scale) -> bool:
     return referrals == scale.referrals and Client.objects.filter(agency=agency).count() == scale.clients
 
 
+def program_admin() -> User:
+    """The benchmark program's administrator, who makes the API benchmarks' integration clients."""
+    admin, _created = User.objects.update_or_create(
+        username="bench-program-admin",
+        defaults={"role": User.Role.PROGRAM_ADMIN, "program": Program.objects.get(name=PROGRAM), "badge_number": ""},
+    )
+    return admin
+
+
 def drop_agency(name: str) -> None:
     """Remove an agency and its rows, children first (the foreign keys PROTECT)."""
     agency = Agency.objects.filter(name=name).first()
@@ -117,7 +127,7 @@ def seed(scale: Scale, rnd: random.Random) -> None:
     with transaction.atomic():
         drop_agency(scale.agency)
         # Its own program, as every agency has one (its rows never mix with a real program).
-        program, _created = Program.objects.get_or_create(name="Benchmark program")
+        program, _created = Program.objects.get_or_create(name=PROGRAM)
         agency = Agency.objects.create(name=scale.agency, program=program)
         units = [Unit.objects.create(agency=agency, name=n) for n in ("MHST", *(f"District {i}" for i in range(1, 8)))]
         partners = []
