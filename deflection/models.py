@@ -298,8 +298,16 @@ class AccessEvent(models.Model):
         NOTIFIED = "notified", _("Told in a notice")
 
     at = models.DateTimeField(_("when"), default=timezone.now)
+    # Not indexed alone: access_user_at and access_list_recent lead with it, and every page
+    # that lists clients inserts rows here.
     user = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="access_events", verbose_name=_("user")
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,
+        related_name="access_events",
+        verbose_name=_("user"),
     )
     # What the user was when they looked: roles, agencies and partners change.
     role = models.CharField(_("role"), max_length=20, choices=User.Role.choices, blank=True)
