@@ -48,6 +48,22 @@ def test_the_ehr_lists_the_partners_referrals_with_the_clients_identity_on_recor
     assert http.get(f"{URL}{elsewhere.pk}/").status_code == 404
 
 
+def test_each_row_names_its_status_officer_and_agency_in_as_many_queries_for_one_row_as_for_eight(
+    cast, ehr, referral, django_assert_max_num_queries
+):
+    _integration, http = ehr
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    [row] = http.get(URL).json()["results"]
+    assert row["status_label"] == "Accepted"
+    assert (row["officer_name"], row["agency_name"]) == (referral.officer.display_name, cast.agency_a.name)
+    for _ in range(7):
+        ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    # The token, the count, the page, the access record's check and its insert; a sixth now
+    # and then notes the client's last use.
+    with django_assert_max_num_queries(6):
+        assert len(http.get(URL).json()["results"]) == 8
+
+
 def test_the_list_filters_new_since_and_by_status(cast, ehr, referral):
     _integration, http = ehr
     services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)

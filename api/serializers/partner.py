@@ -113,7 +113,8 @@ def partner_referral_data(referral: Referral, next_steps: list[str]) -> dict:
     return {
         "id": referral.pk,
         "status": referral.status,
-        "status_label": str(referral.get_status_display()),
+        # From the enum, not get_status_display(), which rebuilds the choices on every row.
+        "status_label": str(Referral.Status(referral.status).label),
         "status_reason": referral.status_reason,
         "status_changed_at": referral.status_changed_at,
         "next_steps": [API_STEP[action] for action in next_steps if action in API_STEP],

@@ -59,7 +59,9 @@ class ReferralsView(GenericAPIView):
         query = ListQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         wanted = query.validated_data
-        referrals = selectors.referral_list_for_user(user=request.user)
+        # Not the partner joined on every row: it is the client's own, and the rows do not name it.
+        referrals = selectors.referral_list_for_user(user=request.user).select_related(None)
+        referrals = referrals.select_related("client", "officer", "agency")
         if "status" in wanted:
             referrals = referrals.filter(status=wanted["status"])
         if "since" in wanted:
