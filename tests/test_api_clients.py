@@ -286,3 +286,8 @@ def test_a_cache_outage_does_not_stop_the_api(cast, settings):
     }
     _client, token = integration_client(cast, partner=cast.partner_y)
     assert api_client(token).get(ME).status_code == 200
+
+
+def test_the_list_says_calls_are_recorded_under_the_integration_clients_name_not_a_persons(cast):
+    listing = cast.login("program_admin").get("/integrations/").content.decode()
+    assert "under the integration client&#x27;s name" in listing or "under the integration client's name" in listing

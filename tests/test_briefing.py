@@ -239,3 +239,14 @@ def test_this_week_so_far_is_offered_and_said_to_be_unfinished(cast, week):
     page = client.get(f"/reports/briefing/?week={latest + timedelta(days=7)}").content.decode()
     assert "This week is not over: the numbers are so far." in page
     assert "numbers are so far" not in client.get("/reports/briefing/").content.decode()
+
+
+def test_the_page_says_how_many_supervisors_it_was_emailed_to_in_words_that_agree_with_the_number(cast, week):
+    briefings_send_due(now=MONDAY_0730)
+    page = cast.login("supervisor_a").get(f"/reports/briefing/?week={WEEK}").content.decode()
+    assert "to 1 supervisor of the unit." in page and "supervisor(s)" not in page
+    UserFactory(username="sgt_west_2", role=User.Role.SUPERVISOR, agency=cast.agency_a, unit=week.westside)
+    Briefing.objects.filter(unit=week.westside).delete()
+    briefing_send(unit_id=week.westside.pk, week_start=WEEK)
+    page = cast.login("command_a").get(f"/reports/briefing/?unit={week.westside.pk}&week={WEEK}").content.decode()
+    assert "to 2 supervisors of the unit." in page

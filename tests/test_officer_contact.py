@@ -219,3 +219,11 @@ def test_a_referral_closed_while_the_officer_was_saving_gets_a_new_referral_not_
     assert not OfficerContact.objects.exists()
     later = Referral.objects.exclude(pk=first.pk).get()
     assert (later.status, later.reengagement_of) == (Referral.Status.REQUESTED, first)
+
+
+def test_my_record_says_how_many_contacts_had_naloxone_and_the_minutes_in_all(cast, first):
+    client = cast.login("officer_a1")
+    client.post("/log/", _again(cast, first, naloxone_administered="on", officer_minutes="20"))
+    record = client.get(reverse("reports:my_record")).content.decode()
+    assert "1 with naloxone given · 20 minutes in all" in record
+    assert "naloxone given at" not in record

@@ -286,3 +286,9 @@ def test_the_referral_pages_offer_to_add_a_story(cast):
     assert link in cast.login("officer_a1").get(f"/referrals/{referral.pk}/").content.decode()
     assert link in cast.login("case_manager_y").get(f"/referrals/{referral.pk}/").content.decode()
     assert link not in cast.login("supervisor_a").get(f"/referrals/{referral.pk}/").content.decode()
+
+
+def test_the_preview_says_how_many_it_was_sent_to_in_words_that_agree_with_the_number(cast, week):
+    cast.login("admin").post("/reports/digest/send/", {"agency": cast.agency_a.pk})
+    page = cast.login("command_a").get("/reports/digest/").content.decode()
+    assert "to 3 recipients." in page and "recipient(s)" not in page
