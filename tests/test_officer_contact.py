@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from referrals import selectors, services
-from referrals.models import CaseEvent, Consent, FollowUp, OfficerContact, Referral
+from referrals.models import CaseEvent, Consent, FollowUp, HeldCharge, OfficerContact, Referral
 from referrals.services import deflections
 from reports import metrics
-from tests.factories.referrals import consent_given
+from tests.factories.referrals import JusticeAgencyFactory, consent_given
 from tests.test_log_deflection import _form
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +227,34 @@ def test_my_record_says_how_many_contacts_had_naloxone_and_the_minutes_in_all(ca
     record = client.get(reverse("reports:my_record")).content.decode()
     assert "1 with naloxone given · 20 minutes in all" in record
     assert "naloxone given at" not in record
+
+
+def _held_charge(attorney) -> dict:
+    deadline = (timezone.localdate() + timedelta(days=21)).isoformat()
+    return {
+        "charge_description": "Trespass",
+        "charge_case_number": "PV26-00777",
+        "charge_condition": "intake",
+        "charge_deadline": deadline,
+        "charge_decider": str(attorney.pk),
+    }
+
+
+def test_a_charge_held_when_seen_again_goes_on_the_officers_own_open_referral(cast, first):
+    attorney = JusticeAgencyFactory(agencies=[cast.agency_a])
+    response = cast.login("officer_a1").post("/log/", _again(cast, first, **_held_charge(attorney)))
+    assert response.status_code == 302
+    assert HeldCharge.objects.get().referral == first and OfficerContact.objects.count() == 1
+
+
+def test_a_charge_held_when_seen_again_is_refused_on_a_colleagues_open_referral_and_nothing_is_saved(cast, first):
+    # Officer A2 sees A1's client again: the charge would sit on A1's referral, which A2 cannot open.
+    attorney = JusticeAgencyFactory(agencies=[cast.agency_a])
+    response = cast.login("officer_a2").post("/log/", _again(cast, first, **_held_charge(attorney)))
+    assert response.status_code == 200
+    assert "logged by another officer" in response.content.decode()
+    assert not HeldCharge.objects.exists() and not OfficerContact.objects.exists()
+    assert Referral.objects.count() == 1
+    # Without the charge, the encounter is added to the open referral as before.
+    assert cast.login("officer_a2").post("/log/", _again(cast, first)).status_code == 302
+    assert OfficerContact.objects.get().referral == first

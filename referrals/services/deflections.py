@@ -22,7 +22,7 @@ from partners.selectors import AgencyPartners, partner_serves_agency
 from referrals.models import CaseEvent, Client, Need, Officer, OfficerContact, Referral, Substance
 from referrals.search import possible_duplicates
 from referrals.selectors import PastReferrals, other_open_referral, past_referrals
-from referrals.services.charges import HeldChargeData, held_charge_record
+from referrals.services.charges import ChargeRefused, HeldChargeData, held_charge_record
 from referrals.services.clients import possible_duplicate_record
 from referrals.services.shared import _event
 from referrals.submission import seconds_to_log
@@ -38,6 +38,13 @@ class NewClient:
     aliases: str = ""
     phone: str = ""
     preferred_language: str = Client.Language.ENGLISH
+
+
+CHARGE_ON_COLLEAGUES_REFERRAL = gettext_lazy(
+    "This person's referral to this partner is still open and was logged by another officer: a "
+    "charge held here would go on their referral, out of your reach. Choose another partner, or "
+    "leave the charge out of this deflection."
+)
 
 
 def officer_for_user(*, user: User) -> Officer:
@@ -435,6 +442,10 @@ def _referral_create(
             # now the client's open one here, and must not be taken for a second encounter.
             return Logged(referral=earlier.made_by_this_form, created=False, past=earlier)
         if earlier.open_at_partner is not None and _lock_if_still_open(earlier.open_at_partner):
+            if held_charge is not None and earlier.open_at_partner.officer_id != officer.pk:
+                # Police see their own referrals: a charge held on a colleague's would be out of
+                # reach of the officer answerable for it (to withdraw it, to read its outcome).
+                raise ChargeRefused({"charge_description": CHARGE_ON_COLLEAGUES_REFERRAL})
             contact = _contact_create(
                 referral=earlier.open_at_partner,
                 officer=officer,
