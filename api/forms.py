@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta
 
 from django import forms
+from django.core.cache import caches
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,7 +17,32 @@ from partners.models import ServicePartner
 DEFAULT_VALIDITY = timedelta(days=365)
 
 
-class IntegrationClientForm(forms.Form):
+class SentOnceForm(forms.Form):
+    """A form whose answer shows a secret once. Sent twice (a reload of that answer, a double
+    tap), it does its work once: a second client or secret would be one nobody saw."""
+
+    form_key = forms.UUIDField(widget=forms.HiddenInput)
+    # How long a sent form is remembered: longer than anyone keeps the secret's page open.
+    REMEMBERED_SECONDS = 24 * 3600
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("form_key", uuid.uuid4())
+
+    def _sent(self) -> str:
+        return f"sent-once-form:{self.cleaned_data['form_key']}"
+
+    def first_sending(self) -> bool:
+        """Whether this valid form is sent for the first time (and from now on, it was)."""
+        return caches["api"].add(self._sent(), True, timeout=self.REMEMBERED_SECONDS)
+
+    def sending_refused(self) -> None:
+        """The work was refused: the corrected form may be sent again."""
+        caches["api"].delete(self._sent())
+
+
+class IntegrationClientForm(SentOnceForm):
     name = forms.CharField(
         label=_("Name"),
         max_length=120,

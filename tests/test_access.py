@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date
@@ -239,11 +240,15 @@ EXPECTED = {
     # tested in test_api_clients: its answer is the page showing the token, once).
     "integrations:list": ("get", None, _expect(ADMINS_ANY)),
     "integrations:new": ("get", None, _expect(ADMINS_ANY)),
-    "integrations:revoke": ("post", {}, _expect(ADMINS, DONE)),
+    "integrations:revoke": ("post", {"confirm": "yes"}, _expect(ADMINS, DONE)),
     # A partner's system's webhook: program administration sets it (its answer is the page
     # showing the secret, once: tested in test_webhooks), watches its deliveries, removes it.
     "webhooks:edit": ("get", None, _expect(ADMINS)),
-    "webhooks:subscribe": ("post", {"url": "https://8.8.8.8/hooks"}, _expect(ADMINS)),
+    "webhooks:subscribe": (
+        "post",
+        lambda cast: {"url": "https://8.8.8.8/hooks", "form_key": str(uuid.uuid4())},
+        _expect(ADMINS),
+    ),
     "webhooks:remove": ("post", {}, _expect(ADMINS, DONE)),
 }
 # What each action in the table changes when it is allowed (a DONE answer): a casework form

@@ -5,6 +5,7 @@ limited, and noted when and from where they were last used."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -58,9 +59,41 @@ def test_a_token_with_the_right_prefix_and_a_wrong_secret_is_refused(cast):
 def test_a_revoked_client_is_refused_and_told_why(cast):
     client, token = integration_client(cast, agency=cast.agency_a)
     admin = cast.login("program_admin")
-    assert admin.post(f"/integrations/{client.pk}/revoke/").status_code == 302
+    # The first press asks, naming the client and its token's start; nothing is revoked yet.
+    asked = admin.post(f"/integrations/{client.pk}/revoke/")
+    assert asked.status_code == 200 and f"dfl_{client.token_prefix}_" in asked.content.decode()
+    assert api_client(token).get(ME).status_code == 200
+    done = admin.post(f"/integrations/{client.pk}/revoke/", {"confirm": "yes"}, follow=True)
+    assert f"(token dfl_{client.token_prefix}_…) is revoked" in done.content.decode()
     response = api_client(token).get(ME)
     assert response.status_code == 401 and "revoked" in response.json()["detail"]
+
+
+def test_the_new_client_form_sent_twice_makes_one_client(cast):
+    admin = cast.login("program_admin")
+    form = admin.get("/integrations/new/").context["form"]
+    data = {
+        "name": "Y clinic EHR",
+        "acts_for": f"partner:{cast.partner_y.pk}",
+        "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+        "form_key": str(form.initial["form_key"]),
+    }
+    first = admin.post("/integrations/new/", data)
+    assert first.status_code == 200 and "dfl_" in first.content.decode()
+    # A reload of the token's page sends the same form again.
+    again = admin.post("/integrations/new/", data, follow=True)
+    assert "This form was sent already" in again.content.decode()
+    assert IntegrationClient.objects.filter(name="Y clinic EHR").count() == 1
+
+
+def test_a_refused_new_client_form_may_be_corrected_and_sent_again(cast):
+    admin = cast.login("program_admin")
+    data = {"name": "Y clinic EHR", "acts_for": f"partner:{cast.partner_y.pk}", "form_key": str(uuid.uuid4())}
+    too_late = (timezone.localdate() + timedelta(days=3 * 365)).isoformat()
+    assert admin.post("/integrations/new/", {**data, "expires_on": too_late}).status_code == 422
+    soon = (timezone.localdate() + timedelta(days=30)).isoformat()
+    assert admin.post("/integrations/new/", {**data, "expires_on": soon}).status_code == 200
+    assert IntegrationClient.objects.filter(name="Y clinic EHR").count() == 1
 
 
 def test_an_expired_token_is_refused_and_told_why(cast):
@@ -179,7 +212,7 @@ def test_the_program_admin_creates_a_client_and_sees_its_token_once(cast):
     assert f'value="partner:{cast.partner_y.pk}"' in form and f'value="agency:{cast.agency_a.pk}"' in form
     expires = (timezone.localdate() + timedelta(days=90)).isoformat()
     data = {"name": "Y clinic EHR", "acts_for": f"partner:{cast.partner_y.pk}", "expires_on": expires}
-    response = admin.post("/integrations/new/", data)
+    response = admin.post("/integrations/new/", {**data, "form_key": str(uuid.uuid4())})
     assert response.status_code == 200
     token = response.context["token"]
     assert token in response.content.decode()
@@ -207,7 +240,7 @@ def test_the_program_admin_creates_a_client_and_sees_its_token_once(cast):
 def test_a_client_that_is_not_valid_is_not_created(cast, data, field):
     soon = (timezone.localdate() + timedelta(days=30)).isoformat()
     data = {k: v.format(a=cast.agency_a.pk, soon=soon) for k, v in data.items()}
-    response = cast.login("program_admin").post("/integrations/new/", data)
+    response = cast.login("program_admin").post("/integrations/new/", {**data, "form_key": str(uuid.uuid4())})
     assert response.status_code == 422 and response.context["form"].errors[field]
     assert not IntegrationClient.objects.exists() and not User.objects.filter(role="integration").exists()
 

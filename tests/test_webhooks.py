@@ -6,6 +6,7 @@ settings allow otherwise; set and watched by the program admin."""
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -207,15 +208,23 @@ def test_webhooks_are_for_partners_systems(cast):
 def test_the_program_admin_sets_a_webhook_sees_its_secret_once_and_watches_its_deliveries(cast, ehr, receiver):
     admin = cast.login("program_admin")
     assert f"/integrations/{ehr.integration.pk}/webhook/" in admin.get("/integrations/").content.decode()
-    answer = admin.post(f"/integrations/{ehr.integration.pk}/webhook/subscribe/", {"url": receiver.url})
+    sent = {"url": receiver.url, "form_key": str(uuid.uuid4())}
+    answer = admin.post(f"/integrations/{ehr.integration.pk}/webhook/subscribe/", sent)
     assert answer.status_code == 200
     secret = ehr.integration.webhook.secret
     assert secret in answer.content.decode()
+    # A reload of the secret's page sends the form again: the secret copied stays the one.
+    again = admin.post(f"/integrations/{ehr.integration.pk}/webhook/subscribe/", sent, follow=True)
+    assert "This form was sent already" in again.content.decode()
+    ehr.integration.webhook.refresh_from_db()
+    assert ehr.integration.webhook.secret == secret
     _referral(cast)
     scan_webhook_events()
     page = admin.get(f"/integrations/{ehr.integration.pk}/webhook/").content.decode()
     assert secret not in page and receiver.url in page and "Delivered" in page
-    bad = admin.post(f"/integrations/{ehr.integration.pk}/webhook/subscribe/", {"url": "not a url"})
+    bad = admin.post(
+        f"/integrations/{ehr.integration.pk}/webhook/subscribe/", {"url": "not a url", "form_key": str(uuid.uuid4())}
+    )
     assert bad.status_code == 422
     removed = admin.post(f"/integrations/{ehr.integration.pk}/webhook/remove/")
     assert removed.status_code == 302

@@ -10,12 +10,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api import selectors, services
 from api.forms import IntegrationClientForm
 from deflection.models import User
 from deflection.permissions import may_manage_integrations
+
+ALREADY_SENT = gettext_lazy(
+    "This form was sent already, and its client was made then; its token was shown once. If nobody "
+    "copied it, revoke that client and make a new one."
+)
 
 
 def _admin(request: HttpRequest) -> User:
@@ -40,11 +46,15 @@ def client_new(request: HttpRequest) -> HttpResponse:
     user = _admin(request)
     form = IntegrationClientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        if not form.first_sending():
+            messages.warning(request, ALREADY_SENT)
+            return redirect("integrations:list")
         try:
             created = services.integration_client_create(
                 actor=user, name=form.cleaned_data["name"], expires_at=form.expires_at(), **form.scope()
             )
         except ValidationError as error:
+            form.sending_refused()
             if hasattr(error, "error_dict") and "expires_at" in error.error_dict:
                 form.add_error("expires_on", error.error_dict["expires_at"])
             else:
@@ -61,6 +71,13 @@ def client_new(request: HttpRequest) -> HttpResponse:
 def client_revoke(request: HttpRequest, client_id: int) -> HttpResponse:
     user = _admin(request)
     client = selectors.integration_client_get_for_user(user=user, client_id=client_id)
+    if request.POST.get("confirm") != "yes":
+        # A system stops working at once and for good: the admin sees which one first.
+        return render(request, "api/integration_revoke.html", {"client": client})
     services.integration_client_revoke(actor=user, client_id=client.pk)
-    messages.success(request, _("%(name)s is revoked: its token no longer works.") % {"name": client.name})
+    messages.success(
+        request,
+        _("%(name)s (token dfl_%(prefix)s_…) is revoked: its token no longer works.")
+        % {"name": client.name, "prefix": client.token_prefix},
+    )
     return redirect("integrations:list")

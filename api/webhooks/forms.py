@@ -5,8 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from api.forms import SentOnceForm
 
-class WebhookForm(forms.Form):
+
+class WebhookForm(SentOnceForm):
     url = forms.URLField(
         label=_("Webhook URL"),
         max_length=500,

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from api import selectors as client_selectors
@@ -17,6 +18,11 @@ from api.webhooks import selectors, services
 from api.webhooks.forms import WebhookForm
 from deflection.models import User
 from deflection.permissions import may_manage_integrations
+
+ALREADY_SENT = gettext_lazy(
+    "This form was sent already, and its secret was made then; it was shown once. If nobody copied "
+    "it, set the URL again for a new secret."
+)
 
 
 def _client(request: HttpRequest, client_id: int) -> tuple[User, IntegrationClient]:
@@ -51,9 +57,13 @@ def webhook_subscribe(request: HttpRequest, client_id: int) -> HttpResponse:
     user, client = _client(request, client_id)
     form = WebhookForm(request.POST)
     if form.is_valid():
+        if not form.first_sending():
+            messages.warning(request, ALREADY_SENT)
+            return redirect("webhooks:edit", client_id=client.pk)
         try:
             subscribed = services.webhook_subscribe(actor=user, client_id=client.pk, url=form.cleaned_data["url"])
         except ValidationError as error:
+            form.sending_refused()
             if hasattr(error, "error_dict") and "url" in error.error_dict:
                 form.add_error("url", error.error_dict["url"])
             else:
