@@ -130,6 +130,10 @@
     if (!panel || !user) return;
     var waiting = await recordsOf(user);
     panel.hidden = waiting.length === 0;
+    if (!waiting.length) {
+      // "Saved on this phone, sent when the signal returns" is no longer true once all is sent.
+      document.querySelectorAll("#offline-sent [data-queued]").forEach(function (box) { box.remove(); });
+    }
     byId("offline-waiting").textContent = say("waiting", { count: waiting.length });
     var list = byId("offline-records");
     list.replaceChildren();
@@ -366,7 +370,8 @@
     });
     await keep(await seal(user, token, { fields: fields }));
     clearForm(form);
-    tell(words.queued, "info");
+    var queued = tell(words.queued, "info");
+    if (queued) queued.dataset.queued = "";
     await showOutbox();
     window.scrollTo(0, 0);
   }

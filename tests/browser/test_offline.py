@@ -248,6 +248,8 @@ def test_what_waits_on_the_phone_is_not_readable_as_plain_text_and_goes_once_sen
     # Signal again: sent, and nothing of the client is left anywhere the page can store.
     page.context.set_offline(False)
     expect(page.locator("#offline-sent .alert").filter(has_text="Sent:")).to_have_count(1)
+    # The notice that it waits for the signal goes with it.
+    expect(page.locator("#offline-sent .alert").filter(has_text="No signal:")).to_have_count(0)
     assert Referral.objects.get().client.last_name == "Okonkwo-Birchwood"
     everything = page.evaluate(READ_EVERYTHING_STORED)
     assert everything["deflection-offline/outbox"] == []
