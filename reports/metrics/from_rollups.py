@@ -27,8 +27,8 @@ from reports.metrics.definitions import (
     Scope,
     Totals,
     deflections_qs,
-    mondays,
 )
+from reports.metrics.series import mondays
 from reports.rollup_models import (
     DailyRollup,
     HoursHistogram,
