@@ -40,6 +40,7 @@ class Charges:
 
 
 def charges_of(totals: Totals) -> Charges:
+    """The held charges' counts among the Totals."""
     return Charges(*(getattr(totals, name) for name in COLUMNS))
 
 

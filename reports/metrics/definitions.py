@@ -111,24 +111,29 @@ def logged(scope: Scope) -> QuerySet[Referral]:
 
 
 def deflections_qs(scope: Scope) -> QuerySet[Referral]:
+    """The scope's deflections: referrals logged in it, less cancelled ones."""
     return logged(scope).exclude(status=Referral.Status.CANCELLED)
 
 
 def deflections(scope: Scope) -> int:
+    """How many deflections the scope has."""
     return deflections_qs(scope).count()
 
 
 def by_pathway(scope: Scope) -> list[tuple[str, str, int]]:
+    """The scope's deflections per pathway: (code, label, count), every pathway listed."""
     counts = dict(deflections_qs(scope).values_list("pathway").annotate(n=Count("id")).values_list("pathway", "n"))
     return [(value, str(label), counts.get(value, 0)) for value, label in Pathway.choices]
 
 
 def engagement_rate(scope: Scope) -> float | None:
+    """Of the scope's deflections, the share that reached intake; None without deflections."""
     totals = deflections_qs(scope).aggregate(n=Count("id"), intake=Count("id", filter=Q(intake_at__isnull=False)))
     return totals["intake"] / totals["n"] if totals["n"] else None
 
 
 def median_hours_to_intake(scope: Scope) -> float | None:
+    """The median hours from deflection to intake; None without intakes."""
     pairs = deflections_qs(scope).filter(intake_at__isnull=False).values_list("occurred_at", "intake_at")
     hours = [(intake - occurred).total_seconds() / 3600 for occurred, intake in pairs]
     return statistics.median(hours) if hours else None
@@ -146,6 +151,7 @@ class Retention:
 
 
 def retention(scope: Scope, days: int, *, now: datetime | None = None) -> Retention:
+    """Retention at `days`: of deflections with intake whose checkpoint has come due, those still engaged."""
     now = now or timezone.now()
     with_intake = deflections_qs(scope).filter(intake_at__isnull=False, intake_at__lte=now - timedelta(days=days))
     kind = f"retention_{days}"
@@ -192,6 +198,7 @@ def officers_deflecting(*, agency_id: int, since: datetime, until: datetime, uni
 
 
 def overdose_reversals(scope: Scope) -> int:
+    """Deflections with naloxone administered."""
     return deflections_qs(scope).filter(naloxone_administered=True).count()
 
 
@@ -207,6 +214,7 @@ class Savings:
 
 
 def savings(scope: Scope) -> Savings:
+    """Time and cost saved versus arrest over the scope's deflections with a charge deflected."""
     agency = Agency.objects.get(pk=scope.agency_id)
     charged = deflections_qs(scope).exclude(charge_deflected="")
     totals = charged.aggregate(n=Count("id"), minutes=Sum("officer_minutes"))
@@ -219,6 +227,7 @@ def savings(scope: Scope) -> Savings:
 
 
 def reengagements(scope: Scope) -> int:
+    """Deflections that are re-engagements (referrals.models.REENGAGEMENT)."""
     return deflections_qs(scope).filter(REENGAGEMENT).count()
 
 
@@ -250,6 +259,7 @@ class Funnel:
 
 
 def funnel(scope: Scope, *, now: datetime | None = None) -> Funnel:
+    """From logged to accepted, intake and retained: the scope's deflections at each step."""
     totals = deflections_qs(scope).aggregate(
         n=Count("id"),
         accepted=Count("id", filter=Q(accepted_at__isnull=False)),
@@ -293,6 +303,7 @@ class AgencyCounts:
 
 
 def agency_counts(*, agency_id: int, start: datetime | None = None, end: datetime | None = None) -> AgencyCounts:
+    """The command page's counts of the agency's deflections over the period."""
     scope = Scope(agency_id, start, end)
     qs = deflections_qs(scope)
     status_counts = dict(qs.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
@@ -483,11 +494,13 @@ COUNTS = tuple(f.name for f in fields(Totals))
 
 
 def totals_from_referrals(scope: Scope) -> Totals:
+    """The scope's Totals, counted from the referrals themselves."""
     sums = logged(scope).aggregate(**referral_counts())
     return Totals(**{name: sums[name] or 0 for name in COUNTS})
 
 
 def savings_from(totals: Totals, agency: Agency) -> Savings:
+    """Time and cost saved versus arrest from Totals already counted, at the agency's booking time and cost."""
     return Savings(
         charges_deflected=totals.charged,
         minutes_saved=totals.charged * agency.booking_minutes - totals.charged_minutes,
