@@ -20,6 +20,7 @@ def integration_client_list_for_user(*, user: User) -> QuerySet[IntegrationClien
 
 
 def integration_client_get_for_user(*, user: User, client_id: int) -> IntegrationClient:
+    """One integration client of the user's program; a 404 for any other, as for a missing one."""
     client = integration_client_list_for_user(user=user).filter(pk=client_id).first()
     if client is None:
         raise Http404

@@ -52,6 +52,7 @@ def _admins(partner: ServicePartner) -> QuerySet[User]:
 
 
 def recipients(partner: ServicePartner) -> list[str]:
+    """The addresses of the program administrators reminded of the partner's next steps."""
     return sorted(set(_admins(partner).values_list("email", flat=True)))
 
 

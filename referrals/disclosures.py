@@ -56,6 +56,7 @@ _AGENCY_ROLES = (User.Role.OFFICER, User.Role.SUPERVISOR, User.Role.COMMAND, Use
 
 
 def accounting_for_client(client: Client) -> list[Disclosure]:
+    """The client's accounting of disclosures (42 CFR §2.25): who was shown or told what, when, under which consent."""
     ids = client_ids_of(client)
     events = list(
         AccessEvent.objects.filter(client_id__in=ids, referral_id__isnull=False)

@@ -35,6 +35,7 @@ OUTCOME_RANK = CONSENT_RANK[Consent.Scope.STATUS_OUTCOMES]
 
 
 def zone_of(referral: Referral) -> zoneinfo.ZoneInfo:
+    """The time zone of the referral's agency, whose days a held charge's deadline is counted in."""
     return zoneinfo.ZoneInfo(referral.agency.timezone)
 
 
@@ -66,6 +67,7 @@ def condition_met(charge: HeldCharge, referral: Referral, *, now: datetime, zone
 
 
 def deadline_passed(charge: HeldCharge, *, now: datetime, zone: zoneinfo.ZoneInfo) -> bool:
+    """Whether the charge's deadline day has ended, in the agency's time zone."""
     return now >= charge.deadline_ends_at(zone)
 
 
@@ -80,6 +82,7 @@ def consent_for_notice(charge: HeldCharge, *, at: datetime, consents: list[Conse
 
 
 def criminal_justice_consents(referral: Referral):
+    """The referral's criminal-justice consents (42 CFR §2.35), with the office or court each names."""
     return referral.consents.filter(kind=Consent.Kind.CRIMINAL_JUSTICE).select_related("recipient_justice")
 
 

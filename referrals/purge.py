@@ -52,10 +52,12 @@ class PurgeResult:
 
 
 def retention_days() -> int:
+    """How long a client's identity is kept after their last activity (CLIENT_RETENTION_DAYS)."""
     return int(settings.DEFLECTION.get("CLIENT_RETENTION_DAYS", 7 * 365))
 
 
 def expired_clients(*, now: datetime | None = None, days: int | None = None) -> QuerySet[Client]:
+    """The clients with identities still held and no open referral or activity since the retention cut-off."""
     cutoff = (now or timezone.now()) - timedelta(days=retention_days() if days is None else days)
     client = OuterRef("pk")
     recent_referral = Referral.objects.filter(client=client).filter(
@@ -73,6 +75,7 @@ def expired_clients(*, now: datetime | None = None, days: int | None = None) -> 
 
 
 def purge_expired(*, now: datetime | None = None, days: int | None = None, dry_run: bool = False) -> PurgeResult:
+    """Remove the expired clients' identities in batches; what was purged (only counted, with dry_run)."""
     now = now or timezone.now()
     ids = list(expired_clients(now=now, days=days).values_list("pk", flat=True))
     if dry_run:

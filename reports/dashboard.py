@@ -59,10 +59,14 @@ def _change(now: float | None, before: float | None) -> str:
     return f"{delta:+.0f}%"
 
 
+def _intakes(of: metrics.Headlines) -> int:
+    """The period's deflections that reached intake, from its engagement rate."""
+    return round((of.engagement_rate or 0) * of.deflections)
+
+
 def _hours(h: float | None, of: metrics.Headlines) -> str:
     """The median time to intake, from 11 intakes up: the median of a few is a client's own."""
-    intakes = round((of.engagement_rate or 0) * of.deflections)
-    return "—" if h is None or intakes <= metrics.SMALL_CELL_MAX else f"{h:.1f} h"
+    return "—" if h is None or _intakes(of) <= metrics.SMALL_CELL_MAX else f"{h:.1f} h"
 
 
 def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Figure]:
@@ -80,8 +84,8 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
         Figure(
             "engagement",
             _("Engagement rate (reached intake)"),
-            _rate(round((current.engagement_rate or 0) * current.deflections), current.deflections),
-            _rate(round((previous.engagement_rate or 0) * previous.deflections), previous.deflections),
+            _rate(_intakes(current), current.deflections),
+            _rate(_intakes(previous), previous.deflections),
             "",
         ),
         Figure(

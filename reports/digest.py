@@ -42,6 +42,7 @@ CHART_CID = "weekly-deflections"
 
 
 def agency_zone(agency: Agency) -> zoneinfo.ZoneInfo:
+    """The agency's time zone, whose Monday-to-Sunday weeks the digest reports."""
     return zoneinfo.ZoneInfo(agency.timezone)
 
 
@@ -86,6 +87,7 @@ class Rendered(Mail):
 
 
 def digest_context(*, agency: Agency, week_start: date, now: datetime | None = None) -> dict:
+    """What the agency's weekly digest shows of the week starting `week_start`, beside the week before."""
     now = now or timezone.now()
     zone = agency_zone(agency)
     start = datetime.combine(week_start, time.min, tzinfo=zone)
@@ -183,6 +185,7 @@ def _police(n: int) -> str:
 
 
 def digest_render(*, agency: Agency, week_start: date, now: datetime | None = None) -> Rendered:
+    """The agency's weekly digest as a mail: subject, text, HTML and its chart."""
     context = digest_context(agency=agency, week_start=week_start, now=now)
     png, alt = weekly_chart(context["weekly"])
     context["chart_alt"] = alt

@@ -117,6 +117,7 @@ def program_table(*, program: Program, start: datetime, end: datetime) -> Progra
 
 
 def program_zone(program: Program) -> zoneinfo.ZoneInfo:
+    """The program's time zone, whose days and weeks its pages count in."""
     return zoneinfo.ZoneInfo(program.timezone)
 
 

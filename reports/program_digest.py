@@ -41,6 +41,7 @@ def recipients(program: Program) -> list[tuple[str, list[str]]]:
 
 
 def program_digest_context(*, program: Program, week_start: date) -> dict:
+    """What the program's weekly digest shows its regional coordinators: each agency's week in one table."""
     start, end = week_bounds(program, week_start)
     return {
         "program": program,

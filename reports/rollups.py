@@ -524,4 +524,5 @@ def rollups_rebuild(*, agency: Agency, now: datetime | None = None) -> None:
 
 
 def rollups_refresh_all() -> int:
+    """Bring every agency's rollups up to date; how many days were recounted in all."""
     return sum(max(rollups_refresh(agency=agency), 0) for agency in Agency.objects.all())

@@ -26,6 +26,7 @@ from referrals.models import Referral
 from reports.models import SuccessStory
 from tests.factories.core import PASSWORD, AgencyFactory, ProgramFactory, UnitFactory, UserFactory
 from tests.factories.partners import ServicePartnerFactory
+from tests.factories.referrals import JusticeAgencyFactory
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -184,6 +185,12 @@ def demo(django_db_setup, django_db_blocker):
         yield out.getvalue()
         # Committed outside the tests' transactions: leave the database as other modules expect.
         delete_demo_data()
+
+
+@pytest.fixture
+def attorney(cast):
+    """The county attorney's office deciding agency A's held charges."""
+    return JusticeAgencyFactory(name="Pima Valley County Attorney", agencies=[cast.agency_a])
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ SHOWN = 50
 
 
 def webhook_for_client(*, user: User, client: IntegrationClient) -> WebhookSubscription | None:
+    """The client's webhook subscription, or None (none set, or the user does not manage integrations)."""
     if not may_manage_integrations(user):
         return None
     return WebhookSubscription.objects.filter(client=client).first()

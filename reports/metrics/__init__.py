@@ -4,6 +4,8 @@ the exports all call these functions, so a number never means two things.
 - definitions.py: each figure from the referrals themselves (DESIGN.md's words): the oracle.
 - from_rollups.py: the same figures from the per-day rollups, what the dashboard reads at
   scale; tests/test_rollups.py proves each equals its definition.
+- series.py: the series over time (per week, per month) from the referrals, the oracle
+  for from_rollups.py's series like definitions.py.
 - figures.py: the dashboard's headlines and partner scorecard, from either.
 - disclosure.py: how a count is shown, from its kind (police work or treatment records) and
   its audience (the agency's own staff or outside): `shown_count`, `shown_parts`.
@@ -34,8 +36,6 @@ from reports.metrics.definitions import (
     funnel,
     logged,
     median_hours_to_intake,
-    mondays,
-    monthly_savings,
     officer_contacts,
     officer_participation,
     officers_deflecting,
@@ -49,9 +49,6 @@ from reports.metrics.definitions import (
     savings_from,
     small_cell,
     totals_from_referrals,
-    weekly_by_pathway,
-    weekly_deflections,
-    weekly_participation,
 )
 from reports.metrics.disclosure import (
     FIGURE_KINDS,
@@ -89,6 +86,13 @@ from reports.metrics.from_rollups import (
     weekly_by_pathway_from_rollups,
     weekly_participation_from_rollups,
     zone_of,
+)
+from reports.metrics.series import (
+    mondays,
+    monthly_savings,
+    weekly_by_pathway,
+    weekly_deflections,
+    weekly_participation,
 )
 from reports.metrics.training import (
     TrainingSplit,

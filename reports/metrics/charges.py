@@ -15,8 +15,9 @@ from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 
 from referrals.models import HeldCharge
-from reports.metrics.definitions import Scope, Totals, _as_date, deflections_qs, referral_counts
+from reports.metrics.definitions import Scope, Totals, deflections_qs, referral_counts
 from reports.metrics.from_rollups import rollup_cells, rollups_cover
+from reports.metrics.series import _as_date
 
 COLUMNS = ("charges_held", "charges_satisfied", "charges_not_satisfied", "charges_pending")
 NO_UNIT = 0
@@ -39,6 +40,7 @@ class Charges:
 
 
 def charges_of(totals: Totals) -> Charges:
+    """The held charges' counts among the Totals."""
     return Charges(*(getattr(totals, name) for name in COLUMNS))
 
 

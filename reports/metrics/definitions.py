@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Aggregate, Count, Exists, OuterRef, Q, QuerySet, Sum
@@ -111,24 +111,29 @@ def logged(scope: Scope) -> QuerySet[Referral]:
 
 
 def deflections_qs(scope: Scope) -> QuerySet[Referral]:
+    """The scope's deflections: referrals logged in it, less cancelled ones."""
     return logged(scope).exclude(status=Referral.Status.CANCELLED)
 
 
 def deflections(scope: Scope) -> int:
+    """How many deflections the scope has."""
     return deflections_qs(scope).count()
 
 
 def by_pathway(scope: Scope) -> list[tuple[str, str, int]]:
+    """The scope's deflections per pathway: (code, label, count), every pathway listed."""
     counts = dict(deflections_qs(scope).values_list("pathway").annotate(n=Count("id")).values_list("pathway", "n"))
     return [(value, str(label), counts.get(value, 0)) for value, label in Pathway.choices]
 
 
 def engagement_rate(scope: Scope) -> float | None:
+    """Of the scope's deflections, the share that reached intake; None without deflections."""
     totals = deflections_qs(scope).aggregate(n=Count("id"), intake=Count("id", filter=Q(intake_at__isnull=False)))
     return totals["intake"] / totals["n"] if totals["n"] else None
 
 
 def median_hours_to_intake(scope: Scope) -> float | None:
+    """The median hours from deflection to intake; None without intakes."""
     pairs = deflections_qs(scope).filter(intake_at__isnull=False).values_list("occurred_at", "intake_at")
     hours = [(intake - occurred).total_seconds() / 3600 for occurred, intake in pairs]
     return statistics.median(hours) if hours else None
@@ -146,6 +151,7 @@ class Retention:
 
 
 def retention(scope: Scope, days: int, *, now: datetime | None = None) -> Retention:
+    """Retention at `days`: of deflections with intake whose checkpoint has come due, those still engaged."""
     now = now or timezone.now()
     with_intake = deflections_qs(scope).filter(intake_at__isnull=False, intake_at__lte=now - timedelta(days=days))
     kind = f"retention_{days}"
@@ -192,6 +198,7 @@ def officers_deflecting(*, agency_id: int, since: datetime, until: datetime, uni
 
 
 def overdose_reversals(scope: Scope) -> int:
+    """Deflections with naloxone administered."""
     return deflections_qs(scope).filter(naloxone_administered=True).count()
 
 
@@ -207,6 +214,7 @@ class Savings:
 
 
 def savings(scope: Scope) -> Savings:
+    """Time and cost saved versus arrest over the scope's deflections with a charge deflected."""
     agency = Agency.objects.get(pk=scope.agency_id)
     charged = deflections_qs(scope).exclude(charge_deflected="")
     totals = charged.aggregate(n=Count("id"), minutes=Sum("officer_minutes"))
@@ -219,6 +227,7 @@ def savings(scope: Scope) -> Savings:
 
 
 def reengagements(scope: Scope) -> int:
+    """Deflections that are re-engagements (referrals.models.REENGAGEMENT)."""
     return deflections_qs(scope).filter(REENGAGEMENT).count()
 
 
@@ -250,6 +259,7 @@ class Funnel:
 
 
 def funnel(scope: Scope, *, now: datetime | None = None) -> Funnel:
+    """From logged to accepted, intake and retained: the scope's deflections at each step."""
     totals = deflections_qs(scope).aggregate(
         n=Count("id"),
         accepted=Count("id", filter=Q(accepted_at__isnull=False)),
@@ -282,17 +292,6 @@ def partner_intakes(*, agency_id: int, start: datetime, end: datetime) -> list[t
     return [(p.name, p.intakes) for p in rows]
 
 
-def weekly_deflections(*, agency_id: int, weeks: int, last_week_start: date, tz) -> list[tuple[date, int]]:
-    """Deflections per week (Monday to Sunday, in the agency's time zone) for `weeks` weeks
-    ending with the one that starts on `last_week_start`."""
-    result = []
-    for i in range(weeks - 1, -1, -1):
-        monday = last_week_start - timedelta(weeks=i)
-        start = datetime.combine(monday, datetime.min.time(), tzinfo=tz)
-        result.append((monday, deflections(Scope(agency_id, start, start + timedelta(days=7)))))
-    return result
-
-
 # Kept for the command page: the counts it shows (aggregates only).
 @dataclass(frozen=True)
 class AgencyCounts:
@@ -304,6 +303,7 @@ class AgencyCounts:
 
 
 def agency_counts(*, agency_id: int, start: datetime | None = None, end: datetime | None = None) -> AgencyCounts:
+    """The command page's counts of the agency's deflections over the period."""
     scope = Scope(agency_id, start, end)
     qs = deflections_qs(scope)
     status_counts = dict(qs.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
@@ -432,78 +432,8 @@ DEFINITIONS: list[tuple[str, str]] = [
 
 
 # ---------------------------------------------------------------------------
-# Series and scorecards for the dashboard.
+# Totals and scorecards for the dashboard.
 # ---------------------------------------------------------------------------
-
-
-def weekly_by_pathway(scope: Scope, *, tz) -> list[tuple[date, dict[str, int]]]:
-    """Deflections per week (weeks starting Monday, agency time) by pathway code."""
-    from django.db.models.functions import TruncWeek
-
-    rows = (
-        deflections_qs(scope)
-        .annotate(week=TruncWeek("occurred_at", tzinfo=tz))
-        .values_list("week", "pathway")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    weeks: dict[date, dict[str, int]] = {}
-    for week, pathway, n in rows:
-        weeks.setdefault(_as_date(week), {})[pathway] = n
-    return [(monday, weeks.get(monday, {})) for monday in mondays(scope, tz)]
-
-
-def _as_date(value) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def mondays(scope: Scope, tz) -> list[date]:
-    """The Monday of each week (agency time) the scope's period touches."""
-    first = scope.start.astimezone(tz).date()
-    first -= timedelta(days=first.weekday())
-    last = (scope.end - timedelta(microseconds=1)).astimezone(tz).date()
-    mondays = []
-    while first <= last:
-        mondays.append(first)
-        first += timedelta(days=7)
-    return mondays
-
-
-def weekly_participation(*, scope: Scope, tz) -> list[tuple[date, Participation]]:
-    """The buy-in index at the end of each week of the period."""
-    officers = Officer.objects.filter(agency_id=scope.agency_id, is_active=True)
-    if scope.unit_id is not None:
-        officers = officers.filter(unit_id=scope.unit_id)
-    active = officers.count()
-    window_start = scope.start - PARTICIPATION_WINDOW
-    pairs = list(
-        deflections_qs(Scope(scope.agency_id, window_start, scope.end, scope.unit_id))
-        .values_list("officer_id", "occurred_at")
-        .order_by()
-    )
-    result = []
-    for monday in mondays(scope, tz):
-        week_end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tzinfo=tz)
-        since = week_end - PARTICIPATION_WINDOW
-        participating = len({officer for officer, when in pairs if since <= when < week_end})
-        result.append((monday, Participation(participating=participating, active=active)))
-    return result
-
-
-def monthly_savings(scope: Scope, *, tz) -> list[tuple[date, float]]:
-    """Hours saved versus arrest per month of the period."""
-    from django.db.models.functions import TruncMonth
-
-    agency = Agency.objects.get(pk=scope.agency_id)
-    rows = (
-        deflections_qs(scope)
-        .exclude(charge_deflected="")
-        .annotate(month=TruncMonth("occurred_at", tzinfo=tz))
-        .values_list("month")
-        .annotate(n=Count("id"), minutes=Sum("officer_minutes"))
-        .order_by("month")
-    )
-    return [(_as_date(m), (n * agency.booking_minutes - (minutes or 0)) / 60) for m, n, minutes in rows]
 
 
 def engaged_at(days: int) -> Exists:
@@ -564,11 +494,13 @@ COUNTS = tuple(f.name for f in fields(Totals))
 
 
 def totals_from_referrals(scope: Scope) -> Totals:
+    """The scope's Totals, counted from the referrals themselves."""
     sums = logged(scope).aggregate(**referral_counts())
     return Totals(**{name: sums[name] or 0 for name in COUNTS})
 
 
 def savings_from(totals: Totals, agency: Agency) -> Savings:
+    """Time and cost saved versus arrest from Totals already counted, at the agency's booking time and cost."""
     return Savings(
         charges_deflected=totals.charged,
         minutes_saved=totals.charged * agency.booking_minutes - totals.charged_minutes,

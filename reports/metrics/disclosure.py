@@ -84,6 +84,7 @@ RULES: dict[Kind, str] = {
 
 
 def is_small(n: int) -> bool:
+    """Whether a count is a small cell (1 to 10), which some audiences see only as <11."""
     return 1 <= n <= SMALL_CELL_MAX
 
 

@@ -27,8 +27,8 @@ from reports.metrics.definitions import (
     Scope,
     Totals,
     deflections_qs,
-    mondays,
 )
+from reports.metrics.series import mondays
 from reports.rollup_models import (
     DailyRollup,
     HoursHistogram,
@@ -121,11 +121,13 @@ def rollup_cells(scope: Scope, zone, *, by: str | None = None, weekly: bool = Tr
 
 
 def totals_from_rollups(scope: Scope, zone) -> Totals:
+    """totals_from_referrals() from the rollups."""
     sums = rollup_cells(scope, zone).aggregate(**{name: Sum(name) for name in COUNTS})
     return Totals(**{name: sums[name] or 0 for name in COUNTS})
 
 
 def weekly_by_pathway_from_rollups(scope: Scope, zone) -> list[tuple[date, dict[str, int]]]:
+    """weekly_by_pathway() from the rollups."""
     weeks: dict[date, dict[str, int]] = {}
     for day, pathway, n in (
         rollup_cells(scope, zone, by="pathway").values_list("day", "pathway").annotate(n=Sum("deflections")).order_by()
@@ -139,6 +141,7 @@ def weekly_by_pathway_from_rollups(scope: Scope, zone) -> list[tuple[date, dict[
 
 
 def partner_counts_from_rollups(scope: Scope, zone) -> dict[int, dict[str, int]]:
+    """Per partner: referrals received, accepted and at intake, from the rollups."""
     rows = (
         rollup_cells(scope, zone, by="partner")
         .values("partner_id")
@@ -148,6 +151,7 @@ def partner_counts_from_rollups(scope: Scope, zone) -> dict[int, dict[str, int]]
 
 
 def monthly_savings_from_rollups(scope: Scope, zone) -> list[tuple[date, float]]:
+    """monthly_savings() from the rollups."""
     agency = Agency.objects.get(pk=scope.agency_id)
     months: dict[date, list[int]] = {}
     for day, charged, minutes in (
@@ -437,6 +441,7 @@ def _union(parts: list):
 
 
 def median_hours_to_intake_from_rollups(scope: Scope, zone) -> float | None:
+    """median_hours_to_intake() from the rollups' histograms of hours."""
     return _median_from_histogram(scope, zone, "intake").get(None)
 
 

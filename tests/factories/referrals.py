@@ -91,6 +91,23 @@ def accepted_referral(cast, **fields) -> Referral:
     return referral
 
 
+def intervention_charge(cast, decider: JusticeAgency, *, days_ago: int = 0, **charge) -> HeldCharge:
+    """Officer A1's intervention deflection to partner Y, accepted, with a charge held that
+    `decider` decides (override any field of the charge)."""
+    from datetime import datetime
+
+    occurred_at = datetime.now(zoneinfo.ZoneInfo("UTC")) - timedelta(days=days_ago)
+    referral = accepted_referral(cast, pathway=Pathway.OFFICER_INTERVENTION, occurred_at=occurred_at)
+    return held_charge_on(referral, decider, **charge)
+
+
+def intake_recorded(charge: HeldCharge, cast, at=None) -> None:
+    """Partner Y's case manager records intake on the charge's referral (now, or `at`)."""
+    from referrals import services
+
+    services.referral_record_intake(referral_id=charge.referral_id, actor=cast.case_manager_y, intake_at=at)
+
+
 def another_deflection_form(referral: Referral, partner, **overrides) -> dict:
     """The log form as an officer sends it for another deflection of the referral's client (override any field)."""
     import uuid
