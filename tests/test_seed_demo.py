@@ -113,7 +113,11 @@ def test_demo_officers_checked_in_with_people_they_referred_on_their_own_days(de
 
 def test_the_demo_logins_have_work_to_show(demo):
     referrals = Referral.objects.filter(agency__name=AGENCY_NAME)
-    assert 12 <= referrals.filter(officer__user__username="officer").count() <= 18
+    # The officer's 15 encounters: a referral each, or a contact on the client's open referral
+    # at that partner (how many depends on when the demo is seeded).
+    own = referrals.filter(officer__user__username="officer").count()
+    seen_again = OfficerContact.objects.filter(officer__user__username="officer").count()
+    assert own >= 8 and 12 <= own + seen_again <= 18
     clinic = referrals.filter(partner__kind=ServicePartner.Kind.MAT_CLINIC, partner__is_24_7=True)
     assert clinic.count() >= 150
     assert clinic.filter(status=Referral.Status.REQUESTED).count() >= 3
