@@ -23,6 +23,8 @@ from tests.concurrency import SLOW_BACKEND, SlowBackend, twice_at_once
 from tests.conftest import MEMBERS, has_word
 from tests.factories.referrals import (
     JusticeAgencyFactory,
+    OfficerFactory,
+    ReferralFactory,
     accepted_referral,
     criminal_justice_consent_given,
     held_charge_on,
@@ -169,6 +171,18 @@ def test_the_officer_holds_a_charge_on_the_log_form(cast, attorney):
     assert charge.referral.charge_deflected == "Trespass"  # written and held, not booked
     assert charge.recorded_by == cast.officer_a1
     assert CaseEvent.objects.filter(referral=charge.referral, kind=CaseEvent.Kind.HELD_CHARGE, to_status=H.HELD)
+
+
+def test_the_referral_shows_the_charge_held_once_not_again_as_a_charge_deflected(cast, attorney):
+    cast.login("officer_a1").post("/log/", _log_form(cast, **_charge_fields(attorney)))
+    referral = HeldCharge.objects.get().referral
+    for who in ("officer_a1", "case_manager_y"):
+        page = cast.login(who).get(f"/referrals/{referral.pk}/").content.decode()
+        assert 'id="held-charge"' in page and "Charge deflected" not in page, who
+    # Without a charge held, the charge deflected is shown as before.
+    other = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), charge_deflected="Shoplifting")
+    page = cast.login("officer_a1").get(f"/referrals/{other.pk}/").content.decode()
+    assert "Charge deflected" in page and "Shoplifting" in page
 
 
 def test_the_log_form_offers_the_charge_and_its_offices(cast, attorney):
