@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deflection import l10n
 from deflection.claims import claim_field
 
 
@@ -143,9 +144,9 @@ class HeldCharge(models.Model):
         if self.condition == self.Condition.ENGAGED_DAYS:
             return str(_("Stay engaged %(n)d days by %(date)s")) % {
                 "n": self.engaged_days,
-                "date": self.deadline.isoformat(),
+                "date": l10n.day(self.deadline),
             }
-        return str(_("Reach intake by %(date)s")) % {"date": self.deadline.isoformat()}
+        return str(_("Reach intake by %(date)s")) % {"date": l10n.day(self.deadline)}
 
 
 class ChargeNotice(models.Model):

@@ -23,7 +23,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from deflection import permissions
+from deflection import l10n, permissions
 from deflection.models import User
 from referrals.models import ChargeNotice, Consent, HeldCharge, JusticeAgency, Referral
 from referrals.police_disclosure import CONSENT_RANK
@@ -99,12 +99,12 @@ def police_label(charge: HeldCharge, referral: Referral, *, agency_consents: lis
                     "date": _day(decided, referral),
                 }
     return _("Deadline %(date)s. Whether the condition was met reaches your agency only with the client's consent.") % {
-        "date": charge.deadline.isoformat()
+        "date": l10n.day(charge.deadline)
     }
 
 
 def _day(moment: datetime | None, referral: Referral) -> str:
-    return timezone.localtime(moment, zone_of(referral)).date().isoformat() if moment else ""
+    return l10n.day(timezone.localtime(moment, zone_of(referral)).date()) if moment else ""
 
 
 @dataclass
@@ -164,7 +164,7 @@ def charge_on_page(*, user: User, referral: Referral, now: datetime | None = Non
 
 def _state_text(charge: HeldCharge, referral: Referral) -> str:
     if charge.is_held:
-        return _("Held until %(date)s") % {"date": charge.deadline.isoformat()}
+        return _("Held until %(date)s") % {"date": l10n.day(charge.deadline)}
     return _("%(state)s on %(date)s") % {
         "state": charge.get_state_display(),
         "date": _day(charge.state_changed_at, referral),
@@ -188,7 +188,7 @@ def _what_is_told(charge: HeldCharge, shown: ChargeOnPage, *, now: datetime) -> 
         ends = shown.consent.ends_at()
         if ends is not None and ends < charge.deadline_ends_at(zone_of(charge.referral)):
             told += " " + _("The consent ends on %(date)s, before the deadline: a decision after it is not told.") % {
-                "date": timezone.localtime(ends, zone_of(charge.referral)).date().isoformat()
+                "date": l10n.day(timezone.localtime(ends, zone_of(charge.referral)).date())
             }
         return told
     ended = [c for c in shown.consents if c.recipient_justice_id == charge.decider_id and not c.covers(now)]
@@ -196,7 +196,7 @@ def _what_is_told(charge: HeldCharge, shown: ChargeOnPage, *, now: datetime) -> 
         last = max(c.ends_at() for c in ended)  # type: ignore[type-var]
         return _("%(court)s will be told nothing: the criminal-justice consent ended on %(date)s.") % {
             "court": court,
-            "date": timezone.localtime(last).date().isoformat(),
+            "date": l10n.day(timezone.localtime(last).date()),
         }
     return _(
         "%(court)s will be told nothing: there is no criminal-justice consent (42 CFR §2.35) on file naming it."

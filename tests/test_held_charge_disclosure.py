@@ -5,7 +5,7 @@ agency allows."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +13,7 @@ import time_machine
 from django.core import mail
 from django.urls import reverse
 
+from deflection import l10n
 from deflection.models import AccessEvent
 from referrals import services
 from referrals.charge_notices import NOTICE_EMAILED, NOTICE_LETTER
@@ -106,7 +107,7 @@ def test_after_the_consent_ended_nothing_is_told(cast, attorney, django_capture_
         criminal_justice_consent_given(charge.referral, cast.case_manager_y, expires_on=datetime(2026, 3, 1).date())
     with time_machine.travel(datetime(2026, 3, 5, 18, 0, tzinfo=UTC), tick=False):
         page = cast.login("case_manager_y").get(f"/referrals/{charge.referral_id}/").content.decode()
-        assert "criminal-justice consent ended on 2026-03-01" in page
+        assert "criminal-justice consent ended on " + l10n.day(date(2026, 3, 1)) in page
         with django_capture_on_commit_callbacks(execute=True):
             services.held_charge_satisfy(charge_id=charge.pk, actor=cast.case_manager_y)
     charge.refresh_from_db()
@@ -118,7 +119,7 @@ def test_the_page_warns_of_a_consent_ending_before_the_deadline(cast, attorney):
     ends = datetime.now(PHOENIX).date() + timedelta(days=10)
     criminal_justice_consent_given(charge.referral, cast.case_manager_y, expires_on=ends)
     page = cast.login("case_manager_y").get(f"/referrals/{charge.referral_id}/").content.decode()
-    assert f"The consent ends on {ends.isoformat()}, before the deadline" in page
+    assert f"The consent ends on {l10n.day(ends)}, before the deadline" in page
 
 
 def test_a_revocation_asked_before_the_decision_takes_effect_at_it(cast, attorney, django_capture_on_commit_callbacks):
