@@ -26,7 +26,7 @@ run: install
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py seed_demo --if-empty
 	$(DEMO_ENV) $(PY) manage.py rollups_rebuild
-	@echo "Deflection: http://localhost:$(PORT)/  (logins: officer, oficial (in Spanish), supervisor, casemanager, command, admin; password deflect-demo-2026)"
+	@echo "Deflection: http://localhost:$(PORT)/  (logins: officer, oficial (in Spanish), supervisor, casemanager, command, admin, deputy (sheriff), coordinator (regional); password deflect-demo-2026)"
 	@# Ctrl-C stops all three; a Celery process still there after 10 s (its embedded beat can
 	@# hang on shutdown) is killed, so nothing outlives the command.
 	@trap 'trap - EXIT; trap "" INT TERM; (sleep 10; kill -9 0) 2>/dev/null & kill 0' INT TERM EXIT; \
