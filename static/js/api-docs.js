@@ -16,5 +16,14 @@
     persistAuthorization: false,
     // Examples are made up, but nothing should invite pasting real client data into a browser.
     tryItOutEnabled: false,
+    // The highlighting's colours (inline, on the dark example box) fall below WCAG AA contrast.
+    syntaxHighlight: { activated: false },
   });
+  // Swagger UI's dialogs close with a button that is an icon only: give it a name.
+  var closeLabel = root.getAttribute("data-close-label");
+  new MutationObserver(function () {
+    root.querySelectorAll("button.close-modal:not([aria-label])").forEach(function (button) {
+      button.setAttribute("aria-label", closeLabel);
+    });
+  }).observe(root, { childList: true, subtree: true });
 })();
