@@ -571,9 +571,8 @@ def test_the_program_admins_integration_pages_pass_wcag_aa(cast, axe_pages, sett
     c.check("webhook set, with deliveries")
     c.submit(c.page.get_by_role("button", name="Remove the webhook"), "webhook removed")
     c.page.goto("/integrations/")
-    c.submit(
-        c.page.get_by_role("button", name="Revoke Y clinic's records (Example EHR)"), "integrations, one just revoked"
-    )
+    c.submit(c.page.get_by_role("button", name="Revoke Y clinic's records (Example EHR)"), "revoke, asked first")
+    c.submit(c.page.get_by_role("button", name="Revoke", exact=True), "integrations, one just revoked")
     # The API reference, drawn by Swagger UI: an operation opened, then the token's dialog.
     c.page.goto("/api/docs/")
     c.page.locator("#swagger-ui .opblock").first.wait_for()
