@@ -280,7 +280,7 @@ def measure(casts: list[Cast], args: argparse.Namespace, rebuilt: dict[int, floa
     try:
         days = {b.cast.size: casework_begins(b) for b in benches}
         busy = timed(benches, {BUSY: get_dashboard}, args)
-        print_slowest(benches, args, f"casework on referrals of {days[SIZES[-1]]} days in the last 10 minutes")
+        print_slowest(benches, args, f"casework on referrals of {max(days.values())} days in the last 10 minutes")
     finally:
         casework_ends()
     # The export's audit records the benchmark made: not data.
