@@ -128,7 +128,6 @@ REQUESTS: dict[str, Callable[[Bench], None]] = {
     DASHBOARD: get_dashboard,
     SCORECARD: scorecard,
     BUYIN: buyin,
-    EXPORT: post_export,
     PROCESS: get_process,
 }
 # Days back of the referrals casework touches in the busy phase: today's new ones, and the
@@ -232,13 +231,14 @@ def slowest_queries(b: Bench, top: int, explain: bool) -> list[str]:
     return lines
 
 
-def timed(benches: list[Bench], requests: dict[str, Callable[[Bench], None]], args: argparse.Namespace) -> dict:
+def timed(
+    benches: list[Bench], requests: dict[str, Callable[[Bench], None]], args: argparse.Namespace, n: int = 0
+) -> dict:
     """Each request at both sizes, in turn (a request at 100k, then at 1M, then the next),
     with its query counts at each size: {size: {request: figures}}."""
     key = {(name, b.cast.size): f"{name} @ {label(b.cast.size)}" for name in requests for b in benches}
     calls = {key[name, b.cast.size]: partial(request, b) for name, request in requests.items() for b in benches}
-    most = {key[EXPORT, b.cast.size]: args.export_requests for b in benches if EXPORT in requests}
-    times = timed_in_turn(calls, args.requests, args.warmup, most=most)
+    times = timed_in_turn(calls, n or args.requests, args.warmup)
     return {
         b.cast.size: {
             name: {
@@ -275,6 +275,9 @@ def measure(casts: list[Cast], args: argparse.Namespace, rebuilt: dict[int, floa
         results[b.cast.size] = {"referrals": total, "export_rows": b.export_rows}
     # Quiet: no casework in the last ten minutes (evenings, weekends).
     quiet = timed(benches, REQUESTS, args)
+    # The export in a phase of its own: what a CSV of thousands of rows leaves behind (its
+    # garbage, the caches it evicted) fell on whichever request came next in a round.
+    exports = timed(benches, {EXPORT: post_export}, args, args.export_requests)
     print_slowest(benches, args, "quiet")
     # Busy: casework in the last ten minutes on referrals of a few days (a working day).
     try:
@@ -288,7 +291,7 @@ def measure(casts: list[Cast], args: argparse.Namespace, rebuilt: dict[int, floa
 
     ExportRecord.objects.filter(user__in=[c.command for c in casts]).delete()
     for size, result in results.items():
-        result["views"] = quiet[size] | busy[size]
+        result["views"] = quiet[size] | exports[size] | busy[size]
     print(f"\nLoad average after the run: {load_average()}\n")
     return results
 
