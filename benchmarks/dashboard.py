@@ -263,7 +263,7 @@ def print_slowest(benches: list[Bench], args: argparse.Namespace, when: str) -> 
 def measure(casts: list[Cast], args: argparse.Namespace, rebuilt: dict[int, float]) -> dict[int, dict]:
     casework_ends()  # left by an interrupted run
     benches = [bench_for(c) for c in casts]
-    print(f"\n=== {datetime.now():%Y-%m-%d %H:%M} · {machine()} · load average {load_average()}")
+    print(f"\n=== {timezone.localtime():%Y-%m-%d %H:%M %Z} · {machine()} · load average {load_average()}")
     results = {}
     for b in benches:
         total = agency_referrals(b.cast.agency.pk)
