@@ -1,29 +1,24 @@
-"""Benchmark the command dashboard, the partner scorecard and a month's export at 100k and 1M referrals.
+"""Benchmark the command dashboard, its scorecard, the process evaluation and an export at 100k and 1M referrals.
 
 Run by hand (not in CI, not collected by pytest), against PostgreSQL:
 
     .venv/bin/python benchmarks/dashboard.py
     # DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/deflection_dash
 
-It creates its own database if missing, migrates it and seeds one agency (8 units, 400
-officers, 8 partners, clients about half the referrals, three years of referrals with a
-consistent lifecycle and retention follow-ups) with COPY. The data grows from one size to
-the next by adding rows, and stays for the next run; a run that finds the larger size
-measures it first and then shrinks to the smaller one (deleting the rows added last), so
-that either order costs one grow or one shrink. Data left from an earlier day is moved
-forward in time, so "the last 90 days" always holds its share of the rows.
+It creates its own database if missing, migrates it and seeds two agencies of the same shape
+(8 units, 400 officers, 8 partners, clients about half the referrals, three years of referrals
+with a consistent lifecycle and retention follow-ups), one with 100,000 referrals and one with
+1,000,000, with COPY; they stay for the next run. Data left from an earlier day is moved
+forward in time, so "the last 90 days" always holds its share of the rows. Each agency's
+rollups (`manage.py rollups_rebuild`) are rebuilt after it is seeded or moved, or when the
+code that writes them changed.
 
-When the project has a `rollups_rebuild` management command (per-day rollups that the
-reports read), it is run after the data is in place and before anything is timed, at
-every size; until then the reports read the raw rows, and the output says so.
-
-Requests go through django.test.Client in-process (the whole Django stack, no network):
-the dashboard with its default filters (the last 90 days), the partner scorecard of the
-same scope called directly (it is part of the dashboard page), and a one-month CSV export.
-
-The process evaluation (its default: the last 12 months) is timed beside them, as the agency's
-command user sees it; 40% of the referrals carry the officer's feedback and every one its
-time to log.
+Requests go through django.test.Client in-process (the whole Django stack, no network), each
+agency's as its own command user: the dashboard with its default filters (the last 90 days),
+the partner scorecard and the buy-in figures of the same scope called directly (they are part
+of the dashboard page), the process evaluation (its default: the last 12 months) and a
+one-month CSV export. Both sizes are timed in turn, one request of each per round, so that
+the machine's load falls on both alike.
 
 Targets: dashboard and process evaluation p95 at most 250 ms at 1,000,000 referrals; their
 time at 1,000,000 at most 1.3x their time at 100,000; query counts the same at both sizes.
@@ -32,8 +27,6 @@ time at 1,000,000 at most 1.3x their time at 100,000; query counts the same at b
 from __future__ import annotations
 
 import argparse
-import inspect
-import json
 import os
 import sys
 import zoneinfo
@@ -59,7 +52,7 @@ from bench_common import ensure_database, machine, percentile, query_counts, tim
 django.setup()
 
 # After setup: it imports the models.
-from dashboard_data import META_SQL, SIZES, Cast, agency_referrals, cast, prepare, sql  # noqa: E402
+from dashboard_data import META_SQL, SIZES, Cast, agency_referrals, label, prepare, sql  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client as HttpClient  # noqa: E402
@@ -75,10 +68,6 @@ TARGET_RATIO = 1.3
 
 
 # -- measuring -----------------------------------------------------------------------------
-
-
-def _takes_rollups(function: Callable) -> bool:
-    return "rollups" in inspect.signature(function).parameters
 
 
 @dataclass
@@ -111,11 +100,8 @@ def get_process(b: Bench) -> None:
 
 
 def scorecard(b: Bench) -> None:
-    # As the dashboard calls it (from the rollups, where the code has them).
-    if _takes_rollups(metrics.partner_scorecard):
-        metrics.partner_scorecard(b.scope, rollups=True)
-    else:
-        metrics.partner_scorecard(b.scope)
+    # As the dashboard calls it: from the rollups.
+    metrics.partner_scorecard(b.scope, rollups=True)
 
 
 def post_export(b: Bench) -> None:
@@ -129,8 +115,7 @@ def post_export(b: Bench) -> None:
 def buyin(b: Bench) -> None:
     # Officers trained, participation of the trained and the untrained, and per unit, as the
     # dashboard reads them (who deflected from the officer-months): part of the dashboard page.
-    if hasattr(metrics, "buyin_figures"):
-        metrics.buyin_figures(b.scope, agency=b.cast.agency, rollups=True)
+    metrics.buyin_figures(b.scope, agency=b.cast.agency, rollups=True)
 
 
 DASHBOARD = "GET /reports/dashboard/ (90 days)"
@@ -143,7 +128,6 @@ REQUESTS: dict[str, Callable[[Bench], None]] = {
     DASHBOARD: get_dashboard,
     SCORECARD: scorecard,
     BUYIN: buyin,
-    EXPORT: post_export,
     PROCESS: get_process,
 }
 # Days back of the referrals casework touches in the busy phase: today's new ones, and the
@@ -187,11 +171,9 @@ def checks(b: Bench) -> list[str]:
     raw = Referral.objects.filter(agency_id=agency, occurred_at__gte=b.scope.start, occurred_at__lt=b.scope.end)
     n = raw.exclude(status="cancelled").count()
     try:
-        rollups = {"rollups": True} if _takes_rollups(metrics.headlines) else {}
-        shown = metrics.headlines(b.scope, **rollups).deflections
+        shown = metrics.headlines(b.scope, rollups=True).deflections
         out.append(f"{'OK ' if shown == n else 'BAD'} deflections in the 90 days: dashboard {shown:,}, raw rows {n:,}")
-        rollups = {"rollups": True} if _takes_rollups(metrics.partner_scorecard) else {}
-        received = sum(s.received for s in metrics.partner_scorecard(b.scope, **rollups))
+        received = sum(s.received for s in metrics.partner_scorecard(b.scope, rollups=True))
         out.append(f"{'OK ' if received == n else 'BAD'} scorecard referrals received: {received:,}, raw rows {n:,}")
         from reports.forms import ExportForm
 
@@ -249,68 +231,81 @@ def slowest_queries(b: Bench, top: int, explain: bool) -> list[str]:
     return lines
 
 
-def measure(size: int, c: Cast, args: argparse.Namespace, rebuild: float | None, *, record: bool) -> dict:
-    casework_ends()  # left by an interrupted run
-    b = bench_for(c)
-    total = agency_referrals(c.agency.pk)
-    print(f"\n=== {total:,} referrals · {datetime.now():%Y-%m-%d %H:%M} · {machine()}")
-    for line in checks(b):
-        print(line)
-    result = {"referrals": total, "rollups_rebuild_s": rebuild, "export_rows": b.export_rows, "views": {}}
-    # Quiet: no casework in the last ten minutes (evenings, weekends).
-    times = timed_in_turn(
-        {name: partial(request, b) for name, request in REQUESTS.items()},
-        args.requests,
-        args.warmup,
-        most={EXPORT: args.export_requests},
-    )
-    for name, request in REQUESTS.items():
-        result["views"][name] = {
-            "p50": percentile(times[name], 50),
-            "p95": percentile(times[name], 95),
-            "n": len(times[name]),
-            "queries": query_counts(partial(request, b), 3),
+def timed(
+    benches: list[Bench], requests: dict[str, Callable[[Bench], None]], args: argparse.Namespace, n: int = 0
+) -> dict:
+    """Each request at both sizes, in turn (a request at 100k, then at 1M, then the next),
+    with its query counts at each size: {size: {request: figures}}."""
+    key = {(name, b.cast.size): f"{name} @ {label(b.cast.size)}" for name in requests for b in benches}
+    calls = {key[name, b.cast.size]: partial(request, b) for name, request in requests.items() for b in benches}
+    times = timed_in_turn(calls, n or args.requests, args.warmup)
+    return {
+        b.cast.size: {
+            name: {
+                "p50": percentile(times[key[name, b.cast.size]], 50),
+                "p95": percentile(times[key[name, b.cast.size]], 95),
+                "n": len(times[key[name, b.cast.size]]),
+                "queries": query_counts(partial(request, b), 3),
+            }
+            for name, request in requests.items()
         }
-    print("\nThe dashboard's slowest queries (quiet):")
-    for line in slowest_queries(b, args.top, args.explain):
-        print(line)
-    # Busy: casework in the last ten minutes on referrals of a few days (a working day).
-    try:
-        days = casework_begins(b)
-        times = timed_in_turn({BUSY: partial(get_dashboard, b)}, args.requests, args.warmup)
-        result["views"][BUSY] = {
-            "p50": percentile(times[BUSY], 50),
-            "p95": percentile(times[BUSY], 95),
-            "n": len(times[BUSY]),
-            "queries": query_counts(partial(get_dashboard, b), 3),
-            "days": days,
-        }
-        print(f"\nThe dashboard's slowest queries (casework on referrals of {days} days in the last 10 minutes):")
+        for b in benches
+    }
+
+
+def print_slowest(benches: list[Bench], args: argparse.Namespace, when: str) -> None:
+    for b in benches:
+        print(f"\nThe dashboard's slowest queries at {label(b.cast.size)} ({when}):")
         for line in slowest_queries(b, args.top, args.explain):
             print(line)
+
+
+def measure(casts: list[Cast], args: argparse.Namespace, rebuilt: dict[int, float]) -> dict[int, dict]:
+    casework_ends()  # left by an interrupted run
+    benches = [bench_for(c) for c in casts]
+    print(f"\n=== {timezone.localtime():%Y-%m-%d %H:%M %Z} · {machine()} · load average {load_average()}")
+    results = {}
+    for b in benches:
+        total = agency_referrals(b.cast.agency.pk)
+        seconds = rebuilt.get(b.cast.size)
+        rollups = "rollups as last rebuilt" if seconds is None else f"rollups rebuilt in {seconds:.1f} s"
+        print(f"\n{b.cast.agency.name}: {total:,} referrals ({rollups})")
+        for line in checks(b):
+            print(line)
+        results[b.cast.size] = {"referrals": total, "export_rows": b.export_rows}
+    # Quiet: no casework in the last ten minutes (evenings, weekends).
+    quiet = timed(benches, REQUESTS, args)
+    # The export in a phase of its own: what a CSV of thousands of rows leaves behind (its
+    # garbage, the caches it evicted) fell on whichever request came next in a round.
+    exports = timed(benches, {EXPORT: post_export}, args, args.export_requests)
+    print_slowest(benches, args, "quiet")
+    # Busy: casework in the last ten minutes on referrals of a few days (a working day).
+    try:
+        days = {b.cast.size: casework_begins(b) for b in benches}
+        busy = timed(benches, {BUSY: get_dashboard}, args)
+        print_slowest(benches, args, f"casework on referrals of {max(days.values())} days in the last 10 minutes")
     finally:
         casework_ends()
-    rollups = "rollups_rebuild not there: raw rows" if rebuild is None else f"rollups rebuilt in {rebuild:.1f} s"
-    print(f"\n{total:,} referrals ({rollups}); export of {b.month:%Y-%m}: {b.export_rows:,} rows\n")
-    print_table({size: result})
-    if record:
-        sql(
-            "INSERT INTO bench_dashboard_result VALUES (%s, now(), %s) ON CONFLICT (size) DO UPDATE SET "
-            "measured_at = excluded.measured_at, result = excluded.result",
-            [size, json.dumps(result)],
-        )
     # The export's audit records the benchmark made: not data.
     from reports.models import ExportRecord
 
-    ExportRecord.objects.filter(user=c.command).delete()
-    return result
+    ExportRecord.objects.filter(user__in=[c.command for c in casts]).delete()
+    for size, result in results.items():
+        result["views"] = quiet[size] | exports[size] | busy[size]
+    print(f"\nLoad average after the run: {load_average()}\n")
+    return results
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def print_table(results: dict[int, dict]) -> None:
     print("| referrals | request | p50 ms | p95 ms | queries |")
     print("|---|---|---|---|---|")
-    for _size, r in sorted(results.items()):
-        for name, v in r["views"].items():
+    for name in results[SIZES[0]]["views"]:
+        for r in results.values():
+            v = r["views"][name]
             q = v["queries"]
             queries = f"{q[0]}" if q[0] == q[1] else f"{q[0]}–{q[1]}"
             print(f"| {r['referrals']:,} | {name} | {v['p50']:.1f} | {v['p95']:.1f} | {queries} |")
@@ -318,25 +313,15 @@ def print_table(results: dict[int, dict]) -> None:
 
 def targets(results: dict[int, dict]) -> bool:
     ok = True
-    small, large = results.get(SIZES[0]), results.get(SIZES[-1])
+    small, large = results[SIZES[0]], results[SIZES[-1]]
     print("\nTargets:")
-    if large is None:
-        print(f"  ---- dashboard p95 at {SIZES[-1]:,}: not measured")
-        return False
     for name in (DASHBOARD, BUSY, PROCESS):
-        if name not in large["views"]:
-            continue
         p95 = large["views"][name]["p95"]
         good = p95 <= TARGET_P95_MS
         ok &= good
         verdict = "PASS" if good else "FAIL"
         print(f"  {verdict} {name} p95 at {large['referrals']:,}: {p95:.1f} ms (≤ {TARGET_P95_MS:.0f})")
-    if small is None:
-        print(f"  ---- nothing measured at {SIZES[0]:,} to compare with")
-        return False
     for name in (DASHBOARD, BUSY, SCORECARD, BUYIN, PROCESS, EXPORT):
-        if name not in small["views"] or name not in large["views"]:
-            continue
         a, z = small["views"][name], large["views"][name]
         r50, r95 = z["p50"] / a["p50"], z["p95"] / a["p95"]
         if name == EXPORT:
@@ -352,8 +337,6 @@ def targets(results: dict[int, dict]) -> bool:
         verdict = "PASS" if good else "FAIL"
         print(f"  {verdict} {name}: p95 ×{r95:.2f} (p50 ×{r50:.2f}) at 1M vs 100k (≤ ×{TARGET_RATIO})")
     for name in (DASHBOARD, BUSY, SCORECARD, BUYIN, PROCESS, EXPORT):
-        if name not in small["views"] or name not in large["views"]:
-            continue
         a, z = small["views"][name]["queries"], large["views"][name]["queries"]
         good = tuple(a) == tuple(z)
         ok &= good
@@ -363,23 +346,17 @@ def targets(results: dict[int, dict]) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-n", "--requests", type=int, default=50, help="timed requests per view (default 50)")
-    parser.add_argument("--warmup", type=int, default=5, help="untimed requests per view first (default 5)")
+    parser.add_argument("-n", "--requests", type=int, default=50, help="timed requests per view and size (default 50)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed requests per view and size first (default 5)")
     parser.add_argument(
-        "--export-requests", type=int, default=10, help="timed exports (default 10: one takes seconds at 1M)"
-    )
-    parser.add_argument("--no-record", action="store_true", help="do not keep the results for later runs")
-    parser.add_argument(
-        "--sizes", default=",".join(str(s) for s in SIZES), help="which of 100000,1000000 to measure (default both)"
+        "--export-requests", type=int, default=10, help="timed exports per size (default 10: one takes seconds at 1M)"
     )
     parser.add_argument("--reseed", action="store_true", help="delete the seeded rows and seed again")
-    parser.add_argument("--seed-only", action="store_true", help="bring the data to the largest size, time nothing")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the rollups even if nothing changed")
+    parser.add_argument("--seed-only", action="store_true", help="seed and rebuild the rollups, time nothing")
     parser.add_argument("--top", type=int, default=6, help="slowest dashboard queries to list (default 6)")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN (ANALYZE, BUFFERS) those queries")
     args = parser.parse_args()
-    sizes = sorted(int(s) for s in args.sizes.split(","))
-    if any(s not in SIZES for s in sizes):
-        raise SystemExit(f"--sizes takes {', '.join(map(str, SIZES))}")
 
     url = os.environ["DATABASE_URL"]
     if not url.startswith(("postgres://", "postgresql://")):
@@ -388,28 +365,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(META_SQL)
-
+    casts, rebuilt = prepare(reseed=args.reseed, rebuild=args.rebuild)
     if args.seed_only:
-        prepare(sizes[-1], args.reseed)
         return
-    # Whatever size the data has now is measured first: then each run costs one grow or
-    # one shrink, never both.
-    c = cast(create=False)
-    if c is not None and not args.reseed and agency_referrals(c.agency.pk) >= sizes[-1] and len(sizes) > 1:
-        sizes = sizes[::-1]
-    results: dict[int, dict] = {}
-    reseed = args.reseed
-    for size in sizes:
-        c, rebuild = prepare(size, reseed)
-        reseed = False
-        results[size] = measure(size, c, args, rebuild, record=not args.no_record)
-
-    # A size not measured in this run: its last result, if any, to judge the targets.
-    for size, measured_at, result in sql("SELECT size, measured_at, result FROM bench_dashboard_result"):
-        if size not in results:
-            print(f"\n(For {size:,}: the result of {timezone.localtime(measured_at):%Y-%m-%d %H:%M}.)")
-            results[size] = result if isinstance(result, dict) else json.loads(result)
-    print("\nAll sizes:\n")
+    results = measure(casts, args, rebuilt)
     print_table(results)
     ok = targets(results)
     sys.exit(0 if ok else 1)

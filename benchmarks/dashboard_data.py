@@ -1,21 +1,23 @@
-"""The dashboard benchmark's data: one agency grown to 100k or 1M referrals with COPY, in layers.
+"""The dashboard benchmark's data: two agencies of the same shape, 100k and 1M referrals, seeded with COPY.
 
 Imported by dashboard.py after django.setup(). Each referral's history is laid out by
 referrals.demo.lifecycle, as the services would have written it; see README.md for the shape
-of the data and why it grows, shrinks and moves forward in time.
+of the data and why it moves forward in time.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import io
 import json
 import random
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -24,32 +26,41 @@ from partners.models import ServicePartner
 from referrals.demo.lifecycle import History
 from referrals.models import FollowUp, Officer, Referral, normalize_name
 
-AGENCY = "Dash County Sheriff's Office"
-SIZES = (100_000, 1_000_000)
+ROOT = Path(__file__).resolve().parent.parent
+SIZES = (100_000, 1_000_000)  # referrals of each agency
 CHUNK = 50_000  # referrals per COPY and commit
 YEARS = 3
 QUIET = timedelta(minutes=15)
 HOUR = 3600.0
 DAY = 24 * HOUR
+# What the rollups are made by: when it changes, the rollups are rebuilt.
+ROLLUP_CODE = ("reports/rollups.py", "reports/rollup_models.py")
 
 # The benchmark's own bookkeeping, in its own database (not a Django model).
 META_SQL = """
-CREATE TABLE IF NOT EXISTS bench_dashboard_layer (
-    size integer PRIMARY KEY,          -- referrals of the agency once this layer is in
-    referral_max_id bigint NOT NULL,   -- the layer's last referral id
-    client_max_id bigint NOT NULL,
-    seeded_at timestamptz NOT NULL
+CREATE TABLE IF NOT EXISTS bench_dashboard_seed (
+    size integer PRIMARY KEY,          -- the agency's referrals, all in: the seed is complete
+    agency_id bigint NOT NULL,
+    seeded_at timestamptz NOT NULL,
+    rollups text                       -- the rollup code of its last rebuild (NULL: none since seeded or moved)
 );
 CREATE TABLE IF NOT EXISTS bench_dashboard_anchor (
     id integer PRIMARY KEY CHECK (id = 1),
     anchor timestamptz NOT NULL        -- "now" of the seeded data: nothing happens after it
 );
-CREATE TABLE IF NOT EXISTS bench_dashboard_result (
-    size integer PRIMARY KEY,
-    measured_at timestamptz NOT NULL,
-    result jsonb NOT NULL
-);
 """
+
+
+def label(size: int) -> str:
+    return f"{size // 1_000_000}M" if size >= 1_000_000 else f"{size // 1000}k"
+
+
+def agency_name(size: int) -> str:
+    return f"Dash {label(size)} County Sheriff's Office"
+
+
+def username(size: int, who: str) -> str:
+    return f"dash-{label(size).lower()}-{who}"
 
 
 # -- database ----------------------------------------------------------------------------
@@ -86,6 +97,7 @@ PARTNERS = [  # kind, 24/7, weight of the referrals it gets, median hours to dec
 
 @dataclass
 class Cast:
+    size: int  # the agency's referrals once seeded
     agency: Agency
     command: User
     officer_ids: list[int]
@@ -95,76 +107,64 @@ class Cast:
     officer_users: dict[int, int]  # officer id -> their user (who answers the feedback)
 
 
-def cast(create: bool) -> Cast | None:
-    agency = Agency.objects.filter(name=AGENCY).first()
-    if agency is None:
-        if not create:
-            return None
-        agency = create_agency()
+def cast(size: int) -> Cast:
+    """The agency of `size` referrals and its people, made if missing. Both agencies draw their
+    officers and weights from the same seeds: the same shape, only the referrals differ."""
+    name = agency_name(size)
+    agency = Agency.objects.filter(name=name).first() or create_agency(size)
     rnd = random.Random(11)
     officers = list(Officer.objects.filter(agency=agency).order_by("pk").values_list("pk", flat=True))
     partners = list(
-        ServicePartner.objects.filter(name__startswith=f"{AGENCY} ·").order_by("name").values_list("pk", flat=True)
+        ServicePartner.objects.filter(name__startswith=f"{name} ·").order_by("name").values_list("pk", flat=True)
     )
-    managers = dict(User.objects.filter(partner_id__in=partners).values_list("partner_id", "pk"))
     return Cast(
-        officer_users=officer_users(agency),
+        size=size,
         agency=agency,
-        command=User.objects.get(username="dash-command"),
+        command=User.objects.get(username=username(size, "command")),
         # A few officers deflect a lot, most a little (as in the field).
         officer_ids=officers,
         officer_weights=[rnd.lognormvariate(0, 0.9) for _ in officers],
         partner_ids=partners,
-        case_manager_ids=managers,
+        case_manager_ids=dict(User.objects.filter(partner_id__in=partners).values_list("partner_id", "pk")),
+        officer_users=dict(Officer.objects.filter(agency=agency).values_list("pk", "user_id")),
     )
 
 
-def officer_users(agency: Agency) -> dict[int, int]:
-    """Each officer's user (made for data seeded before officers had them): feedback is theirs."""
-    missing = list(Officer.objects.filter(agency=agency, user__isnull=True).order_by("pk"))
-    if missing:
-        with transaction.atomic():
-            users = User.objects.bulk_create(
-                User(username=f"dash-officer-{o.pk}", role=User.Role.OFFICER, agency=agency, email="") for o in missing
-            )
-            for officer, user in zip(missing, users, strict=True):
-                officer.user = user
-            Officer.objects.bulk_update(missing, ["user"])
-    return dict(Officer.objects.filter(agency=agency).values_list("pk", "user_id"))
-
-
-def create_agency() -> Agency:
+def create_agency(size: int) -> Agency:
+    name = agency_name(size)
     with transaction.atomic():
         # Its own program, as every agency has one (its rows never mix with a real program).
         program, _created = Program.objects.get_or_create(name="Benchmark program")
-        agency = Agency.objects.create(name=AGENCY, kind=Agency.Kind.SHERIFF, program=program)
+        agency = Agency.objects.create(name=name, kind=Agency.Kind.SHERIFF, program=program)
         units = [Unit.objects.create(agency=agency, name=n) for n in ("MHST", *(f"District {i}" for i in range(1, 8)))]
         for i, (kind, is_24_7, *_rest) in enumerate(PARTNERS):
-            partner = ServicePartner.objects.create(name=f"{AGENCY} · partner {i + 1}", kind=kind, is_24_7=is_24_7)
+            partner = ServicePartner.objects.create(name=f"{name} · partner {i + 1}", kind=kind, is_24_7=is_24_7)
             partner.agencies.add(agency)
             User.objects.create(
-                username=f"dash-partner-{i + 1}", role=User.Role.CASE_MANAGER, partner=partner, email=""
+                username=username(size, f"partner-{i + 1}"), role=User.Role.CASE_MANAGER, partner=partner, email=""
             )
-        User.objects.create(username="dash-command", role=User.Role.COMMAND, agency=agency)
+        User.objects.create(username=username(size, "command"), role=User.Role.COMMAND, agency=agency)
         rnd = random.Random(5)
+        # Each officer with their user: the feedback is theirs.
+        users = User.objects.bulk_create(
+            User(username=username(size, f"officer-{i}"), role=User.Role.OFFICER, agency=agency, email="")
+            for i in range(1, 401)
+        )
         Officer.objects.bulk_create(
             Officer(
                 agency=agency,
+                user=user,
                 unit=rnd.choice(units),
                 badge_number=f"D-{i}",
                 display_name=f"Officer {i:03d}",
                 is_active=rnd.random() > 0.05,
             )
-            for i in range(1, 401)
+            for i, user in enumerate(users, start=1)
         )
     return agency
 
 
-# -- layers of referrals (COPY) --------------------------------------------------------------
-
-
-def layers() -> list[tuple[int, int, int]]:
-    return sql("SELECT size, referral_max_id, client_max_id FROM bench_dashboard_layer ORDER BY size")
+# -- referrals (COPY) ----------------------------------------------------------------------------
 
 
 def anchor() -> datetime | None:
@@ -238,7 +238,7 @@ REFERRAL_COLUMNS = (
     "id, client_id, officer_id, agency_id, partner_id, pathway, occurred_at, location, presenting_needs, "
     "substances, naloxone_administered, charge_deflected, warm_handoff, officer_minutes, note, status, "
     "status_reason, status_changed_at, status_note, accepted_by_id, accepted_at, intake_at, closed_at, "
-    "reengagement_of_id, created_at, seconds_to_log"
+    "reengagement_of_id, created_at, seconds_to_log, incident_number"
 )
 FEEDBACK_COLUMNS = "id, referral_id, officer_id, ease, comment, answered_at"
 OBSTACLE_COLUMNS = "feedback_id, kind"
@@ -299,16 +299,13 @@ def lifecycle(rnd: random.Random, occurred: datetime, history: History, partner:
             check.outcome = "engaged" if reached else rnd.choice(["not_engaged", "no_contact"])
 
 
-def grow(c: Cast, target: int, now: datetime) -> None:
-    """Add referrals (and their new clients, about one for two referrals) until the agency
-    has `target`: spread over the three years before `now`, in time order within the layer."""
-    current = agency_referrals(c.agency.pk)
-    n = target - current
-    if n <= 0:
-        return
+def seed(c: Cast, now: datetime) -> None:
+    """The agency's referrals (and their clients, about one for two referrals), spread over
+    the three years before `now`, in time order. The last chunk's commit records the seed."""
+    n = c.size
     started = time.perf_counter()
-    print(f"Growing {AGENCY} from {current:,} to {target:,} referrals ({n:,} more) ...", flush=True)
-    rnd = random.Random(target)
+    print(f"Seeding {c.agency.name}: {n:,} referrals ...", flush=True)
+    rnd = random.Random(n)
     names = Names(rnd)
     m = n // 2
     referral_base = sql("SELECT coalesce(max(id), 0) FROM referrals_referral")[0][0]
@@ -386,7 +383,7 @@ def grow(c: Cast, target: int, now: datetime) -> None:
             f"{nul(history.accepted_by)}\t{ts(history.accepted_at)}\t{ts(history.intake_at)}\t"
             f"{ts(history.closed_at)}\t{nul(reengagement)}\t{ts(history.created_at)}\t"
             # From opening the form to saving it: about a minute, a few take many.
-            f"{round(70 * rnd.lognormvariate(0, 0.6))}\n"
+            f"{round(70 * rnd.lognormvariate(0, 0.6))}\t\n"
         )
         if rnd.random() < FEEDBACK_SHARE:
             feedback_id += 1
@@ -409,7 +406,8 @@ def grow(c: Cast, target: int, now: datetime) -> None:
                 copy("referrals_caseevent", EVENT_COLUMNS, events)
                 copy("buyin_officerfeedback", FEEDBACK_COLUMNS, feedback)
                 copy("buyin_feedbackobstacle", OBSTACLE_COLUMNS, obstacles)
-                _record_layer(target if i + 1 == n else None, pk, client_base + m, now)
+                if i + 1 == n:
+                    sql("INSERT INTO bench_dashboard_seed VALUES (%s, %s, %s, NULL)", [n, c.agency.pk, now])
             referrals, follow_ups, events, feedback, obstacles = (io.StringIO() for _ in range(5))
             elapsed = time.perf_counter() - started
             print(
@@ -425,7 +423,6 @@ def grow(c: Cast, target: int, now: datetime) -> None:
     )
     elapsed = time.perf_counter() - started
     print(f"  seeded {n:,} referrals in {elapsed:.0f} s ({n / elapsed:,.0f} referrals/s)", flush=True)
-    vacuum_analyze()
 
 
 def _cumulative(weights: list[float]) -> list[float]:
@@ -448,70 +445,31 @@ def _copy_chunk(table: str, columns: str, buffer: io.StringIO) -> None:
         copy(table, columns, buffer)
 
 
-def _record_layer(size: int | None, referral_max_id: int, client_max_id: int, now: datetime) -> None:
-    if size is None:
-        return
-    sql(
-        "INSERT INTO bench_dashboard_layer VALUES (%s, %s, %s, %s) ON CONFLICT (size) DO UPDATE SET "
-        "referral_max_id = excluded.referral_max_id, client_max_id = excluded.client_max_id, "
-        "seeded_at = excluded.seeded_at",
-        [size, referral_max_id, client_max_id, now],
-    )
-
-
-def shrink(c: Cast, size: int) -> None:
-    """Back to an earlier layer: delete the referrals (and clients) added after it."""
-    layer = next((layer for layer in layers() if layer[0] == size), None)
-    if layer is None:
-        raise SystemExit(f"No layer of {size:,} referrals to shrink to; run with --reseed.")
-    started = time.perf_counter()
-    print(f"Shrinking {AGENCY} to {size:,} referrals (deleting the rows added after) ...", flush=True)
-    _delete_referrals_after(c.agency.pk, layer[1], layer[2])
-    sql("DELETE FROM bench_dashboard_layer WHERE size > %s", [size])
-    print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
-    vacuum_analyze()
-
-
-def _delete_referrals_after(agency_id: int, referral_max_id: int, client_max_id: int) -> None:
-    above = "SELECT id FROM referrals_referral WHERE agency_id = %s AND id > %s"
+def delete_rows(agency_id: int) -> None:
+    """The agency's referrals and clients and all that hangs on them."""
+    of_agency = "SELECT id FROM referrals_referral WHERE agency_id = %s"
     with transaction.atomic():
         sql(
             "DELETE FROM buyin_feedbackobstacle WHERE feedback_id IN (SELECT id FROM buyin_officerfeedback "  # noqa: S608
-            f"WHERE referral_id IN ({above}))",
-            [agency_id, referral_max_id],
+            f"WHERE referral_id IN ({of_agency}))",
+            [agency_id],
         )
         tables = ("buyin_officerfeedback", "referrals_followup", "referrals_caseevent")
         for table in (*tables, "reports_milestone", "reports_successstory"):
-            sql(f"DELETE FROM {table} WHERE referral_id IN ({above})", [agency_id, referral_max_id])  # noqa: S608
-        sql(
-            f"UPDATE referrals_referral SET reengagement_of_id = NULL WHERE reengagement_of_id IN ({above})",  # noqa: S608
-            [agency_id, referral_max_id],
-        )
-        sql("DELETE FROM referrals_referral WHERE agency_id = %s AND id > %s", [agency_id, referral_max_id])
-        sql(
-            "DELETE FROM referrals_client c WHERE c.agency_id = %s AND c.id > %s "
-            "AND NOT EXISTS (SELECT 1 FROM referrals_referral r WHERE r.client_id = c.id)",
-            [agency_id, client_max_id],
-        )
+            sql(f"DELETE FROM {table} WHERE referral_id IN ({of_agency})", [agency_id])  # noqa: S608
+        sql("UPDATE referrals_referral SET reengagement_of_id = NULL WHERE agency_id = %s", [agency_id])
+        sql("DELETE FROM referrals_referral WHERE agency_id = %s", [agency_id])
+        sql("DELETE FROM referrals_client WHERE agency_id = %s", [agency_id])
+        sql("DELETE FROM bench_dashboard_seed WHERE agency_id = %s", [agency_id])
 
 
-def drop_all() -> None:
-    """--reseed: remove the agency's referrals and clients and the layers."""
-    agency = Agency.objects.filter(name=AGENCY).first()
-    if agency is not None:
-        print("Removing the seeded referrals and clients ...", flush=True)
-        _delete_referrals_after(agency.pk, 0, 0)
-    sql("DELETE FROM bench_dashboard_layer")
-    sql("DELETE FROM bench_dashboard_anchor")
-    sql("DELETE FROM bench_dashboard_result")
-
-
-def move_forward(c: Cast, now: datetime) -> None:
+def move_forward(agency_ids: list[int], now: datetime) -> bool:
     """Data seeded on an earlier day: move every moment forward, so that the last 90 days
-    before now hold their share of the rows again."""
+    before now hold their share of the rows again. Their rollups are then rebuilt. Whether
+    anything moved."""
     before = anchor()
     if before is None or now - before < timedelta(hours=12):
-        return
+        return False
     delta = now - before
     started = time.perf_counter()
     print(f"Moving the data forward by {delta.days} days {delta.seconds // 3600} h (seeded on {before:%Y-%m-%d}) ...")
@@ -520,78 +478,89 @@ def move_forward(c: Cast, now: datetime) -> None:
         sql(
             "UPDATE referrals_referral SET occurred_at = occurred_at + %(d)s, created_at = created_at + %(d)s, "
             "status_changed_at = status_changed_at + %(d)s, accepted_at = accepted_at + %(d)s, "
-            "intake_at = intake_at + %(d)s, closed_at = closed_at + %(d)s WHERE agency_id = %(a)s",
-            {"d": delta, "a": c.agency.pk},
+            "intake_at = intake_at + %(d)s, closed_at = closed_at + %(d)s WHERE agency_id = ANY(%(a)s)",
+            {"d": delta, "a": agency_ids},
         )
         sql(
             "UPDATE referrals_followup f SET due_at = due_at + %(d)s, completed_at = completed_at + %(d)s, "
             "created_at = f.created_at + %(d)s FROM referrals_referral r WHERE r.id = f.referral_id "
-            "AND r.agency_id = %(a)s",
-            {"d": delta, "a": c.agency.pk},
+            "AND r.agency_id = ANY(%(a)s)",
+            {"d": delta, "a": agency_ids},
         )
         sql(
             "UPDATE referrals_caseevent e SET created_at = e.created_at + %(d)s FROM referrals_referral r "
-            "WHERE r.id = e.referral_id AND r.agency_id = %(a)s",
-            {"d": delta, "a": c.agency.pk},
+            "WHERE r.id = e.referral_id AND r.agency_id = ANY(%(a)s)",
+            {"d": delta, "a": agency_ids},
         )
         sql(
             "UPDATE buyin_officerfeedback f SET answered_at = f.answered_at + %(d)s FROM referrals_referral r "
-            "WHERE r.id = f.referral_id AND r.agency_id = %(a)s",
-            {"d": delta, "a": c.agency.pk},
+            "WHERE r.id = f.referral_id AND r.agency_id = ANY(%(a)s)",
+            {"d": delta, "a": agency_ids},
         )
         sql(
-            "UPDATE referrals_client SET created_at = created_at + %(d)s WHERE agency_id = %(a)s",
-            {"d": delta, "a": c.agency.pk},
+            "UPDATE referrals_client SET created_at = created_at + %(d)s WHERE agency_id = ANY(%(a)s)",
+            {"d": delta, "a": agency_ids},
         )
         sql("UPDATE bench_dashboard_anchor SET anchor = %s", [now])
+        sql("UPDATE bench_dashboard_seed SET rollups = NULL")
     print(f"  done in {time.perf_counter() - started:.0f} s", flush=True)
-    vacuum_analyze()
+    return True
 
 
-def prepare(size: int, reseed: bool) -> tuple[Cast, float | None]:
-    """Bring the agency to `size` referrals (grow or shrink), then rebuild the rollups if the
-    project has them. Returns the agency and how long the rebuild took (None: no command)."""
-    c = cast(create=True)
-    assert c is not None
-    current = agency_referrals(c.agency.pk)
-    known = layers()
-    top = known[-1] if known else None
-    if reseed or (current and top is None) or (top is not None and current < top[0]):
-        drop_all()
-        current = 0
-    elif top is not None and current > top[0]:
-        # An interrupted grow: keep the last complete layer.
-        shrink(c, top[0])
-        current = top[0]
+def prepare(*, reseed: bool, rebuild: bool) -> tuple[list[Cast], dict[int, float]]:
+    """Both agencies seeded, at today's dates, with their rollups rebuilt where the data or
+    the rollup code changed since (or `rebuild`). Returns the agencies, smallest first, and
+    the seconds each rebuild took."""
+    if sql("SELECT to_regclass('bench_dashboard_layer')")[0][0]:
+        raise SystemExit("This database holds the one-agency benchmark's data: drop it (dropdb) and run again.")
+    casts = [cast(size) for size in SIZES]
+    if reseed:
+        sql("DELETE FROM bench_dashboard_seed")
+    seeded = {size for (size,) in sql("SELECT size FROM bench_dashboard_seed")}
+    for c in casts:
+        if c.size not in seeded:
+            delete_rows(c.agency.pk)  # an interrupted seed's, or --reseed
     # The seeded history ends a quarter of an hour ago: casework of the last ten minutes
     # makes every dashboard load recount its days (the refresh's margin), and the quiet
     # phase must not see any. The busy phase writes its own.
     now = timezone.now().replace(microsecond=0) - QUIET
-    if anchor() is None:
+    if not seeded:
+        sql("DELETE FROM bench_dashboard_anchor")
         sql("INSERT INTO bench_dashboard_anchor VALUES (1, %s)", [now])
-    else:
-        move_forward(c, now)
-    if current > size:
-        shrink(c, size)
-    else:
-        for step in SIZES:
-            if current < step <= size:
-                grow(c, step, anchor())
-                current = step
-        if current < size:
-            grow(c, size, anchor())
-    return c, rebuild_rollups()
+    moved = move_forward([c.agency.pk for c in casts if c.size in seeded], now)
+    for c in casts:
+        if c.size not in seeded:
+            seed(c, anchor())
+    if moved or len(seeded) < len(casts):
+        vacuum_analyze()
+    return casts, rebuild_rollups(casts, rebuild)
 
 
-def rebuild_rollups() -> float | None:
-    if "rollups_rebuild" not in get_commands():
-        print("rollups_rebuild: no such command yet, so no rollups to rebuild (the reports read the raw rows)")
-        return None
-    started = time.perf_counter()
-    call_command("rollups_rebuild")
-    elapsed = time.perf_counter() - started
-    print(f"rollups_rebuild: {elapsed:.1f} s", flush=True)
-    # The rollup tables were just rewritten: without autovacuum (see vacuum_analyze) the
-    # planner would have no statistics for them, unlike on a server where it runs.
-    vacuum_analyze()
-    return elapsed
+def rollup_code() -> str:
+    """What the rollups were made by: the code that writes them and the migrations applied."""
+    digest = hashlib.sha256()
+    for path in ROLLUP_CODE:
+        digest.update((ROOT / path).read_bytes())
+    digest.update(repr(sql("SELECT app, name FROM django_migrations ORDER BY id")).encode())
+    return digest.hexdigest()[:16]
+
+
+def rebuild_rollups(casts: list[Cast], force: bool) -> dict[int, float]:
+    """manage.py rollups_rebuild for each agency whose data or rollup code changed since its
+    last rebuild (or all, if `force`): the reports read the rollups."""
+    code = rollup_code()
+    fresh = {size for (size,) in sql("SELECT size FROM bench_dashboard_seed WHERE rollups = %s", [code])}
+    seconds = {}
+    for c in casts:
+        if c.size in fresh and not force:
+            continue
+        started = time.perf_counter()
+        call_command("rollups_rebuild", agency=c.agency.pk)
+        seconds[c.size] = time.perf_counter() - started
+        sql("UPDATE bench_dashboard_seed SET rollups = %s WHERE size = %s", [code, c.size])
+        print(f"rollups_rebuild of {c.agency.name}: {seconds[c.size]:.1f} s", flush=True)
+    if seconds:
+        # The rollup tables were just rewritten: without autovacuum (see vacuum_analyze) the
+        # planner would have no statistics for them, unlike on a server where it runs.
+        vacuum_analyze()
+    return seconds
