@@ -17,7 +17,9 @@ import os
 from dataclasses import dataclass, fields
 
 import pytest
+from django.conf import settings
 from django.test import Client as HttpClient
+from django.utils import translation
 
 from buyin.models import OfficerFeedback
 from deflection.models import Agency, Program, Unit, User
@@ -27,6 +29,17 @@ from reports.models import SuccessStory
 from tests.factories.core import PASSWORD, AgencyFactory, ProgramFactory, UnitFactory, UserFactory
 from tests.factories.partners import ServicePartnerFactory
 from tests.factories.referrals import JusticeAgencyFactory
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language. A request by a user who reads Spanish leaves
+    Spanish active in the thread after its response (the next request sets its own), so
+    without this a test calling code directly would read the language of the test before."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
