@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 
 from django import forms
 from django.core.cache import caches
@@ -15,6 +17,7 @@ from deflection.permissions import agencies_of_program, in_program
 from partners.models import ServicePartner
 
 DEFAULT_VALIDITY = timedelta(days=365)
+T = TypeVar("T")
 
 
 class SentOnceForm(forms.Form):
@@ -33,13 +36,19 @@ class SentOnceForm(forms.Form):
     def _sent(self) -> str:
         return f"sent-once-form:{self.cleaned_data['form_key']}"
 
-    def first_sending(self) -> bool:
-        """Whether this valid form is sent for the first time (and from now on, it was)."""
-        return caches["api"].add(self._sent(), True, timeout=self.REMEMBERED_SECONDS)
+    def send_once(self, work: Callable[[], T]) -> T | None:
+        """Do the work of this valid form, unless the form was sent before: then None.
 
-    def sending_refused(self) -> None:
-        """The work was refused: the corrected form may be sent again."""
-        caches["api"].delete(self._sent())
+        If the work fails, refused or otherwise (a lost database, a bug), nothing was made and
+        the form may be sent again: it is forgotten and the error goes on."""
+        cache = caches["shared"]
+        if not cache.add(self._sent(), True, timeout=self.REMEMBERED_SECONDS):
+            return None
+        try:
+            return work()
+        except BaseException:
+            cache.delete(self._sent())
+            raise
 
 
 class IntegrationClientForm(SentOnceForm):

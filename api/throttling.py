@@ -1,4 +1,4 @@
-"""Rate limits per integration client, counted in the shared "api" cache (Redis in production).
+"""Rate limits per integration client, counted in the "shared" cache (Redis in production).
 
 Rates come from settings.API_RATES (API_RATE_BURST, API_RATE_SUSTAINED), read on each request.
 Past a limit the API answers 429 with Retry-After.
@@ -22,7 +22,7 @@ class _ClientThrottle(SimpleRateThrottle):
 
     @property
     def cache(self):  # the alias's cache of this thread, as settings say now
-        return caches["api"]
+        return caches["shared"]
 
     def get_rate(self) -> str:
         return settings.API_RATES[self.rate_name]
@@ -33,7 +33,7 @@ class _ClientThrottle(SimpleRateThrottle):
         except Exception as error:  # the cache (Redis) is down: serve rather than refuse
             # A partner's or an agency's system keeps working through a cache outage, as
             # logging a deflection does through a broker outage; the log says so, by kind only.
-            logger.warning("API rate limit not counted: the api cache failed (%s).", type(error).__name__)
+            logger.warning("API rate limit not counted: the shared cache failed (%s).", type(error).__name__)
             return True
 
     def get_cache_key(self, request, view) -> str | None:

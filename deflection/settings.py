@@ -389,16 +389,17 @@ CELERY_BEAT_SCHEDULER = "deflection.beat:Scheduler"
 # Every periodic schedule is defined in deflection/schedules.py.
 from deflection.schedules import BEAT_SCHEDULE as CELERY_BEAT_SCHEDULE  # noqa: E402,F401
 
-# Caches. The API's rate limits count in the "api" cache: Redis (CACHE_URL, by default
-# REDIS_URL) shared by every web process; without it each process counts its own, which is
-# what the embedded default (one process) needs.
+# Caches. What every web process must see alike lives in the "shared" cache: the API's rate
+# limits, the forms that show a secret once (api.forms.SentOnceForm) and each agency's wins
+# (reports.highlights). It is Redis (CACHE_URL, by default REDIS_URL); without it each process
+# keeps its own, which is what the embedded default (one process) needs.
 CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "api": (
+    "shared": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL, "KEY_PREFIX": "deflection"}
         if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}
     ),
 }
 

@@ -4,6 +4,10 @@ The department's wins carry no client identity: milestones of the agency, its un
 partners (an officer's first is theirs alone), stories the client agreed to share and a
 program administrator approved, the latest change made from officers' suggestions, and the
 week's counts of the agency's own police work, shown exactly (small numbers are the wins).
+
+That half is the same for every officer of the agency, who load it below the log form many
+times a shift: it is kept in the shared cache for a minute, and forgotten as soon as what it
+shows changes (reports.wins_cache).
 """
 
 from __future__ import annotations
@@ -15,11 +19,10 @@ from django.db.models import F, Min
 from django.utils import timezone
 
 from buyin.selectors.suggestions import you_said_we_did
-from deflection.models import Agency, User
-from deflection.permissions import programs_of
+from deflection.models import Agency, Program, User
 from referrals import police_disclosure
 from referrals.models import Referral
-from reports import metrics
+from reports import metrics, wins_cache
 from reports.digest import agency_zone
 from reports.models import Milestone, SuccessStory
 
@@ -52,6 +55,16 @@ class PersonalMilestones:
 
 
 @dataclass(frozen=True)
+class AgencyWins:
+    """The agency's half of the Wins: the same for each of its officers and supervisors."""
+
+    milestones: list[Milestone]
+    stories: list[SuccessStory]
+    latest_change: dict | None
+    week: WeekTotals
+
+
+@dataclass(frozen=True)
 class Highlights:
     """What the officer's Wins section shows."""
 
@@ -68,19 +81,28 @@ class Highlights:
 POLICE_WORK = ("deflections", "naloxone", "charged", "charged_minutes")
 
 
-def _police_work(scope: metrics.Scope) -> metrics.Totals:
-    """Totals of the scope's police work in one query; the counts not read are zero."""
+def _police_work(scope: metrics.Scope, *, first: bool = False) -> tuple[metrics.Totals, datetime | None]:
+    """Totals of the scope's police work in one query (the counts not read are zero) and,
+    if asked, when the first of the deflections counted occurred."""
     counts = metrics.referral_counts()
-    sums = metrics.logged(scope).aggregate(**{name: counts[name] for name in POLICE_WORK})
-    return metrics.Totals(**{name: sums.get(name) or 0 for name in metrics.COUNTS})
+    wanted = {name: counts[name] for name in POLICE_WORK}
+    if first:
+        wanted["first"] = Min("occurred_at", filter=counts["deflections"].filter)
+    sums = metrics.logged(scope).aggregate(**wanted)
+    return metrics.Totals(**{name: sums.get(name) or 0 for name in metrics.COUNTS}), sums.get("first")
+
+
+def _week_start(agency: Agency, now: datetime) -> datetime:
+    """Monday 00:00 of `now`'s week in the agency's time zone."""
+    local = now.astimezone(agency_zone(agency))
+    return datetime.combine(local.date() - timedelta(days=local.weekday()), time.min, tzinfo=local.tzinfo)
 
 
 def week_totals(*, agency: Agency, now: datetime | None = None) -> WeekTotals:
     """The agency's deflections, overdose reversals and hours saved versus arrest this week."""
     now = now or timezone.now()
-    local = now.astimezone(agency_zone(agency))
-    monday = datetime.combine(local.date() - timedelta(days=local.weekday()), time.min, tzinfo=local.tzinfo)
-    totals = _police_work(metrics.Scope(agency.pk, monday, now))
+    monday = _week_start(agency, now)
+    totals, _first = _police_work(metrics.Scope(agency.pk, monday, now))
     return WeekTotals(
         since=monday,
         deflections=totals.deflections,
@@ -94,8 +116,7 @@ def personal_milestones(*, user: User) -> PersonalMilestones:
     police see them (police_disclosure's rules), and as counts, never whose."""
     officer = getattr(user, "officer", None)
     mine = metrics.Scope(user.agency_id, officer_id=officer.pk if officer else -1)  # type: ignore[arg-type]
-    totals = _police_work(mine)
-    first = metrics.deflections_qs(mine).aggregate(first=Min("occurred_at"))["first"] if totals.deflections else None
+    totals, first = _police_work(mine, first=True)
     # Only referrals with a consent to the agency can show police an intake or a retention.
     consented = (
         Referral.objects.filter(officer_id=mine.officer_id, consents__recipient_agency_id=F("agency_id"))
@@ -116,23 +137,48 @@ def personal_milestones(*, user: User) -> PersonalMilestones:
     )
 
 
-def highlights_for(*, user: User, now: datetime | None = None) -> Highlights:
-    """The program's wins for an officer or supervisor of an agency, and their own."""
-    agency_id = user.agency_id
+def _agency_wins_now(agency: Agency, now: datetime) -> AgencyWins:
     milestones = list(
-        Milestone.objects.filter(agency_id=agency_id)
+        Milestone.objects.filter(agency_id=agency.pk)
         .exclude(kind=Milestone.Kind.OFFICER_FIRST)  # an officer's first is theirs alone
         .select_related("unit", "partner")[:MILESTONES_SHOWN]
     )
     stories = list(
         SuccessStory.objects.filter(
-            agency_id=agency_id, consent_to_share=True, review_state=SuccessStory.Review.APPROVED
+            agency_id=agency.pk, consent_to_share=True, review_state=SuccessStory.Review.APPROVED
         ).order_by("-reviewed_at", "-pk")[:STORIES_SHOWN]
     )
-    return Highlights(
+    # The agency's program (for whom may see highlights, permissions.programs_of is just that).
+    programs = Program.objects.filter(agencies=agency.pk)
+    return AgencyWins(
         milestones=milestones,
         stories=stories,
-        latest_change=you_said_we_did(programs=programs_of(user)).first(),
-        week=week_totals(agency=user.agency, now=now),  # type: ignore[arg-type]
+        latest_change=you_said_we_did(programs=programs).first(),
+        week=week_totals(agency=agency, now=now),
+    )
+
+
+def agency_wins(*, agency: Agency, now: datetime | None = None) -> AgencyWins:
+    """The agency's wins as of `now`; without `now`, as of now, from the shared cache if
+    they are there for this week."""
+    if now is not None:
+        return _agency_wins_now(agency, now)
+    now = timezone.now()
+    kept = wins_cache.kept(agency.pk)
+    if isinstance(kept, AgencyWins) and kept.week.since == _week_start(agency, now):
+        return kept
+    wins = _agency_wins_now(agency, now)
+    wins_cache.keep(agency.pk, wins)
+    return wins
+
+
+def highlights_for(*, user: User, now: datetime | None = None) -> Highlights:
+    """The program's wins for an officer or supervisor of an agency, and their own."""
+    wins = agency_wins(agency=user.agency, now=now)  # type: ignore[arg-type]
+    return Highlights(
+        milestones=wins.milestones,
+        stories=wins.stories,
+        latest_change=wins.latest_change,
+        week=wins.week,
         mine=personal_milestones(user=user),
     )

@@ -15,6 +15,7 @@ from partners.models import ServicePartner
 from referrals.models import FollowUp, Officer, Referral
 from reports import metrics
 from reports.models import Milestone
+from reports.wins_cache import forget_agency_wins
 
 COUNTS = ((10, Milestone.Kind.COUNT_10), (100, Milestone.Kind.COUNT_100), (1000, Milestone.Kind.COUNT_1000))
 
@@ -129,4 +130,6 @@ def milestones_detect(*, agency_id: int | None = None) -> int:
         found += _partner_firsts(agency)
     before = Milestone.objects.count()
     Milestone.objects.bulk_create(found, ignore_conflicts=True)
+    if found:  # bulk_create sends no post_save
+        forget_agency_wins(m.agency_id for m in found)
     return Milestone.objects.count() - before

@@ -34,5 +34,5 @@ WEBHOOK_ALLOW_HTTP = True
 # The suite runs on two processes (pytest-xdist): each counts the API's rate limits under its
 # own prefix, since both processes' test databases number their integration clients alike.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _worker and "KEY_PREFIX" in CACHES["api"]:  # noqa: F405
-    CACHES["api"]["KEY_PREFIX"] = f"{CACHES['api']['KEY_PREFIX']}-{_worker}"  # noqa: F405
+if _worker and "KEY_PREFIX" in CACHES["shared"]:  # noqa: F405
+    CACHES["shared"]["KEY_PREFIX"] = f"{CACHES['shared']['KEY_PREFIX']}-{_worker}"  # noqa: F405

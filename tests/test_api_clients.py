@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import OperationalError
 from django.test import override_settings
 from django.utils import timezone
 
@@ -93,6 +94,27 @@ def test_a_refused_new_client_form_may_be_corrected_and_sent_again(cast):
     assert admin.post("/integrations/new/", {**data, "expires_on": too_late}).status_code == 422
     soon = (timezone.localdate() + timedelta(days=30)).isoformat()
     assert admin.post("/integrations/new/", {**data, "expires_on": soon}).status_code == 200
+    assert IntegrationClient.objects.filter(name="Y clinic EHR").count() == 1
+
+
+def test_a_new_client_form_that_failed_midway_may_be_sent_again(cast, monkeypatch):
+    # Not a refusal: the database went away while the client was being made. Nothing was
+    # made, so sending the form again (the admin's retry) must make it, not say it was sent.
+    admin = cast.login("program_admin")
+    soon = (timezone.localdate() + timedelta(days=30)).isoformat()
+    data = {"name": "Y clinic EHR", "acts_for": f"partner:{cast.partner_y.pk}", "expires_on": soon}
+    data["form_key"] = str(uuid.uuid4())
+    real = services.integration_client_create
+
+    def lost_database(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "integration_client_create", lost_database)
+    with pytest.raises(OperationalError):
+        admin.post("/integrations/new/", data)
+    monkeypatch.setattr(services, "integration_client_create", real)
+    retried = admin.post("/integrations/new/", data)
+    assert retried.status_code == 200 and "dfl_" in retried.content.decode()
     assert IntegrationClient.objects.filter(name="Y clinic EHR").count() == 1
 
 

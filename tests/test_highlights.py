@@ -201,10 +201,12 @@ def _win(cast, n: int) -> None:
 def test_the_wins_cost_the_same_queries_however_many_wins_there_are(cast, django_assert_max_num_queries):
     officer = cast.login("officer_a1")
     _win(cast, 0)
-    officer.get(WINS, HTTP_HX_REQUEST="true")
+    officer.get(WINS, HTTP_HX_REQUEST="true")  # the session's one-time work
+    # Each win makes the agency's wins be counted afresh at the next read: both reads count.
+    _win(cast, 1)
     with CaptureQueriesContext(connection) as few:
         officer.get(WINS, HTTP_HX_REQUEST="true")
-    for n in range(1, 7):
+    for n in range(2, 8):
         _win(cast, n)
     with django_assert_max_num_queries(len(few)):
         page = officer.get(WINS, HTTP_HX_REQUEST="true").content.decode()

@@ -46,20 +46,21 @@ def client_new(request: HttpRequest) -> HttpResponse:
     user = _admin(request)
     form = IntegrationClientForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        if not form.first_sending():
-            messages.warning(request, ALREADY_SENT)
-            return redirect("integrations:list")
         try:
-            created = services.integration_client_create(
-                actor=user, name=form.cleaned_data["name"], expires_at=form.expires_at(), **form.scope()
+            created = form.send_once(
+                lambda: services.integration_client_create(
+                    actor=user, name=form.cleaned_data["name"], expires_at=form.expires_at(), **form.scope()
+                )
             )
         except ValidationError as error:
-            form.sending_refused()
             if hasattr(error, "error_dict") and "expires_at" in error.error_dict:
                 form.add_error("expires_on", error.error_dict["expires_at"])
             else:
                 form.add_error(None, error)
         else:
+            if created is None:
+                messages.warning(request, ALREADY_SENT)
+                return redirect("integrations:list")
             # Shown in this answer only: not in a redirect's URL, the session or a message,
             # which would keep it. The page is marked no-store like every signed-in page.
             return render(request, "api/integration_created.html", {"client": created.client, "token": created.token})

@@ -57,18 +57,19 @@ def webhook_subscribe(request: HttpRequest, client_id: int) -> HttpResponse:
     user, client = _client(request, client_id)
     form = WebhookForm(request.POST)
     if form.is_valid():
-        if not form.first_sending():
-            messages.warning(request, ALREADY_SENT)
-            return redirect("webhooks:edit", client_id=client.pk)
         try:
-            subscribed = services.webhook_subscribe(actor=user, client_id=client.pk, url=form.cleaned_data["url"])
+            subscribed = form.send_once(
+                lambda: services.webhook_subscribe(actor=user, client_id=client.pk, url=form.cleaned_data["url"])
+            )
         except ValidationError as error:
-            form.sending_refused()
             if hasattr(error, "error_dict") and "url" in error.error_dict:
                 form.add_error("url", error.error_dict["url"])
             else:
                 form.add_error(None, error)
         else:
+            if subscribed is None:
+                messages.warning(request, ALREADY_SENT)
+                return redirect("webhooks:edit", client_id=client.pk)
             # Shown in this answer only, like a token: never in a redirect, the session or a message.
             context = {"client": client, "webhook": subscribed.subscription, "secret": subscribed.secret}
             return render(request, "api/webhook_secret.html", context)
