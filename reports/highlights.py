@@ -5,9 +5,9 @@ partners (an officer's first is theirs alone), stories the client agreed to shar
 program administrator approved, the latest change made from officers' suggestions, and the
 week's counts of the agency's own police work, shown exactly (small numbers are the wins).
 
-That half is the same for every officer of the agency, who load it below the log form many
-times a shift: it is kept in the shared cache for a minute, and forgotten as soon as what it
-shows changes (reports.wins_cache).
+The milestones, stories and latest change are the same for every officer of the agency, who
+load the Wins below the log form many times a shift: they are kept in the shared cache for a
+minute, and forgotten as soon as they change (reports.wins_cache).
 """
 
 from __future__ import annotations
@@ -56,12 +56,12 @@ class PersonalMilestones:
 
 @dataclass(frozen=True)
 class AgencyWins:
-    """The agency's half of the Wins: the same for each of its officers and supervisors."""
+    """The agency's milestones, stories and latest change: the same for each of its officers
+    and supervisors, and rarely changed."""
 
     milestones: list[Milestone]
     stories: list[SuccessStory]
     latest_change: dict | None
-    week: WeekTotals
 
 
 @dataclass(frozen=True)
@@ -92,16 +92,11 @@ def _police_work(scope: metrics.Scope, *, first: bool = False) -> tuple[metrics.
     return metrics.Totals(**{name: sums.get(name) or 0 for name in metrics.COUNTS}), sums.get("first")
 
 
-def _week_start(agency: Agency, now: datetime) -> datetime:
-    """Monday 00:00 of `now`'s week in the agency's time zone."""
-    local = now.astimezone(agency_zone(agency))
-    return datetime.combine(local.date() - timedelta(days=local.weekday()), time.min, tzinfo=local.tzinfo)
-
-
 def week_totals(*, agency: Agency, now: datetime | None = None) -> WeekTotals:
     """The agency's deflections, overdose reversals and hours saved versus arrest this week."""
     now = now or timezone.now()
-    monday = _week_start(agency, now)
+    local = now.astimezone(agency_zone(agency))
+    monday = datetime.combine(local.date() - timedelta(days=local.weekday()), time.min, tzinfo=local.tzinfo)
     totals, _first = _police_work(metrics.Scope(agency.pk, monday, now))
     return WeekTotals(
         since=monday,
@@ -137,7 +132,7 @@ def personal_milestones(*, user: User) -> PersonalMilestones:
     )
 
 
-def _agency_wins_now(agency: Agency, now: datetime) -> AgencyWins:
+def _agency_wins_now(agency: Agency) -> AgencyWins:
     milestones = list(
         Milestone.objects.filter(agency_id=agency.pk)
         .exclude(kind=Milestone.Kind.OFFICER_FIRST)  # an officer's first is theirs alone
@@ -150,35 +145,27 @@ def _agency_wins_now(agency: Agency, now: datetime) -> AgencyWins:
     )
     # The agency's program (for whom may see highlights, permissions.programs_of is just that).
     programs = Program.objects.filter(agencies=agency.pk)
-    return AgencyWins(
-        milestones=milestones,
-        stories=stories,
-        latest_change=you_said_we_did(programs=programs).first(),
-        week=week_totals(agency=agency, now=now),
-    )
+    return AgencyWins(milestones=milestones, stories=stories, latest_change=you_said_we_did(programs=programs).first())
 
 
-def agency_wins(*, agency: Agency, now: datetime | None = None) -> AgencyWins:
-    """The agency's wins as of `now`; without `now`, as of now, from the shared cache if
-    they are there for this week."""
-    if now is not None:
-        return _agency_wins_now(agency, now)
-    now = timezone.now()
+def agency_wins(*, agency: Agency) -> AgencyWins:
+    """The agency's milestones, stories and latest change, from the shared cache if there."""
     kept = wins_cache.kept(agency.pk)
-    if isinstance(kept, AgencyWins) and kept.week.since == _week_start(agency, now):
+    if isinstance(kept, AgencyWins):
         return kept
-    wins = _agency_wins_now(agency, now)
+    wins = _agency_wins_now(agency)
     wins_cache.keep(agency.pk, wins)
     return wins
 
 
 def highlights_for(*, user: User, now: datetime | None = None) -> Highlights:
-    """The program's wins for an officer or supervisor of an agency, and their own."""
-    wins = agency_wins(agency=user.agency, now=now)  # type: ignore[arg-type]
+    """The program's wins for an officer or supervisor of an agency, and their own. The
+    week's counts are counted at each read: a deflection just logged is in them."""
+    wins = agency_wins(agency=user.agency)  # type: ignore[arg-type]
     return Highlights(
         milestones=wins.milestones,
         stories=wins.stories,
         latest_change=wins.latest_change,
-        week=wins.week,
+        week=week_totals(agency=user.agency, now=now),  # type: ignore[arg-type]
         mine=personal_milestones(user=user),
     )

@@ -1,10 +1,11 @@
-"""Each agency's wins, kept a minute in the shared cache and forgotten when they change.
+"""Each agency's milestones, stories and latest change ("the agency's wins"), kept a minute
+in the shared cache and forgotten when they change.
 
-The Wins below the log form are the same for every officer of an agency (reports.highlights),
-and officers load them many times a shift. Every save or delete of what they show forgets the
+They are the same for every officer of an agency (reports.highlights), and officers load them
+below the log form many times a shift. Every save or delete of what they show forgets the
 agency's: reports.apps connects the receivers below. A cache that cannot be reached never
-stops a request: the wins are then counted afresh, and a write that changed them (logging a
-deflection) goes through.
+stops a request: the wins are then read afresh, and the write that changed them goes through.
+The week's counts are not kept: each deflection logged would forget them.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from django.db import transaction
 from buyin.models import ChangeMade, Suggestion
 from deflection.models import Agency
 from deflection.permissions import programs_of
-from referrals.models import Referral
 from reports.models import Milestone, SuccessStory
 
 logger = logging.getLogger(__name__)
@@ -68,12 +68,12 @@ def forget_agency_wins(agency_ids: Iterable[int | None]) -> None:
 
 
 def _agency_of_row_changed(sender, instance, **kwargs) -> None:
-    # A deflection logged, cancelled or moved on; a story approved; a milestone found.
+    # A story approved or withdrawn; a milestone found.
     forget_agency_wins([instance.agency_id])
 
 
 def _agency_changed(sender, instance, **kwargs) -> None:
-    # Its time zone (the week) or what an arrest costs it (the hours saved).
+    # Its program (whose changes it shows), or a new agency numbered like a deleted one.
     forget_agency_wins([instance.pk])
 
 
@@ -90,7 +90,6 @@ def _suggestion_changed(sender, instance, **kwargs) -> None:
 def receivers() -> list[tuple[type, Callable[..., None]]]:
     """Each model whose saves and deletes change some agency's wins, and what to forget."""
     return [
-        (Referral, _agency_of_row_changed),
         (SuccessStory, _agency_of_row_changed),
         (Milestone, _agency_of_row_changed),
         (Agency, _agency_changed),

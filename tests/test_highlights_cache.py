@@ -1,7 +1,7 @@
-"""The agency's half of the Wins is counted once for all its officers, and what changes it
-shows at the next read: a deflection logged or cancelled, a story approved, a change
-published, a suggestion answered, a milestone found. A cache that is down costs queries,
-never a page or a deflection."""
+"""The agency's milestones, stories and latest change are read once for all its officers, and
+what changes the Wins shows at the next read: a deflection logged or cancelled (the week's
+counts are counted at each read), a story approved, a change published, a suggestion
+answered, a milestone found. A cache that is down costs queries, never a page."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ class _Down:
         return refused
 
 
-def test_a_cache_that_is_down_costs_queries_never_a_page_or_a_deflection(cast, monkeypatch):
+def test_a_cache_that_is_down_costs_queries_never_a_page(cast, monkeypatch):
     officer = cast.login("officer_a1")
     monkeypatch.setattr(caches._connections, "shared", _Down(), raising=False)  # this thread's "shared" cache
     assert _deflections(_read(officer)[0]) == 0
