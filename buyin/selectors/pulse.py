@@ -43,16 +43,14 @@ def pulse_survey_for_results(*, user: User, survey_id: int) -> PulseSurvey:
     return survey
 
 
-def pulse_open_for_user(user: User, now: datetime | None = None) -> QuerySet[PulseSurvey]:
-    """The open waves the user was asked and has not answered yet (for the menu and home)."""
+def pulse_unanswered_for_user(user: User, now: datetime | None = None) -> QuerySet[PulseSurvey]:
+    """The waves the user was asked and has not answered, not closed yet, the soonest to close
+    first (buyin.menu shows those open at each page)."""
     if not user.is_authenticated:
         return PulseSurvey.objects.none()
     now = now or timezone.now()
     return PulseSurvey.objects.filter(
-        opens_at__lte=now,
-        closes_at__gt=now,
-        participations__user=user,
-        participations__answered=False,
+        closes_at__gt=now, participations__user=user, participations__answered=False
     ).order_by("closes_at")
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from buyin.menu import forget_menus
 from buyin.models import PulseAnswer, PulseParticipation, PulseSurvey
 from buyin.models.pulse import SCORES
 from deflection import l10n
@@ -138,6 +139,7 @@ def pulse_wave_open(*, survey_id: int, now: datetime | None = None) -> int:
         return 0
     rows = [PulseParticipation(survey=survey, user=user) for user in pulse_audience(survey).order_by("pk")]
     PulseParticipation.objects.bulk_create(rows, ignore_conflicts=True)
+    forget_menus(row.user_id for row in rows)  # bulk_create sends no post_save
     survey.audience_fixed_at = now
     survey.save(update_fields=["audience_fixed_at"])
     return len(rows)

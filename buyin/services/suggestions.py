@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from buyin.menu import forget_menus
 from buyin.models import ChangeMade, Suggestion, SuggestionEvent
 from buyin.selectors.suggestions import partners_for_suggestions
 from deflection import l10n
@@ -153,7 +154,9 @@ def suggestion_reopen(*, suggestion_id: int, actor: User, note: str = "") -> Sug
 @transaction.atomic
 def suggestion_mark_read(*, author: User) -> int:
     """The author has read the answers to their suggestions (a POST: opening the page writes nothing)."""
-    return Suggestion.objects.filter(author=author).exclude(state=S.NEW).update(author_seen_at=timezone.now())
+    marked = Suggestion.objects.filter(author=author).exclude(state=S.NEW).update(author_seen_at=timezone.now())
+    forget_menus([author.pk])  # an update sends no post_save
+    return marked
 
 
 @transaction.atomic
