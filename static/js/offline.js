@@ -358,6 +358,8 @@
     delete form.dataset.recordToken;
     setToken(form, newToken());
     newClientFields(true);
+    // A held charge's deadline is offered again, as on a form just opened.
+    if (window.deflection && window.deflection.followDeadline) window.deflection.followDeadline(true);
   }
 
   async function saveOnPhone(form) {

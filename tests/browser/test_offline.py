@@ -23,7 +23,13 @@ from partners.models import ServicePartner
 from referrals.models import Client, ClientMerge, PossibleDuplicate, Referral
 from tests.browser.helpers import open_menu, sign_in
 from tests.browser.test_accessibility import SCHEMES, Checker, assert_clean, axe_pages  # noqa: F401 (a fixture)
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, flagged_deflection
+from tests.factories.referrals import (
+    ClientFactory,
+    JusticeAgencyFactory,
+    OfficerFactory,
+    ReferralFactory,
+    flagged_deflection,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -342,6 +348,20 @@ def test_a_deflection_sent_twice_is_saved_once(cast, page):
     expect(page.locator("#offline-outbox")).to_be_hidden()
     assert Referral.objects.count() == 1 and Client.objects.count() == 1
     assert stored(page, "outbox") == 0
+
+
+def test_the_blank_form_left_after_saving_with_no_signal_offers_a_held_charges_deadline_again(cast, page):
+    JusticeAgencyFactory(agencies=[cast.agency_a])
+    signed_in_with_no_signal(page)
+    deadline = page.get_by_label("Deadline")
+    offered = deadline.input_value()
+    assert offered
+    page.get_by_role("radio", name="Officer intervention referral").check()
+    page.get_by_role("radio", name="Stay engaged for a number of days").check()
+    page.get_by_label("Days engaged").fill("60")
+    expect(deadline).not_to_have_value(offered)
+    log_with_no_signal(page, cast.partner_y, "Marisol", "Quintanilla", "1988-04-12", "Officer intervention referral")
+    expect(deadline).to_have_value(offered)
 
 
 def test_a_deflection_for_someone_known_is_flagged_and_the_officer_merges_it_in_one_tap(cast, page):
