@@ -350,6 +350,30 @@ def test_a_deflection_sent_twice_is_saved_once(cast, page):
     assert stored(page, "outbox") == 0
 
 
+def test_a_search_with_no_signal_says_so_beside_the_search_box_and_runs_when_the_signal_returns(cast, page):
+    ClientFactory(agency=cast.agency_a, first_name="Marisol", last_name="Quintanilla", date_of_birth=date(1988, 4, 12))
+    signed_in_with_no_signal(page)
+    searchbox = page.get_by_role("searchbox", name="Find the client")
+    note = page.locator("#search-no-signal")
+    expect(note).to_have_text("")
+    searchbox.press_sequentially("Quintanilla, Marisol")
+    # Said where the results would be, and read out with the search box: what the officer can do.
+    said = re.compile(r"No signal: the search cannot run\. Enter the person as a new client below: the deflection")
+    expect(note).to_have_text(said)
+    expect(note).to_have_attribute("role", "status")
+    expect(searchbox).to_have_accessible_description(re.compile(r"No signal: the search cannot run"))
+    expect(page.get_by_label("Last name")).to_have_value("Quintanilla")
+    # The Search button says the same (it cannot post the form with no signal).
+    page.evaluate("document.getElementById('search-no-signal').textContent = ''")
+    page.get_by_role("button", name="Search", exact=True).tap()
+    expect(note).to_have_text(said)
+
+    # Signal again: the note goes, and the search the officer tried runs.
+    page.context.set_offline(False)
+    expect(note).to_have_text("")
+    expect(page.get_by_role("radiogroup", name="Clients found")).to_contain_text("Quintanilla, Marisol")
+
+
 def test_the_blank_form_left_after_saving_with_no_signal_offers_a_held_charges_deadline_again(cast, page):
     JusticeAgencyFactory(agencies=[cast.agency_a])
     signed_in_with_no_signal(page)
