@@ -438,6 +438,9 @@ def test_logging_with_no_signal_and_the_same_person_question_pass_wcag_aa(cast, 
     flagged_deflection(cast)
     c = Checker(axe_pages(scheme), scheme)
     signed_in_with_no_signal(c.page)
+    c.page.get_by_role("searchbox", name="Find the client").press_sequentially("Villalobos, Teodoro")
+    expect(c.page.locator("#search-no-signal")).not_to_have_text("")
+    c.check("a search with no signal")
     log_with_no_signal(c.page, cast.partner_y, "Teodoro", "Villalobos", "1975-09-30")
     c.check("log with no signal, one waiting")
     # Signing out, without a tap: the nav's button would still be fading back from it.
