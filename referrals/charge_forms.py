@@ -13,8 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from referrals.held_charges import deciders_for_agency
 from referrals.models import HeldCharge, Pathway
 from referrals.services import HeldChargeData
+from referrals.services.charges import LONGEST_DEADLINE
 
-# The deadline the log form offers, in days from today (agency time): the officer changes it.
+# The deadline the log form offers, in days from today (agency time): time to reach intake,
+# and to stay engaged N days (counted from intake) N more, so that the date offered is one the
+# condition can be met by (static/js/app.js moves it as the days are typed, never further than
+# LONGEST_DEADLINE). The officer changes it.
 DEFAULT_DEADLINE_DAYS = 30
 CHARGE_FIELDS = (
     "charge_description",
@@ -68,6 +72,7 @@ class HeldChargeFields(forms.Form):
         min_value=1,
         max_value=365,
         required=False,
+        help_text=_("Counted from intake."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     charge_deadline = forms.DateField(
@@ -83,6 +88,15 @@ class HeldChargeFields(forms.Form):
         self.charge_agency_id = agency_id
         self.charge_deciders = _ReadOnce(lambda: [(d.pk, d.name) for d in deciders_for_agency(agency_id)])
         self.fields["charge_decider"].widget.choices = self.charge_deciders
+        # What app.js needs to offer the same date as the days change: the agency's today,
+        # not the phone's.
+        self.fields["charge_deadline"].widget.attrs.update(
+            {
+                "data-first-day": today.isoformat(),
+                "data-intake-days": DEFAULT_DEADLINE_DAYS,
+                "data-longest-days": LONGEST_DEADLINE.days,
+            }
+        )
         if not self.is_bound:
             self.initial.setdefault("charge_deadline", today + timedelta(days=DEFAULT_DEADLINE_DAYS))
 

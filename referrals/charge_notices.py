@@ -116,14 +116,26 @@ def charge_notices_send() -> int:
     return sent
 
 
-def charge_notice_letter_pdf(*, notice: ChargeNotice) -> bytes:
-    """The notice as a one-page letter to post, on the disclosing program's behalf."""
+def charge_notice_letter_document(*, notice: ChargeNotice):
+    """The notice laid out as a one-page letter to post, headed by its sender as a letter is:
+    the program that discloses under the consent, with its address and phone when it has them,
+    so that the office or court knows whom to answer."""
     # Imported here: WeasyPrint loads native libraries, needed only when printing.
     from weasyprint import HTML
 
     # In the notice's language whoever prints it, as the email.
     with translation.override(NOTICE_LANGUAGE):
-        context = {"notice": notice, "text": notice_text(notice), "recipient": notice.recipient}
+        context = {
+            "notice": notice,
+            "text": notice_text(notice),
+            "sender": notice.consent.discloser,
+            "recipient": notice.recipient,
+        }
         html = render_to_string("referrals/charge_notice_letter.html", context)
     # No base_url: the document loads nothing from outside itself.
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).render()
+
+
+def charge_notice_letter_pdf(*, notice: ChargeNotice) -> bytes:
+    """The notice as a letter to post, on the disclosing program's behalf, as a PDF."""
+    return charge_notice_letter_document(notice=notice).write_pdf()

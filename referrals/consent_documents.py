@@ -87,7 +87,7 @@ TEXT = {
         "dob": "Fecha de nacimiento",
         "discloser": "Quién puede divulgar",
         "recipients": "A quién",
-        "referring_agency": "la agencia que hizo la remisión",
+        "referring_agency": "la agencia que refirió",
         "what": "Qué información",
         "purpose": "Propósito",
         "revoke": "Derecho a revocar",
@@ -103,10 +103,10 @@ TEXT = {
         ),
         "revoked": "Este consentimiento fue revocado el %(date)s.",
         "scopes": {
-            "status_only": "Solo si fui remitido y el estado de la remisión",
+            "status_only": "Solo si fui referido y el estado del referido",
             "status_outcomes": (
-                "El estado de la remisión y sus resultados: la admisión, si sigo participando a los 30, 60 y "
-                "90 días, y cómo se cerró la remisión"
+                "El estado del referido y sus resultados: la admisión, si sigo participando a los 30, 60 y "
+                "90 días, y cómo se cerró el referido"
             ),
             "full_record": "Mi expediente completo con este programa",
         },
@@ -131,15 +131,15 @@ TEXT = {
         "cj_title": "Consentimiento para divulgar información al sistema de justicia penal (42 CFR §2.35)",
         "cj_intro": (
             "Yo, la persona nombrada abajo, autorizo la divulgación de mi información a la fiscalía o al tribunal "
-            "que decide el cargo suspendido en mi contra, de la siguiente manera. Entiendo que ingresar al "
+            "que decide el cargo en suspenso en mi contra, de la siguiente manera. Entiendo que ingresar al "
             "tratamiento y permanecer en él es una condición de cómo se decide ese cargo."
         ),
         "cj_scope": (
-            "Si ingresé al tratamiento y si permanecí en él, para el cargo suspendido con el número de caso %(case)s"
+            "Si ingresé al tratamiento y si permanecí en él, para el cargo en suspenso con el número de caso %(case)s"
         ),
         "cj_revoke": (
             "Este consentimiento no puede revocarse antes de la resolución final del caso para el que se otorga "
-            "(cuando se decida el cargo suspendido: si se cumplió o no su condición, o si se retiró el cargo), ni "
+            "(cuando se decida el cargo en suspenso: si se cumplió o no su condición, o si se retiró el cargo), ni "
             "antes de que venza, lo que ocurra primero. Una revocación que pida antes se registra con su fecha y "
             "surte efecto en ese momento."
         ),

@@ -16,7 +16,7 @@ from django.urls import reverse
 from deflection import l10n
 from deflection.models import AccessEvent
 from referrals import services
-from referrals.charge_notices import NOTICE_EMAILED, NOTICE_LETTER
+from referrals.charge_notices import NOTICE_EMAILED, NOTICE_LETTER, charge_notice_letter_document
 from referrals.charge_reminders import held_charges_sweep
 from referrals.disclosures import accounting_for_client
 from referrals.models import ChargeNotice, Consent, HeldCharge, Pathway
@@ -243,6 +243,37 @@ def test_the_letter_is_printed_by_casework_on_record_and_in_the_accounting(
     assert (event.user, event.action) == (cast.case_manager_y, AccessEvent.Action.PRINTED)
     rows = [d for d in accounting_for_client(charge.referral.client) if d.organization == attorney.name]
     assert sorted(r.action for r in rows) == ["Printed or downloaded", "Told in a notice"]
+
+
+def _letter_text(notice: ChargeNotice) -> str:
+    document = charge_notice_letter_document(notice=notice)
+    assert len(document.pages) == 1
+    return " ".join(box.text for page in document.pages for box in page._page_box.descendants() if hasattr(box, "text"))
+
+
+def test_the_letter_is_headed_by_its_sender_with_the_address_and_phone_to_answer_to(
+    cast, attorney, django_capture_on_commit_callbacks
+):
+    # The sender is the treatment program that discloses under the consent, as in the email.
+    cast.partner_y.address = "410 W Congress St, Tucson, AZ 85701"
+    cast.partner_y.phone = "520-555-0142"
+    cast.partner_y.save()
+    charge = _satisfied_with_consent(cast, attorney, django_capture_on_commit_callbacks)
+    text = _letter_text(ChargeNotice.objects.get())
+    sender = text.index(cast.partner_y.name)
+    assert sender < text.index("410 W Congress St, Tucson, AZ 85701") < text.index("Diversion desk")
+    assert text.index("520-555-0142") < text.index("Diversion desk")
+    assert "1 Court Plaza, Suite 4, Pima Valley, AZ 85701" in text and charge.case_number in text
+    client = charge.referral.client
+    assert client.last_name not in text and client.first_name not in text
+
+
+def test_a_letter_from_a_sender_without_an_address_still_prints_its_name(
+    cast, attorney, django_capture_on_commit_callbacks
+):
+    _satisfied_with_consent(cast, attorney, django_capture_on_commit_callbacks)
+    text = _letter_text(ChargeNotice.objects.get())
+    assert cast.partner_y.name in text and "None" not in text
 
 
 # -- what police see ---------------------------------------------------------------------------

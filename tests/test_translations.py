@@ -6,13 +6,16 @@ import shutil
 
 import polib
 import pytest
+from django.utils import translation
 
+from referrals.models import OfficerCheckIn
 from tests.conftest import IN_CI
 from tests.translations import (
     CATALOGUE,
     catalogue_msgids,
     catalogue_problems,
     fresh_msgids,
+    glossary_problems,
     unmarked_in,
     unmarked_template_text,
 )
@@ -69,6 +72,35 @@ def test_the_catalogue_check_finds_empty_fuzzy_and_broken_entries(tmp_path):
     po.save(str(tmp_path / "django.po"))
     problems = catalogue_problems(tmp_path / "django.po")
     assert [p.split(":")[0] for p in problems] == ["untranslated", "fuzzy", "placeholders differ", "untranslated"]
+
+
+def test_the_spanish_calls_each_program_term_by_the_glossarys_word_on_the_page_and_on_the_consent_form():
+    assert glossary_problems() == []
+
+
+def test_the_glossary_check_finds_another_word_for_a_term(tmp_path):
+    po = polib.POFile()
+    po.append(polib.POEntry(msgid="Charge held", msgstr="Cargo suspendido"))
+    po.append(polib.POEntry(msgid="Held charges", msgstr="Cargos en suspenso"))
+    po.append(polib.POEntry(msgid="Revoke an integration client", msgstr="Revocar un cliente de integración"))
+    po.append(polib.POEntry(msgid="Client", msgstr="Cliente"))
+    po.save(str(tmp_path / "django.po"))
+    assert [p.split(":")[1].strip() for p in glossary_problems(tmp_path / "django.po")] == [
+        "'Cargo suspendido' for 'cargo en suspenso'",
+        "'cliente de integración' for 'sistema de integración'",
+    ]
+
+
+def test_an_officers_check_in_is_said_alike_in_its_choices_and_in_the_words_that_list_them():
+    # The choices are read by the officer's supervisor and the partner too: not in the first person.
+    listed = (
+        "A non-enforcement contact with the person you referred: you saw them doing well, offered help again, "
+        "or something else."
+    )
+    with translation.override("es"):
+        said = translation.gettext(listed).lower()
+        for kind in (OfficerCheckIn.Kind.DOING_WELL, OfficerCheckIn.Kind.OFFERED_HELP):
+            assert str(kind.label).lower() in said
 
 
 def test_the_compiled_catalogue_is_the_po_compiled():

@@ -204,6 +204,48 @@ def catalogue_problems(path: Path = CATALOGUE) -> list[str]:
     return problems
 
 
+# Spanish that says a program's term other than the glossary's (at the top of the catalogue):
+# the English that names the term, the other words found for it, and the glossary's word.
+OFF_GLOSSARY = [
+    (r"charge", r"cargos? suspendidos?", "cargo en suspenso"),
+    (r"referr", r"remisi[oó]n|remitid[oa]", "referido"),
+    (r"client", r"clientes? de integraci[oó]n", "sistema de integración"),
+    (r"commendation", r"felicitaci[oó]n", "reconocimiento"),
+    (r"feedback", r"comentarios?", "opinión"),
+    (r"sign(ed|ing)? (in|out)|sign-in", r"\bentrar\b", "iniciar sesión"),
+    # The regional coordinator's word, said of someone else.
+    (r"program manager", r"coordinador(?! regional)", "administrador del programa"),
+]
+
+
+def _off_glossary(english: str, spanish: str) -> list[str]:
+    return [
+        f"{found.group(0)!r} for {word!r}"
+        for names, other, word in OFF_GLOSSARY
+        if re.search(names, english, re.IGNORECASE)
+        for found in [re.search(other, spanish, re.IGNORECASE)]
+        if found
+    ]
+
+
+def glossary_problems(path: Path = CATALOGUE) -> list[str]:
+    """Spanish that calls a program's term by another word than the glossary's, in the
+    catalogue and in the consent form the client signs (referrals/consent_documents.py keeps
+    its own wording): the same thing must read the same on the page and on paper."""
+    from referrals.consent_documents import TEXT
+
+    pairs = [
+        (entry.msgid + " " + entry.msgid_plural, translated)
+        for entry in polib.pofile(str(path))
+        if not entry.obsolete
+        for translated in (list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr])
+    ]
+    english, spanish = TEXT["en"], TEXT["es"]
+    pairs += [(str(english[key]), str(spanish[key])) for key in spanish if key in english and key != "scopes"]
+    pairs += [(english["scopes"][key], text) for key, text in spanish["scopes"].items()]
+    return [f"off the glossary: {found}: {es[:70]}" for en, es in pairs for found in _off_glossary(en, es)]
+
+
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdfr]|%[sdf]|\{(\w*)\}")
 
 
@@ -241,6 +283,6 @@ if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "deflection.settings")
     django.setup()
     found = [str(item) for item in unmarked_template_text()]
-    found += catalogue_problems() if CATALOGUE.exists() else ["no catalogue yet"]
+    found += catalogue_problems() + glossary_problems() if CATALOGUE.exists() else ["no catalogue yet"]
     print("\n".join(found) or "Every template string is marked and every Spanish entry translated.")
     sys.exit(1 if found else 0)

@@ -194,6 +194,45 @@
     kept = null;
   });
 
+  // The held charge's deadline follows its condition until the officer sets it: the days to
+  // reach intake, and as many more as the days to stay engaged (they count from intake), so
+  // that the date offered is one the condition can be met by. The form gives the agency's
+  // today and both limits (referrals/charge_forms.py).
+  function offeredDeadline(deadline) {
+    var form = deadline.form;
+    var engaged = form.querySelector("input[name=charge_condition][value=engaged_days]");
+    var days = form.querySelector("input[name=charge_engaged_days]");
+    var extra = engaged && engaged.checked && days && /^\d+$/.test(days.value.trim()) ? Number(days.value) : 0;
+    var ahead = Math.min(Number(deadline.dataset.intakeDays) + extra, Number(deadline.dataset.longestDays));
+    var day = deadline.dataset.firstDay.split("-").map(Number);
+    return new Date(Date.UTC(day[0], day[1] - 1, day[2] + ahead)).toISOString().slice(0, 10);
+  }
+  function chargeDeadline() {
+    var deadline = document.getElementById("id_charge_deadline");
+    return deadline && deadline.dataset.firstDay ? deadline : null;
+  }
+  // A date the officer typed (any other than the one last offered) stays theirs; `again`:
+  // offered anyway, on a blank form.
+  function followDeadline(again) {
+    var deadline = chargeDeadline();
+    if (!deadline || !(again === true || deadline.value === deadline.dataset.offered)) return;
+    deadline.value = deadline.dataset.offered = offeredDeadline(deadline);
+  }
+  // offline.js offers it again on the blank form it leaves for the next deflection.
+  window.deflection.followDeadline = followDeadline;
+  document.addEventListener("input", function (event) {
+    if (event.target.name === "charge_engaged_days") followDeadline();
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "charge_condition") followDeadline();
+  });
+  // The form as the server drew it, new or back with errors: its date is the one offered, or
+  // the officer's.
+  document.addEventListener("DOMContentLoaded", function () {
+    var deadline = chargeDeadline();
+    if (deadline && deadline.value === offeredDeadline(deadline)) deadline.dataset.offered = deadline.value;
+  });
+
   // A line of the error summary takes the officer into the field itself, not just near it.
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");

@@ -350,6 +350,8 @@
     // Names found online (search results, possible matches): not left on screen either.
     var results = byId("client-results");
     if (results) results.replaceChildren();
+    var searchNote = byId("search-no-signal");
+    if (searchNote) searchNote.textContent = "";
     ["div_id_confirm_new", "offline-error-summary", "error-summary"].forEach(function (id) {
       var node = byId(id);
       if (node) node.remove();
@@ -358,6 +360,8 @@
     delete form.dataset.recordToken;
     setToken(form, newToken());
     newClientFields(true);
+    // A held charge's deadline is offered again, as on a form just opened.
+    if (window.deflection && window.deflection.followDeadline) window.deflection.followDeadline(true);
   }
 
   async function saveOnPhone(form) {
@@ -403,6 +407,10 @@
           return;
         }
         signedOut();
+      }
+      if (action === "search") {
+        searchNeedsSignal();
+        return;
       }
       if (action !== "save") {
         newClientFields(true);
@@ -505,6 +513,24 @@
 
   // ---------------------------------------------------------------- no signal on the page
 
+  // A search with no signal: said beside the search box (and read out), with what the officer
+  // can do instead; what was typed goes to the new client's fields.
+  function searchNeedsSignal() {
+    var note = byId("search-no-signal");
+    if (note) note.textContent = words.searchNoSignal;
+    if (window.deflection) window.deflection.fillNewClientFromSearch();
+    newClientFields(true);
+  }
+
+  // Signal again: the search the officer tried runs now.
+  function searchAgain() {
+    var note = byId("search-no-signal");
+    if (!note || !note.textContent) return;
+    note.textContent = "";
+    var search = document.querySelector("input[name=search]");
+    if (search && search.value.trim() && window.htmx) window.htmx.trigger(search, "search");
+  }
+
   function showSignal() {
     var note = byId("offline-note");
     if (note) note.hidden = navigator.onLine;
@@ -518,6 +544,7 @@
       var token = await freshCsrf();
       if (token) document.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (i) { i.value = token; });
     }
+    searchAgain();
     sendWaiting();
   }
 
@@ -573,7 +600,7 @@
     document.addEventListener("htmx:beforeRequest", function (event) {
       if (navigator.onLine) return;
       event.preventDefault();
-      if (event.target.name === "search" && window.deflection) window.deflection.fillNewClientFromSearch();
+      if (event.target.name === "search") searchNeedsSignal();
       showSignal();
     });
     window.addEventListener("online", signalBack);

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from deflection.models import AccessEvent
 from referrals.charge_notices import NOTICE_EMAILED
@@ -131,3 +132,50 @@ def test_the_officer_holds_a_charge_and_the_attorney_is_told_once_the_client_eng
     letter = card.get_by_role("link", name="Letter to post (PDF)")
     response = page.request.get(letter.get_attribute("href"))
     assert response.ok and response.headers["content-type"] == "application/pdf"
+
+
+def test_the_deadline_offered_leaves_time_to_reach_intake_and_stay_engaged_until_the_officer_sets_one(
+    page, cast, live_server
+):
+    JusticeAgencyFactory(name="Pima Valley County Attorney", agencies=[cast.agency_a])
+    today = datetime.now(ZoneInfo("America/Phoenix")).date()
+
+    def days_ahead(n: int) -> str:
+        return (today + timedelta(days=n)).isoformat()
+
+    sign_in(page, "officer_a1")
+    page.get_by_role("radio", name="Officer intervention referral").check()
+    deadline = page.get_by_label("Deadline")
+    expect(deadline).to_have_value(days_ahead(30))
+    # 60 days engaged, counted from intake: 30 days to reach it, then the 60.
+    page.get_by_role("radio", name="Stay engaged for a number of days").check()
+    days = page.get_by_label("Days engaged")
+    days.fill("60")
+    expect(deadline).to_have_value(days_ahead(90))
+    # Never further than a deadline may be (a year and a day).
+    days.fill("365")
+    expect(deadline).to_have_value(days_ahead(366))
+    page.get_by_role("radio", name="Reach intake").check()
+    expect(deadline).to_have_value(days_ahead(30))
+    page.get_by_role("radio", name="Stay engaged for a number of days").check()
+    days.fill("45")
+    expect(deadline).to_have_value(days_ahead(75))
+
+    # The date offered is one the program takes.
+    page.get_by_label("First name").fill(FIRST)
+    page.get_by_label("Last name").fill(LAST)
+    page.get_by_label("Charge held").fill("Criminal trespass, third degree")
+    page.get_by_label("Case or citation number").fill(CASE)
+    page.locator(f"input[name=partner][value='{cast.partner_y.pk}']").check()
+    page.get_by_role("button", name="Save deflection").tap()
+    page.get_by_role("status").filter(has_text="Deflection logged").wait_for()
+    charge = HeldCharge.objects.get()
+    assert (charge.condition, charge.engaged_days, charge.deadline.isoformat()) == ("engaged_days", 45, days_ahead(75))
+
+    # A date the officer sets is theirs: the days no longer move it.
+    page.goto("/log/")
+    page.get_by_role("radio", name="Officer intervention referral").check()
+    page.get_by_role("radio", name="Stay engaged for a number of days").check()
+    deadline.fill(days_ahead(200))
+    days.fill("14")
+    expect(deadline).to_have_value(days_ahead(200))

@@ -23,7 +23,13 @@ from partners.models import ServicePartner
 from referrals.models import Client, ClientMerge, PossibleDuplicate, Referral
 from tests.browser.helpers import open_menu, sign_in
 from tests.browser.test_accessibility import SCHEMES, Checker, assert_clean, axe_pages  # noqa: F401 (a fixture)
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, flagged_deflection
+from tests.factories.referrals import (
+    ClientFactory,
+    JusticeAgencyFactory,
+    OfficerFactory,
+    ReferralFactory,
+    flagged_deflection,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -344,6 +350,44 @@ def test_a_deflection_sent_twice_is_saved_once(cast, page):
     assert stored(page, "outbox") == 0
 
 
+def test_a_search_with_no_signal_says_so_beside_the_search_box_and_runs_when_the_signal_returns(cast, page):
+    ClientFactory(agency=cast.agency_a, first_name="Marisol", last_name="Quintanilla", date_of_birth=date(1988, 4, 12))
+    signed_in_with_no_signal(page)
+    searchbox = page.get_by_role("searchbox", name="Find the client")
+    note = page.locator("#search-no-signal")
+    expect(note).to_have_text("")
+    searchbox.press_sequentially("Quintanilla, Marisol")
+    # Said where the results would be, and read out with the search box: what the officer can do.
+    said = re.compile(r"No signal: the search cannot run\. Enter the person as a new client below: the deflection")
+    expect(note).to_have_text(said)
+    expect(note).to_have_attribute("role", "status")
+    expect(searchbox).to_have_accessible_description(re.compile(r"No signal: the search cannot run"))
+    expect(page.get_by_label("Last name")).to_have_value("Quintanilla")
+    # The Search button says the same (it cannot post the form with no signal).
+    page.evaluate("document.getElementById('search-no-signal').textContent = ''")
+    page.get_by_role("button", name="Search", exact=True).tap()
+    expect(note).to_have_text(said)
+
+    # Signal again: the note goes, and the search the officer tried runs.
+    page.context.set_offline(False)
+    expect(note).to_have_text("")
+    expect(page.get_by_role("radiogroup", name="Clients found")).to_contain_text("Quintanilla, Marisol")
+
+
+def test_the_blank_form_left_after_saving_with_no_signal_offers_a_held_charges_deadline_again(cast, page):
+    JusticeAgencyFactory(agencies=[cast.agency_a])
+    signed_in_with_no_signal(page)
+    deadline = page.get_by_label("Deadline")
+    offered = deadline.input_value()
+    assert offered
+    page.get_by_role("radio", name="Officer intervention referral").check()
+    page.get_by_role("radio", name="Stay engaged for a number of days").check()
+    page.get_by_label("Days engaged").fill("60")
+    expect(deadline).not_to_have_value(offered)
+    log_with_no_signal(page, cast.partner_y, "Marisol", "Quintanilla", "1988-04-12", "Officer intervention referral")
+    expect(deadline).to_have_value(offered)
+
+
 def test_a_deflection_for_someone_known_is_flagged_and_the_officer_merges_it_in_one_tap(cast, page):
     known = ClientFactory(
         agency=cast.agency_a, first_name="Marisol", last_name="Quintanilla", date_of_birth=date(1988, 4, 12)
@@ -394,6 +438,9 @@ def test_logging_with_no_signal_and_the_same_person_question_pass_wcag_aa(cast, 
     flagged_deflection(cast)
     c = Checker(axe_pages(scheme), scheme)
     signed_in_with_no_signal(c.page)
+    c.page.get_by_role("searchbox", name="Find the client").press_sequentially("Villalobos, Teodoro")
+    expect(c.page.locator("#search-no-signal")).not_to_have_text("")
+    c.check("a search with no signal")
     log_with_no_signal(c.page, cast.partner_y, "Teodoro", "Villalobos", "1975-09-30")
     c.check("log with no signal, one waiting")
     # Signing out, without a tap: the nav's button would still be fading back from it.
