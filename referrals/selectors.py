@@ -20,6 +20,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DateField,
     Exists,
     F,
     FilteredRelation,
@@ -45,6 +46,7 @@ from referrals.models import (
     Client,
     Consent,
     FollowUp,
+    HeldCharge,
     Officer,
     OfficerContact,
     PossibleDuplicate,
@@ -303,8 +305,8 @@ def queue_for_partner(*, user: User, filter_name: str = "open", now: datetime | 
 def queue_page(*, user: User, filter_name: str, number: str | None, count: int, now: datetime | None = None) -> Page:
     """One page of the partner's queue under a filter (`count` referrals, as queue_counts
     counted them), each referral as the list shows it: its client, officer and agency,
-    `next_due` and `overdue`, and when an officer last saw the client again (`seen_again_at`,
-    `seen_again_by`)."""
+    `next_due` and `overdue`, when an officer last saw the client again (`seen_again_at`,
+    `seen_again_by`) and the deadline of a charge held on the referral (`charge_held_until`)."""
     now = now or timezone.now()
     order = queue_for_partner(user=user, filter_name=filter_name, now=now).values("pk")
     rows = partial(_queue_rows, user=user, filter_name=filter_name, now=now)
@@ -332,10 +334,13 @@ class _QueuePaginator(Paginator):
 def _queue_rows(*, user: User, ids: QuerySet, filter_name: str, now: datetime) -> QuerySet[Referral]:
     # The client seen again by an officer while the referral is open: one item, not two.
     last_contact = OfficerContact.objects.filter(referral=OuterRef("pk")).order_by("-occurred_at", "-id")
+    held = Q(held_charge__state=HeldCharge.State.HELD)
     rows = referral_queue_for_partner(user=user).filter(pk__in=ids)
     return _by_urgency(rows, filter_name=filter_name, now=now).annotate(
         seen_again_at=Subquery(last_contact.values("occurred_at")[:1]),
         seen_again_by=Subquery(last_contact.values("officer__display_name")[:1]),
+        # Only while it is held does the charge hang on the client's engagement here.
+        charge_held_until=Case(When(held, then=F("held_charge__deadline")), output_field=DateField()),
     )
 
 

@@ -5,7 +5,7 @@ that a test can check the selectors' statements against them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from referrals.models import Referral
 
@@ -19,6 +19,7 @@ class Row:
     overdue: bool
     seen_again_at: datetime | None
     seen_again_by: str | None
+    charge_held_until: date | None
 
 
 def _chased(referral: Referral, follow_up, now: datetime) -> bool:
@@ -46,12 +47,14 @@ def _row(referral: Referral, now: datetime) -> Row:
     due = [f.due_at for f in referral.follow_ups.all() if f.completed_at is None]
     contacts = sorted(referral.contacts.select_related("officer"), key=lambda c: (c.occurred_at, c.pk))
     last = contacts[-1] if contacts else None
+    charge = getattr(referral, "held_charge", None)
     return Row(
         pk=referral.pk,
         next_due=min(due) if due else None,
         overdue=any(d < now for d in due),
         seen_again_at=last.occurred_at if last else None,
         seen_again_by=last.officer.display_name if last else None,
+        charge_held_until=charge.deadline if charge is not None and charge.is_held else None,
     )
 
 
@@ -68,7 +71,11 @@ def expected_queue(*, partner_id: int, filter_name: str, now: datetime) -> list[
     """The queue of the partner's referrals under one filter, as the page describes its order:
     most urgent first, then by the next follow-up due (none last), then oldest first; closed
     ones by when they closed, latest first (every closed referral here has that date)."""
-    referrals = [r for r in Referral.objects.filter(partner_id=partner_id) if _in_filter(filter_name, r, now)]
+    referrals = [
+        r
+        for r in Referral.objects.filter(partner_id=partner_id).select_related("held_charge")
+        if _in_filter(filter_name, r, now)
+    ]
     rows = {r.pk: _row(r, now) for r in referrals}
     if filter_name == "closed":
         referrals.sort(key=lambda r: (r.closed_at, r.pk), reverse=True)

@@ -1,14 +1,16 @@
 """The partner's queue: its order and counts equal their definition (tests/queue_oracle.py) on
-referrals built by hand and its cost does not grow with it."""
+referrals built by hand, its cost does not grow with it, and a charge held on a referral shows
+in its row while it waits on the client's engagement."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from referrals import selectors
+from deflection import l10n
+from referrals import selectors, services
 from referrals.models import FollowUp, HeldCharge, OfficerContact, Pathway, Referral
 from tests.factories.referrals import OfficerFactory, ReferralFactory, held_charge_on
 from tests.queue_oracle import expected_queue
@@ -108,7 +110,7 @@ def _page_rows(client, filter_name: str) -> list[tuple]:
     rows, number = [], 1
     while True:
         page = client.get(f"/queue/?filter={filter_name}&page={number}").context["page"]
-        rows += [(r.pk, r.next_due, r.overdue, r.seen_again_at, r.seen_again_by) for r in page]
+        rows += [(r.pk, r.next_due, r.overdue, r.seen_again_at, r.seen_again_by, r.charge_held_until) for r in page]
         if not page.has_next():
             return rows
         number += 1
@@ -146,7 +148,7 @@ def test_every_filters_pages_and_count_equal_the_oracle(cast, queue, settings):
     for name in selectors.QUEUE_FILTERS:
         expected = expected_queue(partner_id=cast.partner_y.pk, filter_name=name, now=now)
         assert _page_rows(client, name) == [
-            (r.pk, r.next_due, r.overdue, r.seen_again_at, r.seen_again_by) for r in expected
+            (r.pk, r.next_due, r.overdue, r.seen_again_at, r.seen_again_by, r.charge_held_until) for r in expected
         ], name
         assert counts[name] == len(expected), name
     assert counts == {
@@ -174,4 +176,50 @@ def test_the_queue_costs_the_same_queries_with_contacts_follow_ups_and_charges(
     # and user, the partner's name, the access record's last list, and the menu's two.
     with django_assert_max_num_queries(8):
         page = client.get("/queue/").content.decode()
-    assert page.count("data-seen-again") == 25
+    assert page.count("data-charge-held") == 25 and page.count("data-seen-again") == 25
+
+
+# -- a charge held on the referral ----------------------------------------------------------
+
+
+def test_a_case_manager_sees_in_the_row_that_a_charge_is_held_until_its_deadline(cast, attorney):
+    referral = _referral(cast, S.ACCEPTED)
+    charge = held_charge_on(referral, attorney)
+    page = cast.login("case_manager_y").get("/queue/").content.decode()
+    assert f"Charge held until {l10n.day(charge.deadline)}" in page
+    assert charge.case_number not in page and charge.description not in page  # those are on its page
+
+
+def test_the_charge_held_reads_in_the_case_managers_language(cast, attorney):
+    charge = held_charge_on(_referral(cast), attorney, deadline=timezone.localdate() + timedelta(days=9))
+    cast.case_manager_y.language = "es"
+    cast.case_manager_y.save(update_fields=["language"])
+    page = cast.login("case_manager_y").get("/queue/").content.decode()
+    with translation.override("es"):
+        deadline = l10n.day(charge.deadline)  # 15 dic 2026
+    assert f"Cargo en suspenso hasta el {deadline}" in page and "Charge held" not in page
+
+
+@pytest.mark.parametrize("decision", ["satisfy", "withdraw"])
+def test_a_charge_decided_no_longer_shows_in_the_row(cast, attorney, decision):
+    referral = _referral(cast, S.ACCEPTED)
+    charge = held_charge_on(referral, attorney)
+    if decision == "satisfy":
+        services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+        services.held_charge_satisfy(charge_id=charge.pk, actor=cast.case_manager_y)
+    else:
+        services.held_charge_withdraw(charge_id=charge.pk, actor=cast.officer_a1)
+    page = cast.login("case_manager_y").get("/queue/").content.decode()
+    assert f'data-referral="{referral.pk}"' in page and "data-charge-held" not in page
+
+
+def test_another_partner_sees_no_charge_held_on_a_referral_that_is_not_theirs(cast, attorney):
+    """The charge hangs on the referral it was held on: the same client referred to another
+    partner is that partner's row, without it (nor the charge's date)."""
+    held = _referral(cast, S.ACCEPTED)
+    held_charge_on(held, attorney)
+    elsewhere = _referral(cast, partner=cast.partner_x, client=held.client)
+    mine = cast.login("case_manager_y").get("/queue/").content.decode()
+    theirs = cast.login("case_manager_x").get("/queue/").content.decode()
+    assert "data-charge-held" in mine
+    assert f'data-referral="{elsewhere.pk}"' in theirs and "data-charge-held" not in theirs
