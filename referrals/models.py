@@ -390,6 +390,11 @@ class FollowUp(models.Model):
         ]
         indexes = [
             models.Index(fields=["completed_at", "due_at"], name="follow_up_open_due"),
+            # A referral's open follow-ups by due date: the partner's queue reads the earliest
+            # (and whether one is overdue) for each of its referrals from this index alone.
+            models.Index(
+                fields=["referral", "due_at"], name="follow_up_open_by_referral", condition=Q(completed_at__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:

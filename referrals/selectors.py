@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property, partial
 
+from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DateField,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -36,10 +43,10 @@ from deflection.models import User
 from deflection.permissions import PROGRAM_PATHS, administers_programs, may_search_clients, program_q
 from partners.models import ServicePartner
 from referrals.models import (
-    FOLLOW_UPS_STILL_FOLLOWED,
     Client,
     Consent,
     FollowUp,
+    HeldCharge,
     Officer,
     OfficerContact,
     PossibleDuplicate,
@@ -260,9 +267,14 @@ QUEUE_FILTERS: dict[str, tuple[str, Q | None]] = {
 def _filter_q(name: str, now: datetime) -> Q:
     if name == "overdue":
         # The follow-ups the reminder emails (which link to this filter) chase: those of open
-        # referrals and the retention checks that outlive a completed one.
+        # referrals and the retention checks that outlive a completed one (FOLLOW_UPS_STILL_FOLLOWED,
+        # its condition on the referral read from this row: a look at each referral's open
+        # follow-ups, not a join of every overdue follow-up of the installation to its referral).
         overdue = FollowUp.objects.filter(referral=OuterRef("pk"), completed_at__isnull=True, due_at__lt=now)
-        return Q(Exists(overdue.filter(FOLLOW_UPS_STILL_FOLLOWED)))
+        retention = overdue.filter(kind__startswith="retention")
+        return Q(Q(status__in=Referral.OPEN_STATUSES), Exists(overdue)) | Q(
+            Q(status=Referral.Status.COMPLETED), Exists(retention)
+        )
     return QUEUE_FILTERS[name][1]  # type: ignore[return-value]
 
 
@@ -273,37 +285,82 @@ def queue_counts(*, user: User, now: datetime | None = None) -> dict[str, int]:
     return base.aggregate(**{name: Count("pk", filter=_filter_q(name, now)) for name in QUEUE_FILTERS})
 
 
+def _by_urgency(referrals: QuerySet[Referral], *, filter_name: str, now: datetime) -> QuerySet[Referral]:
+    """The referrals with `next_due` (their earliest open follow-up), `overdue` and `urgency`,
+    in the queue's order: the oldest new referrals, then those with overdue follow-ups (longest
+    overdue first), then the rest by their next due follow-up; the closed ones by closing."""
+    # One join onto the open follow-ups, grouped, rather than subqueries run for each referral:
+    # the sort reads every referral under the filter, thousands at a busy partner.
+    referrals = referrals.alias(
+        open_follow_ups=FilteredRelation("follow_ups", condition=Q(follow_ups__completed_at__isnull=True))
+    ).annotate(next_due=Min("open_follow_ups__due_at"))
+    # An open follow-up is due before now exactly when the earliest one is.
+    overdue = Q(next_due__lt=now)
+    referrals = referrals.annotate(
+        overdue=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        urgency=Case(
+            When(status=Referral.Status.REQUESTED, then=Value(0)),
+            When(overdue, then=Value(1)),
+            When(status__in=Referral.OPEN_STATUSES, then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        ),
+    )
+    if filter_name == "closed":
+        return referrals.order_by("-closed_at", "-id")
+    return referrals.order_by("urgency", F("next_due").asc(nulls_last=True), "created_at", "id")
+
+
 def queue_for_partner(*, user: User, filter_name: str = "open", now: datetime | None = None) -> QuerySet[Referral]:
-    """The queue under one filter, most urgent first: the oldest new referrals, then those
-    with overdue follow-ups (longest overdue first), then the rest by their next due follow-up."""
+    """The queue under one filter, most urgent first (see _by_urgency), each referral with
+    `next_due`, `overdue` and `urgency`: the order, read on the referrals alone."""
     now = now or timezone.now()
     if filter_name not in QUEUE_FILTERS:
         filter_name = "open"
-    open_follow_ups = FollowUp.objects.filter(referral=OuterRef("pk"), completed_at__isnull=True)
+    referrals = referral_queue_for_partner(user=user).filter(_filter_q(filter_name, now))
+    return _by_urgency(referrals, filter_name=filter_name, now=now)
+
+
+def queue_page(*, user: User, filter_name: str, number: str | None, count: int, now: datetime | None = None) -> Page:
+    """One page of the partner's queue under a filter (`count` referrals, as queue_counts
+    counted them), each referral as the list shows it: its client, officer and agency,
+    `next_due` and `overdue`, when an officer last saw the client again (`seen_again_at`,
+    `seen_again_by`) and the deadline of a charge held on the referral (`charge_held_until`)."""
+    now = now or timezone.now()
+    order = queue_for_partner(user=user, filter_name=filter_name, now=now).values("pk")
+    rows = partial(_queue_rows, user=user, filter_name=filter_name, now=now)
+    return _QueuePaginator(order, settings.DEFLECTION["PAGE_SIZE"], count=count, rows=rows).get_page(number)
+
+
+class _QueuePaginator(Paginator):
+    """The queue's pages: the order is decided on the referrals alone and only the page's
+    ids are read from it; the page's rows are read whole in the same statement. The count
+    is the filter's, from queue_counts (counting the ordered statement would group it all)."""
+
+    def __init__(self, order: QuerySet, per_page: int, *, count: int, rows: Callable[..., QuerySet]) -> None:
+        super().__init__(order, per_page)
+        self._count = count
+        self._rows = rows
+
+    @cached_property
+    def count(self) -> int:
+        return self._count
+
+    def _get_page(self, ids, number, paginator) -> Page:
+        return Page(list(self._rows(ids=ids)), number, paginator)
+
+
+def _queue_rows(*, user: User, ids: QuerySet, filter_name: str, now: datetime) -> QuerySet[Referral]:
     # The client seen again by an officer while the referral is open: one item, not two.
     last_contact = OfficerContact.objects.filter(referral=OuterRef("pk")).order_by("-occurred_at", "-id")
-    qs = (
-        referral_queue_for_partner(user=user)
-        .filter(_filter_q(filter_name, now))
-        .annotate(
-            next_due=Subquery(open_follow_ups.order_by("due_at").values("due_at")[:1]),
-            overdue=Exists(open_follow_ups.filter(due_at__lt=now)),
-            seen_again_at=Subquery(last_contact.values("occurred_at")[:1]),
-            seen_again_by=Subquery(last_contact.values("officer__display_name")[:1]),
-        )
-        .annotate(
-            urgency=Case(
-                When(status=Referral.Status.REQUESTED, then=Value(0)),
-                When(overdue=True, then=Value(1)),
-                When(status__in=Referral.OPEN_STATUSES, then=Value(2)),
-                default=Value(3),
-                output_field=IntegerField(),
-            )
-        )
+    held = Q(held_charge__state=HeldCharge.State.HELD)
+    rows = referral_queue_for_partner(user=user).filter(pk__in=ids)
+    return _by_urgency(rows, filter_name=filter_name, now=now).annotate(
+        seen_again_at=Subquery(last_contact.values("occurred_at")[:1]),
+        seen_again_by=Subquery(last_contact.values("officer__display_name")[:1]),
+        # Only while it is held does the charge hang on the client's engagement here.
+        charge_held_until=Case(When(held, then=F("held_charge__deadline")), output_field=DateField()),
     )
-    if filter_name == "closed":
-        return qs.order_by("-closed_at", "-id")
-    return qs.order_by("urgency", F("next_due").asc(nulls_last=True), "created_at", "id")
 
 
 def follow_up_get_for_user(*, user: User, follow_up_id: int) -> FollowUp:

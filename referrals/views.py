@@ -292,8 +292,9 @@ def partner_queue(request: HttpRequest) -> HttpResponse:
     if filter_name not in selectors.QUEUE_FILTERS:
         filter_name = "open"
     now = timezone.now()
-    page = _page(request, selectors.queue_for_partner(user=user, filter_name=filter_name, now=now))
     counts = selectors.queue_counts(user=user, now=now)
+    number = request.GET.get("page")
+    page = selectors.queue_page(user=user, filter_name=filter_name, number=number, count=counts[filter_name], now=now)
     context = {
         "page": page,
         "partner": user.partner,
