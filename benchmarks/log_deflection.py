@@ -401,6 +401,14 @@ def post_empty_search(ctx: Context):
     return response
 
 
+def get_menu_page(ctx: Context):
+    # The smallest signed-in page there is: the base template with the officer's menu and a
+    # two-choice form, reading nothing but the user. What any page costs before its own content.
+    response = ctx.browser.get("/accounts/language/")
+    assert response.status_code == 200, response.status_code
+    return response
+
+
 def durable_write(ctx: Context):
     # Not a view: one row written and committed through the ORM. With synchronous_commit
     # on (the default, and right for case records), COMMIT waits for the WAL to reach the
@@ -421,6 +429,7 @@ PAGES = ("GET /mine/ (My deflections)", "GET /reports/wins/ (Wins, htmx)")
 # Timed with the views, for judging the targets; not targets themselves.
 REFERENCES: dict[str, Callable[[Context], object]] = {
     "ref: POST /log/clients/, empty search": post_empty_search,
+    "ref: GET a page with the menu only": get_menu_page,
     "ref: one row UPDATE + COMMIT, no HTTP": durable_write,
 }
 
