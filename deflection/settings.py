@@ -422,10 +422,11 @@ API_RATES = {
     "sustained": env.str("API_RATE_SUSTAINED", default="20000/day"),
 }
 # Webhooks to partners' record systems (api/webhooks): https only, to public addresses only,
-# unless these say otherwise (http in development; a private address where the partner's
-# system is on the deployment's own network).
+# unless these say otherwise (in development, where the receiver tried is on the same laptop:
+# http and loopback; in production, a private address where the partner's system is on the
+# deployment's own network).
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
-WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Deflection API",
     "DESCRIPTION": (
