@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -9,12 +10,15 @@ from typing import TypeVar
 
 from django import forms
 from django.core.cache import caches
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deflection.models import Agency, User
 from deflection.permissions import agencies_of_program, in_program
 from partners.models import ServicePartner
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_VALIDITY = timedelta(days=365)
 T = TypeVar("T")
@@ -40,14 +44,24 @@ class SentOnceForm(forms.Form):
         """Do the work of this valid form, unless the form was sent before: then None.
 
         If the work fails, refused or otherwise (a lost database, a bug), nothing was made and
-        the form may be sent again: it is forgotten and the error goes on."""
+        the form may be sent again: it is forgotten and the error goes on. Without the shared
+        cache the form is refused (a ValidationError), as the work could then be done twice."""
         cache = caches["shared"]
-        if not cache.add(self._sent(), True, timeout=self.REMEMBERED_SECONDS):
+        try:
+            first = cache.add(self._sent(), True, timeout=self.REMEMBERED_SECONDS)
+        except Exception:
+            # Without the cache, a second sending could not be told from the first.
+            logger.warning("The shared cache could not be reached: a form that shows a secret was refused.")
+            raise ValidationError(_("This could not be done just now. Try again in a minute.")) from None
+        if not first:
             return None
         try:
             return work()
         except BaseException:
-            cache.delete(self._sent())
+            try:
+                cache.delete(self._sent())
+            except Exception:
+                logger.warning("The shared cache could not forget a form that failed: it is remembered a day.")
             raise
 
 

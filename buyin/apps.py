@@ -15,11 +15,8 @@ class BuyinConfig(AppConfig):
     verbose_name = _("Buy-in")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
         from buyin import menu
 
         # Each user's menu is kept a minute: forgotten as soon as what it shows changes.
-        for model, receiver in menu.receivers():
-            for signal in (post_save, post_delete):
-                signal.connect(receiver, sender=model, dispatch_uid=f"menu-{model.__name__}-{id(signal)}")
+        for signal, model, receiver in menu.receivers():
+            signal.connect(receiver, sender=model, dispatch_uid=f"menu-{model.__name__}-{id(signal)}")

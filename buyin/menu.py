@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models.signals import ModelSignal, post_delete, post_save
+
 from buyin.models import PulseParticipation, PulseSurvey, Suggestion
 from buyin.selectors.pulse import pulse_unanswered_for_user
 from buyin.selectors.suggestions import suggestion_unread_count
@@ -50,8 +52,13 @@ class MenuState:
 EMPTY = MenuState(unread_suggestions=0, waves=())
 
 
+# In the key: a process of the release before reads none of this release's values, whose
+# classes may differ (bump it when MenuState or WaveWaiting change).
+VERSION = 1
+
+
 def _key(user_id: int) -> str:
-    return f"menu:user:{user_id}"
+    return f"menu:v{VERSION}:user:{user_id}"
 
 
 def _read(user: User) -> MenuState:
@@ -99,11 +106,17 @@ def _user_added(sender, instance, created: bool = False, **kwargs) -> None:
         forget_menus([instance.pk])
 
 
-def receivers() -> list[tuple[type, Callable[..., None]]]:
-    """Each model whose saves and deletes change some users' menus, and whose to forget."""
+SAVED_OR_DELETED = [
+    (Suggestion, _suggestion_changed),
+    (PulseParticipation, _participation_changed),
+    (PulseSurvey, _wave_changed),
+]
+
+
+def receivers() -> list[tuple[ModelSignal, type, Callable[..., None]]]:
+    """Each save or delete that changes some users' menus, and whose to forget."""
+    both = (post_save, post_delete)
     return [
-        (Suggestion, _suggestion_changed),
-        (PulseParticipation, _participation_changed),
-        (PulseSurvey, _wave_changed),
-        (User, _user_added),
+        *((signal, model, receiver) for signal in both for model, receiver in SAVED_OR_DELETED),
+        (post_save, User, _user_added),
     ]

@@ -9,16 +9,13 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports and metrics")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
         from deflection import purge_hooks
         from reports import wins_cache
         from reports.services import success_stories_purge
 
         # The agency's wins are kept a minute: forgotten as soon as what they show changes.
-        for model, receiver in wins_cache.receivers():
-            for signal in (post_save, post_delete):
-                signal.connect(receiver, sender=model, dispatch_uid=f"wins-{model.__name__}-{id(signal)}")
+        for signal, model, receiver in wins_cache.receivers():
+            signal.connect(receiver, sender=model, dispatch_uid=f"wins-{model.__name__}-{id(signal)}")
 
         # Success stories are free text that may name the client: purged with the identity.
         purge_hooks.register(success_stories_purge)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from django.db.models.signals import ModelSignal, post_delete, post_save
+
 from buyin.models import ChangeMade, Suggestion
 from deflection import shared_cache
 from deflection.models import Agency
@@ -22,8 +24,13 @@ from reports.models import Milestone, SuccessStory
 AGENCY_WINS_SECONDS = 60
 
 
+# In the key: a process of the release before reads none of this release's values, whose
+# classes may differ (bump it when AgencyWins, Milestone or SuccessStory change).
+VERSION = 1
+
+
 def _key(agency_id: int) -> str:
-    return f"wins:agency:{agency_id}"
+    return f"wins:v{VERSION}:agency:{agency_id}"
 
 
 def kept(agency_id: int) -> object | None:
@@ -54,18 +61,30 @@ def _change_published(sender, instance, **kwargs) -> None:
     forget_agency_wins(Agency.objects.filter(program_id=instance.program_id).values_list("pk", flat=True))
 
 
-def _suggestion_changed(sender, instance, **kwargs) -> None:
+# What of a suggestion "You said, we did" shows (a new one is never among them).
+SHOWN = {"state", "answer", "changed_on", "topic", "may_name_me"}
+
+
+def _suggestion_changed(sender, instance, created: bool = False, update_fields=None, **kwargs) -> None:
     # An answered suggestion is "You said, we did" in each program of its author.
+    if created or (update_fields is not None and not SHOWN & set(update_fields)):
+        return
     programs = programs_of(instance.author)
     forget_agency_wins(Agency.objects.filter(program__in=programs).values_list("pk", flat=True))
 
 
-def receivers() -> list[tuple[type, Callable[..., None]]]:
-    """Each model whose saves and deletes change some agency's wins, and what to forget."""
+SAVED_OR_DELETED = [
+    (SuccessStory, _agency_of_row_changed),
+    (Milestone, _agency_of_row_changed),
+    (ChangeMade, _change_published),
+    (Suggestion, _suggestion_changed),
+]
+
+
+def receivers() -> list[tuple[ModelSignal, type, Callable[..., None]]]:
+    """Each save or delete that changes some agency's wins, and what to forget."""
+    both = (post_save, post_delete)
     return [
-        (SuccessStory, _agency_of_row_changed),
-        (Milestone, _agency_of_row_changed),
-        (Agency, _agency_changed),
-        (ChangeMade, _change_published),
-        (Suggestion, _suggestion_changed),
+        *((signal, model, receiver) for signal in both for model, receiver in SAVED_OR_DELETED),
+        (post_save, Agency, _agency_changed),  # a deleted agency's wins are read by no one
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DEBUG", "false")
@@ -31,8 +32,8 @@ READ_REPLICA = "default"
 # Webhooks may be http in tests (their receivers are local servers; the tests that check the
 # address rules set what they need).
 WEBHOOK_ALLOW_HTTP = True
-# The suite runs on two processes (pytest-xdist): each counts the API's rate limits under its
-# own prefix, since both processes' test databases number their integration clients alike.
-_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-if _worker and "KEY_PREFIX" in CACHES["shared"]:  # noqa: F405
-    CACHES["shared"]["KEY_PREFIX"] = f"{CACHES['shared']['KEY_PREFIX']}-{_worker}"  # noqa: F405
+# Each test process keeps what it caches in Redis under a prefix of its own: the suite's two
+# processes (pytest-xdist), and any other run at the same time, number their agencies, users
+# and integration clients alike in their own test databases.
+if "KEY_PREFIX" in CACHES["shared"]:  # noqa: F405
+    CACHES["shared"]["KEY_PREFIX"] = f"{CACHES['shared']['KEY_PREFIX']}-test-{uuid.uuid4().hex[:12]}"  # noqa: F405

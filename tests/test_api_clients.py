@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import OperationalError
 from django.test import override_settings
@@ -116,6 +117,27 @@ def test_a_new_client_form_that_failed_midway_may_be_sent_again(cast, monkeypatc
     retried = admin.post("/integrations/new/", data)
     assert retried.status_code == 200 and "dfl_" in retried.content.decode()
     assert IntegrationClient.objects.filter(name="Y clinic EHR").count() == 1
+
+
+def test_without_the_shared_cache_a_new_client_form_is_refused_and_nothing_made(cast, monkeypatch):
+    # A second sending could not be told from the first: the admin is told to try again.
+    class Down:
+        def close(self) -> None:
+            pass
+
+        def __getattr__(self, name):
+            def refused(*args, **kwargs):
+                raise ConnectionError("Connection refused")
+
+            return refused
+
+    admin = cast.login("program_admin")
+    monkeypatch.setattr(caches._connections, "shared", Down(), raising=False)  # this thread's "shared" cache
+    soon = (timezone.localdate() + timedelta(days=30)).isoformat()
+    data = {"name": "Y clinic EHR", "acts_for": f"partner:{cast.partner_y.pk}", "expires_on": soon}
+    response = admin.post("/integrations/new/", {**data, "form_key": str(uuid.uuid4())})
+    assert response.status_code == 422 and "Try again in a minute" in response.content.decode()
+    assert not IntegrationClient.objects.exists()
 
 
 def test_an_expired_token_is_refused_and_told_why(cast):

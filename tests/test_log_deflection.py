@@ -191,15 +191,25 @@ def test_my_deflections_does_not_grow_in_queries_with_the_number_of_referrals(ca
             assert client.get("/mine/").status_code == 200
         return len(captured)
 
+    def consented(first_name: str) -> None:
+        # With consent to the agency, the page reads the referral's history: with the columns
+        # the list reads (selectors.MY_DEFLECTIONS_COLUMNS) complete, no query a row.
+        referral = Referral.objects.get(client__first_name=first_name)
+        consent_given(referral, cast.case_manager_y)
+
     client.get("/mine/")  # the menu's state is read once, then kept (buyin.menu)
     client.post("/log/", _form(cast, first_name="Q0", last_name="Count", confirm_new="on"))
+    consented("Q0")
     few = queries_for_mine()
     for i in range(1, 12):
         client.post("/log/", _form(cast, first_name=f"Q{i}", last_name="Count", confirm_new="on"))
+        if i % 2:
+            consented(f"Q{i}")
+    services.referral_accept(referral_id=Referral.objects.get(client__first_name="Q1").pk, actor=cast.case_manager_y)
     assert queries_for_mine() == few
-    # 8, the officer's latest contacts (clients seen again) and the access record (the last list
-    # shown, and the rows of this one).
-    assert few <= 11
+    # 8, the officer's latest contacts (clients seen again), the access record (the last list
+    # shown, and the rows of this one) and the history of the referrals with consent.
+    assert few <= 13
 
 
 def test_logging_for_a_client_with_an_open_referral_says_so_and_links_it(cast):

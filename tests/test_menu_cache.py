@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from buyin.models import PulseSurvey
+from buyin.services.pulse import pulse_wave_open
 from buyin.services.suggestions import suggestion_review
 from tests.factories.buyin import SuggestionFactory, answer, pulse_wave
 
@@ -65,6 +66,15 @@ def test_an_answer_to_a_suggestion_and_a_wave_answered_show_at_the_next_page(cas
     answer(survey, cast.officer_a1, SIX)
     page = _page(browser)[0]
     assert "1 new answer" in page and "data-pulse-waiting" not in page
+
+
+def test_a_wave_that_opens_shows_on_the_next_page(cast):
+    survey = pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a], opened=False)
+    browser = cast.login("officer_a1")
+    assert "data-pulse-waiting" not in _page(browser)[0]  # kept: no wave waiting
+    pulse_wave_open(survey_id=survey.pk)  # the sweep fixes its audience: one bulk insert
+    page = _page(browser)[0]
+    assert f'href="/buyin/pulse/{survey.pk}/"' in page and "data-pulse-waiting" in page
 
 
 class _Down:
