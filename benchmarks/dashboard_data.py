@@ -246,7 +246,7 @@ FEEDBACK_SHARE = 0.4  # of referrals with the officer's feedback (answered or sk
 EASES = ["easier"] * 5 + ["same"] * 3 + ["harder"] * 2 + [""] * 2  # "" a skip
 OBSTACLES = ["no_answer", "partner_slow", "no_partner", "transport", "client_refused", "form", "other"]
 FOLLOW_UP_COLUMNS = "kind, due_at, completed_at, outcome, note, created_at, assigned_to_id, referral_id"
-EVENT_COLUMNS = "referral_id, actor_id, kind, from_status, to_status, reason, note, created_at"
+EVENT_COLUMNS = "referral_id, actor_id, kind, from_status, to_status, reason, note, note_key, note_params, created_at"
 CLIENT_COLUMNS = (
     "id, agency_id, first_name, last_name, aliases, date_of_birth, phone, preferred_language, gender, "
     "race_ethnicity, search_name, created_at"
@@ -372,7 +372,8 @@ def seed(c: Cast, now: datetime) -> None:
         charge = rnd.choice(CHARGES) if rnd.random() < 0.35 else ""
         for e in history.case_events():
             events.write(
-                f"{pk}\t{nul(e.actor)}\t{e.kind}\t{e.from_status}\t{e.to_status}\t{e.reason}\t{e.note}\t{ts(e.created_at)}\n"
+                f"{pk}\t{nul(e.actor)}\t{e.kind}\t{e.from_status}\t{e.to_status}\t{e.reason}\t{e.note}\t"
+                f"{e.note_key}\t{json.dumps(e.note_params)}\t{ts(e.created_at)}\n"
             )
             counts["events"] += 1
         referrals.write(

@@ -9,7 +9,7 @@ its one transition), which writes a CaseEvent in the same transaction.
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -141,12 +141,15 @@ class HeldCharge(models.Model):
         return datetime.combine(self.deadline + timedelta(days=1), time.min, tzinfo=zone)
 
     def condition_text(self) -> str:
-        if self.condition == self.Condition.ENGAGED_DAYS:
-            return str(_("Stay engaged %(n)d days by %(date)s")) % {
-                "n": self.engaged_days,
-                "date": l10n.day(self.deadline),
-            }
-        return str(_("Reach intake by %(date)s")) % {"date": l10n.day(self.deadline)}
+        return condition_text(condition=self.condition, engaged_days=self.engaged_days, deadline=self.deadline)
+
+
+def condition_text(*, condition: str, engaged_days: int | None, deadline: date) -> str:
+    """A held charge's condition in the active language: also what its case event says
+    (referrals/event_notes.py), from the values the event keeps."""
+    if condition == HeldCharge.Condition.ENGAGED_DAYS:
+        return str(_("Stay engaged %(n)d days by %(date)s")) % {"n": engaged_days, "date": l10n.day(deadline)}
+    return str(_("Reach intake by %(date)s")) % {"date": l10n.day(deadline)}
 
 
 class ChargeNotice(models.Model):

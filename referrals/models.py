@@ -424,6 +424,11 @@ class CaseEvent(models.Model):
     to_status = models.CharField(max_length=15, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # A note the program writes by itself: a key of referrals/event_notes.py and its values,
+    # said in the reader's language (note_text); `note` then holds it in the site's language.
+    # Without a key, `note` is what a person typed, shown as typed.
+    note_key = models.CharField(max_length=40, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
     # The moment of the change itself (the service passes it), so that the event and the
     # referral's own timestamps agree exactly.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -455,6 +460,16 @@ class CaseEvent(models.Model):
 
     def reason_label(self) -> str:
         return reason_label(self.reason)
+
+    @property
+    def note_text(self) -> str:
+        """The note as this reader reads it: the program's own in the active language, a
+        person's as they typed it."""
+        if not self.note_key:
+            return self.note
+        from referrals.event_notes import said  # it reads the choices of this module's models
+
+        return said(self.note_key, self.note_params, stored=self.note)
 
     def from_status_label(self) -> str:
         return self._label(self.from_status)

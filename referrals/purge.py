@@ -115,7 +115,8 @@ def _purge(client_ids: list[int], *, now: datetime, days: int | None) -> set[int
         )
     referrals = Referral.objects.filter(client_id__in=still)
     referrals.update(note="", location="", status_note="")
-    CaseEvent.objects.filter(referral__in=referrals).update(note="")
+    # The program's own notes too, as when they were text: otherwise note_text would say them again.
+    CaseEvent.objects.filter(referral__in=referrals).update(note="", note_key="", note_params={})
     FollowUp.objects.filter(referral__in=referrals).update(note="")
     OfficerContact.objects.filter(referral__in=referrals).update(note="", location="")
     OfficerCheckIn.objects.filter(referral__in=referrals).update(note="", where="")

@@ -94,7 +94,10 @@ def test_the_builder_writes_what_the_services_write(cast, story):
     assert referral.accepted_by == history.accepted_by
 
     def events(rows):
-        return sorted((e.created_at, e.kind, e.from_status, e.to_status, e.reason, e.note, e.actor) for e in rows)
+        return sorted(
+            (e.created_at, e.kind, e.from_status, e.to_status, e.reason, e.note, e.note_key, e.note_params, e.actor)
+            for e in rows
+        )
 
     assert events(referral.events.all()) == events(history.case_events())
 

@@ -115,7 +115,8 @@ def test_an_inactive_client_loses_their_identity_and_every_figure_stays(cast):
     referral.refresh_from_db()
     assert (referral.note, referral.location) == ("", "")
     assert (referral.status, referral.pathway, referral.officer_minutes) == ("completed", "officer_prevention", 30)
-    assert not CaseEvent.objects.filter(referral=referral).exclude(note="").exists()
+    assert not CaseEvent.objects.filter(referral=referral).exclude(note="", note_key="", note_params={}).exists()
+    assert all(event.note_text == "" for event in CaseEvent.objects.filter(referral=referral))
     assert CaseEvent.objects.filter(referral=referral).count() >= 4  # the facts stay
     consent = referral.consents.get()
     assert (consent.signature_name, consent.signature_drawing, consent.purpose) == ("(removed)", "", "(removed)")

@@ -28,6 +28,7 @@ from faker import Faker
 
 from deflection.models import Agency, Program, Unit, User
 from partners.models import PartnerContact, PartnerOpening, ServicePartner
+from referrals import event_notes
 from referrals.demo.charges import held_charges_build, office_names
 from referrals.demo.check_ins import check_ins_build
 from referrals.demo.data import (
@@ -417,7 +418,7 @@ class DemoBuilder(ProgramLife, Region):
                         referral=referral,
                         actor=consent.captured_by,
                         kind=CaseEvent.Kind.CONSENT,
-                        note=f"Consent recorded: {consent.get_scope_display()}",
+                        **event_notes.note("consent_recorded", scope=consent.scope),
                         created_at=consent.created_at,
                     )
                 )
@@ -492,14 +493,15 @@ class DemoBuilder(ProgramLife, Region):
         for plan, open_plan in contacts:
             referral = referral_of[id(open_plan)]
             rows.append(OfficerContact(referral=referral, **self._encounter(plan)))
-            local = plan.occurred_at.astimezone(self.tz)
+            with timezone.override(self.tz):  # the day the stored text gives, as the officer's agency saw it
+                said = event_notes.note("seen_again", officer=plan.officer.display_name, at=plan.occurred_at)
             events.append(
                 CaseEvent(
                     referral=referral,
                     actor=plan.officer.user,
                     kind=CaseEvent.Kind.OFFICER_CONTACT,
-                    note=f"Seen again by {plan.officer.display_name} on {local:%b %d}",
                     created_at=plan.created_at,
+                    **said,
                 )
             )
         OfficerContact.objects.bulk_create(rows, batch_size=BATCH)

@@ -20,6 +20,7 @@ from collections import Counter
 from datetime import datetime, time, timedelta
 
 from deflection.models import Agency
+from referrals import event_notes
 from referrals.demo.data import EMAIL_DOMAIN
 from referrals.held_charges import condition_met_at
 from referrals.models import CaseEvent, ChargeNotice, Consent, HeldCharge, JusticeAgency, Pathway, Referral
@@ -178,18 +179,19 @@ def _events(charge: HeldCharge, referral: Referral, consent: Consent | None) -> 
             actor=charge.recorded_by,
             kind=CaseEvent.Kind.HELD_CHARGE,
             to_status=H.HELD,
-            note=charge.condition_text(),
+            **event_notes.note(
+                "charge_held", condition=charge.condition, engaged_days=charge.engaged_days, deadline=charge.deadline
+            ),
             created_at=charge.created_at + timedelta(seconds=1),
         )
     ]
     if consent is not None:
-        note = f"criminal-justice consent recorded (to {charge.decider.name})"
         events.append(
             CaseEvent(
                 referral=referral,
                 actor=consent.captured_by,
                 kind=CaseEvent.Kind.CONSENT,
-                note=note,
+                **event_notes.note("justice_consent_recorded", court=charge.decider.name),
                 created_at=consent.created_at,
             )
         )
@@ -201,7 +203,7 @@ def _events(charge: HeldCharge, referral: Referral, consent: Consent | None) -> 
                 kind=CaseEvent.Kind.HELD_CHARGE,
                 from_status=H.HELD,
                 to_status=charge.state,
-                note="" if charge.decided_by else "Decided at the deadline by the program's check",
+                **(event_notes.note("charge_decided_by_the_check") if charge.decided_by is None else {}),
                 created_at=charge.state_changed_at,
             )
         )

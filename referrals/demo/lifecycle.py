@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from referrals import event_notes
 from referrals.models import CaseEvent, FollowUp, Referral
 from referrals.services import CHECK_72H, CLOSED_STATUSES, CONTACT_KINDS, RETENTION_CHECKS, TRANSITIONS
 
@@ -32,6 +33,8 @@ class Change:
     to_status: str = ""
     reason: str = ""
     note: str = ""
+    note_key: str = ""
+    note_params: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -124,7 +127,7 @@ class History:
                 check.completed_at,
                 check.assigned_to,
                 reason=check.kind,
-                note=str(FollowUp.Outcome(check.outcome).label),
+                **event_notes.note("follow_up_done", outcome=check.outcome),
             )
             for check in done
         ]

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from deflection.models import User
 from deflection.permissions import may_satisfy_held_charge, may_withdraw_held_charge
+from referrals import event_notes
 from referrals.held_charges import condition_met, consent_for_notice, deadline_passed, zone_of
 from referrals.models import CaseEvent, ChargeNotice, Consent, HeldCharge, JusticeAgency, Pathway, Referral
 from referrals.services.shared import _event
@@ -111,7 +112,9 @@ def held_charge_record(
         actor=actor,
         kind=CaseEvent.Kind.HELD_CHARGE,
         to_status=H.HELD,
-        note=charge.condition_text(),
+        **event_notes.note(
+            "charge_held", condition=charge.condition, engaged_days=charge.engaged_days, deadline=charge.deadline
+        ),
         created_at=now,
     )
     return charge
@@ -158,13 +161,16 @@ def _charge_transition(
     charge.decided_by = actor
     charge.state_note = note.strip()[:300]
     charge.save(update_fields=["state", "state_changed_at", "decided_by", "state_note"])
+    # A decider's note as they typed it; the program's check, deciding alone, says so itself.
+    by_the_check = actor is None and not charge.state_note
+    said = event_notes.note("charge_decided_by_the_check") if by_the_check else {"note": charge.state_note}
     _event(
         referral=referral,
         actor=actor,
         kind=CaseEvent.Kind.HELD_CHARGE,
         from_status=from_state,
         to_status=target,
-        note=charge.state_note or ("" if actor else _("Decided at the deadline by the program's check")),
+        **said,
         created_at=now,
     )
     _notice_write(charge=charge, at=now)
@@ -205,7 +211,12 @@ def _revocations_take_effect(*, referral: Referral, at: datetime) -> None:
     for consent in pending:
         consent.revoked_at = at
         consent.save(update_fields=["revoked_at"])
-        _event(referral=referral, actor=None, kind=CaseEvent.Kind.CONSENT, note=_("revocation took effect"))
+        _event(
+            referral=referral,
+            actor=None,
+            kind=CaseEvent.Kind.CONSENT,
+            **event_notes.note("consent_revocation_took_effect"),
+        )
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from deflection import permissions
 from deflection.models import User
 from deflection.permissions import administers_programs, in_program
+from referrals import event_notes
 from referrals.models import CaseEvent, Client, ClientMerge, PossibleDuplicate, Referral, normalize_name
 from referrals.services.shared import _event
 
@@ -74,7 +75,7 @@ def _merge(*, survivor_id: int, merged_id: int, actor: User, scope) -> ClientMer
             referral=referral,
             actor=actor,
             kind=CaseEvent.Kind.CLIENT_MERGED,
-            note=_("Client record #%(old)s merged into #%(new)s") % {"old": merged.pk, "new": survivor.pk},
+            **event_notes.note("client_merged", old=merged.pk, new=survivor.pk),
         )
     merged.delete()
     return record

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from deflection.models import User
 from deflection.permissions import may_record_consent, may_record_criminal_justice_consent
+from referrals import event_notes
 from referrals.models import CaseEvent, Consent, HeldCharge, Referral
 from referrals.selectors import consent_signing_window
 from referrals.services.shared import _event, _locked_for_casework
@@ -75,8 +76,8 @@ def consent_capture(
     consent.save()
     if recipient_partner_ids:
         consent.recipient_partners.set(recipient_partner_ids)
-    recorded = _("recorded (%(scope)s)") % {"scope": consent.get_scope_display()}
-    _event(referral=referral, actor=actor, kind=CaseEvent.Kind.CONSENT, note=recorded)
+    recorded = event_notes.note("consent_recorded", scope=consent.scope)
+    _event(referral=referral, actor=actor, kind=CaseEvent.Kind.CONSENT, **recorded)
     return consent
 
 
@@ -195,8 +196,8 @@ def consent_capture_for_charge(
     )
     consent.full_clean()
     consent.save()
-    recorded = _("criminal-justice consent recorded (to %(court)s)") % {"court": charge.decider.name}
-    _event(referral=referral, actor=actor, kind=CaseEvent.Kind.CONSENT, note=recorded)
+    recorded = event_notes.note("justice_consent_recorded", court=charge.decider.name)
+    _event(referral=referral, actor=actor, kind=CaseEvent.Kind.CONSENT, **recorded)
     return consent
 
 
@@ -221,6 +222,6 @@ def consent_revoke(*, consent_id: int, actor: User, note: str = "", when: dateti
     consent.revoked_by = actor
     consent.revocation_note = note.strip()
     consent.save(update_fields=["revoked_at", "revocation_asked_at", "revoked_by", "revocation_note"])
-    said = _("revocation asked: it takes effect when the charge is decided") if irrevocable else _("revoked")
-    _event(referral=consent.referral, actor=actor, kind=CaseEvent.Kind.CONSENT, note=said)
+    said = event_notes.note("consent_revocation_asked" if irrevocable else "consent_revoked")
+    _event(referral=consent.referral, actor=actor, kind=CaseEvent.Kind.CONSENT, **said)
     return consent

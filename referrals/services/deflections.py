@@ -14,11 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from deflection import audit, l10n
+from deflection import audit
 from deflection.models import User
 from deflection.permissions import may_log_for_officer
 from partners.models import ServicePartner
 from partners.selectors import AgencyPartners, partner_serves_agency
+from referrals import event_notes
 from referrals.models import CaseEvent, Client, Need, Officer, OfficerContact, Referral, Substance
 from referrals.search import possible_duplicates
 from referrals.selectors import PastReferrals, other_open_referral, past_referrals
@@ -543,8 +544,7 @@ def _contact_create(
         referral=referral,
         actor=officer_user,
         kind=CaseEvent.Kind.OFFICER_CONTACT,
-        note=_("Seen again by %(officer)s on %(date)s")
-        % {"officer": officer.display_name, "date": l10n.month_day(contact.occurred_at)},
+        **event_notes.note("seen_again", officer=officer.display_name, at=contact.occurred_at),
         created_at=now,
     )
     return contact

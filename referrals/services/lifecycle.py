@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from deflection import l10n
 from deflection.models import User
 from deflection.permissions import administers_agency, does_casework, is_person, may_act, may_add_follow_up
+from referrals import event_notes
 from referrals.models import CaseEvent, FollowUp, Referral
 from referrals.police_disclosure import CHECK_72H_WINDOW
 from referrals.services.shared import _event, _locked_for_casework
@@ -302,7 +303,7 @@ def follow_up_create(
         referral=referral,
         actor=actor,
         kind=CaseEvent.Kind.FOLLOW_UP,
-        note=_("%(kind)s scheduled") % {"kind": follow_up.get_kind_display()},
+        **event_notes.note("follow_up_scheduled", kind=follow_up.kind),
     )
     return follow_up
 
@@ -329,7 +330,7 @@ def follow_up_complete(*, follow_up_id: int, actor: User, outcome: str, note: st
         actor=actor,
         kind=CaseEvent.Kind.FOLLOW_UP,
         reason=follow_up.kind,
-        note=str(follow_up.get_outcome_display()),
+        **event_notes.note("follow_up_done", outcome=follow_up.outcome),
     )
     return follow_up
 
