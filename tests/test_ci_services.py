@@ -43,3 +43,16 @@ def test_without_redis_url_the_broker_needs_no_server(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(project_settings)
+
+
+def test_every_browser_test_module_is_marked_browser():
+    # The suite's two processes run everything not marked browser; an unmarked module of
+    # Chromium tests ran there (and again at CI's second hour) instead of in the browser stage.
+    from pathlib import Path
+
+    unmarked = [
+        path.name
+        for path in sorted((Path(__file__).parent / "browser").glob("test_*.py"))
+        if "pytest.mark.browser" not in path.read_text()
+    ]
+    assert unmarked == []

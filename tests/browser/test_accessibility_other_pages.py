@@ -30,6 +30,8 @@ from tests.factories.api import integration_client
 from tests.factories.buyin import TrainingSessionFactory
 from tests.factories.referrals import OfficerFactory, ReferralFactory, criminal_justice_consent_given
 
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
 
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_the_program_admins_integration_pages_pass_wcag_aa(cast, axe_pages, settings, scheme):  # noqa: F811 (fixtures)
