@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.test import Client as HttpClient
 from django.utils import translation
 
@@ -198,6 +199,25 @@ def demo(django_db_setup, django_db_blocker):
         yield out.getvalue()
         # Committed outside the tests' transactions: leave the database as other modules expect.
         delete_demo_data()
+
+
+class _CacheDown:
+    """A shared cache whose server is gone (closing it at the end of a request is harmless)."""
+
+    def close(self) -> None:
+        pass
+
+    def __getattr__(self, name):
+        def refused(*args, **kwargs):
+            raise ConnectionError("Connection refused")
+
+        return refused
+
+
+@pytest.fixture
+def shared_cache_down(monkeypatch) -> None:
+    """The "shared" cache (Redis) unreachable, for this test's thread."""
+    monkeypatch.setattr(caches._connections, "shared", _CacheDown(), raising=False)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import OperationalError
 from django.test import override_settings
@@ -119,20 +118,9 @@ def test_a_new_client_form_that_failed_midway_may_be_sent_again(cast, monkeypatc
     assert IntegrationClient.objects.filter(name="Y clinic EHR").count() == 1
 
 
-def test_without_the_shared_cache_a_new_client_form_is_refused_and_nothing_made(cast, monkeypatch):
+def test_without_the_shared_cache_a_new_client_form_is_refused_and_nothing_made(cast, shared_cache_down):
     # A second sending could not be told from the first: the admin is told to try again.
-    class Down:
-        def close(self) -> None:
-            pass
-
-        def __getattr__(self, name):
-            def refused(*args, **kwargs):
-                raise ConnectionError("Connection refused")
-
-            return refused
-
     admin = cast.login("program_admin")
-    monkeypatch.setattr(caches._connections, "shared", Down(), raising=False)  # this thread's "shared" cache
     soon = (timezone.localdate() + timedelta(days=30)).isoformat()
     data = {"name": "Y clinic EHR", "acts_for": f"partner:{cast.partner_y.pk}", "expires_on": soon}
     response = admin.post("/integrations/new/", {**data, "form_key": str(uuid.uuid4())})

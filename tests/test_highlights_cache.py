@@ -9,7 +9,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -105,22 +104,8 @@ def test_a_milestone_found_shows_at_once(cast):
     assert 'id="wins-milestones"' in _read(officer)[0]
 
 
-class _Down:
-    """A shared cache whose server is gone (closing it at the end of a request is harmless)."""
-
-    def close(self) -> None:
-        pass
-
-    def __getattr__(self, name):
-        def refused(*args, **kwargs):
-            raise ConnectionError("Connection refused")
-
-        return refused
-
-
-def test_a_cache_that_is_down_costs_queries_never_a_page_nor_a_write(cast, monkeypatch):
+def test_a_cache_that_is_down_costs_queries_never_a_page_nor_a_write(cast, shared_cache_down):
     officer = cast.login("officer_a1")
-    monkeypatch.setattr(caches._connections, "shared", _Down(), raising=False)  # this thread's "shared" cache
     assert _deflections(_read(officer)[0]) == 0
     _deflection(cast, cast.officer_a2)
     story = story_told(cast, "Approved while the cache was down.", review=None)

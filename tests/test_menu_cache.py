@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -77,23 +76,9 @@ def test_a_wave_that_opens_shows_on_the_next_page(cast):
     assert f'href="/buyin/pulse/{survey.pk}/"' in page and "data-pulse-waiting" in page
 
 
-class _Down:
-    """A shared cache whose server is gone (closing it at the end of a request is harmless)."""
-
-    def close(self) -> None:
-        pass
-
-    def __getattr__(self, name):
-        def refused(*args, **kwargs):
-            raise ConnectionError("Connection refused")
-
-        return refused
-
-
-def test_a_cache_that_is_down_costs_queries_never_a_page(cast, monkeypatch):
+def test_a_cache_that_is_down_costs_queries_never_a_page(cast, shared_cache_down):
     survey = pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a])
     browser = cast.login("officer_a1")
-    monkeypatch.setattr(caches._connections, "shared", _Down(), raising=False)  # this thread's "shared" cache
     for _ in range(2):
         page, sql = _page(browser)
         assert _reads_menu(sql) and f'href="/buyin/pulse/{survey.pk}/"' in page
