@@ -33,8 +33,7 @@ from tests.factories.referrals import OfficerFactory, ReferralFactory, criminal_
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_the_program_admins_integration_pages_pass_wcag_aa(cast, axe_pages, settings, scheme):  # noqa: F811 (fixtures)
+def test_the_program_admins_integration_pages_pass_wcag_aa(cast, axe_pages, settings):  # noqa: F811 (fixtures)
     # The partner's system is set up below, in the pages; the agency's was made before, and
     # a third was revoked, so the list shows every state.
     integration_client(cast, agency=cast.agency_a, name="Agency A records system")
@@ -42,7 +41,7 @@ def test_the_program_admins_integration_pages_pass_wcag_aa(cast, axe_pages, sett
     api_services.integration_client_revoke(actor=cast.program_admin, client_id=revoked.pk)
     # The webhook's host is a made-up one: it is not looked up.
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
-    c = Checker(axe_pages(scheme), scheme)
+    c = Checker(axe_pages())
     sign_in(c.page, "program_admin")
     c.visit("/integrations/", "integrations")
     c.visit("/integrations/new/", "new integration client")
@@ -92,8 +91,7 @@ def test_the_program_admins_integration_pages_pass_wcag_aa(cast, axe_pages, sett
     assert_clean([c])
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_the_program_admins_forms_pass_wcag_aa(cast, axe_pages, settings, tmp_path, scheme):  # noqa: F811 (fixtures)
+def test_the_program_admins_forms_pass_wcag_aa(cast, axe_pages, settings, tmp_path):  # noqa: F811 (fixtures)
     session = TrainingSessionFactory(agency=cast.agency_a, details="Naloxone refresher")
     # The embedded demo's outbox, with a mail to the program administrator.
     settings.DEMO_MODE = True
@@ -101,7 +99,7 @@ def test_the_program_admins_forms_pass_wcag_aa(cast, axe_pages, settings, tmp_pa
     EmailBackend(file_path=str(tmp_path)).send_messages(
         [EmailMessage("Agency A: Quick wins", "12 deflections this week", to=[cast.program_admin.email])]
     )
-    c = Checker(axe_pages(scheme), scheme)
+    c = Checker(axe_pages())
     sign_in(c.page, "program_admin")
     c.visit(f"/partners/{cast.partner_y.pk}/contacts/new/", "record a contact with a partner")
     c.submit(c.page.get_by_role("button", name="Save"), "record a contact, with errors")
@@ -114,9 +112,8 @@ def test_the_program_admins_forms_pass_wcag_aa(cast, axe_pages, settings, tmp_pa
     assert_clean([c])
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_the_officers_other_pages_pass_wcag_aa(cast, program, axe_pages, scheme):  # noqa: F811 (fixtures)
-    c = Checker(axe_pages(scheme), scheme)
+def test_the_officers_other_pages_pass_wcag_aa(cast, program, axe_pages):  # noqa: F811 (fixtures)
+    c = Checker(axe_pages())
     sign_in(c.page, "officer_a1")
     c.visit("/accounts/language/", "language")
     c.visit(f"/referrals/{program['working'].pk}/", "referral, check-in form open")
@@ -133,11 +130,10 @@ def test_the_officers_other_pages_pass_wcag_aa(cast, program, axe_pages, scheme)
     assert_clean([c])
 
 
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_the_case_managers_held_charge_decision_passes_wcag_aa(cast, program, axe_pages, scheme):  # noqa: F811 (fixtures)
+def test_the_case_managers_held_charge_decision_passes_wcag_aa(cast, program, axe_pages):  # noqa: F811 (fixtures)
     charged = program["charged"]
     criminal_justice_consent_given(charged, cast.case_manager_y)
-    c = Checker(axe_pages(scheme), scheme)
+    c = Checker(axe_pages())
     sign_in(c.page, "cm_y")
     c.visit(f"/referrals/{charged.pk}/", "held charge, condition met, consent given")
     c.submit(c.page.get_by_role("button", name="Record the condition met"), "held charge, to be dropped, notice sent")
@@ -151,9 +147,8 @@ def answer_with(status: int, body: str) -> Callable:
 
 # What the error pages look like whatever made them: 400, 403 and 500 have no URL that makes
 # them on purpose, so the browser is answered with the page Django would render.
-@pytest.mark.parametrize("scheme", SCHEMES)
-def test_the_error_pages_pass_wcag_aa(cast, axe_pages, settings, scheme):  # noqa: F811 (fixtures)
-    c = Checker(axe_pages(scheme), scheme)
+def test_the_error_pages_pass_wcag_aa(cast, axe_pages, settings):  # noqa: F811 (fixtures)
+    c = Checker(axe_pages())
     c.visit("/no-such-page/", "page not found", status=404)
     for code in (400, 403, 500):
         c.page.route(f"**/error-{code}/", answer_with(code, render_to_string(f"{code}.html")))
