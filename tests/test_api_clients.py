@@ -347,7 +347,7 @@ def test_a_cache_outage_does_not_stop_the_api(cast, settings):
     """The rate limit is not counted then (and the log says so); the systems keep working."""
     settings.CACHES = {
         **settings.CACHES,
-        "api": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
+        "shared": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
     }
     _client, token = integration_client(cast, partner=cast.partner_y)
     assert api_client(token).get(ME).status_code == 200
