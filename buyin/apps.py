@@ -16,7 +16,7 @@ class BuyinConfig(AppConfig):
 
     def ready(self) -> None:
         from buyin import menu
+        from deflection import shared_cache
 
         # Each user's menu is kept a minute: forgotten as soon as what it shows changes.
-        for signal, model, receiver in menu.receivers():
-            signal.connect(receiver, sender=model, dispatch_uid=f"menu-{model.__name__}-{id(signal)}")
+        shared_cache.connect(menu.receivers(), name="menu")

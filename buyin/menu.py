@@ -9,11 +9,11 @@ with their times and filtered at each read, so a wave opens and closes on the me
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models.signals import ModelSignal, post_delete, post_save
+from django.db.models.signals import ModelSignal, post_save
 
 from buyin.models import PulseParticipation, PulseSurvey, Suggestion
 from buyin.selectors.pulse import pulse_unanswered_for_user
@@ -23,8 +23,6 @@ from deflection.models import User
 
 # Whom a wave can ask: the others are spared the query.
 ASKED_ROLES = (User.Role.OFFICER, User.Role.SUPERVISOR, User.Role.CASE_MANAGER)
-# How long a user's menu may be reused when nothing said it changed: what a write the
-# receivers do not see (a bulk update) may leave unseen at most this long.
 MENU_SECONDS = 60
 
 
@@ -52,13 +50,7 @@ class MenuState:
 EMPTY = MenuState(unread_suggestions=0, waves=())
 
 
-# In the key: a process of the release before reads none of this release's values, whose
-# classes may differ (bump it when MenuState or WaveWaiting change).
-VERSION = 1
-
-
-def _key(user_id: int) -> str:
-    return f"menu:v{VERSION}:user:{user_id}"
+MENUS = shared_cache.KeptPer(kind="menu", owner="user", version=1, seconds=MENU_SECONDS)
 
 
 def _read(user: User) -> MenuState:
@@ -73,17 +65,12 @@ def _read(user: User) -> MenuState:
 
 def menu_state(user: User) -> MenuState:
     """The signed-in user's menu state, from the shared cache if there."""
-    kept = shared_cache.kept(_key(user.pk))
-    if isinstance(kept, MenuState):
-        return kept
-    state = _read(user)
-    shared_cache.keep(_key(user.pk), state, MENU_SECONDS)
-    return state
+    return MENUS.get(user.pk, MenuState, lambda: _read(user))
 
 
 def forget_menus(user_ids: Iterable[int]) -> None:
     """These users' menus have changed: the next page reads them afresh."""
-    shared_cache.forget(_key(pk) for pk in set(user_ids))
+    MENUS.forget(user_ids)
 
 
 def _suggestion_changed(sender, instance, **kwargs) -> None:
@@ -106,17 +93,15 @@ def _user_added(sender, instance, created: bool = False, **kwargs) -> None:
         forget_menus([instance.pk])
 
 
-SAVED_OR_DELETED = [
-    (Suggestion, _suggestion_changed),
-    (PulseParticipation, _participation_changed),
-    (PulseSurvey, _wave_changed),
-]
-
-
-def receivers() -> list[tuple[ModelSignal, type, Callable[..., None]]]:
+def receivers() -> list[tuple[ModelSignal, type, shared_cache.Receiver]]:
     """Each save or delete that changes some users' menus, and whose to forget."""
-    both = (post_save, post_delete)
     return [
-        *((signal, model, receiver) for signal in both for model, receiver in SAVED_OR_DELETED),
+        *shared_cache.saved_or_deleted(
+            [
+                (Suggestion, _suggestion_changed),
+                (PulseParticipation, _participation_changed),
+                (PulseSurvey, _wave_changed),
+            ]
+        ),
         (post_save, User, _user_added),
     ]

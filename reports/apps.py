@@ -9,13 +9,12 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports and metrics")
 
     def ready(self) -> None:
-        from deflection import purge_hooks
+        from deflection import purge_hooks, shared_cache
         from reports import wins_cache
         from reports.services import success_stories_purge
 
         # The agency's wins are kept a minute: forgotten as soon as what they show changes.
-        for signal, model, receiver in wins_cache.receivers():
-            signal.connect(receiver, sender=model, dispatch_uid=f"wins-{model.__name__}-{id(signal)}")
+        shared_cache.connect(wins_cache.receivers(), name="wins")
 
         # Success stories are free text that may name the client: purged with the identity.
         purge_hooks.register(success_stories_purge)

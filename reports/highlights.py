@@ -150,12 +150,7 @@ def _agency_wins_now(agency: Agency) -> AgencyWins:
 
 def agency_wins(*, agency: Agency) -> AgencyWins:
     """The agency's milestones, stories and latest change, from the shared cache if there."""
-    kept = wins_cache.kept(agency.pk)
-    if isinstance(kept, AgencyWins):
-        return kept
-    wins = _agency_wins_now(agency)
-    wins_cache.keep(agency.pk, wins)
-    return wins
+    return wins_cache.AGENCY_WINS.get(agency.pk, AgencyWins, lambda: _agency_wins_now(agency))
 
 
 def highlights_for(*, user: User, now: datetime | None = None) -> Highlights:

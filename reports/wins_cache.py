@@ -9,9 +9,9 @@ deflection logged would forget them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
-from django.db.models.signals import ModelSignal, post_delete, post_save
+from django.db.models.signals import ModelSignal, post_save
 
 from buyin.models import ChangeMade, Suggestion
 from deflection import shared_cache
@@ -19,32 +19,12 @@ from deflection.models import Agency
 from deflection.permissions import programs_of
 from reports.models import Milestone, SuccessStory
 
-# How long an agency's wins may be reused when nothing said they changed: what a write the
-# receivers do not see (a bulk update) may leave unseen at most this long.
-AGENCY_WINS_SECONDS = 60
-
-
-# In the key: a process of the release before reads none of this release's values, whose
-# classes may differ (bump it when AgencyWins, Milestone or SuccessStory change).
-VERSION = 1
-
-
-def _key(agency_id: int) -> str:
-    return f"wins:v{VERSION}:agency:{agency_id}"
-
-
-def kept(agency_id: int) -> object | None:
-    """The agency's wins as kept, or None."""
-    return shared_cache.kept(_key(agency_id))
-
-
-def keep(agency_id: int, wins: object) -> None:
-    shared_cache.keep(_key(agency_id), wins, AGENCY_WINS_SECONDS)
+AGENCY_WINS = shared_cache.KeptPer(kind="wins", owner="agency", version=1, seconds=60)
 
 
 def forget_agency_wins(agency_ids: Iterable[int | None]) -> None:
     """What these agencies' wins show has changed: the next reader reads them afresh."""
-    shared_cache.forget(_key(pk) for pk in set(agency_ids) if pk is not None)
+    AGENCY_WINS.forget(agency_ids)
 
 
 def _agency_of_row_changed(sender, instance, **kwargs) -> None:
@@ -73,18 +53,16 @@ def _suggestion_changed(sender, instance, created: bool = False, update_fields=N
     forget_agency_wins(Agency.objects.filter(program__in=programs).values_list("pk", flat=True))
 
 
-SAVED_OR_DELETED = [
-    (SuccessStory, _agency_of_row_changed),
-    (Milestone, _agency_of_row_changed),
-    (ChangeMade, _change_published),
-    (Suggestion, _suggestion_changed),
-]
-
-
-def receivers() -> list[tuple[ModelSignal, type, Callable[..., None]]]:
+def receivers() -> list[tuple[ModelSignal, type, shared_cache.Receiver]]:
     """Each save or delete that changes some agency's wins, and what to forget."""
-    both = (post_save, post_delete)
     return [
-        *((signal, model, receiver) for signal in both for model, receiver in SAVED_OR_DELETED),
+        *shared_cache.saved_or_deleted(
+            [
+                (SuccessStory, _agency_of_row_changed),
+                (Milestone, _agency_of_row_changed),
+                (ChangeMade, _change_published),
+                (Suggestion, _suggestion_changed),
+            ]
+        ),
         (post_save, Agency, _agency_changed),  # a deleted agency's wins are read by no one
     ]
