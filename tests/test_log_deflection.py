@@ -180,6 +180,41 @@ def test_my_deflections_is_newest_first_and_paginated(cast):
     assert "Person26 Testcase26" in second
 
 
+def _row_of(page: str, referral: Referral) -> str:
+    """The <li> of My deflections that links to this referral."""
+    found = re.search(rf'<li class="list-group-item"><a [^>]*href="/referrals/{referral.pk}/">(.*?)</li>', page, re.S)
+    assert found, f"no row for referral {referral.pk}"
+    return found.group(1)
+
+
+def test_each_row_of_my_deflections_says_what_the_officer_logged_in_their_language(cast):
+    client = cast.login("officer_a1")
+    client.post("/log/", _form(cast, first_name="Ana", last_name="<b>Bold</b>"))
+    client.post("/log/", _form(cast, first_name="Beto", last_name="Quiet", confirm_new="on", partner=str(cast.partner_x.pk)))
+    told, quiet = Referral.objects.get(client__first_name="Ana"), Referral.objects.get(client__first_name="Beto")
+    Referral.objects.filter(pk=told.pk).update(incident_number="24-0077")  # from the records system, later
+    consent_given(told, cast.case_manager_y)
+    services.referral_accept(referral_id=told.pk, actor=cast.case_manager_y)
+
+    page = client.get("/mine/").content.decode()
+    row = _row_of(page, told)
+    when = timezone.localtime(told.occurred_at)
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in row and "<b>" not in row
+    assert f"Encounter at {when:%b %-d, %Y}" in row
+    assert "Officer intervention referral · Y 24/7 MAT Clinic · incident 24-0077" in row
+    assert ">Accepted</span>" in row  # the consent lets the status through
+    quiet_row = _row_of(page, quiet)
+    assert "X Recovery Clinic" in quiet_row and "incident" not in quiet_row
+    assert ">Received by partner · open</span>" in quiet_row  # no consent: received and open only
+    # The search by incident number shows the same row.
+    assert _row_of(client.post("/mine/", {"incident_number": "24-0077"}).content.decode(), told) == row
+
+    cast.officer_a1.language = "es"
+    cast.officer_a1.save(update_fields=["language"])
+    spanish = _row_of(client.get("/mine/").content.decode(), told)
+    assert "Encuentro el" in spanish and "incidente 24-0077" in spanish and ">Aceptado</span>" in spanish
+
+
 def test_my_deflections_does_not_grow_in_queries_with_the_number_of_referrals(cast):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

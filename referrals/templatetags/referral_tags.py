@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import template
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from referrals.models import Pathway
+from referrals.models import Pathway, Referral
 from referrals.police_disclosure import OfficerView
 
 register = template.Library()
@@ -35,3 +40,41 @@ def officer_status(view: OfficerView) -> str:
     if view.check_72h:
         html += format_html(' <span class="badge text-bg-light border" data-check-72h>{}</span>', view.check_72h)
     return html
+
+
+# One row of My deflections: the client, when, the pathway, the partner, and the status as
+# police may see it; the whole row links to the referral.
+OFFICER_ROW = (
+    '<li class="list-group-item">'
+    '<a class="d-block text-decoration-none text-body list-link" href="{}">'
+    '<span class="fw-semibold text-break">{} {}</span>'
+    '<span class="d-block small text-body-secondary">{}</span>'
+    '<span class="d-block mt-1">{}</span>'
+    "</a></li>"
+)
+
+
+@register.simple_tag
+def officer_rows(rows: Iterable[tuple[Referral, OfficerView]]) -> SafeString:
+    """The rows of My deflections (and of its search by incident number): each referral as
+    its officer may see it. Built here rather than in an included template: the template
+    engine spent 0.2 ms a row on it, most of the page's time of its own."""
+    return format_html_join("", OFFICER_ROW, (_officer_row(referral, view) for referral, view in rows))
+
+
+def _officer_row(referral: Referral, view: OfficerView) -> tuple:
+    when = formats.date_format(timezone.localtime(referral.occurred_at), "DATETIME_FORMAT")
+    details = [
+        _("Encounter at %(when)s") % {"when": when},
+        pathway_label(referral.pathway),
+        referral.partner.name,
+    ]
+    if referral.incident_number:
+        details.append(_("incident %(number)s") % {"number": referral.incident_number})
+    return (
+        reverse("referrals:detail", args=[referral.pk]),
+        referral.client.first_name,
+        referral.client.last_name,
+        " · ".join(details),
+        officer_status(view),
+    )
