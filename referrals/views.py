@@ -260,8 +260,9 @@ def my_deflections(request: HttpRequest) -> HttpResponse:
         )
         context = {"incident_form": incident_form, "found": police_disclosure.officer_views(found), "searched": True}
         return render(request, "referrals/mine.html", context)
-    page = _page(request, selectors.referral_list_made_by(user=request.user))
-    rows = police_disclosure.officer_views(page)
+    mine = police_disclosure.with_agency_consent_flag(selectors.referral_list_made_by(user=request.user))
+    page = _page(request, mine)
+    rows = police_disclosure.officer_views(page, flagged=True)
     contacts = selectors.contacts_made_by(user=request.user) if page.number == 1 else []
     subjects = audit.referral_subjects([*page, *(c.referral for c in contacts)])
     audit.record(request, action=audit.Action.LISTED, what="my deflections", subjects=subjects)
