@@ -327,3 +327,15 @@ def test_a_question_whose_new_client_the_administrator_merged_meanwhile_is_no_lo
     services.client_merge(survivor_id=flag.candidates.get().pk, merged_id=flag.client_id, actor=cast.admin)
     assert "may be for someone already known" not in cast.login("officer_a1").get("/log/").content.decode()
     assert cast.login("officer_a1").post(f"/log/same-person/{flag.pk}/", {"different": "on"}).status_code == 404
+
+
+def test_the_phones_words_for_waiting_deflections_are_in_each_officers_language(cast):
+    # Rendered once per language and kept (templates/_offline.html): an officer who reads
+    # Spanish never gets the words kept for one who reads English, nor the other way round.
+    english = cast.login("officer_a1").get("/mine/").content.decode()
+    cast.officer_a2.language = "es"
+    cast.officer_a2.save(update_fields=["language"])
+    spanish = cast.login("officer_a2").get("/mine/").content.decode()
+    assert 'data-waiting="Waiting to send ({count})"' in english
+    assert 'data-waiting="Esperando para enviar ({count})"' in spanish
+    assert 'data-waiting="Waiting to send ({count})"' in cast.login("officer_a1").get("/log/").content.decode()
