@@ -12,14 +12,20 @@
   applyColourMode();
   if (darkQuery && darkQuery.addEventListener) darkQuery.addEventListener("change", applyColourMode);
 
-  // The phone menu is a <details> and works without this; Escape closes it, as it would
-  // close any menu, and leaves the focus on its button.
+  // The menus are <details> and work without this; Escape closes the one the focus is in, as
+  // it would close any menu, and leaves the focus on its button. The one with a button shown:
+  // on a phone "More" and the account lie open inside the Menu, and on a wide screen the Menu
+  // has no button.
+  var MENUS = "details.nav-menu[open], details.nav-dropdown[open]";
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "Escape") return;
-    var menu = document.querySelector("details.nav-menu[open]");
-    if (!menu || !menu.contains(document.activeElement)) return;
+    if (event.key !== "Escape" || !document.activeElement) return;
+    var menu = document.activeElement.closest(MENUS);
+    while (menu && !menu.querySelector(":scope > summary").getClientRects().length) {
+      menu = menu.parentElement.closest(MENUS);
+    }
+    if (!menu) return;
     menu.open = false;
-    menu.querySelector("summary").focus();
+    menu.querySelector(":scope > summary").focus();
   });
 
   // One tap saves once: ignore a second submit from the same button.

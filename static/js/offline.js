@@ -482,8 +482,7 @@
       return;
     }
     // Never discarded without the officer saying so.
-    var menu = document.querySelector("details.nav-menu");
-    if (menu) menu.open = false;
+    document.querySelectorAll("details.nav-menu, details.nav-dropdown").forEach(function (menu) { menu.open = false; });
     var warning = byId("offline-sign-out-warning");
     byId("offline-sign-out-text").textContent = say("signOutWarning", { count: waiting.length });
     warning.hidden = false;
