@@ -27,6 +27,14 @@
     menu.open = false;
     menu.querySelector(":scope > summary").focus();
   });
+  // On a wide screen a dropdown lies over the page: a click anywhere else closes it, as it
+  // would close any menu. (On a phone they lie open inside the Menu, with no button shown.)
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.nav-dropdown[open]").forEach(function (menu) {
+      var summary = menu.querySelector(":scope > summary");
+      if (!menu.contains(event.target) && summary.getClientRects().length) menu.open = false;
+    });
+  });
 
   // One tap saves once: ignore a second submit from the same button.
   // (The server also refuses a second referral from the same form, by its submission token.)

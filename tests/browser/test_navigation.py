@@ -137,6 +137,11 @@ def test_on_a_desktop_the_account_menu_works_from_the_keyboard_and_signs_out(cas
         nav.locator("#nav-more > summary").click()
         expect(nav.get_by_role("link", name="Integrations")).to_be_visible()
         expect(change_password).to_be_hidden()
+        # A click on the page beside it closes it, as any menu; the page is not changed.
+        page.locator("main h1").first.click()
+        expect(nav.get_by_role("link", name="Integrations")).to_be_hidden()
+        assert page.url.endswith("/reports/dashboard/")
+        nav.locator("#nav-more > summary").focus()
 
         tab_to(page, "#nav-account > summary", limit=20)
         page.keyboard.press("Space")
