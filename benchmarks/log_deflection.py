@@ -63,7 +63,7 @@ from faker import Faker  # noqa: E402
 from deflection.models import Agency, Program, Unit, User  # noqa: E402
 from partners.models import ServicePartner  # noqa: E402
 from referrals import search  # noqa: E402
-from referrals.models import CaseEvent, Client, Need, Officer, Pathway, Referral, Substance  # noqa: E402
+from referrals.models import CaseEvent, Client, Need, Officer, OfficerContact, Pathway, Referral, Substance  # noqa: E402
 from referrals.services import officer_for_user  # noqa: E402
 from referrals.submission import submission_token_new  # noqa: E402
 
@@ -244,8 +244,10 @@ def _seed_referrals(
 
 
 def forget_benchmark_rows(scale: Scale) -> None:
-    """Referrals logged by the benchmark itself carry a submission token: drop them, so the
-    data keeps its size from run to run."""
+    """What the benchmark logged itself carries a submission token: referrals, and contacts
+    (a client logged again while a referral to that partner is open). Drop them, so the data
+    keeps its size from run to run."""
+    OfficerContact.objects.filter(referral__agency__name=scale.agency, submission_token__isnull=False).delete()
     Referral.objects.filter(agency__name=scale.agency, submission_token__isnull=False).delete()
 
 

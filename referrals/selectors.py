@@ -137,8 +137,12 @@ CONTACT_COLUMNS = (
 def contacts_made_by(*, user: User, limit: int = 10) -> list[OfficerContact]:
     """The officer's latest contacts: clients they saw again while a referral was open
     (another officer's, too: the client and the partner are what this officer entered)."""
+    # By officer id as a subquery, as referral_list_made_by: joined through the user, the
+    # planner read every contact of the officer and sorted them, instead of the first few of
+    # the (officer, -occurred_at) index (337 contacts: 2.9 ms against 0.2 ms).
+    officer_id = Officer.objects.filter(user=user).order_by().values("pk")[:1]
     return list(
-        OfficerContact.objects.filter(officer__user=user)
+        OfficerContact.objects.filter(officer_id=Subquery(officer_id))
         .select_related("referral__client", "referral__partner")
         .only(*CONTACT_COLUMNS)
         .order_by("-occurred_at", "-id")[:limit]
