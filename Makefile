@@ -33,10 +33,12 @@ run: install
 	$(DEMO_ENV) $(VENV)/bin/celery -A deflection worker --beat --loglevel=info --concurrency=2 & \
 	$(DEMO_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
-## Run the whole test suite: most of it on two processes, then the browser and worker tests (browser tests need Chromium: apt-get install chromium)
+## Run the whole test suite on two processes: most of it, then the browser and worker tests (browser tests need Chromium: apt-get install chromium)
+# Two runs: the browser tests' Playwright leaves an event loop in its process, which the
+# other tests must not run beside. Each process has its own test database, live server and Chromium.
 test: install
 	$(VENV)/bin/pytest -n 2 -m "not browser and not integration"
-	$(VENV)/bin/pytest -m "browser or integration"
+	$(VENV)/bin/pytest -n 2 -m "browser or integration"
 
 test-fast: install
 	$(VENV)/bin/pytest -n 2 -m "not browser and not integration"

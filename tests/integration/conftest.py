@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email
+import fcntl
 import logging
 import os
 import re
@@ -43,6 +44,8 @@ REDIS_DB = int(os.environ.get("INTEGRATION_REDIS_DB", "13"))
 # Every wait is bounded: generous for a loaded CI machine, short enough to fail readably.
 WORKER_READY_SECONDS = 60.0
 TASK_SECONDS = 60.0
+# Another integration test holds the broker's database for a minute or two at most.
+LOCK_SECONDS = 600.0
 SUCCEEDED = re.compile(r"Task (?P<name>[\w.]+)\[(?P<id>[0-9a-f-]+)\] succeeded in [\d.e-]+s: (?P<value>.*)$", re.M)
 
 
@@ -98,17 +101,42 @@ def services_available() -> None:
     pytest.skip(reason)
 
 
+@contextlib.contextmanager
+def _redis_database_to_ourselves(url: str) -> Iterator[None]:
+    """Hold the broker's Redis database alone: every integration test empties it and starts
+    workers on it, so two at once (the suite's two processes, or two runs on one machine)
+    would take each other's tasks. A lock file per database, which the system releases if
+    the process dies."""
+    parts = urlsplit(url)
+    where = f"{parts.hostname}-{parts.port or 6379}-{parts.path.strip('/')}"
+    with open(Path(tempfile.gettempdir()) / f"deflection-integration-{where}.lock", "w") as lock:
+
+        def taken() -> bool:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+
+        wait_for(taken, timeout=LOCK_SECONDS, what=f"another integration test to leave Redis {where} (its lock file)")
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture
 def redis_url(services_available) -> Iterator[str]:
     import redis
 
     url = _redis_url()
     assert url is not None
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    yield url
-    client.flushdb()
-    client.close()
+    with _redis_database_to_ourselves(url):
+        client = redis.Redis.from_url(url)
+        client.flushdb()
+        yield url
+        client.flushdb()
+        client.close()
 
 
 # --- the SMTP server ------------------------------------------------------------------
