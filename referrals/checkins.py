@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from deflection.models import User
 from deflection.permissions import sees_check_ins_in_full
 from referrals.models import Consent, OfficerCheckIn, Referral
+from referrals.selectors import officer_id_of
 
 # The latest check-ins My record lists.
 LATEST_SHOWN = 5
@@ -53,4 +54,4 @@ def check_ins_for_referral_page(*, user: User, referral: Referral) -> list[Check
 
 def check_ins_made_by(*, user: User) -> QuerySet[OfficerCheckIn]:
     """The check-ins the user recorded as the referring officer, newest first."""
-    return OfficerCheckIn.objects.filter(officer__user=user).select_related("referral")
+    return OfficerCheckIn.objects.filter(officer_id=officer_id_of(user)).select_related("referral")

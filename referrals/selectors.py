@@ -100,14 +100,18 @@ MY_DEFLECTIONS_COLUMNS = (
 )
 
 
+def officer_id_of(user: User) -> Subquery:
+    """The user's officer row's id, to filter an officer's own rows by. Joined through the
+    user instead, the planner read all of an officer's rows and sorted them rather than the
+    first few of their (officer, newest first) index (337 contacts: 2.9 ms against 0.2 ms).
+    A subquery, run once before the scan, not a query of its own."""
+    return Subquery(Officer.objects.filter(user=user).order_by().values("pk")[:1])
+
+
 def referral_list_made_by(*, user: User) -> QuerySet[Referral]:
     """My deflections: the referrals this officer logged, newest first."""
-    # By officer id, not through a join on the user, so the (officer, -occurred_at)
-    # index reads one page instead of sorting all of an officer's referrals; the id is a
-    # subquery (run once, before the scan), not a query of its own.
-    officer_id = Officer.objects.filter(user=user).order_by().values("pk")[:1]
     return (
-        Referral.objects.filter(officer_id=Subquery(officer_id))
+        Referral.objects.filter(officer_id=officer_id_of(user))
         .select_related("client", "partner")
         .only(*MY_DEFLECTIONS_COLUMNS)
         .order_by("-occurred_at", "-id")
@@ -137,12 +141,8 @@ CONTACT_COLUMNS = (
 def contacts_made_by(*, user: User, limit: int = 10) -> list[OfficerContact]:
     """The officer's latest contacts: clients they saw again while a referral was open
     (another officer's, too: the client and the partner are what this officer entered)."""
-    # By officer id as a subquery, as referral_list_made_by: joined through the user, the
-    # planner read every contact of the officer and sorted them, instead of the first few of
-    # the (officer, -occurred_at) index (337 contacts: 2.9 ms against 0.2 ms).
-    officer_id = Officer.objects.filter(user=user).order_by().values("pk")[:1]
     return list(
-        OfficerContact.objects.filter(officer_id=Subquery(officer_id))
+        OfficerContact.objects.filter(officer_id=officer_id_of(user))
         .select_related("referral__client", "referral__partner")
         .only(*CONTACT_COLUMNS)
         .order_by("-occurred_at", "-id")[:limit]
