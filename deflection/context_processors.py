@@ -50,9 +50,13 @@ def deployment(request: HttpRequest) -> dict:
 
 def _links(user) -> dict:
     flags = permissions.menu(user)
+
+    def offered(menu: list) -> list[dict]:
+        return [{"url": reverse(name), "label": label} for flag, name, label in menu if flags.get(flag)]
+
     return {
-        "main": [{"url": reverse(name), "label": label} for flag, name, label in MENU if flags.get(flag)],
-        "more": [{"url": reverse(name), "label": label} for flag, name, label in MORE_MENU if flags.get(flag)],
+        "main": offered(MENU),
+        "more": offered(MORE_MENU),
         "account": [{"url": reverse(name), "label": label} for name, label in ACCOUNT_MENU],
         **flags,
     }
