@@ -108,6 +108,15 @@ def test_on_a_desktop_every_roles_bar_is_one_row(cast, browser, live_server):
             context.close()
 
 
+def sign_out_from_the_keyboard(page, *, then_closed: str) -> None:
+    """With the account menu open: Tab to Sign out and press Enter. Signed out, the page
+    `then_closed` asks for the sign-in."""
+    tab_to(page, "#nav-account .sign-out", limit=5)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/accounts/login/"))
+    assert page.goto(then_closed).url.endswith(f"/accounts/login/?next={then_closed}")
+
+
 def test_on_a_desktop_the_account_menu_works_from_the_keyboard_and_signs_out(cast, browser, live_server):
     context = desktop(browser, live_server)
     page = context.new_page()
@@ -145,10 +154,7 @@ def test_on_a_desktop_the_account_menu_works_from_the_keyboard_and_signs_out(cas
 
         tab_to(page, "#nav-account > summary", limit=20)
         page.keyboard.press("Space")
-        tab_to(page, "#nav-account .sign-out", limit=5)
-        page.keyboard.press("Enter")
-        page.wait_for_url(re.compile(r"/accounts/login/"))
-        assert page.goto("/reports/dashboard/").url.endswith("/accounts/login/?next=/reports/dashboard/")
+        sign_out_from_the_keyboard(page, then_closed="/reports/dashboard/")
     finally:
         context.close()
     assert not blocked, f"the Content-Security-Policy blocked something: {blocked}"
@@ -183,10 +189,7 @@ def test_on_a_desktop_without_javascript_more_and_the_account_menu_open_and_sign
         tab_to(page, "#nav-account > summary")
         page.keyboard.press("Enter")
         expect(sign_out).to_be_visible()
-        tab_to(page, "#nav-account .sign-out", limit=5)
-        page.keyboard.press("Enter")
-        page.wait_for_url(re.compile(r"/accounts/login/"))
-        assert page.goto("/mine/").url.endswith("/accounts/login/?next=/mine/")
+        sign_out_from_the_keyboard(page, then_closed="/mine/")
     finally:
         context.close()
 
