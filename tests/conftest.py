@@ -46,6 +46,14 @@ def _site_language():
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """The worker tests first. They take the broker's Redis database in turn, so on two
+    processes they would wait for each other; first in the order, they fall in the first
+    chunk pytest-xdist hands one process, which runs them back to back while the other
+    process starts on the browser tests."""
+    items.sort(key=lambda item: item.get_closest_marker("integration") is None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _transactional_tests_empty_tables_by_delete() -> Iterator[None]:
     """After each transactional test (the browser and worker tests, and a few others) Django
