@@ -1,4 +1,5 @@
-"""Idle sessions: a session ends after SESSION_IDLE_SECONDS without the user doing anything.
+"""Sessions: one ends after SESSION_IDLE_SECONDS without the user doing anything, and a
+request that finds no session under its cookie's key leaves the cookie alone.
 
 What counts as doing something: any request except the refreshes htmx makes on its own
 (the partner queue reloads itself every 30 seconds). static/js/app.js marks those with the
@@ -15,8 +16,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions import middleware as sessions_middleware
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 LAST_ACTIVE = "last_active"
@@ -65,3 +68,29 @@ class IdleSessionMiddleware:
             if idle >= RECORD_EVERY_SECONDS and not request.headers.get(BACKGROUND_HEADER):
                 mark_active(request)
         return self.get_response(request)
+
+
+class SessionMiddleware(sessions_middleware.SessionMiddleware):
+    """Django's, except that a request whose session cookie names no session leaves the
+    browser's cookie alone; only a session this request emptied (signing out) deletes it.
+
+    A request sent just before a sign-in or a two-factor code (the service worker's check for
+    a new version on every page, an htmx refresh) can reach the server after the session key
+    was cycled, and find no session under the key it carries. Django then deletes the cookie,
+    and if that answer arrives after the sign-in's, the browser drops the new session's
+    cookie: signed out right after signing in. A stale key left in the browser opens nothing.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        session = getattr(request, "session", None)
+        stale = (
+            session is not None
+            and settings.SESSION_COOKIE_NAME in request.COOKIES
+            and not session.modified
+            and session.is_empty()
+        )
+        if not stale:
+            return super().process_response(request, response)
+        if session.accessed:
+            patch_vary_headers(response, ("Cookie",))
+        return response

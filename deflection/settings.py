@@ -74,7 +74,8 @@ MIDDLEWARE = [
     "deflection.proxy.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, but a request that finds no session under its cookie leaves the cookie alone.
+    "accounts.sessions.SessionMiddleware",
     # The browser's language (Accept-Language, or the language cookie) until the user is
     # known; UserLanguageMiddleware below puts the signed-in user's own choice over it.
     "django.middleware.locale.LocaleMiddleware",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.test import Client as HttpClient
 from django.utils import timezone
 from django_otp.oath import TOTP
@@ -65,6 +66,31 @@ def test_a_user_with_a_phone_enters_its_code_after_the_password(cast):
     response = client.post("/accounts/two-factor/code/", {"code": code_for(key), "next": "/mine/"})
     assert _location(response) == "/mine/"
     assert client.get("/mine/").status_code == 200
+
+
+def test_a_request_sent_just_before_the_code_was_accepted_does_not_sign_the_user_out(cast, required):
+    """Every page asks the service worker's script again (is there a new version?): a request
+    that left with the session's old key just before the code was accepted, and is answered
+    after it, must not take the new session's cookie from the browser."""
+    key = give_phone(cast.command_a)
+    client = sign_in("command_a")
+    old_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    response = client.post("/accounts/two-factor/code/", {"code": code_for(key), "next": "/reports/command/"})
+    assert _location(response) == "/reports/command/"
+    assert client.cookies[settings.SESSION_COOKIE_NAME].value != old_key  # a new key for the trusted session
+
+    late = HttpClient()
+    late.cookies[settings.SESSION_COOKIE_NAME] = old_key
+    for path in ["/sw.js", "/reports/command/"]:
+        answer = late.get(path)
+        assert settings.SESSION_COOKIE_NAME not in answer.cookies, path
+        client.cookies.update(answer.cookies)  # the browser takes the late answer's cookies last
+    assert client.get("/reports/command/").status_code == 200
+
+    # Signing out still takes the cookie away.
+    signed_out = client.post("/accounts/logout/")
+    assert signed_out.cookies[settings.SESSION_COOKIE_NAME].value == ""
+    assert _location(client.get("/reports/command/")).startswith("/accounts/login/")
 
 
 def test_until_the_code_nothing_opens_but_the_code_page_and_signing_out(cast):
