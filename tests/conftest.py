@@ -13,13 +13,16 @@ program administrator `program_admin_2` (staff, no superuser) and regional coord
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
+from typing import TypeVar
 
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.core.management import call_command
 from django.test import Client as HttpClient
 from django.utils import translation
 
@@ -42,6 +45,8 @@ def _site_language():
     yield
     translation.deactivate()
 
+
+T = TypeVar("T")
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -134,6 +139,25 @@ def _member(username: str, name: str, **fields) -> User:
 
 @pytest.fixture
 def cast(db) -> Cast:
+    return make_cast()
+
+
+@contextlib.contextmanager
+def kept_for_the_module(django_db_blocker, build: Callable[[], T]) -> Iterator[T]:
+    """What `build` makes, committed once for a module whose many tests only read it or
+    change it inside their own rollback: the access tables, a page for each member of the
+    cast, where making the cast and its rows for every test took most of the suite's time.
+    Every table is emptied after the module, as after a transactional test."""
+    with django_db_blocker.unblock():
+        made = build()
+    try:
+        yield made
+    finally:
+        with django_db_blocker.unblock():
+            call_command("flush", verbosity=0, interactive=False)
+
+
+def make_cast() -> Cast:
     program_1 = ProgramFactory()  # the default program, which factories put agencies in
     program_2 = ProgramFactory(name="Second Valley Deflection Program", timezone="America/Chicago")
     agency_a = AgencyFactory(name="Agency A Police Department", default_deflection_minutes=25)

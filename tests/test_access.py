@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 import zoneinfo
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -36,7 +37,7 @@ from partners.models import PartnerContact, PartnerTierChange, ServicePartner
 from referrals import services
 from referrals.models import ChargeNotice, HeldCharge, Pathway, PossibleDuplicate, Referral
 from reports.models import Digest
-from tests.conftest import MEMBERS, changed_as_meant, referral_state
+from tests.conftest import MEMBERS, Cast, changed_as_meant, kept_for_the_module, make_cast, referral_state
 from tests.factories.api import integration_client
 from tests.factories.buyin import (
     SUGGESTION_CHANGES,
@@ -294,8 +295,7 @@ API_NAMESPACE = "api:"
 FHIR_NAMESPACE = "fhir:"
 
 
-@pytest.fixture
-def referral(cast) -> Referral:
+def _referral(cast: Cast) -> Referral:
     answered_suggestions(cast)  # one for each member of the cast, to read; one new, to answer
     referral = accepted_referral(cast)
     consent_given(referral, cast.case_manager_y, purpose="Outcome to the officer", signature_name="Client Signature")
@@ -319,8 +319,7 @@ class Rows:
     flag: PossibleDuplicate
 
 
-@pytest.fixture
-def rows(cast, referral) -> Rows:
+def _rows(cast: Cast, referral: Referral) -> Rows:
     """A training session of agency A that officer_a1 attended, a current champion of its unit,
     an open pulse survey wave asking unit MHST and partner Y's staff, and officer_a1
     commended by their sergeant for the referral under test; a deflection officer_a1 sent from
@@ -351,6 +350,27 @@ def _with_webhook(cast, client: IntegrationClient) -> IntegrationClient:
     """The partner's system, its webhook set (to a public address: none is sent in these tests)."""
     webhook_subscribe(actor=cast.program_admin, client_id=client.pk, url="https://8.8.8.8/hooks")
     return client
+
+
+@dataclass
+class World:
+    cast: Cast
+    referral: Referral
+    rows: Rows
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """The cast, the referral under test and the rows the other pages are about, made once for
+    the table's thousand tests: each test's request, and what it changes, is rolled back."""
+
+    def build() -> World:
+        cast = make_cast()
+        referral = _referral(cast)
+        return World(cast=cast, referral=referral, rows=_rows(cast, referral))
+
+    with kept_for_the_module(django_db_blocker, build) as made:
+        yield made
 
 
 def _url(name: str, referral: Referral, rows: Rows) -> str:
@@ -396,7 +416,8 @@ def _url(name: str, referral: Referral, rows: Rows) -> str:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 @pytest.mark.parametrize("who", CAST, ids=lambda w: w or "anonymous")
-def test_each_page_answers_each_member_of_the_cast_as_decided(cast, referral, rows, name, who):
+def test_each_page_answers_each_member_of_the_cast_as_decided(world, name, who):
+    cast, referral, rows = world.cast, world.referral, world.rows
     method, data, expected = EXPECTED[name]
     client = cast.login(who)
     url = _url(name, referral, rows)

@@ -9,6 +9,7 @@ fails test_every_api_url_is_in_the_api_access_table. Allowed writes say what the
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from api.services import integration_client_revoke
 from referrals.models import Referral
-from tests.conftest import MEMBERS, referral_state
+from tests.conftest import MEMBERS, Cast, kept_for_the_module, make_cast, referral_state
 from tests.factories.api import api_client, integration_client
 from tests.factories.referrals import accepted_referral
 from tests.test_access import API_NAMESPACE, url_names
@@ -87,12 +88,20 @@ API_CHANGES: dict[str, str] = {
 
 @dataclass
 class World:
+    cast: Cast
     tokens: dict[str, str]
     referral: Referral
 
 
-@pytest.fixture
-def world(cast) -> World:
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """The cast, the integration clients and the referral under test, made once for the
+    table's tests: each test's request, and what it changes, is rolled back."""
+    with kept_for_the_module(django_db_blocker, lambda: _world(make_cast())) as made:
+        yield made
+
+
+def _world(cast: Cast) -> World:
     tokens = {
         AGENCY: integration_client(cast, agency=cast.agency_a)[1],
         PARTNER: integration_client(cast, partner=cast.partner_y)[1],
@@ -102,7 +111,7 @@ def world(cast) -> World:
     }
     revoked, tokens[REVOKED] = integration_client(cast, partner=cast.partner_y)
     integration_client_revoke(actor=cast.program_admin, client_id=revoked.pk)
-    return World(tokens=tokens, referral=accepted_referral(cast))
+    return World(cast=cast, tokens=tokens, referral=accepted_referral(cast))
 
 
 def _http(cast, world: World, who: str):
@@ -139,7 +148,8 @@ def _state(referral: Referral) -> dict:
 
 @pytest.mark.parametrize("key", sorted(API_EXPECTED))
 @pytest.mark.parametrize("who", CALLERS)
-def test_each_endpoint_answers_each_caller_as_decided(cast, world, key, who):
+def test_each_endpoint_answers_each_caller_as_decided(world, key, who):
+    cast = world.cast
     name, _space, method = key.partition(" ")
     body, expected = API_EXPECTED[key]
     http = _http(cast, world, who)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_access import CAST, EXPECTED, _url, referral, rows  # noqa: F401 (the access table's rows)
+from tests.test_access import CAST, EXPECTED, _url, world  # noqa: F401 (the access table's rows, a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -14,7 +14,8 @@ SIGNED_IN = [who for who in CAST if who is not None]
 
 
 @pytest.mark.parametrize("who", SIGNED_IN)
-def test_every_page_to_a_signed_in_user_says_no_store(cast, referral, rows, who):  # noqa: F811
+def test_every_page_to_a_signed_in_user_says_no_store(world, who):  # noqa: F811
+    cast, referral, rows = world.cast, world.referral, world.rows
     client = cast.login(who)
     urls = {name: _url(name, referral, rows) for name in EXPECTED}  # before the posts add rows
     answers = {}
@@ -26,7 +27,8 @@ def test_every_page_to_a_signed_in_user_says_no_store(cast, referral, rows, who)
     assert any(code == 200 for code, _cc in answers.values())
 
 
-def test_htmx_fragments_pdfs_and_admin_pages_say_no_store(cast, referral):  # noqa: F811
+def test_htmx_fragments_pdfs_and_admin_pages_say_no_store(world):  # noqa: F811
+    cast, referral = world.cast, world.referral
     queue = cast.login("case_manager_y").get("/queue/", headers={"HX-Request": "true"})
     assert queue.status_code == 200 and "<html" not in queue.content.decode()
     search = cast.login("officer_a1").post("/log/clients/", {"search": "smith"})
@@ -37,7 +39,8 @@ def test_htmx_fragments_pdfs_and_admin_pages_say_no_store(cast, referral):  # no
         assert response.status_code == 200 and response["Cache-Control"] == NO_STORE
 
 
-def test_static_files_and_anonymous_pages_are_not_forced_to_no_store(cast):
+def test_static_files_and_anonymous_pages_are_not_forced_to_no_store(world):  # noqa: F811
+    cast = world.cast
     signed_in = cast.login("officer_a1").get("/static/css/app.css")
     assert signed_in.status_code == 200
     assert "no-store" not in signed_in.get("Cache-Control", "")

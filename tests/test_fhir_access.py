@@ -7,6 +7,8 @@ CapabilityStatement is public. Every URL under /fhir/ is in the table."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -15,15 +17,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api.fhir import resources, selectors
-from tests import test_api_access
-from tests.conftest import referral_state
+from tests.conftest import kept_for_the_module, make_cast, referral_state
 from tests.factories.referrals import accepted_referral, consent_given
 from tests.test_access import FHIR_NAMESPACE, url_names
-from tests.test_api_access import CALLERS, NOT_FOUND, OK, OTHER_PARTNER, PARTNER, PUBLIC, _expect, _http
+from tests.test_api_access import (
+    CALLERS,
+    NOT_FOUND,
+    OK,
+    OTHER_PARTNER,
+    PARTNER,
+    PUBLIC,
+    World,
+    _expect,
+    _http,
+    _world,
+)
 
 pytestmark = pytest.mark.django_db
-# The API table's callers and their tokens (a fixture).
-world = test_api_access.world
 
 PARTNERS = {PARTNER, OTHER_PARTNER}
 # (name, method): expected answer for each caller. The referral under test was logged in
@@ -46,11 +56,20 @@ FHIR_EXPECTED: dict[tuple[str, str], dict[str, int]] = {
 FHIR_CHANGES = {("fhir:task", "put"): "status", ("fhir:task", "patch"): "status"}
 
 
-@pytest.fixture
-def referral(cast):
-    referral = accepted_referral(cast)
-    consent_given(referral, cast.case_manager_y)
-    return referral
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """The API table's callers and their tokens, and a referral under test with a consent on
+    file, made once for the table's tests: each test's request, and what it changes, is
+    rolled back."""
+
+    def build() -> World:
+        world = _world(make_cast())
+        referral = accepted_referral(world.cast)
+        consent_given(referral, world.cast.case_manager_y)
+        return replace(world, referral=referral)
+
+    with kept_for_the_module(django_db_blocker, build) as made:
+        yield made
 
 
 def _url(name: str, referral, cast) -> str:
@@ -75,7 +94,8 @@ def _body(method: str, referral) -> tuple[str, str]:
 
 @pytest.mark.parametrize(("name", "method"), sorted(FHIR_EXPECTED))
 @pytest.mark.parametrize("who", CALLERS)
-def test_each_fhir_endpoint_answers_each_caller_as_decided(cast, world, referral, name, method, who):
+def test_each_fhir_endpoint_answers_each_caller_as_decided(world, name, method, who):
+    cast, referral = world.cast, world.referral
     http = _http(cast, world, who)
     url = _url(name, referral, cast)
     before = referral_state(referral)
@@ -107,6 +127,7 @@ def test_every_write_in_the_fhir_table_says_what_it_changes():
     assert {key for key in FHIR_EXPECTED if key[1] != "get"} == set(FHIR_CHANGES)
 
 
-def test_a_search_for_another_partners_tasks_shows_none(cast, world, referral):
+def test_a_search_for_another_partners_tasks_shows_none(world):
+    cast = world.cast
     bundle = _http(cast, world, OTHER_PARTNER).get("/fhir/Task", {"owner": f"Organization/partner-{cast.partner_y.pk}"})
     assert bundle.status_code == OK and bundle.json().get("entry", []) == []

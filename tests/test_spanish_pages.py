@@ -13,8 +13,9 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import translation
 
+from deflection.models import User
 from partners.models import PartnerContact
-from tests.test_access import EXPECTED, OK, _url, referral, rows  # noqa: F401 (fixtures)
+from tests.test_access import EXPECTED, OK, _url, world  # noqa: F401 (the access table's rows, a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -87,12 +88,12 @@ def test_the_check_finds_english():
 
 
 @pytest.mark.parametrize(("name", "who"), PAGES)
-def test_each_page_reads_in_spanish_for_a_user_who_chose_it(cast, referral, rows, name, who):  # noqa: F811
+def test_each_page_reads_in_spanish_for_a_user_who_chose_it(world, name, who):  # noqa: F811
+    cast, referral, rows = world.cast, world.referral, world.rows
     # The relationship log's words are the program administrator's (Faker's, here).
     PartnerContact.objects.update(what="—", met_with="—", next_step="—")
-    user = getattr(cast, who)
-    user.language = "es"
-    user.save(update_fields=["language"])
+    # In the database only (rolled back after the test): the cast is the module's.
+    User.objects.filter(pk=getattr(cast, who).pk).update(language="es")
     response = cast.login(who).get(_url(name, referral, rows))
     assert response.status_code == 200
     assert response["Content-Language"] == "es"
