@@ -36,9 +36,11 @@ run: install
 ## Run the whole test suite on two processes: most of it, then the browser and worker tests (browser tests need Chromium: apt-get install chromium)
 # Two runs: the browser tests' Playwright leaves an event loop in its process, which the
 # other tests must not run beside. Each process has its own test database, live server and Chromium.
+# On PostgreSQL the first run makes the test databases afresh and keeps them for the second,
+# which would otherwise migrate them again (SQLite's are in memory either way).
 test: install
-	$(VENV)/bin/pytest -n 2 -m "not browser and not integration"
-	$(VENV)/bin/pytest -n 2 -m "browser or integration"
+	$(VENV)/bin/pytest -n 2 -m "not browser and not integration" --create-db --reuse-db
+	$(VENV)/bin/pytest -n 2 -m "browser or integration" --reuse-db
 
 test-fast: install
 	$(VENV)/bin/pytest -n 2 -m "not browser and not integration"
