@@ -37,10 +37,11 @@ run: install
 # Two runs: the browser tests' Playwright leaves an event loop in its process, which the
 # other tests must not run beside. Each process has its own test database, live server and Chromium.
 # On PostgreSQL the first run makes the test databases afresh and keeps them for the second,
-# which would otherwise migrate them again (SQLite's are in memory either way).
+# which would otherwise migrate them again (SQLite's are in memory either way). The second
+# collects only the two folders where those tests live (tests/conftest.py sees that they do).
 test: install
 	$(VENV)/bin/pytest -n 2 -m "not browser and not integration" --create-db --reuse-db
-	$(VENV)/bin/pytest -n 2 -m "browser or integration" --reuse-db
+	$(VENV)/bin/pytest -n 2 -m "browser or integration" --reuse-db tests/browser tests/integration
 
 test-fast: install
 	$(VENV)/bin/pytest -n 2 -m "not browser and not integration"

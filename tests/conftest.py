@@ -17,6 +17,7 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -47,6 +48,7 @@ def _site_language():
 
 
 T = TypeVar("T")
+TESTS = Path(__file__).resolve().parent
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -57,6 +59,17 @@ def pytest_collection_modifyitems(config, items) -> None:
     chunk pytest-xdist hands one process, which runs them back to back while the other
     process starts on the browser tests."""
     items.sort(key=lambda item: item.get_closest_marker("integration") is None)
+    # `make test` collects the browser and worker tests from their two folders only.
+    folders = (TESTS / "browser", TESTS / "integration")
+    astray = [
+        item.nodeid
+        for item in items
+        if (item.get_closest_marker("browser") or item.get_closest_marker("integration"))
+        and not item.path.is_relative_to(folders[0])
+        and not item.path.is_relative_to(folders[1])
+    ]
+    if astray:
+        raise pytest.UsageError(f"browser and worker tests belong in tests/browser or tests/integration: {astray}")
 
 
 @pytest.fixture(scope="session", autouse=True)
