@@ -73,8 +73,7 @@ def pytest_collection_modifyitems(config, items) -> None:
         item.nodeid
         for item in items
         if (item.get_closest_marker("browser") or item.get_closest_marker("integration"))
-        and not item.path.is_relative_to(folders[0])
-        and not item.path.is_relative_to(folders[1])
+        and not any(item.path.is_relative_to(folder) for folder in folders)
     ]
     if astray:
         raise pytest.UsageError(f"browser and worker tests belong in tests/browser or tests/integration: {astray}")

@@ -37,7 +37,7 @@ OK, CREATED, NOT_FOUND, UNAUTHORIZED = 200, 201, 404, 401
 ANY_CLIENT = {AGENCY, PARTNER, OTHER_AGENCY, OTHER_PARTNER}
 
 
-def _expect(allowed: dict[str, int] | set[str], code: int = OK) -> dict[str, int]:
+def answers(allowed: dict[str, int] | set[str], code: int = OK) -> dict[str, int]:
     """Each caller's answer: the allowed clients' own, 404 for other valid clients (never
     403), 401 for everyone without a valid token (users' sessions included)."""
     if isinstance(allowed, set):
@@ -54,23 +54,23 @@ CONFLICT, INVALID = 409, 422
 API_EXPECTED: dict[str, tuple[dict | None, dict[str, int]]] = {
     "api:schema": (None, PUBLIC),
     "api:docs": (None, PUBLIC),
-    "api:v1:me": (None, _expect(ANY_CLIENT)),
+    "api:v1:me": (None, answers(ANY_CLIENT)),
     # The agency side: each agency's own list; agency A's referral, to agency A only. Agency
     # B's system cannot name agency A's officer (422, nothing saved).
-    "api:v1:deflections": (None, _expect(AGENCIES)),
-    "api:v1:deflections POST": ("deflection", _expect({AGENCY: CREATED, OTHER_AGENCY: INVALID})),
-    "api:v1:deflection": (None, _expect({AGENCY})),
+    "api:v1:deflections": (None, answers(AGENCIES)),
+    "api:v1:deflections POST": ("deflection", answers({AGENCY: CREATED, OTHER_AGENCY: INVALID})),
+    "api:v1:deflection": (None, answers({AGENCY})),
     # The partner side: each partner's own list; partner Y's referral, to partner Y only.
-    "api:v1:referrals": (None, _expect(PARTNERS)),
-    "api:v1:referral": (None, _expect({PARTNER})),
-    "api:v1:referral_accept POST": ({}, _expect({PARTNER: CONFLICT})),
-    "api:v1:referral_decline POST": ({"reason": "no_capacity"}, _expect({PARTNER: CONFLICT})),
-    "api:v1:referral_intake POST": ({"note": "Came in"}, _expect({PARTNER})),
-    "api:v1:referral_hold POST": ({"note": "Waiting"}, _expect({PARTNER})),
-    "api:v1:referral_resume POST": ({}, _expect({PARTNER: CONFLICT})),
-    "api:v1:referral_complete POST": ({}, _expect({PARTNER: CONFLICT})),
-    "api:v1:referral_fail POST": ({"reason": "moved"}, _expect({PARTNER})),
-    "api:v1:follow_up_complete POST": ({"outcome": "engaged"}, _expect({PARTNER})),
+    "api:v1:referrals": (None, answers(PARTNERS)),
+    "api:v1:referral": (None, answers({PARTNER})),
+    "api:v1:referral_accept POST": ({}, answers({PARTNER: CONFLICT})),
+    "api:v1:referral_decline POST": ({"reason": "no_capacity"}, answers({PARTNER: CONFLICT})),
+    "api:v1:referral_intake POST": ({"note": "Came in"}, answers({PARTNER})),
+    "api:v1:referral_hold POST": ({"note": "Waiting"}, answers({PARTNER})),
+    "api:v1:referral_resume POST": ({}, answers({PARTNER: CONFLICT})),
+    "api:v1:referral_complete POST": ({}, answers({PARTNER: CONFLICT})),
+    "api:v1:referral_fail POST": ({"reason": "moved"}, answers({PARTNER})),
+    "api:v1:follow_up_complete POST": ({"outcome": "engaged"}, answers({PARTNER})),
 }
 # What each write changes when it is allowed (a 200 or 201): a key of _state.
 API_CHANGES: dict[str, str] = {
@@ -97,11 +97,11 @@ class World:
 def world(django_db_setup, django_db_blocker) -> Iterator[World]:
     """The cast, the integration clients and the referral under test, made once for the
     table's tests: each test's request, and what it changes, is rolled back."""
-    with kept_for_the_module(django_db_blocker, lambda: _world(make_cast())) as made:
+    with kept_for_the_module(django_db_blocker, lambda: api_world(make_cast())) as made:
         yield made
 
 
-def _world(cast: Cast) -> World:
+def api_world(cast: Cast) -> World:
     tokens = {
         AGENCY: integration_client(cast, agency=cast.agency_a)[1],
         PARTNER: integration_client(cast, partner=cast.partner_y)[1],
@@ -114,7 +114,7 @@ def _world(cast: Cast) -> World:
     return World(cast=cast, tokens=tokens, referral=accepted_referral(cast))
 
 
-def _http(cast, world: World, who: str):
+def api_caller(cast, world: World, who: str):
     if who.startswith("session:"):
         return cast.login(who.split(":", 1)[1])
     return api_client(world.tokens.get(who))
@@ -152,7 +152,7 @@ def test_each_endpoint_answers_each_caller_as_decided(world, key, who):
     cast = world.cast
     name, _space, method = key.partition(" ")
     body, expected = API_EXPECTED[key]
-    http = _http(cast, world, who)
+    http = api_caller(cast, world, who)
     before = _state(world.referral)
     # Two days on: the expired client's token (one day) has run out.
     with time_machine.travel(timezone.now() + timedelta(days=2)):

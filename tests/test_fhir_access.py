@@ -28,9 +28,9 @@ from tests.test_api_access import (
     PARTNER,
     PUBLIC,
     World,
-    _expect,
-    _http,
-    _world,
+    answers,
+    api_caller,
+    api_world,
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,14 +41,14 @@ PARTNERS = {PARTNER, OTHER_PARTNER}
 FHIR_EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("fhir:metadata", "get"): PUBLIC,
     # A search answers each partner's system with its own Tasks (none of partner Y's for X's).
-    ("fhir:task_search", "get"): _expect(PARTNERS),
-    ("fhir:task", "get"): _expect({PARTNER}),
-    ("fhir:task", "put"): _expect({PARTNER}),
-    ("fhir:task", "patch"): _expect({PARTNER}),
-    ("fhir:service_request", "get"): _expect({PARTNER}),
-    ("fhir:patient", "get"): _expect({PARTNER}),
-    ("fhir:consent", "get"): _expect({PARTNER}),
-    ("fhir:organization", "get"): _expect({PARTNER}),
+    ("fhir:task_search", "get"): answers(PARTNERS),
+    ("fhir:task", "get"): answers({PARTNER}),
+    ("fhir:task", "put"): answers({PARTNER}),
+    ("fhir:task", "patch"): answers({PARTNER}),
+    ("fhir:service_request", "get"): answers({PARTNER}),
+    ("fhir:patient", "get"): answers({PARTNER}),
+    ("fhir:consent", "get"): answers({PARTNER}),
+    ("fhir:organization", "get"): answers({PARTNER}),
     # Any other path: not a resource this server has, whoever asks.
     ("fhir:unsupported", "get"): dict.fromkeys(CALLERS, NOT_FOUND),
 }
@@ -63,7 +63,7 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
     rolled back."""
 
     def build() -> World:
-        world = _world(make_cast())
+        world = api_world(make_cast())
         referral = accepted_referral(world.cast)
         consent_given(referral, world.cast.case_manager_y)
         return replace(world, referral=referral)
@@ -96,7 +96,7 @@ def _body(method: str, referral) -> tuple[str, str]:
 @pytest.mark.parametrize("who", CALLERS)
 def test_each_fhir_endpoint_answers_each_caller_as_decided(world, name, method, who):
     cast, referral = world.cast, world.referral
-    http = _http(cast, world, who)
+    http = api_caller(cast, world, who)
     url = _url(name, referral, cast)
     before = referral_state(referral)
     # Two days on: the expired client's token (one day) has run out.
@@ -129,5 +129,7 @@ def test_every_write_in_the_fhir_table_says_what_it_changes():
 
 def test_a_search_for_another_partners_tasks_shows_none(world):
     cast = world.cast
-    bundle = _http(cast, world, OTHER_PARTNER).get("/fhir/Task", {"owner": f"Organization/partner-{cast.partner_y.pk}"})
+    bundle = api_caller(cast, world, OTHER_PARTNER).get(
+        "/fhir/Task", {"owner": f"Organization/partner-{cast.partner_y.pk}"}
+    )
     assert bundle.status_code == OK and bundle.json().get("entry", []) == []
