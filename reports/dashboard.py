@@ -177,15 +177,29 @@ def charge_tables(scope: metrics.Scope, *, agency, totals: metrics.Totals | None
 
 def charge_rows(figures: ChargeFigures, *, unit_names: dict[int, str]) -> dict:
     """The charges held, in all, per month and per unit, as shown: treatment records, so 1 to
-    10 as "<11"; a month's or unit's count, or a row's parts (satisfied, not satisfied,
-    pending: they add up to the held), withheld where one could be worked out from the
-    totals shown; the share satisfied as a rate of treatment records (_rate)."""
-    months = [(month, c) for month, c in figures.months]
+    10 as "<11", and cells withheld ("—") wherever a "<11" could be worked out from the others:
+    a row's parts (satisfied, not satisfied, pending) add up to its held, and each column of
+    the months, and of the units, to the total's. One table for the reader, so one solution
+    (metrics.shown_table): a cell withheld in its row must not be given back by its column.
+    The share satisfied as a rate of treatment records (_rate), withheld with either part."""
     units = sorted(figures.units.items(), key=lambda item: (item[0] == NO_UNIT, unit_names.get(item[0], "")))
+    rows = [
+        ("total", _("All"), figures.total),
+        *((("month", i), month, c) for i, (month, c) in enumerate(figures.months)),
+        *((("unit", i), unit_names.get(k, _("No unit")), c) for i, (k, c) in enumerate(units)),
+    ]
+    cells = {(key, name): getattr(c, name) for key, _label, c in rows for name in _CHARGE_CELLS}
+    lines = [((key, "held"), [(key, name) for name in _CHARGE_CELLS[1:]]) for key, _label, _c in rows]
+    for table in ("month", "unit"):
+        keys = [key for key, _label, _c in rows if key[0] == table]
+        lines += [(("total", name), [(key, name) for key in keys]) for name in _CHARGE_CELLS if keys]
+    headline = {("total", name) for name in _CHARGE_CELLS}
+    shown = metrics.shown_table(cells, lines, kind=metrics.Kind.TREATMENT, last=headline)
+    shown_rows = [_charge_row(label, c, {name: shown[key, name] for name in _CHARGE_CELLS}) for key, label, c in rows]
     return {
-        "total": _charge_row(_("All"), figures.total, None),
-        "months": _charge_table(months, figures.total),
-        "units": _charge_table([(unit_names.get(k, _("No unit")), c) for k, c in units], figures.total),
+        "total": shown_rows[0],
+        "months": [row for (key, _l, _c), row in zip(rows, shown_rows, strict=True) if key[0] == "month"],
+        "units": [row for (key, _l, _c), row in zip(rows, shown_rows, strict=True) if key[0] == "unit"],
     }
 
 
@@ -193,30 +207,7 @@ def charge_rows(figures: ChargeFigures, *, unit_names: dict[int, str]) -> dict:
 _CHARGE_CELLS = ("held", "satisfied", "not_satisfied", "pending")
 
 
-def _charge_table(rows: list[tuple[object, Charges]], total: Charges) -> list[dict]:
-    """Rows that add up to `total`: a column's cells hidden where its total, shown exactly,
-    would give them away (a total shown as "<11" gives nothing away)."""
-    kind = metrics.Kind.TREATMENT
-    columns = {
-        name: metrics.shown_parts([getattr(c, name) for _l, c in rows], kind=kind)
-        if metrics.shown_count(getattr(total, name), kind=kind) == str(getattr(total, name))
-        else None
-        for name in _CHARGE_CELLS
-    }
-    return [
-        _charge_row(label, c, {name: cells[i] for name, cells in columns.items() if cells is not None})
-        for i, (label, c) in enumerate(rows)
-    ]
-
-
-def _charge_row(label: object, c: Charges, column_shown: dict[str, str] | None) -> dict:
-    kind = metrics.Kind.TREATMENT
-    parts = metrics.shown_parts([c.satisfied, c.not_satisfied, c.pending], kind=kind)
-    shown = {"held": metrics.shown_count(c.held, kind=kind), **dict(zip(_CHARGE_CELLS[1:], parts, strict=True))}
-    for name, cell in (column_shown or {}).items():
-        # Whichever of the row's rule and the column's hides a cell hides it.
-        if cell != metrics.shown_count(getattr(c, name), kind=kind):
-            shown[name] = cell
+def _charge_row(label: object, c: Charges, shown: dict[str, str]) -> dict:
     # With a part withheld, the share would give it back (satisfied over satisfied plus not).
     withheld = any(shown[name] == WITHHELD for name in ("satisfied", "not_satisfied"))
     return {"label": label, **shown, "share": WITHHELD if withheld else _rate(c.satisfied, c.decided)}

@@ -212,3 +212,96 @@ def _recoverable(shown: dict, *, total: int) -> set:
                 seen[key].add(value)
     assert any(seen.values()), "the cells shown cannot add up to the total"
     return {key for key, values in seen.items() if len(values) == 1 and shown[key] == "<11"}
+
+
+# --- a table of rows and columns: the held charges by month -----------------------------------
+
+CHARGE_PARTS = ("satisfied", "not_satisfied", "pending")
+
+
+def _charge_table(months: list[tuple[int, int, int]]) -> tuple[dict, dict]:
+    """Each month's (satisfied, not satisfied, pending), as charge_rows shows them with their
+    total row, and the true values: {(row, column): count}, rows "All" then 0, 1, ..."""
+    from datetime import date
+
+    from reports.dashboard import charge_rows
+    from reports.metrics.charges import ChargeFigures, Charges
+
+    def charges(sat: int, not_sat: int, pending: int) -> Charges:
+        return Charges(held=sat + not_sat + pending, satisfied=sat, not_satisfied=not_sat, pending=pending)
+
+    total = charges(*(sum(column) for column in zip(*months, strict=True)))
+    rows = [(date(2026, 9 + i, 1), charges(*m)) for i, m in enumerate(months)]
+    shown = charge_rows(ChargeFigures(total=total, months=rows, units={}), unit_names={})
+    table = {("All", name): shown["total"][name] for name in ("held", *CHARGE_PARTS)}
+    table |= {(i, name): row[name] for i, row in enumerate(shown["months"]) for name in ("held", *CHARGE_PARTS)}
+    truth = {("All", name): getattr(total, name) for name in ("held", *CHARGE_PARTS)}
+    truth |= {(i, name): getattr(c, name) for i, (_m, c) in enumerate(rows) for name in ("held", *CHARGE_PARTS)}
+    return table, truth
+
+
+def _pinned_by_the_table(shown: dict, truth: dict) -> set:
+    """The "<11" cells a reader could pin to one value from everything the table shows: every
+    filling of its hidden cells ("<11": 1 to 10; "—": 0 up to the grand total) in which each
+    row's parts add up to its held and each column of the months to the total's, tried (row by
+    row, keeping the column sums so far)."""
+    columns = ("held", *CHARGE_PARTS)
+    months = sorted({row for row, _name in shown if row != "All"})
+    most = truth["All", "held"]
+
+    def fits(text: str, n: int) -> bool:
+        return 1 <= n <= 10 if text == "<11" else True if text == "—" else n == int(text.replace(",", ""))
+
+    def choices(text: str) -> range:
+        return range(1, 11) if text == "<11" else range(most + 1) if text == "—" else [int(text.replace(",", ""))]
+
+    def fillings(row) -> list[tuple]:
+        *first, last = (choices(shown[row, name]) for name in CHARGE_PARTS)
+        held = shown[row, "held"]
+        found = []
+        for p in itertools.product(*first):
+            # With the held shown, the last part is what is left of it.
+            ends = [int(held.replace(",", "")) - sum(p)] if held not in ("<11", "—") else last
+            found += [(sum(p) + n, *p, n) for n in ends if n in last and fits(held, sum(p) + n)]
+        return found
+
+    def plus(sums: tuple, filling: tuple) -> tuple:
+        return tuple(a + b for a, b in zip(sums, filling, strict=True))
+
+    options = [fillings(row) for row in months]
+    reached = [{(0, 0, 0, 0)}]
+    for row_options in options:
+        reached.append({plus(s, f) for s in reached[-1] for f in row_options})
+    good = [set() for _ in reached]
+    good[-1] = {s for s in reached[-1] if all(fits(shown["All", n], v) for n, v in zip(columns, s, strict=True))}
+    seen: dict = {("All", n): {s[i] for s in good[-1]} for i, n in enumerate(columns)}
+    for i in range(len(months) - 1, -1, -1):
+        used = [(s, f) for s in reached[i] for f in options[i] if plus(s, f) in good[i + 1]]
+        good[i] = {s for s, _f in used}
+        for j, name in enumerate(columns):
+            seen[months[i], name] = {f[j] for _s, f in used}
+    assert all(truth[key] in values for key, values in seen.items()), "the true values must be one filling"
+    return {key for key, values in seen.items() if shown[key] == "<11" and len(values) == 1}
+
+
+def test_a_charge_withheld_in_its_month_is_not_given_back_by_its_column():
+    # What a reader did with the digest: November's satisfied was withheld beside its "<11"
+    # not satisfied, yet the column's total less September's and October's gave it back
+    # (54 - 19 - 21 = 14), and then November's held less 14 and the 15 pending gave the 1.
+    shown, truth = _charge_table([(19, 12, 9), (21, 13, 11), (14, 1, 15)])
+    assert shown[2, "not_satisfied"] == "<11"
+    assert _pinned_by_the_table(shown, truth) == set()
+    # Only as much is withheld as that takes: the total row and September stay exact.
+    assert [shown["All", name] for name in ("held", *CHARGE_PARTS)] == ["115", "54", "26", "35"]
+    assert shown[0, "held"] == "40"
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_no_small_charge_cell_of_a_month_table_can_be_worked_out(seed):
+    import random
+
+    rnd = random.Random(seed)
+    months = [tuple(rnd.choice([0, 1, 2, 5, 9, 10, 11, 12, 14]) for _ in CHARGE_PARTS) for _ in range(2)]
+    shown, truth = _charge_table(months)
+    assert all(s != str(truth[key]) for key, s in shown.items() if 1 <= truth[key] <= 10), months
+    assert _pinned_by_the_table(shown, truth) == set(), (months, shown)

@@ -8,7 +8,7 @@ the exports all call these functions, so a number never means two things.
   for from_rollups.py's series like definitions.py.
 - figures.py: the dashboard's headlines and partner scorecard, from either.
 - disclosure.py: how a count is shown, from its kind (police work or treatment records) and
-  its audience (the agency's own staff or outside): `shown_count`, `shown_parts`.
+  its audience (the agency's own staff or outside): `shown_count`, `shown_parts`, `shown_table`.
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ from reports.metrics.disclosure import (
     rule_of,
     shown_count,
     shown_parts,
+    shown_table,
 )
 from reports.metrics.figures import (
     BuyinFigures,
@@ -112,6 +113,7 @@ __all__ = [
     "rule_of",
     "shown_count",
     "shown_parts",
+    "shown_table",
     "BuyinFigures",
     "TrainingSplit",
     "buyin_figures",
