@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deflection.models import User
+from deflection.widgets import DateInput, DateTimeLocalInput
 from partners.models import ServicePartner
 from partners.selectors import partner_list_for_agency
 from referrals.charge_forms import DEFAULT_DEADLINE_DAYS, HeldChargeFields
@@ -130,7 +131,7 @@ class LogDeflectionForm(HeldChargeFields):
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         validators=[validate_date_of_birth],
     )
     aliases = forms.CharField(
@@ -194,7 +195,7 @@ class LogDeflectionForm(HeldChargeFields):
         label=_("When it happened"),
         required=False,
         help_text=_("Leave empty to use the time now."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeLocalInput(),
         validators=[validate_occurred_at],
     )
     location = forms.CharField(label=_("Location or beat"), max_length=200, required=False)
@@ -367,7 +368,7 @@ class IntakeForm(NoteForm):
         label=_("Intake time"),
         required=False,
         help_text=_("Leave empty to use the time now."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeLocalInput(),
     )
 
 
@@ -400,7 +401,7 @@ class CheckInForm(forms.ModelForm):
         model = OfficerCheckIn
         fields = ["on", "kind", "where", "note"]
         widgets = {
-            "on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "on": DateInput(),
             "note": forms.Textarea(attrs={"rows": 2, "maxlength": 280}),
         }
         labels = {"where": _("Where (optional)"), "note": _("Short note (optional)")}
@@ -415,9 +416,7 @@ class FollowUpCreateForm(forms.Form):
             if k in (FollowUp.Kind.CONTACT_ATTEMPT, FollowUp.Kind.INTAKE_CHECK, FollowUp.Kind.OFFICER_CHECK_IN)
         ],
     )
-    due_at = forms.DateTimeField(
-        label=_("Due"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-    )
+    due_at = forms.DateTimeField(label=_("Due"), widget=DateTimeLocalInput())
     assigned_to = forms.ModelChoiceField(label=_("Assigned to"), queryset=User.objects.none(), required=False)
     assigned_to.label_from_instance = lambda user: user.get_full_name() or user.username
     note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False)
@@ -448,7 +447,7 @@ class ConsentSignature(forms.Form):
         error_messages={"required": _("The client signs by typing their full name here.")},
     )
     signature_drawing = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200_000)
-    signed_on = forms.DateField(label=_("Date signed"), widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(label=_("Date signed"), widget=DateInput())
     language = forms.ChoiceField(label=_("Language of the form"), choices=Client.Language.choices[:2])
 
     def __init__(self, *args, referral: Referral, **kwargs) -> None:
@@ -486,9 +485,7 @@ class ConsentForm(ConsentSignature):
         widget=forms.Textarea(attrs={"rows": 2}),
         initial=_("To let the referring officer know the outcome of the referral and to coordinate care."),
     )
-    expires_on = forms.DateField(
-        label=_("Expires on a date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expires_on = forms.DateField(label=_("Expires on a date"), required=False, widget=DateInput())
     expiry_event = forms.ChoiceField(
         label=_("Or expires when"),
         choices=Consent.ExpiryEvent.choices,
@@ -548,7 +545,7 @@ class CriminalJusticeConsentForm(ConsentSignature):
     )
     expires_on = forms.DateField(
         label=_("Expires on"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         help_text=_("The period it lasts, stated: long enough for the charge to be decided."),
         error_messages={"required": _("State how long the consent lasts: the date it expires.")},
     )
