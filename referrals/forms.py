@@ -10,6 +10,7 @@ from functools import cached_property
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from deflection.models import User
 from deflection.widgets import DateInput, DateTimeLocalInput
@@ -179,7 +180,9 @@ class LogDeflectionForm(HeldChargeFields):
         required=False,
     )
     officer_minutes = forms.IntegerField(
-        label=_("Minutes spent"),
+        # Its own entry, so the label can be shorter than on the deflection's page: on a phone
+        # it sits beside the charge's, and a label on two lines pushes its field below the other.
+        label=pgettext_lazy("the log form's label, beside another on a phone", "Minutes spent"),
         min_value=0,
         max_value=MAX_MINUTES,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
