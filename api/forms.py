@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from deflection.models import Agency, User
 from deflection.permissions import agencies_of_program, in_program
+from deflection.widgets import DateInput
 from partners.models import ServicePartner
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class IntegrationClientForm(SentOnceForm):
     )
     expires_on = forms.DateField(
         label=_("Expires on"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("The token stops working at the end of this day. Two years at most."),
     )
 

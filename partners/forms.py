@@ -9,11 +9,12 @@ from django import forms
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
+from deflection.widgets import DateInput
 from partners.models import PartnerContact, ServicePartner
 
 
 class PartnerContactForm(forms.Form):
-    contact_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    contact_on = forms.DateField(label=_("Date"), widget=DateInput())
     kind = forms.ChoiceField(label=_("Kind"), choices=PartnerContact.Kind.choices)
     met_with = forms.CharField(
         label=_("Who from the partner (optional)"),
@@ -28,7 +29,7 @@ class PartnerContactForm(forms.Form):
     next_step_due = forms.DateField(
         label=_("Next step due (optional)"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("The program administrators are reminded by email that morning."),
     )
 

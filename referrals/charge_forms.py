@@ -10,6 +10,7 @@ from django import forms
 from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
+from deflection.widgets import DateInput
 from referrals.held_charges import deciders_for_agency
 from referrals.models import HeldCharge, Pathway
 from referrals.services import HeldChargeData
@@ -75,9 +76,7 @@ class HeldChargeFields(forms.Form):
         help_text=_("Counted from intake."),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    charge_deadline = forms.DateField(
-        label=_("Deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    charge_deadline = forms.DateField(label=_("Deadline"), required=False, widget=DateInput())
     # An id, looked up only for a charge recorded (held_charge_clean): the select posts its
     # value with every deflection, and a save on another pathway must not pay for a query.
     charge_decider = forms.CharField(label=_("Deciding office or court"), required=False, widget=forms.Select)

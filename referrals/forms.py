@@ -10,8 +10,10 @@ from functools import cached_property
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from deflection.models import User
+from deflection.widgets import DateInput, DateTimeLocalInput
 from partners.models import ServicePartner
 from partners.selectors import partner_list_for_agency
 from referrals.charge_forms import DEFAULT_DEADLINE_DAYS, HeldChargeFields
@@ -130,7 +132,7 @@ class LogDeflectionForm(HeldChargeFields):
     date_of_birth = forms.DateField(
         label=_("Date of birth"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         validators=[validate_date_of_birth],
     )
     aliases = forms.CharField(
@@ -178,7 +180,9 @@ class LogDeflectionForm(HeldChargeFields):
         required=False,
     )
     officer_minutes = forms.IntegerField(
-        label=_("Minutes spent"),
+        # Its own entry, so the label can be shorter than on the deflection's page: on a phone
+        # it sits beside the charge's, and a label on two lines pushes its field below the other.
+        label=pgettext_lazy("the log form's label, beside another on a phone", "Minutes spent"),
         min_value=0,
         max_value=MAX_MINUTES,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
@@ -194,7 +198,7 @@ class LogDeflectionForm(HeldChargeFields):
         label=_("When it happened"),
         required=False,
         help_text=_("Leave empty to use the time now."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeLocalInput(),
         validators=[validate_occurred_at],
     )
     location = forms.CharField(label=_("Location or beat"), max_length=200, required=False)
@@ -367,7 +371,7 @@ class IntakeForm(NoteForm):
         label=_("Intake time"),
         required=False,
         help_text=_("Leave empty to use the time now."),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=DateTimeLocalInput(),
     )
 
 
@@ -400,7 +404,7 @@ class CheckInForm(forms.ModelForm):
         model = OfficerCheckIn
         fields = ["on", "kind", "where", "note"]
         widgets = {
-            "on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "on": DateInput(),
             "note": forms.Textarea(attrs={"rows": 2, "maxlength": 280}),
         }
         labels = {"where": _("Where (optional)"), "note": _("Short note (optional)")}
@@ -415,9 +419,7 @@ class FollowUpCreateForm(forms.Form):
             if k in (FollowUp.Kind.CONTACT_ATTEMPT, FollowUp.Kind.INTAKE_CHECK, FollowUp.Kind.OFFICER_CHECK_IN)
         ],
     )
-    due_at = forms.DateTimeField(
-        label=_("Due"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-    )
+    due_at = forms.DateTimeField(label=_("Due"), widget=DateTimeLocalInput())
     assigned_to = forms.ModelChoiceField(label=_("Assigned to"), queryset=User.objects.none(), required=False)
     assigned_to.label_from_instance = lambda user: user.get_full_name() or user.username
     note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False)
@@ -448,7 +450,7 @@ class ConsentSignature(forms.Form):
         error_messages={"required": _("The client signs by typing their full name here.")},
     )
     signature_drawing = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200_000)
-    signed_on = forms.DateField(label=_("Date signed"), widget=forms.DateInput(attrs={"type": "date"}))
+    signed_on = forms.DateField(label=_("Date signed"), widget=DateInput())
     language = forms.ChoiceField(label=_("Language of the form"), choices=Client.Language.choices[:2])
 
     def __init__(self, *args, referral: Referral, **kwargs) -> None:
@@ -486,9 +488,7 @@ class ConsentForm(ConsentSignature):
         widget=forms.Textarea(attrs={"rows": 2}),
         initial=_("To let the referring officer know the outcome of the referral and to coordinate care."),
     )
-    expires_on = forms.DateField(
-        label=_("Expires on a date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expires_on = forms.DateField(label=_("Expires on a date"), required=False, widget=DateInput())
     expiry_event = forms.ChoiceField(
         label=_("Or expires when"),
         choices=Consent.ExpiryEvent.choices,
@@ -548,7 +548,7 @@ class CriminalJusticeConsentForm(ConsentSignature):
     )
     expires_on = forms.DateField(
         label=_("Expires on"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
         help_text=_("The period it lasts, stated: long enough for the charge to be decided."),
         error_messages={"required": _("State how long the consent lasts: the date it expires.")},
     )

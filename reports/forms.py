@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deflection.widgets import DateInput, MonthInput
 from reports import metrics
 from reports.models import SuccessStory
 from reports.services import story_check_shareable
@@ -45,12 +46,12 @@ class ExportForm(forms.Form):
 
     start = forms.DateField(
         label=_("From the month of"),
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        widget=MonthInput(),
         input_formats=["%Y-%m", "%Y-%m-%d"],
     )
     end = forms.DateField(
         label=_("To the month of (included)"),
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        widget=MonthInput(),
         input_formats=["%Y-%m", "%Y-%m-%d"],
     )
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("All units"))
@@ -128,8 +129,8 @@ class ExportForm(forms.Form):
 class DashboardFilterForm(forms.Form):
     """The dashboard's filters; they live in the URL so a view can be bookmarked."""
 
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To (included)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    end = forms.DateField(label=_("To (included)"), required=False, widget=DateInput())
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("All units"))
     pathway = forms.ChoiceField(label=_("Pathway"), required=False)
     partner = forms.ModelChoiceField(label=_("Partner"), queryset=None, required=False, empty_label=_("All partners"))
@@ -190,7 +191,7 @@ def _month_field(label):
     return forms.DateField(
         label=label,
         required=False,
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        widget=MonthInput(),
         input_formats=["%Y-%m", "%Y-%m-%d"],
     )
 

@@ -114,6 +114,13 @@ def test_the_search_button_works_without_javascript_and_keeps_what_was_typed(cas
     assert Referral.objects.count() == 0
 
 
+def test_a_date_of_birth_found_never_breaks_across_lines_on_a_phone(cast):
+    ClientFactory(agency=cast.agency_a, first_name="Philippa", last_name="Oyelaran", date_of_birth=date(1957, 7, 4))
+    fragment = cast.login("officer_a1").post("/log/clients/", {"search": "philippa oyelaran"}).content.decode()
+    # Not "born 1957-07-" on one line and "04" on the next.
+    assert '<span class="text-nowrap">born 1957-07-04</span>' in fragment
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [

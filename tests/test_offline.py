@@ -226,6 +226,7 @@ def test_the_log_page_tells_the_officer_there_is_a_question_and_its_page_asks_it
     page = cast.login("officer_a1").get("/log/same-person/").content.decode()
     known = flag.candidates.get()
     assert page.count("Quintanilla, Marisol") == 2  # the new client and the known one
+    assert page.count('<span class="text-nowrap">born 1988-04-12</span>') == 2  # never broken at a hyphen
     assert f'name="same_as" value="{known.pk}"' in page and 'name="different"' in page
     shown = set(
         AccessEvent.objects.filter(user=cast.officer_a1, what="same person check").values_list("client_id", flat=True)

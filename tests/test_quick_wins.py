@@ -268,8 +268,8 @@ def test_the_admin_can_see_and_change_the_schedules_and_a_restart_keeps_the_chan
 def test_officers_are_recognised_and_never_ranked(cast, week):
     digests_send_due(now=MONDAY_0730)
     text = Digest.objects.get(agency=cast.agency_a).text
-    assert "Officers to recognise" in text
-    recognised = text.split("Officers to recognise: ")[1].splitlines()[0]
+    assert "Officers to recognize" in text
+    recognised = text.split("Officers to recognize: ")[1].splitlines()[0]
     assert cast.officer_a2.get_full_name() in recognised
     assert not has_word(text.lower(), "rank") and not has_word(text.lower(), "ranking")
 

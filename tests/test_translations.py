@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import polib
@@ -89,6 +90,17 @@ def test_the_glossary_check_finds_another_word_for_a_term(tmp_path):
         "'Cargo suspendido' for 'cargo en suspenso'",
         "'cliente de integración' for 'sistema de integración'",
     ]
+
+
+# British spellings, where the app's English is the United States'.
+BRITISH = re.compile(
+    r"\w*(?:recognis|organis|colour|centre|programme|counsell|honour|favour|behaviour|licence)\w*", re.IGNORECASE
+)
+
+
+def test_the_english_a_user_reads_is_spelled_the_american_way():
+    english = [entry.msgid + " " + entry.msgid_plural for entry in polib.pofile(str(CATALOGUE))]
+    assert sorted({found.group(0) for text in english for found in BRITISH.finditer(text)}) == []
 
 
 def test_an_officers_check_in_is_said_alike_in_its_choices_and_in_the_words_that_list_them():

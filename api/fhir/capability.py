@@ -58,7 +58,7 @@ def capability_statement(base: str) -> dict:
                             "statusReason for declines, cancellations and closings, outputs for follow-up "
                             "outcomes. A partner's system changes status (with statusReason, and "
                             "executionPeriod.start for intake) and adds outputs, by PUT or JSON Patch; an "
-                            "illegal move answers 409. If-Match with the ETag (meta.versionId) is honoured."
+                            "illegal move answers 409. If-Match with the ETag (meta.versionId) is honored."
                         ),
                         "versioning": "versioned",
                         "readHistory": False,

@@ -13,9 +13,9 @@ from deflection.models import Agency, User
 
 # What sergeants write: the officer's work, never the person they helped.
 TEXTS = (
-    "Stayed with a man in crisis for forty minutes on the bridge and got him to the crisis centre "
+    "Stayed with a man in crisis for forty minutes on the bridge and got him to the crisis center "
     "on his own feet. Patience that saved a life and a booking.",
-    "Recognised an overdose, gave naloxone, and then made the warm handoff to the MAT clinic herself "
+    "Recognized an overdose, gave naloxone, and then made the warm handoff to the MAT clinic herself "
     "at 2 a.m. instead of writing the possession charge.",
     "Took the deflection training on his own time and has since walked three new patrol officers "
     "through their first referrals.",

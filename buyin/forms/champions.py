@@ -8,8 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from buyin.models import Champion
 from buyin.selectors.champions import champion_candidates
 from deflection.models import Unit
-
-DATE = {"type": "date"}
+from deflection.widgets import DateInput
 
 
 class ChampionForm(forms.ModelForm):
@@ -20,8 +19,8 @@ class ChampionForm(forms.ModelForm):
         fields = ["unit", "user", "kind", "since", "until"]
         labels = {"user": _("Officer or supervisor")}
         widgets = {
-            "since": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
-            "until": forms.DateInput(attrs=DATE, format="%Y-%m-%d"),
+            "since": DateInput(),
+            "until": DateInput(),
         }
 
     def __init__(self, *args, agency_id: int, **kwargs) -> None:
@@ -38,4 +37,4 @@ def _candidate_label(user) -> str:
 class ChampionEndForm(forms.Form):
     """The last day a champion served is the day before `until`."""
 
-    until = forms.DateField(label=_("Until"), widget=forms.DateInput(attrs=DATE, format="%Y-%m-%d"))
+    until = forms.DateField(label=_("Until"), widget=DateInput())

@@ -10,6 +10,7 @@ from buyin.models.pulse import MAX_STATEMENTS, MIN_STATEMENTS, SCALE, PulseSurve
 from buyin.services.pulse import DEFAULT_OPEN_QUESTION, DEFAULT_STATEMENTS
 from deflection.models import Agency, Unit, User
 from deflection.permissions import agencies_of_program, in_program
+from deflection.widgets import DateInput
 from partners.models import ServicePartner
 
 
@@ -39,7 +40,7 @@ class PulseSurveyForm(forms.Form):
     opens_on = forms.DateField(
         label=_("Opens on"),
         help_text=_("At midnight, the agency's time; invitations go out when it opens."),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     days_open = forms.IntegerField(label=_("Days open"), min_value=1, max_value=60, initial=14)
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from buyin.models import ChangeMade, Suggestion
 from buyin.selectors.suggestions import partners_for_suggestions
 from deflection.models import User
+from deflection.widgets import DateInput
 
 TEXT_MAX = 1000
 
@@ -68,9 +69,7 @@ class NoteForm(forms.Form):
 
 class ChangedForm(forms.Form):
     answer = _text(_("What was changed"), help_text=_("Shown to the author and on “You said, we did”. Name no client."))
-    changed_on = forms.DateField(
-        label=_("Changed on"), initial=_today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    changed_on = forms.DateField(label=_("Changed on"), initial=_today, widget=DateInput())
 
 
 class NotNowForm(forms.Form):
@@ -94,7 +93,7 @@ class ChangeMadeForm(forms.ModelForm):
         fields = ["topic", "what", "changed_on"]
         widgets = {
             "what": forms.Textarea(attrs={"rows": 3, "maxlength": TEXT_MAX}),
-            "changed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "changed_on": DateInput(),
         }
         help_texts = {"what": _("Shown to everyone on “You said, we did”. Name no client.")}
 

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from buyin.models import TrainingSession
+from deflection.widgets import DateInput
 
 
 class TrainingSessionForm(forms.ModelForm):
@@ -14,7 +15,7 @@ class TrainingSessionForm(forms.ModelForm):
     class Meta:
         model = TrainingSession
         fields = ["held_on", "topic", "details", "trainer", "executive_staff_attended"]
-        widgets = {"held_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"held_on": DateInput()}
 
 
 class AttendanceForm(forms.Form):

@@ -140,7 +140,7 @@ def commendation_email_send(*, commendation_id: int) -> bool:
                     [
                         _("Hello %(name)s,") % {"name": officer.get_full_name() or officer.username},
                         "",
-                        _("%(who)s (%(role)s) recognised your work: %(kind)s.")
+                        _("%(who)s (%(role)s) recognized your work: %(kind)s.")
                         % {
                             "who": commendation.commended_by.get_full_name() or commendation.commended_by.username,
                             "role": commendation.commended_by.get_role_display(),

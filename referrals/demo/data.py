@@ -162,8 +162,8 @@ PARTNERS = (
         hours="",
         week=((range(5), "08:00", "18:00"), (range(5, 6), "09:00", "13:00")),
         services=(
-            "Outpatient counselling, psychiatric medication management and an intensive outpatient "
-            "programme for co-occurring substance use and mental health disorders. Medicaid accepted."
+            "Outpatient counseling, psychiatric medication management and an intensive outpatient "
+            "program for co-occurring substance use and mental health disorders. Medicaid accepted."
         ),
         capacity=ServicePartner.Capacity.LIMITED,
     ),
@@ -209,7 +209,7 @@ SUBSTANCE_WEIGHTS = {
     Substance.OTHER: 2,
 }
 PLACES = (
-    "bus transit centre",
+    "bus transit center",
     "city park",
     "motel parking lot",
     "public library",
@@ -221,7 +221,7 @@ PLACES = (
     "gas station",
 )
 PARTNER_NOTES = (
-    "Client asked for a Spanish-speaking counsellor.",
+    "Client asked for a Spanish-speaking counselor.",
     "Has a dog; needs a pet-friendly option.",
     "Transported to the clinic and waited with the client for triage.",
     "Sister is supportive; her number is on file with the client's consent.",

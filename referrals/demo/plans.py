@@ -287,7 +287,7 @@ class Planner:
         ending = rnd.random()
         if ending < 0.55:
             history.act(
-                "complete", max(intake + rnd.uniform(35, 110) * days, last + days), cm, note="Completed the programme."
+                "complete", max(intake + rnd.uniform(35, 110) * days, last + days), cm, note="Completed the program."
             )
         elif ending < 0.75:
             failed = max(intake + rnd.uniform(10, 80) * days, last + days)

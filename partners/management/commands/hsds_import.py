@@ -12,7 +12,7 @@ from partners.hsds import ImportReport, import_directory
 
 class Command(BaseCommand):
     help = (
-        "Create and update service partners from an Open Referral HSDS 3.0 JSON file, recognised by their "
+        "Create and update service partners from an Open Referral HSDS 3.0 JSON file, recognized by their "
         "directory id or name; partners the file does not name are left alone. All or nothing: a bad row "
         "changes nothing. --dry-run says what would change."
     )
