@@ -35,6 +35,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Replace, Upper
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -124,11 +125,40 @@ INCIDENT_RESULTS = 25
 
 def referral_list_by_incident(*, user: User, incident_number: str) -> list[Referral]:
     """The referrals the user may see with the agency's incident number, newest first:
-    an officer's own, a supervisor's unit's (the agency's records system filters the API)."""
-    number = incident_number.strip()
-    if not number:
+    an officer's own, a supervisor's unit's (the agency's records system filters the API).
+    Typed as a person types it on a phone: capitals or not, with or without its dashes,
+    slashes and spaces ("pv26 11142038" finds PV26-11142038); digits alone (at least
+    INCIDENT_DIGITS) find the numbers that end with them (11142038 finds it too)."""
+    key = _incident_key(incident_number)
+    if not key:
         return []
-    return list(referral_list_for_user(user=user).filter(incident_number=number)[:INCIDENT_RESULTS])
+    mine = referral_list_for_user(user=user).exclude(incident_number="").alias(incident_key=_incident_key_sql())
+    if key.isdigit() and len(key) >= INCIDENT_DIGITS:
+        mine = mine.filter(incident_key__endswith=key)
+    else:
+        mine = mine.filter(incident_key=key)
+    return list(mine[:INCIDENT_RESULTS])
+
+
+# Digits alone find the incident numbers ending with them from this many on (fewer would
+# find most of an officer's referrals).
+INCIDENT_DIGITS = 4
+# What an incident number is compared by: its letters and digits, in capitals.
+_INCIDENT_SEPARATORS = ("-", " ", "/", ".", "_")
+
+
+def _incident_key(typed: str) -> str:
+    key = typed.strip().upper()
+    for separator in _INCIDENT_SEPARATORS:
+        key = key.replace(separator, "")
+    return key
+
+
+def _incident_key_sql():
+    key = Upper("incident_number")
+    for separator in _INCIDENT_SEPARATORS:
+        key = Replace(key, Value(separator), Value(""))
+    return key
 
 
 # What My deflections shows of a contact (and the access record reads of its referral).

@@ -180,6 +180,23 @@ def test_officers_and_supervisors_find_referrals_by_incident_number(cast):
     assert AccessEvent.objects.filter(what="incident number search", referral_id=mine.pk).exists()
 
 
+def test_an_incident_number_is_found_however_the_officer_types_it(cast):
+    mine = ReferralFactory(
+        officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y, incident_number="PV26-11142038"
+    )
+    ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y, incident_number="PV26-2038")
+    officer = cast.login("officer_a1")
+
+    def found(typed: str) -> list[int]:
+        return [r.pk for r, _view in officer.post("/mine/", {"incident_number": typed}).context["found"]]
+
+    for typed in ("PV26-11142038", "pv26-11142038", "Pv26 11142038", " PV2611142038 ", "pv26/11142038", "11142038"):
+        assert found(typed) == [mine.pk], typed
+    # Digits alone find the numbers ending with them; a few digits, or part of the prefix, no.
+    assert found("2038") != [] and mine.pk in found("2038")
+    assert found("038") == [] and found("PV26") == [] and found("1114") == []
+
+
 def test_the_clients_accounting_of_disclosures_lists_the_agencys_system_not_the_partners(cast, rms):
     """The agency's system reading a referral is a disclosure to the referring agency (no
     consent needed for "received, open"); the treating partner's own system is its own use."""
