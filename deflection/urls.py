@@ -11,6 +11,9 @@ admin.site.site_header = _("Deflection administration")
 admin.site.site_title = _("Deflection")
 admin.site.index_title = _("Program administration")
 admin.site.login_form = AdminSignInForm
+# "View site" would go to the home, which sends those who land on the admin back to it; the
+# admin's header links to the first page of the user's menu instead (templates/admin/base_site.html).
+admin.site.site_url = None
 
 handler404 = "deflection.views.not_found"
 handler500 = "deflection.views.server_error"

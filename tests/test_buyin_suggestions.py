@@ -423,6 +423,17 @@ def test_the_program_admin_reaches_the_suggestions_from_the_admin_they_land_on(c
     assert 'href="/buyin/suggestions/">Suggestions to answer</a>' in page
 
 
+def test_the_program_admin_gets_from_the_admin_to_the_app_and_back(cast):
+    admin = cast.login("program_admin")
+    assert admin.get("/").url == "/admin/"  # where they land
+    page = admin.get("/admin/").content.decode()
+    # Not "View site": the home would send them straight back here.
+    assert "View site" not in page
+    assert 'href="/reports/dashboard/">Dashboard</a>' in page
+    assert admin.get("/reports/dashboard/").status_code == 200
+    assert 'href="/admin/">Administration</a>' in admin.get("/reports/dashboard/").content.decode()
+
+
 def test_the_triage_keeps_its_filters_from_page_to_page(cast, settings):
     settings.DEFLECTION = {**settings.DEFLECTION, "PAGE_SIZE": 2}
     for _ in range(3):
