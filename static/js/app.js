@@ -132,12 +132,21 @@
     if (first) first.focus();
   });
 
-  // Enter in the search box searches instead of saving the deflection. Without htmx
-  // the browser's default applies: Enter presses the first button, which is Search.
+  // Enter in the search box searches instead of saving the deflection (the form's default
+  // button, which Enter presses in every other field, is the save). Without htmx it presses
+  // Search, which posts the form back with the matches, as a tap on it does.
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && event.target.name === "search" && window.htmx) {
+    var box = event.target;
+    if (event.key !== "Enter" || box.name !== "search" || !box.form) return;
+    if (window.htmx) {
       event.preventDefault();
-      window.htmx.trigger(event.target, "search");
+      window.htmx.trigger(box, "search");
+      return;
+    }
+    var search = box.form.querySelector("button[name=action][value=search]");
+    if (search) {
+      event.preventDefault();
+      search.click();
     }
   });
 

@@ -78,6 +78,20 @@ def test_enter_in_the_search_box_searches_and_saves_nothing(page, cast, live_ser
     assert not Referral.objects.exists()
 
 
+def test_with_htmx_missing_enter_in_the_search_box_still_searches(page, cast, live_server):
+    known = ClientFactory(agency=cast.agency_a, first_name="Rosalind", last_name="Achterberg")
+    page.route(re.compile(r"/htmx[^/]*\.js"), lambda route: route.abort())
+    sign_in(page, "officer_a1")
+    assert page.evaluate("() => !window.htmx")
+    fill_a_new_deflection(page, cast, "Tobias", "Okonkwo")
+    search = page.get_by_role("searchbox", name="Find the client")
+    search.fill("Achterberg Rosalind")
+    with page.expect_navigation():
+        search.press("Enter")
+    page.locator(f"#client-results input[name=client][value='{known.pk}']").wait_for()
+    assert not Referral.objects.exists()
+
+
 @pytest.fixture
 def page_without_javascript(browser, live_server):
     from tests.browser.conftest import ACTION_TIMEOUT_MS, PHONE
