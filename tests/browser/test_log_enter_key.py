@@ -78,6 +78,44 @@ def test_enter_in_the_search_box_searches_and_saves_nothing(page, cast, live_ser
     assert not Referral.objects.exists()
 
 
+def test_enter_then_a_tap_on_save_logs_one_deflection(page, cast, live_server):
+    from playwright.sync_api import Error as PlaywrightError  # installed: the page fixture checked
+
+    sign_in(page, "officer_a1")
+    fill_a_new_deflection(page, cast, "Ingrid", "Haugen")
+    # Hold the save on its way to the server, so that the tap lands while Enter's save is in flight.
+    held = []
+
+    def hold_saves(route) -> None:
+        if route.request.method == "POST":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/log/$"), hold_saves)
+    page.get_by_label("Charge deflected").focus()
+    save = page.get_by_role("button", name="Save deflection").bounding_box()  # stuck to the screen's foot
+    # The keyboard and the touch screen themselves: a locator would wait for the held save.
+    page.keyboard.press("Enter")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1, "Enter sent no save"
+    page.touchscreen.tap(save["x"] + save["width"] / 2, save["y"] + save["height"] / 2)
+    page.wait_for_timeout(600)
+    saves_sent = len(held)
+    for route in held:
+        try:
+            route.continue_()
+        except PlaywrightError:  # a save the browser itself abandoned for the second one
+            pass
+    page.wait_for_url(re.compile(r"/referrals/\d+/$"))
+    page.get_by_role("status").filter(has_text="Deflection logged").wait_for()
+    assert saves_sent == 1
+    assert Referral.objects.count() == 1
+
+
 def test_with_htmx_missing_enter_in_the_search_box_still_searches(page, cast, live_server):
     known = ClientFactory(agency=cast.agency_a, first_name="Rosalind", last_name="Achterberg")
     page.route(re.compile(r"/htmx[^/]*\.js"), lambda route: route.abort())
