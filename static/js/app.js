@@ -36,16 +36,26 @@
     });
   });
 
-  // One tap saves once: ignore a second submit from the same button.
+  // One tap saves once: ignore a second submit from the same button, or from its copy that
+  // Enter presses (the log form's default button: the same name and value).
   // (The server also refuses a second referral from the same form, by its submission token.)
+  function sameButtons(button) {
+    if (!button.form) return [button];
+    return Array.prototype.filter.call(button.form.elements, function (other) {
+      return other.hasAttribute("data-once") && other.name === button.name && other.value === button.value;
+    });
+  }
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
     if (button && button.hasAttribute("data-once")) {
       if (button.dataset.sent) { event.preventDefault(); return; }
-      button.dataset.sent = "1";
-      button.setAttribute("aria-disabled", "true");
+      var same = sameButtons(button);
+      same.forEach(function (each) {
+        each.dataset.sent = "1";
+        each.setAttribute("aria-disabled", "true");
+      });
       // Disabled after this tick, so that the button's own name and value are still sent.
-      setTimeout(function () { button.disabled = true; }, 0);
+      setTimeout(function () { same.forEach(function (each) { each.disabled = true; }); }, 0);
     }
   });
 
@@ -132,12 +142,21 @@
     if (first) first.focus();
   });
 
-  // Enter in the search box searches instead of saving the deflection. Without htmx
-  // the browser's default applies: Enter presses the first button, which is Search.
+  // Enter in the search box searches instead of saving the deflection (the form's default
+  // button, which Enter presses in every other field, is the save). Without htmx it presses
+  // Search, which posts the form back with the matches, as a tap on it does.
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && event.target.name === "search" && window.htmx) {
+    var box = event.target;
+    if (event.key !== "Enter" || box.name !== "search" || !box.form) return;
+    if (window.htmx) {
       event.preventDefault();
-      window.htmx.trigger(event.target, "search");
+      window.htmx.trigger(box, "search");
+      return;
+    }
+    var search = box.form.querySelector("button[name=action][value=search]");
+    if (search) {
+      event.preventDefault();
+      search.click();
     }
   });
 

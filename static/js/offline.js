@@ -277,13 +277,14 @@
   // ---------------------------------------------------------------- saving with no signal
 
   // The save button again, for the next deflection: after app.js's own tick, which disables
-  // the button it was tapped on.
-  function release(button) {
-    if (!button) return;
+  // it and the copy of it that Enter presses.
+  function release(form) {
     setTimeout(function () {
-      delete button.dataset.sent;
-      button.disabled = false;
-      button.removeAttribute("aria-disabled");
+      form.querySelectorAll("[data-once]").forEach(function (button) {
+        delete button.dataset.sent;
+        button.disabled = false;
+        button.removeAttribute("aria-disabled");
+      });
     }, 0);
   }
 
@@ -402,7 +403,7 @@
         var token = await freshCsrf();
         if (token) {
           document.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (i) { i.value = token; });
-          release(button);
+          release(form);
           postForm(form, button);
           return;
         }
@@ -423,7 +424,7 @@
         await saveOnPhone(form);
       }
     } finally {
-      release(button);
+      release(form);
     }
   }
 

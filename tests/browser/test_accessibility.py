@@ -280,7 +280,8 @@ def test_the_sign_in_pages_pass_wcag_aa(cast, axe_pages):
 
 # Every control's tap target: a link's or button's own box; a radio's or checkbox's, the
 # box around it that a tap anywhere in picks it (the choice-box pattern), checked by asking
-# the page what a tap at the box's corners would hit.
+# the page what a tap at the box's corners would hit. What is visually hidden (the log form's
+# copy of its save, which Enter presses) is nobody's tap target.
 TAP_TARGETS = """() => {
   const out = [];
   const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0 &&
@@ -290,7 +291,7 @@ TAP_TARGETS = """() => {
   const controls = "main a[href], main button, main summary, main select, nav a[href], nav button, nav summary," +
     " main input[type=radio], main input[type=checkbox]";
   document.querySelectorAll(controls).forEach((el) => {
-    if (!visible(el) || el.closest(".visually-hidden-focusable")) return;
+    if (!visible(el) || el.closest(".visually-hidden, .visually-hidden-focusable")) return;
     let box = el;
     if (el.matches("input")) {
       const container = el.closest(".form-check, .client-result") || el;

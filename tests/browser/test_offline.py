@@ -199,6 +199,26 @@ def test_two_deflections_logged_with_no_signal_arrive_exactly_once_after_signing
     assert Referral.objects.count() == 2 and Client.objects.count() == 2
 
 
+def test_enter_in_a_field_with_no_signal_keeps_the_deflection_on_the_phone_as_the_save_does(cast, page):
+    signed_in_with_no_signal(page)
+    page.get_by_label("First name").fill("Marisol")
+    page.get_by_label("Last name").fill("Quintanilla")
+    page.get_by_role("radio", name="Active outreach").check()
+    page.locator(f"input[name=partner][value='{cast.partner_y.pk}']").check()
+    page.get_by_label("Charge deflected").fill("Possession")
+    page.get_by_label("Charge deflected").press("Enter")
+    expect(page.get_by_text("No signal: the deflection is saved on this phone")).to_have_count(1)
+    expect(page.get_by_label("First name")).to_have_value("")
+    expect(page.locator("#search-no-signal")).to_have_text("")
+    assert stored(page, "outbox") == 1
+    # The save button and the copy Enter presses are ready for the next deflection.
+    expect(page.locator("#log-form button[value=save]:disabled")).to_have_count(0)
+
+    page.context.set_offline(False)
+    expect(page.locator("#offline-sent .alert").filter(has_text="Sent: the deflection saved")).to_have_count(1)
+    assert Referral.objects.get().charge_deflected == "Possession"
+
+
 SHELL_OWNER = """async () => {
   const kept = await (await caches.open("deflection-shell")).match("/log/offline/", { ignoreVary: true });
   return kept ? kept.headers.get("X-Offline-Shell-User") : null;
