@@ -12,9 +12,10 @@ It seeds 100,000 referrals once (log_deflection.py's agency), starts gunicorn as
 (gunicorn.conf.py, production settings) and a Celery worker with its beat, then drives them
 with Locust (load_users.py, in its own process): a warm-up, the mixed load with think times,
 then at the same concurrency back to back the floor (GET /, signed in) and the log POST.
-It prints requests/s and p50/p95/p99 per kind of request, the errors, then checks the database
-and the targets. The users' sessions are made in the session store, not through the sign-in
-(command staff's second factor included): the sign-in is not what is measured.
+It prints requests/s and p50/p95/p99 per kind of request, the errors, what the slowest page
+loads ran beside, then checks the database and the targets. The users' sessions are made in
+the session store, not through the sign-in (command staff's second factor included): the
+sign-in is not what is measured.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import secrets
 import signal
 import string
@@ -31,7 +33,7 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,6 +146,56 @@ def print_table(title: str, phase: dict) -> None:
         )
     for error in phase["errors"]:
         print(f"  error: {error}")
+
+
+# A Celery log line of a task that finished: when, which task, and how long it ran.
+TASK_DONE = re.compile(
+    r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}): INFO/[^\]]*\] Task ([\w.]+)\[[^\]]*\] succeeded in ([\d.]+)s"
+)
+
+
+def worker_tasks(log: Path) -> list[tuple[float, float, str]]:
+    """The worker's tasks from its log: (start, end, task name), in seconds since the epoch."""
+    runs = []
+    for line in log.read_text(errors="replace").splitlines():
+        found = TASK_DONE.match(line)
+        if found:
+            stamp, millis, name, seconds = found.groups()
+            end = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").timestamp() + int(millis) / 1000
+            runs.append((end - float(seconds), end, name.rsplit(".", 1)[-1]))
+    return runs
+
+
+def print_tail(timeline: list[list], tasks: list[tuple[float, float, str]]) -> None:
+    """What the slowest page loads of the mixed load ran beside: for the pages above their own
+    p95, and for all pages, the share that overlapped each kind of request and each worker
+    task. A kind far more common beside the slow ones than beside all is what they waited on."""
+    pages = [(start, name, ms) for start, name, ms in timeline if name.startswith("GET ") and "floor" not in name]
+    by_kind: dict[str, list[float]] = {}
+    for _start, name, ms in pages:
+        by_kind.setdefault(name, []).append(ms)
+    p95 = {name: sorted(times)[int(0.95 * (len(times) - 1))] for name, times in by_kind.items()}
+    slow = [page for page in pages if page[2] > p95[page[1]]]
+    if not slow:
+        return
+
+    def beside(page) -> set[str]:
+        start, name, ms = page
+        end = start + ms / 1000
+        kinds = {other for s, other, m in timeline if s < end and s + m / 1000 > start and (s, other) != (start, name)}
+        return kinds | {f"worker: {task}" for s, e, task in tasks if s < end and e > start}
+
+    def shares(group) -> Counter:
+        counts = Counter(kind for page in group for kind in beside(page))
+        return Counter({kind: n / len(group) for kind, n in counts.items()})
+
+    slow_shares, all_shares = shares(slow), shares(pages)
+    print(
+        f"\nThe {len(slow)} slowest page loads (above their kind's p95) ran beside: share of them, "
+        f"and of all {len(pages)}"
+    )
+    for kind, share in sorted(slow_shares.items(), key=lambda item: -item[1] / max(all_shares[item[0]], 0.01))[:10]:
+        print(f"  {kind:45} {share:6.0%} {all_shares[kind]:6.0%}")
 
 
 def forget_load_rows() -> None:
@@ -261,8 +313,9 @@ def main() -> None:
         env,
         logs / "web.log",
     )
+    # At INFO the worker's log says when each task ran (print_tail); the data is made up.
     worker = start(
-        [str(bin_dir / "celery"), "-A", "deflection", "worker", "--beat", "--concurrency=2", "--loglevel=WARNING"],
+        [str(bin_dir / "celery"), "-A", "deflection", "worker", "--beat", "--concurrency=2", "--loglevel=INFO"],
         env,
         logs / "worker.log",
     )
@@ -295,6 +348,7 @@ def main() -> None:
     print_table("Mixed load (think times)", phases["mixed"])
     print_table("Floor: GET / signed in, back to back", phases["floor"])
     print_table("Log POST, back to back", phases["log"])
+    print_tail(phases["mixed"]["timeline"], worker_tasks(logs / "worker.log"))
     found = check_database(result["done"], access_from)
     print("\nThe database after the load")
     for what, n in found.items():

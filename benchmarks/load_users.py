@@ -23,6 +23,9 @@ from locust.env import Environment
 
 PLAN: dict = {}
 DONE: dict = {"logged": {}, "transitions": [], "reads": defaultdict(int), "listed": defaultdict(set)}
+# Every request of the mixed load: when it started (seconds since the epoch), what it was and
+# how long it took (ms), for load.py to see what the slowest pages waited behind.
+TIMELINE: list[tuple[float, str, float]] = []
 REFERRAL_LINK = re.compile(r'href="/referrals/(\d+)/"')
 CLIENT_CHOICE = re.compile(r'name="client" value="(\d+)"')
 TOKEN = re.compile(r'name="submission_token" value="([^"]+)"')
@@ -272,6 +275,12 @@ def run_phase(classes: list[type], counts: dict[str, int], seconds: float, measu
     total = sum(counts.values())
     for cls in classes:
         cls.fixed_count = counts[cls.__name__]
+
+    def on_request(name: str, response_time: float, **_kwargs) -> None:
+        TIMELINE.append((time.time() - response_time / 1000, name, response_time))
+
+    if measure:
+        environment.events.request.add_listener(on_request)
     runner.start(total, spawn_rate=max(total / 10, 1))
     started = time.monotonic()
     gevent.sleep(seconds)
@@ -280,6 +289,9 @@ def run_phase(classes: list[type], counts: dict[str, int], seconds: float, measu
     result = _stats(environment) if measure else {}
     runner.quit()
     result["seconds"] = elapsed
+    if measure:
+        environment.events.request.remove_listener(on_request)
+        result["timeline"], TIMELINE[:] = list(TIMELINE), []
     return result
 
 
