@@ -103,10 +103,9 @@ def _change(week_end: date, *, agency: Agency) -> dict | None:
     return None
 
 
-def briefing_url(unit: Unit, week_start: date, *, pdf: bool = False) -> str:
-    """The briefing's page (or PDF): unit and week only in the query, never anything of a client."""
-    name = "reports:briefing_pdf" if pdf else "reports:briefing"
-    return f"{reverse(name)}?unit={unit.pk}&week={week_start.isoformat()}"
+def briefing_url(unit: Unit, week_start: date) -> str:
+    """The briefing's page: unit and week only in the query, never anything of a client."""
+    return f"{reverse('reports:briefing')}?unit={unit.pk}&week={week_start.isoformat()}"
 
 
 def briefing_context(*, unit: Unit, week_start: date) -> dict:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from deflection.models import Unit, User
-from reports.briefing import briefing_context, briefing_pdf, briefing_unit_get, briefing_units, briefing_url
+from reports.briefing import briefing_context, briefing_pdf, briefing_unit_get, briefing_units
 from reports.digest import reported_week
 from reports.models import Briefing
 
@@ -49,7 +49,6 @@ def briefing(request: HttpRequest) -> HttpResponse:
             "units": briefing_units(user=request.user),
             "weeks": weeks,
             "in_progress": week == weeks[0],
-            "pdf_url": briefing_url(unit, week, pdf=True),
             "sent": Briefing.objects.filter(unit=unit, week_start=week, sent_at__isnull=False).first(),
         }
     )

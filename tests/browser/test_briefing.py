@@ -38,9 +38,15 @@ def test_a_sergeant_opens_the_weeks_briefing_and_prints_it(page, cast):
     assert "Avery Oakhurst" in page.get_by_role("article").inner_text()
     # Nothing wider than the phone, and the print button is a thumb's size.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    pdf = page.get_by_role("link", name="Print (PDF, one page)")
+    pdf = page.get_by_role("button", name="Print (PDF, one page)")
     box = pdf.bounding_box()
     assert box is not None and box["height"] >= 44
-    response = page.request.get(pdf.get_attribute("href"))
+    # The week picked is the week printed, though "Show" was not pressed first.
+    week_before = (week_start - timedelta(days=7)).isoformat()
+    page.get_by_label("Week", exact=True).select_option(week_before)
+    with page.expect_request("**/reports/briefing/print.pdf?**") as printed:
+        pdf.tap()
+    assert f"week={week_before}" in printed.value.url
+    response = page.request.get(printed.value.url)
     assert response.ok and response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
