@@ -14,7 +14,7 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.SignOut.as_view(), name="logout"),
     path("password/", views.PasswordChange.as_view(), name="password_change"),
     path("language/", views.language, name="language"),
     path("two-factor/", views.two_factor, name="two_factor"),

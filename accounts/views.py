@@ -34,6 +34,18 @@ from deflection.models import User
 NEW_KEY = "two_factor_new_key"
 
 
+class SignOut(auth_views.LogoutView):
+    """Signing out, and saying so on the sign-in page it lands on (on a shared phone, the next
+    person sees that the last one is out)."""
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        was_signed_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_signed_in:
+            messages.info(request, _("You are signed out."))
+        return response
+
+
 class PasswordChange(auth_views.PasswordChangeView):
     """Django's view keeps this session signed in (update_session_auth_hash); every other
     session of the user carries the old password's hash and is signed out at its next request."""

@@ -34,6 +34,18 @@ def test_a_session_idle_for_30_minutes_is_signed_out_and_told_why(cast):
     assert not response.wsgi_request.user.is_authenticated
 
 
+def test_signing_out_says_so_on_the_sign_in_page_in_the_users_language(cast):
+    page = cast.login("officer_a1").post("/accounts/logout/", follow=True)
+    assert page.redirect_chain[-1][0] == "/accounts/login/"
+    assert "You are signed out." in page.content.decode()
+    assert not page.wsgi_request.user.is_authenticated
+    # Said once: the next page shows it no more.
+    assert "You are signed out." not in page.client.get("/accounts/login/").content.decode()
+    cast.officer_a2.language = "es"
+    cast.officer_a2.save(update_fields=["language"])
+    assert "Ha cerrado su sesión." in cast.login("officer_a2").post("/accounts/logout/", follow=True).content.decode()
+
+
 def test_someone_at_work_stays_signed_in(cast):
     with time_machine.travel(START, tick=False) as traveller:
         client = cast.login("case_manager_y")
