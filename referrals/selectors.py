@@ -359,7 +359,8 @@ def queue_page(*, user: User, filter_name: str, number: str | None, count: int, 
     """One page of the partner's queue under a filter (`count` referrals, as queue_counts
     counted them), each referral as the list shows it: its client, officer and agency,
     `next_due` and `overdue`, when an officer last saw the client again (`seen_again_at`,
-    `seen_again_by`) and the deadline of a charge held on the referral (`charge_held_until`)."""
+    `seen_again_by`), the deadline of a charge held on the referral (`charge_held_until`) and,
+    for a new one, whether it has waited longer than NEW_WAITING_LONG (`waiting_long`)."""
     now = now or timezone.now()
     order = queue_for_partner(user=user, filter_name=filter_name, now=now).values("pk")
     rows = partial(_queue_rows, user=user, filter_name=filter_name, now=now)
@@ -384,6 +385,11 @@ class _QueuePaginator(Paginator):
         return Page(list(self._rows(ids=ids)), number, paginator)
 
 
+# A new referral still unanswered after this long stands out in the queue: the person was
+# referred at a moment of willingness, which does not wait (the seed talk's "follow up").
+NEW_WAITING_LONG = timedelta(hours=24)
+
+
 def _queue_rows(*, user: User, ids: QuerySet, filter_name: str, now: datetime) -> QuerySet[Referral]:
     # The client seen again by an officer while the referral is open: one item, not two.
     last_contact = OfficerContact.objects.filter(referral=OuterRef("pk")).order_by("-occurred_at", "-id")
@@ -394,6 +400,11 @@ def _queue_rows(*, user: User, ids: QuerySet, filter_name: str, now: datetime) -
         seen_again_by=Subquery(last_contact.values("officer__display_name")[:1]),
         # Only while it is held does the charge hang on the client's engagement here.
         charge_held_until=Case(When(held, then=F("held_charge__deadline")), output_field=DateField()),
+        waiting_long=Case(
+            When(status=Referral.Status.REQUESTED, created_at__lt=now - NEW_WAITING_LONG, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
     )
 
 

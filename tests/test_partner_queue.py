@@ -223,3 +223,18 @@ def test_another_partner_sees_no_charge_held_on_a_referral_that_is_not_theirs(ca
     theirs = cast.login("case_manager_x").get("/queue/").content.decode()
     assert "data-charge-held" in mine
     assert f'data-referral="{elsewhere.pk}"' in theirs and "data-charge-held" not in theirs
+
+
+def test_a_new_referral_says_how_long_it_has_waited_and_stands_out_after_a_day(cast):
+    fresh = _referral(cast, hours_ago=3)
+    old = _referral(cast, hours_ago=50)
+    accepted = _referral(cast, S.ACCEPTED, hours_ago=80)
+    page = cast.login("case_manager_y").get("/queue/").content.decode()
+
+    def row(referral) -> str:
+        start = page.index(f'data-referral="{referral.pk}"')
+        return page[start : page.index("</li>", start)]
+
+    assert "Waiting 3\xa0hours for an answer" in row(fresh) and "text-danger-emphasis" not in row(fresh)
+    assert "Waiting 2\xa0days, 2\xa0hours for an answer" in row(old) and "text-danger-emphasis" in row(old)
+    assert "data-waiting" not in row(accepted)  # answered: its follow-ups say what is next
