@@ -26,6 +26,7 @@ MENU = [
 ]
 MORE_MENU = [
     ("can_log_deflection", "reports:my_record", _("My record")),
+    ("can_see_wins", "reports:wins", _("Program wins")),
     ("can_see_process_evaluation", "reports:process", _("Process evaluation")),
     ("can_see_briefing", "reports:briefing", _("Roll-call briefing")),
     ("can_lead_buyin", "buyin:training", _("Training")),

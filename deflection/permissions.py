@@ -219,6 +219,7 @@ def menu(user: User) -> dict[str, bool]:
         "can_see_unit_dashboard": user.role == User.Role.SUPERVISOR,
         "can_work_queue": user.is_case_manager,
         "can_see_command_home": agency_command,
+        "can_see_wins": may_see_highlights(user),
         # Not for a superuser of another role: the menu is the role's; the admin has the rest.
         "can_see_dashboard": agency_command or user.is_program_admin,
         "can_see_program": may_see_program_view(user),

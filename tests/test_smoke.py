@@ -12,10 +12,14 @@ def test_officer_lands_on_log_a_deflection(cast):
 @pytest.mark.parametrize(
     ("who", "links", "not_links"),
     [
-        ("officer_a1", ["Log a deflection", "My deflections", "My record"], ["Dashboard", "Unit dashboard"]),
+        (
+            "officer_a1",
+            ["Log a deflection", "My deflections", "My record", "Program wins"],
+            ["Dashboard", "Unit dashboard"],
+        ),
         ("supervisor_a", ["Log a deflection", "My record", "Unit dashboard"], []),
-        ("case_manager_y", ["Partner queue"], ["Dashboard", "My record"]),
-        ("command_a", ["Program at a glance", "Dashboard"], ["My record"]),
+        ("case_manager_y", ["Partner queue"], ["Dashboard", "My record", "Program wins"]),
+        ("command_a", ["Program at a glance", "Dashboard"], ["My record", "Program wins"]),
     ],
 )
 def test_each_role_finds_its_pages_in_the_menu(cast, who, links, not_links):
