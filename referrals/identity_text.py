@@ -96,14 +96,16 @@ def _has_name(text: str, parts: list[str], whole: list[str]) -> bool:
     return any(len(phrase.replace(" ", "")) > SHORT_NAME and _words_in(phrase, text) for phrase in whole)
 
 
-def identifiers_in_text(*, text: str, client: Client) -> list[str]:
+def identifiers_in_text(*, text: str, client: Client, name_parts: bool = True) -> list[str]:
     """Which kinds of the client's identifiers the text holds (name, alias, date of birth,
-    phone number): whole words, case and accents ignored; never the values themselves."""
+    phone number): whole words, case and accents ignored; never the values themselves.
+    `name_parts`: whether a first or last name alone counts (it does for the one client a
+    text is about; checked against many clients, "Grace" or "Will" alone would refuse most)."""
     plain = normalize_name(text)
     first, last = normalize_name(client.first_name), normalize_name(client.last_name)
     aliases = [normalize_name(a) for a in (client.aliases or "").split(",") if a.strip()]
     found = []
-    if _has_name(plain, [first, last], [f"{first} {last}", f"{last} {first}"]):
+    if _has_name(plain, [first, last] if name_parts else [], [f"{first} {last}", f"{last} {first}"]):
         found.append(str(NAME))
     # An alias is matched whole ("Big Mike", not "big"), or with the last name ("TJ Smith").
     if _has_name(plain, [], aliases + [f"{alias} {last}" for alias in aliases]):

@@ -18,6 +18,7 @@ from buyin.models import Commendation, RecognitionKind
 from buyin.selectors.recognition import commendations_of_week
 from buyin.services.recognition import commendation_create, commendation_email_send, commendation_set_naming
 from deflection.models import User
+from referrals.models import Referral
 from reports.digest import agency_zone, digest_context, digest_render, digest_send, reported_week
 from tests.conftest import MEMBERS, has_word
 from tests.factories.buyin import CommendationFactory, RecognitionKindFactory
@@ -129,10 +130,30 @@ def test_a_text_naming_the_referrals_client_is_refused(cast, referral, mention):
     assert not Commendation.objects.exists()
 
 
-def test_without_a_referral_the_text_is_checked_against_no_client(cast, referral):
-    """Nothing says whom the text might be about: the form asks the commender to name nobody."""
+@pytest.mark.parametrize("mention", ["Zebulon Quackenbush", "Quackenbush, Zebulon", "Zeb the Quack", "520 555 0187"])
+def test_without_a_referral_the_text_is_checked_against_the_officers_clients(cast, referral, mention):
+    response = _post(cast, "supervisor_a", cast.officer_a1, text=f"Helped {mention} into detox.")
+    page = response.content.decode()
+    assert response.status_code == 200 and "a client this officer referred" in page
+    assert "Zebulon" not in page.split("A commendation names no client")[1].split("</")[0]
+    assert not Commendation.objects.exists()
+    with pytest.raises(ValidationError):
+        commendation_create(
+            actor=cast.supervisor_a, officer=cast.officer_a1, kind_name="Commendation", text=f"Helped {mention}."
+        )
+
+
+def test_without_a_referral_a_first_name_alone_or_another_officers_client_passes(cast, referral):
+    """Among a year of clients a first name alone is a common word; another officer's clients
+    are not whom this commendation is about."""
     assert _post(cast, "supervisor_a", cast.officer_a1, text="Helped Zebulon into detox.").status_code == 302
-    assert Commendation.objects.get().referral is None
+    assert _post(cast, "supervisor_a", cast.officer_a2, text="Helped Zebulon Quackenbush.").status_code == 302
+    assert Commendation.objects.filter(referral=None).count() == 2
+
+
+def test_a_client_referred_over_a_year_ago_is_not_checked(cast, referral):
+    Referral.objects.filter(pk=referral.pk).update(occurred_at=timezone.now() - timedelta(days=400))
+    assert _post(cast, "supervisor_a", cast.officer_a1, text="Helped Zebulon Quackenbush.").status_code == 302
 
 
 def test_a_referral_of_another_officer_is_refused(cast, referral):

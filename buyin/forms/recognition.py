@@ -37,7 +37,10 @@ class CommendForm(forms.Form):
         queryset=Referral.objects.none(),
         required=False,
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
-        help_text=_("One of this officer's deflections. The text is then checked against that client's identity."),
+        help_text=_(
+            "One of this officer's deflections: the text is then checked against that client's identity. "
+            "Without one, against the clients the officer referred in the last year."
+        ),
         error_messages={"invalid_choice": _("Give the number of one of this officer's own deflections.")},
     )
 

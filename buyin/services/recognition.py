@@ -9,6 +9,7 @@ the list), never by a page load: until then the commend form offers them by name
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,27 +25,45 @@ from deflection.claims import send_claimed
 from deflection.models import Agency, User
 from deflection.permissions import may_commend, may_manage_recognition
 from referrals.identity_text import identifiers_in_text
-from referrals.models import Referral
+from referrals.models import Client, Referral
 
 logger = logging.getLogger(__name__)
 
 
-def commendation_check_text(*, text: str, referral: Referral | None) -> None:
-    """Refuse a commendation's text that holds the client's name, alias, date of birth or phone.
+def commendation_check_text(*, text: str, referral: Referral | None, officer: User | None = None) -> None:
+    """Refuse a commendation's text that holds a client's name, alias, date of birth or phone.
 
-    Checked against the referral's client when the commendation is for a referral; without
-    one there is no client to check against, and the form asks the commender to name nobody.
-    The message names the kind of identifier found, never its value.
+    Checked against the referral's client when the commendation is for a referral. Without
+    one, against the clients the officer referred in the last RECENT_CLIENTS_DAYS: their
+    whole names (first and last), aliases, dates of birth and phones, not a first name alone
+    (among that many, common words). The message names the kind of identifier found, never
+    its value.
     """
-    if referral is None:
+    if referral is not None:
+        found = identifiers_in_text(text=text, client=referral.client)
+        if found:
+            message = _(
+                "A commendation names no client, and this text contains the client's %(what)s. "
+                "Describe what the officer did without it."
+            )
+            raise ValidationError({"text": message % {"what": ", ".join(found)}})
         return
-    found = identifiers_in_text(text=text, client=referral.client)
-    if found:
-        message = _(
-            "A commendation names no client, and this text contains the client's %(what)s. "
-            "Describe what the officer did without it."
-        )
-        raise ValidationError({"text": message % {"what": ", ".join(found)}})
+    if officer is None:
+        return
+    since = timezone.now() - timedelta(days=RECENT_CLIENTS_DAYS)
+    clients = Client.objects.filter(referrals__officer__user=officer, referrals__occurred_at__gte=since).distinct()
+    for client in clients.only("first_name", "last_name", "aliases", "date_of_birth", "phone"):
+        found = identifiers_in_text(text=text, client=client, name_parts=False)
+        if found:
+            message = _(
+                "A commendation names no client, and this text contains the %(what)s of a client this officer "
+                "referred. Describe what the officer did without it."
+            )
+            raise ValidationError({"text": message % {"what": ", ".join(found)}})
+
+
+# How far back a commendation's text is checked against the officer's clients.
+RECENT_CLIENTS_DAYS = 365
 
 
 @transaction.atomic
@@ -96,7 +115,7 @@ def commendation_create(
         raise ValidationError(_("You cannot commend this officer."))
     if referral is not None and (referral.officer.user_id != officer.pk):
         raise ValidationError({"referral": _("Choose one of this officer's own deflections.")})
-    commendation_check_text(text=text, referral=referral)
+    commendation_check_text(text=text, referral=referral, officer=officer)
     recognition_kinds_ensure(agency=officer.agency)
     kind = RecognitionKind.objects.filter(agency_id=officer.agency_id, name=kind_name, is_active=True).first()
     if kind is None:
