@@ -45,6 +45,14 @@ def test_the_case_manager_accepts_from_the_referral_page(cast, referral):
     assert 'data-follow-up="check_72h"' in page
 
 
+def test_declining_and_cancelling_each_say_what_they_mean_and_count_as(cast, referral):
+    page = cast.login("case_manager_y").get(f"/referrals/{referral.pk}/").content.decode()
+    decline = page[page.index('data-action="reject"') : page.index("</details>", page.index('data-action="reject"'))]
+    cancel = page[page.index('data-action="cancel"') : page.index("</details>", page.index('data-action="cancel"'))]
+    assert "Your service cannot take this person" in decline and "counted as declined" in decline
+    assert "withdrawn, or entered in error" in cancel and "not counted as a deflection at all" in cancel
+
+
 def test_a_second_case_manager_is_told_who_took_the_referral(cast, referral):
     colleague = UserFactory(role="case_manager", agency=None, partner=cast.partner_y, badge_number="")
     _act(cast.login("case_manager_y"), referral, "accept")
