@@ -29,12 +29,14 @@ OPEN_ANSWERS = (
     "Transport is the hard part on the east side.",
     "Training for the newer officers who have never used it.",
 )
-# (title, days before today it opened, days open, how agreeable each unit is: MHST, Westside, Eastside)
+# (days before today it opened, days open, how agreeable each unit is: MHST, Westside, Eastside).
+# Each wave is named by the month it opened: the demo is made on any day of the year, and a
+# season's name would be out of season on most of them.
 WAVES = (
-    ("Winter pulse", 120, 14, {"MHST": 3.9, "Westside Patrol Division": 2.6, "Eastside Patrol Division": 2.4}),
-    ("Spring pulse", 45, 14, {"MHST": 4.3, "Westside Patrol Division": 3.3, "Eastside Patrol Division": 3.0}),
+    (120, 14, {"MHST": 3.9, "Westside Patrol Division": 2.6, "Eastside Patrol Division": 2.4}),
+    (45, 14, {"MHST": 4.3, "Westside Patrol Division": 3.3, "Eastside Patrol Division": 3.0}),
 )
-OPEN_WAVE = ("Autumn pulse", 3, 14)
+OPEN_WAVE = (3, 14)
 # Answers per unit in the closed waves: 5 or more everywhere, so every unit's results show.
 SHARE_ANSWERING = 0.75
 
@@ -61,6 +63,11 @@ def _answer_all(survey: PulseSurvey, people: list[User], mu: dict[str, float], r
         )
 
 
+def _title(opens_on: date) -> str:
+    # Demo data is English, like what the program's staff write; the month is not translated.
+    return f"{opens_on:%B} pulse"
+
+
 def _wave(*, agency: Agency, admin: User, units: list, title: str, opens_on: date, days_open: int) -> PulseSurvey:
     survey = pulse_survey_create(
         actor=admin,
@@ -84,18 +91,22 @@ def build_pulse_demo(*, agency: Agency, admin: User, officer: User, rnd: random.
         unit.pk: list(User.objects.filter(unit=unit, role__in=FIELD_ROLES).select_related("unit").order_by("pk"))
         for unit in units
     }
-    for title, days_ago, days_open, mu in WAVES:
+    for days_ago, days_open, mu in WAVES:
         opens_on = today - timedelta(days=days_ago)
-        survey = _wave(agency=agency, admin=admin, units=units, title=title, opens_on=opens_on, days_open=days_open)
+        survey = _wave(
+            agency=agency, admin=admin, units=units, title=_title(opens_on), opens_on=opens_on, days_open=days_open
+        )
         people = []
         for unit in units:
             group = members[unit.pk]
             people += rnd.sample(group, max(5, round(len(group) * SHARE_ANSWERING)))
         rnd.shuffle(people)
         _answer_all(survey, people, mu, rnd)
-    title, days_ago, days_open = OPEN_WAVE
+    days_ago, days_open = OPEN_WAVE
     opens_on = today - timedelta(days=days_ago)
-    survey = _wave(agency=agency, admin=admin, units=units, title=title, opens_on=opens_on, days_open=days_open)
+    survey = _wave(
+        agency=agency, admin=admin, units=units, title=_title(opens_on), opens_on=opens_on, days_open=days_open
+    )
     # A few have answered already; the `officer` login has not (the menu shows it the wave).
     others = [person for group in members.values() for person in group if person.pk != officer.pk]
-    _answer_all(survey, rnd.sample(others, 4), WAVES[-1][3], rnd)
+    _answer_all(survey, rnd.sample(others, 4), WAVES[-1][2], rnd)
