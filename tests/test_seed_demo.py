@@ -550,3 +550,11 @@ def test_the_demo_process_evaluation_shows_shares_and_times_to_log(demo):
     page = client.get("/reports/process/").content.decode()
     # Enough answers for shares to show, and the months' times to log.
     assert "% (" in page and " min " in page
+
+
+def test_the_demos_overdue_follow_ups_are_a_few_of_the_last_two_weeks(demo):
+    """Work for the queue to show, as a team that keeps up with it would have: none months late."""
+    now = timezone.now()
+    undone = FollowUp.objects.filter(completed_at=None, due_at__lt=now, referral__status__in=Referral.OPEN_STATUSES)
+    assert undone.exists()
+    assert not undone.filter(due_at__lt=now - timedelta(days=15)).exists()

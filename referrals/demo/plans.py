@@ -42,6 +42,8 @@ from referrals.models import Consent, FollowUp, Need, Officer, Pathway, Referral
 from referrals.services import REVOCATION_TERMS
 
 Status = Referral.Status
+# A follow-up left undone in the demo is at most this late: older ones were done.
+OVERDUE_AT_MOST = timedelta(days=14)
 
 
 @dataclass(eq=False)  # compared by identity: two plans are never the same referral
@@ -313,8 +315,10 @@ class Planner:
         )
 
     def _follow_up(self, plan: Plan, check: Check) -> None:
-        # Most past-due checks were done, a few are overdue: the queue has work to show.
-        if check.due_at <= self.now and self.rnd.random() < 0.9:
+        # Most past-due checks were done, a few of the last two weeks' are overdue: the queue
+        # has work to show, as a team that keeps up with it would have (none months late).
+        recent = check.due_at > self.now - OVERDUE_AT_MOST
+        if check.due_at <= self.now and (not recent or self.rnd.random() < 0.9):
             done = min(check.due_at + timedelta(hours=self.rnd.uniform(-20, 60)), self.now - timedelta(minutes=1))
             check.completed_at = max(done, check.created_at + timedelta(hours=1))
             check.outcome = self._outcome(plan, check.kind, check.completed_at)
