@@ -112,8 +112,8 @@ def rule_of(figure: str) -> str:
 
 def shown_parts(parts: list[int], *, kind: Kind | str, audience: Audience | str = Audience.AGENCY) -> list[str]:
     """The cells of a table whose total is shown exactly (the parts add up to it): each as
-    `shown_count`, and where a "<11" could be worked out from the total less the others, the
-    smallest exact cells withheld ("—") until none can."""
+    `shown_count`, and where a "<11" could be worked out from the total less the others, exact
+    cells withheld ("—"), the smallest that will do, until none can (shown_table's one line)."""
     total = object()
     shown = shown_table(
         {**dict(enumerate(parts)), total: sum(parts)},
@@ -136,10 +136,11 @@ def shown_table(
 ) -> dict[Hashable, str]:
     """The cells of a table some of whose cells are the sums of others (each line: a cell, and
     the cells that add up to it: a row's parts and its total, a column's cells and the total
-    row's), as shown: each as `shown_count`, and the smallest exact cells withheld ("—") until
-    no "<11" can be worked out: from one line (its total less its other parts), or from several
-    together (a cell withheld in its row but alone in its column is known from the column, and
-    then counts as shown in the row), or from the bounds a "<11" and a count put on them.
+    row's), as shown: each as `shown_count`, and exact cells withheld ("—"), small ones first
+    and near the cells at risk, until no "<11" can be worked out: from one line (its total less
+    its other parts), or from several together (a cell withheld in its row but alone in its
+    column is known from the column, and then counts as shown in the row), or from the bounds
+    a "<11" and a count put on them.
     `exact`: cells the reader knows whatever is shown here (a total printed elsewhere); `last`:
     cells withheld only where no other would do (the headline totals)."""
     shown = {key: shown_count(n, kind=kind, audience=audience) for key, n in cells.items()}
@@ -175,7 +176,8 @@ def _to_withhold(leak, candidates, cells, lines, shown, small, exact) -> Hashabl
 
 
 # How many cells are tried before withholding the smallest: more withholds less, at the price
-# of more work (a year of months by eight units stays under a tenth of a second).
+# of more work (the held charges of a year by month and unit, every cell small: about a tenth
+# of a second at most).
 _TRIED = 4
 
 
