@@ -12,7 +12,9 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from deflection.models import User
+from reports.models import ProgramDigest
 from reports.program import RULE_NOTE, last_days, program_get_for_user, program_table, programs_for_user
+from reports.program_digest import program_digest_context, reported_week
 from reports.views import PERIODS
 
 
@@ -38,3 +40,21 @@ def program_view(request: HttpRequest) -> HttpResponse:
             "programs": programs if programs.count() > 1 else [],
         },
     )
+
+
+@login_required
+def program_digest_preview(request: HttpRequest) -> HttpResponse:
+    """The program's weekly digest as it goes (or went) to its regional coordinators on Monday:
+    the last full week, each agency beside the others, read in the browser."""
+    user: User = request.user  # type: ignore[assignment]
+    program = program_get_for_user(user=user, program_id=request.GET.get("program"))
+    week_start, due = reported_week(program, timezone.now())
+    context = program_digest_context(program=program, week_start=week_start)
+    context.update(
+        {
+            "due": due,
+            "sent": ProgramDigest.objects.filter(program=program, week_start=week_start, sent_at__isnull=False).first(),
+            "programs": programs_for_user(user) if programs_for_user(user).count() > 1 else [],
+        }
+    )
+    return render(request, "reports/program_digest_preview.html", context)

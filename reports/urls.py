@@ -11,6 +11,7 @@ urlpatterns = [
     path("command/", views.command_home, name="command_home"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("program/", program_views.program_view, name="program"),
+    path("program/digest/", program_views.program_digest_preview, name="program_digest"),
     path("process/", views.process_evaluation, name="process"),
     path("my-record/", views.my_record, name="my_record"),
     path("wins/", views.program_wins, name="wins"),

@@ -161,6 +161,7 @@ EXPECTED = {
     "reports:process": ("get", None, _expect({"command_a", "supervisor_a", *ADMINS_ANY})),
     # Every agency of a program beside the others: its coordinators and administration.
     "reports:program": ("get", None, _expect({*COORDINATORS, *ADMINS_ANY})),
+    "reports:program_digest": ("get", None, _expect({*COORDINATORS, *ADMINS_ANY})),
     "reports:my_record": ("get", None, _expect(OFFICERS)),
     "reports:wins": ("get", None, _expect(OFFICERS)),
     # Only in the embedded demo (DEMO_MODE); tests run as a real deployment.

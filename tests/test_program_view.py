@@ -168,3 +168,23 @@ def test_the_program_digest_waits_for_monday_seven_in_the_programs_own_zone(cast
     # An hour later the first program's goes; the second's is not sent again.
     assert program_digests_send_due(now=MONDAY_0730) == 1
     assert ProgramDigest.objects.filter(week_start=WEEK_START.date()).count() == 2
+
+
+def test_the_coordinator_reads_the_weeks_program_digest_in_the_app_as_it_is_mailed(cast, week):
+    import time_machine
+
+    with time_machine.travel(MONDAY_0730 - timedelta(hours=2), tick=False):  # before it goes
+        coordinator = cast.login("coordinator")
+        program = coordinator.get(reverse("reports:program")).content.decode()
+        assert 'href="/reports/program/digest/"' in program
+        page = coordinator.get(reverse("reports:program_digest")).content.decode()
+        assert "Goes out Monday at 07:00, program time" in page
+        # Last week's, with every count as shown outside an agency (the mail's own rule).
+        assert _row(page, "Deflections") == [WITHHELD, "&lt;11", "14"]
+        assert "Agency C" not in page
+    with time_machine.travel(MONDAY_0730, tick=False):
+        program_digests_send_due()
+        page = cast.login("coordinator").get(reverse("reports:program_digest")).content.decode()
+    assert "Sent " in page and "to 1 recipient." in page
+    assert cast.login("coordinator_2").get(reverse("reports:program_digest")).status_code == 200
+    assert cast.login("command_a").get(reverse("reports:program_digest")).status_code == 404

@@ -256,6 +256,7 @@ def test_command_and_admin_pages_pass_wcag_aa(cast, program, axe_pages):
     r = Checker(axe_pages())
     sign_in(r.page, "coordinator")
     r.visit("/reports/program/", "program view")
+    r.visit("/reports/program/digest/", "program digest")
     assert_clean([c, a, r])
 
 
