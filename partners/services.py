@@ -54,6 +54,10 @@ def partner_contact_create(
     next_step = next_step.strip()
     if next_step_due is not None and not next_step:
         raise ValidationError({"next_step": _("Say what the next step is, or leave its due date empty.")})
+    if next_step_due is not None and next_step_due < contact_on:
+        # A step agreed at a meeting falls due after it; before, it would be overdue from the
+        # start and its morning reminder could never go.
+        raise ValidationError({"next_step_due": _("A next step falls due on or after the contact's date.")})
     contact = PartnerContact(
         partner=partner,
         contact_on=contact_on,

@@ -144,6 +144,14 @@ def test_command_staff_see_only_their_agencys_waves(cast):
     assert "Agency B pulse" in cast.login("program_admin").get("/buyin/pulse/").content.decode()
 
 
+def test_the_waves_are_listed_newest_first_as_the_table_says(cast):
+    for days_ago, title in [(90, "August wave"), (1, "December wave"), (40, "October wave")]:
+        pulse_wave(actor=cast.admin, agency=cast.agency_a, units=[cast.unit_a], days_ago=days_ago, title=title)
+    page = cast.login("command_a").get("/buyin/pulse/").content.decode()
+    assert "Waves, newest first" in page
+    assert page.index("December wave") < page.index("October wave") < page.index("August wave")
+
+
 def test_the_trend_follows_a_statement_asked_in_two_closed_waves(cast):
     people = [cast.officer_a1, cast.officer_a2, cast.supervisor_a, *_officers(cast, cast.unit_a, 2)]
     older = _closed_wave(cast, days_ago=60, title="Winter")

@@ -83,6 +83,27 @@ def test_a_contact_dated_after_the_partners_today_is_refused(cast):
     assert "contact_on" in refused.value.message_dict
 
 
+def test_a_next_step_due_before_the_contact_is_refused_and_the_page_says_so(cast):
+    day = partner_today(cast.partner_x) - timedelta(days=2)
+    with pytest.raises(ValidationError) as refused:
+        _contact(cast, contact_on=day, next_step="Send the MOU", next_step_due=day - timedelta(days=1))
+    assert "next_step_due" in refused.value.message_dict
+    # Due on the day of the contact, or after it (even already past: a contact recorded late).
+    _contact(cast, contact_on=day, next_step="Send the MOU", next_step_due=day)
+    page = cast.login("program_admin").post(
+        f"/partners/{cast.partner_x.pk}/contacts/new/",
+        {
+            "contact_on": day.isoformat(),
+            "kind": PartnerContact.Kind.MEETING,
+            "what": "Met about intake.",
+            "next_step": "Call back",
+            "next_step_due": (day - timedelta(days=5)).isoformat(),
+        },
+    )
+    assert page.status_code == 200 and "A next step falls due on or after the contact" in page.content.decode()
+    assert PartnerContact.objects.count() == 1
+
+
 def test_a_next_step_is_marked_done_once(cast):
     contact = _contact(cast, next_step="Visit the new detox wing")
     services.partner_next_step_done(contact_id=contact.pk, actor=cast.admin)

@@ -24,9 +24,14 @@ FLOOR = 5  # fewer answers than this in a cell: shown as "fewer than 5"
 def pulse_surveys_for_user(user: User) -> QuerySet[PulseSurvey]:
     """The waves whose list and results the user may see: their program's for program
     administration, their agency's for command staff, none for anyone else."""
-    waves = PulseSurvey.objects.select_related("agency").annotate(
-        asked=Count("participations", distinct=True),
-        answered=Count("participations", filter=Q(participations__answered=True), distinct=True),
+    # Newest first, said here: a query that counts (GROUP BY) drops the model's own ordering.
+    waves = (
+        PulseSurvey.objects.select_related("agency")
+        .annotate(
+            asked=Count("participations", distinct=True),
+            answered=Count("participations", filter=Q(participations__answered=True), distinct=True),
+        )
+        .order_by("-opens_at", "-pk")
     )
     if may_run_pulse(user):
         return in_program(waves, user)
