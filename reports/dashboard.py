@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from deflection import l10n
 from referrals.models import Officer, Pathway
 from reports import metrics
-from reports.metrics.charges import NO_UNIT, ChargeFigures, Charges, charge_figures, charges_of
+from reports.metrics.charges import NO_UNIT, ChargeFigures, Charges, charge_figures
 from reports.metrics.check_ins import check_in_count
-from reports.metrics.disclosure import WITHHELD
+from reports.metrics.disclosure import SMALL, WITHHELD
 
 PATHWAY_COLORS = ["#0d6efd", "#6f42c1", "#d63384", "#fd7e14", "#198754", "#20c997"]
 
@@ -151,14 +151,16 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
     return rows
 
 
-def charge_figure(current: metrics.Headlines, previous: metrics.Headlines) -> Figure:
-    """The share of held charges decided in the period whose condition was met: treatment records."""
-    now, before = charges_of(current.counts), charges_of(previous.counts)
+def charge_figure(current: dict, previous: dict) -> Figure:
+    """The share of held charges decided in the period whose condition was met (treatment
+    records): the share of each period's table's total row (charge_tables), so that the
+    headline tells no more than the table would; a bound from the true counts would give a
+    withheld or "<11" cell back."""
     return Figure(
         "charges_satisfied",
         _("Held charges: condition met"),
-        _rate(now.satisfied, now.decided),
-        _rate(before.satisfied, before.decided),
+        current["total"]["share"],
+        previous["total"]["share"],
         "",
         _(
             "Of the charges officers held in abeyance (officer intervention) and that were decided: the share whose "
@@ -208,9 +210,22 @@ _CHARGE_CELLS = ("held", "satisfied", "not_satisfied", "pending")
 
 
 def _charge_row(label: object, c: Charges, shown: dict[str, str]) -> dict:
-    # With a part withheld, the share would give it back (satisfied over satisfied plus not).
-    withheld = any(shown[name] == WITHHELD for name in ("satisfied", "not_satisfied"))
-    return {"label": label, **shown, "share": WITHHELD if withheld else _rate(c.satisfied, c.decided)}
+    return {"label": label, **shown, "share": _charge_share(c, shown["satisfied"], shown["not_satisfied"])}
+
+
+def _charge_share(c: Charges, satisfied: str, not_satisfied: str) -> str:
+    """The share satisfied, as much of it as the row's cells already tell: exact when both
+    parts are; beside a "<11" part, the bound the cells alone give (12 satisfied beside "<11"
+    not satisfied is at least 12 of 22: 54%). A bound worked out from the true count would
+    give the count back (at least 28% of 14 decided: 12 and 2). Nothing when a part is
+    withheld (the share would give it back) or both are under 11."""
+    if WITHHELD in (satisfied, not_satisfied) or satisfied == not_satisfied == SMALL:
+        return WITHHELD
+    if not_satisfied == SMALL:
+        return f"≥{math.floor(100 * c.satisfied / (c.satisfied + metrics.SMALL_CELL_MAX))}%"
+    if satisfied == SMALL:
+        return f"≤{math.ceil(100 * metrics.SMALL_CELL_MAX / (metrics.SMALL_CELL_MAX + c.not_satisfied))}%"
+    return _rate(c.satisfied, c.decided)
 
 
 def check_in_figure(scope: metrics.Scope, *, agency, rollups: bool) -> Figure:

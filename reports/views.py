@@ -278,6 +278,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     buyin = metrics.buyin_figures(scope, agency=agency, now=now, rollups=rollups)
     current = metrics.headlines(scope, now=now, rollups=rollups, participation=buyin.training.whole)
     previous = metrics.headlines(scope.previous(), now=now, rollups=rollups)
+    charges = dashboard_data.charge_tables(scope, agency=agency, totals=current.counts, rollups=rollups)
+    charges_before = dashboard_data.charge_tables(
+        scope.previous(), agency=agency, totals=previous.counts, rollups=rollups
+    )
     context = {
         "agency": agency,
         "form": form,
@@ -286,9 +290,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "figures": [
             *dashboard_data.figures(current, previous),
             dashboard_data.check_in_figure(scope, agency=agency, rollups=rollups),
-            dashboard_data.charge_figure(current, previous),
+            dashboard_data.charge_figure(charges, charges_before),
         ],
-        "charges": dashboard_data.charge_tables(scope, agency=agency, totals=current.counts, rollups=rollups),
+        "charges": charges,
         "charts": dashboard_data.charts(
             scope, agency=agency, counts=current.counts, now=now, retained=current.retention, rollups=rollups
         ),

@@ -149,6 +149,10 @@ def test_the_dashboard_shows_the_charges_by_month_and_unit_without_a_client(cast
     assert "August 2026" in table and "October 2026" in table
     assert 'id="charges-by-unit"' in page and "Patrol" in page
     assert 'data-figure="charges_satisfied"' in page
+    # The headline's share is the table's total row's: it tells no more than the table.
+    response = cast.login("command_a").get("/reports/dashboard/?start=2026-08-01&end=2026-10-31")
+    headline = next(f for f in response.context["figures"] if f.key == "charges_satisfied")
+    assert headline.value == response.context["charges"]["total"]["share"]
     for referral in Referral.objects.filter(held_charge__isnull=False)[:10]:
         assert not has_word(page, referral.client.last_name)
         assert referral.held_charge.case_number not in page

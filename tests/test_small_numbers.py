@@ -305,3 +305,19 @@ def test_no_small_charge_cell_of_a_month_table_can_be_worked_out(seed):
     shown, truth = _charge_table(months)
     assert all(s != str(truth[key]) for key, s in shown.items() if 1 <= truth[key] <= 10), months
     assert _pinned_by_the_table(shown, truth) == set(), (months, shown)
+
+
+def test_the_share_satisfied_tells_nothing_the_cells_do_not():
+    """Beside a "<11" part, the share is the bound the shown cells give: the same whatever
+    the hidden count (from the true count, "at least 28%" of 14 decided gave back 12 and 2)."""
+    from reports.dashboard import _charge_share
+    from reports.metrics.charges import Charges
+
+    def share(sat: int, not_sat: int) -> str:
+        shown = [metrics.shown_count(n, kind=metrics.Kind.TREATMENT) for n in (sat, not_sat)]
+        return _charge_share(Charges(sat + not_sat, sat, not_sat, 0), *shown)
+
+    assert {share(12, n) for n in range(1, 11)} == {"≥54%"}
+    assert {share(n, 30) for n in range(1, 11)} == {"≤25%"}
+    assert {share(a, b) for a in range(1, 11) for b in range(1, 11)} == {"—"}
+    assert share(12, 13) == "48%"
