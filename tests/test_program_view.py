@@ -114,8 +114,12 @@ def test_the_coordinator_sees_each_agency_beside_the_others_and_the_whole(cast):
 
 
 def test_a_superuser_picks_a_program_and_nobody_else_opens_another(cast):
-    url = f"{reverse('reports:program')}?program={cast.program_2.pk}"
-    assert "Agency C Police Department" in cast.login("admin").get(url).content.decode()
+    url = f"{reverse('reports:program')}?program={cast.program_2.pk}&days=30"
+    page = cast.login("admin").get(url).content.decode()
+    assert "Agency C Police Department" in page
+    assert 'id="program-picker"' in page and 'name="days" value="30"' in page  # the period kept
+    digest = cast.login("admin").get(f"{reverse('reports:program_digest')}?program={cast.program_2.pk}")
+    assert "Agency C Police Department" in digest.content.decode() and 'id="program-picker"' in digest.content.decode()
     assert cast.login("coordinator").get(url).status_code == 404
     assert cast.login("program_admin").get(url).status_code == 404
     assert cast.login("command_a").get(reverse("reports:program")).status_code == 404

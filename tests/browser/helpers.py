@@ -40,3 +40,31 @@ def sign_out(page) -> None:
     open_menu(page)
     page.get_by_role("button", name="Sign out").tap()
     page.wait_for_url(re.compile(r"/accounts/login/"))
+
+
+def hold_saves(page) -> list:
+    """Hold the log form's saves on their way to the server, as a slow network at 2 a.m. would,
+    so that a second tap can land while the first is still in flight. The held requests."""
+    held = []
+
+    def hold(route) -> None:
+        if route.request.method == "POST":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/log/$"), hold)
+    return held
+
+
+def release_saves(held: list) -> int:
+    """Let the held saves go on to the server; how many the page had sent."""
+    from playwright.sync_api import Error as PlaywrightError  # installed: the page fixture checked
+
+    sent = len(held)
+    for route in held:
+        try:
+            route.continue_()
+        except PlaywrightError:  # a save the browser itself abandoned for the second one
+            pass
+    return sent

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from referrals.models import Client, Referral
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import hold_saves, release_saves, sign_in
 from tests.factories.referrals import ClientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -79,20 +79,9 @@ def test_enter_in_the_search_box_searches_and_saves_nothing(page, cast, live_ser
 
 
 def test_enter_then_a_tap_on_save_logs_one_deflection(page, cast, live_server):
-    from playwright.sync_api import Error as PlaywrightError  # installed: the page fixture checked
-
     sign_in(page, "officer_a1")
     fill_a_new_deflection(page, cast, "Ingrid", "Haugen")
-    # Hold the save on its way to the server, so that the tap lands while Enter's save is in flight.
-    held = []
-
-    def hold_saves(route) -> None:
-        if route.request.method == "POST":
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route(re.compile(r"/log/$"), hold_saves)
+    held = hold_saves(page)  # so that the tap lands while Enter's save is in flight
     page.get_by_label("Charge deflected").focus()
     save = page.get_by_role("button", name="Save deflection").bounding_box()  # stuck to the screen's foot
     # The keyboard and the touch screen themselves: a locator would wait for the held save.
@@ -104,12 +93,7 @@ def test_enter_then_a_tap_on_save_logs_one_deflection(page, cast, live_server):
     assert len(held) == 1, "Enter sent no save"
     page.touchscreen.tap(save["x"] + save["width"] / 2, save["y"] + save["height"] / 2)
     page.wait_for_timeout(600)
-    saves_sent = len(held)
-    for route in held:
-        try:
-            route.continue_()
-        except PlaywrightError:  # a save the browser itself abandoned for the second one
-            pass
+    saves_sent = release_saves(held)
     page.wait_for_url(re.compile(r"/referrals/\d+/$"))
     page.get_by_role("status").filter(has_text="Deflection logged").wait_for()
     assert saves_sent == 1

@@ -11,7 +11,7 @@ import pytest
 
 from partners.models import ServicePartner
 from referrals.models import Client, OfficerContact, Referral
-from tests.browser.helpers import open_menu, sign_in, sign_out
+from tests.browser.helpers import hold_saves, open_menu, release_saves, sign_in, sign_out
 from tests.factories.partners import ServicePartnerFactory
 from tests.factories.referrals import ClientFactory
 
@@ -133,29 +133,12 @@ def fill_a_new_deflection(page, cast, first: str, last: str) -> None:
 
 
 def test_a_double_tap_on_save_logs_one_deflection(page, cast, live_server):
-    from playwright.sync_api import Error as PlaywrightError  # installed: the page fixture checked
-
     sign_in(page, "officer_a1")
     fill_a_new_deflection(page, cast, "Tobias", "Okonkwo")
-    # Hold the save on its way to the server, as a slow network at 2 a.m. would, so
-    # that the second tap lands while the first is still in flight.
-    held = []
-
-    def hold_saves(route) -> None:
-        if route.request.method == "POST":
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route(re.compile(r"/log/$"), hold_saves)
+    held = hold_saves(page)  # so that the second tap lands while the first is in flight
     page.eval_on_selector("button[value=save]", "button => { button.click(); setTimeout(() => button.click(), 150); }")
     page.wait_for_timeout(600)
-    saves_sent = len(held)
-    for route in held:
-        try:
-            route.continue_()
-        except PlaywrightError:  # a save the browser itself abandoned for the second one
-            pass
+    saves_sent = release_saves(held)
     page.wait_for_url(re.compile(r"/referrals/\d+/$"))
     page.get_by_role("status").filter(has_text="Deflection logged").wait_for()
     assert saves_sent == 1
