@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -302,6 +303,8 @@ def partner_queue(request: HttpRequest) -> HttpResponse:
         "filter_name": filter_name,
         "filters": [(name, label, counts[name]) for name, (label, _q) in selectors.QUEUE_FILTERS.items()],
         "now": now,
+        # Under a minute, "waiting 0 minutes" would read as none at all.
+        "a_minute_ago": now - timedelta(minutes=1),
     }
     template = "referrals/_queue_list.html" if request.headers.get("HX-Request") else "referrals/queue.html"
     audit.record(request, action=audit.Action.LISTED, what="partner queue", subjects=audit.referral_subjects(page))
