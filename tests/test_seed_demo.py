@@ -494,6 +494,15 @@ def test_the_demo_supervisor_was_emailed_last_weeks_briefing_and_reads_it(demo):
     assert "Marcus Delgado</strong>" in page and f"{supervisor.unit.name}, {agency.name}" in page
     pdf = browser.get(f"/reports/briefing/print.pdf?week={week_start}")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    # The demo's week is full (stories, a recognition, a change made): still one page, in
+    # Spanish too, whose words run longer.
+    from django.utils import translation
+
+    from reports.briefing import briefing_document
+
+    for language in ("en", "es"):
+        with translation.override(language):
+            assert len(briefing_document(unit=supervisor.unit, week_start=week_start).pages) == 1, language
 
 
 def test_every_demo_partner_has_six_months_of_relationship_and_one_waits_with_a_step_overdue(demo):
