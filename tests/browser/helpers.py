@@ -68,3 +68,11 @@ def release_saves(held: list) -> int:
         except PlaywrightError:  # a save the browser itself abandoned for the second one
             pass
     return sent
+
+
+def fill_a_new_deflection(page, cast, first: str, last: str) -> None:
+    """The log form filled in for a new client referred to partner Y, ready to save."""
+    page.get_by_label("First name").fill(first)
+    page.get_by_label("Last name").fill(last)
+    page.get_by_role("radio", name="Self-referral").check()
+    page.locator(f"input[name=partner][value='{cast.partner_y.pk}']").check()

@@ -9,19 +9,12 @@ from datetime import date
 import pytest
 
 from referrals.models import Client, Referral
-from tests.browser.helpers import hold_saves, release_saves, sign_in
+from tests.browser.helpers import fill_a_new_deflection, hold_saves, release_saves, sign_in
 from tests.factories.referrals import ClientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CLIENT_SEARCH = "/log/clients/"
-
-
-def fill_a_new_deflection(page, cast, first: str, last: str) -> None:
-    page.get_by_label("First name").fill(first)
-    page.get_by_label("Last name").fill(last)
-    page.get_by_role("radio", name="Self-referral").check()
-    page.locator(f"input[name=partner][value='{cast.partner_y.pk}']").check()
 
 
 def test_enter_in_charge_deflected_saves_the_deflection(page, cast, live_server):

@@ -10,8 +10,8 @@ import pytest
 from buyin.models import OfficerFeedback
 from referrals.models import Referral
 from tests.browser.conftest import ACTION_TIMEOUT_MS, PHONE
-from tests.browser.helpers import sign_in
-from tests.browser.test_officer_journey import fill_a_new_deflection, save_and_see_confirmation
+from tests.browser.helpers import fill_a_new_deflection, sign_in
+from tests.browser.test_officer_journey import save_and_see_confirmation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

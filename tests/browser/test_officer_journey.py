@@ -11,7 +11,7 @@ import pytest
 
 from partners.models import ServicePartner
 from referrals.models import Client, OfficerContact, Referral
-from tests.browser.helpers import hold_saves, open_menu, release_saves, sign_in, sign_out
+from tests.browser.helpers import fill_a_new_deflection, hold_saves, open_menu, release_saves, sign_in, sign_out
 from tests.factories.partners import ServicePartnerFactory
 from tests.factories.referrals import ClientFactory
 
@@ -123,13 +123,6 @@ def test_an_officer_logs_a_client_then_sees_them_again_and_only_partner_y_sees_i
     assert page.get_by_text(LAST).count() == 0
     response = page.goto(f"/referrals/{referral.pk}/")
     assert response.status == 404
-
-
-def fill_a_new_deflection(page, cast, first: str, last: str) -> None:
-    page.get_by_label("First name").fill(first)
-    page.get_by_label("Last name").fill(last)
-    page.get_by_role("radio", name="Self-referral").check()
-    page.locator(f"input[name=partner][value='{cast.partner_y.pk}']").check()
 
 
 def test_a_double_tap_on_save_logs_one_deflection(page, cast, live_server):

@@ -10,9 +10,9 @@ import pytest
 
 from buyin.models import OfficerFeedback
 from referrals.models import Referral
-from tests.browser.helpers import sign_in, sign_out
+from tests.browser.helpers import fill_a_new_deflection, sign_in, sign_out
 from tests.browser.test_officer_feedback import QUESTION
-from tests.browser.test_officer_journey import fill_a_new_deflection, save_and_see_confirmation
+from tests.browser.test_officer_journey import save_and_see_confirmation
 from tests.browser.test_suggestion_journey import _menu_link, mark_changed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
