@@ -49,12 +49,14 @@ def program_digest_preview(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     program = program_get_for_user(user=user, program_id=request.GET.get("program"))
     week_start, due = reported_week(program, timezone.now())
+    programs = programs_for_user(user)
     context = program_digest_context(program=program, week_start=week_start)
     context.update(
         {
             "due": due,
             "sent": ProgramDigest.objects.filter(program=program, week_start=week_start, sent_at__isnull=False).first(),
-            "programs": programs_for_user(user) if programs_for_user(user).count() > 1 else [],
+            # A superuser picks between programs; everyone else sees their own (as the program view).
+            "programs": programs if programs.count() > 1 else [],
         }
     )
     return render(request, "reports/program_digest_preview.html", context)

@@ -40,25 +40,26 @@ def commendation_check_text(*, text: str, referral: Referral | None, officer: Us
     its value.
     """
     if referral is not None:
-        found = identifiers_in_text(text=text, client=referral.client)
-        if found:
-            message = _(
-                "A commendation names no client, and this text contains the client's %(what)s. "
-                "Describe what the officer did without it."
-            )
-            raise ValidationError({"text": message % {"what": ", ".join(found)}})
+        # The one client the text is about: a first or last name alone counts.
+        suspects = [(referral.client, True)]
+        message = _(
+            "A commendation names no client, and this text contains the client's %(what)s. "
+            "Describe what the officer did without it."
+        )
+    elif officer is not None:
+        since = timezone.now() - timedelta(days=RECENT_CLIENTS_DAYS)
+        clients = Client.objects.filter(referrals__officer__user=officer, referrals__occurred_at__gte=since)
+        fields = ("first_name", "last_name", "aliases", "date_of_birth", "phone")
+        suspects = ((client, False) for client in clients.distinct().only(*fields))
+        message = _(
+            "A commendation names no client, and this text contains the %(what)s of a client this officer "
+            "referred. Describe what the officer did without it."
+        )
+    else:
         return
-    if officer is None:
-        return
-    since = timezone.now() - timedelta(days=RECENT_CLIENTS_DAYS)
-    clients = Client.objects.filter(referrals__officer__user=officer, referrals__occurred_at__gte=since).distinct()
-    for client in clients.only("first_name", "last_name", "aliases", "date_of_birth", "phone"):
-        found = identifiers_in_text(text=text, client=client, name_parts=False)
+    for client, name_parts in suspects:
+        found = identifiers_in_text(text=text, client=client, name_parts=name_parts)
         if found:
-            message = _(
-                "A commendation names no client, and this text contains the %(what)s of a client this officer "
-                "referred. Describe what the officer did without it."
-            )
             raise ValidationError({"text": message % {"what": ", ".join(found)}})
 
 
