@@ -93,6 +93,9 @@ class ProgramLife:
             Referral.objects.filter(agency=self.agency, created_at__gte=start, created_at__lt=end)
             .exclude(status=Status.CANCELLED)
             .exclude(officer__in=[self.officer, self.supervisor])
+            # Not one its officer already checked in on: the check-in would stay theirs (a
+            # week-old deflection can have one, depending on the day the demo is made).
+            .exclude(check_ins__isnull=False)
             .select_related("officer")
             .order_by("created_at", "id")
             .last()
