@@ -66,48 +66,66 @@ def record_for(viewer: Viewer, *, action: str, what: str, subjects: Iterable[Sub
     unique: dict[Subject, None] = dict.fromkeys((int(c), int(r) if r is not None else None) for c, r in subjects)
     if not unique or not user.is_authenticated:
         return
-    now = timezone.now()
     digest = ""
     if action == Action.LISTED:
         digest = hashlib.sha1(repr(sorted(unique, key=_order)).encode(), usedforsecurity=False).hexdigest()
-        last = (
-            # The rows of one list share their moment and digest: the latest moment is enough,
-            # read from the end of the access_list_recent index.
-            AccessEvent.objects.filter(user=user, what=what, action=action, at__gte=now - LIST_REPEAT)
-            .order_by("-at")
-            .values_list("list_digest", flat=True)
-            .first()
-        )
-        if last == digest:
-            return
     who = {"user_id": user.pk, "role": user.role, "agency_id": user.agency_id, "partner_id": user.partner_id}
+    now = timezone.now()
     seen = {"at": now, "action": action, "what": what[:100], "address": viewer.address, "list_digest": digest}
     _insert({**who, **seen}, list(unique))
 
 
 # Every row of one record shares all but its client and referral: one statement takes those
 # as two arrays. bulk_create would build and prepare a model instance per row, which for a
-# list page costs more than the INSERT itself, on every list, search and FHIR Bundle.
+# list page costs more than the INSERT itself, on every list, search and FHIR Bundle. A list
+# is written unless the user's latest record of the same list within LIST_REPEAT has the same
+# digest: the rows of one list share their moment and digest, so the latest one tells, read
+# from the end of the access_list_recent index in the same statement.
 _INSERT = """
     INSERT INTO {table} ({shared}, client_id, referral_id)
     SELECT {values}, subject.client_id, subject.referral_id
     FROM unnest(%s::bigint[], %s::bigint[]) AS subject(client_id, referral_id)
 """
+_UNLESS_REPEATED = """
+    WHERE %s IS DISTINCT FROM (
+        SELECT list_digest FROM {table}
+        WHERE user_id = %s AND action = %s AND what = %s AND at >= %s
+        ORDER BY at DESC LIMIT 1
+    )
+"""
 
 
 def _insert(shared: dict, subjects: list[Subject]) -> None:
     database = connections[router.db_for_write(AccessEvent)]
+    digest = shared["list_digest"]
+    repeat = [shared["user_id"], shared["action"], shared["what"], shared["at"] - LIST_REPEAT]
     if database.vendor != "postgresql":
+        if digest and _latest_digest(*repeat) == digest:
+            return
         AccessEvent.objects.bulk_create(AccessEvent(**shared, client_id=c, referral_id=r) for c, r in subjects)
         return
+    table = database.ops.quote_name(AccessEvent._meta.db_table)
     sql = _INSERT.format(
-        table=database.ops.quote_name(AccessEvent._meta.db_table),
+        table=table,
         shared=", ".join(database.ops.quote_name(column) for column in shared),
         values=", ".join(["%s"] * len(shared)),
     )
     clients, referrals = zip(*subjects, strict=True)
+    params = [*shared.values(), list(clients), list(referrals)]
+    if digest:
+        sql += _UNLESS_REPEATED.format(table=table)
+        params += [digest, *repeat]
     with database.cursor() as cursor:
-        cursor.execute(sql, [*shared.values(), list(clients), list(referrals)])
+        cursor.execute(sql, params)
+
+
+def _latest_digest(user_id: int, action: str, what: str, since) -> str | None:
+    return (
+        AccessEvent.objects.filter(user_id=user_id, action=action, what=what, at__gte=since)
+        .order_by("-at")
+        .values_list("list_digest", flat=True)
+        .first()
+    )
 
 
 def record_sent(*, what: str, subjects: Iterable[Subject]) -> None:

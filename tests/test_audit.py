@@ -8,10 +8,12 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.utils import timezone
 
+from deflection import audit
 from deflection.models import AccessEvent, AuditRowsAreFinal, User
 from referrals import services
 from referrals.models import Client, Referral
@@ -123,6 +125,24 @@ def test_lists_record_each_client_and_an_unchanged_refresh_only_once(cast, refer
     client.get("/queue/", HTTP_HX_REQUEST="true", HTTP_X_BACKGROUND_REFRESH="1")
     assert len(_events(what="partner queue")) == 5
     assert third.pk in {e.referral_id for e in _events(what="partner queue")}
+
+
+def test_an_unchanged_list_is_recorded_again_later_and_for_each_user_who_sees_it(cast, referral, client):
+    queue = cast.login("case_manager_y")
+    queue.get("/queue/")
+    # A colleague at the same partner sees the very same list: their own record.
+    colleague = UserFactory(role=User.Role.CASE_MANAGER, partner=cast.partner_y, agency=None)
+    client.force_login(colleague)
+    client.get("/queue/")
+    assert [e.user_id for e in _events(what="partner queue")] == [cast.case_manager_y.pk, colleague.pk]
+    # The same list after the repeat window is shown anew, so it is recorded anew.
+    with time_machine.travel(timezone.now() + audit.LIST_REPEAT + timedelta(minutes=1)):
+        queue.get("/queue/", HTTP_HX_REQUEST="true", HTTP_X_BACKGROUND_REFRESH="1")
+    assert [e.user_id for e in _events(what="partner queue")] == [
+        cast.case_manager_y.pk,
+        colleague.pk,
+        cast.case_manager_y.pk,
+    ]
 
 
 def test_my_deflections_records_the_clients_listed(cast, referral):
