@@ -125,19 +125,22 @@ INCIDENT_RESULTS = 25
 
 def referral_list_by_incident(*, user: User, incident_number: str) -> list[Referral]:
     """The referrals the user may see with the agency's incident number, newest first:
-    an officer's own, a supervisor's unit's (the agency's records system filters the API).
-    Typed as a person types it on a phone: capitals or not, with or without its dashes,
-    slashes and spaces ("pv26 11142038" finds PV26-11142038); digits alone (at least
-    INCIDENT_DIGITS) find the numbers that end with them (11142038 finds it too)."""
+    an officer's own, a supervisor's unit's (the agency's records system filters the API)."""
+    return list(with_incident_number(referral_list_for_user(user=user), incident_number)[:INCIDENT_RESULTS])
+
+
+def with_incident_number(referrals: QuerySet[Referral], incident_number: str) -> QuerySet[Referral]:
+    """Those of these referrals with the incident number, typed as a person types it on a
+    phone: capitals or not, with or without its dashes, slashes and spaces ("pv26 11142038"
+    finds PV26-11142038); digits alone (at least INCIDENT_DIGITS) find the numbers that end
+    with them (11142038 finds it too)."""
     key = _incident_key(incident_number)
     if not key:
-        return []
-    mine = referral_list_for_user(user=user).exclude(incident_number="").alias(incident_key=_incident_key_sql())
+        return referrals.none()
+    referrals = referrals.exclude(incident_number="").alias(incident_key=_incident_key_sql())
     if key.isdigit() and len(key) >= INCIDENT_DIGITS:
-        mine = mine.filter(incident_key__endswith=key)
-    else:
-        mine = mine.filter(incident_key=key)
-    return list(mine[:INCIDENT_RESULTS])
+        return referrals.filter(incident_key__endswith=key)
+    return referrals.filter(incident_key=key)
 
 
 # Digits alone find the incident numbers ending with them from this many on (fewer would

@@ -44,9 +44,11 @@ def referral(cast):
     return ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), client=client, partner=cast.partner_y)
 
 
-def _post(cast, who: str, officer: User, *, text: str = TEXT, referral=None, kind: str = "Commendation"):
+def _post(
+    cast, who: str, officer: User, *, text: str = TEXT, referral=None, kind: str = "Commendation", incident: str = ""
+):
     data = {"officer": officer.pk, "kind": kind, "text": text, "referral": referral.pk if referral else ""}
-    return cast.login(who).post(COMMEND, data)
+    return cast.login(who).post(COMMEND, {**data, "incident_number": incident})
 
 
 def _writes(captured) -> list[str]:
@@ -158,12 +160,45 @@ def test_a_client_referred_over_a_year_ago_is_not_checked(cast, referral):
 
 def test_a_referral_of_another_officer_is_refused(cast, referral):
     response = _post(cast, "supervisor_a", cast.officer_a2, referral=referral)
-    assert response.status_code == 200 and "this officer&#x27;s own deflections" in response.content.decode()
+    assert response.status_code == 200 and "This deflection is not this officer&#x27;s" in response.content.decode()
     assert not Commendation.objects.exists()
     with pytest.raises(ValidationError):
         commendation_create(
             actor=cast.supervisor_a, officer=cast.officer_a2, kind_name="Commendation", text=TEXT, referral=referral
         )
+
+
+@pytest.mark.parametrize("typed", ["PV26-11142038", "pv26 11142038", "11142038"])
+def test_a_sergeant_commends_for_a_deflection_by_its_incident_number(cast, referral, typed):
+    """As the sergeant knows it from the report: capitals or not, with or without its dashes,
+    or its digits alone."""
+    Referral.objects.filter(pk=referral.pk).update(incident_number="PV26-11142038")
+    assert 'name="incident_number"' in cast.login("supervisor_a").get(COMMEND).content.decode()
+    response = _post(cast, "supervisor_a", cast.officer_a1, incident=typed)
+    assert response.status_code == 302
+    assert Commendation.objects.get().referral == referral
+
+
+def test_the_incident_number_checks_the_text_against_that_client(cast, referral):
+    Referral.objects.filter(pk=referral.pk).update(incident_number="PV26-11142038")
+    response = _post(cast, "supervisor_a", cast.officer_a1, incident="PV26-11142038", text="Helped Zeb the Quack.")
+    assert response.status_code == 200 and "A commendation names no client" in response.content.decode()
+    assert not Commendation.objects.exists()
+
+
+def test_an_incident_number_not_of_the_officer_or_of_several_deflections_is_refused(cast, referral):
+    Referral.objects.filter(pk=referral.pk).update(incident_number="PV26-11142038")
+    # Another officer's incident: refused as unknown, without saying whose it is.
+    response = _post(cast, "supervisor_a", cast.officer_a2, incident="PV26-11142038")
+    assert response.status_code == 200
+    assert "None of this officer&#x27;s deflections has this incident number." in response.content.decode()
+    # Two people of one incident, both referred by the officer: the sergeant picks on its page.
+    ReferralFactory(
+        officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y, incident_number="PV26-11142038"
+    )
+    response = _post(cast, "supervisor_a", cast.officer_a1, incident="PV26-11142038")
+    assert response.status_code == 200 and "Several of this officer&#x27;s deflections" in response.content.decode()
+    assert not Commendation.objects.exists()
 
 
 def test_the_referral_page_offers_the_sergeant_to_commend_its_officer(cast, referral):
@@ -172,8 +207,13 @@ def test_the_referral_page_offers_the_sergeant_to_commend_its_officer(cast, refe
     assert link in cast.login("supervisor_a").get(detail).content.decode()
     assert link in cast.login("program_admin").get(detail).content.decode()
     assert link not in cast.login("officer_a1").get(detail).content.decode()
+    Referral.objects.filter(pk=referral.pk).update(incident_number="PV26-11142038")
     page = cast.login("supervisor_a").get(link).content.decode()
     assert f'value="{referral.pk}"' in page and f'<option value="{cast.officer_a1.pk}" selected>' in page
+    # The page says which deflection, by what the sergeant knows it by; no client.
+    said = page.split('id="commend-for">')[1].split("</p>")[0]
+    assert "incident PV26-11142038" in said and "Zebulon" not in said
+    assert 'name="incident_number"' not in page
     # A referral of agency B: its officer is not the sergeant's to commend.
     other = ReferralFactory(officer=OfficerFactory(user=cast.officer_b), partner=cast.partner_y)
     assert cast.login("supervisor_a").get(f"{COMMEND}?referral={other.pk}").status_code == 404

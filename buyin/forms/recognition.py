@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from buyin.models.recognition import COMMENDATION_TEXT_MAX, RecognitionKind
 from deflection.models import User
+from referrals import selectors as referral_selectors
 from referrals.models import Referral
 
 
@@ -19,7 +20,8 @@ class OfficerChoiceField(forms.ModelChoiceField):
 
 class CommendForm(forms.Form):
     """Commend an officer: whom, the kind of recognition, what they did, and the deflection it
-    was for (optional; its number, which the referral's page fills in)."""
+    was for (optional): by its incident number, the one officers and sergeants know, or the
+    referral whose page the user came from ("Commend the officer for it")."""
 
     officer = OfficerChoiceField(label=_("Officer"), queryset=User.objects.none(), empty_label=_("Choose an officer"))
     kind = forms.ChoiceField(label=_("Kind of recognition"))
@@ -32,16 +34,22 @@ class CommendForm(forms.Form):
             "no name, alias, date of birth or phone number."
         ),
     )
-    referral = forms.ModelChoiceField(
-        label=_("For the deflection number (optional)"),
-        queryset=Referral.objects.none(),
+    incident_number = forms.CharField(
+        label=_("For the deflection with the incident number (optional)"),
+        max_length=40,
         required=False,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
         help_text=_(
             "One of this officer's deflections: the text is then checked against that client's identity. "
             "Without one, against the clients the officer referred in the last year."
         ),
-        error_messages={"invalid_choice": _("Give the number of one of this officer's own deflections.")},
+    )
+    # The referral whose page the user came from: its page's link fills it in.
+    referral = forms.ModelChoiceField(
+        queryset=Referral.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("This deflection is not one you may commend an officer for.")},
     )
 
     def __init__(self, *args, officers, kind_names: list[str], **kwargs) -> None:
@@ -52,11 +60,33 @@ class CommendForm(forms.Form):
             "client", "officer"
         )
 
+    def linked_referral(self) -> Referral | None:
+        """The referral the page came from, for the form to say which deflection it is for."""
+        value = str(self["referral"].value() or "")
+        return self.fields["referral"].queryset.filter(pk=int(value)).first() if value.isdigit() else None
+
     def clean(self) -> dict:
         data = super().clean()
         referral, officer = data.get("referral"), data.get("officer")
-        if referral is not None and officer is not None and referral.officer.user_id != officer.pk:
-            self.add_error("referral", _("Give the number of one of this officer's own deflections."))
+        typed = data.get("incident_number", "")
+        if referral is None and typed and officer is not None:
+            of_officer = self.fields["referral"].queryset.filter(officer__user=officer)
+            found = list(referral_selectors.with_incident_number(of_officer, typed)[:2])
+            if not found:
+                self.add_error("incident_number", _("None of this officer's deflections has this incident number."))
+            elif len(found) > 1:
+                self.add_error(
+                    "incident_number",
+                    _(
+                        "Several of this officer's deflections have an incident number like this one: type it "
+                        "whole, or open the deflection you mean and commend the officer from its page."
+                    ),
+                )
+            else:
+                data["referral"] = found[0]
+        elif referral is not None and officer is not None and referral.officer.user_id != officer.pk:
+            not_theirs = _("This deflection is not this officer's: choose its officer, or commend without it.")
+            self.add_error("referral", not_theirs)
         return data
 
 

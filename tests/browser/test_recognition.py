@@ -7,6 +7,7 @@ import pytest
 
 from buyin.models import Commendation
 from tests.browser.helpers import open_menu, sign_in, sign_out
+from tests.factories.referrals import OfficerFactory, ReferralFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,6 +16,9 @@ TEXT = "Stayed with a man in crisis for forty minutes and walked him into the cr
 
 def test_a_sergeant_commends_an_officer_who_then_sees_it_in_my_record(page, cast):
     assert page.viewport_size == {"width": 390, "height": 844}
+    deflection = ReferralFactory(
+        officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y, incident_number="PV26-11142038"
+    )
     sign_in(page, "supervisor_a")
     open_menu(page)
     page.get_by_role("link", name="Commend an officer").tap()
@@ -25,9 +29,12 @@ def test_a_sergeant_commends_an_officer_who_then_sees_it_in_my_record(page, cast
     officer.select_option(str(cast.officer_a1.pk))
     page.get_by_label("Kind of recognition").select_option("Commendation")
     page.get_by_label("What the officer did").fill(TEXT)
+    # The deflection as the sergeant knows it from the report.
+    page.get_by_label("For the deflection with the incident number (optional)").fill("pv26 11142038")
     page.get_by_role("button", name="Commend").tap()
     page.get_by_role("status").filter(has_text="Avery Oakhurst is commended").wait_for()
     assert Commendation.objects.filter(officer=cast.officer_a1, commended_by=cast.supervisor_a).count() == 1
+    assert Commendation.objects.get().referral == deflection
     sign_out(page)
 
     sign_in(page, "officer_a1")
