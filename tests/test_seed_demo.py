@@ -246,6 +246,15 @@ def test_intervention_deflections_hold_charges_in_every_state_told_under_consent
     assert held_charges_sweep() == {"decided": 0, "notices": 0, "before": 0, "passed": 0}
 
 
+def test_the_sheriffs_deputy_can_hold_a_charge_with_the_county_attorney(demo):
+    """The county attorney decides for the county's agencies; the city's court for the city only."""
+    browser = HttpClient()
+    assert browser.login(username="deputy", password=DEMO_PASSWORD)
+    form = browser.get("/log/").content.decode()
+    offered = form.split('name="charge_decider"')[1].split("</select>")[0]
+    assert "Pima Valley County Attorney&#x27;s Office" in offered and "Municipal Court" not in offered
+
+
 def test_the_quick_wins_are_the_milestones_the_history_reached_on_the_days_it_reached_them(demo):
     agency = Agency.objects.get(name=AGENCY_NAME)
     milestones = Milestone.objects.filter(agency=agency)

@@ -163,7 +163,7 @@ class DemoBuilder(ProgramLife, Region):
         clients = self._clients(plans, agency=self.agency, count=CLIENTS)
         self._write(plans, clients)
         check_ins_build(agency=self.agency, officer_user=self.logins["officer"], rnd=self.rnd, now=self.now)
-        held = held_charges_build(agency=self.agency, rnd=self.rnd, now=self.now)
+        held = held_charges_build(agency=self.agency, county=[self.sheriff], rnd=self.rnd, now=self.now)
         possible_duplicate_build(agency=self.agency, officer_user=self.logins["officer"], now=self.now)
         self._quick_wins()
         self._partner_relations()

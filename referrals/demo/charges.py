@@ -62,10 +62,13 @@ def office_names() -> list[str]:
     return [name for name, *_rest in OFFICES]
 
 
-def held_charges_build(*, agency: Agency, rnd: random.Random, now: datetime) -> Counter:
-    """The charges, their decisions, consents and notices; returns how many charges in each state."""
+def held_charges_build(*, agency: Agency, county: list[Agency], rnd: random.Random, now: datetime) -> Counter:
+    """The charges, their decisions, consents and notices; returns how many charges in each state.
+    The county attorney also decides for the `county`'s other agencies (the sheriff's office),
+    so that their officers can hold a charge too; the municipal court is the city's only."""
     zone = zoneinfo.ZoneInfo(agency.timezone)
     offices = _offices(agency)
+    offices[0].agencies.add(*county)
     referrals = (
         Referral.objects.filter(agency=agency, pathway=Pathway.OFFICER_INTERVENTION)
         .exclude(status=Referral.Status.CANCELLED)
