@@ -69,17 +69,23 @@ def _hours(h: float | None, of: metrics.Headlines) -> str:
     return "—" if h is None or _intakes(of) <= metrics.SMALL_CELL_MAX else f"{h:.1f} h"
 
 
-def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Figure]:
+def figures(current: metrics.Headlines, previous: metrics.Headlines, *, changes: bool = True) -> list[Figure]:
     """The headline figures as the agency's own staff see them: police work exactly, the
-    partners' treatment records by the small-numbers rule (reports.metrics.disclosure)."""
+    partners' treatment records by the small-numbers rule (reports.metrics.disclosure).
+    Without `changes` (a period counted to date against whole months before) no change is
+    worked out: part of a month against a whole one would read as a fall."""
     police, treatment = metrics.Kind.POLICE_WORK, metrics.Kind.TREATMENT
+
+    def change(now: float | None, before: float | None) -> str:
+        return _change(now, before) if changes else ""
+
     rows = [
         Figure(
             "deflections",
             _("Deflections"),
             _count(current.deflections, police),
             _count(previous.deflections, police),
-            _change(current.deflections, previous.deflections),
+            change(current.deflections, previous.deflections),
         ),
         Figure(
             "engagement",
@@ -120,21 +126,21 @@ def figures(current: metrics.Headlines, previous: metrics.Headlines) -> list[Fig
             _("Overdose reversals"),
             _count(current.overdose_reversals, police),
             _count(previous.overdose_reversals, police),
-            _change(current.overdose_reversals, previous.overdose_reversals),
+            change(current.overdose_reversals, previous.overdose_reversals),
         ),
         Figure(
             "hours_saved",
             _("Time saved versus arrest"),
             f"{current.savings.hours_saved:,.0f} h",
             f"{previous.savings.hours_saved:,.0f} h",
-            _change(current.savings.hours_saved, previous.savings.hours_saved),
+            change(current.savings.hours_saved, previous.savings.hours_saved),
         ),
         Figure(
             "cost_avoided",
             _("Cost avoided"),
             l10n.money(current.savings.cost_avoided),
             l10n.money(previous.savings.cost_avoided),
-            _change(float(current.savings.cost_avoided), float(previous.savings.cost_avoided)),
+            change(float(current.savings.cost_avoided), float(previous.savings.cost_avoided)),
         ),
         Figure(
             "reengagements",
@@ -228,9 +234,10 @@ def _charge_share(c: Charges, satisfied: str, not_satisfied: str) -> str:
     return _rate(c.satisfied, c.decided)
 
 
-def check_in_figure(scope: metrics.Scope, *, agency, rollups: bool) -> Figure:
+def check_in_figure(scope: metrics.Scope, *, agency, rollups: bool, changes: bool = True) -> Figure:
     """Non-enforcement engagements (officers' check-ins with people they referred) in the
-    period and the one before: the agency's own police work, shown exactly."""
+    period and the one before: the agency's own police work, shown exactly (the change
+    only with `changes`, as for figures())."""
     zone = zoneinfo.ZoneInfo(agency.timezone)
     current = check_in_count(scope, zone=zone, rollups=rollups)
     previous = check_in_count(scope.previous(), zone=zone, rollups=rollups)
@@ -239,7 +246,7 @@ def check_in_figure(scope: metrics.Scope, *, agency, rollups: bool) -> Figure:
         _("Non-enforcement engagements"),
         f"{current:,}",
         f"{previous:,}",
-        _change(current, previous),
+        _change(current, previous) if changes else "",
         _(
             "Officers' check-ins with people they referred (saw them doing well, offered help again...), by the day "
             "of the check-in. Police work, shown exactly; no client is named."

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from deflection.widgets import DateInput, MonthInput
+from deflection.widgets import MonthInput
 from reports import metrics
 from reports.models import SuccessStory
 from reports.services import story_check_shareable
@@ -126,11 +126,33 @@ class ExportForm(forms.Form):
         return filters
 
 
-class DashboardFilterForm(forms.Form):
-    """The dashboard's filters; they live in the URL so a view can be bookmarked."""
+def _month_field(label):
+    return forms.DateField(
+        label=label,
+        required=False,
+        widget=MonthInput(),
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+    )
 
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("To (included)"), required=False, widget=DateInput())
+
+def _month_before(month):
+    return (month - timedelta(days=1)).replace(day=1)
+
+
+class DashboardFilterForm(forms.Form):
+    """The dashboard's filters; they live in the URL so a view can be bookmarked.
+
+    Whole months of the agency's calendar, never a range of days: two ranges a day apart
+    would differ by one day's few deflections, and their treatment figures (exact from 11
+    up) by what the partners recorded of those few clients, which the small-numbers rule
+    hides. By default the last three months, the one still running counted to date."""
+
+    MONTHS = 3
+    # Whether the default period ends with the month still running (else with the last one).
+    TO_DATE = True
+
+    start = _month_field(_("From the month of"))
+    end = _month_field(_("To the month of (included)"))
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("All units"))
     pathway = forms.ChoiceField(label=_("Pathway"), required=False)
     partner = forms.ModelChoiceField(label=_("Partner"), queryset=None, required=False, empty_label=_("All partners"))
@@ -155,71 +177,23 @@ class DashboardFilterForm(forms.Form):
             self.fields["unit"].disabled = True
             self.fields["unit"].initial = fixed_unit
         if not self.is_bound:
-            # The default period, shown in the date fields as well as in the summary line.
-            end = timezone.localdate()
-            self.initial.update(start=end - timedelta(days=89), end=end)
-
-    def clean(self) -> dict:
-        data = super().clean()
-        today = timezone.localdate()
-        end = data.get("end") or today
-        start = data.get("start") or end - timedelta(days=89)
-        if start > end:
-            self.add_error("end", _("The end comes before the start."))
-            start = end - timedelta(days=89)
-        data["start"], data["end"] = start, end
-        return data
-
-    def scope(self) -> metrics.Scope:
-        zone = zoneinfo.ZoneInfo(self.agency.timezone)
-        data = getattr(self, "cleaned_data", {})
-        end = data.get("end") or timezone.localdate()
-        start = data.get("start") or end - timedelta(days=89)
-        unit = self.fixed_unit or data.get("unit")
-        partner = data.get("partner")
-        return metrics.Scope(
-            self.agency.pk,
-            datetime.combine(start, time.min, tzinfo=zone),
-            datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone),
-            unit_id=unit.pk if unit else None,
-            pathway=data.get("pathway") or None,
-            partner_id=partner.pk if partner else None,
-        )
-
-
-def _month_field(label):
-    return forms.DateField(
-        label=label,
-        required=False,
-        widget=MonthInput(),
-        input_formats=["%Y-%m", "%Y-%m-%d"],
-    )
-
-
-class ProcessFilterForm(DashboardFilterForm):
-    """The process evaluation's filters, in the URL like the dashboard's: whole months (its
-    figures are monthly; the last 12 by default) and the same unit, pathway and partner."""
-
-    MONTHS = 12
-
-    start = _month_field(_("From the month of"))
-    end = _month_field(_("To the month of (included)"))
-
-    def __init__(self, data, *, agency, fixed_unit=None) -> None:
-        super().__init__(data, agency=agency, fixed_unit=fixed_unit)
-        if not self.is_bound:
+            # The default period, shown in the month fields as well as in the summary line.
             end, start = self._default_months()
             self.initial.update(start=start, end=end)
 
     def _default_months(self, end=None):
-        end = (end or timezone.localdate()).replace(day=1)
+        """(the last month, the first month) of the default period ending with `end`'s month."""
+        if end is None:
+            end = timezone.localdate().replace(day=1)
+            end = end if self.TO_DATE else _month_before(end)
+        end = end.replace(day=1)
         start = end
         for _month in range(self.MONTHS - 1):
-            start = (start - timedelta(days=1)).replace(day=1)
+            start = _month_before(start)
         return end, start
 
     def clean(self) -> dict:
-        data = forms.Form.clean(self)
+        data = super().clean()
         end, start = self._default_months(data.get("end"))
         start = data["start"].replace(day=1) if data.get("start") else start
         if start > end:
@@ -244,3 +218,11 @@ class ProcessFilterForm(DashboardFilterForm):
             pathway=data.get("pathway") or None,
             partner_id=partner.pk if partner else None,
         )
+
+
+class ProcessFilterForm(DashboardFilterForm):
+    """The process evaluation's filters, in the URL like the dashboard's: whole months (its
+    figures are monthly; the last 12 by default, this one included) and the same unit,
+    pathway and partner."""
+
+    MONTHS = 12

@@ -276,20 +276,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     rollups = counted_at is not None
     # Who deflected is read once: for the split by training and unit, and the headline.
     buyin = metrics.buyin_figures(scope, agency=agency, now=now, rollups=rollups)
+    before = scope.previous()
+    # The month still running is counted to date, against whole months before.
+    to_date = scope.end > now
     current = metrics.headlines(scope, now=now, rollups=rollups, participation=buyin.training.whole)
-    previous = metrics.headlines(scope.previous(), now=now, rollups=rollups)
+    previous = metrics.headlines(before, now=now, rollups=rollups)
     charges = dashboard_data.charge_tables(scope, agency=agency, totals=current.counts, rollups=rollups)
-    charges_before = dashboard_data.charge_tables(
-        scope.previous(), agency=agency, totals=previous.counts, rollups=rollups
-    )
+    charges_before = dashboard_data.charge_tables(before, agency=agency, totals=previous.counts, rollups=rollups)
     context = {
         "agency": agency,
         "form": form,
         "scope": scope,
         "period_end": scope.end - timedelta(days=1),
+        "before": before,
+        "before_end": before.end - timedelta(days=1),
+        "to_date": to_date,
         "figures": [
-            *dashboard_data.figures(current, previous),
-            dashboard_data.check_in_figure(scope, agency=agency, rollups=rollups),
+            *dashboard_data.figures(current, previous, changes=not to_date),
+            dashboard_data.check_in_figure(scope, agency=agency, rollups=rollups, changes=not to_date),
             dashboard_data.charge_figure(charges, charges_before),
         ],
         "charges": charges,

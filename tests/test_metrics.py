@@ -189,12 +189,14 @@ def test_an_officer_sees_their_own_time_saved(cast, september):
     assert cast.login("command_a").get("/reports/my-record/").status_code == 404
 
 
-def test_the_default_period_is_shown_in_the_date_fields(cast):
+def test_the_default_period_is_shown_in_the_month_fields(cast):
+    """The last three months, the one still running to date."""
     page = cast.login("command_a").get("/reports/dashboard/")
     form = page.context["form"]
-    today = timezone.localdate()
-    assert form["end"].value() == today and form["start"].value() == today - timedelta(days=89)
-    assert f'value="{today:%Y-%m-%d}"' in page.content.decode()
+    last = timezone.localdate().replace(day=1)
+    first = (((last - timedelta(days=1)).replace(day=1)) - timedelta(days=1)).replace(day=1)
+    assert form["end"].value() == last and form["start"].value() == first
+    assert f'value="{last:%Y-%m}"' in page.content.decode()
 
 
 @pytest.mark.parametrize(

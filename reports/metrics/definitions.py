@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Aggregate, Count, Exists, OuterRef, Q, QuerySet, Sum
@@ -71,19 +71,35 @@ class Scope:
     officer_id: int | None = None
 
     def previous(self) -> Scope:
-        """The period of the same length just before this one."""
+        """The period of the same length just before this one: as many whole months when it
+        is whole months (the dashboard's: two periods a day apart would give one day's
+        figures away), else as many days."""
         if self.start is None or self.end is None:
             raise ValueError("previous() needs a bounded period")
-        length = self.end - self.start
+        months = _whole_months(self.start, self.end)
+        start = _months_before(self.start, months) if months else self.start - (self.end - self.start)
         return Scope(
             self.agency_id,
-            self.start - length,
+            start,
             self.start,
             self.unit_id,
             self.pathway,
             self.partner_id,
             self.officer_id,
         )
+
+
+def _whole_months(start: datetime, end: datetime) -> int:
+    """How many months from start to end when both begin a month (at midnight, in their own
+    time zone); else 0."""
+    if any(moment.day != 1 or moment.time() != time.min for moment in (start, end)):
+        return 0
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def _months_before(moment: datetime, months: int) -> datetime:
+    index = moment.year * 12 + moment.month - 1 - months
+    return moment.replace(year=index // 12, month=index % 12 + 1)
 
 
 def _in_scope(qs: QuerySet, scope: Scope, *, agency: str, partner: str) -> QuerySet:

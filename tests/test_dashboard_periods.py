@@ -1,0 +1,95 @@
+"""The dashboard's periods are whole months: two periods a day apart would differ by that day's
+few deflections, and their treatment figures (exact from 11 up) by what the partners recorded
+of those few clients, which the small-numbers rule exists to hide."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from reports import metrics
+from tests.factories.referrals import OfficerFactory, ReferralFactory
+
+pytestmark = pytest.mark.django_db
+TZ = ZoneInfo("America/Phoenix")
+TODAY = datetime(2026, 12, 7, 10, 0, tzinfo=TZ)
+
+
+@pytest.fixture
+def autumn(cast):
+    """Fifteen deflections in September that reached intake, and one alone on September 20
+    that was accepted, reached intake and stayed: a day whose one client the agency knows."""
+    officer = OfficerFactory(user=cast.officer_a1)
+    days = [d for d in range(2, 30) if d != 20][:15]
+    for day in [*days, 20]:
+        at = datetime(2026, 9, day, 9, 0, tzinfo=TZ)
+        ReferralFactory(
+            officer=officer,
+            partner=cast.partner_y,
+            occurred_at=at,
+            status="in_progress",
+            accepted_at=at + timedelta(hours=3),
+            intake_at=at + timedelta(days=1),
+        )
+
+
+def _figures(client, **query) -> dict:
+    response = client.get("/reports/dashboard/", query)
+    assert response.status_code == 200
+    charts = response.context["charts"]
+    return {
+        "funnel": charts["funnel_rows"],
+        "figures": [(f.key, f.value, f.previous) for f in response.context["figures"]],
+        "changes": [(f.key, f.change) for f in response.context["figures"]],
+        "period": response.content.decode().split("data-period>")[1].split("</span>")[0],
+    }
+
+
+def test_two_periods_a_day_apart_give_nothing_of_that_day_away(cast, autumn):
+    """What a walker did: the dashboard from September 20 and from September 21 differed by the
+    one client of September 20 (accepted, intake, retained), exact because the counts were 11 or
+    more. A date in a month now stands for the whole month."""
+    with time_machine.travel(TODAY, tick=False):
+        client = cast.login("command_a")
+        from_20th = _figures(client, start="2026-09-20", end="2026-11-30")
+        from_21st = _figures(client, start="2026-09-21", end="2026-11-30")
+        from_month = _figures(client, start="2026-09", end="2026-11")
+    assert from_20th == from_21st == from_month
+    assert ("Accepted", "16") in from_month["funnel"] and ("Intake", "16") in from_month["funnel"]
+    assert "September 2026 to November 2026, compared with June 2026 to August 2026." in from_month["period"]
+
+
+def test_the_default_is_the_last_three_months_to_date_without_a_change_against_whole_ones(cast, autumn):
+    with time_machine.travel(TODAY, tick=False):
+        client = cast.login("command_a")
+        default = _figures(client)
+        running = _figures(client, start="2026-10", end="2026-12")
+        whole = _figures(client, start="2026-09", end="2026-11")
+        september = _figures(client, start="2026-09", end="2026-09")
+    assert default == running
+    assert running["period"].startswith("October 2026 to December 2026, compared with July 2026 to September 2026.")
+    assert "The month still running is counted to date" in running["period"]
+    # Part of a month against a whole one would read as a fall: no change is worked out.
+    assert all(change == "" for _key, change in running["changes"])
+    assert "counted to date" not in whole["period"]
+    assert dict(whole["changes"])["deflections"] == "new"  # 16 against none from June to August
+    # One month, compared with the one before.
+    assert september["period"].startswith("September 2026, compared with August 2026.")
+
+
+def test_the_period_before_whole_months_is_as_many_whole_months(cast):
+    def month(year: int, number: int) -> datetime:
+        return datetime(year, number, 1, tzinfo=TZ)
+
+    quarter = metrics.Scope(cast.agency_a.pk, month(2026, 9), month(2026, 12), unit_id=7)
+    before = quarter.previous()
+    assert (before.start, before.end, before.unit_id) == (month(2026, 6), month(2026, 9), 7)
+    # Across a year's end, and a month of 31 days before one of 28.
+    assert metrics.Scope(cast.agency_a.pk, month(2026, 1), month(2026, 3)).previous().start == month(2025, 11)
+    # A week (the digest's) stays seven days.
+    monday = datetime(2026, 11, 30, tzinfo=TZ)
+    week = metrics.Scope(cast.agency_a.pk, monday, monday + timedelta(days=7)).previous()
+    assert (week.start, week.end) == (monday - timedelta(days=7), monday)
