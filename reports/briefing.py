@@ -84,12 +84,22 @@ def _stories(unit: Unit, end: datetime) -> list[SuccessStory]:
     return list(stories.annotate(own=own).order_by("own", "-reviewed_at", "-pk")[:MAX_STORIES])
 
 
+# Besides the commendation told in full, the others whose officers agreed to be named are
+# listed by name, up to this many: the briefing stays one page.
+ALSO_NAMED = 4
+
+
 def _recognition(unit: Unit, start: datetime, end: datetime) -> dict:
-    """One commendation of the week, the unit's first, named only where the officer agreed;
-    and how many more there were."""
+    """The week's commendations: one told in full (the unit's first), the others whose officers
+    agreed to be named listed by name, and how many more there were (never named)."""
     week = commendations_of_week(agency=unit.agency, start=start, end=end)
     named = sorted(week.named, key=lambda c: c.officer.unit_id != unit.pk)
-    return {"commendation": named[0] if named else None, "more": max(len(named) - 1, 0) + week.others}
+    also = named[1 : 1 + ALSO_NAMED]
+    return {
+        "commendation": named[0] if named else None,
+        "also": also,
+        "more": max(len(named) - 1 - len(also), 0) + week.others,
+    }
 
 
 def _change(week_end: date, *, agency: Agency) -> dict | None:

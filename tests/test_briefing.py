@@ -136,6 +136,25 @@ def test_the_briefing_has_approved_stories_the_unit_first_a_named_commendation_a
     assert "Shorter form" not in mhst and "next week's change" not in mhst
 
 
+def test_every_officer_who_agreed_is_named_and_only_the_others_are_counted(cast, week):
+    """Four officers agreed to be named: one commendation is told in full (the unit's first),
+    the other three are named; the officer who did not agree is only counted."""
+    day = WEEK_START + timedelta(days=3)
+    for last in ("Ashgrove", "Birchfield", "Cedarly"):
+        officer = UserFactory(agency=cast.agency_a, unit=week.mhst, first_name="Sam", last_name=last)
+        CommendationFactory(officer=officer, may_name=True, text="Stayed late.", created_at=day)
+    briefings_send_due(now=MONDAY_0730)
+    mhst = Briefing.objects.get(unit=week.mhst).text
+    assert "Sam Ashgrove, Commendation: Stayed late." in mhst
+    also = mhst.split("Also commended:")[1].split("\n")[0]
+    named = ["Sam Birchfield (MHST)", "Sam Cedarly (MHST)", "Blake Pinecrest (Westside Patrol)"]
+    assert [also.index(name) for name in named] == sorted(also.index(name) for name in named)
+    assert "And 1 more commendation this week." in mhst and not has_word(mhst, "Oakhurst")
+    page = cast.login("supervisor_a").get(f"/reports/briefing/?unit={week.mhst.pk}&week={WEEK}").content.decode()
+    shown = page.split("data-also-commended>")[1].split("</p>")[0]
+    assert all(name.split(" (")[0] in shown for name in named)
+
+
 def test_a_doubled_run_sends_exactly_one_briefing_per_unit_and_week(cast, week):
     assert briefings_send_due(now=MONDAY_0730) == 3  # MHST, Westside Patrol and Patrol C
     assert briefings_send_due(now=MONDAY_0730) == 0

@@ -110,7 +110,7 @@ def commendations_of_week(*, agency: Agency, start: datetime, end: datetime) -> 
     """The agency's commendations made from start to end (the digest's and the briefing's week)."""
     week = list(
         Commendation.objects.filter(agency=agency, created_at__gte=start, created_at__lt=end)
-        .select_related("officer", "kind")
+        .select_related("officer__unit", "kind")
         .order_by("created_at", "pk")
     )
     named = [c for c in week if c.may_name]
