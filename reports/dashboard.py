@@ -227,6 +227,9 @@ def _charge_share(c: Charges, satisfied: str, not_satisfied: str) -> str:
     withheld (the share would give it back) or both are under 11."""
     if WITHHELD in (satisfied, not_satisfied) or satisfied == not_satisfied == SMALL:
         return WITHHELD
+    # A "<11" beside a 0: fewer than 11 decided, whatever the count (not "≤100%").
+    if "0" in (satisfied, not_satisfied):
+        return _("n<11")
     if not_satisfied == SMALL:
         return f"≥{math.floor(100 * c.satisfied / (c.satisfied + metrics.SMALL_CELL_MAX))}%"
     if satisfied == SMALL:

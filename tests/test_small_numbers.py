@@ -319,5 +319,7 @@ def test_the_share_satisfied_tells_nothing_the_cells_do_not():
 
     assert {share(12, n) for n in range(1, 11)} == {"≥54%"}
     assert {share(n, 30) for n in range(1, 11)} == {"≤25%"}
+    # Beside a 0 fewer than 11 were decided, whatever the "<11" hides: "n<11", not "≤100%".
+    assert {share(n, 0) for n in range(1, 11)} == {share(0, n) for n in range(1, 11)} == {"n<11"}
     assert {share(a, b) for a in range(1, 11) for b in range(1, 11)} == {"—"}
     assert share(12, 13) == "48%"
