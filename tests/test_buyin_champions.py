@@ -41,8 +41,9 @@ def units(cast):
     west_officers = [OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=west)) for _ in range(6)]
     for officer in west_officers[:2]:
         ReferralFactory(officer=officer, partner=cast.partner_x, occurred_at=timezone.now() - timedelta(days=3))
-    OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=east))
-    return {"west": west, "east": east, "past": past}
+    east_officer = UserFactory(first_name="Eli", last_name="Eastman", agency=cast.agency_a, unit=east)
+    OfficerFactory(user=east_officer)
+    return {"west": west, "east": east, "past": past, "east_officer": east_officer}
 
 
 def _rows(page: str) -> list[list[str]]:
@@ -77,12 +78,12 @@ def test_a_supervisor_does_not_see_the_agencys_champion_table(cast, units):
 
 
 def test_a_champion_named_for_later_is_the_succession_not_yet_current(cast, units):
-    ChampionFactory(unit=units["east"], user=cast.officer_a2, since=TODAY + timedelta(days=10))
+    ChampionFactory(unit=units["east"], user=units["east_officer"], since=TODAY + timedelta(days=10))
     current = {row.unit.name: row.champions for row in unit_champions(agency_id=cast.agency_a.pk, on=TODAY)}
     assert current["Eastside Patrol"] == []
     later = unit_champions(agency_id=cast.agency_a.pk, on=TODAY + timedelta(days=10))
     later = {row.unit.name: row.champions for row in later}
-    assert [c.user for c in later["Eastside Patrol"]] == [cast.officer_a2]
+    assert [c.user for c in later["Eastside Patrol"]] == [units["east_officer"]]
 
 
 def test_naming_and_ending_a_champion_keeps_the_history(cast, units):
@@ -91,7 +92,7 @@ def test_naming_and_ending_a_champion_keeps_the_history(cast, units):
         "/buyin/champions/",
         {
             "unit": units["east"].pk,
-            "user": cast.officer_a2.pk,
+            "user": units["east_officer"].pk,
             "kind": "fto",
             "since": (TODAY - timedelta(days=5)).isoformat(),
         },
@@ -103,8 +104,39 @@ def test_naming_and_ending_a_champion_keeps_the_history(cast, units):
     assert champion.until == TODAY and not champion.serves_on(TODAY)
     page = client.get("/buyin/champions/").content.decode()
     history = page[page.index('id="champion-history"') :]
-    assert "Blake Pinecrest" in history and "Pat Former" in history
+    assert "Eli Eastman" in history and "Pat Former" in history
     assert Champion.objects.filter(unit__agency=cast.agency_a).count() == 3
+
+
+def test_an_officer_of_another_unit_is_not_named_its_champion(cast, units):
+    """What a walker did: an Eastside officer named champion of Westside, which then no longer
+    showed it had no champion of its own. The page offers everyone (with their unit); the
+    service refuses."""
+    client = cast.login("command_a")
+    page = client.get("/buyin/champions/").content.decode()
+    assert "Eli Eastman · Officer · Eastside Patrol" in page
+    data = {"unit": units["west"].pk, "user": units["east_officer"].pk, "kind": "fto", "since": TODAY.isoformat()}
+    response = client.post("/buyin/champions/", data)
+    assert response.status_code == 200 and "is one of the unit&#x27;s own officers or supervisors" in (
+        response.content.decode()
+    )
+    assert not Champion.objects.filter(unit=units["west"], user=units["east_officer"]).exists()
+    with pytest.raises(ValidationError) as refused:
+        champion_set(actor=cast.command_a, unit=units["west"], user=units["east_officer"], kind="fto", since=TODAY)
+    assert "user" in refused.value.message_dict
+
+
+def test_a_champion_who_moved_to_another_unit_no_longer_leads_the_old_one(cast, units):
+    champion_set(actor=cast.command_a, unit=units["east"], user=units["east_officer"], kind="fto", since=TODAY)
+    assert [c.user for c in _current(cast)["Eastside Patrol"]] == [units["east_officer"]]
+    User.objects.filter(pk=units["east_officer"].pk).update(unit=units["west"])
+    assert _current(cast)["Eastside Patrol"] == [] and _current(cast)["Westside Patrol"] == []
+    page = cast.login("command_a").get("/reports/dashboard/").content.decode()
+    assert ["Eastside Patrol", "No current champion"] == _rows(page)[0][:2]
+
+
+def _current(cast) -> dict:
+    return {row.unit.name: row.champions for row in unit_champions(agency_id=cast.agency_a.pk, on=TODAY)}
 
 
 def test_an_end_before_the_start_is_refused(cast, units):

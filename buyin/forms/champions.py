@@ -31,7 +31,8 @@ class ChampionForm(forms.ModelForm):
 
 
 def _candidate_label(user) -> str:
-    return f"{user.get_full_name() or user.username} · {user.get_role_display()}"
+    unit = f" · {user.unit.name}" if user.unit_id else ""
+    return f"{user.get_full_name() or user.username} · {user.get_role_display()}{unit}"
 
 
 class ChampionEndForm(forms.Form):

@@ -6,7 +6,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -34,9 +34,12 @@ def champion_get_for_user(*, user: User, champion_id: int) -> Champion:
 
 
 def champion_candidates(*, agency_id: int) -> QuerySet[User]:
-    """Who may be named a champion: the agency's active officers and supervisors."""
-    return User.objects.filter(agency_id=agency_id, role__in=FIELD_ROLES, is_active=True).order_by(
-        "last_name", "first_name"
+    """Who may be named a champion: the agency's active officers and supervisors, by unit
+    (each is named for their own unit)."""
+    return (
+        User.objects.filter(agency_id=agency_id, role__in=FIELD_ROLES, is_active=True)
+        .select_related("unit")
+        .order_by("unit__name", "last_name", "first_name")
     )
 
 
@@ -49,8 +52,13 @@ class UnitChampions:
 
 
 def unit_champions(*, agency_id: int, on: date) -> list[UnitChampions]:
-    """Every unit of the agency with its current champions, units by name."""
+    """Every unit of the agency with its current champions, units by name. A champion who has
+    since moved to another unit, or left, no longer leads this one: the unit shows the gap
+    (their time stays in the history)."""
     current: dict[int, list[Champion]] = {}
-    for champion in Champion.objects.current(on).filter(unit__agency_id=agency_id).select_related("user"):
+    serving = Champion.objects.current(on).filter(
+        unit__agency_id=agency_id, user__unit_id=F("unit_id"), user__is_active=True
+    )
+    for champion in serving.select_related("user"):
         current.setdefault(champion.unit_id, []).append(champion)
     return [UnitChampions(unit, current.get(unit.pk, [])) for unit in Unit.objects.filter(agency_id=agency_id)]

@@ -16,7 +16,8 @@ from deflection.permissions import FIELD_ROLES, leads_buyin
 
 @transaction.atomic
 def champion_set(*, actor: User, unit: Unit, user: User, kind: str, since: date, until: date | None = None) -> Champion:
-    """Name an officer or supervisor of the unit's agency a champion of the unit."""
+    """Name an officer or supervisor of the unit a champion of it: an informal leader among its
+    own (the table of units without one would otherwise hide the gap behind someone else's)."""
     if not leads_buyin(actor, agency_id=unit.agency_id):
         raise ValidationError(_("You cannot name champions for this agency."))
     # Locked: two people naming the same champion at once would both pass the overlap check.
@@ -24,6 +25,10 @@ def champion_set(*, actor: User, unit: Unit, user: User, kind: str, since: date,
     errors: dict[str, str] = {}
     if user.agency_id != unit.agency_id or user.role not in FIELD_ROLES or not user.is_active:
         errors["user"] = _("A champion is an active officer or supervisor of the unit's agency.")
+    elif user.unit_id != unit.pk:
+        errors["user"] = _("A champion is one of the unit's own officers or supervisors: %(name)s is not.") % {
+            "name": user.get_full_name() or user.username
+        }
     if until is not None and until < since:
         errors["until"] = _("The end comes on or after the start.")
     overlapping = Champion.objects.filter(unit=unit, user=user).filter(Q(until__isnull=True) | Q(until__gt=since))
