@@ -4,8 +4,8 @@ program's weekly digest.
 Every count here leaves its agency (a coordinator is not the agency's own staff), so each is
 shown as for an audience outside it: 1 to 10 as "<11", whatever its kind. And each figure's
 row (its agencies, then the program) is a table whose total may be shown exactly: its cells go
-through `shown_parts`, which withholds ("—") the smallest other cells wherever an agency's
-"<11" could be worked out from the whole less the others (complementary suppression).
+through `shown_row`: wherever an agency's "<11" could be worked out from the whole less the
+others, the whole shows only the range the agencies' cells allow.
 Rates are not shown: an exact rate of an exact count would tell the hidden one.
 """
 
@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from deflection.models import Agency, Program, User
 from deflection.permissions import in_program, may_see_program_view, scope_program_id
 from reports import metrics
-from reports.metrics.disclosure import SMALL
+from reports.metrics.disclosure import SMALL, WITHHELD
 
 OUTSIDE = metrics.Audience.OUTSIDE
 POLICE, TREATMENT = metrics.Kind.POLICE_WORK, metrics.Kind.TREATMENT
@@ -52,8 +52,8 @@ FIGURES = (
 # What the page and the digest say of their counts.
 RULE_NOTE = _(
     "Every count here leaves its agency: 1 to 10 show as <11, and where an agency's count under 11 could be "
-    "worked out from the whole program less the other agencies, the smallest other counts are withheld (—). "
-    "No client is named here."
+    "worked out from the whole program less the other agencies, the whole program shows as the range the "
+    "agencies' counts allow (121–130). No client is named here."
 )
 
 
@@ -80,14 +80,19 @@ class ProgramTable:
 
 def shown_row(parts: list[int], *, kind: metrics.Kind | str) -> tuple[list[str], str]:
     """One figure's agencies and whole, as anyone outside an agency sees them: every count from
-    1 to 10 as "<11", and where the whole is shown exactly, no agency's hidden count left
-    recoverable from it (shown_parts withholds the smallest others). A whole shown as "<11"
-    tells nothing to subtract from, so each agency's count is then only shown_count's."""
+    1 to 10 as "<11". Where the exact whole less the other agencies would give an agency's
+    "<11" away, the whole is shown as the range the agencies' cells themselves allow ("121–130"),
+    rather than withholding another agency's count: with two agencies that would be the big
+    one, the figure the coordinator reads. A whole shown as "<11" tells nothing to subtract
+    from, so each agency's count is then only shown_count's."""
     total = sum(parts)
+    each = [metrics.shown_count(n, kind=kind, audience=OUTSIDE) for n in parts]
     whole = metrics.shown_count(total, kind=kind, audience=OUTSIDE)
-    if whole == SMALL:
-        return [metrics.shown_count(n, kind=kind, audience=OUTSIDE) for n in parts], whole
-    return metrics.shown_parts(parts, kind=kind, audience=OUTSIDE), whole
+    if whole == SMALL or WITHHELD not in metrics.shown_parts(parts, kind=kind, audience=OUTSIDE):
+        return each, whole
+    exact = sum(n for n, cell in zip(parts, each, strict=True) if cell != SMALL)
+    small = each.count(SMALL)
+    return each, f"{exact + small:,}–{exact + small * metrics.SMALL_CELL_MAX:,}"
 
 
 def _counts(agency: Agency, start: datetime, end: datetime) -> dict[str, int]:

@@ -27,21 +27,23 @@ MONDAY_0730 = datetime(2026, 11, 23, 7, 30, tzinfo=PHOENIX)
 WEEK_START = datetime(2026, 11, 16, 0, 0, tzinfo=PHOENIX)
 
 
-def _possible(cells: list[str], whole: int) -> list[set[int]]:
+def _possible(cells: list[str], whole: str) -> list[set[int]]:
     """Every count each agency could have, to a reader who knows the whole and the cells:
     an exact cell is itself, "<11" any of 1 to 10, a withheld one anything; together they
-    add up to the whole."""
+    add up to the whole, or to one of the range it shows ("26–35")."""
+    low, _dash, high = whole.replace(",", "").partition("–")
+    low, high = int(low), int(high or low)
     options = []
     for cell in cells:
         if cell == SMALL:
             options.append(range(1, SMALL_CELL_MAX + 1))
         elif cell == WITHHELD:
-            options.append(range(0, whole + 1))
+            options.append(range(0, high + 1))
         else:
             options.append([int(cell.replace(",", ""))])
     found: list[set[int]] = [set() for _ in cells]
     for counts in itertools.product(*options):
-        if sum(counts) == whole:
+        if low <= sum(counts) <= high:
             for i, n in enumerate(counts):
                 found[i].add(n)
     return found
@@ -65,19 +67,27 @@ def test_no_agencys_small_count_can_be_worked_out_from_the_whole(parts, kind):
     cells, whole = shown_row(parts, kind=kind)
     total = sum(parts)
     # Outside the agency every count from 1 to 10 is "<11", the police's own work included.
-    assert whole == (SMALL if 1 <= total <= SMALL_CELL_MAX else f"{total:,}")
+    if 1 <= total <= SMALL_CELL_MAX:
+        assert whole == SMALL
+    elif "–" in whole:
+        low, high = (int(n) for n in whole.split("–"))
+        assert low <= total <= high and low < high
+    else:
+        assert whole == f"{total:,}"
+    # No agency's count is withheld: the whole gives way instead.
+    assert WITHHELD not in cells
     for n, cell in zip(parts, cells, strict=True):
         assert cell != str(n) or not 1 <= n <= SMALL_CELL_MAX
     if whole != SMALL:
-        for n, possible in zip(parts, _possible(cells, total), strict=True):
+        for n, possible in zip(parts, _possible(cells, whole), strict=True):
             assert n in possible
             if 1 <= n <= SMALL_CELL_MAX:
                 assert len(possible) > 1, (parts, cells)
 
 
-def test_a_row_with_nothing_small_is_shown_exactly():
+def test_a_row_with_nothing_small_is_shown_exactly_and_else_the_whole_as_a_range():
     assert shown_row([30, 12], kind=Kind.TREATMENT) == (["30", "12"], "42")
-    assert shown_row([25, 4, 0], kind=Kind.POLICE_WORK) == (["25", "<11", WITHHELD], "29")
+    assert shown_row([25, 4, 0], kind=Kind.POLICE_WORK) == (["25", "<11", "0"], "26–35")
 
 
 def _deflections(cast, agency_user, partner, n: int, when: datetime, **fields) -> None:
@@ -104,8 +114,9 @@ def test_the_coordinator_sees_each_agency_beside_the_others_and_the_whole(cast):
     page = cast.login("coordinator").get(reverse("reports:program")).content.decode()
     assert "Agency A Police Department" in page and "Agency B Sheriff" in page
     assert "Agency C" not in page  # the other program's
-    # 14 and 3 make 17: agency B's "<11" would be 17 - 14, so agency A's count is withheld.
-    assert _row(page, "Deflections") == [WITHHELD, "&lt;11", "17"]
+    # 14 and 3 make 17: agency B's "<11" would be 17 - 14, so the whole shows only what the
+    # agencies' cells allow, and agency A, the coordinator's main figure, stays.
+    assert _row(page, "Deflections") == ["14", "&lt;11", "15–24"]
     assert _row(page, "Overdose reversals (naloxone)") == ["0", "&lt;11", "&lt;11"]
     assert _row(page, "Accepted by a partner") == ["0", "0", "0"]
     # The second program's coordinator: its own agency, and 40 (police work, at least 11).
@@ -143,7 +154,7 @@ def test_the_program_digest_goes_to_its_coordinators_with_every_count_as_shown_o
     digest = ProgramDigest.objects.get(program=cast.program_1)
     assert digest.week_start == WEEK_START.date() and digest.recipients == [cast.coordinator.email]
     text = digest.text
-    assert "Deflections: Agency A Police Department —; Agency B Sheriff's Office <11; whole program 14" in text
+    assert "Deflections: Agency A Police Department 12; Agency B Sheriff's Office <11; whole program 13–22" in text
     assert "Agency C" not in text and "Agency C" not in digest.html
     other = ProgramDigest.objects.get(program=cast.program_2)
     assert other.recipients == [cast.coordinator_2.email] and "whole program <11" in other.text
@@ -184,7 +195,7 @@ def test_the_coordinator_reads_the_weeks_program_digest_in_the_app_as_it_is_mail
         page = coordinator.get(reverse("reports:program_digest")).content.decode()
         assert "Goes out Monday at 07:00, program time" in page
         # Last week's, with every count as shown outside an agency (the mail's own rule).
-        assert _row(page, "Deflections") == [WITHHELD, "&lt;11", "14"]
+        assert _row(page, "Deflections") == ["12", "&lt;11", "13–22"]
         assert "Agency C" not in page
     with time_machine.travel(MONDAY_0730, tick=False):
         program_digests_send_due()
