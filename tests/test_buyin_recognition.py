@@ -219,6 +219,25 @@ def test_the_referral_page_offers_the_sergeant_to_commend_its_officer(cast, refe
     assert cast.login("supervisor_a").get(f"{COMMEND}?referral={other.pk}").status_code == 404
 
 
+def test_the_default_kinds_are_saved_in_english_and_read_in_each_readers_language(cast):
+    """A Spanish-speaking sergeant commends first: the agency's default kinds are still saved by
+    their English names, and each reader sees them in their own language."""
+    User.objects.filter(pk__in=[cast.supervisor_a.pk, cast.officer_a1.pk]).update(language="es")
+    form = cast.login("supervisor_a").get(COMMEND).content.decode()
+    assert '<option value="Training opportunity (a reward)">Oportunidad de capacitación (un premio)</option>' in form
+    response = _post(cast, "supervisor_a", cast.officer_a1, kind="Training opportunity (a reward)")
+    assert response.status_code == 302
+    assert set(RecognitionKind.objects.filter(agency=cast.agency_a).values_list("name", flat=True)) == {
+        "Commendation",
+        "Training opportunity (a reward)",
+        "Other recognition",
+    }
+    record = cast.login("officer_a1").get("/reports/my-record/").content.decode()
+    assert "Oportunidad de capacitación (un premio)" in record and "Training opportunity" not in record
+    User.objects.filter(pk=cast.officer_a1.pk).update(language="en")
+    assert "Training opportunity (a reward)" in cast.login("officer_a1").get("/reports/my-record/").content.decode()
+
+
 # -- the agency's kinds ----------------------------------------------------------------
 
 

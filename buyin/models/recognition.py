@@ -15,12 +15,18 @@ from deflection.claims import claim_field
 COMMENDATION_TEXT_MAX = 1500
 COMMENDATION_LINE_BREAKS_MAX = 12
 
-# The kinds every agency starts with, saved for it when it first records recognition.
-DEFAULT_KINDS = [
-    _("Commendation"),
-    _("Training opportunity (a reward)"),
-    _("Other recognition"),
-]
+# The kinds every agency starts with, saved for it when it first records recognition: by
+# their English names, whoever commends first, and shown in each reader's language.
+DEFAULT_KINDS = {
+    "Commendation": _("Commendation"),
+    "Training opportunity (a reward)": _("Training opportunity (a reward)"),
+    "Other recognition": _("Other recognition"),
+}
+
+
+def kind_label(name: str) -> str:
+    """A kind's name for the reader: a default kind in their language, an agency's own as written."""
+    return str(DEFAULT_KINDS.get(name, name))
 
 
 class RecognitionKind(models.Model):
@@ -41,7 +47,11 @@ class RecognitionKind(models.Model):
         constraints = [models.UniqueConstraint(fields=["agency", "name"], name="recognition_kind_name_per_agency")]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return kind_label(self.name)
 
 
 class Commendation(models.Model):

@@ -56,10 +56,10 @@ def recognition_kind_names(*, agency: Agency | None, user: User | None = None) -
         kinds = RecognitionKind.objects.filter(is_active=True)
         kinds = in_program(kinds, user) if user is not None else kinds.none()
         names = kinds.values_list("name", flat=True).distinct()
-        return list(dict.fromkeys([*(str(name) for name in DEFAULT_KINDS), *sorted(names)]))
+        return list(dict.fromkeys([*DEFAULT_KINDS, *sorted(names)]))
     kinds = list(RecognitionKind.objects.filter(agency=agency).values_list("name", "is_active"))
     if not kinds:
-        return [str(name) for name in DEFAULT_KINDS]
+        return list(DEFAULT_KINDS)
     return [name for name, active in kinds if active]
 
 

@@ -74,7 +74,7 @@ def recognition_kinds_ensure(*, agency: Agency) -> None:
         return
     # Two first commendations at once: get_or_create lets the second find the first's rows.
     for name in DEFAULT_KINDS:
-        RecognitionKind.objects.get_or_create(agency=agency, name=str(name))
+        RecognitionKind.objects.get_or_create(agency=agency, name=name)
 
 
 def _manager_check(*, actor: User, agency: Agency) -> None:
@@ -164,7 +164,7 @@ def commendation_email_send(*, commendation_id: int) -> bool:
                         % {
                             "who": commendation.commended_by.get_full_name() or commendation.commended_by.username,
                             "role": commendation.commended_by.get_role_display(),
-                            "kind": commendation.kind.name,
+                            "kind": commendation.kind.label,
                         },
                         _(
                             "Read it, print the letter for your file, and choose whether you may be named in the "
