@@ -189,6 +189,16 @@ def test_an_officer_sees_their_own_time_saved(cast, september):
     assert cast.login("command_a").get("/reports/my-record/").status_code == 404
 
 
+def test_my_record_says_withdrawn_referrals_are_not_counted_that_my_deflections_lists(cast):
+    officer = OfficerFactory(user=cast.officer_a1)
+    ReferralFactory(officer=officer, partner=cast.partner_y)
+    ReferralFactory(officer=officer, partner=cast.partner_y, status="cancelled")
+    client = cast.login("officer_a1")
+    assert client.get("/mine/").content.decode().count('class="list-group-item"') == 2
+    record = client.get("/reports/my-record/").content.decode()
+    assert "1 in all, not counting withdrawn referrals" in record
+
+
 def test_the_default_period_is_shown_in_the_month_fields(cast):
     """The last three months, the one still running to date."""
     page = cast.login("command_a").get("/reports/dashboard/")
