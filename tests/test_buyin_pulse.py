@@ -241,6 +241,19 @@ def test_the_menu_and_every_page_show_the_open_wave_until_it_is_answered(cast):
     assert "data-pulse-waiting" not in cast.login("officer_b").get("/mine/").content.decode()
 
 
+def test_on_the_log_form_the_open_wave_is_one_line_not_a_banner(cast):
+    """An officer opening the log form at 2 a.m. is there to log a deflection: the survey is one
+    short line with its link above the form; other pages show the banner."""
+    survey = pulse_wave(actor=cast.program_admin, agency=cast.agency_a, units=[cast.unit_a])
+    client = cast.login("officer_a1")
+    log = client.get("/log/").content.decode()
+    line = log.split("data-pulse-waiting>")[1].split("</aside>")[0]
+    assert f'href="/buyin/pulse/{survey.pk}/"' in line and "two minutes, anonymous" in line
+    assert 'class="alert' not in log.split("data-pulse-waiting")[0].rsplit("<aside", 1)[1]
+    mine = client.get("/mine/").content.decode()
+    assert 'class="alert alert-info' in mine.split("data-pulse-waiting")[0].rsplit("<aside", 1)[1]
+
+
 def test_an_answer_row_holds_no_user_no_time_and_no_sequence(cast):
     fields = {f.name: f for f in PulseAnswer._meta.get_fields() if getattr(f, "concrete", False)}
     assert set(fields) == {"id", "survey", "unit", "partner", "scores", "open_text"}
