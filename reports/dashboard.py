@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.utils import timezone
@@ -69,11 +69,39 @@ def _hours(h: float | None, of: metrics.Headlines) -> str:
     return "—" if h is None or _intakes(of) <= metrics.SMALL_CELL_MAX else f"{h:.1f} h"
 
 
-def figures(current: metrics.Headlines, previous: metrics.Headlines, *, changes: bool = True) -> list[Figure]:
+# The headline figures that come from the partners' treatment records.
+TREATMENT_FIGURES = {
+    "engagement",
+    "time_to_intake",
+    "reengagements",
+    *(f"retention_{d}" for d in metrics.RETENTION_DAYS),
+}
+
+
+def figures(
+    current: metrics.Headlines,
+    previous: metrics.Headlines,
+    *,
+    changes: bool = True,
+    treatment: tuple[bool, bool] = (True, True),
+) -> list[Figure]:
     """The headline figures as the agency's own staff see them: police work exactly, the
-    partners' treatment records by the small-numbers rule (reports.metrics.disclosure).
+    partners' treatment records by the small-numbers rule (reports.metrics.disclosure), and
+    withheld ("—") for a period whose groups of deflections are too small to show them
+    (`treatment`: for the period, and the one before; metrics.treatment_shown).
     Without `changes` (a period counted to date against whole months before) no change is
     worked out: part of a month against a whole one would read as a fall."""
+    rows = _figures(current, previous, changes=changes)
+    now_shown, before_shown = treatment
+    return [
+        f
+        if f.key not in TREATMENT_FIGURES
+        else replace(f, value=f.value if now_shown else WITHHELD, previous=f.previous if before_shown else WITHHELD)
+        for f in rows
+    ]
+
+
+def _figures(current: metrics.Headlines, previous: metrics.Headlines, *, changes: bool) -> list[Figure]:
     police, treatment = metrics.Kind.POLICE_WORK, metrics.Kind.TREATMENT
 
     def change(now: float | None, before: float | None) -> str:
@@ -175,12 +203,29 @@ def charge_figure(current: dict, previous: dict) -> Figure:
     )
 
 
-def charge_tables(scope: metrics.Scope, *, agency, totals: metrics.Totals | None = None, rollups: bool) -> dict:
-    """The charges held in the period, in all, per month and per unit, as shown (charge_rows)."""
+def charge_tables(
+    scope: metrics.Scope, *, agency, totals: metrics.Totals | None = None, rollups: bool, withhold: bool = False
+) -> dict:
+    """The charges held in the period, in all, per month and per unit, as shown (charge_rows).
+    Everything withheld with `withhold` (metrics.treatment_shown said no), and the units' rows
+    where a unit's deflections of a month are too few (metrics.cohorts_large_enough by unit)."""
     zone = zoneinfo.ZoneInfo(agency.timezone)
     figures = charge_figures(scope, zone=zone, totals=totals, rollups=rollups)
     names = dict(agency.units.values_list("pk", "name")) if figures.units else {}
-    return charge_rows(figures, unit_names=names)
+    table = charge_rows(figures, unit_names=names)
+    units_shown = metrics.cohorts_large_enough(scope, zone=zone, by=["unit"])
+    if withhold:
+        return {key: _withheld(rows) for key, rows in table.items()}
+    if not units_shown:
+        table["units"] = _withheld(table["units"])
+    return table
+
+
+def _withheld(rows: dict | list[dict]) -> dict | list[dict]:
+    """A row of the held charges (or rows) with every figure withheld, its label kept."""
+    if isinstance(rows, list):
+        return [_withheld(row) for row in rows]
+    return {**{name: WITHHELD for name in (*_CHARGE_CELLS, "share")}, "label": rows["label"]}
 
 
 def charge_rows(figures: ChargeFigures, *, unit_names: dict[int, str]) -> dict:
@@ -265,6 +310,7 @@ def charts(
     now: datetime | None = None,
     retained: dict[int, metrics.Retention] | None = None,
     rollups: bool = True,
+    treatment_shown: bool = True,
 ) -> dict:
     """Chart data (for Chart.js) and the same numbers as table rows: deflections per pathway
     (police work) exactly, the funnel's treatment records with small cells applied.
@@ -282,6 +328,11 @@ def charts(
         return None if metrics.hides_small(kind=kind) and 1 <= n <= metrics.SMALL_CELL_MAX else n
 
     police = metrics.Kind.POLICE_WORK
+
+    def funnel_cell(n: int, kind: metrics.Kind) -> str:
+        # Treatment records over groups too small to show them (metrics.treatment_shown): withheld.
+        return metrics.shown_count(n, kind=kind) if treatment_shown or kind == police else WITHHELD
+
     by_pathway = {
         "labels": weeks,
         "datasets": [
@@ -323,14 +374,14 @@ def charts(
     return {
         "pathway_names": [str(label) for _c, label in pathways],
         "pathway_table": pathway_table,
-        "funnel_rows": [(label, metrics.shown_count(n, kind=kind)) for label, n, kind in funnel_rows],
+        "funnel_rows": [(label, funnel_cell(n, kind)) for label, n, kind in funnel_rows],
         "participation_rows": [(monday, share(p.participating, p.active)) for monday, p in participation],
         "savings_rows": [(month, f"{hours:,.0f}") for month, hours in savings],
         "data": {
             "by_pathway": by_pathway,
             "funnel": {
                 "labels": [str(label) for label, _n, _k in funnel_rows],
-                "data": [shown(n, kind) for _l, n, kind in funnel_rows],
+                "data": [shown(n, kind) if treatment_shown or kind == police else None for _l, n, kind in funnel_rows],
             },
             "participation": {
                 "labels": [l10n.month_day(m) for m, _p in participation],
@@ -406,20 +457,22 @@ def _pair(p: metrics.Participation | None) -> tuple[int, int]:
     return (p.participating, p.active) if p else (0, 0)
 
 
-def scorecard_rows(scores: list[metrics.PartnerScore]) -> list[dict]:
-    """The partner scorecard as shown: small cells and small-denominator rates hidden."""
+def scorecard_rows(scores: list[metrics.PartnerScore], *, withhold: bool = False) -> list[dict]:
+    """The partner scorecard as shown: small cells and small-denominator rates hidden; with
+    `withhold` (a partner's deflections of a month too few, metrics.cohorts_large_enough by
+    partner, or the page's own) every figure from the partners' records withheld."""
     return [
         {
             "partner_id": s.partner_id,
             "name": s.name,
             "tier": s.tier,
-            "received_shown": metrics.small_cell(s.received),
-            "acceptance_shown": _rate(s.accepted, s.received),
-            "intake_shown": _rate(s.intake, s.received),
+            "received_shown": WITHHELD if withhold else metrics.small_cell(s.received),
+            "acceptance_shown": WITHHELD if withhold else _rate(s.accepted, s.received),
+            "intake_shown": WITHHELD if withhold else _rate(s.intake, s.received),
             "hours_shown": "—"
-            if s.median_hours_to_accept is None or s.accepted <= metrics.SMALL_CELL_MAX
+            if withhold or s.median_hours_to_accept is None or s.accepted <= metrics.SMALL_CELL_MAX
             else f"{s.median_hours_to_accept:.1f}",
-            "rejections_shown": [(reason, metrics.small_cell(n)) for reason, n in s.rejections],
+            "rejections_shown": [] if withhold else [(reason, metrics.small_cell(n)) for reason, n in s.rejections],
         }
         for s in scores
     ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import re
+import zoneinfo
 from datetime import timedelta
 
 from django.contrib import messages
@@ -279,10 +280,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     before = scope.previous()
     # The month still running is counted to date, against whole months before.
     to_date = scope.end > now
+    # The partners' records only over groups of deflections big enough (metrics.cohorts).
+    zone = zoneinfo.ZoneInfo(agency.timezone)
+    shown_now = metrics.treatment_shown(scope, zone=zone)
+    shown_before = metrics.treatment_shown(before, zone=zone)
     current = metrics.headlines(scope, now=now, rollups=rollups, participation=buyin.training.whole)
     previous = metrics.headlines(before, now=now, rollups=rollups)
-    charges = dashboard_data.charge_tables(scope, agency=agency, totals=current.counts, rollups=rollups)
-    charges_before = dashboard_data.charge_tables(before, agency=agency, totals=previous.counts, rollups=rollups)
+    charges = dashboard_data.charge_tables(
+        scope, agency=agency, totals=current.counts, rollups=rollups, withhold=not shown_now
+    )
+    charges_before = dashboard_data.charge_tables(
+        before, agency=agency, totals=previous.counts, rollups=rollups, withhold=not shown_before
+    )
+    # Each partner's own months too (read whatever the page's: a page costs the same queries).
+    partners_shown = metrics.cohorts_large_enough(scope, zone=zone, by=["partner"])
+    scorecard_withheld = not (shown_now and partners_shown)
     context = {
         "agency": agency,
         "form": form,
@@ -291,16 +303,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "before": before,
         "before_end": before.end - timedelta(days=1),
         "to_date": to_date,
+        "treatment_shown": shown_now,
         "figures": [
-            *dashboard_data.figures(current, previous, changes=not to_date),
+            *dashboard_data.figures(current, previous, changes=not to_date, treatment=(shown_now, shown_before)),
             dashboard_data.check_in_figure(scope, agency=agency, rollups=rollups, changes=not to_date),
             dashboard_data.charge_figure(charges, charges_before),
         ],
         "charges": charges,
         "charts": dashboard_data.charts(
-            scope, agency=agency, counts=current.counts, now=now, retained=current.retention, rollups=rollups
+            scope,
+            agency=agency,
+            counts=current.counts,
+            now=now,
+            retained=current.retention,
+            rollups=rollups,
+            treatment_shown=shown_now,
         ),
-        "scorecard": dashboard_data.scorecard_rows(metrics.partner_scorecard(scope, rollups=rollups)),
+        "scorecard": dashboard_data.scorecard_rows(
+            metrics.partner_scorecard(scope, rollups=rollups), withhold=scorecard_withheld
+        ),
+        "scorecard_withheld": scorecard_withheld,
         # The scorecard's partners whose page the user may open (a supervisor: none).
         "partner_pages": set(partner_list_for_user(user=request.user).values_list("pk", flat=True)),
         "roster": dashboard_data.unit_roster(agency_id=agency.pk, unit_id=fixed_unit.pk, rollups=rollups)

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 
 from reports import metrics
+from tests.factories.core import UnitFactory, UserFactory
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +94,89 @@ def test_the_period_before_whole_months_is_as_many_whole_months(cast):
     monday = datetime(2026, 11, 30, tzinfo=TZ)
     week = metrics.Scope(cast.agency_a.pk, monday, monday + timedelta(days=7)).previous()
     assert (week.start, week.end) == (monday - timedelta(days=7), monday)
+
+
+# --- groups too small to show the partners' records ------------------------------------------
+
+
+def _deflect(officer, partner, month: int, n: int, **fields) -> None:
+    for i in range(n):
+        at = datetime(2026, month, 2 + i, 9, 0, tzinfo=TZ)
+        ReferralFactory(officer=officer, partner=partner, occurred_at=at, **fields)
+
+
+@pytest.fixture
+def units(cast):
+    """MHST (cast.unit_a) and Eastside: 12 accepted deflections each in October, MHST 12 in
+    September too; and one client of Eastside alone in August, accepted, never reached intake."""
+    mhst = OfficerFactory(user=cast.officer_a1)
+    east_unit = UnitFactory(agency=cast.agency_a, name="Eastside")
+    east = OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=east_unit))
+    accepted = {"status": "accepted", "accepted_at": datetime(2026, 10, 30, tzinfo=TZ)}
+    _deflect(mhst, cast.partner_y, 9, 12, **accepted)
+    _deflect(mhst, cast.partner_y, 10, 12, **accepted)
+    _deflect(east, cast.partner_y, 10, 12, **accepted)
+    _deflect(east, cast.partner_y, 8, 1, **accepted)
+    return {"east": east_unit}
+
+
+def _funnel(client, **query) -> dict:
+    response = client.get("/reports/dashboard/", query)
+    assert response.status_code == 200
+    withheld = "data-treatment-withheld" in response.content.decode()
+    return {**dict(response.context["charts"]["funnel_rows"]), "note": withheld}
+
+
+def test_a_page_narrowed_to_a_few_known_clients_shows_nothing_the_partners_recorded(cast, units):
+    """What a walker read off one page: a month, a pathway and a partner with one deflection
+    ("Logged 1"), where "<11" accepted could only be 1 and "0" intake no."""
+    with time_machine.travel(TODAY, tick=False):
+        client = cast.login("command_a")
+        august = _funnel(client, start="2026-08", end="2026-08")
+    assert (august["Logged"], august["Accepted"], august["Intake"], august["note"]) == ("1", "—", "—", True)
+
+
+def test_no_difference_of_two_pages_is_about_a_few_clients(cast, units):
+    """A walker took August to November less September to November for a unit whose August had
+    one client. A page is shown only where every month, split by what the page filters, holds
+    none or at least 11 deflections: the August pages are withheld, with a unit or without."""
+    with time_machine.travel(TODAY, tick=False):
+        client = cast.login("command_a")
+        pages = {
+            (start, unit): _funnel(client, start=start, end="2026-10", **({"unit": unit} if unit else {}))
+            for start in ("2026-08", "2026-09")
+            for unit in (None, cast.unit_a.pk, units["east"].pk)
+        }
+    for (start, _unit), page in pages.items():
+        assert page["note"] == (start == "2026-08")
+        assert (page["Accepted"] == "—") == (start == "2026-08")
+    # September to October, by unit: MHST 24 accepted, Eastside 12; the whole agency 36.
+    assert [pages["2026-09", u]["Accepted"] for u in (None, cast.unit_a.pk, units["east"].pk)] == ["36", "24", "12"]
+
+
+def test_the_scorecard_and_the_units_held_charges_are_withheld_where_a_partner_or_unit_has_few(cast, units):
+    """September to October stays shown for the agency, but a Westside officer's one deflection
+    in October, to another partner, is a partner's month and a unit's month of one client: the
+    scorecard's figures and the held charges by unit are withheld."""
+    west = OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=UnitFactory(agency=cast.agency_a)))
+    ReferralFactory(
+        officer=west,
+        partner=cast.partner_x,
+        occurred_at=datetime(2026, 10, 20, 9, 0, tzinfo=TZ),
+        status="rejected",
+        status_reason="no_capacity",
+    )
+    with time_machine.travel(TODAY, tick=False):
+        client = cast.login("command_a")
+        response = client.get("/reports/dashboard/", {"start": "2026-09", "end": "2026-10"})
+    page = response.content.decode()
+    assert response.context["treatment_shown"] and "data-treatment-withheld" not in page
+    assert dict(response.context["charts"]["funnel_rows"])["Accepted"] == "36"
+    assert "data-scorecard-withheld" in page
+    assert all(row["acceptance_shown"] == "—" and not row["rejections_shown"] for row in response.context["scorecard"])
+    # The held charges by unit follow the same check by unit.
+    scope = metrics.Scope(cast.agency_a.pk, datetime(2026, 9, 1, tzinfo=TZ), datetime(2026, 11, 1, tzinfo=TZ))
+    assert not metrics.cohorts_large_enough(scope, zone=TZ, by=["unit"])
+    assert metrics.cohorts_large_enough(scope, zone=TZ) and not metrics.cohorts_large_enough(
+        scope, zone=TZ, by=["partner"]
+    )

@@ -152,11 +152,11 @@ def test_the_dashboard_shows_the_same_numbers_and_no_identities(cast, september)
     client = cast.login("command_a")
     response = client.get("/reports/dashboard/", {"start": "2026-09-01", "end": "2026-09-30"})
     page = response.content.decode()
-    # 5 deflections: the agency's own police work, exact for its command staff; the
-    # engagement rate is over fewer than 11 referrals, so it stays n<11.
+    # 5 deflections: the agency's own police work, exact for its command staff; what the
+    # partners recorded of 5 clients is withheld.
     assert 'data-figure="deflections">5<' in page
     assert 'data-figure="overdose_reversals">1<' in page
-    assert 'data-figure="engagement">n&lt;11<' in page
+    assert 'data-figure="engagement">—<' in page
     assert 'data-figure="hours_saved">4 h<' in page or 'data-figure="hours_saved">5 h<' in page
     for r in september.values():
         assert not has_word(page, r.client.last_name)

@@ -54,13 +54,12 @@ def test_command_staff_read_their_agencys_small_week_exactly_on_the_dashboard(ca
     body = page.content.decode()
     assert 'data-figure="deflections">3<' in body
     assert 'data-figure="overdose_reversals">1<' in body
-    # The 3 intakes are the partner's records: <11 in the funnel, and the engagement rate is over
-    # fewer than 11 referrals.
+    # The 3 intakes are the partner's records of 3 clients the agency knows: nothing of them is
+    # shown, not even "<11" (beside "Logged 3" it is 1 to 3, and a 0 would be none of them).
     funnel = dict(page.context["charts"]["funnel_rows"])
-    assert (funnel["Logged"], funnel["Accepted"], funnel["Intake"]) == ("3", "<11", "<11")
-    assert 'data-figure="engagement">n&lt;11<' in body
-    # The median of 3 times to intake would be one client's own: not shown.
-    assert 'data-figure="time_to_intake">—<' in body
+    assert (funnel["Logged"], funnel["Accepted"], funnel["Intake"]) == ("3", "—", "—")
+    assert 'data-figure="engagement">—<' in body and 'data-figure="time_to_intake">—<' in body
+    assert "data-treatment-withheld" in body
     # The page says which rule each figure follows.
     assert "own police work, shown exactly to its own staff" in body
     assert "Counts from the partners’ treatment records" in body.replace("'", "’")

@@ -7,12 +7,15 @@ the exports all call these functions, so a number never means two things.
 - series.py: the series over time (per week, per month) from the referrals, the oracle
   for from_rollups.py's series like definitions.py.
 - figures.py: the dashboard's headlines and partner scorecard, from either.
+- cohorts.py: whether a page's period and filters leave groups big enough to show treatment
+  records at all (`treatment_shown`).
 - disclosure.py: how a count is shown, from its kind (police work or treatment records) and
   its audience (the agency's own staff or outside): `shown_count`, `shown_parts`, `shown_table`.
 """
 
 from __future__ import annotations
 
+from reports.metrics.cohorts import COHORT_MIN, cohorts_large_enough, treatment_shown
 from reports.metrics.definitions import (
     COUNTS,
     DEFINITIONS,
@@ -106,6 +109,9 @@ from reports.metrics.training import (
 # The package's names, as callers use them (`metrics.headlines`); _middle_positions for the
 # tests of the medians' bookkeeping.
 __all__ = [
+    "COHORT_MIN",
+    "cohorts_large_enough",
+    "treatment_shown",
     "FIGURE_KINDS",
     "Audience",
     "Kind",

@@ -1,0 +1,51 @@
+"""Whether a page may show figures from the partners' treatment records at all: only over groups
+of deflections too big to point at anyone (DESIGN.md, "Small cells").
+
+The agency's own police work is exact for its staff, small numbers included, so a page's
+filters can narrow its deflections to one client the agency knows ("Logged 1" for one month,
+one pathway and one partner). Whatever the partners recorded of that group is then that
+client's: "<11" accepted is 1, "0" reached intake is no. And the same goes for the difference of
+two pages: a period one month longer, or the agency less one unit. So treatment figures are
+shown for a period and its filters only when every month of the period, split every way the
+page is filtered (by unit, pathway or partner), holds no deflection or at least 11: then any
+page, and any difference of two, is about at least 11 clients. A breakdown on the page (the
+partner scorecard, the held charges per unit) is checked the same way by its own dimension.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable
+
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+
+from reports.metrics.definitions import Scope, deflections_qs
+from reports.metrics.disclosure import SMALL_CELL_MAX
+
+# The fewest deflections a group may hold for the partners' records of it to be shown.
+COHORT_MIN = SMALL_CELL_MAX + 1
+# The dimensions a dashboard filters and breaks down by, and where each is on a referral.
+DIMENSIONS = {"unit": "officer__unit_id", "pathway": "pathway", "partner": "partner_id"}
+
+
+def filtered_by(scope: Scope) -> list[str]:
+    """The dimensions the scope narrows."""
+    chosen = {"unit": scope.unit_id, "pathway": scope.pathway, "partner": scope.partner_id}
+    return [name for name, value in chosen.items() if value]
+
+
+def cohorts_large_enough(scope: Scope, *, zone: zoneinfo.ZoneInfo, by: Iterable[str] = ()) -> bool:
+    """Whether in every month of the scope (the agency's calendar) each group of its deflections
+    split by `by` holds none or at least COHORT_MIN. One grouped query."""
+    months = deflections_qs(scope).annotate(month=TruncMonth("occurred_at", tzinfo=zone))
+    groups = months.values("month", *(DIMENSIONS[name] for name in by)).annotate(n=Count("id")).order_by()
+    return all(n >= COHORT_MIN for n in groups.values_list("n", flat=True))
+
+
+def treatment_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo) -> bool:
+    """Whether a page of this period and filters may show treatment figures: every month of the
+    agency, split every way the page is filtered, holds none or at least COHORT_MIN (so the
+    page's own group, the groups beside it and any difference of two such pages are all big)."""
+    whole_agency = Scope(scope.agency_id, scope.start, scope.end)
+    return cohorts_large_enough(whole_agency, zone=zone, by=filtered_by(scope))
