@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import zoneinfo
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -318,6 +318,10 @@ def charts(
     `retained` is the headline retention when the caller has it already."""
     now = now or timezone.now()
     tz = zoneinfo.ZoneInfo(agency.timezone)
+    # The series end today: weeks still to come would be drawn as none, and participation as
+    # falling to nothing (the period runs to the end of its last month).
+    tomorrow = datetime.combine(now.astimezone(tz).date() + timedelta(days=1), time.min, tzinfo=tz)
+    scope = replace(scope, end=min(scope.end, tomorrow))
     covered = rollups and metrics.rollups_cover(scope)
     weekly = metrics.weekly_by_pathway_from_rollups(scope, tz) if covered else metrics.weekly_by_pathway(scope, tz=tz)
     pathways = list(Pathway.choices)

@@ -180,3 +180,13 @@ def test_the_scorecard_and_the_units_held_charges_are_withheld_where_a_partner_o
     assert metrics.cohorts_large_enough(scope, zone=TZ) and not metrics.cohorts_large_enough(
         scope, zone=TZ, by=["partner"]
     )
+
+
+def test_the_weekly_series_stop_at_today_not_at_the_end_of_the_running_month(cast, autumn):
+    """Weeks still to come were drawn as no deflections, and participation as falling to none."""
+    with time_machine.travel(TODAY, tick=False):
+        response = cast.login("command_a").get("/reports/dashboard/")
+    charts = response.context["charts"]
+    mondays = [monday for monday, _rate in charts["participation_rows"]]
+    assert mondays and max(mondays) <= TODAY.date()
+    assert max(monday for monday, _cells, _total in charts["pathway_table"]) <= TODAY.date()
