@@ -94,12 +94,16 @@ def _recognition(unit: Unit, start: datetime, end: datetime) -> dict:
     agreed to be named listed by name, and how many more there were (never named)."""
     week = commendations_of_week(agency=unit.agency, start=start, end=end)
     named = sorted(week.named, key=lambda c: c.officer.unit_id != unit.pk)
-    also = named[1 : 1 + ALSO_NAMED]
-    return {
-        "commendation": named[0] if named else None,
-        "also": also,
-        "more": max(len(named) - 1 - len(also), 0) + week.others,
-    }
+    first = named[0] if named else None
+    # Each officer named once: not again beside their commendation told in full, nor twice.
+    seen = {first.officer_id} if first else set()
+    also = []
+    for c in named[1:]:
+        if c.officer_id not in seen and len(also) < ALSO_NAMED:
+            seen.add(c.officer_id)
+            also.append(c)
+    more = (len(named) - 1 - len(also) if named else 0) + week.others
+    return {"commendation": first, "also": also, "more": more}
 
 
 def _change(week_end: date, *, agency: Agency) -> dict | None:

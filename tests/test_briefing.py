@@ -155,6 +155,20 @@ def test_every_officer_who_agreed_is_named_and_only_the_others_are_counted(cast,
     assert all(name.split(" (")[0] in shown for name in named)
 
 
+def test_an_officer_with_several_commendations_is_named_once(cast, week):
+    day = WEEK_START + timedelta(days=3)
+    sam = UserFactory(agency=cast.agency_a, unit=week.mhst, first_name="Sam", last_name="Ashgrove")
+    for text in ("Stayed late.", "Drove him to detox.", "Calmed the scene."):
+        CommendationFactory(officer=sam, may_name=True, text=text, created_at=day)
+    briefings_send_due(now=MONDAY_0730)
+    mhst = Briefing.objects.get(unit=week.mhst).text
+    assert "Sam Ashgrove, Commendation: Stayed late." in mhst
+    also = mhst.split("Also commended:")[1].split("\n")[0]
+    assert "Sam Ashgrove" not in also and "Blake Pinecrest" in also
+    # Sam's two others and officer A1's (not named) are counted.
+    assert "And 3 more commendations this week." in mhst
+
+
 def test_a_doubled_run_sends_exactly_one_briefing_per_unit_and_week(cast, week):
     assert briefings_send_due(now=MONDAY_0730) == 3  # MHST, Westside Patrol and Patrol C
     assert briefings_send_due(now=MONDAY_0730) == 0
