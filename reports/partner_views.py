@@ -50,7 +50,8 @@ def _scorecards(*, partner: ServicePartner, user: User, now: datetime) -> list[d
         rollups = metrics.counted_until(agency.pk) is not None
         scores = [s for s in metrics.partner_scorecard(scope, rollups=rollups) if s.partner_id == partner.pk]
         # What the partner recorded only over months where each partner received none or 11 and more.
-        rows = dashboard_data.scorecard_rows(scores, withhold=not metrics.treatment_shown(scope, zone=zone))
+        shown = metrics.treatment_shown(scope, zone=zone, rollups=rollups)
+        rows = dashboard_data.scorecard_rows(scores, withhold=not shown)
         cards.append({"agency": agency, "first": first, "last": last, "row": rows[0] if rows else None})
     return cards
 

@@ -282,8 +282,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     to_date = scope.end > now
     # The partners' records only over groups of deflections big enough (metrics.cohorts).
     zone = zoneinfo.ZoneInfo(agency.timezone)
-    shown_now = metrics.treatment_shown(scope, zone=zone)
-    shown_before = metrics.treatment_shown(before, zone=zone)
+    shown_now = metrics.treatment_shown(scope, zone=zone, rollups=rollups)
+    shown_before = metrics.treatment_shown(before, zone=zone, rollups=rollups)
     current = metrics.headlines(scope, now=now, rollups=rollups, participation=buyin.training.whole)
     previous = metrics.headlines(before, now=now, rollups=rollups)
     charges = dashboard_data.charge_tables(
@@ -293,7 +293,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         before, agency=agency, totals=previous.counts, rollups=rollups, withhold=not shown_before
     )
     # Each partner's own months too (read whatever the page's: a page costs the same queries).
-    partners_shown = metrics.cohorts_large_enough(scope, zone=zone, by=["partner"])
+    partners_shown = metrics.cohorts_large_enough(scope, zone=zone, by=["partner"], rollups=rollups)
     scorecard_withheld = not (shown_now and partners_shown)
     context = {
         "agency": agency,

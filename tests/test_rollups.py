@@ -122,6 +122,12 @@ def test_rollup_figures_equal_those_from_the_referrals(cast, history):
         assert check_ins.non_enforcement_engagements_from_rollups(scope, TZ) == check_ins.non_enforcement_engagements(
             scope
         )
+        for by in ([], ["unit"], ["partner"], ["pathway"], ["unit", "partner"]):
+            sizes = metrics.cohort_sizes(scope, zone=TZ, by=by)
+            assert metrics.cohort_sizes(scope, zone=TZ, by=by, rollups=True) == sizes, (scope, by)
+    # Not a trivial equality: the quarter's months split by unit and partner hold several groups.
+    quarter = _scopes(cast, history["patrol"])[0]
+    assert len(metrics.cohort_sizes(quarter, zone=TZ, by=["unit", "partner"])) > 6
     # Not a trivial equality: the quarter has check-ins, and some fall after it.
     quarter = _scopes(cast, history["patrol"])[0]
     assert 0 < check_ins.non_enforcement_engagements(quarter) < OfficerCheckIn.objects.count()

@@ -15,7 +15,7 @@ the exports all call these functions, so a number never means two things.
 
 from __future__ import annotations
 
-from reports.metrics.cohorts import COHORT_MIN, cohorts_large_enough, treatment_shown
+from reports.metrics.cohorts import COHORT_MIN, cohort_sizes, cohorts_large_enough, treatment_shown
 from reports.metrics.definitions import (
     COUNTS,
     DEFINITIONS,
@@ -110,6 +110,7 @@ from reports.metrics.training import (
 # tests of the medians' bookkeeping.
 __all__ = [
     "COHORT_MIN",
+    "cohort_sizes",
     "cohorts_large_enough",
     "treatment_shown",
     "FIGURE_KINDS",

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Iterable
+from datetime import datetime
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
+from reports.metrics import from_rollups
 from reports.metrics.definitions import Scope, deflections_qs
 from reports.metrics.disclosure import SMALL_CELL_MAX
 
@@ -27,6 +29,8 @@ from reports.metrics.disclosure import SMALL_CELL_MAX
 COHORT_MIN = SMALL_CELL_MAX + 1
 # The dimensions a dashboard filters and breaks down by, and where each is on a referral.
 DIMENSIONS = {"unit": "officer__unit_id", "pathway": "pathway", "partner": "partner_id"}
+# The same in the rollups' rows.
+ROLLUP_COLUMNS = {"unit": "unit_key", "pathway": "pathway", "partner": "partner_id"}
 
 
 def filtered_by(scope: Scope) -> list[str]:
@@ -35,17 +39,42 @@ def filtered_by(scope: Scope) -> list[str]:
     return [name for name, value in chosen.items() if value]
 
 
-def cohorts_large_enough(scope: Scope, *, zone: zoneinfo.ZoneInfo, by: Iterable[str] = ()) -> bool:
-    """Whether in every month of the scope (the agency's calendar) each group of its deflections
-    split by `by` holds none or at least COHORT_MIN. One grouped query."""
-    months = deflections_qs(scope).annotate(month=TruncMonth("occurred_at", tzinfo=zone))
-    groups = months.values("month", *(DIMENSIONS[name] for name in by)).annotate(n=Count("id")).order_by()
-    return all(n >= COHORT_MIN for n in groups.values_list("n", flat=True))
+def cohort_sizes(
+    scope: Scope, *, zone: zoneinfo.ZoneInfo, by: Iterable[str] = (), rollups: bool = False
+) -> dict[tuple, int]:
+    """How many deflections each month of the scope (its first day, the agency's calendar)
+    holds in each group by `by`, keyed (month, then the groups' unit id (0 for none), pathway
+    or partner id); groups with none are left out. From the rollups' day rows where asked and
+    they cover the scope (the same counts: tests/test_rollups.py), else from the referrals."""
+    by = [name for name in DIMENSIONS if name in by]
+    if rollups and from_rollups.rollups_cover(scope, zone):
+        rows = from_rollups.rollup_days(scope, zone, by=by)
+        columns = [ROLLUP_COLUMNS[name] for name in by]
+        groups = rows.annotate(month=TruncMonth("day")).values("month", *columns).annotate(n=Sum("deflections"))
+    else:
+        months = deflections_qs(scope).annotate(month=TruncMonth("occurred_at", tzinfo=zone))
+        columns = [DIMENSIONS[name] for name in by]
+        groups = months.values("month", *columns).annotate(n=Count("id"))
+    sizes = {}
+    for row in groups.order_by().values_list("month", *columns, "n"):
+        month, *keys, n = row
+        if n:
+            month = month.astimezone(zone).date() if isinstance(month, datetime) else month
+            sizes[(month, *(0 if key is None else key for key in keys))] = n
+    return sizes
 
 
-def treatment_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo) -> bool:
+def cohorts_large_enough(
+    scope: Scope, *, zone: zoneinfo.ZoneInfo, by: Iterable[str] = (), rollups: bool = False
+) -> bool:
+    """Whether in every month of the scope each group of its deflections split by `by` holds
+    none or at least COHORT_MIN."""
+    return all(n >= COHORT_MIN for n in cohort_sizes(scope, zone=zone, by=by, rollups=rollups).values())
+
+
+def treatment_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = False) -> bool:
     """Whether a page of this period and filters may show treatment figures: every month of the
     agency, split every way the page is filtered, holds none or at least COHORT_MIN (so the
     page's own group, the groups beside it and any difference of two such pages are all big)."""
     whole_agency = Scope(scope.agency_id, scope.start, scope.end)
-    return cohorts_large_enough(whole_agency, zone=zone, by=filtered_by(scope))
+    return cohorts_large_enough(whole_agency, zone=zone, by=filtered_by(scope), rollups=rollups)

@@ -120,6 +120,20 @@ def rollup_cells(scope: Scope, zone, *, by: str | None = None, weekly: bool = Tr
     return _at_level(DailyRollup.objects.filter(days, agency_id=scope.agency_id), scope, wanted)
 
 
+def rollup_days(scope: Scope, zone, *, by: list[str]):
+    """The DailyRollup day rows of a scope (no week rows: a week may straddle two months), one
+    level of them: the coarsest that holds the scope's filters and every dimension of `by`."""
+    wanted = {
+        "unit": scope.unit_id is not None or "unit" in by,
+        "pathway": bool(scope.pathway) or "pathway" in by,
+        "partner": scope.partner_id is not None or "partner" in by,
+    }
+    if sum(wanted.values()) > 1:
+        wanted = dict.fromkeys(wanted, True)
+    days = _days(scope, zone, weekly=False)
+    return _at_level(DailyRollup.objects.filter(days, agency_id=scope.agency_id), scope, wanted)
+
+
 def totals_from_rollups(scope: Scope, zone) -> Totals:
     """totals_from_referrals() from the rollups."""
     sums = rollup_cells(scope, zone).aggregate(**{name: Sum(name) for name in COUNTS})
