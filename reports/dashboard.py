@@ -213,6 +213,7 @@ def charge_tables(
     figures = charge_figures(scope, zone=zone, totals=totals, rollups=rollups)
     names = dict(agency.units.values_list("pk", "name")) if figures.units else {}
     table = charge_rows(figures, unit_names=names)
+    # Read whatever `withhold` says: the dashboard costs the same queries for any period.
     units_shown = metrics.cohorts_large_enough(scope, zone=zone, by=["unit"], rollups=rollups)
     if withhold:
         return {key: _withheld(rows) for key, rows in table.items()}

@@ -135,10 +135,6 @@ def _month_field(label):
     )
 
 
-def _month_before(month):
-    return (month - timedelta(days=1)).replace(day=1)
-
-
 class DashboardFilterForm(forms.Form):
     """The dashboard's filters; they live in the URL so a view can be bookmarked.
 
@@ -148,8 +144,6 @@ class DashboardFilterForm(forms.Form):
     hides. By default the last three months, the one still running counted to date."""
 
     MONTHS = 3
-    # Whether the default period ends with the month still running (else with the last one).
-    TO_DATE = True
 
     start = _month_field(_("From the month of"))
     end = _month_field(_("To the month of (included)"))
@@ -182,15 +176,10 @@ class DashboardFilterForm(forms.Form):
             self.initial.update(start=start, end=end)
 
     def _default_months(self, end=None):
-        """(the last month, the first month) of the default period ending with `end`'s month."""
-        if end is None:
-            end = timezone.localdate().replace(day=1)
-            end = end if self.TO_DATE else _month_before(end)
-        end = end.replace(day=1)
-        start = end
-        for _month in range(self.MONTHS - 1):
-            start = _month_before(start)
-        return end, start
+        """(the last month, the first month) of the default period ending with `end`'s month
+        (this month's by default)."""
+        end = (end or timezone.localdate()).replace(day=1)
+        return end, metrics.months_before(end, self.MONTHS - 1)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -207,7 +196,7 @@ class DashboardFilterForm(forms.Form):
         end, start = self._default_months(data.get("end"))
         start = data.get("start") or start
         zone = zoneinfo.ZoneInfo(self.agency.timezone)
-        after = (end + timedelta(days=32)).replace(day=1)
+        after = metrics.months_before(end, -1)
         unit = self.fixed_unit or data.get("unit")
         partner = data.get("partner")
         return metrics.Scope(

@@ -39,6 +39,7 @@ from reports.metrics.definitions import (
     funnel,
     logged,
     median_hours_to_intake,
+    months_before,
     officer_contacts,
     officer_participation,
     officers_deflecting,
@@ -111,6 +112,7 @@ from reports.metrics.training import (
 __all__ = [
     "COHORT_MIN",
     "cohort_sizes",
+    "months_before",
     "cohorts_large_enough",
     "treatment_shown",
     "FIGURE_KINDS",

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field, fields
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Aggregate, Count, Exists, OuterRef, Q, QuerySet, Sum
@@ -77,7 +77,7 @@ class Scope:
         if self.start is None or self.end is None:
             raise ValueError("previous() needs a bounded period")
         months = _whole_months(self.start, self.end)
-        start = _months_before(self.start, months) if months else self.start - (self.end - self.start)
+        start = months_before(self.start, months) if months else self.start - (self.end - self.start)
         return Scope(
             self.agency_id,
             start,
@@ -97,7 +97,9 @@ def _whole_months(start: datetime, end: datetime) -> int:
     return (end.year - start.year) * 12 + end.month - start.month
 
 
-def _months_before(moment: datetime, months: int) -> datetime:
+def months_before(moment: date | datetime, months: int) -> date | datetime:
+    """The same day and time so many calendar months before (after, for a negative number);
+    meant for the first of a month."""
     index = moment.year * 12 + moment.month - 1 - months
     return moment.replace(year=index // 12, month=index % 12 + 1)
 
