@@ -1,10 +1,12 @@
 """Sessions: one ends after SESSION_IDLE_SECONDS without the user doing anything, and a
 request that finds no session under its cookie's key leaves the cookie alone.
 
-What counts as doing something: any request except the refreshes htmx makes on its own
-(the partner queue reloads itself every 30 seconds). static/js/app.js marks those with the
-BACKGROUND_HEADER, so a queue left open on an unattended screen still signs out, and the page
-goes back to the sign-in form instead of showing client names all night.
+What counts as doing something: any request except those the browser makes on its own. The
+partner queue reloads itself every 30 seconds, and static/js/app.js marks those refreshes with
+the BACKGROUND_HEADER; the browser fetches the service worker's script to check for a new
+version of the app, and marks that with the standard Service-Worker header. So a queue left
+open on an unattended screen still signs out, and the page goes back to the sign-in form
+instead of showing client names all night.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ def mark_active(request: HttpRequest) -> None:
     request.session[LAST_ACTIVE] = _now()
 
 
+def _is_background(request: HttpRequest) -> bool:
+    return bool(request.headers.get(BACKGROUND_HEADER) or request.headers.get("Service-Worker"))
+
+
 def _to_sign_in(request: HttpRequest) -> HttpResponse:
     if not request.headers.get("HX-Request"):
         return redirect_to_login(request.get_full_path())
@@ -65,7 +71,7 @@ class IdleSessionMiddleware:
                 )
                 return _to_sign_in(request)
             # Saving the session also pushes its expiry (cookie and database) SESSION_COOKIE_AGE ahead.
-            if idle >= RECORD_EVERY_SECONDS and not request.headers.get(BACKGROUND_HEADER):
+            if idle >= RECORD_EVERY_SECONDS and not _is_background(request):
                 mark_active(request)
         return self.get_response(request)
 

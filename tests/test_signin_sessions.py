@@ -76,6 +76,16 @@ def test_the_queues_automatic_refresh_does_not_keep_an_idle_session_alive(cast):
     assert response["HX-Redirect"] == "/accounts/login/?next=/queue/"
 
 
+def test_the_browsers_check_for_a_new_version_of_the_app_does_not_keep_an_idle_session_alive(cast):
+    with time_machine.travel(START, tick=False) as traveller:
+        client = cast.login("case_manager_y")
+        traveller.shift(dt.timedelta(minutes=20))
+        # What the browser sends on its own to see whether the service worker changed.
+        assert client.get("/sw.js", headers={"Service-Worker": "script"}).status_code == 200
+        traveller.shift(dt.timedelta(minutes=10))
+        assert not _signed_in(client.get("/queue/"))
+
+
 def test_a_copied_session_cookie_is_useless_once_the_session_has_idled_out(cast):
     from django.contrib.sessions.models import Session
 

@@ -1,5 +1,6 @@
 """A partner queue left open on an unattended screen goes back to the sign-in page after 30
-minutes: its own refresh every 30 seconds does not count as activity."""
+minutes: neither its own refresh every 30 seconds nor the browser's check for a new version of
+the app counts as activity."""
 
 from __future__ import annotations
 
@@ -28,9 +29,11 @@ def test_an_unattended_queue_signs_out_after_30_minutes(cast, page):
         sign_in(page, "cm_y")
         page.goto("/queue/")
 
-        # Twenty minutes later the refresh comes, marked as the page's own: the session goes on,
+        # Twenty minutes later the browser checks for a new version of the app (it does so on its
+        # own, after a navigation or an event), and the refresh comes, marked as the page's own: the session goes on,
         # and (had it counted as activity) would now run until twenty minutes from here.
         traveller.shift(dt.timedelta(minutes=20))
+        page.evaluate("() => navigator.serviceWorker.ready.then((registration) => registration.update())")
         with page.expect_response(_queue_refresh) as refreshed:
             page.clock.run_for(30_000)
         assert refreshed.value.request.headers.get("x-background-refresh") == "1"
