@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from deflection import audit
 from deflection.models import Agency, Program, Unit, User
 from deflection.permissions import PROGRAM_PATHS, in_program
+from referrals.services import officer_sync, officers_retire
 
 
 def _in_scope(rows, user: User):
@@ -146,6 +147,19 @@ class UserAdmin(ProgramScopedAdminMixin, BaseUserAdmin):
     def scoped(self, request, rows):
         rows = super().scoped(request, rows)
         return rows if request.user.is_superuser else rows.filter(is_superuser=False)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        # A new officer counts, and shows on their sergeant's roster, before their first deflection.
+        officer_sync(user=obj)
+
+    def delete_model(self, request, obj) -> None:
+        officers_retire(users=[obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        officers_retire(users=queryset)
+        super().delete_queryset(request, queryset)
 
     def get_readonly_fields(self, request, obj=None):
         if request.user.is_superuser:

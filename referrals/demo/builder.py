@@ -66,7 +66,7 @@ from referrals.models import (
     Referral,
     normalize_name,
 )
-from referrals.services import NewClient, client_create, officer_for_user
+from referrals.services import NewClient, client_create, officer_for_user, officer_sync
 
 BATCH = 500
 Status = Referral.Status
@@ -206,6 +206,7 @@ class DemoBuilder(ProgramLife, Region):
         )
         user.full_clean()
         user.save()
+        officer_sync(user=user)
         self.taken_usernames.add(username)
         return user
 

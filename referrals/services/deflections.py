@@ -64,12 +64,43 @@ def officer_for_user(*, user: User) -> Officer:
 
 
 @transaction.atomic
+def officer_sync(*, user: User) -> Officer | None:
+    """Keep the officer row of an account in step with it, from the moment it is made or
+    changed (the user admin calls this): a sergeant's roster, the list of officers not yet
+    trained and the count of active officers that participation divides by include those who
+    have not deflected yet. Someone who no longer serves as an officer or supervisor of an
+    agency, or no longer signs in, stops counting as active; their deflections stay theirs."""
+    serving = user.is_active and user.is_field_officer and bool(user.agency_id)
+    try:
+        officer = user.officer
+    except Officer.DoesNotExist:
+        return _officer_create(user=user) if serving else None
+    if serving:
+        officer.agency_id = user.agency_id
+        officer.unit_id = user.unit_id
+        officer.badge_number = user.badge_number or f"u{user.pk}"
+        _badge_claim(user=user, badge=officer.badge_number)
+        officer.display_name = user.get_full_name() or user.username
+    officer.is_active = serving
+    officer.full_clean()
+    officer.save(update_fields=["agency", "unit", "badge_number", "display_name", "is_active"])
+    return officer
+
+
+def officers_retire(*, users) -> None:
+    """The officers of accounts about to be deleted stop counting as active; their rows keep
+    their deflections."""
+    Officer.objects.filter(user__in=users).update(is_active=False)
+
+
+@transaction.atomic
 def _officer_move(*, officer: Officer, user: User) -> None:
     if not user.agency_id:
         raise ValidationError(_("Your account has no agency; ask the program administrator."))
     officer.agency_id = user.agency_id
     officer.unit_id = user.unit_id
     officer.badge_number = user.badge_number or f"u{user.pk}"
+    _badge_claim(user=user, badge=officer.badge_number)
     officer.full_clean()
     officer.save(update_fields=["agency", "unit", "badge_number"])
 
@@ -78,16 +109,45 @@ def _officer_move(*, officer: Officer, user: User) -> None:
 def _officer_create(*, user: User) -> Officer:
     if not user.agency_id:
         raise ValidationError(_("Your account has no agency; ask the program administrator."))
+    badge = user.badge_number or f"u{user.pk}"
+    unnamed = _badge_claim(user=user, badge=badge, adopt=True)
+    if unnamed is not None:
+        # An officer the agency's records named before they had a sign-in: this is them.
+        unnamed.user = user
+        unnamed.unit_id = user.unit_id
+        unnamed.is_active = True
+        unnamed.save(update_fields=["user", "unit", "is_active"])
+        return unnamed
     officer = Officer(
         user=user,
         agency_id=user.agency_id,
         unit_id=user.unit_id,
-        badge_number=user.badge_number or f"u{user.pk}",
+        badge_number=badge,
         display_name=user.get_full_name() or user.username,
     )
     officer.full_clean()
     officer.save()
     return officer
+
+
+def _badge_claim(*, user: User, badge: str, adopt: bool = False) -> Officer | None:
+    """Make the agency's badge number free for this user's officer row. A former holder (an old
+    account, or an officer who moved on; accounts cannot share a badge) keeps their deflections
+    under another number. With `adopt`, a row without a sign-in (added by hand before the
+    officer had an account) is returned instead, to become this user's."""
+    holder = (
+        Officer.objects.select_related("user")
+        .filter(agency_id=user.agency_id, badge_number=badge)
+        .exclude(user=user)
+        .first()
+    )
+    if holder is None:
+        return None
+    if holder.user is None and adopt:
+        return holder
+    holder.badge_number = f"u{holder.user.pk}" if holder.user else f"o{holder.pk}"
+    holder.save(update_fields=["badge_number"])
+    return None
 
 
 def officer_for_badge(*, agency_id: int, badge_number: str) -> Officer:
