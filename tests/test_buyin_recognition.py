@@ -219,6 +219,37 @@ def test_the_referral_page_offers_the_sergeant_to_commend_its_officer(cast, refe
     assert cast.login("supervisor_a").get(f"{COMMEND}?referral={other.pk}").status_code == 404
 
 
+def test_a_referral_whose_page_the_user_may_not_open_is_not_described_on_the_commend_page(cast, referral):
+    """The sergeant may commend an officer of another unit, and command staff any officer of the
+    agency, but neither may open that officer's referral: its date and incident number are not
+    shown for a number typed into the address. The incident number typed in the form still works."""
+    eastside = UnitFactory(agency=cast.agency_a, name="Eastside")
+    east_officer = UserFactory(agency=cast.agency_a, unit=eastside, role=User.Role.OFFICER)
+    theirs = ReferralFactory(officer=OfficerFactory(user=east_officer), partner=cast.partner_y, incident_number="E-77")
+    for who in ("supervisor_a", "command_a"):
+        client = cast.login(who)
+        assert client.get(reverse("referrals:detail", args=[theirs.pk])).status_code == 404
+        assert client.get(f"{COMMEND}?referral={theirs.pk}").status_code == 404
+        assert "E-77" not in client.get(COMMEND).content.decode()
+    assert _post(cast, "command_a", east_officer, incident="E-77").status_code == 302
+
+
+def test_commend_without_it_keeps_what_was_typed_and_drops_the_deflection(cast, referral):
+    link = f"{COMMEND}?referral={referral.pk}"
+    client = cast.login("supervisor_a")
+    assert 'name="without_referral"' in client.get(link).content.decode()
+    data = {"officer": cast.officer_a1.pk, "kind": "Commendation", "text": TEXT, "referral": referral.pk}
+    response = client.post(link, {**data, "without_referral": "1"})
+    page = response.content.decode()
+    assert response.status_code == 200 and not Commendation.objects.exists()
+    assert 'id="commend-for"' not in page and 'name="incident_number"' in page
+    assert f'<option value="{cast.officer_a1.pk}" selected>' in page and TEXT in page
+    assert "This field is required" not in page
+    # Saved then, it is for no deflection.
+    assert client.post(link, {**data, "referral": ""}).status_code == 302
+    assert Commendation.objects.get().referral is None
+
+
 def test_the_default_kinds_are_saved_in_english_and_read_in_each_readers_language(cast):
     """A Spanish-speaking sergeant commends first: the agency's default kinds are still saved by
     their English names, and each reader sees them in their own language."""
@@ -453,14 +484,15 @@ def test_the_digest_names_those_who_agreed_and_counts_the_others(cast, week, ref
 
 @pytest.mark.parametrize("who", MEMBERS)
 def test_the_referral_page_offers_commending_its_officer_to_those_the_commend_page_takes(cast, referral, who):
-    """Command staff may commend for a referral by its number, but see no referral page."""
+    """Command staff may commend for a referral (by its incident number, or its number posted),
+    but see no referral page, nor the commend page's account of one."""
     client = cast.login(who)
     page = client.get(reverse("referrals:detail", args=[referral.pk]))
     link = f"{COMMEND}?referral={referral.pk}"
     offered = page.status_code == 200 and link in page.content.decode()
     assert offered == (who in {"supervisor_a", "admin", "program_admin"})
+    assert client.get(link).status_code == (200 if offered else 404)
     taken = who in {"supervisor_a", "command_a", "admin", "program_admin"}
-    assert client.get(link).status_code == (200 if taken else 404)
     data = {"officer": cast.officer_a1.pk, "kind": "Commendation", "text": TEXT, "referral": referral.pk}
     client.post(link, data)
     assert Commendation.objects.filter(referral=referral).exists() == taken

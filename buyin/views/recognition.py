@@ -26,15 +26,17 @@ from deflection.permissions import (
     may_manage_recognition,
     roles_required,
 )
-from referrals.models import Referral
+from referrals.selectors import referral_list_for_user
 
 
 def _initial(request: HttpRequest) -> dict:
-    """From a referral's page: its officer and its number (checked as the officer posted is)."""
+    """From a referral's page: its officer and its number (checked as the officer posted is).
+    Only a referral whose page the user may open: the form says which deflection (its date
+    and incident number), which is not for whoever guesses a number."""
     number = request.GET.get("referral", "")
     if not number.isdigit():
         return {}
-    referral = Referral.objects.select_related("officer").filter(pk=int(number)).first()
+    referral = referral_list_for_user(user=request.user).filter(pk=int(number)).first()
     if referral is None or referral.officer.user_id is None:
         raise Http404
     return {"officer": referral.officer.user_id, "referral": referral.pk}
@@ -47,19 +49,25 @@ def commend(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     if not commends_officers(user):
         raise Http404
-    initial = _initial(request)
+    # A post carries its own officer and referral (the form and the service check them).
+    initial = _initial(request) if request.method == "GET" else {}
     # The officer posted, or the referral's: someone the user may not commend is a 404.
     officer_id = str((request.POST.get("officer") if request.method == "POST" else initial.get("officer")) or "")
     officer = selectors.commendable_officer_get(user=user, officer_id=int(officer_id)) if officer_id.isdigit() else None
     # The kinds are the officer's agency's (the program administrator commends in several).
     agency = officer.agency if officer else user.agency
+    data = request.POST or None
+    if request.POST.get("without_referral"):
+        # "Commend without it": the same form, what was typed kept, the deflection dropped.
+        initial = {name: request.POST.get(name, "") for name in ("officer", "kind", "text")}
+        data = None
     form = CommendForm(
-        request.POST or None,
+        data,
         initial=initial,
         officers=selectors.commendable_officers(user=user),
         kind_names=selectors.recognition_kind_names(agency=agency, user=user),
     )
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
             services.commendation_create(
