@@ -84,19 +84,27 @@ def figures(
     *,
     changes: bool = True,
     treatment: tuple[bool, bool] = (True, True),
+    treated: tuple[metrics.Headlines, metrics.Headlines] | None = None,
 ) -> list[Figure]:
     """The headline figures as the agency's own staff see them: police work exactly, the
     partners' treatment records by the small-numbers rule (reports.metrics.disclosure), and
     withheld ("—") for a period whose groups of deflections are too small to show them
     (`treatment`: for the period, and the one before; metrics.treatment_shown).
+    The treatment figures come from `treated` where given (the period's months that have
+    ended, and the months before them: metrics.ended_months).
     Without `changes` (a period counted to date against whole months before) no change is
     worked out: part of a month against a whole one would read as a fall."""
     rows = _figures(current, previous, changes=changes)
+    partners = {f.key: f for f in _figures(*treated, changes=False)} if treated else {f.key: f for f in rows}
     now_shown, before_shown = treatment
     return [
         f
         if f.key not in TREATMENT_FIGURES
-        else replace(f, value=f.value if now_shown else WITHHELD, previous=f.previous if before_shown else WITHHELD)
+        else replace(
+            partners[f.key],
+            value=partners[f.key].value if now_shown else WITHHELD,
+            previous=partners[f.key].previous if before_shown else WITHHELD,
+        )
         for f in rows
     ]
 

@@ -38,6 +38,8 @@ from reports.models import Digest, Milestone, SuccessStory
 
 SEND_AT = time(7, 0)
 CHART_WEEKS = 8
+# The months the partners' records cover (those that ended before the reported week did).
+TREATED_MONTHS = 3
 CHART_CID = "weekly-deflections"
 
 
@@ -113,7 +115,13 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
             reviewed_at__lt=end,
         ).order_by("reviewed_at", "pk")
     )
-    funnel_scope = metrics.Scope(agency.pk, end - timedelta(days=90), end)
+    # What the partners recorded: over the months that ended before the week did, and only
+    # where each month's deflections are none or at least 11 (reports/metrics/cohorts.py). A
+    # window moved a week at a time would differ from last week's by two weeks' few clients.
+    months_end = metrics.running_month_start(end, zone)
+    treated = metrics.Scope(agency.pk, metrics.months_before(months_end, TREATED_MONTHS), months_end)
+    shown = metrics.treatment_shown(treated, zone=zone)
+    partners_shown = shown and metrics.cohorts_large_enough(treated, zone=zone, by=["partner"])
     return {
         "agency": agency,
         "week_start": week_start,
@@ -125,10 +133,17 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
         "recognised": recognised,
         "savings": metrics.savings(week),
         "overdose_reversals": metrics.overdose_reversals(week),
-        "funnel": metrics.funnel(funnel_scope, now=now),
-        # Charges held in abeyance over the same 90 days, per month and unit (treatment records).
-        "charges": charge_tables(funnel_scope, agency=agency, rollups=False),
-        "partner_intakes": metrics.partner_intakes(agency_id=agency.pk, start=start, end=end),
+        "treated_start": treated.start,
+        "treated_last": metrics.months_before(months_end, 1),
+        "treatment_shown": shown,
+        "engagement": _engagement(metrics.funnel(treated, now=now), shown=shown),
+        # Charges held in abeyance over the same months, per month and unit (treatment records).
+        "charges": charge_tables(treated, agency=agency, rollups=False, withhold=not shown),
+        "partners": [
+            (p.name, _police(p.received), _treated(p.intake, shown=partners_shown))
+            for p in metrics.partner_scorecard(treated)
+        ],
+        "partners_withheld": shown and not partners_shown,
         "stories": stories,
         # Pulse survey waves that closed in the week (up to the Monday midnight that ends it):
         # each wave lands in exactly one week, so in one digest.
@@ -182,6 +197,29 @@ def weekly_chart(weekly: list[tuple[date, int]]) -> tuple[bytes, str]:
 def _police(n: int) -> str:
     """A count of the agency's own police work, as its command staff read it: exact."""
     return metrics.shown_count(n, kind=metrics.Kind.POLICE_WORK)
+
+
+def _treated(n: int, *, shown: bool) -> str:
+    """A count from the partners' treatment records: 1 to 10 as <11, and withheld (—) where the
+    groups of deflections are too small to show them (reports/metrics/cohorts.py)."""
+    return metrics.shown_count(n, kind=metrics.Kind.TREATMENT) if shown else metrics.WITHHELD
+
+
+def _engagement(funnel: metrics.Funnel, *, shown: bool) -> list[tuple[str, str]]:
+    """The funnel's rows as shown: logged is police work, the rest the partners' records."""
+    return [
+        (_("Logged"), _police(funnel.logged)),
+        (_("Accepted by a partner"), _treated(funnel.accepted, shown=shown)),
+        (_("Reached intake"), _treated(funnel.intake, shown=shown)),
+        *[
+            (
+                _("Still engaged at %(days)d days") % {"days": days},
+                _("%(retained)s of %(due)s due")
+                % {"retained": _treated(r.retained, shown=shown), "due": _treated(r.due, shown=shown)},
+            )
+            for days, r in funnel.retained.items()
+        ],
+    ]
 
 
 def digest_render(*, agency: Agency, week_start: date, now: datetime | None = None) -> Rendered:

@@ -5,7 +5,7 @@ selectors). The forms on it post to partners' views."""
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,26 +27,24 @@ from partners.selectors import partner_get_for_user, partner_relationship_log
 from reports import dashboard as dashboard_data
 from reports import metrics
 
-# The dashboard's default period: the scorecard reads the same on both pages.
-SCORECARD_DAYS = 90
+# The months the scorecard covers: the last three that have ended, as the dashboard's
+# partners' records; a window moved a day at a time would differ from yesterday's by a day's
+# few clients (reports/metrics/cohorts.py).
+SCORECARD_MONTHS = 3
 
 
 def _scorecards(*, partner: ServicePartner, user: User, now: datetime) -> list[dict]:
-    """The partner's scorecard row for each agency it serves that the user may see, over
-    the last SCORECARD_DAYS days of the agency's own calendar, as the dashboard shows it."""
+    """The partner's scorecard row for each agency it serves that the user may see, over the
+    last SCORECARD_MONTHS months that have ended on the agency's own calendar, as the
+    dashboard shows them."""
     cards = []
     for agency in sorted(partner.agencies.all(), key=lambda a: a.pk):
         if agency.pk != user.agency_id and not administers_agency(user, agency=agency):
             continue
         zone = zoneinfo.ZoneInfo(agency.timezone)
-        last = now.astimezone(zone).date()
-        first = last - timedelta(days=SCORECARD_DAYS - 1)
-        scope = metrics.Scope(
-            agency.pk,
-            datetime.combine(first, time.min, tzinfo=zone),
-            datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone),
-            partner_id=partner.pk,
-        )
+        end = metrics.running_month_start(now, zone)
+        scope = metrics.Scope(agency.pk, metrics.months_before(end, SCORECARD_MONTHS), end, partner_id=partner.pk)
+        first, last = scope.start.date(), (end - timedelta(days=1)).date()
         rollups = metrics.counted_until(agency.pk) is not None
         scores = [s for s in metrics.partner_scorecard(scope, rollups=rollups) if s.partner_id == partner.pk]
         # What the partner recorded only over months where each partner received none or 11 and more.

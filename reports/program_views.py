@@ -13,9 +13,19 @@ from django.utils import timezone
 
 from deflection.models import User
 from reports.models import ProgramDigest
-from reports.program import RULE_NOTE, last_days, program_get_for_user, program_table, programs_for_user
+from reports.program import (
+    RULE_NOTE,
+    last_days,
+    program_get_for_user,
+    program_table,
+    programs_for_user,
+    treated_months,
+)
 from reports.program_digest import program_digest_context, reported_week
 from reports.views import PERIODS
+
+# The whole months that have ended the partners' records cover, for each period of days.
+TREATED_MONTHS = {30: 1, 90: 3, 365: 12}
 
 
 @login_required
@@ -24,13 +34,16 @@ def program_view(request: HttpRequest) -> HttpResponse:
     program = program_get_for_user(user=user, program_id=request.GET.get("program"))
     period = request.GET.get("days", "90")
     days = PERIODS.get(period, 90)
-    start, end = last_days(program, days, now=timezone.now())
+    now = timezone.now()
+    start, end = last_days(program, days, now=now)
+    # The partners' records: as many whole months as the period is long, that have ended.
+    treated = treated_months(program, TREATED_MONTHS[days], before=now)
     programs = programs_for_user(user)
     return render(
         request,
         "reports/program.html",
         {
-            "table": program_table(program=program, start=start, end=end),
+            "table": program_table(program=program, start=start, end=end, treated=treated),
             "days": days,
             "periods": PERIODS,
             "rule_note": RULE_NOTE,

@@ -280,20 +280,36 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     before = scope.previous()
     # The month still running is counted to date, against whole months before.
     to_date = scope.end > now
-    # The partners' records only over groups of deflections big enough (metrics.cohorts).
     zone = zoneinfo.ZoneInfo(agency.timezone)
-    shown_now = metrics.treatment_shown(scope, zone=zone, rollups=rollups)
-    shown_before = metrics.treatment_shown(before, zone=zone, rollups=rollups)
+    # The partners' records: for the months that have ended, and only over groups of
+    # deflections big enough (metrics.cohorts).
+    treated = metrics.ended_months(scope, zone=zone, now=now)
+    treated_before = treated.previous() if treated else None
+    shown_now = treated is not None and metrics.treatment_shown(treated, zone=zone, rollups=rollups)
+    shown_before = treated_before is not None and metrics.treatment_shown(treated_before, zone=zone, rollups=rollups)
     current = metrics.headlines(scope, now=now, rollups=rollups, participation=buyin.training.whole)
     previous = metrics.headlines(before, now=now, rollups=rollups)
+    if treated in (scope, None):
+        # Nothing to show of a running month alone: its figures are withheld whatever they are.
+        current_treated, previous_treated = current, previous
+    else:
+        # Participation is police work, of the whole period: not counted again.
+        current_treated = metrics.headlines(treated, now=now, rollups=rollups, participation=current.participation)
+        previous_treated = metrics.headlines(
+            treated_before, now=now, rollups=rollups, participation=previous.participation
+        )
     charges = dashboard_data.charge_tables(
-        scope, agency=agency, totals=current.counts, rollups=rollups, withhold=not shown_now
+        treated or scope, agency=agency, totals=current_treated.counts, rollups=rollups, withhold=not shown_now
     )
     charges_before = dashboard_data.charge_tables(
-        before, agency=agency, totals=previous.counts, rollups=rollups, withhold=not shown_before
+        treated_before or before,
+        agency=agency,
+        totals=previous_treated.counts,
+        rollups=rollups,
+        withhold=not shown_before,
     )
     # Each partner's own months too (read whatever the page's: a page costs the same queries).
-    partners_shown = metrics.cohorts_large_enough(scope, zone=zone, by=["partner"], rollups=rollups)
+    partners_shown = metrics.cohorts_large_enough(treated or scope, zone=zone, by=["partner"], rollups=rollups)
     scorecard_withheld = not (shown_now and partners_shown)
     context = {
         "agency": agency,
@@ -304,8 +320,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "before_end": before.end - timedelta(days=1),
         "to_date": to_date,
         "treatment_shown": shown_now,
+        # The partners' records stop before the month still running (None: it is the whole period).
+        "treated": treated if treated != scope else None,
+        "treated_end": treated.end - timedelta(days=1) if treated else None,
+        "treated_before": treated_before if treated != scope else None,
+        "treated_before_end": treated_before.end - timedelta(days=1) if treated_before else None,
+        "running_month_only": treated is None,
         "figures": [
-            *dashboard_data.figures(current, previous, changes=not to_date, treatment=(shown_now, shown_before)),
+            *dashboard_data.figures(
+                current,
+                previous,
+                changes=not to_date,
+                treatment=(shown_now, shown_before),
+                treated=(current_treated, previous_treated),
+            ),
             dashboard_data.check_in_figure(scope, agency=agency, rollups=rollups, changes=not to_date),
             dashboard_data.charge_figure(charges, charges_before),
         ],
@@ -313,14 +341,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "charts": dashboard_data.charts(
             scope,
             agency=agency,
-            counts=current.counts,
+            counts=current_treated.counts,
             now=now,
-            retained=current.retention,
+            retained=current_treated.retention,
             rollups=rollups,
             treatment_shown=shown_now,
         ),
         "scorecard": dashboard_data.scorecard_rows(
-            metrics.partner_scorecard(scope, rollups=rollups), withhold=scorecard_withheld
+            metrics.partner_scorecard(treated or scope, rollups=rollups), withhold=scorecard_withheld
         ),
         "scorecard_withheld": scorecard_withheld,
         # The scorecard's partners whose page the user may open (a supervisor: none).

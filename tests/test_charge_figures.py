@@ -158,10 +158,10 @@ def test_the_dashboard_shows_the_charges_by_month_and_unit_without_a_client(cast
         assert referral.held_charge.case_number not in page
 
 
-def test_the_digest_tells_the_last_90_days_of_charges(cast):
+def test_the_digest_tells_the_charges_of_the_months_that_have_ended(cast):
     attorney = JusticeAgencyFactory(agencies=[cast.agency_a])
     rnd = random.Random(3)
-    monday = date(2026, 9, 14)
+    monday = date(2026, 10, 5)
     for day in range(14):
         referral = ReferralFactory(
             officer__user=cast.officer_a1,
@@ -170,8 +170,9 @@ def test_the_digest_tells_the_last_90_days_of_charges(cast):
             occurred_at=datetime(2026, 9, 1, 12, tzinfo=TZ) + timedelta(days=day),
         )
         _charge(referral, attorney, H.SATISFIED if day < 12 else H.HELD, rnd)
-    rendered = digest_render(agency=cast.agency_a, week_start=monday, now=datetime(2026, 9, 21, 8, tzinfo=TZ))
-    assert "Charges held in abeyance, last 90 days" in rendered.text
+    rendered = digest_render(agency=cast.agency_a, week_start=monday, now=datetime(2026, 10, 12, 8, tzinfo=TZ))
+    assert "What the partners recorded, July 2026 to September 2026" in rendered.text
+    assert "Charges held in abeyance (held / satisfied" in rendered.text
     lines = rendered.text.split("Charges held in abeyance", 1)[1].splitlines()
     month = next(line for line in lines if line.startswith("- September 2026"))
     # 14 held, 12 satisfied: "0 not satisfied" would tell the 2 pending, and so would the share.

@@ -190,3 +190,161 @@ def test_the_weekly_series_stop_at_today_not_at_the_end_of_the_running_month(cas
     mondays = [monday for monday, _rate in charts["participation_rows"]]
     assert mondays and max(mondays) <= TODAY.date()
     assert max(monday for monday, _cells, _total in charts["pathway_table"]) <= TODAY.date()
+
+
+# --- the month still running --------------------------------------------------------------
+
+
+@pytest.fixture
+def running_month(cast):
+    """Twelve deflections in November that reached intake, twelve in December's first days
+    that did not (yet), and then one on December 8 that reached intake that same day."""
+    officer = OfficerFactory(user=cast.officer_a1)
+    for month, days in ((11, range(2, 14)), (12, [1, 2, 3, 4, 5, 6] * 2)):
+        for day in days:
+            at = datetime(2026, month, day, 9, 0, tzinfo=TZ)
+            intake = {"status": "in_progress", "accepted_at": at, "intake_at": at + timedelta(hours=5)}
+            ReferralFactory(officer=officer, partner=cast.partner_y, occurred_at=at, **(intake if month == 11 else {}))
+    return officer
+
+
+def test_pages_a_day_apart_in_the_running_month_give_nothing_of_that_day_away(cast, running_month):
+    """Yesterday's page less today's was the day's deflections, and what the partners recorded
+    of them: December 8's one client, at intake the same day. The partners' records now cover
+    the months that have ended; police work still counts to date."""
+    with time_machine.travel(datetime(2026, 12, 8, 7, 0, tzinfo=TZ), tick=False):
+        before = _figures(cast.login("command_a"))
+        at = datetime(2026, 12, 8, 9, 0, tzinfo=TZ)
+        ReferralFactory(
+            officer=running_month,
+            partner=cast.partner_y,
+            occurred_at=at,
+            status="in_progress",
+            accepted_at=at,
+            intake_at=at + timedelta(hours=2),
+        )
+    with time_machine.travel(datetime(2026, 12, 8, 20, 0, tzinfo=TZ), tick=False):
+        client = cast.login("command_a")
+        after = _figures(client)
+        page = client.get("/reports/dashboard/").content.decode()
+    police = {key: value for key, value, _before in after["figures"]}
+    assert police["deflections"] == "25"
+    assert (
+        after["funnel"]
+        == before["funnel"]
+        == [
+            ("Logged", "12"),
+            ("Accepted", "12"),
+            ("Intake", "12"),
+            *[(f"Retained {d} days", "0") for d in metrics.RETENTION_DAYS],
+        ]
+    )
+    treated = [row for row in after["figures"] if row[0] in {"engagement", "reengagements"}]
+    assert treated == [row for row in before["figures"] if row[0] in {"engagement", "reengagements"}]
+    assert dict((k, v) for k, v, _b in after["figures"])["engagement"] == "100%"
+    note = page.split("data-treated-period>")[1].split("</p>")[0]
+    assert "covers October 2026 to November 2026, compared with August 2026 to September 2026" in note
+
+
+def test_the_running_month_alone_shows_nothing_the_partners_recorded(cast, running_month):
+    with time_machine.travel(datetime(2026, 12, 8, 7, 0, tzinfo=TZ), tick=False):
+        client = cast.login("command_a")
+        december = _funnel(client, start="2026-12", end="2026-12")
+        page = client.get("/reports/dashboard/", {"start": "2026-12", "end": "2026-12"}).content.decode()
+    assert (december["Logged"], december["Accepted"], december["Intake"], december["note"]) == ("12", "—", "—", True)
+    assert "this period is the month still running" in page
+    assert 'data-figure="deflections">12<' in page
+
+
+def test_the_partners_records_stop_where_the_month_still_running_starts():
+    start, running = datetime(2026, 10, 1, tzinfo=TZ), datetime(2026, 12, 1, tzinfo=TZ)
+    now = datetime(2026, 12, 8, 7, 0, tzinfo=TZ)
+    scope = metrics.Scope(1, start, datetime(2027, 1, 1, tzinfo=TZ), unit_id=3)
+    assert metrics.ended_months(scope, zone=TZ, now=now) == metrics.Scope(1, start, running, unit_id=3)
+    ended = metrics.Scope(1, start, running)
+    assert metrics.ended_months(ended, zone=TZ, now=now) == ended
+    assert metrics.ended_months(metrics.Scope(1, running, datetime(2027, 1, 1, tzinfo=TZ)), zone=TZ, now=now) is None
+    # The agency's calendar: 05:00 UTC on December 1 is still November in Phoenix.
+    late_november = datetime(2026, 12, 1, 5, 0, tzinfo=ZoneInfo("UTC"))
+    assert metrics.running_month_start(late_november, TZ) == datetime(2026, 11, 1, tzinfo=TZ)
+
+
+# --- the weekly digest ----------------------------------------------------------------------
+
+
+def _digest(cast, monday: datetime) -> str:
+    from reports.digest import digest_render
+
+    return digest_render(agency=cast.agency_a, week_start=monday.date(), now=monday + timedelta(days=7, hours=8)).text
+
+
+def _partners_recorded(text: str) -> str:
+    return text[text.index("What the partners recorded") : text.index("own police work")]
+
+
+def _funnel_and_partners(text: str) -> list[str]:
+    return [line for line in _partners_recorded(text).splitlines() if "Still engaged" not in line]
+
+
+def test_two_weeks_digests_give_nothing_of_a_weeks_few_clients_away(cast, running_month):
+    """The digest's 90 days moved a week at a time: one digest less the next was two weeks'
+    few clients. The partners' records now cover the months that ended before the week did."""
+    at = datetime(2026, 12, 9, 9, 0, tzinfo=TZ)
+    ReferralFactory(
+        officer=running_month,
+        partner=cast.partner_y,
+        occurred_at=at,
+        status="in_progress",
+        accepted_at=at,
+        intake_at=at + timedelta(hours=2),
+    )
+    first = _digest(cast, datetime(2026, 11, 30, tzinfo=TZ))
+    second = _digest(cast, datetime(2026, 12, 7, tzinfo=TZ))
+    assert "Deflections this week: 12" in first and "Deflections this week: 1 " in second
+    # (Retention's checkpoints come due day by day: only its due counts move.)
+    assert _funnel_and_partners(first) == _funnel_and_partners(second)
+    recorded = _partners_recorded(second)
+    assert "What the partners recorded, September 2026 to November 2026" in recorded
+    assert "- Logged: 12\n- Accepted by a partner: 12\n- Reached intake: 12" in recorded
+    assert "- Y 24/7 MAT Clinic: 12 / 12" in recorded
+
+
+def test_the_digest_withholds_the_partners_records_of_a_month_of_a_few_clients(cast, units):
+    """August: one Eastside client, accepted, never at intake."""
+    recorded = _partners_recorded(_digest(cast, datetime(2026, 11, 2, tzinfo=TZ)))
+    assert "What the partners recorded, August 2026 to October 2026" in recorded
+    assert "- Logged: 37\n- Accepted by a partner: —\n- Reached intake: —" in recorded
+    assert "Withheld (—): in one of these months there were between 1 and 10 deflections" in recorded
+    # Without August: shown, and the partner's row with it.
+    recorded = _partners_recorded(_digest(cast, datetime(2026, 12, 7, tzinfo=TZ)))
+    assert "- Logged: 36\n- Accepted by a partner: 36\n- Reached intake: 0" in recorded
+    assert "- Y 24/7 MAT Clinic: 36 / 0" in recorded and "Withheld" not in recorded
+
+
+def test_the_digest_withholds_intakes_per_partner_where_a_partner_had_a_few(cast, units):
+    """September to November holds 36 deflections to partner Y, and one to partner X in October:
+    the agency's figures stand, the partners' intakes are withheld (X's alone would be one
+    client's, and Y's less the total too)."""
+    officer = OfficerFactory(user=cast.officer_a2)
+    _deflect(officer, cast.partner_x, 10, 1, status="accepted", accepted_at=datetime(2026, 10, 9, tzinfo=TZ))
+    recorded = _partners_recorded(_digest(cast, datetime(2026, 12, 7, tzinfo=TZ)))
+    assert "- Logged: 37\n- Accepted by a partner: 37" in recorded
+    assert f"- {cast.partner_y.name}: 36 / —" in recorded and f"- {cast.partner_x.name}: 1 / —" in recorded
+    assert "Intakes per partner are withheld" in recorded
+
+
+def test_the_partner_pages_scorecard_covers_the_months_that_have_ended(cast, running_month):
+    """Its 90 days moved a day at a time, like the dashboard's did: now the last three months
+    that have ended, the same on December 8 as on December 31."""
+    from django.urls import reverse
+
+    url = reverse("reports:partner", kwargs={"partner_id": cast.partner_y.pk})
+    pages = []
+    for day in (8, 31):
+        with time_machine.travel(datetime(2026, 12, day, 9, 0, tzinfo=TZ), tick=False):
+            page = cast.login("command_a").get(url).content.decode()
+        scorecard = page[page.index('id="scorecard"') : page.index("</table>", page.index('id="scorecard"'))]
+        pages.append(scorecard)
+    assert pages[0] == pages[1]
+    assert "September 2026 to November 2026" in pages[0]
+    assert ">12<" in pages[0] and ">24<" not in pages[0]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 
@@ -122,6 +123,28 @@ def test_the_coordinator_sees_each_agency_beside_the_others_and_the_whole(cast):
     # The second program's coordinator: its own agency, and 40 (police work, at least 11).
     page_2 = cast.login("coordinator_2").get(reverse("reports:program")).content.decode()
     assert "Agency A" not in page_2 and _row(page_2, "Deflections") == ["40", "40"]
+
+
+def test_the_partners_records_cover_ended_months_and_an_agencys_few_clients_are_withheld(cast):
+    """Agency A: 12 deflections accepted in November, and one on December 3; agency B: 3 in
+    November. The partners' records cover September to November (a window of days moved a
+    day at a time would differ by a day's clients); B's are withheld, and the whole with them."""
+    accepted = {"status": "accepted", "accepted_at": datetime(2026, 11, 30, tzinfo=PHOENIX)}
+    _deflections(cast, cast.officer_a1, cast.partner_y, 12, datetime(2026, 11, 10, 9, tzinfo=PHOENIX), **accepted)
+    _deflections(cast, cast.officer_b, cast.partner_y, 3, datetime(2026, 11, 12, 9, tzinfo=PHOENIX), **accepted)
+    ReferralFactory(
+        officer=OfficerFactory(user=cast.officer_a2),
+        partner=cast.partner_y,
+        occurred_at=datetime(2026, 12, 3, 9, tzinfo=PHOENIX),
+        status="accepted",
+        accepted_at=datetime(2026, 12, 3, 10, tzinfo=PHOENIX),
+    )
+    with time_machine.travel(datetime(2026, 12, 8, 9, tzinfo=PHOENIX), tick=False):
+        page = cast.login("coordinator").get(reverse("reports:program")).content.decode()
+    assert _row(page, "Deflections") == ["13", "&lt;11", "14–23"]
+    assert _row(page, "Accepted by a partner") == ["12", "—", "—"]
+    assert _row(page, "Reached intake") == ["0", "—", "—"]
+    assert "the deflections of September 2026 to November 2026: months that have ended" in page
 
 
 def test_a_superuser_picks_a_program_and_nobody_else_opens_another(cast):

@@ -165,8 +165,10 @@ def test_the_digest_reports_the_weeks_real_numbers(cast, week):
     assert "Overdose reversals: 1" in text
     assert "- Officer prevention referral: 7 / 5" in text
     assert "- Officer intervention referral: 4 / 0" in text
-    # Logged in the last 90 days is police work (12 + 5); none was accepted yet.
-    assert "Engagement, last 90 days: logged 17, accepted 0, intake 0" in text
+    # What the partners recorded covers the months that ended before the week (November's
+    # deflections come in December's digests), when there were none.
+    assert "What the partners recorded, August 2026 to October 2026" in text
+    assert "- Logged: 0\n- Accepted by a partner: 0\n- Reached intake: 0" in text
     assert "He called to say thank you" in text
     assert "must not leave the record" not in text
     # This week's milestones: the agency's 10th deflection, Westside Patrol's and its

@@ -319,16 +319,16 @@ def test_the_demo_digest_shows_its_small_wins_exactly(demo):
     browser = HttpClient()
     assert browser.login(username="command", password=DEMO_PASSWORD)
     page = browser.get("/reports/digest/").content.decode()
-    table = page[page.index("Deflections by pathway") : page.index("Engagement, last 90 days")]
+    table = page[page.index("Deflections by pathway") : page.index("What the partners recorded")]
     assert "&lt;11" not in table
     for label, n, last in context["pathways"]:
         assert f"<td>{escape(label)}</td><td>{n}</td><td>{last}</td>" in table
     assert f'data-figure="overdose-reversals">{context["overdose_reversals"]}<' in page
     assert f'data-figure="this-week">{context["this_week"]}<' in page
-    # The partners' treatment records keep their rule: a partner's intakes from 1 to 10 are <11.
-    for name, n in context["partner_intakes"]:
-        if 1 <= n <= 10:
-            assert f"<td>{escape(name)}</td><td>&lt;11</td>" in page
+    # The partners' treatment records keep their rule: a partner's intakes are never 1 to 10.
+    for name, _referred, intake in context["partners"]:
+        assert intake in ("—", "<11", "0") or int(intake.replace(",", "")) > 10, (name, intake)
+        assert f"<td>{escape(name)}</td>" in page
 
 
 def test_the_demo_has_suggestions_in_every_state_and_changes_made_from_them(demo):

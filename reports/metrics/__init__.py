@@ -15,7 +15,14 @@ the exports all call these functions, so a number never means two things.
 
 from __future__ import annotations
 
-from reports.metrics.cohorts import COHORT_MIN, cohort_sizes, cohorts_large_enough, treatment_shown
+from reports.metrics.cohorts import (
+    COHORT_MIN,
+    cohort_sizes,
+    cohorts_large_enough,
+    ended_months,
+    running_month_start,
+    treatment_shown,
+)
 from reports.metrics.definitions import (
     COUNTS,
     DEFINITIONS,
@@ -45,7 +52,6 @@ from reports.metrics.definitions import (
     officers_deflecting,
     overdose_reversals,
     partner_figures,
-    partner_intakes,
     reengagements,
     referral_counts,
     retention,
@@ -57,6 +63,7 @@ from reports.metrics.definitions import (
 from reports.metrics.disclosure import (
     FIGURE_KINDS,
     SMALL_CELL_MAX,
+    WITHHELD,
     Audience,
     Kind,
     hides_small,
@@ -114,6 +121,8 @@ __all__ = [
     "cohort_sizes",
     "months_before",
     "cohorts_large_enough",
+    "ended_months",
+    "running_month_start",
     "treatment_shown",
     "FIGURE_KINDS",
     "Audience",
@@ -135,6 +144,7 @@ __all__ = [
     "PARTICIPATION_WINDOW",
     "RETENTION_DAYS",
     "SMALL_CELL_MAX",
+    "WITHHELD",
     "AgencyCounts",
     "Contacts",
     "Funnel",
@@ -160,7 +170,6 @@ __all__ = [
     "officers_deflecting",
     "overdose_reversals",
     "partner_figures",
-    "partner_intakes",
     "reengagements",
     "referral_counts",
     "retention",

@@ -10,13 +10,17 @@ shown for a period and its filters only when every month of the period, split ev
 page is filtered (by unit, pathway or partner), holds no deflection or at least 11: then any
 page, and any difference of two, is about at least 11 clients. A breakdown on the page (the
 partner scorecard, the held charges per unit) is checked the same way by its own dimension.
+
+And they are shown for months that have ended (`ended_months`): the month still running grows
+every day, and today's page less yesterday's would be about the day's few clients.
 """
 
 from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, time
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
@@ -78,3 +82,20 @@ def treatment_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = Fa
     page's own group, the groups beside it and any difference of two such pages are all big)."""
     whole_agency = Scope(scope.agency_id, scope.start, scope.end)
     return cohorts_large_enough(whole_agency, zone=zone, by=filtered_by(scope), rollups=rollups)
+
+
+def running_month_start(now: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    """Midnight of the first day of the month running at `now`, on the agency's calendar."""
+    return datetime.combine(now.astimezone(zone).date().replace(day=1), time.min, tzinfo=zone)
+
+
+def ended_months(scope: Scope, *, zone: zoneinfo.ZoneInfo, now: datetime) -> Scope | None:
+    """The part of the scope whose months have ended: where a page shows the partners' records
+    of a period that runs into the month still running, they stop at its start. None when no
+    month of the scope has ended."""
+    running = running_month_start(now, zone)
+    if scope.end <= running:
+        return scope
+    if scope.start >= running:
+        return None
+    return replace(scope, end=running)

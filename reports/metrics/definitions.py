@@ -45,7 +45,6 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from deflection.models import Agency
-from partners.models import ServicePartner
 from referrals.models import REENGAGEMENT, FollowUp, HeldCharge, Officer, OfficerContact, Pathway, Referral
 from reports.metrics.disclosure import Kind, rule_of, shown_count
 
@@ -289,25 +288,6 @@ def funnel(scope: Scope, *, now: datetime | None = None) -> Funnel:
         intake=totals["intake"],
         retained={days: retention(scope, days, now=now) for days in RETENTION_DAYS},
     )
-
-
-def partner_intakes(*, agency_id: int, start: datetime, end: datetime) -> list[tuple[str, int]]:
-    """Intakes recorded in the period at each partner serving the agency."""
-    rows = (
-        ServicePartner.objects.filter(agencies__id=agency_id)
-        .annotate(
-            intakes=Count(
-                "referrals",
-                filter=Q(
-                    referrals__agency_id=agency_id,
-                    referrals__intake_at__gte=start,
-                    referrals__intake_at__lt=end,
-                ),
-            )
-        )
-        .order_by("-is_24_7", "name")
-    )
-    return [(p.name, p.intakes) for p in rows]
 
 
 # Kept for the command page: the counts it shows (aggregates only).
