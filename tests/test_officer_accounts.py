@@ -12,11 +12,11 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from deflection.models import User
-from referrals.models import Officer
+from referrals.models import Officer, Referral
 from referrals.services import officer_for_user, officer_sync
 from reports import metrics
 from tests.factories.core import UnitFactory, UserFactory
-from tests.factories.referrals import OfficerFactory
+from tests.factories.referrals import OfficerFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -127,13 +127,22 @@ def test_an_account_that_stops_serving_in_the_field_stops_counting(cast, change)
     assert Officer.objects.filter(user=user, is_active=False).exists()
 
 
-def test_a_deleted_account_stops_counting_and_its_officer_row_stays(cast):
+def test_a_deleted_account_stops_counting_and_its_badge_given_again_is_a_new_officers(cast):
+    """Badges are given again to new hires: the new officer must not take over the deleted
+    officer's row, and with it their deflections and their clients' names."""
     user = _added_by_the_program_admin(cast)
+    old_row = Officer.objects.get(user=user)
+    ReferralFactory(officer=old_row, partner=cast.partner_y)
     before = _active_officers(cast)
     response = cast.login("program_admin").post(f"/admin/deflection/user/{user.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert _active_officers(cast) == before - 1
-    assert Officer.objects.filter(badge_number="7001", user=None, is_active=False).exists()
+    old_row.refresh_from_db()
+    assert (old_row.user, old_row.is_active, old_row.badge_number) == (None, False, f"o{old_row.pk}")
+    newcomer = _added_by_the_program_admin(cast, username="nina.newhire")
+    assert Officer.objects.get(user=newcomer) != old_row
+    assert Officer.objects.get(user=newcomer).badge_number == "7001"
+    assert not Referral.objects.filter(officer__user=newcomer).exists()
 
 
 def test_an_officer_added_by_hand_before_their_account_becomes_that_accounts(cast):
@@ -141,6 +150,23 @@ def test_an_officer_added_by_hand_before_their_account_becomes_that_accounts(cas
     user = _added_by_the_program_admin(cast)
     assert Officer.objects.get(user=user) == named
     assert Officer.objects.filter(agency=cast.agency_a, badge_number="7001").count() == 1
+
+
+def test_a_row_without_a_sign_in_that_has_deflections_is_not_taken_over(cast):
+    """A row left by an account deleted before its badge was given back."""
+    gone = UserFactory(agency=cast.agency_a, unit=cast.unit_a)
+    orphan = OfficerFactory(user=gone, agency=cast.agency_a, badge_number="7001", display_name="Old Timer")
+    ReferralFactory(officer=orphan, partner=cast.partner_y)
+    Officer.objects.filter(pk=orphan.pk).update(user=None)  # as Django's delete of the account left it
+    user = _added_by_the_program_admin(cast)
+    assert Officer.objects.get(user=user) != orphan
+    orphan.refresh_from_db()
+    assert (orphan.badge_number, orphan.is_active) == (f"o{orphan.pk}", False)
+
+
+def test_a_very_long_name_is_cut_to_the_officers_name_field(cast):
+    user = UserFactory(agency=cast.agency_a, unit=cast.unit_a, first_name="A" * 150, last_name="B" * 150)
+    assert officer_sync(user=user).display_name == "A" * 150
 
 
 def test_a_badge_given_again_leaves_the_former_holders_deflections_under_another_number(cast):
@@ -151,7 +177,7 @@ def test_a_badge_given_again_leaves_the_former_holders_deflections_under_another
     former.save()
     user = _added_by_the_program_admin(cast)
     held.refresh_from_db()
-    assert (held.badge_number, held.user, held.is_active) == (f"u{former.pk}", former, True)
+    assert (held.badge_number, held.user, held.is_active) == (f"o{held.pk}", former, True)
     assert Officer.objects.get(user=user).badge_number == "7001"
 
 

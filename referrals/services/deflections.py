@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -80,7 +82,7 @@ def officer_sync(*, user: User) -> Officer | None:
         officer.unit_id = user.unit_id
         officer.badge_number = user.badge_number or f"u{user.pk}"
         _badge_claim(user=user, badge=officer.badge_number)
-        officer.display_name = user.get_full_name() or user.username
+        officer.display_name = _display_name(user)
     officer.is_active = serving
     officer.full_clean()
     officer.save(update_fields=["agency", "unit", "badge_number", "display_name", "is_active"])
@@ -88,9 +90,12 @@ def officer_sync(*, user: User) -> Officer | None:
 
 
 def officers_retire(*, users) -> None:
-    """The officers of accounts about to be deleted stop counting as active; their rows keep
-    their deflections."""
-    Officer.objects.filter(user__in=users).update(is_active=False)
+    """The officers of accounts about to be deleted stop counting as active, and give their
+    badge numbers back (a badge is given again to a new hire); their rows keep their
+    deflections."""
+    Officer.objects.filter(user__in=users).update(
+        is_active=False, badge_number=Concat(Value("o"), Cast("pk", output_field=CharField()))
+    )
 
 
 @transaction.atomic
@@ -101,8 +106,9 @@ def _officer_move(*, officer: Officer, user: User) -> None:
     officer.unit_id = user.unit_id
     officer.badge_number = user.badge_number or f"u{user.pk}"
     _badge_claim(user=user, badge=officer.badge_number)
+    officer.is_active = True  # deflecting where they serve now
     officer.full_clean()
-    officer.save(update_fields=["agency", "unit", "badge_number"])
+    officer.save(update_fields=["agency", "unit", "badge_number", "is_active"])
 
 
 @transaction.atomic
@@ -123,18 +129,23 @@ def _officer_create(*, user: User) -> Officer:
         agency_id=user.agency_id,
         unit_id=user.unit_id,
         badge_number=badge,
-        display_name=user.get_full_name() or user.username,
+        display_name=_display_name(user),
     )
     officer.full_clean()
     officer.save()
     return officer
 
 
+def _display_name(user: User) -> str:
+    return (user.get_full_name() or user.username)[: Officer._meta.get_field("display_name").max_length]
+
+
 def _badge_claim(*, user: User, badge: str, adopt: bool = False) -> Officer | None:
     """Make the agency's badge number free for this user's officer row. A former holder (an old
     account, or an officer who moved on; accounts cannot share a badge) keeps their deflections
-    under another number. With `adopt`, a row without a sign-in (added by hand before the
-    officer had an account) is returned instead, to become this user's."""
+    under another number. With `adopt`, a row added by hand for an officer who had no account
+    yet (no sign-in, no deflection) is returned instead, to become this user's; any other
+    holder without a sign-in (its account deleted) stops counting as an active officer."""
     holder = (
         Officer.objects.select_related("user")
         .filter(agency_id=user.agency_id, badge_number=badge)
@@ -143,10 +154,11 @@ def _badge_claim(*, user: User, badge: str, adopt: bool = False) -> Officer | No
     )
     if holder is None:
         return None
-    if holder.user is None and adopt:
+    if holder.user is None and adopt and not holder.referrals.exists():
         return holder
-    holder.badge_number = f"u{holder.user.pk}" if holder.user else f"o{holder.pk}"
-    holder.save(update_fields=["badge_number"])
+    holder.badge_number = f"o{holder.pk}"
+    holder.is_active = holder.is_active and holder.user is not None
+    holder.save(update_fields=["badge_number", "is_active"])
     return None
 
 
