@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 
 def day(value: date | datetime) -> str:
@@ -46,6 +47,14 @@ def weekday_date(value: date | datetime) -> str:
 def year_month(value: date | datetime) -> str:
     """December 2026 / diciembre de 2026."""
     return formats.date_format(_local(value), "YEAR_MONTH_FORMAT")
+
+
+def month_span(first: date, last: date) -> str:
+    """November 2026 / noviembre de 2026; September 2026 to November 2026 (whole months,
+    given by a day of each)."""
+    if (first.year, first.month) == (last.year, last.month):
+        return year_month(first)
+    return _("%(first)s to %(last)s") % {"first": year_month(first), "last": year_month(last)}
 
 
 def money(amount: Decimal | float) -> str:

@@ -57,6 +57,16 @@ def _agency_consents(referral: Referral) -> list[Consent]:
     return [c for c in referral.consents.all() if c.recipient_agency_id == referral.agency_id]
 
 
+def agency_may_know_outcome(referral: Referral, moment: datetime) -> bool:
+    """Whether the client's consent lets the referring agency know an outcome recorded at
+    `moment` (intake, a retention check): a consent to the agency of status and outcomes, or
+    more, covering it. Expects the consents prefetched, or reads them."""
+    return any(
+        CONSENT_RANK[c.scope] >= CONSENT_RANK[Consent.Scope.STATUS_OUTCOMES] and c.covers(moment)
+        for c in _agency_consents(referral)
+    )
+
+
 def officer_view(
     referral: Referral, *, now: datetime | None = None, consents: list[Consent] | None = None
 ) -> OfficerView:

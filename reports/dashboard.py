@@ -222,7 +222,7 @@ def charge_tables(
     names = dict(agency.units.values_list("pk", "name")) if figures.units else {}
     table = charge_rows(figures, unit_names=names)
     # Read whatever `withhold` says: the dashboard costs the same queries for any period.
-    units_shown = metrics.cohorts_large_enough(scope, zone=zone, by=["unit"], rollups=rollups)
+    units_shown = metrics.breakdown_shown(scope, "unit", zone=zone, rollups=rollups)
     if withhold:
         return {key: _withheld(rows) for key, rows in table.items()}
     if not units_shown:
@@ -491,14 +491,20 @@ def scorecard_rows(scores: list[metrics.PartnerScore], *, withhold: bool = False
     ]
 
 
-def count_rows(counts: metrics.AgencyCounts) -> dict[str, list[tuple[str, str]]]:
+def count_rows(
+    counts: metrics.AgencyCounts, *, standing: metrics.AgencyCounts, withhold: bool = False
+) -> dict[str, list[tuple[str, str]]]:
     """The command page's two tables as shown: deflections by pathway (the agency's own
-    police work) exactly; where the referrals stand (the partners' records) with 1 to 10 as
-    "<11" and, since they add up to the deflections shown exactly, the smallest other
-    statuses withheld where a "<11" could be worked out by subtraction."""
+    police work, of `counts`) exactly; where the referrals stand (the partners' records, of
+    `standing`: months that have ended) with 1 to 10 as "<11" and, since they add up to the
+    deflections of those months (exact on the dashboard), the smallest other statuses
+    withheld where a "<11" could be worked out by subtraction; all withheld with `withhold`
+    (months of 1 to 10 deflections: metrics.treatment_shown)."""
     police, treatment = metrics.Kind.POLICE_WORK, metrics.Kind.TREATMENT
-    statuses = metrics.shown_parts([n for _label, n in counts.by_status], kind=treatment)
+    statuses = metrics.shown_parts([n for _label, n in standing.by_status], kind=treatment)
+    if withhold:
+        statuses = [WITHHELD] * len(statuses)
     return {
         "by_pathway": [(label, metrics.shown_count(n, kind=police)) for label, n in counts.by_pathway],
-        "by_status": [(label, shown) for (label, _n), shown in zip(counts.by_status, statuses, strict=True)],
+        "by_status": [(label, shown) for (label, _n), shown in zip(standing.by_status, statuses, strict=True)],
     }

@@ -133,16 +133,15 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
         "recognised": recognised,
         "savings": metrics.savings(week),
         "overdose_reversals": metrics.overdose_reversals(week),
-        "treated_start": treated.start,
-        "treated_last": metrics.months_before(months_end, 1),
+        "treated_first": treated.start.date(),
+        "treated_last": (months_end - timedelta(days=1)).date(),
         "treatment_shown": shown,
-        "engagement": _engagement(metrics.funnel(treated, now=now), shown=shown),
+        # As of the months' end: retention's checkpoints would otherwise come due week by week,
+        # a week's few clients at a time; they now come due a month at a time.
+        "engagement": _engagement(metrics.funnel(treated, now=treated.end), shown=shown),
         # Charges held in abeyance over the same months, per month and unit (treatment records).
         "charges": charge_tables(treated, agency=agency, rollups=False, withhold=not shown),
-        "partners": [
-            (p.name, _police(p.received), _treated(p.intake, shown=partners_shown))
-            for p in metrics.partner_scorecard(treated)
-        ],
+        "partners": _partner_rows(metrics.partner_scorecard(treated), shown=partners_shown),
         "partners_withheld": shown and not partners_shown,
         "stories": stories,
         # Pulse survey waves that closed in the week (up to the Monday midnight that ends it):
@@ -203,6 +202,17 @@ def _treated(n: int, *, shown: bool) -> str:
     """A count from the partners' treatment records: 1 to 10 as <11, and withheld (—) where the
     groups of deflections are too small to show them (reports/metrics/cohorts.py)."""
     return metrics.shown_count(n, kind=metrics.Kind.TREATMENT) if shown else metrics.WITHHELD
+
+
+def _partner_rows(scores: list, *, shown: bool) -> list[tuple[str, str, str]]:
+    """Each partner's referrals (police work) and intakes (the partners' records). The intakes
+    add up to the engagement's "Reached intake", shown beside them: a "<11" that the total less
+    the others would give away takes another cell with it (metrics.shown_parts)."""
+    intakes = metrics.shown_parts([s.intake for s in scores], kind=metrics.Kind.TREATMENT)
+    return [
+        (s.name, _police(s.received), intake if shown else metrics.WITHHELD)
+        for s, intake in zip(scores, intakes, strict=True)
+    ]
 
 
 def _engagement(funnel: metrics.Funnel, *, shown: bool) -> list[tuple[str, str]]:

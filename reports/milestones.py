@@ -1,5 +1,10 @@
 """Milestones: quick wins detected from what casework wrote.
 
+The police work's milestones come from the deflections. The two from the partners' records
+(the first client still engaged at 90 days, a wait-and-see partner's first intake) are about
+one client, told to the whole department with their date: only a client whose consent lets
+the agency know that outcome counts (referrals.police_disclosure.agency_may_know_outcome).
+
 Casework never calls into reports (dependencies point one way): a frequent periodic
 task, and the digest before it is built, run `milestones_detect`. Each milestone is
 unique per (kind, scope) in the database, so two detectors at once, or a rerun, make
@@ -13,11 +18,15 @@ from django.db.models import Min, QuerySet
 from deflection.models import Agency, Unit
 from partners.models import ServicePartner
 from referrals.models import FollowUp, Officer, Referral
+from referrals.police_disclosure import agency_may_know_outcome
 from reports import metrics
 from reports.models import Milestone
 from reports.wins_cache import forget_agency_wins
 
 COUNTS = ((10, Milestone.Kind.COUNT_10), (100, Milestone.Kind.COUNT_100), (1000, Milestone.Kind.COUNT_1000))
+# A client's intake or retention is theirs to share (42 CFR Part 2): the department celebrates
+# the first one whose client consented to the agency knowing it. Read in order, so many.
+CANDIDATES = 200
 
 
 def _deflections(agency_id: int) -> QuerySet[Referral]:
@@ -58,17 +67,20 @@ def _agency_milestones(agency: Agency) -> list[Milestone]:
         if first:
             found.append(_milestone(Milestone.Kind.FIRST_NALOXONE, scope, first, officer_id=first.officer_id))
     if Milestone.Kind.FIRST_RETAINED_90 not in have:
-        check = (
+        checks = (
             FollowUp.objects.filter(
                 referral__agency=agency,
                 kind=FollowUp.Kind.RETENTION_90,
                 outcome=FollowUp.Outcome.ENGAGED,
                 completed_at__isnull=False,
+                referral__consents__recipient_agency=agency,
             )
+            .distinct()
             .select_related("referral")
-            .order_by("completed_at", "id")
-            .first()
+            .prefetch_related("referral__consents")
+            .order_by("completed_at", "id")[:CANDIDATES]
         )
+        check = next((c for c in checks if agency_may_know_outcome(c.referral, c.completed_at)), None)
         if check:
             milestone = _milestone(Milestone.Kind.FIRST_RETAINED_90, scope, check.referral)
             milestone.achieved_at = check.completed_at
@@ -99,11 +111,15 @@ def _partner_firsts(agency: Agency) -> list[Milestone]:
     for partner_id, scope in scopes.items():
         if scope in done:
             continue
-        first = (
-            Referral.objects.filter(partner_id=partner_id, agency=agency, intake_at__isnull=False)
-            .order_by("intake_at", "id")
-            .first()
+        intakes = (
+            Referral.objects.filter(
+                partner_id=partner_id, agency=agency, intake_at__isnull=False, consents__recipient_agency=agency
+            )
+            .distinct()
+            .prefetch_related("consents")
+            .order_by("intake_at", "id")[:CANDIDATES]
         )
+        first = next((r for r in intakes if agency_may_know_outcome(r, r.intake_at)), None)
         if first:
             milestone = _milestone(Milestone.Kind.PARTNER_FIRST_INTAKE, scope, first, partner_id=partner_id)
             milestone.achieved_at = first.intake_at

@@ -76,9 +76,9 @@ class ProgramTable:
     rows: list[Row]
     start: datetime
     end: datetime
-    # The months the partners' records cover (treated_months), the last one's first day.
-    treated_start: datetime
-    treated_last: datetime
+    # The months the partners' records cover (treated_months): a day of the first and the last.
+    treated_first: date
+    treated_last: date
 
 
 def shown_row(parts: list[int], *, kind: metrics.Kind | str) -> tuple[list[str], str]:
@@ -112,26 +112,28 @@ def _counts(agency: Agency, start: datetime, end: datetime) -> dict[str, int]:
     return {**{name: getattr(totals, name) for name in metrics.COUNTS}, "officers": len(officers)}
 
 
-def treated_months(program: Program, months: int, *, before: datetime) -> tuple[datetime, datetime]:
-    """The last `months` whole months that had ended at `before`, on the program's calendar:
+def treated_months(zone: zoneinfo.ZoneInfo, months: int, *, before: datetime) -> tuple[datetime, datetime]:
+    """The last `months` whole months that had ended at `before`, on the calendar of `zone`:
     what the partners' records are counted over (reports/metrics/cohorts.py). A window that
     moves a day or a week at a time would differ from the last by a few days' clients."""
-    end = metrics.running_month_start(before, program_zone(program))
+    end = metrics.running_month_start(before, zone)
     return metrics.months_before(end, months), end
 
 
-def program_table(
-    *, program: Program, start: datetime, end: datetime, treated: tuple[datetime, datetime]
-) -> ProgramTable:
+def program_table(*, program: Program, start: datetime, end: datetime, months: int, before: datetime) -> ProgramTable:
     """Every figure of every agency of the program, as shown outside them: police work over
-    [start, end), the partners' records over the `treated` months (treated_months). An
-    agency's partners' records are withheld where one of its months holds 1 to 10
+    [start, end), the partners' records over the last `months` months that had ended at
+    `before`, each agency's on its own calendar as its dashboard counts them (treated_months).
+    An agency's partners' records are withheld where one of its months holds 1 to 10
     deflections, and the whole program's with them (it less the others would give them)."""
     agencies = list(program.agencies.order_by("name"))
     counts = [_counts(agency, start, end) for agency in agencies]
-    treated_counts = [_counts(agency, *treated) for agency in agencies]
-    zone = program_zone(program)
-    shown = [metrics.cohorts_large_enough(metrics.Scope(agency.pk, *treated), zone=zone) for agency in agencies]
+    windows = [treated_months(zoneinfo.ZoneInfo(agency.timezone), months, before=before) for agency in agencies]
+    treated_counts = [_counts(agency, *window) for agency, window in zip(agencies, windows, strict=True)]
+    shown = [
+        metrics.cohorts_large_enough(metrics.Scope(agency.pk, *window), zone=zoneinfo.ZoneInfo(agency.timezone))
+        for agency, window in zip(agencies, windows, strict=True)
+    ]
     rows = []
     for figure in FIGURES:
         if figure.kind == TREATMENT:
@@ -142,14 +144,15 @@ def program_table(
             cells, whole = shown_row([c[figure.key] for c in counts], kind=figure.kind)
         named = [(agency.name, cell) for agency, cell in zip(agencies, cells, strict=True)]
         rows.append(Row(label=str(figure.label), cells=named, whole=whole))
+    first, last_end = treated_months(program_zone(program), months, before=before)
     return ProgramTable(
         program=program,
         agencies=agencies,
         rows=rows,
         start=start,
         end=end,
-        treated_start=treated[0],
-        treated_last=metrics.months_before(treated[1], 1),
+        treated_first=first.date(),
+        treated_last=(last_end - timedelta(days=1)).date(),
     )
 
 

@@ -23,7 +23,7 @@ from deflection.models import Program, User
 from deflection.replica import from_replica
 from reports.digest import TREATED_MONTHS, Mail, week_due, weekly_mail_send
 from reports.models import ProgramDigest
-from reports.program import RULE_NOTE, program_table, program_zone, treated_months, week_bounds
+from reports.program import RULE_NOTE, program_table, program_zone, week_bounds
 
 
 def reported_week(program: Program, now: datetime) -> tuple[date, bool]:
@@ -48,9 +48,7 @@ def program_digest_context(*, program: Program, week_start: date) -> dict:
         "week_start": week_start,
         "week_end": week_start + timedelta(days=6),
         # The partners' records: the three months that had ended when the week did.
-        "table": program_table(
-            program=program, start=start, end=end, treated=treated_months(program, TREATED_MONTHS, before=end)
-        ),
+        "table": program_table(program=program, start=start, end=end, months=TREATED_MONTHS, before=end),
         "program_url": settings.SITE_URL.rstrip("/") + reverse("reports:program"),
         "rule_note": RULE_NOTE,
     }

@@ -19,13 +19,9 @@ from reports.program import (
     program_get_for_user,
     program_table,
     programs_for_user,
-    treated_months,
 )
 from reports.program_digest import program_digest_context, reported_week
-from reports.views import PERIODS
-
-# The whole months that have ended the partners' records cover, for each period of days.
-TREATED_MONTHS = {30: 1, 90: 3, 365: 12}
+from reports.views import PERIODS, TREATED_MONTHS
 
 
 @login_required
@@ -36,14 +32,13 @@ def program_view(request: HttpRequest) -> HttpResponse:
     days = PERIODS.get(period, 90)
     now = timezone.now()
     start, end = last_days(program, days, now=now)
-    # The partners' records: as many whole months as the period is long, that have ended.
-    treated = treated_months(program, TREATED_MONTHS[days], before=now)
     programs = programs_for_user(user)
     return render(
         request,
         "reports/program.html",
         {
-            "table": program_table(program=program, start=start, end=end, treated=treated),
+            # The partners' records: as many whole months as the period is long, that have ended.
+            "table": program_table(program=program, start=start, end=end, months=TREATED_MONTHS[days], before=now),
             "days": days,
             "periods": PERIODS,
             "rule_note": RULE_NOTE,

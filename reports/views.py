@@ -51,6 +51,9 @@ from reports.services import success_story_create
 
 INLINE_STYLE = re.compile(r'\s+style="[^"]*"')
 PERIODS = {"30": 30, "90": 90, "365": 365}
+# The whole months that have ended the partners' records cover, for each period of days: a
+# window moved a day at a time would differ from yesterday's by a day's few clients.
+TREATED_MONTHS = {30: 1, 90: 3, 365: 12}
 
 
 @login_required
@@ -67,6 +70,12 @@ def command_home(request: HttpRequest) -> HttpResponse:
     previous = metrics.agency_counts(
         agency_id=user.agency_id, start=now - timedelta(days=2 * days), end=now - timedelta(days=days)
     )
+    # Where the referrals stand (the partners' records): of the months that have ended, and only
+    # over months of none or at least 11 deflections (metrics.cohorts).
+    zone = zoneinfo.ZoneInfo(user.agency.timezone)
+    treated_end = metrics.running_month_start(now, zone)
+    treated = metrics.Scope(user.agency_id, metrics.months_before(treated_end, TREATED_MONTHS[days]), treated_end)
+    standing = metrics.agency_counts(agency_id=user.agency_id, start=treated.start, end=treated.end)
     milestones = Milestone.objects.filter(agency_id=user.agency_id).select_related("officer", "unit", "partner")[:8]
     return render(
         request,
@@ -77,7 +86,11 @@ def command_home(request: HttpRequest) -> HttpResponse:
             "periods": PERIODS,
             "current": current,
             "previous": previous,
-            "rows": dashboard_data.count_rows(current),
+            "rows": dashboard_data.count_rows(
+                current, standing=standing, withhold=not metrics.treatment_shown(treated, zone=zone)
+            ),
+            "treated_first": treated.start.date(),
+            "treated_last": (treated_end - timedelta(days=1)).date(),
             "milestones": milestones,
         },
     )
@@ -287,17 +300,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     treated_before = treated.previous() if treated else None
     shown_now = treated is not None and metrics.treatment_shown(treated, zone=zone, rollups=rollups)
     shown_before = treated_before is not None and metrics.treatment_shown(treated_before, zone=zone, rollups=rollups)
-    current = metrics.headlines(scope, now=now, rollups=rollups, participation=buyin.training.whole)
-    previous = metrics.headlines(before, now=now, rollups=rollups)
-    if treated in (scope, None):
-        # Nothing to show of a running month alone: its figures are withheld whatever they are.
+    # The partners' records as of the running month's first day: retention's checkpoints would
+    # otherwise come due day by day, a day's few clients at a time.
+    as_of = metrics.running_month_start(now, zone)
+    if treated == scope:
+        current = metrics.headlines(scope, now=as_of, rollups=rollups, participation=buyin.training.whole)
+        previous = metrics.headlines(before, now=as_of, rollups=rollups)
         current_treated, previous_treated = current, previous
     else:
-        # Participation is police work, of the whole period: not counted again.
-        current_treated = metrics.headlines(treated, now=now, rollups=rollups, participation=current.participation)
-        previous_treated = metrics.headlines(
-            treated_before, now=now, rollups=rollups, participation=previous.participation
-        )
+        current = metrics.headlines(scope, now=now, rollups=rollups, participation=buyin.training.whole)
+        previous = metrics.headlines(before, now=now, rollups=rollups)
+        # Nothing to show of a running month alone: its figures are withheld whatever they are.
+        current_treated, previous_treated = current, previous
+        if treated is not None:
+            # Participation is police work, of the whole period: not counted again.
+            current_treated = metrics.headlines(
+                treated, now=as_of, rollups=rollups, participation=current.participation
+            )
+            previous_treated = metrics.headlines(
+                treated_before, now=as_of, rollups=rollups, participation=previous.participation
+            )
     charges = dashboard_data.charge_tables(
         treated or scope, agency=agency, totals=current_treated.counts, rollups=rollups, withhold=not shown_now
     )
@@ -309,7 +331,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         withhold=not shown_before,
     )
     # Each partner's own months too (read whatever the page's: a page costs the same queries).
-    partners_shown = metrics.cohorts_large_enough(treated or scope, zone=zone, by=["partner"], rollups=rollups)
+    partners_shown = metrics.breakdown_shown(treated or scope, "partner", zone=zone, rollups=rollups)
     scorecard_withheld = not (shown_now and partners_shown)
     context = {
         "agency": agency,
@@ -322,9 +344,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "treatment_shown": shown_now,
         # The partners' records stop before the month still running (None: it is the whole period).
         "treated": treated if treated != scope else None,
-        "treated_end": treated.end - timedelta(days=1) if treated else None,
-        "treated_before": treated_before if treated != scope else None,
-        "treated_before_end": treated_before.end - timedelta(days=1) if treated_before else None,
+        "treated_first": treated.start.date() if treated else None,
+        "treated_last": (treated.end - timedelta(days=1)).date() if treated else None,
+        "treated_before_first": treated_before.start.date() if treated_before else None,
+        "treated_before_last": (treated_before.end - timedelta(days=1)).date() if treated_before else None,
         "running_month_only": treated is None,
         "figures": [
             *dashboard_data.figures(

@@ -231,6 +231,9 @@ def test_a_referral_whose_page_the_user_may_not_open_is_not_described_on_the_com
         assert client.get(reverse("referrals:detail", args=[theirs.pk])).status_code == 404
         assert client.get(f"{COMMEND}?referral={theirs.pk}").status_code == 404
         assert "E-77" not in client.get(COMMEND).content.decode()
+    # Nor when posted with the referral's number and something to fix.
+    refused = _post(cast, "command_a", east_officer, text="", referral=theirs).content.decode()
+    assert "E-77" not in refused and 'id="commend-for"' not in refused
     assert _post(cast, "command_a", east_officer, incident="E-77").status_code == 302
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from referrals.models import Referral
 from reports import metrics
 from tests.factories.core import UnitFactory, UserFactory
 from tests.factories.referrals import OfficerFactory, ReferralFactory
@@ -182,6 +183,23 @@ def test_the_scorecard_and_the_units_held_charges_are_withheld_where_a_partner_o
     )
 
 
+def test_a_unit_page_less_the_agency_page_gives_no_partners_few_clients_away(cast, units):
+    """Partner X: 12 of MHST's deflections in October and one of Eastside's. The agency's page
+    (X: 13) and MHST's (X: 12) each look big enough, but the first less the second is the one
+    Eastside client at X. A breakdown is checked over the whole agency, by unit and partner."""
+    mhst = OfficerFactory(user=cast.officer_a2)
+    _deflect(mhst, cast.partner_x, 10, 12, status="accepted", accepted_at=datetime(2026, 10, 30, tzinfo=TZ))
+    east = Referral.objects.filter(officer__unit=units["east"]).first().officer
+    ReferralFactory(officer=east, partner=cast.partner_x, occurred_at=datetime(2026, 10, 21, 9, 0, tzinfo=TZ))
+    with time_machine.travel(TODAY, tick=False):
+        client = cast.login("command_a")
+        agency = client.get("/reports/dashboard/", {"start": "2026-09", "end": "2026-10"})
+        unit = client.get("/reports/dashboard/", {"start": "2026-09", "end": "2026-10", "unit": cast.unit_a.pk})
+    assert agency.context["treatment_shown"] and not agency.context["scorecard_withheld"]
+    assert unit.context["treatment_shown"] and unit.context["scorecard_withheld"]
+    assert "data-scorecard-withheld" in unit.content.decode()
+
+
 def test_the_weekly_series_stop_at_today_not_at_the_end_of_the_running_month(cast, autumn):
     """Weeks still to come were drawn as no deflections, and participation as falling to none."""
     with time_machine.travel(TODAY, tick=False):
@@ -246,13 +264,39 @@ def test_pages_a_day_apart_in_the_running_month_give_nothing_of_that_day_away(ca
     assert "covers October 2026 to November 2026, compared with August 2026 to September 2026" in note
 
 
+def test_retention_of_months_that_have_ended_does_not_move_from_day_to_day(cast, autumn):
+    """Retention's checkpoints came due day by day (30 days after each intake): pages of the
+    same months a few days apart differed by the few clients who came due between them. The
+    partners' records are counted as of the running month's first day."""
+    from referrals.models import FollowUp
+
+    for referral in Referral.objects.filter(intake_at__isnull=False):
+        FollowUp.objects.create(
+            referral=referral,
+            kind="retention_30",
+            due_at=referral.intake_at + timedelta(days=30),
+            completed_at=referral.intake_at + timedelta(days=30),
+            outcome=FollowUp.Outcome.ENGAGED,
+        )
+    funnels = []
+    for day in (15, 20):
+        with time_machine.travel(datetime(2026, 10, day, 10, 0, tzinfo=TZ), tick=False):
+            funnels.append(_figures(cast.login("command_a"), start="2026-09", end="2026-09")["funnel"])
+    assert funnels[0] == funnels[1]
+    # As of October 1: no intake of September was 30 days old yet; as of November 1, all 16.
+    assert ("Retained 30 days", "0") in funnels[0]
+    with time_machine.travel(datetime(2026, 11, 2, 10, 0, tzinfo=TZ), tick=False):
+        november = _figures(cast.login("command_a"), start="2026-09", end="2026-09")["funnel"]
+    assert ("Retained 30 days", "16") in november
+
+
 def test_the_running_month_alone_shows_nothing_the_partners_recorded(cast, running_month):
     with time_machine.travel(datetime(2026, 12, 8, 7, 0, tzinfo=TZ), tick=False):
         client = cast.login("command_a")
         december = _funnel(client, start="2026-12", end="2026-12")
         page = client.get("/reports/dashboard/", {"start": "2026-12", "end": "2026-12"}).content.decode()
     assert (december["Logged"], december["Accepted"], december["Intake"], december["note"]) == ("12", "—", "—", True)
-    assert "this period is the month still running" in page
+    assert "no month of this period has ended yet" in page
     assert 'data-figure="deflections">12<' in page
 
 
@@ -282,10 +326,6 @@ def _partners_recorded(text: str) -> str:
     return text[text.index("What the partners recorded") : text.index("own police work")]
 
 
-def _funnel_and_partners(text: str) -> list[str]:
-    return [line for line in _partners_recorded(text).splitlines() if "Still engaged" not in line]
-
-
 def test_two_weeks_digests_give_nothing_of_a_weeks_few_clients_away(cast, running_month):
     """The digest's 90 days moved a week at a time: one digest less the next was two weeks'
     few clients. The partners' records now cover the months that ended before the week did."""
@@ -301,8 +341,7 @@ def test_two_weeks_digests_give_nothing_of_a_weeks_few_clients_away(cast, runnin
     first = _digest(cast, datetime(2026, 11, 30, tzinfo=TZ))
     second = _digest(cast, datetime(2026, 12, 7, tzinfo=TZ))
     assert "Deflections this week: 12" in first and "Deflections this week: 1 " in second
-    # (Retention's checkpoints come due day by day: only its due counts move.)
-    assert _funnel_and_partners(first) == _funnel_and_partners(second)
+    assert _partners_recorded(first) == _partners_recorded(second)
     recorded = _partners_recorded(second)
     assert "What the partners recorded, September 2026 to November 2026" in recorded
     assert "- Logged: 12\n- Accepted by a partner: 12\n- Reached intake: 12" in recorded
@@ -348,3 +387,39 @@ def test_the_partner_pages_scorecard_covers_the_months_that_have_ended(cast, run
     assert pages[0] == pages[1]
     assert "September 2026 to November 2026" in pages[0]
     assert ">12<" in pages[0] and ">24<" not in pages[0]
+
+
+def test_the_digests_intakes_per_partner_give_no_small_one_away_from_the_total(cast):
+    """September to November: 24 at intake at partner Y, 3 at partner X (each month of each
+    partner with none or at least 11 deflections, so the intakes are shown): X's "<11" beside
+    the exact total of 27 would be 3, so Y's is withheld too."""
+    officer = OfficerFactory(user=cast.officer_a1)
+    for month in (9, 10):
+        at = datetime(2026, month, 3, 9, 0, tzinfo=TZ)
+        intake = {"status": "in_progress", "accepted_at": at, "intake_at": at + timedelta(hours=4)}
+        for i in range(12):
+            ReferralFactory(officer=officer, partner=cast.partner_y, occurred_at=at + timedelta(hours=i), **intake)
+    at = datetime(2026, 11, 3, 9, 0, tzinfo=TZ)
+    for i in range(11):
+        fields = {"status": "in_progress", "accepted_at": at, "intake_at": at + timedelta(hours=4)} if i < 3 else {}
+        ReferralFactory(officer=officer, partner=cast.partner_x, occurred_at=at + timedelta(hours=i), **fields)
+    recorded = _partners_recorded(_digest(cast, datetime(2026, 12, 7, tzinfo=TZ)))
+    assert "- Reached intake: 27" in recorded
+    assert f"- {cast.partner_x.name}: 11 / <11" in recorded
+    assert f"- {cast.partner_y.name}: 24 / —" in recorded
+
+
+def test_the_command_pages_referral_standing_covers_the_months_that_have_ended(cast, running_month):
+    """Where the referrals stand was of the last 30 days, moving a day at a time."""
+    import html
+    import re
+
+    tables = []
+    for day in (8, 20):
+        with time_machine.travel(datetime(2026, 12, day, 9, 0, tzinfo=TZ), tick=False):
+            body = cast.login("command_a").get("/reports/command/").content.decode()
+        table = body[body.index("Where the referrals stand") :]
+        tables.append(re.findall(r"<tr><td>([^<]+)</td><td[^>]*>([^<]*)</td>", table[: table.index("</table>")]))
+        assert "of the deflections of November 2026 (months that have ended" in html.unescape(body)
+    assert tables[0] == tables[1]
+    assert ("In treatment", "12") in tables[0]

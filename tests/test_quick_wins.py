@@ -11,7 +11,8 @@ from django.core import mail
 
 from partners.models import ServicePartner
 from referrals import services
-from referrals.models import FollowUp, Referral
+from referrals.models import Consent, FollowUp, Referral
+from referrals.selectors import consent_signing_window
 from reports.digest import digest_send, digests_send_due, reported_week
 from reports.milestones import milestones_detect
 from reports.models import Digest, Milestone, SuccessStory
@@ -61,21 +62,43 @@ def test_a_cancelled_referral_is_not_a_first(cast):
     assert Milestone.objects.get(kind="agency_first").referral_id == real.pk
 
 
+def _consent(cast, referral, scope, *, partner=None, by=None):
+    return Consent.objects.create(
+        client=referral.client,
+        referral=referral,
+        discloser=partner or cast.partner_y,
+        scope=scope,
+        recipient_agency=cast.agency_a,
+        purpose="Outcomes to the referring agency",
+        revocation_terms="May be revoked at any time.",
+        expiry_event=Consent.ExpiryEvent.END_OF_TREATMENT,
+        signature_name="Client Signature",
+        signed_on=consent_signing_window(referral=referral)[1],
+        captured_by=by or cast.case_manager_y,
+    )
+
+
 def test_the_10th_deflection_the_first_naloxone_and_the_first_90_day_retention(cast):
     officer = OfficerFactory(user=cast.officer_a1)
     t0 = datetime(2026, 6, 1, 9, tzinfo=PHOENIX)
     referrals = [
         _referral(officer, cast.partner_y, t0 + timedelta(days=i), naloxone_administered=(i == 4)) for i in range(10)
     ]
-    services.referral_accept(referral_id=referrals[0].pk, actor=cast.case_manager_y)
-    services.referral_record_intake(referral_id=referrals[0].pk, actor=cast.case_manager_y)
-    check = FollowUp.objects.get(referral=referrals[0], kind="retention_90")
-    services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="engaged")
+    # Two clients still engaged at 90 days: the first did not consent to the agency knowing
+    # their outcomes, the second did. Only the second's is the department's to celebrate.
+    for referral in referrals[:2]:
+        services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+        services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    _consent(cast, referrals[1], Consent.Scope.STATUS_OUTCOMES)
+    _consent(cast, referrals[0], Consent.Scope.STATUS_ONLY)
+    for referral in referrals[:2]:
+        check = FollowUp.objects.get(referral=referral, kind="retention_90")
+        services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="engaged")
     milestones_detect()
     kinds = {m.kind: m.referral_id for m in Milestone.objects.filter(scope=f"agency:{cast.agency_a.pk}")}
     assert kinds["count_10"] == referrals[9].pk
     assert kinds["first_naloxone"] == referrals[4].pk
-    assert kinds["first_retained_90"] == referrals[0].pk
+    assert kinds["first_retained_90"] == referrals[1].pk
     assert "count_100" not in kinds
 
 
@@ -87,6 +110,11 @@ def test_the_first_intake_at_a_wait_and_see_partner(cast):
     assert not Milestone.objects.filter(kind="partner_first_intake").exists()
     services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_x)
     services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_x)
+    # The client's intake is theirs: told to the whole department only once they consent to
+    # the agency knowing their outcomes (a wait-and-see partner's few referrals are known).
+    milestones_detect()
+    assert not Milestone.objects.filter(kind="partner_first_intake").exists()
+    _consent(cast, referral, Consent.Scope.STATUS_OUTCOMES, partner=cast.partner_x, by=cast.case_manager_x)
     milestones_detect()
     milestone = Milestone.objects.get(kind="partner_first_intake")
     assert milestone.partner == cast.partner_x and milestone.headline() == "First intake at X Recovery Clinic"

@@ -74,7 +74,7 @@ def test_command_staff_read_their_agencys_small_week_exactly_on_the_dashboard(ca
     assert "Counts from the partners’ treatment records" in body.replace("'", "’")
 
 
-def test_command_staff_read_their_agencys_small_week_exactly_on_the_command_page(cast, small_week):
+def test_command_staff_read_their_agencys_small_week_exactly_on_the_command_page(cast, early_june, small_week):
     body = cast.login("command_a").get("/reports/command/").content.decode()
     assert 'id="count-deflections">3<' in body and 'id="count-reversals">1<' in body
     pathways = body[body.index("Deflections by pathway") : body.index("Where the referrals stand")]

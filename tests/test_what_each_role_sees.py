@@ -5,8 +5,11 @@ may open. Who may open which page is the access table's (test_access.py)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from referrals.models import Referral
@@ -126,7 +129,11 @@ def test_command_staff_see_counts_and_no_client_identities(cast):
 
 
 def test_command_staff_see_their_agencys_small_counts_exactly_but_not_the_partners(cast, referral):
-    page = cast.login("command_a").get("/reports/command/").content.decode()
+    # Last month's (where the referrals stand covers months that have ended), and within 30 days.
+    phoenix = ZoneInfo("America/Phoenix")
+    Referral.objects.filter(pk=referral.pk).update(occurred_at=datetime(2026, 11, 29, 9, 0, tzinfo=phoenix))
+    with time_machine.travel(datetime(2026, 12, 7, 10, 0, tzinfo=phoenix), tick=False):
+        page = cast.login("command_a").get("/reports/command/").content.decode()
     # One deflection: the agency's own police work, exact for its command staff.
     assert 'id="count-deflections">1<' in page
     # Where that one referral stands is the partner's record: with the total shown as 1,

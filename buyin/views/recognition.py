@@ -86,11 +86,16 @@ def commend(request: HttpRequest) -> HttpResponse:
                 % {"name": data["officer"].get_full_name()},
             )
             return redirect("buyin:commend")
+    # Which deflection the form is for, said only of one whose page the user may open.
+    linked = form.linked_referral()
+    if linked is not None and not referral_list_for_user(user=user).filter(pk=linked.pk).exists():
+        linked = None
     return render(
         request,
         "buyin/recognition_commend.html",
         {
             "form": form,
+            "linked": linked,
             "can_manage_kinds": user.agency is not None
             and may_manage_recognition(user=user, agency=user.agency)
             or (user.is_program_admin and administers_programs(user)),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from reports.metrics.cohorts import (
     COHORT_MIN,
+    breakdown_shown,
     cohort_sizes,
     cohorts_large_enough,
     ended_months,
@@ -120,6 +121,7 @@ __all__ = [
     "COHORT_MIN",
     "cohort_sizes",
     "months_before",
+    "breakdown_shown",
     "cohorts_large_enough",
     "ended_months",
     "running_month_start",

@@ -84,6 +84,16 @@ def treatment_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = Fa
     return cohorts_large_enough(whole_agency, zone=zone, by=filtered_by(scope), rollups=rollups)
 
 
+def breakdown_shown(scope: Scope, by: str, *, zone: zoneinfo.ZoneInfo, rollups: bool = False) -> bool:
+    """Whether a page of this period and filters may break the partners' records down `by`
+    (the scorecard by partner, the held charges by unit): checked over the whole agency, split
+    by the page's filters and the breakdown together, so that the page less the same page
+    filtered otherwise (or not at all) is no small group either."""
+    whole_agency = Scope(scope.agency_id, scope.start, scope.end)
+    dimensions = [*filtered_by(scope), by]
+    return cohorts_large_enough(whole_agency, zone=zone, by=dimensions, rollups=rollups)
+
+
 def running_month_start(now: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
     """Midnight of the first day of the month running at `now`, on the agency's calendar."""
     return datetime.combine(now.astimezone(zone).date().replace(day=1), time.min, tzinfo=zone)

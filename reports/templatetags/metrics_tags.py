@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import template
 
+from deflection import l10n
 from reports.metrics import Kind, shown_count
 
 register = template.Library()
@@ -25,3 +26,10 @@ def treatment_count(count: int | None) -> str:
 
 # The older name of treatment_count, for the templates that still call it.
 register.filter("small_cell", treatment_count)
+
+
+@register.filter
+def month_span(first, last) -> str:
+    """The whole months from `first`'s to `last`'s: "November 2026", or "September 2026 to
+    November 2026"."""
+    return l10n.month_span(first, last)
