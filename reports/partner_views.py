@@ -43,14 +43,19 @@ def _scorecards(*, partner: ServicePartner, user: User, now: datetime) -> list[d
             continue
         zone = zoneinfo.ZoneInfo(agency.timezone)
         end = metrics.running_month_start(now, zone)
-        scope = metrics.Scope(agency.pk, metrics.months_before(end, SCORECARD_MONTHS), end, partner_id=partner.pk)
+        scope = metrics.Scope(agency.pk, metrics.months_before(end, SCORECARD_MONTHS), end)
         first, last = scope.start.date(), (end - timedelta(days=1)).date()
         rollups = metrics.counted_until(agency.pk) is not None
-        scores = [s for s in metrics.partner_scorecard(scope, rollups=rollups) if s.partner_id == partner.pk]
-        # What the partner recorded only over months where each partner received none or 11 and more.
+        # The agency's whole scorecard, as its dashboard shows it for these months, and this
+        # partner's row of it: what the dashboard withholds of it is withheld here too.
         shown = metrics.treatment_shown(scope, zone=zone, rollups=rollups)
-        rows = dashboard_data.scorecard_rows(scores, withhold=not shown)
-        cards.append({"agency": agency, "first": first, "last": last, "row": rows[0] if rows else None})
+        rows = dashboard_data.scorecard_rows(
+            metrics.partner_scorecard(scope, rollups=rollups),
+            withhold=not shown,
+            withheld=metrics.partners_withheld(scope, zone=zone, rollups=rollups),
+        )
+        row = next((r for r in rows if r["partner_id"] == partner.pk), None)
+        cards.append({"agency": agency, "first": first, "last": last, "row": row})
     return cards
 
 
