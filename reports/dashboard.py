@@ -470,59 +470,57 @@ def _pair(p: metrics.Participation | None) -> tuple[int, int]:
     return (p.participating, p.active) if p else (0, 0)
 
 
-def _column_rates(scores: list[metrics.PartnerScore], field: str, *, totals_known: bool) -> list[str]:
+def _column_rates(scores: list[metrics.PartnerScore], field: str) -> list[str]:
     """One rate column of the scorecard (accepted or reached intake, of those received). An
     exact rate over fewer than a couple of hundred referrals gives its count back, and the
     partners' counts add up to the funnel's exact total: so where a partner's count, or the
     rest of it, is 1 to 10 (shown as a bound), the rates that would give it away by subtraction
-    are withheld, as metrics.shown_parts withholds the cells of a table with a total. Without
-    `totals_known` (partners withheld whole: the rest of the total is theirs) only the bounds."""
+    are withheld, as metrics.shown_parts withholds the cells of a table with a total."""
     counts = [getattr(s, field) for s in scores]
-    rests = [s.received - n for s, n in zip(scores, counts, strict=True)]
-    if totals_known:
-        cells = metrics.shown_parts(counts, kind=metrics.Kind.TREATMENT)
-        rest_cells = metrics.shown_parts(rests, kind=metrics.Kind.TREATMENT)
-    else:
-        cells = rest_cells = [""] * len(scores)
+    cells = metrics.shown_parts(counts, kind=metrics.Kind.TREATMENT)
+    rests = metrics.shown_parts(
+        [s.received - n for s, n in zip(scores, counts, strict=True)], kind=metrics.Kind.TREATMENT
+    )
     return [
         WITHHELD if WITHHELD in (cell, rest) else _rate(n, s.received)
-        for s, n, cell, rest in zip(scores, counts, cells, rest_cells, strict=True)
+        for s, n, cell, rest in zip(scores, counts, cells, rests, strict=True)
     ]
 
 
-def scorecard_rows(
-    scores: list[metrics.PartnerScore], *, withhold: bool = False, withheld: set[int] | frozenset = frozenset()
-) -> list[dict]:
+def _reasons(rejections: list[tuple[str, int]]) -> list[tuple[str, str]]:
+    """A partner's reasons for declining: they add up to its declined referrals, which an exact
+    acceptance rate gives back, so a "<11" among them takes another with it (shown_parts)."""
+    shown = metrics.shown_parts([n for _reason, n in rejections], kind=metrics.Kind.TREATMENT)
+    return [(reason, cell) for (reason, _n), cell in zip(rejections, shown, strict=True)]
+
+
+def _exact_rate(shown: str) -> bool:
+    return shown.endswith("%") and not shown.startswith(("≤", "≥"))
+
+
+def scorecard_rows(scores: list[metrics.PartnerScore], *, withhold: bool = False) -> list[dict]:
     """The partner scorecard as shown: small cells and small-denominator rates hidden, and the
     rates that would give a hidden one away from the funnel's totals (_column_rates); with
     `withhold` (metrics.treatment_shown or breakdown_shown said no) every figure from the
-    partners' records withheld, and the partners `withheld` (metrics.partners_withheld) each.
+    partners' records withheld. The reasons for declining are shown only beside an exact
+    acceptance rate: received less the reasons would otherwise give a small acceptance back.
     Built for all the agency's partners together, even where one is shown (the partner page),
     so that every page shows a partner the same."""
-    shown = [s for s in scores if s.partner_id not in withheld]
-    known = not withheld
-    ids = [s.partner_id for s in shown]
-    acceptance = dict(zip(ids, _column_rates(shown, "accepted", totals_known=known), strict=True))
-    intake = dict(zip(ids, _column_rates(shown, "intake", totals_known=known), strict=True))
+    acceptance, intake = _column_rates(scores, "accepted"), _column_rates(scores, "intake")
     return [
         {
             "partner_id": s.partner_id,
             "name": s.name,
             "tier": s.tier,
             "received_shown": WITHHELD if withhold else metrics.small_cell(s.received),
-            "acceptance_shown": WITHHELD if withhold else acceptance.get(s.partner_id, WITHHELD),
-            "intake_shown": WITHHELD if withhold else intake.get(s.partner_id, WITHHELD),
+            "acceptance_shown": WITHHELD if withhold else acceptance[i],
+            "intake_shown": WITHHELD if withhold else intake[i],
             "hours_shown": "—"
-            if withhold
-            or s.partner_id in withheld
-            or s.median_hours_to_accept is None
-            or s.accepted <= metrics.SMALL_CELL_MAX
+            if withhold or s.median_hours_to_accept is None or s.accepted <= metrics.SMALL_CELL_MAX
             else f"{s.median_hours_to_accept:.1f}",
-            "rejections_shown": []
-            if withhold or s.partner_id in withheld
-            else [(reason, metrics.small_cell(n)) for reason, n in s.rejections],
+            "rejections_shown": _reasons(s.rejections) if not withhold and _exact_rate(acceptance[i]) else [],
         }
-        for s in scores
+        for i, s in enumerate(scores)
     ]
 
 

@@ -121,7 +121,7 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
     months_end = metrics.running_month_start(end, zone)
     treated = metrics.Scope(agency.pk, metrics.months_before(months_end, TREATED_MONTHS), months_end)
     shown = metrics.treatment_shown(treated, zone=zone)
-    withheld = metrics.partners_withheld(treated, zone=zone) if shown else set()
+    partners_shown = shown and metrics.cohorts_large_enough(treated, zone=zone, by=["partner"])
     return {
         "agency": agency,
         "week_start": week_start,
@@ -141,8 +141,8 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
         "engagement": _engagement(metrics.funnel(treated, now=treated.end), shown=shown),
         # Charges held in abeyance over the same months, per month and unit (treatment records).
         "charges": charge_tables(treated, agency=agency, rollups=False, withhold=not shown),
-        "partners": _partner_rows(metrics.partner_scorecard(treated), shown=shown, withheld=withheld),
-        "partners_withheld": bool(withheld),
+        "partners": _partner_rows(metrics.partner_scorecard(treated), shown=partners_shown),
+        "partners_withheld": shown and not partners_shown,
         "stories": stories,
         # Pulse survey waves that closed in the week (up to the Monday midnight that ends it):
         # each wave lands in exactly one week, so in one digest.
@@ -204,18 +204,13 @@ def _treated(n: int, *, shown: bool) -> str:
     return metrics.shown_count(n, kind=metrics.Kind.TREATMENT) if shown else metrics.WITHHELD
 
 
-def _partner_rows(scores: list, *, shown: bool, withheld: set[int]) -> list[tuple[str, str, str]]:
-    """Each partner's referrals (police work) and intakes (the partners' records), those of
-    the partners `withheld` withheld (metrics.partners_withheld). The intakes add up to the
-    engagement's "Reached intake", shown beside them: with none withheld, a "<11" that the total
-    less the others would give away takes another cell with it (metrics.shown_parts)."""
-    kind = metrics.Kind.TREATMENT
-    if withheld:
-        intakes = [metrics.shown_count(s.intake, kind=kind) for s in scores]
-    else:
-        intakes = metrics.shown_parts([s.intake for s in scores], kind=kind)
+def _partner_rows(scores: list, *, shown: bool) -> list[tuple[str, str, str]]:
+    """Each partner's referrals (police work) and intakes (the partners' records). The intakes
+    add up to the engagement's "Reached intake", shown beside them: a "<11" that the total less
+    the others would give away takes another cell with it (metrics.shown_parts)."""
+    intakes = metrics.shown_parts([s.intake for s in scores], kind=metrics.Kind.TREATMENT)
     return [
-        (s.name, _police(s.received), intake if shown and s.partner_id not in withheld else metrics.WITHHELD)
+        (s.name, _police(s.received), intake if shown else metrics.WITHHELD)
         for s, intake in zip(scores, intakes, strict=True)
     ]
 

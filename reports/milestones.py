@@ -17,7 +17,7 @@ from django.db.models import Min, QuerySet
 
 from deflection.models import Agency, Unit
 from partners.models import ServicePartner
-from referrals.models import FollowUp, Officer, Referral
+from referrals.models import Consent, FollowUp, Officer, Referral
 from referrals.police_disclosure import agency_may_know_outcome
 from reports import metrics
 from reports.models import Milestone
@@ -25,7 +25,9 @@ from reports.wins_cache import forget_agency_wins
 
 COUNTS = ((10, Milestone.Kind.COUNT_10), (100, Milestone.Kind.COUNT_100), (1000, Milestone.Kind.COUNT_1000))
 # A client's intake or retention is theirs to share (42 CFR Part 2): the department celebrates
-# the first one whose client consented to the agency knowing it. Read in order, so many.
+# the first one whose client consented to the agency knowing it. The candidates read are those
+# with such a consent on file; the first whose consent also covered the moment counts.
+OUTCOME_SCOPES = (Consent.Scope.STATUS_OUTCOMES, Consent.Scope.FULL_RECORD)
 CANDIDATES = 200
 
 
@@ -74,6 +76,7 @@ def _agency_milestones(agency: Agency) -> list[Milestone]:
                 outcome=FollowUp.Outcome.ENGAGED,
                 completed_at__isnull=False,
                 referral__consents__recipient_agency=agency,
+                referral__consents__scope__in=OUTCOME_SCOPES,
             )
             .distinct()
             .select_related("referral")
@@ -113,7 +116,11 @@ def _partner_firsts(agency: Agency) -> list[Milestone]:
             continue
         intakes = (
             Referral.objects.filter(
-                partner_id=partner_id, agency=agency, intake_at__isnull=False, consents__recipient_agency=agency
+                partner_id=partner_id,
+                agency=agency,
+                intake_at__isnull=False,
+                consents__recipient_agency=agency,
+                consents__scope__in=OUTCOME_SCOPES,
             )
             .distinct()
             .prefetch_related("consents")

@@ -48,12 +48,10 @@ def _scorecards(*, partner: ServicePartner, user: User, now: datetime) -> list[d
         rollups = metrics.counted_until(agency.pk) is not None
         # The agency's whole scorecard, as its dashboard shows it for these months, and this
         # partner's row of it: what the dashboard withholds of it is withheld here too.
-        shown = metrics.treatment_shown(scope, zone=zone, rollups=rollups)
-        rows = dashboard_data.scorecard_rows(
-            metrics.partner_scorecard(scope, rollups=rollups),
-            withhold=not shown,
-            withheld=metrics.partners_withheld(scope, zone=zone, rollups=rollups),
+        shown = metrics.treatment_shown(scope, zone=zone, rollups=rollups) and metrics.breakdown_shown(
+            scope, "partner", zone=zone, rollups=rollups
         )
+        rows = dashboard_data.scorecard_rows(metrics.partner_scorecard(scope, rollups=rollups), withhold=not shown)
         row = next((r for r in rows if r["partner_id"] == partner.pk), None)
         cards.append({"agency": agency, "first": first, "last": last, "row": row})
     return cards

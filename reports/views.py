@@ -331,16 +331,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         withhold=not shown_before,
     )
     # Each partner's own months too (read whatever the page's: a page costs the same queries).
-    # The whole agency's page withholds the partners with few deflections (and as many more as
-    # keep the total from telling them); a filtered page all of them, or none.
-    if metrics.filtered_by(scope):
-        partners_withheld = set()
-        scorecard_withheld = not (
-            shown_now and metrics.breakdown_shown(treated or scope, "partner", zone=zone, rollups=rollups)
-        )
-    else:
-        partners_withheld = metrics.partners_withheld(treated or scope, zone=zone, rollups=rollups)
-        scorecard_withheld = not shown_now
+    partners_shown = metrics.breakdown_shown(treated or scope, "partner", zone=zone, rollups=rollups)
+    scorecard_withheld = not (shown_now and partners_shown)
     context = {
         "agency": agency,
         "form": form,
@@ -379,12 +371,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             treatment_shown=shown_now,
         ),
         "scorecard": dashboard_data.scorecard_rows(
-            metrics.partner_scorecard(treated or scope, rollups=rollups),
-            withhold=scorecard_withheld,
-            withheld=partners_withheld,
+            metrics.partner_scorecard(treated or scope, rollups=rollups), withhold=scorecard_withheld
         ),
         "scorecard_withheld": scorecard_withheld,
-        "partners_withheld": bool(partners_withheld),
         # The scorecard's partners whose page the user may open (a supervisor: none).
         "partner_pages": set(partner_list_for_user(user=request.user).values_list("pk", flat=True)),
         "roster": dashboard_data.unit_roster(agency_id=agency.pk, unit_id=fixed_unit.pk, rollups=rollups)

@@ -334,3 +334,32 @@ def test_the_share_satisfied_tells_nothing_the_cells_do_not():
     assert {share(n, 0) for n in range(1, 11)} == {share(0, n) for n in range(1, 11)} == {"n<11"}
     assert {share(a, b) for a in range(1, 11) for b in range(1, 11)} == {"—"}
     assert share(12, 13) == "48%"
+
+
+def test_no_scorecard_rate_or_reason_gives_a_small_acceptance_back_from_the_funnels_total():
+    """Partner A accepted 5 of 40 (shown as a bound); B 30 of 50. B's exact rate would give 30
+    back, and the funnel's exact 35 accepted less it A's 5: B's rate is withheld too, and so
+    are the reasons beside a rate that is not exact (received less them is the acceptance)."""
+    from reports.dashboard import scorecard_rows
+
+    def score(pk, accepted, rejections, received=40):
+        return metrics.PartnerScore(
+            partner_id=pk,
+            name=f"P{pk}",
+            tier="",
+            received=received,
+            accepted=accepted,
+            intake=accepted,
+            median_hours_to_accept=None,
+            rejections=rejections,
+        )
+
+    rows = scorecard_rows([score(1, 5, [("No capacity", 35)]), score(2, 30, [("Other", 20)], received=50)])
+    a, b = rows
+    assert a["acceptance_shown"].startswith("≤") and b["acceptance_shown"] == "—"
+    assert a["rejections_shown"] == [] and b["rejections_shown"] == []
+    # With both exact, the reasons are shown, a lone small one taking another with it.
+    rows = scorecard_rows([score(1, 20, [("No capacity", 20)]), score(2, 25, [("No capacity", 5), ("Other", 20)], 50)])
+    assert [r["acceptance_shown"] for r in rows] == ["50%", "50%"]
+    assert rows[0]["rejections_shown"] == [("No capacity", "20")]
+    assert rows[1]["rejections_shown"] == [("No capacity", "<11"), ("Other", "—")]

@@ -94,33 +94,6 @@ def breakdown_shown(scope: Scope, by: str, *, zone: zoneinfo.ZoneInfo, rollups: 
     return cohorts_large_enough(whole_agency, zone=zone, by=dimensions, rollups=rollups)
 
 
-def partners_withheld(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = False) -> set[int]:
-    """For a page of the whole agency (no filter) that shows the partners' records partner by
-    partner: the partners whose figures are withheld (groups_withheld, by partner)."""
-    whole_agency = Scope(scope.agency_id, scope.start, scope.end)
-    return groups_withheld(cohort_sizes(whole_agency, zone=zone, by=["partner"], rollups=rollups))
-
-
-def groups_withheld(sizes: dict[tuple, int]) -> set:
-    """Of groups' deflections per month ({(month, group): n}, as cohort_sizes gives them), the
-    groups whose figures are withheld: those with a month of 1 to 10, and as few more as make
-    every month's withheld deflections none or at least COHORT_MIN (the smallest first). The
-    total less the groups shown is then about no fewer clients than a group shown."""
-    months = {month for month, _group in sizes}
-    groups = {group for _month, group in sizes}
-    withheld = {group for (_month, group), n in sizes.items() if n < COHORT_MIN}
-
-    def too_few() -> bool:
-        return any(0 < sum(sizes.get((month, g), 0) for g in withheld) < COHORT_MIN for month in months)
-
-    while withheld and too_few():
-        rest = sorted(groups - withheld, key=lambda g: (sum(sizes.get((m, g), 0) for m in months), g))
-        if not rest:
-            break
-        withheld.add(rest[0])
-    return withheld
-
-
 def running_month_start(now: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
     """Midnight of the first day of the month running at `now`, on the agency's calendar."""
     return datetime.combine(now.astimezone(zone).date().replace(day=1), time.min, tzinfo=zone)
