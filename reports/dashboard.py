@@ -378,6 +378,8 @@ def charts(
         (_("Intake"), counts.intake, metrics.Kind.TREATMENT),
         *[(_("Retained %(days)d days") % {"days": d}, r.retained, metrics.Kind.TREATMENT) for d, r in retained.items()],
     ]
+    # A checkpoint none of whose clients has come due yet is no figure: not "0" retained.
+    not_due = {str(_("Retained %(days)d days") % {"days": d}) for d, r in retained.items() if r.due == 0}
     participation = (
         metrics.weekly_participation_from_rollups(scope=scope, tz=tz)
         if covered
@@ -387,7 +389,9 @@ def charts(
     return {
         "pathway_names": [str(label) for _c, label in pathways],
         "pathway_table": pathway_table,
-        "funnel_rows": [(label, funnel_cell(n, kind)) for label, n, kind in funnel_rows],
+        "funnel_rows": [
+            (label, "—" if str(label) in not_due else funnel_cell(n, kind)) for label, n, kind in funnel_rows
+        ],
         "participation_rows": [(monday, share(p.participating, p.active)) for monday, p in participation],
         "savings_rows": [(month, f"{hours:,.0f}") for month, hours in savings],
         "data": {
@@ -512,7 +516,8 @@ def scorecard_rows(scores: list[metrics.PartnerScore], *, withhold: bool = False
             "partner_id": s.partner_id,
             "name": s.name,
             "tier": s.tier,
-            "received_shown": WITHHELD if withhold else metrics.small_cell(s.received),
+            # The deflections logged to the partner: the agency's own police work, exact.
+            "received_shown": metrics.shown_count(s.received, kind=metrics.Kind.POLICE_WORK),
             "acceptance_shown": WITHHELD if withhold else acceptance[i],
             "intake_shown": WITHHELD if withhold else intake[i],
             "hours_shown": "—"

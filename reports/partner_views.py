@@ -53,7 +53,7 @@ def _scorecards(*, partner: ServicePartner, user: User, now: datetime) -> list[d
         )
         rows = dashboard_data.scorecard_rows(metrics.partner_scorecard(scope, rollups=rollups), withhold=not shown)
         row = next((r for r in rows if r["partner_id"] == partner.pk), None)
-        cards.append({"agency": agency, "first": first, "last": last, "row": row})
+        cards.append({"agency": agency, "first": first, "last": last, "row": row, "withheld": not shown})
     return cards
 
 

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deflection import l10n
 from deflection.models import Agency, Program, User
 from deflection.permissions import in_program, may_see_program_view, scope_program_id
 from reports import metrics
@@ -134,17 +135,21 @@ def program_table(*, program: Program, start: datetime, end: datetime, months: i
         metrics.cohorts_large_enough(metrics.Scope(agency.pk, *window), zone=zoneinfo.ZoneInfo(agency.timezone))
         for agency, window in zip(agencies, windows, strict=True)
     ]
+    first, last_end = treated_months(program_zone(program), months, before=before)
+    # The partners' records are of other months than the police work beside them: said in the row.
+    months_said = l10n.month_span(first.date(), (last_end - timedelta(days=1)).date())
     rows = []
     for figure in FIGURES:
+        label = str(figure.label)
         if figure.kind == TREATMENT:
+            label = f"{label} ({months_said})"
             cells, whole = shown_row([c[figure.key] for c in treated_counts], kind=figure.kind)
             cells = [cell if ok else WITHHELD for cell, ok in zip(cells, shown, strict=True)]
             whole = whole if all(shown) else WITHHELD
         else:
             cells, whole = shown_row([c[figure.key] for c in counts], kind=figure.kind)
         named = [(agency.name, cell) for agency, cell in zip(agencies, cells, strict=True)]
-        rows.append(Row(label=str(figure.label), cells=named, whole=whole))
-    first, last_end = treated_months(program_zone(program), months, before=before)
+        rows.append(Row(label=label, cells=named, whole=whole))
     return ProgramTable(
         program=program,
         agencies=agencies,

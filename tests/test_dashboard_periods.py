@@ -175,6 +175,9 @@ def test_the_scorecard_and_the_units_held_charges_are_withheld_where_a_partner_o
     assert dict(response.context["charts"]["funnel_rows"])["Accepted"] == "36"
     assert "data-scorecard-withheld" in page
     assert all(row["acceptance_shown"] == "—" and not row["rejections_shown"] for row in response.context["scorecard"])
+    # What the agency logged to each partner is its own police work: still shown, exactly.
+    received = {row["name"]: row["received_shown"] for row in response.context["scorecard"]}
+    assert received[cast.partner_y.name] == "36" and received[cast.partner_x.name] == "1"
     # The held charges by unit follow the same check by unit.
     scope = metrics.Scope(cast.agency_a.pk, datetime(2026, 9, 1, tzinfo=TZ), datetime(2026, 11, 1, tzinfo=TZ))
     assert not metrics.cohorts_large_enough(scope, zone=TZ, by=["unit"])
@@ -254,7 +257,8 @@ def test_pages_a_day_apart_in_the_running_month_give_nothing_of_that_day_away(ca
             ("Logged", "12"),
             ("Accepted", "12"),
             ("Intake", "12"),
-            *[(f"Retained {d} days", "0") for d in metrics.RETENTION_DAYS],
+            # None of November's intakes was 30 days old on December 1: no figure, not "0".
+            *[(f"Retained {d} days", "—") for d in metrics.RETENTION_DAYS],
         ]
     )
     treated = [row for row in after["figures"] if row[0] in {"engagement", "reengagements"}]
@@ -262,6 +266,8 @@ def test_pages_a_day_apart_in_the_running_month_give_nothing_of_that_day_away(ca
     assert dict((k, v) for k, v, _b in after["figures"])["engagement"] == "100%"
     note = page.split("data-treated-period>")[1].split("</p>")[0]
     assert "covers October 2026 to November 2026, compared with August 2026 to September 2026" in note
+    # Said at the funnel too, whose "Logged" (12) is not the headline's deflections (25).
+    assert "Of the deflections of October 2026 to November 2026: the months that have ended." in page
 
 
 def test_retention_of_months_that_have_ended_does_not_move_from_day_to_day(cast, autumn):
@@ -283,8 +289,9 @@ def test_retention_of_months_that_have_ended_does_not_move_from_day_to_day(cast,
         with time_machine.travel(datetime(2026, 10, day, 10, 0, tzinfo=TZ), tick=False):
             funnels.append(_figures(cast.login("command_a"), start="2026-09", end="2026-09")["funnel"])
     assert funnels[0] == funnels[1]
-    # As of October 1: no intake of September was 30 days old yet; as of November 1, all 16.
-    assert ("Retained 30 days", "0") in funnels[0]
+    # As of October 1: no intake of September was 30 days old yet (no figure, not "0"); as of
+    # November 1, all 16.
+    assert ("Retained 30 days", "—") in funnels[0]
     with time_machine.travel(datetime(2026, 11, 2, 10, 0, tzinfo=TZ), tick=False):
         november = _figures(cast.login("command_a"), start="2026-09", end="2026-09")["funnel"]
     assert ("Retained 30 days", "16") in november
@@ -420,6 +427,7 @@ def test_the_command_pages_referral_standing_covers_the_months_that_have_ended(c
             body = cast.login("command_a").get("/reports/command/").content.decode()
         table = body[body.index("Where the referrals stand") :]
         tables.append(re.findall(r"<tr><td>([^<]+)</td><td[^>]*>([^<]*)</td>", table[: table.index("</table>")]))
-        assert "of the deflections of November 2026 (months that have ended" in html.unescape(body)
+        assert "Where the referrals stand, November 2026" in html.unescape(body)
+        assert "of the deflections of November 2026 (only months that have ended" in html.unescape(body)
     assert tables[0] == tables[1]
     assert ("In treatment", "12") in tables[0]

@@ -100,7 +100,7 @@ def _deflections(cast, agency_user, partner, n: int, when: datetime, **fields) -
 
 def _row(page: str, label: str) -> list[str]:
     """The cells of one figure's row on the program page (agencies, then the whole)."""
-    row = re.search(rf">{re.escape(label)}</th>(.*?)</tr>", page, re.S).group(1)
+    row = re.search(rf">{re.escape(label)}(?: \([^<]*\))?</th>(.*?)</tr>", page, re.S).group(1)
     return re.findall(r"<td[^>]*>([^<]*)</td>", row)
 
 
@@ -145,6 +145,7 @@ def test_the_partners_records_cover_ended_months_and_an_agencys_few_clients_are_
     assert _row(page, "Accepted by a partner") == ["12", "—", "—"]
     assert _row(page, "Reached intake") == ["0", "—", "—"]
     assert "the deflections of September 2026 to November 2026: months that have ended" in page
+    assert ">Accepted by a partner (September 2026 to November 2026)</th>" in page
 
 
 def test_a_superuser_picks_a_program_and_nobody_else_opens_another(cast):
