@@ -229,21 +229,25 @@ def running_month(cast):
     return officer
 
 
+def _at_intake_that_day(officer, partner, at: datetime):
+    """One deflection whose client the partner accepted at once and saw at intake two hours later."""
+    return ReferralFactory(
+        officer=officer,
+        partner=partner,
+        occurred_at=at,
+        status="in_progress",
+        accepted_at=at,
+        intake_at=at + timedelta(hours=2),
+    )
+
+
 def test_pages_a_day_apart_in_the_running_month_give_nothing_of_that_day_away(cast, running_month):
     """Yesterday's page less today's was the day's deflections, and what the partners recorded
     of them: December 8's one client, at intake the same day. The partners' records now cover
     the months that have ended; police work still counts to date."""
     with time_machine.travel(datetime(2026, 12, 8, 7, 0, tzinfo=TZ), tick=False):
         before = _figures(cast.login("command_a"))
-        at = datetime(2026, 12, 8, 9, 0, tzinfo=TZ)
-        ReferralFactory(
-            officer=running_month,
-            partner=cast.partner_y,
-            occurred_at=at,
-            status="in_progress",
-            accepted_at=at,
-            intake_at=at + timedelta(hours=2),
-        )
+        _at_intake_that_day(running_month, cast.partner_y, datetime(2026, 12, 8, 9, 0, tzinfo=TZ))
     with time_machine.travel(datetime(2026, 12, 8, 20, 0, tzinfo=TZ), tick=False):
         client = cast.login("command_a")
         after = _figures(client)
@@ -336,15 +340,7 @@ def _partners_recorded(text: str) -> str:
 def test_two_weeks_digests_give_nothing_of_a_weeks_few_clients_away(cast, running_month):
     """The digest's 90 days moved a week at a time: one digest less the next was two weeks'
     few clients. The partners' records now cover the months that ended before the week did."""
-    at = datetime(2026, 12, 9, 9, 0, tzinfo=TZ)
-    ReferralFactory(
-        officer=running_month,
-        partner=cast.partner_y,
-        occurred_at=at,
-        status="in_progress",
-        accepted_at=at,
-        intake_at=at + timedelta(hours=2),
-    )
+    _at_intake_that_day(running_month, cast.partner_y, datetime(2026, 12, 9, 9, 0, tzinfo=TZ))
     first = _digest(cast, datetime(2026, 11, 30, tzinfo=TZ))
     second = _digest(cast, datetime(2026, 12, 7, tzinfo=TZ))
     assert "Deflections this week: 12" in first and "Deflections this week: 1 " in second
