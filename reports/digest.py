@@ -118,8 +118,7 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
     # What the partners recorded: over the months that ended before the week did, and only
     # where each month's deflections are none or at least 11 (reports/metrics/cohorts.py). A
     # window moved a week at a time would differ from last week's by two weeks' few clients.
-    months_end = metrics.running_month_start(end, zone)
-    treated = metrics.Scope(agency.pk, metrics.months_before(months_end, TREATED_MONTHS), months_end)
+    treated = metrics.months_ended(agency.pk, TREATED_MONTHS, zone=zone, before=end)
     shown = metrics.treatment_shown(treated, zone=zone)
     partners_shown = shown and metrics.cohorts_large_enough(treated, zone=zone, by=["partner"])
     return {
@@ -134,7 +133,7 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
         "savings": metrics.savings(week),
         "overdose_reversals": metrics.overdose_reversals(week),
         "treated_first": treated.start.date(),
-        "treated_last": (months_end - timedelta(days=1)).date(),
+        "treated_last": (treated.end - timedelta(days=1)).date(),
         "treatment_shown": shown,
         # As of the months' end: retention's checkpoints would otherwise come due week by week,
         # a week's few clients at a time; they now come due a month at a time.

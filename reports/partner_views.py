@@ -42,8 +42,8 @@ def _scorecards(*, partner: ServicePartner, user: User, now: datetime) -> list[d
         if agency.pk != user.agency_id and not administers_agency(user, agency=agency):
             continue
         zone = zoneinfo.ZoneInfo(agency.timezone)
-        end = metrics.running_month_start(now, zone)
-        scope = metrics.Scope(agency.pk, metrics.months_before(end, SCORECARD_MONTHS), end)
+        scope = metrics.months_ended(agency.pk, SCORECARD_MONTHS, zone=zone, before=now)
+        end = scope.end
         first, last = scope.start.date(), (end - timedelta(days=1)).date()
         rollups = metrics.counted_until(agency.pk) is not None
         # The agency's whole scorecard, as its dashboard shows it for these months, and this

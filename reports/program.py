@@ -77,7 +77,7 @@ class ProgramTable:
     rows: list[Row]
     start: datetime
     end: datetime
-    # The months the partners' records cover (treated_months): a day of the first and the last.
+    # The months the partners' records cover (metrics.months_ended): a day of the first and the last.
     treated_first: date
     treated_last: date
 
@@ -113,29 +113,26 @@ def _counts(agency: Agency, start: datetime, end: datetime) -> dict[str, int]:
     return {**{name: getattr(totals, name) for name in metrics.COUNTS}, "officers": len(officers)}
 
 
-def treated_months(zone: zoneinfo.ZoneInfo, months: int, *, before: datetime) -> tuple[datetime, datetime]:
-    """The last `months` whole months that had ended at `before`, on the calendar of `zone`:
-    what the partners' records are counted over (reports/metrics/cohorts.py). A window that
-    moves a day or a week at a time would differ from the last by a few days' clients."""
-    end = metrics.running_month_start(before, zone)
-    return metrics.months_before(end, months), end
-
-
 def program_table(*, program: Program, start: datetime, end: datetime, months: int, before: datetime) -> ProgramTable:
     """Every figure of every agency of the program, as shown outside them: police work over
     [start, end), the partners' records over the last `months` months that had ended at
-    `before`, each agency's on its own calendar as its dashboard counts them (treated_months).
+    `before`, each agency's on its own calendar as its dashboard counts them (metrics.months_ended).
     An agency's partners' records are withheld where one of its months holds 1 to 10
     deflections, and the whole program's with them (it less the others would give them)."""
     agencies = list(program.agencies.order_by("name"))
     counts = [_counts(agency, start, end) for agency in agencies]
-    windows = [treated_months(zoneinfo.ZoneInfo(agency.timezone), months, before=before) for agency in agencies]
-    treated_counts = [_counts(agency, *window) for agency, window in zip(agencies, windows, strict=True)]
-    shown = [
-        metrics.cohorts_large_enough(metrics.Scope(agency.pk, *window), zone=zoneinfo.ZoneInfo(agency.timezone))
-        for agency, window in zip(agencies, windows, strict=True)
+    windows = [
+        metrics.months_ended(agency.pk, months, zone=zoneinfo.ZoneInfo(agency.timezone), before=before)
+        for agency in agencies
     ]
-    first, last_end = treated_months(program_zone(program), months, before=before)
+    treated_counts = [_counts(agency, w.start, w.end) for agency, w in zip(agencies, windows, strict=True)]
+    shown = [
+        metrics.cohorts_large_enough(w, zone=zoneinfo.ZoneInfo(agency.timezone))
+        for agency, w in zip(agencies, windows, strict=True)
+    ]
+    # The months named, on the program's calendar.
+    last_end = metrics.running_month_start(before, program_zone(program))
+    first = metrics.months_before(last_end, months)
     # The partners' records are of other months than the police work beside them: said in the row.
     months_said = l10n.month_span(first.date(), (last_end - timedelta(days=1)).date())
     rows = []

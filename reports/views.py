@@ -73,8 +73,8 @@ def command_home(request: HttpRequest) -> HttpResponse:
     # Where the referrals stand (the partners' records): of the months that have ended, and only
     # over months of none or at least 11 deflections (metrics.cohorts).
     zone = zoneinfo.ZoneInfo(user.agency.timezone)
-    treated_end = metrics.running_month_start(now, zone)
-    treated = metrics.Scope(user.agency_id, metrics.months_before(treated_end, TREATED_MONTHS[days]), treated_end)
+    treated = metrics.months_ended(user.agency_id, TREATED_MONTHS[days], zone=zone, before=now)
+    treated_end = treated.end
     standing = metrics.agency_counts(agency_id=user.agency_id, start=treated.start, end=treated.end)
     milestones = Milestone.objects.filter(agency_id=user.agency_id).select_related("officer", "unit", "partner")[:8]
     return render(
@@ -303,23 +303,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # The partners' records as of the running month's first day: retention's checkpoints would
     # otherwise come due day by day, a day's few clients at a time.
     as_of = metrics.running_month_start(now, zone)
-    if treated == scope:
-        current = metrics.headlines(scope, now=as_of, rollups=rollups, participation=buyin.training.whole)
-        previous = metrics.headlines(before, now=as_of, rollups=rollups)
-        current_treated, previous_treated = current, previous
-    else:
-        current = metrics.headlines(scope, now=now, rollups=rollups, participation=buyin.training.whole)
-        previous = metrics.headlines(before, now=now, rollups=rollups)
-        # Nothing to show of a running month alone: its figures are withheld whatever they are.
-        current_treated, previous_treated = current, previous
-        if treated is not None:
-            # Participation is police work, of the whole period: not counted again.
-            current_treated = metrics.headlines(
-                treated, now=as_of, rollups=rollups, participation=current.participation
-            )
-            previous_treated = metrics.headlines(
-                treated_before, now=as_of, rollups=rollups, participation=previous.participation
-            )
+    # A period of ended months is counted once, as of then; one running into this month twice.
+    at = as_of if treated == scope else now
+    current = metrics.headlines(scope, now=at, rollups=rollups, participation=buyin.training.whole)
+    previous = metrics.headlines(before, now=at, rollups=rollups)
+    # (Of a running month alone nothing is shown: its figures are withheld whatever they are.)
+    current_treated, previous_treated = current, previous
+    if treated not in (scope, None):
+        # Participation is police work, of the whole period: not counted again.
+        current_treated = metrics.headlines(treated, now=as_of, rollups=rollups, participation=current.participation)
+        previous_treated = metrics.headlines(
+            treated_before, now=as_of, rollups=rollups, participation=previous.participation
+        )
     charges = dashboard_data.charge_tables(
         treated or scope, agency=agency, totals=current_treated.counts, rollups=rollups, withhold=not shown_now
     )

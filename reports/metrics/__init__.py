@@ -21,6 +21,7 @@ from reports.metrics.cohorts import (
     cohort_sizes,
     cohorts_large_enough,
     ended_months,
+    months_ended,
     running_month_start,
     treatment_shown,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "breakdown_shown",
     "cohorts_large_enough",
     "ended_months",
+    "months_ended",
     "running_month_start",
     "treatment_shown",
     "FIGURE_KINDS",

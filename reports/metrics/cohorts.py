@@ -26,7 +26,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
 from reports.metrics import from_rollups
-from reports.metrics.definitions import Scope, deflections_qs
+from reports.metrics.definitions import Scope, deflections_qs, months_before
 from reports.metrics.disclosure import SMALL_CELL_MAX
 
 # The fewest deflections a group may hold for the partners' records of it to be shown.
@@ -97,6 +97,13 @@ def breakdown_shown(scope: Scope, by: str, *, zone: zoneinfo.ZoneInfo, rollups: 
 def running_month_start(now: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
     """Midnight of the first day of the month running at `now`, on the agency's calendar."""
     return datetime.combine(now.astimezone(zone).date().replace(day=1), time.min, tzinfo=zone)
+
+
+def months_ended(agency_id: int, months: int, *, zone: zoneinfo.ZoneInfo, before: datetime) -> Scope:
+    """The agency's last `months` whole months that had ended at `before`, on the calendar of
+    `zone`: what a digest or a page of a set length counts the partners' records over."""
+    end = running_month_start(before, zone)
+    return Scope(agency_id, months_before(end, months), end)
 
 
 def ended_months(scope: Scope, *, zone: zoneinfo.ZoneInfo, now: datetime) -> Scope | None:
