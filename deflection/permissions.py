@@ -275,6 +275,14 @@ def may_read_reports(user: User) -> bool:
     return is_agency_command(user) or administers_programs(user)
 
 
+def exports_whole_treatment_record(user: User) -> bool:
+    """Whether the evaluation export's rows carry the partners' treatment record whatever
+    the client's consent: program administration, which sees everything in its program.
+    An agency's command staff get what the consents to their agency share (42 CFR Part 2),
+    as their officers do."""
+    return administers_programs(user)
+
+
 def may_triage_suggestions(user: User) -> bool:
     """Program administration answers the suggestions of its program (and publishes "You
     said, we did"); anyone signed in sends one and reads the answers."""

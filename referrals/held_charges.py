@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from deflection import l10n, permissions
 from deflection.models import User
 from referrals.models import ChargeNotice, Consent, HeldCharge, JusticeAgency, Referral
-from referrals.police_disclosure import CONSENT_RANK
+from referrals.police_disclosure import CONSENT_RANK, rank_covering
 from referrals.selectors import referral_list_for_user
 
 H = HeldCharge.State
@@ -91,13 +91,8 @@ def police_label(charge: HeldCharge, referral: Referral, *, agency_consents: lis
     if charge.state == H.WITHDRAWN:
         return _("Withdrawn on %(date)s") % {"date": _day(charge.state_changed_at, referral)}
     decided = charge.state_changed_at
-    if decided is not None and charge.state != H.HELD:
-        for consent in agency_consents:
-            if CONSENT_RANK.get(consent.scope, 0) >= OUTCOME_RANK and consent.covers(decided):
-                return _("%(state)s (%(date)s)") % {
-                    "state": charge.get_state_display(),
-                    "date": _day(decided, referral),
-                }
+    if decided is not None and charge.state != H.HELD and rank_covering(agency_consents, decided) >= OUTCOME_RANK:
+        return _("%(state)s (%(date)s)") % {"state": charge.get_state_display(), "date": _day(decided, referral)}
     return _("Deadline %(date)s. Whether the condition was met reaches your agency only with the client's consent.") % {
         "date": l10n.day(charge.deadline)
     }

@@ -57,14 +57,18 @@ def _agency_consents(referral: Referral) -> list[Consent]:
     return [c for c in referral.consents.all() if c.recipient_agency_id == referral.agency_id]
 
 
+def rank_covering(consents: Iterable[Consent], moment: datetime) -> int:
+    """How much of what was recorded at `moment` the referring agency may know, by the
+    consents to it (CONSENT_RANK): 0 none (police know only whether the referral is open),
+    1 its status, 2 status and outcomes, 3 the full record."""
+    return max((CONSENT_RANK.get(c.scope, 0) for c in consents if c.covers(moment)), default=0)
+
+
 def agency_may_know_outcome(referral: Referral, moment: datetime) -> bool:
     """Whether the client's consent lets the referring agency know an outcome recorded at
     `moment` (intake, a retention check): a consent to the agency of status and outcomes, or
     more, covering it. Expects the consents prefetched, or reads them."""
-    return any(
-        CONSENT_RANK[c.scope] >= CONSENT_RANK[Consent.Scope.STATUS_OUTCOMES] and c.covers(moment)
-        for c in _agency_consents(referral)
-    )
+    return rank_covering(_agency_consents(referral), moment) >= CONSENT_RANK[Consent.Scope.STATUS_OUTCOMES]
 
 
 def officer_view(

@@ -5,6 +5,11 @@ officers appear as stable pseudonyms (a keyed hash, so re-engagements can be fol
 without knowing who); dates are reduced to the month; ages to five-year bands with 90
 and over together; every code comes with its label. The codebook is generated from
 the same column list, so the two can never disagree.
+
+The partners' treatment record (status, acceptance, intake, retention, whether a held
+charge's condition was met) is 42 CFR Part 2 information: a program administrator's export
+carries all of it; an agency's command staff get, row by row, what the client's consents to
+the agency let police know (referrals.police_disclosure), and blanks where they do not.
 """
 
 from __future__ import annotations
@@ -13,17 +18,20 @@ import csv
 import hashlib
 import hmac
 import io
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import islice
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, Value, When
+from django.db.models import BooleanField, Case, F, OuterRef, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from referrals.consent_documents import TEXT as CONSENT_TEXT
-from referrals.models import REENGAGEMENT, Client, Need, Pathway, Referral, Substance, reason_label
+from referrals.models import REENGAGEMENT, Client, Consent, FollowUp, Need, Pathway, Referral, Substance, reason_label
+from referrals.police_disclosure import CONSENT_RANK, rank_covering
 from reports import metrics, process, process_voice
 
 NOTICE = CONSENT_TEXT["en"]["notice"]
@@ -68,10 +76,12 @@ _READS = (
     ("status_reason", "status_reason"),
     ("accepted_at", "accepted_at"),
     ("intake_at", "intake_at"),
+    ("closed_at", "closed_at"),
     ("reengaged", "reengaged"),
     ("charge_state", "held_charge__state"),
     ("charge_condition", "held_charge__condition"),
     ("charge_days", "held_charge__engaged_days"),
+    ("charge_decided_at", "held_charge__state_changed_at"),
     ("date_of_birth", "client__date_of_birth"),
     ("gender", "client__gender"),
     ("race_ethnicity", "client__race_ethnicity"),
@@ -79,21 +89,47 @@ _READS = (
 )
 ROW_FIELDS = tuple(field for _name, field in _READS)
 
+# How much of the treatment record a row shows: CONSENT_RANK's levels, or all of it.
+STATUS = CONSENT_RANK[Consent.Scope.STATUS_ONLY]
+OUTCOMES = CONSENT_RANK[Consent.Scope.STATUS_OUTCOMES]
+WHOLE = max(CONSENT_RANK.values()) + 1
+SHOWN = {0: "none", STATUS: "status", OUTCOMES: "status_and_outcomes", WHOLE: "all"}
+# Police know a held charge is held or was withdrawn (their own work), not how it was decided.
+POLICE_CHARGE_STATES = ("held", "withdrawn")
+BATCH = 2000
+
 
 class _Row:
     """One referral as the export reads it: plain values from one query, labels from maps
     made once per export (no lookups per row)."""
 
-    __slots__ = (*(name for name, _field in _READS), "engaged", "labels", "local")
+    __slots__ = (
+        *(name for name, _field in _READS),
+        *("engaged", "last_checked", "labels", "local", "known", "charge_known"),
+    )
 
     def __init__(self, values: tuple, labels: _Labels) -> None:
         for (name, _field), value in zip(_READS, values, strict=False):
             setattr(self, name, value)
-        # The retention checks come last, one yes/no column per checkpoint.
-        self.engaged = dict(zip(metrics.RETENTION_DAYS, values[len(_READS) :], strict=True))
+        # Then the retention checks, one yes/no column per checkpoint, and when the last was recorded.
+        checks = values[len(_READS) : len(_READS) + len(metrics.RETENTION_DAYS)]
+        self.engaged = dict(zip(metrics.RETENTION_DAYS, checks, strict=True))
+        self.last_checked = values[-1]
         self.labels = labels
         # When it happened, in the time zone of the export (as timezone.localtime()).
         self.local = self.occurred_at.astimezone(labels.zone)
+        # What of the treatment record the row may show (rows() decides): nothing until then.
+        self.known = 0
+        self.charge_known = False
+
+    def last_recorded(self, now: datetime) -> datetime:
+        """The latest moment the row's treatment columns tell of: acceptance, intake, closing,
+        a retention check recorded, or a checkpoint that came due (its "no") while open."""
+        moments = [self.occurred_at, self.accepted_at, self.intake_at, self.closed_at, self.last_checked]
+        if self.intake_at is not None:
+            due = self.intake_at + timedelta(days=max(metrics.RETENTION_DAYS))
+            moments.append(min(due, now, self.closed_at or now))
+        return max(moment for moment in moments if moment is not None)
 
 
 class _Labels:
@@ -106,6 +142,9 @@ class _Labels:
         self.need = {value: str(label) for value, label in Need.choices}
         self.substance = {value: str(label) for value, label in Substance.choices}
         self.status = {value: str(label) for value, label in Referral.Status.choices}
+        # The status as police know it without consent (the words of the officer's view).
+        self.status["open"] = str(_("Received by partner · open"))
+        self.status["closed"] = str(_("Closed"))
         self.partner_kind = {value: str(label) for value, label in ServicePartner.Kind.choices}
         self.language = {value: str(label) for value, label in Client.Language.choices}
         self.reasons: dict[str, str] = {}
@@ -126,6 +165,31 @@ class _Labels:
 
     def many(self, codes: list[str], labels: dict[str, str]) -> str:
         return "; ".join(labels[c] for c in codes if c in labels)
+
+
+def _status(r: _Row) -> str:
+    """The status, or only whether it is open where the agency may not know more (a
+    cancellation is police work: a referral withdrawn before the partner took it on)."""
+    if r.known >= STATUS or r.status == Referral.Status.CANCELLED:
+        return r.status
+    return "open" if r.status in Referral.OPEN_STATUSES else "closed"
+
+
+def _reason(r: _Row) -> str:
+    if not r.status_reason or (r.known < OUTCOMES and r.status != Referral.Status.CANCELLED):
+        return ""
+    return r.labels.reason(r.status_reason)
+
+
+def _if_known(level: int, value: Callable[[_Row, datetime], object]) -> Callable[[_Row, datetime], object]:
+    """The column's value where the row may show the treatment record to `level`, else blank."""
+    return lambda r, n: value(r, n) if r.known >= level else ""
+
+
+def _charge_outcome(r: _Row) -> str:
+    if r.charge_state is None:
+        return ""
+    return r.charge_state if r.charge_known or r.charge_state in POLICE_CHARGE_STATES else "not_shared"
 
 
 def _retained(r: _Row, days: int, now: datetime) -> str:
@@ -212,37 +276,61 @@ COLUMNS: list[Column] = [
     ),
     Column("warm_handoff", _("Warm handoff or transport to the partner: yes/no."), lambda r, n: YES_NO[r.warm_handoff]),
     Column("officer_minutes", _("Minutes the officer spent on the deflection."), lambda r, n: r.officer_minutes),
-    Column("status_code", _("Referral status now, code (FHIR Task-like lifecycle)."), lambda r, n: r.status),
-    Column("status", _("Referral status now, label."), lambda r, n: r.labels.status.get(r.status, r.status)),
+    Column(
+        "treatment_record",
+        _(
+            "How much of the partner's treatment record (42 CFR Part 2) the row shows: 'all' in a program "
+            "administrator's export; in an agency's, what the client's consent to the agency covers: "
+            "'status_and_outcomes', 'status' (status and acceptance), or 'none' (status reads open or closed; "
+            "the other treatment columns are blank)."
+        ),
+        lambda r, n: SHOWN[r.known],
+    ),
+    Column(
+        "status_code",
+        _("Referral status now, code (FHIR Task-like lifecycle); 'open' or 'closed' where treatment_record is none."),
+        lambda r, n: _status(r),
+    ),
+    Column("status", _("Referral status now, label."), lambda r, n: r.labels.status.get(_status(r), r.status)),
     Column(
         "status_reason",
-        _("Reason for declining, cancelling or closing, label."),
-        lambda r, n: r.labels.reason(r.status_reason) if r.status_reason else "",
+        _("Reason for declining, cancelling or closing, label; blank where treatment_record does not cover outcomes."),
+        lambda r, n: _reason(r),
     ),
-    Column("accepted", _("The partner accepted the referral: yes/no."), lambda r, n: YES_NO[r.accepted_at is not None]),
+    Column(
+        "accepted",
+        _("The partner accepted the referral: yes/no; blank where treatment_record is none."),
+        _if_known(STATUS, lambda r, n: YES_NO[r.accepted_at is not None]),
+    ),
     Column(
         "hours_to_accept",
         _("Hours from the deflection to acceptance."),
-        lambda r, n: _hours(r.occurred_at, r.accepted_at),
+        _if_known(STATUS, lambda r, n: _hours(r.occurred_at, r.accepted_at)),
     ),
-    Column("intake", _("The client attended intake: yes/no."), lambda r, n: YES_NO[r.intake_at is not None]),
     Column(
-        "hours_to_intake", _("Hours from the deflection to intake."), lambda r, n: _hours(r.occurred_at, r.intake_at)
+        "intake",
+        _("The client attended intake: yes/no; blank where treatment_record does not cover outcomes."),
+        _if_known(OUTCOMES, lambda r, n: YES_NO[r.intake_at is not None]),
+    ),
+    Column(
+        "hours_to_intake",
+        _("Hours from the deflection to intake."),
+        _if_known(OUTCOMES, lambda r, n: _hours(r.occurred_at, r.intake_at)),
     ),
     Column(
         "retained_30",
         _("Still engaged at the 30-day check: yes / no / not due; blank without intake."),
-        lambda r, n: _retained(r, 30, n),
+        _if_known(OUTCOMES, lambda r, n: _retained(r, 30, n)),
     ),
     Column(
         "retained_60",
         _("Still engaged at the 60-day check: yes / no / not due; blank without intake."),
-        lambda r, n: _retained(r, 60, n),
+        _if_known(OUTCOMES, lambda r, n: _retained(r, 60, n)),
     ),
     Column(
         "retained_90",
         _("Still engaged at the 90-day check: yes / no / not due; blank without intake."),
-        lambda r, n: _retained(r, 90, n),
+        _if_known(OUTCOMES, lambda r, n: _retained(r, 90, n)),
     ),
     Column(
         "reengagement",
@@ -273,9 +361,10 @@ COLUMNS: list[Column] = [
         "charge_outcome",
         _(
             "The held charge now, code: held (pending), satisfied (condition met: to be dropped), not_satisfied (the "
-            "deadline passed without it), withdrawn; blank without a charge held."
+            "deadline passed without it), withdrawn; not_shared where the client's consent does not let the agency "
+            "know how it was decided; blank without a charge held."
         ),
-        lambda r, n: r.charge_state or "",
+        lambda r, n: _charge_outcome(r),
     ),
     Column(
         "age_band",
@@ -298,21 +387,49 @@ def export_queryset(scope: metrics.Scope):
     engaged = {f"engaged_{days}": metrics.engaged_at(days) for days in metrics.RETENTION_DAYS}
     # The metrics' definition of a re-engagement, as a column of the same query.
     reengaged = Case(When(REENGAGEMENT, then=Value(True)), default=Value(False), output_field=BooleanField())
+    checks = FollowUp.objects.filter(referral=OuterRef("pk"), kind__startswith="retention", completed_at__isnull=False)
+    last_checked = Subquery(checks.order_by("-completed_at").values("completed_at")[:1])
     return (
         metrics.logged(scope)
-        .annotate(reengaged=reengaged, **engaged)
-        .values_list(*ROW_FIELDS, *engaged)
+        .annotate(reengaged=reengaged, **engaged, last_checked=last_checked)
+        .values_list(*ROW_FIELDS, *engaged, "last_checked")
         .order_by("occurred_at", "id")
     )
 
 
-def rows(scope: metrics.Scope, *, now: datetime | None = None) -> Iterator[list[object]]:
+def _weigh_consents(batch: list[_Row], now: datetime) -> None:
+    """Set what each row may show by the consents to its agency, as the officer's view of
+    the referral does: what a consent covering the row's latest record allows, and a held
+    charge's decision where one of status and outcomes covered the moment it was decided."""
+    consents: dict[int, list[Consent]] = defaultdict(list)
+    to_agency = Consent.objects.filter(
+        referral_id__in=[r.pk for r in batch], recipient_agency_id=F("referral__agency_id")
+    ).select_related("referral")
+    for consent in to_agency:
+        consents[consent.referral_id].append(consent)
+    for r in batch:
+        found = consents.get(r.pk, [])
+        # A consent to the full record shows no more here than one to status and outcomes.
+        r.known = min(rank_covering(found, r.last_recorded(now)), OUTCOMES)
+        decided = r.charge_decided_at
+        r.charge_known = decided is not None and rank_covering(found, decided) >= OUTCOMES
+
+
+def rows(scope: metrics.Scope, *, whole_record: bool, now: datetime | None = None) -> Iterator[list[object]]:
+    """The export's rows; `whole_record`: the partners' treatment record whatever the
+    consents (permissions.exports_whole_treatment_record), else what they share with the agency."""
     now = now or timezone.now()
     labels = _Labels()
-    for values in export_queryset(scope).iterator(chunk_size=2000):
-        referral = _Row(values, labels)
-        # Plain str and int: labels are lazy translations, which spreadsheets cannot take.
-        yield [_plain(column.value(referral, now)) for column in COLUMNS]
+    found = (_Row(values, labels) for values in export_queryset(scope).iterator(chunk_size=BATCH))
+    while batch := list(islice(found, BATCH)):
+        if whole_record:
+            for r in batch:
+                r.known, r.charge_known = WHOLE, True
+        else:
+            _weigh_consents(batch, now)
+        for referral in batch:
+            # Plain str and int: labels are lazy translations, which spreadsheets cannot take.
+            yield [_plain(column.value(referral, now)) for column in COLUMNS]
 
 
 def _plain(value: object) -> object:
@@ -354,12 +471,13 @@ def _xlsx(sheet: str, names: list[str], found: Iterator[list[object]], codebook:
     return buffer.getvalue(), count
 
 
-def as_csv(scope: metrics.Scope) -> tuple[bytes, int]:
-    return _csv([column.name for column in COLUMNS], rows(scope))
+def as_csv(scope: metrics.Scope, *, whole_record: bool) -> tuple[bytes, int]:
+    return _csv([column.name for column in COLUMNS], rows(scope, whole_record=whole_record))
 
 
-def as_xlsx(scope: metrics.Scope) -> tuple[bytes, int]:
-    return _xlsx("referrals", [column.name for column in COLUMNS], rows(scope), [(c.name, c.meaning) for c in COLUMNS])
+def as_xlsx(scope: metrics.Scope, *, whole_record: bool) -> tuple[bytes, int]:
+    found = rows(scope, whole_record=whole_record)
+    return _xlsx("referrals", [column.name for column in COLUMNS], found, [(c.name, c.meaning) for c in COLUMNS])
 
 
 def process_export(scope: metrics.Scope, *, user, agency, rollups: bool, file_format: str) -> tuple[bytes, int]:

@@ -25,6 +25,7 @@ from deflection.models import Agency, User
 from deflection.permissions import (
     administers_programs,
     agencies_of_program,
+    exports_whole_treatment_record,
     leads_buyin,
     may_add_story,
     may_read_reports,
@@ -209,7 +210,8 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
                 scope, user=user, agency=agency, rollups=rollups, file_format=file_format
             )
         else:
-            content, count = export.as_xlsx(scope) if file_format == "xlsx" else export.as_csv(scope)
+            write = export.as_xlsx if file_format == "xlsx" else export.as_csv
+            content, count = write(scope, whole_record=exports_whole_treatment_record(user))
         ExportRecord.objects.create(
             user=user,
             agency=agency,
@@ -238,6 +240,7 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
             "agency": agency,
             "agencies": agencies,
             "records": ExportRecord.objects.filter(agency=agency)[:10],
+            "whole_record": exports_whole_treatment_record(user),
         },
     )
 

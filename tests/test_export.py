@@ -19,7 +19,7 @@ from reports.export import COLUMNS, age_band, pseudonym
 from reports.models import ExportRecord
 from tests.factories.core import UnitFactory
 from tests.factories.partners import ServicePartnerFactory
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory
+from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
 
 pytestmark = pytest.mark.django_db
 PHOENIX = ZoneInfo("America/Phoenix")  # the cast agencies' zone (the factory's default)
@@ -94,9 +94,10 @@ def test_one_row_per_referral_of_the_agency_with_months_bands_and_labels(cast, d
         ("2026-04", "Officer prevention referral", "35-39"),
         ("2026-04", "Officer prevention referral", "90+"),
     ]
-    first_row = next(r for r in rows if r["month_logged"] == "2026-03")
+    first_row = next(r for r in _csv(cast, "program_admin", agency=cast.agency_a.pk) if r["month_logged"] == "2026-03")
     assert first_row["accepted"] == "yes" and first_row["charge_deflected"] == "yes"
     assert first_row["status_code"] == "accepted" and first_row["status"] == "Accepted"
+    assert first_row["treatment_record"] == "all"
 
 
 def test_the_same_client_has_the_same_pseudonym_and_reengagement_is_marked(cast, data):
@@ -249,10 +250,85 @@ def test_retention_columns_say_yes_no_or_not_due(cast, data):
     FollowUp.objects.create(
         referral=first, kind="retention_60", due_at=intake, completed_at=intake, outcome="not_engaged"
     )
-    row = next(r for r in _csv(cast) if r["referral_id"] == pseudonym("referral", first.pk))
+    rows = _csv(cast, "program_admin", agency=cast.agency_a.pk)
+    row = next(r for r in rows if r["referral_id"] == pseudonym("referral", first.pk))
     assert (row["retained_30"], row["retained_60"], row["hours_to_intake"]) == ("yes", "no", "9.5")
     assert row["retained_90"] in ("no", "not due")
-    assert next(r for r in _csv(cast) if r["referral_id"] == pseudonym("referral", old.pk))["retained_30"] == ""
+    assert next(r for r in rows if r["referral_id"] == pseudonym("referral", old.pk))["retained_30"] == ""
+
+
+TREATMENT = ("status_reason", "accepted", "hours_to_accept", "intake", "hours_to_intake", "retained_30", "retained_60")
+
+
+def _row_of(rows: list[dict], referral: Referral) -> dict:
+    return next(r for r in rows if r["referral_id"] == pseudonym("referral", referral.pk))
+
+
+def _in_treatment(referral: Referral, cast) -> None:
+    """Accepted (by the data), then intake and a 30-day check found engaged, by the partner's case manager."""
+    intake = datetime(2026, 4, 2, 9, tzinfo=PHOENIX)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y, intake_at=intake)
+    check = FollowUp.objects.get(referral=referral, kind="retention_30")
+    services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="engaged")
+
+
+def test_command_staff_get_only_what_the_clients_consent_shares_with_the_agency(cast, data):
+    people, (first, again, old) = data
+    _in_treatment(first, cast)
+    # Without consent police know the partner has it and whether it is open (42 CFR Part 2).
+    row = _row_of(_csv(cast, "command_a"), first)
+    shown = (row["treatment_record"], row["status_code"], row["status"])
+    assert shown == ("none", "open", "Received by partner · open")
+    assert all(row[column] == "" for column in TREATMENT), row
+    # The program administrator's export holds the record itself.
+    whole = _row_of(_csv(cast, "program_admin", agency=cast.agency_a.pk), first)
+    assert (whole["treatment_record"], whole["status_code"], whole["intake"], whole["retained_30"]) == (
+        "all",
+        "in_progress",
+        "yes",
+        "yes",
+    )
+    # The client consents to share status and outcomes with the agency: the row shows them.
+    consent_given(first, cast.case_manager_y)
+    row = _row_of(_csv(cast, "command_a"), first)
+    assert (row["treatment_record"], row["status_code"], row["accepted"], row["intake"], row["retained_30"]) == (
+        "status_and_outcomes",
+        "in_progress",
+        "yes",
+        "yes",
+        "yes",
+    )
+
+
+def test_a_consent_to_share_the_status_only_shows_status_and_acceptance(cast, data):
+    people, (first, again, old) = data
+    consent_given(first, cast.case_manager_y, scope="status_only")
+    row = _row_of(_csv(cast, "command_a"), first)
+    assert (row["treatment_record"], row["status_code"], row["accepted"], row["intake"]) == (
+        "status",
+        "accepted",
+        "yes",
+        "",
+    )
+
+
+def test_what_was_recorded_after_the_consent_ended_is_not_shown(cast, data):
+    people, (first, again, old) = data
+    consent = consent_given(first, cast.case_manager_y)
+    services.consent_revoke(consent_id=consent.pk, actor=cast.case_manager_y, note="Asked in person")
+    _in_treatment(first, cast)
+    row = _row_of(_csv(cast, "command_a"), first)
+    assert (row["treatment_record"], row["status_code"], row["intake"]) == ("none", "open", "")
+
+
+def test_a_closing_is_known_to_police_and_a_cancellation_as_it_is(cast, data):
+    people, (first, again, old) = data
+    services.referral_reject(referral_id=again.pk, actor=cast.case_manager_x, reason="no_capacity")
+    services.referral_cancel(referral_id=old.pk, actor=cast.officer_a1, reason="entered_in_error")
+    rows = _csv(cast, "command_a")
+    rejected, cancelled = _row_of(rows, again), _row_of(rows, old)
+    assert (rejected["status_code"], rejected["status"], rejected["status_reason"]) == ("closed", "Closed", "")
+    assert cancelled["status_code"] == "cancelled" and cancelled["status_reason"] != ""
 
 
 def test_the_codebook_defines_every_column(cast):
@@ -282,3 +358,10 @@ def test_a_reversed_month_range_is_refused(cast, data):
 )
 def test_age_bands(born, on, band):
     assert age_band(born, on) == band
+
+
+def test_the_export_page_says_what_of_the_treatment_record_the_file_holds(cast):
+    page = cast.login("command_a").get("/reports/export/").content.decode()
+    assert "show only where the client's consent shares them with" in page
+    page = cast.login("program_admin").get("/reports/export/").content.decode()
+    assert "carry the partners' treatment records in full" in page
