@@ -103,7 +103,7 @@ def _render_log(request: HttpRequest, context: dict) -> HttpResponse:
     )
     if request.method == "GET":
         # Deflections logged with no signal that may be for someone known: how many to answer.
-        context["to_answer"] = selectors.possible_duplicates_to_answer(user=request.user).count()
+        context["to_answer"] = selectors.possible_duplicates_to_answer_count(user=request.user)
     # An open pulse survey in one line above the form, not a banner (buyin/_pulse_waiting.html).
     context["pulse_compact"] = True
     return render(request, "referrals/log.html", context)
