@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from deflection import audit, l10n, permissions
+from deflection import audit, l10n, paging, permissions
 from deflection.models import User
 from deflection.permissions import CASEWORK_ROLES, FIELD_ROLES, roles_required
 from referrals import checkins, consent_documents, held_charges, police_disclosure, search, selectors, services
@@ -264,7 +264,7 @@ def my_deflections(request: HttpRequest) -> HttpResponse:
         context = {"incident_form": incident_form, "found": police_disclosure.officer_views(found), "searched": True}
         return render(request, "referrals/mine.html", context)
     mine = police_disclosure.with_agency_consent_flag(selectors.referral_list_made_by(user=request.user))
-    page = _page(request, mine)
+    page = paging.page_of(mine, request.GET.get("page"), size=settings.DEFLECTION["PAGE_SIZE"])
     rows = police_disclosure.officer_views(page, flagged=True)
     contacts = selectors.contacts_made_by(user=request.user) if page.number == 1 else []
     subjects = audit.referral_subjects([*page, *(c.referral for c in contacts)])
