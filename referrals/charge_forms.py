@@ -81,11 +81,14 @@ class HeldChargeFields(forms.Form):
     # value with every deflection, and a save on another pathway must not pay for a query.
     charge_decider = forms.CharField(label=_("Deciding office or court"), required=False, widget=forms.Select)
 
-    def held_charge_setup(self, *, agency_id: int | None, today: date) -> None:
-        """The offices and courts deciding the agency's charges (read when the form is shown),
-        and the defaults the officer changes."""
+    def held_charge_setup(self, *, agency_id: int | None, today: date, deciders: list | None = None) -> None:
+        """The offices and courts deciding the agency's charges (`deciders` as (id, name), or
+        read when the form is shown), and the defaults the officer changes."""
         self.charge_agency_id = agency_id
-        self.charge_deciders = _ReadOnce(lambda: [(d.pk, d.name) for d in deciders_for_agency(agency_id)])
+        if deciders is not None:
+            self.charge_deciders = _ReadOnce(lambda: deciders)
+        else:
+            self.charge_deciders = _ReadOnce(lambda: [(d.pk, d.name) for d in deciders_for_agency(agency_id)])
         self.fields["charge_decider"].widget.choices = self.charge_deciders
         # What app.js needs to offer the same date as the days change: the agency's today,
         # not the phone's.

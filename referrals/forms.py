@@ -15,7 +15,8 @@ from django.utils.translation import pgettext_lazy
 from deflection.models import User
 from deflection.widgets import DateInput, DateTimeLocalInput
 from partners.models import ServicePartner
-from partners.selectors import partner_list_for_agency
+from partners.selectors import AgencyPartners, partner_list_for_agency
+from referrals import log_choices
 from referrals.charge_forms import DEFAULT_DEADLINE_DAYS, HeldChargeFields
 from referrals.models import (
     Client,
@@ -215,13 +216,20 @@ class LogDeflectionForm(HeldChargeFields):
         # Validation accepts any active partner, so that one not serving the agency gets a
         # message that says so (see clean); the officer is offered only those serving it,
         # 24/7 partners first.
-        self.listed_partners = partner_list_for_agency(agency_id=user.agency_id)
+        deciders = None
+        if self.is_bound:
+            self.listed_partners = partner_list_for_agency(agency_id=user.agency_id)
+        else:
+            # Shown, not yet sent: the agency's kept choices (referrals.log_choices).
+            kept = log_choices.for_agency(user.agency_id)
+            self.listed_partners = AgencyPartners(agency_id=user.agency_id, partners=kept.partners)
+            deciders = kept.deciders
         self.served_partners = self.listed_partners.partners
         partner_field = self.fields["partner"]
         partner_field.widget.choices = [(p.pk, partner_field.label_from_instance(p)) for p in self.served_partners]
         partner_field.listed = {str(p.pk): p for p in self.served_partners}
         today = timezone.localdate(timezone=zoneinfo.ZoneInfo(user.agency.timezone)) if user.agency_id else None
-        self.held_charge_setup(agency_id=user.agency_id, today=today or timezone.localdate())
+        self.held_charge_setup(agency_id=user.agency_id, today=today or timezone.localdate(), deciders=deciders)
 
     NEW_CLIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "preferred_language", "aliases", "phone")
 

@@ -482,6 +482,9 @@ def test_the_form_costs_one_query_more_to_show_and_none_more_to_save(cast):
 
     two_partners = queries(lambda: client.get("/log/"))
     _agency_with_seven_partners(cast)
+    # The agency's partners and deciding offices are read again once they change, then kept
+    # (referrals.log_choices).
+    assert queries(lambda: client.get("/log/")) == two_partners + 3
     seven_partners = queries(lambda: client.get("/log/"))
     assert seven_partners == two_partners + 1  # the officer's partners of the last 90 days
     save = _form(cast, client=str(known.pk), first_name="", last_name="")
