@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deflection.models import User
 from referrals.models import CaseEvent, Consent, FollowUp, Referral, reason_label
-from referrals.selectors import PastReferrals, other_open_referral
+from referrals.selectors import ListedReferral, PastReferrals, other_open_referral
 
 CONSENT_RANK = {
     Consent.Scope.STATUS_ONLY: 1,
@@ -72,7 +72,7 @@ def agency_may_know_outcome(referral: Referral, moment: datetime) -> bool:
 
 
 def officer_view(
-    referral: Referral, *, now: datetime | None = None, consents: list[Consent] | None = None
+    referral: Referral | ListedReferral, *, now: datetime | None = None, consents: list[Consent] | None = None
 ) -> OfficerView:
     """What the referring officer (and their supervisor) may see of this referral.
 
@@ -205,25 +205,16 @@ def with_officer_view(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
     return referrals.prefetch_related(_consents_prefetch(), *_history_prefetches())
 
 
-def with_agency_consent_flag(referrals: QuerySet[Referral]) -> QuerySet[Referral]:
-    """Each referral with `has_agency_consent`: whether any consent to its agency is on file
-    (active or not), for officer_views(flagged=True)."""
-    to_agency = Consent.objects.filter(referral=OuterRef("pk"), recipient_agency_id=OuterRef("agency_id"))
-    return referrals.annotate(has_agency_consent=Exists(to_agency))
-
-
-def officer_views(referrals: Iterable[Referral], *, flagged: bool = False) -> list[tuple[Referral, OfficerView]]:
+def officer_views(referrals: Iterable[Referral]) -> list[tuple[Referral, OfficerView]]:
     """Each referral with what police may see of it, in a fixed number of queries: the
     consents first, and the history only of the referrals with a consent to the agency
-    (officer_view reads nothing else), so a page without consent costs one query; none if
-    the referrals are `flagged` (read through with_agency_consent_flag): then only the
-    consents of those flagged are read.
+    (officer_view reads nothing else), so a page without consent costs one query.
 
     The consents are one plain query grouped here rather than a prefetch: Django's prefetch
     builds a related manager and a queryset for every referral of the page, which cost more
     than the query itself on My deflections (25 rows, most without consent)."""
     referrals = list(referrals)
-    by_id = {r.pk: r for r in referrals if not flagged or r.has_agency_consent}
+    by_id = {r.pk: r for r in referrals}
     agency_consents: dict[int, list[Consent]] = {r.pk: [] for r in referrals}
     if by_id:
         for consent in Consent.objects.filter(referral_id__in=by_id):
@@ -235,6 +226,26 @@ def officer_views(referrals: Iterable[Referral], *, flagged: bool = False) -> li
     if consented:
         prefetch_related_objects(consented, *_history_prefetches())
     return [(r, officer_view(r, consents=agency_consents[r.pk])) for r in referrals]
+
+
+def listed_views(rows: list[ListedReferral]) -> list[tuple[ListedReferral, OfficerView]]:
+    """Each row of an officer's list with what police may see of it: from the row itself
+    where no consent to the agency is on file (no query: the row says so); else from the
+    referral and the history of those rows only, as officer_views reads them."""
+    consented = [row.pk for row in rows if row.has_agency_consent]
+    read = {}
+    if consented:
+        read = {referral.pk: view for referral, view in officer_views(Referral.objects.filter(pk__in=consented))}
+    return [(row, read[row.pk] if row.pk in read else officer_view(row, consents=[])) for row in rows]
+
+
+def listed_referral_views(referrals: Iterable[Referral]) -> list[tuple[ListedReferral, OfficerView]]:
+    """Referrals read as models (their client and partner joined: a search's), each as an
+    officer's list shows it, with what police may see of it."""
+    return [
+        (ListedReferral.of(referral, has_agency_consent=bool(view.scope)), view)
+        for referral, view in officer_views(referrals)
+    ]
 
 
 @dataclass(frozen=True)

@@ -261,13 +261,18 @@ def my_deflections(request: HttpRequest) -> HttpResponse:
             what="incident number search",
             subjects=audit.referral_subjects(found),
         )
-        context = {"incident_form": incident_form, "found": police_disclosure.officer_views(found), "searched": True}
+        context = {
+            "incident_form": incident_form,
+            "found": police_disclosure.listed_referral_views(found),
+            "searched": True,
+        }
         return render(request, "referrals/mine.html", context)
-    mine = police_disclosure.with_agency_consent_flag(selectors.referral_list_made_by(user=request.user))
+    mine = selectors.referral_rows_made_by(user=request.user)
     page = paging.page_of(mine, request.GET.get("page"), size=settings.DEFLECTION["PAGE_SIZE"])
-    rows = police_disclosure.officer_views(page, flagged=True)
+    listed = selectors.listed_referrals(page)
+    rows = police_disclosure.listed_views(listed)
     contacts = selectors.contacts_made_by(user=request.user) if page.number == 1 else []
-    subjects = audit.referral_subjects([*page, *(c.referral for c in contacts)])
+    subjects = [*audit.referral_subjects(listed), *((c["client_id"], c["referral_id"]) for c in contacts)]
     audit.record(request, action=audit.Action.LISTED, what="my deflections", subjects=subjects)
     context = {"page": page, "rows": rows, "contacts": contacts, "incident_form": incident_form}
     return render(request, "referrals/mine.html", context)

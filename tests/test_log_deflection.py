@@ -240,8 +240,7 @@ def test_my_deflections_does_not_grow_in_queries_with_the_number_of_referrals(ca
         return len(captured)
 
     def consented(first_name: str) -> None:
-        # With consent to the agency, the page reads the referral's history: with the columns
-        # the list reads (selectors.MY_DEFLECTIONS_COLUMNS) complete, no query a row.
+        # With consent to the agency, the page reads the referral and its history: no query a row.
         referral = Referral.objects.get(client__first_name=first_name)
         consent_given(referral, cast.case_manager_y)
 
@@ -250,8 +249,9 @@ def test_my_deflections_does_not_grow_in_queries_with_the_number_of_referrals(ca
     consented("Q0")
     few = queries_for_mine()
     # The page itself says which referrals have a consent to the agency: without one, no
-    # consent or history is read; with one, its consents, status changes and follow-ups.
-    assert few == without_consent + 3
+    # consent or history is read; with one, those referrals, their consents, status changes
+    # and follow-ups.
+    assert few == without_consent + 4
     for i in range(1, 12):
         client.post("/log/", _form(cast, first_name=f"Q{i}", last_name="Count", confirm_new="on"))
         if i % 2:
@@ -259,9 +259,9 @@ def test_my_deflections_does_not_grow_in_queries_with_the_number_of_referrals(ca
     services.referral_accept(referral_id=Referral.objects.get(client__first_name="Q1").pk, actor=cast.case_manager_y)
     assert queries_for_mine() == few
     # The session, the user, the page (no count: deflection.paging), the officer's latest
-    # contacts (clients seen again), the access record's last list, and the consents and
-    # history of those with one.
-    assert few == 8
+    # contacts (clients seen again), the access record's last list, and for those with a
+    # consent the referrals, their consents and history.
+    assert few == 9
 
 
 def test_logging_for_a_client_with_an_open_referral_says_so_and_links_it(cast):

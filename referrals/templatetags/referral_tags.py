@@ -6,13 +6,14 @@ from collections.abc import Iterable
 
 from django import template
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from referrals.models import Pathway, Referral
+from referrals.models import Pathway
 from referrals.police_disclosure import OfficerView
+from referrals.selectors import ListedReferral
 
 register = template.Library()
 
@@ -55,26 +56,25 @@ OFFICER_ROW = (
 
 
 @register.simple_tag
-def officer_rows(rows: Iterable[tuple[Referral, OfficerView]]) -> SafeString:
+def officer_rows(rows: Iterable[tuple[ListedReferral, OfficerView]]) -> SafeString:
     """The rows of My deflections (and of its search by incident number): each referral as
     its officer may see it. Built here rather than in an included template: the template
     engine spent 0.2 ms a row on it, most of the page's time of its own."""
-    return format_html_join("", OFFICER_ROW, (_officer_row(referral, view) for referral, view in rows))
+    # What every row shares, looked up once for the page.
+    encounter = _("Encounter at %(when)s")
+    when_format = formats.get_format("DATETIME_FORMAT")
+    return format_html_join("", OFFICER_ROW, (_officer_row(row, view, encounter, when_format) for row, view in rows))
 
 
-def _officer_row(referral: Referral, view: OfficerView) -> tuple:
-    when = formats.date_format(timezone.localtime(referral.occurred_at), "DATETIME_FORMAT")
-    details = [
-        _("Encounter at %(when)s") % {"when": when},
-        pathway_label(referral.pathway),
-        referral.partner.name,
-    ]
-    if referral.incident_number:
-        details.append(_("incident %(number)s") % {"number": referral.incident_number})
+def _officer_row(row: ListedReferral, view: OfficerView, encounter: str, when_format: str) -> tuple:
+    when = dateformat.format(timezone.localtime(row.occurred_at), when_format)
+    details = [encounter % {"when": when}, pathway_label(row.pathway), row.partner_name]
+    if row.incident_number:
+        details.append(_("incident %(number)s") % {"number": row.incident_number})
     return (
-        reverse("referrals:detail", args=[referral.pk]),
-        referral.client.first_name,
-        referral.client.last_name,
+        reverse("referrals:detail", args=[row.pk]),
+        row.first_name,
+        row.last_name,
         " · ".join(details),
         officer_status(view),
     )
