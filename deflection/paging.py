@@ -1,10 +1,9 @@
 """A page of a long list read newest first, without counting the list.
 
 Django's Paginator counts the whole list to say "page 3 of 80". An officer's own list runs to
-thousands of referrals and is opened many times a shift: the count was a query of its own,
-about a millisecond of My deflections' fourteen (benchmarks/log_deflection.py). Reading one
-row more than the page tells whether there is an older page, which is all a list read
-newest first needs to go on.
+thousands of referrals and is opened many times a shift: the count is a query of its own at
+every visit. Reading one row more than the page tells whether there is an older page, which
+is all a list read newest first needs to go on.
 """
 
 from __future__ import annotations

@@ -4,13 +4,17 @@ and forgotten when either changes.
 
 Every officer of an agency opens the log form many times a shift, and both lists change
 only when a program administrator edits a partner or an office, or a case manager the
-partner's capacity. Read afresh they were two queries, about a tenth of the officer's home
-(benchmarks/log_deflection.py). Only the form as first shown reads them from here: a form
-sent back is checked against the database (referrals.forms.LogDeflectionForm).
+partner's capacity: read afresh they are two queries at every opening. Only the form as first
+shown reads them from here: a form sent back is checked against the database
+(referrals.forms.LogDeflectionForm), so a list kept a little too long costs an officer an
+error message, never a referral to a partner no longer listed. (A form read just before a
+change commits may keep the old list after the change is forgotten; it lasts at most
+AGENCY_CHOICES.seconds, like a bulk update no receiver sees.)
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 from django.db.models.signals import ModelSignal, m2m_changed, post_save, pre_delete
@@ -22,8 +26,13 @@ from partners.selectors import partner_list_for_agency
 from referrals.charge_models import JusticeAgency
 from referrals.held_charges import deciders_for_agency
 
+# Partners are kept as model instances: a release that changes the model's columns reads none
+# kept by the release before (the version follows them).
+_PARTNER_COLUMNS = ",".join(f.attname for f in ServicePartner._meta.concrete_fields)
 # Forgotten at each change a receiver sees; a write none sees (a bulk update) shows at most this late.
-AGENCY_CHOICES = shared_cache.KeptPer(kind="log-choices", owner="agency", version=1, seconds=300)
+AGENCY_CHOICES = shared_cache.KeptPer(
+    kind="log-choices", owner="agency", version=zlib.crc32(_PARTNER_COLUMNS.encode()), seconds=300
+)
 
 
 @dataclass(frozen=True)

@@ -94,10 +94,9 @@ def referral_list_for_user(*, user: User) -> QuerySet[Referral]:
 @dataclass(frozen=True)
 class ListedReferral:
     """A referral as an officer's list shows it (My deflections, its search by incident
-    number): plain values. Read as model instances, 25 referrals with their clients and
-    partners took a fifth of My deflections' time to build (benchmarks/log_deflection.py).
-    police_disclosure.officer_view reads its status, closed_at and officer_seen_at as it
-    reads a referral's."""
+    number): plain values, cheaper to read than a referral, its client and its partner as
+    model instances, on a page officers open many times a shift. police_disclosure.officer_view
+    reads its status, closed_at and officer_seen_at as it reads a referral's."""
 
     pk: int
     client_id: int
@@ -285,8 +284,7 @@ def possible_duplicates_to_answer(*, user: User) -> QuerySet[PossibleDuplicate]:
 def possible_duplicates_to_answer_count(*, user: User) -> int:
     """How many possible_duplicates_to_answer the officer has, for the log form's notice. Most
     officers have none: a plain look at their own open questions first, so that the common
-    case costs one small query and not the whole definition's (about half a millisecond of
-    the officer's home, benchmarks/log_deflection.py)."""
+    case costs one small query and not the whole definition's."""
     if not user.is_field_officer or not PossibleDuplicate.objects.filter(logged_by=user, decision="").exists():
         return 0
     return possible_duplicates_to_answer(user=user).count()

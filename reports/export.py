@@ -30,7 +30,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from referrals.consent_documents import TEXT as CONSENT_TEXT
-from referrals.models import REENGAGEMENT, Client, Consent, FollowUp, Need, Pathway, Referral, Substance, reason_label
+from referrals.models import (
+    REENGAGEMENT,
+    CaseEvent,
+    Client,
+    Consent,
+    FollowUp,
+    Need,
+    Pathway,
+    Referral,
+    Substance,
+    reason_label,
+)
 from referrals.police_disclosure import CONSENT_RANK, rank_covering
 from reports import metrics, process, process_voice
 
@@ -94,8 +105,9 @@ STATUS = CONSENT_RANK[Consent.Scope.STATUS_ONLY]
 OUTCOMES = CONSENT_RANK[Consent.Scope.STATUS_OUTCOMES]
 WHOLE = max(CONSENT_RANK.values()) + 1
 SHOWN = {0: "none", STATUS: "status", OUTCOMES: "status_and_outcomes", WHOLE: "all"}
-# Police know a held charge is held or was withdrawn (their own work), not how it was decided.
-POLICE_CHARGE_STATES = ("held", "withdrawn")
+# Of a held charge police always know that it was withdrawn (their own work); whether it is
+# still held or how it was decided only under consent (held_charges.police_label).
+POLICE_CHARGE_STATES = ("withdrawn",)
 BATCH = 2000
 
 
@@ -105,16 +117,17 @@ class _Row:
 
     __slots__ = (
         *(name for name, _field in _READS),
-        *("engaged", "last_checked", "labels", "local", "known", "charge_known"),
+        *("engaged", "last_checked", "last_status_change", "labels", "local", "known", "charge_known"),
     )
 
     def __init__(self, values: tuple, labels: _Labels) -> None:
         for (name, _field), value in zip(_READS, values, strict=False):
             setattr(self, name, value)
-        # Then the retention checks, one yes/no column per checkpoint, and when the last was recorded.
+        # Then the retention checks, one yes/no column per checkpoint, when the last was
+        # recorded, and when the status last changed.
         checks = values[len(_READS) : len(_READS) + len(metrics.RETENTION_DAYS)]
         self.engaged = dict(zip(metrics.RETENTION_DAYS, checks, strict=True))
-        self.last_checked = values[-1]
+        self.last_checked, self.last_status_change = values[-2:]
         self.labels = labels
         # When it happened, in the time zone of the export (as timezone.localtime()).
         self.local = self.occurred_at.astimezone(labels.zone)
@@ -123,9 +136,12 @@ class _Row:
         self.charge_known = False
 
     def last_recorded(self, now: datetime) -> datetime:
-        """The latest moment the row's treatment columns tell of: acceptance, intake, closing,
-        a retention check recorded, or a checkpoint that came due (its "no") while open."""
+        """The latest moment the row's treatment columns tell of: a status change recorded
+        (acceptance, intake, a hold or its end, the closing), a retention check recorded, or a
+        checkpoint that came due (its "no") while open. A consent must cover it for the row to
+        show any of them: never more than the officer's view of the referral shows."""
         moments = [self.occurred_at, self.accepted_at, self.intake_at, self.closed_at, self.last_checked]
+        moments.append(self.last_status_change)
         if self.intake_at is not None:
             due = self.intake_at + timedelta(days=max(metrics.RETENTION_DAYS))
             moments.append(min(due, now, self.closed_at or now))
@@ -168,17 +184,15 @@ class _Labels:
 
 
 def _status(r: _Row) -> str:
-    """The status, or only whether it is open where the agency may not know more (a
-    cancellation is police work: a referral withdrawn before the partner took it on)."""
-    if r.known >= STATUS or r.status == Referral.Status.CANCELLED:
+    """The status, or only whether it is open where the agency may not know more (as the
+    officer's view of the referral says: "Received by partner · open" or "Closed")."""
+    if r.known >= STATUS:
         return r.status
     return "open" if r.status in Referral.OPEN_STATUSES else "closed"
 
 
 def _reason(r: _Row) -> str:
-    if not r.status_reason or (r.known < OUTCOMES and r.status != Referral.Status.CANCELLED):
-        return ""
-    return r.labels.reason(r.status_reason)
+    return r.labels.reason(r.status_reason) if r.status_reason and r.known >= OUTCOMES else ""
 
 
 def _if_known(level: int, value: Callable[[_Row, datetime], object]) -> Callable[[_Row, datetime], object]:
@@ -280,7 +294,7 @@ COLUMNS: list[Column] = [
         "treatment_record",
         _(
             "How much of the partner's treatment record (42 CFR Part 2) the row shows: 'all' in a program "
-            "administrator's export; in an agency's, what the client's consent to the agency covers: "
+            "administrator's export; in an agency's, what a consent to the agency covering all of the row allows: "
             "'status_and_outcomes', 'status' (status and acceptance), or 'none' (status reads open or closed; "
             "the other treatment columns are blank)."
         ),
@@ -361,8 +375,8 @@ COLUMNS: list[Column] = [
         "charge_outcome",
         _(
             "The held charge now, code: held (pending), satisfied (condition met: to be dropped), not_satisfied (the "
-            "deadline passed without it), withdrawn; not_shared where the client's consent does not let the agency "
-            "know how it was decided; blank without a charge held."
+            "deadline passed without it), withdrawn; not_shared (held or decided) where the client's consent does "
+            "not let the agency know whether the condition was met; blank without a charge held."
         ),
         lambda r, n: _charge_outcome(r),
     ),
@@ -389,10 +403,12 @@ def export_queryset(scope: metrics.Scope):
     reengaged = Case(When(REENGAGEMENT, then=Value(True)), default=Value(False), output_field=BooleanField())
     checks = FollowUp.objects.filter(referral=OuterRef("pk"), kind__startswith="retention", completed_at__isnull=False)
     last_checked = Subquery(checks.order_by("-completed_at").values("completed_at")[:1])
+    changes = CaseEvent.objects.filter(referral=OuterRef("pk"), kind=CaseEvent.Kind.STATUS_CHANGED)
+    last_status_change = Subquery(changes.order_by("-created_at").values("created_at")[:1])
     return (
         metrics.logged(scope)
-        .annotate(reengaged=reengaged, **engaged, last_checked=last_checked)
-        .values_list(*ROW_FIELDS, *engaged, "last_checked")
+        .annotate(reengaged=reengaged, **engaged, last_checked=last_checked, last_status_change=last_status_change)
+        .values_list(*ROW_FIELDS, *engaged, "last_checked", "last_status_change")
         .order_by("occurred_at", "id")
     )
 

@@ -190,7 +190,7 @@ def test_the_export_and_its_codebook_say_whether_a_charge_was_held_and_how_it_en
     # The agency's own export: how a charge was decided only under the client's consent.
     content, _count = export.as_csv(scope, whole_record=False)
     agency_rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig").split("\n", 1)[1])))
-    assert {row["charge_outcome"] for row in agency_rows} == {"", "held", "not_shared", "withdrawn"}
+    assert {row["charge_outcome"] for row in agency_rows} == {"", "not_shared", "withdrawn"}
     assert {row["charge_condition"] for row in rows} == {"", "intake", "engaged 30 days"}
     assert all((row["charge_held"] == "yes") == bool(row["charge_outcome"]) for row in rows)
     codebook = cast.login("command_a").get(reverse("reports:codebook") + "?download=1").content.decode()

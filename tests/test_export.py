@@ -11,15 +11,22 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from referrals import services
-from referrals.models import FollowUp, Referral
-from reports.export import COLUMNS, age_band, pseudonym
+from referrals import police_disclosure, services
+from referrals.models import FollowUp, HeldCharge, Referral
+from reports.export import COLUMNS, pseudonym
 from reports.models import ExportRecord
 from tests.factories.core import UnitFactory
 from tests.factories.partners import ServicePartnerFactory
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
+from tests.factories.referrals import (
+    ClientFactory,
+    OfficerFactory,
+    ReferralFactory,
+    consent_given,
+    intervention_charge,
+)
 
 pytestmark = pytest.mark.django_db
 PHOENIX = ZoneInfo("America/Phoenix")  # the cast agencies' zone (the factory's default)
@@ -321,43 +328,43 @@ def test_what_was_recorded_after_the_consent_ended_is_not_shown(cast, data):
     assert (row["treatment_record"], row["status_code"], row["intake"]) == ("none", "open", "")
 
 
-def test_a_closing_is_known_to_police_and_a_cancellation_as_it_is(cast, data):
+def test_without_consent_a_closing_reads_closed_as_on_the_officer_s_page(cast, data):
     people, (first, again, old) = data
     services.referral_reject(referral_id=again.pk, actor=cast.case_manager_x, reason="no_capacity")
     services.referral_cancel(referral_id=old.pk, actor=cast.officer_a1, reason="entered_in_error")
     rows = _csv(cast, "command_a")
-    rejected, cancelled = _row_of(rows, again), _row_of(rows, old)
-    assert (rejected["status_code"], rejected["status"], rejected["status_reason"]) == ("closed", "Closed", "")
-    assert cancelled["status_code"] == "cancelled" and cancelled["status_reason"] != ""
+    for referral in (again, old):
+        row = _row_of(rows, referral)
+        assert (row["status_code"], row["status"], row["status_reason"]) == ("closed", "Closed", "")
+        assert police_disclosure.officer_view(Referral.objects.get(pk=referral.pk)).label == "Closed"
 
 
-def test_the_codebook_defines_every_column(cast):
-    page = cast.login("command_a").get("/reports/export/codebook/").content.decode()
-    for column in COLUMNS:
-        assert f"<code>{column.name}</code>" in page
-    download = cast.login("command_a").get("/reports/export/codebook/?download=1")
-    assert "attachment" in download["Content-Disposition"] and b"retained_90" in download.content
+def test_a_status_change_after_the_consent_ended_is_not_shown(cast, data):
+    people, (first, again, old) = data
+    consent = consent_given(first, cast.case_manager_y, scope="status_only")
+    services.consent_revoke(consent_id=consent.pk, actor=cast.case_manager_y, note="Asked in person")
+    services.referral_hold(referral_id=first.pk, actor=cast.case_manager_y)
+    row = _row_of(_csv(cast, "command_a"), first)
+    assert (row["treatment_record"], row["status_code"], row["accepted"]) == ("none", "open", "")
+    # The officer's page never shows the hold either.
+    assert "hold" not in police_disclosure.officer_view(Referral.objects.get(pk=first.pk)).label.lower()
 
 
-def test_a_reversed_month_range_is_refused(cast, data):
-    response = cast.login("command_a").post(
-        "/reports/export/", {"start": "2026-05", "end": "2026-03", "file_format": "csv"}
-    )
-    assert response.status_code == 200 and "comes before the first" in response.content.decode()
-    assert not ExportRecord.objects.exists()
-
-
-@pytest.mark.parametrize(
-    ("born", "on", "band"),
-    [
-        (date(2000, 6, 1), date(2026, 5, 31), "25-29"),
-        (date(2000, 6, 1), date(2026, 6, 1), "25-29"),
-        (date(1936, 1, 1), date(2026, 1, 1), "90+"),
-        (None, date(2026, 1, 1), ""),
-    ],
-)
-def test_age_bands(born, on, band):
-    assert age_band(born, on) == band
+def test_whether_a_held_charge_was_decided_needs_the_client_s_consent(cast, attorney):
+    held = intervention_charge(cast, attorney)
+    decided = intervention_charge(cast, attorney)
+    services.referral_record_intake(referral_id=decided.referral_id, actor=cast.case_manager_y)
+    HeldCharge.objects.filter(pk=decided.pk).update(state="satisfied", state_changed_at=timezone.now())
+    month = timezone.localdate().strftime("%Y-%m")
+    response = cast.login("command_a").post("/reports/export/", {"start": month, "end": month, "file_format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig").split("\n", 1)[1])))
+    # Held or decided, the same word: a decision before the deadline would tell of an intake.
+    assert sorted(row["charge_outcome"] for row in rows) == ["not_shared", "not_shared"]
+    consent_given(Referral.objects.get(pk=decided.referral_id), cast.case_manager_y)
+    response = cast.login("command_a").post("/reports/export/", {"start": month, "end": month, "file_format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig").split("\n", 1)[1])))
+    assert sorted(row["charge_outcome"] for row in rows) == ["not_shared", "satisfied"]
+    assert held.referral_id != decided.referral_id
 
 
 def test_the_export_page_says_what_of_the_treatment_record_the_file_holds(cast):

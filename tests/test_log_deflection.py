@@ -550,3 +550,27 @@ def test_my_deflections_pages_go_newer_and_older_without_counting_the_list(cast)
     # A page past the end, or no page at all, is the first.
     for asked in ("3", "0", "-1", "x", "9" * 40):
         assert client.get(f"/mine/?page={asked}").content.decode().count('<li class="list-group-item"><a ') == 25
+
+
+def test_my_deflections_rows_say_what_the_officer_s_view_of_each_referral_says(cast):
+    """police_disclosure.listed_views reads a row without consent from its own values: the
+    same view officer_views gives of the referral, whatever its history and consents."""
+    from referrals import police_disclosure, selectors
+
+    officer = OfficerFactory(user=cast.officer_a1)
+    made = [ReferralFactory(officer=officer, partner=cast.partner_y) for _ in range(5)]
+    requested, accepted, consented, revoked, closed = made
+    for referral in made[1:]:
+        services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    consent_given(consented, cast.case_manager_y)
+    services.referral_record_intake(referral_id=consented.pk, actor=cast.case_manager_y)
+    gone = consent_given(revoked, cast.case_manager_y, scope="status_only")
+    services.consent_revoke(consent_id=gone.pk, actor=cast.case_manager_y, note="Asked in person")
+    services.referral_hold(referral_id=revoked.pk, actor=cast.case_manager_y)
+    services.referral_fail(referral_id=closed.pk, actor=cast.case_manager_y, reason="disengaged")
+    rows = selectors.listed_referrals(selectors.referral_rows_made_by(user=cast.officer_a1))
+    listed = {row.pk: view for row, view in police_disclosure.listed_views(rows)}
+    read = {r.pk: view for r, view in police_disclosure.officer_views(Referral.objects.filter(pk__in=listed))}
+    assert listed == read
+    labels = {view.label for view in listed.values()}
+    assert labels == {"Received by partner · open", "Accepted", "In treatment", "Closed"}

@@ -4,9 +4,9 @@ writes for a single control (text, number, date and time, textarea, select). Rad
 checkboxes and any widget with a template of its own go to crispy-forms as before.
 
 Why: crispy-forms draws a field through about ten nested templates and Django's widgets
-through three more, 0.5 to 1 ms a field. The officer's home, the page an officer opens on
-every shift, has fifteen such fields, and the templates were most of its time
-(benchmarks/log_deflection.py). tests/test_form_fields.py holds the two to the same markup.
+through three more. The officer's home, the page an officer opens on every shift, has fifteen
+such fields, and those templates were most of its time (benchmarks/log_deflection.py).
+tests/test_form_fields.py holds the two to the same markup.
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ def partner_choices(field: BoundField, partners: list) -> SafeString:
     return format_html_join(
         "",
         '<div class="form-check"><input class="form-check-input{}" type="radio" name="{}" id="{}_{}" value="{}"{}{}> '
-        '<label class="form-check-label" for="{}_{}"><span class="fw-semibold">{}</span>{}'
+        '<label class="form-check-label" for="{}_{}"><span class="fw-semibold">{}</span>{} '
         '<span class="d-block small text-body-secondary">{}{}</span></label></div>',
         (
             (

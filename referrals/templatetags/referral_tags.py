@@ -58,8 +58,8 @@ OFFICER_ROW = (
 @register.simple_tag
 def officer_rows(rows: Iterable[tuple[ListedReferral, OfficerView]]) -> SafeString:
     """The rows of My deflections (and of its search by incident number): each referral as
-    its officer may see it. Built here rather than in an included template: the template
-    engine spent 0.2 ms a row on it, most of the page's time of its own."""
+    its officer may see it. Built here rather than in an included template, which cost more
+    than all the rest of the page's own work."""
     # What every row shares, looked up once for the page.
     encounter = _("Encounter at %(when)s")
     when_format = formats.get_format("DATETIME_FORMAT")
