@@ -8,6 +8,7 @@ is all a list read newest first needs to go on.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -53,10 +54,12 @@ def _number(asked: str | None) -> int:
 
 
 def page_of(queryset: QuerySet, asked: str | None, *, size: int) -> Page:
-    """The page `asked` for (the first for anything else, or one past the end) of `size` rows."""
+    """The page `asked` for of `size` rows: the first for a number no link gives, the last
+    for one past the end (a link kept from when the list was longer: only then is it counted)."""
     number = _number(asked)
     start = (number - 1) * size
     rows = list(queryset[start : start + size + 1])
     if not rows and number > 1:
-        return page_of(queryset, None, size=size)
+        last = max(1, math.ceil(queryset.count() / size))
+        return page_of(queryset, str(last), size=size) if last < number else Page([], number, more=False)
     return Page(object_list=rows[:size], number=number, more=len(rows) > size)

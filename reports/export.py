@@ -100,11 +100,11 @@ _READS = (
 )
 ROW_FIELDS = tuple(field for _name, field in _READS)
 
-# How much of the treatment record a row shows: CONSENT_RANK's levels, or all of it.
+# How much of the treatment record the consents to the agency share: CONSENT_RANK's levels
+# (a consent to the full record shares no more here than one to status and outcomes).
 STATUS = CONSENT_RANK[Consent.Scope.STATUS_ONLY]
 OUTCOMES = CONSENT_RANK[Consent.Scope.STATUS_OUTCOMES]
-WHOLE = max(CONSENT_RANK.values()) + 1
-SHOWN = {0: "none", STATUS: "status", OUTCOMES: "status_and_outcomes", WHOLE: "all"}
+SHARED = {0: "none", STATUS: "status", OUTCOMES: "status_and_outcomes"}
 # Of a held charge police always know that it was withdrawn (their own work); whether it is
 # still held or how it was decided only under consent (held_charges.police_label).
 POLICE_CHARGE_STATES = ("withdrawn",)
@@ -117,35 +117,48 @@ class _Row:
 
     __slots__ = (
         *(name for name, _field in _READS),
-        *("engaged", "last_checked", "last_status_change", "labels", "local", "known", "charge_known"),
+        *("engaged", "checked", "intake_recorded", "labels", "local", "shared", "known"),
     )
 
     def __init__(self, values: tuple, labels: _Labels) -> None:
         for (name, _field), value in zip(_READS, values, strict=False):
             setattr(self, name, value)
-        # Then the retention checks, one yes/no column per checkpoint, when the last was
-        # recorded, and when the status last changed.
-        checks = values[len(_READS) : len(_READS) + len(metrics.RETENTION_DAYS)]
-        self.engaged = dict(zip(metrics.RETENTION_DAYS, checks, strict=True))
-        self.last_checked, self.last_status_change = values[-2:]
+        # Then, per retention checkpoint, whether it found the client engaged and when it was
+        # recorded; and when the intake was recorded.
+        days = metrics.RETENTION_DAYS
+        rest = values[len(_READS) :]
+        self.engaged = dict(zip(days, rest[: len(days)], strict=True))
+        self.checked = dict(zip(days, rest[len(days) : 2 * len(days)], strict=True))
+        self.intake_recorded = rest[2 * len(days)]
         self.labels = labels
         # When it happened, in the time zone of the export (as timezone.localtime()).
         self.local = self.occurred_at.astimezone(labels.zone)
         # What of the treatment record the row may show (rows() decides): nothing until then.
-        self.known = 0
-        self.charge_known = False
+        self.shared: int | None = 0  # None: the whole record (a program administrator's export)
+        self.known: set[object] = set()
 
-    def last_recorded(self, now: datetime) -> datetime:
-        """The latest moment the row's treatment columns tell of: a status change recorded
-        (acceptance, intake, a hold or its end, the closing), a retention check recorded, or a
-        checkpoint that came due (its "no") while open. A consent must cover it for the row to
-        show any of them: never more than the officer's view of the referral shows."""
-        moments = [self.occurred_at, self.accepted_at, self.intake_at, self.closed_at, self.last_checked]
-        moments.append(self.last_status_change)
+    def facts(self, now: datetime) -> dict[object, tuple[datetime, int]]:
+        """Each fact of the treatment record the columns tell, with when it was recorded and
+        the consent it needs (CONSENT_RANK). A fact that still holds ("no intake yet", the
+        status now) is one as of now, or as of the closing once closed. A column shows its
+        fact only where a consent to the agency covered that moment, as the officer's view of
+        the referral shows each item (referrals.police_disclosure)."""
+        standing = self.closed_at or now
+        facts: dict[object, tuple[datetime, int]] = {
+            "status": (standing, STATUS),
+            "accepted": (self.accepted_at or standing, STATUS),
+            "intake": (self.intake_recorded or standing, OUTCOMES) if self.intake_at else (standing, OUTCOMES),
+            "reason": (standing, OUTCOMES),
+        }
         if self.intake_at is not None:
-            due = self.intake_at + timedelta(days=max(metrics.RETENTION_DAYS))
-            moments.append(min(due, now, self.closed_at or now))
-        return max(moment for moment in moments if moment is not None)
+            for days in metrics.RETENTION_DAYS:
+                due = min(self.intake_at + timedelta(days=days), standing)
+                facts[days] = (self.checked[days] or due, OUTCOMES)
+        if self.charge_state is not None:
+            # Decided: when; still held: as of now (a decision, had there been one, would show).
+            decided = self.charge_state in ("satisfied", "not_satisfied") and self.charge_decided_at
+            facts["charge"] = (decided or standing, OUTCOMES)
+        return facts
 
 
 class _Labels:
@@ -186,24 +199,29 @@ class _Labels:
 def _status(r: _Row) -> str:
     """The status, or only whether it is open where the agency may not know more (as the
     officer's view of the referral says: "Received by partner · open" or "Closed")."""
-    if r.known >= STATUS:
+    if "status" in r.known:
         return r.status
     return "open" if r.status in Referral.OPEN_STATUSES else "closed"
 
 
 def _reason(r: _Row) -> str:
-    return r.labels.reason(r.status_reason) if r.status_reason and r.known >= OUTCOMES else ""
+    return r.labels.reason(r.status_reason) if r.status_reason and "reason" in r.known else ""
 
 
-def _if_known(level: int, value: Callable[[_Row, datetime], object]) -> Callable[[_Row, datetime], object]:
-    """The column's value where the row may show the treatment record to `level`, else blank."""
-    return lambda r, n: value(r, n) if r.known >= level else ""
+def _if_known(fact: object, value: Callable[[_Row, datetime], object]) -> Callable[[_Row, datetime], object]:
+    """The column's value where the row may show this fact of the treatment record, else blank."""
+    return lambda r, n: value(r, n) if fact in r.known else ""
 
 
 def _charge_outcome(r: _Row) -> str:
     if r.charge_state is None:
         return ""
-    return r.charge_state if r.charge_known or r.charge_state in POLICE_CHARGE_STATES else "not_shared"
+    return r.charge_state if "charge" in r.known or r.charge_state in POLICE_CHARGE_STATES else "not_shared"
+
+
+def _retained_column(days: int) -> Callable[[_Row, datetime], object]:
+    """A checkpoint's column: blank without intake, or where the agency may not know it."""
+    return lambda r, n: _retained(r, days, n) if days in r.known or r.intake_at is None else ""
 
 
 def _retained(r: _Row, days: int, now: datetime) -> str:
@@ -293,12 +311,13 @@ COLUMNS: list[Column] = [
     Column(
         "treatment_record",
         _(
-            "How much of the partner's treatment record (42 CFR Part 2) the row shows: 'all' in a program "
-            "administrator's export; in an agency's, what a consent to the agency covering all of the row allows: "
+            "How much of the partner's treatment record (42 CFR Part 2) the row may show: 'all' in a program "
+            "administrator's export; in an agency's, the most a consent to the agency on file shares: "
             "'status_and_outcomes', 'status' (status and acceptance), or 'none' (status reads open or closed; "
-            "the other treatment columns are blank)."
+            "the other treatment columns are blank). A column is blank too where no such consent covered the "
+            "moment its fact was recorded, as on the officer's page of the referral."
         ),
-        lambda r, n: SHOWN[r.known],
+        lambda r, n: "all" if r.shared is None else SHARED[r.shared],
     ),
     Column(
         "status_code",
@@ -314,37 +333,37 @@ COLUMNS: list[Column] = [
     Column(
         "accepted",
         _("The partner accepted the referral: yes/no; blank where treatment_record is none."),
-        _if_known(STATUS, lambda r, n: YES_NO[r.accepted_at is not None]),
+        _if_known("accepted", lambda r, n: YES_NO[r.accepted_at is not None]),
     ),
     Column(
         "hours_to_accept",
         _("Hours from the deflection to acceptance."),
-        _if_known(STATUS, lambda r, n: _hours(r.occurred_at, r.accepted_at)),
+        _if_known("accepted", lambda r, n: _hours(r.occurred_at, r.accepted_at)),
     ),
     Column(
         "intake",
         _("The client attended intake: yes/no; blank where treatment_record does not cover outcomes."),
-        _if_known(OUTCOMES, lambda r, n: YES_NO[r.intake_at is not None]),
+        _if_known("intake", lambda r, n: YES_NO[r.intake_at is not None]),
     ),
     Column(
         "hours_to_intake",
         _("Hours from the deflection to intake."),
-        _if_known(OUTCOMES, lambda r, n: _hours(r.occurred_at, r.intake_at)),
+        _if_known("intake", lambda r, n: _hours(r.occurred_at, r.intake_at)),
     ),
     Column(
         "retained_30",
         _("Still engaged at the 30-day check: yes / no / not due; blank without intake."),
-        _if_known(OUTCOMES, lambda r, n: _retained(r, 30, n)),
+        _retained_column(30),
     ),
     Column(
         "retained_60",
         _("Still engaged at the 60-day check: yes / no / not due; blank without intake."),
-        _if_known(OUTCOMES, lambda r, n: _retained(r, 60, n)),
+        _retained_column(60),
     ),
     Column(
         "retained_90",
         _("Still engaged at the 90-day check: yes / no / not due; blank without intake."),
-        _if_known(OUTCOMES, lambda r, n: _retained(r, 90, n)),
+        _retained_column(90),
     ),
     Column(
         "reengagement",
@@ -401,22 +420,34 @@ def export_queryset(scope: metrics.Scope):
     engaged = {f"engaged_{days}": metrics.engaged_at(days) for days in metrics.RETENTION_DAYS}
     # The metrics' definition of a re-engagement, as a column of the same query.
     reengaged = Case(When(REENGAGEMENT, then=Value(True)), default=Value(False), output_field=BooleanField())
-    checks = FollowUp.objects.filter(referral=OuterRef("pk"), kind__startswith="retention", completed_at__isnull=False)
-    last_checked = Subquery(checks.order_by("-completed_at").values("completed_at")[:1])
-    changes = CaseEvent.objects.filter(referral=OuterRef("pk"), kind=CaseEvent.Kind.STATUS_CHANGED)
-    last_status_change = Subquery(changes.order_by("-created_at").values("created_at")[:1])
+    # When each checkpoint was recorded, and the intake: what a consent must have covered.
+    checked = {
+        f"checked_{days}": Subquery(
+            FollowUp.objects.filter(referral=OuterRef("pk"), kind=f"retention_{days}", completed_at__isnull=False)
+            .order_by("-completed_at")
+            .values("completed_at")[:1]
+        )
+        for days in metrics.RETENTION_DAYS
+    }
+    intakes = CaseEvent.objects.filter(
+        referral=OuterRef("pk"),
+        kind=CaseEvent.Kind.STATUS_CHANGED,
+        from_status=Referral.Status.ACCEPTED,
+        to_status=Referral.Status.IN_PROGRESS,
+    )
+    intake_recorded = Subquery(intakes.order_by("created_at").values("created_at")[:1])
     return (
         metrics.logged(scope)
-        .annotate(reengaged=reengaged, **engaged, last_checked=last_checked, last_status_change=last_status_change)
-        .values_list(*ROW_FIELDS, *engaged, "last_checked", "last_status_change")
+        .annotate(reengaged=reengaged, **engaged, **checked, intake_recorded=intake_recorded)
+        .values_list(*ROW_FIELDS, *engaged, *checked, "intake_recorded")
         .order_by("occurred_at", "id")
     )
 
 
 def _weigh_consents(batch: list[_Row], now: datetime) -> None:
     """Set what each row may show by the consents to its agency, as the officer's view of
-    the referral does: what a consent covering the row's latest record allows, and a held
-    charge's decision where one of status and outcomes covered the moment it was decided."""
+    the referral does: each fact where a consent sharing enough covered the moment it was
+    recorded (a held charge's decision as held_charges.police_label reads it)."""
     consents: dict[int, list[Consent]] = defaultdict(list)
     to_agency = Consent.objects.filter(
         referral_id__in=[r.pk for r in batch], recipient_agency_id=F("referral__agency_id")
@@ -425,10 +456,8 @@ def _weigh_consents(batch: list[_Row], now: datetime) -> None:
         consents[consent.referral_id].append(consent)
     for r in batch:
         found = consents.get(r.pk, [])
-        # A consent to the full record shows no more here than one to status and outcomes.
-        r.known = min(rank_covering(found, r.last_recorded(now)), OUTCOMES)
-        decided = r.charge_decided_at
-        r.charge_known = decided is not None and rank_covering(found, decided) >= OUTCOMES
+        r.shared = min(max((CONSENT_RANK.get(c.scope, 0) for c in found), default=0), OUTCOMES)
+        r.known = {fact for fact, (moment, needs) in r.facts(now).items() if rank_covering(found, moment) >= needs}
 
 
 def rows(scope: metrics.Scope, *, whole_record: bool, now: datetime | None = None) -> Iterator[list[object]]:
@@ -440,7 +469,7 @@ def rows(scope: metrics.Scope, *, whole_record: bool, now: datetime | None = Non
     while batch := list(islice(found, BATCH)):
         if whole_record:
             for r in batch:
-                r.known, r.charge_known = WHOLE, True
+                r.shared, r.known = None, set(r.facts(now))
         else:
             _weigh_consents(batch, now)
         for referral in batch:

@@ -325,7 +325,14 @@ def test_what_was_recorded_after_the_consent_ended_is_not_shown(cast, data):
     services.consent_revoke(consent_id=consent.pk, actor=cast.case_manager_y, note="Asked in person")
     _in_treatment(first, cast)
     row = _row_of(_csv(cast, "command_a"), first)
-    assert (row["treatment_record"], row["status_code"], row["intake"]) == ("none", "open", "")
+    # Accepted while the consent ran (the officer's page says so too); the intake came after.
+    assert (row["treatment_record"], row["accepted"], row["status_code"], row["intake"]) == (
+        "status_and_outcomes",
+        "yes",
+        "open",
+        "",
+    )
+    assert row["hours_to_intake"] == row["retained_30"] == ""
 
 
 def test_without_consent_a_closing_reads_closed_as_on_the_officer_s_page(cast, data):
@@ -345,9 +352,9 @@ def test_a_status_change_after_the_consent_ended_is_not_shown(cast, data):
     services.consent_revoke(consent_id=consent.pk, actor=cast.case_manager_y, note="Asked in person")
     services.referral_hold(referral_id=first.pk, actor=cast.case_manager_y)
     row = _row_of(_csv(cast, "command_a"), first)
-    assert (row["treatment_record"], row["status_code"], row["accepted"]) == ("none", "open", "")
-    # The officer's page never shows the hold either.
-    assert "hold" not in police_disclosure.officer_view(Referral.objects.get(pk=first.pk)).label.lower()
+    assert (row["treatment_record"], row["status_code"], row["accepted"]) == ("status", "open", "yes")
+    # The officer's page says accepted, never on hold.
+    assert police_disclosure.officer_view(Referral.objects.get(pk=first.pk)).label == "Accepted"
 
 
 def test_whether_a_held_charge_was_decided_needs_the_client_s_consent(cast, attorney):
@@ -372,3 +379,21 @@ def test_the_export_page_says_what_of_the_treatment_record_the_file_holds(cast):
     assert "show only where the client's consent shares them with" in page
     page = cast.login("program_admin").get("/reports/export/").content.decode()
     assert "carry the partners' treatment records in full" in page
+
+
+def test_a_check_recorded_after_treatment_ended_the_consent_is_not_shown_but_the_rest_is(cast, data):
+    people, (first, again, old) = data
+    consent_given(first, cast.case_manager_y)  # until the end of treatment
+    _in_treatment(first, cast)  # intake, and the 30-day check found engaged
+    services.referral_complete(referral_id=first.pk, actor=cast.case_manager_y)
+    later = FollowUp.objects.create(referral=first, kind="retention_60", due_at=timezone.now())
+    FollowUp.objects.filter(pk=later.pk).update(completed_at=timezone.now(), outcome="engaged")
+    row = _row_of(_csv(cast, "command_a"), first)
+    assert (row["status_code"], row["intake"], row["retained_30"], row["retained_60"]) == (
+        "completed",
+        "yes",
+        "yes",
+        "",
+    )
+    items = police_disclosure.officer_view(Referral.objects.prefetch_related("consents").get(pk=first.pk)).items
+    assert not any("60" in item.text for item in items)

@@ -547,8 +547,10 @@ def test_my_deflections_pages_go_newer_and_older_without_counting_the_list(cast)
     second = client.get("/mine/?page=2").content.decode()
     assert second.count('<li class="list-group-item"><a ') == 1
     assert 'href="?page=1"' in second and "Older" not in second
-    # A page past the end, or no page at all, is the first.
-    for asked in ("3", "0", "-1", "x", "9" * 40):
+    # A page past the end is the last; a number no link gives, the first.
+    past = client.get("/mine/?page=3").content.decode()
+    assert past.count('<li class="list-group-item"><a ') == 1 and "Page 2" in past
+    for asked in ("0", "-1", "x", "9" * 40):
         assert client.get(f"/mine/?page={asked}").content.decode().count('<li class="list-group-item"><a ') == 25
 
 
