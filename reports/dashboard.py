@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from deflection import l10n
 from referrals.models import Officer, Pathway
@@ -374,8 +375,9 @@ def charts(
     # Logged is the agency's own police work; the rest the partners' treatment records.
     funnel_rows = [
         (_("Logged"), counts.deflections, police),
-        (_("Accepted"), counts.accepted, metrics.Kind.TREATMENT),
-        (_("Intake"), counts.intake, metrics.Kind.TREATMENT),
+        # Steps of the funnel, counts of deflections ("Accepted" is also a referral's status).
+        (pgettext("funnel step", "Accepted"), counts.accepted, metrics.Kind.TREATMENT),
+        (pgettext("funnel step", "Intake"), counts.intake, metrics.Kind.TREATMENT),
         *[(_("Retained %(days)d days") % {"days": d}, r.retained, metrics.Kind.TREATMENT) for d, r in retained.items()],
     ]
     # A checkpoint none of whose clients has come due yet is no figure: not "0" retained.
