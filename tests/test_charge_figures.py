@@ -178,6 +178,10 @@ def test_the_digest_tells_the_charges_of_the_months_that_have_ended(cast):
     # 14 held, 12 satisfied: "0 not satisfied" would tell the 2 pending, and so would the share.
     assert month == "- September 2026: 14 / 12 / — / <11, —", lines
     assert 'data-section="charges"' in rendered.html
+    # The months and the units are two groups of rows, each said.
+    assert lines[1] == "By month:" and "By unit:" in lines
+    assert lines.index("By unit:") > lines.index(month)
+    assert '<th scope="rowgroup" colspan="6"' in rendered.html
 
 
 def test_the_export_and_its_codebook_say_whether_a_charge_was_held_and_how_it_ended(cast, history):
