@@ -321,11 +321,13 @@ def charts(
     retained: dict[int, metrics.Retention] | None = None,
     rollups: bool = True,
     treatment_shown: bool = True,
+    participation_now: metrics.Participation | None = None,
 ) -> dict:
     """Chart data (for Chart.js) and the same numbers as table rows: deflections per pathway
     (police work) exactly, the funnel's treatment records with small cells applied.
     Figures come from the rollups where asked and they cover the scope (whole days);
-    `retained` is the headline retention when the caller has it already."""
+    `retained` is the headline retention when the caller has it already;
+    `participation_now`, the headline's participation (at the period's end, or now)."""
     now = now or timezone.now()
     tz = zoneinfo.ZoneInfo(agency.timezone)
     # The series end today: weeks still to come would be drawn as none, and participation as
@@ -387,6 +389,11 @@ def charts(
         if covered
         else metrics.weekly_participation(scope=scope, tz=tz)
     )
+    if participation_now is not None and participation:
+        # The last week has not ended by the period's end (or now): its point is the index
+        # then, the headline's, not one over 30 days cut short at both ends.
+        last_monday = participation[-1][0]
+        participation[-1] = (last_monday, participation_now)
     savings = metrics.monthly_savings_from_rollups(scope, tz) if covered else metrics.monthly_savings(scope, tz=tz)
     return {
         "pathway_names": [str(label) for _c, label in pathways],

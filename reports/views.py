@@ -367,6 +367,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             retained=current_treated.retention,
             rollups=rollups,
             treatment_shown=shown_now,
+            participation_now=current.participation,
         ),
         "scorecard": dashboard_data.scorecard_rows(
             metrics.partner_scorecard(treated or scope, rollups=rollups), withhold=scorecard_withheld

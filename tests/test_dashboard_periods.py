@@ -213,6 +213,20 @@ def test_the_weekly_series_stop_at_today_not_at_the_end_of_the_running_month(cas
     assert max(monday for monday, _cells, _total in charts["pathway_table"]) <= TODAY.date()
 
 
+def test_the_participation_chart_ends_on_the_headline_s_figure(cast):
+    """The last week has not ended: its point is the index now, as the headline says, not one
+    over 30 days cut short (an officer who deflected 29 days ago counted in one, not the other)."""
+    officer = OfficerFactory(user=cast.officer_a1)
+    OfficerFactory(user=cast.officer_b)
+    with time_machine.travel(TODAY, tick=False):
+        ReferralFactory(officer=officer, partner=cast.partner_y, occurred_at=TODAY - timedelta(days=29, hours=12))
+        response = cast.login("command_a").get("/reports/dashboard/")
+    headline = next(f for f in response.context["figures"] if f.key == "participation")
+    charts = response.context["charts"]
+    assert charts["participation_rows"][-1][1] == headline.value != "0 of 1"
+    assert charts["data"]["participation"]["data"][-1] > 0
+
+
 # --- the month still running --------------------------------------------------------------
 
 
