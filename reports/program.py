@@ -165,10 +165,7 @@ def program_zone(program: Program) -> zoneinfo.ZoneInfo:
 
 def last_days(program: Program, days: int, *, now: datetime | None = None) -> tuple[datetime, datetime]:
     """The last `days` whole days up to the end of today, on the program's calendar."""
-    zone = program_zone(program)
-    today = (now or timezone.now()).astimezone(zone).date()
-    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
-    return end - timedelta(days=days), end
+    return metrics.last_whole_days(days, zone=program_zone(program), now=now or timezone.now())
 
 
 def week_bounds(program: Program, week_start: date) -> tuple[datetime, datetime]:

@@ -67,13 +67,13 @@ def command_home(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("days", "30")
     days = PERIODS.get(period, 30)
     now = timezone.now()
-    current = metrics.agency_counts(agency_id=user.agency_id, start=now - timedelta(days=days), end=now)
-    previous = metrics.agency_counts(
-        agency_id=user.agency_id, start=now - timedelta(days=2 * days), end=now - timedelta(days=days)
-    )
+    zone = zoneinfo.ZoneInfo(user.agency.timezone)
+    # Whole days on the agency's calendar, as the program view counts them.
+    start, end = metrics.last_whole_days(days, zone=zone, now=now)
+    current = metrics.agency_counts(agency_id=user.agency_id, start=start, end=end)
+    previous = metrics.agency_counts(agency_id=user.agency_id, start=start - timedelta(days=days), end=start)
     # Where the referrals stand (the partners' records): of the months that have ended, and only
     # over months of none or at least 11 deflections (metrics.cohorts).
-    zone = zoneinfo.ZoneInfo(user.agency.timezone)
     treated = metrics.months_ended(user.agency_id, TREATED_MONTHS[days], zone=zone, before=now)
     treated_end = treated.end
     standing = metrics.agency_counts(agency_id=user.agency_id, start=treated.start, end=treated.end)
@@ -92,6 +92,8 @@ def command_home(request: HttpRequest) -> HttpResponse:
             ),
             "treated_first": treated.start.date(),
             "treated_last": (treated_end - timedelta(days=1)).date(),
+            "period_start": start.date(),
+            "period_end": (end - timedelta(days=1)).date(),
             "milestones": milestones,
         },
     )

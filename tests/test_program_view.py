@@ -227,3 +227,18 @@ def test_the_coordinator_reads_the_weeks_program_digest_in_the_app_as_it_is_mail
     assert "Sent " in page and "to 1 recipient." in page
     assert cast.login("coordinator_2").get(reverse("reports:program_digest")).status_code == 200
     assert cast.login("command_a").get(reverse("reports:program_digest")).status_code == 404
+
+
+def test_the_command_page_and_the_program_view_count_the_same_last_30_days(cast):
+    """Whole days on the agency's calendar for both: a deflection 30 days ago at noon is out
+    of both, one 29 days ago just after midnight in both, whatever the hour now."""
+    now = datetime(2026, 12, 7, 10, tzinfo=PHOENIX)
+    with time_machine.travel(now, tick=False):
+        _deflections(cast, cast.officer_a1, cast.partner_y, 12, now - timedelta(days=30) + timedelta(hours=2))
+        _deflections(cast, cast.officer_a1, cast.partner_y, 13, datetime(2026, 11, 8, 0, 30, tzinfo=PHOENIX))
+        command = cast.login("command_a").get("/reports/command/?days=30").content.decode()
+        program = cast.login("coordinator").get(reverse("reports:program") + "?days=30").content.decode()
+    assert 'id="count-deflections">13<' in command
+    assert _row(program, "Deflections")[0] == "13"
+    said = command.split('id="period-said">', 1)[1].split("<", 1)[0]
+    assert "from Nov 8, 2026 to Dec 7, 2026" in said, said

@@ -20,7 +20,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
@@ -92,6 +92,14 @@ def breakdown_shown(scope: Scope, by: str, *, zone: zoneinfo.ZoneInfo, rollups: 
     whole_agency = Scope(scope.agency_id, scope.start, scope.end)
     dimensions = [*filtered_by(scope), by]
     return cohorts_large_enough(whole_agency, zone=zone, by=dimensions, rollups=rollups)
+
+
+def last_whole_days(days: int, *, zone: zoneinfo.ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
+    """The last `days` whole days up to the end of today, on the calendar of `zone`: the
+    "last 30 days" of the command page and the program view alike."""
+    today = now.astimezone(zone).date()
+    end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
+    return end - timedelta(days=days), end
 
 
 def running_month_start(now: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
