@@ -22,10 +22,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import islice
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, F, OuterRef, Subquery, Value, When
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -123,13 +122,12 @@ class _Row:
     def __init__(self, values: tuple, labels: _Labels) -> None:
         for (name, _field), value in zip(_READS, values, strict=False):
             setattr(self, name, value)
-        # Then, per retention checkpoint, whether it found the client engaged and when it was
-        # recorded; and when the intake was recorded.
-        days = metrics.RETENTION_DAYS
-        rest = values[len(_READS) :]
-        self.engaged = dict(zip(days, rest[: len(days)], strict=True))
-        self.checked = dict(zip(days, rest[len(days) : 2 * len(days)], strict=True))
-        self.intake_recorded = rest[2 * len(days)]
+        # Then, per retention checkpoint, whether it found the client engaged.
+        self.engaged = dict(zip(metrics.RETENTION_DAYS, values[len(_READS) :], strict=True))
+        # When each checkpoint and the intake were recorded (_Consented reads them, where a
+        # consent to the agency makes them matter).
+        self.checked: dict[int, datetime | None] = dict.fromkeys(metrics.RETENTION_DAYS)
+        self.intake_recorded: datetime | None = None
         self.labels = labels
         # When it happened, in the time zone of the export (as timezone.localtime()).
         self.local = self.occurred_at.astimezone(labels.zone)
@@ -420,44 +418,63 @@ def export_queryset(scope: metrics.Scope):
     engaged = {f"engaged_{days}": metrics.engaged_at(days) for days in metrics.RETENTION_DAYS}
     # The metrics' definition of a re-engagement, as a column of the same query.
     reengaged = Case(When(REENGAGEMENT, then=Value(True)), default=Value(False), output_field=BooleanField())
-    # When each checkpoint was recorded, and the intake: what a consent must have covered.
-    checked = {
-        f"checked_{days}": Subquery(
-            FollowUp.objects.filter(referral=OuterRef("pk"), kind=f"retention_{days}", completed_at__isnull=False)
-            .order_by("-completed_at")
-            .values("completed_at")[:1]
-        )
-        for days in metrics.RETENTION_DAYS
-    }
-    intakes = CaseEvent.objects.filter(
-        referral=OuterRef("pk"),
-        kind=CaseEvent.Kind.STATUS_CHANGED,
-        from_status=Referral.Status.ACCEPTED,
-        to_status=Referral.Status.IN_PROGRESS,
-    )
-    intake_recorded = Subquery(intakes.order_by("created_at").values("created_at")[:1])
     return (
         metrics.logged(scope)
-        .annotate(reengaged=reengaged, **engaged, **checked, intake_recorded=intake_recorded)
-        .values_list(*ROW_FIELDS, *engaged, *checked, "intake_recorded")
+        .annotate(reengaged=reengaged, **engaged)
+        .values_list(*ROW_FIELDS, *engaged)
         .order_by("occurred_at", "id")
     )
 
 
-def _weigh_consents(batch: list[_Row], now: datetime) -> None:
-    """Set what each row may show by the consents to its agency, as the officer's view of
-    the referral does: each fact where a consent sharing enough covered the moment it was
-    recorded (a held charge's decision as held_charges.police_label reads it)."""
-    consents: dict[int, list[Consent]] = defaultdict(list)
-    to_agency = Consent.objects.filter(
-        referral_id__in=[r.pk for r in batch], recipient_agency_id=F("referral__agency_id")
-    ).select_related("referral")
-    for consent in to_agency:
-        consents[consent.referral_id].append(consent)
-    for r in batch:
-        found = consents.get(r.pk, [])
-        r.shared = min(max((CONSENT_RANK.get(c.scope, 0) for c in found), default=0), OUTCOMES)
+class _Consented:
+    """The consents to their agency of the export's referrals that have one, and when their
+    intake and retention checks were recorded: three queries for the whole export, whatever
+    its size (most referrals have no such consent, and need none of it)."""
+
+    def __init__(self, scope: metrics.Scope) -> None:
+        to_agency = Consent.objects.filter(referral=OuterRef("pk"), recipient_agency_id=OuterRef("agency_id"))
+        consented = metrics.logged(scope).filter(Exists(to_agency)).values("pk")
+        self.consents: dict[int, list[Consent]] = defaultdict(list)
+        # Consent.covers reads the referral's closing (an end-of-treatment consent ends there).
+        found = Consent.objects.filter(referral__in=consented, recipient_agency_id=F("referral__agency_id"))
+        for consent in found.select_related("referral").only(*_CONSENT_READS):
+            self.consents[consent.referral_id].append(consent)
+        self.checked: dict[tuple[int, int], datetime] = {}
+        checks = FollowUp.objects.filter(
+            referral__in=consented,
+            kind__in=[f"retention_{d}" for d in metrics.RETENTION_DAYS],
+            completed_at__isnull=False,
+        ).order_by("completed_at")
+        for referral_id, kind, completed_at in checks.values_list("referral_id", "kind", "completed_at"):
+            # The latest of a checkpoint's checks, as the engaged_at column reads any of them.
+            self.checked[(referral_id, int(kind.removeprefix("retention_")))] = completed_at
+        intakes = CaseEvent.objects.filter(
+            referral__in=consented,
+            kind=CaseEvent.Kind.STATUS_CHANGED,
+            from_status=Referral.Status.ACCEPTED,
+            to_status=Referral.Status.IN_PROGRESS,
+        ).order_by("-created_at")
+        # The first intake recorded, where a referral has more than one.
+        self.intake_recorded = dict(intakes.values_list("referral_id", "created_at"))
+
+    def weigh(self, r: _Row, now: datetime) -> None:
+        """Set what the row may show by the consents to its agency, as the officer's view of
+        the referral does: each fact where a consent sharing enough covered the moment it was
+        recorded (a held charge's decision as held_charges.police_label reads it)."""
+        found = self.consents.get(r.pk, [])
+        if not found:
+            return
+        r.checked = {days: self.checked.get((r.pk, days)) for days in metrics.RETENTION_DAYS}
+        r.intake_recorded = self.intake_recorded.get(r.pk)
+        r.shared = min(max(CONSENT_RANK.get(c.scope, 0) for c in found), OUTCOMES)
         r.known = {fact for fact, (moment, needs) in r.facts(now).items() if rank_covering(found, moment) >= needs}
+
+
+# What Consent.covers and the rule read of a consent and its referral.
+_CONSENT_READS = (
+    *("referral", "recipient_agency_id", "scope", "revoked_at", "expires_on", "expiry_event"),
+    *("referral__id", "referral__closed_at"),
+)
 
 
 def rows(scope: metrics.Scope, *, whole_record: bool, now: datetime | None = None) -> Iterator[list[object]]:
@@ -465,16 +482,15 @@ def rows(scope: metrics.Scope, *, whole_record: bool, now: datetime | None = Non
     consents (permissions.exports_whole_treatment_record), else what they share with the agency."""
     now = now or timezone.now()
     labels = _Labels()
-    found = (_Row(values, labels) for values in export_queryset(scope).iterator(chunk_size=BATCH))
-    while batch := list(islice(found, BATCH)):
-        if whole_record:
-            for r in batch:
-                r.shared, r.known = None, set(r.facts(now))
+    consented = None if whole_record else _Consented(scope)
+    for values in export_queryset(scope).iterator(chunk_size=BATCH):
+        referral = _Row(values, labels)
+        if consented is None:
+            referral.shared, referral.known = None, set(referral.facts(now))
         else:
-            _weigh_consents(batch, now)
-        for referral in batch:
-            # Plain str and int: labels are lazy translations, which spreadsheets cannot take.
-            yield [_plain(column.value(referral, now)) for column in COLUMNS]
+            consented.weigh(referral, now)
+        # Plain str and int: labels are lazy translations, which spreadsheets cannot take.
+        yield [_plain(column.value(referral, now)) for column in COLUMNS]
 
 
 def _plain(value: object) -> object:

@@ -4,14 +4,13 @@ sent back is checked against the database, whatever was kept."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from partners.models import ServicePartner
 from referrals.models import Referral
 from tests.factories.partners import ServicePartnerFactory
 from tests.factories.referrals import JusticeAgencyFactory
+from tests.test_log_deflection import _form
 
 pytestmark = pytest.mark.django_db
 
@@ -65,16 +64,7 @@ def test_a_form_sent_back_is_checked_against_the_database_not_what_was_kept(cast
     ServicePartner.objects.filter(pk=cast.partner_y.pk).update(is_active=False)
     assert cast.partner_y.name in _partners_offered(officer)
     # ...but logging to it is refused.
-    data = {
-        "submission_token": str(uuid.uuid4()),
-        "action": "save",
-        "first_name": "Lorenzo",
-        "last_name": "Abernathy",
-        "preferred_language": "en",
-        "pathway": "officer_prevention",
-        "partner": str(cast.partner_y.pk),
-        "officer_minutes": "30",
-    }
+    data = _form(cast, pathway="officer_prevention")
     response = officer.post("/log/", data)
     assert response.status_code == 200 and not Referral.objects.exists()
 
