@@ -101,8 +101,9 @@ def test_each_page_reads_in_spanish_for_a_user_who_chose_it(world, name, who):  
     translation.activate("en")
 
 
-def test_the_dashboard_s_funnel_steps_read_alike_in_spanish(cast):
+def test_the_dashboard_s_funnel_steps_read_alike_in_spanish(world):  # noqa: F811
     """Counts of deflections at each step, in the plural; not the status of one referral."""
+    cast = world.cast
     User.objects.filter(pk=cast.command_a.pk).update(language="es")
     charts = cast.login("command_a").get("/reports/dashboard/").context["charts"]
     assert [label for label, _n in charts["funnel_rows"]][:3] == ["Registrados", "Aceptados", "Con admisión"]
