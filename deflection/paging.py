@@ -29,9 +29,6 @@ class Page:
     def __iter__(self) -> Iterator:
         return iter(self.object_list)
 
-    def __len__(self) -> int:
-        return len(self.object_list)
-
     def has_previous(self) -> bool:
         return self.number > 1
 

@@ -23,7 +23,7 @@ from referrals.models import CaseEvent, Consent, FollowUp, Referral
 from referrals.selectors import consent_signing_window
 from reports.models import SuccessStory
 from tests.conftest import MEMBERS, changed_as_meant, referral_state
-from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.factories.referrals import OfficerFactory, ReferralFactory, consent_on_record
 
 pytestmark = pytest.mark.django_db
 
@@ -68,18 +68,12 @@ def _referral_in(cast, status: str) -> Referral:
             from_status=S.IN_PROGRESS,
             to_status=S.ON_HOLD,
         )
-    Consent.objects.create(
-        client=referral.client,
-        referral=referral,
-        discloser=cast.partner_y,
+    consent_on_record(
+        referral,
         scope=Consent.Scope.STATUS_ONLY,
-        recipient_agency=cast.agency_a,
-        purpose="Status to the referring officer",
-        revocation_terms="May be revoked at any time.",
-        expiry_event=Consent.ExpiryEvent.END_OF_TREATMENT,
-        signature_name="Client Signature",
-        signed_on=consent_signing_window(referral=referral)[1],
+        discloser=cast.partner_y,
         captured_by=cast.case_manager_y,
+        purpose="Status to the referring officer",
     )
     # A retention check come due: it stays open on a closed referral too, for the record.
     FollowUp.objects.create(

@@ -12,13 +12,12 @@ from django.core import mail
 from partners.models import ServicePartner
 from referrals import services
 from referrals.models import Consent, FollowUp, Referral
-from referrals.selectors import consent_signing_window
 from reports.digest import digest_send, digests_send_due, reported_week
 from reports.milestones import milestones_detect
 from reports.models import Digest, Milestone, SuccessStory
 from tests.conftest import MEMBERS, has_word
 from tests.factories.core import UnitFactory, UserFactory
-from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.factories.referrals import OfficerFactory, ReferralFactory, consent_on_record
 
 pytestmark = pytest.mark.django_db
 
@@ -63,18 +62,8 @@ def test_a_cancelled_referral_is_not_a_first(cast):
 
 
 def _consent(cast, referral, scope, *, partner=None, by=None):
-    return Consent.objects.create(
-        client=referral.client,
-        referral=referral,
-        discloser=partner or cast.partner_y,
-        scope=scope,
-        recipient_agency=cast.agency_a,
-        purpose="Outcomes to the referring agency",
-        revocation_terms="May be revoked at any time.",
-        expiry_event=Consent.ExpiryEvent.END_OF_TREATMENT,
-        signature_name="Client Signature",
-        signed_on=consent_signing_window(referral=referral)[1],
-        captured_by=by or cast.case_manager_y,
+    return consent_on_record(
+        referral, scope=scope, discloser=partner or cast.partner_y, captured_by=by or cast.case_manager_y
     )
 
 

@@ -82,6 +82,30 @@ def consent_given(referral: Referral, actor, **overrides):
     return services.consent_capture(referral_id=referral.pk, actor=actor, **fields)
 
 
+def consent_on_record(referral: Referral, *, scope: str, discloser, captured_by, **overrides):
+    """A consent to the referral's agency written straight to the database (not through the
+    service, which takes none on a closed referral): for a test that needs one on a referral
+    in any state. Until the end of treatment, signed on the last day the form allows."""
+    from referrals.models import Consent
+    from referrals.selectors import consent_signing_window
+
+    fields = {
+        "client": referral.client,
+        "referral": referral,
+        "discloser": discloser,
+        "scope": scope,
+        "recipient_agency_id": referral.agency_id,
+        "purpose": "Outcomes to the referring agency",
+        "revocation_terms": "May be revoked at any time.",
+        "expiry_event": Consent.ExpiryEvent.END_OF_TREATMENT,
+        "signature_name": "Client Signature",
+        "signed_on": consent_signing_window(referral=referral)[1],
+        "captured_by": captured_by,
+        **overrides,
+    }
+    return Consent.objects.create(**fields)
+
+
 def accepted_referral(cast, **fields) -> Referral:
     """Officer A1's deflection to partner Y, accepted by partner Y's case manager (override any factory field)."""
     from referrals import services
