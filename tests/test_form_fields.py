@@ -9,7 +9,7 @@ import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django.utils import translation
 
-from deflection.templatetags.form_fields import bootstrap_field, chips, drawn_here, partner_choices
+from deflection.templatetags.form_fields import bootstrap_field, chips, control, drawn_here, partner_choices
 from referrals.forms import LogDeflectionForm
 from tests.factories.partners import ServicePartnerFactory
 from tests.factories.referrals import JusticeAgencyFactory
@@ -68,6 +68,16 @@ def test_every_field_drawn_here_has_crispy_forms_markup(cast, language):
                 assert _tree(ours) == _tree(theirs), name
                 drawn += drawn_here(form.fields[name].widget)
         assert drawn >= 20  # text, number, date and time, textarea and select fields, twice
+
+
+def test_a_control_alone_is_what_django_draws(cast):
+    for form in _forms(cast):
+        for name in form.fields:
+            assert _tree(control(form[name])) == _tree(form[name].as_widget()), name
+    fresh, _wrong = _forms(cast)
+    html = str(control(fresh["submission_token"]))
+    assert html.startswith('<input type="hidden" name="submission_token" value="')
+    assert 'id="id_submission_token"' in html
 
 
 def _forms_field(cast, form, name):

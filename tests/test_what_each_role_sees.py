@@ -165,3 +165,14 @@ def test_the_menu_links_only_to_pages_the_user_may_open(cast, who):
         # Followed: the brand's link is the home page, which sends each role to its own.
         response = client.get(href, follow=True)
         assert response.status_code == 200 and "/login/" not in response.request["PATH_INFO"], (who, href)
+
+
+@pytest.mark.parametrize("who", ["officer_a1", "command_a", "case_manager_x"])
+def test_the_menu_marks_the_page_the_user_is_on_and_no_other(cast, who):
+    client = cast.login(who)
+    for name in ("language", "password_change"):
+        page = client.get(reverse(name)).content.decode()
+        menu = page[page.index("<nav") : page.index("</nav>")]
+        current = re.findall(r'<a class="nav-link active" href="([^"]*)" aria-current="page">', menu)
+        assert current == [reverse(name)], (who, name)
+        assert menu.count("aria-current") == 1 and menu.count(" active") == 1

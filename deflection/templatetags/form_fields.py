@@ -91,6 +91,18 @@ def _control(field: BoundField) -> SafeString:
 
 
 @register.filter
+def control(field: BoundField) -> SafeString:
+    """The field's control alone, as `{{ form.name }}` draws it (a hidden field, say)."""
+    widget = field.field.widget
+    if not drawn_here(widget):
+        return field.as_widget()
+    attrs = field.build_widget_attrs({}, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    return _widget(widget, widget.get_context(field.html_name, field.value(), attrs)["widget"])
+
+
+@register.filter
 def bootstrap_field(field: BoundField) -> SafeString:
     """The field in its Bootstrap 5 group, as crispy-forms' as_crispy_field would draw it."""
     widget = field.field.widget
