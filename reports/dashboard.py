@@ -85,26 +85,34 @@ def figures(
     *,
     changes: bool = True,
     treatment: tuple[bool, bool] = (True, True),
+    retention: tuple[bool, bool] = (True, True),
     treated: tuple[metrics.Headlines, metrics.Headlines] | None = None,
 ) -> list[Figure]:
     """The headline figures as the agency's own staff see them: police work exactly, the
     partners' treatment records by the small-numbers rule (reports.metrics.disclosure), and
     withheld ("—") for a period whose groups of deflections are too small to show them
-    (`treatment`: for the period, and the one before; metrics.treatment_shown).
+    (`treatment`: for the period, and the one before; metrics.treatment_shown; `retention`
+    the same for the retention figures: metrics.retention_shown).
     The treatment figures come from `treated` where given (the period's months that have
     ended, and the months before them: metrics.ended_months).
     Without `changes` (a period counted to date against whole months before) no change is
     worked out: part of a month against a whole one would read as a fall."""
     rows = _figures(current, previous, changes=changes)
     partners = {f.key: f for f in _figures(*treated, changes=False)} if treated else {f.key: f for f in rows}
-    now_shown, before_shown = treatment
+    retention_figures = {f"retention_{days}" for days in metrics.RETENTION_DAYS}
+
+    def shown(key: str) -> tuple[bool, bool]:
+        if key in retention_figures:
+            return treatment[0] and retention[0], treatment[1] and retention[1]
+        return treatment
+
     return [
         f
         if f.key not in TREATMENT_FIGURES
         else replace(
             partners[f.key],
-            value=partners[f.key].value if now_shown else WITHHELD,
-            previous=partners[f.key].previous if before_shown else WITHHELD,
+            value=partners[f.key].value if shown(f.key)[0] else WITHHELD,
+            previous=partners[f.key].previous if shown(f.key)[1] else WITHHELD,
         )
         for f in rows
     ]
@@ -216,15 +224,16 @@ def charge_tables(
     scope: metrics.Scope, *, agency, totals: metrics.Totals | None = None, rollups: bool, withhold: bool = False
 ) -> dict:
     """The charges held in the period, in all, per month and per unit, as shown (charge_rows).
-    Everything withheld with `withhold` (metrics.treatment_shown said no), and the units' rows
-    where a unit's deflections of a month are too few (metrics.cohorts_large_enough by unit)."""
+    Everything withheld with `withhold` (the page shows no treatment figure of the period) or
+    where a month's charges, split the way the page is filtered, are cut into a part of 1 to
+    10 (metrics.charge_parts), and the units' rows where they are split by unit too."""
     zone = zoneinfo.ZoneInfo(agency.timezone)
     figures = charge_figures(scope, zone=zone, totals=totals, rollups=rollups)
     names = dict(agency.units.values_list("pk", "name")) if figures.units else {}
     table = charge_rows(figures, unit_names=names)
     # Read whatever `withhold` says: the dashboard costs the same queries for any period.
-    units_shown = metrics.breakdown_shown(scope, "unit", zone=zone, rollups=rollups)
-    if withhold:
+    shown, units_shown = metrics.charges_shown(scope, zone=zone, rollups=rollups)
+    if withhold or not shown:
         return {key: _withheld(rows) for key, rows in table.items()}
     if not units_shown:
         table["units"] = _withheld(table["units"])
@@ -321,6 +330,7 @@ def charts(
     retained: dict[int, metrics.Retention] | None = None,
     rollups: bool = True,
     treatment_shown: bool = True,
+    retention_shown: bool = True,
     participation_now: metrics.Participation | None = None,
 ) -> dict:
     """Chart data (for Chart.js) and the same numbers as table rows: deflections per pathway
@@ -382,8 +392,11 @@ def charts(
         (pgettext("funnel step", "Intake"), counts.intake, metrics.Kind.TREATMENT),
         *[(_("Retained %(days)d days") % {"days": d}, r.retained, metrics.Kind.TREATMENT) for d, r in retained.items()],
     ]
-    # A checkpoint none of whose clients has come due yet is no figure: not "0" retained.
-    not_due = {str(_("Retained %(days)d days") % {"days": d}) for d, r in retained.items() if r.due == 0}
+    # A checkpoint none of whose clients has come due yet is no figure: not "0" retained; nor
+    # is retention where its own parts are too small (metrics.retention_shown).
+    not_due = {
+        str(_("Retained %(days)d days") % {"days": d}) for d, r in retained.items() if r.due == 0 or not retention_shown
+    }
     participation = (
         metrics.weekly_participation_from_rollups(scope=scope, tz=tz)
         if covered
@@ -407,7 +420,10 @@ def charts(
             "by_pathway": by_pathway,
             "funnel": {
                 "labels": [str(label) for label, _n, _k in funnel_rows],
-                "data": [shown(n, kind) if treatment_shown or kind == police else None for _l, n, kind in funnel_rows],
+                "data": [
+                    shown(n, kind) if (treatment_shown and str(label) not in not_due) or kind == police else None
+                    for label, n, kind in funnel_rows
+                ],
             },
             "participation": {
                 "labels": [l10n.month_day(m) for m, _p in participation],
@@ -546,7 +562,7 @@ def count_rows(
     `standing`: months that have ended) with 1 to 10 as "<11" and, since they add up to the
     deflections of those months (exact on the dashboard), the smallest other statuses
     withheld where a "<11" could be worked out by subtraction; all withheld with `withhold`
-    (months of 1 to 10 deflections: metrics.treatment_shown)."""
+    (a month cut into a part of 1 to 10: metrics.standing_shown)."""
     police, treatment = metrics.Kind.POLICE_WORK, metrics.Kind.TREATMENT
     statuses = metrics.shown_parts([n for _label, n in standing.by_status], kind=treatment)
     if withhold:

@@ -116,10 +116,11 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
         ).order_by("reviewed_at", "pk")
     )
     # What the partners recorded: over the months that ended before the week did, and only
-    # where each month's deflections are none or at least 11 (reports/metrics/cohorts.py). A
+    # where each month is cut into parts of none or at least 11 (reports/metrics/cohorts.py). A
     # window moved a week at a time would differ from last week's by two weeks' few clients.
     treated = metrics.months_ended(agency.pk, TREATED_MONTHS, zone=zone, before=end)
     shown = metrics.treatment_shown(treated, zone=zone)
+    retention_shown = shown and metrics.retention_shown(treated, zone=zone, now=treated.end)
     partners_shown = shown and metrics.cohorts_large_enough(treated, zone=zone, by=["partner"])
     return {
         "agency": agency,
@@ -135,11 +136,12 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
         "treated_first": treated.start.date(),
         "treated_last": (treated.end - timedelta(days=1)).date(),
         "treatment_shown": shown,
+        "retention_shown": retention_shown,
         # As of the months' end: retention's checkpoints would otherwise come due week by week,
         # a week's few clients at a time; they now come due a month at a time.
-        "engagement": _engagement(metrics.funnel(treated, now=treated.end), shown=shown),
+        "engagement": _engagement(metrics.funnel(treated, now=treated.end), shown=shown, retained=retention_shown),
         # Charges held in abeyance over the same months, per month and unit (treatment records).
-        "charges": charge_tables(treated, agency=agency, rollups=False, withhold=not shown),
+        "charges": charge_tables(treated, agency=agency, rollups=False),
         "partners": _partner_rows(metrics.partner_scorecard(treated), shown=partners_shown),
         "partners_withheld": shown and not partners_shown,
         "stories": stories,
@@ -214,8 +216,9 @@ def _partner_rows(scores: list, *, shown: bool) -> list[tuple[str, str, str]]:
     ]
 
 
-def _engagement(funnel: metrics.Funnel, *, shown: bool) -> list[tuple[str, str]]:
-    """The funnel's rows as shown: logged is police work, the rest the partners' records."""
+def _engagement(funnel: metrics.Funnel, *, shown: bool, retained: bool) -> list[tuple[str, str]]:
+    """The funnel's rows as shown: logged is police work, the rest the partners' records
+    (retention's withheld on its own: metrics.retention_shown)."""
     return [
         (_("Logged"), _police(funnel.logged)),
         (_("Accepted by a partner"), _treated(funnel.accepted, shown=shown)),
@@ -224,7 +227,7 @@ def _engagement(funnel: metrics.Funnel, *, shown: bool) -> list[tuple[str, str]]
             (
                 _("Still engaged at %(days)d days") % {"days": days},
                 _("%(retained)s of %(due)s due")
-                % {"retained": _treated(r.retained, shown=shown), "due": _treated(r.due, shown=shown)},
+                % {"retained": _treated(r.retained, shown=retained), "due": _treated(r.due, shown=retained)},
             )
             for days, r in funnel.retained.items()
         ],

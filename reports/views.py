@@ -73,7 +73,7 @@ def command_home(request: HttpRequest) -> HttpResponse:
     current = metrics.agency_counts(agency_id=user.agency_id, start=start, end=end)
     previous = metrics.agency_counts(agency_id=user.agency_id, start=start - timedelta(days=days), end=start)
     # Where the referrals stand (the partners' records): of the months that have ended, and only
-    # over months of none or at least 11 deflections (metrics.cohorts).
+    # over months cut into parts of none or at least 11 (metrics.standing_shown).
     treated = metrics.months_ended(user.agency_id, TREATED_MONTHS[days], zone=zone, before=now)
     treated_end = treated.end
     standing = metrics.agency_counts(agency_id=user.agency_id, start=treated.start, end=treated.end)
@@ -88,7 +88,7 @@ def command_home(request: HttpRequest) -> HttpResponse:
             "current": current,
             "previous": previous,
             "rows": dashboard_data.count_rows(
-                current, standing=standing, withhold=not metrics.treatment_shown(treated, zone=zone)
+                current, standing=standing, withhold=not metrics.standing_shown(treated, zone=zone)
             ),
             "treated_first": treated.start.date(),
             "treated_last": (treated_end - timedelta(days=1)).date(),
@@ -308,6 +308,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # The partners' records as of the running month's first day: retention's checkpoints would
     # otherwise come due day by day, a day's few clients at a time.
     as_of = metrics.running_month_start(now, zone)
+    retention_now = shown_now and metrics.retention_shown(treated, zone=zone, now=as_of, rollups=rollups)
+    retention_before = shown_before and metrics.retention_shown(treated_before, zone=zone, now=as_of, rollups=rollups)
     # A period of ended months is counted once, as of then; one running into this month twice.
     at = as_of if treated == scope else now
     current = metrics.headlines(scope, now=at, rollups=rollups, participation=buyin.training.whole)
@@ -320,15 +322,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         previous_treated = metrics.headlines(
             treated_before, now=as_of, rollups=rollups, participation=previous.participation
         )
+    # The held charges by their own parts (metrics.charge_parts), whatever the funnel's say.
     charges = dashboard_data.charge_tables(
-        treated or scope, agency=agency, totals=current_treated.counts, rollups=rollups, withhold=not shown_now
+        treated or scope, agency=agency, totals=current_treated.counts, rollups=rollups, withhold=treated is None
     )
     charges_before = dashboard_data.charge_tables(
         treated_before or before,
         agency=agency,
         totals=previous_treated.counts,
         rollups=rollups,
-        withhold=not shown_before,
+        withhold=treated_before is None,
     )
     # Each partner's own months too (read whatever the page's: a page costs the same queries).
     partners_shown = metrics.breakdown_shown(treated or scope, "partner", zone=zone, rollups=rollups)
@@ -342,6 +345,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "before_end": before.end - timedelta(days=1),
         "to_date": to_date,
         "treatment_shown": shown_now,
+        "retention_shown": retention_now,
         # The partners' records stop before the month still running (None: it is the whole period).
         "treated": treated if treated != scope else None,
         "treated_first": treated.start.date() if treated else None,
@@ -355,6 +359,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 previous,
                 changes=not to_date,
                 treatment=(shown_now, shown_before),
+                retention=(retention_now, retention_before),
                 treated=(current_treated, previous_treated),
             ),
             dashboard_data.check_in_figure(scope, agency=agency, rollups=rollups, changes=not to_date),
@@ -369,6 +374,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             retained=current_treated.retention,
             rollups=rollups,
             treatment_shown=shown_now,
+            retention_shown=retention_now,
             participation_now=current.participation,
         ),
         "scorecard": dashboard_data.scorecard_rows(

@@ -162,7 +162,7 @@ def test_the_digest_tells_the_charges_of_the_months_that_have_ended(cast):
     attorney = JusticeAgencyFactory(agencies=[cast.agency_a])
     rnd = random.Random(3)
     monday = date(2026, 10, 5)
-    for day in range(14):
+    for day in range(25):
         referral = ReferralFactory(
             officer__user=cast.officer_a1,
             partner=cast.partner_y,
@@ -175,12 +175,19 @@ def test_the_digest_tells_the_charges_of_the_months_that_have_ended(cast):
     assert "Charges held in abeyance (held / satisfied" in rendered.text
     lines = rendered.text.split("Charges held in abeyance", 1)[1].splitlines()
     month = next(line for line in lines if line.startswith("- September 2026"))
-    # 14 held, 12 satisfied: "0 not satisfied" would tell the 2 pending, and so would the share.
-    assert month == "- September 2026: 14 / 12 / — / <11, —", lines
+    assert month == "- September 2026: 25 / 12 / 0 / 13, n<11", lines  # 12 decided: a share of so few is not given
     assert 'data-section="charges"' in rendered.html
     # The months and the units are two groups of rows, each said.
     assert lines[1] == "By month:" and "By unit:" in lines
     assert lines.index("By unit:") > lines.index(month)
+    # 14 held, 12 satisfied and 2 pending: "0 not satisfied" beside the 14 held would tell the
+    # 2, and so would the share. A part of 1 to 10: the whole table is withheld.
+    for referral in Referral.objects.filter(held_charge__state=H.HELD).order_by("occurred_at")[:11]:
+        referral.held_charge.delete()
+    rendered = digest_render(agency=cast.agency_a, week_start=monday, now=datetime(2026, 10, 12, 8, tzinfo=TZ))
+    lines = rendered.text.split("Charges held in abeyance", 1)[1].splitlines()
+    month = next(line for line in lines if line.startswith("- September 2026"))
+    assert month == "- September 2026: — / — / — / —, —", lines
     assert '<th scope="rowgroup" colspan="6"' in rendered.html
 
 

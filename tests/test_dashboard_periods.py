@@ -164,15 +164,15 @@ def test_the_scorecard_and_the_units_held_charges_are_withheld_where_a_partner_o
         officer=west,
         partner=cast.partner_x,
         occurred_at=datetime(2026, 10, 20, 9, 0, tzinfo=TZ),
-        status="rejected",
-        status_reason="no_capacity",
+        status="accepted",
+        accepted_at=datetime(2026, 10, 21, tzinfo=TZ),
     )
     with time_machine.travel(TODAY, tick=False):
         client = cast.login("command_a")
         response = client.get("/reports/dashboard/", {"start": "2026-09", "end": "2026-10"})
     page = response.content.decode()
     assert response.context["treatment_shown"] and "data-treatment-withheld" not in page
-    assert dict(response.context["charts"]["funnel_rows"])["Accepted"] == "36"
+    assert dict(response.context["charts"]["funnel_rows"])["Accepted"] == "37"
     assert "data-scorecard-withheld" in page
     assert all(row["acceptance_shown"] == "—" and not row["rejections_shown"] for row in response.context["scorecard"])
     # What the agency logged to each partner is its own police work: still shown, exactly.
@@ -193,7 +193,13 @@ def test_a_unit_page_less_the_agency_page_gives_no_partners_few_clients_away(cas
     mhst = OfficerFactory(user=cast.officer_a2)
     _deflect(mhst, cast.partner_x, 10, 12, status="accepted", accepted_at=datetime(2026, 10, 30, tzinfo=TZ))
     east = Referral.objects.filter(officer__unit=units["east"]).first().officer
-    ReferralFactory(officer=east, partner=cast.partner_x, occurred_at=datetime(2026, 10, 21, 9, 0, tzinfo=TZ))
+    ReferralFactory(
+        officer=east,
+        partner=cast.partner_x,
+        occurred_at=datetime(2026, 10, 21, 9, 0, tzinfo=TZ),
+        status="accepted",
+        accepted_at=datetime(2026, 10, 22, tzinfo=TZ),
+    )
     with time_machine.travel(TODAY, tick=False):
         client = cast.login("command_a")
         agency = client.get("/reports/dashboard/", {"start": "2026-09", "end": "2026-10"})
@@ -407,23 +413,28 @@ def test_the_partner_pages_scorecard_covers_the_months_that_have_ended(cast, run
 
 
 def test_the_digests_intakes_per_partner_give_no_small_one_away_from_the_total(cast):
-    """September to November: 24 at intake at partner Y, 3 at partner X (each month of each
-    partner with none or at least 11 deflections, so the intakes are shown): X's "<11" beside
-    the exact total of 27 would be 3, so Y's is withheld too."""
+    """September to November: every month of the agency is cut into parts of none or at least
+    11 (not accepted, accepted without intake, at intake), so its figures are shown. But in
+    November partner X's 11 deflections are 3 at intake and 8 not yet: X's row beside the
+    total, or the total less Y's, would give the 3 away. The rows per partner are withheld."""
     officer = OfficerFactory(user=cast.officer_a1)
-    for month in (9, 10):
+    for month in (9, 10, 11):
         at = datetime(2026, month, 3, 9, 0, tzinfo=TZ)
         intake = {"status": "in_progress", "accepted_at": at, "intake_at": at + timedelta(hours=4)}
         for i in range(12):
             ReferralFactory(officer=officer, partner=cast.partner_y, occurred_at=at + timedelta(hours=i), **intake)
-    at = datetime(2026, 11, 3, 9, 0, tzinfo=TZ)
-    for i in range(11):
-        fields = {"status": "in_progress", "accepted_at": at, "intake_at": at + timedelta(hours=4)} if i < 3 else {}
-        ReferralFactory(officer=officer, partner=cast.partner_x, occurred_at=at + timedelta(hours=i), **fields)
+    at = datetime(2026, 11, 4, 9, 0, tzinfo=TZ)
+    for i in range(22):
+        # Y: 11 more accepted, not yet at intake; X: 3 at intake, 8 accepted.
+        partner = cast.partner_y if i < 11 else cast.partner_x
+        fields = {"status": "accepted", "accepted_at": at}
+        if i >= 19:
+            fields = {"status": "in_progress", "accepted_at": at, "intake_at": at + timedelta(hours=4)}
+        ReferralFactory(officer=officer, partner=partner, occurred_at=at + timedelta(hours=i), **fields)
     recorded = _partners_recorded(_digest(cast, datetime(2026, 12, 7, tzinfo=TZ)))
-    assert "- Reached intake: 27" in recorded
-    assert f"- {cast.partner_x.name}: 11 / <11" in recorded
-    assert f"- {cast.partner_y.name}: 24 / —" in recorded
+    assert "- Logged: 58\n- Accepted by a partner: 58\n- Reached intake: 39" in recorded
+    assert f"- {cast.partner_x.name}: 11 / —" in recorded and f"- {cast.partner_y.name}: 47 / —" in recorded
+    assert "Intakes per partner are withheld" in recorded
 
 
 def test_the_command_pages_referral_standing_covers_the_months_that_have_ended(cast, running_month):

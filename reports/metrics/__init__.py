@@ -18,12 +18,17 @@ from __future__ import annotations
 from reports.metrics.cohorts import (
     COHORT_MIN,
     breakdown_shown,
+    charge_parts,
+    charges_shown,
+    cohort_counts,
     cohort_sizes,
     cohorts_large_enough,
     ended_months,
     last_whole_days,
     months_ended,
+    retention_shown,
     running_month_start,
+    standing_shown,
     treatment_shown,
 )
 from reports.metrics.definitions import (
@@ -121,6 +126,9 @@ from reports.metrics.training import (
 # tests of the medians' bookkeeping.
 __all__ = [
     "COHORT_MIN",
+    "charge_parts",
+    "charges_shown",
+    "cohort_counts",
     "cohort_sizes",
     "months_before",
     "breakdown_shown",
@@ -130,6 +138,8 @@ __all__ = [
     "last_whole_days",
     "running_month_start",
     "treatment_shown",
+    "retention_shown",
+    "standing_shown",
     "FIGURE_KINDS",
     "Audience",
     "Kind",

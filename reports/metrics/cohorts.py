@@ -11,6 +11,14 @@ page is filtered (by unit, pathway or partner), holds no deflection or at least 
 page, and any difference of two, is about at least 11 clients. A breakdown on the page (the
 partner scorecard, the held charges per unit) is checked the same way by its own dimension.
 
+Nor may a figure, a total less it, or a page less another give a count of 1 to 10 of the
+partners' records themselves: "Logged 18, Accepted 15" says 3 were not accepted, and the
+funnel of March to May less that of April to May is March's. So each such group is also cut
+into what the figures shown make of it (funnel_parts: not accepted, accepted without intake,
+with intake; charge_parts: the charges satisfied, not satisfied and pending), and every part
+must hold none or at least 11. Every figure, and every sum or difference of figures of such
+groups, is then a sum of such parts.
+
 And they are shown for months that have ended (`ended_months`): the month still running grows
 every day, and today's page less yesterday's would be about the day's few clients.
 """
@@ -18,15 +26,22 @@ every day, and today's page less yesterday's would be about the day's few client
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from reports.metrics import from_rollups
-from reports.metrics.definitions import Scope, deflections_qs, months_before
+from reports.metrics.definitions import (
+    RETENTION_DAYS,
+    Scope,
+    deflections_qs,
+    engaged_at,
+    months_before,
+    referral_counts,
+)
 from reports.metrics.disclosure import SMALL_CELL_MAX
 
 # The fewest deflections a group may hold for the partners' records of it to be shown.
@@ -43,43 +58,92 @@ def filtered_by(scope: Scope) -> list[str]:
     return [name for name, value in chosen.items() if value]
 
 
-def cohort_sizes(
+# The counts of a group of deflections that the rules below cut it into parts by: Totals'
+# own (definitions.referral_counts, the rollups' columns of the same names).
+GROUP_COUNTS = ("deflections", "accepted", "intake", "charges_satisfied", "charges_not_satisfied", "charges_pending")
+
+
+def cohort_counts(
     scope: Scope, *, zone: zoneinfo.ZoneInfo, by: Iterable[str] = (), rollups: bool = False
-) -> dict[tuple, int]:
-    """How many deflections each month of the scope (its first day, the agency's calendar)
-    holds in each group by `by`, keyed (month, then the groups' unit id (0 for none), pathway
-    or partner id); groups with none are left out. From the rollups' day rows where asked and
+) -> dict[tuple, dict[str, int]]:
+    """GROUP_COUNTS of each month of the scope (its first day, the agency's calendar) in each
+    group by `by`, keyed (month, then the groups' unit id (0 for none), pathway or partner
+    id); groups with no deflection are left out. From the rollups' day rows where asked and
     they cover the scope (the same counts: tests/test_rollups.py), else from the referrals."""
     by = [name for name in DIMENSIONS if name in by]
+    named = {f"n_{name}": name for name in GROUP_COUNTS}
     if rollups and from_rollups.rollups_cover(scope, zone):
         rows = from_rollups.rollup_days(scope, zone, by=by)
         columns = [ROLLUP_COLUMNS[name] for name in by]
-        groups = rows.annotate(month=TruncMonth("day")).values("month", *columns).annotate(n=Sum("deflections"))
+        groups = rows.annotate(month=TruncMonth("day")).values("month", *columns)
+        groups = groups.annotate(**{alias: Sum(name) for alias, name in named.items()})
     else:
+        counts = referral_counts()
         months = deflections_qs(scope).annotate(month=TruncMonth("occurred_at", tzinfo=zone))
         columns = [DIMENSIONS[name] for name in by]
-        groups = months.values("month", *columns).annotate(n=Count("id"))
-    sizes = {}
-    for row in groups.order_by().values_list("month", *columns, "n"):
-        month, *keys, n = row
-        if n:
+        groups = months.values("month", *columns).annotate(**{alias: counts[name] for alias, name in named.items()})
+    cells = {}
+    for row in groups.order_by().values_list("month", *columns, *named):
+        month, keys, counts = row[0], row[1 : 1 + len(columns)], row[1 + len(columns) :]
+        cell = {name: n or 0 for name, n in zip(GROUP_COUNTS, counts, strict=True)}
+        if cell["deflections"]:
             month = month.astimezone(zone).date() if isinstance(month, datetime) else month
-            sizes[(month, *(0 if key is None else key for key in keys))] = n
-    return sizes
+            cells[(month, *(0 if key is None else key for key in keys))] = cell
+    return cells
+
+
+def cohort_sizes(
+    scope: Scope, *, zone: zoneinfo.ZoneInfo, by: Iterable[str] = (), rollups: bool = False
+) -> dict[tuple, int]:
+    """How many deflections each month of the scope holds in each group by `by` (keyed as
+    cohort_counts)."""
+    return {key: cell["deflections"] for key, cell in cohort_counts(scope, zone=zone, by=by, rollups=rollups).items()}
+
+
+def funnel_parts(cell: dict[str, int]) -> tuple[int, ...]:
+    """What the funnel cuts a group into: its deflections (the agency's own count, exact), and
+    of them those not accepted, accepted without intake, and with intake. Each of the partners'
+    figures (accepted, intake, the engagement rate, the scorecard, the status of the referrals)
+    is a sum of these, and so is any total less them."""
+    deflections, accepted, intake = cell["deflections"], cell["accepted"], cell["intake"]
+    return (deflections, deflections - accepted, accepted - intake, intake)
+
+
+def charge_parts(cell: dict[str, int]) -> tuple[int, ...]:
+    """What the held charges cut a group into: its deflections, and of its charges held those
+    satisfied, not satisfied and pending (withdrawn ones are not counted)."""
+    return (cell["deflections"], cell["charges_satisfied"], cell["charges_not_satisfied"], cell["charges_pending"])
+
+
+Parts = Callable[[dict[str, int]], tuple[int, ...]]
+
+
+def _big_enough(n: int) -> bool:
+    return n == 0 or n >= COHORT_MIN
 
 
 def cohorts_large_enough(
-    scope: Scope, *, zone: zoneinfo.ZoneInfo, by: Iterable[str] = (), rollups: bool = False
+    scope: Scope,
+    *,
+    zone: zoneinfo.ZoneInfo,
+    by: Iterable[str] = (),
+    rollups: bool = False,
+    parts: Parts = funnel_parts,
 ) -> bool:
-    """Whether in every month of the scope each group of its deflections split by `by` holds
-    none or at least COHORT_MIN."""
-    return all(n >= COHORT_MIN for n in cohort_sizes(scope, zone=zone, by=by, rollups=rollups).values())
+    """Whether in every month of the scope each group of its deflections split by `by` is cut
+    by `parts` into parts of none or at least COHORT_MIN. Then a figure shown is a sum of such
+    parts, and so is any figure less another (a total less what it is made of, a longer period
+    less a shorter one, the agency less a unit, pathway or partner): none is about 1 to 10
+    clients."""
+    cells = cohort_counts(scope, zone=zone, by=by, rollups=rollups).values()
+    return all(_big_enough(n) for cell in cells for n in parts(cell))
 
 
 def treatment_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = False) -> bool:
     """Whether a page of this period and filters may show treatment figures: every month of the
-    agency, split every way the page is filtered, holds none or at least COHORT_MIN (so the
-    page's own group, the groups beside it and any difference of two such pages are all big)."""
+    agency, split every way the page is filtered, cut into funnel_parts of none or at least
+    COHORT_MIN (so the page's own group, the groups beside it and any difference of two such
+    pages are all big)."""
     whole_agency = Scope(scope.agency_id, scope.start, scope.end)
     return cohorts_large_enough(whole_agency, zone=zone, by=filtered_by(scope), rollups=rollups)
 
@@ -92,6 +156,101 @@ def breakdown_shown(scope: Scope, by: str, *, zone: zoneinfo.ZoneInfo, rollups: 
     whole_agency = Scope(scope.agency_id, scope.start, scope.end)
     dimensions = [*filtered_by(scope), by]
     return cohorts_large_enough(whole_agency, zone=zone, by=dimensions, rollups=rollups)
+
+
+def charges_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = False) -> tuple[bool, bool]:
+    """Whether a page of this period and filters may show its held charges (charge_parts): in
+    all and per month, and per unit. One read of the agency's months by the page's filters and
+    the unit, summed over the units for the first."""
+    whole_agency = Scope(scope.agency_id, scope.start, scope.end)
+    by_unit = cohort_counts(whole_agency, zone=zone, by=[*filtered_by(scope), "unit"], rollups=rollups)
+    # The unit is the first group of a key (DIMENSIONS' order), after the month.
+    summed: dict[tuple, dict[str, int]] = {}
+    for (month, _unit, *groups), cell in by_unit.items():
+        into = summed.setdefault((month, *groups), dict.fromkeys(GROUP_COUNTS, 0))
+        for name, n in cell.items():
+            into[name] += n
+    units = all(_big_enough(n) for cell in by_unit.values() for n in charge_parts(cell))
+    whole = all(_big_enough(n) for cell in summed.values() for n in charge_parts(cell))
+    return whole, whole and units
+
+
+def retention_counts(
+    scope: Scope, *, zone: zoneinfo.ZoneInfo, now: datetime, by: Iterable[str] = (), rollups: bool = False
+) -> dict[tuple, dict[str, int]]:
+    """Of each month's deflections with intake, in each group by `by` (keyed as cohort_counts):
+    how many (`intake`), and at each checkpoint how many had come due by `now` (`due_30`...)
+    and were still engaged (`retained_30`...), as retention() counts them. From the rollups'
+    per-referral facts where asked and they cover the scope, else from the referrals."""
+    by = [name for name in DIMENSIONS if name in by]
+    if rollups and from_rollups.rollups_cover(scope, zone):
+        rows = from_rollups.facts(scope, zone).filter(intake_at__isnull=False)
+        columns = [ROLLUP_COLUMNS[name] for name in by]
+        month = TruncMonth("day")
+        engaged = {days: Q(**{f"retained_{days}": True}) for days in RETENTION_DAYS}
+    else:
+        checks = {f"engaged_{days}": engaged_at(days) for days in RETENTION_DAYS}
+        rows = deflections_qs(scope).filter(intake_at__isnull=False).alias(**checks)
+        columns = [DIMENSIONS[name] for name in by]
+        month = TruncMonth("occurred_at", tzinfo=zone)
+        engaged = {days: Q(**{f"engaged_{days}": True}) for days in RETENTION_DAYS}
+    counts = {"intake": Count("id")}
+    for days in RETENTION_DAYS:
+        come_due = Q(intake_at__lte=now - timedelta(days=days))
+        counts[f"due_{days}"] = Count("id", filter=come_due)
+        counts[f"retained_{days}"] = Count("id", filter=come_due & engaged[days])
+    named = {f"n_{name}": aggregate for name, aggregate in counts.items()}
+    groups = rows.annotate(month=month).values("month", *columns).annotate(**named)
+    cells = {}
+    for row in groups.order_by().values_list("month", *columns, *named):
+        month_start, keys, found = row[0], row[1 : 1 + len(columns)], row[1 + len(columns) :]
+        if isinstance(month_start, datetime):
+            month_start = month_start.astimezone(zone).date()
+        cells[(month_start, *(0 if key is None else key for key in keys))] = dict(zip(counts, found, strict=True))
+    return cells
+
+
+def retention_parts(cell: dict[str, int]) -> tuple[int, ...]:
+    """What retention cuts a group's intakes into at each checkpoint: still engaged, come due
+    but not engaged, not yet due. Its figures (retained, "of so many due", the rate) and the
+    intakes beside them are sums of these."""
+    parts: list[int] = []
+    for days in RETENTION_DAYS:
+        due, retained = cell[f"due_{days}"], cell[f"retained_{days}"]
+        parts += [retained, due - retained, cell["intake"] - due]
+    return tuple(parts)
+
+
+def retention_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, now: datetime, rollups: bool = False) -> bool:
+    """Whether a page of this period and filters may show retention as of `now`: every month of
+    the agency, split every way the page is filtered, cut into retention_parts of none or at
+    least COHORT_MIN."""
+    whole_agency = Scope(scope.agency_id, scope.start, scope.end)
+    cells = retention_counts(whole_agency, zone=zone, now=now, by=filtered_by(scope), rollups=rollups)
+    return all(_big_enough(n) for cell in cells.values() for n in retention_parts(cell))
+
+
+def standing_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo) -> bool:
+    """Whether the command page may say where the referrals of these months stand (a count per
+    status) beside the dashboard's funnel of the same months: every month of the agency cut by
+    status and by the funnel's steps (not accepted, accepted without intake, with intake: a
+    referral closed may be any of the three) into parts of none or at least COHORT_MIN. Then
+    no status less a step of the funnel ("Logged" less "Accepted" less "Sent to partner" is
+    those declined) is about 1 to 10 clients."""
+    whole_agency = Scope(scope.agency_id, scope.start, scope.end)
+    months = deflections_qs(whole_agency).annotate(month=TruncMonth("occurred_at", tzinfo=zone))
+    steps = months.values("month", "status").annotate(
+        n_deflections=Count("id"),
+        n_accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+        n_intake=Count("id", filter=Q(intake_at__isnull=False)),
+    )
+    return all(
+        _big_enough(n)
+        for _month, _status, deflections, accepted, intake in steps.order_by().values_list(
+            "month", "status", "n_deflections", "n_accepted", "n_intake"
+        )
+        for n in funnel_parts({"deflections": deflections, "accepted": accepted, "intake": intake})
+    )
 
 
 def last_whole_days(days: int, *, zone: zoneinfo.ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
