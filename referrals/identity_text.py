@@ -2,13 +2,16 @@
 
 Success stories shared in the digest, and officers' feedback read by the program admin, are
 refused when their text holds the client's name, alias, date of birth or phone number. One
-check for all of them; the refusal names the kind of identifier found, never its value.
+check for all of them; the refusal names the kind of identifier found, never its value. Text
+about no client in particular (a suggestion, the program's answer to it, a change published to
+everyone) is checked for the whole name of any client of the program (`clients_named_in`).
 """
 
 from __future__ import annotations
 
 import re
 
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 
 from referrals.models import Client, normalize_name
@@ -115,3 +118,23 @@ def identifiers_in_text(*, text: str, client: Client, name_parts: bool = True) -
     if client.phone and _has_phone(plain, client.phone):
         found.append(str(PHONE))
     return found
+
+
+def clients_named_in(*, text: str, clients: QuerySet[Client]) -> bool:
+    """Whether the text holds the whole name of one of these clients (first and last name
+    side by side, in either order; case and accents ignored). For text about no client in
+    particular, checked against all of a program's: the database finds the clients whose name
+    begins with two neighbouring words of the text, and each is then checked as
+    identifiers_in_text checks one (a first or last name alone is a common word among so many)."""
+    words = normalize_name(text).split()
+    pairs = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    pairs |= {f"{b} {a}" for a, b in zip(words, words[1:], strict=False)}
+    if not pairs:
+        return False
+    begins = Q()
+    for pair in pairs:
+        begins |= Q(search_name=pair) | Q(search_name__startswith=f"{pair} ")
+    candidates = clients.filter(begins, identity_removed_at__isnull=True).only("first_name", "last_name", "aliases")
+    return any(
+        NAME in identifiers_in_text(text=text, client=client, name_parts=False) for client in candidates.iterator()
+    )

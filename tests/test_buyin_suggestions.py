@@ -444,3 +444,59 @@ def test_the_triage_keeps_its_filters_from_page_to_page(cast, settings):
     assert 'href="?state=new&amp;topic=form&amp;page=2"' in page
     second = client.get("/buyin/suggestions/?state=new&topic=form&page=2").content.decode()
     assert second.count('data-state="new"') == 1
+
+
+# -- no client named -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def named(cast):
+    """A client of agency A (program 1), and one of agency C (the second program)."""
+    from tests.factories.referrals import ClientFactory
+
+    ClientFactory(agency=cast.agency_a, first_name="Charlène", last_name="Carlson")
+    ClientFactory(agency=cast.agency_c, first_name="Zeferino", last_name="Quintanilla")
+
+
+@pytest.mark.parametrize("text", ["Took Charlene Carlson to the clinic; the bell was broken.", "CARLSON, charlène"])
+def test_a_suggestion_naming_a_client_of_the_program_is_refused_with_nothing_sent(cast, named, text):
+    response = cast.login("officer_a1").post("/buyin/suggestions/new/", {"topic": "partner", "text": text})
+    assert response.status_code == 200
+    assert "A suggestion names no client, and this text contains a client&#x27;s name." in response.content.decode()
+    assert not Suggestion.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Charlene from dispatch says the bell is broken.",  # a first name alone is a common word
+        "Zeferino Quintanilla's clinic bell is broken.",  # a client of another program
+    ],
+)
+def test_a_suggestion_without_a_whole_name_of_the_programs_clients_is_sent(cast, named, text):
+    services.suggestion_send(author=cast.officer_a1, topic="process", text=text)
+    assert Suggestion.objects.count() == 1
+
+
+def test_an_answer_or_a_change_naming_a_client_is_refused_and_nothing_is_published(cast, named):
+    suggestion = _in_state(cast, S.UNDER_REVIEW)
+    response = cast.login("program_admin").post(
+        f"/buyin/suggestions/{suggestion.pk}/change/",
+        {
+            "change-answer": "Fixed the bell; thanks for telling us about Charlene Carlson.",
+            "change-changed_on": _today().isoformat(),
+        },
+    )
+    assert "it contains a client&#x27;s name" in response.content.decode()
+    suggestion.refresh_from_db()
+    assert suggestion.state == S.UNDER_REVIEW and not suggestion.events.exists()
+    with pytest.raises(SuggestionRefused):
+        services.suggestion_not_now(
+            suggestion_id=suggestion.pk, actor=cast.program_admin, answer="Ask Carlson Charlene"
+        )
+    with pytest.raises(SuggestionRefused):
+        services.change_made_publish(
+            actor=cast.program_admin, topic="partner", what="Charlene Carlson's clinic is open.", changed_on=_today()
+        )
+    assert not ChangeMade.objects.exists()
+    assert "Carlson" not in cast.login("officer_a1").get("/buyin/you-said-we-did/").content.decode()

@@ -21,8 +21,10 @@ from buyin.selectors.suggestions import partners_for_suggestions
 from deflection import l10n
 from deflection.claims import send_claimed
 from deflection.models import User
-from deflection.permissions import in_program, may_triage_suggestions, program_of
+from deflection.permissions import in_program, may_triage_suggestions, program_of, programs_of
 from partners.models import ServicePartner
+from referrals.identity_text import clients_named_in
+from referrals.models import Client
 
 S = Suggestion.State
 # action: (states it may start from, state it leads to)
@@ -47,6 +49,24 @@ class SuggestionRefused(ValidationError):
     """A suggestion or a move the rules do not allow, with a message for the user."""
 
 
+def _names_no_client(text: str, *, user: User, field: str, message: str) -> str:
+    """Refuse text that holds the whole name of a client of the user's programs: a suggestion
+    is read by the program administrator, its answer and a change made by everyone in them."""
+    if clients_named_in(text=text, clients=Client.objects.filter(agency__program__in=programs_of(user))):
+        raise SuggestionRefused({field: message})
+    return text
+
+
+# Said where the text would go; never the name found.
+NAMED_IN_SUGGESTION = gettext_lazy(
+    "A suggestion names no client, and this text contains a client's name. Say it without the name."
+)
+NAMED_IN_ANSWER = gettext_lazy(
+    "The author reads this, and a change made is published to everyone in the program: it contains a "
+    "client's name. Say it without the name."
+)
+
+
 def allowed_actions(*, suggestion: Suggestion, user: User) -> list[str]:
     """The moves this user may make on this suggestion now (what the triage page offers)."""
     if not may_triage_suggestions(user):
@@ -64,7 +84,8 @@ def suggestion_send(
             raise SuggestionRefused({"partner": _("Choose “A partner” as the topic to name a partner.")})
         if not partners_for_suggestions(user=author).filter(pk=partner.pk).exists():
             raise SuggestionRefused({"partner": _("Choose one of the partners listed.")})
-    suggestion = Suggestion(author=author, topic=topic, partner=partner, text=text.strip(), may_name_me=may_name_me)
+    text = _names_no_client(text.strip(), user=author, field="text", message=str(NAMED_IN_SUGGESTION))
+    suggestion = Suggestion(author=author, topic=topic, partner=partner, text=text, may_name_me=may_name_me)
     suggestion.state_changed_at = suggestion.created_at
     suggestion.full_clean()
     suggestion.save()
@@ -128,6 +149,7 @@ def suggestion_review(*, suggestion_id: int, actor: User, note: str = "") -> Sug
 def suggestion_change(*, suggestion_id: int, actor: User, answer: str, changed_on: date | None) -> Suggestion:
     """Acted on: what was changed and when (required); it goes on "You said, we did"."""
     answer = _required(answer, "answer", _("Say what was changed."))
+    _names_no_client(answer, user=actor, field="answer", message=str(NAMED_IN_ANSWER))
     return _transition(
         suggestion_id=suggestion_id,
         actor=actor,
@@ -142,6 +164,7 @@ def suggestion_change(*, suggestion_id: int, actor: User, answer: str, changed_o
 def suggestion_not_now(*, suggestion_id: int, actor: User, answer: str) -> Suggestion:
     """Set aside for now, with why (required)."""
     answer = _required(answer, "answer", _("Say why not now."))
+    _names_no_client(answer, user=actor, field="answer", message=str(NAMED_IN_ANSWER))
     return _transition(suggestion_id=suggestion_id, actor=actor, action="not_now", note=answer, answer=answer)
 
 
@@ -167,10 +190,12 @@ def change_made_publish(*, actor: User, topic: str, what: str, changed_on: date 
     program_id = program_of(actor)
     if program_id is None:
         raise SuggestionRefused(_("Publish it as the administrator of the program that made the change."))
+    what = _required(what, "what", _("Say what was changed."))
+    _names_no_client(what, user=actor, field="what", message=str(NAMED_IN_ANSWER))
     change = ChangeMade(
         program_id=program_id,
         topic=topic,
-        what=_required(what, "what", _("Say what was changed.")),
+        what=what,
         changed_on=_changed_on(changed_on),
         published_by=actor,
     )
