@@ -3,6 +3,7 @@ administration, their history kept, and the units without one shown beside parti
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 
@@ -216,3 +217,24 @@ def test_reading_the_champions_page_writes_nothing(cast, units):
         page = client.get(f"/buyin/champions/?agency={cast.agency_a.pk}")
     assert page.status_code == 200 and "Pat Former" in page.content.decode()
     assert _writes(captured) == []
+
+
+def test_the_page_says_why_it_refuses_a_champion_in_words_not_a_constraints_name(cast, units):
+    """What a walker saw: "Constraint “champion_until_after_since” is violated." for an end
+    before the start, and the same for naming again someone whose time has no end."""
+    client = cast.login("command_a")
+    east = {"unit": units["east"].pk, "user": units["east_officer"].pk, "kind": "fto"}
+    backwards = {**east, "since": TODAY.isoformat(), "until": (TODAY - timedelta(days=4)).isoformat()}
+    page = html.unescape(client.post("/buyin/champions/", backwards).content.decode())
+    assert "The end comes on or after the start." in page and "Constraint" not in page
+    client.post("/buyin/champions/", {**east, "since": (TODAY - timedelta(days=30)).isoformat()})
+    page = html.unescape(client.post("/buyin/champions/", {**east, "since": TODAY.isoformat()}).content.decode())
+    assert "Constraint" not in page and "already this unit" in page
+    assert Champion.objects.filter(unit=units["east"]).count() == 1
+
+
+def test_a_champion_named_from_a_later_day_is_listed_as_upcoming(cast, units):
+    ChampionFactory(unit=units["east"], user=units["east_officer"], since=TODAY + timedelta(days=13))
+    page = cast.login("command_a").get("/buyin/champions/").content.decode()
+    entry = page[page.index("Eli Eastman", page.index('id="champion-history"')) :][:400]
+    assert "<strong>upcoming</strong>" in entry and "<strong>current</strong>" not in entry

@@ -45,11 +45,19 @@ class Champion(models.Model):
         verbose_name = _("champion")
         ordering = ["unit__name", "-since", "-id"]
         constraints = [
+            # The messages are what the form says when one is broken (not the constraint's name).
             models.CheckConstraint(
-                condition=Q(until__isnull=True) | Q(until__gte=F("since")), name="champion_until_after_since"
+                condition=Q(until__isnull=True) | Q(until__gte=F("since")),
+                name="champion_until_after_since",
+                violation_error_message=_("The end comes on or after the start."),
             ),
             models.UniqueConstraint(
-                fields=["unit", "user"], condition=Q(until__isnull=True), name="champion_open_once_per_unit"
+                fields=["unit", "user"],
+                condition=Q(until__isnull=True),
+                name="champion_open_once_per_unit",
+                violation_error_message=_(
+                    "They are already this unit's champion with no end set: end that time first, then name them again."
+                ),
             ),
         ]
 

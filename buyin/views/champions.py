@@ -41,7 +41,8 @@ def champions(request: HttpRequest) -> HttpResponse:
             )
             return _back(agency.pk)
     today = agency_today(agency)
-    history = [(c, c.serves_on(today)) for c in champion_history(agency_id=agency.pk)]
+    # (champion, serving today, yet to start): one named from a later day is not yet the unit's.
+    history = [(c, c.serves_on(today), c.since > today) for c in champion_history(agency_id=agency.pk)]
     return render(
         request,
         "buyin/champions.html",
