@@ -329,7 +329,10 @@ def _casework_context(request: HttpRequest, referral, **forms_given) -> dict:
     action_forms = {action: forms_given.get(action) or ACTION_FORMS[action][0](prefix=action) for action in actions}
     return {
         "referral": referral,
-        "events": referral.events.select_related("actor").order_by("created_at", "id"),
+        # A check-in's event only where the reader sees the check-in (referrals.checkins).
+        "events": checkins.events_for_referral_page(
+            user=user, referral=referral, events=referral.events.select_related("actor").order_by("created_at", "id")
+        ),
         "actions": [(action, ACTION_FORMS[action][1], action_forms[action]) for action in actions],
         "follow_ups": selectors.follow_ups_for_casework(referral=referral, now=timezone.now()),
         "follow_up_form": forms_given.get("follow_up") or FollowUpCreateForm(partner_id=referral.partner_id, me=user),

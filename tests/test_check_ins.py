@@ -151,14 +151,18 @@ def _partner_page(cast, referral: Referral, who: str = "case_manager_y") -> str:
     return cast.login(who).get(reverse("referrals:detail", args=[referral.pk])).content.decode()
 
 
-def test_the_partner_sees_only_that_a_check_in_happened_without_a_consent_to_share_the_full_record(cast):
+def test_the_partner_sees_nothing_of_a_check_in_without_a_consent_to_share_the_full_record(cast):
+    """Not even that it happened: that the police met the client again is not the treatment
+    record's (a walker saw "Recorded Dec 7" and "Checked in by the referring officer")."""
     referral = accepted_referral(cast)
     _check_in(referral, where="Day center", note="Not going to the clinic lately.")
     consent_given(referral, cast.case_manager_y)  # status and outcomes: not the officer's observations
     page = _partner_page(cast, referral)
-    assert "Check-ins by the referring officer" in page and "The referring officer checked in." in page
+    assert "Check-ins by the referring officer" not in page and "Checked in by the referring officer" not in page
     assert "Day center" not in page and "Not going to the clinic lately." not in page
     assert "Offered help again" not in page
+    # Program administration reads the whole history.
+    assert "Checked in by the referring officer" in _partner_page(cast, referral, "program_admin")
 
 
 def test_the_partner_sees_the_check_in_within_a_consent_to_share_the_full_record_with_the_agency(cast):
@@ -167,6 +171,7 @@ def test_the_partner_sees_the_check_in_within_a_consent_to_share_the_full_record
     consent_given(referral, cast.case_manager_y, scope="full_record")
     page = _partner_page(cast, referral)
     assert "Day center" in page and "Not going to the clinic lately." in page and "Offered help again" in page
+    assert "Checked in by the referring officer" in page
 
 
 def test_after_the_consent_is_revoked_new_check_ins_stay_with_the_police(cast):
