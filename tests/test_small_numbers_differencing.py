@@ -222,3 +222,18 @@ def test_figures_whose_every_part_is_none_or_at_least_11_are_shown(cast):
     page = _funnel(client, start="2026-05", end="2026-05")
     assert (page["Logged"], page["Accepted"], page["Intake"]) == ("45", "34", "23")
     assert (page["charges"]["total"]["satisfied"], page["charges"]["total"]["pending"]) == ("12", "11")
+
+
+def test_the_dashboard_less_the_consented_rows_of_the_export_gives_no_clients_outcome_away(cast):
+    """May: 22 referrals with a consent to the agency (11 at intake, 11 accepted), whose rows
+    the export shows one by one, and one client without a consent, at intake. The month's own
+    parts are big (23 accepted, 12 at intake), but 12 less the 11 consented would be the one."""
+    from tests.factories.referrals import consent_on_record
+
+    officer = OfficerFactory(user=cast.officer_a1)
+    consented = _many(officer, cast.partner_y, 5, 11, "intake") + _many(officer, cast.partner_y, 5, 11, "accepted")
+    for referral in consented:
+        consent_on_record(referral, scope="status_outcomes", discloser=cast.partner_y, captured_by=cast.case_manager_y)
+    _referral(officer, cast.partner_y, datetime(2026, 5, 28, 9, tzinfo=TZ), "intake")
+    page = _funnel(cast.login("command_a"), start="2026-05", end="2026-05")
+    assert (page["Logged"], page["Accepted"], page["Intake"]) == ("23", WITHHELD, WITHHELD)

@@ -17,7 +17,9 @@ funnel of March to May less that of April to May is March's. So each such group 
 into what the figures shown make of it (funnel_parts: not accepted, accepted without intake,
 with intake; charge_parts: the charges satisfied, not satisfied and pending), and every part
 must hold none or at least 11. Every figure, and every sum or difference of figures of such
-groups, is then a sum of such parts.
+groups, is then a sum of such parts. The same goes for each group without its referrals that
+have a consent to the agency: the agency's staff may read their outcomes one by one (the
+export's rows, the officer's pages), and the group less them would be the others'.
 
 And they are shown for months that have ended (`ended_months`): the month still running grows
 every day, and today's page less yesterday's would be about the day's few clients.
@@ -30,9 +32,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
+from referrals.consent_models import Consent
 from reports.metrics import from_rollups
 from reports.metrics.definitions import (
     RETENTION_DAYS,
@@ -63,23 +66,38 @@ def filtered_by(scope: Scope) -> list[str]:
 GROUP_COUNTS = ("deflections", "accepted", "intake", "charges_satisfied", "charges_not_satisfied", "charges_pending")
 
 
+def _with_agency_consent(referrals: QuerySet, agency_id: int) -> QuerySet:
+    """Those with a consent to the agency on file (in force or not): what they shared, the
+    agency's staff may have read one by one (the export's rows, the officer's pages)."""
+    return referrals.filter(pk__in=Consent.objects.filter(recipient_agency_id=agency_id).values("referral_id"))
+
+
 def cohort_counts(
-    scope: Scope, *, zone: zoneinfo.ZoneInfo, by: Iterable[str] = (), rollups: bool = False
+    scope: Scope,
+    *,
+    zone: zoneinfo.ZoneInfo,
+    by: Iterable[str] = (),
+    rollups: bool = False,
+    consented_only: bool = False,
 ) -> dict[tuple, dict[str, int]]:
     """GROUP_COUNTS of each month of the scope (its first day, the agency's calendar) in each
     group by `by`, keyed (month, then the groups' unit id (0 for none), pathway or partner
     id); groups with no deflection are left out. From the rollups' day rows where asked and
-    they cover the scope (the same counts: tests/test_rollups.py), else from the referrals."""
+    they cover the scope (the same counts: tests/test_rollups.py), else from the referrals.
+    `consented_only`: of the referrals with a consent to the agency alone."""
     by = [name for name in DIMENSIONS if name in by]
     named = {f"n_{name}": name for name in GROUP_COUNTS}
-    if rollups and from_rollups.rollups_cover(scope, zone):
+    if rollups and not consented_only and from_rollups.rollups_cover(scope, zone):
         rows = from_rollups.rollup_days(scope, zone, by=by)
         columns = [ROLLUP_COLUMNS[name] for name in by]
         groups = rows.annotate(month=TruncMonth("day")).values("month", *columns)
         groups = groups.annotate(**{alias: Sum(name) for alias, name in named.items()})
     else:
         counts = referral_counts()
-        months = deflections_qs(scope).annotate(month=TruncMonth("occurred_at", tzinfo=zone))
+        referrals = deflections_qs(scope)
+        if consented_only:
+            referrals = _with_agency_consent(referrals, scope.agency_id)
+        months = referrals.annotate(month=TruncMonth("occurred_at", tzinfo=zone))
         columns = [DIMENSIONS[name] for name in by]
         groups = months.values("month", *columns).annotate(**{alias: counts[name] for alias, name in named.items()})
     cells = {}
@@ -122,6 +140,17 @@ def _big_enough(n: int) -> bool:
     return n == 0 or n >= COHORT_MIN
 
 
+def _parts_big_enough(cells: dict[tuple, dict[str, int]], known: dict[tuple, dict[str, int]], parts: Parts) -> bool:
+    """Whether every cell is cut into parts of none or at least COHORT_MIN, and so is what is
+    left of it without its referrals with a consent to the agency (`known`, keyed alike): the
+    agency's staff may read those one by one, and the cell less them would be the others'."""
+    for key, cell in cells.items():
+        rest = {name: n - known.get(key, {}).get(name, 0) for name, n in cell.items()}
+        if not all(_big_enough(n) for n in (*parts(cell), *parts(rest))):
+            return False
+    return True
+
+
 def cohorts_large_enough(
     scope: Scope,
     *,
@@ -135,8 +164,9 @@ def cohorts_large_enough(
     parts, and so is any figure less another (a total less what it is made of, a longer period
     less a shorter one, the agency less a unit, pathway or partner): none is about 1 to 10
     clients."""
-    cells = cohort_counts(scope, zone=zone, by=by, rollups=rollups).values()
-    return all(_big_enough(n) for cell in cells for n in parts(cell))
+    cells = cohort_counts(scope, zone=zone, by=by, rollups=rollups)
+    known = cohort_counts(scope, zone=zone, by=by, consented_only=True)
+    return _parts_big_enough(cells, known, parts)
 
 
 def treatment_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = False) -> bool:
@@ -163,27 +193,41 @@ def charges_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = Fals
     all and per month, and per unit. One read of the agency's months by the page's filters and
     the unit, summed over the units for the first."""
     whole_agency = Scope(scope.agency_id, scope.start, scope.end)
-    by_unit = cohort_counts(whole_agency, zone=zone, by=[*filtered_by(scope), "unit"], rollups=rollups)
-    # The unit is the first group of a key (DIMENSIONS' order), after the month.
-    summed: dict[tuple, dict[str, int]] = {}
-    for (month, _unit, *groups), cell in by_unit.items():
-        into = summed.setdefault((month, *groups), dict.fromkeys(GROUP_COUNTS, 0))
-        for name, n in cell.items():
-            into[name] += n
-    units = all(_big_enough(n) for cell in by_unit.values() for n in charge_parts(cell))
-    whole = all(_big_enough(n) for cell in summed.values() for n in charge_parts(cell))
+    by = [*filtered_by(scope), "unit"]
+    by_unit = cohort_counts(whole_agency, zone=zone, by=by, rollups=rollups)
+    known = cohort_counts(whole_agency, zone=zone, by=by, consented_only=True)
+    units = _parts_big_enough(by_unit, known, charge_parts)
+    whole = _parts_big_enough(_without_unit(by_unit), _without_unit(known), charge_parts)
     return whole, whole and units
 
 
+def _without_unit(cells: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:
+    """Cells keyed with the unit summed over the units (the unit is a key's first group, after
+    the month: DIMENSIONS' order)."""
+    summed: dict[tuple, dict[str, int]] = {}
+    for (month, _unit, *groups), cell in cells.items():
+        into = summed.setdefault((month, *groups), dict.fromkeys(GROUP_COUNTS, 0))
+        for name, n in cell.items():
+            into[name] += n
+    return summed
+
+
 def retention_counts(
-    scope: Scope, *, zone: zoneinfo.ZoneInfo, now: datetime, by: Iterable[str] = (), rollups: bool = False
+    scope: Scope,
+    *,
+    zone: zoneinfo.ZoneInfo,
+    now: datetime,
+    by: Iterable[str] = (),
+    rollups: bool = False,
+    consented_only: bool = False,
 ) -> dict[tuple, dict[str, int]]:
     """Of each month's deflections with intake, in each group by `by` (keyed as cohort_counts):
     how many (`intake`), and at each checkpoint how many had come due by `now` (`due_30`...)
     and were still engaged (`retained_30`...), as retention() counts them. From the rollups'
-    per-referral facts where asked and they cover the scope, else from the referrals."""
+    per-referral facts where asked and they cover the scope, else from the referrals
+    (`consented_only`: of those with a consent to the agency alone)."""
     by = [name for name in DIMENSIONS if name in by]
-    if rollups and from_rollups.rollups_cover(scope, zone):
+    if rollups and not consented_only and from_rollups.rollups_cover(scope, zone):
         rows = from_rollups.facts(scope, zone).filter(intake_at__isnull=False)
         columns = [ROLLUP_COLUMNS[name] for name in by]
         month = TruncMonth("day")
@@ -191,6 +235,8 @@ def retention_counts(
     else:
         checks = {f"engaged_{days}": engaged_at(days) for days in RETENTION_DAYS}
         rows = deflections_qs(scope).filter(intake_at__isnull=False).alias(**checks)
+        if consented_only:
+            rows = _with_agency_consent(rows, scope.agency_id)
         columns = [DIMENSIONS[name] for name in by]
         month = TruncMonth("occurred_at", tzinfo=zone)
         engaged = {days: Q(**{f"engaged_{days}": True}) for days in RETENTION_DAYS}
@@ -226,8 +272,10 @@ def retention_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, now: datetime, rol
     the agency, split every way the page is filtered, cut into retention_parts of none or at
     least COHORT_MIN."""
     whole_agency = Scope(scope.agency_id, scope.start, scope.end)
-    cells = retention_counts(whole_agency, zone=zone, now=now, by=filtered_by(scope), rollups=rollups)
-    return all(_big_enough(n) for cell in cells.values() for n in retention_parts(cell))
+    by = filtered_by(scope)
+    cells = retention_counts(whole_agency, zone=zone, now=now, by=by, rollups=rollups)
+    known = retention_counts(whole_agency, zone=zone, now=now, by=by, consented_only=True)
+    return _parts_big_enough(cells, known, retention_parts)
 
 
 def standing_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo) -> bool:
@@ -238,19 +286,22 @@ def standing_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo) -> bool:
     no status less a step of the funnel ("Logged" less "Accepted" less "Sent to partner" is
     those declined) is about 1 to 10 clients."""
     whole_agency = Scope(scope.agency_id, scope.start, scope.end)
-    months = deflections_qs(whole_agency).annotate(month=TruncMonth("occurred_at", tzinfo=zone))
-    steps = months.values("month", "status").annotate(
-        n_deflections=Count("id"),
-        n_accepted=Count("id", filter=Q(accepted_at__isnull=False)),
-        n_intake=Count("id", filter=Q(intake_at__isnull=False)),
-    )
-    return all(
-        _big_enough(n)
-        for _month, _status, deflections, accepted, intake in steps.order_by().values_list(
-            "month", "status", "n_deflections", "n_accepted", "n_intake"
+
+    def steps(referrals: QuerySet) -> dict[tuple, dict[str, int]]:
+        months = referrals.annotate(month=TruncMonth("occurred_at", tzinfo=zone)).values("month", "status")
+        rows = months.annotate(
+            n_deflections=Count("id"),
+            n_accepted=Count("id", filter=Q(accepted_at__isnull=False)),
+            n_intake=Count("id", filter=Q(intake_at__isnull=False)),
         )
-        for n in funnel_parts({"deflections": deflections, "accepted": accepted, "intake": intake})
-    )
+        names = ("n_deflections", "n_accepted", "n_intake")
+        return {
+            (month, status): {"deflections": n, "accepted": accepted, "intake": intake}
+            for month, status, n, accepted, intake in rows.order_by().values_list("month", "status", *names)
+        }
+
+    referrals = deflections_qs(whole_agency)
+    return _parts_big_enough(steps(referrals), steps(_with_agency_consent(referrals, scope.agency_id)), funnel_parts)
 
 
 def last_whole_days(days: int, *, zone: zoneinfo.ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
