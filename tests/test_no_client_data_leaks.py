@@ -174,9 +174,13 @@ def test_the_journey_writes_no_client_data_to_logs_urls_or_emails(
     journey.get("supervisor_a", f"/reports/briefing/print.pdf?week={week}")
     assert briefing_send(unit_id=cast.unit_a.pk, week_start=week) is not None
 
-    # The officer suggests a change naming the client (people do); the admin's answer is emailed without it.
+    # The officer suggests a change naming the client (people do): refused, and nothing of it
+    # logged; said again without the name, the admin's answer is emailed.
     with django_capture_on_commit_callbacks(execute=True):
         text = f"{FIRST} {LAST} ({PHONE}) waited an hour for the van."
+        journey.post("officer_a1", "/buyin/suggestions/new/", {"topic": "process", "text": text, "next": "/mine/"})
+        assert not Suggestion.objects.exists()
+        text = "A client waited an hour for the van."
         journey.post("officer_a1", "/buyin/suggestions/new/", {"topic": "process", "text": text, "next": "/mine/"})
         suggestion = Suggestion.objects.get()
         answer = {"change-answer": "A second van on nights.", "change-changed_on": timezone.localdate().isoformat()}
