@@ -16,7 +16,7 @@ from referrals import services
 from referrals.models import FollowUp, OfficerCheckIn, Pathway, Referral
 from reports import metrics
 from reports.dashboard import unit_roster
-from reports.metrics import check_ins
+from reports.metrics import check_ins, cohorts
 from reports.rollup_models import DailyRollup, HoursHistogram, OfficerMonth, RejectionRollup, RetentionRollup
 from reports.rollups import LEVELS, WEEKLY, hours_bin, rollups_rebuild, rollups_refresh
 from tests.factories.core import UserFactory
@@ -123,11 +123,17 @@ def test_rollup_figures_equal_those_from_the_referrals(cast, history):
             scope
         )
         for by in ([], ["unit"], ["partner"], ["pathway"], ["unit", "partner"]):
-            sizes = metrics.cohort_sizes(scope, zone=TZ, by=by)
-            assert metrics.cohort_sizes(scope, zone=TZ, by=by, rollups=True) == sizes, (scope, by)
+            counts = cohorts.cohort_counts(scope, zone=TZ, by=by)
+            assert cohorts.cohort_counts(scope, zone=TZ, by=by, rollups=True) == counts, (scope, by)
+            # As of a month's first midnight (the dashboard's) and of a moment within a day.
+            for now in (datetime(2026, 11, 1, tzinfo=TZ), datetime(2026, 10, 17, 15, 40, tzinfo=TZ)):
+                retained = cohorts.retention_counts(scope, zone=TZ, now=now, by=by)
+                assert cohorts.retention_counts(scope, zone=TZ, now=now, by=by, rollups=True) == retained, (scope, by)
     # Not a trivial equality: the quarter's months split by unit and partner hold several groups.
     quarter = _scopes(cast, history["patrol"])[0]
     assert len(metrics.cohort_sizes(quarter, zone=TZ, by=["unit", "partner"])) > 6
+    retained = cohorts.retention_counts(quarter, zone=TZ, now=datetime(2026, 11, 1, tzinfo=TZ))
+    assert any(0 < cell["retained_30"] < cell["due_30"] < cell["intake"] for cell in retained.values())
     # Not a trivial equality: the quarter has check-ins, and some fall after it.
     quarter = _scopes(cast, history["patrol"])[0]
     assert 0 < check_ins.non_enforcement_engagements(quarter) < OfficerCheckIn.objects.count()

@@ -223,11 +223,16 @@ def retention_counts(
 ) -> dict[tuple, dict[str, int]]:
     """Of each month's deflections with intake, in each group by `by` (keyed as cohort_counts):
     how many (`intake`), and at each checkpoint how many had come due by `now` (`due_30`...)
-    and were still engaged (`retained_30`...), as retention() counts them. From the rollups'
-    per-referral facts where asked and they cover the scope, else from the referrals
-    (`consented_only`: of those with a consent to the agency alone)."""
+    and were still engaged (`retained_30`...), as retention() counts them. From the rollups
+    where asked and they cover the scope (RetentionRollup's levels; for two groups or more,
+    the per-referral facts), else from the referrals (`consented_only`: of those with a
+    consent to the agency alone)."""
     by = [name for name in DIMENSIONS if name in by]
-    if rollups and not consented_only and from_rollups.rollups_cover(scope, zone):
+    cuts = {days: now - timedelta(days=days) for days in RETENTION_DAYS}
+    covered = rollups and not consented_only and from_rollups.rollups_cover(scope, zone)
+    if covered and len({*by, *filtered_by(scope)}) <= 1:
+        return _retention_from_rollups(scope, zone=zone, cuts=cuts, by=by)
+    if covered:
         rows = from_rollups.facts(scope, zone).filter(intake_at__isnull=False)
         columns = [ROLLUP_COLUMNS[name] for name in by]
         month = TruncMonth("day")
@@ -241,18 +246,52 @@ def retention_counts(
         month = TruncMonth("occurred_at", tzinfo=zone)
         engaged = {days: Q(**{f"engaged_{days}": True}) for days in RETENTION_DAYS}
     counts = {"intake": Count("id")}
-    for days in RETENTION_DAYS:
-        come_due = Q(intake_at__lte=now - timedelta(days=days))
+    for days, cut in cuts.items():
+        come_due = Q(intake_at__lte=cut)
         counts[f"due_{days}"] = Count("id", filter=come_due)
         counts[f"retained_{days}"] = Count("id", filter=come_due & engaged[days])
+    return _month_cells(rows.annotate(month=month).values("month", *columns), counts, zone=zone)
+
+
+def _month_cells(groups: QuerySet, counts: dict, *, zone: zoneinfo.ZoneInfo) -> dict[tuple, dict[str, int]]:
+    """Rows grouped by month and then their groups' columns, as cells keyed like cohort_counts."""
+    columns = [name for name in groups.query.values_select if name != "month"]
     named = {f"n_{name}": aggregate for name, aggregate in counts.items()}
-    groups = rows.annotate(month=month).values("month", *columns).annotate(**named)
     cells = {}
-    for row in groups.order_by().values_list("month", *columns, *named):
+    for row in groups.annotate(**named).order_by().values_list("month", *columns, *named):
         month_start, keys, found = row[0], row[1 : 1 + len(columns)], row[1 + len(columns) :]
         if isinstance(month_start, datetime):
             month_start = month_start.astimezone(zone).date()
-        cells[(month_start, *(0 if key is None else key for key in keys))] = dict(zip(counts, found, strict=True))
+        cells[(month_start, *(0 if key is None else key for key in keys))] = {
+            name: n or 0 for name, n in zip(counts, found, strict=True)
+        }
+    return cells
+
+
+def _retention_from_rollups(
+    scope: Scope, *, zone: zoneinfo.ZoneInfo, cuts: dict[int, datetime], by: list[str]
+) -> dict[tuple, dict[str, int]]:
+    """retention_counts from the rollups, as retention_from_rollups counts the whole: the
+    intakes of the days before the day each checkpoint's cut-off falls in from RetentionRollup,
+    that day's own to the minute from the facts."""
+    columns = [ROLLUP_COLUMNS[name] for name in by]
+    sums = {"intake": Sum("intake")}
+    edges, edge_counts = Q(), {}
+    for days, cut in cuts.items():
+        day = cut.astimezone(zone).date()
+        sums[f"due_{days}"] = Sum("intake", filter=Q(intake_day__lt=day))
+        sums[f"retained_{days}"] = Sum(f"retained_{days}", filter=Q(intake_day__lt=day))
+        on_the_day = Q(intake_at__gte=from_rollups.midnight(day, zone), intake_at__lte=cut)
+        edges |= on_the_day
+        edge_counts[f"due_{days}"] = Count("id", filter=on_the_day)
+        edge_counts[f"retained_{days}"] = Count("id", filter=on_the_day & Q(**{f"retained_{days}": True}))
+    rows = from_rollups.retention_days(scope, zone, by=by).annotate(month=TruncMonth("day"))
+    cells = _month_cells(rows.values("month", *columns), sums, zone=zone)
+    facts = from_rollups.facts(scope, zone).filter(edges).annotate(month=TruncMonth("day"))
+    for key, found in _month_cells(facts.values("month", *columns), edge_counts, zone=zone).items():
+        cell = cells.setdefault(key, {name: 0 for name in sums})
+        for name, n in found.items():
+            cell[name] += n
     return cells
 
 

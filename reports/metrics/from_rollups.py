@@ -134,6 +134,20 @@ def rollup_days(scope: Scope, zone, *, by: list[str]):
     return _at_level(DailyRollup.objects.filter(days, agency_id=scope.agency_id), scope, wanted)
 
 
+def retention_days(scope: Scope, zone, *, by: list[str]):
+    """The RetentionRollup day rows of a scope (no week rows: a week may straddle two months),
+    at the level that holds its filter and `by`: none, or one of unit, pathway and partner."""
+    filtered = _wanted(scope)
+    wanted = {name: name in by or filtered[name] for name in filtered}
+    days = _days(scope, zone, weekly=False)
+    return _at_level(RetentionRollup.objects.filter(days, agency_id=scope.agency_id), scope, wanted)
+
+
+def midnight(day: date, zone) -> datetime:
+    """The first moment of a day on the agency's calendar."""
+    return _midnight(day, zone)
+
+
 def totals_from_rollups(scope: Scope, zone) -> Totals:
     """totals_from_referrals() from the rollups."""
     sums = rollup_cells(scope, zone).aggregate(**{name: Sum(name) for name in COUNTS})
