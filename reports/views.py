@@ -346,6 +346,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "to_date": to_date,
         "treatment_shown": shown_now,
         "retention_shown": retention_now,
+        # The period before's partners' records, beside each headline figure, withheld alone.
+        "before_withheld": treated_before is not None and shown_now and not shown_before,
         # The partners' records stop before the month still running (None: it is the whole period).
         "treated": treated if treated != scope else None,
         "treated_first": treated.start.date() if treated else None,

@@ -237,3 +237,17 @@ def test_the_dashboard_less_the_consented_rows_of_the_export_gives_no_clients_ou
     _referral(officer, cast.partner_y, datetime(2026, 5, 28, 9, tzinfo=TZ), "intake")
     page = _funnel(cast.login("command_a"), start="2026-05", end="2026-05")
     assert (page["Logged"], page["Accepted"], page["Intake"]) == ("23", WITHHELD, WITHHELD)
+
+
+def test_the_page_says_when_only_the_period_before_is_withheld(cast):
+    """April and May shown; February and March, beside them, withheld: the page says so."""
+    officer = OfficerFactory(user=cast.officer_a1)
+    _many(officer, cast.partner_y, 3, 5, "intake")
+    _many(officer, cast.partner_y, 3, 7, "rejected", start=5)
+    _many(officer, cast.partner_y, 4, 12, "intake")
+    _many(officer, cast.partner_y, 5, 12, "intake")
+    response = cast.login("command_a").get("/reports/dashboard/", {"start": "2026-04", "end": "2026-05"})
+    engagement = next(f for f in response.context["figures"] if f.key == "engagement")
+    assert (engagement.value, engagement.previous) == ("100%", WITHHELD)
+    page = response.content.decode()
+    assert "data-before-withheld" in page and "data-treatment-withheld" not in page
