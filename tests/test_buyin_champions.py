@@ -238,3 +238,17 @@ def test_a_champion_named_from_a_later_day_is_listed_as_upcoming(cast, units):
     page = cast.login("command_a").get("/buyin/champions/").content.decode()
     entry = page[page.index("Eli Eastman", page.index('id="champion-history"')) :][:400]
     assert "<strong>upcoming</strong>" in entry and "<strong>current</strong>" not in entry
+
+
+def test_a_champion_named_from_a_later_day_is_told_as_such_and_can_be_called_off(cast, units):
+    client = cast.login("command_a")
+    later = TODAY + timedelta(days=13)
+    data = {"unit": units["east"].pk, "user": units["east_officer"].pk, "kind": "fto", "since": later.isoformat()}
+    page = html.unescape(client.post("/buyin/champions/", data, follow=True).content.decode())
+    assert "Eli Eastman will be a champion of Eastside Patrol from" in page
+    champion = Champion.objects.get(unit=units["east"])
+    # The end offered is the start: called off before it began, kept in the history.
+    assert f'value="{later.isoformat()}"' in page[page.index(f'id="until-{champion.pk}"') - 200 :][:400]
+    client.post(f"/buyin/champions/{champion.pk}/end/", {"until": later.isoformat()})
+    champion.refresh_from_db()
+    assert champion.until == later and not champion.serves_on(later)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -34,11 +35,12 @@ def champions(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request,
-                _("%(name)s is a champion of %(unit)s.")
-                % {"name": champion.user.get_full_name(), "unit": champion.unit.name},
-            )
+            named = {"name": champion.user.get_full_name(), "unit": champion.unit.name}
+            if champion.since > agency_today(agency):
+                named["date"] = date_format(champion.since, "DATE_FORMAT")
+                messages.success(request, _("%(name)s will be a champion of %(unit)s from %(date)s.") % named)
+            else:
+                messages.success(request, _("%(name)s is a champion of %(unit)s.") % named)
             return _back(agency.pk)
     today = agency_today(agency)
     # (champion, serving today, yet to start): one named from a later day is not yet the unit's.
