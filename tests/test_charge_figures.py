@@ -188,6 +188,8 @@ def test_the_digest_tells_the_charges_of_the_months_that_have_ended(cast):
     lines = rendered.text.split("Charges held in abeyance", 1)[1].splitlines()
     month = next(line for line in lines if line.startswith("- September 2026"))
     assert month == "- September 2026: — / — / — / —, —", lines
+    assert "Withheld (—): in one of these months between 1 and 10 of the charges were" in rendered.text
+    assert "data-charges-withheld" in rendered.html
     assert '<th scope="rowgroup" colspan="6"' in rendered.html
 
 
