@@ -51,6 +51,17 @@ def _many(officer, partner, month: int, n: int, kind: str, start: int = 0, **fie
     ]
 
 
+def _held_charge(referral, decider, state: str, deadline: date) -> HeldCharge:
+    return HeldCharge.objects.create(
+        referral=referral,
+        description="Trespass",
+        case_number=f"C{referral.pk}",
+        deadline=deadline,
+        decider=decider,
+        state=state,
+    )
+
+
 def _funnel(client, **query) -> dict:
     page = client.get("/reports/dashboard/", query)
     assert page.status_code == 200
@@ -170,14 +181,7 @@ def test_a_units_held_charges_less_the_table_by_unit_give_no_small_unit_away(cas
     for unit, (held, satisfied) in zip(units, [(12, 12), (12, 3), (14, 14)], strict=True):
         officer = OfficerFactory(user=UserFactory(agency=cast.agency_a, unit=unit))
         for i, referral in enumerate(_many(officer, cast.partner_y, 5, held, "intake", pathway="officer_intervention")):
-            HeldCharge.objects.create(
-                referral=referral,
-                description="Trespass",
-                case_number=f"C{referral.pk}",
-                deadline=date(2026, 6, 1),
-                decider=decider,
-                state="satisfied" if i < satisfied else "not_satisfied",
-            )
+            _held_charge(referral, decider, "satisfied" if i < satisfied else "not_satisfied", date(2026, 6, 1))
     client = cast.login("command_a")
     for unit in (None, *units):
         page = _funnel(client, start="2026-05", end="2026-05", **({"unit": unit.pk} if unit else {}))
@@ -210,14 +214,7 @@ def test_figures_whose_every_part_is_none_or_at_least_11_are_shown(cast):
     _many(officer, cast.partner_y, 5, 11, "accepted", start=11)
     at_intake = _many(officer, cast.partner_y, 5, 23, "intake", start=3, pathway="officer_intervention")
     for i, referral in enumerate(at_intake):
-        HeldCharge.objects.create(
-            referral=referral,
-            description="Trespass",
-            case_number=f"C{referral.pk}",
-            deadline=date(2026, 7, 1),
-            decider=decider,
-            state="satisfied" if i < 12 else "held",
-        )
+        _held_charge(referral, decider, "satisfied" if i < 12 else "held", date(2026, 7, 1))
     client = cast.login("command_a")
     page = _funnel(client, start="2026-05", end="2026-05")
     assert (page["Logged"], page["Accepted"], page["Intake"]) == ("45", "34", "23")

@@ -86,28 +86,19 @@ def cohort_counts(
     they cover the scope (the same counts: tests/test_rollups.py), else from the referrals.
     `consented_only`: of the referrals with a consent to the agency alone."""
     by = [name for name in DIMENSIONS if name in by]
-    named = {f"n_{name}": name for name in GROUP_COUNTS}
     if rollups and not consented_only and from_rollups.rollups_cover(scope, zone):
-        rows = from_rollups.rollup_days(scope, zone, by=by)
+        rows = from_rollups.rollup_days(scope, zone, by=by).annotate(month=TruncMonth("day"))
         columns = [ROLLUP_COLUMNS[name] for name in by]
-        groups = rows.annotate(month=TruncMonth("day")).values("month", *columns)
-        groups = groups.annotate(**{alias: Sum(name) for alias, name in named.items()})
+        counts = {name: Sum(name) for name in GROUP_COUNTS}
     else:
-        counts = referral_counts()
-        referrals = deflections_qs(scope)
+        rows = deflections_qs(scope)
         if consented_only:
-            referrals = _with_agency_consent(referrals, scope.agency_id)
-        months = referrals.annotate(month=TruncMonth("occurred_at", tzinfo=zone))
+            rows = _with_agency_consent(rows, scope.agency_id)
+        rows = rows.annotate(month=TruncMonth("occurred_at", tzinfo=zone))
         columns = [DIMENSIONS[name] for name in by]
-        groups = months.values("month", *columns).annotate(**{alias: counts[name] for alias, name in named.items()})
-    cells = {}
-    for row in groups.order_by().values_list("month", *columns, *named):
-        month, keys, counts = row[0], row[1 : 1 + len(columns)], row[1 + len(columns) :]
-        cell = {name: n or 0 for name, n in zip(GROUP_COUNTS, counts, strict=True)}
-        if cell["deflections"]:
-            month = month.astimezone(zone).date() if isinstance(month, datetime) else month
-            cells[(month, *(0 if key is None else key for key in keys))] = cell
-    return cells
+        counts = {name: aggregate for name, aggregate in referral_counts().items() if name in GROUP_COUNTS}
+    cells = _month_cells(rows, columns, counts, zone=zone)
+    return {key: cell for key, cell in cells.items() if cell["deflections"]}
 
 
 def cohort_sizes(
@@ -157,16 +148,15 @@ def cohorts_large_enough(
     zone: zoneinfo.ZoneInfo,
     by: Iterable[str] = (),
     rollups: bool = False,
-    parts: Parts = funnel_parts,
 ) -> bool:
     """Whether in every month of the scope each group of its deflections split by `by` is cut
-    by `parts` into parts of none or at least COHORT_MIN. Then a figure shown is a sum of such
+    into funnel_parts of none or at least COHORT_MIN. Then a figure shown is a sum of such
     parts, and so is any figure less another (a total less what it is made of, a longer period
     less a shorter one, the agency less a unit, pathway or partner): none is about 1 to 10
     clients."""
     cells = cohort_counts(scope, zone=zone, by=by, rollups=rollups)
     known = cohort_counts(scope, zone=zone, by=by, consented_only=True)
-    return _parts_big_enough(cells, known, parts)
+    return _parts_big_enough(cells, known, funnel_parts)
 
 
 def treatment_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = False) -> bool:
@@ -250,19 +240,22 @@ def retention_counts(
         come_due = Q(intake_at__lte=cut)
         counts[f"due_{days}"] = Count("id", filter=come_due)
         counts[f"retained_{days}"] = Count("id", filter=come_due & engaged[days])
-    return _month_cells(rows.annotate(month=month).values("month", *columns), counts, zone=zone)
+    return _month_cells(rows.annotate(month=month), columns, counts, zone=zone)
 
 
-def _month_cells(groups: QuerySet, counts: dict, *, zone: zoneinfo.ZoneInfo) -> dict[tuple, dict[str, int]]:
-    """Rows grouped by month and then their groups' columns, as cells keyed like cohort_counts."""
-    columns = [name for name in groups.query.values_select if name != "month"]
+def _month_cells(
+    rows: QuerySet, columns: list[str], counts: dict, *, zone: zoneinfo.ZoneInfo
+) -> dict[tuple, dict[str, int]]:
+    """`counts` of rows annotated with their `month`, per month and `columns`: cells keyed
+    (month's first day, then the columns' values, 0 for none), as every check here reads them."""
     named = {f"n_{name}": aggregate for name, aggregate in counts.items()}
+    groups = rows.values("month", *columns).annotate(**named).order_by()
     cells = {}
-    for row in groups.annotate(**named).order_by().values_list("month", *columns, *named):
-        month_start, keys, found = row[0], row[1 : 1 + len(columns)], row[1 + len(columns) :]
-        if isinstance(month_start, datetime):
-            month_start = month_start.astimezone(zone).date()
-        cells[(month_start, *(0 if key is None else key for key in keys))] = {
+    for row in groups.values_list("month", *columns, *named):
+        month, keys, found = row[0], row[1 : 1 + len(columns)], row[1 + len(columns) :]
+        if isinstance(month, datetime):
+            month = month.astimezone(zone).date()
+        cells[(month, *(0 if key is None else key for key in keys))] = {
             name: n or 0 for name, n in zip(counts, found, strict=True)
         }
     return cells
@@ -286,9 +279,9 @@ def _retention_from_rollups(
         edge_counts[f"due_{days}"] = Count("id", filter=on_the_day)
         edge_counts[f"retained_{days}"] = Count("id", filter=on_the_day & Q(**{f"retained_{days}": True}))
     rows = from_rollups.retention_days(scope, zone, by=by).annotate(month=TruncMonth("day"))
-    cells = _month_cells(rows.values("month", *columns), sums, zone=zone)
+    cells = _month_cells(rows, columns, sums, zone=zone)
     facts = from_rollups.facts(scope, zone).filter(edges).annotate(month=TruncMonth("day"))
-    for key, found in _month_cells(facts.values("month", *columns), edge_counts, zone=zone).items():
+    for key, found in _month_cells(facts, columns, edge_counts, zone=zone).items():
         cell = cells.setdefault(key, {name: 0 for name in sums})
         for name, n in found.items():
             cell[name] += n
@@ -325,21 +318,17 @@ def standing_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo) -> bool:
     no status less a step of the funnel ("Logged" less "Accepted" less "Sent to partner" is
     those declined) is about 1 to 10 clients."""
     whole_agency = Scope(scope.agency_id, scope.start, scope.end)
+    counts = {
+        "deflections": Count("id"),
+        "accepted": Count("id", filter=Q(accepted_at__isnull=False)),
+        "intake": Count("id", filter=Q(intake_at__isnull=False)),
+    }
+    referrals = deflections_qs(whole_agency)
 
     def steps(referrals: QuerySet) -> dict[tuple, dict[str, int]]:
-        months = referrals.annotate(month=TruncMonth("occurred_at", tzinfo=zone)).values("month", "status")
-        rows = months.annotate(
-            n_deflections=Count("id"),
-            n_accepted=Count("id", filter=Q(accepted_at__isnull=False)),
-            n_intake=Count("id", filter=Q(intake_at__isnull=False)),
-        )
-        names = ("n_deflections", "n_accepted", "n_intake")
-        return {
-            (month, status): {"deflections": n, "accepted": accepted, "intake": intake}
-            for month, status, n, accepted, intake in rows.order_by().values_list("month", "status", *names)
-        }
+        months = referrals.annotate(month=TruncMonth("occurred_at", tzinfo=zone))
+        return _month_cells(months, ["status"], counts, zone=zone)
 
-    referrals = deflections_qs(whole_agency)
     return _parts_big_enough(steps(referrals), steps(_with_agency_consent(referrals, scope.agency_id)), funnel_parts)
 
 

@@ -143,11 +143,6 @@ def retention_days(scope: Scope, zone, *, by: list[str]):
     return _at_level(RetentionRollup.objects.filter(days, agency_id=scope.agency_id), scope, wanted)
 
 
-def midnight(day: date, zone) -> datetime:
-    """The first moment of a day on the agency's calendar."""
-    return _midnight(day, zone)
-
-
 def totals_from_rollups(scope: Scope, zone) -> Totals:
     """totals_from_referrals() from the rollups."""
     sums = rollup_cells(scope, zone).aggregate(**{name: Sum(name) for name in COUNTS})
@@ -194,7 +189,8 @@ def monthly_savings_from_rollups(scope: Scope, zone) -> list[tuple[date, float]]
     return [(month, (c * agency.booking_minutes - m) / 60) for month, (c, m) in sorted(months.items()) if c]
 
 
-def _midnight(day: date, zone) -> datetime:
+def midnight(day: date, zone) -> datetime:
+    """The first moment of a day on the agency's calendar."""
     return datetime.combine(day, datetime.min.time(), tzinfo=zone)
 
 
@@ -202,16 +198,16 @@ def _whole_days(start: datetime, end: datetime, zone) -> tuple[date, date, list[
     """Split [start, end) into the whole agency days inside it, [first, last), and the
     pieces of days at either end that the rollups cannot answer."""
     first = start.astimezone(zone).date()
-    if _midnight(first, zone) < start:
+    if midnight(first, zone) < start:
         first += timedelta(days=1)
     last = end.astimezone(zone).date()  # the day `end` falls in: not whole unless end is its midnight
     if last < first:  # a window shorter than a day
         return first, first, [(start, end)]
     pieces = []
-    if start < _midnight(first, zone):
-        pieces.append((start, _midnight(first, zone)))
-    if _midnight(last, zone) < end:
-        pieces.append((_midnight(last, zone), end))
+    if start < midnight(first, zone):
+        pieces.append((start, midnight(first, zone)))
+    if midnight(last, zone) < end:
+        pieces.append((midnight(last, zone), end))
     return first, last, pieces
 
 
@@ -324,7 +320,7 @@ def retention_from_rollups(scope: Scope, zone, *, now: datetime) -> dict[int, Re
     edges, counts = Q(), {}
     for days, cut in cuts.items():
         # The facts still to count: all of them, or the cut-off's own day up to the minute.
-        since = _midnight(cut.astimezone(zone).date(), zone) if not all(wanted.values()) else None
+        since = midnight(cut.astimezone(zone).date(), zone) if not all(wanted.values()) else None
         come_due = Q(intake_at__lte=cut) if since is None else Q(intake_at__gte=since, intake_at__lte=cut)
         edges |= come_due
         counts[f"due_{days}"] = Count("id", filter=come_due)
