@@ -54,7 +54,7 @@ def history(cast):
     patrol, officers = officers_of_every_unit(cast)
     attorney = JusticeAgencyFactory(agencies=[cast.agency_a])
     start = datetime(2026, 8, 1, tzinfo=TZ)
-    for _ in range(150):
+    for n in range(150):
         when = start + timedelta(days=rnd.randrange(80), hours=rnd.choice([0, 1, 12, 23]), minutes=rnd.randrange(60))
         intervention = rnd.random() < 0.6
         referral = ReferralFactory(
@@ -64,6 +64,8 @@ def history(cast):
             occurred_at=when,
             created_at=when,
             status=rnd.choice(["requested", "accepted", "in_progress", "cancelled"]),
+            # Names no page has otherwise: a generated one can be a word of it ("May", a month).
+            client__last_name=f"Quillfeather{n}",
         )
         if intervention and rnd.random() < 0.8:
             _charge(
