@@ -8,6 +8,7 @@ import time
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from partners.models import ServicePartner
 from referrals.models import Client, OfficerContact, Referral
@@ -176,16 +177,19 @@ def test_a_search_as_last_first_and_birth_date_fills_the_new_client_but_never_wh
 def test_a_name_typed_with_pauses_fills_the_new_client_with_the_whole_name_and_date(page, cast, live_server):
     sign_in(page, "officer_a1")
     results = page.locator("#client-results")
+    first, last, born = (page.get_by_label(label) for label in ("First name", "Last name", "Date of birth"))
+    # The fields are filled after the answer is swapped in, a moment after it arrives, and the
+    # results read "No client found" before and after: wait for the fields themselves.
     search_client(page, "Marisol Qu")  # a pause mid-name: nobody found yet
     results.get_by_text("No client found").wait_for()
-    assert page.get_by_label("Last name").input_value() == "Qu"
+    expect(last).to_have_value("Qu")
     search_client(page, "intanilla 1988-06-1")  # and mid-date
-    assert page.get_by_label("Last name").input_value() == "Quintanilla"
-    assert page.get_by_label("Date of birth").input_value() == ""
+    expect(last).to_have_value("Quintanilla")
+    expect(born).to_have_value("")
     search_client(page, "4")
-    assert page.get_by_label("First name").input_value() == "Marisol"
-    assert page.get_by_label("Last name").input_value() == "Quintanilla"
-    assert page.get_by_label("Date of birth").input_value() == "1988-06-14"
+    expect(born).to_have_value("1988-06-14")
+    expect(first).to_have_value("Marisol")
+    expect(last).to_have_value("Quintanilla")
 
 
 # An agency's usual set of partners, as in the demo: several, three of them open 24/7.
