@@ -25,7 +25,6 @@ from django.db.models import (
     F,
     FilteredRelation,
     IntegerField,
-    Max,
     Min,
     OuterRef,
     Prefetch,
@@ -233,16 +232,27 @@ RECENT_PARTNER_DAYS = 90
 def partner_ids_used_recently(*, user: User, limit: int = 3) -> list[int]:
     """The partners this officer referred to in the last 90 days, most often first (then
     most recently): the likeliest picks on the log form. One small query: the officer's
-    own referrals of three months, read through the (officer, occurred_at) index."""
+    own referrals of three months, read through the (officer, occurred_at) index.
+
+    Plain SQL: this runs on every opening of the officer's home, and the ORM took three
+    times as long building the grouped and ordered query (about 1.5 ms) as the database took
+    answering it."""
     since = timezone.now() - timedelta(days=RECENT_PARTNER_DAYS)
-    rows = (
-        Referral.objects.filter(officer__user=user, occurred_at__gte=since)
-        .exclude(status=Referral.Status.CANCELLED)  # entered in error, withdrawn: not a pick to repeat
-        .values("partner_id")
-        .annotate(times=Count("id"), last=Max("occurred_at"))
-        .order_by("-times", "-last", "partner_id")[:limit]
-    )
-    return [row["partner_id"] for row in rows]
+    params = {"user": user.pk, "since": since, "cancelled": Referral.Status.CANCELLED, "limit": limit}
+    with connection.cursor() as cursor:
+        cursor.execute(_RECENT_PARTNERS_SQL, params)
+        return [partner_id for (partner_id,) in cursor.fetchall()]
+
+
+# Cancelled referrals were entered in error or withdrawn: not a pick to repeat.
+_RECENT_PARTNERS_SQL = """
+SELECT r.partner_id FROM referrals_referral r
+JOIN referrals_officer o ON o.id = r.officer_id
+WHERE o.user_id = %(user)s AND r.occurred_at >= %(since)s AND r.status <> %(cancelled)s
+GROUP BY r.partner_id
+ORDER BY count(*) DESC, max(r.occurred_at) DESC, r.partner_id
+LIMIT %(limit)s
+"""
 
 
 def referral_for_submission(*, user: User, token: str) -> Referral | None:

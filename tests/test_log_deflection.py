@@ -448,11 +448,30 @@ def test_the_partners_an_officer_refers_to_most_come_first(cast):
     other = cast.login("officer_a2")
     for _ in range(4):
         other.post("/log/", _form(cast, partner=str(more["peer"].pk), confirm_new="on"))
+    # Nor do referrals withdrawn or entered in error, or those older than 90 days.
+    officer = services.officer_for_user(user=cast.officer_a1)
+    for _ in range(4):
+        ReferralFactory(officer=officer, partner=more["peer"], status=Referral.Status.CANCELLED)
+        ReferralFactory(officer=officer, partner=more["behavioural"], occurred_at=timezone.now() - timedelta(days=91))
     at_once, behind = _shown_at_once_and_behind_more(client.get("/log/").content.decode())
     # Housing (3 times) and X (twice), then the first 24/7 partner; the 24/7 one shown first.
     assert "Casa Esperanza" in at_once and "X Recovery" in at_once and "Northside" in at_once
     assert at_once.index("Northside") < at_once.index("Casa Esperanza") < at_once.index("X Recovery")
     assert "Second Chance" in behind and "Pima Valley" in behind and "Y 24/7" in behind
+    assert "Desert Willow" in behind
+
+
+def test_partners_referred_to_as_often_come_most_recent_first(cast):
+    more = _agency_with_seven_partners(cast)
+    officer = services.officer_for_user(user=cast.officer_a1)
+    now = timezone.now()
+    used = ((more["peer"], 9), (more["housing"], 2), (cast.partner_x, 7), (more["behavioural"], 5))
+    for partner, days_ago in used:
+        ReferralFactory(officer=officer, partner=partner, occurred_at=now - timedelta(days=days_ago))
+    at_once, behind = _shown_at_once_and_behind_more(cast.login("officer_a1").get("/log/").content.decode())
+    # Once each: the latest three, the latest first; the one before them behind "more".
+    assert at_once.index("Casa Esperanza") < at_once.index("Desert Willow") < at_once.index("X Recovery")
+    assert "Second Chance" in behind
 
 
 @pytest.mark.parametrize("problem", ["picked", "error"])
