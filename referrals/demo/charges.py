@@ -81,7 +81,9 @@ def held_charges_build(*, agency: Agency, county: list[Agency], rnd: random.Rand
         if rnd.random() > HELD_SHARE:
             continue
         charge = _charge(referral, offices, rnd, zone)
-        consent = _consent(referral, charge, rnd, zone) if referral.intake_at and rnd.random() < CONSENT_SHARE else None
+        consent = None
+        if referral.intake_at and rnd.random() < CONSENT_SHARE:
+            consent = _consent(referral, charge, rnd, zone, now)
         _decide(charge, referral, rnd, now, zone)
         charges.append(charge)
         if consent is not None:
@@ -123,9 +125,10 @@ def _charge(referral: Referral, offices: list[JusticeAgency], rnd: random.Random
     )
 
 
-def _consent(referral: Referral, charge: HeldCharge, rnd: random.Random, zone) -> Consent:
-    """The criminal-justice consent, signed at intake with the case manager."""
-    at = referral.intake_at + timedelta(minutes=rnd.randrange(10, 90))
+def _consent(referral: Referral, charge: HeldCharge, rnd: random.Random, zone, now: datetime) -> Consent:
+    """The criminal-justice consent, signed at intake with the case manager. An intake of
+    minutes ago has its consent signed by now, not later."""
+    at = min(referral.intake_at + timedelta(minutes=rnd.randrange(10, 90)), now)
     return criminal_justice_consent_new(
         referral=referral,
         charge=charge,
