@@ -11,8 +11,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
-from django.db.models import QuerySet
+
+class Rows(Protocol):
+    """What a page is read from: a queryset, or rows read otherwise that slice as one does."""
+
+    def __getitem__(self, window: slice) -> list: ...
+
+    def count(self) -> int: ...
+
 
 # Past this a page number is not one a link gave (and would overflow the database's OFFSET).
 MOST_PAGES = 100_000
@@ -50,7 +58,7 @@ def _number(asked: str | None) -> int:
     return number if 1 <= number <= MOST_PAGES else 1
 
 
-def page_of(queryset: QuerySet, asked: str | None, *, size: int) -> Page:
+def page_of(queryset: Rows, asked: str | None, *, size: int) -> Page:
     """The page `asked` for of `size` rows: the first for a number no link gives, the last
     for one past the end (a link kept from when the list was longer: only then is it counted)."""
     number = _number(asked)

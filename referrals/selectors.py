@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property, partial
 
 from django.conf import settings
@@ -139,25 +139,68 @@ def officer_id_of(user: User) -> Subquery:
     return Subquery(Officer.objects.filter(user=user).order_by().values("pk")[:1])
 
 
-def referral_rows_made_by(*, user: User) -> QuerySet:
-    """My deflections: the referrals this officer logged, newest first, as the values of
-    ListedReferral (listed_referrals makes them rows)."""
-    to_agency = Consent.objects.filter(referral=OuterRef("pk"), recipient_agency_id=OuterRef("agency_id"))
-    return (
-        Referral.objects.filter(officer_id=officer_id_of(user))
-        .order_by("-occurred_at", "-id")
-        .values(
-            *_REFERRAL_COLUMNS,
-            first_name=F("client__first_name"),
-            last_name=F("client__last_name"),
-            partner_name=F("partner__name"),
-            has_agency_consent=Exists(to_agency),
-        )
-    )
+class ReferralRowsMadeBy:
+    """My deflections: the referrals this officer logged, newest first, as ListedReferral
+    rows. Sliced as a queryset is (paging.page_of reads a page and one row more).
+
+    Plain SQL: My deflections is the page officers open most after the log form, and the
+    ORM spent three times as long building this query (joins, a subquery, an EXISTS) as the
+    database spent answering it (benchmarks/log_deflection.py: 3.1 ms against 0.9 ms)."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+
+    def __getitem__(self, window: slice) -> list[ListedReferral]:
+        params = {"user": self.user.pk, "offset": window.start, "limit": window.stop - window.start}
+        with connection.cursor() as cursor:
+            cursor.execute(_ROWS_MADE_BY_SQL, params)
+            rows = cursor.fetchall()
+        return [_listed(row) for row in rows]
+
+    def count(self) -> int:
+        return Referral.objects.filter(officer_id=officer_id_of(self.user)).count()
 
 
-def listed_referrals(values: Iterable[dict]) -> list[ListedReferral]:
-    return [ListedReferral(**row) for row in values]
+def referral_rows_made_by(*, user: User) -> ReferralRowsMadeBy:
+    return ReferralRowsMadeBy(user)
+
+
+# The officer's row is found first, by a subquery (see
+# officer_id_of): then the (officer, newest first) index reads only the page's rows.
+_ROWS_MADE_BY_SQL = """
+SELECT r.id, r.client_id, r.agency_id, r.occurred_at, r.pathway, r.incident_number, r.status,
+       r.closed_at, r.accepted_at, r.officer_seen_at,
+       c.first_name, c.last_name, p.name,
+       EXISTS (SELECT 1 FROM referrals_consent k
+               WHERE k.referral_id = r.id AND k.recipient_agency_id = r.agency_id)
+FROM referrals_referral r
+JOIN referrals_client c ON c.id = r.client_id
+JOIN partners_servicepartner p ON p.id = r.partner_id
+WHERE r.officer_id = (SELECT o.id FROM referrals_officer o WHERE o.user_id = %(user)s)
+ORDER BY r.occurred_at DESC, r.id DESC
+LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+
+# The SQL selects ListedReferral's fields in its order.
+_LISTED_FIELDS = [f.name for f in fields(ListedReferral)]
+_LISTED_DATETIMES = ("occurred_at", "closed_at", "accepted_at", "officer_seen_at")
+
+
+def _listed(row: tuple) -> ListedReferral:
+    values = dict(zip(_LISTED_FIELDS, row, strict=True))
+    for name in _LISTED_DATETIMES:
+        values[name] = _aware(values[name])
+    values["has_agency_consent"] = bool(values["has_agency_consent"])  # SQLite: 0 or 1
+    return ListedReferral(**values)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A datetime read by plain SQL as the ORM gives it: SQLite returns the UTC it stores
+    without its zone (PostgreSQL with it)."""
+    if value is not None and timezone.is_naive(value):
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 # At most this many referrals answer one incident number (one incident, a few people).
@@ -209,20 +252,28 @@ def contacts_made_by(*, user: User, limit: int = 10) -> list[dict]:
     """The officer's latest contacts: clients they saw again while a referral was open
     (another officer's, too: the client and the partner are what this officer entered).
     As plain values, like ListedReferral: what My deflections shows of each, and the
-    referral and client its access record names."""
-    return list(
-        OfficerContact.objects.filter(officer_id=officer_id_of(user))
-        .order_by("-occurred_at", "-id")
-        .values(
-            "occurred_at",
-            "pathway",
-            "referral_id",
-            client_id=F("referral__client_id"),
-            first_name=F("referral__client__first_name"),
-            last_name=F("referral__client__last_name"),
-            partner_name=F("referral__partner__name"),
-        )[:limit]
-    )
+    referral and client its access record names. Plain SQL, as ReferralRowsMadeBy and for
+    the same reason (1.1 ms of the ORM's building against 0.7 ms of the query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CONTACTS_MADE_BY_SQL, {"user": user.pk, "limit": limit})
+        columns = [column[0] for column in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        row["occurred_at"] = _aware(row["occurred_at"])
+    return rows
+
+
+_CONTACTS_MADE_BY_SQL = """
+SELECT oc.occurred_at, oc.pathway, oc.referral_id, r.client_id,
+       c.first_name, c.last_name, p.name AS partner_name
+FROM referrals_officercontact oc
+JOIN referrals_referral r ON r.id = oc.referral_id
+JOIN referrals_client c ON c.id = r.client_id
+JOIN partners_servicepartner p ON p.id = r.partner_id
+WHERE oc.officer_id = (SELECT o.id FROM referrals_officer o WHERE o.user_id = %(user)s)
+ORDER BY oc.occurred_at DESC, oc.id DESC
+LIMIT %(limit)s
+"""
 
 
 # How far back the log form looks for the partners an officer refers to most.

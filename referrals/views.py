@@ -269,7 +269,7 @@ def my_deflections(request: HttpRequest) -> HttpResponse:
         return render(request, "referrals/mine.html", context)
     mine = selectors.referral_rows_made_by(user=request.user)
     page = paging.page_of(mine, request.GET.get("page"), size=settings.DEFLECTION["PAGE_SIZE"])
-    listed = selectors.listed_referrals(page)
+    listed = page.object_list
     rows = police_disclosure.listed_views(listed)
     contacts = selectors.contacts_made_by(user=request.user) if page.number == 1 else []
     subjects = [*audit.referral_subjects(listed), *((c["client_id"], c["referral_id"]) for c in contacts)]

@@ -186,7 +186,9 @@ def test_my_deflections_is_newest_first_and_paginated(cast):
     assert "Person0 Testcase0" in first and "Person26 Testcase26" not in first
     assert first.index("Person0 ") < first.index("Person1 ")
     second = client.get("/mine/?page=2").content.decode()
-    assert "Person26 Testcase26" in second
+    assert "Person26 Testcase26" in second and "Person24 " not in second
+    # A link kept from when the list was longer lands on the last page there is.
+    assert "Person26 Testcase26" in client.get("/mine/?page=7").content.decode()
 
 
 def _row_of(page: str, referral: Referral) -> str:
@@ -589,7 +591,7 @@ def test_my_deflections_rows_say_what_the_officer_s_view_of_each_referral_says(c
     services.consent_revoke(consent_id=gone.pk, actor=cast.case_manager_y, note="Asked in person")
     services.referral_hold(referral_id=revoked.pk, actor=cast.case_manager_y)
     services.referral_fail(referral_id=closed.pk, actor=cast.case_manager_y, reason="disengaged")
-    rows = selectors.listed_referrals(selectors.referral_rows_made_by(user=cast.officer_a1))
+    rows = selectors.referral_rows_made_by(user=cast.officer_a1)[0:25]
     listed = {row.pk: view for row, view in police_disclosure.listed_views(rows)}
     read = {r.pk: view for r, view in police_disclosure.officer_views(Referral.objects.filter(pk__in=listed))}
     assert listed == read

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django import template
 from django.urls import reverse
@@ -60,21 +60,41 @@ def officer_rows(rows: Iterable[tuple[ListedReferral, OfficerView]]) -> SafeStri
     """The rows of My deflections (and of its search by incident number): each referral as
     its officer may see it. Built here rather than in an included template, which cost more
     than all the rest of the page's own work."""
-    # What every row shares, looked up once for the page.
+    # What every row shares, looked up once for the page: reverse() and the pathways' labels
+    # on every row were a fifth of the page's time.
     encounter = _("Encounter at %(when)s")
     when_format = formats.get_format("DATETIME_FORMAT")
-    return format_html_join("", OFFICER_ROW, (_officer_row(row, view, encounter, when_format) for row, view in rows))
+    detail_url = _url_with_pk("referrals:detail")
+    pathways = {pathway.value: str(pathway.label) for pathway in Pathway}
+    return format_html_join(
+        "",
+        OFFICER_ROW,
+        (
+            (
+                detail_url(row.pk),
+                row.first_name,
+                row.last_name,
+                _details(row, encounter % {"when": _when(row.occurred_at, when_format)}, pathways),
+                officer_status(view),
+            )
+            for row, view in rows
+        ),
+    )
 
 
-def _officer_row(row: ListedReferral, view: OfficerView, encounter: str, when_format: str) -> tuple:
-    when = dateformat.format(timezone.localtime(row.occurred_at), when_format)
-    details = [encounter % {"when": when}, pathway_label(row.pathway), row.partner_name]
+def _when(moment, when_format: str) -> str:
+    return dateformat.format(timezone.localtime(moment), when_format)
+
+
+def _details(row: ListedReferral, encounter: str, pathways: dict[str, str]) -> str:
+    details = [encounter, pathways.get(row.pathway, row.pathway), row.partner_name]
     if row.incident_number:
         details.append(_("incident %(number)s") % {"number": row.incident_number})
-    return (
-        reverse("referrals:detail", args=[row.pk]),
-        row.first_name,
-        row.last_name,
-        " · ".join(details),
-        officer_status(view),
-    )
+    return " · ".join(details)
+
+
+def _url_with_pk(name: str) -> Callable[[int], str]:
+    """The URL named `name` for any primary key, reversed once: a stand-in key, replaced."""
+    stand_in = 987654321
+    before, after = reverse(name, args=[stand_in]).split(str(stand_in))
+    return lambda pk: f"{before}{pk}{after}"
