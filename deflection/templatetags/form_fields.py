@@ -11,14 +11,12 @@ tests/test_form_fields.py holds the two to the same markup.
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable
-
 from django import forms, template
 from django.forms.boundfield import BoundField
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from deflection.markup import format_html, format_html_join
 from partners.models import ServicePartner
 
 register = template.Library()
@@ -31,26 +29,6 @@ INPUT_TEMPLATES = frozenset(
 TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
 OPTION_TEMPLATE = "django/forms/widgets/select_option.html"
-
-
-# format_html and format_html_join as Django writes them (each argument escaped unless it is
-# already safe HTML, then put in the template), without the checks for lazy strings that Django
-# makes at each call: three quarters of a field's drawing went to them, some forty times a field.
-
-
-def _escaped(value: object) -> str:
-    """conditional_escape: safe HTML as it is, anything else escaped (as django.utils.html.escape)."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
-
-
-def format_html(template_string: str, *args: object) -> SafeString:
-    return mark_safe(template_string.format(*map(_escaped, args)))  # noqa: S308 (every argument escaped)
-
-
-def format_html_join(sep: str, template_string: str, rows: Iterable[tuple]) -> SafeString:
-    return mark_safe(sep.join(template_string.format(*map(_escaped, row)) for row in rows))  # noqa: S308
 
 
 def drawn_here(widget: forms.Widget) -> bool:

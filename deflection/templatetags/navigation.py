@@ -4,8 +4,9 @@ signed-in user opens draws ten to fifteen of them, and an include costs more tha
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
+
+from deflection.markup import format_html_join
 
 register = template.Library()
 

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable
 from django import template
 from django.urls import reverse
 from django.utils import dateformat, formats, timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from deflection.markup import format_html, format_html_join
 from referrals.models import Pathway
 from referrals.police_disclosure import OfficerView
 from referrals.selectors import ListedReferral
