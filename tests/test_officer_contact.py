@@ -123,6 +123,14 @@ def test_another_officers_open_referral_is_named_only_by_the_partner_chosen(cast
     # Their list shows the client they saw again, without the other officer's referral's status.
     assert 'id="my-contacts"' in page and "Lorenzo Abernathy" in page
     assert "Received by partner" not in page
+    contact = page[page.index('id="my-contacts"') :]
+    contact = contact[: contact.index("</ul>")]
+    assert "Encounter at" in contact and "Officer intervention referral · Y 24/7 MAT Clinic" in contact
+    # In the officer's language.
+    cast.officer_a2.language = "es"
+    cast.officer_a2.save(update_fields=["language"])
+    spanish = cast.login("officer_a2").get("/mine/").content.decode()
+    assert "Encuentro" in spanish.split('id="my-contacts"')[1]
 
 
 def test_another_partner_makes_a_new_referral_linked_as_a_reengagement(cast, first):
