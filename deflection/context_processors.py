@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from deflection import permissions
+from deflection.navigation import url_of
 
 # The main menu, in order: (the permissions.menu() flag that shows it, URL name, words). The
 # core names the apps' pages by URL name only. On a wide screen MENU's links, each role's
@@ -53,12 +53,12 @@ def _links(user) -> dict:
     flags = permissions.menu(user)
 
     def offered(menu: list) -> list[dict]:
-        return [{"url": reverse(name), "label": label} for flag, name, label in menu if flags.get(flag)]
+        return [{"url": url_of(name), "label": label} for flag, name, label in menu if flags.get(flag)]
 
     return {
         "main": offered(MENU),
         "more": offered(MORE_MENU),
-        "account": [{"url": reverse(name), "label": label} for name, label in ACCOUNT_MENU],
+        "account": [{"url": url_of(name), "label": label} for name, label in ACCOUNT_MENU],
         **flags,
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString
 
+from deflection import navigation
 from deflection.markup import format_html_join
 
 register = template.Library()
@@ -25,3 +26,9 @@ def nav_links(context: template.Context, links: list[dict]) -> SafeString:
             for link in links
         ),
     )
+
+
+@register.simple_tag
+def url_of(name: str) -> str:
+    """{% url name %} for a URL without arguments, reversed once (deflection.navigation)."""
+    return navigation.url_of(name)
