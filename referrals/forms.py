@@ -9,8 +9,8 @@ from functools import cached_property
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from deflection.models import User
 from deflection.widgets import DateInput, DateTimeLocalInput
@@ -207,9 +207,10 @@ class LogDeflectionForm(HeldChargeFields):
         label=_("Substances"), choices=Substance.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
+    def __init__(self, *args, user: User, first_offered: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        self.first_offered = first_offered
         self.possible_matches: list[Client] = []
         # A client whose identity was removed (purge_expired) is no longer someone to pick.
         self.fields["client"].queryset = Client.objects.filter(agency_id=user.agency_id, identity_removed_at=None)
@@ -255,6 +256,32 @@ class LogDeflectionForm(HeldChargeFields):
         more_open = bool(self.errors.get("partner")) if self.is_bound else False
         more_open = more_open or any(str(p.pk) == picked for p in more)
         return PartnerGroups(likely=likely, more=more, more_open=more_open)
+
+    @classmethod
+    def offered_to(cls, user: User) -> LogDeflectionForm:
+        """The form as an officer opens it: nothing typed yet, the agency's defaults."""
+        return cls(initial=cls.initial_for(user), user=user, first_offered=True)
+
+    @cached_property
+    def first_offered_key(self) -> str:
+        """What the form's fields, as first offered, are drawn from besides the code: the
+        reader's language, and the agency's default minutes, deciding offices and today.
+        log.html keeps those fields drawn under it ({% cache %}), the same for every officer
+        of the agency that day: they were a fifth of the officer's home. Empty for any other
+        form: one holding what an officer typed is drawn each time and never kept. (The
+        submission token, the partners and the client search are drawn outside these.)"""
+        if not self.first_offered or self.is_bound:
+            return ""
+        return repr(
+            (
+                get_language(),
+                self.user.agency_id,
+                self.initial.get("officer_minutes"),
+                self.fields["charge_deadline"].widget.attrs.get("data-first-day"),
+                str(self.initial.get("charge_deadline")),
+                list(self.charge_deciders),
+            )
+        )
 
     @classmethod
     def initial_for(cls, user: User) -> dict:

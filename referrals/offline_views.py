@@ -30,7 +30,7 @@ def log_offline(request: HttpRequest) -> HttpResponse:
     and defaults and a new client's fields, never a client, a message or a notice, so that
     nothing about anyone is kept on the phone."""
     user: User = request.user  # type: ignore[assignment]
-    form = LogDeflectionForm(initial=LogDeflectionForm.initial_for(user), user=user)
+    form = LogDeflectionForm.offered_to(user)
     context = {
         "form": form,
         "search_results": [],

@@ -90,7 +90,7 @@ def log_deflection(request: HttpRequest) -> HttpResponse:
         if already is not None:
             return _after_logging(request, services.Logged(referral=already, created=False))
     else:
-        form = LogDeflectionForm(initial=LogDeflectionForm.initial_for(user), user=user)
+        form = LogDeflectionForm.offered_to(user)
     return _render_log(request, _log_context(form, search_results))
 
 

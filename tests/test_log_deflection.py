@@ -14,7 +14,13 @@ from django.utils import timezone
 from referrals import services
 from referrals.models import CaseEvent, Client, Consent, OfficerContact, Referral
 from tests.factories.partners import ServicePartnerFactory
-from tests.factories.referrals import ClientFactory, OfficerFactory, ReferralFactory, consent_given
+from tests.factories.referrals import (
+    ClientFactory,
+    JusticeAgencyFactory,
+    OfficerFactory,
+    ReferralFactory,
+    consent_given,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -597,3 +603,62 @@ def test_my_deflections_rows_say_what_the_officer_s_view_of_each_referral_says(c
     assert listed == read
     labels = {view.label for view in listed.values()}
     assert labels == {"Received by partner · open", "Accepted", "In treatment", "Closed"}
+
+
+# The form as first offered keeps its fields drawn (log.html's {% cache %}, referrals.forms
+# LogDeflectionForm.first_offered_key): shared by the agency's officers, so it must be exactly
+# what a fresh drawing gives, follow the agency's settings, and never hold what anyone typed.
+
+
+def _fields_of(page: str) -> str:
+    """The log form without what differs at every drawing (the tokens) and the partners."""
+    start = page.index('<form method="post" action="/log/"')
+    form = page[start : page.index("</form>", start)]
+    form = re.sub(r'name="(csrfmiddlewaretoken|submission_token)" value="[^"]*"', "", form)
+    return re.sub(r'value="[0-9a-f-]{36}"', "", form)
+
+
+def test_the_form_kept_drawn_is_the_form_drawn_fresh(cast):
+    from django.core.cache import caches
+
+    JusticeAgencyFactory(agencies=[cast.agency_a])
+    caches["default"].clear()
+    from django.core.cache.utils import make_template_fragment_key
+
+    first = cast.login("officer_a1").get("/log/")
+    key = make_template_fragment_key("log_what_happened", [first.context["form"].first_offered_key])
+    assert caches["default"].get(key)  # kept by the first drawing, read by the next
+    fresh = _fields_of(first.content.decode())
+    kept = _fields_of(cast.login("officer_a2").get("/log/").content.decode())
+    assert kept == fresh
+    assert 'name="first_name"' in kept and 'name="charge_decider"' in kept and 'name="substances"' in kept
+
+
+def test_the_form_kept_drawn_follows_the_agency_its_language_and_its_deciders(cast):
+    client = cast.login("officer_a1")
+    assert 'name="officer_minutes" value="25"' in client.get("/log/").content.decode()
+    cast.agency_a.default_deflection_minutes = 40
+    cast.agency_a.save()
+    assert 'name="officer_minutes" value="40"' in client.get("/log/").content.decode()
+    JusticeAgencyFactory(name="Pima Valley Justice Court", agencies=[cast.agency_a])
+    assert "Pima Valley Justice Court" in client.get("/log/").content.decode()
+    cast.officer_a1.language = "es"
+    cast.officer_a1.save(update_fields=["language"])
+    spanish = cast.login("officer_a1").get("/log/").content.decode()
+    assert "Qué pasó" in spanish and "What happened" not in spanish
+
+
+def test_what_an_officer_typed_is_never_kept_for_another(cast):
+    typed = cast.login("officer_a1").post("/log/", {"action": "search", "search": "Wendeline Okonkwo-Barros"})
+    assert 'value="Okonkwo-Barros"' in typed.content.decode()  # the new client's fields take the name
+    for officer in ("officer_a2", "officer_a1"):
+        page = cast.login(officer).get("/log/").content.decode()
+        assert "Okonkwo" not in page and "Wendeline" not in page
+    # Only the form as first offered is kept: one holding what was typed, even with the
+    # agency's defaults in it, is drawn afresh.
+    from referrals.forms import LogDeflectionForm
+
+    offered = LogDeflectionForm.offered_to(cast.officer_a1)
+    assert offered.first_offered_key
+    with_typed = {**offered.initial, "first_name": "Wendeline", "last_name": "Okonkwo-Barros"}
+    assert LogDeflectionForm(initial=with_typed, user=cast.officer_a1).first_offered_key == ""
