@@ -15,5 +15,7 @@ def menu(request: HttpRequest) -> dict:
     state = SimpleLazyObject(lambda: menu_state(request.user) if request.user.is_authenticated else EMPTY)
     return {
         "pulse_waiting": SimpleLazyObject(lambda: state.waiting(timezone.now())),
-        "unread_suggestions": SimpleLazyObject(lambda: state.unread_suggestions),
+        # A callable, which a template calls: a number, not a lazy object, for plural forms
+        # (Spanish's rule computes n % 1000000, which a lazy object does not support).
+        "unread_suggestions": lambda: state.unread_suggestions,
     }

@@ -262,6 +262,9 @@ class LogDeflectionForm(HeldChargeFields):
         """The form as an officer opens it: nothing typed yet, the agency's defaults."""
         return cls(initial=cls.initial_for(user), user=user, first_offered=True)
 
+    # All a form as first offered holds: its token (drawn outside what is kept) and defaults.
+    FIRST_OFFERED_INITIAL = frozenset({"submission_token", "officer_minutes", "charge_deadline"})
+
     @cached_property
     def first_offered_key(self) -> str:
         """What the form's fields, as first offered, are drawn from besides the code: the
@@ -270,7 +273,7 @@ class LogDeflectionForm(HeldChargeFields):
         of the agency that day: they were a fifth of the officer's home. Empty for any other
         form: one holding what an officer typed is drawn each time and never kept. (The
         submission token, the partners and the client search are drawn outside these.)"""
-        if not self.first_offered or self.is_bound:
+        if not self.first_offered or self.is_bound or set(self.initial) - self.FIRST_OFFERED_INITIAL:
             return ""
         return repr(
             (

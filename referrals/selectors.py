@@ -289,7 +289,12 @@ def partner_ids_used_recently(*, user: User, limit: int = 3) -> list[int]:
     times as long building the grouped and ordered query (about 1.5 ms) as the database took
     answering it."""
     since = timezone.now() - timedelta(days=RECENT_PARTNER_DAYS)
-    params = {"user": user.pk, "since": since, "cancelled": Referral.Status.CANCELLED, "limit": limit}
+    params = {
+        "user": user.pk,
+        "since": connection.ops.adapt_datetimefield_value(since),  # as stored (SQLite: without its zone)
+        "cancelled": Referral.Status.CANCELLED,
+        "limit": limit,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_RECENT_PARTNERS_SQL, params)
         return [partner_id for (partner_id,) in cursor.fetchall()]

@@ -39,6 +39,14 @@ from tests.factories.referrals import JusticeAgencyFactory
 
 
 @pytest.fixture(autouse=True)
+def _empty_process_cache():
+    """Each test starts with the process's own cache empty (the log form's fields kept drawn,
+    the offline strings): what one test drew, perhaps for rows since rolled back, is not what
+    the next one reads."""
+    caches["default"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _site_language():
     """Each test starts in the site's language. A request by a user who reads Spanish leaves
     Spanish active in the thread after its response (the next request sets its own), so

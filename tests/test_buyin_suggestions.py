@@ -355,6 +355,21 @@ def test_an_answer_is_new_in_the_menu_until_the_author_marks_it_read(cast):
     assert "1 new answer" in client.get("/log/").content.decode()
 
 
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_two_new_answers_are_counted_in_the_menu_in_each_language(cast, language):
+    """Spanish's plural rule once met the count as a lazy object and every page failed."""
+    for suggestion in (_in_state(cast, S.NEW), _in_state(cast, S.NEW)):
+        services.suggestion_review(suggestion_id=suggestion.pk, actor=cast.admin)
+    cast.officer_a1.language = language
+    cast.officer_a1.save(update_fields=["language"])
+    client = cast.login("officer_a1")
+    for path in ("/log/", "/mine/", "/buyin/suggestions/mine/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        page = response.content.decode()
+        assert ("2 new answers" if language == "en" else "2 respuestas nuevas") in page, path
+
+
 @pytest.mark.parametrize(
     "path",
     ["/buyin/suggestions/new/", "/buyin/suggestions/mine/", "/buyin/you-said-we-did/", "/buyin/suggestions/"],

@@ -620,18 +620,23 @@ def _fields_of(page: str) -> str:
 
 def test_the_form_kept_drawn_is_the_form_drawn_fresh(cast):
     from django.core.cache import caches
+    from django.core.cache.utils import make_template_fragment_key
 
     JusticeAgencyFactory(agencies=[cast.agency_a])
     caches["default"].clear()
-    from django.core.cache.utils import make_template_fragment_key
-
-    first = cast.login("officer_a1").get("/log/")
+    own = _fields_of(cast.login("officer_a2").get("/log/").content.decode())  # drawn for officer A2
+    caches["default"].clear()
+    first = cast.login("officer_a1").get("/log/")  # drawn for officer A1, and kept
     key = make_template_fragment_key("log_what_happened", [first.context["form"].first_offered_key])
-    assert caches["default"].get(key)  # kept by the first drawing, read by the next
-    fresh = _fields_of(first.content.decode())
-    kept = _fields_of(cast.login("officer_a2").get("/log/").content.decode())
-    assert kept == fresh
+    assert caches["default"].get(key)
+    kept = _fields_of(cast.login("officer_a2").get("/log/").content.decode())  # A1's, read by A2
+    assert kept == own
     assert 'name="first_name"' in kept and 'name="charge_decider"' in kept and 'name="substances"' in kept
+    # Nothing of the officer it was first drawn for is in what is kept.
+    for name in ("log_new_client", "log_pathway", "log_what_happened"):
+        fragment = caches["default"].get(make_template_fragment_key(name, [first.context["form"].first_offered_key]))
+        for own_value in (cast.officer_a1.username, cast.officer_a1.last_name, cast.officer_a1.badge_number):
+            assert own_value not in fragment, name
 
 
 def test_the_form_kept_drawn_follows_the_agency_its_language_and_its_deciders(cast):
@@ -662,3 +667,6 @@ def test_what_an_officer_typed_is_never_kept_for_another(cast):
     assert offered.first_offered_key
     with_typed = {**offered.initial, "first_name": "Wendeline", "last_name": "Okonkwo-Barros"}
     assert LogDeflectionForm(initial=with_typed, user=cast.officer_a1).first_offered_key == ""
+    # Even one marked as first offered, by mistake, holding what was typed.
+    mistaken = LogDeflectionForm(initial=with_typed, user=cast.officer_a1, first_offered=True)
+    assert mistaken.first_offered_key == ""

@@ -24,7 +24,8 @@ CURRENT = (" active", SafeString(' aria-current="page"'))
 def buyin_menu(context: template.Context) -> SafeString:
     request = context["request"]
     path = request.path
-    unread = context.get("unread_suggestions") or 0
+    unread = context.get("unread_suggestions", 0)
+    unread = unread() if callable(unread) else unread  # buyin.context_processors.menu: a callable
     suggest, mine, said_did = (
         url_of(name) for name in ("buyin:suggestion_new", "buyin:suggestions_mine", "buyin:you_said_we_did")
     )
