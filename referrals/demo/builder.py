@@ -116,6 +116,7 @@ class DemoBuilder(ProgramLife, Region):
     """Builds the demo program. Randomness comes from the seed only, so a run is repeatable."""
 
     def __init__(self, *, seed: int, now: datetime | None = None) -> None:
+        self.seed = seed
         self.rnd = random.Random(seed)
         self.fake = Faker("en_US")
         self.fake.seed_instance(seed)

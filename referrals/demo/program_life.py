@@ -7,6 +7,7 @@ import the apps that read it.
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 
 from deflection.models import User
@@ -64,8 +65,10 @@ class ProgramLife:
         """Training sessions and champions (the buy-in loop reads casework: a local import)."""
         from buyin.demo.training import build_training
 
+        # Dice of its own, as the feedback's: the shared ones have been thrown as often as the
+        # histories up to now needed, so who attended would change with the hour of seeding.
         return build_training(
-            rnd=self.rnd,
+            rnd=random.Random(f"{self.seed}-training"),
             today=self.now.astimezone(self.tz).date(),
             agency=self.agency,
             admin=self.logins["admin"],
@@ -157,7 +160,7 @@ class ProgramLife:
         buy-in loop reads referrals, so the import is local to the seeding."""
         from buyin.demo.feedback import feedback_demo
 
-        feedback_demo(agency=self.agency, rnd=self.rnd, now=self.now)
+        feedback_demo(agency=self.agency, rnd=random.Random(f"{self.seed}-feedback"), now=self.now)
 
     def _briefings(self) -> None:
         """Last week's roll-call briefing of every unit, emailed to its supervisors as on a
