@@ -415,7 +415,7 @@ def charts(
             (label, "—" if str(label) in not_due else funnel_cell(n, kind)) for label, n, kind in funnel_rows
         ],
         "participation_rows": [(monday, share(p.participating, p.active)) for monday, p in participation],
-        "savings_rows": [(month, f"{hours:,.0f}") for month, hours in savings],
+        "savings_rows": list(zip([month for month, _h in savings], whole_hours([h for _m, h in savings]), strict=True)),
         "data": {
             "by_pathway": by_pathway,
             "funnel": {
@@ -435,6 +435,18 @@ def charts(
             },
         },
     }
+
+
+def whole_hours(hours: list[float]) -> list[str]:
+    """Each month's hours in whole hours that add up to the period's as its headline rounds it:
+    rounded one by one, three months of 1.5 hours would read 2 + 2 + 2 beside a headline of 4.
+    Each month gets its whole hours, and the hours the total has over those go to the months
+    with the largest remainders."""
+    whole = [math.floor(h) for h in hours]
+    over = round(sum(hours)) - sum(whole)
+    for i in sorted(range(len(hours)), key=lambda i: hours[i] - whole[i], reverse=True)[:over]:
+        whole[i] += 1
+    return [f"{h:,}" for h in whole]
 
 
 def unit_roster(

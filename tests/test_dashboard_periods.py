@@ -452,3 +452,29 @@ def test_the_command_pages_referral_standing_covers_the_months_that_have_ended(c
         assert "of the deflections of November 2026 (only months that have ended" in html.unescape(body)
     assert tables[0] == tables[1]
     assert ("In treatment", "12") in tables[0]
+
+
+def test_the_hours_saved_by_month_add_up_to_the_headline(cast):
+    """Three months of one charge deflected each, 90 officer minutes against 180 of booking:
+    1.5 hours a month. Rounded one by one they read 2 + 2 + 2 beside a headline of 4 (4.5)."""
+    from reports.dashboard import whole_hours
+
+    cast.agency_a.booking_minutes = 180
+    cast.agency_a.save()
+    officer = OfficerFactory(user=cast.officer_a1)
+    for month in (9, 10, 11):
+        at = datetime(2026, month, 10, 9, 0, tzinfo=TZ)
+        ReferralFactory(
+            officer=officer, partner=cast.partner_y, occurred_at=at, charge_deflected="Trespass", officer_minutes=90
+        )
+    with time_machine.travel(TODAY, tick=False):
+        response = cast.login("command_a").get("/reports/dashboard/", {"start": "2026-09-01", "end": "2026-11-30"})
+    headline = next(f.value for f in response.context["figures"] if f.key == "hours_saved")
+    months = [hours for _month, hours in response.context["charts"]["savings_rows"]]
+    assert headline == "4 h" and len(months) == 3
+    assert sum(int(h) for h in months) == 4
+    # Unrounded months keep their hours; the rounding's hours go where the most was cut off.
+    assert whole_hours([2.0, 3.0]) == ["2", "3"]
+    assert whole_hours([0.4, 0.4, 0.4]) == ["1", "0", "0"]
+    assert whole_hours([10.6, 20.2, 5.7]) == ["10", "20", "6"]  # 36.5 reads 36, as the headline would
+    assert whole_hours([1200.5]) == ["1,200"]
