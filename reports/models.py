@@ -145,10 +145,9 @@ class SuccessStory(models.Model):
         return f"{self.get_source_display()} · {self.created_at:%Y-%m-%d}"
 
 
-class WeeklyMail(models.Model):
-    """A weekly email as it was sent (to whom, what), kept so that it is sent once."""
+class SentMail(models.Model):
+    """A periodic email as it was sent (to whom, what), kept so that it is sent once."""
 
-    week_start = models.DateField(_("week starting"), help_text=_("The Monday of the week reported."))
     recipients = models.JSONField(default=list)
     subject = models.CharField(max_length=200, blank=True)
     html = models.TextField(blank=True)
@@ -157,15 +156,26 @@ class WeeklyMail(models.Model):
     mail_claimed_at = claim_field()
     created_at = models.DateTimeField(default=timezone.now)
 
-    # The field naming whom the mail is about (an agency, a unit).
+    # The field naming whom the mail is about (an agency, a unit), and the one naming its period.
     about = ""
+    period = ""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{getattr(self, self.about)} · {getattr(self, self.period)}"
+
+
+class WeeklyMail(SentMail):
+    """A weekly email as it was sent."""
+
+    week_start = models.DateField(_("week starting"), help_text=_("The Monday of the week reported."))
+    period = "week_start"
 
     class Meta:
         abstract = True
         ordering = ["-week_start"]
-
-    def __str__(self) -> str:
-        return f"{getattr(self, self.about)} · {self.week_start}"
 
 
 class Digest(WeeklyMail):
@@ -180,16 +190,23 @@ class Digest(WeeklyMail):
         constraints = [models.UniqueConstraint(fields=["agency", "week_start"], name="digest_once_per_week")]
 
 
-class ProgramDigest(WeeklyMail):
-    """One weekly digest per program and week, for its regional coordinators: every agency
-    beside the others and the whole, sent once like the agencies' digests."""
+class ProgramDigest(SentMail):
+    """One monthly digest per program and month, for its regional coordinators: every agency
+    beside the others and the whole, sent once like the agencies' digests. Monthly because
+    what leaves an agency is counted in whole months (reports/program.py)."""
 
     program = models.ForeignKey("deflection.Program", on_delete=models.CASCADE, related_name="digests")
+    month_start = models.DateField(
+        _("month"),
+        help_text=_("The first day of the month reported (digests sent weekly before keep their week's Monday)."),
+    )
     about = "program"
+    period = "month_start"
 
-    class Meta(WeeklyMail.Meta):
-        verbose_name = _("weekly program digest")
-        constraints = [models.UniqueConstraint(fields=["program", "week_start"], name="program_digest_once_per_week")]
+    class Meta:
+        ordering = ["-month_start"]
+        verbose_name = _("monthly program digest")
+        constraints = [models.UniqueConstraint(fields=["program", "month_start"], name="program_digest_once_per_month")]
 
 
 class Briefing(WeeklyMail):

@@ -1,9 +1,12 @@
-"""The program's weekly digest: Monday 07:00 in the program's time zone, to its regional
-coordinators, every agency beside the others and the whole (reports/program.py's rules:
-every count from 1 to 10 as "<11", none recoverable from the whole).
+"""The program's monthly digest: on the first Monday of each month at 07:00 in the program's
+time zone, to its regional coordinators, the month that ended with every agency beside the
+others and the whole (reports/program.py's rules: every count from 1 to 10 as "<11", none
+recoverable from others). Monthly because what leaves an agency is counted in whole months: a
+weekly table would set weeks beside the months of the program view, and a month less its
+weeks is a few days' deflections.
 
 Exactly once, as the agencies' digests (reports/digest.py): the ProgramDigest row is unique
-per program and week, claimed while it is sent (outside any transaction) and marked sent only
+per program and month, claimed while it is sent (outside any transaction) and marked sent only
 after the mail server accepted the message (deflection/claims.py). A rerun, a retry or a second
 beat finds it claimed or sent and sends nothing.
 """
@@ -21,15 +24,26 @@ from django.utils.translation import gettext as _
 from deflection import l10n
 from deflection.models import Program, User
 from deflection.replica import from_replica
-from reports.digest import TREATED_MONTHS, Mail, week_due, weekly_mail_send
+from reports import metrics
+from reports.digest import SEND_AT, TREATED_MONTHS, Mail, weekly_mail_send
 from reports.models import ProgramDigest
-from reports.program import RULE_NOTE, program_table, program_zone, week_bounds
+from reports.program import RULE_NOTE, program_table, program_zone
 
 
-def reported_week(program: Program, now: datetime) -> tuple[date, bool]:
-    """The week the digest reports (the last full Monday-to-Sunday week, on the program's
-    calendar) and whether it is due (from Monday 07:00 there)."""
-    return week_due(program_zone(program), now)
+def due_at(program: Program, month_start: date) -> datetime:
+    """When the digest of a month is due: 07:00 on the first Monday of the month after it, on
+    the program's calendar."""
+    first = metrics.months_before(month_start, -1)
+    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    return datetime.combine(monday, SEND_AT, tzinfo=program_zone(program))
+
+
+def reported_month(program: Program, now: datetime) -> tuple[date, bool]:
+    """The month the digest reports (the last that had ended, on the program's calendar; its
+    first day) and whether it is due."""
+    running = metrics.running_month_start(now, program_zone(program))
+    month_start = metrics.months_before(running, 1).date()
+    return month_start, now >= due_at(program, month_start)
 
 
 def recipients(program: Program) -> list[tuple[str, list[str]]]:
@@ -40,38 +54,36 @@ def recipients(program: Program) -> list[tuple[str, list[str]]]:
     )
 
 
-def program_digest_context(*, program: Program, week_start: date) -> dict:
-    """What the program's weekly digest shows its regional coordinators: each agency's week in one table."""
-    start, end = week_bounds(program, week_start)
+def program_digest_context(*, program: Program, month_start: date) -> dict:
+    """What the program's monthly digest shows its regional coordinators: each agency's month
+    in one table, and the partners' records of the three months that had ended with it."""
     return {
         "program": program,
-        "week_start": week_start,
-        "week_end": week_start + timedelta(days=6),
-        # The partners' records: the three months that had ended when the week did.
-        "table": program_table(program=program, start=start, end=end, months=TREATED_MONTHS, before=end),
+        "month_start": month_start,
+        "table": program_table(program=program, last_month=month_start, months=1, treated_months=TREATED_MONTHS),
         "program_url": settings.SITE_URL.rstrip("/") + reverse("reports:program"),
         "rule_note": RULE_NOTE,
     }
 
 
-def program_digest_send(*, program_id: int, week_start: date) -> ProgramDigest | None:
-    """Send one program's digest for one week, once. Returns it, or None if it was sent already."""
+def program_digest_send(*, program_id: int, month_start: date) -> ProgramDigest | None:
+    """Send one program's digest for one month, once. Returns it, or None if it was sent already."""
     program = Program.objects.get(pk=program_id)
 
     def compose() -> Mail:
         with from_replica():
-            context = program_digest_context(program=program, week_start=week_start)
+            context = program_digest_context(program=program, month_start=month_start)
             text = render_to_string("reports/program_digest_email.txt", context)
             html = render_to_string("reports/program_digest_email.html", context)
-        subject = _("%(program)s: the agencies' week of %(date)s") % {
+        subject = _("%(program)s: the agencies in %(month)s") % {
             "program": program.name,
-            "date": l10n.month_day(week_start),
+            "month": l10n.year_month(month_start),
         }
         return Mail(subject=subject, text=text, html=html)
 
     return weekly_mail_send(
         ProgramDigest,
-        {"program_id": program_id, "week_start": week_start},
+        {"program_id": program_id, "month_start": month_start},
         readers=lambda: recipients(program),
         compose=compose,
     )
@@ -83,10 +95,10 @@ def program_digests_send_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     for program in Program.objects.all():
-        week_start, due = reported_week(program, now)
-        sent_already = ProgramDigest.objects.filter(program=program, week_start=week_start, sent_at__isnull=False)
+        month_start, due = reported_month(program, now)
+        sent_already = ProgramDigest.objects.filter(program=program, month_start=month_start, sent_at__isnull=False)
         if not due or sent_already.exists():
             continue
-        if program_digest_send(program_id=program.pk, week_start=week_start):
+        if program_digest_send(program_id=program.pk, month_start=month_start):
             sent += 1
     return sent

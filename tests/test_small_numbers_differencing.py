@@ -189,20 +189,20 @@ def test_a_units_held_charges_less_the_table_by_unit_give_no_small_unit_away(cas
 
 
 def test_the_program_views_longer_period_less_its_shorter_one_gives_no_small_month_away(cast):
-    """The regional coordinator: March 5 at intake of 12, May 12 at intake; 90 days less 30."""
+    """The regional coordinator: March 5 at intake of 12, May 12 at intake; three months less one."""
     officer = OfficerFactory(user=cast.officer_a1)
     _many(officer, cast.partner_y, 3, 5, "intake")
     _many(officer, cast.partner_y, 3, 7, "rejected", start=5)
     _many(officer, cast.partner_y, 5, 12, "intake")
     client = cast.login("coordinator")
 
-    def intake(days: int) -> str:
-        table = client.get("/reports/program/", {"days": days}).context["table"]
+    def intake(months: int) -> str:
+        table = client.get("/reports/program/", {"months": months}).context["table"]
         row = next(r for r in table.rows if r.label.startswith("Reached intake"))
         return dict(row.cells)[cast.agency_a.name]
 
-    assert intake(30) == "12"
-    assert intake(90) == WITHHELD
+    assert intake(1) == "12"
+    assert intake(3) == WITHHELD
 
 
 def test_figures_whose_every_part_is_none_or_at_least_11_are_shown(cast):

@@ -78,6 +78,7 @@ from reports.metrics.disclosure import (
     rule_of,
     shown_count,
     shown_parts,
+    shown_sum,
     shown_table,
 )
 from reports.metrics.figures import (
@@ -147,6 +148,7 @@ __all__ = [
     "rule_of",
     "shown_count",
     "shown_parts",
+    "shown_sum",
     "shown_table",
     "BuyinFigures",
     "TrainingSplit",

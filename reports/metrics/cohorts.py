@@ -79,24 +79,27 @@ def cohort_counts(
     by: Iterable[str] = (),
     rollups: bool = False,
     consented_only: bool = False,
+    names: Iterable[str] = GROUP_COUNTS,
 ) -> dict[tuple, dict[str, int]]:
-    """GROUP_COUNTS of each month of the scope (its first day, the agency's calendar) in each
-    group by `by`, keyed (month, then the groups' unit id (0 for none), pathway or partner
-    id); groups with no deflection are left out. From the rollups' day rows where asked and
-    they cover the scope (the same counts: tests/test_rollups.py), else from the referrals.
-    `consented_only`: of the referrals with a consent to the agency alone."""
+    """`names` (GROUP_COUNTS unless asked: Totals' counts, "deflections" among them) of each
+    month of the scope (its first day, the agency's calendar) in each group by `by`, keyed
+    (month, then the groups' unit id (0 for none), pathway or partner id); groups with no
+    deflection are left out. From the rollups' day rows where asked and they cover the scope
+    (the same counts: tests/test_rollups.py), else from the referrals. `consented_only`: of the
+    referrals with a consent to the agency alone."""
     by = [name for name in DIMENSIONS if name in by]
+    names = list(names)
     if rollups and not consented_only and from_rollups.rollups_cover(scope, zone):
         rows = from_rollups.rollup_days(scope, zone, by=by).annotate(month=TruncMonth("day"))
         columns = [ROLLUP_COLUMNS[name] for name in by]
-        counts = {name: Sum(name) for name in GROUP_COUNTS}
+        counts = {name: Sum(name) for name in names}
     else:
         rows = deflections_qs(scope)
         if consented_only:
             rows = _with_agency_consent(rows, scope.agency_id)
         rows = rows.annotate(month=TruncMonth("occurred_at", tzinfo=zone))
         columns = [DIMENSIONS[name] for name in by]
-        counts = {name: aggregate for name, aggregate in referral_counts().items() if name in GROUP_COUNTS}
+        counts = {name: aggregate for name, aggregate in referral_counts().items() if name in names}
     cells = _month_cells(rows, columns, counts, zone=zone)
     return {key: cell for key, cell in cells.items() if cell["deflections"]}
 

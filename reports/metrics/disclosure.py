@@ -12,15 +12,17 @@ agency, a region, anything published). `shown_count` decides from the two:
 - anything outside the agency: 1 to 10 as "<11", whatever its kind.
 
 A table whose total is shown exactly also hides enough of its other cells that no hidden
-cell can be worked out by subtraction (`shown_parts`). Officers' feedback and survey answers
-have their own floor of 5 (reports/process.py, buyin's pulse results), not decided here.
+cell can be worked out by subtraction (`shown_parts`); a sum of cells shown one by one
+elsewhere (an agency's months) shows as the range its small cells allow (`shown_sum`).
+Officers' feedback and survey answers have their own floor of 5 (reports/process.py, buyin's
+pulse results), not decided here.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
@@ -103,6 +105,23 @@ def shown_count(n: int | None, *, kind: Kind | str, audience: Audience | str = A
     if is_small(n) and hides_small(kind=kind, audience=audience):
         return SMALL
     return f"{n:,}"
+
+
+def shown_sum(cells: Iterable[int], *, kind: Kind | str, audience: Audience | str = Audience.AGENCY) -> str:
+    """A sum of cells that this audience also sees one by one as `shown_count` (an agency's
+    months, say: the same cells summed over another period, or beside other agencies), shown
+    so that no cell of 1 to 10 can be worked out from sums less others: exact where no cell is
+    small, "<11" where the sum itself is 1 to 10, else the range its cells allow ("121–130":
+    the exact cells and, for each small one, 1 to 10). Every sum shown then tells only the
+    exact cells' total, how many are small and whether the sum is under 11."""
+    cells = list(cells)
+    total = sum(cells)
+    small = [n for n in cells if is_small(n)] if hides_small(kind=kind, audience=audience) else []
+    if not small or is_small(total):
+        return shown_count(total, kind=kind, audience=audience)
+    exact = total - sum(small)
+    low = max(exact + len(small), SMALL_CELL_MAX + 1)
+    return f"{low:,}–{exact + len(small) * SMALL_CELL_MAX:,}"
 
 
 def rule_of(figure: str) -> str:
