@@ -209,6 +209,33 @@ class ProgramDigest(SentMail):
         constraints = [models.UniqueConstraint(fields=["program", "month_start"], name="program_digest_once_per_month")]
 
 
+class PublishedMonth(models.Model):
+    """An agency's figures of one month as they leave it (the program view and the program's
+    digest), counted once when the program publishes the month (with its digest, the first
+    Monday after it at 07:00) and never again. Partners record late and officers log late: a
+    figure read live would differ from yesterday's by the day's few late records, one client's
+    acceptance say. Published, a month's figures are what they were when it was published."""
+
+    agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="published_months")
+    month = models.DateField(_("month"), help_text=_("The first day of the month, on the agency's calendar."))
+    # The month's counts summed by the program (reports.program.SUMMED), by name.
+    counts = models.JSONField(default=dict)
+    # The officers (ids) who deflected in the month: the program counts them once over its period.
+    officers = models.JSONField(default=list)
+    # Whether the month's deflections are cut into parts big enough for the partners' records
+    # of them to be shown (reports.metrics.cohorts_large_enough).
+    treatment_shown = models.BooleanField()
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["agency", "month"]
+        verbose_name = _("published month")
+        constraints = [models.UniqueConstraint(fields=["agency", "month"], name="published_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} · {self.month:%Y-%m}"
+
+
 class Briefing(WeeklyMail):
     """One roll-call briefing per unit and week, as emailed to the unit's supervisors: a rerun,
     a retry or a second beat finds the row and sends nothing twice."""

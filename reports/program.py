@@ -10,6 +10,10 @@ figure over 1, 3 or 12 months, and the whole program's, are sums of the agencies
 each shown with `shown_sum`: exact where no month holds 1 to 10, else the range its months
 allow. A sum less another then never gives a small month, however the periods, the agencies
 and the months as they pass are set side by side.
+
+And a month is counted once, when the program publishes it (PublishedMonth: with its digest,
+the first Monday after it): read live, last month's figures would grow as partners and
+officers record late, and today's less yesterday's would be one client's acceptance.
 Rates are not shown: an exact rate of an exact count would tell the hidden one.
 """
 
@@ -19,7 +23,9 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.db.models import Max
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deflection import l10n
@@ -27,6 +33,7 @@ from deflection.models import Agency, Program, User
 from deflection.permissions import in_program, may_see_program_view, scope_program_id
 from reports import metrics
 from reports.metrics.disclosure import SMALL, WITHHELD
+from reports.models import PublishedMonth
 
 OUTSIDE = metrics.Audience.OUTSIDE
 POLICE, TREATMENT = metrics.Kind.POLICE_WORK, metrics.Kind.TREATMENT
@@ -56,6 +63,9 @@ FIGURES = (
 # officer who deflected in one period and not another tells nothing of any client).
 SUMMED = tuple(figure.key for figure in FIGURES if figure.key != "officers")
 
+
+# The periods the view offers: so many whole months up to the last published.
+PERIODS = {"1": 1, "3": 3, "12": 12}
 
 # What the page and the digest say of their counts.
 RULE_NOTE = _(
@@ -120,29 +130,6 @@ def summed_row(months: list[list[int]], *, kind: metrics.Kind | str) -> tuple[li
     return each, whole
 
 
-def _months(agency: Agency, window: metrics.Scope, zone: zoneinfo.ZoneInfo) -> list[dict[str, int]]:
-    """The SUMMED counts of each month of the window that holds a deflection, on the agency's
-    calendar: from the rollups where they have counted the whole window (the same counts:
-    tests/test_rollups.py), else from the referrals."""
-    counted = metrics.counted_until(agency.pk)
-    rollups = counted is not None and counted >= window.end
-    return list(metrics.cohort_counts(window, zone=zone, names=SUMMED, rollups=rollups).values())
-
-
-def _officers(agency: Agency, window: metrics.Scope, zone: zoneinfo.ZoneInfo) -> int:
-    """How many of the agency's officers deflected in the window."""
-    if metrics.counted_until(agency.pk) is not None and metrics.rollups_cover(window, zone):
-        found = metrics.officers_deflecting_from_rollups(agency_id=agency.pk, since=window.start, until=window.end)
-    else:
-        found = metrics.officers_deflecting(agency_id=agency.pk, since=window.start, until=window.end)
-    return len(found)
-
-
-def last_month_ended(program: Program, now: datetime) -> date:
-    """The first day of the last month that had ended at `now`, on the program's calendar."""
-    return metrics.months_before(metrics.running_month_start(now, program_zone(program)), 1).date()
-
-
 def _window(agency: Agency, zone: zoneinfo.ZoneInfo, *, last_month: date, months: int) -> metrics.Scope:
     """The agency's `months` calendar months up to `last_month`, from its own midnights, as its
     dashboard counts them."""
@@ -150,25 +137,76 @@ def _window(agency: Agency, zone: zoneinfo.ZoneInfo, *, last_month: date, months
     return metrics.Scope(agency.pk, metrics.months_before(end, months), end)
 
 
+def _month_published(agency: Agency, month: date, now: datetime) -> PublishedMonth:
+    """The agency's figures of one month, counted now: from the rollups where they have counted
+    the whole month (the same counts: tests/test_rollups.py), else from the referrals."""
+    zone = zoneinfo.ZoneInfo(agency.timezone)
+    window = _window(agency, zone, last_month=month, months=1)
+    counted = metrics.counted_until(agency.pk)
+    rollups = counted is not None and counted >= window.end
+    cells = list(metrics.cohort_counts(window, zone=zone, names=SUMMED, rollups=rollups).values())
+    if rollups and metrics.rollups_cover(window, zone):
+        officers = metrics.officers_deflecting_from_rollups(agency_id=agency.pk, since=window.start, until=window.end)
+    else:
+        officers = metrics.officers_deflecting(agency_id=agency.pk, since=window.start, until=window.end)
+    return PublishedMonth(
+        agency=agency,
+        month=month,
+        counts={name: cells[0][name] if cells else 0 for name in SUMMED},
+        officers=sorted(officers),
+        treatment_shown=metrics.cohorts_large_enough(window, zone=zone),
+        published_at=now,
+    )
+
+
+def months_publish(program: Program, *, through: date, now: datetime | None = None) -> int:
+    """Publish every agency's months up to `through` (its first day), as far back as the
+    program's longest period, that are not published yet (an agency that joined the program
+    gets its past months at once). Once: a second run, or one beside it, adds nothing.
+    Returns how many were published."""
+    now = now or timezone.now()
+    months = [metrics.months_before(through, n) for n in range(max(PERIODS.values()))]
+    found = []
+    for agency in program.agencies.all():
+        have = set(PublishedMonth.objects.filter(agency=agency, month__in=months).values_list("month", flat=True))
+        found += [_month_published(agency, month, now) for month in months if month not in have]
+    PublishedMonth.objects.bulk_create(found, ignore_conflicts=True)
+    return len(found)
+
+
+def last_month_published(program: Program) -> date | None:
+    """The program's latest month published, if any."""
+    return PublishedMonth.objects.filter(agency__program=program).aggregate(last=Max("month"))["last"]
+
+
 def program_table(*, program: Program, last_month: date, months: int, treated_months: int) -> ProgramTable:
-    """Every figure of every agency of the program, as shown outside them: the police work over
-    the `months` months up to `last_month` (its first day), the partners' records over the
-    `treated_months` up to it, each agency's months on its own calendar. An agency's partners'
-    records are withheld where one of its months is cut into parts of 1 to 10
+    """Every figure of every agency of the program as published (PublishedMonth) and shown
+    outside them: the police work over the `months` months up to `last_month` (its first day),
+    the partners' records over the `treated_months` up to it. An agency's partners' records are
+    withheld where one of its months is cut into parts of 1 to 10
     (metrics.cohorts_large_enough), and the whole program's with them (it less the others would
-    give them)."""
+    give them); an agency with a month not published (it joined the program since) is withheld
+    whole until it is."""
     agencies = list(program.agencies.order_by("name"))
-    zones = [zoneinfo.ZoneInfo(agency.timezone) for agency in agencies]
-    police, treated, officers, shown = [], [], [], []
-    for agency, zone in zip(agencies, zones, strict=True):
-        window = _window(agency, zone, last_month=last_month, months=months)
-        treated_window = _window(agency, zone, last_month=last_month, months=treated_months)
-        police.append(_months(agency, window, zone))
-        treated.append(police[-1] if treated_window == window else _months(agency, treated_window, zone))
-        officers.append(_officers(agency, window, zone))
-        shown.append(metrics.cohorts_large_enough(treated_window, zone=zone))
     first = metrics.months_before(last_month, months - 1)
     treated_first = metrics.months_before(last_month, treated_months - 1)
+    police_months = [metrics.months_before(last_month, n) for n in range(months)]
+    treated_list = [metrics.months_before(last_month, n) for n in range(treated_months)]
+    published = {
+        (row.agency_id, row.month): row
+        for row in PublishedMonth.objects.filter(agency__in=agencies, month__gte=min(first, treated_first))
+        .filter(month__lte=last_month)
+        .only("agency_id", "month", "counts", "officers", "treatment_shown")
+    }
+    police, treated, officers, complete, shown = [], [], [], [], []
+    for agency in agencies:
+        rows = [published.get((agency.pk, month)) for month in police_months]
+        treated_rows = [published.get((agency.pk, month)) for month in treated_list]
+        complete.append(None not in rows and None not in treated_rows)
+        police.append([row.counts for row in rows if row])
+        treated.append([row.counts for row in treated_rows if row])
+        officers.append(len({officer for row in rows if row for officer in row.officers}))
+        shown.append(all(row and row.treatment_shown for row in treated_rows))
     # The partners' records of other months than the police work beside them say which.
     treated_said = f" ({l10n.month_span(treated_first, last_month)})" if treated_first != first else ""
     rows = []
@@ -176,11 +214,15 @@ def program_table(*, program: Program, last_month: date, months: int, treated_mo
         if figure.key == "officers":
             cells, whole = shown_row(officers, kind=figure.kind)
         elif figure.kind == TREATMENT:
-            cells, whole = summed_row([[m[figure.key] for m in each] for each in treated], kind=figure.kind)
+            counts = [[month.get(figure.key, 0) for month in each] for each in treated]
+            cells, whole = summed_row(counts, kind=figure.kind)
             cells = [cell if ok else WITHHELD for cell, ok in zip(cells, shown, strict=True)]
             whole = whole if all(shown) else WITHHELD
         else:
-            cells, whole = summed_row([[m[figure.key] for m in each] for each in police], kind=figure.kind)
+            counts = [[month.get(figure.key, 0) for month in each] for each in police]
+            cells, whole = summed_row(counts, kind=figure.kind)
+        cells = [cell if ok else WITHHELD for cell, ok in zip(cells, complete, strict=True)]
+        whole = whole if all(complete) else WITHHELD
         named = [(agency.name, cell) for agency, cell in zip(agencies, cells, strict=True)]
         label = str(figure.label) + (treated_said if figure.kind == TREATMENT else "")
         rows.append(Row(label=label, cells=named, whole=whole))

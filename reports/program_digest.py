@@ -26,8 +26,8 @@ from deflection.models import Program, User
 from deflection.replica import from_replica
 from reports import metrics
 from reports.digest import SEND_AT, TREATED_MONTHS, Mail, weekly_mail_send
-from reports.models import ProgramDigest
-from reports.program import RULE_NOTE, program_table, program_zone
+from reports.models import ProgramDigest, PublishedMonth
+from reports.program import RULE_NOTE, months_publish, program_table, program_zone
 
 
 def due_at(program: Program, month_start: date) -> datetime:
@@ -46,6 +46,22 @@ def reported_month(program: Program, now: datetime) -> tuple[date, bool]:
     return month_start, now >= due_at(program, month_start)
 
 
+def next_publication(program: Program, now: datetime) -> tuple[date, date]:
+    """The next month the program publishes (its first day), and the day it does (at 07:00
+    there, with its digest)."""
+    month_start, due = reported_month(program, now)
+    if due:
+        month_start = metrics.months_before(month_start, -1)
+    return month_start, due_at(program, month_start).date()
+
+
+def months_published_by(program: Program, now: datetime) -> int:
+    """Publish what the beat would have by `now`: every month up to the last whose digest has
+    come due (a program new to the beat, the demo's history). Returns how many."""
+    month_start, due = reported_month(program, now)
+    return months_publish(program, through=month_start if due else metrics.months_before(month_start, 1), now=now)
+
+
 def recipients(program: Program) -> list[tuple[str, list[str]]]:
     """The program's regional coordinators (command staff of the program, without an agency),
     grouped by their language."""
@@ -56,11 +72,17 @@ def recipients(program: Program) -> list[tuple[str, list[str]]]:
 
 def program_digest_context(*, program: Program, month_start: date) -> dict:
     """What the program's monthly digest shows its regional coordinators: each agency's month
-    in one table, and the partners' records of the three months that had ended with it."""
+    in one table, and the partners' records of the three months that had ended with it. No
+    table before the month is published (on the day the digest is due)."""
+    published = PublishedMonth.objects.filter(agency__program=program, month=month_start).exists()
     return {
         "program": program,
         "month_start": month_start,
-        "table": program_table(program=program, last_month=month_start, months=1, treated_months=TREATED_MONTHS),
+        "table": (
+            program_table(program=program, last_month=month_start, months=1, treated_months=TREATED_MONTHS)
+            if published
+            else None
+        ),
         "program_url": settings.SITE_URL.rstrip("/") + reverse("reports:program"),
         "rule_note": RULE_NOTE,
     }
@@ -69,6 +91,7 @@ def program_digest_context(*, program: Program, month_start: date) -> dict:
 def program_digest_send(*, program_id: int, month_start: date) -> ProgramDigest | None:
     """Send one program's digest for one month, once. Returns it, or None if it was sent already."""
     program = Program.objects.get(pk=program_id)
+    months_publish(program, through=month_start)
 
     def compose() -> Mail:
         with from_replica():
@@ -96,8 +119,12 @@ def program_digests_send_due(*, now: datetime | None = None) -> int:
     sent = 0
     for program in Program.objects.all():
         month_start, due = reported_month(program, now)
+        if not due:
+            continue
+        # Every run while the month is due: an agency that joined the program since gets its months.
+        months_publish(program, through=month_start, now=now)
         sent_already = ProgramDigest.objects.filter(program=program, month_start=month_start, sent_at__isnull=False)
-        if not due or sent_already.exists():
+        if sent_already.exists():
             continue
         if program_digest_send(program_id=program.pk, month_start=month_start):
             sent += 1

@@ -13,16 +13,14 @@ from deflection import l10n
 from deflection.models import User
 from reports.models import ProgramDigest
 from reports.program import (
+    PERIODS,
     RULE_NOTE,
-    last_month_ended,
+    last_month_published,
     program_get_for_user,
     program_table,
     programs_for_user,
 )
-from reports.program_digest import due_at, program_digest_context, reported_month
-
-# The periods the view offers: so many whole months up to the last that has ended.
-PERIODS = {"1": 1, "3": 3, "12": 12}
+from reports.program_digest import due_at, next_publication, program_digest_context, reported_month
 
 
 @login_required
@@ -30,14 +28,24 @@ def program_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     program = program_get_for_user(user=user, program_id=request.GET.get("program"))
     months = PERIODS.get(request.GET.get("months", ""), 3)
-    last_month = last_month_ended(program, timezone.now())
+    last_month = last_month_published(program)
+    next_month, next_on = next_publication(program, timezone.now())
     programs = programs_for_user(user)
     return render(
         request,
         "reports/program.html",
         {
-            # The police work and the partners' records over the same months.
-            "table": program_table(program=program, last_month=last_month, months=months, treated_months=months),
+            # The police work and the partners' records over the same months, as published.
+            "table": (
+                program_table(program=program, last_month=last_month, months=months, treated_months=months)
+                if last_month
+                else None
+            ),
+            "program": program,
+            "agencies": program.agencies.order_by("name"),
+            # When the next month is published (with its digest).
+            "next_month": next_month,
+            "next_on": l10n.weekday_date(next_on),
             "months": months,
             "periods": PERIODS,
             "rule_note": RULE_NOTE,

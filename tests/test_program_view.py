@@ -15,11 +15,17 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from reports.metrics.disclosure import SMALL, SMALL_CELL_MAX, WITHHELD, Kind, shown_sum
-from reports.models import Digest, ProgramDigest
+from reports.models import Digest, ProgramDigest, PublishedMonth
 from reports.program import shown_row, summed_row
-from reports.program_digest import program_digest_send, program_digests_send_due, reported_month
+from reports.program_digest import (
+    months_published_by,
+    program_digest_send,
+    program_digests_send_due,
+    reported_month,
+)
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +159,19 @@ def _deflections(cast, agency_user, partner, n: int, when: datetime, **fields) -
         ReferralFactory(officer=officer, partner=partner, occurred_at=moment, created_at=moment, **fields)
 
 
+def _published(cast) -> None:
+    """What the beat has published by now: each program's months up to the last whose digest
+    was due (the first Monday after it)."""
+    for program in (cast.program_1, cast.program_2):
+        months_published_by(program, timezone.now())
+
+
+def _program_page(cast, who: str, query: str = "") -> str:
+    """The program view as `who` reads it now, once the beat has published."""
+    _published(cast)
+    return cast.login(who).get(reverse("reports:program") + query).content.decode()
+
+
 def _row(page: str, label: str) -> list[str]:
     """The cells of one figure's row on the program page (agencies, then the whole)."""
     row = re.search(rf">{re.escape(label)}(?: \([^<]*\))?</th>(.*?)</tr>", page, re.S).group(1)
@@ -170,8 +189,8 @@ def test_the_coordinator_sees_each_agency_beside_the_others_and_the_whole(cast):
         _deflections(cast, officer_c, cast.partner_z, 40, last_month)
         # December's are not counted until December has ended.
         _deflections(cast, cast.officer_a1, cast.partner_y, 2, datetime(2026, 12, 2, 9, tzinfo=PHOENIX))
-        page = cast.login("coordinator").get(reverse("reports:program") + "?months=1").content.decode()
-        page_2 = cast.login("coordinator_2").get(reverse("reports:program")).content.decode()
+        page = _program_page(cast, "coordinator", "?months=1")
+        page_2 = _program_page(cast, "coordinator_2")
     assert "Agency A Police Department" in page and "Agency B Sheriff" in page
     assert "Agency C" not in page  # the other program's
     # 14 and 3 make 17: agency B's "<11" would be 17 - 14, so the whole shows only what the
@@ -201,7 +220,7 @@ def test_the_partners_records_cover_ended_months_and_an_agencys_few_clients_are_
         accepted_at=datetime(2026, 12, 3, 10, tzinfo=PHOENIX),
     )
     with time_machine.travel(datetime(2026, 12, 8, 9, tzinfo=PHOENIX), tick=False):
-        page = cast.login("coordinator").get(reverse("reports:program")).content.decode()
+        page = _program_page(cast, "coordinator")
     # September to November (the default: three months), December's one not yet.
     assert "Deflections logged in September 2026 to November 2026" in page
     assert _row(page, "Deflections") == ["12", "&lt;11", "13–22"]
@@ -219,24 +238,25 @@ def test_a_small_month_is_never_given_away_by_a_longer_period_less_the_others(ca
         _deflections(cast, cast.officer_a1, cast.partner_y, n, datetime(2026, month, 10, 9, tzinfo=PHOENIX))
     shown = {}
     for when, months in (
-        (datetime(2026, 12, 8, 9), "1"),
         (datetime(2026, 11, 8, 9), "1"),
+        (datetime(2026, 12, 8, 9), "1"),
         (datetime(2026, 12, 8, 9), "3"),
     ):
         with time_machine.travel(when.replace(tzinfo=PHOENIX), tick=False):
-            page = cast.login("coordinator").get(f"{reverse('reports:program')}?months={months}").content.decode()
+            page = _program_page(cast, "coordinator", f"?months={months}")
         shown[when.month, months] = _row(page, "Deflections")
     assert shown[12, "1"] == ["14", "0", "14"]
     assert shown[11, "1"] == ["&lt;11", "0", "&lt;11"]
     assert shown[12, "3"] == ["27–36", "0", "27–36"]
     with time_machine.travel(datetime(2026, 12, 8, 9, tzinfo=PHOENIX), tick=False):
-        year = cast.login("coordinator").get(f"{reverse('reports:program')}?months=12").content.decode()
+        year = _program_page(cast, "coordinator", "?months=12")
     assert _row(year, "Deflections") == ["27–36", "0", "27–36"]
     assert 'aria-current="page">Last 12 months<' in year
 
 
 def test_a_superuser_picks_a_program_and_nobody_else_opens_another(cast):
     url = f"{reverse('reports:program')}?program={cast.program_2.pk}&months=12"
+    _published(cast)
     page = cast.login("admin").get(url).content.decode()
     assert "Agency C Police Department" in page
     assert 'id="program-picker"' in page and 'name="months" value="12"' in page  # the period kept
@@ -317,13 +337,16 @@ def test_the_coordinator_reads_the_months_program_digest_in_the_app_as_it_is_mai
         page = coordinator.get(reverse("reports:program_digest")).content.decode()
         assert "the agencies in November 2026" in page
         assert "Goes out Mon Dec 7, 2026 at 07:00, program time" in page
-        # November's, with every count as shown outside an agency (the mail's own rule).
-        assert _row(page, "Deflections") == ["12", "&lt;11", "13–22"]
-        assert "Agency C" not in page
+        # November is counted when it is published, with the digest: not before.
+        assert "November 2026 is counted when it is published" in page and "<table" not in page
+        assert "November 2026 is published on Mon Dec 7, 2026 at 07:00" in program
     with time_machine.travel(MONDAY_0730, tick=False):
         program_digests_send_due()
         page = cast.login("coordinator").get(reverse("reports:program_digest")).content.decode()
     assert "Sent " in page and "to 1 recipient." in page
+    # November's, with every count as shown outside an agency (the mail's own rule).
+    assert _row(page, "Deflections") == ["12", "&lt;11", "13–22"]
+    assert "Agency C" not in page
     assert cast.login("coordinator_2").get(reverse("reports:program_digest")).status_code == 200
     assert cast.login("command_a").get(reverse("reports:program_digest")).status_code == 404
 
@@ -338,6 +361,71 @@ def test_the_agencys_dashboard_and_the_program_view_count_the_same_month(cast):
     _deflections(cast, cast.officer_a1, cast.partner_y, 3, datetime(2026, 12, 1, 0, 5, tzinfo=PHOENIX))
     november = metrics.Scope(cast.agency_a.pk, NOVEMBER, datetime(2026, 12, 1, tzinfo=PHOENIX))
     with time_machine.travel(datetime(2026, 12, 7, 10, tzinfo=PHOENIX), tick=False):
-        program = cast.login("coordinator").get(reverse("reports:program") + "?months=1").content.decode()
+        program = _program_page(cast, "coordinator", "?months=1")
     assert metrics.deflections(november) == 13
     assert _row(program, "Deflections")[0] == "13"
+
+
+# --- published months ----------------------------------------------------------------------
+
+
+def test_a_published_month_does_not_change_as_partners_and_officers_record_late(cast, month):
+    """November is published on December 7. On the 8th a partner records the acceptance of
+    11 of November's clients and one of them more, and an officer logs a deflection of
+    November 29: read live, today's figures less yesterday's would be that one client. The
+    program view and the digest keep November as it was published."""
+    program_digests_send_due(now=MONDAY_0730)
+    with time_machine.travel(datetime(2026, 12, 8, 9, tzinfo=PHOENIX), tick=False):
+        before = _program_page(cast, "coordinator", "?months=1")
+        late = datetime(2026, 12, 8, 8, tzinfo=PHOENIX)
+        from referrals.models import Referral
+
+        Referral.objects.filter(officer__user=cast.officer_a1).update(status="accepted", accepted_at=late)
+        ReferralFactory(
+            officer=OfficerFactory(user=cast.officer_a2),
+            partner=cast.partner_y,
+            occurred_at=datetime(2026, 11, 29, 22, tzinfo=PHOENIX),
+            created_at=late,
+        )
+    with time_machine.travel(datetime(2026, 12, 9, 9, tzinfo=PHOENIX), tick=False):
+        after = _program_page(cast, "coordinator", "?months=1")
+        program_digests_send_due()
+    assert _row(before, "Deflections") == _row(after, "Deflections") == ["12", "&lt;11", "13–22"]
+    assert _row(before, "Accepted by a partner") == _row(after, "Accepted by a partner")
+    assert _row(after, "Accepted by a partner")[0] == "0"
+    assert "counted when each month was published" in after
+    assert ProgramDigest.objects.filter(program=cast.program_1).count() == 1
+    # The agency's own staff read it live: their dashboard has the late deflection.
+    from reports import metrics
+
+    november = metrics.Scope(cast.agency_a.pk, NOVEMBER, datetime(2026, 12, 1, tzinfo=PHOENIX))
+    assert metrics.deflections(november) == 13
+
+
+def test_reading_the_program_view_publishes_nothing_and_says_when_the_first_month_comes(cast, month):
+    with time_machine.travel(datetime(2026, 12, 3, 9, tzinfo=PHOENIX), tick=False):
+        page = cast.login("coordinator").get(reverse("reports:program")).content.decode()
+        cast.login("coordinator").get(reverse("reports:program_digest"))
+    assert not PublishedMonth.objects.exists()
+    assert "No month has been published yet" in page and "<table" not in page
+    assert "November 2026 is published on Mon Dec 7, 2026 at 07:00" in page
+
+
+def test_publishing_twice_adds_nothing_and_an_agency_that_joins_gets_its_months(cast, month):
+    from tests.factories.core import AgencyFactory, UserFactory
+
+    program_digests_send_due(now=MONDAY_0730)
+    published = PublishedMonth.objects.count()
+    assert published == 3 * 12  # agencies A, B (first program) and C: twelve months each
+    program_digests_send_due(now=MONDAY_0730 + timedelta(hours=1))
+    assert PublishedMonth.objects.count() == published
+    joined = AgencyFactory(name="Agency D Marshal", program=cast.program_1)
+    _deflections(cast, UserFactory(agency=joined), cast.partner_y, 11, NOVEMBER + timedelta(days=3, hours=9))
+    with time_machine.travel(MONDAY_0730 + timedelta(hours=2), tick=False):
+        # Until the beat runs, its column (and the whole) are withheld, not a silent 0.
+        page = cast.login("coordinator").get(reverse("reports:program") + "?months=1").content.decode()
+        assert _row(page, "Deflections") == ["12", "&lt;11", "—", "—"]
+        assert program_digests_send_due() == 0  # November's digest went already
+        page = cast.login("coordinator").get(reverse("reports:program") + "?months=1").content.decode()
+    assert _row(page, "Deflections") == ["12", "&lt;11", "11", "24–33"]
+    assert PublishedMonth.objects.filter(agency=joined).count() == 12

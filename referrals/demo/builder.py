@@ -173,6 +173,10 @@ class DemoBuilder(ProgramLife, Region):
         self._suggestions()
         self._briefings()
         self._sheriff_history()
+        # The program view's months as the beat would have published them.
+        from reports.program_digest import months_published_by
+
+        months_published_by(self.program, self.now)
         counts = self._counts()
         counts.update({f"charges held, {state}": n for state, n in sorted(held.items())})
         counts.update(self._buyin())
