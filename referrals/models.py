@@ -234,6 +234,10 @@ class Referral(Encounter):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     intake_at = models.DateTimeField(_("intake"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Cancelled by its referring officer (withdrawn, or entered in error, before a partner
+    # accepted): police's own act, which the officer's view and the export name. Cancelled by
+    # the partner, it is a closing like the partner's others, and police see "Closed".
+    cancelled_by_officer = models.BooleanField(default=False, editable=False)
     # The client's referral before this one (not cancelled), when there was one. A
     # re-engagement (never a failure) when that one had closed or was to another partner:
     # see REENGAGEMENT. Seen again while it is open at the same partner is an OfficerContact.

@@ -88,6 +88,9 @@ def officer_view(
         consents = _agency_consents(referral)
     closed = referral.status not in Referral.OPEN_STATUSES
     base_label = _("Closed") if closed else _("Received by partner · open")
+    if referral.status == Referral.Status.CANCELLED and referral.cancelled_by_officer:
+        # The officer's own act (withdrawn, or entered in error), not the partner's.
+        base_label = Referral.Status.CANCELLED.label
     view = OfficerView(is_open=not closed, label=str(base_label), scope="", consent_active=False)
     view.changed_at = referral.closed_at if closed else None
     if consents:

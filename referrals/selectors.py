@@ -107,6 +107,7 @@ class ListedReferral:
     closed_at: datetime | None
     accepted_at: datetime | None
     officer_seen_at: datetime | None
+    cancelled_by_officer: bool
     first_name: str
     last_name: str
     partner_name: str
@@ -127,7 +128,7 @@ class ListedReferral:
 
 _REFERRAL_COLUMNS = (
     *("pk", "client_id", "agency_id", "occurred_at", "pathway", "incident_number"),
-    *("status", "closed_at", "accepted_at", "officer_seen_at"),
+    *("status", "closed_at", "accepted_at", "officer_seen_at", "cancelled_by_officer"),
 )
 
 
@@ -169,7 +170,7 @@ def referral_rows_made_by(*, user: User) -> ReferralRowsMadeBy:
 # officer_id_of): then the (officer, newest first) index reads only the page's rows.
 _ROWS_MADE_BY_SQL = """
 SELECT r.id, r.client_id, r.agency_id, r.occurred_at, r.pathway, r.incident_number, r.status,
-       r.closed_at, r.accepted_at, r.officer_seen_at,
+       r.closed_at, r.accepted_at, r.officer_seen_at, r.cancelled_by_officer,
        c.first_name, c.last_name, p.name,
        EXISTS (SELECT 1 FROM referrals_consent k
                WHERE k.referral_id = r.id AND k.recipient_agency_id = r.agency_id)
@@ -191,7 +192,8 @@ def _listed(row: tuple) -> ListedReferral:
     values = dict(zip(_LISTED_FIELDS, row, strict=True))
     for name in _LISTED_DATETIMES:
         values[name] = _aware(values[name])
-    values["has_agency_consent"] = bool(values["has_agency_consent"])  # SQLite: 0 or 1
+    for name in ("has_agency_consent", "cancelled_by_officer"):
+        values[name] = bool(values[name])  # SQLite: 0 or 1
     return ListedReferral(**values)
 
 

@@ -87,6 +87,7 @@ _READS = (
     ("accepted_at", "accepted_at"),
     ("intake_at", "intake_at"),
     ("closed_at", "closed_at"),
+    ("cancelled_by_officer", "cancelled_by_officer"),
     ("reengaged", "reengaged"),
     ("charge_state", "held_charge__state"),
     ("charge_condition", "held_charge__condition"),
@@ -196,14 +197,21 @@ class _Labels:
 
 def _status(r: _Row) -> str:
     """The status, or only whether it is open where the agency may not know more (as the
-    officer's view of the referral says: "Received by partner · open" or "Closed")."""
-    if "status" in r.known:
+    officer's view of the referral says: "Received by partner · open" or "Closed", and
+    "Cancelled" where its own officer cancelled it)."""
+    if "status" in r.known or _officer_cancelled(r):
         return r.status
     return "open" if r.status in Referral.OPEN_STATUSES else "closed"
 
 
+def _officer_cancelled(r: _Row) -> bool:
+    """Cancelled by its own officer: police's act, its status and reason theirs to know."""
+    return r.status == Referral.Status.CANCELLED and r.cancelled_by_officer
+
+
 def _reason(r: _Row) -> str:
-    return r.labels.reason(r.status_reason) if r.status_reason and "reason" in r.known else ""
+    known = "reason" in r.known or _officer_cancelled(r)
+    return r.labels.reason(r.status_reason) if r.status_reason and known else ""
 
 
 def _if_known(fact: object, value: Callable[[_Row, datetime], object]) -> Callable[[_Row, datetime], object]:
@@ -311,21 +319,28 @@ COLUMNS: list[Column] = [
         _(
             "How much of the partner's treatment record (42 CFR Part 2) the row may show: 'all' in a program "
             "administrator's export; in an agency's, the most a consent to the agency on file shares: "
-            "'status_and_outcomes', 'status' (status and acceptance), or 'none' (status reads open or closed; "
-            "the other treatment columns are blank). A column is blank too where no such consent covered the "
-            "moment its fact was recorded, as on the officer's page of the referral."
+            "'status_and_outcomes', 'status' (status and acceptance), or 'none' (status reads open or closed, or "
+            "cancelled where the referring officer cancelled it; the other treatment columns are blank). A column "
+            "is blank too where no such consent covered the moment its fact was recorded, as on the officer's page "
+            "of the referral."
         ),
         lambda r, n: "all" if r.shared is None else SHARED[r.shared],
     ),
     Column(
         "status_code",
-        _("Referral status now, code (FHIR Task-like lifecycle); 'open' or 'closed' where treatment_record is none."),
+        _(
+            "Referral status now, code (FHIR Task-like lifecycle); 'open' or 'closed' where treatment_record is "
+            "none, and 'cancelled' where the referring officer cancelled it."
+        ),
         lambda r, n: _status(r),
     ),
     Column("status", _("Referral status now, label."), lambda r, n: r.labels.status.get(_status(r), r.status)),
     Column(
         "status_reason",
-        _("Reason for declining, cancelling or closing, label; blank where treatment_record does not cover outcomes."),
+        _(
+            "Reason for declining, cancelling or closing, label; blank where treatment_record does not cover "
+            "outcomes, unless the referring officer cancelled it."
+        ),
         lambda r, n: _reason(r),
     ),
     Column(

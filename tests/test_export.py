@@ -336,14 +336,25 @@ def test_what_was_recorded_after_the_consent_ended_is_not_shown(cast, data):
 
 
 def test_without_consent_a_closing_reads_closed_as_on_the_officer_s_page(cast, data):
+    """Declined, or cancelled by the partner: the partner's closings, "Closed" to police.
+    Cancelled by the referring officer: their own act, named with its reason."""
     people, (first, again, old) = data
     services.referral_reject(referral_id=again.pk, actor=cast.case_manager_x, reason="no_capacity")
-    services.referral_cancel(referral_id=old.pk, actor=cast.officer_a1, reason="entered_in_error")
+    services.referral_cancel(referral_id=old.pk, actor=cast.case_manager_y, reason="withdrawn")
     rows = _csv(cast, "command_a")
     for referral in (again, old):
         row = _row_of(rows, referral)
         assert (row["status_code"], row["status"], row["status_reason"]) == ("closed", "Closed", "")
         assert police_disclosure.officer_view(Referral.objects.get(pk=referral.pk)).label == "Closed"
+
+
+def test_a_referral_its_officer_cancelled_reads_cancelled_with_the_reason_they_gave(cast, data):
+    people, (first, again, old) = data
+    services.referral_cancel(referral_id=old.pk, actor=cast.officer_a1, reason="entered_in_error")
+    row = _row_of(_csv(cast, "command_a"), old)
+    assert (row["treatment_record"], row["status_code"], row["status"]) == ("none", "cancelled", "Cancelled")
+    assert row["status_reason"] == "Entered in error"
+    assert police_disclosure.officer_view(Referral.objects.get(pk=old.pk)).label == "Cancelled"
 
 
 def test_a_status_change_after_the_consent_ended_is_not_shown(cast, data):

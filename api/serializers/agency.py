@@ -78,7 +78,9 @@ class OutcomeSerializer(serializers.Serializer):
 
 
 class PoliceStatusSerializer(serializers.Serializer):
-    label = serializers.CharField(help_text="What police may know: received and open, or closed; more with consent.")
+    label = serializers.CharField(
+        help_text="What police may know: received and open, closed, or cancelled by its officer; more with consent."
+    )
     is_open = serializers.BooleanField()
     consent_scope = serializers.CharField(help_text="The client's consent to share with the agency, if any.")
     consent_active = serializers.BooleanField()

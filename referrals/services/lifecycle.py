@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy
 
 from deflection import l10n
 from deflection.models import User
-from deflection.permissions import administers_agency, does_casework, is_person, may_act, may_add_follow_up
+from deflection.permissions import (
+    administers_agency,
+    does_casework,
+    is_person,
+    is_referring_officer,
+    may_act,
+    may_add_follow_up,
+)
 from referrals import event_notes
 from referrals.models import CaseEvent, FollowUp, Referral
 from referrals.police_disclosure import CHECK_72H_WINDOW
@@ -183,10 +190,15 @@ def referral_reject(*, referral_id: int, actor: User, reason: str, note: str = "
 
 @transaction.atomic
 def referral_cancel(*, referral_id: int, actor: User, reason: str, note: str = "") -> Referral:
-    """Cancel: withdrawn or entered in error, before the partner accepted."""
-    return _close(
+    """Cancel: withdrawn or entered in error, before the partner accepted. Whether its own
+    officer did it is kept: police may know their own act (police_disclosure.officer_view)."""
+    referral = _close(
         referral_id=referral_id, actor=actor, action="cancel", reason=reason, reasons=Referral.CancelReason, note=note
     )
+    if is_referring_officer(user=actor, referral=referral):
+        referral.cancelled_by_officer = True
+        referral.save(update_fields=["cancelled_by_officer"])
+    return referral
 
 
 @transaction.atomic
