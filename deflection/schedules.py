@@ -40,8 +40,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # Quick wins are noticed within minutes of the casework that makes them.
     "detect-milestones": _every("reports.tasks.detect_milestones", 5 * 60.0),
     # Each agency's digest goes out at the first check after Monday 07:00 in its own time
-    # zone, and each program's (to its regional coordinators) after Monday 07:00 in the
-    # program's (time zones differ, so the check is frequent; a sent digest is never resent).
+    # zone. Each program's (to its regional coordinators) publishes the month that ended and
+    # goes out after 07:00 on the first Monday of the next, in the program's (time zones
+    # differ, so the check is frequent; a sent digest is never resent).
     "weekly-digests": _every("reports.tasks.send_weekly_digests", DIGEST_CHECK_MINUTES * 60.0),
     # Each unit's roll-call briefing goes to its supervisors at the same moment as the digest
     # (reports/briefing.py; a sent briefing is never resent).

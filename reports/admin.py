@@ -138,9 +138,12 @@ class DigestAdmin(ProgramScopedAdminMixin, SentMailAdmin):
 
 @admin.register(ProgramDigest)
 class ProgramDigestAdmin(ProgramScopedAdminMixin, SentMailAdmin):
-    list_display = ["month_start", "program", "sent_at", "subject"]
+    list_display = ["month_start", "week_start", "program", "sent_at", "subject"]
     list_filter = ["program"]
-    readonly_fields = ["program", "month_start", "recipients", "subject", "text", "html", "sent_at", "created_at"]
+    readonly_fields = [
+        *("program", "month_start", "week_start", "recipients"),
+        *("subject", "text", "html", "sent_at", "created_at"),
+    ]
 
 
 @admin.register(Briefing)

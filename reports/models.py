@@ -196,17 +196,20 @@ class ProgramDigest(SentMail):
     what leaves an agency is counted in whole months (reports/program.py)."""
 
     program = models.ForeignKey("deflection.Program", on_delete=models.CASCADE, related_name="digests")
-    month_start = models.DateField(
-        _("month"),
-        help_text=_("The first day of the month reported (digests sent weekly before keep their week's Monday)."),
-    )
+    month_start = models.DateField(_("month"), null=True, help_text=_("The first day of the month reported."))
+    # The digests sent weekly before the program's digest went monthly keep their week here
+    # (and no month): a week that began on the 1st is not that month's digest.
+    week_start = models.DateField(_("week starting"), null=True, editable=False)
     about = "program"
     period = "month_start"
 
     class Meta:
-        ordering = ["-month_start"]
+        ordering = ["-created_at"]
         verbose_name = _("monthly program digest")
         constraints = [models.UniqueConstraint(fields=["program", "month_start"], name="program_digest_once_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.program} · {self.month_start or self.week_start}"
 
 
 class PublishedMonth(models.Model):

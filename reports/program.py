@@ -20,9 +20,12 @@ Rates are not shown: an exact rate of an exact count would tell the hidden one.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.db import connection, transaction
 from django.db.models import Max
 from django.http import Http404
 from django.utils import timezone
@@ -32,7 +35,7 @@ from deflection import l10n
 from deflection.models import Agency, Program, User
 from deflection.permissions import in_program, may_see_program_view, scope_program_id
 from reports import metrics
-from reports.metrics.disclosure import SMALL, WITHHELD
+from reports.metrics.disclosure import WITHHELD, is_small
 from reports.models import PublishedMonth
 
 OUTSIDE = metrics.Audience.OUTSIDE
@@ -59,8 +62,7 @@ FIGURES = (
     ProgramFigure("reengagements", _("Re-engagements"), TREATMENT),
 )
 # The figures summed from each agency's months. The officers who deflected are people counted
-# once over the period, not a sum of months: theirs is the one figure shown by shown_row (an
-# officer who deflected in one period and not another tells nothing of any client).
+# once over the period, not a sum of months (officers_row).
 SUMMED = tuple(figure.key for figure in FIGURES if figure.key != "officers")
 
 
@@ -105,29 +107,29 @@ class ProgramTable:
         return (self.first, self.last) != (self.treated_first, self.treated_last)
 
 
-def shown_row(parts: list[int], *, kind: metrics.Kind | str) -> tuple[list[str], str]:
-    """One figure's agencies and whole, as anyone outside an agency sees them: every count from
-    1 to 10 as "<11". Where the exact whole less the other agencies would give an agency's
-    "<11" away, the whole is shown as the range the agencies' cells themselves allow ("121–130"),
-    rather than withholding another agency's count: with two agencies that would be the big
-    one, the figure the coordinator reads. A whole shown as "<11" tells nothing to subtract
-    from, so each agency's count is then only shown_count's."""
-    total = sum(parts)
-    each = [metrics.shown_count(n, kind=kind, audience=OUTSIDE) for n in parts]
-    whole = metrics.shown_count(total, kind=kind, audience=OUTSIDE)
-    if whole == SMALL or WITHHELD not in metrics.shown_parts(parts, kind=kind, audience=OUTSIDE):
-        return each, whole
-    exact = sum(n for n, cell in zip(parts, each, strict=True) if cell != SMALL)
-    small = each.count(SMALL)
-    return each, f"{exact + small:,}–{exact + small * metrics.SMALL_CELL_MAX:,}"
-
-
 def summed_row(months: list[list[int]], *, kind: metrics.Kind | str) -> tuple[list[str], str]:
     """One figure's agencies and whole from each agency's months (a list of its months' counts
     for each agency): each a shown_sum of its months, the whole of all of them."""
     each = [metrics.shown_sum(counts, kind=kind, audience=OUTSIDE) for counts in months]
     whole = metrics.shown_sum([n for counts in months for n in counts], kind=kind, audience=OUTSIDE)
     return each, whole
+
+
+def officers_row(months: list[list[list[int]]], *, period: int) -> tuple[list[str], str]:
+    """The officers who deflected, from each agency's months (the officers of each): people
+    counted once over the period, not a sum of months. Over one month each agency's count is
+    a cell like a month's deflections (summed_row). Over more, an agency's is shown only where
+    every month of it holds none or at least 11 (the period's officers less its months' would
+    bound a small month), and the whole program's only where every agency's is."""
+    if period == 1:
+        return summed_row([[len(ids) for ids in each] for each in months], kind=POLICE)
+    counts: list[int | None] = []
+    for each in months:
+        big = not any(is_small(len(ids)) for ids in each)
+        counts.append(len({officer for ids in each for officer in ids}) if big else None)
+    cells = [WITHHELD if n is None else f"{n:,}" for n in counts]
+    whole = WITHHELD if None in counts else f"{sum(n for n in counts if n is not None):,}"
+    return cells, whole
 
 
 def _window(agency: Agency, zone: zoneinfo.ZoneInfo, *, last_month: date, months: int) -> metrics.Scope:
@@ -137,39 +139,55 @@ def _window(agency: Agency, zone: zoneinfo.ZoneInfo, *, last_month: date, months
     return metrics.Scope(agency.pk, metrics.months_before(end, months), end)
 
 
-def _month_published(agency: Agency, month: date, now: datetime) -> PublishedMonth:
-    """The agency's figures of one month, counted now: from the rollups where they have counted
-    the whole month (the same counts: tests/test_rollups.py), else from the referrals."""
+@contextmanager
+def _one_snapshot() -> Iterator[None]:
+    """The block's reads see the database as of one moment (PostgreSQL's repeatable read, where
+    the block opens the transaction): a month's counts and the check of its parts come from the
+    same rows, whatever is logged or recorded meanwhile."""
+    opens = not connection.in_atomic_block
+    with transaction.atomic():
+        if opens and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def _month_published(agency: Agency, month: date, window: metrics.Scope, now: datetime) -> PublishedMonth:
+    """The agency's figures of one month, counted now from the referrals themselves (once per
+    month: the rollups may lag the last minute's records), with whether its partners' records
+    may be shown checked on the same rows."""
     zone = zoneinfo.ZoneInfo(agency.timezone)
-    window = _window(agency, zone, last_month=month, months=1)
-    counted = metrics.counted_until(agency.pk)
-    rollups = counted is not None and counted >= window.end
-    cells = list(metrics.cohort_counts(window, zone=zone, names=SUMMED, rollups=rollups).values())
-    if rollups and metrics.rollups_cover(window, zone):
-        officers = metrics.officers_deflecting_from_rollups(agency_id=agency.pk, since=window.start, until=window.end)
-    else:
+    with _one_snapshot():
+        cells = metrics.cohort_counts(window, zone=zone, names=(*SUMMED, *metrics.GROUP_COUNTS))
+        known = metrics.cohort_counts(window, zone=zone, consented_only=True)
         officers = metrics.officers_deflecting(agency_id=agency.pk, since=window.start, until=window.end)
+    counts = next(iter(cells.values()), {})
     return PublishedMonth(
         agency=agency,
         month=month,
-        counts={name: cells[0][name] if cells else 0 for name in SUMMED},
+        counts={name: counts.get(name, 0) for name in SUMMED},
         officers=sorted(officers),
-        treatment_shown=metrics.cohorts_large_enough(window, zone=zone),
+        treatment_shown=metrics.funnel_large_enough(cells, known),
         published_at=now,
     )
 
 
 def months_publish(program: Program, *, through: date, now: datetime | None = None) -> int:
     """Publish every agency's months up to `through` (its first day), as far back as the
-    program's longest period, that are not published yet (an agency that joined the program
-    gets its past months at once). Once: a second run, or one beside it, adds nothing.
-    Returns how many were published."""
+    program's longest period, that have ended on the agency's calendar and are not published
+    yet (an agency that joined the program gets its past months at once). Once: a second run
+    adds nothing, and of two at once the first stored wins. Returns how many it counted."""
     now = now or timezone.now()
     months = [metrics.months_before(through, n) for n in range(max(PERIODS.values()))]
     found = []
     for agency in program.agencies.all():
+        zone = zoneinfo.ZoneInfo(agency.timezone)
         have = set(PublishedMonth.objects.filter(agency=agency, month__in=months).values_list("month", flat=True))
-        found += [_month_published(agency, month, now) for month in months if month not in have]
+        for month in months:
+            window = _window(agency, zone, last_month=month, months=1)
+            # A zone behind the program's may not have ended the month yet: the next run will.
+            if month not in have and window.end <= now:
+                found.append(_month_published(agency, month, window, now))
     PublishedMonth.objects.bulk_create(found, ignore_conflicts=True)
     return len(found)
 
@@ -205,14 +223,14 @@ def program_table(*, program: Program, last_month: date, months: int, treated_mo
         complete.append(None not in rows and None not in treated_rows)
         police.append([row.counts for row in rows if row])
         treated.append([row.counts for row in treated_rows if row])
-        officers.append(len({officer for row in rows if row for officer in row.officers}))
+        officers.append([row.officers for row in rows if row])
         shown.append(all(row and row.treatment_shown for row in treated_rows))
     # The partners' records of other months than the police work beside them say which.
     treated_said = f" ({l10n.month_span(treated_first, last_month)})" if treated_first != first else ""
     rows = []
     for figure in FIGURES:
         if figure.key == "officers":
-            cells, whole = shown_row(officers, kind=figure.kind)
+            cells, whole = officers_row(officers, period=months)
         elif figure.kind == TREATMENT:
             counts = [[month.get(figure.key, 0) for month in each] for each in treated]
             cells, whole = summed_row(counts, kind=figure.kind)

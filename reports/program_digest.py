@@ -23,7 +23,6 @@ from django.utils.translation import gettext as _
 
 from deflection import l10n
 from deflection.models import Program, User
-from deflection.replica import from_replica
 from reports import metrics
 from reports.digest import SEND_AT, TREATED_MONTHS, Mail, weekly_mail_send
 from reports.models import ProgramDigest, PublishedMonth
@@ -62,6 +61,13 @@ def months_published_by(program: Program, now: datetime) -> int:
     return months_publish(program, through=month_start if due else metrics.months_before(month_start, 1), now=now)
 
 
+def month_published(program: Program, month_start: date) -> bool:
+    """Whether every agency of the program has the month published."""
+    agencies = program.agencies.count()
+    published = PublishedMonth.objects.filter(agency__program=program, month=month_start).count()
+    return bool(agencies) and published == agencies
+
+
 def recipients(program: Program) -> list[tuple[str, list[str]]]:
     """The program's regional coordinators (command staff of the program, without an agency),
     grouped by their language."""
@@ -74,7 +80,7 @@ def program_digest_context(*, program: Program, month_start: date) -> dict:
     """What the program's monthly digest shows its regional coordinators: each agency's month
     in one table, and the partners' records of the three months that had ended with it. No
     table before the month is published (on the day the digest is due)."""
-    published = PublishedMonth.objects.filter(agency__program=program, month=month_start).exists()
+    published = month_published(program, month_start)
     return {
         "program": program,
         "month_start": month_start,
@@ -88,16 +94,25 @@ def program_digest_context(*, program: Program, month_start: date) -> dict:
     }
 
 
+class NotYetPublished(Exception):
+    """An agency of the program has not ended the month yet (a zone behind the program's):
+    the digest waits for the next run rather than go out with its column withheld."""
+
+
 def program_digest_send(*, program_id: int, month_start: date) -> ProgramDigest | None:
-    """Send one program's digest for one month, once. Returns it, or None if it was sent already."""
+    """Send one program's digest for one month, once. Returns it, or None if it was sent
+    already; raises NotYetPublished while an agency's month cannot be published yet."""
     program = Program.objects.get(pk=program_id)
     months_publish(program, through=month_start)
+    if not month_published(program, month_start):
+        raise NotYetPublished(month_start)
 
     def compose() -> Mail:
-        with from_replica():
-            context = program_digest_context(program=program, month_start=month_start)
-            text = render_to_string("reports/program_digest_email.txt", context)
-            html = render_to_string("reports/program_digest_email.html", context)
+        # From the primary, where the month was just published: its figures were counted
+        # then, and a replica a moment behind would not have them yet.
+        context = program_digest_context(program=program, month_start=month_start)
+        text = render_to_string("reports/program_digest_email.txt", context)
+        html = render_to_string("reports/program_digest_email.html", context)
         subject = _("%(program)s: the agencies in %(month)s") % {
             "program": program.name,
             "month": l10n.year_month(month_start),
@@ -118,14 +133,15 @@ def program_digests_send_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     for program in Program.objects.all():
+        # Every run: an agency that joined the program since gets its months within minutes.
+        months_published_by(program, now)
         month_start, due = reported_month(program, now)
-        if not due:
-            continue
-        # Every run while the month is due: an agency that joined the program since gets its months.
-        months_publish(program, through=month_start, now=now)
         sent_already = ProgramDigest.objects.filter(program=program, month_start=month_start, sent_at__isnull=False)
-        if sent_already.exists():
+        if not due or sent_already.exists():
             continue
-        if program_digest_send(program_id=program.pk, month_start=month_start):
-            sent += 1
+        try:
+            if program_digest_send(program_id=program.pk, month_start=month_start):
+                sent += 1
+        except NotYetPublished:
+            continue
     return sent

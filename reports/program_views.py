@@ -22,12 +22,15 @@ from reports.program import (
 )
 from reports.program_digest import due_at, next_publication, program_digest_context, reported_month
 
+# The periods in days the view offered before it counted months, for links kept since.
+FORMER_PERIODS = {"30": 1, "90": 3, "365": 12}
+
 
 @login_required
 def program_view(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     program = program_get_for_user(user=user, program_id=request.GET.get("program"))
-    months = PERIODS.get(request.GET.get("months", ""), 3)
+    months = PERIODS.get(request.GET.get("months", ""), FORMER_PERIODS.get(request.GET.get("days", ""), 3))
     last_month = last_month_published(program)
     next_month, next_on = next_publication(program, timezone.now())
     programs = programs_for_user(user)

@@ -23,7 +23,8 @@ def detect_milestones() -> int:
 @shared_task(**MAIL_TASK_OPTIONS)
 def send_weekly_digests() -> int:
     """The beat's check: every agency whose Monday 07:00 has passed gets last week's digest
-    once, and so does every program (its coordinators) whose Monday 07:00 has passed."""
+    once; every program has its ended months published, and its coordinators get last
+    month's digest once the first Monday 07:00 of this month has passed."""
     return digests_send_due() + program_digests_send_due()
 
 

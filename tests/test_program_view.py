@@ -17,9 +17,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from reports.metrics.disclosure import SMALL, SMALL_CELL_MAX, WITHHELD, Kind, shown_sum
+from reports.metrics.disclosure import SMALL_CELL_MAX, Kind, shown_sum
 from reports.models import Digest, ProgramDigest, PublishedMonth
-from reports.program import shown_row, summed_row
+from reports.program import officers_row, summed_row
 from reports.program_digest import (
     months_published_by,
     program_digest_send,
@@ -36,78 +36,48 @@ MONDAY_0730 = datetime(2026, 12, 7, 7, 30, tzinfo=PHOENIX)
 NOVEMBER = datetime(2026, 11, 1, 0, 0, tzinfo=PHOENIX)
 
 
-def _possible(cells: list[str], whole: str) -> list[set[int]]:
-    """Every count each agency could have, to a reader who knows the whole and the cells:
-    an exact cell is itself, "<11" any of 1 to 10, a withheld one anything; together they
-    add up to the whole, or to one of the range it shows ("26–35")."""
-    low, _dash, high = whole.replace(",", "").partition("–")
-    low, high = int(low), int(high or low)
-    options = []
-    for cell in cells:
-        if cell == SMALL:
-            options.append(range(1, SMALL_CELL_MAX + 1))
-        elif cell == WITHHELD:
-            options.append(range(0, high + 1))
-        else:
-            options.append([int(cell.replace(",", ""))])
-    found: list[set[int]] = [set() for _ in cells]
-    for counts in itertools.product(*options):
-        if low <= sum(counts) <= high:
-            for i, n in enumerate(counts):
-                found[i].add(n)
-    return found
+def test_a_sum_of_months_is_exact_without_a_small_month_and_else_the_range_they_allow():
+    def outside(cells):
+        return shown_sum(cells, kind=Kind.POLICE_WORK, audience="outside")
+
+    assert outside([14, 0, 12]) == "26"
+    assert outside([0, 7, 0]) == "<11"  # one small month alone
+    # 12 + 5 + 14: the 5 would be 31 - 12 - 14; only 27 to 36 is said.
+    assert outside([12, 5, 14]) == "27–36"
+    # Two small months say 2 to 20 whatever they add up to: "<11" for 3 + 4 beside "11–20"
+    # for 6 + 6 would tell them apart.
+    assert outside([3, 4]) == outside([6, 6]) == "2–20"
+    # The agency's own staff see their police work exactly, small months included.
+    assert shown_sum([12, 5, 14], kind=Kind.POLICE_WORK) == "31"
 
 
 @pytest.mark.parametrize(
-    "parts",
-    [
-        [25, 4, 0],  # one small agency: the whole less the big one would tell it
-        [20, 1, 1],  # two small ones that can only be 1 each
-        [40, 10, 10],  # two small ones that can only be 10 each
-        [12, 7, 9],
-        [30, 12],
-        [3, 0, 0],
-        [9, 1],
-        [11, 10, 10, 0],
-    ],
+    "cells",
+    [[1] * 10, [1, 1], [4, 4, 0], [10, 10, 11], [12, 5, 14], [0, 3, 0, 25], [9, 1, 30, 2]],
 )
-@pytest.mark.parametrize("kind", [Kind.POLICE_WORK, Kind.TREATMENT])
-def test_no_agencys_small_count_can_be_worked_out_from_the_whole(parts, kind):
-    cells, whole = shown_row(parts, kind=kind)
-    total = sum(parts)
-    # Outside the agency every count from 1 to 10 is "<11", the police's own work included.
-    if 1 <= total <= SMALL_CELL_MAX:
-        assert whole == SMALL
-    elif "–" in whole:
-        low, high = (int(n) for n in whole.split("–"))
-        assert low <= total <= high and low < high
-    else:
-        assert whole == f"{total:,}"
-    # No agency's count is withheld: the whole gives way instead.
-    assert WITHHELD not in cells
-    for n, cell in zip(parts, cells, strict=True):
-        assert cell != str(n) or not 1 <= n <= SMALL_CELL_MAX
-    if whole != SMALL:
-        for n, possible in zip(parts, _possible(cells, whole), strict=True):
-            assert n in possible
-            if 1 <= n <= SMALL_CELL_MAX:
-                assert len(possible) > 1, (parts, cells)
+def test_a_sum_shown_is_the_same_whatever_its_small_months_hold(cells):
+    """Ten agencies with one overdose reversal each, or a year of single ones: any small month
+    changed to any other count from 1 to 10 leaves what is shown as it was."""
+    shown = shown_sum(cells, kind=Kind.POLICE_WORK, audience="outside")
+    for i, n in enumerate(cells):
+        if 1 <= n <= SMALL_CELL_MAX:
+            for other in range(1, SMALL_CELL_MAX + 1):
+                changed = [*cells[:i], other, *cells[i + 1 :]]
+                assert shown_sum(changed, kind=Kind.POLICE_WORK, audience="outside") == shown, (cells, i, other)
 
 
-def test_a_row_with_nothing_small_is_shown_exactly_and_else_the_whole_as_a_range():
-    assert shown_row([30, 12], kind=Kind.TREATMENT) == (["30", "12"], "42")
-    assert shown_row([25, 4, 0], kind=Kind.POLICE_WORK) == (["25", "<11", "0"], "26–35")
-
-
-def test_a_sum_of_months_is_exact_without_a_small_month_and_else_the_range_they_allow():
-    assert shown_sum([14, 0, 12], kind=Kind.POLICE_WORK, audience="outside") == "26"
-    assert shown_sum([3, 4], kind=Kind.POLICE_WORK, audience="outside") == "<11"
-    # 12 + 5 + 14: the 5 would be 31 - 12 - 14; only 27 to 36 is said.
-    assert shown_sum([12, 5, 14], kind=Kind.POLICE_WORK, audience="outside") == "27–36"
-    # Three small months whose sum is 12: never under 11, since "<11" was not said.
-    assert shown_sum([4, 4, 4], kind=Kind.POLICE_WORK, audience="outside") == "11–30"
-    # The agency's own staff see their police work exactly, small months included.
-    assert shown_sum([12, 5, 14], kind=Kind.POLICE_WORK) == "31"
+def test_officers_who_deflected_over_months_are_withheld_where_a_month_had_1_to_10():
+    """September 15 officers, October 10, November none: 25 over the three months less
+    September's 15 would say October had 10. An agency's officers over months are shown only
+    where each month had none or at least 11, and the whole with them."""
+    september = list(range(15))
+    october = list(range(100, 110))
+    three_months = [[september, october, []], [list(range(200, 212)), list(range(200, 215)), []]]
+    assert officers_row(three_months, period=3) == (["—", "15"], "—")
+    big = [[september, list(range(5, 20)), []], [list(range(200, 212)), [], []]]
+    assert officers_row(big, period=3) == (["20", "12"], "32")
+    # One month: each agency's count is a month's cell, and the whole the range they allow.
+    assert officers_row([[october], [september]], period=1) == (["<11", "15"], "16–25")
 
 
 def _program_shows(months: list[list[int]]) -> list[str]:
@@ -199,7 +169,7 @@ def test_the_coordinator_sees_each_agency_beside_the_others_and_the_whole(cast):
     assert _row(page, "Overdose reversals (naloxone)") == ["0", "&lt;11", "&lt;11"]
     # Agency B's 3 of November are too few for their partners' records.
     assert _row(page, "Accepted by a partner") == ["0", "—", "—"]
-    assert _row(page, "Officers who deflected") == ["&lt;11", "&lt;11", "&lt;11"]
+    assert _row(page, "Officers who deflected") == ["&lt;11", "&lt;11", "2–20"]
     assert "Deflections logged in November 2026: whole months that have ended" in page
     # The second program's coordinator: its own agency, and 40 (police work, at least 11).
     assert "Agency A" not in page_2 and _row(page_2, "Deflections") == ["40", "40"]
@@ -256,11 +226,12 @@ def test_a_small_month_is_never_given_away_by_a_longer_period_less_the_others(ca
 
 def test_a_superuser_picks_a_program_and_nobody_else_opens_another(cast):
     url = f"{reverse('reports:program')}?program={cast.program_2.pk}&months=12"
-    _published(cast)
-    page = cast.login("admin").get(url).content.decode()
+    with time_machine.travel(MONDAY_0730 + timedelta(days=1), tick=False):
+        _published(cast)
+        page = cast.login("admin").get(url).content.decode()
+        digest = cast.login("admin").get(f"{reverse('reports:program_digest')}?program={cast.program_2.pk}")
     assert "Agency C Police Department" in page
     assert 'id="program-picker"' in page and 'name="months" value="12"' in page  # the period kept
-    digest = cast.login("admin").get(f"{reverse('reports:program_digest')}?program={cast.program_2.pk}")
     assert "Agency C Police Department" in digest.content.decode() and 'id="program-picker"' in digest.content.decode()
     assert cast.login("coordinator").get(url).status_code == 404
     assert cast.login("program_admin").get(url).status_code == 404
@@ -371,9 +342,9 @@ def test_the_agencys_dashboard_and_the_program_view_count_the_same_month(cast):
 
 def test_a_published_month_does_not_change_as_partners_and_officers_record_late(cast, month):
     """November is published on December 7. On the 8th a partner records the acceptance of
-    11 of November's clients and one of them more, and an officer logs a deflection of
-    November 29: read live, today's figures less yesterday's would be that one client. The
-    program view and the digest keep November as it was published."""
+    November's clients, and an officer logs a deflection of November 29: read live, today's
+    figures less yesterday's would be those late records. The program view and the digest
+    keep November as it was published."""
     program_digests_send_due(now=MONDAY_0730)
     with time_machine.travel(datetime(2026, 12, 8, 9, tzinfo=PHOENIX), tick=False):
         before = _program_page(cast, "coordinator", "?months=1")
@@ -429,3 +400,29 @@ def test_publishing_twice_adds_nothing_and_an_agency_that_joins_gets_its_months(
         page = cast.login("coordinator").get(reverse("reports:program") + "?months=1").content.decode()
     assert _row(page, "Deflections") == ["12", "&lt;11", "11", "24–33"]
     assert PublishedMonth.objects.filter(agency=joined).count() == 12
+
+
+def test_an_agency_far_behind_the_programs_zone_is_published_when_its_month_has_ended(cast):
+    """A program in Guam, one of its agencies in Honolulu (20 hours behind). February 1, 2027
+    is a Monday: at 07:30 there January is not over in Honolulu, so it is not published there
+    yet and the digest waits, rather than go out with that agency's column withheld."""
+    from tests.factories.core import AgencyFactory, ProgramFactory, UserFactory
+
+    program = ProgramFactory(name="Pacific Islands Deflection Program", timezone="Pacific/Guam")
+    guam = AgencyFactory(name="Guam Police", program=program, timezone="Pacific/Guam")
+    honolulu = AgencyFactory(name="Honolulu Police", program=program, timezone="Pacific/Honolulu")
+    UserFactory(role="command", program=program, agency=None, email="pacific@example.org")
+    for agency, zone in ((guam, "Pacific/Guam"), (honolulu, "Pacific/Honolulu")):
+        when = datetime(2027, 1, 20, 9, tzinfo=ZoneInfo(zone))
+        _deflections(cast, UserFactory(agency=agency), cast.partner_y, 12, when)
+    monday = datetime(2027, 2, 1, 7, 30, tzinfo=ZoneInfo("Pacific/Guam"))
+    with time_machine.travel(monday, tick=False):
+        program_digests_send_due()
+    january = datetime(2027, 1, 1).date()
+    assert list(PublishedMonth.objects.filter(month=january).values_list("agency__name", flat=True)) == ["Guam Police"]
+    assert not ProgramDigest.objects.filter(program=program, sent_at__isnull=False).exists()
+    with time_machine.travel(monday + timedelta(hours=17), tick=False):  # 02:30 on Feb 1 in Honolulu
+        program_digests_send_due()
+    digest = ProgramDigest.objects.get(program=program)
+    assert digest.month_start == january
+    assert "Deflections: Guam Police 12; Honolulu Police 12; whole program 24" in digest.text

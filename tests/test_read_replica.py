@@ -148,3 +148,25 @@ def test_writes_inside_a_replica_read_go_to_the_primary(cast, behind):
         written = _log(cast, first_name="Written")
     assert Referral.objects.filter(pk=written.pk).exists()
     assert not Referral.objects.using("replica").filter(pk=written.pk).exists()
+
+
+def test_the_program_digest_reads_the_month_it_just_published_on_the_primary(cast, settings):
+    """The replica a moment behind has no published month yet: the digest, composed right
+    after publishing, still holds the month's figures."""
+    from reports.models import ProgramDigest, PublishedMonth
+    from reports.program_digest import program_digest_send, reported_month
+
+    settings.READ_REPLICA = "replica"
+    month_start, _due = reported_month(cast.program_1, timezone.now())
+    zone = ZoneInfo(cast.program_1.timezone)
+    from tests.factories.referrals import OfficerFactory, ReferralFactory
+
+    officer = OfficerFactory(user=cast.officer_a1)
+    for day in range(12):
+        when = datetime.combine(month_start, clock(10), tzinfo=zone) + timedelta(days=day)
+        ReferralFactory(officer=officer, partner=cast.partner_y, occurred_at=when, created_at=when)
+    replicate()
+    digest = program_digest_send(program_id=cast.program_1.pk, month_start=month_start)
+    assert not PublishedMonth.objects.using("replica").exists()
+    assert digest is not None and "Deflections: Agency A Police Department 12;" in digest.text
+    assert ProgramDigest.objects.get(pk=digest.pk).sent_at is not None

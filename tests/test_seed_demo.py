@@ -146,7 +146,7 @@ def test_each_demo_login_signs_in_and_lands_on_its_home(demo, username, home, te
 
 
 def test_the_case_events_tell_the_story_of_each_status(demo):
-    referrals = {r.pk: r for r in Referral.objects.filter(agency__name=AGENCY_NAME)}
+    referrals = {r.pk: r for r in Referral.objects.filter(agency__name=AGENCY_NAME).select_related("officer")}
     events: dict[int, list[CaseEvent]] = {}
     for event in CaseEvent.objects.filter(referral_id__in=referrals).order_by("created_at", "id"):
         events.setdefault(event.referral_id, []).append(event)
@@ -164,6 +164,10 @@ def test_the_case_events_tell_the_story_of_each_status(demo):
             held_from = status if change.to_status == Referral.Status.ON_HOLD else None
             status = change.to_status
         assert status == referral.status
+        # Who cancelled, as referral_cancel keeps it: police see their own officer's "Cancelled".
+        cancelling = [c for c in changes if c.to_status == Referral.Status.CANCELLED]
+        by_officer = bool(cancelling) and cancelling[-1].actor_id == referral.officer.user_id
+        assert referral.cancelled_by_officer == by_officer, pk
         if changes:
             assert referral.status_changed_at == changes[-1].created_at
         if referral.status in (Referral.Status.REJECTED, Referral.Status.CANCELLED, Referral.Status.FAILED):

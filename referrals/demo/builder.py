@@ -472,6 +472,7 @@ class DemoBuilder(ProgramLife, Region):
             accepted_at=history.accepted_at,
             intake_at=history.intake_at,
             closed_at=history.closed_at,
+            cancelled_by_officer=history.cancelled_by_officer,
             officer_seen_at=seen if seen < self.now else None,
             **self._encounter(plan),
         )

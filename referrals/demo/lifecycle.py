@@ -67,6 +67,7 @@ class History:
     accepted_at: datetime | None = None
     intake_at: datetime | None = None
     closed_at: datetime | None = None
+    cancelled_by_officer: bool = False
     events: list[Change] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
 
@@ -95,6 +96,9 @@ class History:
             self.checks += [Check(kind, at + timedelta(days=n), at, assignee) for kind, n in RETENTION_CHECKS]
         if target in CLOSED_STATUSES:
             self.closed_at = at
+        if action == "cancel":
+            # As referral_cancel keeps it: the referring officer's own act, or the partner's.
+            self.cancelled_by_officer = actor == self.creator
         return True
 
     def status_at(self, moment: datetime) -> str:

@@ -159,6 +159,12 @@ def cohorts_large_enough(
     clients."""
     cells = cohort_counts(scope, zone=zone, by=by, rollups=rollups)
     known = cohort_counts(scope, zone=zone, by=by, consented_only=True)
+    return funnel_large_enough(cells, known)
+
+
+def funnel_large_enough(cells: dict[tuple, dict[str, int]], known: dict[tuple, dict[str, int]]) -> bool:
+    """cohorts_large_enough of cells already counted (cohort_counts with GROUP_COUNTS among
+    their names), and `known`, the same of the referrals with a consent to the agency."""
     return _parts_big_enough(cells, known, funnel_parts)
 
 

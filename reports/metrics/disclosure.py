@@ -111,17 +111,20 @@ def shown_sum(cells: Iterable[int], *, kind: Kind | str, audience: Audience | st
     """A sum of cells that this audience also sees one by one as `shown_count` (an agency's
     months, say: the same cells summed over another period, or beside other agencies), shown
     so that no cell of 1 to 10 can be worked out from sums less others: exact where no cell is
-    small, "<11" where the sum itself is 1 to 10, else the range its cells allow ("121–130":
-    the exact cells and, for each small one, 1 to 10). Every sum shown then tells only the
-    exact cells' total, how many are small and whether the sum is under 11."""
+    small, else the range its cells allow ("121–130": the exact cells and, for each small one,
+    1 to 10; one small cell alone is "<11"). What is shown depends on the exact cells' total
+    and how many are small, nothing else: not even whether the small ones add up to 10 or
+    less, which ten agencies' "<11" beside a whole of "<11" would pin at 1 each."""
     cells = list(cells)
-    total = sum(cells)
-    small = [n for n in cells if is_small(n)] if hides_small(kind=kind, audience=audience) else []
-    if not small or is_small(total):
-        return shown_count(total, kind=kind, audience=audience)
-    exact = total - sum(small)
-    low = max(exact + len(small), SMALL_CELL_MAX + 1)
-    return f"{low:,}–{exact + len(small) * SMALL_CELL_MAX:,}"
+    if not hides_small(kind=kind, audience=audience):
+        return shown_count(sum(cells), kind=kind, audience=audience)
+    small = sum(1 for n in cells if is_small(n))
+    exact = sum(n for n in cells if not is_small(n))
+    if not small:
+        return f"{exact:,}"
+    if small == 1 and not exact:
+        return SMALL
+    return f"{exact + small:,}–{exact + small * SMALL_CELL_MAX:,}"
 
 
 def rule_of(figure: str) -> str:

@@ -2,8 +2,8 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """The program's digest goes monthly: its week becomes the month it reports. Digests sent
-    weekly before keep their week's Monday."""
+    """The program's digest goes monthly: a month of its own; the digests sent weekly before
+    keep their week, with no month (a week that began on the 1st is not that month's)."""
 
     dependencies = [
         ("reports", "0008_treatment_milestones_by_consent"),
@@ -11,18 +11,19 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RemoveConstraint(model_name="programdigest", name="program_digest_once_per_week"),
-        migrations.RenameField(model_name="programdigest", old_name="week_start", new_name="month_start"),
         migrations.AlterField(
             model_name="programdigest",
+            name="week_start",
+            field=models.DateField(editable=False, null=True, verbose_name="week starting"),
+        ),
+        migrations.AddField(
+            model_name="programdigest",
             name="month_start",
-            field=models.DateField(
-                help_text="The first day of the month reported (digests sent weekly before keep their week's Monday).",
-                verbose_name="month",
-            ),
+            field=models.DateField(help_text="The first day of the month reported.", null=True, verbose_name="month"),
         ),
         migrations.AlterModelOptions(
             name="programdigest",
-            options={"ordering": ["-month_start"], "verbose_name": "monthly program digest"},
+            options={"ordering": ["-created_at"], "verbose_name": "monthly program digest"},
         ),
         migrations.AddConstraint(
             model_name="programdigest",
