@@ -45,13 +45,13 @@ def reported_month(program: Program, now: datetime) -> tuple[date, bool]:
     return month_start, now >= due_at(program, month_start)
 
 
-def next_publication(program: Program, now: datetime) -> tuple[date, date]:
-    """The next month the program publishes (its first day), and the day it does (at 07:00
-    there, with its digest)."""
+def next_publication(program: Program, now: datetime, *, last_published: date | None) -> tuple[date, date, bool]:
+    """The next month the program publishes (its first day), the day it does (at 07:00 there,
+    with its digest), and whether that moment has come and the beat has yet to publish it."""
     month_start, due = reported_month(program, now)
-    if due:
-        month_start = metrics.months_before(month_start, -1)
-    return month_start, due_at(program, month_start).date()
+    if last_published is not None and last_published >= month_start:
+        month_start, due = metrics.months_before(month_start, -1), False
+    return month_start, due_at(program, month_start).date(), due
 
 
 def months_published_by(program: Program, now: datetime) -> int:

@@ -32,7 +32,7 @@ def program_view(request: HttpRequest) -> HttpResponse:
     program = program_get_for_user(user=user, program_id=request.GET.get("program"))
     months = PERIODS.get(request.GET.get("months", ""), FORMER_PERIODS.get(request.GET.get("days", ""), 3))
     last_month = last_month_published(program)
-    next_month, next_on = next_publication(program, timezone.now())
+    next_month, next_on, publishing = next_publication(program, timezone.now(), last_published=last_month)
     programs = programs_for_user(user)
     return render(
         request,
@@ -49,6 +49,7 @@ def program_view(request: HttpRequest) -> HttpResponse:
             # When the next month is published (with its digest).
             "next_month": next_month,
             "next_on": l10n.weekday_date(next_on),
+            "publishing": publishing,
             "months": months,
             "periods": PERIODS,
             "rule_note": RULE_NOTE,

@@ -143,9 +143,11 @@ def _program_page(cast, who: str, query: str = "") -> str:
 
 
 def _row(page: str, label: str) -> list[str]:
-    """The cells of one figure's row on the program page (agencies, then the whole)."""
+    """The cells of one figure's row on the program page: the agencies, then the whole (which
+    the page shows first)."""
     row = re.search(rf">{re.escape(label)}(?: \([^<]*\))?</th>(.*?)</tr>", page, re.S).group(1)
-    return re.findall(r"<td[^>]*>([^<]*)</td>", row)
+    whole, *agencies = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+    return [*agencies, whole]
 
 
 def test_the_coordinator_sees_each_agency_beside_the_others_and_the_whole(cast):
@@ -426,3 +428,14 @@ def test_an_agency_far_behind_the_programs_zone_is_published_when_its_month_has_
     digest = ProgramDigest.objects.get(program=program)
     assert digest.month_start == january
     assert "Deflections: Guam Police 12; Honolulu Police 12; whole program 24" in digest.text
+
+
+def test_between_seven_and_the_beat_the_page_says_the_month_is_being_published(cast, month):
+    from reports.program import months_publish
+
+    with time_machine.travel(MONDAY_0730 - timedelta(days=7), tick=False):
+        months_publish(cast.program_1, through=datetime(2026, 10, 1).date())
+    with time_machine.travel(MONDAY_0730, tick=False):
+        page = cast.login("coordinator").get(reverse("reports:program") + "?months=1").content.decode()
+    assert "November 2026 is being published: its figures appear here within minutes" in page
+    assert "Deflections logged in October 2026" in page
