@@ -475,7 +475,10 @@ def may_print_charge_notice(*, user: User, referral: Referral) -> bool:
 def may_add_story(*, user: User, referral: Referral) -> bool:
     """Who may add a thank-you note or testimonial to a referral, whatever its status (thanks
     often come after treatment ended): the partner's case managers, the referring officer and
-    program administrators. What leaves the case record is decided later (reports.services)."""
+    program administrators. What leaves the case record is decided later (reports.services).
+    None on a referral entered in error: nothing happened to thank for."""
+    if referral.entered_in_error:
+        return False
     return does_casework(user=user, referral=referral) or is_referring_officer(user=user, referral=referral)
 
 
@@ -483,8 +486,9 @@ def may_check_in(*, user: User, referral: Referral) -> bool:
     """Who records a non-enforcement check-in with the person referred, whatever the
     referral's status: the referring officer only ("a person they referred"). Not their
     supervisor, who did not refer them, nor casework: the check-in is the officer's own
-    follow-up, counted as their non-enforcement engagement."""
-    return is_referring_officer(user=user, referral=referral)
+    follow-up, counted as their non-enforcement engagement. None on a referral entered in
+    error: there is nobody it referred to check in with."""
+    return is_referring_officer(user=user, referral=referral) and not referral.entered_in_error
 
 
 def sees_check_ins_in_full(*, user: User, referral: Referral) -> bool:

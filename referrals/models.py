@@ -315,6 +315,11 @@ class Referral(Encounter):
         """Logged and not yet taken on by the partner (the queue's "new")."""
         return self.status == self.Status.REQUESTED
 
+    @property
+    def entered_in_error(self) -> bool:
+        """Cancelled as entered in error: no encounter took place to follow up or thank for."""
+        return self.status == self.Status.CANCELLED and self.status_reason == self.CancelReason.ENTERED_IN_ERROR
+
     def status_reason_label(self) -> str:
         return reason_label(self.status_reason)
 

@@ -35,7 +35,7 @@ from referrals.forms import (
     LogDeflectionForm,
     RevokeForm,
 )
-from referrals.models import Client
+from referrals.models import Client, Referral
 
 logger = logging.getLogger(__name__)
 
@@ -389,6 +389,12 @@ def _officer_page(request: HttpRequest, referral, check_in_form: CheckInForm | N
         "check_in_form": check_in_form or CheckInForm(initial={"on": services.agency_today(referral)}),
         "held_charge": held_charges.charge_on_page(user=user, referral=referral),
         "can_cancel": "cancel" in services.allowed_actions(referral=referral, user=user),
+        # Its officer's own cancelling, and why: police's act, not the partner's record.
+        "cancelled_because": (
+            referral.status_reason_label()
+            if referral.status == Referral.Status.CANCELLED and referral.cancelled_by_officer
+            else ""
+        ),
         **_referral_flags(user, referral),
         "cancel_form": CancelForm(prefix="cancel"),
     }

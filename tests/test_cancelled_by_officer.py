@@ -9,6 +9,7 @@ import importlib
 import pytest
 from django.apps import apps
 from django.urls import reverse
+from django.utils import timezone
 
 from referrals import services
 from referrals.models import Referral
@@ -47,3 +48,42 @@ def test_referrals_cancelled_before_are_read_from_their_events(cast):
     migration.from_the_events(apps, None)
     assert Referral.objects.get(pk=mine.pk).cancelled_by_officer
     assert not Referral.objects.get(pk=theirs.pk).cancelled_by_officer
+
+
+def _page(cast, referral) -> str:
+    return cast.login("officer_a1").get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+
+
+def test_the_referral_page_says_why_its_officer_cancelled_it(cast):
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    services.referral_cancel(referral_id=referral.pk, actor=cast.officer_a1, reason="withdrawn")
+    page = _page(cast, referral)
+    assert "Cancelled by its officer before the partner accepted it: Withdrawn." in page
+    assert "The partner has this referral." not in page
+    # Withdrawn: the person was met, and the officer may still check in with them.
+    assert "Record a check-in" in page
+
+
+def test_a_referral_entered_in_error_takes_no_check_in_and_no_story(cast):
+    from django.core.exceptions import ValidationError
+
+    from reports.services import success_story_create
+
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    services.referral_cancel(referral_id=referral.pk, actor=cast.officer_a1, reason="entered_in_error")
+    page = _page(cast, referral)
+    assert "Record a check-in" not in page and "Add a thank-you note" not in page
+    # What the page does not offer, the services refuse.
+    response = cast.login("officer_a1").post(
+        reverse("referrals:check_in_add", args=[referral.pk]),
+        {"on": timezone.localdate().isoformat(), "kind": "doing_well", "where": "", "note": ""},
+    )
+    assert response.status_code in (403, 404, 422) and not referral.check_ins.exists()
+    referral = Referral.objects.get(pk=referral.pk)
+    with pytest.raises(services.CheckInRefused, match="entered in error"):
+        services.check_in_record(user=cast.officer_a1, referral=referral, on=timezone.localdate(), kind="doing_well")
+    for actor in (cast.officer_a1, cast.case_manager_y):
+        with pytest.raises(ValidationError):
+            success_story_create(
+                referral=referral, actor=actor, source="officer", text="Thanks", consent_to_share=False
+            )

@@ -41,6 +41,8 @@ def check_in_record(
     """
     locked = Referral.objects.select_for_update(of=("self",)).select_related("officer", "agency")
     referral = locked.filter(pk=referral.pk).first()
+    if referral is not None and referral.entered_in_error:
+        raise CheckInRefused(_("This referral was entered in error: there is no one to check in with."))
     if referral is None or not may_check_in(user=user, referral=referral):
         raise CheckInRefused(_("You can record check-ins only with people you referred."))
     if on > agency_today(referral):
