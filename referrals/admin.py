@@ -213,7 +213,10 @@ class ReferralAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin
     list_select_related = ["agency", "officer", "partner"]
     raw_id_fields = ["client", "officer", "created_by"]
     # Status changes go through the services, which write the case history.
-    readonly_fields = ["status", "status_reason", "status_changed_at", "created_at", "created_by"]
+    readonly_fields = [
+        *("status", "status_reason", "cancelled_by_officer", "status_changed_at"),
+        *("created_at", "created_by"),
+    ]
     inlines = [FollowUpInline, OfficerContactInline, CaseEventInline]
 
 

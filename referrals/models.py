@@ -317,8 +317,14 @@ class Referral(Encounter):
 
     @property
     def entered_in_error(self) -> bool:
-        """Cancelled as entered in error: no encounter took place to follow up or thank for."""
-        return self.status == self.Status.CANCELLED and self.status_reason == self.CancelReason.ENTERED_IN_ERROR
+        """Cancelled by its own officer as entered in error: no encounter took place to follow
+        up or thank for. A partner's cancelling is the partner's record (42 CFR Part 2): it
+        changes nothing police are offered, whatever its reason."""
+        return (
+            self.status == self.Status.CANCELLED
+            and self.cancelled_by_officer
+            and self.status_reason == self.CancelReason.ENTERED_IN_ERROR
+        )
 
     def status_reason_label(self) -> str:
         return reason_label(self.status_reason)

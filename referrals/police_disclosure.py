@@ -51,6 +51,8 @@ class OfficerView:
     # check (30 days or later): an officer's personal milestones count these, nothing else.
     intake_at: datetime | None = None
     retained_at: datetime | None = None
+    # Cancelled by its own officer (withdrawn, or entered in error): police's own act.
+    cancelled_by_officer: bool = False
 
 
 def _agency_consents(referral: Referral) -> list[Consent]:
@@ -88,10 +90,13 @@ def officer_view(
         consents = _agency_consents(referral)
     closed = referral.status not in Referral.OPEN_STATUSES
     base_label = _("Closed") if closed else _("Received by partner · open")
-    if referral.status == Referral.Status.CANCELLED and referral.cancelled_by_officer:
+    own_cancelling = referral.status == Referral.Status.CANCELLED and referral.cancelled_by_officer
+    if own_cancelling:
         # The officer's own act (withdrawn, or entered in error), not the partner's.
         base_label = Referral.Status.CANCELLED.label
-    view = OfficerView(is_open=not closed, label=str(base_label), scope="", consent_active=False)
+    view = OfficerView(
+        is_open=not closed, label=str(base_label), scope="", consent_active=False, cancelled_by_officer=own_cancelling
+    )
     view.changed_at = referral.closed_at if closed else None
     if consents:
         best = max(consents, key=lambda c: CONSENT_RANK[c.scope])

@@ -35,7 +35,7 @@ from referrals.forms import (
     LogDeflectionForm,
     RevokeForm,
 )
-from referrals.models import Client, Referral
+from referrals.models import Client
 
 logger = logging.getLogger(__name__)
 
@@ -380,9 +380,10 @@ def _officer_page(request: HttpRequest, referral, check_in_form: CheckInForm | N
     user: User = request.user  # type: ignore[assignment]
     referral = police_disclosure.with_officer_view(selectors.referral_list_for_user(user=user)).get(pk=referral.pk)
     _record_referral_shown(request, referral)
+    view = police_disclosure.officer_view(referral)
     context = {
         "referral": referral,
-        "view": police_disclosure.officer_view(referral),
+        "view": view,
         # Police work on the referral (no treatment information): shown as it is.
         "contacts": referral.contacts.select_related("officer"),
         "check_ins": checkins.check_ins_for_referral_page(user=user, referral=referral),
@@ -390,11 +391,7 @@ def _officer_page(request: HttpRequest, referral, check_in_form: CheckInForm | N
         "held_charge": held_charges.charge_on_page(user=user, referral=referral),
         "can_cancel": "cancel" in services.allowed_actions(referral=referral, user=user),
         # Its officer's own cancelling, and why: police's act, not the partner's record.
-        "cancelled_because": (
-            referral.status_reason_label()
-            if referral.status == Referral.Status.CANCELLED and referral.cancelled_by_officer
-            else ""
-        ),
+        "cancelled_because": referral.status_reason_label() if view.cancelled_by_officer else "",
         **_referral_flags(user, referral),
         "cancel_form": CancelForm(prefix="cancel"),
     }

@@ -193,8 +193,12 @@ def months_publish(program: Program, *, through: date, now: datetime | None = No
 
 
 def last_month_published(program: Program) -> date | None:
-    """The program's latest month published, if any."""
-    return PublishedMonth.objects.filter(agency__program=program).aggregate(last=Max("month"))["last"]
+    """The latest month every agency of the program has published (of those with any: one
+    that just joined shows withheld until the beat fills its months in), if any. An agency in
+    a zone far behind the program's publishes its month hours after the others: until then
+    the view stays on the month before, whole."""
+    latest = PublishedMonth.objects.filter(agency__program=program).values("agency").annotate(last=Max("month"))
+    return min((row["last"] for row in latest), default=None)
 
 
 def program_table(*, program: Program, last_month: date, months: int, treated_months: int) -> ProgramTable:

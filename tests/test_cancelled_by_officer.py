@@ -78,12 +78,34 @@ def test_a_referral_entered_in_error_takes_no_check_in_and_no_story(cast):
         reverse("referrals:check_in_add", args=[referral.pk]),
         {"on": timezone.localdate().isoformat(), "kind": "doing_well", "where": "", "note": ""},
     )
-    assert response.status_code in (403, 404, 422) and not referral.check_ins.exists()
+    assert response.status_code == 404 and not referral.check_ins.exists()
     referral = Referral.objects.get(pk=referral.pk)
     with pytest.raises(services.CheckInRefused, match="entered in error"):
         services.check_in_record(user=cast.officer_a1, referral=referral, on=timezone.localdate(), kind="doing_well")
     for actor in (cast.officer_a1, cast.case_manager_y):
-        with pytest.raises(ValidationError):
+        with pytest.raises(ValidationError, match="cannot add a story"):
             success_story_create(
                 referral=referral, actor=actor, source="officer", text="Thanks", consent_to_share=False
             )
+
+
+def test_a_partners_cancelling_changes_nothing_police_are_offered_whatever_its_reason(cast):
+    """Cancelled by the partner as entered in error or as withdrawn: the partner's record. The
+    officer's page reads the same for both, and offers the same."""
+    officer = OfficerFactory(user=cast.officer_a1)
+    pages = []
+    for reason in ("entered_in_error", "withdrawn"):
+        referral = ReferralFactory(officer=officer, partner=cast.partner_y)
+        services.referral_cancel(referral_id=referral.pk, actor=cast.case_manager_y, reason=reason)
+        assert not Referral.objects.get(pk=referral.pk).entered_in_error
+        page = _page(cast, referral)
+        pages.append(("Record a check-in" in page, "Add a thank-you note" in page, ">Closed<" in page))
+    assert pages[0] == pages[1] == (True, True, True)
+
+
+def test_another_officer_is_not_told_why_a_referral_was_cancelled(cast):
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    services.referral_cancel(referral_id=referral.pk, actor=cast.officer_a1, reason="entered_in_error")
+    referral = Referral.objects.get(pk=referral.pk)
+    with pytest.raises(services.CheckInRefused, match="only with people you referred"):
+        services.check_in_record(user=cast.officer_a2, referral=referral, on=timezone.localdate(), kind="doing_well")

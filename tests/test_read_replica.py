@@ -168,5 +168,5 @@ def test_the_program_digest_reads_the_month_it_just_published_on_the_primary(cas
     replicate()
     digest = program_digest_send(program_id=cast.program_1.pk, month_start=month_start)
     assert not PublishedMonth.objects.using("replica").exists()
-    assert digest is not None and "Deflections: Agency A Police Department 12;" in digest.text
+    assert digest is not None and "Deflections: whole program 12; Agency A Police Department 12" in digest.text
     assert ProgramDigest.objects.get(pk=digest.pk).sent_at is not None

@@ -10,6 +10,7 @@ import zoneinfo
 from datetime import datetime, time, timedelta
 
 from deflection.models import Agency, User
+from deflection.permissions import may_check_in
 from referrals.models import CaseEvent, OfficerCheckIn, Referral
 from referrals.services import check_in_record
 
@@ -40,16 +41,21 @@ def check_ins_build(*, agency: Agency, officer_user: User, rnd: random.Random, n
         first = referral.occurred_at.astimezone(zone).date()
         on = min(today, first + timedelta(days=rnd.randrange(2, 40)))
         kind = rnd.choices([K.DOING_WELL, K.OFFERED_HELP, K.OTHER], weights=[5, 4, 1])[0]
+        where, note = rnd.choice(PLACES), rnd.choice(NOTES[kind])
+        recorded = datetime.combine(on, time(rnd.randrange(8, 22), rnd.randrange(60)), tzinfo=zone)
+        recorded = min(recorded, now)
+        # A referral its officer entered in error takes none: its dice are thrown all the same,
+        # so that the rest of the demo falls as before.
+        if not may_check_in(user=referral.officer.user, referral=referral):
+            continue
         check_in = check_in_record(
             user=referral.officer.user,
             referral=referral,
             on=on,
             kind=kind,
-            where=rnd.choice(PLACES),
-            note=rnd.choice(NOTES[kind]),
+            where=where,
+            note=note,
         )
-        recorded = datetime.combine(on, time(rnd.randrange(8, 22), rnd.randrange(60)), tzinfo=zone)
-        recorded = min(recorded, now)
         CaseEvent.objects.filter(
             referral=referral, kind=CaseEvent.Kind.OFFICER_CHECK_IN, created_at=check_in.created_at
         ).update(created_at=recorded)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deflection.models import User
-from deflection.permissions import may_check_in
+from deflection.permissions import is_referring_officer, may_check_in
 from referrals.models import CaseEvent, OfficerCheckIn, Referral
 from referrals.services.shared import _event
 
@@ -41,9 +41,9 @@ def check_in_record(
     """
     locked = Referral.objects.select_for_update(of=("self",)).select_related("officer", "agency")
     referral = locked.filter(pk=referral.pk).first()
-    if referral is not None and referral.entered_in_error:
-        raise CheckInRefused(_("This referral was entered in error: there is no one to check in with."))
     if referral is None or not may_check_in(user=user, referral=referral):
+        if referral is not None and referral.entered_in_error and is_referring_officer(user=user, referral=referral):
+            raise CheckInRefused(_("This referral was entered in error: there is no one to check in with."))
         raise CheckInRefused(_("You can record check-ins only with people you referred."))
     if on > agency_today(referral):
         raise ValidationError({"on": _("A check-in cannot be in the future.")})
