@@ -22,12 +22,19 @@ def _mine(cast) -> str:
     return cast.login("officer_a1").get(reverse("referrals:mine")).content.decode()
 
 
-def test_the_officer_sees_their_own_cancelling_and_the_partners_as_closed(cast):
+def _cancelled_by_each(cast, officers_reason: str) -> tuple[Referral, Referral]:
+    """Two of officer A1's referrals: one they cancelled (for `officers_reason`), one the
+    partner cancelled as withdrawn."""
     officer = OfficerFactory(user=cast.officer_a1)
     mine = ReferralFactory(officer=officer, partner=cast.partner_y)
     theirs = ReferralFactory(officer=officer, partner=cast.partner_y)
-    services.referral_cancel(referral_id=mine.pk, actor=cast.officer_a1, reason="entered_in_error")
+    services.referral_cancel(referral_id=mine.pk, actor=cast.officer_a1, reason=officers_reason)
     services.referral_cancel(referral_id=theirs.pk, actor=cast.case_manager_y, reason="withdrawn")
+    return mine, theirs
+
+
+def test_the_officer_sees_their_own_cancelling_and_the_partners_as_closed(cast):
+    mine, theirs = _cancelled_by_each(cast, "entered_in_error")
     assert Referral.objects.get(pk=mine.pk).cancelled_by_officer
     assert not Referral.objects.get(pk=theirs.pk).cancelled_by_officer
     page = _mine(cast)
@@ -38,11 +45,7 @@ def test_the_officer_sees_their_own_cancelling_and_the_partners_as_closed(cast):
 
 
 def test_referrals_cancelled_before_are_read_from_their_events(cast):
-    officer = OfficerFactory(user=cast.officer_a1)
-    mine = ReferralFactory(officer=officer, partner=cast.partner_y)
-    theirs = ReferralFactory(officer=officer, partner=cast.partner_y)
-    services.referral_cancel(referral_id=mine.pk, actor=cast.officer_a1, reason="withdrawn")
-    services.referral_cancel(referral_id=theirs.pk, actor=cast.case_manager_y, reason="withdrawn")
+    mine, theirs = _cancelled_by_each(cast, "withdrawn")
     Referral.objects.update(cancelled_by_officer=False)  # as before the field
     migration = importlib.import_module("referrals.migrations.0015_cancelled_by_officer")
     migration.from_the_events(apps, None)
