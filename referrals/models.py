@@ -236,7 +236,8 @@ class Referral(Encounter):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # Cancelled by its referring officer (withdrawn, or entered in error, before a partner
     # accepted): police's own act, which the officer's view and the export name. Cancelled by
-    # the partner, it is a closing like the partner's others, and police see "Closed".
+    # the partner, it is a closing like the partner's others, and police see "Closed". Set only
+    # by the cancelling, which nothing leads out of: true means cancelled.
     cancelled_by_officer = models.BooleanField(default=False, editable=False)
     # The client's referral before this one (not cancelled), when there was one. A
     # re-engagement (never a failure) when that one had closed or was to another partner:
@@ -320,11 +321,7 @@ class Referral(Encounter):
         """Cancelled by its own officer as entered in error: no encounter took place to follow
         up or thank for. A partner's cancelling is the partner's record (42 CFR Part 2): it
         changes nothing police are offered, whatever its reason."""
-        return (
-            self.status == self.Status.CANCELLED
-            and self.cancelled_by_officer
-            and self.status_reason == self.CancelReason.ENTERED_IN_ERROR
-        )
+        return self.cancelled_by_officer and self.status_reason == self.CancelReason.ENTERED_IN_ERROR
 
     def status_reason_label(self) -> str:
         return reason_label(self.status_reason)

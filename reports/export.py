@@ -199,18 +199,14 @@ def _status(r: _Row) -> str:
     """The status, or only whether it is open where the agency may not know more (as the
     officer's view of the referral says: "Received by partner · open" or "Closed", and
     "Cancelled" where its own officer cancelled it)."""
-    if "status" in r.known or _officer_cancelled(r):
+    if "status" in r.known or r.cancelled_by_officer:
         return r.status
     return "open" if r.status in Referral.OPEN_STATUSES else "closed"
 
 
-def _officer_cancelled(r: _Row) -> bool:
-    """Cancelled by its own officer: police's act, its status and reason theirs to know."""
-    return r.status == Referral.Status.CANCELLED and r.cancelled_by_officer
-
-
 def _reason(r: _Row) -> str:
-    known = "reason" in r.known or _officer_cancelled(r)
+    # Cancelled by its own officer: police's act, its reason theirs to know.
+    known = "reason" in r.known or r.cancelled_by_officer
     return r.labels.reason(r.status_reason) if r.status_reason and known else ""
 
 

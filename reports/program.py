@@ -99,12 +99,11 @@ class ProgramTable:
     first: date
     last: date
     treated_first: date
-    treated_last: date
 
     @property
     def treated_apart(self) -> bool:
         """Whether the partners' records cover other months than the police work beside them."""
-        return (self.first, self.last) != (self.treated_first, self.treated_last)
+        return self.first != self.treated_first
 
 
 def summed_row(months: list[list[int]], *, kind: metrics.Kind | str) -> tuple[list[str], str]:
@@ -255,7 +254,6 @@ def program_table(*, program: Program, last_month: date, months: int, treated_mo
         first=first,
         last=last_month,
         treated_first=treated_first,
-        treated_last=last_month,
     )
 
 

@@ -68,7 +68,7 @@ def command_home(request: HttpRequest) -> HttpResponse:
     days = PERIODS.get(period, 30)
     now = timezone.now()
     zone = zoneinfo.ZoneInfo(user.agency.timezone)
-    # Whole days on the agency's calendar, as the program view counts them.
+    # Whole days on the agency's calendar.
     start, end = metrics.last_whole_days(days, zone=zone, now=now)
     current = metrics.agency_counts(agency_id=user.agency_id, start=start, end=end)
     previous = metrics.agency_counts(agency_id=user.agency_id, start=start - timedelta(days=days), end=start)

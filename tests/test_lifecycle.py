@@ -209,3 +209,11 @@ def test_failing_drops_the_check_ins_not_yet_due(cast, referral_in):
     services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
     services.referral_fail(referral_id=referral.pk, actor=cast.case_manager_y, reason="disengaged")
     assert not referral.follow_ups.filter(completed_at__isnull=True).exists()
+
+
+def test_no_step_leads_out_of_a_closed_status():
+    """A closed referral stays closed: what is kept of its closing (who cancelled it, say) is
+    read without its status."""
+    from referrals.services.lifecycle import CLOSED_STATUSES
+
+    assert not any(sources & CLOSED_STATUSES for sources, _target in TRANSITIONS.values())

@@ -343,7 +343,7 @@ def standing_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo) -> bool:
 
 def last_whole_days(days: int, *, zone: zoneinfo.ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
     """The last `days` whole days up to the end of today, on the calendar of `zone`: the
-    "last 30 days" of the command page and the program view alike."""
+    "last 30 days" of the command page."""
     today = now.astimezone(zone).date()
     end = datetime.combine(today + timedelta(days=1), time.min, tzinfo=zone)
     return end - timedelta(days=days), end
