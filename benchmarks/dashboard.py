@@ -169,7 +169,7 @@ def checks(b: Bench) -> list[str]:
     out = []
     agency = b.cast.agency.pk
     raw = Referral.objects.filter(agency_id=agency, occurred_at__gte=b.scope.start, occurred_at__lt=b.scope.end)
-    n = raw.exclude(status="cancelled").count()
+    n = raw.exclude(cancelled_by_officer=True).count()
     try:
         shown = metrics.headlines(b.scope, rollups=True).deflections
         out.append(f"{'OK ' if shown == n else 'BAD'} deflections in the 90 days: dashboard {shown:,}, raw rows {n:,}")
@@ -193,7 +193,7 @@ def checks(b: Bench) -> list[str]:
     except Exception as error:  # as above
         out.append(f"BAD could not check the process evaluation: {error!r}")
     share = n / max(1, agency_referrals(agency))
-    out.append(f"    the 90 days hold {share:.1%} of the agency's referrals (cancelled excluded)")
+    out.append(f"    the 90 days hold {share:.1%} of the agency's referrals (those their officers cancelled excluded)")
     return out
 
 

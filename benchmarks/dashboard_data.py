@@ -238,7 +238,7 @@ REFERRAL_COLUMNS = (
     "id, client_id, officer_id, agency_id, partner_id, pathway, occurred_at, location, presenting_needs, "
     "substances, naloxone_administered, charge_deflected, warm_handoff, officer_minutes, note, status, "
     "status_reason, status_changed_at, status_note, accepted_by_id, accepted_at, intake_at, closed_at, "
-    "reengagement_of_id, created_at, seconds_to_log, incident_number"
+    "reengagement_of_id, created_at, seconds_to_log, incident_number, cancelled_by_officer"
 )
 FEEDBACK_COLUMNS = "id, referral_id, officer_id, ease, comment, answered_at"
 OBSTACLE_COLUMNS = "feedback_id, kind"
@@ -359,8 +359,8 @@ def seed(c: Cast, now: datetime) -> None:
             created_at=min(now, occurred + timedelta(seconds=rnd.uniform(60, 1800))), creator=None, now=now
         )
         lifecycle(rnd, occurred, history, PARTNERS[p], manager)
-        # A client's later referral points at their latest earlier one, unless that one
-        # was cancelled before it (referrals.services does the same).
+        # A client's later referral points at their latest earlier one, unless its officer
+        # cancelled that one before (the seed's cancellings are all the officers' own).
         earlier = last_of_client.get(client)
         reengagement = None
         cancelled_before = earlier is not None and earlier[1] == "cancelled" and (earlier[2] or occurred) < occurred
@@ -384,7 +384,7 @@ def seed(c: Cast, now: datetime) -> None:
             f"{nul(history.accepted_by)}\t{ts(history.accepted_at)}\t{ts(history.intake_at)}\t"
             f"{ts(history.closed_at)}\t{nul(reengagement)}\t{ts(history.created_at)}\t"
             # From opening the form to saving it: about a minute, a few take many.
-            f"{round(70 * rnd.lognormvariate(0, 0.6))}\t\n"
+            f"{round(70 * rnd.lognormvariate(0, 0.6))}\t\t{'t' if history.status == 'cancelled' else 'f'}\n"
         )
         if rnd.random() < FEEDBACK_SHARE:
             feedback_id += 1

@@ -235,11 +235,12 @@ class Referral(Encounter):
     intake_at = models.DateTimeField(_("intake"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # Cancelled by its referring officer (withdrawn, or entered in error, before a partner
-    # accepted): police's own act, which the officer's view and the export name. Cancelled by
-    # the partner, it is a closing like the partner's others, and police see "Closed". Set only
-    # by the cancelling, which nothing leads out of: true means cancelled.
+    # accepted): police's own act, which the officer's view and the export name, and the only
+    # cancelling that is not a deflection (IS_DEFLECTION). Cancelled by the partner, it is a
+    # closing like the partner's others: police see "Closed" and count it. Set only by the
+    # cancelling, which nothing leads out of: true means cancelled.
     cancelled_by_officer = models.BooleanField(default=False, editable=False)
-    # The client's referral before this one (not cancelled), when there was one. A
+    # The client's deflection before this one (IS_DEFLECTION), when there was one. A
     # re-engagement (never a failure) when that one had closed or was to another partner:
     # see REENGAGEMENT. Seen again while it is open at the same partner is an OfficerContact.
     reengagement_of = models.ForeignKey(
@@ -533,8 +534,14 @@ FOLLOW_UPS_STILL_FOLLOWED = Q(referral__status__in=Referral.OPEN_STATUSES) | Q(
 )
 
 
+# A deflection (DESIGN.md, the metrics' one definition): a referral its officer did not cancel.
+# Only the referring officer's own withdrawal or "entered in error" takes it out of the counts:
+# a partner's cancelling is the partner's record (42 CFR Part 2), a closing like a decline, so
+# it moves no police figure (an officer who saw a count drop could tell it from a decline).
+IS_DEFLECTION = Q(cancelled_by_officer=False)
+
 # A re-engagement (DESIGN.md, the metrics' one definition): a referral of a client whose
-# previous referral (not cancelled) had closed before this one was logged, or was to another
+# previous deflection had closed before this one was logged, or was to another
 # partner. Seen again while it was open at the same partner is an OfficerContact instead;
 # referrals linked that way before contacts existed are not counted either.
 REENGAGEMENT = Q(reengagement_of__isnull=False) & (

@@ -294,7 +294,6 @@ def partner_ids_used_recently(*, user: User, limit: int = 3) -> list[int]:
     params = {
         "user": user.pk,
         "since": connection.ops.adapt_datetimefield_value(since),  # as stored (SQLite: without its zone)
-        "cancelled": Referral.Status.CANCELLED,
         "limit": limit,
     }
     with connection.cursor() as cursor:
@@ -302,11 +301,12 @@ def partner_ids_used_recently(*, user: User, limit: int = 3) -> list[int]:
         return [partner_id for (partner_id,) in cursor.fetchall()]
 
 
-# Cancelled referrals were entered in error or withdrawn: not a pick to repeat.
+# Referrals the officer cancelled were entered in error or withdrawn: not a pick to repeat.
+# (A partner's cancelling is its record: it changes nothing the officer is offered.)
 _RECENT_PARTNERS_SQL = """
 SELECT r.partner_id FROM referrals_referral r
 JOIN referrals_officer o ON o.id = r.officer_id
-WHERE o.user_id = %(user)s AND r.occurred_at >= %(since)s AND r.status <> %(cancelled)s
+WHERE o.user_id = %(user)s AND r.occurred_at >= %(since)s AND NOT r.cancelled_by_officer
 GROUP BY r.partner_id
 ORDER BY count(*) DESC, max(r.occurred_at) DESC, r.partner_id
 LIMIT %(limit)s
@@ -577,7 +577,7 @@ def consent_signing_window(*, referral: Referral, now: datetime | None = None) -
 
 
 # What logging a deflection for a known client needs, in one statement (see past_referrals):
-# the client's latest referral that was not cancelled (0), latest open one in the agency (1)
+# the client's latest deflection (IS_DEFLECTION) (0), latest open one in the agency (1)
 # and latest open one at the partner chosen (2), the last two with whether a consent to share
 # with the agency was ever recorded, and the referral already made from this form, if any (3).
 _CONSENTED_SQL = """CASE WHEN EXISTS (
@@ -586,7 +586,7 @@ _CONSENTED_SQL = """CASE WHEN EXISTS (
 _PAST_REFERRALS_SQL = """
 SELECT r.*, p.name AS partner_name, earlier.which, earlier.consented FROM (
     SELECT id, 0 AS which, 0 AS consented FROM (
-        SELECT id FROM referrals_referral WHERE client_id = %(client)s AND status <> %(cancelled)s
+        SELECT id FROM referrals_referral WHERE client_id = %(client)s AND NOT cancelled_by_officer
         ORDER BY occurred_at DESC, id DESC LIMIT 1
     ) latest
     UNION ALL
@@ -618,7 +618,7 @@ JOIN partners_servicepartner p ON p.id = r.partner_id
 class PastReferrals:
     """What logging a deflection for a known client found out about the client's past."""
 
-    previous_id: int | None = None  # the latest referral not cancelled: the new one links to it
+    previous_id: int | None = None  # the latest deflection: the new one links to it
     open_in_agency: Referral | None = None  # the latest open one in the agency (the officer's notice)
     open_at_partner: Referral | None = None  # the latest open one at the partner chosen: a contact on it
     made_by_this_form: Referral | None = None  # the referral this very form already made (a double tap)
@@ -630,10 +630,10 @@ def past_referrals(
 ) -> PastReferrals:
     """What logging a new referral for a known client needs to know about the client's past.
 
-    The client's latest referral that was not cancelled (the new one links to it), the
-    client's latest open referral in the agency with its partner's name (the officer is told
-    about it), the latest open one at the partner chosen (the encounter becomes a contact
-    on it) and the referral already made from this form. `consented` holds which of the open
+    The client's latest deflection (the new one links to it), the client's latest open
+    referral in the agency with its partner's name (the officer is told about it), the latest
+    open one at the partner chosen (the encounter becomes a contact on it) and the referral
+    already made from this form. `consented` holds which of the open
     ones ever had a consent to share with the agency, so the usual case (none) needs no
     further query.
 
@@ -643,7 +643,6 @@ def past_referrals(
     """
     params = {
         "client": client.pk,
-        "cancelled": Referral.Status.CANCELLED,
         "agency": agency_id,
         "partner": partner_id,
         # As the database stores it (a uuid column, or text where there is none).

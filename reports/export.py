@@ -377,7 +377,7 @@ COLUMNS: list[Column] = [
     Column(
         "reengagement",
         _(
-            "A re-engagement: the client's previous referral (not cancelled) had closed before this one was "
+            "A re-engagement: the client's previous deflection had closed before this one was "
             "logged, or was to another partner: yes/no. (Seen again while a referral was open at the same partner "
             "is an officer contact on that referral, not a row of this file.)"
         ),

@@ -36,7 +36,7 @@ class DailyRollup(models.Model):
         help_text="Empty for all partners.",
     )
     logged = models.PositiveIntegerField(default=0)
-    deflections = models.PositiveIntegerField(default=0)  # logged less cancelled
+    deflections = models.PositiveIntegerField(default=0)  # logged less those their officer cancelled
     accepted = models.PositiveIntegerField(default=0)
     intake = models.PositiveIntegerField(default=0)
     naloxone = models.PositiveIntegerField(default=0)

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from buyin.models import FeedbackObstacle, OfficerFeedback
 from deflection.models import Agency
-from referrals.models import CaseEvent, Referral
+from referrals.models import IS_DEFLECTION, CaseEvent, Referral
 from reports.metrics.check_ins import CELL, check_ins_of_agency
 from reports.metrics.definitions import COUNTS, engaged_at, referral_counts
 from reports.metrics.process import log_time_bin
@@ -50,7 +50,6 @@ from reports.rollup_models import (
 )
 
 MARGIN = timedelta(minutes=10)
-NOT_CANCELLED = ~Q(status=Referral.Status.CANCELLED)
 ROLLUPS = (
     DailyRollup,
     OfficerDay,
@@ -355,7 +354,7 @@ def _recount(agency: Agency, days: set[date]) -> None:
         for row in rows
     ]
     cells += _summed_over_dimensions(cells)
-    deflections = referrals.filter(NOT_CANCELLED)
+    deflections = referrals.filter(IS_DEFLECTION)
     officer_days = [
         OfficerDay(agency=agency, day=row["day"], officer_id=row["officer_id"], deflections=row["n"])
         for row in deflections.annotate(day=TruncDate("occurred_at", tzinfo=zone))

@@ -52,7 +52,7 @@ def unit(cast):
     _deflected(cast, officers["Theo Two"], 20)
     _deflected(cast, officers["Tess Three"], 40)
     _deflected(cast, officers["Uma One"], 2)
-    _deflected(cast, officers["Ugo Two"], 5, status=Referral.Status.CANCELLED)
+    _deflected(cast, officers["Ugo Two"], 5, status=Referral.Status.CANCELLED, cancelled_by_officer=True)
     return officers
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from referrals import services
 from referrals.models import Referral
+from referrals.selectors import partner_ids_used_recently
 from tests.factories.referrals import OfficerFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +113,76 @@ def test_another_officer_is_not_told_why_a_referral_was_cancelled(cast):
     referral = Referral.objects.get(pk=referral.pk)
     with pytest.raises(services.CheckInRefused, match="only with people you referred"):
         services.check_in_record(user=cast.officer_a2, referral=referral, on=timezone.localdate(), kind="doing_well")
+
+
+def _police_figures(cast, officer) -> dict[str, object]:
+    """What police are told of officer A1's deflections, everywhere it is counted."""
+    from reports import metrics
+    from reports.highlights import week_totals
+    from reports.rollup_models import DailyRollup
+    from reports.rollups import rollups_refresh
+
+    rollups_refresh(agency=cast.agency_a)
+    every_day = DailyRollup.objects.filter(
+        agency=cast.agency_a, unit_key=DailyRollup.ALL_UNITS, pathway="", partner__isnull=True, span=1
+    )
+    record = cast.login("officer_a1").get(reverse("reports:my_record")).content.decode()
+    return {
+        "agency": metrics.deflections(metrics.Scope(cast.agency_a.pk)),
+        "officer": metrics.deflections(metrics.Scope(cast.agency_a.pk, officer_id=officer.pk)),
+        "rollups": sum(every_day.values_list("deflections", flat=True)),
+        "week": week_totals(agency=cast.agency_a).deflections,
+        "naloxone": metrics.overdose_reversals(metrics.Scope(cast.agency_a.pk)),
+        "my record": "3 in all, not counting those you cancelled" in record,
+        "recent partners": partner_ids_used_recently(user=cast.officer_a1),
+    }
+
+
+def test_a_partners_cancelling_moves_no_police_figure_and_the_officers_own_takes_one_out(cast):
+    """Counting a partner's cancelling out would let an officer tell it from a decline (a
+    count drops by one as their referral turns "Closed"): it counts, like a decline."""
+    officer = OfficerFactory(user=cast.officer_a1)
+    now = timezone.now()
+    referrals = [
+        ReferralFactory(officer=officer, partner=cast.partner_y, occurred_at=now, naloxone_administered=True)
+        for _ in range(3)
+    ]
+    before = _police_figures(cast, officer)
+    assert before["agency"] == before["officer"] == before["rollups"] == before["week"] == 3
+    assert before["my record"] and before["recent partners"] == [cast.partner_y.pk]
+
+    for referral, reason in zip(referrals[:2], ("withdrawn", "entered_in_error"), strict=True):
+        services.referral_cancel(referral_id=referral.pk, actor=cast.case_manager_y, reason=reason)
+    assert _police_figures(cast, officer) == before
+
+    services.referral_cancel(referral_id=referrals[2].pk, actor=cast.officer_a1, reason="withdrawn")
+    after = _police_figures(cast, officer)
+    assert after["agency"] == after["officer"] == after["rollups"] == after["week"] == after["naloxone"] == 2
+    assert not after["my record"]
+
+
+def test_the_command_pages_statuses_add_up_to_the_deflections_the_partners_cancellings_among_them(cast):
+    from reports import metrics
+
+    officer = OfficerFactory(user=cast.officer_a1)
+    mine, theirs = _cancelled_by_each(cast, "withdrawn")
+    ReferralFactory(officer=officer, partner=cast.partner_y)
+    counts = metrics.agency_counts(agency_id=cast.agency_a.pk)
+    assert counts.deflections == 2 == sum(n for _label, n in counts.by_status)
+    assert ("Cancelled by the partner", 1) in counts.by_status
+
+
+def test_the_rollups_counted_before_are_recounted_by_the_next_refresh(cast):
+    """Rollups counted when a partner's cancelling was no deflection are rebuilt on upgrade."""
+    from reports.rollup_models import DailyRollup
+    from reports.rollups import rollups_refresh
+
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    services.referral_cancel(referral_id=referral.pk, actor=cast.case_manager_y, reason="withdrawn")
+    rollups_refresh(agency=cast.agency_a)
+    DailyRollup.objects.update(deflections=0)  # as the former definition counted it
+    migration = importlib.import_module("reports.migrations.0011_recount_partner_cancellings")
+    migration.recount(apps, None)
+    assert rollups_refresh(agency=cast.agency_a) == -1  # rebuilt
+    assert DailyRollup.objects.filter(agency=cast.agency_a, span=1, unit_key=DailyRollup.ALL_UNITS).exists()
+    assert set(DailyRollup.objects.filter(agency=cast.agency_a, span=1).values_list("deflections", flat=True)) == {1}

@@ -109,7 +109,13 @@ def week(cast):
     ReferralFactory(officer=OfficerFactory(user=cast.officer_a2), occurred_at=now - timedelta(hours=1))
     ReferralFactory(officer=mine, occurred_at=monday - timedelta(minutes=1), naloxone_administered=True)
     earlier = now - timedelta(minutes=5)
-    ReferralFactory(officer=mine, occurred_at=earlier, status=Referral.Status.CANCELLED, naloxone_administered=True)
+    ReferralFactory(
+        officer=mine,
+        occurred_at=earlier,
+        status=Referral.Status.CANCELLED,
+        cancelled_by_officer=True,
+        naloxone_administered=True,
+    )
     ReferralFactory(officer=OfficerFactory(user=cast.officer_b), occurred_at=earlier, naloxone_administered=True)
     return now
 

@@ -459,7 +459,7 @@ def test_the_partners_an_officer_refers_to_most_come_first(cast):
     # Nor do referrals withdrawn or entered in error, or those older than 90 days.
     officer = services.officer_for_user(user=cast.officer_a1)
     for _ in range(4):
-        ReferralFactory(officer=officer, partner=more["peer"], status=Referral.Status.CANCELLED)
+        ReferralFactory(officer=officer, partner=more["peer"], status="cancelled", cancelled_by_officer=True)
         ReferralFactory(officer=officer, partner=more["behavioural"], occurred_at=timezone.now() - timedelta(days=91))
     at_once, behind = _shown_at_once_and_behind_more(client.get("/log/").content.decode())
     # Housing (3 times) and X (twice), then the first 24/7 partner; the 24/7 one shown first.

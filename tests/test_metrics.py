@@ -58,7 +58,8 @@ def september(cast):
     r3 = _ref(
         a1, x, at(9, 10), status="rejected", status_reason="no_capacity", charge_deflected="Theft", officer_minutes=60
     )
-    _ref(a1, y, at(9, 12), status="cancelled", charge_deflected="Theft", naloxone_administered=True)
+    officers_own = {"status": "cancelled", "cancelled_by_officer": True}
+    _ref(a1, y, at(9, 12), **officers_own, charge_deflected="Theft", naloxone_administered=True)
     r5 = _ref(a2, y, at(9, 20), client=r1.client, reengagement_of=r1)
     r6 = _ref(a1, y, at(9, 28), status="in_progress", accepted_at=at(9, 28, 16), intake_at=at(11, 20))
     _ref(a1, y, at(10, 3))  # outside the period
@@ -110,7 +111,8 @@ def test_a_reengagement_follows_a_close_or_goes_to_another_partner(cast):
     _ref(officer, x, at(9, 9), client=first.client, reengagement_of=elsewhere)
     Referral.objects.filter(pk=elsewhere.pk).update(status="failed", closed_at=at(9, 15))
     # Cancelled: not a deflection, so not a re-engagement either.
-    _ref(officer, y, at(9, 20), client=first.client, reengagement_of=first, status="cancelled")
+    officers_own = {"status": "cancelled", "cancelled_by_officer": True}
+    _ref(officer, y, at(9, 20), client=first.client, reengagement_of=first, **officers_own)
     assert metrics.reengagements(scope(cast)) == 2
     assert metrics.totals_from_referrals(scope(cast)).reengagements == 2
     rollups_rebuild(agency=cast.agency_a)
@@ -189,14 +191,16 @@ def test_an_officer_sees_their_own_time_saved(cast, september):
     assert cast.login("command_a").get("/reports/my-record/").status_code == 404
 
 
-def test_my_record_says_withdrawn_referrals_are_not_counted_that_my_deflections_lists(cast):
+def test_my_record_says_the_referrals_the_officer_cancelled_are_not_counted_that_my_deflections_lists(cast):
     officer = OfficerFactory(user=cast.officer_a1)
     ReferralFactory(officer=officer, partner=cast.partner_y)
+    ReferralFactory(officer=officer, partner=cast.partner_y, status="cancelled", cancelled_by_officer=True)
+    # Cancelled by the partner: a closing like a decline, counted, and "Closed" on the list.
     ReferralFactory(officer=officer, partner=cast.partner_y, status="cancelled")
     client = cast.login("officer_a1")
-    assert client.get("/mine/").content.decode().count('class="list-group-item"') == 2
+    assert client.get("/mine/").content.decode().count('class="list-group-item"') == 3
     record = client.get("/reports/my-record/").content.decode()
-    assert "1 in all, not counting withdrawn referrals" in record
+    assert "2 in all, not counting those you cancelled" in record
 
 
 def test_the_default_period_is_shown_in_the_month_fields(cast):

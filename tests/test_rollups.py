@@ -57,6 +57,8 @@ def history(cast):
             created_at=when,
             closed_at=when + timedelta(days=len(referrals) % 7) if status in ("completed", "rejected") else None,
             status=status,
+            # Half the cancellings the officer's own (no deflection), half the partner's (one).
+            cancelled_by_officer=status == "cancelled" and len(referrals) % 2 == 0,
             accepted_at=accepted,
             intake_at=accepted + to_intake if status in ("in_progress", "completed") else None,
             naloxone_administered=rnd.random() < 0.2,
@@ -268,7 +270,7 @@ def _histograms_from_the_referrals(agency) -> tuple[Counter, Counter, Counter]:
     """What HoursHistogram (over everything; per partner for accepting) and RejectionRollup
     should hold, counted from the referrals without the rollups code."""
     intake, accept, rejected = Counter(), Counter(), Counter()
-    for r in Referral.objects.filter(agency=agency).exclude(status="cancelled"):
+    for r in Referral.objects.filter(agency=agency).exclude(cancelled_by_officer=True):
         day = r.occurred_at.astimezone(TZ).date()
         if r.intake_at is not None:
             intake[day, hours_bin((r.intake_at - r.occurred_at).total_seconds() / 3600)] += 1
@@ -348,9 +350,8 @@ def test_medians_from_the_hour_bins_are_exact(cast, history):
 def _officer_months_from_the_referrals(agency) -> dict:
     """Who deflected in which month (agency time), and on which of its days, as bits."""
     months: dict = {}
-    for officer_id, occurred in (
-        Referral.objects.filter(agency=agency).exclude(status="cancelled").values_list("officer_id", "occurred_at")
-    ):
+    deflections = Referral.objects.filter(agency=agency).exclude(cancelled_by_officer=True)
+    for officer_id, occurred in deflections.values_list("officer_id", "occurred_at"):
         day = occurred.astimezone(TZ).date()
         key = (day.replace(day=1), officer_id)
         months[key] = months.get(key, 0) | 1 << (day.day - 1)

@@ -82,14 +82,14 @@ def _merge(*, survivor_id: int, merged_id: int, actor: User, scope) -> ClientMer
 
 
 def _relink_reengagements(*, client: Client) -> None:
-    """Each referral of the client links to the one before it (not cancelled), so the
+    """Each referral of the client links to the deflection before it, so the
     re-engagement figures stay right after two rows became one."""
     previous = None
     for referral in client.referrals.order_by("occurred_at", "id"):
         if referral.reengagement_of_id != (previous.pk if previous else None):
             referral.reengagement_of = previous
             referral.save(update_fields=["reengagement_of"])
-        if referral.status != Referral.Status.CANCELLED:
+        if not referral.cancelled_by_officer:  # IS_DEFLECTION
             previous = referral
 
 

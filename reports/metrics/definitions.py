@@ -4,7 +4,8 @@ must give the same numbers (tests/test_rollups.py), and whatever the rollups can
 answer is read here
 
 Definitions (DESIGN.md):
-- Deflections: referrals logged in the period, less cancelled ones.
+- Deflections: referrals logged in the period, less those their officer cancelled
+  (referrals.models.IS_DEFLECTION: a partner's cancelling is its record, and moves no count).
 - Engagement rate: of those, the share that reached intake.
 - Time to intake: median hours from logged to intake.
 - Retention 30/60/90: of referrals with intake, the share still engaged at the checkpoint
@@ -16,7 +17,7 @@ Definitions (DESIGN.md):
 - Time saved versus arrest: sum over referrals with a charge deflected of (the agency's
   booking minutes minus the officer's minutes); cost avoided: their count times the
   booking cost.
-- Re-engagements: referrals of clients whose previous referral (not cancelled) had closed
+- Re-engagements: referrals of clients whose previous deflection had closed
   before this one was logged, or was to another partner (referrals.models.REENGAGEMENT).
   Seen again while a referral is open at the same partner is an officer contact on it:
   not a deflection, not a re-engagement.
@@ -45,7 +46,16 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from deflection.models import Agency
-from referrals.models import REENGAGEMENT, FollowUp, HeldCharge, Officer, OfficerContact, Pathway, Referral
+from referrals.models import (
+    IS_DEFLECTION,
+    REENGAGEMENT,
+    FollowUp,
+    HeldCharge,
+    Officer,
+    OfficerContact,
+    Pathway,
+    Referral,
+)
 from reports.metrics.disclosure import Kind, rule_of, shown_count
 
 RETENTION_DAYS = (30, 60, 90)
@@ -123,13 +133,13 @@ def _in_scope(qs: QuerySet, scope: Scope, *, agency: str, partner: str) -> Query
 
 
 def logged(scope: Scope) -> QuerySet[Referral]:
-    """Referrals logged in the scope, cancelled ones included."""
+    """Referrals logged in the scope, those cancelled by their officer included."""
     return _in_scope(Referral.objects.all(), scope, agency="agency_id", partner="partner_id")
 
 
 def deflections_qs(scope: Scope) -> QuerySet[Referral]:
-    """The scope's deflections: referrals logged in it, less cancelled ones."""
-    return logged(scope).exclude(status=Referral.Status.CANCELLED)
+    """The scope's deflections: referrals logged in it, less those their officer cancelled."""
+    return logged(scope).filter(IS_DEFLECTION)
 
 
 def deflections(scope: Scope) -> int:
@@ -304,14 +314,16 @@ def agency_counts(*, agency_id: int, start: datetime | None = None, end: datetim
     """The command page's counts of the agency's deflections over the period."""
     scope = Scope(agency_id, start, end)
     qs = deflections_qs(scope)
+    S = Referral.Status
     status_counts = dict(qs.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     return AgencyCounts(
         deflections=qs.count(),
         by_pathway=[(label, n) for _value, label, n in by_pathway(scope)],
+        # Every status, so that they add up to the deflections: the cancelled ones among
+        # them are the partners' (their officers' are no deflections).
         by_status=[
-            (label, status_counts.get(value, 0))
-            for value, label in Referral.Status.choices
-            if value != Referral.Status.CANCELLED
+            (_("Cancelled by the partner") if value == S.CANCELLED else label, status_counts.get(value, 0))
+            for value, label in S.choices
         ],
         overdose_reversals=overdose_reversals(scope),
         officers_participating=qs.values("officer_id").distinct().count(),
@@ -321,7 +333,14 @@ def agency_counts(*, agency_id: int, start: datetime | None = None, end: datetim
 # The definitions in words, for the export's codebook and the dashboard's notes; each with
 # the figure's kind (disclosure.FIGURE_KINDS), whose small-numbers rule the codebook adds.
 _DEFINED: list[tuple[str, str, str]] = [
-    (_("Deflections"), _("Referrals logged in the period, less cancelled ones."), "deflections"),
+    (
+        _("Deflections"),
+        _(
+            "Referrals logged in the period, less those their officer withdrew or marked entered in error. "
+            "A referral the partner cancelled counts, like one it declined."
+        ),
+        "deflections",
+    ),
     (_("Engagement rate"), _("Of deflections logged in the period, the share that reached intake."), "intake"),
     (_("Time to intake"), _("Median hours from the deflection to intake."), "time_to_intake"),
     (
@@ -368,7 +387,7 @@ _DEFINED: list[tuple[str, str, str]] = [
     (
         _("Re-engagements"),
         _(
-            "Deflections of clients whose previous referral (not cancelled) had closed before this one was logged, "
+            "Deflections of clients whose previous deflection had closed before this one was logged, "
             "or was to another partner."
         ),
         "reengagements",
@@ -467,23 +486,22 @@ class Totals:
 
 def referral_counts() -> dict[str, Aggregate]:
     """The aggregates of Totals over referrals (grouped per day and cell by the rollups)."""
-    not_cancelled = ~Q(status=Referral.Status.CANCELLED)
-    charged = not_cancelled & ~Q(charge_deflected="")
+    charged = IS_DEFLECTION & ~Q(charge_deflected="")
     state = HeldCharge.State
     held = [state.HELD, state.SATISFIED, state.NOT_SATISFIED]  # withdrawn ones are not counted
     return {
-        "charges_held": Count("id", filter=not_cancelled & Q(held_charge__state__in=held)),
-        "charges_satisfied": Count("id", filter=not_cancelled & Q(held_charge__state=state.SATISFIED)),
-        "charges_not_satisfied": Count("id", filter=not_cancelled & Q(held_charge__state=state.NOT_SATISFIED)),
-        "charges_pending": Count("id", filter=not_cancelled & Q(held_charge__state=state.HELD)),
+        "charges_held": Count("id", filter=IS_DEFLECTION & Q(held_charge__state__in=held)),
+        "charges_satisfied": Count("id", filter=IS_DEFLECTION & Q(held_charge__state=state.SATISFIED)),
+        "charges_not_satisfied": Count("id", filter=IS_DEFLECTION & Q(held_charge__state=state.NOT_SATISFIED)),
+        "charges_pending": Count("id", filter=IS_DEFLECTION & Q(held_charge__state=state.HELD)),
         "logged": Count("id"),
-        "deflections": Count("id", filter=not_cancelled),
-        "accepted": Count("id", filter=not_cancelled & Q(accepted_at__isnull=False)),
-        "intake": Count("id", filter=not_cancelled & Q(intake_at__isnull=False)),
-        "naloxone": Count("id", filter=not_cancelled & Q(naloxone_administered=True)),
+        "deflections": Count("id", filter=IS_DEFLECTION),
+        "accepted": Count("id", filter=IS_DEFLECTION & Q(accepted_at__isnull=False)),
+        "intake": Count("id", filter=IS_DEFLECTION & Q(intake_at__isnull=False)),
+        "naloxone": Count("id", filter=IS_DEFLECTION & Q(naloxone_administered=True)),
         "charged": Count("id", filter=charged),
         "charged_minutes": Sum("officer_minutes", filter=charged),
-        "reengagements": Count("id", filter=not_cancelled & REENGAGEMENT),
+        "reengagements": Count("id", filter=IS_DEFLECTION & REENGAGEMENT),
     }
 
 
