@@ -573,6 +573,13 @@ def may_commend(*, user: User, officer: User) -> bool:
     return user.role in (User.Role.SUPERVISOR, User.Role.COMMAND) and user.agency_id == officer.agency_id
 
 
+def may_commend_for(*, user: User, referral: Referral) -> bool:
+    """Commend a referral's officer for it: one of their deflections, so not one they cancelled
+    themselves (a partner's cancelling is the partner's record and changes nothing here)."""
+    officer = referral.officer.user
+    return officer is not None and not referral.cancelled_by_officer and may_commend(user=user, officer=officer)
+
+
 def may_manage_recognition(*, user: User, agency: Agency) -> bool:
     """The kinds of recognition an agency gives: its command staff and its program's administrator."""
     if user.is_program_admin:

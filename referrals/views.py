@@ -360,8 +360,7 @@ def _referral_flags(user: User, referral) -> dict[str, bool]:
         "can_record_consent": permissions.may_record_consent(user=user, referral=referral),
         "can_add_story": permissions.may_add_story(user=user, referral=referral),
         "can_check_in": permissions.may_check_in(user=user, referral=referral),
-        "can_commend": referral.officer.user_id is not None
-        and permissions.may_commend(user=user, officer=referral.officer.user),
+        "can_commend": permissions.may_commend_for(user=user, referral=referral),
     }
 
 

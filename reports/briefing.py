@@ -75,9 +75,8 @@ def _stories(unit: Unit, end: datetime) -> list[SuccessStory]:
     """Up to three stories shared with consent and approved for the digest, the unit's first."""
     own = Case(When(referral__officer__unit_id=unit.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
     stories = SuccessStory.objects.filter(
+        SuccessStory.SHARED,
         agency_id=unit.agency_id,
-        consent_to_share=True,
-        review_state=SuccessStory.Review.APPROVED,
         reviewed_at__gte=end - STORY_WINDOW,
         reviewed_at__lt=end,
     )

@@ -108,9 +108,8 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
     # written on Sunday and approved on Tuesday is news in the week of the Tuesday.
     stories = list(
         SuccessStory.objects.filter(
+            SuccessStory.SHARED,
             agency=agency,
-            consent_to_share=True,
-            review_state=SuccessStory.Review.APPROVED,
             reviewed_at__gte=start,
             reviewed_at__lt=end,
         ).order_by("reviewed_at", "pk")

@@ -139,9 +139,9 @@ def _agency_wins_now(agency: Agency) -> AgencyWins:
         .select_related("unit", "partner")[:MILESTONES_SHOWN]
     )
     stories = list(
-        SuccessStory.objects.filter(
-            agency_id=agency.pk, consent_to_share=True, review_state=SuccessStory.Review.APPROVED
-        ).order_by("-reviewed_at", "-pk")[:STORIES_SHOWN]
+        SuccessStory.objects.filter(SuccessStory.SHARED, agency_id=agency.pk).order_by("-reviewed_at", "-pk")[
+            :STORIES_SHOWN
+        ]
     )
     # The agency's program (for whom may see highlights, permissions.programs_of is just that).
     programs = Program.objects.filter(agencies=agency.pk)

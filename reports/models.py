@@ -118,6 +118,13 @@ class SuccessStory(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
 
+    # What leaves the case record (highlights, briefing, digest): agreed, approved, and not on a
+    # referral its officer cancelled as entered in error, where no encounter took place (one
+    # approved before that cancelling is not shared after it).
+    SHARED = Q(consent_to_share=True, review_state=Review.APPROVED) & ~Q(
+        referral__cancelled_by_officer=True, referral__status_reason="entered_in_error"
+    )
+
     class Meta:
         verbose_name = _("success story")
         verbose_name_plural = _("success stories")

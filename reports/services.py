@@ -84,6 +84,8 @@ def success_story_review(*, story_id: int, actor: User, approve: bool) -> Succes
         raise ValidationError(_("This story does not exist."))
     if not story.consent_to_share:
         raise ValidationError(_("The client did not agree to share this story: it stays in the case record."))
+    if approve and story.referral.entered_in_error:
+        raise ValidationError(_("Its officer cancelled the referral as entered in error: there is nothing to share."))
     if approve:
         story_check_shareable(text=story.text, client=story.referral.client)
     story.review_state = SuccessStory.Review.APPROVED if approve else SuccessStory.Review.DECLINED

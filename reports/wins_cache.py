@@ -17,6 +17,7 @@ from buyin.models import ChangeMade, Suggestion
 from deflection import shared_cache
 from deflection.models import Agency
 from deflection.permissions import programs_of
+from referrals.models import Referral
 from reports.models import Milestone, SuccessStory
 
 AGENCY_WINS = shared_cache.KeptPer(kind="wins", owner="agency", version=1, seconds=60)
@@ -53,6 +54,12 @@ def _suggestion_changed(sender, instance, created: bool = False, update_fields=N
     forget_agency_wins(Agency.objects.filter(program__in=programs).values_list("pk", flat=True))
 
 
+def _referral_cancelled(sender, instance, update_fields=None, **kwargs) -> None:
+    # Its officer's cancelling as entered in error takes its stories off (SuccessStory.SHARED).
+    if update_fields is not None and "cancelled_by_officer" in update_fields and instance.entered_in_error:
+        forget_agency_wins([instance.agency_id])
+
+
 def receivers() -> list[tuple[ModelSignal, type, shared_cache.Receiver]]:
     """Each save or delete that changes some agency's wins, and what to forget."""
     return [
@@ -65,4 +72,5 @@ def receivers() -> list[tuple[ModelSignal, type, shared_cache.Receiver]]:
             ]
         ),
         (post_save, Agency, _agency_changed),  # a deleted agency's wins are read by no one
+        (post_save, Referral, _referral_cancelled),
     ]

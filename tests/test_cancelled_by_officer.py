@@ -186,3 +186,56 @@ def test_the_rollups_counted_before_are_recounted_by_the_next_refresh(cast):
     assert rollups_refresh(agency=cast.agency_a) == -1  # rebuilt
     assert DailyRollup.objects.filter(agency=cast.agency_a, span=1, unit_key=DailyRollup.ALL_UNITS).exists()
     assert set(DailyRollup.objects.filter(agency=cast.agency_a, span=1).values_list("deflections", flat=True)) == {1}
+
+
+def test_a_story_on_a_referral_entered_in_error_is_neither_approved_nor_shared(cast):
+    """Recorded before its officer cancelled it as entered in error: no encounter took place."""
+    from django.core.exceptions import ValidationError
+
+    from reports.highlights import agency_wins
+    from reports.models import SuccessStory
+    from reports.services import success_story_review
+    from tests.factories.reports import story_told
+
+    pending, approved = story_told(cast, "Thank you.", review=None), story_told(cast, "Thanks again.")
+    assert [s.pk for s in agency_wins(agency=cast.agency_a).stories] == [approved.pk]  # kept a minute
+    for story in (pending, approved):
+        services.referral_cancel(referral_id=story.referral_id, actor=cast.officer_a1, reason="entered_in_error")
+    with pytest.raises(ValidationError, match="entered in error"):
+        success_story_review(story_id=pending.pk, actor=cast.admin, approve=True)
+    assert not SuccessStory.objects.filter(SuccessStory.SHARED).exists()
+    assert agency_wins(agency=cast.agency_a).stories == []
+    # Withdrawn: the person was met, and what they wrote may still be shared.
+    kept = story_told(cast, "Still grateful.")
+    services.referral_cancel(referral_id=kept.referral_id, actor=cast.officer_a1, reason="withdrawn")
+    assert [s.pk for s in agency_wins(agency=cast.agency_a).stories] == [kept.pk]
+
+
+def test_an_officer_is_not_commended_for_a_referral_they_cancelled(cast):
+    """It is no deflection: the page offers no commendation for it, and the service refuses
+    one posted; one the partner cancelled is offered like any other."""
+    from django.core.exceptions import ValidationError
+
+    from buyin.models import Commendation
+    from buyin.services.recognition import commendation_create
+
+    mine, theirs = _cancelled_by_each(cast, "withdrawn")
+    pages = {
+        r.pk: cast.login("supervisor_a").get(reverse("referrals:detail", args=[r.pk])).content.decode()
+        for r in (mine, theirs)
+    }
+    assert "Commend the officer for it" not in pages[mine.pk]
+    assert "Commend the officer for it" in pages[theirs.pk]
+    data = {"officer": cast.officer_a1.pk, "kind": "Commendation", "text": "Calm work.", "incident_number": ""}
+    refused = cast.login("supervisor_a").post(reverse("buyin:commend"), {**data, "referral": mine.pk})
+    assert refused.status_code == 200 and not Commendation.objects.exists()
+    with pytest.raises(ValidationError, match="own deflections"):
+        commendation_create(
+            actor=cast.supervisor_a,
+            officer=cast.officer_a1,
+            kind_name="Commendation",
+            text="x",
+            referral=Referral.objects.get(pk=mine.pk),
+        )
+    taken = cast.login("supervisor_a").post(reverse("buyin:commend"), {**data, "referral": theirs.pk})
+    assert taken.status_code == 302 and Commendation.objects.get().referral_id == theirs.pk

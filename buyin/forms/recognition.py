@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from buyin.models.recognition import COMMENDATION_TEXT_MAX, RecognitionKind, kind_label
 from deflection.models import User
 from referrals import selectors as referral_selectors
-from referrals.models import Referral
+from referrals.models import IS_DEFLECTION, Referral
 
 
 class OfficerChoiceField(forms.ModelChoiceField):
@@ -56,9 +56,11 @@ class CommendForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = officers
         self.fields["kind"].choices = [(name, kind_label(name)) for name in kind_names]
-        self.fields["referral"].queryset = Referral.objects.filter(officer__user__in=officers).select_related(
-            "client", "officer"
-        )
+        # Their deflections: not a referral its officer cancelled (a partner's cancelling is
+        # the partner's record, and changes nothing police are offered).
+        self.fields["referral"].queryset = Referral.objects.filter(
+            IS_DEFLECTION, officer__user__in=officers
+        ).select_related("client", "officer")
 
     def linked_referral(self) -> Referral | None:
         """The referral the page came from, for the form to say which deflection it is for."""

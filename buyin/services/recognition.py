@@ -23,7 +23,7 @@ from buyin.models import Commendation, RecognitionKind
 from buyin.models.recognition import DEFAULT_KINDS
 from deflection.claims import send_claimed
 from deflection.models import Agency, User
-from deflection.permissions import may_commend, may_manage_recognition
+from deflection.permissions import may_commend, may_commend_for, may_manage_recognition
 from referrals.identity_text import identifiers_in_text
 from referrals.models import Client, Referral
 
@@ -114,7 +114,9 @@ def commendation_create(
     once the commendation is saved."""
     if not may_commend(user=actor, officer=officer):
         raise ValidationError(_("You cannot commend this officer."))
-    if referral is not None and (referral.officer.user_id != officer.pk):
+    if referral is not None and (
+        referral.officer.user_id != officer.pk or not may_commend_for(user=actor, referral=referral)
+    ):
         raise ValidationError({"referral": _("Choose one of this officer's own deflections.")})
     commendation_check_text(text=text, referral=referral, officer=officer)
     recognition_kinds_ensure(agency=officer.agency)
