@@ -76,11 +76,13 @@ def recipients(program: Program) -> list[tuple[str, list[str]]]:
     )
 
 
-def program_digest_context(*, program: Program, month_start: date) -> dict:
+def program_digest_context(*, program: Program, month_start: date, published: bool | None = None) -> dict:
     """What the program's monthly digest shows its regional coordinators: each agency's month
     in one table, and the partners' records of the three months that had ended with it. No
-    table before the month is published (on the day the digest is due)."""
-    published = month_published(program, month_start)
+    table before the month is published (on the day the digest is due); `published` where the
+    caller knows already."""
+    if published is None:
+        published = month_published(program, month_start)
     return {
         "program": program,
         "month_start": month_start,
@@ -110,7 +112,7 @@ def program_digest_send(*, program_id: int, month_start: date) -> ProgramDigest 
     def compose() -> Mail:
         # From the primary, where the month was just published: its figures were counted
         # then, and a replica a moment behind would not have them yet.
-        context = program_digest_context(program=program, month_start=month_start)
+        context = program_digest_context(program=program, month_start=month_start, published=True)
         text = render_to_string("reports/program_digest_email.txt", context)
         html = render_to_string("reports/program_digest_email.html", context)
         subject = _("%(program)s: the agencies in %(month)s") % {
