@@ -214,6 +214,7 @@ def _seed_referrals(
         batch = []
         for i in range(start, min(start + BATCH, scale.referrals)):
             occurred = now - timedelta(minutes=rnd.randint(60, 3 * 365 * 24 * 60))
+            status = rnd.choice(statuses)
             batch.append(
                 Referral(
                     client_id=rnd.choices(shuffled, cum_weights=cum)[0],
@@ -229,7 +230,9 @@ def _seed_referrals(
                     charge_deflected="Possession of drug paraphernalia" if rnd.random() < 0.4 else "",
                     warm_handoff=rnd.random() < 0.5,
                     officer_minutes=rnd.randint(15, 90),
-                    status=rnd.choice(statuses),
+                    status=status,
+                    # Half the cancellings the officer's own: the officer's pages read the flag.
+                    cancelled_by_officer=status == "cancelled" and i % 2 == 0,
                     status_changed_at=occurred,
                     created_by=me.user if i in mine else None,
                 )

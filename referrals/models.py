@@ -288,7 +288,7 @@ class Referral(Encounter):
                 fields=["officer", "-occurred_at"],
                 name="referral_officer_recent",
                 include=[
-                    *("id", "agency", "partner", "status"),
+                    *("id", "agency", "partner", "cancelled_by_officer"),
                     *("naloxone_administered", "charge_deflected", "officer_minutes"),
                 ],
             ),

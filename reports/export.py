@@ -311,6 +311,14 @@ COLUMNS: list[Column] = [
     Column("warm_handoff", _("Warm handoff or transport to the partner: yes/no."), lambda r, n: YES_NO[r.warm_handoff]),
     Column("officer_minutes", _("Minutes the officer spent on the deflection."), lambda r, n: r.officer_minutes),
     Column(
+        "deflection",
+        _(
+            "Counted as a deflection: no where the referring officer cancelled it (withdrawn or entered in error), "
+            "yes otherwise, a referral the partner cancelled included."
+        ),
+        lambda r, n: YES_NO[not r.cancelled_by_officer],
+    ),
+    Column(
         "treatment_record",
         _(
             "How much of the partner's treatment record (42 CFR Part 2) the row may show: 'all' in a program "
@@ -381,7 +389,7 @@ COLUMNS: list[Column] = [
             "logged, or was to another partner: yes/no. (Seen again while a referral was open at the same partner "
             "is an officer contact on that referral, not a row of this file.)"
         ),
-        lambda r, n: YES_NO[bool(r.reengaged)],
+        lambda r, n: YES_NO[bool(r.reengaged) and not r.cancelled_by_officer],  # as the metric counts
     ),
     Column(
         "charge_held",

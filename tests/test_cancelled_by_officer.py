@@ -169,7 +169,9 @@ def test_the_command_pages_statuses_add_up_to_the_deflections_the_partners_cance
     ReferralFactory(officer=officer, partner=cast.partner_y)
     counts = metrics.agency_counts(agency_id=cast.agency_a.pk)
     assert counts.deflections == 2 == sum(n for _label, n in counts.by_status)
-    assert ("Cancelled by the partner", 1) in counts.by_status
+    # With the declines: a row of its own would hold a few a month, and withhold the table.
+    assert ("Declined or cancelled by the partner", 1) in counts.by_status
+    assert "Cancelled" not in [label for label, _n in counts.by_status]
 
 
 def test_the_rollups_counted_before_are_recounted_by_the_next_refresh(cast):
@@ -229,6 +231,7 @@ def test_an_officer_is_not_commended_for_a_referral_they_cancelled(cast):
     data = {"officer": cast.officer_a1.pk, "kind": "Commendation", "text": "Calm work.", "incident_number": ""}
     refused = cast.login("supervisor_a").post(reverse("buyin:commend"), {**data, "referral": mine.pk})
     assert refused.status_code == 200 and not Commendation.objects.exists()
+    assert "not one you may commend an officer for" in refused.content.decode()  # not among the choices
     with pytest.raises(ValidationError, match="own deflections"):
         commendation_create(
             actor=cast.supervisor_a,
@@ -239,3 +242,89 @@ def test_an_officer_is_not_commended_for_a_referral_they_cancelled(cast):
         )
     taken = cast.login("supervisor_a").post(reverse("buyin:commend"), {**data, "referral": theirs.pk})
     assert taken.status_code == 302 and Commendation.objects.get().referral_id == theirs.pk
+
+
+def test_the_officers_recent_partners_leave_out_only_what_they_cancelled(cast):
+    """The log form's likeliest picks: a partner's cancellings count like any referral there."""
+    officer = OfficerFactory(user=cast.officer_a1)
+    theirs = [ReferralFactory(officer=officer, partner=cast.partner_x) for _ in range(2)]
+    mine = [ReferralFactory(officer=officer, partner=cast.partner_y) for _ in range(3)]
+    for referral in theirs:
+        services.referral_cancel(referral_id=referral.pk, actor=cast.case_manager_x, reason="entered_in_error")
+    assert partner_ids_used_recently(user=cast.officer_a1) == [cast.partner_y.pk, cast.partner_x.pk]
+    for referral in mine[:2]:
+        services.referral_cancel(referral_id=referral.pk, actor=cast.officer_a1, reason="entered_in_error")
+    assert partner_ids_used_recently(user=cast.officer_a1) == [cast.partner_x.pk, cast.partner_y.pk]
+
+
+def _log(cast, client_id: int | None = None) -> Referral:
+    """Officer A1 logs a deflection through the form (for a known client, if given)."""
+    import uuid
+
+    known = {"client": str(client_id), "first_name": "", "last_name": ""} if client_id else {}
+    data = {
+        "submission_token": str(uuid.uuid4()),
+        "action": "save",
+        "first_name": "Lorenzo",
+        "last_name": "Abernathy",
+        "date_of_birth": "1988-06-14",
+        "preferred_language": "es",
+        "pathway": "officer_intervention",
+        "partner": str(cast.partner_y.pk),
+        "presenting_needs": ["substance_use"],
+        "officer_minutes": "35",
+        **known,
+    }
+    before = set(Referral.objects.values_list("pk", flat=True))
+    assert cast.login("officer_a1").post(reverse("referrals:log"), data).status_code == 302
+    return Referral.objects.exclude(pk__in=before).get()
+
+
+def test_a_referral_the_partner_cancelled_is_the_one_the_next_links_to(cast):
+    """The re-engagement link follows the deflections: past a referral its officer cancelled,
+    not past one its partner did (logging, a merge's relinking and the upgrade's alike)."""
+    import importlib
+
+    from referrals.services.clients import _relink_reengagements
+
+    first = _log(cast)
+    services.referral_cancel(referral_id=first.pk, actor=cast.case_manager_y, reason="withdrawn")
+    second = _log(cast, first.client_id)
+    assert second.reengagement_of_id == first.pk
+    services.referral_cancel(referral_id=second.pk, actor=cast.officer_a1, reason="entered_in_error")
+    third = _log(cast, first.client_id)
+    assert third.reengagement_of_id == first.pk
+
+    Referral.objects.update(reengagement_of=None)
+    _relink_reengagements(client=first.client)
+    assert dict(Referral.objects.values_list("pk", "reengagement_of_id")) == {
+        first.pk: None,
+        second.pk: first.pk,
+        third.pk: first.pk,
+    }
+    Referral.objects.filter(pk=third.pk).update(reengagement_of=None)  # as linked before the upgrade
+    migration = importlib.import_module("referrals.migrations.0017_relink_past_partner_cancellings")
+    migration.relink(apps, None)
+    assert Referral.objects.get(pk=third.pk).reengagement_of_id == first.pk
+
+
+def test_a_partners_cancelling_beside_its_declines_leaves_the_command_pages_statuses_shown(cast):
+    """Eleven declines and one partner's cancelling in an ended month: one row of twelve. As a
+    row of its own, the one would have withheld the whole table."""
+    import zoneinfo
+    from datetime import timedelta
+
+    from reports.metrics import cohorts
+    from reports.metrics.definitions import Scope
+
+    zone = zoneinfo.ZoneInfo(cast.agency_a.timezone)
+    scope = cohorts.months_ended(cast.agency_a.pk, 1, zone=zone, before=timezone.now())
+    officer = OfficerFactory(user=cast.officer_a1)
+    when = scope.start + timedelta(days=3)
+    for i in range(12):
+        referral = ReferralFactory(officer=officer, partner=cast.partner_y, occurred_at=when)
+        if i:
+            services.referral_reject(referral_id=referral.pk, actor=cast.case_manager_y, reason="no_capacity")
+        else:
+            services.referral_cancel(referral_id=referral.pk, actor=cast.case_manager_y, reason="withdrawn")
+    assert cohorts.standing_shown(Scope(cast.agency_a.pk, scope.start, scope.end), zone=zone)

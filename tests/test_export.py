@@ -345,6 +345,7 @@ def test_without_consent_a_closing_reads_closed_as_on_the_officer_s_page(cast, d
     for referral in (again, old):
         row = _row_of(rows, referral)
         assert (row["status_code"], row["status"], row["status_reason"]) == ("closed", "Closed", "")
+        assert row["deflection"] == "yes"
         assert police_disclosure.officer_view(Referral.objects.get(pk=referral.pk)).label == "Closed"
 
 
@@ -354,6 +355,7 @@ def test_a_referral_its_officer_cancelled_reads_cancelled_with_the_reason_they_g
     row = _row_of(_csv(cast, "command_a"), old)
     assert (row["treatment_record"], row["status_code"], row["status"]) == ("none", "cancelled", "Cancelled")
     assert row["status_reason"] == "Entered in error"
+    assert row["deflection"] == "no"
     assert police_disclosure.officer_view(Referral.objects.get(pk=old.pk)).label == "Cancelled"
 
 

@@ -520,9 +520,9 @@ class DemoBuilder(ProgramLife, Region):
         linked = []
         for plan, referral in zip(plans, referrals, strict=True):  # chronological
             for before, before_referral in reversed(earlier.get(plan.client_index, [])):
+                # Past one its officer cancelled before (IS_DEFLECTION), as referral_create links.
                 closed_at = before.history.closed_at
-                cancelled = closed_at and before.history.status == Status.CANCELLED
-                if not (cancelled and closed_at <= plan.created_at):
+                if not (before.history.cancelled_by_officer and closed_at <= plan.created_at):
                     referral.reengagement_of = before_referral
                     linked.append(referral)
                     break

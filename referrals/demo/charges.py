@@ -23,7 +23,16 @@ from deflection.models import Agency
 from referrals import event_notes
 from referrals.demo.data import EMAIL_DOMAIN
 from referrals.held_charges import condition_met_at
-from referrals.models import CaseEvent, ChargeNotice, Consent, HeldCharge, JusticeAgency, Pathway, Referral
+from referrals.models import (
+    IS_DEFLECTION,
+    CaseEvent,
+    ChargeNotice,
+    Consent,
+    HeldCharge,
+    JusticeAgency,
+    Pathway,
+    Referral,
+)
 from referrals.services import CHARGE_TRANSITIONS, criminal_justice_consent_new
 
 H = HeldCharge.State
@@ -71,7 +80,7 @@ def held_charges_build(*, agency: Agency, county: list[Agency], rnd: random.Rand
     offices[0].agencies.add(*county)
     referrals = (
         Referral.objects.filter(agency=agency, pathway=Pathway.OFFICER_INTERVENTION)
-        .exclude(status=Referral.Status.CANCELLED)
+        .filter(IS_DEFLECTION)
         .exclude(charge_deflected="")
         .select_related("officer", "client", "agency")
         .order_by("occurred_at", "pk")

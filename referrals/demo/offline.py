@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count
 
 from deflection.models import Agency, User
-from referrals.models import Client, PossibleDuplicate, Referral
+from referrals.models import IS_DEFLECTION, Client, PossibleDuplicate, Referral
 from referrals.search import possible_duplicates
 from referrals.services.clients import possible_duplicate_record
 
@@ -22,7 +22,7 @@ from referrals.services.clients import possible_duplicate_record
 def possible_duplicate_build(*, agency: Agency, officer_user: User, now: datetime) -> PossibleDuplicate | None:
     recent = (
         Referral.objects.filter(agency=agency, officer__user=officer_user, occurred_at__gte=now - timedelta(days=14))
-        .exclude(status=Referral.Status.CANCELLED)
+        .filter(IS_DEFLECTION)
         .annotate(client_referrals=Count("client__referrals"))
         .filter(client_referrals=1)
         .select_related("client")

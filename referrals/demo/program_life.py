@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from deflection.models import User
 from referrals.demo.data import STORIES
-from referrals.models import CaseEvent, Referral
+from referrals.models import IS_DEFLECTION, CaseEvent, Referral
 from referrals.services import officer_for_user
 
 Status = Referral.Status
@@ -94,7 +94,7 @@ class ProgramLife:
         """The last deflection of the reported week becomes a new patrol officer's first."""
         referral = (
             Referral.objects.filter(agency=self.agency, created_at__gte=start, created_at__lt=end)
-            .exclude(status=Status.CANCELLED)
+            .filter(IS_DEFLECTION)
             .exclude(officer__in=[self.officer, self.supervisor])
             # Not one its officer already checked in on: the check-in would stay theirs (a
             # week-old deflection can have one, depending on the day the demo is made).

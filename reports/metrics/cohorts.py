@@ -39,6 +39,7 @@ from referrals.consent_models import Consent
 from reports.metrics import from_rollups
 from reports.metrics.definitions import (
     RETENTION_DAYS,
+    STANDING,
     Scope,
     deflections_qs,
     engaged_at,
@@ -335,8 +336,8 @@ def standing_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo) -> bool:
     referrals = deflections_qs(whole_agency)
 
     def steps(referrals: QuerySet) -> dict[tuple, dict[str, int]]:
-        months = referrals.annotate(month=TruncMonth("occurred_at", tzinfo=zone))
-        return _month_cells(months, ["status"], counts, zone=zone)
+        months = referrals.annotate(month=TruncMonth("occurred_at", tzinfo=zone), standing=STANDING)
+        return _month_cells(months, ["standing"], counts, zone=zone)
 
     return _parts_big_enough(steps(referrals), steps(_with_agency_consent(referrals, scope.agency_id)), funnel_parts)
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Aggregate, Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Aggregate, Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -300,6 +300,22 @@ def funnel(scope: Scope, *, now: datetime | None = None) -> Funnel:
     )
 
 
+# Where a deflection stands, as the command page counts it: a partner's cancelling with its
+# declines (each closes a referral the partner did not take on). A row of its own would hold a
+# few a month, and a month with a status of 1 to 10 withholds the whole table
+# (cohorts.standing_shown).
+STANDING = Case(
+    When(status=Referral.Status.CANCELLED, then=Value(Referral.Status.REJECTED.value)),
+    default=F("status"),
+    output_field=CharField(),
+)
+STANDING_LABELS = {
+    value: _("Declined or cancelled by the partner") if value == Referral.Status.REJECTED else label
+    for value, label in Referral.Status.choices
+    if value != Referral.Status.CANCELLED
+}
+
+
 # Kept for the command page: the counts it shows (aggregates only).
 @dataclass(frozen=True)
 class AgencyCounts:
@@ -314,17 +330,12 @@ def agency_counts(*, agency_id: int, start: datetime | None = None, end: datetim
     """The command page's counts of the agency's deflections over the period."""
     scope = Scope(agency_id, start, end)
     qs = deflections_qs(scope)
-    S = Referral.Status
-    status_counts = dict(qs.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    status_counts = dict(qs.annotate(standing=STANDING).values_list("standing").annotate(n=Count("id")).order_by())
     return AgencyCounts(
         deflections=qs.count(),
         by_pathway=[(label, n) for _value, label, n in by_pathway(scope)],
-        # Every status, so that they add up to the deflections: the cancelled ones among
-        # them are the partners' (their officers' are no deflections).
-        by_status=[
-            (_("Cancelled by the partner") if value == S.CANCELLED else label, status_counts.get(value, 0))
-            for value, label in S.choices
-        ],
+        # They add up to the deflections, the partners' cancellings among them.
+        by_status=[(label, status_counts.get(value, 0)) for value, label in STANDING_LABELS.items()],
         overdose_reversals=overdose_reversals(scope),
         officers_participating=qs.values("officer_id").distinct().count(),
     )
@@ -415,8 +426,8 @@ _DEFINED: list[tuple[str, str, str]] = [
     (
         _("Partner scorecard"),
         _(
-            "Per partner: referrals received, the share accepted, the median hours to accept, the reasons for "
-            "declining and the share that reached intake."
+            "Per partner: referrals received (those it cancelled included), the share accepted, the median hours to "
+            "accept, the reasons for declining and the share that reached intake."
         ),
         "partner_scorecard",
     ),
@@ -431,8 +442,9 @@ DEFINITIONS: list[tuple[str, str]] = [
         _(
             "Counts of the agency's own police work (deflections, pathways, naloxone, officers deflecting, time saved) "
             "are exact for the agency's own staff, small numbers included. Counts from the partners' treatment records "
-            "(accepted, declined and why, intake, retained, completed: 42 CFR Part 2) show 1 to 10 as <11, and where a "
-            "total is shown the smallest other cells are withheld (—) so that none can be worked out by subtraction. "
+            "(accepted, declined and why, cancelled by the partner, intake, retained, completed: 42 CFR Part 2) show 1 "
+            "to 10 as <11, and where a total is shown the smallest other cells are withheld (—) so that none can be "
+            "worked out by subtraction. "
             "Whatever leaves the agency (this export, another agency, anything published) shows every count from 1 to "
             "10 as <11. Officers' feedback and survey answers need at least 5 in a cell."
         ),

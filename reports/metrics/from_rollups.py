@@ -156,7 +156,7 @@ def weekly_by_pathway_from_rollups(scope: Scope, zone) -> list[tuple[date, dict[
         rollup_cells(scope, zone, by="pathway").values_list("day", "pathway").annotate(n=Sum("deflections")).order_by()
     ):
         if not n:
-            continue  # a cell of cancelled referrals only
+            continue  # a cell of referrals their officers cancelled only
         monday = day - timedelta(days=day.weekday())
         weeks.setdefault(monday, {})
         weeks[monday][pathway] = weeks[monday].get(pathway, 0) + n
