@@ -520,8 +520,11 @@ FEEDBACK_ASKED_WITHIN = timedelta(hours=1)
 def may_be_asked_for_feedback(*, user: User, referral: Referral, now: datetime) -> bool:
     """Whose question and when, before any query: the user who logged the referral, within
     FEEDBACK_ASKED_WITHIN of logging it, in an agency that asks (feedback_every_hours > 0).
-    The rest (not answered yet, not asked this shift) is buyin.selectors.feedback_state."""
+    The rest (not answered yet, not asked this shift) is buyin.selectors.feedback_state.
+    Not on a referral its officer cancelled as entered in error: no encounter to compare."""
     if not (user.is_field_officer and referral.created_by_id == user.pk and user.agency_id):
+        return False
+    if referral.entered_in_error:
         return False
     if now - referral.created_at > FEEDBACK_ASKED_WITHIN:
         return False

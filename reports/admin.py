@@ -63,7 +63,18 @@ class SuccessStoryAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, admin.ModelA
     def audit_subject(self, obj: SuccessStory) -> tuple[int, int | None]:
         return obj.referral.client_id, obj.referral_id
 
-    list_display = ["created_at", "agency", "source", "excerpt", "consent_to_share", "review_state", "reviewed_by"]
+    # The number first: a refusal names the story by it.
+    list_display = [
+        "id",
+        "created_at",
+        "agency",
+        "source",
+        "excerpt",
+        "consent_to_share",
+        "entered_in_error",
+        "review_state",
+        "reviewed_by",
+    ]
     list_filter = [StoryReviewFilter, "agency", "source"]
     list_select_related = ["referral", "agency", "reviewed_by"]
     actions = ["approve", "decline"]
@@ -79,8 +90,14 @@ class SuccessStoryAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, admin.ModelA
         "review_state",
         "reviewed_by",
         "reviewed_at",
+        "entered_in_error",
     ]
     readonly_fields = fields
+
+    @admin.display(description=_("referral entered in error"), boolean=True)
+    def entered_in_error(self, obj: SuccessStory) -> bool:
+        # Its officer cancelled it so: nothing happened to share, and approving is refused.
+        return obj.referral.entered_in_error
 
     @admin.display(description=_("story"))
     def excerpt(self, obj: SuccessStory) -> str:

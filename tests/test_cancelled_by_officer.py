@@ -228,6 +228,9 @@ def test_an_officer_is_not_commended_for_a_referral_they_cancelled(cast):
     }
     assert "Commend the officer for it" not in pages[mine.pk]
     assert "Commend the officer for it" in pages[theirs.pk]
+    # An older link to it says why the deflection is not taken.
+    linked = cast.login("supervisor_a").get(reverse("buyin:commend"), {"referral": mine.pk}).content.decode()
+    assert "Its officer cancelled that referral: it is no deflection to commend them for." in linked
     data = {"officer": cast.officer_a1.pk, "kind": "Commendation", "text": "Calm work.", "incident_number": ""}
     refused = cast.login("supervisor_a").post(reverse("buyin:commend"), {**data, "referral": mine.pk})
     assert refused.status_code == 200 and not Commendation.objects.exists()
@@ -328,3 +331,48 @@ def test_a_partners_cancelling_beside_its_declines_leaves_the_command_pages_stat
         else:
             services.referral_cancel(referral_id=referral.pk, actor=cast.case_manager_y, reason="withdrawn")
     assert cohorts.standing_shown(Scope(cast.agency_a.pk, scope.start, scope.end), zone=zone)
+
+
+def test_the_question_after_logging_is_not_asked_of_a_referral_entered_in_error(cast):
+    """Compared with an arrest: there was no encounter to compare. Withdrawn, there was."""
+    from buyin.services.feedback import FeedbackNotOffered, feedback_record
+
+    asked = []
+    for reason in ("withdrawn", "entered_in_error"):
+        referral = ReferralFactory(
+            officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y, created_by=cast.officer_a1
+        )
+        services.referral_cancel(referral_id=referral.pk, actor=cast.officer_a1, reason=reason)
+        asked.append("Compared with an arrest and booking" in _page(cast, referral))
+    assert asked == [True, False]
+    with pytest.raises(FeedbackNotOffered):
+        feedback_record(
+            user=cast.officer_a1,
+            referral=Referral.objects.get(pk=referral.pk),
+            ease="easier",
+            obstacles=[],
+            comment="",
+        )
+
+
+def test_each_side_is_told_what_a_cancelling_does(cast):
+    """The officer, before withdrawing: it leaves their deflections. The officer, after the
+    partner closed it: closed, not "has it". The partner, on a closed referral: no promise of
+    a 72-hour check."""
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    assert "It then no longer counts among your deflections" in _page(cast, referral)
+    services.referral_cancel(referral_id=referral.pk, actor=cast.case_manager_y, reason="withdrawn")
+    page = _page(cast, referral)
+    assert "The partner closed this referral." in page and "The partner has this referral." not in page
+    casework = cast.login("case_manager_y").get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert "No follow-ups." in casework and "Accepting schedules the 72-hour check" not in casework
+
+
+def test_the_story_review_list_says_which_referral_was_entered_in_error(cast):
+    from tests.factories.reports import story_told
+
+    story = story_told(cast, "Thank you.", review=None)
+    services.referral_cancel(referral_id=story.referral_id, actor=cast.officer_a1, reason="entered_in_error")
+    page = cast.login("admin").get("/admin/reports/successstory/").content.decode()
+    # Both the client's agreement and the entered in error read "yes".
+    assert "Referral entered in error" in page and page.count('alt="True"') == 2

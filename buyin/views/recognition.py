@@ -39,6 +39,16 @@ def _initial(request: HttpRequest) -> dict:
     referral = referral_list_for_user(user=request.user).filter(pk=int(number)).first()
     if referral is None or referral.officer.user_id is None:
         raise Http404
+    if referral.cancelled_by_officer:
+        # An older link (the page no longer offers it): say why the deflection is not taken.
+        messages.info(
+            request,
+            _(
+                "Its officer cancelled that referral: it is no deflection to commend them for. "
+                "You may commend them without it."
+            ),
+        )
+        return {"officer": referral.officer.user_id}
     return {"officer": referral.officer.user_id, "referral": referral.pk}
 
 
