@@ -15,6 +15,7 @@ from referrals import services
 from referrals.models import Referral
 from referrals.selectors import partner_ids_used_recently
 from tests.factories.referrals import OfficerFactory, ReferralFactory
+from tests.test_log_deflection import _form
 
 pytestmark = pytest.mark.django_db
 
@@ -262,24 +263,9 @@ def test_the_officers_recent_partners_leave_out_only_what_they_cancelled(cast):
 
 def _log(cast, client_id: int | None = None) -> Referral:
     """Officer A1 logs a deflection through the form (for a known client, if given)."""
-    import uuid
-
     known = {"client": str(client_id), "first_name": "", "last_name": ""} if client_id else {}
-    data = {
-        "submission_token": str(uuid.uuid4()),
-        "action": "save",
-        "first_name": "Lorenzo",
-        "last_name": "Abernathy",
-        "date_of_birth": "1988-06-14",
-        "preferred_language": "es",
-        "pathway": "officer_intervention",
-        "partner": str(cast.partner_y.pk),
-        "presenting_needs": ["substance_use"],
-        "officer_minutes": "35",
-        **known,
-    }
     before = set(Referral.objects.values_list("pk", flat=True))
-    assert cast.login("officer_a1").post(reverse("referrals:log"), data).status_code == 302
+    assert cast.login("officer_a1").post(reverse("referrals:log"), _form(cast, **known)).status_code == 302
     return Referral.objects.exclude(pk__in=before).get()
 
 
