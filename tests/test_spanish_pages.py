@@ -108,3 +108,13 @@ def test_the_dashboard_s_funnel_steps_read_alike_in_spanish(world):  # noqa: F81
     charts = cast.login("command_a").get("/reports/dashboard/").context["charts"]
     assert [label for label, _n in charts["funnel_rows"]][:3] == ["Registrados", "Aceptados", "Con admisión"]
     translation.activate("en")
+
+
+def test_a_new_referral_reads_nuevo_beside_the_queues_nuevos(world):  # noqa: F811
+    """ "New" of a referral (el referido) agrees with the queue's tab, not with a suggestion's
+    (la sugerencia): the same English word, two Spanish ones."""
+    cast = world.cast
+    User.objects.filter(pk=cast.case_manager_y.pk).update(language="es")
+    page = cast.login("case_manager_y").get("/queue/?filter=new").content.decode()
+    translation.activate("en")
+    assert ">Nuevo<" in page and ">Nueva<" not in page
