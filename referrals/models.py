@@ -540,12 +540,17 @@ FOLLOW_UPS_STILL_FOLLOWED = Q(referral__status__in=Referral.OPEN_STATUSES) | Q(
 # it moves no police figure (an officer who saw a count drop could tell it from a decline).
 IS_DEFLECTION = Q(cancelled_by_officer=False)
 
-# A re-engagement (DESIGN.md, the metrics' one definition): a referral of a client whose
+# A re-engagement (DESIGN.md, the metrics' one definition): a deflection of a client whose
 # previous deflection had closed before this one was logged, or was to another
 # partner. Seen again while it was open at the same partner is an OfficerContact instead;
 # referrals linked that way before contacts existed are not counted either.
-REENGAGEMENT = Q(reengagement_of__isnull=False) & (
-    ~Q(reengagement_of__partner_id=models.F("partner_id")) | Q(reengagement_of__closed_at__lte=models.F("created_at"))
+REENGAGEMENT = (
+    IS_DEFLECTION
+    & Q(reengagement_of__isnull=False)
+    & (
+        ~Q(reengagement_of__partner_id=models.F("partner_id"))
+        | Q(reengagement_of__closed_at__lte=models.F("created_at"))
+    )
 )
 
 

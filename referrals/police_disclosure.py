@@ -93,8 +93,13 @@ def officer_view(
     if referral.cancelled_by_officer:
         # The officer's own act (withdrawn, or entered in error), not the partner's.
         base_label = Referral.Status.CANCELLED.label
-    view = OfficerView(is_open=not closed, label=str(base_label), scope="", consent_active=False)
-    view.cancelled_by_officer = referral.cancelled_by_officer
+    view = OfficerView(
+        is_open=not closed,
+        label=str(base_label),
+        scope="",
+        consent_active=False,
+        cancelled_by_officer=referral.cancelled_by_officer,
+    )
     view.changed_at = referral.closed_at if closed else None
     if consents:
         best = max(consents, key=lambda c: CONSENT_RANK[c.scope])

@@ -389,7 +389,7 @@ COLUMNS: list[Column] = [
             "logged, or was to another partner: yes/no. (Seen again while a referral was open at the same partner "
             "is an officer contact on that referral, not a row of this file.)"
         ),
-        lambda r, n: YES_NO[bool(r.reengaged) and not r.cancelled_by_officer],  # as the metric counts
+        lambda r, n: YES_NO[bool(r.reengaged)],
     ),
     Column(
         "charge_held",

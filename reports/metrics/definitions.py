@@ -513,7 +513,7 @@ def referral_counts() -> dict[str, Aggregate]:
         "naloxone": Count("id", filter=IS_DEFLECTION & Q(naloxone_administered=True)),
         "charged": Count("id", filter=charged),
         "charged_minutes": Sum("officer_minutes", filter=charged),
-        "reengagements": Count("id", filter=IS_DEFLECTION & REENGAGEMENT),
+        "reengagements": Count("id", filter=REENGAGEMENT),
     }
 
 
