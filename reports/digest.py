@@ -51,13 +51,7 @@ def agency_zone(agency: Agency) -> zoneinfo.ZoneInfo:
 def reported_week(agency: Agency, now: datetime) -> tuple[date, bool]:
     """The week the digest reports (the last full Monday-to-Sunday week, in the agency's
     zone) and whether it is due (from Monday 07:00 on)."""
-    return week_due(agency_zone(agency), now)
-
-
-def week_due(zone: zoneinfo.ZoneInfo, now: datetime) -> tuple[date, bool]:
-    """The last full Monday-to-Sunday week in `zone`, and whether its weekly mail is due
-    (from Monday 07:00 there)."""
-    local = now.astimezone(zone)
+    local = now.astimezone(agency_zone(agency))
     this_monday = local.date() - timedelta(days=local.weekday())
     due = local >= datetime.combine(this_monday, SEND_AT, tzinfo=local.tzinfo)
     return this_monday - timedelta(days=7), due

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from deflection.claims import claim_field
+from referrals.models import Referral
 
 # The rollups' tables live in a module of their own; imported so that they load with the app.
 from reports import rollup_models  # noqa: F401
@@ -122,7 +123,7 @@ class SuccessStory(models.Model):
     # referral its officer cancelled as entered in error, where no encounter took place (one
     # approved before that cancelling is not shared after it).
     SHARED = Q(consent_to_share=True, review_state=Review.APPROVED) & ~Q(
-        referral__cancelled_by_officer=True, referral__status_reason="entered_in_error"
+        referral__cancelled_by_officer=True, referral__status_reason=Referral.CancelReason.ENTERED_IN_ERROR
     )
 
     class Meta:
@@ -207,8 +208,6 @@ class ProgramDigest(SentMail):
     # The digests sent weekly before the program's digest went monthly keep their week here
     # (and no month): a week that began on the 1st is not that month's digest.
     week_start = models.DateField(_("week starting"), null=True, editable=False)
-    about = "program"
-    period = "month_start"
 
     class Meta:
         ordering = ["-created_at"]

@@ -93,7 +93,6 @@ class ProgramTable:
     that have ended (a day of the first and of the last): the police work's, and the partners'
     records' (the same months on the page; three to the digest's one)."""
 
-    program: Program
     agencies: list[Agency]
     rows: list[Row]
     first: date
@@ -179,13 +178,18 @@ def months_publish(program: Program, *, through: date, now: datetime | None = No
     now = now or timezone.now()
     months = [metrics.months_before(through, n) for n in range(max(PERIODS.values()))]
     found = []
+    # What is published already, in one query: on most runs of the beat, everything.
+    have = set(
+        PublishedMonth.objects.filter(agency__program=program, month__in=months).values_list("agency_id", "month")
+    )
     for agency in program.agencies.all():
         zone = zoneinfo.ZoneInfo(agency.timezone)
-        have = set(PublishedMonth.objects.filter(agency=agency, month__in=months).values_list("month", flat=True))
         for month in months:
+            if (agency.pk, month) in have:
+                continue
             window = _window(agency, zone, last_month=month, months=1)
             # A zone behind the program's may not have ended the month yet: the next run will.
-            if month not in have and window.end <= now:
+            if window.end <= now:
                 found.append(_month_published(agency, month, window, now))
     PublishedMonth.objects.bulk_create(found, ignore_conflicts=True)
     return len(found)
@@ -248,7 +252,6 @@ def program_table(*, program: Program, last_month: date, months: int, treated_mo
         label = str(figure.label) + (treated_said if figure.kind == TREATMENT else "")
         rows.append(Row(label=label, cells=named, whole=whole))
     return ProgramTable(
-        program=program,
         agencies=agencies,
         rows=rows,
         first=first,

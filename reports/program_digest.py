@@ -135,11 +135,12 @@ def program_digests_send_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     for program in Program.objects.all():
-        # Every run: an agency that joined the program since gets its months within minutes.
-        months_published_by(program, now)
         month_start, due = reported_month(program, now)
         sent_already = ProgramDigest.objects.filter(program=program, month_start=month_start, sent_at__isnull=False)
         if not due or sent_already.exists():
+            # Every run: an agency that joined the program since gets its months within
+            # minutes. (Sending publishes them itself.)
+            months_published_by(program, now)
             continue
         try:
             if program_digest_send(program_id=program.pk, month_start=month_start):
