@@ -133,8 +133,8 @@ def officers_row(months: list[list[list[int]]], *, period: int) -> tuple[list[st
 def _window(agency: Agency, zone: zoneinfo.ZoneInfo, *, last_month: date, months: int) -> metrics.Scope:
     """The agency's `months` calendar months up to `last_month`, from its own midnights, as its
     dashboard counts them."""
-    end = datetime.combine(metrics.months_before(last_month, -1), time.min, tzinfo=zone)
-    return metrics.Scope(agency.pk, metrics.months_before(end, months), end)
+    after = datetime.combine(metrics.months_before(last_month, -1), time.min, tzinfo=zone)
+    return metrics.months_ended(agency.pk, months, zone=zone, before=after)
 
 
 @contextmanager
@@ -238,14 +238,14 @@ def program_table(*, program: Program, last_month: date, months: int, treated_mo
     for figure in FIGURES:
         if figure.key == "officers":
             cells, whole = officers_row(officers, period=months)
-        elif figure.kind == TREATMENT:
-            counts = [[month.get(figure.key, 0) for month in each] for each in treated]
-            cells, whole = summed_row(counts, kind=figure.kind)
-            cells = [cell if ok else WITHHELD for cell, ok in zip(cells, shown, strict=True)]
-            whole = whole if all(shown) else WITHHELD
         else:
-            counts = [[month.get(figure.key, 0) for month in each] for each in police]
-            cells, whole = summed_row(counts, kind=figure.kind)
+            months_of = treated if figure.kind == TREATMENT else police
+            cells, whole = summed_row(
+                [[month.get(figure.key, 0) for month in each] for each in months_of], kind=figure.kind
+            )
+            if figure.kind == TREATMENT:
+                cells = [cell if ok else WITHHELD for cell, ok in zip(cells, shown, strict=True)]
+                whole = whole if all(shown) else WITHHELD
         cells = [cell if ok else WITHHELD for cell, ok in zip(cells, complete, strict=True)]
         whole = whole if all(complete) else WITHHELD
         named = [(agency.name, cell) for agency, cell in zip(agencies, cells, strict=True)]
