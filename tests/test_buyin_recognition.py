@@ -186,6 +186,43 @@ def test_the_incident_number_checks_the_text_against_that_client(cast, referral)
     assert not Commendation.objects.exists()
 
 
+@pytest.mark.parametrize("incident", ["", "PV26-11150001"])
+def test_a_commendation_for_one_deflection_that_names_another_client_of_the_officer_is_refused(
+    cast, referral, incident
+):
+    """For one deflection, by its page or its incident number, the text may still tell of
+    another: it is checked against the officer's other clients too (their whole names)."""
+    other = ReferralFactory(
+        officer=OfficerFactory(user=cast.officer_a1),
+        client=ClientFactory(agency=cast.agency_a, first_name="Walker", last_name="Testperson"),
+        partner=cast.partner_y,
+        incident_number="PV26-11150001",
+    )
+    response = _post(
+        cast,
+        "supervisor_a",
+        cast.officer_a1,
+        referral=None if incident else other,
+        incident=incident,
+        text="Stayed with Zebulon Quackenbush for an hour and got him to the clinic.",
+    )
+    # The deflection commended is the other one; the text names the fixture referral's client.
+    assert response.status_code == 200 and "a client this officer referred" in response.content.decode()
+    assert not Commendation.objects.exists()
+    with pytest.raises(ValidationError):
+        commendation_create(
+            actor=cast.supervisor_a,
+            officer=cast.officer_a1,
+            kind_name="Commendation",
+            text="Helped Zebulon Quackenbush into detox.",
+            referral=other,
+        )
+    # The deflection's own client's first name alone is refused; another client's alone passes.
+    refused = _post(cast, "supervisor_a", cast.officer_a1, referral=other, text="Walked Walker in.")
+    assert refused.status_code == 200 and "this text contains the client&#x27;s name" in refused.content.decode()
+    assert _post(cast, "supervisor_a", cast.officer_a1, referral=other, text="Walked Zebulon in.").status_code == 302
+
+
 def test_an_incident_number_not_of_the_officer_or_of_several_deflections_is_refused(cast, referral):
     Referral.objects.filter(pk=referral.pk).update(incident_number="PV26-11142038")
     # Another officer's incident: refused as unknown, without saying whose it is.

@@ -33,33 +33,35 @@ logger = logging.getLogger(__name__)
 def commendation_check_text(*, text: str, referral: Referral | None, officer: User | None = None) -> None:
     """Refuse a commendation's text that holds a client's name, alias, date of birth or phone.
 
-    Checked against the referral's client when the commendation is for a referral. Without
-    one, against the clients the officer referred in the last RECENT_CLIENTS_DAYS: their
-    whole names (first and last), aliases, dates of birth and phones, not a first name alone
-    (among that many, common words). The message names the kind of identifier found, never
-    its value.
+    Checked against the referral's client when the commendation is for a referral (a first or
+    last name alone counts: the text is about that client), and against every client the
+    officer referred in the last RECENT_CLIENTS_DAYS: their whole names (first and last),
+    aliases, dates of birth and phones, not a first name alone (among that many, common
+    words). A commendation for one deflection may tell of another. The message names the kind
+    of identifier found, never its value.
     """
     if referral is not None:
-        # The one client the text is about: a first or last name alone counts.
-        suspects = [(referral.client, True)]
-        message = _(
-            "A commendation names no client, and this text contains the client's %(what)s. "
-            "Describe what the officer did without it."
-        )
-    elif officer is not None:
-        since = timezone.now() - timedelta(days=RECENT_CLIENTS_DAYS)
-        clients = Client.objects.filter(referrals__officer__user=officer, referrals__occurred_at__gte=since)
-        fields = ("first_name", "last_name", "aliases", "date_of_birth", "phone")
-        suspects = ((client, False) for client in clients.distinct().only(*fields))
-        message = _(
-            "A commendation names no client, and this text contains the %(what)s of a client this officer "
-            "referred. Describe what the officer did without it."
-        )
-    else:
-        return
-    for client, name_parts in suspects:
-        found = identifiers_in_text(text=text, client=client, name_parts=name_parts)
+        found = identifiers_in_text(text=text, client=referral.client, name_parts=True)
         if found:
+            message = _(
+                "A commendation names no client, and this text contains the client's %(what)s. "
+                "Describe what the officer did without it."
+            )
+            raise ValidationError({"text": message % {"what": ", ".join(found)}})
+    if officer is None:
+        return
+    since = timezone.now() - timedelta(days=RECENT_CLIENTS_DAYS)
+    clients = Client.objects.filter(referrals__officer__user=officer, referrals__occurred_at__gte=since)
+    if referral is not None:
+        clients = clients.exclude(pk=referral.client_id)
+    fields = ("first_name", "last_name", "aliases", "date_of_birth", "phone")
+    for client in clients.distinct().only(*fields):
+        found = identifiers_in_text(text=text, client=client, name_parts=False)
+        if found:
+            message = _(
+                "A commendation names no client, and this text contains the %(what)s of a client this officer "
+                "referred. Describe what the officer did without it."
+            )
             raise ValidationError({"text": message % {"what": ", ".join(found)}})
 
 
