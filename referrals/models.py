@@ -7,6 +7,8 @@ transaction. The absolute rules are database constraints, not only form checks.
 from __future__ import annotations
 
 import unicodedata
+import zoneinfo
+from datetime import datetime, time
 
 from django.conf import settings
 from django.db import models
@@ -368,6 +370,9 @@ class FollowUp(models.Model):
         NO_CONTACT = "no_contact", _("No contact")
         OTHER = "other", _("Other")
 
+    # The checks whose question is whether the client is still engaged at a checkpoint.
+    RETENTION_KINDS = frozenset({Kind.RETENTION_30, Kind.RETENTION_60, Kind.RETENTION_90})
+
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="follow_ups")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     due_at = models.DateTimeField(_("due"))
@@ -423,6 +428,23 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} · referral #{self.referral_id}"
+
+    @property
+    def recordable_from(self) -> datetime | None:
+        """When its outcome may first be recorded: a retention check's, from the start of the
+        day it is due on the agency's calendar (whether the client is still engaged at 90 days
+        is not known on day 10: a client who left before is closed as such, which removes the
+        checks still open); any other's, at once (None)."""
+        if self.kind not in self.RETENTION_KINDS:
+            return None
+        zone = zoneinfo.ZoneInfo(self.referral.agency.timezone)
+        return datetime.combine(self.due_at.astimezone(zone).date(), time.min, tzinfo=zone)
+
+    @property
+    def recordable(self) -> bool:
+        """Whether its outcome may be recorded now (recordable_from)."""
+        opens = self.recordable_from
+        return opens is None or timezone.now() >= opens
 
 
 class CaseEvent(models.Model):

@@ -173,3 +173,16 @@ def test_two_accepts_at_once_keep_the_row_locks_outcome(cast):
     assert f"{cast.case_manager_y.get_full_name()} already accepted" in response.json()["detail"]
     referral.refresh_from_db()
     assert referral.accepted_by == cast.case_manager_y and referral.follow_ups.count() == 1
+
+
+def test_a_retention_check_is_refused_before_the_day_it_is_due(cast, ehr, referral):
+    """Whether the client is still engaged at 30 days is not known on day 0: a partner's
+    system is refused, as the casework page (tests/test_lifecycle.py)."""
+    _integration, http = ehr
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    check = FollowUp.objects.get(referral=referral, kind=FollowUp.Kind.RETENTION_30)
+    early = _post(http, f"/api/v1/follow-ups/{check.pk}/complete/", {"outcome": "engaged"})
+    assert early.status_code == 409 and "still engaged on the day it is due" in early.json()["detail"]
+    check.refresh_from_db()
+    assert check.completed_at is None

@@ -12,7 +12,13 @@ from referrals import services
 from referrals.models import Consent, Referral
 from referrals.police_disclosure import officer_view, with_officer_view
 from referrals.selectors import consent_signing_window
-from tests.factories.referrals import OfficerFactory, ReferralFactory, accepted_referral, another_deflection_form
+from tests.factories.referrals import (
+    OfficerFactory,
+    ReferralFactory,
+    accepted_referral,
+    another_deflection_form,
+    retention_check_recorded,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +48,7 @@ def _view(referral):
 
 
 def _complete_retention_30(cast, referral):
-    check = referral.follow_ups.get(kind="retention_30")
-    services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="engaged")
+    retention_check_recorded(referral, 30, actor=cast.case_manager_y)
 
 
 def test_without_consent_the_officer_sees_only_received_and_open(cast, referral):

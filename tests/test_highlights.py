@@ -13,10 +13,16 @@ from django.utils import timezone
 
 from buyin.models import ChangeMade
 from referrals import services
-from referrals.models import FollowUp, Referral
+from referrals.models import Referral
 from reports.highlights import personal_milestones, week_totals
 from reports.milestones import milestones_detect
-from tests.factories.referrals import OfficerFactory, ReferralFactory, accepted_referral, consent_given
+from tests.factories.referrals import (
+    OfficerFactory,
+    ReferralFactory,
+    accepted_referral,
+    consent_given,
+    retention_check_recorded,
+)
 from tests.factories.reports import story_told
 
 pytestmark = pytest.mark.django_db
@@ -166,16 +172,11 @@ def test_personal_milestones_count_intake_and_retention_only_within_consent(cast
     shared = accepted_referral(cast, occurred_at=timezone.now() - timedelta(days=40))
     consent_given(shared, cast.case_manager_y)
     _intake(cast, shared)
-    retention = shared.follow_ups.get(kind=FollowUp.Kind.RETENTION_30)
-    services.follow_up_complete(follow_up_id=retention.pk, actor=cast.case_manager_y, outcome=FollowUp.Outcome.ENGAGED)
+    retention_check_recorded(shared, 30, actor=cast.case_manager_y)
     # The same outcomes without a consent to the agency: police may not know, so not counted.
     unshared = accepted_referral(cast, occurred_at=timezone.now() - timedelta(days=50))
     _intake(cast, unshared)
-    services.follow_up_complete(
-        follow_up_id=unshared.follow_ups.get(kind=FollowUp.Kind.RETENTION_30).pk,
-        actor=cast.case_manager_y,
-        outcome=FollowUp.Outcome.ENGAGED,
-    )
+    retention_check_recorded(unshared, 30, actor=cast.case_manager_y)
     mine = personal_milestones(user=cast.officer_a1)
     assert (mine.deflections, mine.reached_intake, mine.retained) == (2, 1, 1)
     assert mine.first_deflection_at == unshared.occurred_at

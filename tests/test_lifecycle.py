@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -217,3 +218,27 @@ def test_no_step_leads_out_of_a_closed_status():
     from referrals.services.lifecycle import CLOSED_STATUSES
 
     assert not any(sources & CLOSED_STATUSES for sources, _target in TRANSITIONS.values())
+
+
+def test_a_retention_check_is_recorded_from_the_day_it_is_due_not_before(cast, referral_in):
+    """Whether the client is still engaged at 30 days is not known before: the page offers no
+    outcome and says from when, a post is refused; on the due day (agency time) it is taken."""
+    referral = services.referral_accept(referral_id=referral_in(S.REQUESTED).pk, actor=cast.case_manager_y)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    check = referral.follow_ups.get(kind=FollowUp.Kind.RETENTION_30)
+    manager = cast.login("case_manager_y")
+    page = manager.get(f"/referrals/{referral.pk}/").content.decode()
+    item = page[page.index('data-follow-up="retention_30"') :].split("</li>")[0]
+    assert "data-opens" in item and "Record outcome" not in item
+    assert "Record outcome" in page[page.index('data-follow-up="check_72h"') :].split("</li>")[0]
+    with pytest.raises(TransitionRefused):
+        services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="engaged")
+    response = manager.post(f"/follow-ups/{check.pk}/done/", {"outcome": "engaged"}, follow=True)
+    assert "record it from" in response.content.decode()
+    check.refresh_from_db()
+    assert check.completed_at is None
+    # Due at the end of today on the agency's calendar: taken from the start of the day.
+    zone = zoneinfo.ZoneInfo(cast.agency_a.timezone)
+    FollowUp.objects.filter(pk=check.pk).update(due_at=timezone.now().astimezone(zone).replace(hour=23, minute=59))
+    done = services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="engaged")
+    assert done.outcome == "engaged"

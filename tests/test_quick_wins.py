@@ -11,13 +11,13 @@ from django.core import mail
 
 from partners.models import ServicePartner
 from referrals import services
-from referrals.models import Consent, FollowUp, Referral
+from referrals.models import Consent, Referral
 from reports.digest import digest_send, digests_send_due, reported_week
 from reports.milestones import milestones_detect
 from reports.models import Digest, Milestone, SuccessStory
 from tests.conftest import MEMBERS, has_word
 from tests.factories.core import UnitFactory, UserFactory
-from tests.factories.referrals import OfficerFactory, ReferralFactory, consent_on_record
+from tests.factories.referrals import OfficerFactory, ReferralFactory, consent_on_record, retention_check_recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -81,8 +81,7 @@ def test_the_10th_deflection_the_first_naloxone_and_the_first_90_day_retention(c
     _consent(cast, referrals[1], Consent.Scope.STATUS_OUTCOMES)
     _consent(cast, referrals[0], Consent.Scope.STATUS_ONLY)
     for referral in referrals[:2]:
-        check = FollowUp.objects.get(referral=referral, kind="retention_90")
-        services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="engaged")
+        retention_check_recorded(referral, 90, actor=cast.case_manager_y)
     milestones_detect()
     kinds = {m.kind: m.referral_id for m in Milestone.objects.filter(scope=f"agency:{cast.agency_a.pk}")}
     assert kinds["count_10"] == referrals[9].pk

@@ -332,6 +332,11 @@ def follow_up_complete(*, follow_up_id: int, actor: User, outcome: str, note: st
         )
     if outcome not in FollowUp.Outcome.values:
         raise TransitionRefused({"outcome": _("Choose an outcome.")})
+    if not follow_up.recordable:
+        raise TransitionRefused(
+            _("This check asks whether the client is still engaged on the day it is due: record it from %(day)s.")
+            % {"day": l10n.weekday_date(follow_up.recordable_from)}
+        )
     follow_up.completed_at = timezone.now()
     follow_up.outcome = outcome
     follow_up.note = note

@@ -260,3 +260,14 @@ def flagged_deflection(cast, *, officer=None, known=None):
     )
     assert logged.flagged
     return logged.referral.possible_duplicates.get()
+
+
+def retention_check_recorded(referral: Referral, days: int, *, actor, outcome: str = "engaged"):
+    """Record the referral's `days`-day retention check, on the day it comes due (before it,
+    the service refuses: whether the client is still engaged is not known yet)."""
+    from referrals import services
+    from referrals.models import FollowUp
+
+    check = referral.follow_ups.get(kind=f"retention_{days}")
+    FollowUp.objects.filter(pk=check.pk).update(due_at=timezone.now())
+    return services.follow_up_complete(follow_up_id=check.pk, actor=actor, outcome=outcome)
