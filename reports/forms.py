@@ -186,8 +186,10 @@ class DashboardFilterForm(forms.Form):
         end, start = self._default_months(data.get("end"))
         start = data["start"].replace(day=1) if data.get("start") else start
         if start > end:
-            self.add_error("end", _("The last month comes before the first."))
-            end, start = self._default_months(end)
+            # Entered the wrong way round: the months between the two, and the fields say so.
+            start, end = end, start
+            self.data = self.data.copy()
+            self.data["start"], self.data["end"] = f"{start:%Y-%m}", f"{end:%Y-%m}"
         data["start"], data["end"] = start, end
         return data
 

@@ -64,6 +64,19 @@ def test_two_periods_a_day_apart_give_nothing_of_that_day_away(cast, autumn):
     assert "September 2026 to November 2026, compared with June 2026 to August 2026." in from_month["period"]
 
 
+def test_months_entered_the_wrong_way_round_count_the_months_between_them(cast, autumn):
+    """From November to September reads as September to November, and the fields say so:
+    not an error above the figures of some third period."""
+    with time_machine.travel(TODAY, tick=False):
+        client = cast.login("command_a")
+        reversed_ = _figures(client, start="2026-11", end="2026-09")
+        page = client.get("/reports/dashboard/", {"start": "2026-11", "end": "2026-09"}).content.decode()
+        in_order = _figures(client, start="2026-09", end="2026-11")
+    assert reversed_ == in_order
+    assert 'name="start" value="2026-09"' in page and 'name="end" value="2026-11"' in page
+    assert "comes before" not in page
+
+
 def test_the_default_is_the_last_three_months_to_date_without_a_change_against_whole_ones(cast, autumn):
     with time_machine.travel(TODAY, tick=False):
         client = cast.login("command_a")
