@@ -74,6 +74,19 @@ def test_command_staff_read_their_agencys_small_week_exactly_on_the_dashboard(ca
     assert "Counts from the partners’ treatment records" in body.replace("'", "’")
 
 
+def test_the_withheld_note_gives_advice_the_reader_can_follow(cast, early_june, small_week):
+    """Command staff may take filters off; a supervisor's page is of their unit whatever they
+    choose, so they are told what does help (other months)."""
+    command = cast.login("command_a").get("/reports/dashboard/").content.decode()
+    supervisor = cast.login("supervisor_a").get("/reports/dashboard/").content.decode()
+    assert "data-treatment-withheld" in command and "data-treatment-withheld" in supervisor
+    assert "Choose other months, or fewer filters." in command
+    assert "fewer filters" not in supervisor and "a month of your unit with so few" in supervisor
+    # With a pathway chosen too, there is a filter the supervisor can take off.
+    filtered = cast.login("supervisor_a").get("/reports/dashboard/", {"pathway": "self_referral"})
+    assert "Choose other months, or fewer filters." in filtered.content.decode()
+
+
 def test_command_staff_read_their_agencys_small_week_exactly_on_the_command_page(cast, early_june, small_week):
     body = cast.login("command_a").get("/reports/command/").content.decode()
     assert 'id="count-deflections">3<' in body and 'id="count-reversals">1<' in body
