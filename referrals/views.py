@@ -374,8 +374,11 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     return render(request, "referrals/casework.html", _casework_context(request, referral))
 
 
-def _officer_page(request: HttpRequest, referral, check_in_form: CheckInForm | None = None) -> HttpResponse:
-    """The referral as police see it (on record), with the check-in form when it is theirs to use."""
+def _officer_page(
+    request: HttpRequest, referral, *, check_in_form: CheckInForm | None = None, cancel_form: CancelForm | None = None
+) -> HttpResponse:
+    """The referral as police see it (on record), with the check-in form when it is theirs to
+    use; a form given back is shown open with its errors."""
     user: User = request.user  # type: ignore[assignment]
     referral = police_disclosure.with_officer_view(selectors.referral_list_for_user(user=user)).get(pk=referral.pk)
     _record_referral_shown(request, referral)
@@ -392,12 +395,12 @@ def _officer_page(request: HttpRequest, referral, check_in_form: CheckInForm | N
         # Its officer's own cancelling, and why: police's act, not the partner's record.
         "cancelled_because": referral.status_reason_label() if view.cancelled_by_officer else "",
         **_referral_flags(user, referral),
-        "cancel_form": CancelForm(prefix="cancel"),
+        "cancel_form": cancel_form or CancelForm(prefix="cancel"),
     }
     if referral.officer.user_id == user.pk:
         # After officer_view read when they last looked: what changed since is shown as news once.
         services.referral_mark_seen(referral_id=referral.pk, user=user)
-    return render(request, "referrals/detail.html", context, status=422 if check_in_form else 200)
+    return render(request, "referrals/detail.html", context, status=422 if check_in_form or cancel_form else 200)
 
 
 @roles_required(*FIELD_ROLES)
@@ -454,15 +457,21 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
             if user.is_field_officer:
                 # The officer's own step is not news to them.
                 services.referral_mark_seen(referral_id=referral.pk, user=user)
-            messages.success(
-                request,
-                _("Referral %(action)s. Status: %(status)s.")
-                % {"action": services.ACTION_PAST[action], "status": updated.get_status_display()},
-            )
+            if permissions.is_police_viewer(user):
+                # In the words of the officer's page: they withdrew it.
+                messages.success(request, _("Referral withdrawn. It no longer counts among your deflections."))
+            else:
+                messages.success(
+                    request,
+                    _("Referral %(action)s. Status: %(status)s.")
+                    % {"action": services.ACTION_PAST[action], "status": updated.get_status_display()},
+                )
             return redirect("referrals:detail", referral_id=referral.pk)
     referral.refresh_from_db()
     if permissions.is_police_viewer(user):
-        messages.error(request, " ".join(m for errs in form.errors.values() for m in errs))
+        if form.errors:
+            # Back to the officer's page, the withdraw form open under what it says is missing.
+            return _officer_page(request, referral, cancel_form=form)
         return redirect("referrals:detail", referral_id=referral.pk)
     _record_referral_shown(request, referral)
     return render(

@@ -362,3 +362,25 @@ def test_the_story_review_list_says_which_referral_was_entered_in_error(cast):
     page = cast.login("admin").get("/admin/reports/successstory/").content.decode()
     # Both the client's agreement and the entered in error read "yes".
     assert "Referral entered in error" in page and page.count('alt="True"') == 2
+
+
+def test_an_officer_who_withdraws_without_a_reason_is_shown_the_form_open_under_what_is_missing(cast):
+    """At 2 a.m. on a phone: not an error at the top of the page and the form folded away at
+    its foot, but the form open where they were, saying what it needs; then, withdrawn, in the
+    page's own word."""
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    officer = cast.login("officer_a1")
+    url = reverse("referrals:act", args=[referral.pk, "cancel"])
+    response = officer.post(url, {"cancel-note": "wrong person"})
+    page = response.content.decode()
+    assert response.status_code == 422
+    summary = page.index("Withdraw this referral")
+    details = page[page.rindex("<details", 0, summary) : summary]
+    assert " open" in details.split(">")[0]
+    form = page[summary : page.index("</form>", summary)]
+    assert "Choose a reason." in form and "wrong person" in form
+    referral.refresh_from_db()
+    assert referral.status != Referral.Status.CANCELLED
+    done = officer.post(url, {"cancel-reason": "withdrawn"}, follow=True).content.decode()
+    assert "Referral withdrawn. It no longer counts among your deflections." in done
+    assert "Referral cancelled" not in done
