@@ -50,8 +50,9 @@ def test_declining_and_cancelling_each_say_what_they_mean_and_count_as(cast, ref
     decline = page[page.index('data-action="reject"') : page.index("</details>", page.index('data-action="reject"'))]
     cancel = page[page.index('data-action="cancel"') : page.index("</details>", page.index('data-action="cancel"'))]
     assert "Your service cannot take this person" in decline and "counted as declined" in decline
-    assert "withdrawn, or entered in error" in cancel and "still counts as the officer's deflection" in cancel
-    assert "ask them to cancel it instead" in cancel
+    assert "the person withdrew, or it came to you in error" in cancel
+    assert "still counts as the officer's deflection" in cancel
+    assert "If there was no encounter (logged by mistake), ask the officer to cancel it instead" in cancel
 
 
 def test_a_second_case_manager_is_told_who_took_the_referral(cast, referral):
