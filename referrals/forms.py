@@ -436,11 +436,17 @@ class FollowUpCompleteForm(forms.Form):
 class CheckInForm(forms.ModelForm):
     """The referring officer's check-in with the person they referred (the service checks the date)."""
 
-    kind = forms.ChoiceField(label=_("What happened"), choices=OfficerCheckIn.Kind.choices, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label=_("What happened"),
+        choices=OfficerCheckIn.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what happened.")},
+    )
 
     class Meta:
         model = OfficerCheckIn
         fields = ["on", "kind", "where", "note"]
+        error_messages = {"on": {"required": _("Enter the day you saw them.")}}
         widgets = {
             "on": DateInput(),
             "note": forms.Textarea(attrs={"rows": 2, "maxlength": 280}),

@@ -409,16 +409,17 @@ def client_get_for_user(*, user: User, client_id: int) -> Client:
 # The partner queue, with filters and counts, sorted by urgency.
 # ---------------------------------------------------------------------------
 
-# "Open" and "New" of referrals, as opposed to a suggestion's or a pulse wave's: Spanish
-# words them differently (abiertos, nuevos).
+# "Open", "New", "Accepted" and "Closed" of referrals (the queue's tabs), as opposed to a
+# suggestion's, a pulse wave's or one referral's status: Spanish words them differently
+# (abiertos, nuevos, aceptados, cerrados).
 QUEUE_FILTERS: dict[str, tuple[str, Q | None]] = {
     "open": (pgettext_lazy("referrals", "Open"), Q(status__in=Referral.OPEN_STATUSES)),
     "new": (pgettext_lazy("referrals", "New"), Q(status=Referral.Status.REQUESTED)),
-    "accepted": (gettext_lazy("Accepted"), Q(status=Referral.Status.ACCEPTED)),
+    "accepted": (pgettext_lazy("referrals", "Accepted"), Q(status=Referral.Status.ACCEPTED)),
     "in_progress": (gettext_lazy("In treatment"), Q(status=Referral.Status.IN_PROGRESS)),
     "on_hold": (gettext_lazy("On hold"), Q(status=Referral.Status.ON_HOLD)),
     "overdue": (gettext_lazy("Overdue follow-ups"), None),  # needs "now": see _filter_q
-    "closed": (gettext_lazy("Closed"), ~Q(status__in=Referral.OPEN_STATUSES)),
+    "closed": (pgettext_lazy("referrals", "Closed"), ~Q(status__in=Referral.OPEN_STATUSES)),
 }
 
 

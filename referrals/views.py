@@ -460,6 +460,10 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
             if permissions.is_police_viewer(user):
                 # In the words of the officer's page: they withdrew it.
                 messages.success(request, _("Referral withdrawn. It no longer counts among your deflections."))
+            elif action == "record_intake":
+                messages.success(
+                    request, _("Intake recorded. Status: %(status)s.") % {"status": updated.get_status_display()}
+                )
             else:
                 messages.success(
                     request,

@@ -136,6 +136,15 @@ def test_the_note_is_short(cast):
     assert response.status_code == 422 and not OfficerCheckIn.objects.exists()
 
 
+def test_an_empty_check_in_says_what_it_needs_in_its_own_words(cast):
+    referral = accepted_referral(cast)
+    response = cast.login("officer_a1").post(_url(referral), _form(on="", kind=""))
+    page = response.content.decode()
+    assert response.status_code == 422 and not OfficerCheckIn.objects.exists()
+    assert "Enter the day you saw them." in page and "Choose what happened." in page
+    assert "This field is required." not in page
+
+
 def test_recording_one_is_on_record_and_a_refused_form_shown_again_is_a_view_on_record(cast):
     referral = accepted_referral(cast)
     client = cast.login("officer_a1")

@@ -118,3 +118,17 @@ def test_a_new_referral_reads_nuevo_beside_the_queues_nuevos(world):  # noqa: F8
     page = cast.login("case_manager_y").get("/queue/?filter=new").content.decode()
     translation.activate("en")
     assert ">Nuevo<" in page and ">Nueva<" not in page
+
+
+def test_the_queues_tabs_are_all_plural_and_the_scorecard_counts_referidos(world):  # noqa: F811
+    """The tabs count referrals (abiertos, nuevos, aceptados, cerrados), not one's status; the
+    scorecard's "Received" is of referrals (recibidos), not of suggestions (recibidas)."""
+    cast = world.cast
+    User.objects.filter(pk=cast.case_manager_y.pk).update(language="es")
+    User.objects.filter(pk=cast.command_a.pk).update(language="es")
+    queue = cast.login("case_manager_y").get("/queue/").content.decode()
+    dashboard = cast.login("command_a").get("/reports/dashboard/").content.decode()
+    translation.activate("en")
+    nav = queue[queue.index("Abiertos") - 500 : queue.index("Cerrados") + 20]
+    assert all(tab in nav for tab in ("Nuevos", "Aceptados", "Cerrados")) and ">Aceptado<" not in nav
+    assert ">Recibidos<" in dashboard and ">Recibidas<" not in dashboard

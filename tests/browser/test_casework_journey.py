@@ -165,7 +165,7 @@ def test_casework_flows_to_the_officer_only_as_the_clients_consent_allows(page, 
     section = next_step(cm, "record_intake")
     section.get_by_label("Note (optional)").fill("Came in with the outreach team; started MAT.")
     shot(cm, "05-intake-form")
-    submit(cm, section.get_by_role("button", name="Record intake"), "Referral moved to intake. Status: In treatment.")
+    submit(cm, section.get_by_role("button", name="Record intake"), "Intake recorded. Status: In treatment.")
     for kind in ("retention_30", "retention_60", "retention_90"):
         cm.locator(f"#follow-ups li[data-follow-up='{kind}']").wait_for()
     # Still no consent: nothing of the intake reaches the officer.

@@ -95,7 +95,7 @@ def test_the_officer_holds_a_charge_and_the_attorney_is_told_once_the_client_eng
     submit(page, page.locator("[data-action='accept']").get_by_role("button", name="Accept"), "Referral accepted.")
     intake = page.locator("[data-action='record_intake']")
     intake.locator("summary").tap()
-    submit(page, intake.get_by_role("button", name="Record intake"), "Referral moved to intake.")
+    submit(page, intake.get_by_role("button", name="Record intake"), "Intake recorded.")
     card = page.locator("#held-charge")
     assert "meet the condition" in card.inner_text()
     assert "will be told nothing: there is no criminal-justice consent" in card.inner_text()
