@@ -30,7 +30,7 @@ MAX_SEARCH_LENGTH = 200
 DUPLICATE_SCORE = 0.8
 
 # What a search result shows and ranks by: reading only these keeps every keystroke's rows narrow.
-_SHOWN_IN_RESULTS = ("agency_id", "first_name", "last_name", "aliases", "date_of_birth", "search_name")
+_SHOWN_IN_RESULTS = ("agency_id", "first_name", "last_name", "aliases", "date_of_birth", "search_name", "created_at")
 
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y", "%m-%d-%y", "%m.%d.%Y")
 _DATE_TOKEN = re.compile(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")

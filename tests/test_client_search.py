@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from referrals import search
 from referrals.models import Client
@@ -67,6 +68,20 @@ def test_it_never_shows_another_agencys_clients(cast, people):
         assert people["other_agency"] not in results
     results_b = search.client_search_for_officer(user=cast.officer_b, query="Jonathan Smithers")
     assert results_b == [people["other_agency"]]
+
+
+def test_two_records_of_one_name_and_birth_date_are_told_apart_in_the_results(cast, people):
+    """One of them made tonight and awaiting a same-person check: the officer sees since when
+    each is on record, not two identical rows."""
+    twin = ClientFactory(
+        agency=cast.agency_a, first_name="Jonathan", last_name="Smithers", date_of_birth=date(1984, 3, 9)
+    )
+    Client.objects.filter(pk=people["john"].pk).update(created_at=timezone.now() - timedelta(days=400))
+    page = cast.login("officer_a1").post("/log/clients/", {"search": "Jonathan Smithers"}).content.decode()
+    rows = [row.split("</label>")[0] for row in page.split('class="client-result"')[1:]]
+    assert len(rows) == 2 and rows[0] != rows[1]
+    made = formats.date_format(timezone.localtime(twin.created_at, ZoneInfo(cast.agency_a.timezone)), "DATE_FORMAT")
+    assert any(f"on record since {made}" in row and f'value="{twin.pk}"' in row for row in rows)
 
 
 def test_only_officers_and_supervisors_search_clients(cast, people):
