@@ -119,12 +119,31 @@
     if (id === "id_first_name" || id === "id_last_name" || id === "id_date_of_birth") event.target.dataset.typed = "1";
   });
 
+  // Picking a known client answers what the last save said of the client: its error under
+  // the search, and the new client's fields' (folded away now), leave the page and the
+  // summary of what to fix; the summary goes when nothing is left in it.
+  function clearClientErrors(details) {
+    var search = document.querySelector("input[name=search]");
+    var error = document.getElementById("client-error");
+    if (error) error.remove();
+    if (search) search.classList.remove("is-invalid");
+    var summary = document.getElementById("error-summary");
+    if (!summary) return;
+    summary.querySelectorAll("li").forEach(function (item) {
+      var link = item.querySelector("a[href^='#']");
+      var target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (target && (target.id === "div_id_search" || (details && details.contains(target)))) item.remove();
+    });
+    if (!summary.querySelector("li")) summary.remove();
+  }
+
   // Picking a known client folds the new-client fields away.
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (input.name !== "client" || input.type !== "radio" || !input.checked) return;
     var details = newClientDetails();
     if (details) { details.open = false; details.hidden = true; }
+    clearClientErrors(details);
   });
 
   // "None of these: a new client" opens the new-client fields with the name searched for,

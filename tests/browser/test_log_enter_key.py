@@ -147,3 +147,22 @@ def test_without_javascript_the_search_button_still_searches_and_keeps_the_form(
     assert page.locator(f"#client-results input[name=client][value='{known.pk}']").count() == 1
     assert page.get_by_label("Charge deflected").input_value() == "Trespass"
     assert not Referral.objects.exists() and Client.objects.count() == 1
+
+
+def test_picking_a_known_client_after_an_empty_save_clears_what_was_said_of_the_client(page, cast, live_server):
+    """An empty save says the name is missing; the officer then finds and picks the person:
+    the client's errors go, those of the rest of the form stay."""
+    known = ClientFactory(agency=cast.agency_a, first_name="Rosalind", last_name="Achterberg")
+    sign_in(page, "officer_a1")
+    page.get_by_role("button", name="Save deflection").click()
+    summary = page.locator("#error-summary")
+    summary.wait_for()
+    assert "First name" in summary.inner_text() and "Pathway" in summary.inner_text()
+    search = page.get_by_role("searchbox", name="Find the client")
+    with page.expect_response(lambda r: r.url.endswith(CLIENT_SEARCH) and r.request.method == "POST"):
+        search.fill("Achterberg Rosalind")
+    pick = page.locator(f"#client-results input[name=client][value='{known.pk}']")
+    pick.check()
+    assert "First name" not in summary.inner_text() and "Last name" not in summary.inner_text()
+    assert "Pathway" in summary.inner_text()
+    assert page.locator("#new-client .invalid-feedback:visible").count() == 0
