@@ -31,7 +31,6 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from deflection import l10n
 from deflection.models import Agency, Program, User
 from deflection.permissions import in_program, may_see_program_view, scope_program_id
 from reports import metrics
@@ -85,6 +84,8 @@ class Row:
     label: str
     cells: list[tuple[str, str]]
     whole: str
+    # The partners' records, of their own months where the table says so (treated_apart).
+    treatment: bool = False
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,12 @@ class ProgramTable:
     def treated_apart(self) -> bool:
         """Whether the partners' records cover other months than the police work beside them."""
         return self.first != self.treated_first
+
+    @property
+    def parts(self) -> list[tuple[bool, list[Row]]]:
+        """The police work's rows, then the partners' records' (whether treatment, the rows):
+        where they cover other months, each part is headed with its own."""
+        return [(treatment, [row for row in self.rows if row.treatment == treatment]) for treatment in (False, True)]
 
 
 def summed_row(months: list[list[int]], *, kind: metrics.Kind | str) -> tuple[list[str], str]:
@@ -232,8 +239,6 @@ def program_table(*, program: Program, last_month: date, months: int, treated_mo
         treated.append([row.counts for row in treated_rows if row])
         officers.append([row.officers for row in rows if row])
         shown.append(all(row and row.treatment_shown for row in treated_rows))
-    # The partners' records of other months than the police work beside them say which.
-    treated_said = f" ({l10n.month_span(treated_first, last_month)})" if treated_first != first else ""
     rows = []
     for figure in FIGURES:
         if figure.key == "officers":
@@ -249,8 +254,7 @@ def program_table(*, program: Program, last_month: date, months: int, treated_mo
         cells = [cell if ok else WITHHELD for cell, ok in zip(cells, complete, strict=True)]
         whole = whole if all(complete) else WITHHELD
         named = [(agency.name, cell) for agency, cell in zip(agencies, cells, strict=True)]
-        label = str(figure.label) + (treated_said if figure.kind == TREATMENT else "")
-        rows.append(Row(label=label, cells=named, whole=whole))
+        rows.append(Row(label=str(figure.label), cells=named, whole=whole, treatment=figure.kind == TREATMENT))
     return ProgramTable(
         agencies=agencies,
         rows=rows,

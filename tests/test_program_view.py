@@ -260,8 +260,15 @@ def test_the_program_digest_goes_to_its_coordinators_with_every_count_as_shown_o
     assert digest.subject.endswith(": the agencies in November 2026")
     text = digest.text
     assert "Deflections: whole program 13–22; Agency A Police Department 12; Agency B Sheriff's Office <11" in text
-    # Its partners' records are of the three months that had ended: said in their rows.
-    assert "Accepted by a partner (September 2026 to November 2026): " in text
+    # Its partners' records are of the three months that had ended: each part headed with its
+    # months, so that November's deflections do not read beside three months' acceptances.
+    police, treated = text.split("Police work, November 2026:")[1].split("What the partners recorded, ")
+    assert "Deflections: " in police and "Accepted by a partner" not in police
+    assert treated.startswith("September 2026 to November 2026:\nAccepted by a partner: whole program")
+    html = digest.html
+    assert html.index("Police work, November 2026") < html.index(">Deflections<")
+    assert html.index(">Deflections<") < html.index("What the partners recorded, September 2026 to November 2026")
+    assert html.index("What the partners recorded, September") < html.index(">Accepted by a partner<")
     assert "Agency C" not in text and "Agency C" not in digest.html
     other = ProgramDigest.objects.get(program=cast.program_2)
     assert other.recipients == [cast.coordinator_2.email] and "whole program <11" in other.text
