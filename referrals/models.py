@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 import zoneinfo
-from datetime import datetime, time
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -370,8 +370,9 @@ class FollowUp(models.Model):
         NO_CONTACT = "no_contact", _("No contact")
         OTHER = "other", _("Other")
 
-    # The checks whose question is whether the client is still engaged at a checkpoint.
-    RETENTION_KINDS = frozenset({Kind.RETENTION_30, Kind.RETENTION_60, Kind.RETENTION_90})
+    # The checks whose question is whether the client is still engaged so many days after
+    # intake (each scheduled when intake is recorded: referrals.services.lifecycle).
+    RETENTION_CHECKS = ((Kind.RETENTION_30, 30), (Kind.RETENTION_60, 60), (Kind.RETENTION_90, 90))
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="follow_ups")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -430,21 +431,23 @@ class FollowUp(models.Model):
         return f"{self.get_kind_display()} · referral #{self.referral_id}"
 
     @property
-    def recordable_from(self) -> datetime | None:
-        """When its outcome may first be recorded: a retention check's, from the start of the
-        day it is due on the agency's calendar (whether the client is still engaged at 90 days
+    def recordable_on(self) -> date | None:
+        """The day, on the agency's calendar, from which its outcome may be recorded: a
+        retention check's, the day it is due (whether the client is still engaged at 90 days
         is not known on day 10: a client who left before is closed as such, which removes the
-        checks still open); any other's, at once (None)."""
-        if self.kind not in self.RETENTION_KINDS:
+        checks still open); any other's, at once (None). A date, so that it reads the same day
+        to a reader in another time zone."""
+        if self.kind not in dict(self.RETENTION_CHECKS):
             return None
-        zone = zoneinfo.ZoneInfo(self.referral.agency.timezone)
-        return datetime.combine(self.due_at.astimezone(zone).date(), time.min, tzinfo=zone)
+        return self.due_at.astimezone(zoneinfo.ZoneInfo(self.referral.agency.timezone)).date()
 
     @property
     def recordable(self) -> bool:
-        """Whether its outcome may be recorded now (recordable_from)."""
-        opens = self.recordable_from
-        return opens is None or timezone.now() >= opens
+        """Whether its outcome may be recorded now (recordable_on)."""
+        day = self.recordable_on
+        if day is None:
+            return True
+        return timezone.now().astimezone(zoneinfo.ZoneInfo(self.referral.agency.timezone)).date() >= day
 
 
 class CaseEvent(models.Model):

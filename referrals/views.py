@@ -427,6 +427,9 @@ def _record_referral_shown(request: HttpRequest, referral, what: str = "referral
     audit.record(request, action=audit.Action.VIEWED, what=what, subjects=[(referral.client_id, referral.pk)])
 
 
+NO_LONGER_WITHDRAWN = gettext_lazy("This referral can no longer be withdrawn.")
+
+
 @login_required
 @require_POST
 def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
@@ -450,6 +453,10 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 _add_service_errors(form, error)
+            elif permissions.is_police_viewer(user):
+                # Police know whether the referral is open, not the status the refusal names
+                # (police_disclosure): the page's own word for it, the withdraw no longer offered.
+                messages.error(request, NO_LONGER_WITHDRAWN)
             else:
                 # A refusal of the step itself (taken already, not allowed now): say it on top.
                 messages.error(request, " ".join(error.messages))
@@ -473,9 +480,12 @@ def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpRes
             return redirect("referrals:detail", referral_id=referral.pk)
     referral.refresh_from_db()
     if permissions.is_police_viewer(user):
-        if form.errors:
+        if form.errors and "cancel" in services.allowed_actions(referral=referral, user=user):
             # Back to the officer's page, the withdraw form open under what it says is missing.
             return _officer_page(request, referral, cancel_form=form)
+        if form.errors:
+            # Taken on by the partner meanwhile: no form to show again.
+            messages.error(request, NO_LONGER_WITHDRAWN)
         return redirect("referrals:detail", referral_id=referral.pk)
     _record_referral_shown(request, referral)
     return render(

@@ -375,12 +375,30 @@ def test_an_officer_who_withdraws_without_a_reason_is_shown_the_form_open_under_
     page = response.content.decode()
     assert response.status_code == 422
     summary = page.index("Withdraw this referral")
-    details = page[page.rindex("<details", 0, summary) : summary]
-    assert " open" in details.split(">")[0]
+    details = page[page.rindex("<details", 0, summary) : summary].split(">")[0]
+    assert " open" in details
     form = page[summary : page.index("</form>", summary)]
     assert "Choose a reason." in form and "wrong person" in form
     referral.refresh_from_db()
     assert referral.status != Referral.Status.CANCELLED
+    # The form sends the officer back to itself (its anchor), open, focused by app.js.
+    assert 'id="withdraw"' in details and f'action="{url}#withdraw"' in form
+    assert "data-errors" in details
     done = officer.post(url, {"cancel-reason": "withdrawn"}, follow=True).content.decode()
     assert "Referral withdrawn. It no longer counts among your deflections." in done
     assert "Referral cancelled" not in done
+
+
+@pytest.mark.parametrize("sent", [{"cancel-reason": "withdrawn"}, {"cancel-note": "no reason given"}])
+def test_a_withdraw_the_partner_overtook_is_refused_without_naming_its_status(cast, sent):
+    """The partner accepted while the officer's form was open: refused, in the page's words.
+    Police know whether the referral is open (police_disclosure), not that it was accepted."""
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    url = reverse("referrals:act", args=[referral.pk, "cancel"])
+    response = cast.login("officer_a1").post(url, sent, follow=True)
+    page = response.content.decode()
+    assert "This referral can no longer be withdrawn." in page
+    assert "accepted" not in page.lower().split("<main")[1].split("</main>")[0]
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.ACCEPTED

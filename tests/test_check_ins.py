@@ -51,7 +51,7 @@ def test_the_referring_officer_records_a_check_in_from_the_referral_page(cast):
     referral = accepted_referral(cast)
     client = cast.login("officer_a1")
     page = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
-    assert f'action="{_url(referral)}"' in page and "Record a check-in" in page
+    assert f'action="{_url(referral)}#check-in"' in page and "Record a check-in" in page
     response = client.post(_url(referral), _form(note="Working at the shelter kitchen now."))
     assert response.status_code == 302 and response["Location"] == reverse("referrals:detail", args=[referral.pk])
     check_in = referral.check_ins.get()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from referrals import services
@@ -241,4 +242,30 @@ def test_a_retention_check_is_recorded_from_the_day_it_is_due_not_before(cast, r
     zone = zoneinfo.ZoneInfo(cast.agency_a.timezone)
     FollowUp.objects.filter(pk=check.pk).update(due_at=timezone.now().astimezone(zone).replace(hour=23, minute=59))
     done = services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="engaged")
+    assert done.outcome == "engaged"
+
+
+def test_the_day_a_retention_check_opens_is_the_agencys_whatever_the_readers_zone(cast, referral_in):
+    """An agency in New York, a case manager's page in the server's zone (Phoenix, two hours
+    behind in winter): due at 10:00 on January 7 in New York, the check opens on January 7,
+    and the page and the refusal both say January 7, not the day before."""
+    cast.agency_a.timezone = "America/New_York"
+    cast.agency_a.save(update_fields=["timezone"])
+    referral = services.referral_accept(referral_id=referral_in(S.REQUESTED).pk, actor=cast.case_manager_y)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    check = referral.follow_ups.get(kind=FollowUp.Kind.RETENTION_30)
+    new_york = zoneinfo.ZoneInfo("America/New_York")
+    FollowUp.objects.filter(pk=check.pk).update(due_at=datetime(2027, 1, 7, 10, tzinfo=new_york))
+    # 23:30 on January 6 in New York: 21:30 in Phoenix, and after midnight of January 7 in UTC.
+    with time_machine.travel(datetime(2027, 1, 6, 23, 30, tzinfo=new_york), tick=False):
+        page = cast.login("case_manager_y").get(f"/referrals/{referral.pk}/").content.decode()
+        item = page[page.index('data-follow-up="retention_30"') :].split("</li>")[0]
+        assert "recorded from Jan 7, 2027, the day it is due" in item and "Record outcome" not in item
+        with pytest.raises(TransitionRefused, match="record it from Thu Jan 7, 2027"):
+            services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="engaged")
+    # 00:30 on January 7 in New York (22:30 on January 6 in Phoenix): its day has come.
+    with time_machine.travel(datetime(2027, 1, 7, 0, 30, tzinfo=new_york), tick=False):
+        page = cast.login("case_manager_y").get(f"/referrals/{referral.pk}/").content.decode()
+        assert "Record outcome" in page[page.index('data-follow-up="retention_30"') :].split("</li>")[0]
+        done = services.follow_up_complete(follow_up_id=check.pk, actor=cast.case_manager_y, outcome="engaged")
     assert done.outcome == "engaged"

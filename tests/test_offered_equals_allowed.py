@@ -141,7 +141,8 @@ _TARGETS = re.compile(r'(?:action|href)="([^"]*)"')
 
 def _offered(page: str, posts: dict[str, tuple[str, dict]]) -> set[str]:
     """The forms the page offers: a form posting to the URL, or a link to the form's page."""
-    targets = {html.unescape(t) for t in _TARGETS.findall(page)}
+    # A form's anchor (where its page comes back to) is not part of where it posts.
+    targets = {html.unescape(t).split("#")[0] for t in _TARGETS.findall(page)}
     return {form for form, (url, _data) in posts.items() if url in targets}
 
 

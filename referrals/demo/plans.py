@@ -320,7 +320,7 @@ class Planner:
         recent = check.due_at > self.now - OVERDUE_AT_MOST
         if check.due_at <= self.now and (not recent or self.rnd.random() < 0.9):
             # A contact check may be done a little early; a retention check not before it is due.
-            early = 0 if check.kind in FollowUp.RETENTION_KINDS else 20
+            early = 0 if check.kind in dict(FollowUp.RETENTION_CHECKS) else 20
             done = min(check.due_at + timedelta(hours=self.rnd.uniform(-early, 60)), self.now - timedelta(minutes=1))
             check.completed_at = max(done, check.created_at + timedelta(hours=1))
             check.outcome = self._outcome(plan, check.kind, check.completed_at)

@@ -43,11 +43,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     "fail": (frozenset({S.ACCEPTED, S.IN_PROGRESS, S.ON_HOLD}), S.FAILED),
 }
 CLOSED_STATUSES = frozenset({S.REJECTED, S.CANCELLED, S.COMPLETED, S.FAILED})
-RETENTION_CHECKS = (
-    (FollowUp.Kind.RETENTION_30, 30),
-    (FollowUp.Kind.RETENTION_60, 60),
-    (FollowUp.Kind.RETENTION_90, 90),
-)
+RETENTION_CHECKS = FollowUp.RETENTION_CHECKS
 CHECK_72H = CHECK_72H_WINDOW  # what police are told is measured against the same window
 
 
@@ -335,7 +331,7 @@ def follow_up_complete(*, follow_up_id: int, actor: User, outcome: str, note: st
     if not follow_up.recordable:
         raise TransitionRefused(
             _("This check asks whether the client is still engaged on the day it is due: record it from %(day)s.")
-            % {"day": l10n.weekday_date(follow_up.recordable_from)}
+            % {"day": l10n.weekday_date(follow_up.recordable_on)}
         )
     follow_up.completed_at = timezone.now()
     follow_up.outcome = outcome

@@ -301,10 +301,16 @@
     field.focus({ preventScroll: true });
   });
 
-  // After a failed save, take the officer (and a screen reader) to the list of what to fix.
+  // After a failed save, take the officer (and a screen reader) to the list of what to fix;
+  // on a page whose small form came back (a withdraw, a check-in), to its first field in error.
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.getElementById("error-summary");
-    if (summary) summary.focus();
+    if (summary) { summary.focus(); return; }
+    var sent = document.querySelector("details[data-errors]");
+    if (!sent) return;
+    var field = sent.querySelector(".is-invalid, [aria-invalid=true]") || sent.querySelector("summary");
+    // After the page has gone to the form's anchor: going to an anchor clears the focus.
+    window.addEventListener("load", function () { setTimeout(function () { field.focus(); }, 0); });
   });
   // Back to the queue's tab: refresh it at once. (An htmx trigger condition would need
   // eval, which the Content-Security-Policy forbids.)
