@@ -144,6 +144,7 @@ class DashboardFilterForm(forms.Form):
     hides. By default the last three months, the one still running counted to date."""
 
     MONTHS = 3
+    months_reversed = False
 
     start = _month_field(_("From the month of"))
     end = _month_field(_("To the month of (included)"))
@@ -185,11 +186,14 @@ class DashboardFilterForm(forms.Form):
         data = super().clean()
         end, start = self._default_months(data.get("end"))
         start = data["start"].replace(day=1) if data.get("start") else start
-        if start > end:
-            # Entered the wrong way round: the months between the two, and the fields say so.
+        if start > end and data.get("start") and data.get("end"):
+            # Both entered, the wrong way round: the months between the two (the view puts them
+            # in order in the URL, which then says what the page shows).
             start, end = end, start
-            self.data = self.data.copy()
-            self.data["start"], self.data["end"] = f"{start:%Y-%m}", f"{end:%Y-%m}"
+            self.months_reversed = True
+        elif start > end:
+            self.add_error("end", _("The last month comes before the first."))
+            end, start = self._default_months(end)
         data["start"], data["end"] = start, end
         return data
 

@@ -279,6 +279,14 @@ def _dashboard_agency_and_unit(request: HttpRequest):
     return _digest_agency(request), None
 
 
+def _months_in_order(request: HttpRequest) -> HttpResponse:
+    """The same page with its two months, entered the wrong way round, in order: its URL and
+    fields then say the period it shows."""
+    query = request.GET.copy()
+    query["start"], query["end"] = request.GET["end"], request.GET["start"]
+    return redirect(f"{request.path}?{query.urlencode()}")
+
+
 @login_required
 @reads_replica
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -287,6 +295,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = DashboardFilterForm(request.GET or None, agency=agency, fixed_unit=fixed_unit)
     if form.is_bound:
         form.is_valid()
+    if form.months_reversed:
+        return _months_in_order(request)
     scope = form.scope()
     now = timezone.now()
     # A read: the worker counts casework into the rollups every minute and the page says up
@@ -355,6 +365,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "treated_before_first": treated_before.start.date() if treated_before else None,
         "treated_before_last": (treated_before.end - timedelta(days=1)).date() if treated_before else None,
         "running_month_only": treated is None,
+        # Whether the withheld note may advise fewer filters: one the reader chose, not their fixed unit.
+        "filter_to_remove": bool((scope.unit_id and not fixed_unit) or scope.pathway or scope.partner_id),
         "figures": [
             *dashboard_data.figures(
                 current,
@@ -417,6 +429,8 @@ def process_evaluation(request: HttpRequest) -> HttpResponse:
     form = ProcessFilterForm(request.GET or None, agency=agency, fixed_unit=fixed_unit)
     if form.is_bound:
         form.is_valid()
+    if form.months_reversed:
+        return _months_in_order(request)
     scope = form.scope()
     # A read, like the dashboard: the worker counts feedback into the rollups every minute.
     counted_at = metrics.counted_until(agency.pk)

@@ -3,6 +3,7 @@ same services as the casework page, with the page's messages, and sees no other 
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import timedelta
 
 import pytest
@@ -182,6 +183,13 @@ def test_a_retention_check_is_refused_before_the_day_it_is_due(cast, ehr, referr
     services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
     services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
     check = FollowUp.objects.get(referral=referral, kind=FollowUp.Kind.RETENTION_30)
+    # The referral says from which day; before it, the outcome is refused.
+    shown = http.get(f"{URL}{referral.pk}/").json()["follow_ups"]
+    due = {f["kind"]: f["recordable_on"] for f in shown}
+    assert (
+        due["retention_30"] == f"{check.due_at.astimezone(zoneinfo.ZoneInfo(cast.agency_a.timezone)).date():%Y-%m-%d}"
+    )
+    assert due["check_72h"] is None
     early = _post(http, f"/api/v1/follow-ups/{check.pk}/complete/", {"outcome": "engaged"})
     assert early.status_code == 409 and "still engaged on the day it is due" in early.json()["detail"]
     check.refresh_from_db()

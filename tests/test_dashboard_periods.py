@@ -65,16 +65,26 @@ def test_two_periods_a_day_apart_give_nothing_of_that_day_away(cast, autumn):
 
 
 def test_months_entered_the_wrong_way_round_count_the_months_between_them(cast, autumn):
-    """From November to September reads as September to November, and the fields say so:
-    not an error above the figures of some third period."""
+    """From November to September reads as September to November: the page goes to its URL
+    with the months in order (the fields then say so), not an error above the figures of some
+    third period. A first month alone after this one is still an error: no period in the future."""
     with time_machine.travel(TODAY, tick=False):
         client = cast.login("command_a")
-        reversed_ = _figures(client, start="2026-11", end="2026-09")
-        page = client.get("/reports/dashboard/", {"start": "2026-11", "end": "2026-09"}).content.decode()
+        for page in ("/reports/dashboard/", "/reports/process/"):
+            response = client.get(page, {"start": "2026-11", "end": "2026-09", "unit": ""})
+            assert response.status_code == 302
+            assert response["Location"] == f"{page}?start=2026-09&end=2026-11&unit="
+        page = client.get("/reports/dashboard/", {"start": "2026-11", "end": "2026-09"}, follow=True)
+        assert page.redirect_chain and "comes before" not in page.content.decode()
         in_order = _figures(client, start="2026-09", end="2026-11")
-    assert reversed_ == in_order
-    assert 'name="start" value="2026-09"' in page and 'name="end" value="2026-11"' in page
-    assert "comes before" not in page
+        assert 'name="start" value="2026-09"' in page.content.decode()
+        assert (
+            page.context["scope"]
+            == client.get("/reports/dashboard/", {"start": "2026-09", "end": "2026-11"}).context["scope"]
+        )
+        future = client.get("/reports/dashboard/", {"start": "2027-06"})
+    assert in_order["period"].startswith("September 2026 to November 2026")
+    assert future.status_code == 200 and "The last month comes before the first." in future.content.decode()
 
 
 def test_the_default_is_the_last_three_months_to_date_without_a_change_against_whole_ones(cast, autumn):

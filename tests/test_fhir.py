@@ -187,6 +187,22 @@ def test_a_refused_step_keeps_none_of_the_outcomes_sent_with_it(cast, ehr, refer
     assert check.completed_at is None
 
 
+def test_a_retention_outcome_sent_before_its_day_is_refused_with_the_step_sent_with_it(cast, ehr, referral):
+    """Whether the client is still engaged at 30 days is not known on day 0: the partner's
+    system is refused as the page is (409, in the page's words), and the step sent with it
+    is not taken either."""
+    services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+    services.referral_record_intake(referral_id=referral.pk, actor=cast.case_manager_y)
+    check = referral.follow_ups.get(kind=FollowUp.Kind.RETENTION_30)
+    task = ehr.read(_task(referral))
+    output = {"id": f"follow-up-{check.pk}", "valueCodeableConcept": {"coding": [{"code": "engaged"}]}}
+    response = refused(ehr.put(_task(referral), {**task, "status": "completed", "output": [output]}), 409)
+    assert "still engaged on the day it is due" in diagnostics(response)
+    check.refresh_from_db()
+    referral.refresh_from_db()
+    assert check.completed_at is None and referral.status == Referral.Status.IN_PROGRESS
+
+
 def test_a_change_to_an_older_version_is_refused(cast, ehr, referral):
     task = ehr.read(_task(referral))
     stale = f'W/"{task["meta"]["versionId"]}"'

@@ -75,16 +75,21 @@ def test_command_staff_read_their_agencys_small_week_exactly_on_the_dashboard(ca
 
 
 def test_the_withheld_note_gives_advice_the_reader_can_follow(cast, early_june, small_week):
-    """Command staff may take filters off; a supervisor's page is of their unit whatever they
-    choose, so they are told what does help (other months)."""
+    """Fewer filters only where the reader chose one: not to command staff with none, nor to a
+    supervisor, whose page is of their unit whatever they choose; all are told what does help."""
     command = cast.login("command_a").get("/reports/dashboard/").content.decode()
     supervisor = cast.login("supervisor_a").get("/reports/dashboard/").content.decode()
-    assert "data-treatment-withheld" in command and "data-treatment-withheld" in supervisor
-    assert "Choose other months, or fewer filters." in command
-    assert "fewer filters" not in supervisor and "a month of your unit with so few" in supervisor
-    # With a pathway chosen too, there is a filter the supervisor can take off.
-    filtered = cast.login("supervisor_a").get("/reports/dashboard/", {"pathway": "self_referral"})
-    assert "Choose other months, or fewer filters." in filtered.content.decode()
+    for page in (command, supervisor):
+        assert "data-treatment-withheld" in page
+        assert "fewer filters" not in page and "Choose other months: a month with so few is withheld" in page
+    # With a filter chosen, there is one to take off: for command staff the unit, for the
+    # supervisor a pathway (their unit stays).
+    for who, query in (
+        ("command_a", {"unit": cast.officer_a1.unit_id}),
+        ("supervisor_a", {"pathway": "self_referral"}),
+    ):
+        filtered = cast.login(who).get("/reports/dashboard/", query).content.decode()
+        assert "data-treatment-withheld" in filtered and "Choose other months, or fewer filters." in filtered
 
 
 def test_command_staff_read_their_agencys_small_week_exactly_on_the_command_page(cast, early_june, small_week):

@@ -40,6 +40,11 @@ class FollowUpSerializer(serializers.Serializer):
         help_text="Empty until completed; then one of engaged, not_engaged, no_contact, other."
     )
     note = serializers.CharField()
+    recordable_on = serializers.DateField(
+        allow_null=True,
+        help_text="A retention check's outcome is taken from this day (the agency's calendar), the day it is due; "
+        "null: at once.",
+    )
 
 
 class PartnerReferralSerializer(serializers.Serializer):
@@ -154,4 +159,5 @@ def follow_up_data(follow_up: FollowUp) -> dict:
         "completed_at": follow_up.completed_at,
         "outcome": follow_up.outcome,
         "note": follow_up.note,
+        "recordable_on": follow_up.recordable_on,
     }

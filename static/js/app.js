@@ -126,13 +126,19 @@
     var search = document.querySelector("input[name=search]");
     var error = document.getElementById("client-error");
     if (error) error.remove();
-    if (search) search.classList.remove("is-invalid");
+    if (search) {
+      search.classList.remove("is-invalid");
+      var described = (search.getAttribute("aria-describedby") || "").split(" ");
+      search.setAttribute("aria-describedby", described.filter(function (id) { return id && id !== "client-error"; }).join(" "));
+    }
     var summary = document.getElementById("error-summary");
     if (!summary) return;
+    // The client's, and "Is it one of these people?", answered by the pick.
+    var answered = ["div_id_search", "div_id_confirm_new"];
     summary.querySelectorAll("li").forEach(function (item) {
       var link = item.querySelector("a[href^='#']");
       var target = link && document.getElementById(link.getAttribute("href").slice(1));
-      if (target && (target.id === "div_id_search" || (details && details.contains(target)))) item.remove();
+      if (target && (answered.indexOf(target.id) >= 0 || (details && details.contains(target)))) item.remove();
     });
     if (!summary.querySelector("li")) summary.remove();
   }

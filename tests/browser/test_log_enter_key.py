@@ -166,3 +166,6 @@ def test_picking_a_known_client_after_an_empty_save_clears_what_was_said_of_the_
     assert "First name" not in summary.inner_text() and "Last name" not in summary.inner_text()
     assert "Pathway" in summary.inner_text()
     assert page.locator("#new-client .invalid-feedback:visible").count() == 0
+    # Nothing left pointing at an error that is gone.
+    assert "client-error" not in (search.get_attribute("aria-describedby") or "")
+    assert page.locator("#client-error").count() == 0
