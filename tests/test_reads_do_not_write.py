@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from axes.models import AccessAttempt, AccessFailureLog
 from django.db import connection
 from django.test import Client as HttpClient
@@ -62,6 +63,18 @@ def test_a_dashboard_load_writes_nothing_and_says_up_to_when_it_counted(cast, co
     assert "data-counted-at" in page and "Casework counted up to" in page
     # Counted before the referral of a minute ago: the page shows the 12 it counted.
     assert 'data-figure="deflections">12<' in page
+
+
+def test_a_count_that_stopped_is_said_at_the_top_not_only_in_the_fold(cast, counted):
+    """The worker counts every minute; a quarter of an hour without a count, the dashboard and
+    the process evaluation say their figures stop there, where a chief reads them."""
+    client = cast.login("command_a")
+    for page in ("/reports/dashboard/", "/reports/process/"):
+        assert "data-counting-late" not in client.get(page).content.decode()
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        for page in ("/reports/dashboard/", "/reports/process/"):
+            body = client.get(page).content.decode()
+            assert "data-counting-late" in body and "has not run since" in body
 
 
 def test_the_workers_count_brings_a_referral_of_a_minute_ago_onto_the_dashboard(cast, counted):

@@ -93,6 +93,7 @@ from reports.metrics.figures import (
 from reports.metrics.from_rollups import (
     _middle_positions,
     counted_until,
+    counting_late,
     facts,
     median_hours_to_intake_from_rollups,
     monthly_savings_from_rollups,
@@ -207,6 +208,7 @@ __all__ = [
     "partner_scorecard",
     "_middle_positions",
     "counted_until",
+    "counting_late",
     "facts",
     "median_hours_to_intake_from_rollups",
     "monthly_savings_from_rollups",

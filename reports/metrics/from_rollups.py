@@ -46,6 +46,16 @@ def counted_until(agency_id: int) -> datetime | None:
     return RollupState.objects.filter(agency_id=agency_id).values_list("refreshed_until", flat=True).first()
 
 
+# The worker counts every minute: counted longer ago than this, it has stopped, and a page
+# read from the rollups says so rather than pass last hour's figures off as today's.
+COUNTING_LATE = timedelta(minutes=15)
+
+
+def counting_late(counted_at: datetime | None, now: datetime) -> bool:
+    """Whether the rollups, counted up to `counted_at`, have fallen behind (COUNTING_LATE)."""
+    return counted_at is not None and now - counted_at > COUNTING_LATE
+
+
 def zone_of(agency_id: int) -> zoneinfo.ZoneInfo:
     """The agency's time zone, whose days the rollups count by."""
     return zoneinfo.ZoneInfo(Agency.objects.only("timezone").get(pk=agency_id).timezone)
