@@ -14,6 +14,7 @@ import re
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 
+from deflection.models import Program
 from referrals.models import Client, normalize_name
 
 NAME = gettext_lazy("name")
@@ -138,3 +139,45 @@ def clients_named_in(*, text: str, clients: QuerySet[Client]) -> bool:
     return any(
         NAME in identifiers_in_text(text=text, client=client, name_parts=False) for client in candidates.iterator()
     )
+
+
+# A title before a surname: "Mr. Garcia" names someone as surely as "Tony Garcia".
+_TITLED = re.compile(r"(?<!\S)(?:mr|mrs|ms|miss|mister|sr|sra|srta|senor|senora|senorita|don|dona) (\w+)")
+
+
+def clients_near(agency_id: int) -> QuerySet[Client]:
+    """The clients a text written in an agency might name: its own, and those of the other
+    agencies of its program (one person may be deflected by the city and the county)."""
+    return Client.objects.filter(
+        Q(agency_id=agency_id) | Q(agency__program__in=Program.objects.filter(agencies=agency_id))
+    )
+
+
+def others_identified_in(*, text: str, clients: QuerySet[Client]) -> list[str]:
+    """Which kinds of identifiers of any of these clients the text holds, for text about one
+    client or officer that may tell of another: a whole name (clients_named_in), a surname
+    after a title ("Mr. Garcia", "la Sra. López"), a phone number. The database finds the
+    candidates (by the words after a title, by a number's last four digits); each is then
+    checked as identifiers_in_text checks one. Never the values found."""
+    found = []
+    if clients_named_in(text=text, clients=clients):
+        found.append(str(NAME))
+    plain = normalize_name(text)
+    titled = {surname for surname in _TITLED.findall(plain) if len(surname) > SHORT_NAME}
+    if str(NAME) not in found and titled:
+        near = Q()
+        for surname in titled:
+            near |= Q(search_name__contains=surname)
+        candidates = clients.filter(near, identity_removed_at__isnull=True).only("last_name")
+        if any(normalize_name(client.last_name) in titled for client in candidates.iterator()):
+            found.append(str(NAME))
+    runs = [run.replace(" ", "") for run in _DIGIT_RUN.findall(plain)]
+    endings = {run[-4:] for run in runs if len(run) >= 7}
+    if endings:
+        by_ending = Q()
+        for ending in endings:
+            by_ending |= Q(phone__endswith=ending)
+        candidates = clients.filter(by_ending, identity_removed_at__isnull=True).only("phone")
+        if any(_has_phone(plain, client.phone) for client in candidates.iterator()):
+            found.append(str(PHONE))
+    return found

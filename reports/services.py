@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from deflection.models import User
 from deflection.permissions import administers_programs, in_program, may_add_story
-from referrals.identity_text import identifiers_in_text
+from referrals.identity_text import clients_near, identifiers_in_text, others_identified_in
 from referrals.models import Client, Referral
 from referrals.purge import REMOVED
 from reports.models import SuccessStory
@@ -31,6 +31,18 @@ def story_check_shareable(*, text: str, client: Client) -> None:
             {
                 "text": _(
                     "This story cannot be shared: it contains the client's %(what)s. Take it out, "
+                    "or keep the story in the case record only (not shared)."
+                )
+                % {"what": ", ".join(found)}
+            }
+        )
+    # Or another client's (a story may tell of a friend met at the same clinic).
+    found = others_identified_in(text=text, clients=clients_near(client.agency_id))
+    if found:
+        raise ValidationError(
+            {
+                "text": _(
+                    "This story cannot be shared: it contains another client's %(what)s. Take it out, "
                     "or keep the story in the case record only (not shared)."
                 )
                 % {"what": ", ".join(found)}

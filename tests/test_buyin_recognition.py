@@ -145,17 +145,39 @@ def test_without_a_referral_the_text_is_checked_against_the_officers_clients(cas
         )
 
 
-def test_without_a_referral_a_first_name_alone_or_another_officers_client_passes(cast, referral):
-    """Among a year of clients a first name alone is a common word; another officer's clients
-    are not whom this commendation is about."""
+def test_without_a_referral_a_first_name_alone_or_another_officers_clients_alias_passes(cast, referral):
+    """Among a year of clients a first name alone is a common word; another officer's client's
+    alias or birth date is no one this commendation is about."""
     assert _post(cast, "supervisor_a", cast.officer_a1, text="Helped Zebulon into detox.").status_code == 302
-    assert _post(cast, "supervisor_a", cast.officer_a2, text="Helped Zebulon Quackenbush.").status_code == 302
+    assert _post(cast, "supervisor_a", cast.officer_a2, text="Stayed with Zeb the Quack.").status_code == 302
     assert Commendation.objects.filter(referral=None).count() == 2
 
 
-def test_a_client_referred_over_a_year_ago_is_not_checked(cast, referral):
+@pytest.mark.parametrize("mention", ["Zebulon Quackenbush", "Mr. Quackenbush", "el Sr. Quackenbush", "(520) 555-0187"])
+def test_any_client_of_the_agency_or_its_program_is_refused_by_name_title_or_phone(cast, referral, mention):
+    """The briefing and the letter are read well beyond the officer: another officer's client,
+    or one of another agency of the program, named whole, by a title and surname, or by phone,
+    is refused too, for a commendation with or without a deflection."""
+    other_agency = ClientFactory(agency=cast.agency_b, first_name="Colin", last_name="Gonzalez", phone="520-555-0117")
+    assert cast.agency_b.program_id == cast.agency_a.program_id
+    for text in (f"Stayed with {mention} for an hour.", "Stayed with Colin Gonzalez.", "Called 520 555 0117 twice."):
+        response = _post(cast, "supervisor_a", cast.officer_a2, text=text)
+        assert response.status_code == 200 and "this text contains a client" in response.content.decode()
+    assert other_agency.pk and not Commendation.objects.exists()
+    with pytest.raises(ValidationError):
+        commendation_create(
+            actor=cast.supervisor_a, officer=cast.officer_a2, kind_name="Commendation", text=f"Met {mention}."
+        )
+    # A title before a word that is no client's surname is just a title.
+    assert _post(cast, "supervisor_a", cast.officer_a2, text="Thanked by Mr. Nobodyknows.").status_code == 302
+
+
+def test_a_client_referred_over_a_year_ago_is_checked_only_by_whole_name(cast, referral):
+    """The officer's own clients of the last year by alias and birth date too; older ones as
+    anyone's (a whole name, a title and surname, a phone)."""
     Referral.objects.filter(pk=referral.pk).update(occurred_at=timezone.now() - timedelta(days=400))
-    assert _post(cast, "supervisor_a", cast.officer_a1, text="Helped Zebulon Quackenbush.").status_code == 302
+    assert _post(cast, "supervisor_a", cast.officer_a1, text="Helped Zeb the Quack.").status_code == 302
+    assert _post(cast, "supervisor_a", cast.officer_a1, text="Helped Zebulon Quackenbush.").status_code == 200
 
 
 def test_a_referral_of_another_officer_is_refused(cast, referral):

@@ -193,6 +193,36 @@ def test_the_admin_cannot_approve_a_story_naming_the_client(cast, referral):
     assert story.review_state == SuccessStory.Review.PENDING
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thank you from Tony Garcia's mother",  # another client of the agency, whole
+        "Mr. Garcia came back to say thanks",  # a title and surname
+        "My son Colin Gonzalez got a bed",  # a client of another agency of the program
+        "Call his mother on 520 555 0117",  # a client's phone
+    ],
+)
+def test_a_story_naming_another_client_is_refused_written_and_at_approval(cast, referral, program_admin, text):
+    """The Wins page every officer reads said "shared without naming anyone" above another
+    client's name: a story is checked for any client of the agency or its program too."""
+    ClientFactory(agency=cast.agency_a, first_name="Tony", last_name="Garcia")
+    ClientFactory(agency=cast.agency_b, first_name="Colin", last_name="Gonzalez", phone="520-555-0117")
+    with pytest.raises(ValidationError, match="another client"):
+        _share(cast, referral, text)
+    story = _share(cast, referral, "Thanks for everything")
+    SuccessStory.objects.filter(pk=story.pk).update(text=text)  # written before the check
+    with pytest.raises(ValidationError, match="another client"):
+        success_story_review(story_id=story.pk, actor=program_admin, approve=True)
+    story.refresh_from_db()
+    assert story.review_state == SuccessStory.Review.PENDING
+
+
+def test_a_story_may_name_no_one_in_particular_with_a_title(cast, referral):
+    """A title before a word that is no client's surname (a counsellor, a doctor) is not a client."""
+    ClientFactory(agency=cast.agency_a, first_name="Tony", last_name="Garcia")
+    assert _share(cast, referral, "Ms. Whitfield at the clinic was so kind").pk
+
+
 # ---------------------------------------------------------------------------
 # The digest shows approved stories only
 # ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from buyin.models.recognition import DEFAULT_KINDS
 from deflection.claims import send_claimed
 from deflection.models import Agency, User
 from deflection.permissions import may_commend, may_commend_for, may_manage_recognition
-from referrals.identity_text import identifiers_in_text
+from referrals.identity_text import clients_near, identifiers_in_text, others_identified_in
 from referrals.models import Client, Referral
 
 logger = logging.getLogger(__name__)
@@ -37,8 +37,10 @@ def commendation_check_text(*, text: str, referral: Referral | None, officer: Us
     last name alone counts: the text is about that client), and against every client the
     officer referred in the last RECENT_CLIENTS_DAYS: their whole names (first and last),
     aliases, dates of birth and phones, not a first name alone (among that many, common
-    words). A commendation for one deflection may tell of another. The message names the kind
-    of identifier found, never its value.
+    words). A commendation for one deflection may tell of another. Then against any client of
+    the agency or its program: a whole name, a surname after a title, a phone number
+    (identity_text.others_identified_in). The message names the kind of identifier found,
+    never its value.
     """
     if referral is not None:
         found = identifiers_in_text(text=text, client=referral.client, name_parts=True)
@@ -63,6 +65,15 @@ def commendation_check_text(*, text: str, referral: Referral | None, officer: Us
                 "referred. Describe what the officer did without it."
             )
             raise ValidationError({"text": message % {"what": ", ".join(found)}})
+    # Then anyone's: a whole name, a surname after a title, a phone number of a client of the
+    # agency or its program (the briefing and the letter are read well beyond the officer).
+    found = others_identified_in(text=text, clients=clients_near(officer.agency_id))
+    if found:
+        message = _(
+            "A commendation names no client, and this text contains a client's %(what)s. Describe what the "
+            "officer did without it."
+        )
+        raise ValidationError({"text": message % {"what": ", ".join(found)}})
 
 
 # How far back a commendation's text is checked against the officer's clients.

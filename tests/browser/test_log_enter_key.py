@@ -76,11 +76,19 @@ def test_enter_then_a_tap_on_save_logs_one_deflection(page, cast, live_server):
     fill_a_new_deflection(page, cast, "Ingrid", "Haugen")
     held = hold_saves(page)  # so that the tap lands while Enter's save is in flight
     page.get_by_label("Charge deflected").focus()
-    # Where the button is once the page has settled (the focus's scroll done, the Wins below
-    # the form loaded): read while the page still moved, the tap once landed on the Wins link.
+    # Where the button is (stuck to the screen's foot) once the page has settled (the focus's
+    # scroll done, the Wins below the form loaded), read before Enter: once the save is in
+    # flight, reading the page waits for it. Read until it stays put: read while the page still
+    # moved, the tap landed on the Wins.
     page.wait_for_load_state("networkidle")
     page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
-    save = page.get_by_role("button", name="Save deflection").bounding_box()  # stuck to the screen's foot
+    button = page.get_by_role("button", name="Save deflection")
+    save, before = button.bounding_box(), None
+    for _ in range(20):
+        if save == before:
+            break
+        page.wait_for_timeout(100)
+        before, save = save, button.bounding_box()
     # The keyboard and the touch screen themselves: a locator would wait for the held save.
     page.keyboard.press("Enter")
     for _ in range(100):
