@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from functools import wraps
 
 from django import forms
 from django.conf import settings
@@ -403,8 +404,21 @@ def _officer_page(
     return render(request, "referrals/detail.html", context, status=422 if check_in_form or cancel_form else 200)
 
 
+def back_to_the_referral_on_get(view):
+    """A form's own address, left in the address bar by a form sent back with its errors:
+    opened again (a tab restored, a bookmark), it goes to the referral, not to a 405."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, referral_id: int, *args, **kwargs) -> HttpResponse:
+        if request.method == "GET":
+            return redirect("referrals:detail", referral_id=referral_id)
+        return require_POST(view)(request, referral_id, *args, **kwargs)
+
+    return wrapped
+
+
 @roles_required(*FIELD_ROLES)
-@require_POST
+@back_to_the_referral_on_get
 def check_in_add(request: HttpRequest, referral_id: int) -> HttpResponse:
     """The referring officer records a check-in; anyone else who sees the referral: 404."""
     user: User = request.user  # type: ignore[assignment]
@@ -431,7 +445,7 @@ NO_LONGER_WITHDRAWN = gettext_lazy("This referral can no longer be withdrawn.")
 
 
 @login_required
-@require_POST
+@back_to_the_referral_on_get
 def referral_act(request: HttpRequest, referral_id: int, action: str) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     referral = selectors.referral_get_for_user(user=user, referral_id=referral_id)

@@ -184,6 +184,12 @@ class DashboardFilterForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        this_month = timezone.localdate().replace(day=1)
+        for name in ("start", "end"):
+            if data.get(name) and data[name].replace(day=1) > this_month:
+                # Nothing to count yet: the default period instead, and the field says why.
+                self.add_error(name, _("This month has not begun yet."))
+                data[name] = None
         end, start = self._default_months(data.get("end"))
         start = data["start"].replace(day=1) if data.get("start") else start
         if start > end and data.get("start") and data.get("end"):

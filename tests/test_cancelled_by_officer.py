@@ -402,3 +402,21 @@ def test_a_withdraw_the_partner_overtook_is_refused_without_naming_its_status(ca
     assert "accepted" not in page.lower().split("<main")[1].split("</main>")[0]
     referral.refresh_from_db()
     assert referral.status == Referral.Status.ACCEPTED
+
+
+def test_a_forms_address_opened_again_goes_to_the_referral_not_to_a_405(cast):
+    """Sent back with its errors, the withdraw or check-in leaves its own address in the
+    address bar; a tab restored on the phone opens it again with a GET."""
+    referral = ReferralFactory(officer=OfficerFactory(user=cast.officer_a1), partner=cast.partner_y)
+    officer = cast.login("officer_a1")
+    detail = reverse("referrals:detail", args=[referral.pk])
+    for url in (
+        reverse("referrals:act", args=[referral.pk, "cancel"]),
+        reverse("referrals:check_in_add", args=[referral.pk]),
+    ):
+        response = officer.get(url)
+        assert response.status_code == 302 and response["Location"] == detail
+    # Only a GET: anything else but a POST is still refused.
+    assert officer.put(reverse("referrals:act", args=[referral.pk, "cancel"])).status_code == 405
+    referral.refresh_from_db()
+    assert referral.status == Referral.Status.REQUESTED

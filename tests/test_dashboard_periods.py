@@ -67,7 +67,7 @@ def test_two_periods_a_day_apart_give_nothing_of_that_day_away(cast, autumn):
 def test_months_entered_the_wrong_way_round_count_the_months_between_them(cast, autumn):
     """From November to September reads as September to November: the page goes to its URL
     with the months in order (the fields then say so), not an error above the figures of some
-    third period. A first month alone after this one is still an error: no period in the future."""
+    third period. A month that has not begun is refused on its field: no period in the future."""
     with time_machine.travel(TODAY, tick=False):
         client = cast.login("command_a")
         for page in ("/reports/dashboard/", "/reports/process/"):
@@ -82,9 +82,22 @@ def test_months_entered_the_wrong_way_round_count_the_months_between_them(cast, 
             page.context["scope"]
             == client.get("/reports/dashboard/", {"start": "2026-09", "end": "2026-11"}).context["scope"]
         )
-        future = client.get("/reports/dashboard/", {"start": "2027-06"})
+        future = [
+            client.get("/reports/dashboard/", query)
+            for query in (
+                {"start": "2027-06"},
+                {"start": "2027-02", "end": "2027-02"},
+                {"start": "2027-03", "end": "2027-01"},
+            )
+        ]
+        default = _figures(client)
     assert in_order["period"].startswith("September 2026 to November 2026")
-    assert future.status_code == 200 and "The last month comes before the first." in future.content.decode()
+    # Months that have not begun: said on their field, and the default period shown instead.
+    for response in future:
+        assert response.status_code == 200 and "This month has not begun yet." in response.content.decode()
+        assert response.context["scope"] == future[0].context["scope"]
+        assert "comes before the first" not in response.content.decode()
+    assert default["period"] in future[0].content.decode()
 
 
 def test_the_default_is_the_last_three_months_to_date_without_a_change_against_whole_ones(cast, autumn):
