@@ -10,6 +10,7 @@ everyone) is checked for the whole name of any client of the program (`clients_n
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
@@ -132,13 +133,18 @@ def clients_named_in(*, text: str, clients: QuerySet[Client]) -> bool:
     pairs |= {f"{b} {a}" for a, b in zip(words, words[1:], strict=False)}
     if not pairs:
         return False
-    begins = Q()
-    for pair in pairs:
-        begins |= Q(search_name=pair) | Q(search_name__startswith=f"{pair} ")
-    candidates = clients.filter(begins, identity_removed_at__isnull=True).only("first_name", "last_name", "aliases")
-    return any(
-        NAME in identifiers_in_text(text=text, client=client, name_parts=False) for client in candidates.iterator()
-    )
+    conditions = [Q(search_name=pair) | Q(search_name__startswith=f"{pair} ") for pair in pairs]
+    candidates = _any_of(clients, conditions, "first_name", "last_name", "aliases")
+    return any(NAME in identifiers_in_text(text=text, client=client, name_parts=False) for client in candidates)
+
+
+def _any_of(clients: QuerySet[Client], conditions: Iterable[Q], *fields: str) -> Iterator[Client]:
+    """The clients, identity not removed, that meet any of the conditions (the candidates a
+    text's words point at), with only `fields` read."""
+    either = Q()
+    for condition in conditions:
+        either |= condition
+    return clients.filter(either, identity_removed_at__isnull=True).only(*fields).iterator()
 
 
 # A title before a surname: "Mr. Garcia" names someone as surely as "Tony Garcia".
@@ -165,19 +171,13 @@ def others_identified_in(*, text: str, clients: QuerySet[Client]) -> list[str]:
     plain = normalize_name(text)
     titled = {surname for surname in _TITLED.findall(plain) if len(surname) > SHORT_NAME}
     if str(NAME) not in found and titled:
-        near = Q()
-        for surname in titled:
-            near |= Q(search_name__contains=surname)
-        candidates = clients.filter(near, identity_removed_at__isnull=True).only("last_name")
-        if any(normalize_name(client.last_name) in titled for client in candidates.iterator()):
+        candidates = _any_of(clients, (Q(search_name__contains=surname) for surname in titled), "last_name")
+        if any(normalize_name(client.last_name) in titled for client in candidates):
             found.append(str(NAME))
     runs = [run.replace(" ", "") for run in _DIGIT_RUN.findall(plain)]
     endings = {run[-4:] for run in runs if len(run) >= 7}
     if endings:
-        by_ending = Q()
-        for ending in endings:
-            by_ending |= Q(phone__endswith=ending)
-        candidates = clients.filter(by_ending, identity_removed_at__isnull=True).only("phone")
-        if any(_has_phone(plain, client.phone) for client in candidates.iterator()):
+        candidates = _any_of(clients, (Q(phone__endswith=ending) for ending in endings), "phone")
+        if any(_has_phone(plain, client.phone) for client in candidates):
             found.append(str(PHONE))
     return found

@@ -439,15 +439,16 @@ class FollowUp(models.Model):
         to a reader in another time zone."""
         if self.kind not in dict(self.RETENTION_CHECKS):
             return None
-        return self.due_at.astimezone(zoneinfo.ZoneInfo(self.referral.agency.timezone)).date()
+        return self._agency_date(self.due_at)
 
     @property
     def recordable(self) -> bool:
         """Whether its outcome may be recorded now (recordable_on)."""
         day = self.recordable_on
-        if day is None:
-            return True
-        return timezone.now().astimezone(zoneinfo.ZoneInfo(self.referral.agency.timezone)).date() >= day
+        return day is None or self._agency_date(timezone.now()) >= day
+
+    def _agency_date(self, moment) -> date:
+        return moment.astimezone(zoneinfo.ZoneInfo(self.referral.agency.timezone)).date()
 
 
 class CaseEvent(models.Model):

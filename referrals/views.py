@@ -408,11 +408,13 @@ def back_to_the_referral_on_get(view):
     """A form's own address, left in the address bar by a form sent back with its errors:
     opened again (a tab restored, a bookmark), it goes to the referral, not to a 405."""
 
+    posted = require_POST(view)
+
     @wraps(view)
     def wrapped(request: HttpRequest, referral_id: int, *args, **kwargs) -> HttpResponse:
         if request.method == "GET":
             return redirect("referrals:detail", referral_id=referral_id)
-        return require_POST(view)(request, referral_id, *args, **kwargs)
+        return posted(request, referral_id, *args, **kwargs)
 
     return wrapped
 
