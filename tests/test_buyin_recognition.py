@@ -325,10 +325,13 @@ def test_the_default_kinds_are_saved_in_english_and_read_in_each_readers_languag
         "Training opportunity (a reward)",
         "Other recognition",
     }
+    # The officer's record gives the recognition itself: the gloss is for the one commending.
     record = cast.login("officer_a1").get("/reports/my-record/").content.decode()
-    assert "Oportunidad de capacitación (un premio)" in record and "Training opportunity" not in record
+    assert "Oportunidad de capacitación" in record and "un premio" not in record
+    assert "Training opportunity" not in record
     User.objects.filter(pk=cast.officer_a1.pk).update(language="en")
-    assert "Training opportunity (a reward)" in cast.login("officer_a1").get("/reports/my-record/").content.decode()
+    record = cast.login("officer_a1").get("/reports/my-record/").content.decode()
+    assert "Training opportunity" in record and "(a reward)" not in record
 
 
 # -- the agency's kinds ----------------------------------------------------------------
@@ -436,6 +439,14 @@ def test_the_letter_is_a_one_page_pdf_for_the_file_without_the_client(cast, refe
     assert "Commendation" in text and "Dana Stonebridge" in text and "Supervisor" in text
     for secret in ["Zebulon", "Quackenbush", "Zeb", "555-0187"]:
         assert secret not in text
+
+
+def test_the_letter_names_the_recognition_without_the_pickers_gloss(cast):
+    commendation = commendation_create(
+        actor=cast.supervisor_a, officer=cast.officer_a1, kind_name="Training opportunity (a reward)", text=TEXT
+    )
+    text = _text(commendation_letter_document(commendation=commendation))
+    assert "Training opportunity" in text and "reward" not in text
 
 
 @pytest.mark.parametrize(

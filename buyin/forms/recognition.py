@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from buyin.models.recognition import COMMENDATION_TEXT_MAX, RecognitionKind, kind_label
+from buyin.models.recognition import COMMENDATION_TEXT_MAX, RecognitionKind, kind_choice_label
 from deflection.models import User
 from referrals import selectors as referral_selectors
 from referrals.models import IS_DEFLECTION, Referral
@@ -55,7 +55,7 @@ class CommendForm(forms.Form):
     def __init__(self, *args, officers, kind_names: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = officers
-        self.fields["kind"].choices = [(name, kind_label(name)) for name in kind_names]
+        self.fields["kind"].choices = [(name, kind_choice_label(name)) for name in kind_names]
         # Their deflections: not a referral its officer cancelled (a partner's cancelling is
         # the partner's record, and changes nothing police are offered).
         self.fields["referral"].queryset = Referral.objects.filter(

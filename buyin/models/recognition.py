@@ -16,17 +16,25 @@ COMMENDATION_TEXT_MAX = 1500
 COMMENDATION_LINE_BREAKS_MAX = 12
 
 # The kinds every agency starts with, saved for it when it first records recognition: by
-# their English names, whoever commends first, and shown in each reader's language.
+# their English names, whoever commends first, and shown in each reader's language. The
+# name's gloss ("a reward") tells the one commending what the kind is for; the officer's
+# record, the letter and the briefing give the recognition itself.
 DEFAULT_KINDS = {
     "Commendation": _("Commendation"),
-    "Training opportunity (a reward)": _("Training opportunity (a reward)"),
+    "Training opportunity (a reward)": _("Training opportunity"),
     "Other recognition": _("Other recognition"),
 }
+GLOSSED_KINDS = {"Training opportunity (a reward)": _("Training opportunity (a reward)")}
 
 
 def kind_label(name: str) -> str:
     """A kind's name for the reader: a default kind in their language, an agency's own as written."""
     return str(DEFAULT_KINDS.get(name, name))
+
+
+def kind_choice_label(name: str) -> str:
+    """A kind as offered to the one commending (and to whoever manages the kinds): with its gloss."""
+    return str(GLOSSED_KINDS.get(name) or kind_label(name))
 
 
 class RecognitionKind(models.Model):
@@ -52,6 +60,10 @@ class RecognitionKind(models.Model):
     @property
     def label(self) -> str:
         return kind_label(self.name)
+
+    @property
+    def choice_label(self) -> str:
+        return kind_choice_label(self.name)
 
 
 class Commendation(models.Model):

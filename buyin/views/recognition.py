@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from buyin.forms.recognition import CommendForm, RecognitionKindForm
 from buyin.letters import commendation_letter_pdf
-from buyin.models.recognition import kind_label
+from buyin.models.recognition import kind_choice_label
 from buyin.selectors import recognition as selectors
 from buyin.services import recognition as services
 from deflection.models import Agency, User
@@ -178,7 +178,7 @@ def recognition_kinds(request: HttpRequest) -> HttpResponse:
             "form": form,
             "agency": agency,
             "kinds": selectors.recognition_kinds_for(agency=agency),
-            "default_names": [kind_label(name) for name in selectors.recognition_kind_names(agency=agency)],
+            "default_names": [kind_choice_label(name) for name in selectors.recognition_kind_names(agency=agency)],
             "agencies": agencies_of_program(user) if user.is_program_admin else [],
         },
     )
