@@ -231,6 +231,10 @@ class LogDeflectionForm(HeldChargeFields):
         partner_field.listed = {str(p.pk): p for p in self.served_partners}
         today = timezone.localdate(timezone=zoneinfo.ZoneInfo(user.agency.timezone)) if user.agency_id else None
         self.held_charge_setup(agency_id=user.agency_id, today=today or timezone.localdate(), deciders=deciders)
+        # An officer working in Spanish most likely spoke with the person in Spanish: the
+        # guess they need correct least often.
+        if (language := (get_language() or "")[:2]) in (Client.Language.ENGLISH, Client.Language.SPANISH):
+            self.fields["preferred_language"].initial = language
 
     NEW_CLIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "preferred_language", "aliases", "phone")
 

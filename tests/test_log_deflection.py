@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from deflection.models import User
 from referrals import services
 from referrals.models import CaseEvent, Client, Consent, OfficerContact, Referral
 from tests.factories.partners import ServicePartnerFactory
@@ -56,6 +57,15 @@ def test_the_form_offers_24_7_partners_first_and_only_those_serving_the_agency(c
 def test_the_minutes_are_prefilled_with_the_agency_default(cast):
     response = cast.login("officer_a1").get("/log/")
     assert response.context["form"]["officer_minutes"].value() == 25
+
+
+def test_a_new_clients_language_starts_as_the_officers_own(cast):
+    """An officer working in Spanish most likely spoke with the person in Spanish."""
+    client = cast.login("officer_a1")
+    assert '<option value="en" selected>' in client.get("/log/").content.decode()
+    User.objects.filter(pk=cast.officer_a1.pk).update(language="es")
+    page = cast.login("officer_a1").get("/log/").content.decode()
+    assert '<option value="es" selected>' in page and '<option value="en" selected>' not in page
 
 
 def test_saving_logs_the_deflection_and_shows_it(cast):
