@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django import forms
 from django.utils import translation
 
 from deflection.templatetags.form_fields import bootstrap_field, chips, control, drawn_here, partner_choices
@@ -120,3 +121,44 @@ def test_partner_choices_say_24_7_and_capacity_and_keep_the_pick(cast):
     assert f'value="{full.pk}" checked' in html
     assert "Full House &lt;Clinic&gt;" in html and "<strong>Full</strong>" in html
     assert html.count("Open 24/7") == sum(p.is_24_7 for p in form.served_partners)
+
+
+class _Ancestry(HTMLParser):
+    """The classes of the elements around each piece of text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[tuple[str, str]] = []
+        self.texts: dict[str, list[str]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        if tag != "input":
+            self.open.append((tag, dict(attrs).get("class") or ""))
+
+    def handle_endtag(self, tag):
+        while self.open and self.open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        if data.strip():
+            self.texts[data.strip()] = [classes for _tag, classes in self.open]
+
+
+def test_a_radio_groups_error_is_under_the_group_not_inside_its_last_option():
+    """Inside the last option's box, the error read as that option's."""
+    class Choose(forms.Form):
+        kind = forms.ChoiceField(
+            choices=[("a", "Saw them doing well"), ("b", "Other")],
+            widget=forms.RadioSelect,
+            error_messages={"required": "Choose what happened."},
+        )
+
+    form = Choose({})
+    assert not form.is_valid()
+    parser = _Ancestry()
+    parser.feed(str(as_crispy_field(form["kind"])))
+    around = parser.texts["Choose what happened."]
+    assert not any("form-check" in classes.split() for classes in around)
+    # Shown, though no sibling of the feedback is .is-invalid (Bootstrap's own condition).
+    assert any({"invalid-feedback", "d-block"} <= set(classes.split()) for classes in around)
+    assert any("form-check" in classes.split() for classes in parser.texts["Other"])
