@@ -146,6 +146,7 @@ class _Ancestry(HTMLParser):
 
 def test_a_radio_groups_error_is_under_the_group_not_inside_its_last_option():
     """Inside the last option's box, the error read as that option's."""
+
     class Choose(forms.Form):
         kind = forms.ChoiceField(
             choices=[("a", "Saw them doing well"), ("b", "Other")],
