@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -24,7 +25,7 @@ from django.utils import timezone
 from deflection.models import Agency, Program, Unit, User
 from partners.models import ServicePartner
 from referrals.demo.lifecycle import History
-from referrals.models import FollowUp, Officer, Referral, normalize_name
+from referrals.models import FollowUp, Officer, Referral, count_day, normalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (100_000, 1_000_000)  # referrals of each agency
@@ -238,7 +239,8 @@ REFERRAL_COLUMNS = (
     "id, client_id, officer_id, agency_id, partner_id, pathway, occurred_at, location, presenting_needs, "
     "substances, naloxone_administered, charge_deflected, warm_handoff, officer_minutes, note, status, "
     "status_reason, status_changed_at, status_note, accepted_by_id, accepted_at, intake_at, closed_at, "
-    "reengagement_of_id, created_at, seconds_to_log, incident_number, cancelled_by_officer"
+    "reengagement_of_id, created_at, seconds_to_log, incident_number, cancelled_by_officer, "
+    "counted_status, counted_status_reason, counted_accepted_at, counted_intake_at"
 )
 FEEDBACK_COLUMNS = "id, referral_id, officer_id, ease, comment, answered_at"
 OBSTACLE_COLUMNS = "feedback_id, kind"
@@ -344,6 +346,7 @@ def seed(c: Cast, now: datetime) -> None:
     _copy_chunk("referrals_client", CLIENT_COLUMNS, buffer)
     print(f"  {m:,} clients: {time.perf_counter() - started:.0f} s", flush=True)
 
+    zone = ZoneInfo(c.agency.timezone)
     officer_cum = _cumulative(c.officer_weights)
     partner_cum = _cumulative([p[2] for p in PARTNERS])
     last_of_client: dict[int, tuple[int, str, datetime | None]] = {}
@@ -356,7 +359,10 @@ def seed(c: Cast, now: datetime) -> None:
         partner = c.partner_ids[p]
         manager = c.case_manager_ids.get(partner)
         history = History(
-            created_at=min(now, occurred + timedelta(seconds=rnd.uniform(60, 1800))), creator=None, now=now
+            created_at=min(now, occurred + timedelta(seconds=rnd.uniform(60, 1800))),
+            creator=None,
+            now=now,
+            counted_until=count_day(occurred, zone),
         )
         lifecycle(rnd, occurred, history, PARTNERS[p], manager)
         # A client's later referral points at their latest earlier one, unless its officer
@@ -367,6 +373,7 @@ def seed(c: Cast, now: datetime) -> None:
         if earlier is not None and not cancelled_before:
             reengagement = earlier[0]
         last_of_client[client] = (pk, history.status, history.closed_at)
+        counted = history.counted
         needs = json.dumps(sorted(rnd.sample(NEEDS[:3], 2) if rnd.random() < 0.8 else rnd.sample(NEEDS, 3)))
         substances = json.dumps(rnd.sample(SUBSTANCES, rnd.choice([1, 1, 1, 2])))
         charge = rnd.choice(CHARGES) if rnd.random() < 0.35 else ""
@@ -384,7 +391,9 @@ def seed(c: Cast, now: datetime) -> None:
             f"{nul(history.accepted_by)}\t{ts(history.accepted_at)}\t{ts(history.intake_at)}\t"
             f"{ts(history.closed_at)}\t{nul(reengagement)}\t{ts(history.created_at)}\t"
             # From opening the form to saving it: about a minute, a few take many.
-            f"{round(70 * rnd.lognormvariate(0, 0.6))}\t\t{'t' if history.status == 'cancelled' else 'f'}\n"
+            f"{round(70 * rnd.lognormvariate(0, 0.6))}\t\t{'t' if history.status == 'cancelled' else 'f'}\t"
+            f"{counted.get('counted_status', 'requested')}\t{counted.get('counted_status_reason', '')}\t"
+            f"{ts(counted.get('counted_accepted_at'))}\t{ts(counted.get('counted_intake_at'))}\n"
         )
         if rnd.random() < FEEDBACK_SHARE:
             feedback_id += 1
@@ -479,7 +488,9 @@ def move_forward(agency_ids: list[int], now: datetime) -> bool:
         sql(
             "UPDATE referrals_referral SET occurred_at = occurred_at + %(d)s, created_at = created_at + %(d)s, "
             "status_changed_at = status_changed_at + %(d)s, accepted_at = accepted_at + %(d)s, "
-            "intake_at = intake_at + %(d)s, closed_at = closed_at + %(d)s WHERE agency_id = ANY(%(a)s)",
+            "intake_at = intake_at + %(d)s, closed_at = closed_at + %(d)s, "
+            "counted_accepted_at = counted_accepted_at + %(d)s, counted_intake_at = counted_intake_at + %(d)s "
+            "WHERE agency_id = ANY(%(a)s)",
             {"d": delta, "a": agency_ids},
         )
         sql(

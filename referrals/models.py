@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 import zoneinfo
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -25,6 +25,27 @@ def normalize_name(value: str) -> str:
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     cleaned = "".join(c if c.isalnum() else " " for c in plain.lower())
     return " ".join(cleaned.split())
+
+
+# How many months after the start of its month a deflection's outcomes are counted for good.
+COUNTED_AFTER_MONTHS = 2
+
+
+def count_day(occurred_at: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    """When what the partner recorded of a deflection is counted for good (Referral's counted_
+    fields): midnight starting the month after next from the month it happened in, on the
+    agency's calendar; November's deflections on 1 January. The partners have a month after
+    the month ends to record acceptance and intake; a figure that still moved after it would
+    tell, by how it moved, one client's outcome."""
+    local = occurred_at.astimezone(zone)
+    index = local.year * 12 + local.month - 1 + COUNTED_AFTER_MONTHS
+    return datetime.combine(date(index // 12, index % 12 + 1, 1), time.min, tzinfo=zone)
+
+
+# A retention check counts when recorded within this long after its due day: the figures
+# take in a client's check at its due day and this much later, whenever it was recorded,
+# so they move by no one's check on the day it is recorded.
+RETENTION_RECORDED_WITHIN = timedelta(days=30)
 
 
 class Pathway(models.TextChoices):
@@ -236,6 +257,16 @@ class Referral(Encounter):
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     intake_at = models.DateTimeField(_("intake"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # What the program's figures count of this referral: its status, acceptance and intake as
+    # the partner had recorded them by the referral's count day (count_day: the first of the
+    # month after next, on the agency's calendar). The lifecycle keeps them with the fields
+    # above until then, and leaves them after: a month's figures from the partners' records,
+    # once counted, never move, so nobody can tell one client's outcome from how a figure
+    # changed the day their referral closed (42 CFR Part 2).
+    counted_status = models.CharField(max_length=15, choices=Status.choices, default=Status.REQUESTED, editable=False)
+    counted_status_reason = models.CharField(max_length=200, blank=True, editable=False)
+    counted_accepted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    counted_intake_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Cancelled by its referring officer (withdrawn, or entered in error, before a partner
     # accepted): police's own act, which the officer's view and the export name, and the only
     # cancelling that is not a deflection (IS_DEFLECTION). Cancelled by the partner, it is a
@@ -308,6 +339,17 @@ class Referral(Encounter):
 
     def __str__(self) -> str:
         return f"Referral #{self.pk}"
+
+    COUNTED = ("status", "status_reason", "accepted_at", "intake_at")
+
+    def keep_counted(self, now: datetime) -> list[str]:
+        """Copy what the partner recorded into the counted fields while the referral's count
+        day has not come (see counted_status); the fields to save, none after it."""
+        if now >= count_day(self.occurred_at, zoneinfo.ZoneInfo(self.agency.timezone)):
+            return []
+        for name in self.COUNTED:
+            setattr(self, f"counted_{name}", getattr(self, name))
+        return [f"counted_{name}" for name in self.COUNTED]
 
     @property
     def is_open(self) -> bool:

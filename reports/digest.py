@@ -111,7 +111,7 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
     # What the partners recorded: over the months that ended before the week did, and only
     # where each month is cut into parts of none or at least 11 (reports/metrics/cohorts.py). A
     # window moved a week at a time would differ from last week's by two weeks' few clients.
-    treated = metrics.months_ended(agency.pk, TREATED_MONTHS, zone=zone, before=end)
+    treated = metrics.months_counted(agency.pk, TREATED_MONTHS, zone=zone, before=end)
     shown = metrics.treatment_shown(treated, zone=zone)
     retention_shown = shown and metrics.retention_shown(treated, zone=zone, now=treated.end)
     partners_shown = shown and metrics.cohorts_large_enough(treated, zone=zone, by=["partner"])

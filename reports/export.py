@@ -434,7 +434,7 @@ COLUMNS: list[Column] = [
 def export_queryset(scope: metrics.Scope):
     """The referrals of the export as plain tuples, in one query whatever their number:
     the retention checks come as yes/no columns of the same query, not as a prefetch."""
-    engaged = {f"engaged_{days}": metrics.engaged_at(days) for days in metrics.RETENTION_DAYS}
+    engaged = {f"engaged_{days}": metrics.engaged_at(days, counted=False) for days in metrics.RETENTION_DAYS}
     # The metrics' definition of a re-engagement, as a column of the same query.
     reengaged = Case(When(REENGAGEMENT, then=Value(True)), default=Value(False), output_field=BooleanField())
     return (

@@ -223,18 +223,25 @@ class PublishedMonth(models.Model):
     digest), counted once when the program publishes the month (with its digest, the first
     Monday after it at 07:00) and never again. Partners record late and officers log late: a
     figure read live would differ from yesterday's by the day's few late records, one client's
-    acceptance say. Published, a month's figures are what they were when it was published."""
+    acceptance say. Published, a month's figures are what they were when it was published.
+    The partners' records of the month are published a month later, with the next month's
+    police work, once they are counted (referrals.models.count_day), as the agency's own
+    pages show them."""
 
     agency = models.ForeignKey("deflection.Agency", on_delete=models.CASCADE, related_name="published_months")
     month = models.DateField(_("month"), help_text=_("The first day of the month, on the agency's calendar."))
-    # The month's counts summed by the program (reports.program.SUMMED), by name.
+    # The month's police work summed by the program (reports.program.SUMMED), by name.
     counts = models.JSONField(default=dict)
     # The officers (ids) who deflected in the month: the program counts them once over its period.
     officers = models.JSONField(default=list)
+    # The partners' records of the month's deflections summed by the program (reports.program.
+    # TREATED), by name; None until they are published.
+    treatment_counts = models.JSONField(null=True, blank=True)
     # Whether the month's deflections are cut into parts big enough for the partners' records
-    # of them to be shown (reports.metrics.cohorts_large_enough).
-    treatment_shown = models.BooleanField()
+    # of them to be shown (reports.metrics.cohorts_large_enough), checked when they are published.
+    treatment_shown = models.BooleanField(default=False)
     published_at = models.DateTimeField(default=timezone.now)
+    treatment_published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["agency", "month"]

@@ -42,7 +42,7 @@ def _scorecards(*, partner: ServicePartner, user: User, now: datetime) -> list[d
         if agency.pk != user.agency_id and not administers_agency(user, agency=agency):
             continue
         zone = zoneinfo.ZoneInfo(agency.timezone)
-        scope = metrics.months_ended(agency.pk, SCORECARD_MONTHS, zone=zone, before=now)
+        scope = metrics.months_counted(agency.pk, SCORECARD_MONTHS, zone=zone, before=now)
         end = scope.end
         first, last = scope.start.date(), (end - timedelta(days=1)).date()
         rollups = metrics.counted_until(agency.pk) is not None

@@ -13,7 +13,9 @@ and the months as they pass are set side by side.
 
 And a month is counted once, when the program publishes it (PublishedMonth: with its digest,
 the first Monday after it): read live, last month's figures would grow as partners and
-officers record late, and today's less yesterday's would be one client's acceptance.
+officers record late, and today's less yesterday's would be one client's acceptance. The
+partners' records of a month are published a month later, with the next month's police work:
+once they are counted (referrals.models.count_day), as the agency's own pages show them.
 Rates are not shown: an exact rate of an exact count would tell the hidden one.
 """
 
@@ -60,9 +62,11 @@ FIGURES = (
     ProgramFigure("intake", _("Reached intake"), TREATMENT),
     ProgramFigure("reengagements", _("Re-engagements"), TREATMENT),
 )
-# The figures summed from each agency's months. The officers who deflected are people counted
-# once over the period, not a sum of months (officers_row).
-SUMMED = tuple(figure.key for figure in FIGURES if figure.key != "officers")
+# The figures summed from each agency's months: its police work, published when the month has
+# ended, and the partners' records, published once the month is counted. The officers who
+# deflected are people counted once over the period, not a sum of months (officers_row).
+SUMMED = tuple(figure.key for figure in FIGURES if figure.key != "officers" and figure.kind == POLICE)
+TREATED = tuple(figure.key for figure in FIGURES if figure.kind == TREATMENT)
 
 
 # The periods the view offers: so many whole months up to the last published.
@@ -92,18 +96,20 @@ class Row:
 class ProgramTable:
     """The program's agencies (the table's columns) and one row per figure, over whole months
     that have ended (a day of the first and of the last): the police work's, and the partners'
-    records' (the same months on the page; three to the digest's one)."""
+    records' (as many months, ending a month before: the partners' records of a month are
+    published a month after its police work; three to the digest's one)."""
 
     agencies: list[Agency]
     rows: list[Row]
     first: date
     last: date
     treated_first: date
+    treated_last: date
 
     @property
     def treated_apart(self) -> bool:
         """Whether the partners' records cover other months than the police work beside them."""
-        return self.first != self.treated_first
+        return (self.first, self.last) != (self.treated_first, self.treated_last)
 
     @property
     def parts(self) -> list[tuple[bool, list[Row]]]:
@@ -158,13 +164,10 @@ def _one_snapshot() -> Iterator[None]:
 
 
 def _month_published(agency: Agency, month: date, window: metrics.Scope, now: datetime) -> PublishedMonth:
-    """The agency's figures of one month, counted now from the referrals themselves (once per
-    month: the rollups may lag the last minute's records), with whether its partners' records
-    may be shown checked on the same rows."""
-    zone = zoneinfo.ZoneInfo(agency.timezone)
+    """The agency's police work of one month, counted now from the referrals themselves (once
+    per month: the rollups may lag the last minute's records)."""
     with _one_snapshot():
-        cells = metrics.cohort_counts(window, zone=zone, names=(*SUMMED, *metrics.GROUP_COUNTS))
-        known = metrics.cohort_counts(window, zone=zone, consented_only=True)
+        cells = metrics.cohort_counts(window, zone=zoneinfo.ZoneInfo(agency.timezone), names=SUMMED)
         officers = metrics.officers_deflecting(agency_id=agency.pk, since=window.start, until=window.end)
     counts = next(iter(cells.values()), {})
     return PublishedMonth(
@@ -172,34 +175,64 @@ def _month_published(agency: Agency, month: date, window: metrics.Scope, now: da
         month=month,
         counts={name: counts.get(name, 0) for name in SUMMED},
         officers=sorted(officers),
-        treatment_shown=metrics.funnel_large_enough(cells, known),
         published_at=now,
     )
+
+
+def _treatment_published(published: PublishedMonth, window: metrics.Scope, now: datetime) -> None:
+    """The partners' records of the month, as counted (Referral's counted_ fields), with
+    whether they may be shown checked on the same rows."""
+    zone = zoneinfo.ZoneInfo(published.agency.timezone)
+    with _one_snapshot():
+        cells = metrics.cohort_counts(window, zone=zone, names=(*TREATED, *metrics.GROUP_COUNTS))
+        known = metrics.cohort_counts(window, zone=zone, consented_only=True)
+    counts = next(iter(cells.values()), {})
+    published.treatment_counts = {name: counts.get(name, 0) for name in TREATED}
+    published.treatment_shown = metrics.funnel_large_enough(cells, known)
+    published.treatment_published_at = now
 
 
 def months_publish(program: Program, *, through: date, now: datetime | None = None) -> int:
     """Publish every agency's months up to `through` (its first day), as far back as the
     program's longest period, that have ended on the agency's calendar and are not published
-    yet (an agency that joined the program gets its past months at once). Once: a second run
-    adds nothing, and of two at once the first stored wins. Returns how many it counted."""
+    yet (an agency that joined the program gets its past months at once); and the partners'
+    records of those counted (metrics.records_counted_until) and not published yet. Once: a
+    second run adds nothing, and of two at once the first stored wins. Returns how many months
+    it counted, police work or partners' records."""
     now = now or timezone.now()
-    months = [metrics.months_before(through, n) for n in range(max(PERIODS.values()))]
-    found = []
+    months = [metrics.months_before(through, n) for n in range(max(PERIODS.values()) + 1)]
+    found, treated = [], []
     # What is published already, in one query: on most runs of the beat, everything.
-    have = set(
-        PublishedMonth.objects.filter(agency__program=program, month__in=months).values_list("agency_id", "month")
-    )
+    have = {
+        (row.agency_id, row.month): row
+        for row in PublishedMonth.objects.filter(agency__program=program, month__in=months).only(
+            "agency_id", "month", "treatment_counts"
+        )
+    }
     for agency in program.agencies.all():
         zone = zoneinfo.ZoneInfo(agency.timezone)
+        counted = metrics.records_counted_until(now, zone)
         for month in months:
-            if (agency.pk, month) in have:
-                continue
             window = _window(agency, zone, last_month=month, months=1)
+            published = have.get((agency.pk, month))
             # A zone behind the program's may not have ended the month yet: the next run will.
-            if window.end <= now:
-                found.append(_month_published(agency, month, window, now))
+            if published is None and window.end <= now:
+                published = _month_published(agency, month, window, now)
+                found.append(published)
+            if published is not None and published.treatment_counts is None and window.end <= counted:
+                published.agency = agency
+                _treatment_published(published, window, now)
+                treated.append(published)
     PublishedMonth.objects.bulk_create(found, ignore_conflicts=True)
-    return len(found)
+    # Filled once: a row a run beside this one filled first keeps what it stored.
+    for published in treated:
+        if published.pk is not None:
+            PublishedMonth.objects.filter(pk=published.pk, treatment_counts__isnull=True).update(
+                treatment_counts=published.treatment_counts,
+                treatment_shown=published.treatment_shown,
+                treatment_published_at=published.treatment_published_at,
+            )
+    return len(found) + len(treated)
 
 
 def last_month_published(program: Program) -> date | None:
@@ -214,30 +247,33 @@ def last_month_published(program: Program) -> date | None:
 def program_table(*, program: Program, last_month: date, months: int, treated_months: int) -> ProgramTable:
     """Every figure of every agency of the program as published (PublishedMonth) and shown
     outside them: the police work over the `months` months up to `last_month` (its first day),
-    the partners' records over the `treated_months` up to it. An agency's partners' records are
-    withheld where one of its months is cut into parts of 1 to 10
-    (metrics.cohorts_large_enough), and the whole program's with them (it less the others would
-    give them); an agency with a month not published (it joined the program since) is withheld
-    whole until it is."""
+    the partners' records over the `treated_months` up to the month before it (published with
+    `last_month`'s police work, once counted). An agency's partners' records are withheld where
+    one of its months is cut into parts of 1 to 10 (metrics.cohorts_large_enough), and the whole
+    program's with them (it less the others would give them); an agency with a month not
+    published (it joined the program since) is withheld whole until it is."""
     agencies = list(program.agencies.order_by("name"))
     first = metrics.months_before(last_month, months - 1)
-    treated_first = metrics.months_before(last_month, treated_months - 1)
+    treated_last = metrics.months_before(last_month, 1)
+    treated_first = metrics.months_before(treated_last, treated_months - 1)
     police_months = [metrics.months_before(last_month, n) for n in range(months)]
-    treated_list = [metrics.months_before(last_month, n) for n in range(treated_months)]
+    treated_list = [metrics.months_before(treated_last, n) for n in range(treated_months)]
     published = {
         (row.agency_id, row.month): row
         for row in PublishedMonth.objects.filter(agency__in=agencies, month__gte=min(first, treated_first))
         .filter(month__lte=last_month)
-        .only("agency_id", "month", "counts", "officers", "treatment_shown")
+        .only("agency_id", "month", "counts", "officers", "treatment_counts", "treatment_shown")
     }
     police, treated, officers, complete, shown = [], [], [], [], []
     for agency in agencies:
         rows = [published.get((agency.pk, month)) for month in police_months]
         treated_rows = [published.get((agency.pk, month)) for month in treated_list]
-        complete.append(None not in rows and None not in treated_rows)
+        treated_rows = [row if row and row.treatment_counts is not None else None for row in treated_rows]
+        complete.append(None not in rows)
         police.append([row.counts for row in rows if row])
-        treated.append([row.counts for row in treated_rows if row])
+        treated.append([row.treatment_counts for row in treated_rows if row])
         officers.append([row.officers for row in rows if row])
+        # Not yet published (it joined the program since) is withheld as too few would be.
         shown.append(all(row and row.treatment_shown for row in treated_rows))
     rows = []
     for figure in FIGURES:
@@ -261,6 +297,7 @@ def program_table(*, program: Program, last_month: date, months: int, treated_mo
         first=first,
         last=last_month,
         treated_first=treated_first,
+        treated_last=treated_last,
     )
 
 

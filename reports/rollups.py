@@ -361,9 +361,12 @@ def _recount(agency: Agency, days: set[date]) -> None:
         .values("day", "officer_id")
         .annotate(n=Count("id"))
     ]
+    # What the partner recorded as counted (Referral's counted_ fields), not as it stands.
     fact_rows = (
         deflections.filter(
-            Q(accepted_at__isnull=False) | Q(intake_at__isnull=False) | Q(status=Referral.Status.REJECTED)
+            Q(counted_accepted_at__isnull=False)
+            | Q(counted_intake_at__isnull=False)
+            | Q(counted_status=Referral.Status.REJECTED)
         )
         .annotate(r30=engaged_at(30), r60=engaged_at(60), r90=engaged_at(90))
         .values_list(
@@ -371,10 +374,10 @@ def _recount(agency: Agency, days: set[date]) -> None:
             "officer__unit_id",
             "pathway",
             "partner_id",
-            "accepted_at",
-            "intake_at",
-            "status",
-            "status_reason",
+            "counted_accepted_at",
+            "counted_intake_at",
+            "counted_status",
+            "counted_status_reason",
             "r30",
             "r60",
             "r90",

@@ -74,7 +74,7 @@ def command_home(request: HttpRequest) -> HttpResponse:
     previous = metrics.agency_counts(agency_id=user.agency_id, start=start - timedelta(days=days), end=start)
     # Where the referrals stand (the partners' records): of the months that have ended, and only
     # over months cut into parts of none or at least 11 (metrics.standing_shown).
-    treated = metrics.months_ended(user.agency_id, TREATED_MONTHS[days], zone=zone, before=now)
+    treated = metrics.months_counted(user.agency_id, TREATED_MONTHS[days], zone=zone, before=now)
     treated_end = treated.end
     standing = metrics.agency_counts(agency_id=user.agency_id, start=treated.start, end=treated.end)
     milestones = Milestone.objects.filter(agency_id=user.agency_id).select_related("officer", "unit", "partner")[:8]
@@ -311,7 +311,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     zone = zoneinfo.ZoneInfo(agency.timezone)
     # The partners' records: for the months that have ended, and only over groups of
     # deflections big enough (metrics.cohorts).
-    treated = metrics.ended_months(scope, zone=zone, now=now)
+    treated = metrics.counted_months(scope, zone=zone, now=now)
     treated_before = treated.previous() if treated else None
     shown_now = treated is not None and metrics.treatment_shown(treated, zone=zone, rollups=rollups)
     shown_before = treated_before is not None and metrics.treatment_shown(treated_before, zone=zone, rollups=rollups)

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.db.models import Count, Q
 from django.test.utils import CaptureQueriesContext
@@ -22,7 +23,7 @@ from reports import export, metrics
 from reports.dashboard import charge_rows
 from reports.digest import digest_render
 from reports.metrics import charges
-from reports.rollups import rollups_rebuild, rollups_refresh
+from reports.rollups import rollups_rebuild
 from tests.conftest import has_word
 from tests.factories.core import UnitFactory, UserFactory
 from tests.factories.referrals import JusticeAgencyFactory, OfficerFactory, ReferralFactory, officers_of_every_unit
@@ -43,6 +44,7 @@ def _charge(referral: Referral, attorney, state: str, rnd: random.Random) -> Hel
         deadline=referral.occurred_at.astimezone(TZ).date() + timedelta(days=30),
         decider=attorney,
         state=state,
+        counted_state=state,
     )
 
 
@@ -89,12 +91,13 @@ def _scopes(cast, patrol):
 
 
 def _counted_from_the_charges(scope: metrics.Scope) -> charges.Charges:
-    """An oracle apart from the definition: the held charges of the scope's deflections, by state."""
+    """An oracle apart from the definition: the held charges of the scope's deflections, by state
+    as counted (HeldCharge.counted_state)."""
     found = HeldCharge.objects.filter(referral__in=metrics.deflections_qs(scope).values("pk")).aggregate(
-        held=Count("pk", filter=~Q(state=H.WITHDRAWN)),
-        satisfied=Count("pk", filter=Q(state=H.SATISFIED)),
-        not_satisfied=Count("pk", filter=Q(state=H.NOT_SATISFIED)),
-        pending=Count("pk", filter=Q(state=H.HELD)),
+        held=Count("pk", filter=~Q(counted_state=H.WITHDRAWN)),
+        satisfied=Count("pk", filter=Q(counted_state=H.SATISFIED)),
+        not_satisfied=Count("pk", filter=Q(counted_state=H.NOT_SATISFIED)),
+        pending=Count("pk", filter=Q(counted_state=H.HELD)),
     )
     return charges.Charges(**found)
 
@@ -114,15 +117,28 @@ def test_the_figures_from_the_rollups_equal_the_definitions_and_the_charges_them
     assert len(charges.months_and_units(_scopes(cast, history["patrol"])[0], zone=TZ)[1]) == 3
 
 
-def test_the_rollups_follow_a_charges_decision(cast, history):
-    charge = HeldCharge.objects.filter(state=H.HELD, referral__status="in_progress").first()
+def test_the_rollups_follow_a_charges_decision_until_the_deflections_count_day(cast, history):
+    """Decided before its deflection's count day (October's: December 1), a charge is counted
+    so; decided after it, it stays counted as it stood (police know its deadline: a figure that
+    moved that day would tell whether the person entered treatment)."""
+    held = HeldCharge.objects.filter(state=H.HELD, referral__status="in_progress").select_related("referral")
+    october = [c for c in held if c.referral.occurred_at.astimezone(TZ).month == 10]
+    earlier = [c for c in held if c.referral.occurred_at.astimezone(TZ).month < 10]
+    assert october and earlier
     scope = metrics.Scope(cast.agency_a.pk, datetime(2026, 8, 1, tzinfo=TZ), datetime(2026, 11, 1, tzinfo=TZ))
     before = charges.charges_of(metrics.totals_from_rollups(scope, TZ))
-    Referral.objects.filter(pk=charge.referral_id).update(intake_at=charge.referral.occurred_at + timedelta(hours=5))
-    services.held_charge_satisfy(charge_id=charge.pk, actor=cast.admin)
-    rollups_refresh(agency=cast.agency_a)
+    for charge in (october[0], earlier[0]):
+        Referral.objects.filter(pk=charge.referral_id).update(
+            intake_at=charge.referral.occurred_at + timedelta(hours=5)
+        )
+    with time_machine.travel(datetime(2026, 11, 20, 9, tzinfo=TZ), tick=False):
+        services.held_charge_satisfy(charge_id=october[0].pk, actor=cast.admin)
+        services.held_charge_satisfy(charge_id=earlier[0].pk, actor=cast.admin)
+    # Counted again from the referrals: the fixture's rollups are counted up to today.
+    rollups_rebuild(agency=cast.agency_a)
     after = charges.charges_of(metrics.totals_from_rollups(scope, TZ))
     assert (after.satisfied, after.pending) == (before.satisfied + 1, before.pending - 1)
+    assert HeldCharge.objects.get(pk=earlier[0].pk).state == H.SATISFIED
 
 
 def test_small_counts_show_as_under_11_and_cannot_be_worked_out_from_the_totals():
@@ -160,10 +176,11 @@ def test_the_dashboard_shows_the_charges_by_month_and_unit_without_a_client(cast
         assert referral.held_charge.case_number not in page
 
 
-def test_the_digest_tells_the_charges_of_the_months_that_have_ended(cast):
+def test_the_digest_tells_the_charges_of_the_months_counted(cast):
     attorney = JusticeAgencyFactory(agencies=[cast.agency_a])
     rnd = random.Random(3)
-    monday = date(2026, 10, 5)
+    # September is counted from November 1: the first digest after it tells its charges.
+    monday = date(2026, 11, 2)
     for day in range(25):
         referral = ReferralFactory(
             officer__user=cast.officer_a1,
@@ -172,7 +189,7 @@ def test_the_digest_tells_the_charges_of_the_months_that_have_ended(cast):
             occurred_at=datetime(2026, 9, 1, 12, tzinfo=TZ) + timedelta(days=day),
         )
         _charge(referral, attorney, H.SATISFIED if day < 12 else H.HELD, rnd)
-    rendered = digest_render(agency=cast.agency_a, week_start=monday, now=datetime(2026, 10, 12, 8, tzinfo=TZ))
+    rendered = digest_render(agency=cast.agency_a, week_start=monday, now=datetime(2026, 11, 9, 8, tzinfo=TZ))
     assert "What the partners recorded, July 2026 to September 2026" in rendered.text
     assert "Charges held in abeyance (held / satisfied" in rendered.text
     lines = rendered.text.split("Charges held in abeyance", 1)[1].splitlines()
@@ -186,7 +203,7 @@ def test_the_digest_tells_the_charges_of_the_months_that_have_ended(cast):
     # 2, and so would the share. A part of 1 to 10: the whole table is withheld.
     for referral in Referral.objects.filter(held_charge__state=H.HELD).order_by("occurred_at")[:11]:
         referral.held_charge.delete()
-    rendered = digest_render(agency=cast.agency_a, week_start=monday, now=datetime(2026, 10, 12, 8, tzinfo=TZ))
+    rendered = digest_render(agency=cast.agency_a, week_start=monday, now=datetime(2026, 11, 9, 8, tzinfo=TZ))
     lines = rendered.text.split("Charges held in abeyance", 1)[1].splitlines()
     month = next(line for line in lines if line.startswith("- September 2026"))
     assert month == "- September 2026: — / — / — / —, —", lines

@@ -274,14 +274,15 @@ def test_the_participation_chart_ends_on_the_headline_s_figure(cast):
 
 @pytest.fixture
 def running_month(cast):
-    """Twelve deflections in November that reached intake, twelve in December's first days
-    that did not (yet), and then one on December 8 that reached intake that same day."""
+    """Twelve deflections in October that reached intake (counted from November 1), twelve in
+    December's first days that did not (yet), and then one on December 8 that reached intake
+    that same day."""
     officer = OfficerFactory(user=cast.officer_a1)
-    for month, days in ((11, range(2, 14)), (12, [1, 2, 3, 4, 5, 6] * 2)):
+    for month, days in ((10, range(2, 14)), (12, [1, 2, 3, 4, 5, 6] * 2)):
         for day in days:
             at = datetime(2026, month, day, 9, 0, tzinfo=TZ)
             intake = {"status": "in_progress", "accepted_at": at, "intake_at": at + timedelta(hours=5)}
-            ReferralFactory(officer=officer, partner=cast.partner_y, occurred_at=at, **(intake if month == 11 else {}))
+            ReferralFactory(officer=officer, partner=cast.partner_y, occurred_at=at, **(intake if month == 10 else {}))
     return officer
 
 
@@ -300,7 +301,7 @@ def _at_intake_that_day(officer, partner, at: datetime):
 def test_pages_a_day_apart_in_the_running_month_give_nothing_of_that_day_away(cast, running_month):
     """Yesterday's page less today's was the day's deflections, and what the partners recorded
     of them: December 8's one client, at intake the same day. The partners' records now cover
-    the months that have ended; police work still counts to date."""
+    the months counted (October, on December 8); police work still counts to date."""
     with time_machine.travel(datetime(2026, 12, 8, 7, 0, tzinfo=TZ), tick=False):
         before = _figures(cast.login("command_a"))
         _at_intake_that_day(running_month, cast.partner_y, datetime(2026, 12, 8, 9, 0, tzinfo=TZ))
@@ -317,7 +318,8 @@ def test_pages_a_day_apart_in_the_running_month_give_nothing_of_that_day_away(ca
             ("Logged", "12"),
             ("Accepted", "12"),
             ("Intake", "12"),
-            # None of November's intakes was 30 days old on December 1: no figure, not "0".
+            # None of October's intakes had come due on December 1 (30 days, and the month the
+            # partner has to record the check): no figure, not "0".
             *[(f"Retained {d} days", "—") for d in metrics.RETENTION_DAYS],
         ]
     )
@@ -325,9 +327,9 @@ def test_pages_a_day_apart_in_the_running_month_give_nothing_of_that_day_away(ca
     assert treated == [row for row in before["figures"] if row[0] in {"engagement", "reengagements"}]
     assert dict((k, v) for k, v, _b in after["figures"])["engagement"] == "100%"
     note = page.split("data-treated-period>")[1].split("</p>")[0]
-    assert "covers October 2026 to November 2026, compared with August 2026 to September 2026" in note
+    assert "covers October 2026, compared with September 2026" in note
     # Said at the funnel too, whose "Logged" (12) is not the headline's deflections (25).
-    assert "Of the deflections of October 2026 to November 2026: the months that have ended." in page
+    assert "Of the deflections of October 2026: the months counted." in page
 
 
 def test_retention_of_months_that_have_ended_does_not_move_from_day_to_day(cast, autumn):
@@ -346,15 +348,15 @@ def test_retention_of_months_that_have_ended_does_not_move_from_day_to_day(cast,
         )
     funnels = []
     for day in (15, 20):
-        with time_machine.travel(datetime(2026, 10, day, 10, 0, tzinfo=TZ), tick=False):
+        with time_machine.travel(datetime(2026, 11, day, 10, 0, tzinfo=TZ), tick=False):
             funnels.append(_figures(cast.login("command_a"), start="2026-09", end="2026-09")["funnel"])
     assert funnels[0] == funnels[1]
-    # As of October 1: no intake of September was 30 days old yet (no figure, not "0"); as of
-    # November 1, all 16.
+    # As of November 1: no check of September's intakes had come due with the month the
+    # partner has to record it (no figure, not "0"); as of December 1, all 16.
     assert ("Retained 30 days", "—") in funnels[0]
-    with time_machine.travel(datetime(2026, 11, 2, 10, 0, tzinfo=TZ), tick=False):
-        november = _figures(cast.login("command_a"), start="2026-09", end="2026-09")["funnel"]
-    assert ("Retained 30 days", "16") in november
+    with time_machine.travel(datetime(2026, 12, 2, 10, 0, tzinfo=TZ), tick=False):
+        december = _figures(cast.login("command_a"), start="2026-09", end="2026-09")["funnel"]
+    assert ("Retained 30 days", "16") in december
 
 
 def test_the_running_month_alone_shows_nothing_the_partners_recorded(cast, running_month):
@@ -363,21 +365,24 @@ def test_the_running_month_alone_shows_nothing_the_partners_recorded(cast, runni
         december = _funnel(client, start="2026-12", end="2026-12")
         page = client.get("/reports/dashboard/", {"start": "2026-12", "end": "2026-12"}).content.decode()
     assert (december["Logged"], december["Accepted"], december["Intake"], december["note"]) == ("12", "—", "—", True)
-    assert "no month of this period has ended yet" in page
+    assert "no month of this period is counted yet" in page
     assert 'data-figure="deflections">12<' in page
 
 
-def test_the_partners_records_stop_where_the_month_still_running_starts():
-    start, running = datetime(2026, 10, 1, tzinfo=TZ), datetime(2026, 12, 1, tzinfo=TZ)
+def test_the_partners_records_stop_where_the_months_not_yet_counted_start():
+    """On December 8 October is counted (from November 1); November is not (until January 1)."""
+    start, counted = datetime(2026, 9, 1, tzinfo=TZ), datetime(2026, 11, 1, tzinfo=TZ)
     now = datetime(2026, 12, 8, 7, 0, tzinfo=TZ)
     scope = metrics.Scope(1, start, datetime(2027, 1, 1, tzinfo=TZ), unit_id=3)
-    assert metrics.ended_months(scope, zone=TZ, now=now) == metrics.Scope(1, start, running, unit_id=3)
-    ended = metrics.Scope(1, start, running)
-    assert metrics.ended_months(ended, zone=TZ, now=now) == ended
-    assert metrics.ended_months(metrics.Scope(1, running, datetime(2027, 1, 1, tzinfo=TZ)), zone=TZ, now=now) is None
-    # The agency's calendar: 05:00 UTC on December 1 is still November in Phoenix.
+    assert metrics.counted_months(scope, zone=TZ, now=now) == metrics.Scope(1, start, counted, unit_id=3)
+    whole = metrics.Scope(1, start, counted)
+    assert metrics.counted_months(whole, zone=TZ, now=now) == whole
+    assert metrics.counted_months(metrics.Scope(1, counted, datetime(2027, 1, 1, tzinfo=TZ)), zone=TZ, now=now) is None
+    # The agency's calendar: 05:00 UTC on December 1 is still November in Phoenix, so October
+    # is not counted yet there.
     late_november = datetime(2026, 12, 1, 5, 0, tzinfo=ZoneInfo("UTC"))
     assert metrics.running_month_start(late_november, TZ) == datetime(2026, 11, 1, tzinfo=TZ)
+    assert metrics.records_counted_until(late_november, TZ) == datetime(2026, 10, 1, tzinfo=TZ)
 
 
 # --- the weekly digest ----------------------------------------------------------------------
@@ -395,14 +400,14 @@ def _partners_recorded(text: str) -> str:
 
 def test_two_weeks_digests_give_nothing_of_a_weeks_few_clients_away(cast, running_month):
     """The digest's 90 days moved a week at a time: one digest less the next was two weeks'
-    few clients. The partners' records now cover the months that ended before the week did."""
+    few clients. The partners' records now cover the months counted before the week ended."""
     _at_intake_that_day(running_month, cast.partner_y, datetime(2026, 12, 9, 9, 0, tzinfo=TZ))
     first = _digest(cast, datetime(2026, 11, 30, tzinfo=TZ))
     second = _digest(cast, datetime(2026, 12, 7, tzinfo=TZ))
     assert "Deflections this week: 12" in first and "Deflections this week: 1 " in second
     assert _partners_recorded(first) == _partners_recorded(second)
     recorded = _partners_recorded(second)
-    assert "What the partners recorded, September 2026 to November 2026" in recorded
+    assert "What the partners recorded, August 2026 to October 2026" in recorded
     assert "- Logged: 12\n- Accepted by a partner: 12\n- Reached intake: 12" in recorded
     assert "- Y 24/7 MAT Clinic: 12 / 12" in recorded
 
@@ -410,11 +415,12 @@ def test_two_weeks_digests_give_nothing_of_a_weeks_few_clients_away(cast, runnin
 def test_the_digest_withholds_the_partners_records_of_a_month_of_a_few_clients(cast, units):
     """August: one Eastside client, accepted, never at intake."""
     recorded = _partners_recorded(_digest(cast, datetime(2026, 11, 2, tzinfo=TZ)))
-    assert "What the partners recorded, August 2026 to October 2026" in recorded
-    assert "- Logged: 37\n- Accepted by a partner: —\n- Reached intake: —" in recorded
+    assert "What the partners recorded, July 2026 to September 2026" in recorded
+    assert "- Logged: 13\n- Accepted by a partner: —\n- Reached intake: —" in recorded
     assert "Withheld (—): in one of these months there were between 1 and 10 deflections" in recorded
-    # Without August: shown, and the partner's row with it.
-    recorded = _partners_recorded(_digest(cast, datetime(2026, 12, 7, tzinfo=TZ)))
+    # Without August (September to November, counted from January 1): shown, and the
+    # partner's row with it.
+    recorded = _partners_recorded(_digest(cast, datetime(2027, 1, 4, tzinfo=TZ)))
     assert "- Logged: 36\n- Accepted by a partner: 36\n- Reached intake: 0" in recorded
     assert "- Y 24/7 MAT Clinic: 36 / 0" in recorded and "Withheld" not in recorded
 
@@ -425,15 +431,15 @@ def test_the_digest_withholds_intakes_per_partner_where_a_partner_had_a_few(cast
     client's, and Y's less the total too)."""
     officer = OfficerFactory(user=cast.officer_a2)
     _deflect(officer, cast.partner_x, 10, 1, status="accepted", accepted_at=datetime(2026, 10, 9, tzinfo=TZ))
-    recorded = _partners_recorded(_digest(cast, datetime(2026, 12, 7, tzinfo=TZ)))
+    recorded = _partners_recorded(_digest(cast, datetime(2027, 1, 4, tzinfo=TZ)))
     assert "- Logged: 37\n- Accepted by a partner: 37" in recorded
     assert f"- {cast.partner_y.name}: 36 / —" in recorded and f"- {cast.partner_x.name}: 1 / —" in recorded
     assert "Intakes per partner are withheld" in recorded
 
 
-def test_the_partner_pages_scorecard_covers_the_months_that_have_ended(cast, running_month):
+def test_the_partner_pages_scorecard_covers_the_months_counted(cast, running_month):
     """Its 90 days moved a day at a time, like the dashboard's did: now the last three months
-    that have ended, the same on December 8 as on December 31."""
+    counted, the same on December 8 as on December 31."""
     from django.urls import reverse
 
     url = reverse("reports:partner", kwargs={"partner_id": cast.partner_y.pk})
@@ -444,7 +450,7 @@ def test_the_partner_pages_scorecard_covers_the_months_that_have_ended(cast, run
         scorecard = page[page.index('id="scorecard"') : page.index("</table>", page.index('id="scorecard"'))]
         pages.append(scorecard)
     assert pages[0] == pages[1]
-    assert "September 2026 to November 2026" in pages[0]
+    assert "August 2026 to October 2026" in pages[0]
     assert ">12<" in pages[0] and ">24<" not in pages[0]
 
 
@@ -467,13 +473,13 @@ def test_the_digests_intakes_per_partner_give_no_small_one_away_from_the_total(c
         if i >= 19:
             fields = {"status": "in_progress", "accepted_at": at, "intake_at": at + timedelta(hours=4)}
         ReferralFactory(officer=officer, partner=partner, occurred_at=at + timedelta(hours=i), **fields)
-    recorded = _partners_recorded(_digest(cast, datetime(2026, 12, 7, tzinfo=TZ)))
+    recorded = _partners_recorded(_digest(cast, datetime(2027, 1, 4, tzinfo=TZ)))
     assert "- Logged: 58\n- Accepted by a partner: 58\n- Reached intake: 39" in recorded
     assert f"- {cast.partner_x.name}: 11 / —" in recorded and f"- {cast.partner_y.name}: 47 / —" in recorded
     assert "Intakes per partner are withheld" in recorded
 
 
-def test_the_command_pages_referral_standing_covers_the_months_that_have_ended(cast, running_month):
+def test_the_command_pages_referral_standing_covers_the_months_counted(cast, running_month):
     """Where the referrals stand was of the last 30 days, moving a day at a time."""
     import html
     import re
@@ -484,8 +490,8 @@ def test_the_command_pages_referral_standing_covers_the_months_that_have_ended(c
             body = cast.login("command_a").get("/reports/command/").content.decode()
         table = body[body.index("Where the referrals stand") :]
         tables.append(re.findall(r"<tr><td>([^<]+)</td><td[^>]*>([^<]*)</td>", table[: table.index("</table>")]))
-        assert "Where the referrals stand, November 2026" in html.unescape(body)
-        assert "of the deflections of November 2026 (only months that have ended" in html.unescape(body)
+        assert "Where the referrals stand, October 2026" in html.unescape(body)
+        assert "of the deflections of October 2026 (only months counted" in html.unescape(body)
     assert tables[0] == tables[1]
     assert ("In treatment", "12") in tables[0]
 

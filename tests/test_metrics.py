@@ -84,10 +84,28 @@ def test_retention_counts_only_checkpoints_that_came_due(cast, september):
     r30 = metrics.retention(scope(cast), 30, now=NOW)
     r60 = metrics.retention(scope(cast), 60, now=NOW)
     r90 = metrics.retention(scope(cast), 90, now=NOW)
-    # r6's intake (Nov 20) is too recent for any checkpoint.
+    # A checkpoint counts once its due day and the month the partner has to record it have
+    # passed: r1's and r2's 30-day (due 3 and 7 October), not yet their 60-day (2 and 6
+    # November, counted from 2 and 6 December). r6's intake (Nov 20) is too recent for any.
     assert (r30.due, r30.retained, r30.rate) == (2, 2, 1.0)
-    assert (r60.due, r60.retained, r60.rate) == (2, 0, 0.0)
+    assert (r60.due, r60.retained, r60.rate) == (0, 0, None)
     assert (r90.due, r90.retained, r90.rate) == (0, 0, None)
+    r60 = metrics.retention(scope(cast), 60, now=datetime(2026, 12, 7, tzinfo=TZ))
+    assert (r60.due, r60.retained, r60.rate) == (2, 0, 0.0)
+
+
+def test_a_retention_check_recorded_after_its_month_counts_the_client_as_not_engaged(cast, september):
+    """The figure took the client in a month after the check's due day, as not engaged; a check
+    recorded later would move it that day, and say whose check it was."""
+    r2 = september["r2"]
+    due = r2.intake_at + timedelta(days=60)
+    late = FollowUp.objects.create(
+        referral=r2, kind="retention_60", due_at=due, completed_at=due + timedelta(days=31), outcome="engaged"
+    )
+    after = datetime(2027, 1, 1, tzinfo=TZ)
+    assert metrics.retention(scope(cast), 60, now=after).retained == 0
+    FollowUp.objects.filter(pk=late.pk).update(completed_at=due + timedelta(days=29))
+    assert metrics.retention(scope(cast), 60, now=after).retained == 1
 
 
 def test_overdose_reversals_savings_and_reengagements(cast, september):

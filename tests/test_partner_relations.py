@@ -299,10 +299,10 @@ def _page(cast, who: str, partner: ServicePartner | None = None) -> str:
 
 def test_the_partner_page_shows_details_scorecard_log_and_history_with_the_forms(cast):
     officer = OfficerFactory(user=cast.officer_a1)
-    # Last month's: the scorecard covers months that have ended.
-    this_month = metrics.running_month_start(timezone.now(), zoneinfo.ZoneInfo(cast.agency_a.timezone))
+    # The last month counted: the scorecard covers the months the dashboard counts.
+    counted = metrics.records_counted_until(timezone.now(), zoneinfo.ZoneInfo(cast.agency_a.timezone))
     for i in range(12):
-        ReferralFactory(officer=officer, partner=cast.partner_y, occurred_at=this_month - timedelta(days=5, hours=i))
+        ReferralFactory(officer=officer, partner=cast.partner_y, occurred_at=counted - timedelta(days=5, hours=i))
     PartnerContactFactory(partner=cast.partner_y, what="Agreed on a warm handoff line.", next_step="Test the line")
     services.partner_tier_change(
         partner_id=cast.partner_y.pk, actor=cast.admin, tier=Tier.WAIT_AND_SEE, reason="Short of nurses."

@@ -163,24 +163,31 @@ def test_the_coordinator_sees_each_agency_beside_the_others_and_the_whole(cast):
         _deflections(cast, cast.officer_a1, cast.partner_y, 2, datetime(2026, 12, 2, 9, tzinfo=PHOENIX))
         page = _program_page(cast, "coordinator", "?months=1")
         page_2 = _program_page(cast, "coordinator_2")
+    # November's partners' records are published with December's police work, once counted
+    # (1 January): agency B's 3 of November are too few for them.
+    with time_machine.travel(datetime(2027, 1, 12, 9, tzinfo=PHOENIX), tick=False):
+        january = _program_page(cast, "coordinator", "?months=1")
     assert "Agency A Police Department" in page and "Agency B Sheriff" in page
     assert "Agency C" not in page  # the other program's
     # 14 and 3 make 17: agency B's "<11" would be 17 - 14, so the whole shows only what the
     # agencies' cells allow, and agency A, the coordinator's main figure, stays.
     assert _row(page, "Deflections") == ["14", "&lt;11", "15–24"]
     assert _row(page, "Overdose reversals (naloxone)") == ["0", "&lt;11", "&lt;11"]
-    # Agency B's 3 of November are too few for their partners' records.
-    assert _row(page, "Accepted by a partner") == ["0", "—", "—"]
+    # Beside November's police work, October's partners' records: none.
+    assert "What the partners recorded, October 2026" in page
+    assert _row(page, "Accepted by a partner") == ["0", "0", "0"]
+    assert _row(january, "Accepted by a partner") == ["0", "—", "—"]
     assert _row(page, "Officers who deflected") == ["&lt;11", "&lt;11", "2–20"]
     assert "Deflections logged in November 2026: whole months that have ended" in page
     # The second program's coordinator: its own agency, and 40 (police work, at least 11).
     assert "Agency A" not in page_2 and _row(page_2, "Deflections") == ["40", "40"]
 
 
-def test_the_partners_records_cover_ended_months_and_an_agencys_few_clients_are_withheld(cast):
+def test_the_partners_records_cover_counted_months_and_an_agencys_few_clients_are_withheld(cast):
     """Agency A: 12 deflections accepted in November, and one on December 3; agency B: 3 in
-    November. The partners' records cover September to November (a window of days moved a
-    day at a time would differ by a day's clients); B's are withheld, and the whole with them."""
+    November. Read on January 12, the police work covers October to December and the partners'
+    records September to November, the months counted (a window of days moved a day at a time
+    would differ by a day's clients); B's are withheld, and the whole with them."""
     accepted = {"status": "accepted", "accepted_at": datetime(2026, 11, 30, tzinfo=PHOENIX)}
     _deflections(cast, cast.officer_a1, cast.partner_y, 12, datetime(2026, 11, 10, 9, tzinfo=PHOENIX), **accepted)
     _deflections(cast, cast.officer_b, cast.partner_y, 3, datetime(2026, 11, 12, 9, tzinfo=PHOENIX), **accepted)
@@ -191,11 +198,13 @@ def test_the_partners_records_cover_ended_months_and_an_agencys_few_clients_are_
         status="accepted",
         accepted_at=datetime(2026, 12, 3, 10, tzinfo=PHOENIX),
     )
-    with time_machine.travel(datetime(2026, 12, 8, 9, tzinfo=PHOENIX), tick=False):
+    with time_machine.travel(datetime(2027, 1, 12, 9, tzinfo=PHOENIX), tick=False):
         page = _program_page(cast, "coordinator")
-    # September to November (the default: three months), December's one not yet.
-    assert "Deflections logged in September 2026 to November 2026" in page
-    assert _row(page, "Deflections") == ["12", "&lt;11", "13–22"]
+    # The default: three months.
+    assert "Deflections logged in October 2026 to December 2026" in page
+    assert "What the partners recorded, September 2026 to November 2026" in page
+    # Agency A's December holds 1: the sum shows as the range its months allow.
+    assert _row(page, "Deflections") == ["13–22", "&lt;11", "14–32"]
     assert _row(page, "Accepted by a partner") == ["12", "—", "—"]
     assert _row(page, "Reached intake") == ["0", "—", "—"]
     assert "An agency's partners' records are withheld (—) where one of its months" in page
@@ -260,15 +269,16 @@ def test_the_program_digest_goes_to_its_coordinators_with_every_count_as_shown_o
     assert digest.subject.endswith(": the agencies in November 2026")
     text = digest.text
     assert "Deflections: whole program 13–22; Agency A Police Department 12; Agency B Sheriff's Office <11" in text
-    # Its partners' records are of the three months that had ended: each part headed with its
-    # months, so that November's deflections do not read beside three months' acceptances.
+    # Its partners' records are of the three months counted, the last a month before: each part
+    # headed with its months, so that November's deflections do not read beside three months'
+    # acceptances.
     police, treated = text.split("Police work, November 2026:")[1].split("What the partners recorded, ")
     assert "Deflections: " in police and "Accepted by a partner" not in police
-    assert treated.startswith("September 2026 to November 2026:\nAccepted by a partner: whole program")
+    assert treated.startswith("August 2026 to October 2026:\nAccepted by a partner: whole program")
     html = digest.html
     assert html.index("Police work, November 2026") < html.index(">Deflections<")
-    assert html.index(">Deflections<") < html.index("What the partners recorded, September 2026 to November 2026")
-    assert html.index("What the partners recorded, September") < html.index(">Accepted by a partner<")
+    assert html.index(">Deflections<") < html.index("What the partners recorded, August 2026 to October 2026")
+    assert html.index("What the partners recorded, August") < html.index(">Accepted by a partner<")
     assert "Agency C" not in text and "Agency C" not in digest.html
     other = ProgramDigest.objects.get(program=cast.program_2)
     assert other.recipients == [cast.coordinator_2.email] and "whole program <11" in other.text
@@ -358,9 +368,6 @@ def test_a_published_month_does_not_change_as_partners_and_officers_record_late(
     with time_machine.travel(datetime(2026, 12, 8, 9, tzinfo=PHOENIX), tick=False):
         before = _program_page(cast, "coordinator", "?months=1")
         late = datetime(2026, 12, 8, 8, tzinfo=PHOENIX)
-        from referrals.models import Referral
-
-        Referral.objects.filter(officer__user=cast.officer_a1).update(status="accepted", accepted_at=late)
         ReferralFactory(
             officer=OfficerFactory(user=cast.officer_a2),
             partner=cast.partner_y,
@@ -371,8 +378,6 @@ def test_a_published_month_does_not_change_as_partners_and_officers_record_late(
         after = _program_page(cast, "coordinator", "?months=1")
         program_digests_send_due()
     assert _row(before, "Deflections") == _row(after, "Deflections") == ["12", "&lt;11", "13–22"]
-    assert _row(before, "Accepted by a partner") == _row(after, "Accepted by a partner")
-    assert _row(after, "Accepted by a partner")[0] == "0"
     assert "counted when each month was published" in after
     assert ProgramDigest.objects.filter(program=cast.program_1).count() == 1
     # The agency's own staff read it live: their dashboard has the late deflection.
@@ -380,6 +385,35 @@ def test_a_published_month_does_not_change_as_partners_and_officers_record_late(
 
     november = metrics.Scope(cast.agency_a.pk, NOVEMBER, datetime(2026, 12, 1, tzinfo=PHOENIX))
     assert metrics.deflections(november) == 13
+
+
+def test_the_partners_records_of_a_month_are_published_once_counted_and_never_move(cast):
+    """November: 24 of agency A's deflections, 12 accepted on December 10, before November's
+    count day (January 1). They are published with December's police work (January 4), as
+    agency A's own dashboard counts November; an acceptance recorded after moves neither."""
+    from referrals import services
+    from referrals.models import Referral
+
+    _deflections(cast, cast.officer_a1, cast.partner_y, 24, datetime(2026, 11, 10, 9, tzinfo=PHOENIX))
+    referrals = list(Referral.objects.filter(agency=cast.agency_a).order_by("pk"))
+    with time_machine.travel(datetime(2026, 12, 10, 9, tzinfo=PHOENIX), tick=False):
+        for referral in referrals[:12]:
+            services.referral_accept(referral_id=referral.pk, actor=cast.case_manager_y)
+        december = _program_page(cast, "coordinator", "?months=1")
+    with time_machine.travel(datetime(2027, 1, 12, 9, tzinfo=PHOENIX), tick=False):
+        january = _program_page(cast, "coordinator", "?months=1")
+        services.referral_accept(referral_id=referrals[12].pk, actor=cast.case_manager_y)
+        again = _program_page(cast, "coordinator", "?months=1")
+        dashboard = cast.login("command_a").get("/reports/dashboard/", {"start": "2026-11", "end": "2026-11"})
+    # In December, beside November's police work, October's partners' records.
+    assert "What the partners recorded, October 2026" in december
+    assert _row(december, "Deflections")[0] == "24" and _row(december, "Accepted by a partner")[0] == "0"
+    assert "What the partners recorded, November 2026" in january
+    assert _row(january, "Accepted by a partner") == _row(again, "Accepted by a partner") == ["12", "0", "12"]
+    assert ("Accepted", "12") in dashboard.context["charts"]["funnel_rows"]
+    published = PublishedMonth.objects.get(agency=cast.agency_a, month=datetime(2026, 11, 1).date())
+    assert published.treatment_counts["accepted"] == 12
+    assert published.treatment_published_at.astimezone(PHOENIX).date() == datetime(2027, 1, 12).date()
 
 
 def test_reading_the_program_view_publishes_nothing_and_says_when_the_first_month_comes(cast, month):
@@ -396,7 +430,9 @@ def test_publishing_twice_adds_nothing_and_an_agency_that_joins_gets_its_months(
 
     program_digests_send_due(now=MONDAY_0730)
     published = PublishedMonth.objects.count()
-    assert published == 3 * 12  # agencies A, B (first program) and C: twelve months each
+    # Agencies A, B (first program) and C: twelve months each, and the month before them, whose
+    # partners' records a year's view shows.
+    assert published == 3 * 13
     program_digests_send_due(now=MONDAY_0730 + timedelta(hours=1))
     assert PublishedMonth.objects.count() == published
     joined = AgencyFactory(name="Agency D Marshal", program=cast.program_1)
@@ -408,7 +444,7 @@ def test_publishing_twice_adds_nothing_and_an_agency_that_joins_gets_its_months(
         assert program_digests_send_due() == 0  # November's digest went already
         page = cast.login("coordinator").get(reverse("reports:program") + "?months=1").content.decode()
     assert _row(page, "Deflections") == ["12", "&lt;11", "11", "24–33"]
-    assert PublishedMonth.objects.filter(agency=joined).count() == 12
+    assert PublishedMonth.objects.filter(agency=joined).count() == 13
 
 
 def test_an_agency_far_behind_the_programs_zone_is_published_when_its_month_has_ended(cast):
@@ -456,6 +492,11 @@ def test_a_month_is_counted_in_one_snapshot_of_the_database(cast, month):
     on PostgreSQL: the month's counts and its check come from the same rows."""
     from reports.program import months_publish
 
-    assert months_publish(cast.program_1, through=NOVEMBER.date(), now=MONDAY_0730) == 2 * 12
+    # Two agencies' thirteen months of police work, and the partners' records of the twelve up
+    # to October (November's are counted on 1 January).
+    assert months_publish(cast.program_1, through=NOVEMBER.date(), now=MONDAY_0730) == 2 * 13 + 2 * 12
     row = PublishedMonth.objects.get(agency=cast.agency_a, month=NOVEMBER.date())
     assert row.counts["deflections"] == 12 and len(row.officers) == 1
+    assert row.treatment_counts is None
+    october = PublishedMonth.objects.get(agency=cast.agency_a, month=NOVEMBER.date().replace(month=10))
+    assert october.treatment_counts == {"accepted": 0, "intake": 0, "reengagements": 0}

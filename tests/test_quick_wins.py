@@ -181,9 +181,9 @@ def test_the_digest_reports_the_weeks_real_numbers(cast, week):
     assert "Overdose reversals: 1" in text
     assert "- Officer prevention referral: 7 / 5" in text
     assert "- Officer intervention referral: 4 / 0" in text
-    # What the partners recorded covers the months that ended before the week (November's
-    # deflections come in December's digests), when there were none.
-    assert "What the partners recorded, August 2026 to October 2026" in text
+    # What the partners recorded covers the months counted before the week ended (October's
+    # from November 1; November's deflections come in January's digests), when there were none.
+    assert "What the partners recorded, July 2026 to September 2026" in text
     assert "- Logged: 0\n- Accepted by a partner: 0\n- Reached intake: 0" in text
     assert "He called to say thank you" in text
     assert "must not leave the record" not in text

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from referrals import services
@@ -144,6 +145,8 @@ def test_rollup_figures_equal_those_from_the_referrals(cast, history):
 # Moments the figures are asked for: whole days, and moments in the middle of a day, where
 # retention checkpoints come due and the 30-day participation window starts part-way.
 MOMENTS = [
+    # Every retention checkpoint of the quarter's intakes come due, recorded or not.
+    datetime(2027, 3, 1, tzinfo=TZ),
     datetime(2026, 12, 1, tzinfo=TZ),
     datetime(2026, 9, 14, 13, 37, tzinfo=TZ),
     datetime(2026, 10, 3, 0, 30, tzinfo=TZ),
@@ -272,12 +275,14 @@ def _histograms_from_the_referrals(agency) -> tuple[Counter, Counter, Counter]:
     intake, accept, rejected = Counter(), Counter(), Counter()
     for r in Referral.objects.filter(agency=agency).exclude(cancelled_by_officer=True):
         day = r.occurred_at.astimezone(TZ).date()
-        if r.intake_at is not None:
-            intake[day, hours_bin((r.intake_at - r.occurred_at).total_seconds() / 3600)] += 1
-        if r.accepted_at is not None:
-            accept[day, r.partner_id, hours_bin((r.accepted_at - r.occurred_at).total_seconds() / 3600)] += 1
-        if r.status == "rejected":
-            rejected[day, r.partner_id, r.status_reason] += 1
+        # As counted on the referral's count day (Referral.counted_status).
+        if r.counted_intake_at is not None:
+            intake[day, hours_bin((r.counted_intake_at - r.occurred_at).total_seconds() / 3600)] += 1
+        if r.counted_accepted_at is not None:
+            hours = (r.counted_accepted_at - r.occurred_at).total_seconds() / 3600
+            accept[day, r.partner_id, hours_bin(hours)] += 1
+        if r.counted_status == "rejected":
+            rejected[day, r.partner_id, r.counted_status_reason] += 1
     return intake, accept, rejected
 
 
@@ -308,13 +313,24 @@ def test_the_hour_bins_and_rejections_equal_those_counted_from_the_referrals(cas
     assert sum(intake.exclude(unit_key=DailyRollup.ALL_UNITS).values_list("n", flat=True)) == total
     assert sum(intake.exclude(pathway="").values_list("n", flat=True)) == total
     assert sum(intake.filter(partner__isnull=False).values_list("n", flat=True)) == total
-    # And after casework: an intake, an acceptance and a rejection, taken in by a refresh.
+    # And after casework: an acceptance and a rejection of October's, before its count day (1
+    # December), counted (by a rebuild: the fixture's rollups are counted up to today).
     requested = [r for r in history["referrals"] if r.status == "requested"]
+    october = [r for r in requested if r.occurred_at.astimezone(TZ).month == 10]
     manager = {cast.partner_x.pk: cast.case_manager_x, cast.partner_y.pk: cast.case_manager_y}
-    services.referral_accept(referral_id=requested[0].pk, actor=manager[requested[0].partner_id])
-    services.referral_reject(referral_id=requested[1].pk, actor=manager[requested[1].partner_id], reason="no_capacity")
+    with time_machine.travel(datetime(2026, 11, 20, 12, tzinfo=TZ), tick=False):
+        services.referral_accept(referral_id=october[0].pk, actor=manager[october[0].partner_id])
+        services.referral_reject(referral_id=october[1].pk, actor=manager[october[1].partner_id], reason="no_capacity")
+    rollups_rebuild(agency=cast.agency_a)
+    counted = _histograms_from_the_rollups(cast.agency_a)
+    assert counted == _histograms_from_the_referrals(cast.agency_a) != expected
+    # After its count day the same casework is on record, and taken in by a refresh, but counted
+    # no more: a figure that moved the day a referral closed would say how it closed.
+    late = [r for r in requested if r not in october[:2]]
+    services.referral_accept(referral_id=late[0].pk, actor=manager[late[0].partner_id])
+    services.referral_reject(referral_id=late[1].pk, actor=manager[late[1].partner_id], reason="no_capacity")
     assert rollups_refresh(agency=cast.agency_a) >= 1
-    assert _histograms_from_the_rollups(cast.agency_a) == _histograms_from_the_referrals(cast.agency_a)
+    assert _histograms_from_the_rollups(cast.agency_a) == counted == _histograms_from_the_referrals(cast.agency_a)
 
 
 def test_medians_from_the_hour_bins_are_exact(cast, history):

@@ -36,11 +36,13 @@ def _referral(officer, partner, when, *, intake: bool = False, **fields):
     return ReferralFactory(officer=officer, partner=partner, occurred_at=when, created_at=when, **fields)
 
 
-@pytest.fixture
-def small_week(cast):
-    """Agency A, the week just ended: 3 deflections by officer A1, one with naloxone, all 3
-    accepted by partner Y and at intake."""
-    monday = _last_week(cast.agency_a)
+PHOENIX = ZoneInfo("America/Phoenix")  # the cast agencies' zone
+MAY_25 = datetime(2026, 5, 25, tzinfo=PHOENIX)  # a Monday: its week ends with the month
+
+
+def _small_week(cast, monday: datetime) -> list:
+    """3 deflections by officer A1 from `monday`, one with naloxone, all 3 accepted by partner
+    Y and at intake."""
     officer = OfficerFactory(user=cast.officer_a1)
     return [
         _referral(
@@ -51,14 +53,21 @@ def small_week(cast):
 
 
 @pytest.fixture
-def early_june():
-    """Wednesday, June 3: the week just ended (May 25 to 31) ended with its month, so the
-    partners' records of its deflections are counted too (they cover months that have ended)."""
-    with time_machine.travel(datetime(2026, 6, 3, 12, 0, tzinfo=ZoneInfo("America/Phoenix")), tick=False):
-        yield
+def small_week(cast):
+    """Agency A, the week just ended: _small_week."""
+    return _small_week(cast, _last_week(cast.agency_a))
 
 
-def test_command_staff_read_their_agencys_small_week_exactly_on_the_dashboard(cast, early_june, small_week):
+@pytest.fixture
+def counted_may(cast):
+    """_small_week in the week of May 25 to 31, read on Wednesday, July 8: May's partners'
+    records are counted (from 1 July: referrals.models.count_day), and the week the digest
+    reports is June 29 to July 5."""
+    with time_machine.travel(datetime(2026, 7, 8, 12, 0, tzinfo=PHOENIX), tick=False):
+        yield _small_week(cast, MAY_25)
+
+
+def test_command_staff_read_their_agencys_small_week_exactly_on_the_dashboard(cast, counted_may):
     page = cast.login("command_a").get("/reports/dashboard/")
     body = page.content.decode()
     assert 'data-figure="deflections">3<' in body
@@ -74,7 +83,7 @@ def test_command_staff_read_their_agencys_small_week_exactly_on_the_dashboard(ca
     assert "Counts from the partners’ treatment records" in body.replace("'", "’")
 
 
-def test_the_withheld_note_gives_advice_the_reader_can_follow(cast, early_june, small_week):
+def test_the_withheld_note_gives_advice_the_reader_can_follow(cast, counted_may):
     """Fewer filters only where the reader chose one: not to command staff with none, nor to a
     supervisor, whose page is of their unit whatever they choose; all are told what does help."""
     command = cast.login("command_a").get("/reports/dashboard/").content.decode()
@@ -92,8 +101,8 @@ def test_the_withheld_note_gives_advice_the_reader_can_follow(cast, early_june, 
         assert "data-treatment-withheld" in filtered and "Choose other months, or fewer filters." in filtered
 
 
-def test_command_staff_read_their_agencys_small_week_exactly_on_the_command_page(cast, early_june, small_week):
-    body = cast.login("command_a").get("/reports/command/").content.decode()
+def test_command_staff_read_their_agencys_small_week_exactly_on_the_command_page(cast, counted_may):
+    body = cast.login("command_a").get("/reports/command/", {"days": "90"}).content.decode()
     assert 'id="count-deflections">3<' in body and 'id="count-reversals">1<' in body
     pathways = body[body.index("Deflections by pathway") : body.index("Where the referrals stand")]
     assert '<td class="text-end">3</td>' in pathways
@@ -103,27 +112,30 @@ def test_command_staff_read_their_agencys_small_week_exactly_on_the_command_page
     assert _recoverable(statuses, total=3) == set()
 
 
-def test_command_staff_read_their_agencys_small_week_exactly_in_the_digest(cast, early_june, small_week):
-    rendered = digest_render(agency=cast.agency_a, week_start=_last_week(cast.agency_a).date())
+def test_command_staff_read_their_agencys_small_week_exactly_in_the_digest(cast, counted_may):
+    rendered = digest_render(agency=cast.agency_a, week_start=MAY_25.date())
     assert "3 deflections" in rendered.subject
     expected = [
         # The agency's own police work, exactly.
         "Deflections this week: 3 (last week: 0)",
         "Overdose reversals: 1",
         "- Officer prevention referral: 3 / 0",
-        # Treatment records of May's 3 clients, whom the agency knows: nothing, not even
-        # "<11", in the funnel or per partner (reports/metrics/cohorts.py).
-        "- Logged: 3\n- Accepted by a partner: —\n- Reached intake: —",
-        "- Y 24/7 MAT Clinic: 3 / —",
         # Which rule each follows, said under the figures.
         "own police work, shown exactly",
         "show 1 to 10 as <11",
     ]
     assert [line for line in expected if line not in rendered.text] == []
     assert "Deflections per week" in rendered.chart_alt and "<11" not in rendered.chart_alt
+    # Treatment records of May's 3 clients, whom the agency knows, in the first digest after
+    # they are counted (March to May): nothing, not even "<11", in the funnel or per partner
+    # (reports/metrics/cohorts.py).
+    counted = digest_render(agency=cast.agency_a, week_start=_last_week(cast.agency_a).date()).text
+    assert "What the partners recorded, March 2026 to May 2026" in counted
+    assert "- Logged: 3\n- Accepted by a partner: —\n- Reached intake: —" in counted
+    assert "- Y 24/7 MAT Clinic: 3 / —" in counted
     # The preview in the browser, as the program administrator (inside the program) reads it.
     preview = cast.login("program_admin").get("/reports/digest/", {"agency": cast.agency_a.pk}).content.decode()
-    assert 'data-figure="this-week">3<' in preview and 'data-figure="overdose-reversals">1<' in preview
+    assert 'data-figure="this-week">0<' in preview and "What the partners recorded" in preview
 
 
 def test_the_officer_reads_their_own_small_numbers_exactly(cast, small_week):
@@ -164,19 +176,20 @@ def test_whatever_leaves_the_agency_shows_under_eleven_for_police_work_too(cast,
 
 @pytest.fixture
 def one_reason_hidden(cast):
-    """The week just ended: 15 deflections in treatment and 3 declined by the partner, all on
-    its Monday (one month: the dashboard shows the partners' records only over months of at
-    least 11 deflections, and a week can straddle two)."""
-    monday = _last_week(cast.agency_a)
+    """Monday, May 25: 15 deflections in treatment and 3 declined by the partner (one month:
+    the dashboard shows the partners' records only over months of at least 11 deflections),
+    read on July 8, when May is counted."""
     officer = OfficerFactory(user=cast.officer_a1)
     for i in range(15):
-        _referral(officer, cast.partner_y, monday + timedelta(hours=10, minutes=i), intake=True)
+        _referral(officer, cast.partner_y, MAY_25 + timedelta(hours=10, minutes=i), intake=True)
     for i in range(3):
-        _referral(officer, cast.partner_x, monday + timedelta(hours=11, minutes=i), status="rejected")
+        _referral(officer, cast.partner_x, MAY_25 + timedelta(hours=11, minutes=i), status="rejected")
+    with time_machine.travel(datetime(2026, 7, 8, 12, 0, tzinfo=PHOENIX), tick=False):
+        yield
 
 
 def test_a_hidden_treatment_count_cannot_be_worked_out_from_the_exact_total(cast, one_reason_hidden):
-    body = cast.login("command_a").get("/reports/command/").content.decode()
+    body = cast.login("command_a").get("/reports/command/", {"days": "90"}).content.decode()
     assert 'id="count-deflections">18<' in body  # police work: exact
     statuses = _status_cells(body)
     # 18 logged less 15 in treatment would tell the 3 declined, and so would the funnel's 15

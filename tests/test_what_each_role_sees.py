@@ -132,11 +132,12 @@ def test_command_staff_see_counts_and_no_client_identities(cast):
 
 
 def test_command_staff_see_their_agencys_small_counts_exactly_but_not_the_partners(cast, referral):
-    # Last month's (where the referrals stand covers months that have ended), and within 30 days.
+    # November's (where the referrals stand covers months counted: November from January 1), and
+    # within the last 90 days.
     phoenix = ZoneInfo("America/Phoenix")
     Referral.objects.filter(pk=referral.pk).update(occurred_at=datetime(2026, 11, 29, 9, 0, tzinfo=phoenix))
-    with time_machine.travel(datetime(2026, 12, 7, 10, 0, tzinfo=phoenix), tick=False):
-        page = cast.login("command_a").get("/reports/command/").content.decode()
+    with time_machine.travel(datetime(2027, 1, 5, 10, 0, tzinfo=phoenix), tick=False):
+        page = cast.login("command_a").get("/reports/command/", {"days": "90"}).content.decode()
     # One deflection: the agency's own police work, exact for its command staff.
     assert 'id="count-deflections">1<' in page
     # Where that one referral stands is the partner's record: with the total shown as 1,

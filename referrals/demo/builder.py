@@ -473,6 +473,7 @@ class DemoBuilder(ProgramLife, Region):
             intake_at=history.intake_at,
             closed_at=history.closed_at,
             cancelled_by_officer=history.cancelled_by_officer,
+            **history.counted,
             officer_seen_at=seen if seen < self.now else None,
             **self._encounter(plan),
         )

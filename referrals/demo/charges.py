@@ -32,6 +32,7 @@ from referrals.models import (
     JusticeAgency,
     Pathway,
     Referral,
+    count_day,
 )
 from referrals.services import CHARGE_TRANSITIONS, criminal_justice_consent_new
 
@@ -176,6 +177,9 @@ def _move(charge: HeldCharge, action: str, at: datetime, by) -> None:
     if charge.state not in sources:
         raise ValueError(f"{action} from {charge.state}: the held charge has no such move")
     charge.state, charge.state_changed_at, charge.decided_by = target, at, by
+    # As the service keeps it: decided before the deflection's count day, counted so.
+    if at < count_day(charge.referral.occurred_at, zoneinfo.ZoneInfo(charge.referral.agency.timezone)):
+        charge.counted_state = target
 
 
 def _every_state_once(charges: list[HeldCharge], now: datetime) -> None:

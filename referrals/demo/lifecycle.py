@@ -68,6 +68,10 @@ class History:
     intake_at: datetime | None = None
     closed_at: datetime | None = None
     cancelled_by_officer: bool = False
+    # The referral's count day (referrals.models.count_day), and what it counts: the moves made
+    # before it, as Referral.keep_counted keeps them.
+    counted_until: datetime | None = None
+    counted: dict[str, Any] = field(default_factory=dict)
     events: list[Change] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
 
@@ -99,6 +103,13 @@ class History:
         if action == "cancel":
             # As referral_cancel keeps it: the referring officer's own act, or the partner's.
             self.cancelled_by_officer = actor == self.creator
+        if self.counted_until is None or at < self.counted_until:
+            self.counted = {
+                "counted_status": self.status,
+                "counted_status_reason": self.reason,
+                "counted_accepted_at": self.accepted_at,
+                "counted_intake_at": self.intake_at,
+            }
         return True
 
     def status_at(self, moment: datetime) -> str:

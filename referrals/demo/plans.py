@@ -38,7 +38,7 @@ from referrals.demo.data import (
     WAITING_AT_CLINIC,
 )
 from referrals.demo.lifecycle import Check, History
-from referrals.models import Consent, FollowUp, Need, Officer, Pathway, Referral, Substance
+from referrals.models import Consent, FollowUp, Need, Officer, Pathway, Referral, Substance, count_day
 from referrals.services import REVOCATION_TERMS
 
 Status = Referral.Status
@@ -191,7 +191,9 @@ class Planner:
             location=f"Beat {beat} · {place}",
             note=note,
             created_at=created_at,
-            history=History(created_at=created_at, creator=officer.user, now=self.now),
+            history=History(
+                created_at=created_at, creator=officer.user, now=self.now, counted_until=count_day(moment, self.tz)
+            ),
         )
 
     def _needs(self, pathway: str) -> tuple[list[str], list[str]]:

@@ -29,7 +29,16 @@ from deflection.models import User
 from deflection.permissions import may_satisfy_held_charge, may_withdraw_held_charge
 from referrals import event_notes
 from referrals.held_charges import condition_met, consent_for_notice, deadline_passed, zone_of
-from referrals.models import CaseEvent, ChargeNotice, Consent, HeldCharge, JusticeAgency, Pathway, Referral
+from referrals.models import (
+    CaseEvent,
+    ChargeNotice,
+    Consent,
+    HeldCharge,
+    JusticeAgency,
+    Pathway,
+    Referral,
+    count_day,
+)
 from referrals.services.shared import _event
 
 H = HeldCharge.State
@@ -160,7 +169,11 @@ def _charge_transition(
     charge.state_changed_at = now
     charge.decided_by = actor
     charge.state_note = note.strip()[:300]
-    charge.save(update_fields=["state", "state_changed_at", "decided_by", "state_note"])
+    counted = []
+    if now < count_day(referral.occurred_at, zone):
+        charge.counted_state = target
+        counted = ["counted_state"]
+    charge.save(update_fields=["state", "state_changed_at", "decided_by", "state_note", *counted])
     # A decider's note as they typed it; the program's check, deciding alone, says so itself.
     by_the_check = actor is None and not charge.state_note
     said = event_notes.note("charge_decided_by_the_check") if by_the_check else {"note": charge.state_note}

@@ -83,7 +83,10 @@ def _transition(
     referral = (
         # accepted_by is read after the lock, not joined: a join would show the row as it
         # was before a concurrent accept committed.
-        Referral.objects.select_for_update(of=("self",)).select_related("officer").filter(pk=referral_id).first()
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("officer", "agency")
+        .filter(pk=referral_id)
+        .first()
     )
     if referral is None:
         raise TransitionRefused(_("This referral does not exist."))
@@ -115,7 +118,12 @@ def _transition(
     referral.status_note = note
     if target in CLOSED_STATUSES:
         referral.closed_at = now
-    referral.save(update_fields=["status", "status_changed_at", "status_reason", "status_note", "closed_at"])
+    referral.save(
+        update_fields=[
+            *("status", "status_changed_at", "status_reason", "status_note", "closed_at"),
+            *referral.keep_counted(now),
+        ]
+    )
     _event(
         referral=referral,
         actor=actor,
@@ -159,7 +167,7 @@ def referral_accept(*, referral_id: int, actor: User) -> Referral:
     referral, _from = _transition(referral_id=referral_id, actor=actor, action="accept")
     referral.accepted_by = actor
     referral.accepted_at = referral.status_changed_at
-    referral.save(update_fields=["accepted_by", "accepted_at"])
+    referral.save(update_fields=["accepted_by", "accepted_at", *referral.keep_counted(referral.accepted_at)])
     _follow_up_schedule(
         referral=referral,
         kind=FollowUp.Kind.CHECK_72H,
@@ -210,7 +218,9 @@ def referral_record_intake(
     if intake_at < referral.occurred_at:
         raise TransitionRefused({"intake_at": _("Intake cannot be before the deflection.")})
     referral.intake_at = intake_at
-    referral.save(update_fields=["intake_at"])
+    # Counted by when it is recorded, not by the day it says: an intake recorded after the
+    # count day, back-dated, would move a figure already counted.
+    referral.save(update_fields=["intake_at", *referral.keep_counted(now)])
     assignee = _assignee(referral.accepted_by, actor)
     for kind, days in RETENTION_CHECKS:
         _follow_up_schedule(referral=referral, kind=kind, due_at=intake_at + timedelta(days=days), assigned_to=assignee)

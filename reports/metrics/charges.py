@@ -50,7 +50,7 @@ def _charges(row: dict) -> Charges:
 
 def _held(qs):
     """Only referrals with a charge held: the rest count nothing here."""
-    return qs.filter(held_charge__isnull=False).exclude(held_charge__state=HeldCharge.State.WITHDRAWN)
+    return qs.filter(held_charge__isnull=False).exclude(held_charge__counted_state=HeldCharge.State.WITHDRAWN)
 
 
 def _counts() -> dict:

@@ -21,8 +21,11 @@ groups, is then a sum of such parts. The same goes for each group without its re
 have a consent to the agency: the agency's staff may read their outcomes one by one (the
 export's rows, the officer's pages), and the group less them would be the others'.
 
-And they are shown for months that have ended (`ended_months`): the month still running grows
-every day, and today's page less yesterday's would be about the day's few clients.
+And they are shown for months that are counted (`counted_months`): a month's deflections are
+counted as the partners had recorded them by the first of the month after next (referrals.
+models.count_day; Referral's counted_ fields), and never again. Read live, today's page less
+yesterday's would be the day's few clients: an acceptance, or a decline on the day police
+saw the referral close.
 """
 
 from __future__ import annotations
@@ -36,11 +39,13 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from referrals.consent_models import Consent
+from referrals.models import COUNTED_AFTER_MONTHS
 from reports.metrics import from_rollups
 from reports.metrics.definitions import (
     RETENTION_DAYS,
     STANDING,
     Scope,
+    come_due_by,
     deflections_qs,
     engaged_at,
     months_before,
@@ -228,7 +233,7 @@ def retention_counts(
     the per-referral facts), else from the referrals (`consented_only`: of those with a
     consent to the agency alone)."""
     by = [name for name in DIMENSIONS if name in by]
-    cuts = {days: now - timedelta(days=days) for days in RETENTION_DAYS}
+    cuts = {days: come_due_by(now, days) for days in RETENTION_DAYS}
     covered = rollups and not consented_only and from_rollups.rollups_cover(scope, zone)
     if covered and len({*by, *filtered_by(scope)}) <= 1:
         return _retention_from_rollups(scope, zone=zone, cuts=cuts, by=by)
@@ -239,15 +244,17 @@ def retention_counts(
         engaged = {days: Q(**{f"retained_{days}": True}) for days in RETENTION_DAYS}
     else:
         checks = {f"engaged_{days}": engaged_at(days) for days in RETENTION_DAYS}
-        rows = deflections_qs(scope).filter(intake_at__isnull=False).alias(**checks)
+        rows = deflections_qs(scope).filter(counted_intake_at__isnull=False).alias(**checks)
         if consented_only:
             rows = _with_agency_consent(rows, scope.agency_id)
         columns = [DIMENSIONS[name] for name in by]
         month = TruncMonth("occurred_at", tzinfo=zone)
         engaged = {days: Q(**{f"engaged_{days}": True}) for days in RETENTION_DAYS}
     counts = {"intake": Count("id")}
+    # The facts keep the counted intake under its own name.
+    intake_at = "intake_at" if covered else "counted_intake_at"
     for days, cut in cuts.items():
-        come_due = Q(intake_at__lte=cut)
+        come_due = Q(**{f"{intake_at}__lte": cut})
         counts[f"due_{days}"] = Count("id", filter=come_due)
         counts[f"retained_{days}"] = Count("id", filter=come_due & engaged[days])
     return _month_cells(rows.annotate(month=month), columns, counts, zone=zone)
@@ -330,8 +337,8 @@ def standing_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo) -> bool:
     whole_agency = Scope(scope.agency_id, scope.start, scope.end)
     counts = {
         "deflections": Count("id"),
-        "accepted": Count("id", filter=Q(accepted_at__isnull=False)),
-        "intake": Count("id", filter=Q(intake_at__isnull=False)),
+        "accepted": Count("id", filter=Q(counted_accepted_at__isnull=False)),
+        "intake": Count("id", filter=Q(counted_intake_at__isnull=False)),
     }
     referrals = deflections_qs(whole_agency)
 
@@ -357,18 +364,31 @@ def running_month_start(now: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
 
 def months_ended(agency_id: int, months: int, *, zone: zoneinfo.ZoneInfo, before: datetime) -> Scope:
     """The agency's last `months` whole months that had ended at `before`, on the calendar of
-    `zone`: what a digest or a page of a set length counts the partners' records over."""
+    `zone`."""
     end = running_month_start(before, zone)
     return Scope(agency_id, months_before(end, months), end)
 
 
-def ended_months(scope: Scope, *, zone: zoneinfo.ZoneInfo, now: datetime) -> Scope | None:
-    """The part of the scope whose months have ended: where a page shows the partners' records
-    of a period that runs into the month still running, they stop at its start. None when no
-    month of the scope has ended."""
-    running = running_month_start(now, zone)
-    if scope.end <= running:
+def records_counted_until(now: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    """Midnight starting the first month whose deflections are not counted yet at `now` (their
+    count day, referrals.models.count_day, still to come): last month's, and this month's."""
+    return months_before(running_month_start(now, zone), COUNTED_AFTER_MONTHS - 1)
+
+
+def months_counted(agency_id: int, months: int, *, zone: zoneinfo.ZoneInfo, before: datetime) -> Scope:
+    """The agency's last `months` whole months counted at `before` (records_counted_until), on the
+    calendar of `zone`: what a digest or a page of a set length counts the partners' records over."""
+    end = records_counted_until(before, zone)
+    return Scope(agency_id, months_before(end, months), end)
+
+
+def counted_months(scope: Scope, *, zone: zoneinfo.ZoneInfo, now: datetime) -> Scope | None:
+    """The part of the scope whose months are counted (records_counted_until): where a page shows the
+    partners' records of a period that runs into the months still being recorded, they stop
+    at the first of those. None when no month of the scope is counted yet."""
+    end = records_counted_until(now, zone)
+    if scope.end <= end:
         return scope
-    if scope.start >= running:
+    if scope.start >= end:
         return None
-    return replace(scope, end=running)
+    return replace(scope, end=end)

@@ -49,6 +49,7 @@ from deflection.models import Agency
 from referrals.models import (
     IS_DEFLECTION,
     REENGAGEMENT,
+    RETENTION_RECORDED_WITHIN,
     FollowUp,
     HeldCharge,
     Officer,
@@ -155,13 +156,17 @@ def by_pathway(scope: Scope) -> list[tuple[str, str, int]]:
 
 def engagement_rate(scope: Scope) -> float | None:
     """Of the scope's deflections, the share that reached intake; None without deflections."""
-    totals = deflections_qs(scope).aggregate(n=Count("id"), intake=Count("id", filter=Q(intake_at__isnull=False)))
+    totals = deflections_qs(scope).aggregate(
+        n=Count("id"), intake=Count("id", filter=Q(counted_intake_at__isnull=False))
+    )
     return totals["intake"] / totals["n"] if totals["n"] else None
 
 
 def median_hours_to_intake(scope: Scope) -> float | None:
     """The median hours from deflection to intake; None without intakes."""
-    pairs = deflections_qs(scope).filter(intake_at__isnull=False).values_list("occurred_at", "intake_at")
+    pairs = (
+        deflections_qs(scope).filter(counted_intake_at__isnull=False).values_list("occurred_at", "counted_intake_at")
+    )
     hours = [(intake - occurred).total_seconds() / 3600 for occurred, intake in pairs]
     return statistics.median(hours) if hours else None
 
@@ -178,23 +183,21 @@ class Retention:
 
 
 def retention(scope: Scope, days: int, *, now: datetime | None = None) -> Retention:
-    """Retention at `days`: of deflections with intake whose checkpoint has come due, those still engaged."""
+    """Retention at `days`: of deflections with intake whose checkpoint has come due (come_due_by),
+    those still engaged (engaged_at)."""
     now = now or timezone.now()
-    with_intake = deflections_qs(scope).filter(intake_at__isnull=False, intake_at__lte=now - timedelta(days=days))
-    kind = f"retention_{days}"
-    totals = with_intake.aggregate(
-        due=Count("id", distinct=True),
-        retained=Count(
-            "id",
-            distinct=True,
-            filter=Q(
-                follow_ups__kind=kind,
-                follow_ups__completed_at__isnull=False,
-                follow_ups__outcome=FollowUp.Outcome.ENGAGED,
-            ),
-        ),
+    with_intake = deflections_qs(scope).filter(
+        counted_intake_at__isnull=False, counted_intake_at__lte=come_due_by(now, days)
     )
+    totals = with_intake.aggregate(due=Count("id"), retained=Count("id", filter=engaged_at(days)))
     return Retention(days=days, due=totals["due"], retained=totals["retained"])
+
+
+def come_due_by(now: datetime, days: int) -> datetime:
+    """The last intake whose check at `days` the figures count by `now`: the check's due day
+    and the time the partner has to record it (RETENTION_RECORDED_WITHIN) both past. Counted
+    then at once, whenever it was recorded, the figure moves on a day set by the intake alone."""
+    return now - timedelta(days=days) - RETENTION_RECORDED_WITHIN
 
 
 @dataclass(frozen=True)
@@ -289,8 +292,8 @@ def funnel(scope: Scope, *, now: datetime | None = None) -> Funnel:
     """From logged to accepted, intake and retained: the scope's deflections at each step."""
     totals = deflections_qs(scope).aggregate(
         n=Count("id"),
-        accepted=Count("id", filter=Q(accepted_at__isnull=False)),
-        intake=Count("id", filter=Q(intake_at__isnull=False)),
+        accepted=Count("id", filter=Q(counted_accepted_at__isnull=False)),
+        intake=Count("id", filter=Q(counted_intake_at__isnull=False)),
     )
     return Funnel(
         logged=totals["n"],
@@ -305,8 +308,8 @@ def funnel(scope: Scope, *, now: datetime | None = None) -> Funnel:
 # few a month, and a month with a status of 1 to 10 withholds the whole table
 # (cohorts.standing_shown).
 STANDING = Case(
-    When(status=Referral.Status.CANCELLED, then=Value(Referral.Status.REJECTED.value)),
-    default=F("status"),
+    When(counted_status=Referral.Status.CANCELLED, then=Value(Referral.Status.REJECTED.value)),
+    default=F("counted_status"),
     output_field=CharField(),
 )
 STANDING_LABELS = {
@@ -358,7 +361,8 @@ _DEFINED: list[tuple[str, str, str]] = [
         _("Retention at 30/60/90 days"),
         _(
             "Of deflections with intake, the share still engaged at the checkpoint (its retention check completed "
-            "'reached and engaged'), counting only those whose checkpoint has come due."
+            "'reached and engaged' within 30 days of its due day), counting only those whose checkpoint and the 30 "
+            "days after it have passed."
         ),
         "retained",
     ),
@@ -444,7 +448,9 @@ DEFINITIONS: list[tuple[str, str]] = [
             "are exact for the agency's own staff, small numbers included. Counts from the partners' treatment records "
             "(accepted, declined and why, cancelled by the partner, intake, retained, completed: 42 CFR Part 2) show 1 "
             "to 10 as <11, and where a total is shown the smallest other cells are withheld (—) so that none can be "
-            "worked out by subtraction. "
+            "worked out by subtraction. A month's deflections are counted as the partners had recorded them by the "
+            "first of the month after next (November's on 1 January), and never again: a figure that moved later "
+            "would tell, by how it moved, one client's outcome. "
             "Whatever leaves the agency (this export, another agency, anything published) shows every count from 1 to "
             "10 as <11. Officers' feedback and survey answers need at least 5 in a cell."
         ),
@@ -465,17 +471,21 @@ DEFINITIONS: list[tuple[str, str]] = [
 # ---------------------------------------------------------------------------
 
 
-def engaged_at(days: int) -> Exists:
-    """Whether a referral's retention check at `days` was completed "reached and engaged":
-    what "still engaged at the checkpoint" means, for the rollups and the export alike."""
-    return Exists(
-        FollowUp.objects.filter(
-            referral=OuterRef("pk"),
-            kind=f"retention_{days}",
-            completed_at__isnull=False,
-            outcome=FollowUp.Outcome.ENGAGED,
-        )
+def engaged_at(days: int, *, counted: bool = True) -> Exists:
+    """Whether a referral's retention check at `days` was completed "reached and engaged": what
+    "still engaged at the checkpoint" means, for the figures and the export alike. The figures
+    (`counted`) take only a check recorded within the time the partner has to record it
+    (RETENTION_RECORDED_WITHIN): recorded later, they have counted the client already
+    (come_due_by), as not engaged. The export's rows are the record, whenever it was made."""
+    checks = FollowUp.objects.filter(
+        referral=OuterRef("pk"),
+        kind=f"retention_{days}",
+        completed_at__isnull=False,
+        outcome=FollowUp.Outcome.ENGAGED,
     )
+    if counted:
+        checks = checks.filter(completed_at__lte=F("due_at") + RETENTION_RECORDED_WITHIN)
+    return Exists(checks)
 
 
 @dataclass(frozen=True)
@@ -502,14 +512,15 @@ def referral_counts() -> dict[str, Aggregate]:
     state = HeldCharge.State
     held = [state.HELD, state.SATISFIED, state.NOT_SATISFIED]  # withdrawn ones are not counted
     return {
-        "charges_held": Count("id", filter=IS_DEFLECTION & Q(held_charge__state__in=held)),
-        "charges_satisfied": Count("id", filter=IS_DEFLECTION & Q(held_charge__state=state.SATISFIED)),
-        "charges_not_satisfied": Count("id", filter=IS_DEFLECTION & Q(held_charge__state=state.NOT_SATISFIED)),
-        "charges_pending": Count("id", filter=IS_DEFLECTION & Q(held_charge__state=state.HELD)),
+        # As counted on the deflection's count day (HeldCharge.counted_state).
+        "charges_held": Count("id", filter=IS_DEFLECTION & Q(held_charge__counted_state__in=held)),
+        "charges_satisfied": Count("id", filter=IS_DEFLECTION & Q(held_charge__counted_state=state.SATISFIED)),
+        "charges_not_satisfied": Count("id", filter=IS_DEFLECTION & Q(held_charge__counted_state=state.NOT_SATISFIED)),
+        "charges_pending": Count("id", filter=IS_DEFLECTION & Q(held_charge__counted_state=state.HELD)),
         "logged": Count("id"),
         "deflections": Count("id", filter=IS_DEFLECTION),
-        "accepted": Count("id", filter=IS_DEFLECTION & Q(accepted_at__isnull=False)),
-        "intake": Count("id", filter=IS_DEFLECTION & Q(intake_at__isnull=False)),
+        "accepted": Count("id", filter=IS_DEFLECTION & Q(counted_accepted_at__isnull=False)),
+        "intake": Count("id", filter=IS_DEFLECTION & Q(counted_intake_at__isnull=False)),
         "naloxone": Count("id", filter=IS_DEFLECTION & Q(naloxone_administered=True)),
         "charged": Count("id", filter=charged),
         "charged_minutes": Sum("officer_minutes", filter=charged),
@@ -565,21 +576,23 @@ def partner_figures(scope: Scope) -> tuple[dict[int, dict[str, int]], dict[int, 
         for row in qs.values("partner_id")
         .annotate(
             received=Count("id"),
-            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
-            intake=Count("id", filter=Q(intake_at__isnull=False)),
+            accepted=Count("id", filter=Q(counted_accepted_at__isnull=False)),
+            intake=Count("id", filter=Q(counted_intake_at__isnull=False)),
         )
         .order_by()
     }
     hours: dict[int, list[float]] = {}
     for partner_id, occurred, accepted in (
-        qs.filter(accepted_at__isnull=False).values_list("partner_id", "occurred_at", "accepted_at").order_by()
+        qs.filter(counted_accepted_at__isnull=False)
+        .values_list("partner_id", "occurred_at", "counted_accepted_at")
+        .order_by()
     ):
         hours.setdefault(partner_id, []).append((accepted - occurred).total_seconds() / 3600)
     medians = {partner_id: statistics.median(values) for partner_id, values in hours.items()}
     rejected = list(
-        qs.filter(status=Referral.Status.REJECTED)
-        .values_list("partner_id", "status_reason")
+        qs.filter(counted_status=Referral.Status.REJECTED)
+        .values_list("partner_id", "counted_status_reason")
         .annotate(n=Count("id"))
-        .order_by("-n", "status_reason")
+        .order_by("-n", "counted_status_reason")
     )
     return totals, medians, rejected

@@ -26,6 +26,7 @@ from reports.metrics.definitions import (
     Retention,
     Scope,
     Totals,
+    come_due_by,
     deflections_qs,
 )
 from reports.metrics.series import mondays
@@ -315,7 +316,7 @@ def retention_from_rollups(scope: Scope, zone, *, now: datetime) -> dict[int, Re
     checkpoint's cut-off falls in from RetentionRollup, that day's to the minute from
     ReferralFact. A scope with two or more filters has no RetentionRollup level: it counts
     its facts."""
-    cuts = {days: now - timedelta(days=days) for days in RETENTION_DAYS}
+    cuts = {days: come_due_by(now, days) for days in RETENTION_DAYS}
     wanted = _wanted(scope)
     if all(wanted.values()):
         found = Counter()
