@@ -171,6 +171,9 @@ class FollowUpInline(ProgramScopedChoicesMixin, admin.TabularInline):
     model = FollowUp
     extra = 0
     fields = ["kind", "due_at", "assigned_to", "reminded_at", "completed_at", "outcome"]
+    # A check's outcome is the partner's record, recorded on the casework page (and counted
+    # by when it was: reports.metrics.engaged_at), never rewritten here.
+    readonly_fields = ["completed_at", "outcome"]
     raw_id_fields = ["assigned_to"]
 
 
@@ -212,9 +215,11 @@ class ReferralAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin
     search_fields = ["=id", "=client__id", "officer__badge_number"]
     list_select_related = ["agency", "officer", "partner"]
     raw_id_fields = ["client", "officer", "created_by"]
-    # Status changes go through the services, which write the case history.
+    # Status changes go through the services, which write the case history and keep what the
+    # figures count (Referral.counted_*): acceptance, intake and closing with them.
     readonly_fields = [
         *("status", "status_reason", "cancelled_by_officer", "status_changed_at"),
+        *("accepted_by", "accepted_at", "intake_at", "closed_at"),
         *("created_at", "created_by"),
     ]
     inlines = [FollowUpInline, OfficerContactInline, CaseEventInline]
@@ -229,6 +234,7 @@ class FollowUpAdmin(ProgramScopedAdminMixin, AuditedAdminMixin, admin.ModelAdmin
 
     list_display = ["referral", "kind", "due_at", "assigned_to", "reminded_at", "completed_at", "outcome"]
     list_filter = ["kind", "outcome"]
+    readonly_fields = FollowUpInline.readonly_fields
     raw_id_fields = ["referral", "assigned_to"]
     date_hierarchy = "due_at"
 

@@ -92,10 +92,11 @@ class HeldCharge(models.Model):
     )
     state = models.CharField(_("state"), max_length=15, choices=State.choices, default=State.HELD)
     state_changed_at = models.DateTimeField(_("state changed"), null=True, blank=True)
-    # What the program's figures count: the state as of the deflection's count day (referrals.
-    # models.count_day), kept by the charge's moves until then and left after, as Referral's
-    # counted_ fields are. Whether the condition was met is whether the person entered
-    # treatment: a figure that moved on the deadline police know would tell them.
+    # What the program's figures count: the state as of the count day of the deadline's end
+    # (referrals.models.count_day: the first of the month after next), kept by the charge's
+    # moves until then and left after, as Referral's counted_ fields are. Whether the condition
+    # was met is whether the person entered treatment: a figure that moved after police knew
+    # the deadline had passed would tell them.
     counted_state = models.CharField(max_length=15, choices=State.choices, default=State.HELD, editable=False)
     # Who decided the last change; nobody for the program's own check at the deadline.
     decided_by = models.ForeignKey(

@@ -94,7 +94,7 @@ def figures(
     (`treatment`: for the period, and the one before; metrics.treatment_shown; `retention`
     the same for the retention figures: metrics.retention_shown).
     The treatment figures come from `treated` where given (the period's months that have
-    ended, and the months before them: metrics.ended_months).
+    been counted, and the months before them: metrics.counted_months).
     Without `changes` (a period counted to date against whole months before) no change is
     worked out: part of a month against a whole one would read as a fall."""
     rows = _figures(current, previous, changes=changes)
@@ -221,10 +221,17 @@ def charge_figure(current: dict, previous: dict) -> Figure:
 
 
 def charge_tables(
-    scope: metrics.Scope, *, agency, totals: metrics.Totals | None = None, rollups: bool, withhold: bool = False
+    scope: metrics.Scope,
+    *,
+    agency,
+    now: datetime,
+    totals: metrics.Totals | None = None,
+    rollups: bool,
+    withhold: bool = False,
 ) -> dict:
     """The charges held in the period, in all, per month and per unit, as shown (charge_rows).
-    Everything withheld with `withhold` (the page shows no treatment figure of the period) or
+    Everything withheld with `withhold` (the page shows no treatment figure of the period),
+    while a charge of the period is not counted yet (metrics.charges_counted: `deciding`), or
     where a month's charges, split the way the page is filtered, are cut into a part of 1 to
     10 (metrics.charge_parts), and the units' rows where they are split by unit too."""
     zone = zoneinfo.ZoneInfo(agency.timezone)
@@ -233,11 +240,12 @@ def charge_tables(
     table = charge_rows(figures, unit_names=names)
     # Read whatever `withhold` says: the dashboard costs the same queries for any period.
     shown, units_shown = metrics.charges_shown(scope, zone=zone, rollups=rollups)
-    if withhold or not shown:
-        return {key: _withheld(rows) for key, rows in table.items()}
+    deciding = bool(figures.months) and not metrics.charges_counted(scope, zone=zone, now=now)
+    if withhold or deciding or not shown:
+        return {**{key: _withheld(rows) for key, rows in table.items()}, "deciding": deciding and not withhold}
     if not units_shown:
         table["units"] = _withheld(table["units"])
-    return table
+    return {**table, "deciding": False}
 
 
 def _withheld(rows: dict | list[dict]) -> dict | list[dict]:
@@ -571,7 +579,7 @@ def count_rows(
 ) -> dict[str, list[tuple[str, str]]]:
     """The command page's two tables as shown: deflections by pathway (the agency's own
     police work, of `counts`) exactly; where the referrals stand (the partners' records, of
-    `standing`: months that have ended) with 1 to 10 as "<11" and, since they add up to the
+    `standing`: months counted) with 1 to 10 as "<11" and, since they add up to the
     deflections of those months (exact on the dashboard), the smallest other statuses
     withheld where a "<11" could be worked out by subtraction; all withheld with `withhold`
     (a month cut into a part of 1 to 10: metrics.standing_shown)."""

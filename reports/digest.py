@@ -108,12 +108,15 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
             reviewed_at__lt=end,
         ).order_by("reviewed_at", "pk")
     )
-    # What the partners recorded: over the months that ended before the week did, and only
+    # What the partners recorded: over the months counted before the week ended, and only
     # where each month is cut into parts of none or at least 11 (reports/metrics/cohorts.py). A
     # window moved a week at a time would differ from last week's by two weeks' few clients.
     treated = metrics.months_counted(agency.pk, TREATED_MONTHS, zone=zone, before=end)
     shown = metrics.treatment_shown(treated, zone=zone)
-    retention_shown = shown and metrics.retention_shown(treated, zone=zone, now=treated.end)
+    # Retention as of the first of the month the week ended in, as the dashboard counts it:
+    # its checkpoints come due a month at a time, not a week's few clients at a time.
+    as_of = metrics.running_month_start(end, zone)
+    retention_shown = shown and metrics.retention_shown(treated, zone=zone, now=as_of)
     partners_shown = shown and metrics.cohorts_large_enough(treated, zone=zone, by=["partner"])
     return {
         "agency": agency,
@@ -130,11 +133,9 @@ def digest_context(*, agency: Agency, week_start: date, now: datetime | None = N
         "treated_last": (treated.end - timedelta(days=1)).date(),
         "treatment_shown": shown,
         "retention_shown": retention_shown,
-        # As of the months' end: retention's checkpoints would otherwise come due week by week,
-        # a week's few clients at a time; they now come due a month at a time.
-        "engagement": _engagement(metrics.funnel(treated, now=treated.end), shown=shown, retained=retention_shown),
+        "engagement": _engagement(metrics.funnel(treated, now=as_of), shown=shown, retained=retention_shown),
         # Charges held in abeyance over the same months, per month and unit (treatment records).
-        "charges": charge_tables(treated, agency=agency, rollups=False),
+        "charges": charge_tables(treated, agency=agency, now=end, rollups=False),
         "partners": _partner_rows(metrics.partner_scorecard(treated), shown=partners_shown),
         "partners_withheld": shown and not partners_shown,
         "stories": stories,
@@ -219,7 +220,11 @@ def _engagement(funnel: metrics.Funnel, *, shown: bool, retained: bool) -> list[
         *[
             (
                 _("Still engaged at %(days)d days") % {"days": days},
-                _("%(retained)s of %(due)s due")
+                # None due: the months' clients have not reached the checkpoint and the month the
+                # partner has to record it (metrics.come_due_by), not "0 of 0".
+                _("none due yet")
+                if retained and r.due == 0
+                else _("%(retained)s of %(due)s due")
                 % {"retained": _treated(r.retained, shown=retained), "due": _treated(r.due, shown=retained)},
             )
             for days, r in funnel.retained.items()

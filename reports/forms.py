@@ -92,8 +92,10 @@ class ExportForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
+        # Entered the wrong way round: the months between the two, as the dashboard takes them
+        # (the file's name then says them in order).
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            self.add_error("end", _("The last month comes before the first."))
+            data["start"], data["end"] = data["end"], data["start"]
         return data
 
     def scope(self, agency) -> metrics.Scope:

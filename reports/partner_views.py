@@ -27,25 +27,29 @@ from partners.selectors import partner_get_for_user, partner_relationship_log
 from reports import dashboard as dashboard_data
 from reports import metrics
 
-# The months the scorecard covers: the last three that have ended, as the dashboard's
-# partners' records; a window moved a day at a time would differ from yesterday's by a day's
-# few clients (reports/metrics/cohorts.py).
+# The months the scorecard covers: the last three counted, as the dashboard's partners'
+# records; a window moved a day at a time would differ from yesterday's by a day's few clients
+# (reports/metrics/cohorts.py).
 SCORECARD_MONTHS = 3
 
 
 def _scorecards(*, partner: ServicePartner, user: User, now: datetime) -> list[dict]:
     """The partner's scorecard row for each agency it serves that the user may see, over the
-    last SCORECARD_MONTHS months that have ended on the agency's own calendar, as the
-    dashboard shows them."""
+    last SCORECARD_MONTHS months counted on the agency's own calendar, as the dashboard shows
+    them."""
     cards = []
     for agency in sorted(partner.agencies.all(), key=lambda a: a.pk):
         if agency.pk != user.agency_id and not administers_agency(user, agency=agency):
             continue
         zone = zoneinfo.ZoneInfo(agency.timezone)
-        scope = metrics.months_counted(agency.pk, SCORECARD_MONTHS, zone=zone, before=now)
+        counted_at = metrics.counted_until(agency.pk)
+        rollups = counted_at is not None
+        # As of what the rollups have taken in (see the dashboard).
+        scope = metrics.months_counted(
+            agency.pk, SCORECARD_MONTHS, zone=zone, before=min(now, counted_at) if rollups else now
+        )
         end = scope.end
         first, last = scope.start.date(), (end - timedelta(days=1)).date()
-        rollups = metrics.counted_until(agency.pk) is not None
         # The agency's whole scorecard, as its dashboard shows it for these months, and this
         # partner's row of it: what the dashboard withholds of it is withheld here too.
         shown = metrics.treatment_shown(scope, zone=zone, rollups=rollups) and metrics.breakdown_shown(

@@ -78,7 +78,8 @@ def recipients(program: Program) -> list[tuple[str, list[str]]]:
 
 def program_digest_context(*, program: Program, month_start: date, published: bool | None = None) -> dict:
     """What the program's monthly digest shows its regional coordinators: each agency's month
-    in one table, and the partners' records of the three months that had ended with it. No
+    in one table, and the partners' records of the three months before it (published with it,
+    once counted). No
     table before the month is published (on the day the digest is due); `published` where the
     caller knows already."""
     if published is None:

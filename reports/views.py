@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from buyin.selectors.champions import agency_today, unit_champions
 from buyin.selectors.recognition import commendations_for_officer
 from buyin.selectors.training import officers_untrained
+from deflection import l10n
 from deflection.models import Agency, User
 from deflection.permissions import (
     administers_programs,
@@ -52,7 +53,7 @@ from reports.services import success_story_create
 
 INLINE_STYLE = re.compile(r'\s+style="[^"]*"')
 PERIODS = {"30": 30, "90": 90, "365": 365}
-# The whole months that have ended the partners' records cover, for each period of days: a
+# The whole months counted that the partners' records cover, for each period of days: a
 # window moved a day at a time would differ from yesterday's by a day's few clients.
 TREATED_MONTHS = {30: 1, 90: 3, 365: 12}
 
@@ -72,8 +73,8 @@ def command_home(request: HttpRequest) -> HttpResponse:
     start, end = metrics.last_whole_days(days, zone=zone, now=now)
     current = metrics.agency_counts(agency_id=user.agency_id, start=start, end=end)
     previous = metrics.agency_counts(agency_id=user.agency_id, start=start - timedelta(days=days), end=start)
-    # Where the referrals stand (the partners' records): of the months that have ended, and only
-    # over months cut into parts of none or at least 11 (metrics.standing_shown).
+    # Where the referrals stand (the partners' records): of the months counted, and only over
+    # months cut into parts of none or at least 11 (metrics.standing_shown).
     treated = metrics.months_counted(user.agency_id, TREATED_MONTHS[days], zone=zone, before=now)
     treated_end = treated.end
     standing = metrics.agency_counts(agency_id=user.agency_id, start=treated.start, end=treated.end)
@@ -309,11 +310,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # The month still running is counted to date, against whole months before.
     to_date = scope.end > now
     zone = zoneinfo.ZoneInfo(agency.timezone)
-    # The partners' records: for the months that have ended, and only over groups of
-    # deflections big enough (metrics.cohorts).
-    treated = metrics.counted_months(scope, zone=zone, now=now)
+    # The partners' records: for the months counted, and only over groups of deflections big
+    # enough (metrics.cohorts).
+    # Counted months as of what the rollups have taken in: a month shown the minute its count
+    # day came, before the worker took in that last minute's casework, would then move.
+    counted_now = min(now, counted_at) if rollups else now
+    treated = metrics.counted_months(scope, zone=zone, now=counted_now)
     treated_before = treated.previous() if treated else None
-    shown_now = treated is not None and metrics.treatment_shown(treated, zone=zone, rollups=rollups)
+    withheld_months = metrics.treatment_withheld_months(treated, zone=zone, rollups=rollups) if treated else []
+    shown_now = treated is not None and not withheld_months
     shown_before = treated_before is not None and metrics.treatment_shown(treated_before, zone=zone, rollups=rollups)
     # The partners' records as of the running month's first day: retention's checkpoints would
     # otherwise come due day by day, a day's few clients at a time.
@@ -334,11 +339,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         )
     # The held charges by their own parts (metrics.charge_parts), whatever the funnel's say.
     charges = dashboard_data.charge_tables(
-        treated or scope, agency=agency, totals=current_treated.counts, rollups=rollups, withhold=treated is None
+        treated or scope,
+        agency=agency,
+        now=counted_now,
+        totals=current_treated.counts,
+        rollups=rollups,
+        withhold=treated is None,
     )
     charges_before = dashboard_data.charge_tables(
         treated_before or before,
         agency=agency,
+        now=counted_now,
         totals=previous_treated.counts,
         rollups=rollups,
         withhold=treated_before is None,
@@ -355,6 +366,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "before_end": before.end - timedelta(days=1),
         "to_date": to_date,
         "treatment_shown": shown_now,
+        # The months a reader may leave out to see the partners' records (each withheld alone too).
+        "withheld_months": [l10n.year_month(month) for month in withheld_months],
         "retention_shown": retention_now,
         # The period before's partners' records, beside each headline figure, withheld alone.
         "before_withheld": treated_before is not None and shown_now and not shown_before,

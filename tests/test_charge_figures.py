@@ -117,13 +117,14 @@ def test_the_figures_from_the_rollups_equal_the_definitions_and_the_charges_them
     assert len(charges.months_and_units(_scopes(cast, history["patrol"])[0], zone=TZ)[1]) == 3
 
 
-def test_the_rollups_follow_a_charges_decision_until_the_deflections_count_day(cast, history):
-    """Decided before its deflection's count day (October's: December 1), a charge is counted
-    so; decided after it, it stays counted as it stood (police know its deadline: a figure that
-    moved that day would tell whether the person entered treatment)."""
+def test_the_rollups_follow_a_charges_decision_until_its_count_day(cast, history):
+    """Decided before the count day of its deadline's end (the first of the month after next),
+    a charge is counted so; decided after it, it stays counted as it stood (police know its
+    deadline: a figure that moved after it would tell whether the person entered treatment)."""
     held = HeldCharge.objects.filter(state=H.HELD, referral__status="in_progress").select_related("referral")
-    october = [c for c in held if c.referral.occurred_at.astimezone(TZ).month == 10]
-    earlier = [c for c in held if c.referral.occurred_at.astimezone(TZ).month < 10]
+    # Deadlines from October 31 on: counted from January 1. Before September 30: by November 1.
+    october = [c for c in held if c.deadline >= date(2026, 10, 31)]
+    earlier = [c for c in held if c.deadline < date(2026, 9, 30)]
     assert october and earlier
     scope = metrics.Scope(cast.agency_a.pk, datetime(2026, 8, 1, tzinfo=TZ), datetime(2026, 11, 1, tzinfo=TZ))
     before = charges.charges_of(metrics.totals_from_rollups(scope, TZ))
@@ -179,8 +180,9 @@ def test_the_dashboard_shows_the_charges_by_month_and_unit_without_a_client(cast
 def test_the_digest_tells_the_charges_of_the_months_counted(cast):
     attorney = JusticeAgencyFactory(agencies=[cast.agency_a])
     rnd = random.Random(3)
-    # September is counted from November 1: the first digest after it tells its charges.
-    monday = date(2026, 11, 2)
+    # September is counted from November 1, its charges (deadlines in October) from December 1:
+    # the first digest after it tells them.
+    monday = date(2026, 12, 7)
     for day in range(25):
         referral = ReferralFactory(
             officer__user=cast.officer_a1,
@@ -189,8 +191,8 @@ def test_the_digest_tells_the_charges_of_the_months_counted(cast):
             occurred_at=datetime(2026, 9, 1, 12, tzinfo=TZ) + timedelta(days=day),
         )
         _charge(referral, attorney, H.SATISFIED if day < 12 else H.HELD, rnd)
-    rendered = digest_render(agency=cast.agency_a, week_start=monday, now=datetime(2026, 11, 9, 8, tzinfo=TZ))
-    assert "What the partners recorded, July 2026 to September 2026" in rendered.text
+    rendered = digest_render(agency=cast.agency_a, week_start=monday, now=datetime(2026, 12, 14, 8, tzinfo=TZ))
+    assert "What the partners recorded, August 2026 to October 2026" in rendered.text
     assert "Charges held in abeyance (held / satisfied" in rendered.text
     lines = rendered.text.split("Charges held in abeyance", 1)[1].splitlines()
     month = next(line for line in lines if line.startswith("- September 2026"))
@@ -203,7 +205,7 @@ def test_the_digest_tells_the_charges_of_the_months_counted(cast):
     # 2, and so would the share. A part of 1 to 10: the whole table is withheld.
     for referral in Referral.objects.filter(held_charge__state=H.HELD).order_by("occurred_at")[:11]:
         referral.held_charge.delete()
-    rendered = digest_render(agency=cast.agency_a, week_start=monday, now=datetime(2026, 11, 9, 8, tzinfo=TZ))
+    rendered = digest_render(agency=cast.agency_a, week_start=monday, now=datetime(2026, 12, 14, 8, tzinfo=TZ))
     lines = rendered.text.split("Charges held in abeyance", 1)[1].splitlines()
     month = next(line for line in lines if line.startswith("- September 2026"))
     assert month == "- September 2026: — / — / — / —, —", lines
@@ -255,3 +257,33 @@ def test_the_dashboards_charges_cost_the_same_queries_however_many_there_are(cas
     rollups_rebuild(agency=cast.agency_a)
     assert queries() == few
     assert patrol.name in client.get(url).content.decode()
+
+
+def test_a_months_charges_wait_until_every_one_of_them_is_counted(cast):
+    """September: 25 charges with October deadlines (counted from December 1) and one with a
+    deadline of November 15 (counted from January 1). On December 8 September's partners'
+    records are shown, its charges not: one decided on November 16 would have moved the table
+    the day after police knew that deadline had passed."""
+    attorney = JusticeAgencyFactory(agencies=[cast.agency_a])
+    rnd = random.Random(5)
+    referrals = []
+    for day in range(26):
+        referral = ReferralFactory(
+            officer__user=cast.officer_a1,
+            partner=cast.partner_y,
+            pathway=Pathway.OFFICER_INTERVENTION,
+            occurred_at=datetime(2026, 9, 1, 12, tzinfo=TZ) + timedelta(days=day),
+        )
+        referrals.append(referral)
+        _charge(referral, attorney, H.SATISFIED if day < 12 else H.HELD, rnd)
+    HeldCharge.objects.filter(referral=referrals[-1]).update(deadline=date(2026, 11, 15))
+    pages = {}
+    for when in (datetime(2026, 12, 8, 9, tzinfo=TZ), datetime(2027, 1, 2, 9, tzinfo=TZ)):
+        with time_machine.travel(when, tick=False):
+            response = cast.login("command_a").get("/reports/dashboard/", {"start": "2026-09", "end": "2026-09"})
+        pages[when.month] = response
+    december, january = pages[12], pages[1]
+    assert december.context["charges"]["total"]["held"] == "—" and december.context["charges"]["deciding"]
+    assert "data-charges-deciding" in december.content.decode()
+    assert january.context["charges"]["total"]["held"] == "26" and not january.context["charges"]["deciding"]
+    assert "data-charges-deciding" not in january.content.decode()

@@ -166,6 +166,24 @@ def test_each_export_is_recorded(cast, data):
     assert record.filters == {"from": "2026-03", "to": "2026-04"}
 
 
+def test_months_entered_the_wrong_way_round_export_the_months_between_and_the_list_says_what(cast, data):
+    """April to March is March to April, as the dashboard takes it; the recent exports list says
+    which dataset each was."""
+    rows = _csv(cast, start="2026-04", end="2026-03")
+    assert len(rows) == 3
+    response = cast.login("command_a").post(
+        "/reports/export/", {"start": "2026-04", "end": "2026-03", "file_format": "csv"}
+    )
+    assert "deflection-evaluation-2026-03-to-2026-04.csv" in response["Content-Disposition"]
+    assert ExportRecord.objects.first().filters == {"from": "2026-03", "to": "2026-04"}
+    cast.login("command_a").post(
+        "/reports/export/", {"start": "2026-03", "end": "2026-04", "file_format": "csv", "dataset": "process"}
+    )
+    page = cast.login("command_a").get("/reports/export/").content.decode()
+    recent = page[page.index("Recent exports") :]
+    assert "one row per referral" in recent and "process evaluation" in recent
+
+
 def test_the_export_honours_the_dashboards_filters_and_records_them(cast, data):
     people, (first, again, old) = data
     only_x = _csv(cast, partner=cast.partner_x.pk)

@@ -91,6 +91,8 @@ def test_the_withheld_note_gives_advice_the_reader_can_follow(cast, counted_may)
     for page in (command, supervisor):
         assert "data-treatment-withheld" in page
         assert "fewer filters" not in page and "Choose other months: a month with so few is withheld" in page
+        # Which month: the reader can leave it out (each month alone is withheld too).
+        assert "The month with so few: May 2026." in page
     # With a filter chosen, there is one to take off: for command staff the unit, for the
     # supervisor a pathway (their unit stays).
     for who, query in (

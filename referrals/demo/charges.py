@@ -177,8 +177,9 @@ def _move(charge: HeldCharge, action: str, at: datetime, by) -> None:
     if charge.state not in sources:
         raise ValueError(f"{action} from {charge.state}: the held charge has no such move")
     charge.state, charge.state_changed_at, charge.decided_by = target, at, by
-    # As the service keeps it: decided before the deflection's count day, counted so.
-    if at < count_day(charge.referral.occurred_at, zoneinfo.ZoneInfo(charge.referral.agency.timezone)):
+    # As the service keeps it: decided before the count day of its deadline's end, counted so.
+    zone = zoneinfo.ZoneInfo(charge.referral.agency.timezone)
+    if at < count_day(charge.deadline_ends_at(zone), zone):
         charge.counted_state = target
 
 

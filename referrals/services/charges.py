@@ -170,7 +170,7 @@ def _charge_transition(
     charge.decided_by = actor
     charge.state_note = note.strip()[:300]
     counted = []
-    if now < count_day(referral.occurred_at, zone):
+    if now < count_day(charge.deadline_ends_at(zone), zone):
         charge.counted_state = target
         counted = ["counted_state"]
     charge.save(update_fields=["state", "state_changed_at", "decided_by", "state_note", *counted])

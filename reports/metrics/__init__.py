@@ -20,6 +20,7 @@ from reports.metrics.cohorts import (
     GROUP_COUNTS,
     breakdown_shown,
     charge_parts,
+    charges_counted,
     charges_shown,
     cohort_counts,
     cohort_sizes,
@@ -34,6 +35,7 @@ from reports.metrics.cohorts import (
     running_month_start,
     standing_shown,
     treatment_shown,
+    treatment_withheld_months,
 )
 from reports.metrics.definitions import (
     COUNTS,
@@ -133,6 +135,7 @@ from reports.metrics.training import (
 __all__ = [
     "COHORT_MIN",
     "charge_parts",
+    "charges_counted",
     "charges_shown",
     "GROUP_COUNTS",
     "cohort_counts",
@@ -148,6 +151,7 @@ __all__ = [
     "last_whole_days",
     "running_month_start",
     "treatment_shown",
+    "treatment_withheld_months",
     "retention_shown",
     "standing_shown",
     "FIGURE_KINDS",

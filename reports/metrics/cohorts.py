@@ -33,13 +33,13 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from referrals.consent_models import Consent
-from referrals.models import COUNTED_AFTER_MONTHS
+from referrals.models import COUNTED_AFTER_MONTHS, HeldCharge
 from reports.metrics import from_rollups
 from reports.metrics.definitions import (
     RETENTION_DAYS,
@@ -144,11 +144,19 @@ def _parts_big_enough(cells: dict[tuple, dict[str, int]], known: dict[tuple, dic
     """Whether every cell is cut into parts of none or at least COHORT_MIN, and so is what is
     left of it without its referrals with a consent to the agency (`known`, keyed alike): the
     agency's staff may read those one by one, and the cell less them would be the others'."""
+    return not _months_too_small(cells, known, parts)
+
+
+def _months_too_small(
+    cells: dict[tuple, dict[str, int]], known: dict[tuple, dict[str, int]], parts: Parts
+) -> list[date]:
+    """The months (first days) of the cells that are not (_parts_big_enough), in order."""
+    months = set()
     for key, cell in cells.items():
         rest = {name: n - known.get(key, {}).get(name, 0) for name, n in cell.items()}
         if not all(_big_enough(n) for n in (*parts(cell), *parts(rest))):
-            return False
-    return True
+            months.add(key[0])
+    return sorted(months)
 
 
 def cohorts_large_enough(
@@ -179,8 +187,18 @@ def treatment_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = Fa
     agency, split every way the page is filtered, cut into funnel_parts of none or at least
     COHORT_MIN (so the page's own group, the groups beside it and any difference of two such
     pages are all big)."""
+    return not treatment_withheld_months(scope, zone=zone, rollups=rollups)
+
+
+def treatment_withheld_months(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = False) -> list[date]:
+    """The months that keep a page of this period and filters from showing treatment figures
+    (treatment_shown: none when it may), for the page to name: any period holding one of them
+    is withheld, so the reader knows which months to leave out. Each month alone tells as much."""
     whole_agency = Scope(scope.agency_id, scope.start, scope.end)
-    return cohorts_large_enough(whole_agency, zone=zone, by=filtered_by(scope), rollups=rollups)
+    by = filtered_by(scope)
+    cells = cohort_counts(whole_agency, zone=zone, by=by, rollups=rollups)
+    known = cohort_counts(whole_agency, zone=zone, by=by, consented_only=True)
+    return _months_too_small(cells, known, funnel_parts)
 
 
 def breakdown_shown(scope: Scope, by: str, *, zone: zoneinfo.ZoneInfo, rollups: bool = False) -> bool:
@@ -204,6 +222,17 @@ def charges_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = Fals
     units = _parts_big_enough(by_unit, known, charge_parts)
     whole = _parts_big_enough(_without_unit(by_unit), _without_unit(known), charge_parts)
     return whole, whole and units
+
+
+def charges_counted(scope: Scope, *, zone: zoneinfo.ZoneInfo, now: datetime) -> bool:
+    """Whether every charge held on the scope's deflections is counted at `now`: the count day
+    of its deadline's end (referrals.models.count_day) has come. Until then a charge may still
+    be decided, and the table would move on a day police know (they set the deadline)."""
+    # count_day(end of the deadline day) > now  <=>  that end falls on or after the first of
+    # last month  <=>  the deadline is on or after the day before it.
+    first_not_counted = (records_counted_until(now, zone) - timedelta(days=1)).date()
+    held = HeldCharge.objects.filter(referral__in=deflections_qs(scope).values("pk"))
+    return not held.filter(deadline__gte=first_not_counted).exists()
 
 
 def _without_unit(cells: dict[tuple, dict[str, int]]) -> dict[tuple, dict[str, int]]:

@@ -40,7 +40,22 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Aggregate, Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Aggregate,
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -450,7 +465,8 @@ DEFINITIONS: list[tuple[str, str]] = [
             "to 10 as <11, and where a total is shown the smallest other cells are withheld (—) so that none can be "
             "worked out by subtraction. A month's deflections are counted as the partners had recorded them by the "
             "first of the month after next (November's on 1 January), and never again: a figure that moved later "
-            "would tell, by how it moved, one client's outcome. "
+            "would tell, by how it moved, one client's outcome. Retention takes each client in once, when their "
+            "checkpoint and the 30 days after it have passed. "
             "Whatever leaves the agency (this export, another agency, anything published) shows every count from 1 to "
             "10 as <11. Officers' feedback and survey answers need at least 5 in a cell."
         ),
@@ -484,7 +500,12 @@ def engaged_at(days: int, *, counted: bool = True) -> Exists:
         outcome=FollowUp.Outcome.ENGAGED,
     )
     if counted:
-        checks = checks.filter(completed_at__lte=F("due_at") + RETENTION_RECORDED_WITHIN)
+        # From the counted intake, as come_due_by counts: not the check's own due day, which the
+        # admin may edit.
+        due = OuterRef("counted_intake_at") + timedelta(days=days)
+        checks = checks.filter(
+            completed_at__lte=ExpressionWrapper(due + RETENTION_RECORDED_WITHIN, output_field=DateTimeField())
+        )
     return Exists(checks)
 
 
