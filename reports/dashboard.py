@@ -241,11 +241,13 @@ def charge_tables(
     # Read whatever `withhold` says: the dashboard costs the same queries for any period.
     shown, units_shown = metrics.charges_shown(scope, zone=zone, rollups=rollups)
     deciding = bool(figures.months) and not metrics.charges_counted(scope, zone=zone, now=now)
+    # Why it is withheld, each said on its own: charges still to be counted, or parts too small.
+    reasons = {"deciding": deciding and not withhold, "small": withhold or not shown}
     if withhold or deciding or not shown:
-        return {**{key: _withheld(rows) for key, rows in table.items()}, "deciding": deciding and not withhold}
+        return {**{key: _withheld(rows) for key, rows in table.items()}, **reasons}
     if not units_shown:
         table["units"] = _withheld(table["units"])
-    return {**table, "deciding": False}
+    return {**table, **reasons}
 
 
 def _withheld(rows: dict | list[dict]) -> dict | list[dict]:

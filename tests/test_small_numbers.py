@@ -16,6 +16,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from deflection.models import User
 from reports import metrics, process
 from reports.digest import digest_render, reported_week
 from tests.factories.buyin import OfficerFeedbackFactory
@@ -397,3 +398,13 @@ def test_no_scorecard_rate_or_reason_gives_a_small_acceptance_back_from_the_funn
     assert [r["acceptance_shown"] for r in rows] == ["50%", "50%"]
     assert rows[0]["rejections_shown"] == [("No capacity", "20")]
     assert rows[1]["rejections_shown"] == [("No capacity", "<11"), ("Other", "—")]
+
+
+def test_the_withheld_note_names_the_months_in_the_readers_language(cast, counted_may):
+    """April's one deflection and May's three: both months are named, in Spanish too (whose
+    plural has three forms; one left out read in English)."""
+    _referral(OfficerFactory(user=cast.officer_a1), cast.partner_y, datetime(2026, 4, 8, 10, tzinfo=PHOENIX))
+    User.objects.filter(pk=cast.command_a.pk).update(language="es")
+    with time_machine.travel(datetime(2026, 7, 8, 12, 0, tzinfo=PHOENIX), tick=False):
+        page = cast.login("command_a").get("/reports/dashboard/", {"start": "2026-04", "end": "2026-05"})
+    assert "Los meses con tan pocos: abril de 2026, mayo de 2026." in page.content.decode()
