@@ -3,12 +3,15 @@ roll-call briefings."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from deflection import l10n
 from deflection.claims import claim_field
 from referrals.models import Referral
 
@@ -285,3 +288,9 @@ class ExportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} · {self.created_at:%Y-%m-%d %H:%M} · {self.user}"
+
+    @property
+    def months(self) -> str:
+        """The exported months as the pages write them ("March 2026 to April 2026")."""
+        first, last = (date.fromisoformat(f"{self.filters[key]}-01") for key in ("from", "to"))
+        return l10n.month_span(first, last)

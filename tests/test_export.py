@@ -182,6 +182,7 @@ def test_months_entered_the_wrong_way_round_export_the_months_between_and_the_li
     page = cast.login("command_a").get("/reports/export/").content.decode()
     recent = page[page.index("Recent exports") :]
     assert "one row per referral" in recent and "process evaluation" in recent
+    assert "March 2026 to April 2026" in recent and "2026-03" not in recent
 
 
 def test_the_export_honours_the_dashboards_filters_and_records_them(cast, data):
