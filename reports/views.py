@@ -280,6 +280,11 @@ def _dashboard_agency_and_unit(request: HttpRequest):
     return _digest_agency(request), None
 
 
+def _named(months: list) -> list[str]:
+    """Months (first days) as the pages name them ("May 2026")."""
+    return [l10n.year_month(month) for month in months]
+
+
 def _months_in_order(request: HttpRequest) -> HttpResponse:
     """The same page with its two months, entered the wrong way round, in order: its URL and
     fields then say the period it shows."""
@@ -319,13 +324,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     treated_before = treated.previous() if treated else None
     withheld_months = metrics.treatment_withheld_months(treated, zone=zone, rollups=rollups) if treated else []
     shown_now = treated is not None and not withheld_months
-    shown_before = treated_before is not None and metrics.treatment_shown(treated_before, zone=zone, rollups=rollups)
+    before_months = (
+        metrics.treatment_withheld_months(treated_before, zone=zone, rollups=rollups) if treated_before else []
+    )
+    shown_before = treated_before is not None and not before_months
     # The partners' records as of the running month's first day: retention's checkpoints would
     # otherwise come due day by day, a day's few clients at a time.
     as_of = metrics.running_month_start(now, zone)
-    retention_now = shown_now and metrics.retention_shown(treated, zone=zone, now=as_of, rollups=rollups)
+    retention_months = (
+        metrics.retention_withheld_months(treated, zone=zone, now=as_of, rollups=rollups) if shown_now else []
+    )
+    retention_now = shown_now and not retention_months
     retention_before = shown_before and metrics.retention_shown(treated_before, zone=zone, now=as_of, rollups=rollups)
-    # A period of ended months is counted once, as of then; one running into this month twice.
+    # A period of counted months is counted once, as of then; one running into this month twice.
     at = as_of if treated == scope else now
     current = metrics.headlines(scope, now=at, rollups=rollups, participation=buyin.training.whole)
     previous = metrics.headlines(before, now=at, rollups=rollups)
@@ -355,7 +366,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         withhold=treated_before is None,
     )
     # Each partner's own months too (read whatever the page's: a page costs the same queries).
-    partners_shown = metrics.breakdown_shown(treated or scope, "partner", zone=zone, rollups=rollups)
+    partner_months = metrics.breakdown_withheld_months(treated or scope, "partner", zone=zone, rollups=rollups)
+    partners_shown = not partner_months
     scorecard_withheld = not (shown_now and partners_shown)
     context = {
         "agency": agency,
@@ -367,7 +379,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "to_date": to_date,
         "treatment_shown": shown_now,
         # The months a reader may leave out to see the partners' records (each withheld alone too).
-        "withheld_months": [l10n.year_month(month) for month in withheld_months],
+        "withheld_months": _named(withheld_months),
+        "before_withheld_months": _named(before_months),
+        "retention_withheld_months": _named(retention_months),
+        "scorecard_withheld_months": _named(partner_months) if shown_now else [],
         "retention_shown": retention_now,
         # The period before's partners' records, beside each headline figure, withheld alone.
         "before_withheld": treated_before is not None and shown_now and not shown_before,

@@ -210,6 +210,9 @@ def test_the_scorecard_and_the_units_held_charges_are_withheld_where_a_partner_o
     assert response.context["treatment_shown"] and "data-treatment-withheld" not in page
     assert dict(response.context["charts"]["funnel_rows"])["Accepted"] == "37"
     assert "data-scorecard-withheld" in page
+    # The note names the month, so the reader can leave it out.
+    note = page.split("data-scorecard-withheld>")[1].split("</p>")[0]
+    assert "The month with so few: October 2026." in note
     assert all(row["acceptance_shown"] == "—" and not row["rejections_shown"] for row in response.context["scorecard"])
     # What the agency logged to each partner is its own police work: still shown, exactly.
     received = {row["name"]: row["received_shown"] for row in response.context["scorecard"]}

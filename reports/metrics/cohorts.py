@@ -206,9 +206,17 @@ def breakdown_shown(scope: Scope, by: str, *, zone: zoneinfo.ZoneInfo, rollups: 
     (the scorecard by partner, the held charges by unit): checked over the whole agency, split
     by the page's filters and the breakdown together, so that the page less the same page
     filtered otherwise (or not at all) is no small group either."""
+    return not breakdown_withheld_months(scope, by, zone=zone, rollups=rollups)
+
+
+def breakdown_withheld_months(scope: Scope, by: str, *, zone: zoneinfo.ZoneInfo, rollups: bool = False) -> list[date]:
+    """The months that keep the breakdown `by` from being shown (breakdown_shown), for the page
+    to name, as treatment_withheld_months."""
     whole_agency = Scope(scope.agency_id, scope.start, scope.end)
     dimensions = [*filtered_by(scope), by]
-    return cohorts_large_enough(whole_agency, zone=zone, by=dimensions, rollups=rollups)
+    cells = cohort_counts(whole_agency, zone=zone, by=dimensions, rollups=rollups)
+    known = cohort_counts(whole_agency, zone=zone, by=dimensions, consented_only=True)
+    return _months_too_small(cells, known, funnel_parts)
 
 
 def charges_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, rollups: bool = False) -> tuple[bool, bool]:
@@ -349,11 +357,19 @@ def retention_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo, now: datetime, rol
     """Whether a page of this period and filters may show retention as of `now`: every month of
     the agency, split every way the page is filtered, cut into retention_parts of none or at
     least COHORT_MIN."""
+    return not retention_withheld_months(scope, zone=zone, now=now, rollups=rollups)
+
+
+def retention_withheld_months(
+    scope: Scope, *, zone: zoneinfo.ZoneInfo, now: datetime, rollups: bool = False
+) -> list[date]:
+    """The months that keep retention from being shown (retention_shown), for the page to name,
+    as treatment_withheld_months."""
     whole_agency = Scope(scope.agency_id, scope.start, scope.end)
     by = filtered_by(scope)
     cells = retention_counts(whole_agency, zone=zone, now=now, by=by, rollups=rollups)
     known = retention_counts(whole_agency, zone=zone, now=now, by=by, consented_only=True)
-    return _parts_big_enough(cells, known, retention_parts)
+    return _months_too_small(cells, known, retention_parts)
 
 
 def standing_shown(scope: Scope, *, zone: zoneinfo.ZoneInfo) -> bool:
