@@ -87,11 +87,20 @@ def test_no_demo_deflection_predates_the_first_officers_on_duty_at_any_hour(hour
     assert max(now - m for m in moments) <= timedelta(days=FIRST_ON_DUTY_DAYS)
 
 
-def test_the_demo_seeds_at_the_hour_it_once_failed():
+@pytest.mark.parametrize(
+    "hour",
+    [
+        (2026, 11, 27, 16, 20),
+        # The sheriff's office had one encounter in the week before: the officer's "two this
+        # week" were drawn from it.
+        (2026, 12, 8, 2, 23),
+    ],
+)
+def test_the_demo_seeds_at_the_hours_it_once_failed(hour):
     from datetime import UTC
 
     from referrals.demo.builder import DemoBuilder
 
     delete_demo_data()  # the module's demo, back after this test's rollback
-    DemoBuilder(seed=2026, now=datetime(2026, 11, 27, 16, 20, tzinfo=UTC)).build()
+    DemoBuilder(seed=2026, now=datetime(*hour, tzinfo=UTC)).build()
     assert _encounters(agency__name="Pima Valley Police Department") == 600

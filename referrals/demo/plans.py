@@ -119,7 +119,9 @@ class Planner:
         # The `officer` login: 15 deflections over the last five months, two this week.
         recent = [i for i in indices if moments[i] > self.now - timedelta(days=7)]
         older = [i for i in indices if self.now - timedelta(days=150) < moments[i] <= self.now - timedelta(days=7)]
-        own = set(self.rnd.sample(recent, 2) + self.rnd.sample(older, self.own - 2))
+        # A small agency may have fewer than two this week at some hours of the day: fewer then.
+        this_week = self.rnd.sample(recent, min(2, len(recent)))
+        own = set(this_week + self.rnd.sample(older, self.own - len(this_week)))
         rest = [i for i in indices if i not in own]
         supervised = set(self.rnd.sample(rest, self.supervised))
         # Every client has at least one referral; a few come back again and again
